@@ -1,0 +1,53 @@
+"""The ``station`` command: assembles the subcommands every installed layer registers.
+
+Each layer (app: data, print, backup; sync: enroll, sync, district; ui: the
+desktop) offers a ``register(subparsers, common)`` function under the
+``station.commands`` entry-point group, and the desktop under ``station.gui``.
+This module only discovers them by name, so the domain core never imports the
+layers above it, and the district server starts without loading Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+from . import __version__
+from .cliutil import install_chinese_argparse
+
+COMMANDS_GROUP = "station.commands"
+GUI_GROUP = "station.gui"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    install_chinese_argparse()
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's own --data-dir must not reset one given before it.
+    common.add_argument("--data-dir", metavar="目录", default=argparse.SUPPRESS, help="数据目录（默认：系统数据目录；也可用环境变量 STATION_DATA_DIR）")
+    parser = argparse.ArgumentParser(
+        prog="station",
+        description="新时代文明实践站台账：志愿者、服务队、活动台账与同步。不带子命令时打开桌面程序。",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"station-ledger {__version__}", help="显示版本号并退出")
+    subparsers = parser.add_subparsers(dest="command", title="子命令", metavar="命令")
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        ep.load()(subparsers, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        gui = sorted(entry_points(group=GUI_GROUP), key=lambda e: e.name)
+        if gui:
+            return gui[0].load()(args) or 0
+        parser.print_help()
+        return 0
+    return args.handler(args) or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""The domain's own subcommands: init, demo, info, volunteer, team, activity, audit, backup, restore, check."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+
+from .cliutil import print_table, run_reporting_errors
+from .config import resolve_data_dir
+from .db import Store
+from .models.enums import Role, StationKind, TEAM_CATEGORIES
+from .privacy import mask_id_number, mask_phone
+from .services import activities, audit, teams, volunteers
+from .services.common import format_date
+from .services.context import Actor, Context
+from .services.errors import ValidationError
+from .services.station import get_station, init_station
+
+
+def cli_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some service accounts
+        user = "?"
+    return Actor(username=f"cli:{user}", display_name=f"命令行（{user}）", role=Role.admin)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store.open(resolve_data_dir(getattr(args, "data_dir", None)))
+
+
+def open_context(args: argparse.Namespace) -> Context:
+    store = open_store(args)
+    ctx = Context(store=store, actor=cli_actor())
+    ctx.station_id  # noqa: B018 - raises a Chinese NotFound when there is no station yet
+    return ctx
+
+
+# -- handlers ----------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    with open_store(args) as store:
+        station = init_station(
+            store, name=args.name, kind=args.kind, population=args.population, street=args.street or "",
+            operator=cli_actor().display_name,
+        )
+        print(f"已建立实践站：{station.name}（{StationKind(station.kind).label}）")
+        print(f"数据目录：{store.paths.root}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import build_demo
+
+    with open_store(args) as store:
+        result = build_demo(store, years=args.years, seed=args.seed, progress=lambda msg: print(msg, flush=True))
+        print(f"示范站已生成：{result.station_name}；服务队 {result.teams} 支，志愿者 {result.volunteers} 名，活动 {result.activities} 次，参与记录 {result.participations} 条")
+    return 0
+
+
+def cmd_info(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        station = get_station(ctx)
+        print(f"实践站：{station.name}")
+        print(f"类型：{StationKind(station.kind).label}    所属街道：{station.street or '（未填）'}    常住人口：{station.population or '（未填）'}")
+        print(f"志愿者：{volunteers.count_volunteers(ctx)} 名")
+        print(f"服务队：{len(teams.list_teams(ctx))} 支")
+        year = date.today().year
+        this_year = activities.list_activities(ctx, year=year)
+        print(f"{year}年活动：{len(this_year)} 次，服务时长 {sum(a.hours for a in this_year):g} 小时")
+        print(f"数据库结构版本：{ctx.store.current_revision()}")
+        print(f"数据目录：{ctx.store.paths.root}")
+    return 0
+
+
+def cmd_volunteer_add(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        team_ids = [teams.find_team(ctx, args.team).id] if args.team else []
+        volunteer = volunteers.add_volunteer(
+            ctx, name=args.name, id_number=args.id_number, phone=args.phone,
+            political_status="中共党员" if args.party_member else (args.political_status or "群众"),
+            tags=args.tags or "", skills=args.skills or "", team_ids=team_ids,
+        )
+        print(f"已登记志愿者 {volunteer.name}，志愿者编号：{volunteer.number}")
+    return 0
+
+
+def cmd_volunteer_list(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        rows = volunteers.search_volunteers(ctx, args.search or "", limit=args.limit)
+        team_names = volunteers.team_names_of(ctx, [v.id for v in rows])
+        print_table(
+            ("编号", "姓名", "性别", "年龄", "联系电话", "政治面貌", "服务队"),
+            [
+                (v.number, v.name, v.gender, volunteers.age_on(v) or "", mask_phone(v.phone), v.political_status, "、".join(team_names[v.id]))
+                for v in rows
+            ],
+        )
+        total = volunteers.count_volunteers(ctx, args.search or "")
+        shown = f"，显示前 {len(rows)} 名" if len(rows) < total else ""
+        print(f"共 {total} 名志愿者{shown}")
+    return 0
+
+
+def cmd_volunteer_show(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        v = volunteers.find_by_number(ctx, args.number)
+        full = args.full and ctx.actor.role.sees_full_personal_data
+        year = date.today().year
+        lines = [
+            ("志愿者编号", v.number),
+            ("姓名", v.name),
+            ("证件类型", v.id_type),
+            ("证件号码", v.id_number if full else mask_id_number(v.id_number)),
+            ("性别", v.gender),
+            ("出生日期", format_date(v.birth_date)),
+            ("联系电话", v.phone if full else mask_phone(v.phone)),
+            ("政治面貌", v.political_status),
+            ("标签", v.tags.replace(",", "、")),
+            ("技能特长", v.skills),
+            ("注册日期", format_date(v.registered_on)),
+            ("所属服务队", "、".join(volunteers.team_names_of(ctx, [v.id])[v.id])),
+            (f"{year}年服务时长", f"{volunteers.volunteer_hours(ctx, v.id, year=year):g} 小时"),
+            ("累计服务时长", f"{volunteers.volunteer_hours(ctx, v.id):g} 小时"),
+        ]
+        for label, value in lines:
+            print(f"{label}：{value}")
+    return 0
+
+
+def cmd_team_add(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        leader_id = volunteers.find_by_number(ctx, args.leader).id if args.leader else None
+        team = teams.add_team(ctx, name=args.name, category=args.category, leader_id=leader_id, founded_on=args.founded)
+        print(f"已建立服务队：{team.name}（{team.category}）")
+    return 0
+
+
+def cmd_team_list(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        rows = teams.list_teams(ctx)
+        print_table(("服务队", "类别", "队长", "队员数", "成立日期"), [
+            (s.team.name, s.team.category, s.leader_name, s.members, format_date(s.team.founded_on)) for s in rows
+        ])
+        print(f"共 {len(rows)} 支服务队")
+    return 0
+
+
+def _parse_participant(ctx: Context, spec: str) -> activities.ParticipantInput:
+    number, _, hours = spec.partition(":")
+    volunteer = volunteers.find_by_number(ctx, number)
+    if not hours:
+        return activities.ParticipantInput(volunteer.id)
+    try:
+        return activities.ParticipantInput(volunteer.id, float(hours))
+    except ValueError:
+        raise ValidationError({"participants": f"参与志愿者“{spec}”的服务时长不是数字，应写成 编号:小时，如 ZY000001:2.5"}) from None
+
+
+def cmd_activity_add(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        team_id = teams.find_team(ctx, args.team).id if args.team else None
+        participants = [_parse_participant(ctx, spec) for spec in args.participant or ()]
+        activity = activities.add_activity(
+            ctx, title=args.title, date=args.date, category=args.category, team_id=team_id,
+            start_time=args.start, end_time=args.end, place=args.place or "", served_count=args.served or 0,
+            own_name=not args.not_own_name, content=args.content or "",
+            status="planned" if args.planned else "done", participants=participants,
+        )
+        print(f"已记录活动：{format_date(activity.date)} {activity.title}（参与志愿者 {len(participants)} 名）")
+    return 0
+
+
+def cmd_activity_list(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        year = args.year or (date.today().year if args.month else None)
+        rows = activities.list_activities(ctx, year=year, month=args.month, descending=False)
+        print_table(("日期", "活动名称", "类别", "服务队", "地点", "志愿者", "时长", "服务人数"), [
+            (format_date(s.activity.date), s.activity.title, s.activity.category, s.team_name, s.activity.place,
+             s.participants, f"{s.hours:g}", s.activity.served_count)
+            for s in rows
+        ])
+        print(f"共 {len(rows)} 次活动，服务时长合计 {sum(s.hours for s in rows):g} 小时")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        rows = audit.list_changes(ctx, limit=args.limit, entity=args.entity)
+        print_table(("序号", "时间", "操作员", "操作", "对象", "名称", "版本"), [
+            (r.seq, r.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.operator, r.action, r.entity, r.title, r.version) for r in rows
+        ])
+    return 0
+
+
+def cmd_backup(args) -> int:
+    with open_store(args) as store:
+        if args.list:
+            print_table(("文件", "类型", "时间", "大小"), [
+                (b.path.name, b.kind_label, b.created.strftime("%Y-%m-%d %H:%M"), f"{b.size / 1024:.0f} KB") for b in store.list_backups()
+            ])
+            return 0
+        path = store.backup(to=args.to)
+        print(f"已备份到：{path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    with open_store(args) as store:
+        safety = store.restore(args.file)
+        print(f"已从 {args.file} 恢复。恢复前的数据已另存为：{safety}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    with open_store(args) as store:
+        problems = store.check()
+        if problems:
+            for p in problems:
+                print(p)
+            print(f"发现 {len(problems)} 处问题，请从备份恢复。", file=sys.stderr)
+            return 1
+        print("数据库检查通过：完整性正常，外键正常。")
+    return 0
+
+
+# -- registration -------------------------------------------------------------
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    def add(name: str, handler, help_text: str, parent=subparsers) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=run_reporting_errors(handler))
+        return p
+
+    p = add("init", cmd_init, "建立实践站（新数据目录的第一步）")
+    p.add_argument("--name", required=True, metavar="名称", help="实践站名称")
+    p.add_argument("--kind", required=True, choices=["village", "community"], help="village＝村，community＝社区")
+    p.add_argument("--population", type=int, metavar="人数", help="常住人口")
+    p.add_argument("--street", metavar="名称", help="所属街道（功能区）")
+
+    p = add("demo", cmd_demo, "生成一个示范站（志愿者、服务队、活动），用于试用和演示")
+    p.add_argument("--years", type=int, default=1, metavar="年数", help="生成最近几年的活动（默认 1）")
+    p.add_argument("--seed", type=int, default=2022, metavar="种子", help="随机种子：相同的种子生成相同的示范站")
+
+    add("info", cmd_info, "显示实践站概况、数量统计、数据库版本和数据目录")
+
+    vol = subparsers.add_parser("volunteer", help="志愿者：登记、查询", description="志愿者：登记、查询", parents=[common])
+    vsub = vol.add_subparsers(dest="volunteer_command", title="子命令", metavar="命令", required=True)
+    p = add("add", cmd_volunteer_add, "登记志愿者，打印新的志愿者编号", vsub)
+    p.add_argument("--name", required=True, metavar="姓名")
+    p.add_argument("--id-number", required=True, metavar="身份证号")
+    p.add_argument("--phone", required=True, metavar="电话")
+    p.add_argument("--team", metavar="服务队", help="加入的服务队名称")
+    p.add_argument("--party-member", action="store_true", help="中共党员")
+    p.add_argument("--political-status", metavar="政治面貌")
+    p.add_argument("--tags", metavar="标签", help="如：五老,乡土人才")
+    p.add_argument("--skills", metavar="技能")
+    p = add("list", cmd_volunteer_list, "列出志愿者（可按姓名、拼音首字母、电话尾号、编号查找）", vsub)
+    p.add_argument("--search", metavar="文字")
+    p.add_argument("--limit", type=int, default=200, metavar="条数")
+    p = add("show", cmd_volunteer_show, "显示一名志愿者的详细信息和服务时长", vsub)
+    p.add_argument("number", metavar="志愿者编号")
+    p.add_argument("--full", action="store_true", help="显示完整证件号码和电话（仅管理员）")
+
+    team = subparsers.add_parser("team", help="志愿服务队", description="志愿服务队", parents=[common])
+    tsub = team.add_subparsers(dest="team_command", title="子命令", metavar="命令", required=True)
+    p = add("add", cmd_team_add, "建立服务队", tsub)
+    p.add_argument("--name", required=True, metavar="名称")
+    p.add_argument("--category", required=True, metavar="类别", help="17类之一：" + "、".join(TEAM_CATEGORIES))
+    p.add_argument("--leader", metavar="志愿者编号", help="队长")
+    p.add_argument("--founded", metavar="日期", help="成立日期，如 2022-05-01")
+    add("list", cmd_team_list, "列出服务队", tsub)
+
+    act = subparsers.add_parser("activity", help="活动台账", description="活动台账", parents=[common])
+    asub = act.add_subparsers(dest="activity_command", title="子命令", metavar="命令", required=True)
+    p = add("add", cmd_activity_add, "记录一次活动", asub)
+    p.add_argument("--title", required=True, metavar="名称")
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--category", required=True, metavar="类别")
+    p.add_argument("--team", metavar="服务队")
+    p.add_argument("--start", metavar="HH:MM")
+    p.add_argument("--end", metavar="HH:MM")
+    p.add_argument("--place", metavar="地点")
+    p.add_argument("--served", type=int, metavar="人数", help="服务对象人数")
+    p.add_argument("--content", metavar="内容")
+    p.add_argument("--not-own-name", action="store_true", help="不是以本站名义开展")
+    p.add_argument("--planned", action="store_true", help="记为计划中的活动")
+    p.add_argument("--participant", action="append", metavar="编号:小时", help="参与志愿者，可多次；省略小时则按活动时长")
+    p = add("list", cmd_activity_list, "列出活动", asub)
+    p.add_argument("--year", type=int, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+
+    p = add("audit", cmd_audit, "操作记录：谁在什么时候改了什么")
+    p.add_argument("--limit", type=int, default=50, metavar="条数")
+    p.add_argument("--entity", metavar="表名", help="只看某类记录，如 volunteer、activity")
+
+    p = add("backup", cmd_backup, "立即备份数据库（在线备份，程序打开时也可以）")
+    p.add_argument("--to", metavar="文件", help="备份到指定文件（默认：数据目录下 backups/）")
+    p.add_argument("--list", action="store_true", help="列出已有备份")
+
+    p = add("restore", cmd_restore, "从备份文件恢复（先检查文件，并自动备份当前数据）")
+    p.add_argument("file", metavar="文件")
+
+    add("check", cmd_check, "检查数据库完整性和外键")

@@ -1,0 +1,320 @@
+"""The local store: one SQLite file in WAL mode, migrated by Alembic, backed up online.
+
+Decisions (see docs/architecture.md):
+- ``synchronous=FULL``: a village PC loses power; NORMAL can lose the last commits.
+- ``foreign_keys=ON`` and a busy timeout on every connection.
+- A fresh DB is created from the models and stamped; an older one is backed up,
+  then upgraded with ``foreign_keys`` off (batch migrations rebuild tables),
+  then ``foreign_key_check``-ed.
+- Backups use SQLite's backup API: copying a WAL database file is not a backup.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlmodel import Session, SQLModel, select
+
+from . import changes  # noqa: F401  (installs the change-capture hook)
+from . import models
+from .config import DataPaths
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+DAILY_BACKUPS_KEPT = 30
+OTHER_BACKUPS_KEPT = 10
+STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+
+
+class StoreError(Exception):
+    """A problem with the database file itself, with a message for a person."""
+
+
+def _apply_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def make_engine(db_path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{db_path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _apply_pragmas)
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    kind: str  # daily | manual | before-upgrade | before-restore
+    created: datetime
+    size: int
+
+    @property
+    def kind_label(self) -> str:
+        return {
+            "daily": "每日自动备份",
+            "manual": "手动备份",
+            "before-upgrade": "升级前备份",
+            "before-restore": "恢复前备份",
+        }.get(self.kind, self.kind)
+
+
+def _sqlite_copy(src_path: Path, dst_path: Path) -> None:
+    """Consistent copy of a live DB through the backup API (readers and writers may be active)."""
+    src = sqlite3.connect(src_path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(dst_path)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def inspect_db_file(path: Path) -> str:
+    """Validate a file as a station DB; return its schema revision or raise StoreError."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"找不到文件：{path}")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"无法打开文件 {path.name}：{exc}") from exc
+    try:
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path.name} 不是有效的台账数据库文件") from exc
+        if result != "ok":
+            raise StoreError(f"{path.name} 已损坏（完整性检查未通过：{result}）")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "alembic_version" not in tables or "station" not in tables:
+            raise StoreError(f"{path.name} 不是本程序的台账数据库")
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision is None or revision[0] not in known_revisions():
+            raise StoreError(f"{path.name} 由更新版本的程序创建，请先升级本程序")
+        if conn.execute("SELECT COUNT(*) FROM station").fetchone()[0] == 0:
+            raise StoreError(f"{path.name} 中没有实践站信息")
+        return revision[0]
+    finally:
+        conn.close()
+
+
+class Store:
+    """An open station database in one data dir."""
+
+    def __init__(self, paths: DataPaths, engine: Engine):
+        self.paths = paths
+        self.engine = engine
+        self._station_id: str | None = None
+
+    # -- opening ---------------------------------------------------------
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str]) -> "Store":
+        paths = DataPaths(data_dir).ensure()
+        existed = paths.db.exists() and paths.db.stat().st_size > 0
+        engine = make_engine(paths.db)
+        store = cls(paths, engine)
+        try:
+            if existed:
+                store._quick_check()
+            store._migrate()
+        except Exception:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _quick_check(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+        except Exception as exc:  # sqlite3.DatabaseError: file is not a database
+            raise StoreError(f"无法打开数据库 {self.paths.db}：{exc}。请从备份恢复。") from exc
+        if result != "ok":
+            raise StoreError(f"数据库完整性检查未通过（{result}），请在“设置”中从备份恢复。")
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def _migrate(self) -> None:
+        head = head_revision()
+        current = self.current_revision()
+        if current == head:
+            return
+        if current is None:
+            with self.engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+            if tables:
+                raise StoreError(f"{self.paths.db} 不是本程序的台账数据库")
+            SQLModel.metadata.create_all(self.engine)
+            self._run_alembic(lambda cfg: command.stamp(cfg, "head"))
+            log.info("created a new store at revision %s", head)
+            return
+        if current not in known_revisions():
+            raise StoreError(f"数据库由更新版本的程序创建（结构版本 {current}），请升级本程序后再打开。")
+        self.backup(kind="before-upgrade")
+        self._run_alembic(lambda cfg: command.upgrade(cfg, "head"), check_foreign_keys=True)
+        log.info("upgraded the store from %s to %s", current, head)
+
+    def _run_alembic(self, action, *, check_foreign_keys: bool = False) -> None:
+        with self.engine.connect() as conn:
+            # Batch migrations recreate tables: foreign keys must be off, and
+            # that pragma only takes effect outside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            action(cfg)
+            conn.commit()
+            if check_foreign_keys:
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise StoreError(f"升级后发现 {len(problems)} 处外键错误，已保留升级前备份。")
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
+
+    # -- sessions --------------------------------------------------------
+    @property
+    def station_id(self) -> str | None:
+        if self._station_id is None:
+            with Session(self.engine) as session:
+                self._station_id = session.exec(select(models.Station.id).where(models.Station.deleted == False)).first()  # noqa: E712
+        return self._station_id
+
+    def forget_station(self) -> None:
+        self._station_id = None
+
+    @contextmanager
+    def session(self, *, operator: str = "") -> Iterator[Session]:
+        """A short-lived session; changes made in it are captured under ``operator``."""
+        session = Session(self.engine, expire_on_commit=False)
+        session.info["operator"] = operator
+        session.info["station_id"] = self.station_id
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # -- health ----------------------------------------------------------
+    def check(self) -> list[str]:
+        """Full integrity and foreign-key check; an empty list means healthy."""
+        problems: list[str] = []
+        with self.engine.connect() as conn:
+            for (row,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
+                if row != "ok":
+                    problems.append(f"完整性：{row}")
+            for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
+                problems.append(f"外键：表 {table} 第 {rowid} 行引用的 {parent} 记录不存在")
+        return problems
+
+    # -- backups ---------------------------------------------------------
+    def backup(self, *, kind: str = "manual", to: str | os.PathLike[str] | None = None) -> Path:
+        stamp = datetime.now().strftime(STAMP_FORMAT)
+        target = Path(to) if to else self.paths.backups / f"{kind}-{stamp}.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        _sqlite_copy(self.paths.db, partial)
+        os.replace(partial, target)
+        if to is None:
+            self._rotate(kind)
+        log.info("backup written: %s", target.name)
+        return target
+
+    def backup_daily(self) -> Path | None:
+        """Make today's automatic backup unless there is one already."""
+        today = datetime.now().strftime("%Y%m%d")
+        if any(b.kind == "daily" and b.path.name.startswith(f"daily-{today}") for b in self.list_backups()):
+            return None
+        return self.backup(kind="daily")
+
+    def list_backups(self) -> list[BackupInfo]:
+        found: list[BackupInfo] = []
+        if not self.paths.backups.is_dir():
+            return found
+        for path in self.paths.backups.glob("*.db"):
+            kind = _backup_kind(path.stem)
+            stat = path.stat()
+            try:  # the name carries the time it was taken; a copied file's mtime may not
+                created = datetime.strptime(path.stem[len(kind) + 1 :], STAMP_FORMAT)
+            except ValueError:
+                created = datetime.fromtimestamp(stat.st_mtime)
+            found.append(BackupInfo(path=path, kind=kind, created=created, size=stat.st_size))
+        found.sort(key=lambda b: (b.created, b.path.name), reverse=True)
+        return found
+
+    def _rotate(self, kind: str) -> None:
+        keep = DAILY_BACKUPS_KEPT if kind == "daily" else OTHER_BACKUPS_KEPT
+        same = [b for b in self.list_backups() if b.kind == kind]
+        for old in same[keep:]:
+            old.path.unlink(missing_ok=True)
+
+    def restore(self, source: str | os.PathLike[str]) -> Path:
+        """Replace the live DB with a validated backup; returns the safety backup taken first."""
+        source = Path(source)
+        inspect_db_file(source)
+        safety = self.backup(kind="before-restore")
+        self.engine.dispose()
+        _sqlite_copy(source, self.paths.db)
+        # The copy left the file in rollback-journal mode; our pragmas switch it back.
+        self.engine = make_engine(self.paths.db)
+        self._station_id = None
+        self._quick_check()
+        self._migrate()
+        log.info("restored from %s", source.name)
+        return safety
+
+
+def _backup_kind(stem: str) -> str:
+    for kind in ("before-upgrade", "before-restore", "daily", "manual"):
+        if stem.startswith(kind + "-"):
+            return kind
+    return "manual"

@@ -1,0 +1,172 @@
+"""A realistic demo station, the same for the same seed.
+
+It is short of some quotas on purpose (a team that skipped recent months, a
+young team with too few activities, too few volunteers for the population,
+too few 理论政策宣讲 in the station's own name this year) so that the
+self-check has something to find.
+Each month is committed on its own: a run killed half-way leaves a consistent,
+smaller station.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlmodel import select
+
+from .db import Store
+from .models import Activity, FunctionRoom, Membership, Participation, ServicePoint, Station, Team, Volunteer
+from .services.activities import duration_hours, month_range
+from .services.errors import ServiceError
+from .services.idcard import check_char
+from .services.pinyin import name_keys
+from .services.volunteers import NUMBER_PREFIX
+
+OPERATOR = "示范数据"
+REGION = "370117"  # 济南市钢城区
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+GIVEN = "秀英桂兰玉梅凤芝淑珍建国建华志强永军德明春燕海燕晓东丽娟红霞国庆立新文华子豪欣怡雨涵梓萱浩然宇轩佳怡明辉卫东爱华"
+
+TEAMS = (
+    # name, category, founded, skipped_recent_months, monthly_rate
+    ("党员理论宣讲队", "理论政策宣讲", date(2021, 3, 1), 0, 1.3),
+    ("孝老爱亲服务队", "敬老爱老", date(2021, 5, 1), 0, 1.6),
+    ("美丽庭院环保队", "卫生环保", date(2021, 8, 1), 0, 1.2),
+    ("村民文艺队", "文化文艺服务", date(2022, 1, 1), 2, 1.0),  # no activity in the last two months
+    ("护苗志愿服务队", "关爱未成年人", date(2022, 6, 1), 0, 0.7),  # too few a year
+)
+TITLES = {
+    "理论政策宣讲": ["党的创新理论微宣讲", "“强国复兴有我”主题宣讲", "惠农政策进万家", "学习贯彻会议精神宣讲"],
+    "敬老爱老": ["为高龄老人理发", "重阳节敬老饺子宴", "走访慰问空巢老人", "老年人防诈骗知识讲座"],
+    "卫生环保": ["村庄环境集中整治", "垃圾分类入户宣传", "清理河道垃圾", "美丽庭院评比"],
+    "文化文艺服务": ["广场舞培训", "村晚排练", "送戏下乡", "农家书屋读书会"],
+    "关爱未成年人": ["暑期课业辅导", "防溺水安全教育", "乡村复兴少年宫手工课", "留守儿童结对帮扶"],
+}
+PLACES = ("村党群服务中心", "新时代文明实践站广场", "村文化礼堂", "农家书屋", "村卫生室", "村委会会议室")
+SKILLS = ("理发", "文艺表演", "医疗护理", "法律咨询", "电工维修", "书法绘画", "农业技术", "课业辅导", "")
+TAGS = ("五老", "乡土人才", "返乡创业", "科技能人", "身边好人")
+
+
+@dataclass
+class DemoResult:
+    station_name: str
+    teams: int
+    volunteers: int
+    activities: int
+    participations: int
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _id_number(rng: random.Random, born: date, female: bool) -> str:
+    seq = rng.randrange(0, 100) * 10 + rng.choice((0, 2, 4, 6, 8) if female else (1, 3, 5, 7, 9))
+    first17 = f"{REGION}{born:%Y%m%d}{seq:03d}"
+    return first17 + check_char(first17)
+
+
+def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | None = None,
+               progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
+    if years < 1 or years > 10:
+        raise ServiceError("年数应在1到10之间")
+    today = today or date.today()
+    rng = random.Random(seed)
+    with store.session(operator=OPERATOR) as session:
+        if session.exec(select(Volunteer.id)).first() is not None:
+            raise ServiceError("数据目录中已有志愿者数据，示范站只能在新的数据目录中生成")
+        station = session.exec(select(Station)).first()
+        if station is None:
+            station_id = _uuid(rng)
+            station = Station(
+                id=station_id, station_id=station_id, name="艾山街道杨家庄村新时代文明实践站", kind="village",
+                street="艾山街道", population=1260, address="济南市钢城区艾山街道杨家庄村党群服务中心",
+                phone="0531-76512345", contact="杨家庄村文明实践站志愿服务热线 0531-76512345", manager="杨红霞",
+                opening_hours="周一至周五 8:30—17:30，周六 9:00—12:00", activity_day="每月10日", founded_on=date(2021, 3, 1),
+            )
+            session.add(station)
+        station_id = station.id
+        for name, function in (("理论宣讲室", "理论宣讲"), ("百姓大课堂", "教育服务"), ("文体活动室", "文化活动")):
+            session.add(FunctionRoom(id=_uuid(rng), station_id=station_id, name=name, function=function, area_m2=rng.choice((40, 60, 80))))
+        session.add(ServicePoint(id=_uuid(rng), station_id=station_id, name="杨家庄村志愿服务站", kind="志愿服务站", location="党群服务中心一楼"))
+
+        volunteers: list[Volunteer] = []
+        used_names: set[str] = set()
+        for n in range(1, 76):
+            while True:
+                name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+                if name not in used_names:
+                    used_names.add(name)
+                    break
+            female = rng.random() < 0.55
+            born = date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
+            full, initials = name_keys(name)
+            phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+            volunteers.append(Volunteer(
+                id=_uuid(rng), station_id=station_id, number=f"{NUMBER_PREFIX}{n:06d}", name=name, name_pinyin=full, name_initials=initials,
+                id_number=_id_number(rng, born, female), gender="女" if female else "男", birth_date=born, phone=phone, phone_tail=phone[-4:],
+                political_status=rng.choices(("中共党员", "共青团员", "群众"), (30, 10, 60))[0],
+                tags=",".join(rng.sample(TAGS, rng.choice((0, 0, 0, 1, 1, 2)))), skills=rng.choice(SKILLS),
+                registered_on=date(2021, 3, 1) + timedelta(days=rng.randrange(0, 365)),
+            ))
+        session.add_all(volunteers)
+
+        teams: list[tuple[Team, list[Volunteer], int, float]] = []
+        for name, category, founded, skipped, rate in TEAMS:
+            members = rng.sample(volunteers, rng.randint(10, 18))
+            team = Team(id=_uuid(rng), station_id=station_id, name=name, category=category, leader_id=members[0].id, founded_on=founded,
+                        description=f"{name}立足本村群众需求，常态化开展{category}志愿服务。")
+            session.add(team)
+            for position, member in enumerate(members):
+                session.add(Membership(id=_uuid(rng), station_id=station_id, volunteer_id=member.id, team_id=team.id,
+                                       role="队长" if position == 0 else "队员", joined_on=max(founded, member.registered_on)))
+            teams.append((team, members, skipped, rate))
+        session.commit()
+        progress(f"已建立实践站、{len(teams)} 支服务队和 {len(volunteers)} 名志愿者")
+
+    counts = {"activities": 0, "participations": 0}
+    # The 12 × years months that end with the current one.
+    month = date(today.year - years + (today.month == 12), today.month % 12 + 1, 1)
+    hours_by_day: dict[tuple[str, date], float] = {}
+    while month <= today:
+        _, month_end = month_range(month.year, month.month)
+        months_back = (today.year - month.year) * 12 + today.month - month.month
+        with store.session(operator=OPERATOR) as session:
+            for team, members, skipped, rate in teams:
+                if months_back < skipped:
+                    continue
+                count = int(rate) + (1 if rng.random() < rate - int(rate) else 0)
+                for _ in range(count):
+                    day = month + timedelta(days=rng.randrange(0, (month_end - month).days + 1))
+                    status = "done" if day <= today else "planned"
+                    start = time(rng.choice((8, 9, 14, 15)), rng.choice((0, 30)))
+                    end = time(start.hour + rng.choice((1, 2, 3)), start.minute)
+                    title = rng.choice(TITLES[team.category])
+                    activity = Activity(
+                        id=_uuid(rng), station_id=station_id, title=title, category=team.category, team_id=team.id, date=day,
+                        start_time=start, end_time=end, place=rng.choice(PLACES), organiser=team.name,
+                        own_name=rng.random() < 0.85, served_count=rng.randint(8, 80), service_target=rng.choice(("全体村民", "老年人", "青少年", "困难家庭")),
+                        content=f"{team.name}在{rng.choice(PLACES)}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
+                    )
+                    session.add(activity)
+                    counts["activities"] += 1
+                    if status != "done":
+                        continue
+                    hours = duration_hours(start, end) or 1.0
+                    for member in rng.sample(members, min(len(members), rng.randint(3, 10))):
+                        served = hours if rng.random() < 0.8 else max(0.5, hours - 0.5)
+                        if hours_by_day.get((member.id, day), 0) + served > 24:
+                            continue
+                        hours_by_day[(member.id, day)] = hours_by_day.get((member.id, day), 0) + served
+                        session.add(Participation(id=_uuid(rng), station_id=station_id, activity_id=activity.id,
+                                                  volunteer_id=member.id, hours=served, role="志愿者"))
+                        counts["participations"] += 1
+            session.commit()
+        progress(f"已生成 {month.year}年{month.month}月 的活动")
+        month = month_end + timedelta(days=1)
+    store.forget_station()
+    return DemoResult(station_name=station.name, teams=len(teams), volunteers=len(volunteers), **counts)

@@ -1,0 +1,38 @@
+"""SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
+
+from .activity import Activity, Participation, Photo
+from .base import SyncedBase, UTCDateTime, new_id, utcnow
+from .outbox import OutboxEntry
+from .people import Membership, Team, Volunteer
+from .station import FunctionRoom, Operator, ServicePoint, Station
+
+SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
+    Station,
+    FunctionRoom,
+    ServicePoint,
+    Volunteer,
+    Team,
+    Membership,
+    Activity,
+    Participation,
+    Photo,
+)
+
+__all__ = [
+    "Activity",
+    "FunctionRoom",
+    "Membership",
+    "Operator",
+    "OutboxEntry",
+    "Participation",
+    "Photo",
+    "ServicePoint",
+    "Station",
+    "SYNCED_MODELS",
+    "SyncedBase",
+    "Team",
+    "UTCDateTime",
+    "Volunteer",
+    "new_id",
+    "utcnow",
+]

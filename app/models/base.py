@@ -1,0 +1,68 @@
+"""Columns every synced row carries, and the UTC timestamp type."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, hands back aware UTC — identical on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class SyncedBase(SQLModel):
+    """A row the station owns and pushes to the district.
+
+    The id is made locally so that a row keeps its identity on every machine;
+    ``version`` goes up on every change (set by the change-capture hook, never
+    by hand); nothing synced is hard-deleted, it is flagged ``deleted``.
+    """
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    station_id: str = Field(index=True, max_length=36)
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted: bool = Field(default=False)  # no index: low selectivity misleads the planner
+
+
+def reference(target: str, *, optional: bool = False, index: bool = False) -> Any:
+    """A foreign key to another synced row, checked at commit time (DEFERRABLE INITIALLY DEFERRED).
+
+    Deferred, so that a flush (or a sync batch) may insert a child before its
+    parent within one transaction; the constraint still holds at commit.
+    """
+    return Field(
+        default=None if optional else ...,
+        max_length=36,
+        index=index,
+        sa_column_args=[ForeignKey(target, deferrable=True, initially="DEFERRED")],
+    )

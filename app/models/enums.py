@@ -1,0 +1,89 @@
+"""Fixed vocabularies of the domain, in the words a 专管员 uses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# 三.2: the 17 volunteer-team categories, used as the category list everywhere.
+TEAM_CATEGORIES: tuple[str, ...] = (
+    "理论政策宣讲",
+    "文化文艺服务",
+    "社科普及惠民",
+    "助学支教",
+    "医疗健身",
+    "科学普及",
+    "法律服务",
+    "卫生环保",
+    "扶难解困",
+    "文明倡导",
+    "心理关爱",
+    "应急救援",
+    "便民服务",
+    "敬老爱老",
+    "关爱未成年人",
+    "美德健康生活方式",
+    "移风易俗",
+)
+
+# 二.7: every venue has ≥3 function rooms with these functions.
+ROOM_FUNCTIONS: tuple[str, ...] = ("理论宣讲", "教育服务", "文化活动", "体育健身", "科学普及", "其他")
+
+ID_TYPES: tuple[str, ...] = ("居民身份证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "外国人永久居留身份证", "护照", "其他")
+RESIDENT_ID = ID_TYPES[0]
+
+POLITICAL_STATUSES: tuple[str, ...] = ("中共党员", "中共预备党员", "共青团员", "民主党派", "无党派人士", "群众")
+PARTY_STATUSES: frozenset[str] = frozenset({"中共党员", "中共预备党员"})
+
+# 三.2: the people the plan asks stations to draw on.
+VOLUNTEER_TAGS: tuple[str, ...] = ("五老", "乡土人才", "科技能人", "返乡创业", "身边好人", "群众性活动带头人", "文明家庭")
+
+MEMBER_ROLES: tuple[str, ...] = ("队长", "副队长", "队员")
+PARTICIPANT_ROLES: tuple[str, ...] = ("负责人", "志愿者", "讲师", "后勤")
+SERVICE_POINT_KINDS: tuple[str, ...] = ("志愿服务站", "志愿服务点", "志愿服务岗", "家庭站", "文明实践基地")
+GENDERS: tuple[str, ...] = ("男", "女")
+
+
+class StationKind(StrEnum):
+    village = "village"
+    community = "community"
+
+    @property
+    def label(self) -> str:
+        return {"village": "村", "community": "社区"}[self.value]
+
+
+class StationLevel(StrEnum):
+    station = "station"  # 村（社区）新时代文明实践站
+    institute = "institute"  # 街道（功能区）新时代文明实践所
+    center = "center"  # 区新时代文明实践中心
+
+    @property
+    def label(self) -> str:
+        return {"station": "站", "institute": "所", "center": "中心"}[self.value]
+
+
+class Role(StrEnum):
+    admin = "admin"  # everything, full ID numbers, manages operators
+    clerk = "clerk"  # data entry
+    viewer = "viewer"  # read and print
+
+    @property
+    def label(self) -> str:
+        return {"admin": "管理员", "clerk": "录入员", "viewer": "查看员"}[self.value]
+
+    @property
+    def can_write(self) -> bool:
+        return self is not Role.viewer
+
+    @property
+    def sees_full_personal_data(self) -> bool:
+        return self is Role.admin
+
+
+class ActivityStatus(StrEnum):
+    planned = "planned"
+    done = "done"
+
+    @property
+    def label(self) -> str:
+        return {"planned": "计划", "done": "已开展"}[self.value]

@@ -1,0 +1,28 @@
+"""Change log: one row per change of a synced row, written in the same transaction.
+
+It is the sync queue (rows after the last acknowledged ``seq`` go to the
+district) and the audit trail (who changed what, when). Rows are never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
+
+
+class OutboxEntry(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_row", "entity", "row_id"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=40)  # table name
+    row_id: str = Field(max_length=36)
+    op: str = Field(max_length=8)  # insert | update | delete
+    version: int
+    payload: str  # JSON of every column after the change
+    operator: str = Field(default="", max_length=50)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,60 @@
+"""The station itself, its rooms and service points, and the people who operate the app."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from .base import SyncedBase, UTCDateTime, new_id, utcnow
+
+
+class Station(SyncedBase, table=True):
+    """The one station this store belongs to (its ``id`` equals its ``station_id``)."""
+
+    name: str = Field(max_length=100)
+    level: str = Field(default="station", max_length=16)  # StationLevel
+    kind: str = Field(default="village", max_length=16)  # StationKind
+    street: str = Field(default="", max_length=100)  # 所属街道（功能区）
+    population: int | None = Field(default=None)  # resident population, for 三.2's 15 %
+    address: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)  # 志愿服务电话 (二.7)
+    contact: str = Field(default="", max_length=500)  # text behind the QR code (二.7)
+    opening_hours: str = Field(default="", max_length=200)  # 四.8 常态开放
+    activity_day: str = Field(default="", max_length=100)  # 四.8 固定的文明实践活动日
+    manager: str = Field(default="", max_length=50)  # 专管员 (三.1)
+    founded_on: date | None = Field(default=None)
+
+
+class FunctionRoom(SyncedBase, table=True):
+    __tablename__ = "function_room"
+
+    name: str = Field(max_length=100)
+    function: str = Field(max_length=16)  # ROOM_FUNCTIONS
+    area_m2: float | None = Field(default=None)
+    note: str = Field(default="", max_length=500)
+
+
+class ServicePoint(SyncedBase, table=True):
+    __tablename__ = "service_point"
+
+    name: str = Field(max_length=100)
+    kind: str = Field(default="志愿服务站", max_length=16)  # SERVICE_POINT_KINDS
+    location: str = Field(default="", max_length=200)
+    active: bool = Field(default=True)  # 二.7 "正常发挥作用"
+    note: str = Field(default="", max_length=500)
+
+
+class Operator(SQLModel, table=True):
+    """Someone who logs into the app on this PC. Local only: never synced."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    username: str = Field(max_length=50, unique=True)
+    display_name: str = Field(max_length=50)
+    role: str = Field(default="clerk", max_length=16)  # Role
+    password_hash: str = Field(max_length=300)
+    active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,292 @@
+"""The activity ledger (三.2, 四.8): activities, participants with hours, photos."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..models import Activity, Participation, Photo, Team, Volunteer
+from ..models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
+from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, parse_date, parse_time
+from .context import Context, live
+from .errors import FieldErrors, ValidationError
+
+MAX_HOURS_PER_DAY = 24.0
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
+FIELDS = (
+    "title", "category", "team_id", "date", "start_time", "end_time", "place", "organiser",
+    "own_name", "served_count", "service_target", "content", "status",
+)
+
+
+@dataclass(frozen=True)
+class ParticipantInput:
+    volunteer_id: str
+    hours: float | None = None  # None: the activity's duration
+    role: str = "志愿者"
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    activity: Activity
+    team_name: str
+    participants: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class Participant:
+    participation: Participation
+    volunteer: Volunteer
+
+
+def duration_hours(start: time | None, end: time | None) -> float | None:
+    if start is None or end is None:
+        return None
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return round(minutes / 60, 2) if minutes > 0 else None
+
+
+def _validated(ctx: Context, session: Session, values: dict, *, current: Activity | None) -> dict:
+    errors = FieldErrors()
+    merged = {k: getattr(current, k) for k in FIELDS} if current else {}
+    merged.update(values)
+    out: dict = {"title": clean(merged.get("title")), "category": clean(merged.get("category"))}
+    check_length(errors, "title", "活动名称", out["title"], 200, required=True)
+    check_choice(errors, "category", "活动类别", out["category"], TEAM_CATEGORIES)
+    out["date"] = parse_date(merged.get("date"), errors, "date", "活动日期")
+    if out["date"] is None and "date" not in errors:
+        errors.add("date", "请填写活动日期")
+    out["start_time"] = parse_time(merged.get("start_time"), errors, "start_time", "开始时间")
+    out["end_time"] = parse_time(merged.get("end_time"), errors, "end_time", "结束时间")
+    if out["start_time"] and out["end_time"] and out["end_time"] <= out["start_time"]:
+        errors.add("end_time", "结束时间应晚于开始时间")
+    status = clean(merged.get("status")) or ActivityStatus.done.value
+    if status not in ActivityStatus.__members__:
+        errors.add("status", "活动状态应为“计划”或“已开展”")
+    out["status"] = status
+    if status == ActivityStatus.done and out["date"] and out["date"] > date.today():
+        errors.add("date", f"已开展的活动日期（{format_date(out['date'])}）不能晚于今天；未来的活动请记为“计划”")
+    team_id = merged.get("team_id") or None
+    if team_id:
+        team = session.get(Team, team_id)
+        if team is None or team.deleted or team.station_id != ctx.station_id:
+            errors.add("team_id", "所选服务队不存在或已删除")
+    out["team_id"] = team_id
+    for key, label, limit in (("place", "活动地点", 200), ("organiser", "组织者", 100), ("service_target", "服务对象", 200), ("content", "活动内容", 5000)):
+        out[key] = clean(merged.get(key)) if key != "content" else (merged.get(key) or "").strip()
+        check_length(errors, key, label, out[key], limit)
+    served = merged.get("served_count") or 0
+    try:
+        out["served_count"] = int(clean(str(served)))
+        if out["served_count"] < 0:
+            raise ValueError
+    except ValueError:
+        errors.add("served_count", "服务对象人数应为不小于0的整数")
+    out["own_name"] = bool(merged.get("own_name", True))
+    errors.raise_if_any()
+    return out
+
+
+def _check_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> list[ParticipantInput]:
+    """Hours in (0, 24], no one twice, and no one over 24 hours on one day across activities."""
+    errors: list[str] = []
+    default = duration_hours(activity.start_time, activity.end_time)
+    resolved: list[ParticipantInput] = []
+    seen: set[str] = set()
+    for p in participants:
+        volunteer = session.get(Volunteer, p.volunteer_id)
+        if volunteer is None or volunteer.deleted or volunteer.station_id != ctx.station_id:
+            errors.append("参与志愿者中有人不存在或已删除")
+            continue
+        if p.volunteer_id in seen:
+            errors.append(f"志愿者 {volunteer.name} 重复添加")
+            continue
+        seen.add(p.volunteer_id)
+        hours = p.hours if p.hours is not None else default
+        if hours is None:
+            errors.append(f"请填写志愿者 {volunteer.name} 的服务时长（活动未填起止时间，无法自动计算）")
+            continue
+        try:
+            hours = round(float(hours), 2)
+        except (TypeError, ValueError):
+            errors.append(f"志愿者 {volunteer.name} 的服务时长“{hours}”不是数字")
+            continue
+        if not 0 < hours <= MAX_HOURS_PER_DAY:
+            errors.append(f"志愿者 {volunteer.name} 的服务时长应大于0且不超过24小时（现在为{hours:g}小时）")
+            continue
+        if p.role not in PARTICIPANT_ROLES:
+            errors.append(f"志愿者 {volunteer.name} 的角色“{p.role}”无效，应为：{'、'.join(PARTICIPANT_ROLES)}")
+            continue
+        if activity.status == ActivityStatus.done:
+            other = session.exec(
+                select(func.coalesce(func.sum(Participation.hours), 0.0))
+                .join(Activity, Activity.id == Participation.activity_id)
+                .where(
+                    Participation.volunteer_id == p.volunteer_id, Participation.deleted == False,  # noqa: E712
+                    Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                    Activity.date == activity.date, Activity.id != activity.id,
+                )
+            ).one()
+            if other + hours > MAX_HOURS_PER_DAY:
+                errors.append(
+                    f"志愿者 {volunteer.name} 在{format_date(activity.date)}的服务时长合计{other + hours:g}小时，超过24小时"
+                )
+                continue
+        resolved.append(ParticipantInput(p.volunteer_id, hours, p.role))
+    if errors:
+        raise ValidationError({"participants": "；".join(errors)})
+    return resolved
+
+
+def _write_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> None:
+    wanted = {p.volunteer_id: p for p in _check_participants(session, ctx, activity, participants)}
+    existing = session.exec(live(Participation).where(Participation.activity_id == activity.id)).all()
+    for row in existing:
+        p = wanted.pop(row.volunteer_id, None)
+        if p is None:
+            row.deleted = True
+        else:
+            apply_changes(row, {"hours": p.hours, "role": p.role})
+    for p in wanted.values():
+        session.add(Participation(station_id=ctx.station_id, activity_id=activity.id, volunteer_id=p.volunteer_id, hours=p.hours, role=p.role))
+
+
+def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), **values) -> Activity:
+    with ctx.write() as session:
+        activity = Activity(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
+        session.add(activity)
+        _write_participants(session, ctx, activity, list(participants))
+    return activity
+
+
+def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None, **values) -> Activity:
+    with ctx.write() as session:
+        activity = get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
+        apply_changes(activity, _validated(ctx, session, values, current=activity))
+        if participants is not None:
+            _write_participants(session, ctx, activity, list(participants))
+    return activity
+
+
+def get_activity(ctx: Context, activity_id: str) -> Activity:
+    with ctx.read() as session:
+        return get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id, allow_deleted=True)
+
+
+def participants_of(ctx: Context, activity_id: str) -> list[Participant]:
+    query = (
+        select(Participation, Volunteer)
+        .join(Volunteer, Volunteer.id == Participation.volunteer_id)
+        .where(Participation.activity_id == activity_id, Participation.deleted == False)  # noqa: E712
+        .order_by(Volunteer.number)
+    )
+    with ctx.read() as session:
+        return [Participant(p, v) for p, v in session.exec(query)]
+
+
+def month_range(year: int, month: int | None) -> tuple[date, date]:
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def activity_filters(
+    ctx: Context, *, text: str = "", date_from: date | None = None, date_to: date | None = None,
+    team_id: str | None = None, category: str | None = None, deleted: bool = False,
+) -> list:
+    """WHERE conditions shared by every activity list (ledger page, CLI, print)."""
+    conditions = [Activity.station_id == ctx.station_id, Activity.deleted == deleted]
+    if date_from:
+        conditions.append(Activity.date >= date_from)
+    if date_to:
+        conditions.append(Activity.date <= date_to)
+    if team_id:
+        conditions.append(Activity.team_id == team_id)
+    if category:
+        conditions.append(Activity.category == category)
+    text = clean(text)
+    if text:
+        conditions.append(
+            or_(Activity.title.contains(text, autoescape=True), Activity.place.contains(text, autoescape=True),
+                Activity.category.contains(text, autoescape=True))
+        )
+    return conditions
+
+
+def list_activities(ctx: Context, *, year: int | None = None, month: int | None = None, limit: int | None = None, offset: int = 0, descending: bool = True, **filters) -> list[ActivitySummary]:
+    if year is not None:
+        filters["date_from"], filters["date_to"] = month_range(year, month)
+    # Correlated per-row totals: with an index on activity_id this touches only
+    # the listed activities' participations, never the whole table.
+    live_participation = (Participation.activity_id == Activity.id, Participation.deleted == False)  # noqa: E712
+    count = select(func.count()).where(*live_participation).correlate(Activity).scalar_subquery()
+    hours = select(func.coalesce(func.sum(Participation.hours), 0.0)).where(*live_participation).correlate(Activity).scalar_subquery()
+    query = (
+        select(Activity, Team.name, count, hours)
+        .outerjoin(Team, Team.id == Activity.team_id)
+        .where(*activity_filters(ctx, **filters))
+    )
+    order = (Activity.date.desc(), Activity.start_time.desc()) if descending else (Activity.date, Activity.start_time)
+    query = query.order_by(*order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    with ctx.read() as session:
+        return [ActivitySummary(a, team or "", n, round(float(h), 2)) for a, team, n, h in session.exec(query)]
+
+
+# -- photos ------------------------------------------------------------------
+
+def photo_path(ctx: Context, sha256: str) -> Path:
+    return ctx.store.paths.photos / sha256[:2] / sha256
+
+
+def add_photo(ctx: Context, activity_id: str, source: str | os.PathLike[str], *, caption: str = "") -> Photo:
+    """Copy an image into the data dir under its SHA-256 and attach it to the activity."""
+    source = Path(source)
+    errors = FieldErrors()
+    if not source.is_file():
+        errors.add("photo", f"找不到照片文件：{source.name}")
+    elif source.stat().st_size > MAX_PHOTO_BYTES:
+        errors.add("photo", f"照片 {source.name} 超过20MB，请压缩后再添加")
+    else:
+        with source.open("rb") as fh:
+            head = fh.read(16)
+        if not (head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")):
+            errors.add("photo", f"{source.name} 不是支持的图片格式（JPG、PNG、GIF、BMP、WebP）")
+    caption = clean(caption)
+    check_length(errors, "caption", "照片说明", caption, 200)
+    errors.raise_if_any()
+    digest = hashlib.sha256()
+    with source.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    target = photo_path(ctx, sha)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{sha}.{os.getpid()}.part")
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+    with ctx.write() as session:
+        get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
+        photo = Photo(station_id=ctx.station_id, activity_id=activity_id, sha256=sha, caption=caption,
+                      filename=source.name[:200], size=target.stat().st_size)
+        session.add(photo)
+    return photo
+
+
+def photos_of(ctx: Context, activity_id: str) -> list[Photo]:
+    with ctx.read() as session:
+        return list(session.exec(live(Photo).where(Photo.activity_id == activity_id).order_by(Photo.updated_at)))
+

@@ -1,0 +1,90 @@
+"""Small helpers shared by the services: text clean-up, dates, loading a row or failing in Chinese."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, time
+from typing import TypeVar
+
+from sqlmodel import Session
+
+from ..models import SyncedBase
+from .errors import FieldErrors, NotFound
+
+T = TypeVar("T", bound=SyncedBase)
+
+
+def clean(text: str | None) -> str:
+    """Trimmed, NFKC-normalised text (full-width digits and letters become ASCII)."""
+    if text is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+def get_row(session: Session, model: type[T], row_id: str, *, what: str, station_id: str, allow_deleted: bool = False) -> T:
+    row = session.get(model, row_id)
+    if row is None or row.station_id != station_id or (row.deleted and not allow_deleted):
+        raise NotFound(f"找不到该{what}（可能已被删除）")
+    return row
+
+
+def check_length(errors: FieldErrors, field: str, label: str, value: str, limit: int, *, required: bool = False) -> None:
+    if required and not value:
+        errors.add(field, f"请填写{label}")
+    elif len(value) > limit:
+        errors.add(field, f"{label}不能超过{limit}个字（现在{len(value)}个字）")
+
+
+def check_choice(errors: FieldErrors, field: str, label: str, value: str, choices, *, required: bool = True) -> None:
+    if not value:
+        if required:
+            errors.add(field, f"请选择{label}")
+        return
+    if value not in choices:
+        errors.add(field, f"{label}“{value}”无效，应为：{'、'.join(choices)}")
+
+
+def parse_date(value: date | str | None, errors: FieldErrors, field: str, label: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean(value).replace("/", "-").replace(".", "-")
+    for sep in ("年", "月"):
+        text = text.replace(sep, "-")
+    text = text.rstrip("日")
+    try:
+        parts = [int(p) for p in text.split("-")]
+        return date(*parts)
+    except (ValueError, TypeError):
+        errors.add(field, f"{label}“{value}”不是有效日期，请按 2026-11-29 的格式填写")
+        return None
+
+
+def parse_time(value: time | str | None, errors: FieldErrors, field: str, label: str) -> time | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, time):
+        return value
+    text = clean(value).replace("：", ":").replace(".", ":")
+    try:
+        hour, minute = (int(p) for p in text.split(":"))
+        return time(hour, minute)
+    except (ValueError, TypeError):
+        errors.add(field, f"{label}“{value}”不是有效时间，请按 14:30 的格式填写")
+        return None
+
+
+def format_date(value: date | None) -> str:
+    """2026年11月29日 — how dates read everywhere a person looks."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def apply_changes(row: SyncedBase, values: dict) -> None:
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)

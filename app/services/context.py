@@ -1,0 +1,70 @@
+"""Who is acting, on which store: every service takes a ``Context`` first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ..db import Store
+from ..models import Station
+from ..models.enums import Role
+from .errors import NotFound, PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    display_name: str
+    role: Role
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+SYSTEM_ACTOR = Actor(username="system", display_name="系统", role=Role.admin)
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    actor: Actor = SYSTEM_ACTOR
+
+    @property
+    def station_id(self) -> str:
+        station_id = self.store.station_id
+        if station_id is None:
+            raise NotFound("尚未建立实践站，请先运行“station init”或在首次启动向导中创建。")
+        return station_id
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.store.session(operator=self.actor.label) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose changes commit together when the block ends without error."""
+        if not self.actor.role.can_write:
+            raise PermissionDenied(f"操作员“{self.actor.label}”为{self.actor.role.label}，不能修改数据")
+        with self.store.session(operator=self.actor.label) as session:
+            yield session
+            session.commit()
+
+    def require_admin(self) -> None:
+        if self.actor.role is not Role.admin:
+            raise PermissionDenied("只有管理员可以进行此操作")
+
+    def station(self, session: Session) -> Station:
+        station = session.get(Station, self.station_id)
+        if station is None:
+            raise NotFound("找不到实践站信息")
+        return station
+
+
+def live(model):
+    """``select(model)`` limited to this station's rows that are not in the recycle bin."""
+    return select(model).where(model.deleted == False)  # noqa: E712

@@ -1,0 +1,177 @@
+"""The station profile (二.7, 四.8), its function rooms and service points."""
+
+from __future__ import annotations
+
+from ..db import Store
+from ..models import FunctionRoom, ServicePoint, Station
+from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel
+from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
+from .context import Context, live
+from .errors import FieldErrors, ServiceError
+from .phone import PhoneError, normalize_phone
+
+KIND_WORDS = {"village": "village", "村": "village", "community": "community", "社区": "community"}
+
+
+def _station_values(values: dict, errors: FieldErrors) -> dict:
+    out: dict = {}
+    if "name" in values:
+        out["name"] = clean(values["name"])
+        check_length(errors, "name", "站点名称", out["name"], 100, required=True)
+    if "kind" in values:
+        kind = KIND_WORDS.get(clean(values["kind"]))
+        if kind is None:
+            errors.add("kind", "站点类型应为“村”或“社区”")
+        out["kind"] = kind
+    if "level" in values:
+        level = clean(values["level"]) or "station"
+        if level not in StationLevel.__members__:
+            errors.add("level", "站点级别无效")
+        out["level"] = level
+    if "population" in values:
+        population = values["population"]
+        if population in (None, ""):
+            out["population"] = None
+        else:
+            try:
+                out["population"] = int(clean(str(population)))
+                if out["population"] < 0:
+                    raise ValueError
+            except ValueError:
+                errors.add("population", "常住人口应为不小于0的整数")
+    if "phone" in values:
+        phone = clean(values["phone"])
+        if phone:
+            try:
+                phone = normalize_phone(phone)
+            except PhoneError as exc:
+                errors.add("phone", str(exc).replace("联系电话", "志愿服务电话"))
+        out["phone"] = phone
+    for key, label, limit in (
+        ("street", "所属街道", 100),
+        ("address", "地址", 200),
+        ("contact", "联系方式（二维码内容）", 500),
+        ("opening_hours", "开放时间", 200),
+        ("activity_day", "固定活动日", 100),
+        ("manager", "专管员", 50),
+    ):
+        if key in values:
+            out[key] = clean(values[key])
+            check_length(errors, key, label, out[key], limit)
+    if "founded_on" in values:
+        out["founded_on"] = parse_date(values["founded_on"], errors, "founded_on", "成立日期")
+    return out
+
+
+def init_station(store: Store, *, name: str, kind: str = "village", operator: str = "系统", **profile) -> Station:
+    """Create the one station of a fresh store (first-run wizard, ``station init``)."""
+    if store.station_id is not None:
+        raise ServiceError("本数据目录已经建立了实践站，不能重复初始化")
+    errors = FieldErrors()
+    values = _station_values({"name": name, "kind": kind, **profile}, errors)
+    errors.raise_if_any()
+    station = Station(**values)
+    station.station_id = station.id
+    with store.session(operator=operator) as session:
+        session.add(station)
+        session.commit()
+    store.forget_station()
+    return station
+
+
+def get_station(ctx: Context) -> Station:
+    with ctx.read() as session:
+        return ctx.station(session)
+
+
+def update_station(ctx: Context, **changes) -> Station:
+    errors = FieldErrors()
+    values = _station_values(changes, errors)
+    errors.raise_if_any()
+    with ctx.write() as session:
+        station = ctx.station(session)
+        apply_changes(station, values)
+    return station
+
+
+def station_kind(station: Station) -> StationKind:
+    return StationKind(station.kind)
+
+
+# -- function rooms and service points ------------------------------------
+
+def _room_values(values: dict, errors: FieldErrors) -> dict:
+    out = {"name": clean(values.get("name")), "function": clean(values.get("function")), "note": clean(values.get("note"))}
+    check_length(errors, "name", "功能室名称", out["name"], 100, required=True)
+    check_choice(errors, "function", "功能", out["function"], ROOM_FUNCTIONS)
+    area = values.get("area_m2")
+    if area in (None, ""):
+        out["area_m2"] = None
+    else:
+        try:
+            out["area_m2"] = float(clean(str(area)))
+            if out["area_m2"] <= 0:
+                raise ValueError
+        except ValueError:
+            errors.add("area_m2", "面积应为大于0的数字（平方米）")
+    return out
+
+
+def _point_values(values: dict, errors: FieldErrors) -> dict:
+    out = {
+        "name": clean(values.get("name")),
+        "kind": clean(values.get("kind")) or SERVICE_POINT_KINDS[0],
+        "location": clean(values.get("location")),
+        "active": bool(values.get("active", True)),
+        "note": clean(values.get("note")),
+    }
+    check_length(errors, "name", "服务站点名称", out["name"], 100, required=True)
+    check_choice(errors, "kind", "站点类型", out["kind"], SERVICE_POINT_KINDS)
+    return out
+
+
+def save_room(ctx: Context, room_id: str | None = None, **values) -> FunctionRoom:
+    errors = FieldErrors()
+    clean_values = _room_values(values, errors)
+    errors.raise_if_any()
+    with ctx.write() as session:
+        if room_id is None:
+            room = FunctionRoom(station_id=ctx.station_id, **clean_values)
+            session.add(room)
+        else:
+            room = get_row(session, FunctionRoom, room_id, what="功能室", station_id=ctx.station_id)
+            apply_changes(room, clean_values)
+    return room
+
+
+def save_service_point(ctx: Context, point_id: str | None = None, **values) -> ServicePoint:
+    errors = FieldErrors()
+    clean_values = _point_values(values, errors)
+    errors.raise_if_any()
+    with ctx.write() as session:
+        if point_id is None:
+            point = ServicePoint(station_id=ctx.station_id, **clean_values)
+            session.add(point)
+        else:
+            point = get_row(session, ServicePoint, point_id, what="服务站点", station_id=ctx.station_id)
+            apply_changes(point, clean_values)
+    return point
+
+
+def set_deleted(ctx: Context, model, row_id: str, *, deleted: bool, what: str):
+    """Soft delete (to the recycle bin) or restore any synced row of this station."""
+    with ctx.write() as session:
+        row = get_row(session, model, row_id, what=what, station_id=ctx.station_id, allow_deleted=True)
+        row.deleted = deleted
+    return row
+
+
+def list_rooms(ctx: Context) -> list[FunctionRoom]:
+    with ctx.read() as session:
+        return list(session.exec(live(FunctionRoom).where(FunctionRoom.station_id == ctx.station_id).order_by(FunctionRoom.name)))
+
+
+def list_service_points(ctx: Context) -> list[ServicePoint]:
+    with ctx.read() as session:
+        return list(session.exec(live(ServicePoint).where(ServicePoint.station_id == ctx.station_id).order_by(ServicePoint.name)))
+

@@ -1,0 +1,261 @@
+"""Volunteers (三.2, 三.4): registration with validated ID and phone, search, hours."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..models import Activity, Membership, Participation, Team, Volunteer
+from ..models.enums import ID_TYPES, PARTY_STATUSES, POLITICAL_STATUSES, RESIDENT_ID, GENDERS
+from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
+from .context import Context, live
+from .errors import FieldErrors, NotFound
+from .idcard import IdNumberError, normalize, parse_resident_id
+from .phone import PhoneError, normalize_phone, phone_tail
+from .pinyin import name_keys
+
+NUMBER_PREFIX = "ZY"
+FIELDS = (
+    "name", "id_type", "id_number", "gender", "birth_date", "phone", "political_status",
+    "tags", "skills", "registered_on", "address", "note",
+)
+SORT_COLUMNS = {
+    "number": Volunteer.number,
+    "name": Volunteer.name_pinyin,
+    "gender": Volunteer.gender,
+    "birth_date": Volunteer.birth_date,
+    "registered_on": Volunteer.registered_on,
+    "political_status": Volunteer.political_status,
+}
+
+
+def split_tags(tags) -> list[str]:
+    if isinstance(tags, str):
+        for sep in "，、;；":
+            tags = tags.replace(sep, ",")
+        tags = tags.split(",")
+    return [t for t in (clean(t) for t in (tags or ())) if t]
+
+
+def is_party_member(volunteer: Volunteer) -> bool:
+    return volunteer.political_status in PARTY_STATUSES
+
+
+def age_on(volunteer: Volunteer, day: date | None = None) -> int | None:
+    if volunteer.birth_date is None:
+        return None
+    day = day or date.today()
+    born = volunteer.birth_date
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _validated(ctx: Context, session: Session, values: dict, *, current: Volunteer | None) -> dict:
+    """Clean and check a volunteer's fields; raise ValidationError naming every bad field."""
+    errors = FieldErrors()
+    merged = {key: getattr(current, key) for key in FIELDS} if current else {}
+    merged.update(values)
+    out: dict = {}
+    out["name"] = clean(merged.get("name"))
+    check_length(errors, "name", "姓名", out["name"], 50, required=True)
+    out["id_type"] = clean(merged.get("id_type")) or RESIDENT_ID
+    check_choice(errors, "id_type", "证件类型", out["id_type"], ID_TYPES)
+
+    raw_id = merged.get("id_number") or ""
+    gender, birth = clean(merged.get("gender")), merged.get("birth_date")
+    if out["id_type"] == RESIDENT_ID:
+        try:
+            parsed = parse_resident_id(raw_id)
+            out["id_number"], gender, birth = parsed.number, parsed.gender, parsed.birth_date
+        except IdNumberError as exc:
+            errors.add("id_number", str(exc))
+            out["id_number"] = normalize(raw_id)
+    else:
+        out["id_number"] = normalize(raw_id)
+        check_length(errors, "id_number", "证件号码", out["id_number"], 40, required=True)
+    out["gender"] = gender
+    check_choice(errors, "gender", "性别", gender, GENDERS, required=False)
+    out["birth_date"] = parse_date(birth, errors, "birth_date", "出生日期")
+
+    if "id_number" not in errors and out["id_number"]:
+        query = select(Volunteer).where(
+            Volunteer.station_id == ctx.station_id,
+            Volunteer.id_type == out["id_type"],
+            Volunteer.id_number == out["id_number"],
+        )
+        if current is not None:
+            query = query.where(Volunteer.id != current.id)
+        other = session.exec(query).first()
+        if other is not None:
+            where = "（在回收站中，可先恢复）" if other.deleted else ""
+            errors.add("id_number", f"身份证号与已登记的志愿者 {other.name}（编号 {other.number}）重复{where}")
+
+    phone = clean(merged.get("phone"))
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except PhoneError as exc:
+            errors.add("phone", str(exc))
+    out["phone"] = phone
+    out["political_status"] = clean(merged.get("political_status")) or "群众"
+    check_choice(errors, "political_status", "政治面貌", out["political_status"], POLITICAL_STATUSES)
+    tags = split_tags(merged.get("tags"))
+    if any(len(t) > 10 for t in tags):
+        errors.add("tags", "每个标签不能超过10个字")
+    out["tags"] = ",".join(dict.fromkeys(tags))
+    check_length(errors, "tags", "标签", out["tags"], 200)
+    out["skills"] = clean(merged.get("skills"))
+    check_length(errors, "skills", "技能特长", out["skills"], 300)
+    out["address"] = clean(merged.get("address"))
+    check_length(errors, "address", "住址", out["address"], 200)
+    out["note"] = clean(merged.get("note"))
+    check_length(errors, "note", "备注", out["note"], 500)
+    registered = parse_date(merged.get("registered_on") or date.today(), errors, "registered_on", "注册日期")
+    if registered and registered > date.today():
+        errors.add("registered_on", "注册日期不能晚于今天")
+    out["registered_on"] = registered
+    errors.raise_if_any()
+
+    out["name_pinyin"], out["name_initials"] = name_keys(out["name"])
+    out["phone_tail"] = phone_tail(out["phone"])
+    return out
+
+
+def next_number(session: Session, station_id: str) -> str:
+    """ZY000001, ZY000002 … never reused, even after a volunteer is deleted."""
+    last = session.exec(
+        select(Volunteer.number)
+        .where(Volunteer.station_id == station_id, Volunteer.number.like(f"{NUMBER_PREFIX}%"))
+        .order_by(Volunteer.number.desc())
+    ).first()
+    seq = int(last[len(NUMBER_PREFIX):]) + 1 if last else 1
+    return f"{NUMBER_PREFIX}{seq:06d}"
+
+
+def add_volunteer(ctx: Context, *, team_ids: tuple[str, ...] | list[str] = (), **values) -> Volunteer:
+    with ctx.write() as session:
+        clean_values = _validated(ctx, session, values, current=None)
+        volunteer = Volunteer(station_id=ctx.station_id, number=next_number(session, ctx.station_id), **clean_values)
+        session.add(volunteer)
+        for team_id in team_ids:
+            get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
+            session.add(Membership(station_id=ctx.station_id, volunteer_id=volunteer.id, team_id=team_id, joined_on=volunteer.registered_on))
+    return volunteer
+
+
+def update_volunteer(ctx: Context, volunteer_id: str, **values) -> Volunteer:
+    with ctx.write() as session:
+        volunteer = get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
+        apply_changes(volunteer, _validated(ctx, session, values, current=volunteer))
+    return volunteer
+
+
+def get_volunteer(ctx: Context, volunteer_id: str) -> Volunteer:
+    with ctx.read() as session:
+        return get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id, allow_deleted=True)
+
+
+def find_by_number(ctx: Context, number: str) -> Volunteer:
+    number = clean(number).upper()
+    with ctx.read() as session:
+        volunteer = session.exec(
+            live(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.number == number)
+        ).first()
+    if volunteer is None:
+        raise NotFound(f"找不到志愿者编号为 {number} 的志愿者")
+    return volunteer
+
+
+def search_condition(text: str):
+    """One search box: name, full pinyin, pinyin initials, phone tail, 志愿者编号."""
+    text = clean(text)
+    if not text:
+        return None
+    lowered = text.lower()
+    conditions = [Volunteer.name.contains(text, autoescape=True)]
+    if any(ch.isdigit() for ch in text):  # "z" alone must not match every ZY… number
+        conditions.append(Volunteer.number.contains(text.upper(), autoescape=True))
+    if lowered.isascii() and lowered.isalpha():
+        conditions += [
+            Volunteer.name_initials.startswith(lowered, autoescape=True),
+            Volunteer.name_pinyin.startswith(lowered, autoescape=True),
+        ]
+    if text.isdigit():
+        if len(text) == 4:
+            conditions.append(Volunteer.phone_tail == text)
+        elif len(text) >= 3:
+            conditions.append(Volunteer.phone.endswith(text, autoescape=True))
+    return or_(*conditions)
+
+
+def volunteer_query(ctx: Context, text: str = "", *, deleted: bool = False, team_id: str | None = None, party_only: bool = False):
+    query = select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == deleted)
+    condition = search_condition(text)
+    if condition is not None:
+        query = query.where(condition)
+    if team_id:
+        members = select(Membership.volunteer_id).where(
+            Membership.team_id == team_id, Membership.deleted == False, Membership.left_on == None  # noqa: E711,E712
+        )
+        query = query.where(Volunteer.id.in_(members))
+    if party_only:
+        query = query.where(Volunteer.political_status.in_(PARTY_STATUSES))
+    return query
+
+
+def search_volunteers(
+    ctx: Context, text: str = "", *, deleted: bool = False, team_id: str | None = None, party_only: bool = False,
+    order_by: str = "number", descending: bool = False, limit: int | None = None, offset: int = 0,
+) -> list[Volunteer]:
+    column = SORT_COLUMNS.get(order_by, Volunteer.number)
+    query = volunteer_query(ctx, text, deleted=deleted, team_id=team_id, party_only=party_only)
+    query = query.order_by(column.desc() if descending else column, Volunteer.number).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    with ctx.read() as session:
+        return list(session.exec(query))
+
+
+def count_volunteers(ctx: Context, text: str = "", *, deleted: bool = False) -> int:
+    query = volunteer_query(ctx, text, deleted=deleted).with_only_columns(func.count()).order_by(None)
+    with ctx.read() as session:
+        return session.exec(query).one()
+
+
+def team_names_of(ctx: Context, volunteer_ids: list[str]) -> dict[str, list[str]]:
+    """Current teams of each volunteer, for lists and rosters."""
+    if not volunteer_ids:
+        return {}
+    query = (
+        select(Membership.volunteer_id, Team.name)
+        .join(Team, Team.id == Membership.team_id)
+        .where(
+            Membership.volunteer_id.in_(volunteer_ids), Membership.deleted == False,  # noqa: E712
+            Membership.left_on == None, Team.deleted == False,  # noqa: E711,E712
+        )
+        .order_by(Team.name)
+    )
+    out: dict[str, list[str]] = {vid: [] for vid in volunteer_ids}
+    with ctx.read() as session:
+        for volunteer_id, team_name in session.exec(query):
+            out[volunteer_id].append(team_name)
+    return out
+
+
+def hours_condition(year: int | None = None):
+    conditions = [Participation.deleted == False, Activity.deleted == False, Activity.status == "done"]  # noqa: E712
+    if year is not None:
+        conditions += [Activity.date >= date(year, 1, 1), Activity.date <= date(year, 12, 31)]
+    return conditions
+
+
+def volunteer_hours(ctx: Context, volunteer_id: str, *, year: int | None = None) -> float:
+    """Service hours from participations in done activities (三.4: hours drive stars and points)."""
+    query = (
+        select(func.coalesce(func.sum(Participation.hours), 0.0))
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(Participation.volunteer_id == volunteer_id, *hours_condition(year))
+    )
+    with ctx.read() as session:
+        return round(float(session.exec(query).one()), 2)

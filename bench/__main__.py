@@ -1,0 +1,22 @@
+"""``make bench``: figures and ratios against a bare baseline measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+
+from bench import store_bench
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--small", action="store_true", help="a tenth of the dataset, for a quick look")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="station-bench-") as tmp:
+        store_bench.run(tmp, small=args.small)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The ``station`` command through a real subprocess, as a person or a script would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_id
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def station(data_dir, *args, check=True):
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args, "--data-dir", str(data_dir)],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def initialised(tmp_path):
+    data = tmp_path / "data"
+    out = station(data, "init", "--name", "红山村新时代文明实践站", "--kind", "village", "--population", "800")
+    assert "已建立实践站：红山村新时代文明实践站（村）" in out.stdout
+    return data
+
+
+def test_help_is_chinese(tmp_path):
+    out = station(tmp_path, "--help").stdout
+    assert "用法：" in out and "子命令" in out and "usage:" not in out
+    err = station(tmp_path, "volunteer", "add", check=False)
+    assert err.returncode == 2 and "缺少必需的参数" in err.stderr
+
+
+def test_init_info_and_data_dir_flag_position(initialised):
+    out = station(initialised, "info").stdout
+    assert "红山村新时代文明实践站" in out and "常住人口：800" in out and "志愿者：0 名" in out
+    again = station(initialised, "init", "--name", "x", "--kind", "village", check=False)
+    assert again.returncode == 1 and "不能重复初始化" in again.stderr
+
+
+def test_commands_need_a_station_first(tmp_path):
+    out = station(tmp_path / "empty", "volunteer", "list", check=False)
+    assert out.returncode == 1 and "尚未建立实践站" in out.stderr
+
+
+def test_volunteer_team_activity_flow(initialised):
+    station(initialised, "team", "add", "--name", "敬老爱老服务队", "--category", "敬老爱老")
+    out = station(initialised, "volunteer", "add", "--name", "张三", "--id-number", "11010519491231002x",
+                  "--phone", "13812345678", "--team", "敬老爱老服务队", "--party-member").stdout
+    number = re.search(r"志愿者编号：(ZY\d{6})", out).group(1)
+    listing = station(initialised, "volunteer", "list", "--search", "zs").stdout
+    assert "张三" in listing and "138****5678" in listing and "13812345678" not in listing
+    assert "敬老爱老服务队" in listing and "共 1 名志愿者" in listing
+    shown = station(initialised, "volunteer", "show", number).stdout
+    assert "110105********002X" in shown and "中共党员" in shown and "出生日期：1949年12月31日" in shown
+    assert "11010519491231002X" in station(initialised, "volunteer", "show", number, "--full").stdout
+    station(initialised, "team", "add", "--name", "宣讲队", "--category", "理论政策宣讲", "--leader", number)
+    assert "宣讲队" in station(initialised, "team", "list").stdout
+    out = station(initialised, "activity", "add", "--title", "重阳节敬老饺子宴", "--date", "2026-10-29", "--category", "敬老爱老",
+                  "--team", "敬老爱老服务队", "--start", "09:00", "--end", "11:00", "--served", "30",
+                  "--participant", f"{number}:1.5").stdout
+    assert "参与志愿者 1 名" in out
+    listing = station(initialised, "activity", "list", "--year", "2026", "--month", "10").stdout
+    assert "重阳节敬老饺子宴" in listing and "共 1 次活动，服务时长合计 1.5 小时" in listing
+    assert "累计服务时长：1.5 小时" in station(initialised, "volunteer", "show", number).stdout
+    audit = station(initialised, "audit", "--limit", "5").stdout
+    assert "新增" in audit and "重阳节敬老饺子宴" in audit and "命令行" in audit
+
+
+def test_bad_id_exits_non_zero_naming_the_field(initialised):
+    out = station(initialised, "volunteer", "add", "--name", "王五", "--id-number", "110105194912310021", "--phone", "13812345678", check=False)
+    assert out.returncode == 1
+    assert "身份证号" in out.stderr and "校验位" in out.stderr
+    assert "共 0 名志愿者" in station(initialised, "volunteer", "list").stdout
+
+
+def test_bad_activity_input_is_reported(initialised):
+    out = station(initialised, "activity", "add", "--title", "x", "--date", "2026-02-30", "--category", "跳舞", check=False)
+    assert out.returncode == 1 and "活动日期" in out.stderr and "活动类别" in out.stderr
+    out = station(initialised, "activity", "add", "--title", "x", "--date", "2026-01-03", "--category", "敬老爱老",
+                  "--participant", "ZY000404:2", check=False)
+    assert out.returncode == 1 and "ZY000404" in out.stderr
+
+
+def test_backup_restore_check(initialised, tmp_path):
+    station(initialised, "volunteer", "add", "--name", "张三", "--id-number", make_id(), "--phone", "13812345678")
+    target = tmp_path / "备份.db"
+    assert "已备份到" in station(initialised, "backup", "--to", str(target)).stdout
+    station(initialised, "volunteer", "add", "--name", "李四", "--id-number", make_id(seq=200), "--phone", "13812345678")
+    out = station(initialised, "restore", str(target)).stdout
+    assert "已从" in out and "恢复前的数据已另存为" in out
+    assert "共 1 名志愿者" in station(initialised, "volunteer", "list").stdout
+    assert "恢复前备份" in station(initialised, "backup", "--list").stdout
+    assert "数据库检查通过" in station(initialised, "check").stdout
+    bad = tmp_path / "bad.db"
+    bad.write_text("nope")
+    refused = station(initialised, "restore", str(bad), check=False)
+    assert refused.returncode == 1 and "错误：" in refused.stderr
+
+
+def test_demo_killed_midway_leaves_a_clean_db(tmp_path):
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "demo", "--years", "5", "--data-dir", str(data)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    months_seen = 0
+    for line in proc.stdout:
+        if "的活动" in line:
+            months_seen += 1
+            if months_seen == 3:
+                proc.send_signal(signal.SIGKILL)
+                break
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL, "demo finished before it could be killed"
+    out = station(data, "check")
+    assert "数据库检查通过" in out.stdout
+    info = station(data, "info").stdout
+    assert "志愿者：75 名" in info
+    count = sqlite3.connect(data / "station.db").execute("SELECT COUNT(*) FROM activity").fetchone()[0]
+    assert 0 < count < 5 * 12 * 5  # some months landed, not all

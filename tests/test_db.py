@@ -1,0 +1,124 @@
+import shutil
+from datetime import date, timedelta
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from app.db import Store, StoreError, alembic_config, head_revision, make_engine
+from app.services import volunteers
+from app.services.context import Context
+from conftest import make_id
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_fresh_store_is_created_stamped_and_configured(store):
+    assert store.current_revision() == head_revision()
+    with store.engine.connect() as conn:
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 30000
+    assert store.check() == []
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    engine = make_engine(tmp_path / "migrated.db")
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+    assert diff == []
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("schema_*.db")), ids=lambda p: p.stem)
+def test_every_released_schema_opens_in_this_release(fixture, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(fixture, data / "station.db")
+    with Store.open(data) as store:
+        assert store.current_revision() == head_revision()
+        assert store.check() == []
+        ctx = Context(store=store)
+        assert volunteers.count_volunteers(ctx) == 75
+        volunteers.add_volunteer(ctx, name="新人", id_number=make_id(seq=991), phone="13812345678")
+
+
+def test_fixture_exists_for_the_current_schema():
+    assert (FIXTURES / f"schema_{head_revision()}.db").exists(), "run tests/fixtures/make_schema_fixture.py and commit the file"
+
+
+def test_db_of_a_newer_release_is_refused(ctx, data_dir):
+    with ctx.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num='9999'")
+    ctx.store.close()
+    with pytest.raises(StoreError, match="更新版本"):
+        Store.open(data_dir)
+
+
+def test_foreign_file_and_garbage_are_refused(tmp_path):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    sqlite3.connect(foreign / "station.db").execute("CREATE TABLE t(x)").connection.commit()
+    with pytest.raises(StoreError, match="不是本程序"):
+        Store.open(foreign)
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "station.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="无法打开数据库"):
+        Store.open(garbage)
+
+
+def test_backup_of_a_live_wal_db(ctx, tmp_path):
+    volunteers.add_volunteer(ctx, name="张三", id_number=make_id(), phone="13812345678")
+    assert Path(str(ctx.store.paths.db) + "-wal").stat().st_size > 0  # committed rows still in the WAL
+    writer = sqlite3.connect(ctx.store.paths.db)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE volunteer SET name='未提交'")
+    try:
+        target = ctx.store.backup(to=tmp_path / "copy.db")
+    finally:
+        writer.rollback()
+        writer.close()
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert copy.execute("SELECT name FROM volunteer").fetchall() == [("张三",)]
+    copy.close()
+
+
+def test_restore_validates_then_replaces(ctx, tmp_path):
+    volunteers.add_volunteer(ctx, name="张三", id_number=make_id(), phone="13812345678")
+    good = ctx.store.backup(to=tmp_path / "good.db")
+    volunteers.add_volunteer(ctx, name="李四", id_number=make_id(seq=200), phone="13812345678")
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database")
+    with pytest.raises(StoreError):
+        ctx.store.restore(bad)
+    assert volunteers.count_volunteers(ctx) == 2  # untouched
+    safety = ctx.store.restore(good)
+    assert [v.name for v in volunteers.search_volunteers(ctx)] == ["张三"]
+    assert safety.exists() and safety.parent == ctx.store.paths.backups
+    assert ctx.store.check() == []
+    volunteers.add_volunteer(ctx, name="王五", id_number=make_id(seq=300), phone="13812345678")  # still writable
+
+
+def test_daily_backup_once_a_day_and_rotation(store):
+    first = store.backup_daily()
+    assert first is not None and first.name.startswith("daily-")
+    assert store.backup_daily() is None
+    for i in range(35):
+        day = date(2020, 1, 1) + timedelta(days=i)
+        (store.paths.backups / f"daily-{day:%Y%m%d}-000000-000000.db").write_bytes(b"x")
+    store._rotate("daily")
+    assert len([b for b in store.list_backups() if b.kind == "daily"]) == 30
+    assert first.exists()  # the newest are kept
+    assert {b.kind_label for b in store.list_backups()} == {"每日自动备份"}

@@ -1,0 +1,45 @@
+"""The domain core never reaches up: app/ imports neither Qt, HTTP, ui nor sync — not even inside functions."""
+
+import ast
+from pathlib import Path
+
+FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "requests", "httpx", "ui", "sync", "fastapi", "uvicorn")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module", "__import__"):
+            if node.args and isinstance(node.args[0], ast.Constant):
+                found.append(str(node.args[0].value))
+    return found
+
+
+def test_app_imports_no_upper_layer():
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for module in imported_modules(path):
+            if module.split(".")[0] in FORBIDDEN:
+                offenders.append(f"{path.relative_to(ROOT)}: {module}")
+    assert offenders == []
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text("def f():\n    import PySide6.QtWidgets\n    from sync import client\n")
+    assert imported_modules(sample) == ["PySide6.QtWidgets", "sync"]
+
+
+def test_importing_the_core_loads_no_qt(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys, app.cli, app.cli_commands, app.db, app.services.activities, app.demo; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,60 @@
+import logging
+
+import pytest
+
+from app.privacy import RedactingFilter, mask_id_number, mask_phone, redact
+from app.services.phone import PhoneError, normalize_phone, phone_tail
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("+86 138-1234-5678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+        ("0531-76512345", "0531-76512345"),
+        ("053176512345", "053176512345"),
+        ("010-62345678", "010-62345678"),
+        ("0531-76512345-801", "0531-76512345-801"),
+    ],
+)
+def test_valid_phones(raw, expected):
+    assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["12345678901", "1381234567", "76512345", "abc", "0531-1234"])
+def test_invalid_phones_name_the_field(raw):
+    with pytest.raises(PhoneError) as info:
+        normalize_phone(raw)
+    assert "联系电话" in str(info.value)
+
+
+def test_phone_tail():
+    assert phone_tail("0531-76512345") == "2345"
+
+
+def test_masks():
+    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("0531-76512345") == "0531-7651****"
+    assert mask_id_number("") == ""
+
+
+def test_redact_free_text():
+    text = "张三 11010519491231002X 电话13812345678，旧证110105491231002"
+    out = redact(text)
+    assert "11010519491231002X" not in out and "13812345678" not in out and "110105491231002" not in out
+    assert "110105********002X" in out and "138****5678" in out
+
+
+def test_redacting_filter_masks_log_records(caplog):
+    logger = logging.getLogger("test.redact")
+    handler_filter = RedactingFilter()
+    caplog.handler.addFilter(handler_filter)
+    try:
+        logger.warning("导入失败：%s %s", "11010519491231002X", "13812345678")
+    finally:
+        caplog.handler.removeFilter(handler_filter)
+    assert "11010519491231002X" not in caplog.text
+    assert "110105********002X" in caplog.text
