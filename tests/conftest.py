@@ -44,3 +44,30 @@ def store(data_dir):
 def ctx(store) -> Context:
     init_station(store, name="测试村新时代文明实践站", kind="village", population=1000, street="艾山街道")
     return Context(store=store)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """A demo station built once; tests copy its DB (building takes a second or two)."""
+    from app.demo import build_demo
+    from app.services import operators
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    with Store.open(folder) as demo:
+        build_demo(demo, years=1, seed=2022)
+        operators.create_first_admin(demo, username="admin", display_name="杨红霞", password="admin123")
+        ctx = Context(store=demo, actor=operators.authenticate(demo, "admin", "admin123"))
+        operators.create_operator(ctx, username="clerk", display_name="王录入", role="clerk", password="clerk123")
+        target = folder / "template.db"
+        demo.backup(to=target)
+    return target
+
+
+@pytest.fixture
+def demo_store(demo_template, data_dir):
+    import shutil
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_template, data_dir / "station.db")
+    with Store.open(data_dir) as opened:
+        yield opened

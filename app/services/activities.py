@@ -224,9 +224,25 @@ def activity_filters(
     return conditions
 
 
-def list_activities(ctx: Context, *, year: int | None = None, month: int | None = None, limit: int | None = None, offset: int = 0, descending: bool = True, **filters) -> list[ActivitySummary]:
+SORT_COLUMNS = {"date": (Activity.date, Activity.start_time), "title": (Activity.title,), "category": (Activity.category,),
+                "place": (Activity.place,), "served_count": (Activity.served_count,)}
+
+
+def _period(filters: dict, year: int | None, month: int | None) -> dict:
     if year is not None:
         filters["date_from"], filters["date_to"] = month_range(year, month)
+    return filters
+
+
+def count_activities(ctx: Context, *, year: int | None = None, month: int | None = None, **filters) -> int:
+    query = select(func.count()).select_from(Activity).where(*activity_filters(ctx, **_period(filters, year, month)))
+    with ctx.read() as session:
+        return session.exec(query).one()
+
+
+def list_activities(ctx: Context, *, year: int | None = None, month: int | None = None, limit: int | None = None, offset: int = 0,
+                    order_by: str = "date", descending: bool = True, **filters) -> list[ActivitySummary]:
+    _period(filters, year, month)
     # Correlated per-row totals: with an index on activity_id this touches only
     # the listed activities' participations, never the whole table.
     live_participation = (Participation.activity_id == Activity.id, Participation.deleted == False)  # noqa: E712
@@ -237,7 +253,8 @@ def list_activities(ctx: Context, *, year: int | None = None, month: int | None 
         .outerjoin(Team, Team.id == Activity.team_id)
         .where(*activity_filters(ctx, **filters))
     )
-    order = (Activity.date.desc(), Activity.start_time.desc()) if descending else (Activity.date, Activity.start_time)
+    columns = SORT_COLUMNS.get(order_by, SORT_COLUMNS["date"])
+    order = [c.desc() if descending else c for c in columns] + [Activity.id]
     query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)

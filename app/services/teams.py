@@ -75,19 +75,23 @@ def _ensure_member(session: Session, ctx: Context, team: Team, volunteer_id: str
     return membership
 
 
-def add_team(ctx: Context, **values) -> Team:
+def add_team(ctx: Context, *, member_ids: list[str] | None = None, **values) -> Team:
     with ctx.write() as session:
         team = Team(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
         session.add(team)
+        if member_ids is not None:
+            _set_members(session, ctx, team, member_ids)
         if team.leader_id:
             _ensure_member(session, ctx, team, team.leader_id, "队长", team.founded_on)
     return team
 
 
-def update_team(ctx: Context, team_id: str, **values) -> Team:
+def update_team(ctx: Context, team_id: str, *, member_ids: list[str] | None = None, **values) -> Team:
     with ctx.write() as session:
         team = get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
         apply_changes(team, _validated(ctx, session, values, current=team))
+        if member_ids is not None:
+            _set_members(session, ctx, team, member_ids)
         if team.leader_id:
             _ensure_member(session, ctx, team, team.leader_id, "队长", None)
     return team
@@ -149,24 +153,30 @@ def add_member(ctx: Context, team_id: str, volunteer_id: str, *, role: str = "�
         return _ensure_member(session, ctx, team, volunteer_id, role, joined)
 
 
+def _set_members(session: Session, ctx: Context, team: Team, volunteer_ids: list[str]) -> None:
+    wanted = list(dict.fromkeys(volunteer_ids))
+    if team.leader_id and team.leader_id not in wanted:
+        wanted.append(team.leader_id)  # the leader is always a member
+    current = session.exec(
+        live(Membership).where(Membership.team_id == team.id, Membership.left_on == None)  # noqa: E711
+    ).all()
+    for membership in current:
+        if membership.volunteer_id not in wanted:
+            membership.left_on = date.today()
+    have = {m.volunteer_id for m in current}
+    for volunteer_id in wanted:
+        if volunteer_id not in have:
+            get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
+            _ensure_member(session, ctx, team, volunteer_id, "队员", None)
+
+
 def set_members(ctx: Context, team_id: str, volunteer_ids: list[str]) -> None:
     """Make the team's current members exactly ``volunteer_ids`` (the form's member picker)."""
-    wanted = list(dict.fromkeys(volunteer_ids))
     with ctx.write() as session:
         team = get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
-        current = session.exec(
-            live(Membership).where(Membership.team_id == team_id, Membership.left_on == None)  # noqa: E711
-        ).all()
-        for membership in current:
-            if membership.volunteer_id not in wanted:
-                if membership.volunteer_id == team.leader_id:
-                    raise ValidationError({"members": "队长不能移出服务队，请先更换队长"})
-                membership.left_on = date.today()
-        have = {m.volunteer_id for m in current}
-        for volunteer_id in wanted:
-            if volunteer_id not in have:
-                get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
-                _ensure_member(session, ctx, team, volunteer_id, "队员", None)
+        if team.leader_id and team.leader_id not in volunteer_ids:
+            raise ValidationError({"members": "队长不能移出服务队，请先更换队长"})
+        _set_members(session, ctx, team, volunteer_ids)
 
 
 def remove_member(ctx: Context, team_id: str, volunteer_id: str, *, left_on: date | None = None) -> None:

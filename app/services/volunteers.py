@@ -11,7 +11,7 @@ from ..models import Activity, Membership, Participation, Team, Volunteer
 from ..models.enums import ID_TYPES, PARTY_STATUSES, POLITICAL_STATUSES, RESIDENT_ID, GENDERS
 from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
 from .context import Context, live
-from .errors import FieldErrors, NotFound
+from .errors import FieldErrors, NotFound, ValidationError
 from .idcard import IdNumberError, normalize, parse_resident_id
 from .phone import PhoneError, normalize_phone, phone_tail
 from .pinyin import name_keys
@@ -133,22 +133,53 @@ def next_number(session: Session, station_id: str) -> str:
     return f"{NUMBER_PREFIX}{seq:06d}"
 
 
+def _set_teams(session: Session, ctx: Context, volunteer: Volunteer, team_ids) -> None:
+    """Make the volunteer's current teams exactly ``team_ids`` (a leader cannot leave their team)."""
+    wanted = list(dict.fromkeys(team_ids))
+    current = session.exec(
+        live(Membership).where(Membership.volunteer_id == volunteer.id, Membership.left_on == None)  # noqa: E711
+    ).all()
+    for membership in current:
+        if membership.team_id not in wanted:
+            team = session.get(Team, membership.team_id)
+            if team is not None and team.leader_id == volunteer.id and not team.deleted:
+                raise ValidationError({"teams": f"{volunteer.name} 是“{team.name}”的队长，不能退出该队，请先更换队长"})
+            membership.left_on = date.today()
+    have = {m.team_id for m in current}
+    for team_id in wanted:
+        if team_id not in have:
+            get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
+            session.add(Membership(station_id=ctx.station_id, volunteer_id=volunteer.id, team_id=team_id,
+                                   joined_on=date.today()))
+
+
 def add_volunteer(ctx: Context, *, team_ids: tuple[str, ...] | list[str] = (), **values) -> Volunteer:
     with ctx.write() as session:
         clean_values = _validated(ctx, session, values, current=None)
         volunteer = Volunteer(station_id=ctx.station_id, number=next_number(session, ctx.station_id), **clean_values)
         session.add(volunteer)
-        for team_id in team_ids:
+        for team_id in dict.fromkeys(team_ids):
             get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
             session.add(Membership(station_id=ctx.station_id, volunteer_id=volunteer.id, team_id=team_id, joined_on=volunteer.registered_on))
     return volunteer
 
 
-def update_volunteer(ctx: Context, volunteer_id: str, **values) -> Volunteer:
+def update_volunteer(ctx: Context, volunteer_id: str, *, team_ids: list[str] | None = None, **values) -> Volunteer:
     with ctx.write() as session:
         volunteer = get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
         apply_changes(volunteer, _validated(ctx, session, values, current=volunteer))
+        if team_ids is not None:
+            _set_teams(session, ctx, volunteer, team_ids)
     return volunteer
+
+
+def current_team_ids(ctx: Context, volunteer_id: str) -> list[str]:
+    with ctx.read() as session:
+        return list(session.exec(
+            select(Membership.team_id).where(
+                Membership.volunteer_id == volunteer_id, Membership.deleted == False, Membership.left_on == None  # noqa: E711,E712
+            )
+        ))
 
 
 def get_volunteer(ctx: Context, volunteer_id: str) -> Volunteer:

@@ -1,0 +1,75 @@
+"""Settings as a typed registry: every key, its type and default in one place, stored in the data dir."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+SETTINGS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    label: str  # for the settings page
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+REGISTRY: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("idle_lock_minutes", int, 10, "无操作自动锁定（分钟）", 1, 240),
+        Setting("daily_backup", bool, True, "每天自动备份"),
+        Setting("last_operator", str, "", "上次登录的操作员"),
+    )
+}
+
+
+class Settings:
+    """Reads once, writes through (atomically) on every change."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._values: dict[str, Any] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("settings file unreadable, using defaults: %s", exc)
+            return
+        for key, value in raw.get("values", {}).items():
+            setting = REGISTRY.get(key)
+            if setting is not None and isinstance(value, setting.type):
+                self._values[key] = value
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key, REGISTRY[key].default)
+
+    def set(self, key: str, value: Any) -> None:
+        setting = REGISTRY[key]
+        if not isinstance(value, setting.type):
+            raise TypeError(f"{key} takes {setting.type.__name__}")
+        if setting.minimum is not None and value < setting.minimum:
+            value = setting.minimum
+        if setting.maximum is not None and value > setting.maximum:
+            value = setting.maximum
+        self._values[key] = value
+        self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".part")
+        partial.write_text(json.dumps({"version": SETTINGS_VERSION, "values": self._values}, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(partial, self.path)

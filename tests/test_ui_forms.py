@@ -1,0 +1,154 @@
+"""The forms, driven as a person would: typing, clicking, keyboard."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.models.enums import Role
+from app.services import activities, operators, teams, volunteers
+from app.services.context import Actor, Context
+from conftest import make_id
+from ui.dialogs.activity import ActivityDialog
+from ui.dialogs.team import TeamDialog
+from ui.dialogs.volunteer import VolunteerDialog
+from ui_helpers import screenshot, type_text, when_modal
+
+
+def save_button(dialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
+@pytest.fixture
+def admin_ctx(ctx):
+    return Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
+
+
+def test_volunteer_wrong_id_then_fixed(qtbot, admin_ctx):
+    dialog = VolunteerDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.name, "张三")
+    type_text(qtbot, dialog.id_number, "110105194912310021")
+    type_text(qtbot, dialog.phone, "13812345678")
+    assert "校验位" in dialog.errors["id_number"].text()  # shown while typing
+    qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.result() == 0
+    assert dialog.errors["id_number"].isVisible() and "身份证号" in dialog.errors["id_number"].text()
+    assert volunteers.count_volunteers(admin_ctx) == 0
+    screenshot(dialog, "volunteer-form-error")
+    dialog.id_number.clear()
+    type_text(qtbot, dialog.id_number, "11010519491231002x")
+    assert dialog.gender.currentText() == "女" and dialog.birth.date().year() == 1949
+    assert not dialog.gender.isEnabled() and "已根据身份证号" in dialog.id_hint.text()
+    qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)  # Enter saves
+    assert dialog.result() == 1
+    found = volunteers.search_volunteers(admin_ctx, "zs")
+    assert [v.name for v in found] == ["张三"] and found[0].id_number == "11010519491231002X"
+
+
+def test_duplicate_id_says_who_has_it(qtbot, admin_ctx):
+    first = volunteers.add_volunteer(admin_ctx, name="李四", id_number=make_id(), phone="13812345678")
+    dialog = VolunteerDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    type_text(qtbot, dialog.name, "李肆")
+    type_text(qtbot, dialog.id_number, make_id())
+    dialog.save()
+    assert "李四" in dialog.errors["id_number"].text() and first.number in dialog.errors["id_number"].text()
+
+
+def test_clerk_sees_masked_id_and_phone(qtbot, admin_ctx):
+    v = volunteers.add_volunteer(admin_ctx, name="李四", id_number="11010519491231002X", phone="13812345678")
+    clerk = Context(store=admin_ctx.store, actor=Actor("c", "王录入", Role.clerk))
+    dialog = VolunteerDialog(clerk, volunteers.get_volunteer(clerk, v.id))
+    qtbot.addWidget(dialog)
+    assert dialog.id_number.edit.text() == "110105********002X" and dialog.id_number.edit.isReadOnly()
+    assert dialog.phone.edit.text() == "138****5678"
+    dialog.skills.setText("理发")
+    dialog.save()
+    assert dialog.result() == 1
+    saved = volunteers.get_volunteer(clerk, v.id)
+    assert saved.id_number == "11010519491231002X" and saved.skills == "理发"  # masked value never written back
+
+
+def test_team_form_members_picker(qtbot, admin_ctx):
+    people = [volunteers.add_volunteer(admin_ctx, name=n, id_number=make_id(seq=500 + i), phone="13812345678")
+              for i, n in enumerate(["张三", "李四", "王五"])]
+    dialog = TeamDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    type_text(qtbot, dialog.name, "敬老爱老服务队")
+    dialog.category.setCurrentText("敬老爱老")
+    type_text(qtbot, dialog.members.search, "zs")
+    qtbot.waitUntil(lambda: dialog.members.list.count() == 1)
+    dialog.members.list.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.members.search.clear()
+    type_text(qtbot, dialog.members.search, "ww")
+    dialog.members.list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert dialog.members.count.text() == "已选 2 人"
+    dialog.leader.setCurrentIndex(dialog.leader.findData(people[0].id))
+    dialog.save()
+    assert dialog.result() == 1
+    team = teams.find_team(admin_ctx, "敬老爱老服务队")
+    assert team.leader_id == people[0].id
+    assert sorted(m.volunteer.name for m in teams.team_members(admin_ctx, team.id)) == ["张三", "王五"]
+
+
+def test_activity_with_participants_and_photo(qtbot, admin_ctx, tmp_path, monkeypatch):
+    team = teams.add_team(admin_ctx, name="宣讲队", category="理论政策宣讲")
+    people = [volunteers.add_volunteer(admin_ctx, name=n, id_number=make_id(seq=600 + i), phone="13812345678")
+              for i, n in enumerate(["张三", "李四"])]
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    photo = tmp_path / "活动照片.png"
+    image.save(str(photo))
+    dialog = ActivityDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.title_edit, "党的创新理论微宣讲")
+    dialog.team.setCurrentIndex(dialog.team.findData(team.id))
+    assert dialog.category.currentText() == "理论政策宣讲"  # follows the team
+    dialog.date.setDate(dialog.date.date().addDays(-1))
+    type_text(qtbot, dialog.place, "村委会")
+
+    def pick(picker):
+        for i in range(picker.checklist.list.count()):
+            picker.checklist.list.item(i).setCheckState(Qt.CheckState.Checked)
+        picker.accept()
+
+    when_modal(pick)
+    qtbot.mouseClick(dialog.add_people, Qt.MouseButton.LeftButton)
+    assert dialog.participants.rowCount() == 2
+    assert dialog.participants.cellWidget(0, 2).value() == 2.0  # 09:00–11:00
+    dialog.participants.cellWidget(1, 2).setValue(1.5)
+    assert "合计 3.5 小时" in dialog.people_count.text()
+    monkeypatch.setattr("ui.dialogs.activity.QFileDialog.getOpenFileNames", lambda *a, **k: ([str(photo)], ""))
+    qtbot.mouseClick(dialog.add_photo_button, Qt.MouseButton.LeftButton)
+    assert dialog.photos.count() == 1
+    screenshot(dialog, "activity-form")
+    dialog.save()
+    assert dialog.result() == 1, dialog.banner.text()
+    listed = activities.list_activities(admin_ctx)
+    assert [(s.activity.title, s.participants, s.hours) for s in listed] == [("党的创新理论微宣讲", 2, 3.5)]
+    assert len(activities.photos_of(admin_ctx, listed[0].activity.id)) == 1
+
+
+def test_activity_in_future_marked_done_is_refused(qtbot, admin_ctx):
+    dialog = ActivityDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    type_text(qtbot, dialog.title_edit, "重阳节")
+    dialog.category.setCurrentText("敬老爱老")
+    dialog.date.setDate(dialog.date.date().addDays(3))
+    dialog.save()
+    assert "不能晚于今天" in dialog.errors["date"].text()
+    assert activities.list_activities(admin_ctx) == []
+
+
+def test_admin_ctx_fixture_is_admin(admin_ctx):
+    assert admin_ctx.actor.role.sees_full_personal_data
+    assert operators.MAX_FAILED_LOGINS == 5
+    assert date.today() - timedelta(days=1) < date.today()

@@ -1,0 +1,109 @@
+"""``station`` with no subcommand: the desktop app.
+
+Start-up order: data dir → log and crash log → Qt (fonts, Chinese) → one instance
+per data dir → open the store (migrate, back up) → first-run wizard or login →
+main window.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import sys
+import traceback
+
+from PySide6.QtCore import QLockFile, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.config import DataPaths, resolve_data_dir
+from app.db import Store, StoreError
+from app.logs import setup_logging
+from app.services import operators
+from app.services.context import Context
+from app.services.station import get_station
+from app.settings import Settings
+
+from . import style
+from .dialogs.errors import ErrorDialog
+from .dialogs.login import LoginDialog
+from .dialogs.wizard import FirstRunWizard
+from .i18n import tr
+from .main_window import MainWindow
+from .workers import run_in_background
+
+log = logging.getLogger("ui")
+_crash_file = None
+
+
+def _qt_message(mode, context, message) -> None:
+    level = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO, QtMsgType.QtWarningMsg: logging.WARNING}.get(mode, logging.ERROR)
+    logging.getLogger("qt").log(level, "%s", message)
+
+
+def install_error_handling(paths: DataPaths) -> None:
+    global _crash_file
+    _crash_file = open(paths.logs / "crash.log", "a", encoding="utf-8")  # noqa: SIM115 - must outlive this function
+    faulthandler.enable(_crash_file)
+    qInstallMessageHandler(_qt_message)
+
+    def excepthook(kind, value, tb) -> None:
+        details = "".join(traceback.format_exception(kind, value, tb))
+        log.error("unhandled exception:\n%s", details)
+        app = QApplication.instance()
+        if app is not None:
+            ErrorDialog(tr("程序遇到了一个意外错误，刚才的操作没有完成。"), details).exec()
+
+    sys.excepthook = excepthook
+
+
+def acquire_instance_lock(paths: DataPaths) -> QLockFile | None:
+    lock = QLockFile(str(paths.root / "station.lock"))
+    lock.setStaleLockTime(0)
+    if not lock.tryLock(200):
+        return None
+    return lock
+
+
+def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None, object]:
+    """Everything up to a shown main window (or None when the person cancelled); used by tests too."""
+    paths = DataPaths(resolve_data_dir(data_dir)).ensure()
+    setup_logging(paths.logs)
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("实践站台账")
+    style.apply(app)
+    lock = acquire_instance_lock(paths)
+    if lock is None:
+        QMessageBox.information(None, tr("实践站台账"), tr("实践站台账已经打开了（数据目录：{0}）。\n请在任务栏中找到已打开的窗口。").format(paths.root))
+        return app, None, None
+    try:
+        store = Store.open(paths.root)
+    except StoreError as exc:
+        QMessageBox.critical(None, tr("无法打开数据"), str(exc))
+        return app, None, lock
+    settings = Settings(paths.settings)
+    if store.station_id is None or not operators.has_operators(store):
+        if not FirstRunWizard(store).exec():
+            return app, None, lock
+    login = LoginDialog(store, get_station(Context(store=store)).name, last_operator=settings.get("last_operator"))
+    if not login.exec() or login.actor is None:
+        return app, None, lock
+    settings.set("last_operator", login.actor.username)
+    window = MainWindow(Context(store=store, actor=login.actor), settings)
+    window.show()
+    if settings.get("daily_backup"):
+        run_in_background(window, lambda task: store.backup_daily(), lambda _p: None, lambda exc, _d: log.warning("daily backup failed: %s", exc))
+    return app, window, lock
+
+
+def run(args) -> int:
+    """Entry point registered under ``station.gui``."""
+    paths = DataPaths(resolve_data_dir(getattr(args, "data_dir", None))).ensure()
+    install_error_handling(paths)
+    app, window, lock = start(str(paths.root))
+    if window is None:
+        return 0
+    code = app.exec()
+    window.ctx.store.close()
+    if lock is not None:
+        lock.unlock()
+    return code

@@ -1,0 +1,253 @@
+"""The activity form: details, participants with per-person hours, photos by file dialog or drag and drop."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImageReader, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app.models import Activity
+from app.models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
+from app.services import activities as activity_service
+from app.services import teams as team_service
+from app.services.activities import ParticipantInput, duration_hours
+from app.services.context import Context
+
+from ..forms import FormDialog, combo, date_edit, from_qdate, time_edit
+from .picker import VolunteerPicker
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
+THUMB = 96
+
+
+def thumbnail(path: Path) -> QIcon:
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)  # respect EXIF orientation
+    size = reader.size()
+    if size.isValid():
+        reader.setScaledSize(size.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio))
+    return QIcon(QPixmap.fromImage(reader.read()))
+
+
+class PhotoList(QListWidget):
+    """Thumbnails; image files dropped onto it are added."""
+
+    def __init__(self, on_files) -> None:
+        super().__init__()
+        self.on_files = on_files
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setMinimumHeight(THUMB + 40)
+
+    def dragEnterEvent(self, event):  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event):  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        self.on_files([f for f in files if f.suffix.lower() in IMAGE_SUFFIXES])
+        event.acceptProposedAction()
+
+
+class ActivityDialog(FormDialog):
+    COLS = ("姓名", "编号", "服务时长（小时）", "角色")
+
+    def __init__(self, ctx: Context, activity: Activity | None = None, parent=None):
+        super().__init__(self.tr("编辑活动") if activity else self.tr("记录活动"), parent)
+        self.ctx, self.activity = ctx, activity
+        a = activity
+        self.title_edit = self.add("title", self.tr("活动名称"), QLineEdit(a.title if a else ""))
+        self.team = self.add("team_id", self.tr("服务队"), QComboBox())
+        self.team.addItem(self.tr("（不属于某个服务队）"), None)
+        self.team_categories: dict[str, str] = {}
+        for summary in team_service.list_teams(ctx):
+            self.team.addItem(summary.team.name, summary.team.id)
+            self.team_categories[summary.team.id] = summary.team.category
+        if a and a.team_id:
+            self.team.setCurrentIndex(max(0, self.team.findData(a.team_id)))
+        self.category = self.add("category", self.tr("活动类别"), combo(TEAM_CATEGORIES, a.category if a else ""))
+        self.date = self.add("date", self.tr("活动日期"), date_edit(a.date if a else None))
+        times = QWidget()
+        row = QHBoxLayout(times)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.start = time_edit(a.start_time if a and a.start_time else None)
+        self.end = time_edit(a.end_time if a and a.end_time else None)
+        if not a:
+            self.end.setTime(self.start.time().addSecs(2 * 3600))
+        row.addWidget(self.start)
+        row.addWidget(QLabel(self.tr("至")))
+        row.addWidget(self.end)
+        row.addStretch()
+        self.add("end_time", self.tr("时间"), times)
+        self.errors["start_time"] = self.errors["end_time"]
+        self.fields["start_time"] = self.start
+        self.place = self.add("place", self.tr("活动地点"), QLineEdit(a.place if a else ""))
+        self.organiser = self.add("organiser", self.tr("组织者"), QLineEdit(a.organiser if a else ""))
+        self.own_name = self.add("own_name", self.tr("以本站名义开展"), QCheckBox())
+        self.own_name.setChecked(a.own_name if a else True)
+        self.served = self.add("served_count", self.tr("服务对象人数"), QSpinBox())
+        self.served.setRange(0, 100000)
+        self.served.setValue(a.served_count if a else 0)
+        self.target = self.add("service_target", self.tr("服务对象"), QLineEdit(a.service_target if a else ""))
+        self.status = self.add("status", self.tr("状态"), QComboBox())
+        for status in ActivityStatus:
+            self.status.addItem(status.label, status.value)
+        self.status.setCurrentIndex(self.status.findData(a.status if a else "done"))
+        self.content = self.add("content", self.tr("活动内容"), QPlainTextEdit(a.content if a else ""))
+        self.content.setTabChangesFocus(True)
+        self.content.setMaximumHeight(90)
+
+        self.participants = QTableWidget(0, len(self.COLS))
+        self.participants.setHorizontalHeaderLabels([self.tr(c) for c in self.COLS])
+        self.participants.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.participants.verticalHeader().hide()
+        self.participants.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.participants.setMinimumHeight(150)
+        buttons = QHBoxLayout()
+        self.add_people = QPushButton(self.tr("添加志愿者…"))
+        self.remove_people = QPushButton(self.tr("移除所选"))
+        self.fill_hours = QPushButton(self.tr("全部按活动时长"))
+        for b in (self.add_people, self.remove_people, self.fill_hours):
+            buttons.addWidget(b)
+        buttons.addStretch()
+        self.people_count = QLabel()
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(buttons)
+        column.addWidget(self.participants)
+        column.addWidget(self.people_count)
+        self.add("participants", self.tr("参与志愿者"), box)
+
+        self.existing_photos = activity_service.photos_of(ctx, a.id) if a else []
+        self.new_photos: list[Path] = []
+        self.photos = PhotoList(self.add_photo_files)
+        for photo in self.existing_photos:
+            item = QListWidgetItem(thumbnail(activity_service.photo_path(ctx, photo.sha256)), photo.caption or photo.filename)
+            self.photos.addItem(item)
+        photo_box = QWidget()
+        photo_column = QVBoxLayout(photo_box)
+        photo_column.setContentsMargins(0, 0, 0, 0)
+        self.add_photo_button = QPushButton(self.tr("添加照片…（也可以把照片拖到下面）"))
+        photo_column.addWidget(self.add_photo_button)
+        photo_column.addWidget(self.photos)
+        self.add("photo", self.tr("活动照片"), photo_box)
+        self.finish_layout()
+
+        self.add_people.clicked.connect(self.pick_people)
+        self.remove_people.clicked.connect(self.remove_selected)
+        self.fill_hours.clicked.connect(self.set_all_hours)
+        self.add_photo_button.clicked.connect(self.choose_photos)
+        self.team.currentIndexChanged.connect(self.on_team_changed)
+        if a:
+            for p in activity_service.participants_of(ctx, a.id):
+                self.add_participant_row(p.volunteer, p.participation.hours, p.participation.role)
+        self.update_count()
+        self.resize(680, 900)
+
+    # -- participants ----------------------------------------------------
+    def duration(self) -> float:
+        start, end = self.start.time(), self.end.time()
+        return duration_hours(time(start.hour(), start.minute()), time(end.hour(), end.minute())) or 1.0
+
+    def on_team_changed(self) -> None:
+        category = self.team_categories.get(self.team.currentData())
+        if category and self.activity is None:
+            self.category.setCurrentText(category)
+
+    def participant_ids(self) -> set[str]:
+        return {self.participants.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.participants.rowCount())}
+
+    def add_participant_row(self, volunteer, hours: float, role: str = "志愿者") -> None:
+        r = self.participants.rowCount()
+        self.participants.insertRow(r)
+        name = QTableWidgetItem(volunteer.name)
+        name.setData(Qt.ItemDataRole.UserRole, volunteer.id)
+        name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        number = QTableWidgetItem(volunteer.number)
+        number.setFlags(number.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.participants.setItem(r, 0, name)
+        self.participants.setItem(r, 1, number)
+        spin = QDoubleSpinBox()
+        spin.setRange(0, 24)
+        spin.setSingleStep(0.5)
+        spin.setDecimals(1)
+        spin.setValue(hours)
+        spin.valueChanged.connect(self.update_count)
+        self.participants.setCellWidget(r, 2, spin)
+        self.participants.setCellWidget(r, 3, combo(PARTICIPANT_ROLES, role))
+
+    def pick_people(self) -> None:
+        picker = VolunteerPicker(self.ctx, exclude=self.participant_ids(), parent=self)
+        if picker.exec():
+            for v in picker.chosen():
+                self.add_participant_row(v, self.duration())
+            self.update_count()
+
+    def remove_selected(self) -> None:
+        for r in sorted({i.row() for i in self.participants.selectedIndexes()}, reverse=True):
+            self.participants.removeRow(r)
+        self.update_count()
+
+    def set_all_hours(self) -> None:
+        for r in range(self.participants.rowCount()):
+            self.participants.cellWidget(r, 2).setValue(self.duration())
+
+    def update_count(self) -> None:
+        total = sum(self.participants.cellWidget(r, 2).value() for r in range(self.participants.rowCount()))
+        self.people_count.setText(self.tr("{0} 人，合计 {1:g} 小时").format(self.participants.rowCount(), total))
+
+    def participant_inputs(self) -> list[ParticipantInput]:
+        return [
+            ParticipantInput(
+                self.participants.item(r, 0).data(Qt.ItemDataRole.UserRole),
+                self.participants.cellWidget(r, 2).value(),
+                self.participants.cellWidget(r, 3).currentText(),
+            )
+            for r in range(self.participants.rowCount())
+        ]
+
+    # -- photos ----------------------------------------------------------
+    def choose_photos(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择活动照片"), "", self.tr("图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)"))
+        self.add_photo_files([Path(f) for f in files])
+
+    def add_photo_files(self, files: list[Path]) -> None:
+        for path in files:
+            if path in self.new_photos:
+                continue
+            self.new_photos.append(path)
+            self.photos.addItem(QListWidgetItem(thumbnail(path), path.name))
+
+    # -- save ------------------------------------------------------------
+    def submit(self) -> Activity:
+        values = dict(
+            title=self.title_edit.text(), category=self.category.currentText(), team_id=self.team.currentData(),
+            date=from_qdate(self.date.date()), start_time=self.start.time().toString("HH:mm"), end_time=self.end.time().toString("HH:mm"),
+            place=self.place.text(), organiser=self.organiser.text(), own_name=self.own_name.isChecked(),
+            served_count=self.served.value(), service_target=self.target.text(), status=self.status.currentData(),
+            content=self.content.toPlainText(), participants=self.participant_inputs(),
+        )
+        if self.activity is None:
+            activity = activity_service.add_activity(self.ctx, **values)
+        else:
+            activity = activity_service.update_activity(self.ctx, self.activity.id, **values)
+        self.activity = activity  # a photo error below must not create the activity twice on retry
+        while self.new_photos:
+            activity_service.add_photo(self.ctx, activity.id, self.new_photos[0])
+            self.new_photos.pop(0)
+        return activity

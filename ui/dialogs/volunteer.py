@@ -1,0 +1,137 @@
+"""The volunteer form: typing the ID fills birth date and gender; errors show beside each field."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QWidget,
+)
+from PySide6.QtCore import Qt
+
+from app.models import Volunteer
+from app.models.enums import GENDERS, ID_TYPES, POLITICAL_STATUSES, RESIDENT_ID, VOLUNTEER_TAGS
+from app.privacy import mask_id_number, mask_phone
+from app.services import teams as team_service
+from app.services import volunteers as volunteer_service
+from app.services.context import Context
+from app.services.idcard import IdNumberError, parse_resident_id
+
+from ..forms import FormDialog, SensitiveEdit, combo, date_edit, from_qdate, to_qdate
+
+
+class VolunteerDialog(FormDialog):
+    def __init__(self, ctx: Context, volunteer: Volunteer | None = None, parent=None):
+        super().__init__(self.tr("编辑志愿者") if volunteer else self.tr("登记志愿者"), parent)
+        self.ctx, self.volunteer = ctx, volunteer
+        full = ctx.actor.role.sees_full_personal_data
+        v = volunteer
+        if v:
+            number = QLabel(v.number)
+            self.form.addRow(self.tr("志愿者编号"), number)
+        self.name = self.add("name", self.tr("姓名"), QLineEdit(v.name if v else ""))
+        self.id_type = self.add("id_type", self.tr("证件类型"), combo(ID_TYPES, v.id_type if v else RESIDENT_ID))
+        if v and not full:
+            self.id_number = SensitiveEdit(mask_id_number(v.id_number))
+            self.add("id_number", self.tr("证件号码"), self.id_number)
+            id_line = self.id_number.edit
+        else:
+            self.id_number = QLineEdit(v.id_number if v else "")
+            self.add("id_number", self.tr("证件号码"), self.id_number)
+            id_line = self.id_number
+        id_line.setPlaceholderText(self.tr("18位身份证号，末位可为X"))
+        self.id_hint = QLabel()
+        self.form.addRow("", self.id_hint)
+        self.gender = self.add("gender", self.tr("性别"), combo(("",) + GENDERS, v.gender if v else ""))
+        self.birth = self.add("birth_date", self.tr("出生日期"), date_edit(v.birth_date if v else None))
+        if v and not full:
+            self.phone = SensitiveEdit(mask_phone(v.phone))
+            self.add("phone", self.tr("联系电话"), self.phone)
+        else:
+            self.phone = self.add("phone", self.tr("联系电话"), QLineEdit(v.phone if v else ""))
+        self.political = self.add("political_status", self.tr("政治面貌"), combo(POLITICAL_STATUSES, v.political_status if v else "群众"))
+        tags_box = QWidget()
+        tags_row = QHBoxLayout(tags_box)
+        tags_row.setContentsMargins(0, 0, 0, 0)
+        current_tags = set(volunteer_service.split_tags(v.tags)) if v else set()
+        self.tag_boxes = []
+        for tag in VOLUNTEER_TAGS:
+            box = QCheckBox(tag)
+            box.setChecked(tag in current_tags)
+            tags_row.addWidget(box)
+            self.tag_boxes.append(box)
+        self.extra_tags = [t for t in current_tags if t not in VOLUNTEER_TAGS]
+        self.add("tags", self.tr("标签"), tags_box)
+        self.skills = self.add("skills", self.tr("技能特长"), QLineEdit(v.skills if v else ""))
+        self.registered = self.add("registered_on", self.tr("注册日期"), date_edit(v.registered_on if v else None))
+        self.address = self.add("address", self.tr("住址"), QLineEdit(v.address if v else ""))
+        self.note = self.add("note", self.tr("备注"), QLineEdit(v.note if v else ""))
+        self.teams = QListWidget()
+        self.teams.setMaximumHeight(110)
+        member_of = set(volunteer_service.current_team_ids(ctx, v.id)) if v else set()
+        for summary in team_service.list_teams(ctx):
+            item = QListWidgetItem(f"{summary.team.name}（{summary.team.category}）")
+            item.setData(Qt.ItemDataRole.UserRole, summary.team.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if summary.team.id in member_of else Qt.CheckState.Unchecked)
+            self.teams.addItem(item)
+        self.add("teams", self.tr("所属服务队"), self.teams)
+        self.finish_layout()
+        id_line.textChanged.connect(self.on_id_changed)
+        self.id_type.currentTextChanged.connect(lambda _t: self.on_id_changed(id_line.text()))
+        self.on_id_changed(id_line.text() if not (v and not full) else "")
+        if v and not full:
+            self.gender.setEnabled(v.id_type != RESIDENT_ID)
+            self.birth.setEnabled(v.id_type != RESIDENT_ID)
+        self.resize(560, 640)
+
+    def on_id_changed(self, text: str) -> None:
+        resident = self.id_type.currentText() == RESIDENT_ID
+        self.gender.setEnabled(not resident)
+        self.birth.setEnabled(not resident)
+        if not resident or not text.strip():
+            self.id_hint.clear()
+            self.errors["id_number"].show_message(None)
+            return
+        try:
+            parsed = parse_resident_id(text)
+        except IdNumberError as exc:
+            self.id_hint.clear()
+            # Only complain once the person has typed a whole number.
+            self.errors["id_number"].show_message(str(exc) if len(text.strip()) >= 15 else None)
+            return
+        self.errors["id_number"].show_message(None)
+        self.gender.setCurrentText(parsed.gender)
+        self.birth.setDate(to_qdate(parsed.birth_date))
+        self.id_hint.setText(self.tr("已根据身份证号填写性别和出生日期"))
+
+    def values(self) -> dict:
+        values = {
+            "name": self.name.text(),
+            "id_type": self.id_type.currentText(),
+            "gender": self.gender.currentText(),
+            "birth_date": from_qdate(self.birth.date()) if self.birth.isEnabled() else None,
+            "political_status": self.political.currentText(),
+            "tags": [b.text() for b in self.tag_boxes if b.isChecked()] + self.extra_tags,
+            "skills": self.skills.text(),
+            "registered_on": from_qdate(self.registered.date()),
+            "address": self.address.text(),
+            "note": self.note.text(),
+        }
+        id_value = self.id_number.value() if isinstance(self.id_number, SensitiveEdit) else self.id_number.text()
+        if id_value is not None:
+            values["id_number"] = id_value
+        phone = self.phone.value() if isinstance(self.phone, SensitiveEdit) else self.phone.text()
+        if phone is not None:
+            values["phone"] = phone
+        return values
+
+    def team_ids(self) -> list[str]:
+        return [
+            self.teams.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.teams.count())
+            if self.teams.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def submit(self) -> Volunteer:
+        if self.volunteer is None:
+            return volunteer_service.add_volunteer(self.ctx, team_ids=self.team_ids(), **self.values())
+        return volunteer_service.update_volunteer(self.ctx, self.volunteer.id, team_ids=self.team_ids(), **self.values())

@@ -1,0 +1,163 @@
+"""Form building blocks: fields with their Chinese error shown right beside them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QTime, Qt
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QTimeEdit, QVBoxLayout, QWidget,
+)
+
+from app.services.errors import ServiceError, ValidationError
+
+DATE_FORMAT = "yyyy年M月d日"
+
+
+def to_qdate(value: date | None) -> QDate:
+    return QDate(value.year, value.month, value.day) if value else QDate.currentDate()
+
+
+def from_qdate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def date_edit(value: date | None = None) -> QDateEdit:
+    edit = QDateEdit(to_qdate(value))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(DATE_FORMAT)
+    return edit
+
+
+def time_edit(value=None) -> QTimeEdit:
+    edit = QTimeEdit(QTime(value.hour, value.minute) if value else QTime(9, 0))
+    edit.setDisplayFormat("HH:mm")
+    return edit
+
+
+def combo(items, current: str = "", *, editable: bool = False) -> QComboBox:
+    box = QComboBox()
+    box.addItems(list(items))
+    box.setEditable(editable)
+    if current:
+        box.setCurrentText(current)
+    return box
+
+
+class ErrorLabel(QLabel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("fieldError")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_message(self, message: str | None) -> None:
+        self.setText(message or "")
+        self.setVisible(bool(message))
+
+
+class SensitiveEdit(QWidget):
+    """An ID number or phone shown masked; 重新录入 clears it for a new value.
+
+    ``value()`` is None while the stored value is kept unchanged.
+    """
+
+    def __init__(self, masked: str, *, placeholder: str = "") -> None:
+        super().__init__()
+        self.edit = QLineEdit(masked)
+        self.edit.setReadOnly(bool(masked))
+        self.edit.setPlaceholderText(placeholder)
+        self._changed = not masked
+        self.button = QPushButton("重新录入")
+        self.button.setVisible(bool(masked))
+        self.button.clicked.connect(self._reenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+        self.setFocusProxy(self.edit)
+
+    def _reenter(self) -> None:
+        self._changed = True
+        self.edit.clear()
+        self.edit.setReadOnly(False)
+        self.button.hide()
+        self.edit.setFocus()
+
+    def value(self) -> str | None:
+        return self.edit.text() if self._changed else None
+
+
+class FormDialog(QDialog):
+    """A dialog of labelled fields; ``show_errors`` puts each message beside its field."""
+
+    def __init__(self, title: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.fields: dict[str, QWidget] = {}
+        self.errors: dict[str, ErrorLabel] = {}
+        self.banner = ErrorLabel()
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setDefault(True)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.body = QVBoxLayout(self)
+        self.body.addWidget(self.banner)
+        self.body.addLayout(self.form)
+
+    def finish_layout(self) -> None:
+        self.body.addWidget(self.buttons)
+
+    def add(self, name: str, label: str, widget: QWidget) -> QWidget:
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        error = ErrorLabel()
+        column.addWidget(error)
+        self.form.addRow(label, holder)
+        self.fields[name], self.errors[name] = widget, error
+        return widget
+
+    def clear_errors(self) -> None:
+        self.banner.show_message(None)
+        for label in self.errors.values():
+            label.show_message(None)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.clear_errors()
+        unplaced = []
+        first: QWidget | None = None
+        for field, message in errors.items():
+            if field in self.errors:
+                self.errors[field].show_message(message)
+                first = first or self.fields[field]
+            else:
+                unplaced.append(message)
+        if unplaced:
+            self.banner.show_message("；".join(unplaced))
+        if first is not None:
+            first.setFocus()
+
+    def save(self) -> None:
+        self.clear_errors()
+        try:
+            self.result_value = self.submit()
+        except ValidationError as exc:
+            self.show_errors(exc.errors)
+            return
+        except ServiceError as exc:
+            self.banner.show_message(str(exc))
+            return
+        self.accept()
+
+    def submit(self):  # pragma: no cover - overridden
+        raise NotImplementedError

@@ -1,0 +1,189 @@
+"""A list page: search box, actions, a lazy SQL table, a recycle-bin view, and the count in the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from app.services.context import Context
+from app.services.errors import ServiceError
+from app.services.station import set_deleted
+
+from ..table_model import Column, LazyTableModel
+
+
+class Page(QWidget):
+    """Anything in the main window's stack. ``status`` carries the text for the status bar."""
+
+    status = Signal(str)
+    changed = Signal()  # data changed: other pages (工作台) refresh
+    title = ""
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+
+    def set_context(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.refresh()
+
+    def refresh(self) -> None:
+        pass
+
+    def heading(self, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("pageTitle")
+        return label
+
+
+class ListPage(Page):
+    model_class = None  # the SyncedBase table, for delete/restore
+    noun = ""  # 志愿者 / 活动 …
+    newest_first = False
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(ctx, parent)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.search_hint())
+        self.search.setClearButtonEnabled(True)
+        self.new_button = QPushButton(self.tr("新增{0}").format(self.noun))
+        self.new_button.setObjectName("primary")
+        self.edit_button = QPushButton(self.tr("查看/编辑"))
+        self.delete_button = QPushButton(self.tr("删除"))
+        self.restore_button = QPushButton(self.tr("恢复"))
+        self.bin_toggle = QCheckBox(self.tr("回收站"))
+        self.toolbar = QHBoxLayout()
+        self.toolbar.addWidget(self.search, 2)
+        self.add_filters(self.toolbar)
+        for widget in (self.new_button, self.edit_button, self.delete_button, self.restore_button, self.bin_toggle):
+            self.toolbar.addWidget(widget)
+        self.model = LazyTableModel(self.columns(), self.fetch, self.count, self)
+        self.model.descending = self.newest_first
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(
+            0, Qt.SortOrder.DescendingOrder if self.newest_first else Qt.SortOrder.AscendingOrder)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading(self.title))
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.table)
+        # Filter as the person types, but only once per pause (one SQL query, not one per key).
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self.refresh)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.new_button.clicked.connect(self.create)
+        self.edit_button.clicked.connect(self.open_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.bin_toggle.toggled.connect(self.on_bin_toggled)
+        QShortcut(QKeySequence.StandardKey.New, self, self.create)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.delete_selected)
+        self.on_bin_toggled(False)
+
+    # -- to override -----------------------------------------------------
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def fetch(self, offset: int, limit: int, order_by: str | None, descending: bool) -> list:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def open_form(self, row=None) -> bool:
+        raise NotImplementedError
+
+    def search_hint(self) -> str:
+        return self.tr("查找")
+
+    def add_filters(self, toolbar: QHBoxLayout) -> None:
+        pass
+
+    def row_id(self, row) -> str:
+        return row.id
+
+    def row_label(self, row) -> str:
+        return str(row)
+
+    # -- behaviour -------------------------------------------------------
+    @property
+    def in_bin(self) -> bool:
+        return self.bin_toggle.isChecked()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.model.reload()
+        where = self.tr("回收站中") if self.in_bin else self.tr("共")
+        self.status.emit(self.tr("{0} {1} 条{2}记录").format(where, self.model.total, self.noun))
+
+    def on_bin_toggled(self, on: bool) -> None:
+        writable = self.ctx.actor.role.can_write
+        self.new_button.setVisible(not on and writable)
+        self.delete_button.setVisible(not on and writable)
+        self.restore_button.setVisible(on and writable)
+        self.edit_button.setVisible(not on)
+        self.refresh()
+
+    def selected_rows(self) -> list:
+        return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
+
+    def create(self) -> None:
+        if self.in_bin or not self.ctx.actor.role.can_write:
+            return
+        if self.open_form(None):
+            self.after_change()
+
+    def open_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows and not self.in_bin and self.open_form(rows[0]):
+            self.after_change()
+
+    def after_change(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def delete_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows or self.in_bin or not self.ctx.actor.role.can_write:
+            return
+        names = "、".join(self.row_label(r) for r in rows[:5]) + (self.tr(" 等") if len(rows) > 5 else "")
+        answer = QMessageBox.question(
+            self, self.tr("确认删除"),
+            self.tr("确定删除 {0}（共 {1} 条）吗？\n删除后可在“回收站”中恢复。").format(names, len(rows)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._set_deleted(rows, True)
+
+    def restore_selected(self) -> None:
+        self._set_deleted(self.selected_rows(), False)
+
+    def _set_deleted(self, rows, deleted: bool) -> None:
+        try:
+            for row in rows:
+                set_deleted(self.ctx, self.model_class, self.row_id(row), deleted=deleted, what=self.noun)
+        except ServiceError as exc:
+            QMessageBox.warning(self, self.tr("无法完成"), str(exc))
+        self.after_change()

@@ -1,0 +1,110 @@
+"""操作员 (admin only): accounts, roles, passwords."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox, QPushButton,
+    QTableWidget, QTableWidgetItem, QVBoxLayout,
+)
+
+from app.models.enums import Role
+from app.services import operators as operator_service
+from app.services.errors import ServiceError
+
+from ..forms import FormDialog
+from .base import Page
+
+
+class OperatorDialog(FormDialog):
+    def __init__(self, ctx, parent=None):
+        super().__init__(self.tr("添加操作员"), parent)
+        self.ctx = ctx
+        self.username = self.add("username", self.tr("登录名"), QLineEdit())
+        self.display = self.add("display_name", self.tr("姓名"), QLineEdit())
+        self.role = self.add("role", self.tr("角色"), QComboBox())
+        for role in Role:
+            self.role.addItem(role.label, role.value)
+        self.role.setCurrentIndex(self.role.findData("clerk"))
+        self.password = self.add("password", self.tr("初始密码"), QLineEdit())
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.finish_layout()
+
+    def submit(self):
+        return operator_service.create_operator(self.ctx, username=self.username.text(), display_name=self.display.text(),
+                                                role=self.role.currentData(), password=self.password.text())
+
+
+class OperatorsPage(Page):
+    title = "操作员"
+    HEADERS = ("登录名", "姓名", "角色", "状态", "最近登录")
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in self.HEADERS])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        buttons = QHBoxLayout()
+        actions = (
+            (self.tr("添加操作员"), self.add_operator), (self.tr("重设密码"), self.reset_password),
+            (self.tr("更改角色"), self.change_role), (self.tr("停用/启用"), self.toggle_active),
+        )
+        for text, slot in actions:
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading(self.tr("操作员")))
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.rows = operator_service.list_operators(self.ctx.store)
+        self.table.setRowCount(len(self.rows))
+        for r, op in enumerate(self.rows):
+            last = op.last_login_at.astimezone().strftime("%Y年%m月%d日 %H:%M") if op.last_login_at else ""
+            for c, value in enumerate((op.username, op.display_name, Role(op.role).label, self.tr("正常") if op.active else self.tr("已停用"), last)):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.status.emit(self.tr("共 {0} 名操作员").format(len(self.rows)))
+
+    def current(self):
+        r = self.table.currentRow()
+        return self.rows[r] if 0 <= r < len(self.rows) else None
+
+    def run(self, action) -> None:
+        try:
+            action()
+        except ServiceError as exc:
+            QMessageBox.warning(self, self.tr("无法完成"), str(exc))
+        self.refresh()
+
+    def add_operator(self) -> None:
+        if OperatorDialog(self.ctx, self).exec():
+            self.refresh()
+
+    def reset_password(self) -> None:
+        op = self.current()
+        if op is None:
+            return
+        password, ok = QInputDialog.getText(self, self.tr("重设密码"), self.tr("为“{0}”设置新密码（至少6位）：").format(op.display_name), QLineEdit.EchoMode.Password)
+        if ok:
+            self.run(lambda: operator_service.update_operator(self.ctx, op.username, password=password))
+
+    def change_role(self) -> None:
+        op = self.current()
+        if op is None:
+            return
+        labels = [r.label for r in Role]
+        label, ok = QInputDialog.getItem(self, self.tr("更改角色"), self.tr("“{0}”的角色：").format(op.display_name), labels, labels.index(Role(op.role).label), False)
+        if ok:
+            role = next(r for r in Role if r.label == label)
+            self.run(lambda: operator_service.update_operator(self.ctx, op.username, role=role.value))
+
+    def toggle_active(self) -> None:
+        op = self.current()
+        if op is not None:
+            self.run(lambda: operator_service.update_operator(self.ctx, op.username, active=not op.active))

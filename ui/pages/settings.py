@@ -1,0 +1,124 @@
+"""设置: data dir, idle-lock minutes, backups (back up now, list, restore)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+)
+
+from app.settings import REGISTRY, Settings
+
+from ..workers import run_in_background
+from .base import Page
+
+
+class SettingsPage(Page):
+    title = "设置"
+    idle_minutes_changed = Signal(int)
+    restored = Signal()
+
+    def __init__(self, ctx, settings: Settings, parent=None):
+        super().__init__(ctx, parent)
+        self.settings = settings
+        general = QGroupBox(self.tr("常规"))
+        form = QFormLayout(general)
+        self.data_dir = QLabel(str(ctx.store.paths.root))
+        self.data_dir.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.tr("数据目录"), self.data_dir)
+        spec = REGISTRY["idle_lock_minutes"]
+        self.idle = QSpinBox()
+        self.idle.setRange(spec.minimum, spec.maximum)
+        self.idle.setSuffix(self.tr(" 分钟"))
+        self.idle.setValue(settings.get("idle_lock_minutes"))
+        self.idle.valueChanged.connect(self.on_idle_changed)
+        form.addRow(self.tr(spec.label), self.idle)
+        self.daily = QCheckBox(self.tr(REGISTRY["daily_backup"].label))
+        self.daily.setChecked(settings.get("daily_backup"))
+        self.daily.toggled.connect(lambda on: settings.set("daily_backup", on))
+        form.addRow("", self.daily)
+
+        backups = QGroupBox(self.tr("备份与恢复"))
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels([self.tr("时间"), self.tr("类型"), self.tr("大小"), self.tr("文件")])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.backup_button = QPushButton(self.tr("立即备份"))
+        self.backup_button.setObjectName("primary")
+        self.restore_button = QPushButton(self.tr("从所选备份恢复"))
+        self.restore_file_button = QPushButton(self.tr("从文件恢复…"))
+        row = QHBoxLayout()
+        for b in (self.backup_button, self.restore_button, self.restore_file_button):
+            row.addWidget(b)
+        row.addStretch()
+        column = QVBoxLayout(backups)
+        column.addLayout(row)
+        column.addWidget(self.table)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading(self.tr("设置")))
+        layout.addWidget(general)
+        layout.addWidget(backups)
+        self.backup_button.clicked.connect(self.backup_now)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.restore_file_button.clicked.connect(self.restore_from_file)
+        self.refresh()
+
+    def on_idle_changed(self, minutes: int) -> None:
+        self.settings.set("idle_lock_minutes", minutes)
+        self.idle_minutes_changed.emit(minutes)
+
+    def refresh(self) -> None:
+        self.backups = self.ctx.store.list_backups()
+        self.table.setRowCount(len(self.backups))
+        for r, b in enumerate(self.backups):
+            for c, value in enumerate((b.created.strftime("%Y年%m月%d日 %H:%M"), b.kind_label, f"{b.size / 1024:.0f} KB", b.path.name)):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        admin = self.ctx.actor.role.sees_full_personal_data
+        self.restore_button.setEnabled(admin)
+        self.restore_file_button.setEnabled(admin)
+        self.status.emit(self.tr("共 {0} 个备份").format(len(self.backups)))
+
+    def backup_now(self) -> None:
+        store = self.ctx.store
+
+        def done(path) -> None:
+            self.refresh()
+            self.status.emit(self.tr("已备份：{0}").format(path.name))
+
+        run_in_background(self, lambda task: store.backup(kind="manual"), done, self.show_error,
+                          title=self.tr("正在备份"), label=self.tr("正在备份数据库…"), cancellable=False)
+
+    def restore_selected(self) -> None:
+        r = self.table.currentRow()
+        if 0 <= r < len(self.backups):
+            self.restore(self.backups[r].path)
+
+    def restore_from_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择备份文件"), "", self.tr("台账数据库 (*.db)"))
+        if path:
+            self.restore(Path(path))
+
+    def restore(self, path) -> None:
+        answer = QMessageBox.question(
+            self, self.tr("确认恢复"),
+            self.tr("将用备份“{0}”替换当前全部数据。\n当前数据会先自动另存一份“恢复前备份”。确定恢复吗？").format(path.name),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        store = self.ctx.store
+
+        def done(_safety) -> None:
+            self.refresh()
+            self.restored.emit()
+            QMessageBox.information(self, self.tr("恢复完成"), self.tr("已从备份恢复。"))
+
+        run_in_background(self, lambda task: store.restore(path), done, self.show_error,
+                          title=self.tr("正在恢复"), label=self.tr("正在检查并恢复备份…"), cancellable=False)
+
+    def show_error(self, exc: BaseException, _details: str) -> None:
+        QMessageBox.warning(self, self.tr("无法完成"), str(exc))

@@ -1,0 +1,201 @@
+"""站点信息: the profile (二.7, 四.8), function rooms and service points."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLineEdit,
+    QMessageBox, QPushButton, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app.models import FunctionRoom, ServicePoint
+from app.models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS
+from app.services import station as station_service
+from app.services.errors import ServiceError, ValidationError
+
+from ..forms import ErrorLabel, FormDialog, combo
+from .base import Page
+
+
+class RoomDialog(FormDialog):
+    def __init__(self, ctx, room: FunctionRoom | None = None, parent=None):
+        super().__init__(self.tr("功能室"), parent)
+        self.ctx, self.room = ctx, room
+        self.name = self.add("name", self.tr("名称"), QLineEdit(room.name if room else ""))
+        self.function = self.add("function", self.tr("功能"), combo(ROOM_FUNCTIONS, room.function if room else ""))
+        self.area = self.add("area_m2", self.tr("面积（平方米）"), QLineEdit(f"{room.area_m2:g}" if room and room.area_m2 else ""))
+        self.note = self.add("note", self.tr("备注"), QLineEdit(room.note if room else ""))
+        self.finish_layout()
+
+    def submit(self):
+        return station_service.save_room(self.ctx, self.room.id if self.room else None, name=self.name.text(),
+                                         function=self.function.currentText(), area_m2=self.area.text(), note=self.note.text())
+
+
+class PointDialog(FormDialog):
+    def __init__(self, ctx, point: ServicePoint | None = None, parent=None):
+        super().__init__(self.tr("志愿服务站点"), parent)
+        self.ctx, self.point = ctx, point
+        self.name = self.add("name", self.tr("名称"), QLineEdit(point.name if point else ""))
+        self.kind = self.add("kind", self.tr("类型"), combo(SERVICE_POINT_KINDS, point.kind if point else ""))
+        self.location = self.add("location", self.tr("位置"), QLineEdit(point.location if point else ""))
+        self.active = self.add("active", self.tr("正常运行"), QCheckBox())
+        self.active.setChecked(point.active if point else True)
+        self.note = self.add("note", self.tr("备注"), QLineEdit(point.note if point else ""))
+        self.finish_layout()
+
+    def submit(self):
+        return station_service.save_service_point(self.ctx, self.point.id if self.point else None, name=self.name.text(),
+                                                  kind=self.kind.currentText(), location=self.location.text(),
+                                                  active=self.active.isChecked(), note=self.note.text())
+
+
+class RowsBox(QGroupBox):
+    """A small table of rows with 新增 / 编辑 / 删除."""
+
+    def __init__(self, title: str, headers: list[str], load, cells, dialog, model, what: str, page: "StationPage"):
+        super().__init__(title)
+        self.load, self.cells, self.dialog, self.model_class, self.what, self.page = load, cells, dialog, model, what, page
+        self.table = QTableWidget(0, len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMaximumHeight(170)
+        buttons = QHBoxLayout()
+        self.buttons = [QPushButton(self.tr("新增")), QPushButton(self.tr("编辑")), QPushButton(self.tr("删除"))]
+        for b in self.buttons:
+            buttons.addWidget(b)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        self.buttons[0].clicked.connect(lambda: self.edit(None))
+        self.buttons[1].clicked.connect(lambda: self.edit(self.current()))
+        self.buttons[2].clicked.connect(self.delete)
+        self.table.doubleClicked.connect(lambda _i: self.edit(self.current()))
+        self.rows = []
+
+    def reload(self) -> None:
+        self.rows = self.load(self.page.ctx)
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            for c, value in enumerate(self.cells(row)):
+                self.table.setItem(r, c, QTableWidgetItem(str(value)))
+        for b in self.buttons:
+            b.setEnabled(self.page.ctx.actor.role.can_write)
+
+    def current(self):
+        r = self.table.currentRow()
+        return self.rows[r] if 0 <= r < len(self.rows) else None
+
+    def edit(self, row) -> None:
+        if row is None and self.sender() is self.buttons[1]:
+            return
+        if self.dialog(self.page.ctx, row, self).exec():
+            self.reload()
+            self.page.changed.emit()
+
+    def delete(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        if QMessageBox.question(self, self.tr("确认删除"), self.tr("确定删除“{0}”吗？").format(row.name)) != QMessageBox.StandardButton.Yes:
+            return
+        station_service.set_deleted(self.page.ctx, self.model_class, row.id, deleted=True, what=self.what)
+        self.reload()
+        self.page.changed.emit()
+
+
+class StationPage(Page):
+    title = "站点信息"
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.inputs: dict[str, QWidget] = {}
+        self.errors: dict[str, ErrorLabel] = {}
+        profile = QGroupBox(self.tr("实践站概况"))
+        form = QFormLayout(profile)
+
+        def field(key: str, label: str, widget: QWidget) -> QWidget:
+            holder = QWidget()
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(widget)
+            self.errors[key] = ErrorLabel()
+            column.addWidget(self.errors[key])
+            form.addRow(label, holder)
+            self.inputs[key] = widget
+            return widget
+
+        field("name", self.tr("站点名称"), QLineEdit())
+        kind = field("kind", self.tr("类型"), QComboBox())
+        kind.addItem(self.tr("村"), "village")
+        kind.addItem(self.tr("社区"), "community")
+        field("street", self.tr("所属街道（功能区）"), QLineEdit())
+        population = field("population", self.tr("常住人口"), QSpinBox())
+        population.setRange(0, 10_000_000)
+        population.setSpecialValueText(self.tr("未填写"))
+        field("address", self.tr("地址"), QLineEdit())
+        field("manager", self.tr("专管员"), QLineEdit())
+        field("phone", self.tr("志愿服务电话"), QLineEdit())
+        field("contact", self.tr("二维码内容/联系方式"), QLineEdit())
+        field("opening_hours", self.tr("开放时间"), QLineEdit()).setPlaceholderText(self.tr("如：周一至周五 8:30—17:30"))
+        field("activity_day", self.tr("固定活动日"), QLineEdit()).setPlaceholderText(self.tr("如：每月10日"))
+        self.save_button = QPushButton(self.tr("保存概况"))
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        form.addRow("", self.save_button)
+        self.rooms = RowsBox(self.tr("功能室（不少于3处）"), [self.tr("名称"), self.tr("功能"), self.tr("面积（㎡）")],
+                             station_service.list_rooms, lambda r: (r.name, r.function, f"{r.area_m2:g}" if r.area_m2 else ""),
+                             RoomDialog, FunctionRoom, "功能室", self)
+        self.points = RowsBox(self.tr("志愿服务站点"), [self.tr("名称"), self.tr("类型"), self.tr("位置"), self.tr("状态")],
+                              station_service.list_service_points,
+                              lambda p: (p.name, p.kind, p.location, self.tr("正常运行") if p.active else self.tr("停用")),
+                              PointDialog, ServicePoint, "服务站点", self)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addWidget(self.heading(self.tr("站点信息")))
+        column.addWidget(profile)
+        column.addWidget(self.rooms)
+        column.addWidget(self.points)
+        column.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = station_service.get_station(self.ctx)
+        for key in ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day"):
+            self.inputs[key].setText(getattr(s, key) or "")
+        self.inputs["kind"].setCurrentIndex(self.inputs["kind"].findData(s.kind))
+        self.inputs["population"].setValue(s.population or 0)
+        writable = self.ctx.actor.role.can_write
+        for widget in self.inputs.values():
+            widget.setEnabled(writable)
+        self.save_button.setEnabled(writable)
+        self.rooms.reload()
+        self.points.reload()
+        self.status.emit(self.tr("功能室 {0} 处，服务站点 {1} 个").format(len(self.rooms.rows), len(self.points.rows)))
+
+    def save(self) -> None:
+        for label in self.errors.values():
+            label.show_message(None)
+        values = {key: self.inputs[key].text() for key in ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day")}
+        values["kind"] = self.inputs["kind"].currentData()
+        values["population"] = self.inputs["population"].value() or None
+        try:
+            station_service.update_station(self.ctx, **values)
+        except ValidationError as exc:
+            for key, message in exc.errors.items():
+                self.errors.get(key, self.errors["name"]).show_message(message)
+            return
+        except ServiceError as exc:
+            QMessageBox.warning(self, self.tr("无法保存"), str(exc))
+            return
+        self.status.emit(self.tr("站点信息已保存"))
+        self.changed.emit()

@@ -1,0 +1,125 @@
+"""One way to run long work off the GUI thread: ``run_in_background``.
+
+``op(task)`` runs on a pool thread and never touches a widget; it reports
+progress with ``task.report(done, total, text)`` and checks ``task.cancelled``
+(or calls ``task.check()``, which raises ``Cancelled``). Results and errors
+come back on the GUI thread through Qt signals. A progress dialog with 取消
+is shown when a title is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside an op when the person pressed 取消."""
+
+
+class Task(QObject):
+    progress = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object, str)
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        self.progress.emit(done, total, text)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task, op: Callable[[Task], Any]):
+        super().__init__()
+        self.task, self.op = task, op
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.op(self.task)
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+            if not isinstance(exc, Cancelled):
+                log.error("background work failed: %s", traceback.format_exc())
+            self.task.failed.emit(exc, traceback.format_exc())
+        else:
+            self.task.succeeded.emit(result)
+        self.task.finished.emit()
+
+
+_running: set[Task] = set()  # keep tasks alive until they finish
+
+
+def run_in_background(
+    parent: QWidget | None,
+    op: Callable[[Task], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException, str], None] | None = None,
+    *,
+    title: str | None = None,
+    label: str = "",
+    cancellable: bool = True,
+) -> Task:
+    task = Task()
+    _running.add(task)
+    dialog: QProgressDialog | None = None
+    if title:
+        dialog = QProgressDialog(label or title, "取消" if cancellable else "", 0, 0, parent)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        if not cancellable:
+            dialog.setCancelButton(None)
+        dialog.canceled.connect(task.cancel)
+
+        def show_progress(done: int, total: int, text: str) -> None:
+            dialog.setMaximum(max(total, 0))
+            dialog.setValue(done)
+            if text:
+                dialog.setLabelText(text)
+
+        task.progress.connect(show_progress)
+
+    def done(result: Any) -> None:
+        if dialog is not None:
+            dialog.close()
+        on_done(result)
+
+    def failed(exc: BaseException, details: str) -> None:
+        if dialog is not None:
+            dialog.close()
+        if isinstance(exc, Cancelled):
+            return
+        if on_error is not None:
+            on_error(exc, details)
+        else:
+            raise exc
+
+    task.succeeded.connect(done)
+    task.failed.connect(failed)
+    task.finished.connect(lambda: _running.discard(task))
+    QThreadPool.globalInstance().start(_Runnable(task, op))
+    return task
