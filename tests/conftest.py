@@ -71,3 +71,11 @@ def demo_store(demo_template, data_dir):
     shutil.copy(demo_template, data_dir / "station.db")
     with Store.open(data_dir) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _app_fonts(qapp):
+    """UI tests render with the app's own fonts, style and Chinese Qt strings, as on a village PC."""
+    from ui import style
+
+    style.apply(qapp)

@@ -10,13 +10,13 @@ from PySide6.QtWidgets import QApplication
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-def when_modal(action, *, attempts: int = 50):
-    """Run ``action(dialog)`` as soon as a modal dialog is up (for code that calls ``exec()``)."""
+def when_modal(action, *, kind=None, attempts: int = 250):
+    """Run ``action(dialog)`` as soon as a modal dialog (of ``kind``) is up, for code that calls ``exec()``."""
     state = {"left": attempts}
 
     def poll() -> None:
         dialog = QApplication.activeModalWidget()
-        if dialog is not None:
+        if dialog is not None and (kind is None or isinstance(dialog, kind)):
             action(dialog)
             return
         state["left"] -= 1

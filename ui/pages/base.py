@@ -61,6 +61,7 @@ class ListPage(Page):
         self.add_filters(self.toolbar)
         for widget in (self.new_button, self.edit_button, self.delete_button, self.restore_button, self.bin_toggle):
             self.toolbar.addWidget(widget)
+        self._sized = False
         self.model = LazyTableModel(self.columns(), self.fetch, self.count, self)
         self.model.descending = self.newest_first
         self.table = QTableView()
@@ -71,6 +72,8 @@ class ListPage(Page):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSortIndicatorShown(True)
@@ -134,6 +137,10 @@ class ListPage(Page):
 
     def refresh(self) -> None:
         self.model.reload()
+        if not self._sized and self.model.rowCount():
+            # Size the columns to the first page once; afterwards the person's widths stay.
+            self.table.resizeColumnsToContents()
+            self._sized = True
         where = self.tr("回收站中") if self.in_bin else self.tr("共")
         self.status.emit(self.tr("{0} {1} 条{2}记录").format(where, self.model.total, self.noun))
 

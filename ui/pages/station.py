@@ -61,7 +61,8 @@ class RowsBox(QGroupBox):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setMaximumHeight(170)
+        self.table.setMinimumHeight(150)
+        self.table.setMaximumHeight(220)
         buttons = QHBoxLayout()
         self.buttons = [QPushButton(self.tr("新增")), QPushButton(self.tr("编辑")), QPushButton(self.tr("删除"))]
         for b in self.buttons:
@@ -145,7 +146,10 @@ class StationPage(Page):
         self.save_button = QPushButton(self.tr("保存概况"))
         self.save_button.setObjectName("primary")
         self.save_button.clicked.connect(self.save)
-        form.addRow("", self.save_button)
+        save_row = QHBoxLayout()
+        save_row.addStretch()
+        save_row.addWidget(self.save_button)
+        form.addRow("", save_row)
         self.rooms = RowsBox(self.tr("功能室（不少于3处）"), [self.tr("名称"), self.tr("功能"), self.tr("面积（㎡）")],
                              station_service.list_rooms, lambda r: (r.name, r.function, f"{r.area_m2:g}" if r.area_m2 else ""),
                              RoomDialog, FunctionRoom, "功能室", self)

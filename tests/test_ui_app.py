@@ -1,0 +1,238 @@
+"""The whole app as a person meets it: first run, login, pages, lock, one instance per data dir."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.db import Store
+from app.services import operators, volunteers
+from app.services.context import Context
+from app.settings import Settings
+from ui import app as ui_app
+from ui.dialogs.login import LockDialog, LoginDialog
+from ui.dialogs.wizard import FirstRunWizard
+from ui.main_window import MainWindow
+from ui.pages.volunteers import VolunteersPage
+from ui_helpers import screenshot, type_text, when_modal
+
+
+@pytest.fixture
+def window(qtbot, demo_store):
+    actor = operators.authenticate(demo_store, "admin", "admin123")
+    settings = Settings(demo_store.paths.settings)
+    win = MainWindow(Context(store=demo_store, actor=actor), settings)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.idle.stop()
+
+
+def test_first_run_wizard_creates_station_and_admin(qtbot, store):
+    wizard = FirstRunWizard(store)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.choice.new.isChecked()
+    wizard.next()
+    type_text(qtbot, wizard.station.name, "红山村新时代文明实践站")
+    wizard.station.population.setValue(900)
+    wizard.next()
+    type_text(qtbot, wizard.admin.display, "杨红霞")
+    type_text(qtbot, wizard.admin.password, "secret1")
+    type_text(qtbot, wizard.admin.password2, "secret2")
+    assert not wizard.admin.validatePage() and "不一致" in wizard.admin.error.text()
+    wizard.admin.password2.clear()
+    type_text(qtbot, wizard.admin.password2, "secret1")
+    screenshot(wizard, "wizard-admin")
+    with qtbot.waitSignal(wizard.finished, timeout=10_000):
+        wizard.button(wizard.WizardButton.FinishButton).click()
+    assert store.station_id is not None
+    assert operators.authenticate(store, "admin", "secret1").label == "杨红霞"
+
+
+def test_first_run_demo_station(qtbot, store):
+    wizard = FirstRunWizard(store)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.choice.demo.setChecked(True)
+    wizard.next()
+    assert wizard.currentId() == 2  # straight to the admin account
+    type_text(qtbot, wizard.admin.display, "杨红霞")
+    type_text(qtbot, wizard.admin.password, "secret1")
+    type_text(qtbot, wizard.admin.password2, "secret1")
+    with qtbot.waitSignal(wizard.finished, timeout=30_000):
+        wizard.button(wizard.WizardButton.FinishButton).click()
+    assert volunteers.count_volunteers(Context(store=store)) == 75
+
+
+def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
+    dialog = LoginDialog(demo_store, "示范站", last_operator="admin")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.chosen_username() == "admin"
+    for _ in range(4):
+        type_text(qtbot, dialog.password, "wrong")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        assert dialog.actor is None and dialog.password.text() == ""
+    assert "再错1次" in dialog.error.text()
+    type_text(qtbot, dialog.password, "wrong")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert "锁定5分钟" in dialog.error.text()
+    type_text(qtbot, dialog.password, "admin123")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.actor is None and "已锁定" in dialog.error.text()
+    screenshot(dialog, "login-locked")
+    dialog.username.setCurrentIndex(dialog.username.findData("clerk"))  # another operator is not locked
+    type_text(qtbot, dialog.password, "clerk123")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.actor is not None and dialog.actor.username == "clerk"
+
+
+PAGES = ["dashboard", "volunteers", "teams", "activities", "station", "operators", "settings"]
+
+
+def test_every_page_with_demo_data(qtbot, window):
+    for key in PAGES:
+        window.go(key)
+        qtbot.wait(10)
+        assert window.stack.currentWidget() is window.pages[key]
+        screenshot(window, f"page-{key}")
+    window.go("volunteers")
+    assert "共 75 条志愿者记录" in window.statusBar().currentMessage()
+    assert "操作员：杨红霞（管理员）" in window.operator_label.text()
+
+
+def test_volunteer_search_and_status_count(qtbot, window):
+    window.go("volunteers")
+    page = window.pages["volunteers"]
+    type_text(qtbot, page.search, "w")
+    qtbot.waitUntil(lambda: page.model.total < 75)
+    rows = [page.model.row(i).volunteer for i in range(page.model.rowCount())]
+    assert rows and all(v.name_initials.startswith("w") or v.name_pinyin.startswith("w") for v in rows)
+    assert f"共 {page.model.total} 条" in window.statusBar().currentMessage()
+    assert "****" not in page.model.index(0, 4).data()  # the admin sees full phones
+    clerk = Context(store=window.ctx.store, actor=operators.authenticate(window.ctx.store, "clerk", "clerk123"))
+    clerk_page = VolunteersPage(clerk)
+    qtbot.addWidget(clerk_page)
+    phone = clerk_page.model.index(0, 4).data()
+    assert "****" in phone
+
+
+def test_delete_goes_to_recycle_bin_and_restores(qtbot, window, monkeypatch):
+    window.go("activities")
+    page = window.pages["activities"]
+    page.year.setCurrentIndex(0)  # all years
+    before = page.model.total
+    title = page.model.row(0).activity.title
+    page.table.selectRow(0)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert page.model.total == before - 1
+    page.bin_toggle.setChecked(True)
+    assert page.model.total == 1 and page.model.row(0).activity.title == title
+    assert page.restore_button.isVisible() and not page.new_button.isVisible()
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
+    assert page.model.total == 0
+    page.bin_toggle.setChecked(False)
+    assert page.model.total == before
+
+
+def test_lazy_rows_load_as_the_table_scrolls(qtbot, window, monkeypatch):
+    from ui import table_model
+
+    monkeypatch.setattr(table_model, "PAGE", 20)
+    window.go("volunteers")
+    page = window.pages["volunteers"]
+    page.refresh()
+    assert page.model.total == 75 and page.model.rowCount() == 20 and page.model.canFetchMore()
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: page.model.rowCount() > 20)
+    while page.model.canFetchMore():
+        page.model.fetchMore()
+    numbers = [page.model.row(i).volunteer.number for i in range(page.model.rowCount())]
+    assert len(numbers) == 75 == len(set(numbers)) and numbers == sorted(numbers)
+
+
+def test_sort_in_sql(qtbot, window):
+    window.go("volunteers")
+    page = window.pages["volunteers"]
+    page.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    pinyin = [page.model.row(i).volunteer.name_pinyin for i in range(page.model.rowCount())]
+    assert pinyin == sorted(pinyin, reverse=True)
+
+
+def test_idle_lock_keeps_unsaved_input(qtbot, window):
+    from ui.dialogs.volunteer import VolunteerDialog
+
+    form = VolunteerDialog(window.ctx, parent=window)
+    qtbot.addWidget(form)
+    form.show()
+    type_text(qtbot, form.name, "未保存的名字")
+    seen = {}
+
+    def unlock(dialog):
+        seen["dialog"] = dialog
+        assert isinstance(dialog, LockDialog)
+        screenshot(dialog, "lock")
+        type_text(qtbot, dialog.password, "wrong")
+        dialog.try_unlock()
+        seen["error"] = dialog.error.text()
+        type_text(qtbot, dialog.password, "admin123")
+        dialog.try_unlock()
+
+    when_modal(unlock, kind=LockDialog)
+    window.idle.timer.setInterval(50)
+    window.idle.timer.start()
+    qtbot.waitUntil(lambda: "dialog" in seen and not window.locked, timeout=5000)
+    assert "密码不正确" in seen["error"]
+    assert form.isVisible() and form.name.text() == "未保存的名字"
+
+
+def test_switch_operator_rebuilds_for_the_role(qtbot, window):
+    def login_as_clerk(dialog):
+        dialog.username.setCurrentIndex(dialog.username.findData("clerk"))
+        type_text(qtbot, dialog.password, "clerk123")
+        dialog.try_login()
+
+    when_modal(login_as_clerk)
+    window.switch_operator()
+    assert window.ctx.actor.username == "clerk"
+    assert "operators" not in window.pages  # admin only
+    assert "王录入（录入员）" in window.operator_label.text()
+
+
+def test_one_instance_per_data_dir(qtbot, demo_store):
+    first = ui_app.acquire_instance_lock(demo_store.paths)
+    assert first is not None
+    try:
+        assert ui_app.acquire_instance_lock(demo_store.paths) is None
+    finally:
+        first.unlock()
+    again = ui_app.acquire_instance_lock(demo_store.paths)
+    assert again is not None
+    again.unlock()
+
+
+def test_settings_backup_now(qtbot, window):
+    window.go("settings")
+    page = window.pages["settings"]
+    before = len(page.backups)
+    qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(page.backups) == before + 1, timeout=10_000)
+    assert page.table.item(0, 1).text() == "手动备份"
+    page.idle.setValue(3)
+    assert window.idle.timer.interval() == 3 * 60_000
+    assert Settings(window.ctx.store.paths.settings).get("idle_lock_minutes") == 3
+
+
+def test_dashboard_lists_teams_without_activity_this_month(qtbot, window):
+    page = window.pages["dashboard"]
+    assert "村民文艺队" in page.warning.text()  # the demo skips its last two months
+    assert page.cards["volunteers"].value.text() == "75"
+
+
+def test_store_is_a_real_store(demo_store):
+    assert isinstance(demo_store, Store)
+    assert QApplication.instance() is not None
