@@ -235,6 +235,46 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from . import excel
+
+    ctx = open_context(args)
+    with ctx.store:
+        sheet = excel.read_sheet(args.file, args.kind)
+        mapping = excel.guess_mapping(sheet, args.kind)
+        print(f"表头在第{sheet.header_row}行；识别的列：" + "、".join(f"{excel.FIELD_LABELS[f]}＝{sheet.headers[i]}" for f, i in mapping.items()))
+        plan = excel.plan_volunteers if args.kind == "volunteers" else excel.plan_activities
+        plans = plan(ctx, sheet, mapping)
+        bad = [p for p in plans if not p.ok]
+        for p in bad:
+            print(f"第{p.row}行：" + "；".join(p.errors), file=sys.stderr)
+        print(f"共 {len(plans)} 行，其中 {len(plans) - len(bad)} 行无误，{len(bad)} 行有错误")
+        if args.dry_run:
+            print("试运行：没有写入任何数据")
+            return 1 if bad else 0
+        if bad and not args.only_valid:
+            print("有错误的行，未导入任何数据。改正后重新导入，或加 --only-valid 只导入无误的行。", file=sys.stderr)
+            return 1
+        run = excel.import_volunteers if args.kind == "volunteers" else excel.import_activities
+        result = run(ctx, sheet, mapping, only_valid=args.only_valid)
+        noun = "名志愿者" if args.kind == "volunteers" else "次活动"
+        print(f"已导入 {result.imported} {noun}" + (f"，跳过 {len(result.skipped)} 行" if result.skipped else ""))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import excel
+
+    ctx = open_context(args)
+    with ctx.store:
+        if args.kind == "volunteers":
+            n = excel.export_volunteers(ctx, args.file)
+        else:
+            n = excel.export_activities(ctx, args.file, year=args.year, month=args.month)
+        print(f"已导出 {n} 条记录到 {args.file}（证件号码和电话已打码）")
+    return 0
+
+
 # -- registration -------------------------------------------------------------
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -313,3 +353,15 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="文件")
 
     add("check", cmd_check, "检查数据库完整性和外键")
+
+    p = add("import", cmd_import, "从 Excel（.xlsx）导入志愿者或活动，逐行报告错误")
+    p.add_argument("kind", choices=["volunteers", "activities"], help="volunteers＝志愿者，activities＝活动")
+    p.add_argument("file", metavar="文件")
+    p.add_argument("--only-valid", action="store_true", help="只导入没有错误的行（默认：有任何错误就全部不导入）")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+
+    p = add("export", cmd_export, "把志愿者或活动导出为 Excel（.xlsx）")
+    p.add_argument("kind", choices=["volunteers", "activities"], help="volunteers＝志愿者，activities＝活动")
+    p.add_argument("file", metavar="文件")
+    p.add_argument("--year", type=int, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")

@@ -160,12 +160,18 @@ def _write_participants(session: Session, ctx: Context, activity: Activity, part
         session.add(Participation(station_id=ctx.station_id, activity_id=activity.id, volunteer_id=p.volunteer_id, hours=p.hours, role=p.role))
 
 
+def add_activity_in(session: Session, ctx: Context, *, participants: list[ParticipantInput] = (), **values) -> Activity:
+    """Add within a caller's transaction (the importer adds a whole sheet in one)."""
+    activity = Activity(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
+    session.add(activity)
+    _write_participants(session, ctx, activity, list(participants))
+    session.flush()
+    return activity
+
+
 def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), **values) -> Activity:
     with ctx.write() as session:
-        activity = Activity(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
-        session.add(activity)
-        _write_participants(session, ctx, activity, list(participants))
-    return activity
+        return add_activity_in(session, ctx, participants=participants, **values)
 
 
 def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None, **values) -> Activity:

@@ -153,15 +153,21 @@ def _set_teams(session: Session, ctx: Context, volunteer: Volunteer, team_ids) -
                                    joined_on=date.today()))
 
 
+def add_volunteer_in(session: Session, ctx: Context, *, team_ids=(), **values) -> Volunteer:
+    """Add within a caller's transaction (the importer adds a whole sheet in one)."""
+    clean_values = _validated(ctx, session, values, current=None)
+    volunteer = Volunteer(station_id=ctx.station_id, number=next_number(session, ctx.station_id), **clean_values)
+    session.add(volunteer)
+    for team_id in dict.fromkeys(team_ids):
+        get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
+        session.add(Membership(station_id=ctx.station_id, volunteer_id=volunteer.id, team_id=team_id, joined_on=volunteer.registered_on))
+    session.flush()
+    return volunteer
+
+
 def add_volunteer(ctx: Context, *, team_ids: tuple[str, ...] | list[str] = (), **values) -> Volunteer:
     with ctx.write() as session:
-        clean_values = _validated(ctx, session, values, current=None)
-        volunteer = Volunteer(station_id=ctx.station_id, number=next_number(session, ctx.station_id), **clean_values)
-        session.add(volunteer)
-        for team_id in dict.fromkeys(team_ids):
-            get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
-            session.add(Membership(station_id=ctx.station_id, volunteer_id=volunteer.id, team_id=team_id, joined_on=volunteer.registered_on))
-    return volunteer
+        return add_volunteer_in(session, ctx, team_ids=team_ids, **values)
 
 
 def update_volunteer(ctx: Context, volunteer_id: str, *, team_ids: list[str] | None = None, **values) -> Volunteer:

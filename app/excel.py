@@ -1,0 +1,375 @@
+"""Excel import and export (openpyxl).
+
+Real rosters are messy: a title row above the header, merged cells, blank rows,
+a totals row at the bottom, full-width digits. ``read_sheet`` finds the header
+row by the names it recognises, fills merged cells down, and skips blank and
+totals rows, keeping each row's number as Excel shows it. ``plan_*`` validates
+every row with the same services the forms use, without writing; ``import_*``
+writes the whole sheet in one transaction — all or nothing, or only the valid
+rows — and a cancelled import writes nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from .privacy import mask_id_number, mask_phone
+from .services import activities as activity_service
+from .services import teams as team_service
+from .services import volunteers as volunteer_service
+from .services.activities import ParticipantInput
+from .services.common import clean, format_date
+from .services.context import Context
+from .services.errors import ServiceError, ValidationError
+
+HEADER_SCAN_ROWS = 15
+TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+
+VOLUNTEER_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "志愿者姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码", "证件号码", "证件号", "身份证"),
+    "phone": ("手机", "手机号", "手机号码", "联系电话", "电话", "联系方式"),
+    "gender": ("性别",),
+    "political_status": ("政治面貌",),
+    "team": ("所属队伍", "所属服务队", "服务队", "队伍", "所在队伍"),
+    "skills": ("技能", "特长", "技能特长", "专长"),
+    "tags": ("标签", "身份", "人员类别"),
+    "registered_on": ("注册日期", "登记日期", "加入日期", "注册时间"),
+    "address": ("住址", "家庭住址", "地址", "居住地址"),
+    "note": ("备注",),
+}
+ACTIVITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "date": ("日期", "活动日期", "开展日期", "时间"),
+    "title": ("活动名称", "活动主题", "名称", "主题"),
+    "category": ("类别", "活动类别", "活动类型"),
+    "team": ("服务队", "所属服务队", "队伍", "开展队伍"),
+    "place": ("地点", "活动地点"),
+    "start_time": ("开始时间",),
+    "end_time": ("结束时间",),
+    "served_count": ("服务对象人数", "服务人数", "受益人数", "参与群众"),
+    "content": ("活动内容", "内容", "活动简介"),
+    "participants": ("参与志愿者", "志愿者", "参加人员", "参与人员"),
+    "hours": ("服务时长", "时长", "每人时长"),
+}
+FIELD_LABELS = {
+    "name": "姓名", "id_number": "身份证号", "phone": "联系电话", "gender": "性别", "political_status": "政治面貌",
+    "team": "所属队伍", "skills": "技能特长", "tags": "标签", "registered_on": "注册日期", "address": "住址", "note": "备注",
+    "date": "活动日期", "title": "活动名称", "category": "类别", "place": "地点", "start_time": "开始时间",
+    "end_time": "结束时间", "served_count": "服务对象人数", "content": "活动内容", "participants": "参与志愿者", "hours": "服务时长",
+}
+REQUIRED = {"volunteers": ("name", "id_number"), "activities": ("date", "title", "category")}
+
+
+class ImportCancelled(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("已取消导入，没有写入任何数据")
+
+
+@dataclass
+class Sheet:
+    path: Path
+    headers: list[str]
+    header_row: int
+    rows: list[tuple[int, list]]  # (row number as Excel shows it, cell values)
+
+
+@dataclass
+class RowPlan:
+    row: int
+    values: dict
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportResult:
+    imported: int
+    skipped: list[RowPlan]
+
+
+def _norm_header(value) -> str:
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(text.split()).replace("*", "").replace("：", "").replace(":", "")
+
+
+def read_sheet(path: str | Path, kind: str = "volunteers") -> Sheet:
+    path = Path(path)
+    fields = VOLUNTEER_FIELDS if kind == "volunteers" else ACTIVITY_FIELDS
+    known = {alias for aliases in fields.values() for alias in aliases}
+    try:
+        book = load_workbook(path, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise ServiceError(f"无法读取 {path.name}：请确认是 Excel（.xlsx）文件") from exc
+    ws = book.worksheets[0]
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    for merged in ws.merged_cells.ranges:  # fill every cell of a merged range with its top-left value
+        top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(grid) else None
+        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for c in range(merged.min_col - 1, merged.max_col):
+                if c < len(grid[r]):
+                    grid[r][c] = top
+    best, header_index = 0, None
+    for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for cell in row if _norm_header(cell) in known)
+        if hits > best:
+            best, header_index = hits, i
+    if header_index is None or best < 2:
+        raise ServiceError(f"{path.name} 的前{HEADER_SCAN_ROWS}行中找不到表头（如 姓名、身份证号、联系电话）")
+    headers = [_norm_header(c) for c in grid[header_index]]
+    rows = []
+    for i, row in enumerate(grid[header_index + 1 :], start=header_index + 2):
+        cells = list(row) + [None] * (len(headers) - len(row))
+        texts = [clean(str(c)) if c is not None else "" for c in cells]
+        if not any(texts):
+            continue  # blank row
+        if any(t.replace(" ", "").startswith(TOTAL_WORDS) for t in texts[:3]):
+            continue  # totals row at the bottom
+        rows.append((i, cells))
+    return Sheet(path=path, headers=headers, header_row=header_index + 1, rows=rows)
+
+
+def guess_mapping(sheet: Sheet, kind: str = "volunteers") -> dict[str, int]:
+    fields = VOLUNTEER_FIELDS if kind == "volunteers" else ACTIVITY_FIELDS
+    mapping: dict[str, int] = {}
+    for name, aliases in fields.items():
+        for index, header in enumerate(sheet.headers):
+            if header in aliases and index not in mapping.values():
+                mapping[name] = index
+                break
+    return mapping
+
+
+def _cell(cells: list, mapping: dict[str, int], name: str):
+    index = mapping.get(name)
+    if index is None or index >= len(cells):
+        return None
+    return cells[index]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone or ID typed as a number
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return clean(str(value))
+
+
+def _missing_required(mapping: dict[str, int], kind: str) -> None:
+    missing = [FIELD_LABELS[f] for f in REQUIRED[kind] if f not in mapping]
+    if missing:
+        raise ValidationError({"mapping": f"请为以下内容指定Excel列：{'、'.join(missing)}"})
+
+
+def _row_message(plan: RowPlan) -> str:
+    return f"第{plan.row}行：" + "；".join(plan.errors)
+
+
+# -- volunteers ----------------------------------------------------------------
+
+def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list[RowPlan]:
+    _missing_required(mapping, "volunteers")
+    teams = {s.team.name: s.team.id for s in team_service.list_teams(ctx)}
+    plans: list[RowPlan] = []
+    seen_ids: dict[str, int] = {}
+    with ctx.read() as session:
+        for row, cells in sheet.rows:
+            values = {name: _text(_cell(cells, mapping, name)) for name in mapping}
+            plan = RowPlan(row=row, values=values)
+            team_names = [t for t in volunteer_service.split_tags(values.pop("team", "")) if t]
+            unknown = [t for t in team_names if t not in teams]
+            if unknown:
+                plan.errors.append(f"所属队伍“{'、'.join(unknown)}”不存在，请先建立服务队")
+            values["team_ids"] = [teams[t] for t in team_names if t in teams]
+            try:
+                check = {k: v for k, v in values.items() if k != "team_ids"}
+                normalised = volunteer_service._validated(ctx, session, check, current=None)
+            except ValidationError as exc:
+                plan.errors += list(exc.errors.values())
+            else:
+                first = seen_ids.setdefault(normalised["id_number"], row)
+                if first != row:
+                    plan.errors.append(f"身份证号与本表第{first}行重复")
+            plans.append(plan)
+    return plans
+
+
+def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
+                      progress: Callable[[int, int], None] | None = None,
+                      cancelled: Callable[[], bool] = lambda: False) -> ImportResult:
+    plans = plan_volunteers(ctx, sheet, mapping)
+    bad = [p for p in plans if not p.ok]
+    if bad and not only_valid:
+        raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
+    good = [p for p in plans if p.ok]
+    with ctx.write() as session:
+        for n, plan in enumerate(good, start=1):
+            if cancelled():
+                raise ImportCancelled()
+            try:
+                volunteer_service.add_volunteer_in(session, ctx, **plan.values)
+            except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
+                raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
+            if progress:
+                progress(n, len(good))
+    return ImportResult(imported=len(good), skipped=bad)
+
+
+# -- activities ----------------------------------------------------------------
+
+def _as_date(value):
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return _text(value)
+
+
+def _as_time(value):
+    if isinstance(value, time):
+        return value
+    if isinstance(value, datetime):
+        return value.time()
+    return _text(value)
+
+
+def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list[RowPlan]:
+    _missing_required(mapping, "activities")
+    teams = {s.team.name: s.team.id for s in team_service.list_teams(ctx)}
+    by_name: dict[str, list] = {}
+    for v in volunteer_service.search_volunteers(ctx):
+        by_name.setdefault(v.name, []).append(v)
+    plans = []
+    for row, cells in sheet.rows:
+        raw = {name: _cell(cells, mapping, name) for name in mapping}
+        plan = RowPlan(row=row, values={})
+        values = {
+            "date": _as_date(raw.get("date")), "title": _text(raw.get("title")), "category": _text(raw.get("category")),
+            "place": _text(raw.get("place")), "content": _text(raw.get("content")),
+            "start_time": _as_time(raw.get("start_time")) or None, "end_time": _as_time(raw.get("end_time")) or None,
+            "served_count": _text(raw.get("served_count")) or 0,
+        }
+        team = _text(raw.get("team"))
+        if team and team not in teams:
+            plan.errors.append(f"服务队“{team}”不存在，请先建立服务队")
+        values["team_id"] = teams.get(team)
+        hours = _text(raw.get("hours"))
+        participants = []
+        for name in volunteer_service.split_tags(_text(raw.get("participants"))):
+            matches = by_name.get(name, [])
+            if len(matches) != 1:
+                plan.errors.append(f"参与志愿者“{name}”" + ("未登记" if not matches else f"有{len(matches)}人同名，请改用表格逐人录入"))
+                continue
+            try:
+                participants.append(ParticipantInput(matches[0].id, float(hours) if hours else None))
+            except ValueError:
+                plan.errors.append(f"服务时长“{hours}”不是数字")
+                break
+        values["participants"] = participants
+        plan.values = values
+        plans.append(plan)
+    # Validate each row by adding it in a transaction that is always rolled back.
+    for plan in plans:
+        if not plan.ok:
+            continue
+        try:
+            with ctx.store.session(operator=ctx.actor.label) as session:
+                activity_service.add_activity_in(session, ctx, **plan.values)
+                session.rollback()
+        except ValidationError as exc:
+            plan.errors += list(exc.errors.values())
+    return plans
+
+
+def import_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
+                      progress: Callable[[int, int], None] | None = None,
+                      cancelled: Callable[[], bool] = lambda: False) -> ImportResult:
+    plans = plan_activities(ctx, sheet, mapping)
+    bad = [p for p in plans if not p.ok]
+    if bad and not only_valid:
+        raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
+    good = [p for p in plans if p.ok]
+    with ctx.write() as session:
+        for n, plan in enumerate(good, start=1):
+            if cancelled():
+                raise ImportCancelled()
+            try:
+                activity_service.add_activity_in(session, ctx, **plan.values)
+            except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
+                raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
+            if progress:
+                progress(n, len(good))
+    return ImportResult(imported=len(good), skipped=bad)
+
+
+# -- export --------------------------------------------------------------------
+
+THIN = Side(style="thin", color="999999")
+
+
+def _write_book(path: Path, title: str, headers: list[str], rows: list[list]) -> Path:
+    book = Workbook()
+    ws = book.active
+    ws.title = title[:31]
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws["A1"].font = Font(size=14, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append(headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+        cell.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+    for row in rows:
+        ws.append(row)
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
+        ws.column_dimensions[get_column_letter(index)].width = min(50, 4 + width * 1.6)
+    ws.freeze_panes = "A3"
+    path = Path(path)
+    partial = path.with_name(path.name + ".part")
+    book.save(partial)
+    partial.replace(path)
+    return path
+
+
+def export_volunteers(ctx: Context, path: str | Path, *, text: str = "") -> int:
+    full = ctx.actor.role.sees_full_personal_data
+    rows = volunteer_service.search_volunteers(ctx, text)
+    teams = volunteer_service.team_names_of(ctx, [v.id for v in rows])
+    data = [
+        [v.number, v.name, v.gender, format_date(v.birth_date), v.id_type,
+         v.id_number if full else mask_id_number(v.id_number), v.phone if full else mask_phone(v.phone),
+         v.political_status, "、".join(teams[v.id]), v.tags.replace(",", "、"), v.skills, format_date(v.registered_on)]
+        for v in rows
+    ]
+    _write_book(Path(path), "志愿者名单",
+                ["志愿者编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "政治面貌", "所属队伍", "标签", "技能特长", "注册日期"], data)
+    return len(data)
+
+
+def export_activities(ctx: Context, path: str | Path, *, year: int | None = None, month: int | None = None, **filters) -> int:
+    rows = activity_service.list_activities(ctx, year=year, month=month, descending=False, **filters)
+    data = [
+        [format_date(s.activity.date), s.activity.title, s.activity.category, s.team_name, s.activity.place,
+         s.activity.start_time.strftime("%H:%M") if s.activity.start_time else "",
+         s.activity.end_time.strftime("%H:%M") if s.activity.end_time else "",
+         s.participants, s.hours, s.activity.served_count, "是" if s.activity.own_name else "否", s.activity.content]
+        for s in rows
+    ]
+    _write_book(Path(path), "活动台账", ["日期", "活动名称", "类别", "服务队", "地点", "开始时间", "结束时间",
+                                      "参与志愿者人数", "服务时长合计", "服务对象人数", "以本站名义", "活动内容"], data)
+    return len(data)
+

@@ -1,0 +1,158 @@
+"""Excel import/export with a roster as villages really keep them."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from app import excel
+from app.services import activities, teams, volunteers
+from app.services.errors import ValidationError
+from conftest import make_id
+from test_cli import station
+
+
+def messy_roster(path, rows):
+    """Title row merged over the table, header on row 3, merged team cells, blank and totals rows."""
+    book = Workbook()
+    ws = book.active
+    ws.append(["杨家庄村新时代文明实践站志愿者花名册"])
+    ws.merge_cells("A1:G1")
+    ws.append(["填报单位：杨家庄村", None, None, None, None, "填报日期：2026年11月"])
+    ws.append(["序号", "姓 名", "身份证号码", "联系电话", "性别", "政治面貌", "所属队伍"])
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+GOOD_ID1, GOOD_ID2, GOOD_ID3 = make_id(seq=701), make_id(seq=702), make_id(seq=703)
+
+
+@pytest.fixture
+def roster(tmp_path, ctx):
+    teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老")
+    full_width = GOOD_ID2.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    path = messy_roster(tmp_path / "花名册.xlsx", [
+        [1, "张三", GOOD_ID1, 13812345678, "男", "中共党员", "敬老爱老服务队"],  # row 4 (phone typed as a number)
+        [2, "李四", full_width, "１３９ ０００１ １１１１", "女", "群众", None],  # row 5: team merged from row 4
+        [None, None, None, None, None, None, None],  # row 6 blank
+        [3, "王五", "110105194912310021", "13700001111", "男", "群众", "敬老爱老服务队"],  # row 7 bad checksum
+        [4, "赵六", GOOD_ID3, "12345", "男", "党员", "舞蹈队"],  # row 8: bad phone, status, team
+        [5, "钱七", GOOD_ID1, "13600001111", "女", "群众", ""],  # row 9: same ID as row 4
+        ["合计", "5人", None, None, None, None, None],  # row 10 totals
+    ])
+    book = load_workbook(path)
+    book.active.merge_cells("G4:G5")
+    book.save(path)
+    return path
+
+
+def test_read_sheet_finds_header_and_skips_noise(roster):
+    sheet = excel.read_sheet(roster)
+    assert sheet.header_row == 3
+    assert [r for r, _ in sheet.rows] == [4, 5, 7, 8, 9]
+    mapping = excel.guess_mapping(sheet)
+    assert {f: sheet.headers[i] for f, i in mapping.items()} == {
+        "name": "姓名", "id_number": "身份证号码", "phone": "联系电话", "gender": "性别", "political_status": "政治面貌", "team": "所属队伍",
+    }
+
+
+def test_plan_reports_per_row_chinese_errors(ctx, roster):
+    sheet = excel.read_sheet(roster)
+    plans = {p.row: p for p in excel.plan_volunteers(ctx, sheet, excel.guess_mapping(sheet))}
+    assert plans[4].ok and plans[5].ok  # full-width digits and a merged team cell are fine
+    assert plans[5].values["team_ids"] == plans[4].values["team_ids"] != []
+    assert any("校验位" in e for e in plans[7].errors)
+    errors8 = "；".join(plans[8].errors)
+    assert "联系电话" in errors8 and "政治面貌" in errors8 and "舞蹈队" in errors8
+    assert plans[9].errors == ["身份证号与本表第4行重复"]
+
+
+def test_import_is_all_or_nothing(ctx, roster):
+    sheet = excel.read_sheet(roster)
+    with pytest.raises(ValidationError) as info:
+        excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet))
+    assert "第7行" in str(info.value) and "第8行" in str(info.value)
+    assert volunteers.count_volunteers(ctx) == 0
+
+
+def test_import_only_valid_rows(ctx, roster):
+    sheet = excel.read_sheet(roster)
+    result = excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet), only_valid=True)
+    assert result.imported == 2 and [p.row for p in result.skipped] == [7, 8, 9]
+    li = volunteers.search_volunteers(ctx, "ls")[0]
+    assert li.phone == "13900011111" and li.id_number == GOOD_ID2
+    assert volunteers.team_names_of(ctx, [li.id])[li.id] == ["敬老爱老服务队"]
+
+
+def test_cancelled_import_writes_nothing(ctx, roster):
+    sheet = excel.read_sheet(roster)
+    calls = {"n": 0}
+
+    def cancel_after_first() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 1
+
+    with pytest.raises(excel.ImportCancelled):
+        excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet), only_valid=True, cancelled=cancel_after_first)
+    assert volunteers.count_volunteers(ctx) == 0
+
+
+def test_not_a_roster(tmp_path, ctx):
+    book = Workbook()
+    book.active.append(["随便", "什么"])
+    book.save(tmp_path / "x.xlsx")
+    with pytest.raises(Exception, match="找不到表头"):
+        excel.read_sheet(tmp_path / "x.xlsx")
+    (tmp_path / "y.xlsx").write_text("not excel")
+    with pytest.raises(Exception, match="无法读取"):
+        excel.read_sheet(tmp_path / "y.xlsx")
+
+
+def test_activities_import(ctx, tmp_path):
+    team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老")
+    volunteers.add_volunteer(ctx, name="张三", id_number=GOOD_ID1, phone="13812345678", team_ids=[team.id])
+    book = Workbook()
+    ws = book.active
+    ws.append(["2026年活动台账"])
+    ws.append(["日期", "活动名称", "类别", "服务队", "地点", "开始时间", "结束时间", "服务对象人数", "参与志愿者"])
+    ws.append(["2026-10-29", "重阳节敬老饺子宴", "敬老爱老", "敬老爱老服务队", "文化礼堂", "09:00", "11:30", 40, "张三"])
+    ws.append(["2026-10-30", "走访", "敬老爱老", "敬老爱老服务队", "", "", "", 5, "李四"])
+    book.save(tmp_path / "台账.xlsx")
+    sheet = excel.read_sheet(tmp_path / "台账.xlsx", "activities")
+    plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
+    assert plans[0].ok and plans[1].errors == ["参与志愿者“李四”未登记"]
+    result = excel.import_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"), only_valid=True)
+    assert result.imported == 1
+    listed = activities.list_activities(ctx)
+    assert [(s.activity.title, s.participants, s.hours) for s in listed] == [("重阳节敬老饺子宴", 1, 2.5)]
+
+
+def test_export_masks_for_a_clerk_and_reads_back(ctx, tmp_path):
+    from app.models.enums import Role
+    from app.services.context import Actor, Context
+
+    volunteers.add_volunteer(ctx, name="张三", id_number="11010519491231002X", phone="13812345678")
+    clerk = Context(store=ctx.store, actor=Actor("c", "王录入", Role.clerk))
+    assert excel.export_volunteers(clerk, tmp_path / "名单.xlsx") == 1
+    ws = load_workbook(tmp_path / "名单.xlsx").active
+    assert ws["A1"].value == "志愿者名单" and ws["B2"].value == "姓名"
+    assert ws["F3"].value == "110105********002X" and ws["G3"].value == "138****5678"
+    excel.export_volunteers(ctx, tmp_path / "全.xlsx")
+    assert load_workbook(tmp_path / "全.xlsx").active["F3"].value == "11010519491231002X"  # admin
+
+
+def test_cli_import_prints_excel_row_numbers(roster, tmp_path, ctx):
+    data = ctx.store.paths.root
+    ctx.store.close()
+    out = station(data, "import", "volunteers", str(roster), check=False)
+    assert out.returncode == 1
+    assert "第7行" in out.stderr and "第8行" in out.stderr and "第9行" in out.stderr
+    assert "未导入任何数据" in out.stderr
+    dry = station(data, "import", "volunteers", str(roster), "--dry-run", "--only-valid", check=False)
+    assert "试运行" in dry.stdout
+    ok = station(data, "import", "volunteers", str(roster), "--only-valid")
+    assert "已导入 2 名志愿者，跳过 3 行" in ok.stdout
+    exported = station(data, "export", "volunteers", str(tmp_path / "out.xlsx"))
+    assert "已导出 2 条记录" in exported.stdout
