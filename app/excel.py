@@ -157,7 +157,7 @@ def _cell(cells: list, mapping: dict[str, int], name: str):
     return cells[index]
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -186,7 +186,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
     seen_ids: dict[str, int] = {}
     with ctx.read() as session:
         for row, cells in sheet.rows:
-            values = {name: _text(_cell(cells, mapping, name)) for name in mapping}
+            values = {name: cell_text(_cell(cells, mapping, name)) for name in mapping}
             plan = RowPlan(row=row, values=values)
             team_names = [t for t in volunteer_service.split_tags(values.pop("team", "")) if t]
             unknown = [t for t in team_names if t not in teams]
@@ -234,7 +234,7 @@ def _as_date(value):
         return value.date()
     if isinstance(value, date):
         return value
-    return _text(value)
+    return cell_text(value)
 
 
 def _as_time(value):
@@ -242,7 +242,7 @@ def _as_time(value):
         return value
     if isinstance(value, datetime):
         return value.time()
-    return _text(value)
+    return cell_text(value)
 
 
 def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list[RowPlan]:
@@ -256,18 +256,18 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
         raw = {name: _cell(cells, mapping, name) for name in mapping}
         plan = RowPlan(row=row, values={})
         values = {
-            "date": _as_date(raw.get("date")), "title": _text(raw.get("title")), "category": _text(raw.get("category")),
-            "place": _text(raw.get("place")), "content": _text(raw.get("content")),
+            "date": _as_date(raw.get("date")), "title": cell_text(raw.get("title")), "category": cell_text(raw.get("category")),
+            "place": cell_text(raw.get("place")), "content": cell_text(raw.get("content")),
             "start_time": _as_time(raw.get("start_time")) or None, "end_time": _as_time(raw.get("end_time")) or None,
-            "served_count": _text(raw.get("served_count")) or 0,
+            "served_count": cell_text(raw.get("served_count")) or 0,
         }
-        team = _text(raw.get("team"))
+        team = cell_text(raw.get("team"))
         if team and team not in teams:
             plan.errors.append(f"服务队“{team}”不存在，请先建立服务队")
         values["team_id"] = teams.get(team)
-        hours = _text(raw.get("hours"))
+        hours = cell_text(raw.get("hours"))
         participants = []
-        for name in volunteer_service.split_tags(_text(raw.get("participants"))):
+        for name in volunteer_service.split_tags(cell_text(raw.get("participants"))):
             matches = by_name.get(name, [])
             if len(matches) != 1:
                 plan.errors.append(f"参与志愿者“{name}”" + ("未登记" if not matches else f"有{len(matches)}人同名，请改用表格逐人录入"))

@@ -28,6 +28,7 @@ QLabel#warning {{ color: #c62828; }}
 QTableView {{ gridline-color: #e0e0e0; selection-background-color: #fbe3e4; selection-color: black; alternate-background-color: #fafafa; }}
 QHeaderView::section {{ background: #f2f2f2; padding: 4px; border: none; border-bottom: 1px solid #ccc; }}
 QPushButton#primary {{ background: {ACCENT}; color: white; border-radius: 4px; padding: 5px 14px; }}
+QPushButton#primary:disabled {{ background: #d6d6d6; color: #777; }}
 """
 
 

@@ -22,6 +22,12 @@ class ActivitiesPage(ListPage):
     noun = "活动"
     title = "活动台账"
     newest_first = True
+    excel_kind = "activities"
+
+    def export_filters(self) -> dict:
+        filters = self.filters()
+        filters.pop("deleted")
+        return filters
 
     def search_hint(self) -> str:
         return self.tr("活动名称、地点或类别")

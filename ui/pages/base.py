@@ -5,15 +5,18 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
     QTableView, QVBoxLayout, QWidget,
 )
 
+from app import excel
 from app.services.context import Context
 from app.services.errors import ServiceError
 from app.services.station import set_deleted
 
+from ..dialogs.importer import ImportDialog
 from ..table_model import Column, LazyTableModel
+from ..workers import run_in_background
 
 
 class Page(QWidget):
@@ -44,6 +47,7 @@ class ListPage(Page):
     model_class = None  # the SyncedBase table, for delete/restore
     noun = ""  # 志愿者 / 活动 …
     newest_first = False
+    excel_kind: str | None = None  # "volunteers" / "activities": the page offers Excel import and export
 
     def __init__(self, ctx: Context, parent=None):
         super().__init__(ctx, parent)
@@ -56,10 +60,15 @@ class ListPage(Page):
         self.delete_button = QPushButton(self.tr("删除"))
         self.restore_button = QPushButton(self.tr("恢复"))
         self.bin_toggle = QCheckBox(self.tr("回收站"))
+        self.import_button = QPushButton(self.tr("导入Excel…"))
+        self.export_button = QPushButton(self.tr("导出Excel…"))
         self.toolbar = QHBoxLayout()
         self.toolbar.addWidget(self.search, 2)
         self.add_filters(self.toolbar)
-        for widget in (self.new_button, self.edit_button, self.delete_button, self.restore_button, self.bin_toggle):
+        widgets = [self.new_button, self.edit_button, self.delete_button, self.restore_button]
+        if self.excel_kind:
+            widgets += [self.import_button, self.export_button]
+        for widget in widgets + [self.bin_toggle]:
             self.toolbar.addWidget(widget)
         self._sized = False
         self.model = LazyTableModel(self.columns(), self.fetch, self.count, self)
@@ -96,6 +105,8 @@ class ListPage(Page):
         self.delete_button.clicked.connect(self.delete_selected)
         self.restore_button.clicked.connect(self.restore_selected)
         self.bin_toggle.toggled.connect(self.on_bin_toggled)
+        self.import_button.clicked.connect(self.import_excel)
+        self.export_button.clicked.connect(self.export_excel)
         QShortcut(QKeySequence.StandardKey.New, self, self.create)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.delete_selected)
@@ -149,6 +160,8 @@ class ListPage(Page):
         self.new_button.setVisible(not on and writable)
         self.delete_button.setVisible(not on and writable)
         self.restore_button.setVisible(on and writable)
+        self.import_button.setVisible(bool(self.excel_kind) and not on and writable)
+        self.export_button.setVisible(bool(self.excel_kind) and not on)
         self.edit_button.setVisible(not on)
         self.refresh()
 
@@ -194,3 +207,38 @@ class ListPage(Page):
         except ServiceError as exc:
             QMessageBox.warning(self, self.tr("无法完成"), str(exc))
         self.after_change()
+
+    # -- Excel -------------------------------------------------------------
+    def import_excel(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的Excel文件"), "", self.tr("Excel 工作簿 (*.xlsx)"))
+        if not path:
+            return
+        try:
+            sheet = excel.read_sheet(path, self.excel_kind)
+        except ServiceError as exc:
+            QMessageBox.warning(self, self.tr("无法导入"), str(exc))
+            return
+        dialog = ImportDialog(self.ctx, self.excel_kind, sheet, self)
+        if dialog.exec():
+            self.after_change()
+
+    def export_excel(self) -> None:
+        name = self.tr("{0}.xlsx").format(self.title)
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出为Excel"), name, self.tr("Excel 工作簿 (*.xlsx)"))
+        if not path:
+            return
+        ctx, kind, filters = self.ctx, self.excel_kind, self.export_filters()
+
+        def work(task):
+            if kind == "volunteers":
+                return excel.export_volunteers(ctx, path, **filters)
+            return excel.export_activities(ctx, path, **filters)
+
+        run_in_background(
+            self, work, lambda n: self.status.emit(self.tr("已导出 {0} 条记录到 {1}").format(n, path)),
+            lambda exc, _d: QMessageBox.warning(self, self.tr("导出失败"), str(exc)),
+            title=self.tr("正在导出"), cancellable=False,
+        )
+
+    def export_filters(self) -> dict:
+        return {}

@@ -28,6 +28,10 @@ class VolunteersPage(ListPage):
     model_class = Volunteer
     noun = "志愿者"
     title = "志愿者"
+    excel_kind = "volunteers"
+
+    def export_filters(self) -> dict:
+        return {"text": self.search.text()}
 
     def search_hint(self) -> str:
         return self.tr("姓名、拼音首字母（如 zs）、电话尾号或志愿者编号")

@@ -1,0 +1,127 @@
+"""Excel import: check the column mapping, preview every row with its Chinese errors, then import."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+)
+
+from app import excel
+from app.privacy import mask_id_number, mask_phone
+from app.services.context import Context
+from app.services.errors import ServiceError
+
+from ..workers import run_in_background
+
+ERROR_ROW = QColor("#fdecea")
+
+
+class ImportDialog(QDialog):
+    def __init__(self, ctx: Context, kind: str, sheet: excel.Sheet, parent=None):
+        super().__init__(parent)
+        self.ctx, self.kind, self.sheet = ctx, kind, sheet
+        self.imported = 0
+        noun = self.tr("志愿者") if kind == "volunteers" else self.tr("活动")
+        self.setWindowTitle(self.tr("从Excel导入{0} — {1}").format(noun, sheet.path.name))
+        self.fields = excel.VOLUNTEER_FIELDS if kind == "volunteers" else excel.ACTIVITY_FIELDS
+        mapping = excel.guess_mapping(sheet, kind)
+        box = QGroupBox(self.tr("列对应关系（表头在第{0}行，可以修改）").format(sheet.header_row))
+        grid = QGridLayout(box)
+        self.combos: dict[str, QComboBox] = {}
+        for n, name in enumerate(self.fields):
+            combo = QComboBox()
+            combo.addItem(self.tr("（不导入）"), None)
+            for index, header in enumerate(sheet.headers):
+                if header:
+                    combo.addItem(header, index)
+            combo.setCurrentIndex(max(0, combo.findData(mapping.get(name))))
+            combo.currentIndexChanged.connect(lambda _i: self.replan())
+            label = excel.FIELD_LABELS[name] + ("＊" if name in excel.REQUIRED[kind] else "")
+            grid.addWidget(QLabel(label), n // 3, (n % 3) * 2)
+            grid.addWidget(combo, n // 3, (n % 3) * 2 + 1)
+            self.combos[name] = combo
+        self.preview = QTableWidget()
+        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview.verticalHeader().hide()
+        self.summary = QLabel()
+        self.import_all = QPushButton(self.tr("全部导入"))
+        self.import_all.setObjectName("primary")
+        self.import_valid = QPushButton()
+        cancel = QPushButton(self.tr("取消"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        for b in (self.import_all, self.import_valid, cancel):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(box)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(buttons)
+        self.import_all.clicked.connect(lambda: self.run_import(only_valid=False))
+        self.import_valid.clicked.connect(lambda: self.run_import(only_valid=True))
+        cancel.clicked.connect(self.reject)
+        self.replan()
+        self.resize(980, 640)
+
+    def mapping(self) -> dict[str, int]:
+        return {name: combo.currentData() for name, combo in self.combos.items() if combo.currentData() is not None}
+
+    def replan(self) -> None:
+        plan = excel.plan_volunteers if self.kind == "volunteers" else excel.plan_activities
+        try:
+            self.plans = plan(self.ctx, self.sheet, self.mapping())
+        except ServiceError as exc:
+            self.plans = []
+            self.summary.setText(str(exc))
+            self.preview.setRowCount(0)
+            self.import_all.setEnabled(False)
+            self.import_valid.setEnabled(False)
+            return
+        shown = [name for name in self.fields if name in self.mapping()]
+        self.preview.setColumnCount(len(shown) + 2)
+        self.preview.setHorizontalHeaderLabels([self.tr("Excel行号")] + [excel.FIELD_LABELS[n] for n in shown] + [self.tr("问题")])
+        self.preview.setRowCount(len(self.plans))
+        for r, plan in enumerate(self.plans):
+            row = self.sheet.rows[r][1]
+            cells = [str(plan.row)] + [self.shown_value(n, row) for n in shown]
+            cells.append("；".join(plan.errors) if plan.errors else self.tr("无误"))
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if plan.errors:
+                    item.setBackground(ERROR_ROW)
+                self.preview.setItem(r, c, item)
+        self.preview.resizeColumnsToContents()
+        self.preview.horizontalHeader().setSectionResizeMode(len(shown) + 1, QHeaderView.ResizeMode.Stretch)
+        good = sum(p.ok for p in self.plans)
+        bad = len(self.plans) - good
+        self.summary.setText(self.tr("共 {0} 行：{1} 行无误，{2} 行有错误（红色）").format(len(self.plans), good, bad))
+        self.import_all.setEnabled(bool(self.plans) and bad == 0)
+        self.import_valid.setText(self.tr("只导入无误的 {0} 行").format(good))
+        self.import_valid.setEnabled(good > 0 and bad > 0)
+
+    def shown_value(self, name: str, row: list) -> str:
+        index = self.mapping()[name]
+        text = excel.cell_text(row[index]) if index < len(row) else ""
+        if not self.ctx.actor.role.sees_full_personal_data:
+            text = {"id_number": mask_id_number, "phone": mask_phone}.get(name, str)(text)
+        return text
+
+    def run_import(self, *, only_valid: bool) -> None:
+        run = excel.import_volunteers if self.kind == "volunteers" else excel.import_activities
+        ctx, sheet, mapping = self.ctx, self.sheet, self.mapping()
+
+        def work(task):
+            return run(ctx, sheet, mapping, only_valid=only_valid,
+                       progress=lambda n, total: task.report(n, total, self.tr("正在导入第 {0}/{1} 行…").format(n, total)),
+                       cancelled=lambda: task.cancelled)
+
+        def done(result) -> None:
+            self.imported = result.imported
+            QMessageBox.information(self, self.tr("导入完成"), self.tr("已导入 {0} 行。").format(result.imported))
+            self.accept()
+
+        def failed(exc: BaseException, _details: str) -> None:
+            QMessageBox.warning(self, self.tr("没有导入"), str(exc))
+
+        run_in_background(self, work, done, failed, title=self.tr("正在导入"))
