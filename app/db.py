@@ -20,16 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from . import changes  # noqa: F401  (installs the change-capture hook)
 from . import models
 from .config import DataPaths
+from .migrations import HEAD_REVISION
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +59,23 @@ def make_engine(db_path: Path) -> Engine:
     return engine
 
 
-def alembic_config() -> Config:
+# Alembic is imported only when a migration has to run: it costs half a second at start.
+
+def alembic_config():
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return HEAD_REVISION
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
@@ -180,7 +183,9 @@ class Store:
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def _migrate(self) -> None:
         head = head_revision()
@@ -193,13 +198,13 @@ class Store:
             if tables:
                 raise StoreError(f"{self.paths.db} 不是本程序的台账数据库")
             SQLModel.metadata.create_all(self.engine)
-            self._run_alembic(lambda cfg: command.stamp(cfg, "head"))
+            self._run_alembic(lambda cfg: _alembic_command().stamp(cfg, "head"))
             log.info("created a new store at revision %s", head)
             return
         if current not in known_revisions():
             raise StoreError(f"数据库由更新版本的程序创建（结构版本 {current}），请升级本程序后再打开。")
         self.backup(kind="before-upgrade")
-        self._run_alembic(lambda cfg: command.upgrade(cfg, "head"), check_foreign_keys=True)
+        self._run_alembic(lambda cfg: _alembic_command().upgrade(cfg, "head"), check_foreign_keys=True)
         log.info("upgraded the store from %s to %s", current, head)
 
     def _run_alembic(self, action, *, check_foreign_keys: bool = False) -> None:
@@ -311,6 +316,12 @@ class Store:
         self._migrate()
         log.info("restored from %s", source.name)
         return safety
+
+
+def _alembic_command():
+    from alembic import command
+
+    return command
 
 
 def _backup_kind(stem: str) -> str:

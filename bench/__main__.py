@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from pathlib import Path
 
-from bench import store_bench
+from bench import store_bench, ui_bench
 
 
 def main() -> int:
@@ -14,7 +15,11 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="a tenth of the dataset, for a quick look")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="station-bench-") as tmp:
-        store_bench.run(tmp, small=args.small)
+        data = Path(tmp) / "data"
+        print("== store: 5-year dataset ==")
+        store_bench.run(data, small=args.small)
+        print("== desktop app ==")
+        ui_bench.run(data)
     return 0
 
 

@@ -30,9 +30,8 @@ def report(rows: list[tuple[str, float, float]]) -> None:
         print(f"{name:<44}{ours:>12.2f}{bare:>13.2f}{ours / bare if bare else float('nan'):>8.2f}")
 
 
-def run(tmp: str, *, small: bool = False) -> None:
+def run(data: Path, *, small: bool = False) -> None:
     scale = 10 if small else 1
-    data = Path(tmp) / "data"
     with Store.open(data) as store:
         start = time.perf_counter()
         counts = generate(store, volunteers=20_000 // scale, activities=100_000 // scale)

@@ -52,6 +52,12 @@ def test_every_released_schema_opens_in_this_release(fixture, tmp_path):
         volunteers.add_volunteer(ctx, name="新人", id_number=make_id(seq=991), phone="13812345678")
 
 
+def test_head_revision_constant_matches_the_scripts():
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == head_revision()
+
+
 def test_fixture_exists_for_the_current_schema():
     assert (FIXTURES / f"schema_{head_revision()}.db").exists(), "run tests/fixtures/make_schema_fixture.py and commit the file"
 

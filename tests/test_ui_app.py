@@ -199,7 +199,8 @@ def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     when_modal(login_as_clerk)
     window.switch_operator()
     assert window.ctx.actor.username == "clerk"
-    assert "operators" not in window.pages  # admin only
+    assert "operators" not in window.page_keys  # admin only
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["工作台", "志愿者", "志愿服务队", "活动台账", "站点信息", "设置"]
     assert "王录入（录入员）" in window.operator_label.text()
 
 

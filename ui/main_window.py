@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.operator_label = QLabel()
         self.statusBar().addPermanentWidget(self.operator_label)
         self.pages: dict[str, Page] = {}
+        self.factories: dict = {}
         self.build_pages()
         self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setCurrentRow(0)
@@ -85,46 +86,71 @@ class MainWindow(QMainWindow):
 
     # -- pages -------------------------------------------------------------
     def build_pages(self) -> None:
+        """The navigation for this operator's role; each page is built the first time it is shown."""
+        self.nav.blockSignals(True)
         self.nav.clear()
         while self.stack.count():
             widget = self.stack.widget(0)
             self.stack.removeWidget(widget)
             widget.deleteLater()
-        self.pages = {
-            "dashboard": DashboardPage(self.ctx),
-            "volunteers": VolunteersPage(self.ctx),
-            "teams": TeamsPage(self.ctx),
-            "activities": ActivitiesPage(self.ctx),
-            "station": StationPage(self.ctx),
+        self.pages = {}
+        self.factories = {
+            "dashboard": (self.tr("工作台"), lambda: DashboardPage(self.ctx)),
+            "volunteers": (self.tr("志愿者"), lambda: VolunteersPage(self.ctx)),
+            "teams": (self.tr("志愿服务队"), lambda: TeamsPage(self.ctx)),
+            "activities": (self.tr("活动台账"), lambda: ActivitiesPage(self.ctx)),
+            "station": (self.tr("站点信息"), lambda: StationPage(self.ctx)),
         }
         if self.ctx.actor.role.sees_full_personal_data:
-            self.pages["operators"] = OperatorsPage(self.ctx)
-        settings_page = SettingsPage(self.ctx, self.settings)
-        settings_page.idle_minutes_changed.connect(lambda m: self.idle.set_minutes(m))
-        settings_page.restored.connect(self.after_restore)
-        self.pages["settings"] = settings_page
-        for page in self.pages.values():
-            self.nav.addItem(self.tr(page.title))
-            self.stack.addWidget(page)
+            self.factories["operators"] = (self.tr("操作员"), lambda: OperatorsPage(self.ctx))
+        self.factories["settings"] = (self.tr("设置"), self._settings_page)
+        for title, _factory in self.factories.values():
+            self.nav.addItem(title)
+            self.stack.addWidget(QWidget())  # placeholder until first shown
+        self.nav.blockSignals(False)
+
+    @property
+    def page_keys(self) -> list[str]:
+        return list(self.factories)
+
+    def _settings_page(self) -> Page:
+        page = SettingsPage(self.ctx, self.settings)
+        page.idle_minutes_changed.connect(lambda m: self.idle.set_minutes(m))
+        page.restored.connect(self.after_restore)
+        return page
+
+    def page(self, key: str) -> Page:
+        if key not in self.pages:
+            index = self.page_keys.index(key)
+            page = self.factories[key][1]()
             page.status.connect(self.show_status)
             page.changed.connect(self.on_data_changed)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages[key] = page
+        return self.pages[key]
 
     def show_page(self, index: int) -> None:
         if index < 0:
             return
+        page = self.page(self.page_keys[index])
         self.stack.setCurrentIndex(index)
-        page = self.stack.currentWidget()
-        page.refresh()
+        if getattr(page, "_shown_once", False):
+            page.refresh()
+        page._shown_once = True
 
     def go(self, key: str) -> None:
-        self.nav.setCurrentRow(list(self.pages).index(key))
+        self.nav.setCurrentRow(self.page_keys.index(key))
 
     def show_status(self, text: str) -> None:
         if self.sender() is self.stack.currentWidget():
             self.statusBar().showMessage(text)
 
     def on_data_changed(self) -> None:
-        self.pages["dashboard"].refresh()
+        if "dashboard" in self.pages and self.sender() is not self.pages["dashboard"]:
+            self.pages["dashboard"].refresh()
 
     def after_restore(self) -> None:
         self.ctx.store.forget_station()
@@ -171,9 +197,10 @@ class MainWindow(QMainWindow):
             return
         self.ctx = Context(store=self.ctx.store, actor=login.actor)
         self.settings.set("last_operator", login.actor.username)
-        current = self.nav.currentRow()
+        current = self.page_keys[self.nav.currentRow()]
         self.build_pages()
-        self.nav.setCurrentRow(min(current, self.nav.count() - 1))
+        self.go(current if current in self.page_keys else "dashboard")
+        self.show_page(self.nav.currentRow())
         self.update_operator_label()
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -9,12 +9,10 @@ from PySide6.QtWidgets import (
     QTableView, QVBoxLayout, QWidget,
 )
 
-from app import excel
 from app.services.context import Context
 from app.services.errors import ServiceError
 from app.services.station import set_deleted
 
-from ..dialogs.importer import ImportDialog
 from ..table_model import Column, LazyTableModel
 from ..workers import run_in_background
 
@@ -210,6 +208,11 @@ class ListPage(Page):
 
     # -- Excel -------------------------------------------------------------
     def import_excel(self) -> None:
+        # openpyxl is imported on first use: it adds a tenth of a second to every start otherwise.
+        from app import excel
+
+        from ..dialogs.importer import ImportDialog
+
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的Excel文件"), "", self.tr("Excel 工作簿 (*.xlsx)"))
         if not path:
             return
@@ -227,6 +230,8 @@ class ListPage(Page):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("导出为Excel"), name, self.tr("Excel 工作簿 (*.xlsx)"))
         if not path:
             return
+        from app import excel
+
         ctx, kind, filters = self.ctx, self.excel_kind, self.export_filters()
 
         def work(task):
