@@ -237,3 +237,57 @@ def test_dashboard_lists_teams_without_activity_this_month(qtbot, window):
 def test_store_is_a_real_store(demo_store):
     assert isinstance(demo_store, Store)
     assert QApplication.instance() is not None
+
+
+def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path):
+    """What `station` does on a new PC: wizard → login → main window, and a second start is refused."""
+    data = tmp_path / "fresh"
+
+    def wizard(dialog):
+        dialog.choice.demo.setChecked(True)
+        dialog.next()
+        type_text(qtbot, dialog.admin.display, "杨红霞")
+        type_text(qtbot, dialog.admin.password, "secret1")
+        type_text(qtbot, dialog.admin.password2, "secret1")
+        dialog.button(dialog.WizardButton.FinishButton).click()
+        when_modal(login, kind=LoginDialog)
+
+    def login(dialog):
+        type_text(qtbot, dialog.password, "secret1")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+    when_modal(wizard, kind=FirstRunWizard)
+    app, window, lock = ui_app.start(str(data))
+    try:
+        assert window is not None and window.isVisible()
+        assert window.ctx.actor.label == "杨红霞"
+        assert window.windowTitle() == "艾山街道杨家庄村新时代文明实践站 — 实践站台账"
+        shown = {}
+        when_modal(lambda box: (shown.setdefault("text", box.text()), box.accept()), kind=QMessageBox)
+        _app, second, _lock = ui_app.start(str(data))
+        assert second is None and "已经打开" in shown["text"]
+    finally:
+        window.idle.stop()
+        window.close()
+        window.ctx.store.close()
+        lock.unlock()
+
+
+def test_photos_dropped_on_the_activity_form(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QColor, QDropEvent, QImage
+
+    from ui.dialogs.activity import ActivityDialog
+
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("blue"))
+    photo = tmp_path / "合影.jpg"
+    image.save(str(photo))
+    (tmp_path / "说明.txt").write_text("不是照片")
+    dialog = ActivityDialog(window.ctx, parent=window)
+    qtbot.addWidget(dialog)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo)), QUrl.fromLocalFile(str(tmp_path / "说明.txt"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    dialog.photos.dropEvent(event)
+    assert dialog.photos.count() == 1 and dialog.new_photos == [photo]
