@@ -275,6 +275,32 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_print(args) -> int:
+    from . import reports
+    from .services.activities import month_range
+
+    ctx = open_context(args)
+    with ctx.store:
+        kind = args.print_kind
+        if kind == "ledger":
+            date_from, date_to = month_range(args.year, args.month)
+            team_id = teams.find_team(ctx, args.team).id if args.team else None
+            path = reports.ledger_pdf(ctx, args.out, date_from=date_from, date_to=date_to, team_id=team_id, category=args.category)
+            print(f"已生成活动台账：{path}")
+        elif kind == "roster":
+            team_id = teams.find_team(ctx, args.team).id if args.team else None
+            path = reports.roster_pdf(ctx, args.out, team_id=team_id, full=args.full)
+            print(f"已生成队伍名册：{path}" + ("" if args.full else "（身份证号和电话已打码）"))
+        elif kind == "certificate":
+            volunteer = volunteers.find_by_number(ctx, args.volunteer)
+            path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year)
+            print(f"已生成志愿服务记录证明：{path}，证明编号 {number}")
+        else:
+            path = reports.summary_pdf(ctx, args.out, year=args.year, month=args.month)
+            print(f"已生成工作统计：{path}")
+    return 0
+
+
 # -- registration -------------------------------------------------------------
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -353,6 +379,27 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="文件")
 
     add("check", cmd_check, "检查数据库完整性和外键")
+
+    printing = subparsers.add_parser("print", help="打印台账：生成PDF", description="生成可打印的PDF（A4，带装订边）", parents=[common])
+    psub = printing.add_subparsers(dest="print_kind", title="文档", metavar="文档", required=True)
+    p = add("ledger", cmd_print, "活动台账：封面、活动一览和每次活动的活动记录表", psub)
+    p.add_argument("--year", type=int, required=True, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+    p.add_argument("--team", metavar="服务队")
+    p.add_argument("--category", metavar="类别")
+    p.add_argument("--out", required=True, metavar="文件")
+    p = add("roster", cmd_print, "队伍名册", psub)
+    p.add_argument("--team", metavar="服务队", help="只打印一支服务队（默认全部）")
+    p.add_argument("--full", action="store_true", help="显示完整身份证号和电话（默认打码）")
+    p.add_argument("--out", required=True, metavar="文件")
+    p = add("certificate", cmd_print, "志愿服务记录证明", psub)
+    p.add_argument("--volunteer", required=True, metavar="志愿者编号")
+    p.add_argument("--year", type=int, metavar="年", help="只证明这一年（默认：自注册以来）")
+    p.add_argument("--out", required=True, metavar="文件")
+    p = add("summary", cmd_print, "工作统计（月度或年度）", psub)
+    p.add_argument("--year", type=int, required=True, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+    p.add_argument("--out", required=True, metavar="文件")
 
     p = add("import", cmd_import, "从 Excel（.xlsx）导入志愿者或活动，逐行报告错误")
     p.add_argument("kind", choices=["volunteers", "activities"], help="volunteers＝志愿者，activities＝活动")

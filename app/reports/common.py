@@ -1,0 +1,203 @@
+"""What every printed binder shares: embedded CJK fonts with per-character fallback, A4 with a
+binding margin, the station's name in the header, 第 N 页 共 M 页 in the footer, CJK line breaking."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, Paragraph, TableStyle
+
+FONT_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts"
+FONT = "WQYMicroHei"  # WenQuanYi Micro Hei, Apache-2.0: embedded as a subset
+FALLBACK = "DroidSansFallback"  # for rare characters (CJK Ext-A such as 㑇) the main font lacks
+
+PAGE_W, PAGE_H = A4
+MARGIN_LEFT = 25 * mm  # binding side
+MARGIN_RIGHT = 15 * mm
+MARGIN_TOP = 22 * mm
+MARGIN_BOTTOM = 20 * mm
+FRAME_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT
+GRID = colors.HexColor("#444444")
+HEAD_BG = colors.HexColor("#EFEFEF")
+
+
+class Cancelled(Exception):
+    """Raised from a report's progress callback when the person cancels."""
+
+
+@cache
+def register_fonts() -> tuple[frozenset[int], frozenset[int]]:
+    """Register both fonts once; return the code points each can draw."""
+    main = TTFont(FONT, str(FONT_DIR / "wqy-microhei.ttc"), subfontIndex=0)
+    fallback = TTFont(FALLBACK, str(FONT_DIR / "DroidSansFallbackFull.ttf"))
+    pdfmetrics.registerFont(main)
+    pdfmetrics.registerFont(fallback)
+    return frozenset(main.face.charToGlyph), frozenset(fallback.face.charToGlyph)
+
+
+def markup(text: object) -> str:
+    """Escape for Paragraph markup and switch to the fallback font for characters the main font lacks."""
+    main, fallback = register_fonts()
+    out: list[str] = []
+    for ch in str(text if text is not None else ""):
+        piece = html.escape(ch, quote=False)
+        if ch == "\n":
+            out.append("<br/>")
+        elif ord(ch) not in main and ord(ch) in fallback:
+            out.append(f'<font name="{FALLBACK}">{piece}</font>')
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    base = dict(fontName=FONT, wordWrap="CJK", leading=15, fontSize=10.5)
+    return {
+        "title": ParagraphStyle("title", **{**base, "fontSize": 20, "leading": 28, "alignment": TA_CENTER, "spaceAfter": 6 * mm}),
+        "cover": ParagraphStyle("cover", **{**base, "fontSize": 30, "leading": 40, "alignment": TA_CENTER}),
+        "subtitle": ParagraphStyle("subtitle", **{**base, "fontSize": 14, "leading": 22, "alignment": TA_CENTER}),
+        "h2": ParagraphStyle("h2", **{**base, "fontSize": 13, "leading": 20, "spaceBefore": 4 * mm, "spaceAfter": 2 * mm}),
+        "body": ParagraphStyle("body", **base),
+        "cell": ParagraphStyle("cell", **{**base, "fontSize": 9, "leading": 12}),
+        "cell_center": ParagraphStyle("cell_center", **{**base, "fontSize": 9, "leading": 12, "alignment": TA_CENTER}),
+        "cell_right": ParagraphStyle("cell_right", **{**base, "fontSize": 9, "leading": 12, "alignment": TA_RIGHT}),
+        "head": ParagraphStyle("head", **{**base, "fontSize": 9, "leading": 12, "alignment": TA_CENTER}),
+        "label": ParagraphStyle("label", **{**base, "fontSize": 9.5, "leading": 13, "alignment": TA_CENTER}),
+        "right": ParagraphStyle("right", **{**base, "alignment": TA_RIGHT}),
+        "left": ParagraphStyle("left", **{**base, "alignment": TA_LEFT}),
+        "small": ParagraphStyle("small", **{**base, "fontSize": 8.5, "leading": 11}),
+    }
+
+
+def p(text: object, style: str = "cell") -> Paragraph:
+    return Paragraph(markup(text), styles()[style])
+
+
+def data_table(headers: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float], *,
+               aligns: Sequence[str] | None = None) -> LongTable:
+    """A ruled table whose header repeats on every page; every cell wraps (CJK)."""
+    aligns = aligns or ["cell"] * len(headers)
+    body = [[p(h, "head") for h in headers]]
+    for row in rows:
+        body.append([c if isinstance(c, Flowable) else p(c, aligns[i]) for i, c in enumerate(row)])
+    scale = FRAME_W / (sum(widths_mm) * mm)
+    table = LongTable(body, colWidths=[w * mm * scale for w in widths_mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]))
+    return table
+
+
+def form_table(rows: Sequence[Sequence[object]], widths_mm: Sequence[float], spans: Sequence[tuple] = ()) -> LongTable:
+    """An official-form grid: label cells shaded, values beside them."""
+    body = []
+    for row in rows:
+        cells = []
+        for i, c in enumerate(row):
+            if isinstance(c, Flowable):
+                cells.append(c)
+            else:
+                cells.append(p(c, "label" if i % 2 == 0 else "cell"))
+        body.append(cells)
+    scale = FRAME_W / (sum(widths_mm) * mm)
+    table = LongTable(body, colWidths=[w * mm * scale for w in widths_mm])
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    covered = {(c, r) for (c0, r0), (c1, r1) in spans for c in range(c0, c1 + 1) for r in range(r0, r1 + 1) if (c, r) != (c0, r0)}
+    for r, row in enumerate(rows):
+        for c in range(0, len(row), 2):
+            if (c, r) not in covered:
+                commands.append(("BACKGROUND", (c, r), (c, r), HEAD_BG))
+    commands += [("SPAN", a, b) for a, b in spans]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def make_numbered_canvas(header_left: str, header_right: str):
+    """A canvas that knows the page count when it writes each page's header and footer."""
+
+    class NumberedCanvas(canvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            register_fonts()
+            self.saveState()
+            self.setFont(FONT, 9)
+            self.setFillColor(colors.HexColor("#333333"))
+            top = PAGE_H - MARGIN_TOP + 6 * mm
+            self.drawString(MARGIN_LEFT, top, header_left)
+            self.drawRightString(PAGE_W - MARGIN_RIGHT, top, header_right)
+            self.setStrokeColor(colors.HexColor("#888888"))
+            self.setLineWidth(0.6)
+            self.line(MARGIN_LEFT, top - 2 * mm, PAGE_W - MARGIN_RIGHT, top - 2 * mm)
+            self.drawCentredString(PAGE_W / 2, MARGIN_BOTTOM - 10 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def build(out: str | Path, story: list, *, title: str, station_name: str, author: str = "") -> Path:
+    """Write the story to ``out`` atomically (a half-written PDF never replaces a good one)."""
+    register_fonts()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    doc = BaseDocTemplate(
+        str(partial), pagesize=A4, title=title, author=author or station_name, subject=title, creator="实践站台账",
+        leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
+    )
+    frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, FRAME_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body", leftPadding=0, rightPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build(story, canvasmaker=make_numbered_canvas(station_name, title))
+    partial.replace(out)
+    return out
+
+
+def period_label(date_from: date, date_to: date) -> str:
+    if date_from.month == 1 and date_from.day == 1 and date_to.month == 12 and date_to.day == 31 and date_from.year == date_to.year:
+        return f"{date_from.year}年"
+    if date_from.day == 1 and date_from.year == date_to.year and date_from.month == date_to.month:
+        return f"{date_from.year}年{date_from.month}月"
+    return f"{date_from.year}年{date_from.month}月{date_from.day}日至{date_to.year}年{date_to.month}月{date_to.day}日"
+
+
+def check(progress: Callable[[int, int, str], bool | None] | None, done: int, total: int, text: str = "") -> None:
+    """Report progress; a callback returning False cancels the report."""
+    if progress is not None and progress(done, total, text) is False:
+        raise Cancelled()

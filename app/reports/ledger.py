@@ -1,0 +1,156 @@
+"""活动台账: a cover, a summary table, then one 活动记录表 per activity with participants, photos and signatures."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Image, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from ..models.enums import ActivityStatus
+from ..services import activities as activity_service
+from ..services.common import format_date
+from ..services.context import Context
+from ..services.station import get_station
+from .common import FRAME_W, GRID, build, check, data_table, form_table, markup, p, period_label, styles
+
+PHOTO_W, PHOTO_H = 80 * mm, 58 * mm
+PHOTO_PIXELS = 1200  # enough for 300 dpi at the printed size; keeps a 1,000-activity ledger small
+
+
+def qr_code(text: str, size_mm: float = 32) -> Drawing:
+    widget = QrCodeWidget(text)
+    x0, y0, x1, y1 = widget.getBounds()
+    size = size_mm * mm
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def photo_flowable(path: Path) -> Image | None:
+    """The photo turned upright by its EXIF orientation and scaled to fit the cell."""
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    try:
+        with PILImage.open(path) as raw:
+            img = ImageOps.exif_transpose(raw).convert("RGB")
+    except (OSError, ValueError):
+        return None
+    img.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", quality=82)
+    buffer.seek(0)
+    ratio = min(PHOTO_W / img.width, PHOTO_H / img.height)
+    return Image(buffer, width=img.width * ratio, height=img.height * ratio)
+
+
+def signature_line() -> Table:
+    cells = [[p("负责人（签字）：", "body"), "", p("记录人（签字）：", "body"), "", p("日期：　　年　　月　　日", "body")]]
+    table = Table(cells, colWidths=[33 * mm, 27 * mm, 33 * mm, 27 * mm, FRAME_W - 120 * mm])
+    table.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.6, GRID), ("LINEBELOW", (3, 0), (3, 0), 0.6, GRID),
+                               ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 10)]))
+    return table
+
+
+def cover(station, title: str, period: str, extra: list[tuple[str, str]]) -> list:
+    s = styles()
+    story: list = [Spacer(1, 40 * mm), Paragraph(markup(station.name), s["subtitle"]), Spacer(1, 12 * mm),
+                   Paragraph(markup(title), s["cover"]), Spacer(1, 10 * mm), Paragraph(markup(period), s["subtitle"]),
+                   Spacer(1, 25 * mm)]
+    rows = [[label, value] for label, value in extra]
+    story.append(form_table(rows, [35, 95]))
+    contact = station.contact or station.phone
+    if contact:
+        story += [Spacer(1, 14 * mm), Table([[qr_code(contact)], [p("扫码联系本站志愿服务", "cell_center")]], colWidths=[FRAME_W])]
+    story.append(PageBreak())
+    return story
+
+
+def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date, team_id: str | None = None,
+               category: str | None = None, progress: Callable[[int, int, str], bool | None] | None = None) -> Path:
+    station = get_station(ctx)
+    summaries = activity_service.list_activities(ctx, date_from=date_from, date_to=date_to, team_id=team_id,
+                                                 category=category, descending=False)
+    period = period_label(date_from, date_to)
+    scope = ""
+    if team_id:
+        scope = next((s.team_name for s in summaries), "") or "（所选服务队）"
+    elif category:
+        scope = category
+    story = cover(station, "活 动 台 账", period + (f" · {scope}" if scope else ""), [
+        ("实践站", station.name), ("所属街道", station.street or "—"), ("统计期间", period),
+        ("活动次数", f"{len(summaries)} 次"), ("服务时长合计", f"{sum(s.hours for s in summaries):g} 小时"),
+        ("志愿服务电话", station.phone or "—"), ("制表日期", format_date(date.today())),
+    ])
+    s = styles()
+    story.append(Paragraph(markup(f"活动一览（{period}）"), s["title"]))
+    story.append(data_table(
+        ["序号", "日期", "活动名称", "类别", "服务队", "地点", "参与志愿者人数", "服务时长合计", "服务对象人数"],
+        [(n, format_date(a.activity.date), a.activity.title, a.activity.category, a.team_name, a.activity.place,
+          a.participants, f"{a.hours:g}", a.activity.served_count) for n, a in enumerate(summaries, start=1)],
+        [9, 22, 40, 20, 22, 22, 13, 13, 13],
+        aligns=["cell_center", "cell", "cell", "cell", "cell", "cell", "cell_right", "cell_right", "cell_right"],
+    ))
+    total = len(summaries)
+    for n, summary in enumerate(summaries, start=1):
+        check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
+        story += [PageBreak()] + activity_record(ctx, summary, n)
+    check(progress, total, total, "正在生成PDF文件")
+    return build(out, story, title="活动台账", station_name=station.name, author=ctx.actor.label)
+
+
+def activity_record(ctx: Context, summary, n: int) -> list:
+    a = summary.activity
+    s = styles()
+    times = "—"
+    if a.start_time and a.end_time:
+        times = f"{a.start_time:%H:%M}—{a.end_time:%H:%M}"
+    participants = activity_service.participants_of(ctx, a.id)
+    story: list = [Paragraph(markup(f"活动记录表（{n}）"), s["title"])]
+    story.append(form_table([
+        ["活动名称", a.title, "", ""],
+        ["活动日期", format_date(a.date), "活动时间", times],
+        ["活动类别", a.category, "服务队", summary.team_name or "—"],
+        ["活动地点", a.place or "—", "组织者", a.organiser or "—"],
+        ["服务对象", a.service_target or "—", "服务对象人数", f"{a.served_count} 人"],
+        ["以本站名义", "是" if a.own_name else "否", "活动状态", ActivityStatus(a.status).label],
+        ["参与志愿者", f"{len(participants)} 人，服务时长合计 {summary.hours:g} 小时", "", ""],
+        ["活动内容", a.content or "—", "", ""],
+    ], [24, 61, 24, 61], spans=[((1, 0), (3, 0)), ((1, 6), (3, 6)), ((1, 7), (3, 7))]))
+    if participants:
+        story.append(Paragraph(markup("参与志愿者及服务时长"), s["h2"]))
+        rows = []
+        half = (len(participants) + 1) // 2
+        for i in range(half):
+            row: list = []
+            for j in (i, i + half):
+                if j < len(participants):
+                    pp = participants[j]
+                    row += [j + 1, pp.volunteer.name, pp.volunteer.number, f"{pp.participation.hours:g}"]
+                else:
+                    row += ["", "", "", ""]
+            rows.append(row)
+        story.append(data_table(["序号", "姓名", "志愿者编号", "时长（小时）"] * 2, rows, [9, 18, 22, 16] * 2,
+                                aligns=["cell_center", "cell", "cell", "cell_right"] * 2))
+    photos = activity_service.photos_of(ctx, a.id)
+    if photos:
+        story.append(CondPageBreak(PHOTO_H + 30 * mm))
+        story.append(Paragraph(markup("活动照片"), s["h2"]))
+        cells = []
+        for photo in photos:
+            image = photo_flowable(activity_service.photo_path(ctx, photo.sha256))
+            caption = p(photo.caption or photo.filename, "cell_center")
+            cells.append([image, caption] if image is not None else [p("（照片文件缺失）", "cell_center"), caption])
+        rows = [cells[i : i + 2] + ([] if i + 1 < len(cells) else [""]) for i in range(0, len(cells), 2)]
+        table = Table(rows, colWidths=[FRAME_W / 2] * 2)
+        table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+        story.append(table)
+    story.append(KeepTogether([Spacer(1, 8 * mm), signature_line()]))
+    return story

@@ -1,0 +1,169 @@
+"""Printed binders, read back: text, embedded fonts, page numbers, masking, a rendered page."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date, timedelta
+
+import pypdf
+import pytest
+from PIL import Image
+
+from app import reports
+from app.models.enums import Role
+from app.services import activities, teams, volunteers
+from app.services.activities import ParticipantInput
+from app.services.context import Actor, Context
+from conftest import make_id
+from test_cli import station
+
+FULL_ID = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
+STANDARD_14 = {"/Helvetica"}  # reportlab's canvas always lists it; it draws nothing of ours
+
+
+def text_of(path) -> list[str]:
+    return [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
+
+
+def assert_fonts_embedded(path) -> set[str]:
+    names = set()
+    for page in pypdf.PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font["/BaseFont"] in STANDARD_14:
+                continue
+            descriptor = font["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+            names.add(str(font["/BaseFont"]).split("+", 1)[1])
+    return names
+
+
+def assert_page_numbers(pages: list[str]) -> None:
+    total = len(pages)
+    for n, text in enumerate(pages, start=1):
+        assert f"第 {n} 页 共 {total} 页" in text
+
+
+@pytest.fixture
+def clerk(demo_store):
+    return Context(store=demo_store, actor=Actor("clerk", "王录入", Role.clerk))
+
+
+def test_ledger_every_title_and_participant_extractable(clerk, tmp_path):
+    out = reports.ledger_pdf(clerk, tmp_path / "台账.pdf", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
+    pages = text_of(out)
+    assert_page_numbers(pages)
+    text = "\n".join(pages)
+    summaries = activities.list_activities(clerk, year=2026)
+    assert text.count("活动记录表（") == len(summaries)
+    for s in summaries:
+        assert s.activity.title in text
+        for part in activities.participants_of(clerk, s.activity.id):
+            assert part.volunteer.name in text
+    assert "活 动 台 账" in pages[0] and "艾山街道杨家庄村新时代文明实践站" in pages[0]
+    assert "负责人（签字）" in text and "记录人（签字）" in text
+    assert assert_fonts_embedded(out) == {"WenQuanYiMicroHei-0"}
+    assert not FULL_ID.search(text)
+
+
+def test_roster_masks_for_a_clerk_not_for_an_admin(clerk, demo_store, tmp_path):
+    text = "\n".join(text_of(reports.roster_pdf(clerk, tmp_path / "名册.pdf")))
+    assert not FULL_ID.search(text) and "****" in text
+    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)  # no full mobile either
+    for s in teams.list_teams(clerk):
+        assert f"{s.team.name} 队伍名册" in text
+    admin = Context(store=demo_store, actor=Actor("admin", "杨红霞", Role.admin))
+    assert FULL_ID.search("\n".join(text_of(reports.roster_pdf(admin, tmp_path / "全.pdf"))))
+    assert not FULL_ID.search("\n".join(text_of(reports.roster_pdf(admin, tmp_path / "码.pdf", full=False))))
+
+
+def test_certificate_four_blocks_masked_and_numbered(clerk, tmp_path):
+    busiest = max(volunteers.search_volunteers(clerk), key=lambda v: volunteers.volunteer_hours(clerk, v.id, year=2026))
+    out, number = reports.certificate_pdf(clerk, tmp_path / "证明.pdf", volunteer_id=busiest.id, year=2026)
+    text = "\n".join(text_of(out))
+    for block in ("一、志愿者基本信息", "二、志愿服务信息", "三、出具单位信息", "四、证明编号及出具日期"):
+        assert block in text
+    hours = volunteers.volunteer_hours(clerk, busiest.id, year=2026)
+    assert f"累计志愿服务时长 {hours:g} 小时" in text
+    assert number in text and busiest.number in text and busiest.name in text
+    assert not FULL_ID.search(text)
+    _out2, other = reports.certificate_pdf(clerk, tmp_path / "证明2.pdf", volunteer_id=busiest.id, year=2026)
+    assert other != number  # unique per issuance
+
+
+def test_summary_has_chart_and_tables(clerk, tmp_path):
+    out = reports.summary_pdf(clerk, tmp_path / "统计.pdf", year=2026)
+    text = "\n".join(text_of(out))
+    assert "2026年工作统计" in text and "各月开展活动次数" in text and "各服务队每月活动次数" in text
+    for s in teams.list_teams(clerk):
+        assert s.team.name in text
+    month = reports.summary_pdf(clerk, tmp_path / "月.pdf", year=2026, month=10)
+    assert "2026年10月工作统计" in "\n".join(text_of(month))
+
+
+def test_first_page_renders_to_png(clerk, tmp_path):
+    assert shutil.which("pdftoppm"), "pdftoppm comes from poppler-utils (.ci/run installs it)"
+    out = reports.ledger_pdf(clerk, tmp_path / "台账.pdf", date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True)
+    png = next(tmp_path.glob("p*.png"))
+    image = Image.open(png).convert("L")
+    assert image.size[0] < image.size[1]  # portrait A4
+    dark = sum(image.histogram()[:128])
+    assert dark > 2000  # text was drawn, not a blank page
+
+
+def test_rare_characters_and_a_huge_ledger(ctx, tmp_path):
+    """300 activities with very long texts, one with 100 participants and 20 photos, names with 㑇 and 龘."""
+    rare = volunteers.add_volunteer(ctx, name="王㑇龘", id_number=make_id(seq=901), phone="13812345678")
+    people = [rare] + [volunteers.add_volunteer(ctx, name=f"志愿者{i:03d}", id_number=make_id(seq=i, born=date(1970, 1, 1) + timedelta(days=i)),
+                                                phone="13812345678") for i in range(99)]
+    team = teams.add_team(ctx, name="超长名称的服务队" * 5, category="敬老爱老")
+    from PySide6.QtGui import QColor, QImage  # only to draw test photos
+
+    photo = tmp_path / "p.jpg"
+    image = QImage(640, 480, QImage.Format.Format_RGB32)
+    image.fill(QColor("green"))
+    image.save(str(photo))
+    start = date.today() - timedelta(days=400)
+    long_title = "关于深化拓展新时代文明实践中心建设的志愿服务活动" * 6
+    for i in range(300):
+        day = start + timedelta(days=i)
+        people_here = people if i == 0 else people[1 + i % 90 : 4 + i % 90]
+        act = activities.add_activity(ctx, title=f"{i:03d}{long_title}", date=day, category="敬老爱老", team_id=team.id,
+                                      place="新时代文明实践站广场" * 8, content="群众反响良好，" * 300,
+                                      participants=[ParticipantInput(v.id, 1.0) for v in people_here])
+        if i == 0:
+            for _ in range(20):
+                activities.add_photo(ctx, act.id, photo, caption="活动现场" * 10)
+    out = reports.ledger_pdf(ctx, tmp_path / "大台账.pdf", date_from=start, date_to=date.today())
+    pages = text_of(out)
+    assert_page_numbers(pages)
+    text = "\n".join(pages)
+    assert "王㑇龘" in text.replace("\n", "")
+    assert assert_fonts_embedded(out) == {"WenQuanYiMicroHei-0", "DroidSansFallback"}
+    assert text.count("活动记录表（") == 300
+    assert len(pages) > 300
+
+
+def test_cancel_from_progress(ctx, tmp_path):
+    activities.add_activity(ctx, title="x", date=date.today(), category="敬老爱老")
+    with pytest.raises(reports.Cancelled):
+        reports.ledger_pdf(ctx, tmp_path / "x.pdf", date_from=date(2000, 1, 1), date_to=date.today(), progress=lambda *a: False)
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_cli_print_commands(demo_store, tmp_path):
+    data = demo_store.paths.root
+    demo_store.close()
+    out = station(data, "print", "ledger", "--year", "2026", "--month", "10", "--out", str(tmp_path / "l.pdf")).stdout
+    assert "已生成活动台账" in out and (tmp_path / "l.pdf").exists()
+    out = station(data, "print", "roster", "--team", "村民文艺队", "--out", str(tmp_path / "r.pdf")).stdout
+    assert "已打码" in out and not FULL_ID.search("\n".join(text_of(tmp_path / "r.pdf")))
+    out = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf")).stdout
+    assert "证明编号 ZM" in out
+    out = station(data, "print", "summary", "--year", "2026", "--out", str(tmp_path / "s.pdf")).stdout
+    assert "已生成工作统计" in out
+    bad = station(data, "print", "roster", "--team", "没有这个队", "--out", str(tmp_path / "x.pdf"), check=False)
+    assert bad.returncode == 1 and "找不到" in bad.stderr
