@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import store_bench, ui_bench
+from bench import report_bench, store_bench, ui_bench
 
 
 def main() -> int:
@@ -20,6 +20,8 @@ def main() -> int:
         store_bench.run(data, small=args.small)
         print("== desktop app ==")
         ui_bench.run(data)
+    print("== printed binders ==")
+    report_bench.run(small=args.small)
     return 0
 
 

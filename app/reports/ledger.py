@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -32,22 +32,29 @@ def qr_code(text: str, size_mm: float = 32) -> Drawing:
     return drawing
 
 
-def photo_flowable(path: Path) -> Image | None:
-    """The photo turned upright by its EXIF orientation and scaled to fit the cell."""
+def photo_flowable(path: Path, work_dir: Path) -> Image | None:
+    """The photo turned upright by its EXIF orientation and scaled to fit the cell.
+
+    The scaled copy is written as a .jpg file: reportlab then embeds the JPEG
+    bytes as they are and, with ``lazy=2``, opens the file only while drawing,
+    so a ledger of a thousand photos never holds them decoded in memory.
+    """
     from PIL import Image as PILImage
     from PIL import ImageOps
 
+    scaled = work_dir / f"{path.name}.jpg"
     try:
-        with PILImage.open(path) as raw:
-            img = ImageOps.exif_transpose(raw).convert("RGB")
+        if not scaled.exists():
+            with PILImage.open(path) as raw:
+                img = ImageOps.exif_transpose(raw).convert("RGB")
+            img.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
+            img.save(scaled, "JPEG", quality=82)
+        with PILImage.open(scaled) as done:
+            width, height = done.size
     except (OSError, ValueError):
         return None
-    img.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
-    buffer = io.BytesIO()
-    img.save(buffer, "JPEG", quality=82)
-    buffer.seek(0)
-    ratio = min(PHOTO_W / img.width, PHOTO_H / img.height)
-    return Image(buffer, width=img.width * ratio, height=img.height * ratio)
+    ratio = min(PHOTO_W / width, PHOTO_H / height)
+    return Image(str(scaled), width=width * ratio, height=height * ratio, lazy=2)
 
 
 def signature_line() -> Table:
@@ -67,7 +74,9 @@ def cover(station, title: str, period: str, extra: list[tuple[str, str]]) -> lis
     story.append(form_table(rows, [35, 95]))
     contact = station.contact or station.phone
     if contact:
-        story += [Spacer(1, 14 * mm), Table([[qr_code(contact)], [p("扫码联系本站志愿服务", "cell_center")]], colWidths=[FRAME_W])]
+        qr = Table([[qr_code(contact)], [p("扫码联系本站志愿服务", "cell_center")]], colWidths=[FRAME_W])
+        qr.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+        story += [Spacer(1, 14 * mm), qr]
     story.append(PageBreak())
     return story
 
@@ -98,14 +107,15 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
         aligns=["cell_center", "cell", "cell", "cell", "cell", "cell", "cell_right", "cell_right", "cell_right"],
     ))
     total = len(summaries)
-    for n, summary in enumerate(summaries, start=1):
-        check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
-        story += [PageBreak()] + activity_record(ctx, summary, n)
-    check(progress, total, total, "正在生成PDF文件")
-    return build(out, story, title="活动台账", station_name=station.name, author=ctx.actor.label)
+    with tempfile.TemporaryDirectory(prefix="ledger-photos-") as work_dir:
+        for n, summary in enumerate(summaries, start=1):
+            check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
+            story += [PageBreak()] + activity_record(ctx, summary, n, Path(work_dir))
+        check(progress, total, total, "正在生成PDF文件")
+        return build(out, story, title="活动台账", station_name=station.name, author=ctx.actor.label)
 
 
-def activity_record(ctx: Context, summary, n: int) -> list:
+def activity_record(ctx: Context, summary, n: int, work_dir: Path) -> list:
     a = summary.activity
     s = styles()
     times = "—"
@@ -144,7 +154,7 @@ def activity_record(ctx: Context, summary, n: int) -> list:
         story.append(Paragraph(markup("活动照片"), s["h2"]))
         cells = []
         for photo in photos:
-            image = photo_flowable(activity_service.photo_path(ctx, photo.sha256))
+            image = photo_flowable(activity_service.photo_path(ctx, photo.sha256), work_dir)
             caption = p(photo.caption or photo.filename, "cell_center")
             cells.append([image, caption] if image is not None else [p("（照片文件缺失）", "cell_center"), caption])
         rows = [cells[i : i + 2] + ([] if i + 1 < len(cells) else [""]) for i in range(0, len(cells), 2)]

@@ -246,6 +246,17 @@ def count_activities(ctx: Context, *, year: int | None = None, month: int | None
         return session.exec(query).one()
 
 
+def date_bounds(ctx: Context, **filters) -> tuple[date, date] | None:
+    """First and last activity date matching the filters (None when there are none)."""
+    query = select(func.min(Activity.date), func.max(Activity.date)).where(*activity_filters(ctx, **filters))
+    with ctx.read() as session:
+        first, last = session.exec(query).one()
+    if first is None:
+        return None
+    return (first if isinstance(first, date) else date.fromisoformat(str(first)),
+            last if isinstance(last, date) else date.fromisoformat(str(last)))
+
+
 def list_activities(ctx: Context, *, year: int | None = None, month: int | None = None, limit: int | None = None, offset: int = 0,
                     order_by: str = "date", descending: bool = True, **filters) -> list[ActivitySummary]:
     _period(filters, year, month)

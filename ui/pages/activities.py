@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QMessageBox
 
+from app import reports
 from app.models import Activity
 from app.models.enums import ActivityStatus
 from app.services import activities as activity_service
@@ -13,6 +14,7 @@ from app.services import teams as team_service
 from app.services.common import format_date
 
 from ..dialogs.activity import ActivityDialog
+from ..printing import print_document
 from ..table_model import Column
 from .base import ListPage
 
@@ -23,6 +25,24 @@ class ActivitiesPage(ListPage):
     title = "活动台账"
     newest_first = True
     excel_kind = "activities"
+    print_label = "打印台账…"
+
+    def print_current(self) -> None:
+        """The ledger of exactly what the list shows: the period, team and category chosen above."""
+        filters = self.filters()
+        year, month, team_id = filters.pop("year"), filters.pop("month"), filters["team_id"]
+        if year is not None:
+            date_from, date_to = activity_service.month_range(year, month)
+        else:
+            bounds = activity_service.date_bounds(self.ctx, team_id=team_id)
+            if bounds is None:
+                QMessageBox.information(self, self.tr("没有活动"), self.tr("所选范围内没有活动记录。"))
+                return
+            date_from, date_to = bounds
+        ctx = self.ctx
+        print_document(self, ctx.store, self.tr("活动台账"),
+                       lambda path, progress: reports.ledger_pdf(ctx, path, date_from=date_from, date_to=date_to,
+                                                                 team_id=team_id, progress=progress))
 
     def export_filters(self) -> dict:
         filters = self.filters()

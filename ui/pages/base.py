@@ -46,6 +46,7 @@ class ListPage(Page):
     noun = ""  # 志愿者 / 活动 …
     newest_first = False
     excel_kind: str | None = None  # "volunteers" / "activities": the page offers Excel import and export
+    print_label = ""  # e.g. 打印台账…: the page offers a printed document
 
     def __init__(self, ctx: Context, parent=None):
         super().__init__(ctx, parent)
@@ -63,9 +64,12 @@ class ListPage(Page):
         self.toolbar = QHBoxLayout()
         self.toolbar.addWidget(self.search, 2)
         self.add_filters(self.toolbar)
+        self.print_button = QPushButton(self.tr(self.print_label) if self.print_label else "")
         widgets = [self.new_button, self.edit_button, self.delete_button, self.restore_button]
         if self.excel_kind:
             widgets += [self.import_button, self.export_button]
+        if self.print_label:
+            widgets.append(self.print_button)
         for widget in widgets + [self.bin_toggle]:
             self.toolbar.addWidget(widget)
         self._sized = False
@@ -104,6 +108,7 @@ class ListPage(Page):
         self.restore_button.clicked.connect(self.restore_selected)
         self.bin_toggle.toggled.connect(self.on_bin_toggled)
         self.import_button.clicked.connect(self.import_excel)
+        self.print_button.clicked.connect(self.print_current)
         self.export_button.clicked.connect(self.export_excel)
         QShortcut(QKeySequence.StandardKey.New, self, self.create)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
@@ -160,6 +165,7 @@ class ListPage(Page):
         self.restore_button.setVisible(on and writable)
         self.import_button.setVisible(bool(self.excel_kind) and not on and writable)
         self.export_button.setVisible(bool(self.excel_kind) and not on)
+        self.print_button.setVisible(bool(self.print_label) and not on)
         self.edit_button.setVisible(not on)
         self.refresh()
 
@@ -205,6 +211,9 @@ class ListPage(Page):
         except ServiceError as exc:
             QMessageBox.warning(self, self.tr("无法完成"), str(exc))
         self.after_change()
+
+    def print_current(self) -> None:
+        pass
 
     # -- Excel -------------------------------------------------------------
     def import_excel(self) -> None:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import calendar
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+    QVBoxLayout,
 )
 
+from app import reports
 from app.services import stats
 from app.services.common import format_date
 
+from ..printing import print_document
 from .base import Page
 
 
@@ -54,14 +58,30 @@ class DashboardPage(Page):
         self.teams.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.teams.verticalHeader().hide()
         self.teams.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.print_month = QPushButton(self.tr("打印本月工作统计…"))
+        self.print_year = QPushButton(self.tr("打印本年工作统计…"))
+        self.print_month.clicked.connect(lambda: self.print_summary(month=True))
+        self.print_year.clicked.connect(lambda: self.print_summary(month=False))
+        top = QHBoxLayout()
+        top.addWidget(self.heading(self.tr("工作台")))
+        top.addStretch()
+        top.addWidget(self.print_month)
+        top.addWidget(self.print_year)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading(self.tr("工作台")))
+        layout.addLayout(top)
         layout.addWidget(self.greeting)
         layout.addLayout(grid)
         layout.addWidget(self.warning)
         layout.addWidget(QLabel(self.tr("各服务队活动情况（每支队伍每月至少开展1次，每年不少于12次）")))
         layout.addWidget(self.teams)
         self.refresh()
+
+    def print_summary(self, *, month: bool) -> None:
+        today = date.today()
+        ctx = self.ctx
+        title = self.tr("{0}年{1}月工作统计").format(today.year, today.month) if month else self.tr("{0}年工作统计").format(today.year)
+        print_document(self, ctx.store, title, lambda path, _progress: reports.summary_pdf(
+            ctx, path, year=today.year, month=today.month if month else None))
 
     def refresh(self) -> None:
         o = stats.overview(self.ctx)

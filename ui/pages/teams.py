@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from app import reports
 from app.models import Team
 from app.services import teams as team_service
 from app.services.common import format_date
 
 from ..dialogs.team import TeamDialog
+from ..printing import print_document
 from ..table_model import Column
 from .base import ListPage
 
@@ -15,6 +17,15 @@ class TeamsPage(ListPage):
     model_class = Team
     noun = "服务队"
     title = "志愿服务队"
+    print_label = "打印名册…"
+
+    def print_current(self) -> None:
+        """The roster of the selected team, or of every team when none is selected."""
+        rows = self.selected_rows()
+        team_id = rows[0].team.id if rows else None
+        title = f"{rows[0].team.name}队伍名册" if rows else self.tr("队伍名册")
+        ctx = self.ctx
+        print_document(self, ctx.store, title, lambda path, _progress: reports.roster_pdf(ctx, path, team_id=team_id))
 
     def search_hint(self) -> str:
         return self.tr("服务队名称或类别")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from app import reports
 from app.models import Volunteer
 from app.privacy import mask_phone
 from app.services import volunteers as volunteer_service
 from app.services.common import format_date
 
 from ..dialogs.volunteer import VolunteerDialog
+from ..printing import print_document
 from ..table_model import Column
 from .base import ListPage
 
@@ -29,6 +34,23 @@ class VolunteersPage(ListPage):
     noun = "志愿者"
     title = "志愿者"
     excel_kind = "volunteers"
+    print_label = "打印服务证明…"
+
+    def print_current(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            QMessageBox.information(self, self.tr("请选择志愿者"), self.tr("请先在列表中选中一名志愿者。"))
+            return
+        volunteer = rows[0].volunteer
+        this_year = date.today().year
+        choices = [self.tr("自注册以来")] + [self.tr("{0}年").format(y) for y in range(this_year, volunteer.registered_on.year - 1, -1)]
+        choice, ok = QInputDialog.getItem(self, self.tr("服务证明"), self.tr("证明 {0} 哪段时间的志愿服务？").format(volunteer.name), choices, 0, False)
+        if not ok:
+            return
+        year = None if choice == choices[0] else this_year - (choices.index(choice) - 1)
+        ctx = self.ctx
+        print_document(self, ctx.store, self.tr("志愿服务记录证明-{0}").format(volunteer.name),
+                       lambda path, _progress: reports.certificate_pdf(ctx, path, volunteer_id=volunteer.id, year=year))
 
     def export_filters(self) -> dict:
         return {"text": self.search.text()}

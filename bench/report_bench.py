@@ -1,0 +1,102 @@
+"""Printed binders: a 3,000-row ledger table beside a bare reportlab LongTable of the same rows,
+and a whole ledger of 1,000 activities with photos (seconds, pages per second, peak memory)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FULL_LEDGER = r"""
+import resource, sys, time
+from datetime import date, timedelta
+from app.db import Store
+from app.services.context import Context
+from app.services import activities
+from app import reports
+store = Store.open(sys.argv[1])
+ctx = Context(store=store)
+start = time.perf_counter()
+out = reports.ledger_pdf(ctx, sys.argv[2], date_from=date(2000, 1, 1), date_to=date.today())
+seconds = time.perf_counter() - start
+import pypdf
+pages = len(pypdf.PdfReader(out).pages)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{seconds:.2f} {pages} {peak:.0f}")
+"""
+
+
+def table_ratio(rows: int = 3000) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate
+
+    from app.reports.common import FONT, data_table, register_fonts
+
+    register_fonts()
+    data = [(n, "2026年10月5日", f"第{n}次敬老爱老志愿服务活动", "敬老爱老", "孝老爱亲服务队", "村党群服务中心", 8, 16, 40)
+            for n in range(1, rows + 1)]
+    headers = ["序号", "日期", "活动名称", "类别", "服务队", "地点", "参与志愿者人数", "服务时长合计", "服务对象人数"]
+    with tempfile.TemporaryDirectory() as tmp:
+        style = ParagraphStyle("c", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
+        start = time.perf_counter()
+        bare = LongTable([[Paragraph(h, style) for h in headers]] + [[Paragraph(str(c), style) for c in r] for r in data], repeatRows=1)
+        SimpleDocTemplate(str(Path(tmp) / "bare.pdf"), pagesize=A4).build([bare])
+        bare_s = time.perf_counter() - start
+        start = time.perf_counter()
+        ours = data_table(headers, data, [9, 22, 40, 20, 22, 22, 13, 13, 13])
+        SimpleDocTemplate(str(Path(tmp) / "ours.pdf"), pagesize=A4).build([ours])
+        ours_s = time.perf_counter() - start
+    print(f"{rows:,}-row ledger table: {ours_s:.2f} s; bare reportlab LongTable {bare_s:.2f} s; ratio {ours_s / bare_s:.2f} (goal ≤ 1.3)")
+
+
+def full_ledger(activities_count: int = 1000) -> None:
+    from datetime import date, timedelta
+
+    from PIL import Image
+
+    from app.db import Store
+    from app.services import activities, teams, volunteers
+    from app.services.activities import ParticipantInput
+    from app.services.context import Context
+    from app.services.station import init_station
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        with Store.open(data) as store:
+            init_station(store, name="基准测试村新时代文明实践站", kind="village", population=1200)
+            ctx = Context(store=store)
+            team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老")
+            from app.services.idcard import check_char
+
+            people = []
+            for i in range(40):
+                first17 = f"370117{date(1960, 1, 1) + timedelta(days=i * 97):%Y%m%d}{i:03d}"
+                people.append(volunteers.add_volunteer(ctx, name=f"志愿者{i:02d}", id_number=first17 + check_char(first17), phone="13812345678"))
+            photos = []
+            for i in range(4):
+                path = Path(tmp) / f"p{i}.jpg"
+                Image.new("RGB", (2000, 1500), (40 * i, 120, 80)).save(path, quality=85)
+                photos.append(path)
+            start_day = date.today() - timedelta(days=activities_count)
+            for n in range(activities_count):
+                act = activities.add_activity(ctx, title=f"第{n}次志愿服务活动", date=start_day + timedelta(days=n), category="敬老爱老",
+                                              team_id=team.id, place="村党群服务中心", content="志愿者分工协作，群众反响良好。" * 5,
+                                              participants=[ParticipantInput(v.id, 2.0) for v in people[n % 30 : n % 30 + 8]])
+                activities.add_photo(ctx, act.id, photos[n % 4], caption="活动现场")
+                activities.add_photo(ctx, act.id, photos[(n + 1) % 4], caption="合影")
+        result = subprocess.run([sys.executable, "-c", FULL_LEDGER, str(data), str(Path(tmp) / "ledger.pdf")],
+                                capture_output=True, text=True, cwd=ROOT, check=True)
+        seconds, pages, peak = result.stdout.split()
+        size = (Path(tmp) / "ledger.pdf").stat().st_size / 2**20
+        print(f"ledger of {activities_count:,} activities with 2 photos each: {float(seconds):.1f} s, {pages} pages, "
+              f"{int(pages) / float(seconds):.1f} pages/s, peak RSS {peak} MB, file {size:.1f} MB")
+
+
+def run(*, small: bool = False) -> None:
+    table_ratio(300 if small else 3000)
+    full_ledger(100 if small else 1000)

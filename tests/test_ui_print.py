@@ -1,0 +1,81 @@
+"""Printing from the app: build in the background, preview with QPdfView, print to a PDF-file printer."""
+
+from __future__ import annotations
+
+import pypdf
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QInputDialog
+
+from app.services import operators
+from app.services.context import Context
+from app.settings import Settings
+from ui.dialogs.preview import PdfPreview
+from ui.main_window import MainWindow
+from ui_helpers import screenshot, when_modal
+
+
+def open_window(qtbot, store, username="admin", password="admin123"):
+    window = MainWindow(Context(store=store, actor=operators.authenticate(store, username, password)), Settings(store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_ledger_preview_and_print_to_pdf_printer(qtbot, demo_store, tmp_path):
+    window = open_window(qtbot, demo_store)
+    window.go("activities")
+    page = window.pages["activities"]
+    page.month.setCurrentIndex(10)  # 10月 of this year
+    seen = {}
+
+    def preview(dialog):
+        seen["pages"] = dialog.document.pageCount()
+        seen["title"] = dialog.windowTitle()
+        qtbot.wait(50)
+        screenshot(dialog, "print-preview")
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+        seen["printed"] = dialog.print_to(printer)
+        dialog.accept()
+
+    when_modal(preview, kind=PdfPreview)
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "printed" in seen, timeout=30_000)
+    assert seen["title"] == "打印预览 — 活动台账"
+    assert seen["pages"] > 2 and seen["printed"] == seen["pages"]
+    assert len(pypdf.PdfReader(tmp_path / "printed.pdf").pages) == seen["pages"]
+    window.idle.stop()
+
+
+def test_certificate_from_the_volunteers_page_as_a_clerk(qtbot, demo_store, monkeypatch):
+    window = open_window(qtbot, demo_store, "clerk", "clerk123")
+    window.go("volunteers")
+    page = window.pages["volunteers"]
+    page.table.selectRow(0)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
+    seen = {}
+
+    def preview(dialog):
+        seen["text"] = dialog.document.getAllText(0).text()
+        dialog.accept()
+
+    when_modal(preview, kind=PdfPreview)
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "text" in seen, timeout=30_000)
+    assert "志愿服务记录证明" in seen["text"] and page.model.row(0).volunteer.name in seen["text"]
+    window.idle.stop()
+
+
+def test_roster_and_summary_buttons(qtbot, demo_store):
+    window = open_window(qtbot, demo_store)
+    seen = []
+    for key, button in (("teams", "print_button"), ("dashboard", "print_year")):
+        window.go(key)
+        page = window.pages[key]
+        when_modal(lambda dialog: (seen.append(dialog.windowTitle()), dialog.accept()), kind=PdfPreview)
+        qtbot.mouseClick(getattr(page, button), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(seen) == (1 if key == "teams" else 2), timeout=30_000)
+    assert seen[0] == "打印预览 — 队伍名册" and "工作统计" in seen[1]
+    window.idle.stop()
