@@ -35,7 +35,9 @@ def print_document(parent: QWidget, store, title: str, build: Callable[[Path, Ca
         if on_ready is not None:
             on_ready(result)
         if preview:
-            PdfPreview(result, title, parent).exec()
+            dialog = PdfPreview(result, title, parent)
+            dialog.exec()
+            dialog.deleteLater()
 
     def failed(exc: BaseException, _details: str) -> None:
         if not isinstance(exc, Cancelled):

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 log = logging.getLogger(__name__)
@@ -103,23 +103,34 @@ def run_in_background(
 
         task.progress.connect(show_progress)
 
+    def release() -> None:
+        # Dropped only once the signal that called us has finished emitting: a slot may run a
+        # nested event loop (a preview dialog), and deleting a QObject inside its own emission
+        # corrupts the heap.
+        QTimer.singleShot(0, lambda: _running.discard(task))
+
     def done(result: Any) -> None:
         if dialog is not None:
             dialog.close()
-        on_done(result)
+        try:
+            on_done(result)
+        finally:
+            release()
 
     def failed(exc: BaseException, details: str) -> None:
         if dialog is not None:
             dialog.close()
-        if isinstance(exc, Cancelled):
-            return
-        if on_error is not None:
-            on_error(exc, details)
-        else:
-            raise exc
+        try:
+            if isinstance(exc, Cancelled):
+                return
+            if on_error is not None:
+                on_error(exc, details)
+            else:
+                raise exc
+        finally:
+            release()
 
     task.succeeded.connect(done)
     task.failed.connect(failed)
-    task.finished.connect(lambda: _running.discard(task))
     QThreadPool.globalInstance().start(_Runnable(task, op))
     return task

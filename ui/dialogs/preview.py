@@ -18,6 +18,8 @@ class PdfPreview(QDialog):
         super().__init__(parent)
         self.path, self.title = Path(path), title
         self.setWindowTitle(self.tr("打印预览 — {0}").format(title))
+        # The document belongs to the dialog, not to the view: parenting it to the view
+        # crashes Qt 6.12 when a second preview opens.
         self.document = QPdfDocument(self)
         self.document.load(str(self.path))
         self.view = QPdfView(self)
