@@ -79,3 +79,36 @@ def _app_fonts(qapp):
     from ui import style
 
     style.apply(qapp)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from sync_helpers import Postgres
+
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+def _district(request, tmp_path, backend: str):
+    from sync_helpers import DistrictServer
+
+    url = f"sqlite:///{tmp_path / 'district.db'}" if backend == "sqlite" else request.getfixturevalue("postgres").new_database()
+    server = DistrictServer(url, tmp_path / "district-files")
+    server.start()
+    return server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def district(request, tmp_path):
+    """The real district server on 127.0.0.1, on SQLite and on a real PostgreSQL."""
+    server = _district(request, tmp_path, request.param)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def district_sqlite(request, tmp_path):
+    server = _district(request, tmp_path, "sqlite")
+    yield server
+    server.close()

@@ -5,6 +5,7 @@ from .base import SyncedBase, UTCDateTime, new_id, utcnow
 from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
 from .station import FunctionRoom, Operator, ServicePoint, Station
+from .sync import Announcement, SyncRun, SyncState
 
 SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
     Station,
@@ -20,6 +21,9 @@ SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
 
 __all__ = [
     "Activity",
+    "Announcement",
+    "SyncRun",
+    "SyncState",
     "FunctionRoom",
     "Membership",
     "Operator",

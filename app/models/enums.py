@@ -41,6 +41,7 @@ MEMBER_ROLES: tuple[str, ...] = ("队长", "副队长", "队员")
 PARTICIPANT_ROLES: tuple[str, ...] = ("负责人", "志愿者", "讲师", "后勤")
 SERVICE_POINT_KINDS: tuple[str, ...] = ("志愿服务站", "志愿服务点", "志愿服务岗", "家庭站", "文明实践基地")
 GENDERS: tuple[str, ...] = ("男", "女")
+ACTIVITY_STATUSES: tuple[str, ...] = ("planned", "done")
 
 
 class StationKind(StrEnum):

@@ -16,7 +16,7 @@ from .base import UTCDateTime, utcnow
 
 class OutboxEntry(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_row", "entity", "row_id"),)
+    __table_args__ = (Index("ix_outbox_row", "entity", "row_id"), Index("ix_outbox_pending", "acked_at", "rejected_reason", "seq"))
 
     seq: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=40)  # table name
@@ -26,3 +26,7 @@ class OutboxEntry(SQLModel, table=True):
     payload: str  # JSON of every column after the change
     operator: str = Field(default="", max_length=50)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set only from the district's per-row answer: acknowledged (applied or already had), or
+    # rejected with its reason. A rejected row stays listed and does not block later rows.
+    acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rejected_reason: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,49 @@
+"""What the station keeps about its sync with the district (local only, never pushed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime
+
+
+class SyncState(SQLModel, table=True):
+    """One row: where the district is and how far the station has got with it."""
+
+    __tablename__ = "sync_state"
+
+    id: int = Field(default=1, primary_key=True)
+    server_url: str = Field(default="", max_length=300)
+    token: str = Field(default="", max_length=200)  # the station's credential at the district
+    account_name: str = Field(default="", max_length=100)  # the station's name in the district's list
+    ca_file: str = Field(default="", max_length=500)  # a district CA to trust, if not a public one
+    pull_cursor: str = Field(default="", max_length=100)  # issued by the server; saved with the pulled rows
+    auto_minutes: int = Field(default=0)  # 0: only when the person clicks 同步
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SyncRun(SQLModel, table=True):
+    """One press of 同步 (or one `station sync`): the history the 同步 page lists."""
+
+    __tablename__ = "sync_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=16)  # running | ok | failed | cancelled
+    pushed: int = Field(default=0)
+    rejected: int = Field(default=0)
+    pulled: int = Field(default=0)
+    bytes_sent: int = Field(default=0)
+    message: str = Field(default="", max_length=1000)
+
+
+class Announcement(SQLModel, table=True):
+    """Published by the district; read-only on the station."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    title: str = Field(max_length=200)
+    body: str = Field(default="")
+    published_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,123 @@
+"""The app's rules applied to one synced row as it arrives at the district.
+
+The district accepts nothing the app itself would refuse: same ID-number,
+phone, category, hours and time rules, on the JSON payload of a row.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+
+from ..models.enums import (
+    ACTIVITY_STATUSES, GENDERS, ID_TYPES, MEMBER_ROLES, PARTICIPANT_ROLES, POLITICAL_STATUSES, RESIDENT_ID, ROOM_FUNCTIONS,
+    SERVICE_POINT_KINDS, TEAM_CATEGORIES,
+)
+from .idcard import IdNumberError, parse_resident_id
+from .phone import PhoneError, normalize_phone
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _date(value, label: str, errors: list[str]) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors.append(f"{label}“{value}”不是有效日期")
+        return None
+
+
+def _time(value, label: str, errors: list[str]) -> time | None:
+    if value in (None, ""):
+        return None
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        errors.append(f"{label}“{value}”不是有效时间")
+        return None
+
+
+def _required(payload: dict, key: str, label: str, errors: list[str]) -> None:
+    if not str(payload.get(key) or "").strip():
+        errors.append(f"缺少{label}")
+
+
+def _choice(payload: dict, key: str, label: str, choices, errors: list[str], *, required: bool = True) -> None:
+    value = payload.get(key)
+    if value in (None, "") and not required:
+        return
+    if value not in choices:
+        errors.append(f"{label}“{value}”无效")
+
+
+def check_row(entity: str, payload: dict, *, today: date | None = None) -> list[str]:
+    """Chinese reasons this row would be refused by the app; empty when it is acceptable."""
+    today = today or date.today()
+    errors: list[str] = []
+    if entity == "station":
+        _required(payload, "name", "站点名称", errors)
+        _choice(payload, "kind", "站点类型", ("village", "community"), errors)
+    elif entity == "volunteer":
+        _required(payload, "name", "姓名", errors)
+        _required(payload, "number", "志愿者编号", errors)
+        _choice(payload, "id_type", "证件类型", ID_TYPES, errors)
+        if payload.get("id_type") == RESIDENT_ID:
+            try:
+                if parse_resident_id(str(payload.get("id_number") or "")).number != payload.get("id_number"):
+                    errors.append("身份证号格式不规范")
+            except IdNumberError as exc:
+                errors.append(str(exc))
+        else:
+            _required(payload, "id_number", "证件号码", errors)
+        if payload.get("phone"):
+            try:
+                if normalize_phone(str(payload["phone"])) != payload["phone"]:
+                    errors.append("联系电话格式不规范")
+            except PhoneError as exc:
+                errors.append(str(exc))
+        _choice(payload, "gender", "性别", GENDERS, errors, required=False)
+        _choice(payload, "political_status", "政治面貌", POLITICAL_STATUSES, errors)
+        _date(payload.get("birth_date"), "出生日期", errors)
+        _date(payload.get("registered_on"), "注册日期", errors)
+    elif entity == "team":
+        _required(payload, "name", "服务队名称", errors)
+        _choice(payload, "category", "服务队类别", TEAM_CATEGORIES, errors)
+        _date(payload.get("founded_on"), "成立日期", errors)
+    elif entity == "membership":
+        _choice(payload, "role", "队内职务", MEMBER_ROLES, errors)
+        _date(payload.get("joined_on"), "入队日期", errors)
+    elif entity == "activity":
+        _required(payload, "title", "活动名称", errors)
+        _choice(payload, "category", "活动类别", TEAM_CATEGORIES, errors)
+        _choice(payload, "status", "活动状态", ACTIVITY_STATUSES, errors)
+        day = _date(payload.get("date"), "活动日期", errors)
+        if day is None and not errors:
+            errors.append("缺少活动日期")
+        start, end = _time(payload.get("start_time"), "开始时间", errors), _time(payload.get("end_time"), "结束时间", errors)
+        if start and end and end <= start:
+            errors.append("结束时间应晚于开始时间")
+        # One day of slack: the station's clock and time zone are not the district's.
+        if payload.get("status") == "done" and day and day > today + timedelta(days=1):
+            errors.append("已开展的活动日期不能晚于今天")
+        served = payload.get("served_count")
+        if not isinstance(served, int) or isinstance(served, bool) or served < 0:
+            errors.append("服务对象人数应为不小于0的整数")
+    elif entity == "participation":
+        hours = payload.get("hours")
+        if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0 < hours <= 24:
+            errors.append("服务时长应大于0且不超过24小时")
+        _choice(payload, "role", "角色", PARTICIPANT_ROLES, errors)
+    elif entity == "photo":
+        if not SHA256.match(str(payload.get("sha256") or "")):
+            errors.append("照片的SHA-256无效")
+    elif entity == "function_room":
+        _required(payload, "name", "功能室名称", errors)
+        _choice(payload, "function", "功能", ROOM_FUNCTIONS, errors)
+    elif entity == "service_point":
+        _required(payload, "name", "服务站点名称", errors)
+        _choice(payload, "kind", "站点类型", SERVICE_POINT_KINDS, errors)
+    else:
+        errors.append(f"未知的数据类型“{entity}”")
+    return errors

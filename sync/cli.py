@@ -1,0 +1,167 @@
+"""Subcommands of sync: ``station enroll``, ``station sync`` and ``station district …`` (the server side)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from app.cliutil import print_table, run_reporting_errors
+
+ENV_DISTRICT_DIR = "STATION_DISTRICT_DIR"
+
+
+def _store(args):
+    from app.cli_commands import open_store
+
+    return open_store(args)
+
+
+def cmd_enroll(args) -> int:
+    from .client import SyncClient, SyncError
+
+    with _store(args) as store:
+        try:
+            name = SyncClient(store).enroll(args.server, args.code, ca_file=args.ca_file or "")
+        except SyncError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
+        print(f"登记成功：本站在区里的名称为“{name}”。现在可以运行 station sync 同步。")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from .client import SyncClient, SyncError
+
+    def show(p) -> None:
+        print(f"{p.text}（{p.bytes_sent / 1024:.0f} KB）", flush=True)
+
+    with _store(args) as store:
+        try:
+            result = SyncClient(store, max_retry_seconds=args.retry_seconds).sync(progress=show)
+        except SyncError as exc:
+            print(f"同步未完成：{exc}", file=sys.stderr)
+            return 1
+        print(f"同步完成：上传 {result.pushed} 条，被拒 {result.rejected} 条，收到区里的通知 {result.pulled} 条，"
+              f"发送 {result.bytes_sent / 1024:.0f} KB")
+        if result.rejected:
+            from app.outbox import rejected_rows
+
+            for r in rejected_rows(store, limit=20):
+                print(f"  被拒：{r.entity}“{r.title}”——{r.reason}", file=sys.stderr)
+    return 0
+
+
+# -- the district ------------------------------------------------------------------
+
+def district_dir(args) -> Path:
+    folder = Path(args.dir or os.environ.get(ENV_DISTRICT_DIR) or platformdirs.user_data_dir("StationLedgerDistrict", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def district_engine(args):
+    from .server.db import make_engine, migrate
+
+    url = args.db or f"sqlite:///{district_dir(args) / 'district.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .server.app import create_app
+
+    engine = district_engine(args)
+    app = create_app(engine, district_dir(args) / "files")
+    print(f"区级同步服务已启动：http://{args.host}:{args.port}/district（按 Ctrl+C 停止）", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_add_station(args) -> int:
+    from .server import admin
+
+    code = admin.add_station(district_engine(args), args.name, args.street or "")
+    print(f"已添加实践站“{args.name}”。登记码（只显示这一次，请告诉该站专管员）：")
+    print(code)
+    return 0
+
+
+def cmd_revoke(args) -> int:
+    from .server import admin
+
+    if not admin.revoke(district_engine(args), args.station):
+        print(f"错误：找不到实践站“{args.station}”", file=sys.stderr)
+        return 1
+    print(f"已停用“{args.station}”的同步权限")
+    return 0
+
+
+def cmd_stations(args) -> int:
+    from .server import admin
+
+    rows = admin.accounts(district_engine(args))
+    print_table(("实践站", "所属街道", "状态", "最近同步（UTC）", "收到记录", "被拒记录"), [
+        (r.name, r.street, "已停用" if r.revoked else ("已登记" if r.station_id else "待登记"),
+         r.last_sync_at.strftime("%Y-%m-%d %H:%M") if r.last_sync_at else "从未", r.rows_received, r.rows_rejected) for r in rows])
+    return 0
+
+
+def cmd_add_staff(args) -> int:
+    from .server import admin
+
+    if len(args.password) < 6:
+        print("错误：密码至少6位", file=sys.stderr)
+        return 1
+    admin.add_staff(district_engine(args), args.username, args.password, args.name or "")
+    print(f"已添加区级管理员 {args.username}")
+    return 0
+
+
+def cmd_announce(args) -> int:
+    from .server import admin
+
+    admin.announce(district_engine(args), args.title, args.body or "")
+    print("已发布通知，各站下次同步时收到")
+    return 0
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    def add(name, handler, help_text, parent=subparsers):
+        p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=run_reporting_errors(handler))
+        return p
+
+    p = add("enroll", cmd_enroll, "在区级服务器登记本站（只需一次）")
+    p.add_argument("--server", required=True, metavar="地址", help="区里提供的服务器地址，如 https://wmsj.example.gov.cn")
+    p.add_argument("--code", required=True, metavar="登记码")
+    p.add_argument("--ca-file", metavar="文件", help="信任区里提供的根证书文件")
+    p = add("sync", cmd_sync, "与区里同步：上传本站的变更，下载区里的通知")
+    p.add_argument("--retry-seconds", type=float, default=120, metavar="秒", help="网络不通时最多重试多久（默认120秒）")
+
+    district = subparsers.add_parser("district", help="区级服务器（区文明实践中心使用）", description="区级服务器", parents=[common])
+    district.add_argument("--dir", metavar="目录", help=f"区级数据目录（也可用环境变量 {ENV_DISTRICT_DIR}）")
+    district.add_argument("--db", metavar="URL", help="数据库，默认为数据目录中的 SQLite；生产环境用 postgresql+psycopg://…")
+    dsub = district.add_subparsers(dest="district_command", title="子命令", metavar="命令", required=True)
+    p = add("serve", cmd_serve, "启动区级同步服务", dsub)
+    p.add_argument("--host", default="127.0.0.1", metavar="地址")
+    p.add_argument("--port", type=int, default=8700, metavar="端口")
+    p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
+    p.add_argument("--name", required=True, metavar="名称")
+    p.add_argument("--street", metavar="街道")
+    p = add("revoke", cmd_revoke, "停用一个实践站的同步权限", dsub)
+    p.add_argument("station", metavar="实践站名称或编号")
+    add("stations", cmd_stations, "列出各实践站及同步情况", dsub)
+    p = add("add-staff", cmd_add_staff, "添加区级管理员（登录网页查看各站情况）", dsub)
+    p.add_argument("--username", required=True, metavar="用户名")
+    p.add_argument("--password", required=True, metavar="密码")
+    p.add_argument("--name", metavar="姓名")
+    p = add("announce", cmd_announce, "发布一条通知（各站同步时收到）", dsub)
+    p.add_argument("--title", required=True, metavar="标题")
+    p.add_argument("--body", metavar="内容")

@@ -1,0 +1,312 @@
+"""The station's side of sync (requests): enroll once, then push the outbox and pull the district's rows.
+
+Exactly once, whatever breaks: every batch carries a batch id the server
+remembers (a resent batch gets the same answer and changes nothing) and every
+row a version the server applies only when newer; a row is marked
+acknowledged only from the server's per-row answer, in the same local
+transaction for the whole batch; the pull cursor is saved in the same
+transaction as the pulled rows. Retries back off exponentially with jitter and
+re-arm on every sync.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from sqlmodel import select
+
+from app import __version__, outbox
+from app.db import Store
+from app.migrations import HEAD_REVISION
+from app.models import Announcement, SyncRun, SyncState, utcnow
+from app.services.activities import photo_path
+from app.services.context import Context
+
+from . import protocol
+
+log = logging.getLogger(__name__)
+USER_AGENT = f"station-ledger/{__version__}"
+
+
+class SyncError(Exception):
+    """A Chinese message for the person; ``retry_later`` when the network or the server is the problem."""
+
+    def __init__(self, message: str, *, retry_later: bool = False):
+        super().__init__(message)
+        self.retry_later = retry_later
+
+
+class SyncCancelled(SyncError):
+    def __init__(self) -> None:
+        super().__init__("同步已取消，已完成的部分不会重复上传")
+
+
+@dataclass
+class SyncProgress:
+    rows_done: int = 0
+    rows_total: int = 0
+    bytes_sent: int = 0
+    text: str = ""
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    bytes_sent: int = 0
+
+
+def load_state(store: Store) -> SyncState:
+    with store.session() as session:
+        return session.get(SyncState, 1) or SyncState()
+
+
+def save_state(store: Store, **values) -> SyncState:
+    with store.session() as session:
+        state = session.get(SyncState, 1) or SyncState(id=1)
+        for key, value in values.items():
+            setattr(state, key, value)
+        session.add(state)
+        session.commit()
+        return state
+
+
+def _message(response: requests.Response, fallback: str) -> str:
+    try:
+        return response.json().get("message") or fallback
+    except ValueError:
+        return fallback
+
+
+class SyncClient:
+    def __init__(self, store: Store, *, timeout: tuple[float, float] = (5.0, 30.0), max_retry_seconds: float = 120.0,
+                 backoff_base: float = 0.5, backoff_cap: float = 30.0, batch_rows: int = 500, batch_bytes: int = 1_000_000,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.store = store
+        self.timeout = timeout
+        self.max_retry_seconds = max_retry_seconds
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.batch_rows, self.batch_bytes = batch_rows, batch_bytes
+        self.sleep = sleep
+        self.http = requests.Session()
+        self.http.headers.update({"User-Agent": USER_AGENT, protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION)})
+
+    # -- plumbing ----------------------------------------------------------------
+    def _configure(self, state: SyncState) -> str:
+        if not state.server_url or not state.token:
+            raise SyncError("本站还没有在区里登记。请在“同步”页输入区里提供的服务器地址和登记码。")
+        self.http.headers["Authorization"] = f"Bearer {state.token}"
+        self.http.verify = state.ca_file or True
+        return state.server_url.rstrip("/")
+
+    def _wait(self, seconds: float, cancelled: Callable[[], bool]) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if cancelled():
+                raise SyncCancelled()
+            self.sleep(min(left, 0.2))
+
+    def request(self, method: str, url: str, *, cancelled: Callable[[], bool] = lambda: False, **kwargs) -> requests.Response:
+        """One request with retries: connection errors, timeouts, 5xx and 429 back off and try again."""
+        deadline = time.monotonic() + self.max_retry_seconds
+        attempt = 0
+        while True:
+            if cancelled():
+                raise SyncCancelled()
+            retry_after = None
+            try:
+                response = self.http.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise SyncError(f"无法验证区里服务器的证书（{exc.__class__.__name__}），请检查服务器地址或证书文件") from exc
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                problem = f"网络连接失败（{exc.__class__.__name__}）"
+            else:
+                status = response.status_code
+                if status in (401, 403):
+                    raise SyncError(_message(response, "区里拒绝了本站的同步请求，请联系区文明实践中心"))
+                if status == 426:
+                    raise SyncError(_message(response, "本站程序版本过旧，请升级实践站台账程序"))
+                if status == 429 or status >= 500:
+                    problem = f"区里的服务器暂时无法处理（{status}）"
+                    header = response.headers.get("Retry-After", "")
+                    retry_after = float(header) if header.replace(".", "", 1).isdigit() else None
+                else:
+                    return response
+            if time.monotonic() >= deadline:
+                raise SyncError(f"{problem}，已多次重试。数据都保存在本机，稍后再点“同步”即可继续。", retry_later=True)
+            delay = retry_after if retry_after is not None else min(self.backoff_cap, self.backoff_base * 2**attempt) * (0.5 + random.random() / 2)
+            log.info("sync retry %d in %.1f s: %s", attempt + 1, delay, problem)
+            self._wait(delay, cancelled)
+            attempt += 1
+
+    # -- enrollment ----------------------------------------------------------------
+    def enroll(self, server_url: str, code: str, *, ca_file: str = "") -> str:
+        server_url = server_url.strip().rstrip("/")
+        if not server_url.startswith(("https://", "http://")):
+            raise SyncError("服务器地址应以 https:// 开头")
+        station_id = self.store.station_id
+        if station_id is None:
+            raise SyncError("尚未建立实践站，无法登记")
+        self.http.verify = ca_file or True
+        response = self.request("POST", server_url + protocol.ENROLL,
+                                json={"code": code.strip(), "station_id": station_id, "app_version": __version__})
+        if response.status_code != 200:
+            raise SyncError(_message(response, f"登记失败（{response.status_code}）"))
+        body = response.json()
+        save_state(self.store, server_url=server_url, token=body["token"], account_name=body.get("account_name", ""), ca_file=ca_file)
+        return body.get("account_name", "")
+
+    # -- sync ------------------------------------------------------------------------
+    def sync(self, *, progress: Callable[[SyncProgress], None] = lambda _p: None,
+             cancelled: Callable[[], bool] = lambda: False) -> SyncResult:
+        """Push, then pull; recorded in the 同步 history whatever happens."""
+        run_id = self._start_run()
+        result = SyncResult()
+        try:
+            base = self._configure(load_state(self.store))
+            self.push(base, result, progress, cancelled)
+            self.pull(base, result, cancelled)
+        except SyncCancelled as exc:
+            self._finish_run(run_id, "cancelled", result, str(exc))
+            raise
+        except SyncError as exc:
+            self._finish_run(run_id, "failed", result, str(exc))
+            raise
+        except Exception as exc:
+            self._finish_run(run_id, "failed", result, f"意外错误：{exc}")
+            raise
+        save_state(self.store, last_success_at=utcnow())
+        message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条"
+        self._finish_run(run_id, "ok", result, message)
+        return result
+
+    def push(self, base: str, result: SyncResult, progress, cancelled) -> None:
+        station_id = self.store.station_id
+        total = outbox.pending_count(self.store)
+        state = SyncProgress(rows_total=total, text="正在上传")
+        progress(state)
+        size, after = self.batch_rows, 0
+        while True:
+            if cancelled():
+                raise SyncCancelled()
+            rows = outbox.pending(self.store, after_seq=after, limit=size)
+            if not rows:
+                break
+            batch, nbytes = [], 0
+            for row in rows:
+                if batch and nbytes + len(row.payload) > self.batch_bytes:
+                    break
+                batch.append(row)
+                nbytes += len(row.payload)
+            batch = self._upload_photos(base, batch, result, cancelled)
+            if not batch:
+                continue
+            envelope = {
+                "batch_id": str(uuid.uuid4()), "station_id": station_id, "protocol": protocol.PROTOCOL_VERSION,
+                "schema": HEAD_REVISION, "app_version": __version__,
+                "rows": [{"seq": r.seq, "entity": r.entity, "id": r.row_id, "op": r.op, "version": r.version,
+                          "payload": json.loads(r.payload)} for r in batch],
+            }
+            body = gzip.compress(json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=6)
+            response = self.request("POST", base + protocol.BATCHES, data=body, cancelled=cancelled,
+                                    headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+            if response.status_code == 413:
+                if len(batch) == 1:  # one row larger than the district accepts: set it aside, go on
+                    outbox.record_results(self.store, [], {batch[0].seq: "记录过大，区里无法接收"})
+                    result.rejected += 1
+                    after = batch[0].seq
+                else:
+                    size = max(1, len(batch) // 2)
+                continue
+            if response.status_code != 200:
+                raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
+            answer = {r["seq"]: r for r in response.json().get("results", []) if isinstance(r, dict) and "seq" in r}
+            acked = [r.seq for r in batch if answer.get(r.seq, {}).get("status") in (protocol.APPLIED, protocol.DUPLICATE)]
+            rejected = {r.seq: answer[r.seq].get("reason", "被拒绝") for r in batch if answer.get(r.seq, {}).get("status") == protocol.REJECTED}
+            outbox.record_results(self.store, acked, rejected)
+            result.pushed += len(acked)
+            result.rejected += len(rejected)
+            result.bytes_sent += len(body)
+            after = batch[-1].seq
+            state.rows_done += len(batch)
+            state.bytes_sent += len(body)
+            state.text = f"已上传 {state.rows_done}/{total} 条"
+            progress(state)
+
+    def _upload_photos(self, base: str, batch: list, result: SyncResult, cancelled) -> list:
+        """Photos go up before the rows that name them (HEAD, then PUT if the district lacks it)."""
+        keep = []
+        ctx = Context(store=self.store)
+        for row in batch:
+            if row.entity == "photo":
+                sha = json.loads(row.payload).get("sha256", "")
+                url = f"{base}{protocol.FILES}/{sha}"
+                if self.request("HEAD", url, cancelled=cancelled).status_code == 404:
+                    path = photo_path(ctx, sha)
+                    if not path.exists():
+                        outbox.record_results(self.store, [], {row.seq: "照片文件在本机已丢失，无法上传"})
+                        result.rejected += 1
+                        continue
+                    data = path.read_bytes()
+                    response = self.request("PUT", url, data=data, cancelled=cancelled, headers={"Content-Type": "application/octet-stream"})
+                    if response.status_code not in (200, 201):
+                        raise SyncError(_message(response, f"照片上传失败（{response.status_code}）"))
+                    result.bytes_sent += len(data)
+            keep.append(row)
+        return keep
+
+    def pull(self, base: str, result: SyncResult, cancelled) -> None:
+        """The district's rows since the server-issued cursor, saved together with the new cursor."""
+        while True:
+            cursor = load_state(self.store).pull_cursor
+            response = self.request("GET", base + protocol.PULL, params={"cursor": cursor}, cancelled=cancelled)
+            if response.status_code != 200:
+                raise SyncError(_message(response, f"下载区里的通知失败（{response.status_code}）"))
+            body = response.json()
+            with self.store.session() as session:
+                for item in body.get("items", []):
+                    if item.get("entity") != "announcement":
+                        continue
+                    row = session.get(Announcement, item["id"]) or Announcement(id=item["id"], title="", published_at=utcnow())
+                    row.title, row.body = item["title"], item.get("body", "")
+                    row.published_at = datetime.fromisoformat(item["published_at"])
+                    session.add(row)
+                    result.pulled += 1
+                state = session.get(SyncState, 1)
+                state.pull_cursor = str(body.get("cursor", cursor))
+                session.add(state)
+                session.commit()
+            if not body.get("more"):
+                return
+
+    # -- history -------------------------------------------------------------------------
+    def _start_run(self) -> int:
+        with self.store.session() as session:
+            for stale in session.exec(select(SyncRun).where(SyncRun.status == "running")):
+                stale.status, stale.message = "failed", "上次同步被中断（程序关闭或断电），已在本次继续"
+            run = SyncRun(started_at=utcnow())
+            session.add(run)
+            session.commit()
+            return run.id
+
+    def _finish_run(self, run_id: int, status: str, result: SyncResult, message: str) -> None:
+        with self.store.session() as session:
+            run = session.get(SyncRun, run_id)
+            run.finished_at, run.status, run.message = utcnow(), status, message[:1000]
+            run.pushed, run.rejected, run.pulled, run.bytes_sent = result.pushed, result.rejected, result.pulled, result.bytes_sent
+            session.commit()
+
+
+def history(store: Store, limit: int = 50) -> list[SyncRun]:
+    with store.session() as session:
+        return list(session.exec(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)))

@@ -1,0 +1,30 @@
+"""The wire format both sides share. docs/sync-protocol.md is the prose version of this file."""
+
+from __future__ import annotations
+
+PROTOCOL_VERSION = 1
+MIN_CLIENT_PROTOCOL = 1  # older clients get 426 and a Chinese "please upgrade"
+
+API = "/api/v1"
+ENROLL = f"{API}/enroll"
+BATCHES = f"{API}/batches"
+FILES = f"{API}/files"  # /{sha256}: HEAD, PUT
+PULL = f"{API}/pull"
+PING = f"{API}/ping"
+
+HEADER_PROTOCOL = "X-Station-Protocol"
+
+# Limits (the server enforces them; the client stays under them)
+MAX_BATCH_ROWS = 1000
+MAX_BODY_BYTES = 4 * 1024 * 1024  # compressed request body
+MAX_JSON_BYTES = 32 * 1024 * 1024  # after gunzip
+MAX_FILE_BYTES = 20 * 1024 * 1024
+PULL_PAGE = 500
+
+# Per-row results
+APPLIED = "applied"
+DUPLICATE = "duplicate"  # the server already had this version or a newer one
+REJECTED = "rejected"
+
+# The station-owned tables a batch may carry, parents before children.
+ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "membership", "activity", "participation", "photo")

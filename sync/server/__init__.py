@@ -1,0 +1,1 @@
+"""The district server: receives every station's batches and shows where each station stands."""

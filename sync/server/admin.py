@@ -1,0 +1,51 @@
+"""District administration shared by the command line and the tests: stations, staff, announcements."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from sqlalchemy import Engine, or_, select, update
+
+from app.models.base import utcnow
+from app.services.operators import hash_password
+
+from .db import account, announcement, staff
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_station(engine: Engine, name: str, street: str = "") -> str:
+    """Create a station account; returns its one-time enrollment code (stored only hashed)."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    with engine.begin() as conn:
+        conn.execute(account.insert().values(name=name.strip(), street=street.strip(), enroll_code_hash=token_hash(code), revoked=False,
+                                             created_at=utcnow(), rows_received=0, rows_rejected=0, client_version=""))
+    return code
+
+
+def revoke(engine: Engine, station: str) -> int:
+    with engine.begin() as conn:
+        return conn.execute(update(account).where(or_(account.c.name == station, account.c.station_id == station)).values(revoked=True)).rowcount
+
+
+def add_staff(engine: Engine, username: str, password: str, display_name: str = "") -> None:
+    with engine.begin() as conn:
+        conn.execute(staff.insert().values(username=username, display_name=display_name or username, password_hash=hash_password(password)))
+
+
+def announce(engine: Engine, title: str, body: str = "") -> str:
+    announcement_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(announcement.insert().values(id=announcement_id, title=title, body=body, published_at=utcnow()))
+    return announcement_id
+
+
+def accounts(engine: Engine) -> list:
+    with engine.connect() as conn:
+        return conn.execute(select(account).order_by(account.c.street, account.c.name)).all()

@@ -1,0 +1,187 @@
+"""The district's HTTP service (FastAPI): enrollment, batches, files, pull, and the overview pages."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import secrets
+import zlib
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine, exc as sa_exc, select, update
+
+from app.models.base import utcnow
+
+from .. import protocol
+from .admin import token_hash
+from .apply import BadRequest, apply_batch
+from .db import account, announcement, stored_file
+from . import web
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything over ``limit`` before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", f"请求过大（上限 {limit // 1024} KB），请减少每批的记录数")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"请求过大（上限 {limit // 1024} KB），请减少每批的记录数")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def gunzip_limited(data: bytes, limit: int) -> bytes:
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(data, limit + 1)
+    except zlib.error:
+        raise ApiError(400, "bad_gzip", "请求内容不是有效的 gzip 数据") from None
+    if len(out) > limit or decompressor.unconsumed_tail:
+        raise ApiError(413, "too_large", "解压后的数据过大")
+    return out
+
+
+def create_app(engine: Engine, files_dir: Path) -> FastAPI:
+    files_dir = Path(files_dir)
+    files_dir.mkdir(parents=True, exist_ok=True)
+    api = FastAPI(title="实践站台账 区级同步服务", version=str(protocol.PROTOCOL_VERSION),
+                  description="新时代文明实践站台账的区级服务：接收各站同步的数据，展示各站情况。")
+    api.state.engine = engine
+    api.state.files_dir = files_dir
+
+    @api.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError):
+        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @api.exception_handler(BadRequest)
+    async def _bad_request(_request: Request, exc: BadRequest):
+        return JSONResponse({"code": "bad_batch", "message": str(exc)}, status_code=422)
+
+    def check_protocol(request: Request) -> None:
+        raw = request.headers.get(protocol.HEADER_PROTOCOL, "0")
+        if not raw.isdigit() or int(raw) < protocol.MIN_CLIENT_PROTOCOL:
+            raise ApiError(426, "client_too_old", "本站程序版本过旧，无法与区里同步，请升级实践站台账程序")
+
+    def authenticate(request: Request):
+        check_protocol(request)
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            raise ApiError(401, "no_token", "缺少同步令牌，请先在“同步”页登记本站")
+        with engine.connect() as conn:
+            acct = conn.execute(select(account).where(account.c.token_hash == token_hash(header[7:].strip()))).first()
+        if acct is None:
+            raise ApiError(401, "bad_token", "同步令牌无效，请联系区文明实践中心重新登记本站")
+        if acct.revoked:
+            raise ApiError(403, "revoked", "本站的同步权限已被区文明实践中心停用，请联系区里")
+        return acct
+
+    @api.get(protocol.PING)
+    def ping():
+        return {"protocol": protocol.PROTOCOL_VERSION, "min_client_protocol": protocol.MIN_CLIENT_PROTOCOL}
+
+    @api.post(protocol.ENROLL)
+    async def enroll(request: Request):
+        check_protocol(request)
+        try:
+            body = json.loads(await read_body(request, 64 * 1024))
+            code, station_id = str(body["code"]).strip().upper(), str(body["station_id"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(422, "bad_request", "登记请求格式错误") from None
+        token = secrets.token_urlsafe(32)
+        with engine.begin() as conn:
+            acct = conn.execute(select(account).where(account.c.enroll_code_hash == token_hash(code))).first()
+            if acct is None or acct.revoked:
+                raise ApiError(403, "bad_code", "登记码无效或已使用，请向区文明实践中心索取新的登记码")
+            other = conn.execute(select(account.c.id).where(account.c.station_id == station_id, account.c.id != acct.id)).first()
+            if other is not None:
+                raise ApiError(409, "already_enrolled", "本站已在区里登记过，请联系区文明实践中心")
+            conn.execute(update(account).where(account.c.id == acct.id).values(
+                station_id=station_id, token_hash=token_hash(token), enroll_code_hash=None, enrolled_at=utcnow()))
+        return {"token": token, "account_name": acct.name}
+
+    @api.post(protocol.BATCHES)
+    async def batches(request: Request):
+        acct = authenticate(request)
+        raw = await read_body(request, protocol.MAX_BODY_BYTES)
+        if request.headers.get("content-encoding", "").lower() == "gzip":
+            raw = gunzip_limited(raw, protocol.MAX_JSON_BYTES)
+        try:
+            envelope = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
+        if not isinstance(envelope, dict):
+            raise ApiError(422, "bad_batch", "批次格式错误")
+        if envelope.get("protocol") != protocol.PROTOCOL_VERSION and (
+                not isinstance(envelope.get("protocol"), int) or envelope["protocol"] < protocol.MIN_CLIENT_PROTOCOL):
+            raise ApiError(426, "client_too_old", "本站程序版本过旧，无法与区里同步，请升级实践站台账程序")
+        for attempt in range(2):
+            try:
+                with engine.begin() as conn:
+                    return apply_batch(conn, acct, envelope)
+            except PermissionError as exc:
+                raise ApiError(403, "wrong_station", str(exc)) from None
+            except sa_exc.IntegrityError:
+                # The same batch id committed by a concurrent request: the retry replays its answer.
+                if attempt:
+                    raise ApiError(409, "conflict", "批次冲突，请稍后重试") from None
+        raise AssertionError("unreachable")
+
+    def file_path(sha: str) -> Path:
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise ApiError(422, "bad_hash", "文件哈希格式错误")
+        return files_dir / sha[:2] / sha
+
+    @api.head(protocol.FILES + "/{sha}")
+    def has_file(sha: str, request: Request):
+        authenticate(request)
+        path = file_path(sha)
+        with engine.connect() as conn:
+            known = conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256 == sha)).first()
+        return Response(status_code=200 if known and path.exists() else 404)
+
+    @api.put(protocol.FILES + "/{sha}")
+    async def put_file(sha: str, request: Request):
+        acct = authenticate(request)
+        path = file_path(sha)
+        data = await read_body(request, protocol.MAX_FILE_BYTES)
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise ApiError(422, "hash_mismatch", "文件内容与哈希不符，可能在传输中损坏，请重试")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            partial = path.with_name(f"{sha}.{secrets.token_hex(4)}.part")
+            partial.write_bytes(data)
+            partial.replace(path)
+        with engine.begin() as conn:
+            if conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256 == sha)).first() is None:
+                try:
+                    conn.execute(stored_file.insert().values(sha256=sha, size=len(data), account_id=acct.id, received_at=utcnow()))
+                except sa_exc.IntegrityError:
+                    pass  # stored by a concurrent upload of the same photo
+        return Response(status_code=201)
+
+    @api.get(protocol.PULL)
+    def pull(request: Request, cursor: str = ""):
+        authenticate(request)
+        after = int(cursor) if cursor.isdigit() else 0
+        with engine.connect() as conn:
+            rows = conn.execute(select(announcement).where(announcement.c.seq > after)
+                                .order_by(announcement.c.seq).limit(protocol.PULL_PAGE)).all()
+        items = [{"entity": "announcement", "id": r.id, "title": r.title, "body": r.body,
+                  "published_at": r.published_at.isoformat()} for r in rows]
+        next_cursor = str(rows[-1].seq) if rows else str(after)
+        return {"cursor": next_cursor, "items": items, "more": len(rows) == protocol.PULL_PAGE}
+
+    web.install(api)
+    return api

@@ -1,0 +1,143 @@
+"""The district's database: the stations' rows in the same tables as the app, plus its own.
+
+The app's synced tables are copied onto this module's ``metadata`` (the app's
+local-only tables — outbox, operators, sync state — stay out), and the
+district's own tables are plain SQLAlchemy Core. SQLite by default,
+PostgreSQL in production; Alembic migrations of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Engine, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, event, inspect, text,
+)
+
+import app.models  # noqa: F401  (registers the synced tables)
+from app.models import SYNCED_MODELS
+from app.models.base import UTCDateTime
+
+HEAD_REVISION = "d0001"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+metadata = MetaData()
+for _model in SYNCED_MODELS:
+    _model.__table__.to_metadata(metadata)
+
+account = Table(
+    "station_account", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("street", String(100), nullable=False, default=""),
+    Column("station_id", String(36), unique=True),  # the station's own id, bound at enrollment
+    Column("enroll_code_hash", String(64)),  # cleared once used
+    Column("token_hash", String(64), unique=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("enrolled_at", UTCDateTime),
+    Column("last_sync_at", UTCDateTime),
+    Column("rows_received", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("client_version", String(40), nullable=False, default=""),
+)
+
+batch_log = Table(
+    "batch_log", metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False, index=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("response", JSON, nullable=False),  # replayed as is for a repeated batch id
+)
+
+rejection = Table(
+    "rejection", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False, index=True),
+    Column("batch_id", String(36), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("row_id", String(36), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+stored_file = Table(
+    "stored_file", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+announcement = Table(
+    "announcement", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the pull cursor
+    Column("id", String(36), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("published_at", UTCDateTime, nullable=False),
+)
+
+staff = Table(
+    "staff", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(50), nullable=False, unique=True),
+    Column("display_name", String(50), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+)
+
+staff_session = Table(
+    "staff_session", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+TABLES = {m.__tablename__: metadata.tables[m.__tablename__] for m in SYNCED_MODELS}
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Create and stamp a fresh DB; upgrade an older one."""
+    from alembic import command
+
+    with engine.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if "alembic_version" in names else None
+    if current == HEAD_REVISION:
+        return
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        if current is None and not names:
+            metadata.create_all(conn)
+            command.stamp(cfg, "head")
+        else:
+            command.upgrade(cfg, "head")

@@ -1,0 +1,164 @@
+"""The district overview: server-rendered Chinese pages behind a staff login."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import secrets
+from datetime import date, timedelta
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import and_, func, select
+
+from app.models.base import utcnow
+from app.services.activities import month_range
+from app.services.operators import verify_password
+
+from .db import TABLES, account, batch_log, rejection, staff, staff_session
+
+COOKIE = "district_session"
+SESSION_HOURS = 12
+STYLE = """
+body{font-family:"Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:0;background:#f4f4f4;color:#222}
+header{background:#b71c1c;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:center}
+header a{color:#fff} main{padding:18px 24px}
+table{border-collapse:collapse;background:#fff;width:100%;margin:10px 0}
+th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;font-size:14px} th{background:#eee}
+td.num{text-align:right} .bad{color:#c62828} .ok{color:#2e7d32}
+form.login{background:#fff;max-width:320px;margin:80px auto;padding:24px;border-radius:6px}
+form.login input{width:100%;padding:6px;margin:6px 0 12px} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
+"""
+
+
+def _h(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def page(title: str, body: str, *, user: str = "") -> HTMLResponse:
+    logout = f'<span>{_h(user)}　<a href="/logout">退出</a></span>' if user else ""
+    return HTMLResponse(
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_h(title)}</title><style>{STYLE}</style></head>'
+        f'<body><header><strong>区新时代文明实践中心 · 实践站台账</strong>{logout}</header><main>{body}</main></body></html>')
+
+
+def _local(dt) -> str:
+    if dt is None:
+        return "从未同步"
+    return (dt + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")  # 北京时间
+
+
+def install(api: FastAPI) -> None:
+    engine = api.state.engine
+
+    def current_user(request: Request):
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with engine.connect() as conn:
+            return conn.execute(
+                select(staff.c.display_name).join(staff_session, staff_session.c.staff_id == staff.c.id)
+                .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > utcnow())
+            ).first()
+
+    @api.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/district", status_code=303)
+
+    @api.get("/login", include_in_schema=False)
+    def login_form(error: str = ""):
+        message = '<p class="bad">用户名或密码不正确</p>' if error else ""
+        return page("登录", f'<form class="login" method="post" action="/login"><h2>区级管理登录</h2>{message}'
+                           '<label>用户名<input name="username" autofocus></label>'
+                           '<label>密码<input name="password" type="password"></label><button type="submit">登录</button></form>')
+
+    @api.post("/login", include_in_schema=False)
+    def login(username: str = Form(""), password: str = Form("")):
+        with engine.begin() as conn:
+            user = conn.execute(select(staff).where(staff.c.username == username.strip())).first()
+            if user is None or not verify_password(password, user.password_hash):
+                return RedirectResponse("/login?error=1", status_code=303)
+            token = secrets.token_urlsafe(32)
+            conn.execute(staff_session.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(), staff_id=user.id,
+                                                       expires_at=utcnow() + timedelta(hours=SESSION_HOURS)))
+        response = RedirectResponse("/district", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="lax", max_age=SESSION_HOURS * 3600)
+        return response
+
+    @api.get("/logout", include_in_schema=False)
+    def logout(request: Request):
+        token = request.cookies.get(COOKIE)
+        if token:
+            with engine.begin() as conn:
+                conn.execute(staff_session.delete().where(staff_session.c.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    def station_figures(conn, station_id: str, today: date) -> dict:
+        activity, participation, volunteer, team = (TABLES[n] for n in ("activity", "participation", "volunteer", "team"))
+        month_start, month_end = month_range(today.year, today.month)
+        year_start, _ = month_range(today.year, None)
+        done = and_(activity.c.station_id == station_id, activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
+        volunteers = conn.execute(select(func.count()).select_from(volunteer).where(volunteer.c.station_id == station_id, volunteer.c.deleted == False)).scalar()  # noqa: E712
+        hours = conn.execute(select(func.coalesce(func.sum(participation.c.hours), 0.0)).join(activity, activity.c.id == participation.c.activity_id)
+                             .where(done, participation.c.deleted == False, activity.c.date >= year_start, activity.c.date <= today)).scalar()  # noqa: E712
+        per_team = conn.execute(
+            select(team.c.name, func.count(activity.c.id))
+            .select_from(team).outerjoin(activity, and_(activity.c.team_id == team.c.id, done, activity.c.date >= month_start, activity.c.date <= month_end))
+            .where(team.c.station_id == station_id, team.c.deleted == False).group_by(team.c.name).order_by(team.c.name)  # noqa: E712
+        ).all()
+        month_total = conn.execute(select(func.count()).select_from(activity).where(done, activity.c.date >= month_start, activity.c.date <= month_end)).scalar()
+        return {"volunteers": volunteers, "hours": round(float(hours or 0), 1), "per_team": per_team, "month_total": month_total}
+
+    @api.get("/district", include_in_schema=False)
+    def overview(request: Request):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        rows = []
+        with engine.connect() as conn:
+            for acct in conn.execute(select(account).order_by(account.c.street, account.c.name)):
+                f = station_figures(conn, acct.station_id, today) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
+                teams = "、".join(f"{_h(name)} {n}次" if n else f'<span class="bad">{_h(name)} 0次</span>' for name, n in f["per_team"]) or "—"
+                status = '<span class="bad">已停用</span>' if acct.revoked else ("未登记" if not acct.station_id else '<span class="ok">正常</span>')
+                rows.append(
+                    f'<tr><td><a href="/district/station/{acct.id}">{_h(acct.name)}</a></td><td>{_h(acct.street)}</td><td>{status}</td>'
+                    f'<td>{_local(acct.last_sync_at)}</td><td class="num">{acct.rows_received}</td><td class="num">{acct.rows_rejected}</td>'
+                    f'<td class="num">{f["month_total"]}</td><td>{teams}</td><td class="num">{f["volunteers"]}</td><td class="num">{f["hours"]:g}</td></tr>')
+        table = ('<table><tr><th>实践站</th><th>所属街道</th><th>状态</th><th>最近同步（北京时间）</th><th>收到记录</th><th>被拒记录</th>'
+                 f'<th>本月活动</th><th>本月各服务队活动</th><th>志愿者</th><th>本年服务时长</th></tr>{"".join(rows)}</table>')
+        return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{table}", user=user.display_name)
+
+    @api.get("/district/station/{account_id}", include_in_schema=False)
+    def station_detail(account_id: int, request: Request):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        activity, team = TABLES["activity"], TABLES["team"]
+        with engine.connect() as conn:
+            acct = conn.execute(select(account).where(account.c.id == account_id)).first()
+            if acct is None:
+                return page("找不到", "<p>找不到该实践站</p>", user=user.display_name)
+            f = station_figures(conn, acct.station_id, today) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
+            recent = conn.execute(
+                select(activity.c.date, activity.c.title, activity.c.category, team.c.name)
+                .outerjoin(team, team.c.id == activity.c.team_id)
+                .where(activity.c.station_id == acct.station_id, activity.c.deleted == False).order_by(activity.c.date.desc()).limit(30)  # noqa: E712
+            ).all() if acct.station_id else []
+            batches = conn.execute(select(batch_log).where(batch_log.c.account_id == acct.id).order_by(batch_log.c.received_at.desc()).limit(10)).all()
+            rejects = conn.execute(select(rejection).where(rejection.c.account_id == acct.id).order_by(rejection.c.id.desc()).limit(20)).all()
+        teams = "".join(f"<tr><td>{_h(n)}</td><td class='num'>{c}</td></tr>" for n, c in f["per_team"])
+        acts = "".join(f"<tr><td>{d}</td><td>{_h(t)}</td><td>{_h(c)}</td><td>{_h(tn or '')}</td></tr>" for d, t, c, tn in recent)
+        bl = "".join(f"<tr><td>{_local(b.received_at)}</td><td class='num'>{b.rows}</td><td class='num'>{b.applied}</td><td class='num'>{b.rejected}</td></tr>" for b in batches)
+        rj = "".join(f"<tr><td>{_local(r.at)}</td><td>{_h(r.entity)}</td><td>{_h(r.reason)}</td></tr>" for r in rejects)
+        body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>{_h(acct.name)}</h2><p>所属街道：{_h(acct.street)}　最近同步：{_local(acct.last_sync_at)}"
+                f"　志愿者 {f['volunteers']} 名　本年服务时长 {f['hours']:g} 小时</p>"
+                f"<h3>本月各服务队活动</h3><table><tr><th>服务队</th><th>本月活动</th></tr>{teams}</table>"
+                f"<h3>最近的活动</h3><table><tr><th>日期</th><th>活动名称</th><th>类别</th><th>服务队</th></tr>{acts}</table>"
+                f"<h3>最近收到的批次</h3><table><tr><th>时间</th><th>记录</th><th>已接收</th><th>被拒</th></tr>{bl}</table>"
+                f"<h3>被拒的记录</h3><table><tr><th>时间</th><th>类型</th><th>原因</th></tr>{rj}</table>")
+        return page(acct.name, body, user=user.display_name)

@@ -1,0 +1,281 @@
+"""Sync against the real district server on 127.0.0.1 — SQLite and PostgreSQL — with faults injected."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlmodel import select as orm_select
+
+from app.changes import to_jsonable
+from app.models import SYNCED_MODELS, OutboxEntry
+from app.outbox import pending_count, rejected_rows
+from app.services import volunteers
+from app.services.context import Context
+from conftest import make_id
+from sync import protocol
+from sync.client import SyncClient, SyncError, history, load_state
+from sync.server import admin
+from sync.server.db import TABLES, account
+from sync_helpers import FaultProxy
+
+FAST = dict(backoff_base=0.05, backoff_cap=0.2, max_retry_seconds=20)
+
+
+def client_rows(store) -> dict[str, dict[str, dict]]:
+    out = {}
+    with store.session() as session:
+        for model in SYNCED_MODELS:
+            out[model.__tablename__] = {
+                row.id: {c.name: to_jsonable(getattr(row, c.name)) for c in model.__table__.columns}
+                for row in session.exec(orm_select(model))
+            }
+    return out
+
+
+def server_rows(engine, station_id: str) -> dict[str, dict[str, dict]]:
+    out = {}
+    with engine.connect() as conn:
+        for name, table in TABLES.items():
+            out[name] = {r.id: {k: to_jsonable(v) for k, v in r._mapping.items()}
+                         for r in conn.execute(select(table).where(table.c.station_id == station_id))}
+    return out
+
+
+def assert_same(store, district) -> None:
+    ours, theirs = client_rows(store), server_rows(district.engine, store.station_id)
+    for name in ours:
+        assert theirs[name] == ours[name], f"{name} differs"
+
+
+def enroll(store, district, base: str | None = None, **kwargs) -> SyncClient:
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    client = SyncClient(store, **{**FAST, **kwargs})
+    assert client.enroll(base or district.base, code) == "杨家庄村"
+    return client
+
+
+def test_push_demo_station_server_equals_client(demo_store, district):
+    client = enroll(demo_store, district, batch_rows=200)
+    seen = []
+    result = client.sync(progress=lambda p: seen.append((p.rows_done, p.rows_total)))
+    assert result.pushed == seen[-1][1] > 600 and result.rejected == 0
+    assert seen[-1][0] == seen[-1][1] and len(seen) > 3  # progress in several batches
+    assert pending_count(demo_store) == 0
+    assert_same(demo_store, district)
+    # a change after the sync goes up next time, and only it
+    v = volunteers.search_volunteers(Context(store=demo_store), limit=1)[0]
+    volunteers.update_volunteer(Context(store=demo_store), v.id, skills="同步测试用的新技能")
+    assert client.sync().pushed == 1
+    assert_same(demo_store, district)
+    assert [r.status for r in history(demo_store)] == ["ok", "ok"]
+    with district.engine.connect() as conn:
+        acct = conn.execute(select(account)).one()
+    assert acct.rows_received == result.pushed + 1 and acct.last_sync_at is not None
+
+
+def test_lost_replies_timeouts_and_errors_never_lose_or_double(demo_store, district_sqlite):
+    proxy = FaultProxy(district_sqlite.port, slow_seconds=1.5)
+    try:
+        client = enroll(demo_store, district_sqlite, base=proxy.base, batch_rows=150, timeout=(2, 1.0))
+        # enroll passed through; now: drop a request before the server, lose a reply after the commit,
+        # a 500, a 429 and a reply slower than the client's timeout, all on batch requests
+        proxy.plan = ["drop_before", "pass", "drop_after", "500", "pass", "429", "slow", "pass"]
+        result = client.sync()
+    finally:
+        proxy.close()
+    assert result.rejected == 0 and pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
+    assert any("drop_after" in s for s in proxy.seen) and any("slow" in s for s in proxy.seen)
+    with district_sqlite.engine.connect() as conn:
+        received = conn.execute(select(account.c.rows_received)).scalar()
+    total = sum(len(rows) for rows in client_rows(demo_store).values())
+    with demo_store.session() as session:
+        changes = len(session.exec(orm_select(OutboxEntry)).all())
+    assert received == changes and total > 0  # every change applied once; replays were answered from the log
+
+
+def test_server_restarted_mid_sync(demo_store, district_sqlite):
+    import threading
+
+    client = enroll(demo_store, district_sqlite, batch_rows=100)
+    restarted = {}
+
+    def progress(p):
+        if p.rows_done and not restarted:
+            restarted["at"] = p.rows_done
+            district_sqlite.stop()
+            threading.Timer(1.0, district_sqlite.start).start()
+
+    result = client.sync(progress=progress)
+    assert restarted and result.rejected == 0
+    assert_same(demo_store, district_sqlite)
+
+
+def test_replayed_batch_changes_nothing_and_answers_the_same(demo_store, district):
+    enroll(demo_store, district)
+    state = load_state(demo_store)
+    rows = []
+    with demo_store.session() as session:
+        for e in session.exec(orm_select(OutboxEntry).order_by(OutboxEntry.seq).limit(20)):
+            rows.append({"seq": e.seq, "entity": e.entity, "id": e.row_id, "op": e.op, "version": e.version, "payload": json.loads(e.payload)})
+    envelope = {"batch_id": str(uuid.uuid4()), "station_id": demo_store.station_id, "protocol": 1, "rows": rows}
+    headers = {"Authorization": f"Bearer {state.token}", protocol.HEADER_PROTOCOL: "1"}
+    first = requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10)
+    before = server_rows(district.engine, demo_store.station_id)
+    again = requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert {r["status"] for r in first.json()["results"]} == {"applied"}
+    assert server_rows(district.engine, demo_store.station_id) == before
+    envelope["batch_id"] = str(uuid.uuid4())  # same rows, new batch: already had every one
+    third = requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10)
+    assert {r["status"] for r in third.json()["results"]} == {"duplicate"}
+
+
+def test_station_a_cannot_write_station_b(demo_store, district, tmp_path):
+    from app.db import Store
+    from app.services.station import init_station
+
+    store = Store.open(tmp_path / "station-b")
+    init_station(store, name="另一村新时代文明实践站", kind="village")
+    b = Context(store=store)
+    volunteers.add_volunteer(b, name="乙站志愿者", id_number=make_id(seq=777), phone="13812345678")
+    enroll(store, district).sync()
+    b_before = server_rows(district.engine, store.station_id)
+    enroll(demo_store, district)
+    token_a = load_state(demo_store).token
+    with store.session() as session:
+        entries = session.exec(orm_select(OutboxEntry).order_by(OutboxEntry.seq)).all()
+    forged = []
+    for e in entries:
+        payload = json.loads(e.payload)
+        payload["version"] += 5
+        payload["name" if "name" in payload else "id"] = payload.get("name", payload["id"]) if "name" not in payload else "篡改"
+        forged.append({"seq": e.seq, "entity": e.entity, "id": e.row_id, "op": "update", "version": payload["version"], "payload": payload})
+    headers = {"Authorization": f"Bearer {token_a}", protocol.HEADER_PROTOCOL: "1"}
+    envelope = {"batch_id": str(uuid.uuid4()), "station_id": demo_store.station_id, "protocol": 1, "rows": forged}
+    answer = requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10)
+    assert answer.status_code == 200
+    assert {r["status"] for r in answer.json()["results"]} == {"rejected"}
+    envelope = {**envelope, "batch_id": str(uuid.uuid4()), "station_id": store.station_id}
+    assert requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10).status_code == 403
+    assert server_rows(district.engine, store.station_id) == b_before
+    store.close()
+
+
+def test_bad_requests_get_4xx_never_5xx(demo_store, district):
+    enroll(demo_store, district)
+    token = load_state(demo_store).token
+    url = district.base + protocol.BATCHES
+    auth = {"Authorization": f"Bearer {token}", protocol.HEADER_PROTOCOL: "1"}
+    cases = [
+        (b"{not json", {"Content-Type": "application/json"}),
+        (json.dumps({"batch_id": 5, "rows": "x"}).encode(), {}),
+        (json.dumps({"batch_id": str(uuid.uuid4()), "station_id": demo_store.station_id, "protocol": 1,
+                     "rows": [{"seq": "one"}]}).encode(), {}),
+        (b"\x1f\x8bgarbage", {"Content-Encoding": "gzip"}),
+        (gzip.compress(b"[1, 2, 3]"), {"Content-Encoding": "gzip"}),
+        (b"x" * (10 * 1024 * 1024), {}),
+    ]
+    for body, headers in cases:
+        response = requests.post(url, data=body, headers={**auth, **headers}, timeout=30)
+        assert 400 <= response.status_code < 500, (response.status_code, body[:30])
+        assert response.json()["message"]  # a Chinese explanation
+    wrong_types = {"batch_id": str(uuid.uuid4()), "station_id": demo_store.station_id, "protocol": 1, "rows": [
+        {"seq": 1, "entity": "volunteer", "id": "x", "version": "2", "payload": {"id": "x"}},
+        {"seq": 2, "entity": "no_such_table", "id": "y", "version": 1, "payload": {}},
+    ]}
+    response = requests.post(url, json=wrong_types, headers=auth, timeout=10)
+    assert response.status_code == 200 and {r["status"] for r in response.json()["results"]} == {"rejected"}
+    assert requests.post(url, json={}, headers={protocol.HEADER_PROTOCOL: "1"}, timeout=10).status_code == 401
+    assert requests.get(district.base + "/openapi.json", timeout=10).status_code == 200
+
+
+def test_rejected_row_is_listed_and_does_not_block(demo_store, district_sqlite):
+    ctx = Context(store=demo_store)
+    bad = volunteers.search_volunteers(ctx, limit=1)[0]
+    with demo_store.session() as session:  # a row the district must refuse (bypassing the app's own checks)
+        from app.models import Volunteer
+
+        row = session.get(Volunteer, bad.id)
+        row.phone = "12345"
+        session.commit()
+    volunteers.add_volunteer(ctx, name="后来的人", id_number=make_id(seq=555), phone="13812345678")
+    client = enroll(demo_store, district_sqlite)
+    result = client.sync()
+    assert result.rejected == 1
+    listed = rejected_rows(demo_store)
+    assert len(listed) == 1 and listed[0].title == bad.name and "联系电话" in listed[0].reason
+    assert pending_count(demo_store) == 0
+    with district_sqlite.engine.connect() as conn:
+        names = {r.name for r in conn.execute(select(TABLES["volunteer"].c.name))}
+    assert "后来的人" in names
+
+
+def test_revoked_token_and_old_client_stop_with_chinese_messages(demo_store, district_sqlite):
+    client = enroll(demo_store, district_sqlite)
+    admin.revoke(district_sqlite.engine, "杨家庄村")
+    with pytest.raises(SyncError, match="停用"):
+        client.sync()
+    assert history(demo_store)[0].status == "failed"
+    old = requests.post(district_sqlite.base + protocol.BATCHES, json={}, headers={protocol.HEADER_PROTOCOL: "0"}, timeout=10)
+    assert old.status_code == 426 and "升级" in old.json()["message"]
+
+
+def test_413_halves_the_batch(demo_store, district_sqlite, monkeypatch):
+    monkeypatch.setattr(protocol, "MAX_BODY_BYTES", 6_000)  # the server's limit, in this process
+    client = enroll(demo_store, district_sqlite, batch_rows=500)
+    result = client.sync()
+    assert result.rejected == 0 and pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
+
+
+def test_photos_go_up_before_their_rows(demo_store, district_sqlite, tmp_path):
+    from app.services import activities
+
+    ctx = Context(store=demo_store)
+    image = tmp_path / "a.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 500)
+    act = activities.list_activities(ctx, limit=1)[0].activity
+    photo = activities.add_photo(ctx, act.id, image)
+    enroll(demo_store, district_sqlite).sync()
+    stored = district_sqlite.files_dir / photo.sha256[:2] / photo.sha256
+    assert stored.read_bytes() == image.read_bytes()
+    assert_same(demo_store, district_sqlite)
+
+
+def test_announcements_pull_with_server_cursor(demo_store, district_sqlite):
+    from app.models import Announcement, SyncState
+
+    client = enroll(demo_store, district_sqlite)
+    admin.announce(district_sqlite.engine, "关于开展重阳节敬老活动的通知", "各站于10月底前开展。")
+    assert client.sync().pulled == 1
+    admin.announce(district_sqlite.engine, "第二条通知")
+    assert client.sync().pulled == 1  # only what is new since the cursor
+    with demo_store.session() as session:
+        assert [a.title for a in session.exec(orm_select(Announcement).order_by(Announcement.published_at))] == [
+            "关于开展重阳节敬老活动的通知", "第二条通知"]
+        assert session.get(SyncState, 1).pull_cursor == "2"
+
+
+def test_cancel_keeps_what_was_done(demo_store, district_sqlite):
+    from sync.client import SyncCancelled
+
+    client = enroll(demo_store, district_sqlite, batch_rows=100)
+    state = {"n": 0}
+
+    def cancel() -> bool:
+        return state["n"] >= 2
+
+    with pytest.raises(SyncCancelled):
+        client.sync(progress=lambda p: state.__setitem__("n", state["n"] + 1), cancelled=cancel)
+    left = pending_count(demo_store)
+    assert 0 < left < 637
+    assert history(demo_store)[0].status == "cancelled"
+    client.sync()
+    assert pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
