@@ -279,3 +279,114 @@ def test_cancel_keeps_what_was_done(demo_store, district_sqlite):
     client.sync()
     assert pending_count(demo_store) == 0
     assert_same(demo_store, district_sqlite)
+
+
+def test_client_killed_mid_sync_then_run_again(demo_store, district_sqlite):
+    """`station sync` killed with SIGKILL after its first batch: the next run finishes with nothing lost or doubled."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_cli import ROOT
+
+    enroll(demo_store, district_sqlite)
+    data = demo_store.paths.root
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "sync", "--data-dir", str(data)], stdout=subprocess.PIPE,
+                            text=True, cwd=ROOT, env=env)
+    for line in proc.stdout:
+        if "已上传" in line:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    left = pending_count(demo_store)
+    assert proc.returncode == -signal.SIGKILL and left > 0
+    again = subprocess.run([sys.executable, "-m", "app.cli", "sync", "--data-dir", str(data)], capture_output=True, text=True,
+                           cwd=ROOT, env=env, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
+    statuses = [r.status for r in history(demo_store)]
+    assert statuses[0] == "ok" and statuses[1] == "failed"  # the killed run is marked as interrupted
+    with district_sqlite.engine.connect() as conn:
+        received = conn.execute(select(account.c.rows_received)).scalar()
+    with demo_store.session() as session:
+        changes = len(session.exec(orm_select(OutboxEntry)).all())
+    assert received == changes  # applied exactly once each
+
+
+def test_cli_enroll_sync_and_district_commands(demo_store, district_sqlite, tmp_path):
+    from test_cli import station
+
+    data = demo_store.paths.root
+    code = admin.add_station(district_sqlite.engine, "杨家庄村", "艾山街道")
+    demo_store.close()
+    out = station(data, "enroll", "--server", district_sqlite.base, "--code", code).stdout
+    assert "登记成功" in out and "杨家庄村" in out
+    bad = station(data, "enroll", "--server", district_sqlite.base, "--code", "WRONG123", check=False)
+    assert bad.returncode == 1 and "登记码无效" in bad.stderr
+    out = station(data, "sync").stdout
+    assert "同步完成：上传" in out and "被拒 0 条" in out
+
+
+def test_random_edits_syncs_and_faults_always_converge(district_sqlite, tmp_path_factory):
+    """A Hypothesis state machine: whatever the order of edits, syncs and network faults, a final sync converges."""
+    from hypothesis import HealthCheck, settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+
+    from app.db import Store
+    from app.models import Volunteer
+    from app.services.station import init_station, set_deleted
+
+    proxy = FaultProxy(district_sqlite.port)
+    names = st.sampled_from(["张三", "李四", "王五", "赵六", "钱七"])
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.store = Store.open(tmp_path_factory.mktemp("station"))
+            init_station(self.store, name="随机村新时代文明实践站", kind="village")
+            self.ctx = Context(store=self.store)
+            code = admin.add_station(district_sqlite.engine, f"随机村{uuid.uuid4().hex[:6]}")
+            self.client = SyncClient(self.store, **FAST)
+            self.client.enroll(proxy.base, code)
+            self.ids: list[str] = []
+            self.seq = 0
+
+        @rule(name=names)
+        def add(self, name):
+            self.seq += 1
+            self.ids.append(volunteers.add_volunteer(self.ctx, name=name, id_number=make_id(seq=self.seq), phone="13812345678").id)
+
+        @precondition(lambda self: self.ids)
+        @rule(index=st.integers(0, 100), skill=st.sampled_from(["理发", "电工", "书法", ""]))
+        def edit(self, index, skill):
+            volunteer = volunteers.get_volunteer(self.ctx, self.ids[index % len(self.ids)])
+            if not volunteer.deleted:
+                volunteers.update_volunteer(self.ctx, volunteer.id, skills=skill)
+
+        @precondition(lambda self: self.ids)
+        @rule(index=st.integers(0, 100), deleted=st.booleans())
+        def delete_or_restore(self, index, deleted):
+            set_deleted(self.ctx, Volunteer, self.ids[index % len(self.ids)], deleted=deleted, what="志愿者")
+
+        @rule(fault=st.sampled_from(["pass", "drop_before", "drop_after", "500", "429"]))
+        def sync(self, fault):
+            proxy.plan = [fault]
+            self.client.sync()
+
+        def teardown(self):
+            proxy.plan = []
+            self.client.sync()
+            assert pending_count(self.store) == 0
+            assert_same(self.store, district_sqlite)
+            self.store.close()
+
+    try:
+        run_state_machine_as_test(Machine, settings=settings(max_examples=12, stateful_step_count=10, deadline=None,
+                                                             suppress_health_check=list(HealthCheck)))
+    finally:
+        proxy.close()
