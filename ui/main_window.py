@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QListWidget, QM
 from app.services.context import Context
 from app.services.station import get_station
 from app.settings import Settings
+from sync.client import load_state
 
 from .dialogs.login import LockDialog, LoginDialog
 from .pages.activities import ActivitiesPage
@@ -19,6 +20,7 @@ from .pages.dashboard import DashboardPage
 from .pages.operators import OperatorsPage
 from .pages.settings import SettingsPage
 from .pages.station import StationPage
+from .pages.sync import SyncPage
 from .pages.teams import TeamsPage
 from .pages.volunteers import VolunteersPage
 
@@ -79,9 +81,12 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setCurrentRow(0)
         self.build_menu()
+        self.build_toolbar()
         self.idle = IdleWatcher(settings.get("idle_lock_minutes"), self)
         self.idle.idle.connect(self.lock)
         self.update_operator_label()
+        if load_state(ctx.store).auto_minutes:
+            self.page("sync")  # its timer runs the automatic sync while the app is open
         self.resize(1200, 760)
 
     # -- pages -------------------------------------------------------------
@@ -103,6 +108,7 @@ class MainWindow(QMainWindow):
         }
         if self.ctx.actor.role.sees_full_personal_data:
             self.factories["operators"] = (self.tr("操作员"), lambda: OperatorsPage(self.ctx))
+        self.factories["sync"] = (self.tr("同步"), lambda: SyncPage(self.ctx))
         self.factories["settings"] = (self.tr("设置"), self._settings_page)
         for title, _factory in self.factories.values():
             self.nav.addItem(title)
@@ -170,6 +176,19 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for action in (switch, lock, quit_action):
             menu.addAction(action)
+
+    def build_toolbar(self) -> None:
+        bar = self.addToolBar(self.tr("常用"))
+        bar.setMovable(False)
+        self.sync_action = QAction(self.tr("同步"), self)
+        self.sync_action.setToolTip(self.tr("把本站的变更上传到区里（Ctrl+Shift+S）"))
+        self.sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sync_action.triggered.connect(self.sync_now)
+        bar.addAction(self.sync_action)
+
+    def sync_now(self) -> None:
+        self.go("sync")
+        self.page("sync").start_sync()
 
     def update_operator_label(self) -> None:
         actor = self.ctx.actor

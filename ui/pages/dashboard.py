@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app import reports
+from app import outbox, reports
 from app.services import stats
 from app.services.common import format_date
 
@@ -85,7 +85,9 @@ class DashboardPage(Page):
 
     def refresh(self) -> None:
         o = stats.overview(self.ctx)
-        self.greeting.setText(self.tr("今天是 {0}，操作员：{1}").format(format_date(o.today), self.ctx.actor.label))
+        waiting = outbox.pending_count(self.ctx.store)
+        self.greeting.setText(self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
+            format_date(o.today), self.ctx.actor.label, waiting))
         self.cards["month"].set(str(o.activities_month), self.tr("服务时长 {0:g} 小时").format(o.hours_month))
         self.cards["year"].set(str(o.activities_year), self.tr("{0}年").format(o.today.year))
         self.cards["volunteers"].set(str(o.volunteers), self.tr("名"))

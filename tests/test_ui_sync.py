@@ -1,0 +1,54 @@
+"""The 同步 page: enroll, one click, progress, history, rejected rows — against the real district server."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.outbox import pending_count
+from app.services import operators, volunteers
+from app.services.context import Context
+from app.settings import Settings
+from sync.server import admin
+from ui.main_window import MainWindow
+from ui_helpers import screenshot, type_text
+
+
+def test_enroll_and_sync_from_the_app(qtbot, demo_store, district_sqlite, monkeypatch):
+    code = admin.add_station(district_sqlite.engine, "杨家庄村", "艾山街道")
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")), Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    assert "等待同步到区里的变更：" in window.pages["dashboard"].greeting.text()
+    window.go("sync")
+    page = window.pages["sync"]
+    assert page.enroll_box.isVisible() and not page.status_box.isEnabled()
+    type_text(qtbot, page.server, district_sqlite.base)
+    type_text(qtbot, page.code, "WRONG123")
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.enroll_error.isVisible(), timeout=10_000)
+    assert "登记码无效" in page.enroll_error.text()
+    page.code.clear()
+    type_text(qtbot, page.code, code)
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status_box.isEnabled(), timeout=10_000)
+    assert page.account_label.text() == "杨家庄村" and not page.enroll_box.isVisible()
+    with qtbot.waitSignal(page.finished, timeout=60_000) as done:
+        window.sync_action.trigger()  # the toolbar's 同步
+    assert done.args == [True]
+    assert pending_count(demo_store) == 0 and page.waiting_label.text() == "0 条"
+    assert page.history.item(0, 1).text() == "成功" and "同步完成" in page.progress_text.text()
+    screenshot(window, "page-sync")
+    district_sqlite.stop()  # the network is gone: a clear Chinese message, nothing lost
+    demo_store_ctx = Context(store=demo_store)
+    v = volunteers.search_volunteers(demo_store_ctx, limit=1)[0]
+    volunteers.update_volunteer(demo_store_ctx, v.id, skills="离线时的修改")
+    page.refresh()
+    from sync.client import SyncClient
+
+    original = SyncClient.__init__
+    monkeypatch.setattr(SyncClient, "__init__", lambda self, store, **kw: original(self, store, **{**kw, "max_retry_seconds": 1, "backoff_base": 0.05}))
+    with qtbot.waitSignal(page.finished, timeout=30_000) as failed:
+        qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert failed.args == [False] and "稍后再点“同步”" in page.error.text()
+    assert pending_count(demo_store) == 1
+    window.idle.stop()

@@ -1,0 +1,228 @@
+"""同步: enroll once, then one click pushes everything to the district, with progress, 取消 and history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+)
+from sqlmodel import select
+
+from app import outbox
+from app.models import Announcement
+from sync.client import SyncClient, SyncError, history, load_state, save_state
+
+from ..forms import ErrorLabel
+from ..workers import run_in_background
+from .base import Page
+
+STATUS_LABELS = {"ok": "成功", "failed": "未完成", "cancelled": "已取消", "running": "进行中"}
+
+
+def _local(dt) -> str:
+    return dt.astimezone().strftime("%Y年%m月%d日 %H:%M") if dt else "—"
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(str(value)))
+
+
+class SyncPage(Page):
+    title = "同步"
+    finished = Signal(bool)  # True when a sync completed
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.task = None
+        # -- enrollment ----------------------------------------------------------
+        self.enroll_box = QGroupBox(self.tr("在区里登记本站（只需一次）"))
+        form = QFormLayout(self.enroll_box)
+        self.server = QLineEdit()
+        self.server.setPlaceholderText(self.tr("区文明实践中心提供的地址，如 https://wmsj.gangcheng.gov.cn"))
+        self.code = QLineEdit()
+        self.code.setPlaceholderText(self.tr("8位登记码"))
+        self.ca_file = QLineEdit()
+        self.ca_file.setPlaceholderText(self.tr("（可不填）区里提供的根证书文件"))
+        choose = QPushButton(self.tr("选择…"))
+        choose.clicked.connect(self.choose_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_file, 1)
+        ca_row.addWidget(choose)
+        self.enroll_button = QPushButton(self.tr("登记"))
+        self.enroll_button.setObjectName("primary")
+        self.enroll_error = ErrorLabel()
+        form.addRow(self.tr("服务器地址"), self.server)
+        form.addRow(self.tr("登记码"), self.code)
+        form.addRow(self.tr("证书"), ca_row)
+        form.addRow("", self.enroll_button)
+        form.addRow("", self.enroll_error)
+        self.enroll_button.clicked.connect(self.enroll)
+        # -- status and the big button --------------------------------------------
+        self.status_box = QGroupBox(self.tr("同步状态"))
+        grid = QFormLayout(self.status_box)
+        self.server_label, self.account_label, self.last_label, self.waiting_label = QLabel(), QLabel(), QLabel(), QLabel()
+        grid.addRow(self.tr("区级服务器"), self.server_label)
+        grid.addRow(self.tr("本站在区里的名称"), self.account_label)
+        grid.addRow(self.tr("最近成功同步"), self.last_label)
+        grid.addRow(self.tr("等待同步的变更"), self.waiting_label)
+        self.sync_button = QPushButton(self.tr("立即同步"))
+        self.sync_button.setObjectName("primary")
+        self.cancel_button = QPushButton(self.tr("取消"))
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress_text = QLabel()
+        self.error = ErrorLabel()
+        self.auto = QSpinBox()
+        self.auto.setRange(0, 720)
+        self.auto.setSpecialValueText(self.tr("不自动同步"))
+        self.auto.setSuffix(self.tr(" 分钟"))
+        self.auto.setPrefix(self.tr("每 "))
+        buttons = QHBoxLayout()
+        for w in (self.sync_button, self.cancel_button, self.progress):
+            buttons.addWidget(w)
+        grid.addRow("", buttons)
+        grid.addRow("", self.progress_text)
+        grid.addRow("", self.error)
+        grid.addRow(self.tr("程序打开时自动同步"), self.auto)
+        self.sync_button.clicked.connect(self.start_sync)
+        self.cancel_button.clicked.connect(self.cancel_sync)
+        self.auto.valueChanged.connect(self.on_auto_changed)
+        # -- history, rejected rows, district notices -----------------------------
+        self.history = _table([self.tr("开始时间"), self.tr("结果"), self.tr("上传"), self.tr("被拒"), self.tr("收到"), self.tr("说明")])
+        self.rejected = _table([self.tr("类型"), self.tr("名称"), self.tr("区里的说明"), self.tr("修改时间")])
+        self.notices = _table([self.tr("发布时间"), self.tr("标题"), self.tr("内容")])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading(self.tr("同步")))
+        layout.addWidget(self.enroll_box)
+        layout.addWidget(self.status_box)
+        for label, table in ((self.tr("同步记录"), self.history), (self.tr("被区里拒收的记录（改正后会重新上传）"), self.rejected),
+                             (self.tr("区里的通知"), self.notices)):
+            layout.addWidget(QLabel(label))
+            layout.addWidget(table)
+        self.auto_timer = QTimer(self)
+        self.auto_timer.timeout.connect(self.auto_sync)
+        self.refresh()
+
+    # -- state ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        state = load_state(self.ctx.store)
+        enrolled = bool(state.token)
+        self.enroll_box.setVisible(not enrolled and self.ctx.actor.role.can_write)
+        self.status_box.setEnabled(enrolled)
+        self.server_label.setText(state.server_url or self.tr("尚未登记"))
+        self.account_label.setText(state.account_name or "—")
+        self.last_label.setText(_local(state.last_success_at))
+        waiting = outbox.pending_count(self.ctx.store)
+        self.waiting_label.setText(self.tr("{0} 条").format(waiting))
+        self.auto.blockSignals(True)
+        self.auto.setValue(state.auto_minutes)
+        self.auto.blockSignals(False)
+        self._arm_auto(state.auto_minutes)
+        _fill(self.history, [(_local(r.started_at), STATUS_LABELS.get(r.status, r.status), r.pushed, r.rejected, r.pulled, r.message)
+                             for r in history(self.ctx.store)])
+        _fill(self.rejected, [(r.entity, r.title, r.reason, _local(r.at)) for r in outbox.rejected_rows(self.ctx.store)])
+        with self.ctx.store.session() as session:
+            notices = session.exec(select(Announcement).order_by(Announcement.published_at.desc()).limit(50)).all()
+        _fill(self.notices, [(_local(n.published_at), n.title, n.body) for n in notices])
+        self.status.emit(self.tr("等待同步 {0} 条").format(waiting) if enrolled else self.tr("本站尚未在区里登记"))
+
+    def choose_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择根证书"), "", self.tr("证书 (*.pem *.crt *.cer)"))
+        if path:
+            self.ca_file.setText(path)
+
+    def enroll(self) -> None:
+        self.enroll_error.show_message(None)
+        store, server, code, ca = self.ctx.store, self.server.text(), self.code.text(), self.ca_file.text()
+
+        def done(name: str) -> None:
+            self.status.emit(self.tr("登记成功：本站在区里的名称为“{0}”").format(name))
+            self.refresh()
+
+        def failed(exc: BaseException, _details: str) -> None:
+            self.enroll_error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("登记失败：{0}").format(exc))
+
+        run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20).enroll(server, code, ca_file=ca), done, failed,
+                          title=self.tr("正在登记"), cancellable=False)
+
+    # -- syncing ------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.task is not None
+
+    def start_sync(self) -> None:
+        if self.running or not load_state(self.ctx.store).token:
+            return
+        self.error.show_message(None)
+        self.sync_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress_text.setText(self.tr("正在连接区里的服务器…"))
+        store = self.ctx.store
+
+        def work(task):
+            return SyncClient(store).sync(
+                progress=lambda p: task.report(p.rows_done, p.rows_total, f"{p.text}，已发送 {p.bytes_sent / 1024:.0f} KB"),
+                cancelled=lambda: task.cancelled)
+
+        self.task = run_in_background(self, work, self.on_done, self.on_failed)
+        self.task.progress.connect(self.on_progress)
+
+    def on_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress_text.setText(text)
+
+    def cancel_sync(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.progress_text.setText(self.tr("正在取消…"))
+
+    def _finish(self) -> None:
+        self.task = None
+        self.sync_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        self.refresh()
+
+    def on_done(self, result) -> None:
+        self.progress_text.setText(self.tr("同步完成：上传 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.pushed, result.rejected, result.pulled))
+        self._finish()
+        self.progress.setValue(1)
+        self.changed.emit()
+        self.finished.emit(True)
+
+    def on_failed(self, exc: BaseException, _details: str) -> None:
+        self.progress_text.clear()
+        self.error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("同步出错：{0}").format(exc))
+        self._finish()
+        self.finished.emit(False)
+
+    # -- automatic ----------------------------------------------------------------------
+    def on_auto_changed(self, minutes: int) -> None:
+        save_state(self.ctx.store, auto_minutes=minutes)
+        self._arm_auto(minutes)
+
+    def _arm_auto(self, minutes: int) -> None:
+        if minutes:
+            self.auto_timer.start(minutes * 60_000)
+        else:
+            self.auto_timer.stop()
+
+    def auto_sync(self) -> None:
+        if not self.running:
+            self.start_sync()
+
