@@ -89,7 +89,7 @@ def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
     assert dialog.actor is not None and dialog.actor.username == "clerk"
 
 
-PAGES = ["dashboard", "volunteers", "teams", "activities", "station", "operators", "settings"]
+PAGES = ["dashboard", "volunteers", "teams", "activities", "station", "operators", "sync", "settings"]
 
 
 def test_every_page_with_demo_data(qtbot, window):
@@ -200,7 +200,7 @@ def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     window.switch_operator()
     assert window.ctx.actor.username == "clerk"
     assert "operators" not in window.page_keys  # admin only
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["工作台", "志愿者", "志愿服务队", "活动台账", "站点信息", "设置"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["工作台", "志愿者", "志愿服务队", "活动台账", "站点信息", "同步", "设置"]
     assert "王录入（录入员）" in window.operator_label.text()
 
 

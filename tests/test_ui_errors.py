@@ -45,3 +45,4 @@ def test_unhandled_exception_logs_and_shows_chinese_dialog(qtbot, tmp_path, monk
     assert "unhandled exception" in log_text and "RuntimeError" in log_text
     assert "11010519491231002X" not in log_text and "13812345678" not in log_text
     assert (paths.logs / "crash.log").exists()
+    ui_app._crash_file.close()  # the app keeps it open for its whole life; a test must not leak it
