@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import report_bench, store_bench, ui_bench
+from bench import report_bench, store_bench, sync_bench, ui_bench
 
 
 def main() -> int:
@@ -22,6 +22,8 @@ def main() -> int:
         ui_bench.run(data)
     print("== printed binders ==")
     report_bench.run(small=args.small)
+    print("== sync ==")
+    sync_bench.run(small=args.small)
     return 0
 
 

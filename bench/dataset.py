@@ -33,7 +33,9 @@ def generate(store: Store, *, volunteers: int = 20_000, activities: int = 100_00
     today = today or date.today()
     station = init_station(store, name="基准测试村新时代文明实践站", kind="community", population=120_000)
     sid = station.id
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    stamp = datetime.now(UTC)
+    now = stamp.replace(tzinfo=None).isoformat(sep=" ")  # how UTCDateTime stores it
+    booleans = {"deleted", "own_name"}
     conn = sqlite3.connect(store.paths.db)
     conn.execute("PRAGMA synchronous=OFF")  # bulk load only; the app itself always runs FULL
     outbox: list[tuple] = []
@@ -45,7 +47,9 @@ def generate(store: Store, *, volunteers: int = 20_000, activities: int = 100_00
         conn.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
                          [tuple(r[c] for c in cols) for r in rows])
         for r in rows:
-            outbox.append((table, r["id"], "insert", 1, json.dumps({k: to_jsonable(v) for k, v in r.items()}, ensure_ascii=False), "基准", now))
+            # The payload exactly as the change-capture hook writes it (booleans, aware timestamps).
+            payload = {k: (bool(v) if k in booleans else stamp.isoformat() if k == "updated_at" else to_jsonable(v)) for k, v in r.items()}
+            outbox.append((table, r["id"], "insert", 1, json.dumps(payload, ensure_ascii=False), "基准", now))
         if len(outbox) > 20_000:
             flush_outbox()
 
