@@ -25,7 +25,7 @@ header{background:#b71c1c;color:#fff;padding:12px 24px;display:flex;justify-cont
 header a{color:#fff} main{padding:18px 24px}
 table{border-collapse:collapse;background:#fff;width:100%;margin:10px 0}
 th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;font-size:14px} th{background:#eee}
-td.num{text-align:right} .bad{color:#c62828} .ok{color:#2e7d32}
+td.num{text-align:right} th,td:first-child,td:nth-child(2){white-space:nowrap} .bad{color:#c62828} .ok{color:#2e7d32}
 form.login{background:#fff;max-width:320px;margin:80px auto;padding:24px;border-radius:6px}
 form.login input{width:100%;padding:6px;margin:6px 0 12px} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
 """

@@ -1,0 +1,57 @@
+"""The district overview page in headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+
+from app.services import activities, teams
+from app.services.context import Context
+from sync.client import SyncClient
+from sync.server import admin
+from ui_helpers import ARTIFACTS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these, Chromium reaches for Google's hosts, which this machine's closed network refuses.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def test_district_staff_see_every_station(demo_store, district):
+    from playwright.sync_api import sync_playwright
+
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    admin.add_station(district.engine, "红山村", "里辛街道")  # not enrolled yet
+    admin.add_staff(district.engine, "wmb", "district1", "区文明办")
+    client = SyncClient(demo_store)
+    client.enroll(district.base, code)
+    client.sync()
+    ctx = Context(store=demo_store)
+    month_titles = [s.activity.title for s in activities.list_activities(ctx, limit=5)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 800})
+        page.goto(district.base + "/district")
+        assert page.url.endswith("/login")  # staff only
+        page.fill("input[name=username]", "wmb")
+        page.fill("input[name=password]", "wrong")
+        page.click("button[type=submit]")
+        assert "用户名或密码不正确" in page.content()
+        page.fill("input[name=username]", "wmb")
+        page.fill("input[name=password]", "district1")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/district")
+        text = page.inner_text("main")
+        assert "各实践站情况" in text and "杨家庄村" in text and "艾山街道" in text and "红山村" in text and "未登记" in text
+        for summary in teams.list_teams(ctx):
+            assert summary.team.name in text
+        page.screenshot(path=str(ARTIFACTS / "district-overview.png"), full_page=True)
+        page.click("text=杨家庄村")
+        page.wait_for_url("**/district/station/*")
+        detail = page.inner_text("main")
+        assert "本月各服务队活动" in detail and all(t in detail for t in month_titles)
+        page.screenshot(path=str(ARTIFACTS / "district-station.png"), full_page=True)
+        page.click("text=退出")
+        page.goto(district.base + "/district")
+        assert page.url.endswith("/login")
+        browser.close()
