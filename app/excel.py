@@ -206,10 +206,9 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
     return plans
 
 
-def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
-                      progress: Callable[[int, int], None] | None = None,
-                      cancelled: Callable[[], bool] = lambda: False) -> ImportResult:
-    plans = plan_volunteers(ctx, sheet, mapping)
+def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
+            progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool]) -> ImportResult:
+    """Write the planned rows in one transaction: all or nothing, or only the valid ones."""
     bad = [p for p in plans if not p.ok]
     if bad and not only_valid:
         raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
@@ -219,12 +218,19 @@ def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, on
             if cancelled():
                 raise ImportCancelled()
             try:
-                volunteer_service.add_volunteer_in(session, ctx, **plan.values)
+                add(session, ctx, **plan.values)
             except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
                 raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
             if progress:
                 progress(n, len(good))
     return ImportResult(imported=len(good), skipped=bad)
+
+
+def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
+                      progress: Callable[[int, int], None] | None = None,
+                      cancelled: Callable[[], bool] = lambda: False) -> ImportResult:
+    return _import(ctx, plan_volunteers(ctx, sheet, mapping), volunteer_service.add_volunteer_in,
+                   only_valid=only_valid, progress=progress, cancelled=cancelled)
 
 
 # -- activities ----------------------------------------------------------------
@@ -296,22 +302,8 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
 def import_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
                       progress: Callable[[int, int], None] | None = None,
                       cancelled: Callable[[], bool] = lambda: False) -> ImportResult:
-    plans = plan_activities(ctx, sheet, mapping)
-    bad = [p for p in plans if not p.ok]
-    if bad and not only_valid:
-        raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
-    good = [p for p in plans if p.ok]
-    with ctx.write() as session:
-        for n, plan in enumerate(good, start=1):
-            if cancelled():
-                raise ImportCancelled()
-            try:
-                activity_service.add_activity_in(session, ctx, **plan.values)
-            except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
-                raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
-            if progress:
-                progress(n, len(good))
-    return ImportResult(imported=len(good), skipped=bad)
+    return _import(ctx, plan_activities(ctx, sheet, mapping), activity_service.add_activity_in,
+                   only_valid=only_valid, progress=progress, cancelled=cancelled)
 
 
 # -- export --------------------------------------------------------------------

@@ -78,10 +78,10 @@ def test_push_demo_station_server_equals_client(demo_store, district):
     assert acct.rows_received == result.pushed + 1 and acct.last_sync_at is not None
 
 
-def test_lost_replies_timeouts_and_errors_never_lose_or_double(demo_store, district_sqlite):
-    proxy = FaultProxy(district_sqlite.port, slow_seconds=1.5)
+def test_lost_replies_timeouts_and_errors_never_lose_or_double(demo_store, district):
+    proxy = FaultProxy(district.port, slow_seconds=1.5)
     try:
-        client = enroll(demo_store, district_sqlite, base=proxy.base, batch_rows=150, timeout=(2, 1.0))
+        client = enroll(demo_store, district, base=proxy.base, batch_rows=150, timeout=(2, 1.0))
         # enroll passed through; now: drop a request before the server, lose a reply after the commit,
         # a 500, a 429 and a reply slower than the client's timeout, all on batch requests
         proxy.plan = ["drop_before", "pass", "drop_after", "500", "pass", "429", "slow", "pass"]
@@ -89,9 +89,9 @@ def test_lost_replies_timeouts_and_errors_never_lose_or_double(demo_store, distr
     finally:
         proxy.close()
     assert result.rejected == 0 and pending_count(demo_store) == 0
-    assert_same(demo_store, district_sqlite)
+    assert_same(demo_store, district)
     assert any("drop_after" in s for s in proxy.seen) and any("slow" in s for s in proxy.seen)
-    with district_sqlite.engine.connect() as conn:
+    with district.engine.connect() as conn:
         received = conn.execute(select(account.c.rows_received)).scalar()
     total = sum(len(rows) for rows in client_rows(demo_store).values())
     with demo_store.session() as session:
@@ -99,21 +99,21 @@ def test_lost_replies_timeouts_and_errors_never_lose_or_double(demo_store, distr
     assert received == changes and total > 0  # every change applied once; replays were answered from the log
 
 
-def test_server_restarted_mid_sync(demo_store, district_sqlite):
+def test_server_restarted_mid_sync(demo_store, district):
     import threading
 
-    client = enroll(demo_store, district_sqlite, batch_rows=100)
+    client = enroll(demo_store, district, batch_rows=100)
     restarted = {}
 
     def progress(p):
         if p.rows_done and not restarted:
             restarted["at"] = p.rows_done
-            district_sqlite.stop()
-            threading.Timer(1.0, district_sqlite.start).start()
+            district.stop()
+            threading.Timer(1.0, district.start).start()
 
     result = client.sync(progress=progress)
     assert restarted and result.rejected == 0
-    assert_same(demo_store, district_sqlite)
+    assert_same(demo_store, district)
 
 
 def test_replayed_batch_changes_nothing_and_answers_the_same(demo_store, district):
@@ -195,7 +195,7 @@ def test_bad_requests_get_4xx_never_5xx(demo_store, district):
     assert requests.get(district.base + "/openapi.json", timeout=10).status_code == 200
 
 
-def test_rejected_row_is_listed_and_does_not_block(demo_store, district_sqlite):
+def test_rejected_row_is_listed_and_does_not_block(demo_store, district):
     ctx = Context(store=demo_store)
     bad = volunteers.search_volunteers(ctx, limit=1)[0]
     with demo_store.session() as session:  # a row the district must refuse (bypassing the app's own checks)
@@ -205,36 +205,36 @@ def test_rejected_row_is_listed_and_does_not_block(demo_store, district_sqlite):
         row.phone = "12345"
         session.commit()
     volunteers.add_volunteer(ctx, name="后来的人", id_number=make_id(seq=555), phone="13812345678")
-    client = enroll(demo_store, district_sqlite)
+    client = enroll(demo_store, district)
     result = client.sync()
     assert result.rejected == 1
     listed = rejected_rows(demo_store)
     assert len(listed) == 1 and listed[0].title == bad.name and "联系电话" in listed[0].reason
     assert pending_count(demo_store) == 0
-    with district_sqlite.engine.connect() as conn:
+    with district.engine.connect() as conn:
         names = {r.name for r in conn.execute(select(TABLES["volunteer"].c.name))}
     assert "后来的人" in names
 
 
-def test_revoked_token_and_old_client_stop_with_chinese_messages(demo_store, district_sqlite):
-    client = enroll(demo_store, district_sqlite)
-    admin.revoke(district_sqlite.engine, "杨家庄村")
+def test_revoked_token_and_old_client_stop_with_chinese_messages(demo_store, district):
+    client = enroll(demo_store, district)
+    admin.revoke(district.engine, "杨家庄村")
     with pytest.raises(SyncError, match="停用"):
         client.sync()
     assert history(demo_store)[0].status == "failed"
-    old = requests.post(district_sqlite.base + protocol.BATCHES, json={}, headers={protocol.HEADER_PROTOCOL: "0"}, timeout=10)
+    old = requests.post(district.base + protocol.BATCHES, json={}, headers={protocol.HEADER_PROTOCOL: "0"}, timeout=10)
     assert old.status_code == 426 and "升级" in old.json()["message"]
 
 
-def test_413_halves_the_batch(demo_store, district_sqlite, monkeypatch):
+def test_413_halves_the_batch(demo_store, district, monkeypatch):
     monkeypatch.setattr(protocol, "MAX_BODY_BYTES", 6_000)  # the server's limit, in this process
-    client = enroll(demo_store, district_sqlite, batch_rows=500)
+    client = enroll(demo_store, district, batch_rows=500)
     result = client.sync()
     assert result.rejected == 0 and pending_count(demo_store) == 0
-    assert_same(demo_store, district_sqlite)
+    assert_same(demo_store, district)
 
 
-def test_photos_go_up_before_their_rows(demo_store, district_sqlite, tmp_path):
+def test_photos_go_up_before_their_rows(demo_store, district, tmp_path):
     from app.services import activities
 
     ctx = Context(store=demo_store)
@@ -242,19 +242,19 @@ def test_photos_go_up_before_their_rows(demo_store, district_sqlite, tmp_path):
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 500)
     act = activities.list_activities(ctx, limit=1)[0].activity
     photo = activities.add_photo(ctx, act.id, image)
-    enroll(demo_store, district_sqlite).sync()
-    stored = district_sqlite.files_dir / photo.sha256[:2] / photo.sha256
+    enroll(demo_store, district).sync()
+    stored = district.files_dir / photo.sha256[:2] / photo.sha256
     assert stored.read_bytes() == image.read_bytes()
-    assert_same(demo_store, district_sqlite)
+    assert_same(demo_store, district)
 
 
-def test_announcements_pull_with_server_cursor(demo_store, district_sqlite):
+def test_announcements_pull_with_server_cursor(demo_store, district):
     from app.models import Announcement, SyncState
 
-    client = enroll(demo_store, district_sqlite)
-    admin.announce(district_sqlite.engine, "关于开展重阳节敬老活动的通知", "各站于10月底前开展。")
+    client = enroll(demo_store, district)
+    admin.announce(district.engine, "关于开展重阳节敬老活动的通知", "各站于10月底前开展。")
     assert client.sync().pulled == 1
-    admin.announce(district_sqlite.engine, "第二条通知")
+    admin.announce(district.engine, "第二条通知")
     assert client.sync().pulled == 1  # only what is new since the cursor
     with demo_store.session() as session:
         assert [a.title for a in session.exec(orm_select(Announcement).order_by(Announcement.published_at))] == [
