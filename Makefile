@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench bundle clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,5 +23,13 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
+# The Linux one-folder bundle at dist/station/, then its selftest offscreen and its size.
+# (The Windows bundle and installer are built on Windows: see README.)
+bundle: $(STAMP)
+	$(BIN)/pip install --quiet 'pyinstaller>=6.5'
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller installer/station.spec
+	QT_QPA_PLATFORM=offscreen dist/station/station selftest
+	@du -sh dist/station | awk '{print "bundle size: " $$1}'
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -132,3 +132,8 @@ def test_demo_killed_midway_leaves_a_clean_db(tmp_path):
     assert "志愿者：75 名" in info
     count = sqlite3.connect(data / "station.db").execute("SELECT COUNT(*) FROM activity").fetchone()[0]
     assert 0 < count < 5 * 12 * 5  # some months landed, not all
+
+
+def test_selftest(tmp_path):
+    out = station(tmp_path, "selftest")
+    assert "自检通过" in out.stdout and "生成并读回活动台账PDF" in out.stdout

@@ -43,3 +43,23 @@ def test_importing_the_core_loads_no_qt(tmp_path):
     code = "import sys, app.cli, app.cli_commands, app.db, app.services.activities, app.demo; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_district_command_loads_no_qt():
+    """`station district serve` runs on a server with no display: building the command must not load Qt."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from app.cli import build_parser; build_parser(); import sync.server.app; "
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_sync_does_not_import_ui():
+    offenders = []
+    for path in sorted((ROOT / "sync").rglob("*.py")):
+        for module in imported_modules(path):
+            if module.split(".")[0] in ("ui", "PySide6"):
+                offenders.append(f"{path.relative_to(ROOT)}: {module}")
+    assert offenders == []

@@ -60,6 +60,9 @@ def install_translations(app: QApplication) -> None:
 
 
 def apply(app: QApplication) -> None:
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "station.png")))
     install_fonts(app)
     install_translations(app)
     app.setStyle("Fusion")

@@ -1,0 +1,58 @@
+; Inno Setup script: the Windows installer of 实践站台账.
+; Build on a 64-bit Windows machine (PyInstaller cannot cross-build) — see README.md, "Windows 安装包":
+;   1. py -3.11 -m venv .venv && .venv\Scripts\pip install -e . pyinstaller
+;   2. .venv\Scripts\pyinstaller --noconfirm installer\station.spec        (makes dist\station\)
+;   3. "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 installer\station.iss
+; Minimum: 64-bit Windows 10 1809 or later.
+
+#ifndef AppVersion
+  #define AppVersion "0.1.0"
+#endif
+
+[Setup]
+AppId={{6D3C2B7E-5A2F-4C1E-9E44-5B7C1F0A2D11}
+AppName=实践站台账
+AppVersion={#AppVersion}
+AppPublisher=济南市钢城区新时代文明实践中心
+DefaultDirName={autopf}\StationLedger
+DefaultGroupName=实践站台账
+; Per machine: one installation serves every Windows account of the shared village PC.
+PrivilegesRequired=admin
+ArchitecturesAllowed=x64compatible
+ArchitecturesInstallIn64BitMode=x64compatible
+MinVersion=10.0.17763
+OutputDir=..\dist
+OutputBaseFilename=StationLedger-{#AppVersion}-setup
+SetupIconFile=..\resources\icons\station.ico
+UninstallDisplayIcon={app}\station.exe
+Compression=lzma2/max
+SolidCompression=yes
+WizardStyle=modern
+ShowLanguageDialog=no
+
+[Languages]
+Name: "chinesesimplified"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
+
+[Tasks]
+Name: "desktopicon"; Description: "在桌面创建快捷方式"; GroupDescription: "快捷方式："
+
+[Dirs]
+; The data (database, photos, backups, logs) lives in ProgramData, shared by every account of the PC,
+; and is never removed by uninstalling. Installing a newer version over an older one keeps it; the
+; program backs it up and migrates it on its first start.
+Name: "{commonappdata}\StationLedger"; Permissions: users-modify; Flags: uninsneveruninstall
+
+[Files]
+Source: "..\dist\station\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Icons]
+Name: "{group}\实践站台账"; Filename: "{app}\station.exe"
+Name: "{group}\卸载实践站台账"; Filename: "{uninstallexe}"
+Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; Tasks: desktopicon
+
+[Run]
+Filename: "{app}\station.exe"; Description: "立即打开实践站台账"; Flags: nowait postinstall skipifsilent
+
+[UninstallDelete]
+; Only what the program itself left beside its files; the data in ProgramData stays.
+Type: filesandordirs; Name: "{app}\__pycache__"
