@@ -301,6 +301,28 @@ def cmd_print(args) -> int:
     return 0
 
 
+def cmd_selfcheck(args) -> int:
+    import json
+
+    from .rules import STATUS_LABELS, Period, selfcheck
+
+    ctx = open_context(args)
+    with ctx.store:
+        year = args.year or date.today().year
+        period = Period.of(year=year, month=args.month, quarter=args.quarter)
+        verdicts = selfcheck(ctx, period)
+        if args.json:
+            print(json.dumps({"station": get_station(ctx).name, "period": period.label, "as_of": period.as_of.isoformat(),
+                              "rules": [v.as_json() for v in verdicts]}, ensure_ascii=False, indent=2))
+            return 0
+        print(f"{get_station(ctx).name} “五有”自查（{period.label}，截至 {format_date(period.as_of)}）")
+        print_table(("有", "章节", "要求", "状态", "进度", "差距"), [
+            (v.you, v.section, v.title, STATUS_LABELS[v.status], v.progress, v.gap) for v in verdicts])
+        print(f"共 {len(verdicts)} 项：达标或进度正常 {sum(v.status in ('met', 'on_track') for v in verdicts)} 项，"
+              f"有风险 {sum(v.status == 'at_risk' for v in verdicts)} 项，未达标 {sum(v.status == 'missed' for v in verdicts)} 项")
+        return 0
+
+
 # -- registration -------------------------------------------------------------
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -379,6 +401,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="文件")
 
     add("check", cmd_check, "检查数据库完整性和外键")
+
+    p = add("selfcheck", cmd_selfcheck, "“五有”自查：每项要求的达标情况、进度和差距")
+    p.add_argument("--year", type=int, metavar="年", help="默认今年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+    p.add_argument("--quarter", type=int, choices=range(1, 5), metavar="季度")
+    p.add_argument("--json", action="store_true", help="输出JSON（每项一个对象：编号、章节、状态、数值、目标）")
 
     printing = subparsers.add_parser("print", help="打印台账：生成PDF", description="生成可打印的PDF（A4，带装订边）", parents=[common])
     psub = printing.add_subparsers(dest="print_kind", title="文档", metavar="文档", required=True)

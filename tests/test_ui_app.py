@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.db import Store
-from app.services import operators, volunteers
+from app.services import operators, teams, volunteers
 from app.services.context import Context
 from app.settings import Settings
 from ui import app as ui_app
@@ -291,3 +291,23 @@ def test_photos_dropped_on_the_activity_form(qtbot, window, tmp_path):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     dialog.photos.dropEvent(event)
     assert dialog.photos.count() == 1 and dialog.new_photos == [photo]
+
+
+def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
+    from datetime import date
+
+    from app.services import activities
+
+    page = window.pages["dashboard"]
+    todo = [page.todo.item(i).text() for i in range(page.todo.count())]
+    assert any("村民文艺队 本月尚无活动" in t for t in todo)
+    assert page.you_cards["有活动"].status.text() in ("有风险", "未达标")
+    screenshot(window, "page-dashboard-selfcheck")
+    team = next(s.team for s in teams.list_teams(window.ctx) if s.team.name == "村民文艺队")
+    activities.add_activity(window.ctx, title="广场舞培训", date=date.today(), category="文化文艺服务", team_id=team.id)
+    window.on_data_changed()
+    todo = [page.todo.item(i).text() for i in range(page.todo.count())]
+    assert not any("村民文艺队 本月尚无活动" in t for t in todo)
+    item = next(page.todo.item(i) for i in range(page.todo.count()) if "本月尚无活动" in page.todo.item(i).text())
+    page.todo.itemClicked.emit(item)
+    assert window.stack.currentWidget() is window.pages["activities"]  # the page that fixes it

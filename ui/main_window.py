@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
         self.pages = {}
         self.factories = {
-            "dashboard": (self.tr("工作台"), lambda: DashboardPage(self.ctx)),
+            "dashboard": (self.tr("工作台"), self._dashboard_page),
             "volunteers": (self.tr("志愿者"), lambda: VolunteersPage(self.ctx)),
             "teams": (self.tr("志愿服务队"), lambda: TeamsPage(self.ctx)),
             "activities": (self.tr("活动台账"), lambda: ActivitiesPage(self.ctx)),
@@ -118,6 +118,11 @@ class MainWindow(QMainWindow):
     @property
     def page_keys(self) -> list[str]:
         return list(self.factories)
+
+    def _dashboard_page(self) -> Page:
+        page = DashboardPage(self.ctx)
+        page.navigate.connect(self.go)
+        return page
 
     def _settings_page(self) -> Page:
         page = SettingsPage(self.ctx, self.settings)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout,
+    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
+    QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from app import outbox, reports
+from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, selfcheck
 from app.services import stats
 from app.services.common import format_date
 
@@ -38,8 +40,53 @@ class Card(QFrame):
         self.detail.setText(detail)
 
 
+STATUS_COLORS = {MET: "#2e7d32", ON_TRACK: "#2e7d32", AT_RISK: "#ef6c00", MISSED: "#c62828", NOT_APPLICABLE: "#9e9e9e"}
+SEVERITY = {MISSED: 3, AT_RISK: 2, ON_TRACK: 1, MET: 0, NOT_APPLICABLE: -1}
+# Which page fixes what a rule finds short.
+FIX_PAGE = {
+    "rooms": "station", "service_point": "station", "contact": "station", "opening": "station",
+    "teams": "teams", "team_monthly": "activities", "team_yearly": "activities", "own_name": "activities",
+    "lectures": "activities", "registered_share": "volunteers", "active_share": "activities",
+    "party_participation": "volunteers", "party_hours": "activities",
+}
+
+
+class YouCard(QFrame):
+    """One of the five 有: a traffic light, the worst status of its rules, and its key figure."""
+
+    def __init__(self, you: str):
+        super().__init__()
+        self.setObjectName("card")
+        self.light = QLabel("●")
+        self.name = QLabel(you)
+        self.name.setObjectName("cardTitle")
+        self.status = QLabel()
+        self.figure = QLabel()
+        self.figure.setObjectName("cardTitle")
+        top = QHBoxLayout()
+        top.addWidget(self.light)
+        top.addWidget(self.name)
+        top.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.figure)
+
+    def set(self, verdicts: list) -> None:
+        worst = max(verdicts, key=lambda v: SEVERITY[v.status])
+        color = STATUS_COLORS[worst.status]
+        self.light.setStyleSheet(f"color: {color}; font-size: 16pt;")
+        self.status.setStyleSheet(f"color: {color}; font-size: 13pt; font-weight: bold;")
+        met = sum(v.status in (MET, ON_TRACK) for v in verdicts if v.status != NOT_APPLICABLE)
+        counted = sum(v.status != NOT_APPLICABLE for v in verdicts)
+        self.status.setText(STATUS_LABELS[worst.status] if worst.status != MET else "达标")
+        key = next((v for v in verdicts if v.status == worst.status), verdicts[0])
+        self.figure.setText(f"{met}/{counted} 项达标　{key.title[:10]} {key.progress}")
+
+
 class DashboardPage(Page):
     title = "工作台"
+    navigate = Signal(str)  # a to-do item asks for the page that fixes it
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
@@ -50,6 +97,14 @@ class DashboardPage(Page):
         grid = QGridLayout()
         for i, card in enumerate(self.cards.values()):
             grid.addWidget(card, 0, i)
+        self.you_cards = {you: YouCard(you) for you in ("有场所", "有队伍", "有活动", "有机制")}
+        you_row = QHBoxLayout()
+        for card in self.you_cards.values():
+            you_row.addWidget(card)
+        self.todo = QListWidget()
+        self.todo.setMaximumHeight(150)
+        self.todo.itemActivated.connect(self.open_todo)
+        self.todo.itemClicked.connect(self.open_todo)
         self.warning = QLabel()
         self.warning.setObjectName("warning")
         self.warning.setWordWrap(True)
@@ -71,6 +126,10 @@ class DashboardPage(Page):
         layout.addLayout(top)
         layout.addWidget(self.greeting)
         layout.addLayout(grid)
+        layout.addWidget(QLabel(self.tr("“五有”自查（本月及本年截至今天）")))
+        layout.addLayout(you_row)
+        layout.addWidget(QLabel(self.tr("本月要做的事（点击打开相应页面）")))
+        layout.addWidget(self.todo)
         layout.addWidget(self.warning)
         layout.addWidget(QLabel(self.tr("各服务队活动情况（每支队伍每月至少开展1次，每年不少于12次）")))
         layout.addWidget(self.teams)
@@ -83,7 +142,29 @@ class DashboardPage(Page):
         print_document(self, ctx.store, title, lambda path, _progress: reports.summary_pdf(
             ctx, path, year=today.year, month=today.month if month else None))
 
+    def open_todo(self, item: QListWidgetItem) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole)
+        if key:
+            self.navigate.emit(key)
+
+    def refresh_selfcheck(self) -> None:
+        today = date.today()
+        self.verdicts = selfcheck(self.ctx, Period.of(year=today.year, month=today.month))
+        for you, card in self.you_cards.items():
+            card.set([v for v in self.verdicts if v.you == you])
+        self.todo.clear()
+        short = sorted((v for v in self.verdicts if v.status in (MISSED, AT_RISK)), key=lambda v: -SEVERITY[v.status])
+        for v in short:
+            for line in (v.details or [v.gap])[:6]:
+                item = QListWidgetItem(f"【{v.you}·{STATUS_LABELS[v.status]}】{v.title}：{line}")
+                item.setForeground(QColor(STATUS_COLORS[v.status]))
+                item.setData(Qt.ItemDataRole.UserRole, FIX_PAGE.get(v.rule_id))
+                self.todo.addItem(item)
+        if not short:
+            self.todo.addItem(self.tr("本月各项要求均已达标或进度正常。"))
+
     def refresh(self) -> None:
+        self.refresh_selfcheck()
         o = stats.overview(self.ctx)
         waiting = outbox.pending_count(self.ctx.store)
         self.greeting.setText(self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(

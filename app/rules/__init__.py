@@ -1,0 +1,330 @@
+"""The 五有 self-check: the seed's quotas as data (resources/rules/wuyou.toml) and one evaluator.
+
+The evaluator works on SQLAlchemy Core tables looked up by name, so the station
+(its SQLite store) and the district (its copies of the same tables, on SQLite
+or PostgreSQL) give the same verdicts for the same rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Connection, Table, and_, func, select
+
+from ..models.enums import PARTY_STATUSES
+
+RULES_FILE = Path(__file__).resolve().parent.parent.parent / "resources" / "rules" / "wuyou.toml"
+MET, ON_TRACK, AT_RISK, MISSED, NOT_APPLICABLE = "met", "on_track", "at_risk", "missed", "not_applicable"
+STATUS_LABELS = {MET: "达标", ON_TRACK: "进度正常", AT_RISK: "有风险", MISSED: "未达标", NOT_APPLICABLE: "不适用"}
+YOU = ("有场所", "有队伍", "有活动", "有项目", "有机制")
+LECTURE = "理论政策宣讲"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    you: str
+    section: str
+    title: str
+    metric: str
+    targets: dict[str, int]
+    period: str = "year"
+    unit: str = ""
+    strictly_above: bool = False
+
+    def target_for(self, level: str, kind: str) -> int | None:
+        if kind in self.targets:
+            return self.targets[kind]
+        return self.targets.get(level)
+
+
+def load_rules(path: Path | None = None) -> list[Rule]:
+    data = tomllib.loads(Path(path or RULES_FILE).read_text(encoding="utf-8"))
+    return [Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
+                 period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False))
+            for r in data["rule"]]
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # month | quarter | year | ytd
+    start: date
+    end: date
+    today: date
+
+    @classmethod
+    def of(cls, *, year: int, month: int | None = None, quarter: int | None = None, today: date | None = None) -> "Period":
+        today = today or date.today()
+        if month is not None:
+            return cls("month", date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), today)
+        if quarter is not None:
+            first = 3 * (quarter - 1) + 1
+            return cls("quarter", date(year, first, 1), date(year, first + 2, calendar.monthrange(year, first + 2)[1]), today)
+        return cls("year", date(year, 1, 1), date(year, 12, 31), today)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.start.year}年{self.start.month}月"
+        if self.kind == "quarter":
+            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+        return f"{self.start.year}年"
+
+    @property
+    def as_of(self) -> date:
+        return min(self.today, self.end)
+
+    @property
+    def over(self) -> bool:
+        return self.today > self.end
+
+    @property
+    def year_start(self) -> date:
+        return date(self.end.year, 1, 1)
+
+    @property
+    def year_fraction(self) -> float:
+        """How much of the calendar year has passed by ``as_of`` (annual quotas are paced on it)."""
+        year_end = date(self.end.year, 12, 31)
+        if self.today >= year_end:
+            return 1.0
+        days = (year_end - self.year_start).days + 1
+        return max(0.0, ((self.as_of - self.year_start).days + 1) / days)
+
+    def months(self) -> list[tuple[int, int]]:
+        out, y, m = [], self.start.year, self.start.month
+        while date(y, m, 1) <= self.as_of:
+            out.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+@dataclass
+class Verdict:
+    rule_id: str
+    section: str
+    you: str
+    title: str
+    status: str
+    figure: float | int | None
+    target: int | None
+    unit: str = ""
+    gap: str = ""
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def progress(self) -> str:
+        if self.figure is None or self.target is None:
+            return "—"
+        figure = f"{self.figure:g}" if isinstance(self.figure, float) else str(self.figure)
+        return f"{figure}{self.unit}/{self.target}{self.unit}"
+
+    def as_json(self) -> dict:
+        return {"id": self.rule_id, "section": self.section, "you": self.you, "title": self.title, "status": self.status,
+                "figure": self.figure, "target": self.target, "unit": self.unit, "gap": self.gap, "details": self.details}
+
+
+class Evaluator:
+    """One station, one period; ``tables`` maps table names to the Core tables to read."""
+
+    def __init__(self, conn: Connection, tables: dict[str, Table], station_id: str, period: Period):
+        self.conn, self.t, self.station_id, self.period = conn, tables, station_id, period
+        station = tables["station"]
+        self.station = conn.execute(select(station).where(station.c.id == station_id)).one()
+        self.level, self.kind = self.station.level, self.station.kind
+
+    # -- shared queries -------------------------------------------------------------
+    def _live(self, name: str):
+        table = self.t[name]
+        return table, and_(table.c.station_id == self.station_id, table.c.deleted == False)  # noqa: E712
+
+    def _done(self, start: date, end: date):
+        activity, live = self._live("activity")
+        return activity, and_(live, activity.c.status == "done", activity.c.date >= start, activity.c.date <= end)
+
+    def _count(self, name: str, *extra) -> int:
+        table, live = self._live(name)
+        return self.conn.execute(select(func.count()).select_from(table).where(live, *extra)).scalar()
+
+    def _teams(self) -> list:
+        team, live = self._live("team")
+        return self.conn.execute(select(team.c.id, team.c.name, team.c.category).where(live).order_by(team.c.name)).all()
+
+    def _volunteer_hours(self) -> dict[str, float]:
+        """Hours this year to date per volunteer."""
+        activity, done = self._done(self.period.year_start, self.period.as_of)
+        part = self.t["participation"]
+        rows = self.conn.execute(
+            select(part.c.volunteer_id, func.sum(part.c.hours)).join(activity, activity.c.id == part.c.activity_id)
+            .where(done, part.c.deleted == False).group_by(part.c.volunteer_id)  # noqa: E712
+        ).all()
+        return {vid: float(h or 0) for vid, h in rows}
+
+    # -- verdict helpers -----------------------------------------------------------------
+    def _stock(self, rule: Rule, target: int, figure, gap: str) -> Verdict:
+        met = figure > target if rule.strictly_above else figure >= target
+        return Verdict(rule.id, rule.section, rule.you, rule.title, MET if met else MISSED, figure, target, rule.unit, "" if met else gap)
+
+    def _paced(self, rule: Rule, target: int, figure: int, noun: str) -> Verdict:
+        """An annual count: met, or on track / at risk by the part of the year still to come, or missed."""
+        if figure >= target:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, MET, figure, target, rule.unit)
+        short = target - figure
+        if self.period.over or self.period.year_fraction >= 1.0:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, MISSED, figure, target, rule.unit, f"{noun}全年只有 {figure} 次，差 {short} 次")
+        expected = int(target * self.period.year_fraction)
+        status = ON_TRACK if figure >= expected else AT_RISK
+        days_left = (date(self.period.end.year, 12, 31) - self.period.as_of).days
+        gap = f"{noun}还差 {short} 次，距年底还有 {days_left} 天"
+        return Verdict(rule.id, rule.section, rule.you, rule.title, status, figure, target, rule.unit, gap)
+
+    # -- the metrics -------------------------------------------------------------------
+    def function_rooms(self, rule: Rule, target: int) -> Verdict:
+        return self._stock(rule, target, self._count("function_room"), "请在“站点信息”中补充功能室（理论宣讲、教育服务、文化活动等）")
+
+    def active_service_points(self, rule: Rule, target: int) -> Verdict:
+        point = self.t["service_point"]
+        return self._stock(rule, target, self._count("service_point", point.c.active == True), "请在“站点信息”中登记正常运行的志愿服务站")  # noqa: E712
+
+    def contact_set(self, rule: Rule, target: int) -> Verdict:
+        ok = int(bool(self.station.phone) and bool(self.station.contact))
+        return self._stock(rule, target, ok, "请在“站点信息”中填写志愿服务电话和二维码内容")
+
+    def opening_and_day_set(self, rule: Rule, target: int) -> Verdict:
+        ok = int(bool(self.station.opening_hours) and bool(self.station.activity_day))
+        return self._stock(rule, target, ok, "请在“站点信息”中填写开放时间和固定活动日")
+
+    def teams(self, rule: Rule, target: int) -> Verdict:
+        teams = self._teams()
+        figure = len({t.category for t in teams}) if self.level == "center" else len(teams)
+        return self._stock(rule, target, figure, f"还需建立 {max(0, target - figure)} 支志愿服务队")
+
+    def team_months(self, rule: Rule, target: int) -> Verdict:
+        teams = self._teams()
+        months = self.period.months()
+        if not teams or not months:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="还没有服务队")
+        activity, done = self._done(self.period.start, self.period.as_of)
+        month = func.extract("month", activity.c.date)
+        year = func.extract("year", activity.c.date)
+        counts = {(tid, int(y), int(m)): n for tid, y, m, n in self.conn.execute(
+            select(activity.c.team_id, year, month, func.count()).where(done).group_by(activity.c.team_id, year, month))}
+        current = (self.period.today.year, self.period.today.month)
+        days_left = calendar.monthrange(*current)[1] - self.period.today.day
+        missed, waiting, good = [], [], 0
+        for t in teams:
+            for y, m in months:
+                n = counts.get((t.id, y, m), 0)
+                if n >= target:
+                    good += 1
+                elif (y, m) == current:
+                    waiting.append(f"{t.name} 本月尚无活动，距月底还有 {days_left} 天")
+                else:
+                    missed.append(f"{t.name} {y}年{m}月没有活动")
+        total = len(teams) * len(months)
+        status = MISSED if missed else AT_RISK if waiting else MET
+        gap = (missed + waiting)[0] if missed or waiting else ""
+        return Verdict(rule.id, rule.section, rule.you, rule.title, status, good, total, gap=gap, details=missed + waiting)
+
+    def team_year_minimum(self, rule: Rule, target: int) -> Verdict:
+        teams = self._teams()
+        if not teams:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="还没有服务队")
+        activity, done = self._done(self.period.year_start, self.period.as_of)
+        counts = dict(self.conn.execute(select(activity.c.team_id, func.count()).where(done).group_by(activity.c.team_id)).all())
+        per_team = [(t.name, counts.get(t.id, 0)) for t in teams]
+        weakest_name, weakest = min(per_team, key=lambda x: x[1])
+        verdict = self._paced(rule, target, weakest, f"{weakest_name}")
+        verdict.details = [f"{name} 本年 {n} 次，还差 {target - n} 次" for name, n in per_team if n < target]
+        return verdict
+
+    def own_name_activities(self, rule: Rule, target: int) -> Verdict:
+        activity, done = self._done(self.period.year_start, self.period.as_of)
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.own_name == True)).scalar()  # noqa: E712
+        return self._paced(rule, target, figure, "以本站名义开展的活动")
+
+    def own_name_lectures(self, rule: Rule, target: int) -> Verdict:
+        activity, done = self._done(self.period.year_start, self.period.as_of)
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(
+            done, activity.c.own_name == True, activity.c.category == LECTURE)).scalar()  # noqa: E712
+        return self._paced(rule, target, figure, "理论政策宣讲活动")
+
+    def _percent_verdict(self, rule: Rule, target: int, part: int, whole: int, gap: str) -> Verdict:
+        figure = round(part * 100 / whole, 1)
+        # Compared in integers: 15 % of 1,000 people is met by exactly 150 volunteers.
+        met = part * 100 > target * whole if rule.strictly_above else part * 100 >= target * whole
+        status = MET if met else (MISSED if self.period.over else AT_RISK)
+        return Verdict(rule.id, rule.section, rule.you, rule.title, status, figure, target, rule.unit, "" if met else gap)
+
+    def registered_percent(self, rule: Rule, target: int) -> Verdict:
+        population = self.station.population
+        if not population:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, "未填写常住人口")
+        volunteer = self.t["volunteer"]
+        registered = self._count("volunteer", volunteer.c.registered_on <= self.period.as_of)
+        need = -(-target * population // 100) - registered
+        return self._percent_verdict(rule, target, registered, population, f"还需发展约 {max(need, 1)} 名注册志愿者")
+
+    def active_percent(self, rule: Rule, target: int) -> Verdict:
+        registered = self._count("volunteer")
+        if not registered:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, "还没有注册志愿者")
+        active = sum(1 for h in self._volunteer_hours().values() if h > 0)
+        return self._percent_verdict(rule, target, active, registered, "请组织尚无服务记录的志愿者参加活动")
+
+    def _party(self) -> list[str]:
+        volunteer, live = self._live("volunteer")
+        return list(self.conn.execute(select(volunteer.c.id).where(live, volunteer.c.political_status.in_(PARTY_STATUSES))).scalars())
+
+    def party_participation_percent(self, rule: Rule, target: int) -> Verdict:
+        party = self._party()
+        if not party:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, "未登记党员志愿者")
+        hours = self._volunteer_hours()
+        taking_part = sum(1 for vid in party if hours.get(vid, 0) > 0)
+        return self._percent_verdict(rule, target, taking_part, len(party), f"还有 {len(party) - taking_part} 名党员本年尚未参加志愿服务")
+
+    def party_members_with_20_hours_percent(self, rule: Rule, target: int) -> Verdict:
+        party = self._party()
+        if not party:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, "未登记党员志愿者")
+        hours = self._volunteer_hours()
+        enough = sum(1 for vid in party if hours.get(vid, 0) >= 20)
+        return self._percent_verdict(rule, target, enough, len(party), f"{len(party) - enough} 名党员本年服务时间不足20小时")
+
+    def run(self, rules: list[Rule]) -> list[Verdict]:
+        verdicts = []
+        for rule in rules:
+            target = rule.target_for(self.level, self.kind)
+            if target is None:
+                verdicts.append(Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, None, rule.unit,
+                                        "本级别不考核此项"))
+                continue
+            verdicts.append(getattr(self, rule.metric)(rule, target))
+        return verdicts
+
+
+def evaluate(conn: Connection, tables: dict[str, Table], station_id: str, period: Period, rules: list[Rule] | None = None) -> list[Verdict]:
+    return Evaluator(conn, tables, station_id, period).run(rules if rules is not None else load_rules())
+
+
+def station_tables() -> dict[str, Table]:
+    from sqlmodel import SQLModel
+
+    from .. import models  # noqa: F401  (registers the tables)
+
+    return dict(SQLModel.metadata.tables)
+
+
+def selfcheck(ctx, period: Period, rules: list[Rule] | None = None) -> list[Verdict]:
+    """The station's own verdicts, from its local store."""
+    with ctx.store.engine.connect() as conn:
+        return evaluate(conn, station_tables(), ctx.station_id, period, rules)
