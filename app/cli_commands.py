@@ -295,6 +295,9 @@ def cmd_print(args) -> int:
             volunteer = volunteers.find_by_number(ctx, args.volunteer)
             path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year)
             print(f"已生成志愿服务记录证明：{path}，证明编号 {number}")
+        elif kind == "selfcheck":
+            path = reports.selfcheck_pdf(ctx, args.out, year=args.year, month=args.month)
+            print(f"已生成五有自查报告：{path}")
         else:
             path = reports.summary_pdf(ctx, args.out, year=args.year, month=args.month)
             print(f"已生成工作统计：{path}")
@@ -425,6 +428,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, metavar="年", help="只证明这一年（默认：自注册以来）")
     p.add_argument("--out", required=True, metavar="文件")
     p = add("summary", cmd_print, "工作统计（月度或年度）", psub)
+    p.add_argument("--year", type=int, required=True, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+    p.add_argument("--out", required=True, metavar="文件")
+
+    p = add("selfcheck", cmd_print, "“五有”自查报告（月度或年度）", psub)
     p.add_argument("--year", type=int, required=True, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
     p.add_argument("--out", required=True, metavar="文件")

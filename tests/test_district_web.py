@@ -51,6 +51,20 @@ def test_district_staff_see_every_station(demo_store, district):
         detail = page.inner_text("main")
         assert "本月各服务队活动" in detail and all(t in detail for t in month_titles)
         page.screenshot(path=str(ARTIFACTS / "district-station.png"), full_page=True)
+        page.goto(district.base + "/district")
+        page.click("text=“五有”月度评估与排名")
+        page.wait_for_url("**/district/evaluation")
+        ranking = page.inner_text("main")
+        assert "月度评估" in ranking and "杨家庄村" in ranking and "注册志愿者占常住人口15%以上" in ranking
+        page.screenshot(path=str(ARTIFACTS / "district-evaluation.png"), full_page=True)
+        with page.expect_download() as download:
+            page.click("text=导出Excel")
+        saved = ARTIFACTS / "evaluation.xlsx"
+        download.value.save_as(str(saved))
+        from openpyxl import load_workbook
+
+        ws = load_workbook(saved).active
+        assert ws["B3"].value == "杨家庄村" and "（三.2）" in "".join(str(c.value) for c in ws[2])
         page.click("text=退出")
         page.goto(district.base + "/district")
         assert page.url.endswith("/login")

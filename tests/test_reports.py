@@ -167,3 +167,17 @@ def test_cli_print_commands(demo_store, tmp_path):
     assert "已生成工作统计" in out
     bad = station(data, "print", "roster", "--team", "没有这个队", "--out", str(tmp_path / "x.pdf"), check=False)
     assert bad.returncode == 1 and "找不到" in bad.stderr
+
+
+def test_selfcheck_report_says_what_the_evaluator_says(clerk, tmp_path):
+    from app.rules import STATUS_LABELS, Period, selfcheck
+
+    today = date.today()
+    out = reports.selfcheck_pdf(clerk, tmp_path / "自查.pdf", year=today.year, month=today.month)
+    text = "\n".join(text_of(out)).replace("\n", "")
+    assert f"“五有”标准自查报告（{today.year}年{today.month}月）" in text
+    for v in selfcheck(clerk, Period.of(year=today.year, month=today.month)):
+        assert v.title.replace("\n", "")[:8] in text and STATUS_LABELS[v.status] in text
+        if v.gap:
+            assert v.gap[:10] in text
+    assert assert_fonts_embedded(out) == {"WenQuanYiMicroHei-0"}

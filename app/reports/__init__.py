@@ -4,6 +4,7 @@ from .certificate import certificate_pdf
 from .common import Cancelled
 from .ledger import ledger_pdf
 from .roster import roster_pdf
+from .selfcheck import selfcheck_pdf
 from .summary import summary_pdf
 
-__all__ = ["Cancelled", "certificate_pdf", "ledger_pdf", "roster_pdf", "summary_pdf"]
+__all__ = ["Cancelled", "certificate_pdf", "ledger_pdf", "roster_pdf", "selfcheck_pdf", "summary_pdf"]

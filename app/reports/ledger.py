@@ -57,8 +57,8 @@ def photo_flowable(path: Path, work_dir: Path) -> Image | None:
     return Image(str(scaled), width=width * ratio, height=height * ratio, lazy=2)
 
 
-def signature_line() -> Table:
-    cells = [[p("负责人（签字）：", "body"), "", p("记录人（签字）：", "body"), "", p("日期：　　年　　月　　日", "body")]]
+def signature_line(first: str = "负责人（签字）：", second: str = "记录人（签字）：") -> Table:
+    cells = [[p(first, "body"), "", p(second, "body"), "", p("日期：　　年　　月　　日", "body")]]
     table = Table(cells, colWidths=[33 * mm, 27 * mm, 33 * mm, 27 * mm, FRAME_W - 120 * mm])
     table.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.6, GRID), ("LINEBELOW", (3, 0), (3, 0), 0.6, GRID),
                                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 10)]))

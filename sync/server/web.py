@@ -8,10 +8,13 @@ import secrets
 from datetime import date, timedelta
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from urllib.parse import quote
+
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 
 from app.models.base import utcnow
+from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, evaluate
 from app.services.activities import month_range
 from app.services.operators import verify_password
 
@@ -112,6 +115,79 @@ def install(api: FastAPI) -> None:
         month_total = conn.execute(select(func.count()).select_from(activity).where(done, activity.c.date >= month_start, activity.c.date <= month_end)).scalar()
         return {"volunteers": volunteers, "hours": round(float(hours or 0), 1), "per_team": per_team, "month_total": month_total}
 
+    def evaluation(conn, year: int, month: int) -> list[dict]:
+        """六.4 月度评估: every synced station through the same evaluator the stations run, ranked."""
+        period = Period.of(year=year, month=month)
+        station = TABLES["station"]
+        ranked = []
+        for acct in conn.execute(select(account).where(account.c.station_id != None).order_by(account.c.name)):  # noqa: E711
+            if conn.execute(select(station.c.id).where(station.c.id == acct.station_id)).first() is None:
+                continue  # enrolled, nothing synced yet
+            verdicts = evaluate(conn, TABLES, acct.station_id, period)
+            counted = [v for v in verdicts if v.status != NOT_APPLICABLE]
+            ranked.append({
+                "account": acct, "verdicts": verdicts,
+                "met": sum(v.status in (MET, ON_TRACK) for v in counted), "counted": len(counted),
+                "at_risk": sum(v.status == AT_RISK for v in counted), "missed": sum(v.status == MISSED for v in counted),
+                "problems": [f"{v.title}：{v.gap}" for v in counted if v.status in (MISSED, AT_RISK)],
+            })
+        ranked.sort(key=lambda r: (r["missed"], r["at_risk"], -r["met"], r["account"].name))
+        return ranked
+
+    @api.get("/district/evaluation", include_in_schema=False)
+    def evaluation_page(request: Request, year: int = 0, month: int = 0):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        year, month = year or today.year, month or today.month
+        with engine.connect() as conn:
+            ranked = evaluation(conn, year, month)
+        rows = "".join(
+            f"<tr><td class='num'>{n}</td><td><a href='/district/station/{r['account'].id}'>{_h(r['account'].name)}</a></td>"
+            f"<td>{_h(r['account'].street)}</td><td class='num'>{r['met']}/{r['counted']}</td><td class='num'>{r['at_risk']}</td>"
+            f"<td class='num {'bad' if r['missed'] else ''}'>{r['missed']}</td><td>{'<br>'.join(_h(p) for p in r['problems'][:4]) or '—'}</td></tr>"
+            for n, r in enumerate(ranked, start=1))
+        streets: dict[str, list] = {}
+        for r in ranked:
+            streets.setdefault(r["account"].street or "（未填街道）", []).append(r)
+        street_rows = "".join(
+            f"<tr><td>{_h(name)}</td><td class='num'>{len(items)}</td><td class='num'>{sum(i['met'] for i in items) / len(items):.1f}</td>"
+            f"<td class='num'>{sum(i['missed'] for i in items)}</td></tr>"
+            for name, items in sorted(streets.items(), key=lambda kv: -sum(i["met"] for i in kv[1]) / len(kv[1])))
+        body = (f"<p><a href='/district'>← 各站情况</a>　<a href='/district/evaluation.xlsx?year={year}&month={month}'>导出Excel</a></p>"
+                f"<h2>{year}年{month}月 “五有”月度评估</h2>"
+                "<table><tr><th>名次</th><th>实践站</th><th>所属街道</th><th>达标项</th><th>有风险</th><th>未达标</th><th>主要问题</th></tr>"
+                f"{rows}</table><h3>各街道（所）</h3><table><tr><th>街道（所）</th><th>实践站数</th><th>平均达标项</th><th>未达标合计</th></tr>{street_rows}</table>")
+        return page("月度评估", body, user=user.display_name)
+
+    @api.get("/district/evaluation.xlsx", include_in_schema=False)
+    def evaluation_xlsx(request: Request, year: int = 0, month: int = 0):
+        from io import BytesIO
+
+        from openpyxl import Workbook
+
+        if current_user(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        year, month = year or today.year, month or today.month
+        with engine.connect() as conn:
+            ranked = evaluation(conn, year, month)
+        book = Workbook()
+        ws = book.active
+        ws.title = f"{year}年{month}月评估"
+        ws.append([f"{year}年{month}月 新时代文明实践站“五有”月度评估"])
+        rules = ranked[0]["verdicts"] if ranked else []
+        ws.append(["名次", "实践站", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules])
+        for n, r in enumerate(ranked, start=1):
+            ws.append([n, r["account"].name, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
+                      + [f"{STATUS_LABELS[v.status]} {v.progress}" for v in r["verdicts"]])
+        buffer = BytesIO()
+        book.save(buffer)
+        filename = quote(f"{year}年{month}月五有评估.xlsx")
+        return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+
     @api.get("/district", include_in_schema=False)
     def overview(request: Request):
         user = current_user(request)
@@ -130,7 +206,8 @@ def install(api: FastAPI) -> None:
                     f'<td class="num">{f["month_total"]}</td><td>{teams}</td><td class="num">{f["volunteers"]}</td><td class="num">{f["hours"]:g}</td></tr>')
         table = ('<table><tr><th>实践站</th><th>所属街道</th><th>状态</th><th>最近同步（北京时间）</th><th>收到记录</th><th>被拒记录</th>'
                  f'<th>本月活动</th><th>本月各服务队活动</th><th>志愿者</th><th>本年服务时长</th></tr>{"".join(rows)}</table>')
-        return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{table}", user=user.display_name)
+        link = "<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a></p>"
+        return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user.display_name)
 
     @api.get("/district/station/{account_id}", include_in_schema=False)
     def station_detail(account_id: int, request: Request):

@@ -117,11 +117,14 @@ class DashboardPage(Page):
         self.print_year = QPushButton(self.tr("打印本年工作统计…"))
         self.print_month.clicked.connect(lambda: self.print_summary(month=True))
         self.print_year.clicked.connect(lambda: self.print_summary(month=False))
+        self.print_selfcheck = QPushButton(self.tr("打印本月五有自查…"))
+        self.print_selfcheck.clicked.connect(self.print_selfcheck_report)
         top = QHBoxLayout()
         top.addWidget(self.heading(self.tr("工作台")))
         top.addStretch()
         top.addWidget(self.print_month)
         top.addWidget(self.print_year)
+        top.addWidget(self.print_selfcheck)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.greeting)
@@ -141,6 +144,12 @@ class DashboardPage(Page):
         title = self.tr("{0}年{1}月工作统计").format(today.year, today.month) if month else self.tr("{0}年工作统计").format(today.year)
         print_document(self, ctx.store, title, lambda path, _progress: reports.summary_pdf(
             ctx, path, year=today.year, month=today.month if month else None))
+
+    def print_selfcheck_report(self) -> None:
+        today = date.today()
+        ctx = self.ctx
+        print_document(self, ctx.store, self.tr("{0}年{1}月五有自查报告").format(today.year, today.month),
+                       lambda path, _progress: reports.selfcheck_pdf(ctx, path, year=today.year, month=today.month))
 
     def open_todo(self, item: QListWidgetItem) -> None:
         key = item.data(Qt.ItemDataRole.UserRole)
