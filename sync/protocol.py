@@ -27,4 +27,5 @@ DUPLICATE = "duplicate"  # the server already had this version or a newer one
 REJECTED = "rejected"
 
 # The station-owned tables a batch may carry, parents before children.
-ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "membership", "activity", "participation", "photo")
+ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "membership", "project", "project_team",
+            "activity", "participation", "photo", "training", "document", "activity_plan")

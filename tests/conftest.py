@@ -77,8 +77,10 @@ def demo_store(demo_template, data_dir):
 def _app_fonts(qapp):
     """UI tests render with the app's own fonts, style and Chinese Qt strings, as on a village PC."""
     from ui import style
+    from ui.workers import install_garbage_collector
 
     style.apply(qapp)
+    install_garbage_collector(qapp)  # as the app does: no collection inside worker threads
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from .dialogs.login import LoginDialog
 from .dialogs.wizard import FirstRunWizard
 from .i18n import tr
 from .main_window import MainWindow
-from .workers import run_in_background
+from .workers import install_garbage_collector, run_in_background
 
 log = logging.getLogger("ui")
 _crash_file = None
@@ -70,6 +70,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     setup_logging(paths.logs)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("实践站台账")
+    install_garbage_collector(app)
     style.apply(app)
     lock = acquire_instance_lock(paths)
     if lock is None:

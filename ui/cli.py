@@ -32,6 +32,7 @@ def selftest(_args) -> int:
 
         from . import style
         from .main_window import MainWindow
+        from .workers import install_garbage_collector
 
         steps.append((step, time.perf_counter() - started))
         with tempfile.TemporaryDirectory(prefix="station-selftest-") as tmp:
@@ -47,6 +48,7 @@ def selftest(_args) -> int:
             t = time.perf_counter()
             step = "创建主窗口"
             app = QApplication.instance() or QApplication(sys.argv[:1])
+            install_garbage_collector(app)
             families = style.install_fonts(app)
             assert families, "找不到程序自带的中文字体"
             ctx = Context(store=store, actor=operators.authenticate(store, "admin", "selftest"))

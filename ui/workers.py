@@ -9,6 +9,7 @@ is shown when a title is given.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import traceback
@@ -19,6 +20,34 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 log = logging.getLogger(__name__)
+
+
+class GuiThreadGarbageCollector(QObject):
+    """Python's cycle collector runs in whichever thread happens to allocate; inside a worker it would
+    destroy Qt objects that belong to the GUI thread and crash the program. Automatic collection is
+    switched off and done here instead, on a timer in the GUI thread (Anki does the same)."""
+
+    def __init__(self, parent: QObject, interval_ms: int = 1000):
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(interval_ms)
+
+    def collect(self) -> None:
+        gen0, gen1, gen2 = gc.get_count()
+        if gen0 > self.threshold[0]:
+            gc.collect(0)
+            if gen1 > self.threshold[1]:
+                gc.collect(1)
+                if gen2 > self.threshold[2]:
+                    gc.collect(2)
+
+
+def install_garbage_collector(app: QObject) -> GuiThreadGarbageCollector:
+    existing = app.findChild(GuiThreadGarbageCollector)
+    return existing or GuiThreadGarbageCollector(app)
 
 
 class Cancelled(Exception):
@@ -107,7 +136,11 @@ def run_in_background(
         # Dropped only once the signal that called us has finished emitting: a slot may run a
         # nested event loop (a preview dialog), and deleting a QObject inside its own emission
         # corrupts the heap.
-        QTimer.singleShot(0, lambda: _running.discard(task))
+        def drop() -> None:
+            _running.discard(task)
+            task.deleteLater()  # deleted by Qt in its own (GUI) thread, never by a collector elsewhere
+
+        QTimer.singleShot(0, drop)
 
     def done(result: Any) -> None:
         if dialog is not None:

@@ -6,6 +6,7 @@ from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
 from .station import FunctionRoom, Operator, ServicePoint, Station
 from .sync import Announcement, SyncRun, SyncState
+from .work import ActivityPlan, Document, Project, ProjectTeam, Training
 
 SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
     Station,
@@ -14,13 +15,23 @@ SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
     Volunteer,
     Team,
     Membership,
+    Project,
+    ProjectTeam,
     Activity,
     Participation,
     Photo,
+    Training,
+    Document,
+    ActivityPlan,
 )
 
 __all__ = [
     "Activity",
+    "ActivityPlan",
+    "Document",
+    "Project",
+    "ProjectTeam",
+    "Training",
     "Announcement",
     "SyncRun",
     "SyncState",

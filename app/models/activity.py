@@ -26,6 +26,8 @@ class Activity(SyncedBase, table=True):
     service_target: str = Field(default="", max_length=200)
     content: str = Field(default="", max_length=5000)
     status: str = Field(default="done", max_length=16)  # ActivityStatus
+    family: bool = Field(default=False)  # 四.5: a family-civilization activity by civilized families
+    project_id: str | None = reference("project.id", optional=True, index=True)
 
 
 class Participation(SyncedBase, table=True):

@@ -88,3 +88,11 @@ class ActivityStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"planned": "计划", "done": "已开展"}[self.value]
+
+# 五.1: the kinds of project the plan asks for.
+PROJECT_CATEGORIES: tuple[str, ...] = (
+    "理论政策宣讲", "服务中心大局", "普惠性服务", "特惠性服务", "社会热点", "应急服务", "其他常规",
+)
+PROJECT_STATUSES: dict[str, str] = {"planned": "筹备中", "running": "实施中", "finished": "已结束"}
+# 二.7: what a station must have on file.
+DOCUMENT_KINDS: tuple[str, ...] = ("组织架构", "管理制度", "项目计划", "其他")
