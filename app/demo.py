@@ -19,7 +19,7 @@ from datetime import date, time, timedelta
 from sqlmodel import select
 
 from .db import Store
-from .models import Activity, FunctionRoom, Membership, Participation, ServicePoint, Station, Team, Volunteer
+from .models import Activity, ActivityPlan, Document, FunctionRoom, Membership, Participation, Project, ServicePoint, Station, Team, Volunteer
 from .services.activities import duration_hours, month_range
 from .services.errors import ServiceError
 from .services.idcard import check_char
@@ -151,6 +151,7 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                         start_time=start, end_time=end, place=rng.choice(PLACES), organiser=team.name,
                         own_name=rng.random() < 0.85, served_count=rng.randint(8, 80), service_target=rng.choice(("全体村民", "老年人", "青少年", "困难家庭")),
                         content=f"{team.name}在{rng.choice(PLACES)}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
+                        family=team.category == "敬老爱老" and rng.random() < 0.1,
                     )
                     session.add(activity)
                     counts["activities"] += 1
@@ -168,5 +169,18 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
             session.commit()
         progress(f"已生成 {month.year}年{month.month}月 的活动")
         month = month_end + timedelta(days=1)
+    with store.session(operator=OPERATOR) as session:
+        # Kept records (二.7, 四.8, 五.4), short on purpose: no 项目计划 on file, one month without a plan.
+        session.add(Project(id=_uuid(rng), station_id=station_id, name="孝老爱亲·邻里守望", category="特惠性服务", brand=True,
+                            description="为空巢、高龄老人提供理发、代购、陪伴等常态化服务。", started_on=date(2022, 3, 1)))
+        session.add(Project(id=_uuid(rng), station_id=station_id, name="护苗成长课堂", category="普惠性服务",
+                            description="假期课业辅导和安全教育。", started_on=date(2023, 7, 1)))
+        for kind, title in (("组织架构", "杨家庄村新时代文明实践站组织架构"), ("管理制度", "实践站管理制度和志愿服务制度")):
+            session.add(Document(id=_uuid(rng), station_id=station_id, kind=kind, title=title, issued_on=date(2022, 3, 1)))
+        session.add(ActivityPlan(id=_uuid(rng), station_id=station_id, year=today.year, title=f"{today.year}年度文明实践活动计划"))
+        for m in range(1, today.month + 1):
+            if m != max(1, today.month - 2):
+                session.add(ActivityPlan(id=_uuid(rng), station_id=station_id, year=today.year, month=m, title=f"{today.year}年{m}月活动计划"))
+        session.commit()
     store.forget_station()
     return DemoResult(station_name=station.name, teams=len(teams), volunteers=len(volunteers), **counts)

@@ -89,7 +89,7 @@ def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
     assert dialog.actor is not None and dialog.actor.username == "clerk"
 
 
-PAGES = ["dashboard", "volunteers", "teams", "activities", "station", "operators", "sync", "settings"]
+PAGES = ["dashboard", "volunteers", "teams", "activities", "projects", "records", "station", "operators", "sync", "settings"]
 
 
 def test_every_page_with_demo_data(qtbot, window):
@@ -200,7 +200,7 @@ def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     window.switch_operator()
     assert window.ctx.actor.username == "clerk"
     assert "operators" not in window.page_keys  # admin only
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["工作台", "志愿者", "志愿服务队", "活动台账", "站点信息", "同步", "设置"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["工作台", "志愿者", "志愿服务队", "活动台账", "项目库", "制度与计划", "站点信息", "同步", "设置"]
     assert "王录入（录入员）" in window.operator_label.text()
 
 
@@ -308,6 +308,7 @@ def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
     window.on_data_changed()
     todo = [page.todo.item(i).text() for i in range(page.todo.count())]
     assert not any("村民文艺队 本月尚无活动" in t for t in todo)
-    item = next(page.todo.item(i) for i in range(page.todo.count()) if "本月尚无活动" in page.todo.item(i).text())
+    item = page.todo.item(0)
+    target = item.data(Qt.ItemDataRole.UserRole)
     page.todo.itemClicked.emit(item)
-    assert window.stack.currentWidget() is window.pages["activities"]  # the page that fixes it
+    assert window.stack.currentWidget() is window.pages[target]  # the page that fixes it

@@ -21,6 +21,7 @@ from .pages.operators import OperatorsPage
 from .pages.settings import SettingsPage
 from .pages.station import StationPage
 from .pages.sync import SyncPage
+from .pages.work import ProjectsPage, RecordsPage
 from .pages.teams import TeamsPage
 from .pages.volunteers import VolunteersPage
 
@@ -104,6 +105,8 @@ class MainWindow(QMainWindow):
             "volunteers": (self.tr("志愿者"), lambda: VolunteersPage(self.ctx)),
             "teams": (self.tr("志愿服务队"), lambda: TeamsPage(self.ctx)),
             "activities": (self.tr("活动台账"), lambda: ActivitiesPage(self.ctx)),
+            "projects": (self.tr("项目库"), lambda: ProjectsPage(self.ctx)),
+            "records": (self.tr("制度与计划"), lambda: RecordsPage(self.ctx)),
             "station": (self.tr("站点信息"), lambda: StationPage(self.ctx)),
         }
         if self.ctx.actor.role.sees_full_personal_data:

@@ -300,6 +300,46 @@ class Evaluator:
         enough = sum(1 for vid in party if hours.get(vid, 0) >= 20)
         return self._percent_verdict(rule, target, enough, len(party), f"{len(party) - enough} 名党员本年服务时间不足20小时")
 
+    def brand_projects(self, rule: Rule, target: int) -> Verdict:
+        project = self.t["project"]
+        figure = self._count("project", project.c.brand == True, project.c.status != "planned")  # noqa: E712
+        return self._stock(rule, target, figure, f"还需培育 {max(0, target - figure)} 个品牌项目（在“项目”页标记品牌项目）")
+
+    def family_activities(self, rule: Rule, target: int) -> Verdict:
+        activity, done = self._done(self.period.year_start, self.period.as_of)
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.family == True)).scalar()  # noqa: E712
+        return self._paced(rule, target, figure, "文明家庭志愿服务活动")
+
+    def centralized_trainings(self, rule: Rule, target: int) -> Verdict:
+        training = self.t["training"]
+        figure = self._count("training", training.c.centralized == True, training.c.date >= self.period.year_start,  # noqa: E712
+                             training.c.date <= self.period.as_of)
+        return self._paced(rule, target, figure, "集中专业培训")
+
+    def document_kinds(self, rule: Rule, target: int) -> Verdict:
+        document, live = self._live("document")
+        kinds = set(self.conn.execute(select(document.c.kind).where(live)).scalars())
+        needed = ("组织架构", "管理制度", "项目计划")
+        missing = [k for k in needed if k not in kinds]
+        return self._stock(rule, target, len(needed) - len(missing), "缺少：" + "、".join(missing) + "（在“制度与计划”页登记）")
+
+    def annual_plan(self, rule: Rule, target: int) -> Verdict:
+        plan = self.t["activity_plan"]
+        figure = min(1, self._count("activity_plan", plan.c.year == self.period.end.year, plan.c.month == None))  # noqa: E711
+        return self._stock(rule, target, figure, f"请制定{self.period.end.year}年度活动计划")
+
+    def monthly_plans(self, rule: Rule, target: int) -> Verdict:
+        plan, live = self._live("activity_plan")
+        have = {(y, m) for y, m in self.conn.execute(select(plan.c.year, plan.c.month).where(live, plan.c.month != None))}  # noqa: E711
+        months = self.period.months()
+        current = (self.period.today.year, self.period.today.month)
+        missing = [(y, m) for y, m in months if (y, m) not in have]
+        past = [f"{y}年{m}月" for y, m in missing if (y, m) != current]
+        status = MISSED if past else AT_RISK if missing else MET
+        details = [f"{label}没有月度活动计划" for label in past] + (["本月尚未制定月度活动计划"] if current in missing else [])
+        return Verdict(rule.id, rule.section, rule.you, rule.title, status, len(months) - len(missing), len(months),
+                       gap=details[0] if details else "", details=details)
+
     def run(self, rules: list[Rule]) -> list[Verdict]:
         verdicts = []
         for rule in rules:

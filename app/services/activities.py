@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from ..models import Activity, Participation, Photo, Team, Volunteer
+from ..models import Activity, Participation, Photo, Project, Team, Volunteer
 from ..models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
 from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, parse_date, parse_time
 from .context import Context, live
@@ -23,7 +23,7 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
 FIELDS = (
     "title", "category", "team_id", "date", "start_time", "end_time", "place", "organiser",
-    "own_name", "served_count", "service_target", "content", "status",
+    "own_name", "served_count", "service_target", "content", "status", "family", "project_id",
 )
 
 
@@ -92,6 +92,13 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Activit
     except ValueError:
         errors.add("served_count", "服务对象人数应为不小于0的整数")
     out["own_name"] = bool(merged.get("own_name", True))
+    out["family"] = bool(merged.get("family", False))
+    project_id = merged.get("project_id") or None
+    if project_id:
+        project = session.get(Project, project_id)
+        if project is None or project.deleted or project.station_id != ctx.station_id:
+            errors.add("project_id", "所选项目不存在或已删除")
+    out["project_id"] = project_id
     errors.raise_if_any()
     return out
 

@@ -21,10 +21,16 @@ ENTITY_LABELS = {
     "activity": "活动",
     "participation": "参与记录",
     "photo": "照片",
+    "project": "项目",
+    "project_team": "项目服务队",
+    "training": "培训",
+    "document": "管理文件",
+    "activity_plan": "活动计划",
 }
 OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 # The field that names a row for a person, per entity.
-TITLE_FIELDS = {"station": "name", "function_room": "name", "service_point": "name", "volunteer": "name", "team": "name", "activity": "title", "photo": "filename"}
+TITLE_FIELDS = {"station": "name", "function_room": "name", "service_point": "name", "volunteer": "name", "team": "name", "activity": "title", "photo": "filename",
+                "project": "name", "training": "title", "document": "title", "activity_plan": "title"}
 
 
 @dataclass(frozen=True)

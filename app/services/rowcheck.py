@@ -10,7 +10,7 @@ import re
 from datetime import date, time, timedelta
 
 from ..models.enums import (
-    ACTIVITY_STATUSES, GENDERS, ID_TYPES, MEMBER_ROLES, PARTICIPANT_ROLES, POLITICAL_STATUSES, RESIDENT_ID, ROOM_FUNCTIONS,
+    ACTIVITY_STATUSES, DOCUMENT_KINDS, GENDERS, PROJECT_CATEGORIES, PROJECT_STATUSES, ID_TYPES, MEMBER_ROLES, PARTICIPANT_ROLES, POLITICAL_STATUSES, RESIDENT_ID, ROOM_FUNCTIONS,
     SERVICE_POINT_KINDS, TEAM_CATEGORIES,
 )
 from .idcard import IdNumberError, parse_resident_id
@@ -118,6 +118,26 @@ def check_row(entity: str, payload: dict, *, today: date | None = None) -> list[
     elif entity == "service_point":
         _required(payload, "name", "服务站点名称", errors)
         _choice(payload, "kind", "站点类型", SERVICE_POINT_KINDS, errors)
+    elif entity == "project":
+        _required(payload, "name", "项目名称", errors)
+        _choice(payload, "category", "项目类别", PROJECT_CATEGORIES, errors)
+        _choice(payload, "status", "项目状态", tuple(PROJECT_STATUSES), errors)
+    elif entity == "project_team":
+        pass  # its two references are checked by the server
+    elif entity == "training":
+        _required(payload, "title", "培训名称", errors)
+        if _date(payload.get("date"), "培训日期", errors) is None and not errors:
+            errors.append("缺少培训日期")
+    elif entity == "document":
+        _required(payload, "title", "文件名称", errors)
+        _choice(payload, "kind", "文件类别", DOCUMENT_KINDS, errors)
+    elif entity == "activity_plan":
+        _required(payload, "title", "计划名称", errors)
+        year, month = payload.get("year"), payload.get("month")
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            errors.append("计划年份无效")
+        if month is not None and (not isinstance(month, int) or not 1 <= month <= 12):
+            errors.append("计划月份无效")
     else:
         errors.append(f"未知的数据类型“{entity}”")
     return errors

@@ -17,6 +17,7 @@ from app.models import Activity
 from app.models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
 from app.services import activities as activity_service
 from app.services import teams as team_service
+from app.services import work
 from app.services.activities import ParticipantInput, duration_hours
 from app.services.context import Context
 
@@ -99,6 +100,14 @@ class ActivityDialog(FormDialog):
         self.organiser = self.add("organiser", self.tr("组织者"), QLineEdit(a.organiser if a else ""))
         self.own_name = self.add("own_name", self.tr("以本站名义开展"), QCheckBox())
         self.own_name.setChecked(a.own_name if a else True)
+        self.family = self.add("family", self.tr("文明家庭志愿活动"), QCheckBox(self.tr("由文明家庭开展（四.5）")))
+        self.family.setChecked(bool(a and a.family))
+        self.project = self.add("project_id", self.tr("所属项目"), QComboBox())
+        self.project.addItem(self.tr("（不属于某个项目）"), None)
+        for project in work.list_projects(ctx):
+            self.project.addItem(project.name + (self.tr("（品牌）") if project.brand else ""), project.id)
+        if a and a.project_id:
+            self.project.setCurrentIndex(max(0, self.project.findData(a.project_id)))
         self.served = self.add("served_count", self.tr("服务对象人数"), QSpinBox())
         self.served.setRange(0, 100000)
         self.served.setValue(a.served_count if a else 0)
@@ -240,6 +249,7 @@ class ActivityDialog(FormDialog):
             date=from_qdate(self.date.date()), start_time=self.start.time().toString("HH:mm"), end_time=self.end.time().toString("HH:mm"),
             place=self.place.text(), organiser=self.organiser.text(), own_name=self.own_name.isChecked(),
             served_count=self.served.value(), service_target=self.target.text(), status=self.status.currentData(),
+            family=self.family.isChecked(), project_id=self.project.currentData(),
             content=self.content.toPlainText(), participants=self.participant_inputs(),
         )
         if self.activity is None:

@@ -48,6 +48,8 @@ FIX_PAGE = {
     "teams": "teams", "team_monthly": "activities", "team_yearly": "activities", "own_name": "activities",
     "lectures": "activities", "registered_share": "volunteers", "active_share": "activities",
     "party_participation": "volunteers", "party_hours": "activities",
+    "brand_projects": "projects", "family_activities": "activities", "trainings": "records",
+    "documents": "records", "annual_plan": "records", "monthly_plans": "records",
 }
 
 
@@ -97,7 +99,7 @@ class DashboardPage(Page):
         grid = QGridLayout()
         for i, card in enumerate(self.cards.values()):
             grid.addWidget(card, 0, i)
-        self.you_cards = {you: YouCard(you) for you in ("有场所", "有队伍", "有活动", "有机制")}
+        self.you_cards = {you: YouCard(you) for you in ("有场所", "有队伍", "有活动", "有项目", "有机制")}
         you_row = QHBoxLayout()
         for card in self.you_cards.values():
             you_row.addWidget(card)

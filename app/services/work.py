@@ -1,0 +1,135 @@
+"""Projects (五.1–五.4), trainings (三.3), management documents (二.7) and activity plans (四.8)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from ..models import ActivityPlan, Document, Project, ProjectTeam, Team, Training
+from ..models.enums import DOCUMENT_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
+from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
+from .context import Context, live
+from .errors import FieldErrors
+
+
+def _save(ctx: Context, model, row_id: str | None, values: dict, what: str, session_hook=None):
+    with ctx.write() as session:
+        if row_id is None:
+            row = model(station_id=ctx.station_id, **values)
+            session.add(row)
+        else:
+            row = get_row(session, model, row_id, what=what, station_id=ctx.station_id)
+            apply_changes(row, values)
+        if session_hook is not None:
+            session.flush()
+            session_hook(session, row)
+    return row
+
+
+def _list(ctx: Context, model, *order):
+    with ctx.read() as session:
+        return list(session.exec(live(model).where(model.station_id == ctx.station_id).order_by(*order)))
+
+
+# -- projects ------------------------------------------------------------------------
+
+def _set_project_teams(ctx: Context, session: Session, project: Project, team_ids: list[str]) -> None:
+    wanted = list(dict.fromkeys(team_ids))
+    for link in session.exec(live(ProjectTeam).where(ProjectTeam.project_id == project.id)):
+        if link.team_id not in wanted:
+            link.deleted = True
+        else:
+            wanted.remove(link.team_id)
+    for team_id in wanted:
+        get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
+        session.add(ProjectTeam(station_id=ctx.station_id, project_id=project.id, team_id=team_id))
+
+
+def save_project(ctx: Context, project_id: str | None = None, *, team_ids: list[str] | None = None, **values) -> Project:
+    errors = FieldErrors()
+    out = {"name": clean(values.get("name")), "category": clean(values.get("category")), "description": (values.get("description") or "").strip(),
+           "status": clean(values.get("status")) or "running", "brand": bool(values.get("brand", False))}
+    check_length(errors, "name", "项目名称", out["name"], 100, required=True)
+    check_choice(errors, "category", "项目类别", out["category"], PROJECT_CATEGORIES)
+    check_choice(errors, "status", "项目状态", out["status"], tuple(PROJECT_STATUSES))
+    check_length(errors, "description", "项目简介", out["description"], 2000)
+    out["started_on"] = parse_date(values.get("started_on"), errors, "started_on", "开始日期")
+    errors.raise_if_any()
+    hook = (lambda session, row: _set_project_teams(ctx, session, row, team_ids)) if team_ids is not None else None
+    return _save(ctx, Project, project_id, out, "项目", hook)
+
+
+def list_projects(ctx: Context) -> list[Project]:
+    return _list(ctx, Project, Project.brand.desc(), Project.name)
+
+
+def project_team_ids(ctx: Context, project_id: str) -> list[str]:
+    with ctx.read() as session:
+        return list(session.exec(select(ProjectTeam.team_id).where(ProjectTeam.project_id == project_id, ProjectTeam.deleted == False)))  # noqa: E712
+
+
+# -- trainings, documents, plans --------------------------------------------------------
+
+def save_training(ctx: Context, training_id: str | None = None, **values) -> Training:
+    errors = FieldErrors()
+    out = {"title": clean(values.get("title")), "place": clean(values.get("place")), "content": (values.get("content") or "").strip(),
+           "centralized": bool(values.get("centralized", False))}
+    check_length(errors, "title", "培训名称", out["title"], 200, required=True)
+    out["date"] = parse_date(values.get("date"), errors, "date", "培训日期")
+    if out["date"] is None and "date" not in errors:
+        errors.add("date", "请填写培训日期")
+    try:
+        out["trainees"] = int(values.get("trainees") or 0)
+        if out["trainees"] < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("trainees", "参训人数应为不小于0的整数")
+    errors.raise_if_any()
+    return _save(ctx, Training, training_id, out, "培训")
+
+
+def list_trainings(ctx: Context) -> list[Training]:
+    return _list(ctx, Training, Training.date.desc())
+
+
+def save_document(ctx: Context, document_id: str | None = None, **values) -> Document:
+    errors = FieldErrors()
+    out = {"kind": clean(values.get("kind")), "title": clean(values.get("title")), "note": clean(values.get("note"))}
+    check_choice(errors, "kind", "文件类别", out["kind"], DOCUMENT_KINDS)
+    check_length(errors, "title", "文件名称", out["title"], 200, required=True)
+    out["issued_on"] = parse_date(values.get("issued_on"), errors, "issued_on", "印发日期")
+    errors.raise_if_any()
+    return _save(ctx, Document, document_id, out, "文件")
+
+
+def list_documents(ctx: Context) -> list[Document]:
+    return _list(ctx, Document, Document.kind, Document.title)
+
+
+def save_plan(ctx: Context, plan_id: str | None = None, **values) -> ActivityPlan:
+    errors = FieldErrors()
+    out = {"title": clean(values.get("title")), "content": (values.get("content") or "").strip()}
+    check_length(errors, "title", "计划名称", out["title"], 200, required=True)
+    try:
+        out["year"] = int(values.get("year") or date.today().year)
+        if not 2000 <= out["year"] <= 2100:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("year", "年份无效")
+    month = values.get("month")
+    if month in (None, "", 0):
+        out["month"] = None
+    else:
+        try:
+            out["month"] = int(month)
+            if not 1 <= out["month"] <= 12:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.add("month", "月份应为1到12")
+    errors.raise_if_any()
+    return _save(ctx, ActivityPlan, plan_id, out, "活动计划")
+
+
+def list_plans(ctx: Context) -> list[ActivityPlan]:
+    return _list(ctx, ActivityPlan, ActivityPlan.year.desc(), ActivityPlan.month)
