@@ -161,3 +161,46 @@ def test_cli_selfcheck_json(demo_store):
     assert {r["id"] for r in out["rules"]} >= {"own_name", "lectures", "team_monthly", "registered_share"}
     text = station(data, "selfcheck", "--month", str(date.today().month)).stdout
     assert "“五有”自查" in text and "有风险" in text
+
+
+def test_records_rules(ctx):
+    from app.services import work
+
+    v = verdicts(ctx)
+    assert v["brand_projects"].status == MISSED and v["documents"].figure == 0 and v["annual_plan"].status == MISSED
+    assert v["trainings"].status == NOT_APPLICABLE  # the center's quota, not a village station's
+    work.save_project(ctx, name="筹备中的品牌", category="普惠性服务", brand=True, status="planned")
+    assert verdicts(ctx)["brand_projects"].status == MISSED  # a planned project is not yet a brand
+    work.save_project(ctx, name="邻里守望", category="特惠性服务", brand=True)
+    assert verdicts(ctx)["brand_projects"].status == MET
+    for kind in ("组织架构", "管理制度"):
+        work.save_document(ctx, kind=kind, title=kind)
+    v = verdicts(ctx)["documents"]
+    assert v.status == MISSED and v.gap.startswith("缺少：项目计划")
+    work.save_plan(ctx, year=LAST_YEAR, title="年度计划")
+    for month in range(1, 13):
+        if month != 3:
+            work.save_plan(ctx, year=LAST_YEAR, month=month, title=f"{month}月计划")
+    v = verdicts(ctx)
+    assert v["annual_plan"].status == MET
+    assert v["monthly_plans"].status == MISSED and v["monthly_plans"].details == [f"{LAST_YEAR}年3月没有月度活动计划"]
+
+
+@pytest.mark.parametrize("family, status", [(3, MET), (2, MISSED)])
+def test_three_family_activities_a_year(ctx, family, status):
+    for i in range(family):
+        activities.add_activity(ctx, title=f"家庭{i}", date=date(LAST_YEAR, 4, 1 + i), category="文明倡导", family=True)
+    activities.add_activity(ctx, title="普通", date=date(LAST_YEAR, 5, 1), category="文明倡导")
+    assert verdicts(ctx)["family_activities"].status == status
+
+
+def test_center_trainings(ctx):
+    from app.services import work
+
+    with ctx.write() as session:
+        ctx.station(session).level = "center"
+    work.save_training(ctx, title="志愿服务骨干培训", date=date(LAST_YEAR, 3, 1), centralized=True, trainees=60)
+    work.save_training(ctx, title="站内学习", date=date(LAST_YEAR, 4, 1))
+    v = verdicts(ctx)
+    assert v["trainings"].status == MISSED and v["trainings"].figure == 1
+    assert v["teams"].target == 17  # the center's 17 categories

@@ -58,7 +58,6 @@ class Task(QObject):
     progress = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object, str)
-    finished = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,21 +82,29 @@ class _Runnable(QRunnable):
     def __init__(self, task: Task, op: Callable[[Task], Any]):
         super().__init__()
         self.task, self.op = task, op
+        # Set once this thread holds no reference to the task any more: the GUI thread then drops
+        # the last one, so the Qt object is never destroyed from this thread.
+        self.released = threading.Event()
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        task, op = self.task, self.op
+        self.task = self.op = None
         try:
-            result = self.op(self.task)
-        except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
-            if not isinstance(exc, Cancelled):
-                log.error("background work failed: %s", traceback.format_exc())
-            self.task.failed.emit(exc, traceback.format_exc())
-        else:
-            self.task.succeeded.emit(result)
-        self.task.finished.emit()
+            try:
+                result = op(task)
+            except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+                if not isinstance(exc, Cancelled):
+                    log.error("background work failed: %s", traceback.format_exc())
+                task.failed.emit(exc, traceback.format_exc())
+            else:
+                task.succeeded.emit(result)
+        finally:
+            del task, op
+            self.released.set()
 
 
-_running: set[Task] = set()  # keep tasks alive until they finish
+_running: dict[Task, _Runnable] = {}  # keep tasks alive until the GUI thread lets them go
 
 
 def run_in_background(
@@ -111,7 +118,8 @@ def run_in_background(
     cancellable: bool = True,
 ) -> Task:
     task = Task()
-    _running.add(task)
+    runnable = _Runnable(task, op)
+    _running[task] = runnable
     dialog: QProgressDialog | None = None
     if title:
         dialog = QProgressDialog(label or title, "取消" if cancellable else "", 0, 0, parent)
@@ -137,8 +145,10 @@ def run_in_background(
         # nested event loop (a preview dialog), and deleting a QObject inside its own emission
         # corrupts the heap.
         def drop() -> None:
-            _running.discard(task)
-            task.deleteLater()  # deleted by Qt in its own (GUI) thread, never by a collector elsewhere
+            if not runnable.released.is_set():  # the worker is still returning: ask again shortly
+                QTimer.singleShot(10, drop)
+                return
+            _running.pop(task, None)  # the last reference goes here, in the GUI thread
 
         QTimer.singleShot(0, drop)
 
@@ -165,5 +175,5 @@ def run_in_background(
 
     task.succeeded.connect(done)
     task.failed.connect(failed)
-    QThreadPool.globalInstance().start(_Runnable(task, op))
+    QThreadPool.globalInstance().start(runnable)
     return task
