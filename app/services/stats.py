@@ -90,6 +90,7 @@ class PeriodFigures:
     by_category: dict[str, tuple[int, float]]  # category -> (activities, hours)
     team_months: dict[str, dict[tuple[int, int], int]]  # team name -> (year, month) -> activities
     team_hours: dict[str, float]
+    category_months: dict[str, dict[tuple[int, int], int]]  # category -> (year, month) -> activities
 
 
 def period_figures(ctx: Context, date_from: date, date_to: date) -> PeriodFigures:
@@ -121,6 +122,9 @@ def period_figures(ctx: Context, date_from: date, date_to: date) -> PeriodFigure
         for team_id, m, n in session.exec(select(Activity.team_id, month, func.count()).where(*done, Activity.team_id != None).group_by(Activity.team_id, month)):  # noqa: E711
             if team_id in team_names:
                 team_months[team_names[team_id]][tuple(int(x) for x in m.split("-"))] = n
+        category_months: dict[str, dict[tuple[int, int], int]] = {}
+        for cat, m, n in session.exec(select(Activity.category, month, func.count()).where(*done).group_by(Activity.category, month)):
+            category_months.setdefault(cat, {})[tuple(int(x) for x in m.split("-"))] = n
         team_hours = {name: 0.0 for name in team_months}
         for team_id, h in session.exec(
             select(Activity.team_id, func.sum(Participation.hours)).join(Participation, Participation.activity_id == Activity.id)
@@ -129,4 +133,4 @@ def period_figures(ctx: Context, date_from: date, date_to: date) -> PeriodFigure
             if team_id in team_names:
                 team_hours[team_names[team_id]] = round(float(h or 0), 2)
     return PeriodFigures(date_from, date_to, activities, round(float(hours), 2), int(served), participations, active,
-                         by_month, by_category, team_months, team_hours)
+                         by_month, by_category, team_months, team_hours, category_months)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
-    QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app import outbox, reports
@@ -18,6 +18,7 @@ from app.services import stats
 from app.services.common import format_date
 
 from ..printing import print_document
+from ..widgets import StackedBars
 from .base import Page
 
 
@@ -65,6 +66,7 @@ class YouCard(QFrame):
         self.status = QLabel()
         self.figure = QLabel()
         self.figure.setObjectName("cardTitle")
+        self.figure.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.light)
         top.addWidget(self.name)
@@ -83,7 +85,7 @@ class YouCard(QFrame):
         counted = sum(v.status != NOT_APPLICABLE for v in verdicts)
         self.status.setText(STATUS_LABELS[worst.status] if worst.status != MET else "达标")
         key = next((v for v in verdicts if v.status == worst.status), verdicts[0])
-        self.figure.setText(f"{met}/{counted} 项达标　{key.title[:10]} {key.progress}")
+        self.figure.setText(f"{met}/{counted} 项达标\n{key.title[:14]}… {key.progress}" if len(key.title) > 14 else f"{met}/{counted} 项达标\n{key.title} {key.progress}")
 
 
 class DashboardPage(Page):
@@ -110,9 +112,11 @@ class DashboardPage(Page):
         self.warning = QLabel()
         self.warning.setObjectName("warning")
         self.warning.setWordWrap(True)
-        self.teams = QTableWidget(0, 4)
-        self.teams.setHorizontalHeaderLabels([self.tr("服务队"), self.tr("类别"), self.tr("本月活动"), self.tr("本年活动")])
-        self.teams.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.teams = QTableWidget(0, 15)
+        self.teams.setHorizontalHeaderLabels([self.tr("服务队"), self.tr("类别")] + [self.tr("{0}月").format(m) for m in range(1, 13)] + [self.tr("本年")])
+        self.teams.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.teams.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.chart = StackedBars()
         self.teams.verticalHeader().hide()
         self.teams.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.print_month = QPushButton(self.tr("打印本月工作统计…"))
@@ -127,7 +131,16 @@ class DashboardPage(Page):
         top.addWidget(self.print_month)
         top.addWidget(self.print_year)
         top.addWidget(self.print_selfcheck)
-        layout = QVBoxLayout(self)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         layout.addLayout(top)
         layout.addWidget(self.greeting)
         layout.addLayout(grid)
@@ -136,8 +149,10 @@ class DashboardPage(Page):
         layout.addWidget(QLabel(self.tr("本月要做的事（点击打开相应页面）")))
         layout.addWidget(self.todo)
         layout.addWidget(self.warning)
-        layout.addWidget(QLabel(self.tr("各服务队活动情况（每支队伍每月至少开展1次，每年不少于12次）")))
+        layout.addWidget(QLabel(self.tr("各服务队每月活动次数（每支队伍每月至少开展1次，每年不少于12次）")))
         layout.addWidget(self.teams)
+        layout.addWidget(QLabel(self.tr("本年各月活动（按类别）")))
+        layout.addWidget(self.chart)
         self.refresh()
 
     def print_summary(self, *, month: bool) -> None:
@@ -191,13 +206,21 @@ class DashboardPage(Page):
             self.warning.setText(self.tr("本月尚无活动的服务队：{0}。距月底还有 {1} 天。").format(names, days_left))
         else:
             self.warning.setText("" if o.teams else self.tr("还没有服务队。请先在“志愿服务队”页建立（每站不少于3支）。"))
+        figures = stats.period_figures(self.ctx, date(o.today.year, 1, 1), o.today)
+        months = [(o.today.year, m) for m in range(1, 13)]
         self.teams.setRowCount(len(o.teams))
+        self.teams.setMinimumHeight(34 + 30 * max(1, len(o.teams)))
         for r, t in enumerate(o.teams):
-            for c, value in enumerate((t.team_name, t.category, str(t.this_month), str(t.this_year))):
-                item = QTableWidgetItem(value)
-                if c >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if t.this_month == 0:
-                    item.setForeground(Qt.GlobalColor.red)
+            counts = figures.team_months.get(t.team_name, {})
+            cells = [t.team_name, t.category] + [counts.get(k, 0) for k in months] + [t.this_year]
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(str(value) if c < 2 or (c < 14 and months[c - 2] <= (o.today.year, o.today.month)) or c == 14 else "")
+                if 2 <= c < 14 and months[c - 2] <= (o.today.year, o.today.month):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    item.setBackground(QColor("#fdecea" if value == 0 else "#e8f5e9" if value >= 2 else "#f1f8e9"))
+                    if value == 0:
+                        item.setForeground(QColor("#c62828"))
                 self.teams.setItem(r, c, item)
+        self.chart.set_data([f"{m}月" for _y, m in months],
+                            {cat: [per.get(k, 0) for k in months] for cat, per in sorted(figures.category_months.items())})
         self.status.emit(self.tr("本月 {0} 次活动，{1} 支服务队尚无活动").format(o.activities_month, len(idle)))
