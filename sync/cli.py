@@ -132,6 +132,20 @@ def cmd_announce(args) -> int:
     return 0
 
 
+def cmd_publish_rules(args) -> int:
+    from app.rules import RulesError
+
+    from .server import admin
+
+    try:
+        admin.publish_rules(district_engine(args), Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, RulesError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print("已发布新的“五有”考核规则，各站下次同步时生效")
+    return 0
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     def add(name, handler, help_text, parent=subparsers):
         p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
@@ -162,6 +176,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--username", required=True, metavar="用户名")
     p.add_argument("--password", required=True, metavar="密码")
     p.add_argument("--name", metavar="姓名")
+    p = add("publish-rules", cmd_publish_rules, "发布新的“五有”考核规则（TOML 文件），各站同步后生效", dsub)
+    p.add_argument("file", metavar="文件")
     p = add("announce", cmd_announce, "发布一条通知（各站同步时收到）", dsub)
     p.add_argument("--title", required=True, metavar="标题")
     p.add_argument("--body", metavar="内容")

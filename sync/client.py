@@ -273,6 +273,10 @@ class SyncClient:
             if response.status_code != 200:
                 raise SyncError(_message(response, f"下载区里的通知失败（{response.status_code}）"))
             body = response.json()
+            for item in body.get("items", []):
+                if item.get("entity") == "rules":
+                    self._save_rules(item.get("body", ""))
+                    result.pulled += 1
             with self.store.session() as session:
                 for item in body.get("items", []):
                     if item.get("entity") != "announcement":
@@ -288,6 +292,20 @@ class SyncClient:
                 session.commit()
             if not body.get("more"):
                 return
+
+    def _save_rules(self, text: str) -> None:
+        """The district's new quotas, written before the cursor moves past them (a crash re-pulls them)."""
+        from app.rules import OVERRIDE_NAME, RulesError, parse_rules
+
+        try:
+            parse_rules(text)
+        except RulesError as exc:
+            log.warning("district rules refused: %s", exc)
+            return
+        target = self.store.paths.root / OVERRIDE_NAME
+        partial = target.with_name(target.name + ".part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
 
     # -- history -------------------------------------------------------------------------
     def _start_run(self) -> int:

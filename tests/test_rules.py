@@ -204,3 +204,24 @@ def test_center_trainings(ctx):
     v = verdicts(ctx)
     assert v["trainings"].status == MISSED and v["trainings"].figure == 1
     assert v["teams"].target == 17  # the center's 17 categories
+
+
+def test_district_changes_a_number_without_a_release(demo_store, district_sqlite):
+    """The district publishes new quotas; the station's next sync brings them; both sides judge by them."""
+    from app.rules import RULES_FILE, RulesError
+    from app.services.context import Context
+    from sync.client import SyncClient
+    from sync.server import admin
+
+    client = SyncClient(demo_store)
+    client.enroll(district_sqlite.base, admin.add_station(district_sqlite.engine, "杨家庄村"))
+    with pytest.raises(RulesError):
+        admin.publish_rules(district_sqlite.engine, "这不是规则文件")
+    stricter = RULES_FILE.read_text(encoding="utf-8").replace("target = { station = 12, institute = 12 }", "target = { station = 99, institute = 99 }")
+    admin.publish_rules(district_sqlite.engine, stricter)
+    ctx = Context(store=demo_store)
+    today = date.today()
+    assert verdicts(ctx, Period.of(year=today.year))["own_name"].target == 12
+    client.sync()
+    assert verdicts(ctx, Period.of(year=today.year))["own_name"].target == 99
+    assert admin.current_rules(district_sqlite.engine)[[r.id for r in load_rules()].index("own_name")].targets["station"] == 99

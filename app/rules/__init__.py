@@ -42,11 +42,38 @@ class Rule:
         return self.targets.get(level)
 
 
-def load_rules(path: Path | None = None) -> list[Rule]:
-    data = tomllib.loads(Path(path or RULES_FILE).read_text(encoding="utf-8"))
-    return [Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
-                 period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False))
-            for r in data["rule"]]
+OVERRIDE_NAME = "rules.toml"  # in the data dir: the district's latest published rules, pulled by sync
+
+
+class RulesError(ValueError):
+    pass
+
+
+def parse_rules(text: str) -> list[Rule]:
+    """Rules from TOML text; RulesError (Chinese) when the text is not a valid rules file."""
+    try:
+        data = tomllib.loads(text)
+        rules = [Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
+                      period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False))
+                 for r in data["rule"]]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise RulesError(f"规则文件格式错误：{exc}") from exc
+    unknown = [r.metric for r in rules if not hasattr(Evaluator, r.metric)]
+    if unknown:
+        raise RulesError(f"规则文件中有本程序不认识的指标：{'、'.join(unknown)}，请升级程序")
+    if any(not isinstance(v, int) or v < 0 for r in rules for v in r.targets.values()):
+        raise RulesError("规则文件中的目标值应为不小于0的整数")
+    return rules
+
+
+def load_rules(path: Path | None = None, *, data_dir: Path | None = None) -> list[Rule]:
+    """The district's published rules when sync has brought them (and they are valid), else the built-in ones."""
+    if path is None and data_dir is not None and (Path(data_dir) / OVERRIDE_NAME).exists():
+        try:
+            return parse_rules((Path(data_dir) / OVERRIDE_NAME).read_text(encoding="utf-8"))
+        except (OSError, RulesError):
+            pass  # a damaged download never stops the self-check: fall back to the built-in rules
+    return parse_rules(Path(path or RULES_FILE).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -365,6 +392,7 @@ def station_tables() -> dict[str, Table]:
 
 
 def selfcheck(ctx, period: Period, rules: list[Rule] | None = None) -> list[Verdict]:
-    """The station's own verdicts, from its local store."""
+    """The station's own verdicts, from its local store, under the district's latest rules."""
+    rules = rules if rules is not None else load_rules(data_dir=ctx.store.paths.root)
     with ctx.store.engine.connect() as conn:
         return evaluate(conn, station_tables(), ctx.station_id, period, rules)

@@ -42,8 +42,37 @@ def add_staff(engine: Engine, username: str, password: str, display_name: str = 
 def announce(engine: Engine, title: str, body: str = "") -> str:
     announcement_id = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(announcement.insert().values(id=announcement_id, title=title, body=body, published_at=utcnow()))
+        conn.execute(announcement.insert().values(id=announcement_id, kind="announcement", title=title, body=body, published_at=utcnow()))
     return announcement_id
+
+
+def publish_rules(engine: Engine, text: str) -> str:
+    """Publish a new rules file; stations receive it with their next sync. Refused if it does not parse."""
+    from app.rules import parse_rules
+
+    parse_rules(text)
+    rules_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(announcement.insert().values(id=rules_id, kind="rules", title="“五有”考核规则更新", body=text, published_at=utcnow()))
+    return rules_id
+
+
+def current_rules(engine_or_conn):
+    """The latest published rules, or the built-in ones."""
+    from app.rules import RulesError, load_rules, parse_rules
+
+    query = select(announcement.c.body).where(announcement.c.kind == "rules").order_by(announcement.c.seq.desc()).limit(1)
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.connect() as conn:
+            text = conn.execute(query).scalar()
+    else:
+        text = engine_or_conn.execute(query).scalar()
+    if text:
+        try:
+            return parse_rules(text)
+        except RulesError:
+            pass
+    return load_rules()
 
 
 def accounts(engine: Engine) -> list:

@@ -178,7 +178,7 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
         with engine.connect() as conn:
             rows = conn.execute(select(announcement).where(announcement.c.seq > after)
                                 .order_by(announcement.c.seq).limit(protocol.PULL_PAGE)).all()
-        items = [{"entity": "announcement", "id": r.id, "title": r.title, "body": r.body,
+        items = [{"entity": r.kind, "id": r.id, "title": r.title, "body": r.body,
                   "published_at": r.published_at.isoformat()} for r in rows]
         next_cursor = str(rows[-1].seq) if rows else str(after)
         return {"cursor": next_cursor, "items": items, "more": len(rows) == protocol.PULL_PAGE}

@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0002"
+HEAD_REVISION = "d0003"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 metadata = MetaData()
@@ -76,8 +76,9 @@ announcement = Table(
     "announcement", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),  # the pull cursor
     Column("id", String(36), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False, default="announcement", server_default="announcement"),  # announcement | rules
     Column("title", String(200), nullable=False),
-    Column("body", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False, default=""),  # for rules: the TOML text
     Column("published_at", UTCDateTime, nullable=False),
 )
 

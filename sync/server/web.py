@@ -18,6 +18,7 @@ from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LAB
 from app.services.activities import month_range
 from app.services.operators import verify_password
 
+from .admin import current_rules
 from .db import TABLES, account, batch_log, rejection, staff, staff_session
 
 COOKIE = "district_session"
@@ -118,12 +119,13 @@ def install(api: FastAPI) -> None:
     def evaluation(conn, year: int, month: int) -> list[dict]:
         """六.4 月度评估: every synced station through the same evaluator the stations run, ranked."""
         period = Period.of(year=year, month=month)
+        rules = current_rules(conn)  # the rules the district last published: the ones the stations see
         station = TABLES["station"]
         ranked = []
         for acct in conn.execute(select(account).where(account.c.station_id != None).order_by(account.c.name)):  # noqa: E711
             if conn.execute(select(station.c.id).where(station.c.id == acct.station_id)).first() is None:
                 continue  # enrolled, nothing synced yet
-            verdicts = evaluate(conn, TABLES, acct.station_id, period)
+            verdicts = evaluate(conn, TABLES, acct.station_id, period, rules)
             counted = [v for v in verdicts if v.status != NOT_APPLICABLE]
             ranked.append({
                 "account": acct, "verdicts": verdicts,
