@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import report_bench, store_bench, sync_bench, ui_bench
+from bench import report_bench, rules_bench, store_bench, sync_bench, ui_bench
 
 
 def main() -> int:
@@ -18,6 +18,8 @@ def main() -> int:
         data = Path(tmp) / "data"
         print("== store: 5-year dataset ==")
         store_bench.run(data, small=args.small)
+        print("== 五有 self-check ==")
+        rules_bench.run(data, small=args.small)
         print("== desktop app ==")
         ui_bench.run(data)
     print("== printed binders ==")
