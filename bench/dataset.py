@@ -35,7 +35,7 @@ def generate(store: Store, *, volunteers: int = 20_000, activities: int = 100_00
     sid = station.id
     stamp = datetime.now(UTC)
     now = stamp.replace(tzinfo=None).isoformat(sep=" ")  # how UTCDateTime stores it
-    booleans = {"deleted", "own_name"}
+    booleans = {"deleted", "own_name", "family"}
     conn = sqlite3.connect(store.paths.db)
     conn.execute("PRAGMA synchronous=OFF")  # bulk load only; the app itself always runs FULL
     outbox: list[tuple] = []
@@ -86,7 +86,7 @@ def generate(store: Store, *, volunteers: int = 20_000, activities: int = 100_00
         act = {**base(), "title": f"{team['category']}志愿服务活动", "category": team["category"], "team_id": team["id"],
                "date": day.isoformat(), "start_time": time(9).isoformat(), "end_time": time(11).isoformat(), "place": "党群服务中心",
                "organiser": team["name"], "own_name": 1, "served_count": rng.randint(5, 60), "service_target": "群众", "content": "",
-               "status": "done"}
+               "status": "done", "family": 0, "project_id": None}
         act_rows.append(act)
         for vid in rng.sample(vol_ids, per_activity):
             part_rows.append({**base(), "activity_id": act["id"], "volunteer_id": vid, "hours": 2.0, "role": "志愿者"})

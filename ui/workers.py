@@ -19,6 +19,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from .i18n import tr
+
 log = logging.getLogger(__name__)
 
 
@@ -122,7 +124,7 @@ def run_in_background(
     _running[task] = runnable
     dialog: QProgressDialog | None = None
     if title:
-        dialog = QProgressDialog(label or title, "取消" if cancellable else "", 0, 0, parent)
+        dialog = QProgressDialog(label or title, tr("取消") if cancellable else "", 0, 0, parent)
         dialog.setWindowTitle(title)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)

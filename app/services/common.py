@@ -88,3 +88,19 @@ def apply_changes(row: SyncedBase, values: dict) -> None:
     for key, value in values.items():
         if getattr(row, key) != value:
             setattr(row, key, value)
+
+
+def save_row(ctx, model: type[T], row_id: str | None, values: dict, *, what: str, after=None) -> T:
+    """Insert (``row_id`` None) or update one of this station's rows with already-validated values;
+    ``after(session, row)`` runs in the same transaction (e.g. to set a project's teams)."""
+    with ctx.write() as session:
+        if row_id is None:
+            row = model(station_id=ctx.station_id, **values)
+            session.add(row)
+        else:
+            row = get_row(session, model, row_id, what=what, station_id=ctx.station_id)
+            apply_changes(row, values)
+        if after is not None:
+            session.flush()
+            after(session, row)
+    return row

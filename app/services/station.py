@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..db import Store
 from ..models import FunctionRoom, ServicePoint, Station
 from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel
-from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
+from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date, save_row
 from .context import Context, live
 from .errors import FieldErrors, ServiceError
 from .phone import PhoneError, normalize_phone
@@ -134,28 +134,14 @@ def save_room(ctx: Context, room_id: str | None = None, **values) -> FunctionRoo
     errors = FieldErrors()
     clean_values = _room_values(values, errors)
     errors.raise_if_any()
-    with ctx.write() as session:
-        if room_id is None:
-            room = FunctionRoom(station_id=ctx.station_id, **clean_values)
-            session.add(room)
-        else:
-            room = get_row(session, FunctionRoom, room_id, what="功能室", station_id=ctx.station_id)
-            apply_changes(room, clean_values)
-    return room
+    return save_row(ctx, FunctionRoom, room_id, clean_values, what="功能室")
 
 
 def save_service_point(ctx: Context, point_id: str | None = None, **values) -> ServicePoint:
     errors = FieldErrors()
     clean_values = _point_values(values, errors)
     errors.raise_if_any()
-    with ctx.write() as session:
-        if point_id is None:
-            point = ServicePoint(station_id=ctx.station_id, **clean_values)
-            session.add(point)
-        else:
-            point = get_row(session, ServicePoint, point_id, what="服务站点", station_id=ctx.station_id)
-            apply_changes(point, clean_values)
-    return point
+    return save_row(ctx, ServicePoint, point_id, clean_values, what="服务站点")
 
 
 def set_deleted(ctx: Context, model, row_id: str, *, deleted: bool, what: str):

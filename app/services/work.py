@@ -8,23 +8,9 @@ from sqlmodel import Session, select
 
 from ..models import ActivityPlan, Document, Project, ProjectTeam, Team, Training
 from ..models.enums import DOCUMENT_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
+from .common import check_choice, check_length, clean, get_row, parse_date, save_row
 from .context import Context, live
 from .errors import FieldErrors
-
-
-def _save(ctx: Context, model, row_id: str | None, values: dict, what: str, session_hook=None):
-    with ctx.write() as session:
-        if row_id is None:
-            row = model(station_id=ctx.station_id, **values)
-            session.add(row)
-        else:
-            row = get_row(session, model, row_id, what=what, station_id=ctx.station_id)
-            apply_changes(row, values)
-        if session_hook is not None:
-            session.flush()
-            session_hook(session, row)
-    return row
 
 
 def _list(ctx: Context, model, *order):
@@ -57,7 +43,7 @@ def save_project(ctx: Context, project_id: str | None = None, *, team_ids: list[
     out["started_on"] = parse_date(values.get("started_on"), errors, "started_on", "开始日期")
     errors.raise_if_any()
     hook = (lambda session, row: _set_project_teams(ctx, session, row, team_ids)) if team_ids is not None else None
-    return _save(ctx, Project, project_id, out, "项目", hook)
+    return save_row(ctx, Project, project_id, out, what="项目", after=hook)
 
 
 def list_projects(ctx: Context) -> list[Project]:
@@ -86,7 +72,7 @@ def save_training(ctx: Context, training_id: str | None = None, **values) -> Tra
     except (TypeError, ValueError):
         errors.add("trainees", "参训人数应为不小于0的整数")
     errors.raise_if_any()
-    return _save(ctx, Training, training_id, out, "培训")
+    return save_row(ctx, Training, training_id, out, what="培训")
 
 
 def list_trainings(ctx: Context) -> list[Training]:
@@ -100,7 +86,7 @@ def save_document(ctx: Context, document_id: str | None = None, **values) -> Doc
     check_length(errors, "title", "文件名称", out["title"], 200, required=True)
     out["issued_on"] = parse_date(values.get("issued_on"), errors, "issued_on", "印发日期")
     errors.raise_if_any()
-    return _save(ctx, Document, document_id, out, "文件")
+    return save_row(ctx, Document, document_id, out, what="文件")
 
 
 def list_documents(ctx: Context) -> list[Document]:
@@ -128,7 +114,7 @@ def save_plan(ctx: Context, plan_id: str | None = None, **values) -> ActivityPla
         except (TypeError, ValueError):
             errors.add("month", "月份应为1到12")
     errors.raise_if_any()
-    return _save(ctx, ActivityPlan, plan_id, out, "活动计划")
+    return save_row(ctx, ActivityPlan, plan_id, out, what="活动计划")
 
 
 def list_plans(ctx: Context) -> list[ActivityPlan]:

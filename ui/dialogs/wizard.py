@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QRadioButton, QSpinBox, QVBoxLayout, QWizard, QWizardPage,
+    QComboBox, QFormLayout, QLineEdit, QMessageBox, QRadioButton, QSpinBox, QVBoxLayout, QWizard, QWizardPage,
 )
 
 from app.db import Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QAbstractItemView, QCheckBox, QFileDialog, QFrame, QHBoxLayout, QScrollArea, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -34,6 +34,17 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         pass
+
+    def scrollable(self, inner: QWidget) -> None:
+        """Lay the page out as ``inner`` in a scroll area (long pages on a small village screen)."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     def heading(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -91,7 +102,7 @@ class ListPage(Page):
         self.table.horizontalHeader().setSortIndicator(
             0, Qt.SortOrder.DescendingOrder if self.newest_first else Qt.SortOrder.AscendingOrder)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading(self.title))
+        layout.addWidget(self.heading(self.tr(self.title)))
         layout.addLayout(self.toolbar)
         layout.addWidget(self.table)
         # Filter as the person types, but only once per pause (one SQL query, not one per key).

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
-    QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app import outbox, reports
@@ -83,7 +83,7 @@ class YouCard(QFrame):
         self.status.setStyleSheet(f"color: {color}; font-size: 13pt; font-weight: bold;")
         met = sum(v.status in (MET, ON_TRACK) for v in verdicts if v.status != NOT_APPLICABLE)
         counted = sum(v.status != NOT_APPLICABLE for v in verdicts)
-        self.status.setText(STATUS_LABELS[worst.status] if worst.status != MET else "达标")
+        self.status.setText(self.tr(STATUS_LABELS[worst.status]))
         key = next((v for v in verdicts if v.status == worst.status), verdicts[0])
         self.figure.setText(f"{met}/{counted} 项达标\n{key.title[:14]}… {key.progress}" if len(key.title) > 14 else f"{met}/{counted} 项达标\n{key.title} {key.progress}")
 
@@ -133,14 +133,7 @@ class DashboardPage(Page):
         top.addWidget(self.print_selfcheck)
         inner = QWidget()
         layout = QVBoxLayout(inner)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        self.scrollable(inner)
         layout.addLayout(top)
         layout.addWidget(self.greeting)
         layout.addLayout(grid)
