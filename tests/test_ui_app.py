@@ -25,6 +25,7 @@ def window(qtbot, demo_store):
     win = MainWindow(Context(store=demo_store, actor=actor), settings)
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: win.pages["dashboard"].loaded)
     yield win
     win.idle.stop()
 

@@ -18,6 +18,7 @@ def test_enroll_and_sync_from_the_app(qtbot, demo_store, district_sqlite, monkey
     window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")), Settings(demo_store.paths.settings))
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.pages["dashboard"].loaded)
     assert "等待同步到区里的变更：" in window.pages["dashboard"].greeting.text()
     window.go("sync")
     page = window.pages["sync"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
@@ -146,7 +146,10 @@ class DashboardPage(Page):
         layout.addWidget(self.teams)
         layout.addWidget(QLabel(self.tr("本年各月活动（按类别）")))
         layout.addWidget(self.chart)
-        self.refresh()
+        # Filled in just after the window shows: the self-check reads the whole year, and the window
+        # should not wait for it.
+        self.loaded = False
+        QTimer.singleShot(0, self.refresh)
 
     def print_summary(self, *, month: bool) -> None:
         today = date.today()
@@ -183,6 +186,7 @@ class DashboardPage(Page):
             self.todo.addItem(self.tr("本月各项要求均已达标或进度正常。"))
 
     def refresh(self) -> None:
+        self.loaded = True
         self.refresh_selfcheck()
         o = stats.overview(self.ctx)
         waiting = outbox.pending_count(self.ctx.store)
