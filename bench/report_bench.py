@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FULL_LEDGER = r"""
-import resource, sys, time
+import sys, time
 from datetime import date, timedelta
 from app.db import Store
 from app.services.context import Context
@@ -25,7 +25,8 @@ out = reports.ledger_pdf(ctx, sys.argv[2], date_from=date(2000, 1, 1), date_to=d
 seconds = time.perf_counter() - start
 import pypdf
 pages = len(pypdf.PdfReader(out).pages)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss survives exec and would report the parent's size at fork.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
 print(f"{seconds:.2f} {pages} {peak:.0f}")
 """
 

@@ -62,6 +62,9 @@ def test_brand_project_and_missing_document_through_the_pages(qtbot, demo_store)
 
     when_modal(bad_plan, kind=PlanDialog)
     qtbot.mouseClick(records.plans.buttons[0], Qt.MouseButton.LeftButton)
+    dashboard = window.pages["dashboard"]
+    before = dashboard.generation
     window.go("dashboard")
-    assert window.pages["dashboard"].you_cards["有项目"].status.text() == "达标"
+    qtbot.waitUntil(lambda: dashboard.generation > before, timeout=10_000)
+    assert dashboard.you_cards["有项目"].status.text() == "达标"
     window.idle.stop()

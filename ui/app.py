@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 
-from PySide6.QtCore import QLockFile, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QLockFile, QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.config import DataPaths, resolve_data_dir
@@ -104,6 +104,7 @@ def run(args) -> int:
     if window is None:
         return 0
     code = app.exec()
+    QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
     window.ctx.store.close()
     if lock is not None:
         lock.unlock()

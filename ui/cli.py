@@ -19,6 +19,7 @@ def selftest(_args) -> int:
     try:
         from datetime import date
 
+        from PySide6.QtCore import QThreadPool
         from PySide6.QtPdf import QPdfDocument
         from PySide6.QtWidgets import QApplication
 
@@ -58,6 +59,11 @@ def selftest(_args) -> int:
             window.go("volunteers")
             app.processEvents()
             assert window.page("volunteers").model.rowCount() > 0, "志愿者列表为空"
+            deadline = time.perf_counter() + 30
+            while not window.pages["dashboard"].loaded and time.perf_counter() < deadline:
+                app.processEvents()
+                time.sleep(0.01)
+            assert window.pages["dashboard"].loaded, "工作台统计超时"
             steps.append((step, time.perf_counter() - t))
 
             t = time.perf_counter()
@@ -74,6 +80,7 @@ def selftest(_args) -> int:
             steps.append((step, time.perf_counter() - t))
             window.idle.stop()
             window.close()
+            QThreadPool.globalInstance().waitForDone(10_000)
             store.close()
     except Exception as exc:  # noqa: BLE001 - every failure becomes a Chinese line and exit code 1
         print(f"自检失败：{step}：{exc}", file=sys.stderr)

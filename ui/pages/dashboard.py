@@ -18,6 +18,7 @@ from app.services import stats
 from app.services.common import format_date
 
 from ..printing import print_document
+from ..workers import run_in_background
 from ..widgets import StackedBars
 from .base import Page
 
@@ -146,9 +147,11 @@ class DashboardPage(Page):
         layout.addWidget(self.teams)
         layout.addWidget(QLabel(self.tr("本年各月活动（按类别）")))
         layout.addWidget(self.chart)
-        # Filled in just after the window shows: the self-check reads the whole year, and the window
-        # should not wait for it.
+        # Figured in the background: the self-check reads the whole year, and neither the window's
+        # start nor a saved form should wait for it.
         self.loaded = False
+        self.generation = 0  # bumped each time new figures are shown
+        self._computing = self._again = False
         QTimer.singleShot(0, self.refresh)
 
     def print_summary(self, *, month: bool) -> None:
@@ -169,9 +172,32 @@ class DashboardPage(Page):
         if key:
             self.navigate.emit(key)
 
-    def refresh_selfcheck(self) -> None:
+    @staticmethod
+    def compute(ctx) -> dict:
+        """Everything the page shows, read in a worker thread (no widgets here)."""
         today = date.today()
-        self.verdicts = selfcheck(self.ctx, Period.of(year=today.year, month=today.month))
+        overview = stats.overview(ctx, today=today)
+        return {
+            "verdicts": selfcheck(ctx, Period.of(year=today.year, month=today.month)),
+            "overview": overview,
+            "waiting": outbox.pending_count(ctx.store),
+            "figures": stats.period_figures(ctx, date(today.year, 1, 1), today),
+        }
+
+    def refresh(self) -> None:
+        if self._computing:
+            self._again = True  # data changed while figuring: figure once more afterwards
+            return
+        self._computing = True
+        ctx = self.ctx
+        run_in_background(self, lambda _task: self.compute(ctx), self.show_figures, self.on_failed)
+
+    def on_failed(self, exc: BaseException, _details: str) -> None:
+        self._computing = False
+        self.warning.setText(self.tr("工作台统计出错：{0}").format(exc))
+
+    def show_verdicts(self, verdicts) -> None:
+        self.verdicts = verdicts
         for you, card in self.you_cards.items():
             card.set([v for v in self.verdicts if v.you == you])
         self.todo.clear()
@@ -185,11 +211,10 @@ class DashboardPage(Page):
         if not short:
             self.todo.addItem(self.tr("本月各项要求均已达标或进度正常。"))
 
-    def refresh(self) -> None:
-        self.loaded = True
-        self.refresh_selfcheck()
-        o = stats.overview(self.ctx)
-        waiting = outbox.pending_count(self.ctx.store)
+    def show_figures(self, data: dict) -> None:
+        self._computing = False
+        self.show_verdicts(data["verdicts"])
+        o, waiting, figures = data["overview"], data["waiting"], data["figures"]
         self.greeting.setText(self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
             format_date(o.today), self.ctx.actor.label, waiting))
         self.cards["month"].set(str(o.activities_month), self.tr("服务时长 {0:g} 小时").format(o.hours_month))
@@ -203,7 +228,6 @@ class DashboardPage(Page):
             self.warning.setText(self.tr("本月尚无活动的服务队：{0}。距月底还有 {1} 天。").format(names, days_left))
         else:
             self.warning.setText("" if o.teams else self.tr("还没有服务队。请先在“志愿服务队”页建立（每站不少于3支）。"))
-        figures = stats.period_figures(self.ctx, date(o.today.year, 1, 1), o.today)
         months = [(o.today.year, m) for m in range(1, 13)]
         self.teams.setRowCount(len(o.teams))
         self.teams.setMinimumHeight(34 + 30 * max(1, len(o.teams)))
@@ -221,3 +245,8 @@ class DashboardPage(Page):
         self.chart.set_data([f"{m}月" for _y, m in months],
                             {cat: [per.get(k, 0) for k in months] for cat, per in sorted(figures.category_months.items())})
         self.status.emit(self.tr("本月 {0} 次活动，{1} 支服务队尚无活动").format(o.activities_month, len(idle)))
+        self.loaded = True
+        self.generation += 1
+        if self._again:
+            self._again = False
+            self.refresh()
