@@ -12,7 +12,7 @@ from .config import resolve_data_dir
 from .db import Store
 from .models.enums import Role, StationKind, TEAM_CATEGORIES
 from .privacy import mask_id_number, mask_phone
-from .services import activities, audit, teams, volunteers
+from .services import activities, audit, stars, teams, volunteers
 from .services.common import format_date
 from .services.context import Actor, Context
 from .services.errors import ValidationError
@@ -128,6 +128,7 @@ def cmd_volunteer_show(args) -> int:
             ("所属服务队", "、".join(volunteers.team_names_of(ctx, [v.id])[v.id])),
             (f"{year}年服务时长", f"{volunteers.volunteer_hours(ctx, v.id, year=year):g} 小时"),
             ("累计服务时长", f"{volunteers.volunteer_hours(ctx, v.id):g} 小时"),
+            ("星级", stars.hours_summary(ctx, v.id).label or "未达到★1"),
         ]
         for label, value in lines:
             print(f"{label}：{value}")

@@ -315,3 +315,15 @@ def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
     target = item.data(Qt.ItemDataRole.UserRole)
     page.todo.itemClicked.emit(item)
     assert window.stack.currentWidget() is window.pages[target]  # the page that fixes it
+
+
+def test_volunteers_sort_and_filter_by_hours_and_stars(qtbot, window):
+    window.go("volunteers")
+    page = window.pages["volunteers"]
+    hours_col = next(i for i, c in enumerate(page.model.columns) if c.sort_key == "hours")
+    page.table.sortByColumn(hours_col, Qt.SortOrder.DescendingOrder)
+    hours = [page.model.row(i).hours for i in range(page.model.rowCount())]
+    assert hours == sorted(hours, reverse=True) and hours[0] > 0
+    page.star_filter.setCurrentIndex(1)  # 可申请★1及以上
+    assert page.model.total == volunteers.count_volunteers(window.ctx, min_hours=100)
+    assert all(page.model.row(i).hours >= 100 for i in range(page.model.rowCount()))

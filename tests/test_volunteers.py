@@ -120,3 +120,32 @@ def test_age_on():
     v = Volunteer(station_id="s", number="ZY1", name="x", id_number="x", birth_date=date(1980, 5, 17))
     assert volunteers.age_on(v, date(2026, 5, 16)) == 45
     assert volunteers.age_on(v, date(2026, 5, 17)) == 46
+
+
+@pytest.mark.parametrize("hours, star", [(99.5, 0), (100, 1), (299, 1), (300, 2), (999.5, 3), (1000, 4), (1500, 5), (4000, 5)])
+def test_star_thresholds_at_the_edges(hours, star):
+    from app.services.stars import star_for, star_label
+
+    assert star_for(hours) == star
+    assert star_label(star) == (f"可申请 ★{star}" if star else "")
+
+
+def test_hours_by_year_stars_and_sorting_by_hours(ctx):
+    from datetime import timedelta
+
+    from app.services import activities
+    from app.services.activities import ParticipantInput
+    from app.services.stars import hours_summary
+
+    a, b = add(ctx, "张三"), add(ctx, "李四", id_number=make_id(seq=321))
+    start = date.today() - timedelta(days=60)
+    for i in range(6):  # 6 days × 20 h = 120 h for 张三, 6 × 2 h = 12 h for 李四
+        activities.add_activity(ctx, title=f"长时间服务{i}", date=start + timedelta(days=i), category="应急救援",
+                                participants=[ParticipantInput(a.id, 20), ParticipantInput(b.id, 2)])
+    summary = hours_summary(ctx, a.id)
+    assert summary.total == 120 and summary.stars == 1 and summary.label == "可申请 ★1"
+    assert sum(summary.by_year.values()) == 120
+    assert [v.name for v in volunteers.search_volunteers(ctx, order_by="hours", descending=True)] == ["张三", "李四"]
+    assert [v.name for v in volunteers.search_volunteers(ctx, min_hours=100)] == ["张三"]
+    assert volunteers.count_volunteers(ctx, min_hours=100) == 1
+    assert volunteers.hours_of(ctx, [a.id, b.id]) == {a.id: 120.0, b.id: 12.0}

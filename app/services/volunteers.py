@@ -226,8 +226,13 @@ def search_condition(text: str):
     return or_(*conditions)
 
 
-def volunteer_query(ctx: Context, text: str = "", *, deleted: bool = False, team_id: str | None = None, party_only: bool = False):
+def volunteer_query(ctx: Context, text: str = "", *, deleted: bool = False, team_id: str | None = None, party_only: bool = False,
+                    min_hours: float | None = None):
     query = select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == deleted)
+    if min_hours:
+        from .stars import hours_column
+
+        query = query.where(hours_column() >= min_hours)
     condition = search_condition(text)
     if condition is not None:
         query = query.where(condition)
@@ -243,10 +248,15 @@ def volunteer_query(ctx: Context, text: str = "", *, deleted: bool = False, team
 
 def search_volunteers(
     ctx: Context, text: str = "", *, deleted: bool = False, team_id: str | None = None, party_only: bool = False,
-    order_by: str = "number", descending: bool = False, limit: int | None = None, offset: int = 0,
+    order_by: str = "number", descending: bool = False, limit: int | None = None, offset: int = 0, min_hours: float | None = None,
 ) -> list[Volunteer]:
-    column = SORT_COLUMNS.get(order_by, Volunteer.number)
-    query = volunteer_query(ctx, text, deleted=deleted, team_id=team_id, party_only=party_only)
+    if order_by == "hours":
+        from .stars import hours_column
+
+        column = hours_column()
+    else:
+        column = SORT_COLUMNS.get(order_by, Volunteer.number)
+    query = volunteer_query(ctx, text, deleted=deleted, team_id=team_id, party_only=party_only, min_hours=min_hours)
     query = query.order_by(column.desc() if descending else column, Volunteer.number).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -254,10 +264,25 @@ def search_volunteers(
         return list(session.exec(query))
 
 
-def count_volunteers(ctx: Context, text: str = "", *, deleted: bool = False) -> int:
-    query = volunteer_query(ctx, text, deleted=deleted).with_only_columns(func.count()).order_by(None)
+def count_volunteers(ctx: Context, text: str = "", *, deleted: bool = False, min_hours: float | None = None) -> int:
+    query = volunteer_query(ctx, text, deleted=deleted, min_hours=min_hours).with_only_columns(func.count()).order_by(None)
     with ctx.read() as session:
         return session.exec(query).one()
+
+
+def hours_of(ctx: Context, volunteer_ids: list[str]) -> dict[str, float]:
+    """Cumulative hours of each listed volunteer (one grouped query, for a page of a list)."""
+    if not volunteer_ids:
+        return {}
+    query = (
+        select(Participation.volunteer_id, func.sum(Participation.hours))
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(Participation.volunteer_id.in_(volunteer_ids), *hours_condition())
+        .group_by(Participation.volunteer_id)
+    )
+    with ctx.read() as session:
+        found = {vid: round(float(h), 2) for vid, h in session.exec(query)}
+    return {vid: found.get(vid, 0.0) for vid in volunteer_ids}
 
 
 def team_names_of(ctx: Context, volunteer_ids: list[str]) -> dict[str, list[str]]:

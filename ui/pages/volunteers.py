@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox
 
 from app import reports
 from app.models import Volunteer
 from app.privacy import mask_phone
+from app.services import stars
 from app.services import volunteers as volunteer_service
 from app.services.common import format_date
 
@@ -23,6 +24,8 @@ from .base import ListPage
 class VolunteerRow:
     volunteer: Volunteer
     teams: str
+    hours: float = 0.0
+    stars: int = 0
 
     @property
     def id(self) -> str:
@@ -70,20 +73,35 @@ class VolunteersPage(ListPage):
             Column(self.tr("所属服务队"), lambda r: r.teams),
             Column(self.tr("标签"), lambda r: r.volunteer.tags.replace(",", "、")),
             Column(self.tr("注册日期"), lambda r: format_date(r.volunteer.registered_on), "registered_on"),
+            Column(self.tr("累计时长"), lambda r: f"{r.hours:g}", "hours", align_right=True),
+            Column(self.tr("星级"), lambda r: stars.star_label(r.stars)),
         ]
+
+    def add_filters(self, toolbar) -> None:
+        self.star_filter = QComboBox()
+        self.star_filter.addItem(self.tr("全部星级"), None)
+        for n, limit in enumerate(stars.thresholds(self.ctx.store.paths.root), start=1):
+            self.star_filter.addItem(self.tr("可申请★{0}及以上（{1}小时）").format(n, limit), limit)
+        self.star_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        toolbar.addWidget(self.star_filter)
+
+    def min_hours(self):
+        return self.star_filter.currentData() if hasattr(self, "star_filter") else None
 
     def fetch(self, offset, limit, order_by, descending):
         if order_by == "birth_date":  # 年龄 ascending means born latest first
             descending = not descending
         rows = volunteer_service.search_volunteers(
             self.ctx, self.search.text(), deleted=self.in_bin, order_by=order_by or "number", descending=descending,
-            limit=limit, offset=offset,
+            limit=limit, offset=offset, min_hours=self.min_hours(),
         )
-        teams = volunteer_service.team_names_of(self.ctx, [v.id for v in rows])
-        return [VolunteerRow(v, "、".join(teams[v.id])) for v in rows]
+        ids = [v.id for v in rows]
+        teams, hours = volunteer_service.team_names_of(self.ctx, ids), volunteer_service.hours_of(self.ctx, ids)
+        limits = stars.thresholds(self.ctx.store.paths.root)
+        return [VolunteerRow(v, "、".join(teams[v.id]), hours[v.id], stars.star_for(hours[v.id], limits)) for v in rows]
 
     def count(self) -> int:
-        return volunteer_service.count_volunteers(self.ctx, self.search.text(), deleted=self.in_bin)
+        return volunteer_service.count_volunteers(self.ctx, self.search.text(), deleted=self.in_bin, min_hours=self.min_hours())
 
     def row_label(self, row) -> str:
         return row.volunteer.name
