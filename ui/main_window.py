@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
             return
         page = self.page(self.page_keys[index])
         self.stack.setCurrentIndex(index)
+        self.statusBar().showMessage(page.last_status)
         if getattr(page, "_shown_once", False):
             page.refresh()
         page._shown_once = True

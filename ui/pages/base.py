@@ -27,6 +27,11 @@ class Page(QWidget):
     def __init__(self, ctx: Context, parent=None):
         super().__init__(parent)
         self.ctx = ctx
+        self.last_status = ""
+        self.status.connect(self._remember_status)
+
+    def _remember_status(self, text: str) -> None:
+        self.last_status = text  # shown again whenever the page comes to the front
 
     def set_context(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -64,6 +69,7 @@ class ListPage(Page):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.search_hint())
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(240)
         self.new_button = QPushButton(self.tr("新增{0}").format(self.noun))
         self.new_button.setObjectName("primary")
         self.edit_button = QPushButton(self.tr("查看/编辑"))

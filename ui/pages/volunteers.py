@@ -70,18 +70,19 @@ class VolunteersPage(ListPage):
             Column(self.tr("年龄"), lambda r: volunteer_service.age_on(r.volunteer), "birth_date", align_right=True),
             Column(self.tr("联系电话"), lambda r: r.volunteer.phone if full else mask_phone(r.volunteer.phone)),
             Column(self.tr("政治面貌"), lambda r: r.volunteer.political_status, "political_status"),
+            Column(self.tr("累计时长"), lambda r: f"{r.hours:g}", "hours", align_right=True),
+            Column(self.tr("星级"), lambda r: stars.star_label(r.stars)),
             Column(self.tr("所属服务队"), lambda r: r.teams),
             Column(self.tr("标签"), lambda r: r.volunteer.tags.replace(",", "、")),
             Column(self.tr("注册日期"), lambda r: format_date(r.volunteer.registered_on), "registered_on"),
-            Column(self.tr("累计时长"), lambda r: f"{r.hours:g}", "hours", align_right=True),
-            Column(self.tr("星级"), lambda r: stars.star_label(r.stars)),
         ]
 
     def add_filters(self, toolbar) -> None:
         self.star_filter = QComboBox()
+        self.star_filter.setMaximumWidth(200)
         self.star_filter.addItem(self.tr("全部星级"), None)
         for n, limit in enumerate(stars.thresholds(self.ctx.store.paths.root), start=1):
-            self.star_filter.addItem(self.tr("可申请★{0}及以上（{1}小时）").format(n, limit), limit)
+            self.star_filter.addItem(self.tr("★{0}及以上（≥{1}小时）").format(n, limit), limit)
         self.star_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         toolbar.addWidget(self.star_filter)
 
