@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -154,18 +155,27 @@ def run_in_background(
 
         QTimer.singleShot(0, drop)
 
+    def gone() -> bool:
+        # The page that asked may have been closed meanwhile (window closed, operator switched):
+        # its answer then has nowhere to go.
+        return parent is not None and not shiboken6.isValid(parent)
+
     def done(result: Any) -> None:
-        if dialog is not None:
-            dialog.close()
         try:
+            if gone():
+                return
+            if dialog is not None:
+                dialog.close()
             on_done(result)
         finally:
             release()
 
     def failed(exc: BaseException, details: str) -> None:
-        if dialog is not None:
-            dialog.close()
         try:
+            if gone():
+                return
+            if dialog is not None:
+                dialog.close()
             if isinstance(exc, Cancelled):
                 return
             if on_error is not None:
