@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-PAGE = 200
+PAGE = 100  # rows per fetch: a screen holds ~25; more arrive as the list scrolls
 
 
 @dataclass(frozen=True)
