@@ -327,3 +327,24 @@ def test_volunteers_sort_and_filter_by_hours_and_stars(qtbot, window):
     page.star_filter.setCurrentIndex(1)  # 可申请★1及以上
     assert page.model.total == volunteers.count_volunteers(window.ctx, min_hours=100)
     assert all(page.model.row(i).hours >= 100 for i in range(page.model.rowCount()))
+
+
+def test_hours_column_is_fresh_after_data_changes(qtbot, window):
+    from datetime import date
+
+    from app.services import activities
+    from app.services.activities import ParticipantInput
+
+    window.go("volunteers")
+    page = window.pages["volunteers"]
+    first = page.model.row(0)
+    type_text(qtbot, page.search, "x")  # typing reuses the page's hours …
+    page.refresh()
+    page.search.clear()
+    page.refresh()
+    activities.add_activity(window.ctx, title="加时服务", date=date.today(), category="便民服务",
+                            participants=[ParticipantInput(first.volunteer.id, 3)])
+    window.go("activities")
+    window.go("volunteers")  # … but coming back to the page reads them again
+    again = next(page.model.row(i) for i in range(page.model.rowCount()) if page.model.row(i).volunteer.id == first.volunteer.id)
+    assert again.hours == first.hours + 3

@@ -86,6 +86,28 @@ class VolunteersPage(ListPage):
         self.star_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         toolbar.addWidget(self.star_filter)
 
+    # Hours per volunteer, kept while the person types (each keystroke re-lists mostly the same people);
+    # cleared whenever data may have changed: after a save here, and each time the page comes to the front.
+    _hours_cache: dict[str, float] | None = None
+
+    def hours_for(self, ids: list[str]) -> dict[str, float]:
+        if self._hours_cache is None:
+            self._hours_cache = {}
+        missing = [i for i in ids if i not in self._hours_cache]
+        self._hours_cache.update(volunteer_service.hours_of(self.ctx, missing))
+        return {i: self._hours_cache[i] for i in ids}
+
+    def forget_hours(self) -> None:
+        self._hours_cache = None
+
+    def after_change(self) -> None:
+        self.forget_hours()
+        super().after_change()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.forget_hours()
+        super().showEvent(event)
+
     def min_hours(self):
         return self.star_filter.currentData() if hasattr(self, "star_filter") else None
 
@@ -97,7 +119,7 @@ class VolunteersPage(ListPage):
             limit=limit, offset=offset, min_hours=self.min_hours(),
         )
         ids = [v.id for v in rows]
-        teams, hours = volunteer_service.team_names_of(self.ctx, ids), volunteer_service.hours_of(self.ctx, ids)
+        teams, hours = volunteer_service.team_names_of(self.ctx, ids), self.hours_for(ids)
         limits = stars.thresholds(self.ctx.store.paths.root)
         return [VolunteerRow(v, "、".join(teams[v.id]), hours[v.id], stars.star_for(hours[v.id], limits)) for v in rows]
 
