@@ -6,8 +6,8 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QTime, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QTimeEdit, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QListWidgetItem, QPushButton, QTimeEdit, QVBoxLayout, QWidget,
 )
 
 from app.services.errors import ServiceError, ValidationError
@@ -43,6 +43,25 @@ def combo(items, current: str = "", *, editable: bool = False) -> QComboBox:
     if current:
         box.setCurrentText(current)
     return box
+
+
+class TeamChecklist(QListWidget):
+    """The station's teams with check boxes (a volunteer's teams, a project's teams)."""
+
+    def __init__(self, teams, checked: set[str], *, with_category: bool = False, height: int = 110):
+        super().__init__()
+        self.setMaximumHeight(height)
+        for summary in teams:
+            text = f"{summary.team.name}（{summary.team.category}）" if with_category else summary.team.name
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, summary.team.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if summary.team.id in checked else Qt.CheckState.Unchecked)
+            self.addItem(item)
+
+    def checked_ids(self) -> list[str]:
+        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
+                if self.item(i).checkState() == Qt.CheckState.Checked]
 
 
 class ErrorLabel(QLabel):

@@ -63,6 +63,18 @@ def parse_date(value: date | str | None, errors: FieldErrors, field: str, label:
         return None
 
 
+def parse_int(value, errors: FieldErrors, field: str, message: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """A whole number within bounds, or None with ``message`` recorded for ``field``."""
+    try:
+        number = int(clean(str(value)))
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < minimum or (maximum is not None and number > maximum):
+        errors.add(field, message)
+        return None
+    return number
+
+
 def parse_time(value: time | str | None, errors: FieldErrors, field: str, label: str) -> time | None:
     if value is None or value == "":
         return None

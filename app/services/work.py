@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from ..models import ActivityPlan, Document, Project, ProjectTeam, Team, Training
 from ..models.enums import DOCUMENT_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .common import check_choice, check_length, clean, get_row, parse_date, save_row
+from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, save_row
 from .context import Context, live
 from .errors import FieldErrors
 
@@ -65,12 +65,7 @@ def save_training(ctx: Context, training_id: str | None = None, **values) -> Tra
     out["date"] = parse_date(values.get("date"), errors, "date", "培训日期")
     if out["date"] is None and "date" not in errors:
         errors.add("date", "请填写培训日期")
-    try:
-        out["trainees"] = int(values.get("trainees") or 0)
-        if out["trainees"] < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors.add("trainees", "参训人数应为不小于0的整数")
+    out["trainees"] = parse_int(values.get("trainees") or 0, errors, "trainees", "参训人数应为不小于0的整数")
     errors.raise_if_any()
     return save_row(ctx, Training, training_id, out, what="培训")
 
@@ -97,22 +92,9 @@ def save_plan(ctx: Context, plan_id: str | None = None, **values) -> ActivityPla
     errors = FieldErrors()
     out = {"title": clean(values.get("title")), "content": (values.get("content") or "").strip()}
     check_length(errors, "title", "计划名称", out["title"], 200, required=True)
-    try:
-        out["year"] = int(values.get("year") or date.today().year)
-        if not 2000 <= out["year"] <= 2100:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors.add("year", "年份无效")
+    out["year"] = parse_int(values.get("year") or date.today().year, errors, "year", "年份无效", minimum=2000, maximum=2100)
     month = values.get("month")
-    if month in (None, "", 0):
-        out["month"] = None
-    else:
-        try:
-            out["month"] = int(month)
-            if not 1 <= out["month"] <= 12:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors.add("month", "月份应为1到12")
+    out["month"] = None if month in (None, "", 0) else parse_int(month, errors, "month", "月份应为1到12", minimum=1, maximum=12)
     errors.raise_if_any()
     return save_row(ctx, ActivityPlan, plan_id, out, what="活动计划")
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QWidget,
+    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget,
 )
-from PySide6.QtCore import Qt
 
 from app.models import Volunteer
 from app.models.enums import GENDERS, ID_TYPES, POLITICAL_STATUSES, RESIDENT_ID, VOLUNTEER_TAGS
@@ -15,7 +14,7 @@ from app.services import volunteers as volunteer_service
 from app.services.context import Context
 from app.services.idcard import IdNumberError, parse_resident_id
 
-from ..forms import FormDialog, SensitiveEdit, combo, date_edit, from_qdate, to_qdate
+from ..forms import FormDialog, SensitiveEdit, TeamChecklist, combo, date_edit, from_qdate, to_qdate
 
 
 class VolunteerDialog(FormDialog):
@@ -64,15 +63,8 @@ class VolunteerDialog(FormDialog):
         self.registered = self.add("registered_on", self.tr("注册日期"), date_edit(v.registered_on if v else None))
         self.address = self.add("address", self.tr("住址"), QLineEdit(v.address if v else ""))
         self.note = self.add("note", self.tr("备注"), QLineEdit(v.note if v else ""))
-        self.teams = QListWidget()
-        self.teams.setMaximumHeight(110)
         member_of = set(volunteer_service.current_team_ids(ctx, v.id)) if v else set()
-        for summary in team_service.list_teams(ctx):
-            item = QListWidgetItem(f"{summary.team.name}（{summary.team.category}）")
-            item.setData(Qt.ItemDataRole.UserRole, summary.team.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if summary.team.id in member_of else Qt.CheckState.Unchecked)
-            self.teams.addItem(item)
+        self.teams = TeamChecklist(team_service.list_teams(ctx), member_of, with_category=True)
         self.add("teams", self.tr("所属服务队"), self.teams)
         self.finish_layout()
         id_line.textChanged.connect(self.on_id_changed)
@@ -124,14 +116,7 @@ class VolunteerDialog(FormDialog):
             values["phone"] = phone
         return values
 
-    def team_ids(self) -> list[str]:
-        return [
-            self.teams.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(self.teams.count())
-            if self.teams.item(i).checkState() == Qt.CheckState.Checked
-        ]
-
     def submit(self) -> Volunteer:
         if self.volunteer is None:
-            return volunteer_service.add_volunteer(self.ctx, team_ids=self.team_ids(), **self.values())
-        return volunteer_service.update_volunteer(self.ctx, self.volunteer.id, team_ids=self.team_ids(), **self.values())
+            return volunteer_service.add_volunteer(self.ctx, team_ids=self.teams.checked_ids(), **self.values())
+        return volunteer_service.update_volunteer(self.ctx, self.volunteer.id, team_ids=self.teams.checked_ids(), **self.values())

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget
 
 from sqlmodel import select
 
@@ -15,7 +14,7 @@ from app.services import teams as team_service
 from app.services import work
 from app.services.common import format_date
 
-from ..forms import FormDialog, combo, date_edit, from_qdate
+from ..forms import FormDialog, TeamChecklist, combo, date_edit, from_qdate
 from ..table_model import Column
 from .base import ListPage, Page
 from .rows import RowsBox
@@ -38,22 +37,14 @@ class ProjectDialog(FormDialog):
         self.description = self.add("description", self.tr("项目简介"), QPlainTextEdit(p.description if p else ""))
         self.description.setTabChangesFocus(True)
         self.description.setMaximumHeight(90)
-        self.teams = QListWidget()
-        self.teams.setMaximumHeight(120)
         chosen = set(work.project_team_ids(ctx, p.id)) if p else set()
-        for summary in team_service.list_teams(ctx):
-            item = QListWidgetItem(summary.team.name)
-            item.setData(Qt.ItemDataRole.UserRole, summary.team.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if summary.team.id in chosen else Qt.CheckState.Unchecked)
-            self.teams.addItem(item)
+        self.teams = TeamChecklist(team_service.list_teams(ctx), chosen, height=120)
         self.add("teams", self.tr("实施的服务队"), self.teams)
         self.finish_layout()
         self.resize(520, 560)
 
     def submit(self) -> Project:
-        team_ids = [self.teams.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.teams.count())
-                    if self.teams.item(i).checkState() == Qt.CheckState.Checked]
+        team_ids = self.teams.checked_ids()
         return work.save_project(self.ctx, self.project.id if self.project else None, team_ids=team_ids, name=self.name.text(),
                                  category=self.category.currentText(), status=self.status.currentData(), brand=self.brand.isChecked(),
                                  started_on=from_qdate(self.started.date()), description=self.description.toPlainText())
