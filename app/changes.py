@@ -50,6 +50,10 @@ class HardDeleteRefused(RuntimeError):
     pass
 
 
+class AppendOnlyRefused(RuntimeError):
+    pass
+
+
 @event.listens_for(Session, "before_flush")
 def _capture_changes(session: Session, flush_context, instances) -> None:  # noqa: ARG001
     changes: list[tuple[str, SyncedBase]] = []
@@ -67,6 +71,8 @@ def _capture_changes(session: Session, flush_context, instances) -> None:  # noq
     for obj in session.dirty:
         if not isinstance(obj, SyncedBase) or not session.is_modified(obj, include_collections=False):
             continue
+        if getattr(obj, "append_only", False):
+            raise AppendOnlyRefused(f"{type(obj).__name__} {obj.id}: append-only rows are reversed by a new entry")
         history = inspect(obj).attrs.deleted.history
         became_deleted = bool(history.added) and history.added[0] is True and not (
             history.deleted and history.deleted[0] is True

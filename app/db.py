@@ -236,12 +236,19 @@ class Store:
         self._station_id = None
 
     @contextmanager
-    def session(self, *, operator: str = "") -> Iterator[Session]:
-        """A short-lived session; changes made in it are captured under ``operator``."""
+    def session(self, *, operator: str = "", immediate: bool = False) -> Iterator[Session]:
+        """A short-lived session; changes made in it are captured under ``operator``.
+
+        ``immediate`` takes SQLite's write lock before the first read (BEGIN IMMEDIATE), so a
+        check-then-write — a balance before a redemption — cannot be raced by another session
+        or process: the other waits (busy timeout) and then reads the committed result.
+        """
         session = Session(self.engine, expire_on_commit=False)
         session.info["operator"] = operator
         session.info["station_id"] = self.station_id
         try:
+            if immediate:
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
         except BaseException:
             session.rollback()

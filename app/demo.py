@@ -1,4 +1,4 @@
-"""A realistic demo station, the same for the same seed.
+"""A realistic demo station, the same for the same seed (rows made through the services get fresh ids).
 
 It is short of some quotas on purpose (a team that skipped recent months, a
 young team with too few activities, too few volunteers for the population,
@@ -183,4 +183,63 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                 session.add(ActivityPlan(id=_uuid(rng), station_id=station_id, year=today.year, month=m, title=f"{today.year}年{m}月活动计划"))
         session.commit()
     store.forget_station()
+    _rewards_and_demands(store, rng, today, teams)
+    store.forget_station()
     return DemoResult(station_name=station.name, teams=len(teams), volunteers=len(volunteers), **counts)
+
+
+def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams) -> None:
+    """Points, the 信用超市 and a 五单 board with a demand in every state (one overdue), through the services."""
+    from .models.enums import Role
+    from .services import demands, points
+    from .services.activities import ParticipantInput
+    from .services.context import Actor, Context
+
+    ctx = Context(store, Actor("demo", OPERATOR, Role.admin))
+    points.ensure_default_rules(ctx)
+    points.settle_activities(ctx, date_to=today)
+    rules = {r.name: r for r in points.list_rules(ctx)}
+    for head, address, rule in (("杨德明", "杨家庄村东街3号", "评为文明家庭"), ("王秀英", "杨家庄村西街12号", "评为文明家庭"),
+                                ("李建国", "杨家庄村南街7号", "好人好事、见义勇为")):
+        home = points.save_household(ctx, head=head, address=address, phone=f"135{rng.randrange(10**8):08d}")
+        points.add_entry(ctx, points.Holder(household_id=home.id), rule_id=rules[rule].id)
+    catalogue = []
+    for name, unit, price, stock in (("洗衣粉", "袋", 30, 40), ("食用油", "桶", 120, 10), ("大米", "袋", 100, 15), ("上门理发", "次", 20, 50)):
+        goods = points.save_goods(ctx, name=name, unit=unit, price=price)
+        points.restock(ctx, goods.id, stock, "乡村振兴资金采购")
+        catalogue.append(goods)
+    for account in points.accounts(ctx)[:6]:
+        points.redeem(ctx, account.holder, rng.choice(catalogue[:1] + catalogue[3:]).id)
+
+    (team_a, members_a), (team_b, members_b) = teams[1][:2], teams[2][:2]
+    asks = (
+        ("刘桂兰", "独居老人家中水管漏水，需要帮忙维修", "便民服务", 20, "rewarded"),
+        ("陈玉梅", "想学习使用智能手机挂号", "科学普及", 12, "rated"),
+        ("赵永军", "孩子暑假作业需要辅导", "关爱未成年人", 6, "taken"),
+        ("孙凤芝", "老伴卧床，需要上门理发", "敬老爱老", 12, "dispatched"),  # overdue on purpose
+        ("周海燕", "村西头路灯不亮，希望反映修理", "便民服务", 3, "rejected"),
+        ("吴德明", "家中老人需要陪同就医", "敬老爱老", 0, "ordered"),
+    )
+    for requester, content, category, days_ago, target in asks:
+        received = today - timedelta(days=days_ago)
+        demand = demands.record_demand(ctx, requester=requester, contact=f"139{rng.randrange(10**8):08d}", content=content,
+                                       category=category, address="杨家庄村", received_on=received,
+                                       due_on=received + timedelta(days=7))
+        if target == "ordered":
+            continue
+        if target == "rejected":
+            demands.reject(ctx, demand.id, "属于村委会职责，已转交村委会办理")
+            continue
+        demands.approve(ctx, demand.id)
+        team, members = (team_a, members_a) if category == "敬老爱老" or days_ago > 15 else (team_b, members_b)
+        demands.dispatch(ctx, demand.id, team_id=team.id, volunteer_id=members[0].id)
+        if target == "dispatched":
+            continue
+        demands.take(ctx, demand.id)
+        if target == "taken":
+            continue
+        demands.complete(ctx, demand.id, date_done=received + timedelta(days=2), start_time="09:00", end_time="10:30",
+                         participants=[ParticipantInput(m.id, 1.5) for m in members[:2]])
+        demands.rate(ctx, demand.id, rating=5, feedback="服务及时，非常满意", method="回访")
+        if target == "rewarded":
+            demands.reward(ctx, demand.id, note="列入本月好人好事")

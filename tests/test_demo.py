@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from app.db import Store
 from app.demo import build_demo
-from app.models import Activity, Participation, Team, Volunteer
+from app.models import Activity, Demand, Participation, PointEntry, Team, Volunteer
 from app.services import activities, teams
 from app.services.context import Context
 from app.services.idcard import is_valid
@@ -16,8 +16,11 @@ def snapshot(store: Store):
     with store.session() as s:
         return (
             sorted((v.id, v.number, v.name, v.id_number, v.phone) for v in s.exec(select(Volunteer))),
-            sorted((a.id, a.title, a.date.isoformat(), a.team_id) for a in s.exec(select(Activity))),
-            sorted((p.id, p.volunteer_id, p.hours) for p in s.exec(select(Participation))),
+            # Rows the 五单 part makes through the services get fresh ids: compare what they say.
+            sorted((a.title, a.date.isoformat(), a.team_id or "") for a in s.exec(select(Activity))),
+            sorted((p.volunteer_id, p.hours) for p in s.exec(select(Participation))),
+            sorted((d.number, d.requester, d.state) for d in s.exec(select(Demand))),
+            sorted((e.volunteer_id or "", e.household_id is None, e.points) for e in s.exec(select(PointEntry))),
         )
 
 

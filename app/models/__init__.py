@@ -6,6 +6,7 @@ from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
 from .station import FunctionRoom, Operator, ServicePoint, Station
 from .sync import Announcement, SyncRun, SyncState
+from .rewards import Demand, DemandEvent, DistrictDispatch, Goods, Household, PointEntry, PointRule, StockMove
 from .work import ActivityPlan, Document, Project, ProjectTeam, Training
 
 SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
@@ -23,9 +24,24 @@ SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
     Training,
     Document,
     ActivityPlan,
+    Household,
+    PointRule,
+    Demand,
+    DemandEvent,
+    PointEntry,
+    Goods,
+    StockMove,
 )
 
 __all__ = [
+    "Demand",
+    "DemandEvent",
+    "DistrictDispatch",
+    "Goods",
+    "Household",
+    "PointEntry",
+    "PointRule",
+    "StockMove",
     "Activity",
     "ActivityPlan",
     "Document",

@@ -96,3 +96,36 @@ PROJECT_CATEGORIES: tuple[str, ...] = (
 PROJECT_STATUSES: dict[str, str] = {"planned": "筹备中", "running": "实施中", "finished": "已结束"}
 # 二.7: what a station must have on file.
 DOCUMENT_KINDS: tuple[str, ...] = ("组织架构", "管理制度", "项目计划", "其他")
+
+# 三.4: what a points rule is counted on.
+POINT_BASES: dict[str, str] = {"hour": "按服务时长（每小时）", "activity": "按参加活动（每次）", "rating": "按评单好评（每单）", "manual": "手工加减分"}
+FEEDBACK_METHODS: tuple[str, ...] = ("回访", "问卷", "电话")
+
+
+class DemandState(StrEnum):
+    """Where a demand stands in the 五单 loop (五.2)."""
+
+    ordered = "ordered"  # 点单: recorded, waiting for review
+    approved = "approved"  # 审核通过, waiting to be dispatched
+    dispatched = "dispatched"  # 派单: given to a team or volunteer
+    taken = "taken"  # 接单
+    done = "done"  # 服务完成, with its activity record
+    rated = "rated"  # 评单
+    rewarded = "rewarded"  # 奖单: closed
+    rejected = "rejected"  # 不予受理 (with a reason): closed
+    cancelled = "cancelled"  # 撤销 (with a reason): closed
+
+    @property
+    def label(self) -> str:
+        return DEMAND_STATE_LABELS[self]
+
+    @property
+    def closed(self) -> bool:
+        return self in (DemandState.rewarded, DemandState.rejected, DemandState.cancelled)
+
+
+DEMAND_STATE_LABELS = {
+    DemandState.ordered: "待审核", DemandState.approved: "待派单", DemandState.dispatched: "已派单",
+    DemandState.taken: "已接单", DemandState.done: "待评单", DemandState.rated: "待奖单",
+    DemandState.rewarded: "已办结", DemandState.rejected: "不予受理", DemandState.cancelled: "已撤销",
+}

@@ -26,11 +26,20 @@ ENTITY_LABELS = {
     "training": "培训",
     "document": "管理文件",
     "activity_plan": "活动计划",
+    "household": "家庭户",
+    "point_rule": "积分规则",
+    "point_entry": "积分记录",
+    "goods": "信用超市商品",
+    "stock_move": "出入库",
+    "demand": "群众点单",
+    "demand_event": "点单办理",
 }
 OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 # The field that names a row for a person, per entity.
 TITLE_FIELDS = {"station": "name", "function_room": "name", "service_point": "name", "volunteer": "name", "team": "name", "activity": "title", "photo": "filename",
-                "project": "name", "training": "title", "document": "title", "activity_plan": "title"}
+                "project": "name", "training": "title", "document": "title", "activity_plan": "title",
+                "household": "head", "point_rule": "name", "point_entry": "reason", "goods": "name", "stock_move": "reason",
+                "demand": "content", "demand_event": "action"}
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,12 @@ class Context:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose changes commit together when the block ends without error."""
+    def write(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A session whose changes commit together when the block ends without error
+        (``immediate``: holding the write lock from the start, see ``Store.session``)."""
         if not self.actor.role.can_write:
             raise PermissionDenied(f"操作员“{self.actor.label}”为{self.actor.role.label}，不能修改数据")
-        with self.store.session(operator=self.actor.label) as session:
+        with self.store.session(operator=self.actor.label, immediate=immediate) as session:
             yield session
             session.commit()
 

@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 
 from ..models.enums import (
     ACTIVITY_STATUSES, DOCUMENT_KINDS, GENDERS, PROJECT_CATEGORIES, PROJECT_STATUSES, ID_TYPES, MEMBER_ROLES, PARTICIPANT_ROLES, POLITICAL_STATUSES, RESIDENT_ID, ROOM_FUNCTIONS,
-    SERVICE_POINT_KINDS, TEAM_CATEGORIES,
+    POINT_BASES, SERVICE_POINT_KINDS, TEAM_CATEGORIES, DemandState,
 )
 from .idcard import IdNumberError, parse_resident_id
 from .phone import PhoneError, normalize_phone
@@ -50,6 +50,10 @@ def _choice(payload: dict, key: str, label: str, choices, errors: list[str], *, 
         return
     if value not in choices:
         errors.append(f"{label}“{value}”无效")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_row(entity: str, payload: dict, *, today: date | None = None) -> list[str]:
@@ -138,6 +142,41 @@ def check_row(entity: str, payload: dict, *, today: date | None = None) -> list[
             errors.append("计划年份无效")
         if month is not None and (not isinstance(month, int) or not 1 <= month <= 12):
             errors.append("计划月份无效")
+    elif entity == "household":
+        _required(payload, "head", "户主姓名", errors)
+    elif entity == "point_rule":
+        _required(payload, "name", "规则名称", errors)
+        _choice(payload, "basis", "计分方式", tuple(POINT_BASES), errors)
+        if not _whole(payload.get("points")) or payload["points"] == 0:
+            errors.append("规则分值应为不为0的整数")
+    elif entity == "point_entry":
+        if bool(payload.get("volunteer_id")) == bool(payload.get("household_id")):
+            errors.append("积分记录应属于一名志愿者或一个家庭户")
+        if not _whole(payload.get("points")) or payload["points"] == 0:
+            errors.append("积分分值应为不为0的整数")
+        _required(payload, "reason", "加减分原因", errors)
+        _date(payload.get("occurred_on"), "积分日期", errors)
+    elif entity == "goods":
+        _required(payload, "name", "商品名称", errors)
+        if not _whole(payload.get("price")) or payload["price"] <= 0:
+            errors.append("兑换积分应为正整数")
+    elif entity == "stock_move":
+        if not _whole(payload.get("quantity")) or payload["quantity"] == 0:
+            errors.append("出入库数量应为不为0的整数")
+    elif entity == "demand":
+        _required(payload, "requester", "点单群众姓名", errors)
+        _required(payload, "content", "需求内容", errors)
+        _choice(payload, "category", "服务类别", TEAM_CATEGORIES, errors)
+        _choice(payload, "state", "办理状态", tuple(s.value for s in DemandState), errors)
+        _choice(payload, "source", "需求来源", ("resident", "district"), errors)
+        _date(payload.get("received_on"), "点单日期", errors)
+        _date(payload.get("due_on"), "办结期限", errors)
+        rating = payload.get("rating")
+        if rating is not None and (not _whole(rating) or not 1 <= rating <= 5):
+            errors.append("评分应为1到5的整数")
+    elif entity == "demand_event":
+        _choice(payload, "to_state", "办理状态", tuple(s.value for s in DemandState), errors)
+        _required(payload, "operator", "经办人", errors)
     else:
         errors.append(f"未知的数据类型“{entity}”")
     return errors

@@ -1,0 +1,518 @@
+"""The 积分银行 and 信用超市 (seed 三.4: "探索推行文明实践积分制管理 … 积分银行、信用超市").
+
+Points are earned by rules kept as data (``point_rule``), or by hand with a reason, and
+spent in the 信用超市. The ledger (``point_entry``) and the stock moves are append-only:
+a balance or a stock level is always a sum, computed when read, and a mistake is undone
+by a reversing entry. A redemption checks balance and stock and writes both entries in
+one transaction that holds the write lock from its first read, so two operators (or two
+processes) clicking at once can neither overdraw a balance nor oversell an item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func, literal, or_
+from sqlmodel import Session, select
+
+from ..models import Activity, Goods, Household, PointEntry, PointRule, StockMove, Volunteer
+from ..models import Participation
+from ..models.enums import POINT_BASES, TEAM_CATEGORIES
+from ..privacy import mask_phone
+from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, save_row
+from .context import Context, live
+from .errors import FieldErrors, NotFound, ValidationError
+from .phone import PhoneError, normalize_phone
+
+MAX_POINTS = 100_000  # per entry or per rule; a typo guard
+
+# The scheme a new station starts with; every number can be changed on the 积分规则 tab.
+DEFAULT_RULES: tuple[dict, ...] = (
+    {"name": "参加志愿服务（每小时）", "basis": "hour", "points": 10},
+    {"name": "参加志愿服务活动（每次）", "basis": "activity", "points": 5},
+    {"name": "服务获群众好评（评单4分及以上）", "basis": "rating", "points": 10, "min_rating": 4},
+    {"name": "评为文明家庭", "basis": "manual", "points": 50},
+    {"name": "好人好事、见义勇为", "basis": "manual", "points": 20},
+    {"name": "违反村规民约", "basis": "manual", "points": -20},
+    {"name": "报名后无故缺席活动", "basis": "manual", "points": -5},
+)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose points: a volunteer or a household (exactly one id set)."""
+
+    volunteer_id: str | None = None
+    household_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.volunteer_id) == bool(self.household_id):
+            raise ValueError("a holder is a volunteer or a household")
+
+    def where(self):
+        if self.volunteer_id:
+            return PointEntry.volunteer_id == self.volunteer_id
+        return PointEntry.household_id == self.household_id
+
+    @property
+    def key(self) -> str:
+        return f"v:{self.volunteer_id}" if self.volunteer_id else f"h:{self.household_id}"
+
+
+@dataclass(frozen=True)
+class Account:
+    holder: Holder
+    name: str
+    kind: str  # 志愿者 | 家庭户
+    phone: str  # masked unless the operator may see it
+    earned: int
+    spent: int  # redeemed and deducted, as a positive number
+
+    @property
+    def balance(self) -> int:
+        return self.earned - self.spent
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    entry: PointEntry
+    balance: int  # after this entry
+    rule_name: str
+
+
+@dataclass(frozen=True)
+class GoodsStock:
+    goods: Goods
+    stock: int
+    redeemed: int  # units out by redemption, all time
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    name: str
+    kind: str
+    phone: str  # always masked: the list is posted on the notice board
+    earned: int
+    spent: int
+    balance: int  # at the month's end
+
+
+# -- rules ---------------------------------------------------------------------------
+
+def ensure_default_rules(ctx: Context) -> None:
+    """A station with no rules at all gets DEFAULT_RULES (once; later edits are the station's)."""
+    with ctx.read() as session:
+        if session.exec(select(PointRule.id).where(PointRule.station_id == ctx.station_id).limit(1)).first():
+            return
+    if not ctx.actor.role.can_write:
+        return
+    with ctx.write() as session:
+        for values in DEFAULT_RULES:
+            session.add(PointRule(station_id=ctx.station_id, **values))
+
+
+def list_rules(ctx: Context, *, active_only: bool = False, basis: str | None = None) -> list[PointRule]:
+    query = live(PointRule).where(PointRule.station_id == ctx.station_id)
+    if active_only:
+        query = query.where(PointRule.active == True)  # noqa: E712
+    if basis:
+        query = query.where(PointRule.basis == basis)
+    with ctx.read() as session:
+        return list(session.exec(query.order_by(PointRule.basis, PointRule.points.desc(), PointRule.name)))
+
+
+def save_rule(ctx: Context, rule_id: str | None = None, **values) -> PointRule:
+    ctx.require_admin()
+    errors = FieldErrors()
+    out = {"name": clean(values.get("name")), "basis": clean(values.get("basis")), "category": clean(values.get("category")),
+           "active": bool(values.get("active", True))}
+    check_length(errors, "name", "规则名称", out["name"], 100, required=True)
+    check_choice(errors, "basis", "计分方式", out["basis"], tuple(POINT_BASES))
+    check_choice(errors, "category", "活动类别", out["category"], TEAM_CATEGORIES, required=False)
+    points = parse_int(values.get("points"), errors, "points", f"分值应为 -{MAX_POINTS} 到 {MAX_POINTS} 之间的整数，且不为 0",
+                       minimum=-MAX_POINTS, maximum=MAX_POINTS)
+    if points == 0:
+        errors.add("points", "分值不能为 0")
+    if points is not None and points < 0 and out["basis"] in ("hour", "activity", "rating"):
+        errors.add("points", "按时长、活动或好评计分的规则只能加分；扣分请用“手工加减分”规则")
+    out["points"] = points
+    out["min_rating"] = 0
+    if out["basis"] == "rating":
+        out["min_rating"] = parse_int(values.get("min_rating") or 4, errors, "min_rating", "最低评分应为 1 到 5 之间的整数", minimum=1, maximum=5)
+    errors.raise_if_any()
+    return save_row(ctx, PointRule, rule_id, out, what="积分规则")
+
+
+def delete_rule(ctx: Context, rule_id: str) -> None:
+    ctx.require_admin()
+    with ctx.write() as session:
+        get_row(session, PointRule, rule_id, what="积分规则", station_id=ctx.station_id).deleted = True
+
+
+# -- households ----------------------------------------------------------------------
+
+def save_household(ctx: Context, household_id: str | None = None, **values) -> Household:
+    errors = FieldErrors()
+    out = {"head": clean(values.get("head")), "address": clean(values.get("address")), "note": (values.get("note") or "").strip()}
+    check_length(errors, "head", "户主姓名", out["head"], 50, required=True)
+    check_length(errors, "address", "门牌地址", out["address"], 200)
+    check_length(errors, "note", "备注", out["note"], 500)
+    phone = clean(values.get("phone"))
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except PhoneError as exc:
+            errors.add("phone", str(exc))
+    out["phone"] = phone
+    errors.raise_if_any()
+    return save_row(ctx, Household, household_id, out, what="家庭户")
+
+
+def list_households(ctx: Context, text: str = "") -> list[Household]:
+    query = live(Household).where(Household.station_id == ctx.station_id)
+    text = clean(text)
+    if text:
+        query = query.where(or_(Household.head.contains(text), Household.address.contains(text)))
+    with ctx.read() as session:
+        return list(session.exec(query.order_by(Household.head)))
+
+
+# -- the ledger ------------------------------------------------------------------------
+
+def balance_in(session: Session, holder: Holder) -> int:
+    total = session.exec(select(func.coalesce(func.sum(PointEntry.points), 0)).where(holder.where(), PointEntry.deleted == False)).one()  # noqa: E712
+    return int(total)
+
+
+def balance(ctx: Context, holder: Holder) -> int:
+    with ctx.read() as session:
+        return balance_in(session, holder)
+
+
+def holder_name(session: Session, holder: Holder, station_id: str) -> str:
+    if holder.volunteer_id:
+        return get_row(session, Volunteer, holder.volunteer_id, what="志愿者", station_id=station_id, allow_deleted=True).name
+    return get_row(session, Household, holder.household_id, what="家庭户", station_id=station_id, allow_deleted=True).head + "户"
+
+
+def _check_holder(session: Session, ctx: Context, holder: Holder) -> None:
+    if holder.volunteer_id:
+        get_row(session, Volunteer, holder.volunteer_id, what="志愿者", station_id=ctx.station_id)
+    else:
+        get_row(session, Household, holder.household_id, what="家庭户", station_id=ctx.station_id)
+
+
+def _entry(ctx: Context, holder: Holder, points: int, reason: str, **extra) -> PointEntry:
+    return PointEntry(station_id=ctx.station_id, volunteer_id=holder.volunteer_id, household_id=holder.household_id, points=points,
+                      reason=reason[:200], operator=ctx.actor.label[:50], occurred_on=extra.pop("occurred_on", None) or date.today(), **extra)
+
+
+def add_entry(ctx: Context, holder: Holder, *, points=None, reason: str = "", rule_id: str | None = None,
+              occurred_on: date | str | None = None) -> PointEntry:
+    """A hand entry: by a manual rule (its points unless others are given) or free points with a reason."""
+    errors = FieldErrors()
+    reason = clean(reason)
+    rule = None
+    when = parse_date(occurred_on, errors, "occurred_on", "日期") or date.today()
+    if when > date.today():
+        errors.add("occurred_on", "日期不能晚于今天")
+    with ctx.read() as session:
+        if rule_id:
+            rule = get_row(session, PointRule, rule_id, what="积分规则", station_id=ctx.station_id)
+    if points in (None, "") and rule is not None:
+        points = rule.points
+    value = parse_int(points, errors, "points", f"分值应为 -{MAX_POINTS} 到 {MAX_POINTS} 之间的整数", minimum=-MAX_POINTS, maximum=MAX_POINTS)
+    if value == 0:
+        errors.add("points", "分值不能为 0")
+    if not reason and rule is not None:
+        reason = rule.name
+    check_length(errors, "reason", "加减分原因", reason, 200, required=True)
+    errors.raise_if_any()
+    with ctx.write(immediate=True) as session:
+        _check_holder(session, ctx, holder)
+        if value < 0:
+            current = balance_in(session, holder)
+            if current + value < 0:
+                raise ValidationError({"points": f"扣 {-value} 分后积分为负（现有 {current} 分），最多可扣 {current} 分"})
+        entry = _entry(ctx, holder, value, reason, rule_id=rule.id if rule else None, source="manual", occurred_on=when)
+        session.add(entry)
+    return entry
+
+
+def reverse_entry(ctx: Context, entry_id: str, reason: str) -> PointEntry:
+    """Undo an entry by a new one of opposite sign; a redemption also returns its goods to stock."""
+    reason = clean(reason)
+    if not reason:
+        raise ValidationError({"reason": "请填写冲正原因"})
+    with ctx.write(immediate=True) as session:
+        original = get_row(session, PointEntry, entry_id, what="积分记录", station_id=ctx.station_id)
+        if original.reverses_id:
+            raise ValidationError({"entry": "这是一条冲正记录，不能再冲正；如有错误请重新记一笔"})
+        if session.exec(select(PointEntry.id).where(PointEntry.reverses_id == original.id, PointEntry.deleted == False)).first():  # noqa: E712
+            raise ValidationError({"entry": "这条记录已经冲正过了"})
+        holder = Holder(original.volunteer_id, original.household_id)
+        if original.points > 0:
+            current = balance_in(session, holder)
+            if current < original.points:
+                raise ValidationError({"entry": f"冲正需扣回 {original.points} 分，但现有积分只有 {current} 分（已被兑换），不能冲正"})
+        entry = _entry(ctx, holder, -original.points, f"冲正：{reason}（原记录：{original.reason}）", source="reverse", reverses_id=original.id)
+        session.add(entry)
+        for move in session.exec(select(StockMove).where(StockMove.point_entry_id == original.id, StockMove.deleted == False)):  # noqa: E712
+            session.add(StockMove(station_id=ctx.station_id, goods_id=move.goods_id, quantity=-move.quantity, occurred_on=date.today(),
+                                  reason=f"兑换冲正：{reason}", point_entry_id=entry.id, operator=ctx.actor.label[:50]))
+    return entry
+
+
+def ledger(ctx: Context, holder: Holder, *, date_from: date | None = None, date_to: date | None = None) -> list[LedgerLine]:
+    """A holder's entries in order with the balance after each; the balance carried into ``date_from`` counts."""
+    with ctx.read() as session:
+        rules = {r.id: r.name for r in session.exec(select(PointRule))}
+        query = select(PointEntry).where(holder.where(), PointEntry.deleted == False)  # noqa: E712
+        running = 0
+        if date_from:
+            running = int(session.exec(select(func.coalesce(func.sum(PointEntry.points), 0)).where(
+                holder.where(), PointEntry.deleted == False, PointEntry.occurred_on < date_from)).one())  # noqa: E712
+            query = query.where(PointEntry.occurred_on >= date_from)
+        if date_to:
+            query = query.where(PointEntry.occurred_on <= date_to)
+        lines = []
+        for entry in session.exec(query.order_by(PointEntry.occurred_on, PointEntry.updated_at, PointEntry.id)):
+            running += entry.points
+            lines.append(LedgerLine(entry, running, rules.get(entry.rule_id or "", "")))
+    return lines
+
+
+def month_entries(ctx: Context, year: int, month: int) -> list[tuple[PointEntry, str]]:
+    """Every entry of a month with its holder's name (for the monthly 积分台账)."""
+    start, end = _month(year, month)
+    with ctx.read() as session:
+        rows = session.exec(
+            select(PointEntry, Volunteer.name, Household.head)
+            .outerjoin(Volunteer, Volunteer.id == PointEntry.volunteer_id)
+            .outerjoin(Household, Household.id == PointEntry.household_id)
+            .where(PointEntry.station_id == ctx.station_id, PointEntry.deleted == False,  # noqa: E712
+                   PointEntry.occurred_on >= start, PointEntry.occurred_on < end)
+            .order_by(PointEntry.occurred_on, PointEntry.updated_at)).all()
+    return [(entry, vname or f"{hname}户") for entry, vname, hname in rows]
+
+
+def _month(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1))
+
+
+def _earned_spent(where=None):
+    """Sums of points earned and spent (redeemed or deducted); a reversal counts against what it undoes,
+    so a returned redemption lowers "spent" instead of raising "earned"."""
+    cond = (lambda c: c & where) if where is not None else (lambda c: c)
+    original, reversal = PointEntry.reverses_id.is_(None), PointEntry.reverses_id.is_not(None)
+    earned = func.coalesce(func.sum(case((cond(original & (PointEntry.points > 0)), PointEntry.points),
+                                         (cond(reversal & (PointEntry.points < 0)), PointEntry.points), else_=0)), 0)
+    spent = func.coalesce(func.sum(case((cond(original & (PointEntry.points < 0)), -PointEntry.points),
+                                        (cond(reversal & (PointEntry.points > 0)), -PointEntry.points), else_=0)), 0)
+    return earned, spent
+
+
+def accounts(ctx: Context, *, text: str = "", limit: int = 500) -> list[Account]:
+    """Everyone holding points (or matching ``text``), highest balance first."""
+    text = clean(text)
+    full = ctx.actor.role.sees_full_personal_data
+    earned, spent = _earned_spent()
+    out: list[Account] = []
+    with ctx.read() as session:
+        vq = (select(Volunteer.id, Volunteer.name, Volunteer.phone, earned, spent)
+              .join(PointEntry, (PointEntry.volunteer_id == Volunteer.id) & (PointEntry.deleted == False), isouter=bool(text))  # noqa: E712
+              .where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False)  # noqa: E712
+              .group_by(Volunteer.id))
+        hq = (select(Household.id, Household.head, Household.phone, earned, spent)
+              .join(PointEntry, (PointEntry.household_id == Household.id) & (PointEntry.deleted == False), isouter=True)  # noqa: E712
+              .where(Household.station_id == ctx.station_id, Household.deleted == False)  # noqa: E712
+              .group_by(Household.id))
+        if text:
+            vq = vq.where(or_(Volunteer.name.contains(text), Volunteer.name_initials.startswith(text.lower()), Volunteer.phone_tail == text))
+            hq = hq.where(or_(Household.head.contains(text), Household.address.contains(text)))
+        for vid, name, phone, e, s in session.exec(vq.limit(limit)):
+            out.append(Account(Holder(volunteer_id=vid), name, "志愿者", phone if full else mask_phone(phone), int(e), int(s)))
+        for hid, head, phone, e, s in session.exec(hq.limit(limit)):
+            out.append(Account(Holder(household_id=hid), f"{head}户", "家庭户", phone if full else mask_phone(phone), int(e), int(s)))
+    out.sort(key=lambda a: (-a.balance, a.name))
+    return out[:limit]
+
+
+def monthly_list(ctx: Context, year: int, month: int) -> list[MonthLine]:
+    """The 积分公示 for a month: who earned and spent what, and where each stands; phones masked."""
+    start, end = _month(year, month)
+    earned, spent = _earned_spent((PointEntry.occurred_on >= start) & (PointEntry.occurred_on < end))
+    total = func.coalesce(func.sum(PointEntry.points), 0)
+    base = [PointEntry.station_id == ctx.station_id, PointEntry.deleted == False, PointEntry.occurred_on < end]  # noqa: E712
+    lines: list[MonthLine] = []
+    with ctx.read() as session:
+        for name, phone, e, s, t in session.exec(select(Volunteer.name, Volunteer.phone, earned, spent, total)
+                                                 .join(Volunteer, Volunteer.id == PointEntry.volunteer_id).where(*base)
+                                                 .group_by(Volunteer.id)):
+            lines.append(MonthLine(name, "志愿者", mask_phone(phone), int(e), int(s), int(t)))
+        for head, phone, e, s, t in session.exec(select(Household.head, Household.phone, earned, spent, total)
+                                                 .join(Household, Household.id == PointEntry.household_id).where(*base)
+                                                 .group_by(Household.id)):
+            lines.append(MonthLine(f"{head}户", "家庭户", mask_phone(phone), int(e), int(s), int(t)))
+    lines = [line for line in lines if line.earned or line.spent or line.balance]
+    lines.sort(key=lambda line: (-line.earned, -line.balance, line.name))
+    return lines
+
+
+# -- earning by rules ------------------------------------------------------------------
+
+def _round(value: float) -> int:
+    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+
+
+def activity_points(rules: list[PointRule], category: str, hours: float) -> tuple[int, list[str]]:
+    """What one participant earns for one activity under ``rules``, and the rule names used."""
+    total, used = 0.0, []
+    for rule in rules:
+        if not rule.active or rule.deleted or (rule.category and rule.category != category):
+            continue
+        if rule.basis == "hour":
+            total += rule.points * hours
+            used.append(rule.name)
+        elif rule.basis == "activity":
+            total += rule.points
+            used.append(rule.name)
+    return _round(total), used
+
+
+def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: date | None = None) -> tuple[int, int]:
+    """Credit every participant of done activities not yet credited (source ``activity:<id>``).
+
+    Idempotent: a participant already credited for an activity is left alone, so running it
+    twice adds nothing. Returns (entries written, points credited).
+    """
+    ensure_default_rules(ctx)
+    written = credited = 0
+    with ctx.write(immediate=True) as session:
+        rules = list(session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True)))  # noqa: E712
+        if not any(r.basis in ("hour", "activity") for r in rules):
+            return 0, 0
+        query = (select(Participation.volunteer_id, Participation.hours, Activity.id, Activity.title, Activity.category, Activity.date)
+                 .join(Activity, Activity.id == Participation.activity_id)
+                 .where(Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                        Participation.deleted == False, Activity.date <= date.today()))  # noqa: E712
+        if date_from:
+            query = query.where(Activity.date >= date_from)
+        if date_to:
+            query = query.where(Activity.date <= date_to)
+        done = set(session.exec(select(PointEntry.source, PointEntry.volunteer_id).where(
+            PointEntry.station_id == ctx.station_id, PointEntry.source.startswith("activity:"))).all())
+        for volunteer_id, hours, activity_id, title, category, when in session.exec(query):
+            source = f"activity:{activity_id}"
+            if (source, volunteer_id) in done:
+                continue
+            points, used = activity_points(rules, category, hours)
+            if points <= 0:
+                continue
+            session.add(PointEntry(station_id=ctx.station_id, volunteer_id=volunteer_id, points=points, occurred_on=when,
+                                   reason=f"参加“{title[:60]}”服务 {hours:g} 小时", source=source, operator=ctx.actor.label[:50]))
+            written += 1
+            credited += points
+    return written, credited
+
+
+def unsettled_count(ctx: Context) -> int:
+    """Participations of done activities with no points entry yet (shown as a reminder)."""
+    with ctx.read() as session:
+        credited = select(PointEntry.id).where(PointEntry.source == literal("activity:") + Activity.id,
+                                               PointEntry.volunteer_id == Participation.volunteer_id)
+        return int(session.exec(
+            select(func.count()).select_from(Participation).join(Activity, Activity.id == Participation.activity_id)
+            .where(Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                   Participation.deleted == False, Activity.date <= date.today(), ~credited.exists())).one())  # noqa: E712
+
+
+# -- the 信用超市 ------------------------------------------------------------------------
+
+def save_goods(ctx: Context, goods_id: str | None = None, **values) -> Goods:
+    errors = FieldErrors()
+    out = {"name": clean(values.get("name")), "unit": clean(values.get("unit")) or "件", "note": (values.get("note") or "").strip(),
+           "active": bool(values.get("active", True))}
+    check_length(errors, "name", "商品名称", out["name"], 100, required=True)
+    check_length(errors, "unit", "单位", out["unit"], 10)
+    check_length(errors, "note", "说明", out["note"], 500)
+    out["price"] = parse_int(values.get("price"), errors, "price", f"兑换积分应为 1 到 {MAX_POINTS} 之间的整数", minimum=1, maximum=MAX_POINTS)
+    errors.raise_if_any()
+    return save_row(ctx, Goods, goods_id, out, what="商品")
+
+
+def _stock_in(session: Session, goods_id: str) -> int:
+    return int(session.exec(select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+        StockMove.goods_id == goods_id, StockMove.deleted == False)).one())  # noqa: E712
+
+
+def restock(ctx: Context, goods_id: str, quantity, reason: str = "") -> StockMove:
+    """Goods in (positive) or a stock-take correction (negative, never below zero)."""
+    errors = FieldErrors()
+    qty = parse_int(quantity, errors, "quantity", "数量应为 -10000 到 10000 之间的整数，且不为 0", minimum=-10_000, maximum=10_000)
+    if qty == 0:
+        errors.add("quantity", "数量不能为 0")
+    reason = clean(reason) or ("入库" if (qty or 0) > 0 else "")
+    check_length(errors, "reason", "原因", reason, 200, required=True)
+    errors.raise_if_any()
+    with ctx.write(immediate=True) as session:
+        goods = get_row(session, Goods, goods_id, what="商品", station_id=ctx.station_id)
+        if qty < 0 and _stock_in(session, goods.id) + qty < 0:
+            raise ValidationError({"quantity": f"“{goods.name}”库存只有 {_stock_in(session, goods.id)}{goods.unit}，不能减少 {-qty}{goods.unit}"})
+        move = StockMove(station_id=ctx.station_id, goods_id=goods.id, quantity=qty, occurred_on=date.today(), reason=reason,
+                         operator=ctx.actor.label[:50])
+        session.add(move)
+    return move
+
+
+def list_goods(ctx: Context, *, active_only: bool = False) -> list[GoodsStock]:
+    stock = func.coalesce(func.sum(StockMove.quantity), 0)
+    out_qty = func.coalesce(func.sum(case((StockMove.point_entry_id.is_not(None), -StockMove.quantity), else_=0)), 0)
+    query = (select(Goods, stock, out_qty).outerjoin(StockMove, (StockMove.goods_id == Goods.id) & (StockMove.deleted == False))  # noqa: E712
+             .where(Goods.station_id == ctx.station_id, Goods.deleted == False).group_by(Goods.id).order_by(Goods.price, Goods.name))  # noqa: E712
+    if active_only:
+        query = query.where(Goods.active == True)  # noqa: E712
+    with ctx.read() as session:
+        return [GoodsStock(goods, int(s), int(o)) for goods, s, o in session.exec(query)]
+
+
+def redeem(ctx: Context, holder: Holder, goods_id: str, quantity=1) -> PointEntry:
+    """Exchange points for goods: balance and stock are checked and both entries written in one
+    transaction holding the write lock, so concurrent redemptions are applied one after the other."""
+    errors = FieldErrors()
+    qty = parse_int(quantity, errors, "quantity", "兑换数量应为 1 到 1000 之间的整数", minimum=1, maximum=1000)
+    errors.raise_if_any()
+    with ctx.write(immediate=True) as session:
+        _check_holder(session, ctx, holder)
+        goods = get_row(session, Goods, goods_id, what="商品", station_id=ctx.station_id)
+        if not goods.active:
+            raise ValidationError({"goods": f"“{goods.name}”已下架，不能兑换"})
+        stock = _stock_in(session, goods.id)
+        if stock < qty:
+            raise ValidationError({"quantity": f"“{goods.name}”库存不足：现有 {stock}{goods.unit}，要兑换 {qty}{goods.unit}"})
+        cost = goods.price * qty
+        current = balance_in(session, holder)
+        if current < cost:
+            raise ValidationError({"points": f"积分不足：兑换 {qty}{goods.unit}“{goods.name}”需要 {cost} 分，现有 {current} 分"})
+        entry = _entry(ctx, holder, -cost, f"兑换“{goods.name}”{qty}{goods.unit}", source=f"redeem:{goods.id}")
+        session.add(entry)
+        session.add(StockMove(station_id=ctx.station_id, goods_id=goods.id, quantity=-qty, occurred_on=date.today(),
+                              reason=f"积分兑换：{holder_name(session, holder, ctx.station_id)}", point_entry_id=entry.id,
+                              operator=ctx.actor.label[:50]))
+    return entry
+
+
+def find_holder(ctx: Context, name: str) -> Holder:
+    """A holder by exact volunteer name or 户主 name (for the command line); ambiguous names are refused."""
+    name = clean(name).removesuffix("户")
+    with ctx.read() as session:
+        vols = session.exec(select(Volunteer.id).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False,  # noqa: E712
+                                                       Volunteer.name == name)).all()
+        homes = session.exec(select(Household.id).where(Household.station_id == ctx.station_id, Household.deleted == False,  # noqa: E712
+                                                        Household.head == name)).all()
+    if len(vols) + len(homes) == 0:
+        raise NotFound(f"找不到名为“{name}”的志愿者或家庭户")
+    if len(vols) + len(homes) > 1:
+        raise ValidationError({"name": f"有 {len(vols) + len(homes)} 个“{name}”，请在程序里按手机号区分"})
+    return Holder(volunteer_id=vols[0]) if vols else Holder(household_id=homes[0])

@@ -1,0 +1,241 @@
+"""The 积分银行 and 信用超市: rules as data, an append-only ledger, redemptions that never overdraw or oversell."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.changes import AppendOnlyRefused
+from app.db import Store
+from app.models import PointEntry, StockMove, Volunteer
+from app.models.enums import Role
+from app.services import activities, points, volunteers
+from app.services.activities import ParticipantInput
+from app.services.context import Actor, Context
+from app.services.errors import ValidationError
+from app.services.points import Holder
+from conftest import make_id
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def vol(ctx):
+    return volunteers.add_volunteer(ctx, name="周六", id_number=make_id(seq=610), phone="13705310006")
+
+
+def test_default_rules_once_and_rule_validation(ctx):
+    points.ensure_default_rules(ctx)
+    points.ensure_default_rules(ctx)
+    rules = points.list_rules(ctx)
+    assert len(rules) == len(points.DEFAULT_RULES)
+    with pytest.raises(ValidationError) as info:
+        points.save_rule(ctx, name="", basis="weekly", points="十")
+    assert set(info.value.errors) == {"name", "basis", "points"}
+    with pytest.raises(ValidationError, match="只能加分"):
+        points.save_rule(ctx, name="迟到扣分", basis="activity", points=-3)
+    rule = points.save_rule(ctx, name="理论宣讲加倍（每小时）", basis="hour", points=20, category="理论政策宣讲")
+    assert rule.category == "理论政策宣讲"
+    clerk = Context(ctx.store, Actor("clerk", "小李", Role.clerk))
+    with pytest.raises(Exception, match="只有管理员"):
+        points.save_rule(clerk, name="x", basis="manual", points=1)
+
+
+def test_manual_entries_reverse_and_no_negative_balance(ctx, vol):
+    points.ensure_default_rules(ctx)
+    holder = Holder(volunteer_id=vol.id)
+    family = next(r for r in points.list_rules(ctx) if r.name == "评为文明家庭")
+    first = points.add_entry(ctx, holder, rule_id=family.id)
+    assert first.points == 50 and first.reason == "评为文明家庭"
+    points.add_entry(ctx, holder, points=-20, reason="违反村规民约")
+    assert points.balance(ctx, holder) == 30
+    with pytest.raises(ValidationError, match="最多可扣 30 分"):
+        points.add_entry(ctx, holder, points=-31, reason="扣分")
+    with pytest.raises(ValidationError) as info:
+        points.add_entry(ctx, holder, points="abc", reason="", occurred_on=TODAY + timedelta(days=1))
+    assert set(info.value.errors) == {"points", "reason", "occurred_on"}
+    with pytest.raises(ValidationError, match="只有 30 分"):
+        points.reverse_entry(ctx, first.id, "录错了人")  # 50 back would go negative
+    points.add_entry(ctx, holder, points=40, reason="补录")
+    reversal = points.reverse_entry(ctx, first.id, "录错了人")
+    assert reversal.points == -50 and reversal.reverses_id == first.id and points.balance(ctx, holder) == 20
+    with pytest.raises(ValidationError, match="已经冲正过"):
+        points.reverse_entry(ctx, first.id, "再来一次")
+    with pytest.raises(ValidationError, match="不能再冲正"):
+        points.reverse_entry(ctx, reversal.id, "反冲")
+    lines = points.ledger(ctx, holder)
+    assert [line.balance for line in lines] == [50, 30, 70, 20]
+
+
+def test_entries_cannot_be_edited(ctx, vol):
+    entry = points.add_entry(ctx, Holder(volunteer_id=vol.id), points=5, reason="好人好事")
+    with ctx.store.session() as session:
+        row = session.get(PointEntry, entry.id)
+        row.points = 500
+        with pytest.raises(AppendOnlyRefused):
+            session.flush()
+
+
+def test_settle_activities_is_idempotent_and_follows_rules(ctx, vol):
+    points.ensure_default_rules(ctx)  # 10 per hour + 5 per activity
+    other = volunteers.add_volunteer(ctx, name="吴七", id_number=make_id(seq=612), phone="13705310007")
+    yesterday = TODAY - timedelta(days=1)
+    activities.add_activity(ctx, title="清理河道", category="卫生环保", date=yesterday, start_time="08:00", end_time="10:30",
+                            participants=[ParticipantInput(vol.id), ParticipantInput(other.id, 1.25)])
+    activities.add_activity(ctx, title="下月计划", category="卫生环保", date=yesterday, status="planned",
+                            participants=[ParticipantInput(vol.id, 1.0)])
+    assert points.unsettled_count(ctx) == 2
+    written, credited = points.settle_activities(ctx)
+    assert (written, credited) == (2, 30 + 18)  # 2.5 h → 25+5; 1.25 h → 12.5 rounds half up to 13, +5
+    assert points.settle_activities(ctx) == (0, 0)
+    assert points.unsettled_count(ctx) == 0
+    assert points.balance(ctx, Holder(vol.id)) == 30 and points.balance(ctx, Holder(other.id)) == 18
+
+
+def test_redeem_checks_balance_and_stock(ctx, vol):
+    holder = Holder(volunteer_id=vol.id)
+    soap = points.save_goods(ctx, name="洗衣粉", unit="袋", price=30)
+    with pytest.raises(ValidationError, match="库存不足"):
+        points.redeem(ctx, holder, soap.id)
+    points.restock(ctx, soap.id, 5, "乡村振兴办捐赠")
+    with pytest.raises(ValidationError, match="积分不足.*需要 30 分，现有 0 分"):
+        points.redeem(ctx, holder, soap.id)
+    points.add_entry(ctx, holder, points=100, reason="补录")
+    entry = points.redeem(ctx, holder, soap.id, 3)
+    assert entry.points == -90 and points.balance(ctx, holder) == 10
+    stock = {g.goods.name: (g.stock, g.redeemed) for g in points.list_goods(ctx)}
+    assert stock == {"洗衣粉": (2, 3)}
+    # Reversing a redemption returns the points and the goods.
+    account = points.accounts(ctx)[0]
+    assert (account.earned, account.spent) == (100, 90)
+    points.reverse_entry(ctx, entry.id, "群众退回")
+    assert points.balance(ctx, holder) == 100
+    account = points.accounts(ctx)[0]
+    assert (account.earned, account.spent) == (100, 0)  # a returned redemption is not "earned"
+    assert points.list_goods(ctx)[0].stock == 5
+    with pytest.raises(ValidationError, match="不能减少 6袋"):
+        points.restock(ctx, soap.id, -6, "盘点")
+    with pytest.raises(ValidationError, match="兑换数量"):
+        points.redeem(ctx, holder, soap.id, 0)
+
+
+def _race(data_dir, n: int, work) -> list[str]:
+    """Run ``work(ctx)`` in ``n`` threads, each on its own Store (own connections), released together."""
+    barrier = threading.Barrier(n)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run():
+        with Store.open(data_dir) as store:
+            ctx = Context(store, Actor("op", "操作员", Role.clerk))
+            barrier.wait()
+            try:
+                work(ctx)
+                outcome = "ok"
+            except ValidationError as exc:
+                outcome = str(exc)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_concurrent_redemptions_never_overdraw(ctx, vol, data_dir):
+    holder = Holder(volunteer_id=vol.id)
+    rice = points.save_goods(ctx, name="大米", unit="袋", price=60)
+    points.restock(ctx, rice.id, 50)
+    points.add_entry(ctx, holder, points=100, reason="期初积分")
+    results = _race(data_dir, 6, lambda c: points.redeem(c, holder, rice.id))
+    assert results.count("ok") == 1 and all("积分不足" in r for r in results if r != "ok")
+    assert points.balance(ctx, holder) == 40
+    assert points.list_goods(ctx)[0].stock == 49
+
+
+def test_concurrent_redemptions_never_oversell(ctx, data_dir):
+    people = [volunteers.add_volunteer(ctx, name=f"志愿者{i}", id_number=make_id(seq=700 + i)) for i in range(6)]
+    for person in people:
+        points.add_entry(ctx, Holder(person.id), points=100, reason="期初积分")
+    oil = points.save_goods(ctx, name="花生油", unit="桶", price=80)
+    points.restock(ctx, oil.id, 2)
+    queue = list(people)
+    take = threading.Lock()
+
+    def one(c):
+        with take:
+            person = queue.pop()
+        points.redeem(c, Holder(person.id), oil.id)
+
+    results = _race(data_dir, 6, one)
+    assert results.count("ok") == 2 and all("库存不足" in r for r in results if r != "ok")
+    assert points.list_goods(ctx)[0].stock == 0
+    with ctx.read() as session:
+        assert session.exec(select(func.sum(StockMove.quantity))).one() == 0
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["earn", "deduct", "redeem", "reverse", "restock"]), st.integers(1, 120), st.integers(0, 2)),
+               min_size=1, max_size=25)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_balance_is_always_the_sum_of_entries(ctx, ops):
+    """Whatever happens, each balance equals the sum of its entries, is never negative, and stock never goes below zero."""
+    with ctx.read() as session:
+        people = list(session.exec(select(Volunteer).where(Volunteer.name.startswith("甲")).order_by(Volunteer.name)))
+    if len(people) < 3:
+        people = [volunteers.add_volunteer(ctx, name=f"甲{i}", id_number=make_id(seq=800 + i)) for i in range(3)]
+    holders = [Holder(p.id) for p in people[:3]]
+    goods = points.list_goods(ctx)
+    item = goods[0].goods if goods else points.save_goods(ctx, name="毛巾", unit="条", price=25)
+    for op, amount, who in ops:
+        holder = holders[who]
+        try:
+            if op == "earn":
+                points.add_entry(ctx, holder, points=amount, reason="加分")
+            elif op == "deduct":
+                points.add_entry(ctx, holder, points=-amount, reason="扣分")
+            elif op == "redeem":
+                points.redeem(ctx, holder, item.id, 1 + amount % 3)
+            elif op == "restock":
+                points.restock(ctx, item.id, amount % 7 + 1)
+            else:
+                lines = points.ledger(ctx, holder)
+                if lines:
+                    points.reverse_entry(ctx, lines[amount % len(lines)].entry.id, "冲正")
+        except ValidationError:
+            pass
+    with ctx.read() as session:
+        for holder in holders:
+            total = session.exec(select(func.coalesce(func.sum(PointEntry.points), 0)).where(PointEntry.volunteer_id == holder.volunteer_id)).one()
+            assert points.balance(ctx, holder) == total >= 0
+            lines = points.ledger(ctx, holder)
+            assert (lines[-1].balance if lines else 0) == total
+            assert all(line.balance >= 0 for line in lines)
+    assert all(g.stock >= 0 for g in points.list_goods(ctx))
+    accounts = {a.holder.key: a for a in points.accounts(ctx)}
+    for holder in holders:
+        assert (accounts[holder.key].balance if holder.key in accounts else 0) == points.balance(ctx, holder)
+
+
+def test_monthly_list_and_households(ctx, vol):
+    home = points.save_household(ctx, head="孙大力", address="东村1排2号", phone="13605310009")
+    with pytest.raises(ValidationError, match="户主姓名"):
+        points.save_household(ctx, head="")
+    points.add_entry(ctx, Holder(household_id=home.id), points=30, reason="庭院整洁")
+    points.add_entry(ctx, Holder(volunteer_id=vol.id), points=12, reason="好人好事")
+    lines = points.monthly_list(ctx, TODAY.year, TODAY.month)
+    assert [(l.name, l.kind, l.earned, l.balance) for l in lines] == [("孙大力户", "家庭户", 30, 30), ("周六", "志愿者", 12, 12)]
+    assert lines[0].phone == "136****0009" and lines[1].phone == "137****0006"
+    last_month = (TODAY.replace(day=1) - timedelta(days=1))
+    assert points.monthly_list(ctx, last_month.year, last_month.month) == []
+    assert points.find_holder(ctx, "孙大力户") == Holder(household_id=home.id)
+    clerk = Context(ctx.store, Actor("clerk", "小李", Role.clerk))
+    assert {a.phone for a in points.accounts(clerk)} == {"136****0009", "137****0006"}
