@@ -146,6 +146,15 @@ def cmd_publish_rules(args) -> int:
     return 0
 
 
+def cmd_dispatch(args) -> int:
+    from .server import admin
+
+    admin.dispatch_demand(district_engine(args), args.station, requester=args.requester, content=args.content, category=args.category,
+                          contact=args.contact or "", address=args.address or "", due_on=args.due, note=args.note or "")
+    print(f"已向“{args.station}”派单，该站下次同步时收到")
+    return 0
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     def add(name, handler, help_text, parent=subparsers):
         p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
@@ -178,6 +187,15 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--name", metavar="姓名")
     p = add("publish-rules", cmd_publish_rules, "发布新的“五有”考核规则（TOML 文件），各站同步后生效", dsub)
     p.add_argument("file", metavar="文件")
+    p = add("dispatch", cmd_dispatch, "区中心派单：把群众需求派给一个实践站办理（该站同步时收到）", dsub)
+    p.add_argument("--station", required=True, metavar="实践站名称")
+    p.add_argument("--requester", required=True, metavar="点单群众")
+    p.add_argument("--content", required=True, metavar="需求内容")
+    p.add_argument("--category", required=True, metavar="服务类别")
+    p.add_argument("--contact", metavar="联系电话")
+    p.add_argument("--address", metavar="服务地点")
+    p.add_argument("--due", metavar="办结期限", help="如 2026-12-10；默认7天")
+    p.add_argument("--note", metavar="说明")
     p = add("announce", cmd_announce, "发布一条通知（各站同步时收到）", dsub)
     p.add_argument("--title", required=True, metavar="标题")
     p.add_argument("--body", metavar="内容")

@@ -29,7 +29,9 @@ from app.db import Store
 from app.migrations import HEAD_REVISION
 from app.models import Announcement, SyncRun, SyncState, utcnow
 from app.services.activities import photo_path
-from app.services.context import Context
+from app.models.enums import Role
+from app.services import demands
+from app.services.context import Actor, Context
 
 from . import protocol
 
@@ -175,7 +177,9 @@ class SyncClient:
         try:
             base = self._configure(load_state(self.store))
             self.push(base, result, progress, cancelled)
-            self.pull(base, result, cancelled)
+            if self.pull(base, result, cancelled):
+                # Dispatches received open demands here; the district sees them taken in at once.
+                self.push(base, result, progress, cancelled)
         except SyncCancelled as exc:
             self._finish_run(run_id, "cancelled", result, str(exc))
             raise
@@ -265,8 +269,12 @@ class SyncClient:
             keep.append(row)
         return keep
 
-    def pull(self, base: str, result: SyncResult, cancelled) -> None:
-        """The district's rows since the server-issued cursor, saved together with the new cursor."""
+    def pull(self, base: str, result: SyncResult, cancelled) -> int:
+        """The district's rows since the server-issued cursor, saved together with the new cursor.
+
+        Returns how many dispatched demands were taken in (they made local changes to push)."""
+        district = Context(self.store, Actor("district", demands.DISTRICT_OPERATOR, Role.admin))
+        received = 0
         while True:
             cursor = load_state(self.store).pull_cursor
             response = self.request("GET", base + protocol.PULL, params={"cursor": cursor}, cancelled=cancelled)
@@ -276,6 +284,11 @@ class SyncClient:
             for item in body.get("items", []):
                 if item.get("entity") == "rules":
                     self._save_rules(item.get("body", ""))
+                    result.pulled += 1
+                elif item.get("entity") == "dispatch":
+                    # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
+                    if demands.receive_dispatch(district, item) is not None:
+                        received += 1
                     result.pulled += 1
             with self.store.session() as session:
                 for item in body.get("items", []):
@@ -291,7 +304,7 @@ class SyncClient:
                 session.add(state)
                 session.commit()
             if not body.get("more"):
-                return
+                return received
 
     def _save_rules(self, text: str) -> None:
         """The district's new quotas, written before the cursor moves past them (a crash re-pulls them)."""

@@ -28,4 +28,7 @@ REJECTED = "rejected"
 
 # The station-owned tables a batch may carry, parents before children.
 ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "membership", "project", "project_team",
-            "activity", "participation", "photo", "training", "document", "activity_plan")
+            "activity", "participation", "photo", "training", "document", "activity_plan",
+            "household", "point_rule", "demand", "demand_event", "point_entry", "goods", "stock_move")
+# District-owned items a pull may carry (never pushed by a station).
+PULLED = ("announcement", "rules", "dispatch")

@@ -75,6 +75,40 @@ def current_rules(engine_or_conn):
     return load_rules()
 
 
+def dispatch_demand(engine: Engine, station: str, *, requester: str, content: str, category: str, contact: str = "", address: str = "",
+                    due_on=None, wanted_on=None, note: str = "") -> str:
+    """派单 from the district center to one enrolled station; it arrives with that station's next sync.
+
+    Checked with the app's own rules, so the station never receives a demand it would refuse."""
+    import json
+    from datetime import date, timedelta
+
+    from app.services.common import clean
+    from app.services.demands import DEFAULT_DAYS, request_values
+    from app.services.errors import FieldErrors, NotFound, ValidationError
+
+    with engine.connect() as conn:
+        acct = conn.execute(select(account).where(or_(account.c.name == station, account.c.station_id == station))).first()
+    if acct is None:
+        raise NotFound(f"区里没有名为“{station}”的实践站")
+    if not acct.station_id or acct.revoked:
+        raise ValidationError({"station": f"“{acct.name}”尚未登记或已停用，不能派单"})
+    errors = FieldErrors()
+    today = date.today()
+    values = request_values({"requester": requester, "content": content, "category": category, "contact": contact, "address": address,
+                              "due_on": due_on, "wanted_on": wanted_on}, errors, received_on=today)
+    errors.raise_if_any()
+    values["due_on"] = values["due_on"] or today + timedelta(days=DEFAULT_DAYS)
+    payload = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+    payload.update(received_on=today.isoformat(), note=clean(note)[:500])
+    dispatch_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(announcement.insert().values(id=dispatch_id, kind="dispatch", title=f"区中心派单：{values['content'][:60]}",
+                                                  body=json.dumps(payload, ensure_ascii=False), published_at=utcnow(),
+                                                  station_id=acct.station_id))
+    return dispatch_id
+
+
 def accounts(engine: Engine) -> list:
     with engine.connect() as conn:
         return conn.execute(select(account).order_by(account.c.street, account.c.name)).all()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, exc as sa_exc, select, update
+from sqlalchemy import Engine, exc as sa_exc, or_, select, update
 
 from app.models.base import utcnow
 
@@ -172,10 +172,11 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
 
     @api.get(protocol.PULL)
     def pull(request: Request, cursor: str = ""):
-        authenticate(request)
+        acct = authenticate(request)
         after = int(cursor) if cursor.isdigit() else 0
+        mine = or_(announcement.c.station_id.is_(None), announcement.c.station_id == acct.station_id)
         with engine.connect() as conn:
-            rows = conn.execute(select(announcement).where(announcement.c.seq > after)
+            rows = conn.execute(select(announcement).where(announcement.c.seq > after, mine)
                                 .order_by(announcement.c.seq).limit(protocol.PULL_PAGE)).all()
         items = [{"entity": r.kind, "id": r.id, "title": r.title, "body": r.body,
                   "published_at": r.published_at.isoformat()} for r in rows]

@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0003"
+HEAD_REVISION = "d0004"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 metadata = MetaData()
@@ -76,10 +76,12 @@ announcement = Table(
     "announcement", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),  # the pull cursor
     Column("id", String(36), nullable=False, unique=True),
-    Column("kind", String(20), nullable=False, default="announcement", server_default="announcement"),  # announcement | rules
+    Column("kind", String(20), nullable=False, default="announcement", server_default="announcement"),  # announcement | rules | dispatch
     Column("title", String(200), nullable=False),
-    Column("body", Text, nullable=False, default=""),  # for rules: the TOML text
+    Column("body", Text, nullable=False, default=""),  # for rules: the TOML text; for a dispatch: the demand as JSON
     Column("published_at", UTCDateTime, nullable=False),
+    # dispatch: the station it is for (its own id); empty for what every station receives
+    Column("station_id", String(36), index=True),
 )
 
 staff = Table(

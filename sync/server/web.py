@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 
 from app.models.base import utcnow
+from app.models.enums import DemandState as S
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, evaluate
 from app.services.activities import month_range
 from app.services.operators import verify_password
 
 from .admin import current_rules
-from .db import TABLES, account, batch_log, rejection, staff, staff_session
+from .db import TABLES, account, announcement, batch_log, rejection, staff, staff_session
 
 COOKIE = "district_session"
 SESSION_HOURS = 12
@@ -208,8 +209,64 @@ def install(api: FastAPI) -> None:
                     f'<td class="num">{f["month_total"]}</td><td>{teams}</td><td class="num">{f["volunteers"]}</td><td class="num">{f["hours"]:g}</td></tr>')
         table = ('<table><tr><th>实践站</th><th>所属街道</th><th>状态</th><th>最近同步（北京时间）</th><th>收到记录</th><th>被拒记录</th>'
                  f'<th>本月活动</th><th>本月各服务队活动</th><th>志愿者</th><th>本年服务时长</th></tr>{"".join(rows)}</table>')
-        link = "<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a></p>"
+        link = "<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a></p>"
         return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user.display_name)
+
+    @api.get("/district/demands", include_in_schema=False)
+    def demands_page(request: Request):
+        """The 五单 loop across the district: each station's demands by state, and what became of the district's dispatches."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        demand = TABLES["demand"]
+        waiting = [S.ordered.value, S.approved.value, S.dispatched.value, S.taken.value]
+        live_demand = demand.c.deleted == False  # noqa: E712
+        with engine.connect() as conn:
+            names = {a.station_id: a.name for a in conn.execute(select(account)) if a.station_id}
+            per_station: dict[str, dict] = {}
+            for station_id, state, n in conn.execute(select(demand.c.station_id, demand.c.state, func.count())
+                                                     .where(live_demand).group_by(demand.c.station_id, demand.c.state)):
+                per_station.setdefault(station_id, {})[state] = n
+            overdue = dict(conn.execute(select(demand.c.station_id, func.count()).where(
+                live_demand, demand.c.state.in_(waiting), demand.c.due_on < today).group_by(demand.c.station_id)).all())
+            ratings = dict(conn.execute(select(demand.c.station_id, func.avg(demand.c.rating)).where(
+                live_demand, demand.c.rating.is_not(None)).group_by(demand.c.station_id)).all())
+            sent = conn.execute(select(announcement).where(announcement.c.kind == "dispatch")
+                                .order_by(announcement.c.seq.desc()).limit(200)).all()
+            outcome = {d.dispatch_id: d for d in conn.execute(select(demand).where(
+                demand.c.dispatch_id.in_([a.id for a in sent]))).all()} if sent else {}
+        rows = []
+        for station_id, counts in sorted(per_station.items(), key=lambda kv: names.get(kv[0], "")):
+            total = sum(counts.values())
+            closed = counts.get(S.rewarded.value, 0)
+            avg = ratings.get(station_id)
+            late = overdue.get(station_id, 0)
+            rows.append(f"<tr><td>{_h(names.get(station_id, station_id[:8]))}</td><td class='num'>{total}</td>"
+                        f"<td class='num'>{sum(counts.get(s, 0) for s in waiting)}</td>"
+                        f"<td class='num'>{counts.get(S.done.value, 0) + counts.get(S.rated.value, 0)}</td><td class='num'>{closed}</td>"
+                        f"<td class='num'>{counts.get(S.rejected.value, 0) + counts.get(S.cancelled.value, 0)}</td>"
+                        f"<td class='num{' bad' if late else ''}'>{late}</td><td class='num'>{f'{avg:.1f}' if avg is not None else '—'}</td></tr>")
+        table = ("<table><tr><th>实践站</th><th>点单总数</th><th>办理中</th><th>待评/待奖</th><th>已办结</th><th>不予受理/撤销</th>"
+                 f"<th>超期未办</th><th>平均评分</th></tr>{''.join(rows) or '<tr><td colspan=8>尚无点单</td></tr>'}</table>")
+        sent_rows = []
+        for a in sent:
+            d = outcome.get(a.id)
+            if d is None:
+                state = "未送达（等待该站同步）"
+            else:
+                state = S(d.state).label + (f"，评分 {d.rating}" if d.rating else "")
+                if d.state in waiting and d.due_on < today:
+                    state = f'<span class="bad">{_h(state)}（已超期）</span>'
+                else:
+                    state = _h(state)
+            sent_rows.append(f"<tr><td>{_local(a.published_at)}</td><td>{_h(names.get(a.station_id, ''))}</td><td>{_h(a.title)}</td>"
+                             f"<td>{state}</td><td>{_h(d.feedback if d is not None else '')}</td></tr>")
+        sent_table = ("<table><tr><th>派单时间</th><th>实践站</th><th>需求</th><th>办理情况</th><th>群众评价</th></tr>"
+                      f"{''.join(sent_rows) or '<tr><td colspan=5>区中心尚未派单</td></tr>'}</table>")
+        body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）</h2>"
+                f"{table}<h3>区中心派单的办理结果</h3>{sent_table}")
+        return page("“五单”办理情况", body, user=user.display_name)
 
     @api.get("/district/station/{account_id}", include_in_schema=False)
     def station_detail(account_id: int, request: Request):
