@@ -299,9 +299,61 @@ def cmd_print(args) -> int:
         elif kind == "selfcheck":
             path = reports.selfcheck_pdf(ctx, args.out, year=args.year, month=args.month)
             print(f"已生成五有自查报告：{path}")
+        elif kind == "points":
+            if args.who:
+                from .services.points import find_holder
+
+                path = reports.person_ledger_pdf(ctx, args.out, find_holder(ctx, args.who))
+            else:
+                path = reports.month_ledger_pdf(ctx, args.out, args.year, args.month)
+            print(f"已生成积分台账：{path}")
+        elif kind == "points-list":
+            path = reports.points_list_pdf(ctx, args.out, args.year, args.month)
+            print(f"已生成积分公示：{path}（联系电话已打码）")
+        elif kind == "demands":
+            date_from, date_to = month_range(args.year, args.month)
+            path = reports.demand_register_pdf(ctx, args.out, date_from, date_to)
+            print(f"已生成“五单”服务登记簿：{path}")
+        elif kind == "projects":
+            path = reports.project_list_pdf(ctx, args.out)
+            print(f"已生成项目清单：{path}")
         else:
             path = reports.summary_pdf(ctx, args.out, year=args.year, month=args.month)
             print(f"已生成工作统计：{path}")
+    return 0
+
+
+def cmd_points(args) -> int:
+    from .services import points
+
+    ctx = open_context(args)
+    with ctx.store:
+        if args.points_command == "settle":
+            written, credited = points.settle_activities(ctx)
+            print(f"已为 {written} 人次计入 {credited} 分" if written else "没有需要结算的活动")
+        elif args.points_command == "show":
+            holder = points.find_holder(ctx, args.who)
+            lines = points.ledger(ctx, holder)
+            print_table(("日期", "事由", "积分", "结余", "经办人"),
+                        [(format_date(l.entry.occurred_on), l.entry.reason, f"{l.entry.points:+d}", l.balance, l.entry.operator) for l in lines])
+            print(f"现有积分 {points.balance(ctx, holder)} 分")
+        else:
+            print_table(("姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分"),
+                        [(a.name, a.kind, a.phone, a.earned, a.spent, a.balance) for a in points.accounts(ctx, text=args.search or "")])
+    return 0
+
+
+def cmd_demands(args) -> int:
+    from .services import demands
+
+    ctx = open_context(args)
+    with ctx.store:
+        rows = demands.list_demands(ctx, state=args.state, overdue_only=args.overdue)
+        print_table(("编号", "点单日期", "点单群众", "需求内容", "接单", "办结期限", "状态"),
+                    [(r.demand.number, format_date(r.demand.received_on), r.demand.requester, r.demand.content[:30], r.assignee or "—",
+                      format_date(r.demand.due_on), r.state_label + ("（超期）" if r.overdue else "")) for r in rows])
+        counts = demands.state_counts(ctx)
+        print(f"共 {len(rows)} 件；全站超期未办 {counts.get('overdue', 0)} 件")
     return 0
 
 
@@ -437,6 +489,34 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, required=True, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
     p.add_argument("--out", required=True, metavar="文件")
+
+    p = add("points", cmd_print, "积分台账：某月全部积分记录，或 --who 指定一人（户）的全部记录", psub)
+    p.add_argument("--year", type=int, required=True, metavar="年")
+    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="月")
+    p.add_argument("--who", metavar="姓名", help="志愿者姓名或户主姓名")
+    p.add_argument("--out", required=True, metavar="文件")
+    p = add("points-list", cmd_print, "积分公示（张贴用，联系电话打码）", psub)
+    p.add_argument("--year", type=int, required=True, metavar="年")
+    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="月")
+    p.add_argument("--out", required=True, metavar="文件")
+    p = add("demands", cmd_print, "“五单”服务登记簿（月度或年度）", psub)
+    p.add_argument("--year", type=int, required=True, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+    p.add_argument("--out", required=True, metavar="文件")
+    p = add("projects", cmd_print, "志愿服务项目清单", psub)
+    p.add_argument("--out", required=True, metavar="文件")
+
+    pts = subparsers.add_parser("points", help="积分银行：账户、明细、结算", description="积分银行", parents=[common])
+    ptsub = pts.add_subparsers(dest="points_command", title="子命令", metavar="命令", required=True)
+    p = add("list", cmd_points, "列出积分账户", ptsub)
+    p.add_argument("--search", metavar="查找")
+    p = add("show", cmd_points, "一人（户）的积分明细", ptsub)
+    p.add_argument("who", metavar="姓名")
+    add("settle", cmd_points, "结算已开展活动的积分（已结算的不会重复）", ptsub)
+    p = add("demands", cmd_demands, "列出群众点单（“五单”）")
+    p.add_argument("--state", choices=["open", "closed", "ordered", "approved", "dispatched", "taken", "done", "rated", "rewarded",
+                                       "rejected", "cancelled"], help="open＝在办，closed＝已结束，或某一状态")
+    p.add_argument("--overdue", action="store_true", help="只列超期未办的")
 
     p = add("import", cmd_import, "从 Excel（.xlsx）导入志愿者或活动，逐行报告错误")
     p.add_argument("kind", choices=["volunteers", "activities"], help="volunteers＝志愿者，activities＝活动")
