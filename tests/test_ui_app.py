@@ -90,7 +90,8 @@ def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
     assert dialog.actor is not None and dialog.actor.username == "clerk"
 
 
-PAGES = ["dashboard", "volunteers", "teams", "activities", "projects", "records", "station", "operators", "sync", "settings"]
+PAGES = ["dashboard", "volunteers", "teams", "activities", "demands", "points", "projects", "records", "station", "operators", "sync",
+         "settings"]
 
 
 def test_every_page_with_demo_data(qtbot, window):
@@ -201,7 +202,8 @@ def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     window.switch_operator()
     assert window.ctx.actor.username == "clerk"
     assert "operators" not in window.page_keys  # admin only
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["工作台", "志愿者", "志愿服务队", "活动台账", "项目库", "制度与计划", "站点信息", "同步", "设置"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+        "工作台", "志愿者", "志愿服务队", "活动台账", "群众点单", "积分超市", "项目库", "制度与计划", "站点信息", "同步", "设置"]
     assert "王录入（录入员）" in window.operator_label.text()
 
 
@@ -233,6 +235,11 @@ def test_dashboard_lists_teams_without_activity_this_month(qtbot, window):
     page = window.pages["dashboard"]
     assert "村民文艺队" in page.warning.text()  # the demo skips its last two months
     assert page.cards["volunteers"].value.text() == "75"
+    todo = [page.todo.item(i) for i in range(page.todo.count())]
+    overdue = next(i for i in todo if "已超过办结期限" in i.text())  # the demo's overdue demand
+    assert "1 件" in overdue.text() and any("待审核 1 件" in i.text() for i in todo)
+    page.open_todo(overdue)
+    assert window.stack.currentWidget() is window.pages["demands"]
 
 
 def test_store_is_a_real_store(demo_store):

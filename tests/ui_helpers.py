@@ -17,7 +17,11 @@ def when_modal(action, *, kind=None, attempts: int = 250):
     def poll() -> None:
         dialog = QApplication.activeModalWidget()
         if dialog is not None and (kind is None or isinstance(dialog, kind)):
-            action(dialog)
+            try:
+                action(dialog)
+            except BaseException:
+                dialog.reject()  # a failed check must fail the test, not leave exec() waiting forever
+                raise
             return
         state["left"] -= 1
         if state["left"] > 0:

@@ -21,6 +21,8 @@ from .pages.operators import OperatorsPage
 from .pages.settings import SettingsPage
 from .pages.station import StationPage
 from .pages.sync import SyncPage
+from .pages.demands import DemandsPage
+from .pages.points import PointsPage
 from .pages.work import ProjectsPage, RecordsPage
 from .pages.teams import TeamsPage
 from .pages.volunteers import VolunteersPage
@@ -105,6 +107,8 @@ class MainWindow(QMainWindow):
             "volunteers": (self.tr("志愿者"), lambda: VolunteersPage(self.ctx)),
             "teams": (self.tr("志愿服务队"), lambda: TeamsPage(self.ctx)),
             "activities": (self.tr("活动台账"), lambda: ActivitiesPage(self.ctx)),
+            "demands": (self.tr("群众点单"), lambda: DemandsPage(self.ctx)),
+            "points": (self.tr("积分超市"), lambda: PointsPage(self.ctx)),
             "projects": (self.tr("项目库"), lambda: ProjectsPage(self.ctx)),
             "records": (self.tr("制度与计划"), lambda: RecordsPage(self.ctx)),
             "station": (self.tr("站点信息"), lambda: StationPage(self.ctx)),

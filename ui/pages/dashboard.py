@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 
 from app import outbox, reports
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, selfcheck
-from app.services import stats
+from app.models.enums import DemandState as S
+from app.services import demands, points, stats
 from app.services.common import format_date
 
 from ..printing import print_document
@@ -182,6 +183,8 @@ class DashboardPage(Page):
             "overview": overview,
             "waiting": outbox.pending_count(ctx.store),
             "figures": stats.period_figures(ctx, date(today.year, 1, 1), today),
+            "demands": demands.state_counts(ctx, today),
+            "unsettled": points.unsettled_count(ctx),
         }
 
     def refresh(self) -> None:
@@ -195,6 +198,26 @@ class DashboardPage(Page):
     def on_failed(self, exc: BaseException, _details: str) -> None:
         self._computing = False
         self.warning.setText(self.tr("工作台统计出错：{0}").format(exc))
+
+    def show_reminders(self, counts: dict, unsettled: int) -> None:
+        """The 五单 and points items of the to-do list, after the 五有 ones."""
+        lines = []
+        if counts.get("overdue"):
+            lines.append((self.tr("【五单】有 {0} 件群众点单已超过办结期限，请尽快办理").format(counts["overdue"]), "#c62828"))
+        waiting = {S.ordered: "待审核", S.approved: "待派单", S.done: "待评单", S.rated: "待奖单"}
+        pending = [f"{label} {counts[state]} 件" for state, label in waiting.items() if counts.get(state)]
+        if pending:
+            lines.append((self.tr("【五单】{0}").format("，".join(pending)), "#e65100"))
+        if unsettled:
+            lines.append((self.tr("【积分】已开展活动中有 {0} 人次尚未结算积分").format(unsettled), "#e65100"))
+        for text, color in lines:
+            item = QListWidgetItem(text)
+            item.setForeground(QColor(color))
+            item.setData(Qt.ItemDataRole.UserRole, "points" if text.startswith("【积分】") else "demands")
+            if "超过办结期限" in text:
+                self.todo.insertItem(0, item)  # a resident is waiting: first thing in the list
+            else:
+                self.todo.addItem(item)
 
     def show_verdicts(self, verdicts) -> None:
         self.verdicts = verdicts
@@ -214,6 +237,7 @@ class DashboardPage(Page):
     def show_figures(self, data: dict) -> None:
         self._computing = False
         self.show_verdicts(data["verdicts"])
+        self.show_reminders(data["demands"], data["unsettled"])
         o, waiting, figures = data["overview"], data["waiting"], data["figures"]
         self.greeting.setText(self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
             format_date(o.today), self.ctx.actor.label, waiting))

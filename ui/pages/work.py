@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, Q
 
 from sqlmodel import select
 
+from app import reports
 from app.models import ActivityPlan, Document, Project, Training
 from app.models.enums import DOCUMENT_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
 from app.services import teams as team_service
@@ -15,6 +16,7 @@ from app.services import work
 from app.services.common import format_date
 
 from ..forms import FormDialog, TeamChecklist, combo, date_edit, from_qdate
+from ..printing import print_document
 from ..table_model import Column
 from .base import ListPage, Page
 from .rows import RowsBox
@@ -54,6 +56,11 @@ class ProjectsPage(ListPage):
     model_class = Project
     noun = "项目"
     title = "项目库"
+    print_label = "打印项目清单…"
+
+    def print_current(self) -> None:
+        ctx = self.ctx
+        print_document(self, ctx.store, self.tr("志愿服务项目清单"), lambda path, _progress: reports.project_list_pdf(ctx, path))
 
     def search_hint(self) -> str:
         return self.tr("项目名称或类别")

@@ -1,0 +1,203 @@
+"""群众点单 and 积分超市 driven through the real widgets: a demand from 点单 to 奖单, then a volunteer spends the points."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.models.enums import DemandState as S
+from app.services import demands, operators, points, teams
+from app.services.context import Context
+from app.settings import Settings
+from ui.dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
+from ui.dialogs.points import EntryDialog, RedeemDialog, ReverseDialog
+from ui.main_window import MainWindow
+from ui.pages.demands import TABS
+from ui_helpers import screenshot, type_text, when_modal
+
+
+def _window(qtbot, store, user="admin", password="admin123"):
+    ctx = Context(store=store, actor=operators.authenticate(store, user, password))
+    window = MainWindow(ctx, Settings(store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    return ctx, window
+
+
+def _yes(box):
+    box.button(QMessageBox.StandardButton.Yes).click()
+
+
+def _click(qtbot, button):
+    assert button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
+    ctx, window = _window(qtbot, demo_store)
+    window.go("demands")
+    page = window.pages["demands"]
+    open_before = len(page.rows)
+
+    def order(dialog):
+        dialog.save()  # empty: every required field says what is missing, nothing is written
+        assert "请填写点单群众姓名" in dialog.errors["requester"].text() and "请填写需求内容" in dialog.errors["content"].text()
+        type_text(qtbot, dialog.requester, "马大爷")
+        type_text(qtbot, dialog.contact, "13905318888")
+        type_text(qtbot, dialog.content, "腿脚不便，需要志愿者帮忙代购生活用品")
+        dialog.category.setCurrentText("便民服务")
+        dialog.save()
+
+    when_modal(order, kind=DemandDialog)
+    _click(qtbot, page.new_button)
+    assert len(page.rows) == open_before + 1
+    row = page.current()
+    assert row.demand.requester == "马大爷" and row.demand.state == S.ordered
+    number = row.demand.number
+    # Only the next steps are offered: 审核通过 / 不予受理 / 撤销.
+    enabled = {k for k, b in page.action_buttons.items() if b.isEnabled()}
+    assert enabled == {"approve", "reject", "cancel"}
+
+    when_modal(_yes, kind=QMessageBox)
+    _click(qtbot, page.action_buttons["approve"])
+    team = next(s.team for s in teams.list_teams(ctx) if s.team.category == "卫生环保")
+
+    def dispatch(dialog):
+        dialog.team.setCurrentIndex(dialog.team.findData(team.id))
+        dialog.person.setCurrentIndex(1)
+        dialog.save()
+
+    when_modal(dispatch, kind=DispatchDialog)
+    _click(qtbot, page.action_buttons["dispatch"])
+    assert page.current().demand.state == S.dispatched and page.action_buttons["dispatch"].text() == "改派"
+    when_modal(_yes, kind=QMessageBox)
+    _click(qtbot, page.action_buttons["take"])
+
+    def complete(dialog):
+        assert len(dialog.people.selected) == 1  # the volunteer it was dispatched to
+        dialog.hours.setValue(2.0)
+        type_text(qtbot, dialog.content, "代购米面油并送到家中")
+        dialog.save()
+
+    when_modal(complete, kind=CompleteDialog)
+    _click(qtbot, page.action_buttons["complete"])
+    demand = demands.get_demand(ctx, page.current().demand.id)
+    assert demand.state == S.done and demand.activity_id
+
+    def rate(dialog):
+        dialog.rating.setCurrentIndex(0)  # 5 分
+        type_text(qtbot, dialog.feedback, "很满意")
+        dialog.save()
+
+    when_modal(rate, kind=RateDialog)
+    _click(qtbot, page.action_buttons["rate"])
+    served = demands.served_by(ctx, demand)[0][0]
+
+    def reward(dialog):
+        dialog.extra.setValue(5)
+        dialog.save()
+
+    when_modal(reward, kind=RewardDialog)
+    _click(qtbot, page.action_buttons["reward"])
+    page.tabs.setCurrentIndex([key for key, _label in TABS].index("closed"))
+    closed = next(r for r in page.rows if r.demand.number == number)
+    assert closed.demand.state == S.rewarded
+    assert not any(b.isEnabled() for b in page.action_buttons.values())
+    page.table.selectRow(page.rows.index(closed))
+    assert [page.history.item(r, 1).text() for r in range(page.history.rowCount())] == [
+        "点单", "审核通过", "派单", "接单", "完成服务", "评单", "奖单"]
+    screenshot(window, "page-demands")
+    account = next(a for a in points.accounts(ctx, text=served) if a.name == served)
+    assert any("奖单加分" in line.entry.reason for line in points.ledger(ctx, account.holder))
+    window.idle.stop()
+
+
+def test_overdue_highlighted_and_reject_needs_a_reason(qtbot, demo_store):
+    ctx, window = _window(qtbot, demo_store)
+    window.go("demands")
+    page = window.pages["demands"]
+    overdue_tab = next(i for i in range(page.tabs.count()) if page.tabs.tabData(i) == "overdue")
+    assert "超期（1）" == page.tabs.tabText(overdue_tab)
+    page.tabs.setCurrentIndex(overdue_tab)
+    assert len(page.rows) == 1 and page.rows[0].overdue
+    assert "超期" in page.table.item(0, 8).text() and page.table.item(0, 0).background().color().name() == "#fde0dc"
+    page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabData(i) == S.ordered.value))
+    page.table.selectRow(0)
+    target = page.current().demand
+
+    def reject(dialog):
+        dialog.save()
+        assert "请填写不予受理的原因" in dialog.banner.text() + dialog.errors["reason"].text()
+        type_text(qtbot, dialog.reason, "不属于志愿服务范围")
+        dialog.save()
+
+    when_modal(reject, kind=ReasonDialog)
+    _click(qtbot, page.action_buttons["reject"])
+    assert demands.get_demand(ctx, target.id).state == S.rejected
+    window.idle.stop()
+
+
+def test_a_clerk_sees_masked_contacts(qtbot, demo_store):
+    _ctx, window = _window(qtbot, demo_store, "clerk", "clerk123")
+    window.go("demands")
+    page = window.pages["demands"]
+    page.tabs.setCurrentIndex(next(i for i in range(page.tabs.count()) if page.tabs.tabData(i) == "closed"))
+    phones = [page.table.item(r, 3).text() for r in range(page.table.rowCount())]
+    assert phones and all("****" in p for p in phones)
+    window.idle.stop()
+
+
+def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store):
+    ctx, window = _window(qtbot, demo_store)
+    window.go("points")
+    page = window.pages["points"]
+    type_text(qtbot, page.search, "杨德明")
+    assert [a.name for a in page.accounts] == ["杨德明户"]
+    page.account_table.selectRow(0)
+    before = page.accounts[0].balance
+
+    def add(dialog):
+        index = next(i for i in range(dialog.rule.count()) if "好人好事" in dialog.rule.itemText(i))
+        dialog.rule.setCurrentIndex(index)
+        assert dialog.points.value() == 20 and dialog.reason.text() == "好人好事、见义勇为"
+        dialog.save()
+
+    when_modal(add, kind=EntryDialog)
+    _click(qtbot, page.entry_button)
+    assert page.accounts[0].balance == before + 20
+
+    def too_much(dialog):
+        dialog.goods.setCurrentIndex(next(i for i in range(dialog.goods.count()) if "洗衣粉" in dialog.goods.itemText(i)))
+        dialog.quantity.setValue(5)
+        assert "积分不足" in dialog.cost.text()
+        dialog.save()
+        assert dialog.isVisible() and "积分不足" in dialog.errors["points"].text()
+        dialog.quantity.setValue(1)
+        dialog.save()
+        assert not dialog.isVisible()
+
+    soap_before = next(g for g in points.list_goods(ctx) if g.goods.name == "洗衣粉")
+    when_modal(too_much, kind=RedeemDialog)
+    _click(qtbot, page.redeem_button)
+    assert page.accounts[0].balance == before + 20 - 30
+    soap = next(g for g in points.list_goods(ctx) if g.goods.name == "洗衣粉")
+    assert soap.stock == soap_before.stock - 1 and soap.redeemed == soap_before.redeemed + 1
+    assert "兑换成功" in page.last_status
+    # Undo the redemption: a reversing line, the goods back in stock.
+    page.ledger_table.selectRow(0)
+
+    def reverse(dialog):
+        type_text(qtbot, dialog.reason, "群众退回")
+        dialog.save()
+
+    when_modal(reverse, kind=ReverseDialog)
+    _click(qtbot, page.reverse_button)
+    assert page.accounts[0].balance == before + 20
+    assert next(g for g in points.list_goods(ctx) if g.goods.name == "洗衣粉").stock == soap_before.stock
+    assert page.ledger_table.item(0, 1).text().startswith("冲正：群众退回")
+    screenshot(window, "page-points")
+    page.tabs.setCurrentIndex(1)
+    screenshot(window, "page-points-goods")
+    page.tabs.setCurrentIndex(2)
+    assert page.rules_table.rowCount() == len(points.DEFAULT_RULES)
+    window.idle.stop()
