@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import report_bench, rules_bench, store_bench, sync_bench, ui_bench
+from bench import points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
 
 
 def main() -> int:
@@ -22,6 +22,8 @@ def main() -> int:
         rules_bench.run(data, small=args.small)
         print("== desktop app ==")
         ui_bench.run(data)
+        print("== 积分银行 ==")
+        points_bench.run(data)
     print("== printed binders ==")
     report_bench.run(small=args.small)
     print("== sync ==")
