@@ -69,5 +69,5 @@ def run(data: Path) -> None:
         raw.isolation_level = None
         bare = _median(bare_redeem, repeat=30)
         raw.close()
-        print(f"one redemption (balance + stock checked under the write lock, two entries, outbox): {ours * 1000:.1f} ms; "
-              f"bare SQL {bare * 1000:.1f} ms; ratio {ours / bare:.1f}")
+        print(f"one redemption (balance + stock checked under the write lock, two entries, outbox): {ours * 1000:.2f} ms; "
+              f"bare SQL {bare * 1000:.2f} ms; ratio {ours / bare:.0f}")
