@@ -47,6 +47,8 @@ def cmd_sync(args) -> int:
             return 1
         print(f"同步完成：上传 {result.pushed} 条，被拒 {result.rejected} 条，收到区里的通知 {result.pulled} 条，"
               f"发送 {result.bytes_sent / 1024:.0f} KB")
+        if result.dispatched:
+            print(f"收到区中心派单 {result.dispatched} 件，请在“群众点单”中派单（station demands --state approved）")
         if result.rejected:
             from app.outbox import rejected_rows
 

@@ -66,6 +66,7 @@ class SyncResult:
     rejected: int = 0
     pulled: int = 0
     bytes_sent: int = 0
+    dispatched: int = 0  # demands the district center dispatched to this station, taken in by this sync
 
 
 def load_state(store: Store) -> SyncState:
@@ -177,7 +178,8 @@ class SyncClient:
         try:
             base = self._configure(load_state(self.store))
             self.push(base, result, progress, cancelled)
-            if self.pull(base, result, cancelled):
+            result.dispatched = self.pull(base, result, cancelled)
+            if result.dispatched:
                 # Dispatches received open demands here; the district sees them taken in at once.
                 self.push(base, result, progress, cancelled)
         except SyncCancelled as exc:
@@ -190,7 +192,8 @@ class SyncClient:
             self._finish_run(run_id, "failed", result, f"意外错误：{exc}")
             raise
         save_state(self.store, last_success_at=utcnow())
-        message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条"
+        message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条" + (
+            f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "")
         self._finish_run(run_id, "ok", result, message)
         return result
 

@@ -18,7 +18,7 @@ from app.services.context import Context
 from app.services.errors import NotFound, ValidationError
 from app.services.station import init_station
 from conftest import make_id
-from sync.client import SyncClient
+from sync.client import SyncClient, history
 from sync.server import admin
 from sync.server.db import TABLES
 
@@ -54,7 +54,8 @@ def test_district_dispatch_round_trip(district, tmp_path):
         assert client_b.sync().pulled == 1
         assert demands.list_demands(Context(store_b)) == []
         result = client_a.sync()
-        assert result.pulled == 2 and result.pushed >= 2
+        assert result.pulled == 2 and result.pushed >= 2 and result.dispatched == 1
+        assert "其中区中心派单 1 件" in history(store_a)[0].message
         ctx = Context(store_a)
         [row] = demands.list_demands(ctx)
         demand = row.demand

@@ -10,7 +10,7 @@ from app.services import demands, operators, points, teams
 from app.services.context import Context
 from app.settings import Settings
 from ui.dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
-from ui.dialogs.points import EntryDialog, RedeemDialog, ReverseDialog
+from ui.dialogs.points import EntryDialog, HouseholdDialog, RedeemDialog, ReverseDialog
 from ui.main_window import MainWindow
 from ui.pages.demands import TABS
 from ui_helpers import screenshot, type_text, when_modal
@@ -196,6 +196,16 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     assert next(g for g in points.list_goods(ctx) if g.goods.name == "洗衣粉").stock == soap_before.stock
     assert page.ledger_table.item(0, 1).text().startswith("冲正：群众退回")
     screenshot(window, "page-points")
+
+    def rename(dialog):
+        assert dialog.head.text() == "杨德明"
+        dialog.address.clear()
+        type_text(qtbot, dialog.address, "杨家庄村东街5号")
+        dialog.save()
+
+    when_modal(rename, kind=HouseholdDialog)
+    page.edit_household()
+    assert points.list_households(ctx, "东街5号")[0].head == "杨德明"
     page.tabs.setCurrentIndex(1)
     screenshot(window, "page-points-goods")
     page.tabs.setCurrentIndex(2)

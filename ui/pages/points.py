@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import reports
-from app.models import Goods, PointRule
+from app.models import Goods, Household, PointRule
 from app.models.enums import POINT_BASES
 from app.services import points
 from app.services.common import format_date
@@ -132,6 +132,7 @@ class PointsPage(Page):
         layout.addLayout(row2)
         layout.addWidget(split)
         self.account_table.itemSelectionChanged.connect(self.load_ledger)
+        self.account_table.doubleClicked.connect(lambda _i: self.edit_household())
         self.entry_button.clicked.connect(self.add_entry)
         self.redeem_button.clicked.connect(self.redeem)
         self.household_button.clicked.connect(self.add_household)
@@ -256,6 +257,16 @@ class PointsPage(Page):
         dialog = HouseholdDialog(self.ctx, None, self)
         if dialog.exec():
             self.search.setText(dialog.result_value.head)
+            self._changed()
+
+    def edit_household(self) -> None:
+        """Double-clicking a household opens its details (a volunteer's are on the 志愿者 page)."""
+        account = self.current_account()
+        if account is None or not account.holder.household_id or not self.ctx.actor.role.can_write:
+            return
+        with self.ctx.read() as session:
+            household = session.get(Household, account.holder.household_id)
+        if household is not None and HouseholdDialog(self.ctx, household, self).exec():
             self._changed()
 
     def reverse(self) -> None:

@@ -199,7 +199,10 @@ class SyncPage(Page):
         self.refresh()
 
     def on_done(self, result) -> None:
-        self.progress_text.setText(self.tr("同步完成：上传 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.pushed, result.rejected, result.pulled))
+        text = self.tr("同步完成：上传 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.pushed, result.rejected, result.pulled)
+        if result.dispatched:
+            text += self.tr("；收到区中心派单 {0} 件，请到“群众点单”页派单").format(result.dispatched)
+        self.progress_text.setText(text)
         self._finish()
         self.progress.setValue(1)
         self.changed.emit()
