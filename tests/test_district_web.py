@@ -65,6 +65,16 @@ def test_district_staff_see_every_station(demo_store, district):
 
         ws = load_workbook(saved).active
         assert ws["B3"].value == "杨家庄村" and "（三.2）" in "".join(str(c.value) for c in ws[2])
+        admin.dispatch_demand(district.engine, "杨家庄村", requester="陈奶奶", content="独居老人需要上门理发", category="敬老爱老")
+        page.goto(district.base + "/district")
+        page.click("text=“五单”办理情况")
+        page.wait_for_url("**/district/demands")
+        loop = page.inner_text("main")
+        # The demo station's six demands by state (one overdue), and a dispatch not yet fetched by the station.
+        assert "杨家庄村" in loop and "未送达（等待该站同步）" in loop and "独居老人需要上门理发" in loop
+        row = next(line for line in loop.splitlines() if line.startswith("杨家庄村"))
+        assert row.split("\t")[1:3] == ["6", "3"] and row.split("\t")[6] == "1"
+        page.screenshot(path=str(ARTIFACTS / "district-demands.png"), full_page=True)
         page.click("text=退出")
         page.goto(district.base + "/district")
         assert page.url.endswith("/login")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import secrets
 from datetime import date, timedelta
 
@@ -260,7 +261,12 @@ def install(api: FastAPI) -> None:
                     state = f'<span class="bad">{_h(state)}（已超期）</span>'
                 else:
                     state = _h(state)
-            sent_rows.append(f"<tr><td>{_local(a.published_at)}</td><td>{_h(names.get(a.station_id, ''))}</td><td>{_h(a.title)}</td>"
+            try:
+                asked = json.loads(a.body)
+                what = f"{asked.get('requester', '')}（{asked.get('category', '')}）：{asked.get('content', '')}"
+            except (ValueError, AttributeError):
+                what = a.title
+            sent_rows.append(f"<tr><td>{_local(a.published_at)}</td><td>{_h(names.get(a.station_id, ''))}</td><td>{_h(what)}</td>"
                              f"<td>{state}</td><td>{_h(d.feedback if d is not None else '')}</td></tr>")
         sent_table = ("<table><tr><th>派单时间</th><th>实践站</th><th>需求</th><th>办理情况</th><th>群众评价</th></tr>"
                       f"{''.join(sent_rows) or '<tr><td colspan=5>区中心尚未派单</td></tr>'}</table>")
