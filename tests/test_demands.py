@@ -217,3 +217,12 @@ def test_district_dispatch_is_received_once_and_its_request_is_read_only(ctx, cr
         demands.update_demand(ctx, demand.id, content="改了")
     drive(ctx, crew, demand, S.done)
     assert demands.get_demand(ctx, demand.id).state == S.done
+
+
+def test_numbers_stay_unique_when_two_sessions_record_at_once(ctx, data_dir):
+    from test_points import _race
+
+    results = _race(data_dir, 5, lambda c: new_demand(c))
+    assert results == ["ok"] * 5
+    numbers = [r.demand.number for r in demands.list_demands(ctx)]
+    assert sorted(numbers) == [f"{TODAY.year}-{n:04d}" for n in range(1, 6)]

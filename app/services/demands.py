@@ -141,7 +141,7 @@ def record_demand(ctx: Context, **values) -> Demand:
         errors.add("received_on", "点单日期不能晚于今天")
     out = request_values(values, errors, received_on=received)
     errors.raise_if_any()
-    with ctx.write() as session:
+    with ctx.write(immediate=True) as session:  # the number is read and taken under the write lock
         demand = Demand(station_id=ctx.station_id, number=_next_number(session, ctx.station_id, received.year), received_on=received,
                         source="resident", state=S.ordered.value, **out)
         session.add(demand)
@@ -361,7 +361,7 @@ def receive_dispatch(ctx: Context, item: dict) -> Demand | None:
         data = json.loads(body) if isinstance(body, str) else dict(body)
     except ValueError:
         return None
-    with ctx.write() as session:
+    with ctx.write(immediate=True) as session:
         if session.get(DistrictDispatch, dispatch_id) is not None:
             return None
         session.add(DistrictDispatch(id=dispatch_id, payload=json.dumps(data, ensure_ascii=False), received_at=utcnow()))
