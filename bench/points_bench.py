@@ -4,7 +4,6 @@ each beside the bare SQL doing the same work in the same run."""
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import time
 import uuid
 from datetime import date
@@ -14,14 +13,7 @@ from app.db import Store
 from app.services import points
 from app.services.context import Context
 
-
-def _median(fn, repeat: int = 5) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from .rules_bench import _timed
 
 
 BARE_BALANCES = ("SELECT v.id, v.name, v.phone, SUM(CASE WHEN e.points > 0 THEN e.points ELSE 0 END), "
@@ -49,14 +41,14 @@ def run(data: Path) -> None:
         print(f"settle this year's activities: {written:,} entries ({credited:,} points) in {settle:.1f} s "
               f"({written / settle:,.0f}/s); bare executemany of as many rows {bare_settle:.2f} s; ratio {settle / bare_settle:.0f} "
               f"(rules, outbox and audit row per entry)")
-        ours = _median(lambda: points.accounts(ctx))
-        bare = _median(lambda: raw.execute(BARE_BALANCES, (station_id,)).fetchall())
+        ours = _timed(lambda: points.accounts(ctx))
+        bare = _timed(lambda: raw.execute(BARE_BALANCES, (station_id,)).fetchall())
         print(f"everyone's balances (top 500 of {written:,} entries): {ours * 1000:.0f} ms; bare GROUP BY {bare * 1000:.0f} ms; "
               f"ratio {ours / bare:.1f}")
         holder = points.accounts(ctx)[0].holder
         goods = points.save_goods(ctx, name="基准测试毛巾", unit="条", price=1)
         points.restock(ctx, goods.id, 1000)
-        ours = _median(lambda: points.redeem(ctx, holder, goods.id), repeat=30)
+        ours = _timed(lambda: points.redeem(ctx, holder, goods.id), repeat=30)
 
         def bare_redeem() -> None:
             raw.execute("BEGIN IMMEDIATE")
@@ -67,7 +59,7 @@ def run(data: Path) -> None:
             raw.execute("COMMIT")
 
         raw.isolation_level = None
-        bare = _median(bare_redeem, repeat=30)
+        bare = _timed(bare_redeem, repeat=30)
         raw.close()
         print(f"one redemption (balance + stock checked under the write lock, two entries, outbox): {ours * 1000:.2f} ms; "
               f"bare SQL {bare * 1000:.2f} ms; ratio {ours / bare:.0f}")

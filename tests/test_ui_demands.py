@@ -151,8 +151,10 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     ctx, window = _window(qtbot, demo_store)
     window.go("points")
     page = window.pages["points"]
+    qtbot.waitUntil(lambda: page.unsettled > 0)  # counted in the background: the demo's demand activities
+    assert f"{page.unsettled} 人次待结算" in page.settle_button.text()
     type_text(qtbot, page.search, "杨德明")
-    assert [a.name for a in page.accounts] == ["杨德明户"]
+    qtbot.waitUntil(lambda: [a.name for a in page.accounts] == ["杨德明户"])
     page.account_table.selectRow(0)
     before = page.accounts[0].balance
 
@@ -206,6 +208,18 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     when_modal(rename, kind=HouseholdDialog)
     page.edit_household()
     assert points.list_households(ctx, "东街5号")[0].head == "杨德明"
+    waiting = page.unsettled
+    seen = []
+
+    def settled(box):
+        seen.append(box.text())
+        box.accept()
+
+    when_modal(settled, kind=QMessageBox)
+    _click(qtbot, page.settle_button)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert f"已为 {waiting} 人次计入" in seen[0]
+    qtbot.waitUntil(lambda: page.settle_button.text() == "结算活动积分")
     page.tabs.setCurrentIndex(1)
     screenshot(window, "page-points-goods")
     page.tabs.setCurrentIndex(2)

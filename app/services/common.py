@@ -75,6 +75,20 @@ def parse_int(value, errors: FieldErrors, field: str, message: str, *, minimum: 
     return number
 
 
+def parse_phone(value, errors: FieldErrors, field: str) -> str:
+    """An optional phone in its canonical form ("" when blank); a bad one is recorded for ``field``."""
+    from .phone import PhoneError, normalize_phone
+
+    phone = clean(value)
+    if not phone:
+        return ""
+    try:
+        return normalize_phone(phone)
+    except PhoneError as exc:
+        errors.add(field, str(exc))
+        return phone
+
+
 def parse_time(value: time | str | None, errors: FieldErrors, field: str, label: str) -> time | None:
     if value is None or value == "":
         return None

@@ -23,10 +23,9 @@ from ..models import Participation
 from ..models.enums import FEEDBACK_METHODS, TEAM_CATEGORIES, DemandState
 from ..privacy import mask_phone
 from .activities import ParticipantInput, add_activity_in
-from .common import check_choice, check_length, clean, get_row, parse_date, parse_int
+from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone
 from .context import Context, live
 from .errors import FieldErrors, ValidationError
-from .phone import PhoneError, normalize_phone
 
 S = DemandState
 DEFAULT_DAYS = 7  # 办结期限 when none is given: a week from 点单
@@ -116,13 +115,7 @@ def request_values(values: dict, errors: FieldErrors, *, received_on: date) -> d
     check_length(errors, "address", "服务地点", out["address"], 200)
     check_length(errors, "content", "需求内容", out["content"], 1000, required=True)
     check_choice(errors, "category", "服务类别", out["category"], TEAM_CATEGORIES)
-    contact = clean(values.get("contact"))
-    if contact:
-        try:
-            contact = normalize_phone(contact)
-        except PhoneError as exc:
-            errors.add("contact", str(exc))
-    out["contact"] = contact
+    out["contact"] = parse_phone(values.get("contact"), errors, "contact")
     out["wanted_on"] = parse_date(values.get("wanted_on"), errors, "wanted_on", "期望服务日期")
     due = parse_date(values.get("due_on"), errors, "due_on", "办结期限")
     if due is None and "due_on" not in errors:

@@ -20,10 +20,9 @@ from ..models import Activity, Goods, Household, PointEntry, PointRule, StockMov
 from ..models import Participation
 from ..models.enums import POINT_BASES, TEAM_CATEGORIES
 from ..privacy import mask_phone
-from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, save_row
+from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone, save_row
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
-from .phone import PhoneError, normalize_phone
 
 MAX_POINTS = 100_000  # per entry or per rule; a typo guard
 
@@ -158,13 +157,7 @@ def save_household(ctx: Context, household_id: str | None = None, **values) -> H
     check_length(errors, "head", "户主姓名", out["head"], 50, required=True)
     check_length(errors, "address", "门牌地址", out["address"], 200)
     check_length(errors, "note", "备注", out["note"], 500)
-    phone = clean(values.get("phone"))
-    if phone:
-        try:
-            phone = normalize_phone(phone)
-        except PhoneError as exc:
-            errors.add("phone", str(exc))
-    out["phone"] = phone
+    out["phone"] = parse_phone(values.get("phone"), errors, "phone")
     errors.raise_if_any()
     return save_row(ctx, Household, household_id, out, what="家庭户")
 
@@ -420,7 +413,8 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
 def unsettled_count(ctx: Context) -> int:
     """Participations of done activities with no points entry yet (shown as a reminder)."""
     with ctx.read() as session:
-        credited = select(PointEntry.id).where(PointEntry.source == literal("activity:") + Activity.id,
+        credited = select(PointEntry.id).where(PointEntry.station_id == Activity.station_id,
+                                               PointEntry.source == literal("activity:") + Activity.id,
                                                PointEntry.volunteer_id == Participation.volunteer_id)
         return int(session.exec(
             select(func.count()).select_from(Participation).join(Activity, Activity.id == Participation.activity_id)

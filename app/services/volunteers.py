@@ -9,11 +9,11 @@ from sqlmodel import Session, select
 
 from ..models import Activity, Membership, Participation, Team, Volunteer
 from ..models.enums import ID_TYPES, PARTY_STATUSES, POLITICAL_STATUSES, RESIDENT_ID, GENDERS
-from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
+from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date, parse_phone
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
 from .idcard import IdNumberError, normalize, parse_resident_id
-from .phone import PhoneError, normalize_phone, phone_tail
+from .phone import phone_tail
 from .pinyin import name_keys
 
 NUMBER_PREFIX = "ZY"
@@ -91,13 +91,7 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Volunte
             where = "（在回收站中，可先恢复）" if other.deleted else ""
             errors.add("id_number", f"身份证号与已登记的志愿者 {other.name}（编号 {other.number}）重复{where}")
 
-    phone = clean(merged.get("phone"))
-    if phone:
-        try:
-            phone = normalize_phone(phone)
-        except PhoneError as exc:
-            errors.add("phone", str(exc))
-    out["phone"] = phone
+    out["phone"] = parse_phone(merged.get("phone"), errors, "phone")
     out["political_status"] = clean(merged.get("political_status")) or "群众"
     check_choice(errors, "political_status", "政治面貌", out["political_status"], POLITICAL_STATUSES)
     tags = split_tags(merged.get("tags"))

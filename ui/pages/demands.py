@@ -7,8 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabBar, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabBar, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app import reports
@@ -19,6 +18,7 @@ from app.services.errors import ServiceError
 
 from ..dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
 from ..printing import print_document
+from ..tables import fill_table, read_only_table, selected_row
 from .base import Page
 
 OVERDUE_BG = QColor("#FDE0DC")
@@ -63,22 +63,9 @@ class DemandsPage(Page):
             self.action_buttons[key] = button
             steps.addWidget(button)
         steps.addStretch()
-        self.table = QTableWidget(0, 9)
-        self.table.setHorizontalHeaderLabels([self.tr(h) for h in ("编号", "点单日期", "点单群众", "联系电话", "需求内容", "类别", "接单",
-                                                                    "办结期限", "状态")])
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.history = QTableWidget(0, 4)
-        self.history.setHorizontalHeaderLabels([self.tr("时间"), self.tr("办理"), self.tr("经办人"), self.tr("说明")])
-        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.history.horizontalHeader().setStretchLastSection(True)
-        self.history.verticalHeader().hide()
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = read_only_table([self.tr(h) for h in ("编号", "点单日期", "点单群众", "联系电话", "需求内容", "类别", "接单", "办结期限",
+                                                           "状态")], stretch=4)
+        self.history = read_only_table([self.tr("时间"), self.tr("办理"), self.tr("经办人"), self.tr("说明")], stretch=3)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         lower = QWidget()
@@ -151,10 +138,7 @@ class DemandsPage(Page):
         self.on_selected()
 
     def current(self) -> demands.DemandRow | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if not rows or rows[0].row() >= len(self.rows):
-            return None
-        return self.rows[rows[0].row()]
+        return selected_row(self.table, self.rows)
 
     def on_selected(self) -> None:
         row = self.current()
@@ -186,11 +170,7 @@ class DemandsPage(Page):
         if d.source == "district":
             parts.append(self.tr("区文明实践中心派单，需求内容由区里维护"))
         self.detail.setText("　".join(parts[:2]) + "<br>" + "　".join(parts[2:]))
-        events = demands.events_of(self.ctx, d.id)
-        self.history.setRowCount(len(events))
-        for r, e in enumerate(events):
-            for c, value in enumerate((demands.as_of(e.at), e.action, e.operator, e.note)):
-                self.history.setItem(r, c, QTableWidgetItem(value))
+        fill_table(self.history, [(demands.as_of(e.at), e.action, e.operator, e.note) for e in demands.events_of(self.ctx, d.id)])
 
     # -- actions ------------------------------------------------------------------------
     def after_change(self) -> None:

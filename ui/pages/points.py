@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QBrush
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app import reports
@@ -20,39 +18,9 @@ from app.services.station import set_deleted
 
 from ..dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, ReverseDialog, RuleDialog, StockDialog
 from ..printing import print_document
+from ..tables import fill_table, read_only_table, selected_row
 from ..workers import run_in_background
 from .base import Page
-
-
-def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().hide()
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[tuple], numeric: set[int] = frozenset(), signed: set[int] = frozenset()) -> None:
-    table.setRowCount(len(rows))
-    for r, cells in enumerate(rows):
-        for c, value in enumerate(cells):
-            item = QTableWidgetItem(f"{value:+d}" if c in signed else str(value))
-            if c in numeric:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if isinstance(value, int) and value < 0:
-                    item.setForeground(QBrush(QColor("#B71C1C")))
-            table.setItem(r, c, item)
-
-
-def _selected(table: QTableWidget, rows: list):
-    chosen = table.selectionModel().selectedRows()
-    return rows[chosen[0].row()] if chosen and chosen[0].row() < len(rows) else None
 
 
 class PointsPage(Page):
@@ -61,6 +29,7 @@ class PointsPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.accounts: list[points.Account] = []
+        self.unsettled = 0
         self.lines: list[points.LedgerLine] = []
         self.goods: list[points.GoodsStock] = []
         self.rules: list[PointRule] = []
@@ -82,7 +51,9 @@ class PointsPage(Page):
         self.search.setPlaceholderText(self.tr("查找：姓名、拼音首字母、电话尾号、户主或门牌"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
-        self.search.textChanged.connect(lambda _t: self.load_accounts())
+        self.search_timer = QTimer(self, singleShot=True, interval=250)  # one query when the person pauses typing
+        self.search_timer.timeout.connect(self.load_accounts)
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
         self.entry_button = QPushButton(self.tr("加分/扣分…"))
         self.redeem_button = QPushButton(self.tr("兑换…"))
         self.redeem_button.setObjectName("primary")
@@ -108,10 +79,10 @@ class PointsPage(Page):
         row2.addWidget(self.month)
         row2.addWidget(self.month_print)
         row2.addWidget(self.list_print)
-        self.account_table = _table([self.tr(h) for h in ("姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分")], 0)
+        self.account_table = read_only_table([self.tr(h) for h in ("姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分")], stretch=0)
         self.ledger_title = QLabel()
         self.reverse_button = QPushButton(self.tr("冲正…"))
-        self.ledger_table = _table([self.tr(h) for h in ("日期", "事由", "积分", "结余", "经办人")], 1)
+        self.ledger_table = read_only_table([self.tr(h) for h in ("日期", "事由", "积分", "结余", "经办人")], stretch=1)
         ledger_box = QWidget()
         ledger_layout = QVBoxLayout(ledger_box)
         ledger_layout.setContentsMargins(0, 0, 0, 0)
@@ -144,7 +115,7 @@ class PointsPage(Page):
         return tab
 
     def _goods_tab(self) -> QWidget:
-        self.goods_table = _table([self.tr(h) for h in ("物品或服务", "单位", "兑换积分", "库存", "已兑换", "状态", "说明")], 6)
+        self.goods_table = read_only_table([self.tr(h) for h in ("物品或服务", "单位", "兑换积分", "库存", "已兑换", "状态", "说明")], stretch=6)
         self.goods_buttons = {key: QPushButton(self.tr(label)) for key, label in
                               (("new", "新增物品…"), ("edit", "编辑…"), ("stock", "入库/盘点…"), ("delete", "删除"))}
         row = QHBoxLayout()
@@ -156,14 +127,14 @@ class PointsPage(Page):
         layout.addLayout(row)
         layout.addWidget(self.goods_table)
         self.goods_buttons["new"].clicked.connect(lambda: self.edit_goods(None))
-        self.goods_buttons["edit"].clicked.connect(lambda: self.edit_goods(_selected(self.goods_table, self.goods)))
-        self.goods_table.doubleClicked.connect(lambda _i: self.edit_goods(_selected(self.goods_table, self.goods)))
+        self.goods_buttons["edit"].clicked.connect(lambda: self.edit_goods(selected_row(self.goods_table, self.goods)))
+        self.goods_table.doubleClicked.connect(lambda _i: self.edit_goods(selected_row(self.goods_table, self.goods)))
         self.goods_buttons["stock"].clicked.connect(self.restock)
         self.goods_buttons["delete"].clicked.connect(self.delete_goods)
         return tab
 
     def _rules_tab(self) -> QWidget:
-        self.rules_table = _table([self.tr(h) for h in ("规则名称", "计分方式", "分值", "活动类别", "最低评分", "状态")], 0)
+        self.rules_table = read_only_table([self.tr(h) for h in ("规则名称", "计分方式", "分值", "活动类别", "最低评分", "状态")], stretch=0)
         self.rule_buttons = {key: QPushButton(self.tr(label)) for key, label in (("new", "新增规则…"), ("edit", "编辑…"), ("delete", "删除"))}
         note = QLabel(self.tr("“按服务时长”和“按参加活动”的规则在“结算活动积分”时计入；“按评单好评”的规则在奖单时计入；"
                               "“手工加减分”的规则供加分/扣分时选用。只有管理员可以修改规则。"))
@@ -178,8 +149,8 @@ class PointsPage(Page):
         layout.addLayout(row)
         layout.addWidget(self.rules_table)
         self.rule_buttons["new"].clicked.connect(lambda: self.edit_rule(None))
-        self.rule_buttons["edit"].clicked.connect(lambda: self.edit_rule(_selected(self.rules_table, self.rules)))
-        self.rules_table.doubleClicked.connect(lambda _i: self.edit_rule(_selected(self.rules_table, self.rules)))
+        self.rule_buttons["edit"].clicked.connect(lambda: self.edit_rule(selected_row(self.rules_table, self.rules)))
+        self.rules_table.doubleClicked.connect(lambda _i: self.edit_rule(selected_row(self.rules_table, self.rules)))
         self.rule_buttons["delete"].clicked.connect(self.delete_rule)
         return tab
 
@@ -195,22 +166,27 @@ class PointsPage(Page):
         self.load_accounts()
         self.load_goods()
         self.load_rules()
-        waiting = points.unsettled_count(self.ctx)
-        self.settle_button.setText(self.tr("结算活动积分（{0} 人次待结算）").format(waiting) if waiting else self.tr("结算活动积分"))
+        ctx = self.ctx
+        # Counting what is unsettled scans every participation: a second on a 5-year store, so not on the GUI thread.
+        run_in_background(self, lambda _task: points.unsettled_count(ctx), self.show_unsettled)
         total = sum(a.balance for a in self.accounts)
         self.status.emit(self.tr("积分账户 {0} 个，现有积分合计 {1} 分；信用超市物品 {2} 种").format(len(self.accounts), total, len(self.goods)))
 
+    def show_unsettled(self, waiting: int) -> None:
+        self.unsettled = waiting
+        self.settle_button.setText(self.tr("结算活动积分（{0} 人次待结算）").format(waiting) if waiting else self.tr("结算活动积分"))
+
     def load_accounts(self) -> None:
-        keep = _selected(self.account_table, self.accounts)
+        keep = selected_row(self.account_table, self.accounts)
         self.accounts = points.accounts(self.ctx, text=self.search.text())
-        _fill(self.account_table, [(a.name, a.kind, a.phone, a.earned, a.spent, a.balance) for a in self.accounts], {3, 4, 5})
+        fill_table(self.account_table, [(a.name, a.kind, a.phone, a.earned, a.spent, a.balance) for a in self.accounts], numeric={3, 4, 5})
         index = next((i for i, a in enumerate(self.accounts) if keep and a.holder == keep.holder), 0 if self.accounts else -1)
         if index >= 0:
             self.account_table.selectRow(index)
         self.load_ledger()
 
     def current_account(self) -> points.Account | None:
-        return _selected(self.account_table, self.accounts)
+        return selected_row(self.account_table, self.accounts)
 
     def load_ledger(self) -> None:
         account = self.current_account()
@@ -218,21 +194,21 @@ class PointsPage(Page):
         self.lines.reverse()  # newest first on screen
         self.ledger_title.setText(self.tr("{0} 的积分明细：现有 {1} 分").format(account.name, account.balance) if account
                                   else self.tr("请选择一个积分账户"))
-        _fill(self.ledger_table, [(format_date(l.entry.occurred_on), l.entry.reason, l.entry.points, l.balance, l.entry.operator)
-                                  for l in self.lines], {2, 3}, signed={2})
+        fill_table(self.ledger_table, [(format_date(l.entry.occurred_on), l.entry.reason, l.entry.points, l.balance, l.entry.operator)
+                                  for l in self.lines], numeric={2, 3}, signed={2})
         for b in (self.entry_button, self.redeem_button, self.person_print):
             b.setEnabled(account is not None and (b is self.person_print or self.ctx.actor.role.can_write))
 
     def load_goods(self) -> None:
         self.goods = points.list_goods(self.ctx)
-        _fill(self.goods_table, [(g.goods.name, g.goods.unit, g.goods.price, g.stock, g.redeemed, self.tr("上架") if g.goods.active else self.tr("下架"),
-                                  g.goods.note) for g in self.goods], {2, 3, 4})
+        fill_table(self.goods_table, [(g.goods.name, g.goods.unit, g.goods.price, g.stock, g.redeemed, self.tr("上架") if g.goods.active else self.tr("下架"),
+                                  g.goods.note) for g in self.goods], numeric={2, 3, 4})
 
     def load_rules(self) -> None:
         self.rules = points.list_rules(self.ctx)
-        _fill(self.rules_table, [(r.name, POINT_BASES.get(r.basis, r.basis), r.points, r.category or self.tr("不限"),
+        fill_table(self.rules_table, [(r.name, POINT_BASES.get(r.basis, r.basis), r.points, r.category or self.tr("不限"),
                                   r.min_rating if r.basis == "rating" else "", self.tr("启用") if r.active else self.tr("停用"))
-                                 for r in self.rules], {2})
+                                 for r in self.rules], numeric={2})
 
     # -- actions ---------------------------------------------------------------------------
     def _changed(self) -> None:
@@ -270,7 +246,7 @@ class PointsPage(Page):
             self._changed()
 
     def reverse(self) -> None:
-        chosen = _selected(self.ledger_table, self.lines)
+        chosen = selected_row(self.ledger_table, self.lines)
         if chosen is None:
             QMessageBox.information(self, self.tr("冲正"), self.tr("请先在右侧明细中选中要冲正的一笔记录。"))
             return
@@ -312,12 +288,12 @@ class PointsPage(Page):
             self._changed()
 
     def restock(self) -> None:
-        stock = _selected(self.goods_table, self.goods)
+        stock = selected_row(self.goods_table, self.goods)
         if stock and StockDialog(self.ctx, stock, self).exec():
             self._changed()
 
     def delete_goods(self) -> None:
-        stock = _selected(self.goods_table, self.goods)
+        stock = selected_row(self.goods_table, self.goods)
         if stock is None:
             return
         if QMessageBox.question(self, self.tr("确认删除"), self.tr("确定删除“{0}”吗？兑换记录会保留。").format(stock.goods.name)) \
@@ -332,7 +308,7 @@ class PointsPage(Page):
             self._changed()
 
     def delete_rule(self) -> None:
-        rule = _selected(self.rules_table, self.rules)
+        rule = selected_row(self.rules_table, self.rules)
         if rule is None:
             return
         if QMessageBox.question(self, self.tr("确认删除"), self.tr("确定删除规则“{0}”吗？已计入的积分不受影响。").format(rule.name)) \

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
 )
 from sqlmodel import select
 
@@ -14,6 +13,7 @@ from app.models import Announcement
 from sync.client import SyncClient, SyncError, history, load_state, save_state
 
 from ..forms import ErrorLabel
+from ..tables import fill_table, read_only_table
 from ..workers import run_in_background
 from .base import Page
 
@@ -22,22 +22,6 @@ STATUS_LABELS = {"ok": "成功", "failed": "未完成", "cancelled": "已取消"
 
 def _local(dt) -> str:
     return dt.astimezone().strftime("%Y年%m月%d日 %H:%M") if dt else "—"
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().hide()
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[tuple]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(str(value)))
 
 
 class SyncPage(Page):
@@ -101,9 +85,9 @@ class SyncPage(Page):
         self.cancel_button.clicked.connect(self.cancel_sync)
         self.auto.valueChanged.connect(self.on_auto_changed)
         # -- history, rejected rows, district notices -----------------------------
-        self.history = _table([self.tr("开始时间"), self.tr("结果"), self.tr("上传"), self.tr("被拒"), self.tr("收到"), self.tr("说明")])
-        self.rejected = _table([self.tr("类型"), self.tr("名称"), self.tr("区里的说明"), self.tr("修改时间")])
-        self.notices = _table([self.tr("发布时间"), self.tr("标题"), self.tr("内容")])
+        self.history = read_only_table([self.tr("开始时间"), self.tr("结果"), self.tr("上传"), self.tr("被拒"), self.tr("收到"), self.tr("说明")])
+        self.rejected = read_only_table([self.tr("类型"), self.tr("名称"), self.tr("区里的说明"), self.tr("修改时间")])
+        self.notices = read_only_table([self.tr("发布时间"), self.tr("标题"), self.tr("内容")])
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading(self.tr("同步")))
         layout.addWidget(self.enroll_box)
@@ -131,12 +115,12 @@ class SyncPage(Page):
         self.auto.setValue(state.auto_minutes)
         self.auto.blockSignals(False)
         self._arm_auto(state.auto_minutes)
-        _fill(self.history, [(_local(r.started_at), STATUS_LABELS.get(r.status, r.status), r.pushed, r.rejected, r.pulled, r.message)
+        fill_table(self.history, [(_local(r.started_at), STATUS_LABELS.get(r.status, r.status), r.pushed, r.rejected, r.pulled, r.message)
                              for r in history(self.ctx.store)])
-        _fill(self.rejected, [(r.entity, r.title, r.reason, _local(r.at)) for r in outbox.rejected_rows(self.ctx.store)])
+        fill_table(self.rejected, [(r.entity, r.title, r.reason, _local(r.at)) for r in outbox.rejected_rows(self.ctx.store)])
         with self.ctx.store.session() as session:
             notices = session.exec(select(Announcement).order_by(Announcement.published_at.desc()).limit(50)).all()
-        _fill(self.notices, [(_local(n.published_at), n.title, n.body) for n in notices])
+        fill_table(self.notices, [(_local(n.published_at), n.title, n.body) for n in notices])
         self.status.emit(self.tr("等待同步 {0} 条").format(waiting) if enrolled else self.tr("本站尚未在区里登记"))
 
     def choose_ca(self) -> None:

@@ -1,0 +1,46 @@
+"""Small read-only tables of already-loaded rows (sync history, points, demands)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+NEGATIVE = QColor("#B71C1C")
+
+
+def read_only_table(headers: list[str], *, stretch: int | None = None) -> QTableWidget:
+    """Whole rows are selected one at a time; ``stretch`` is the column that takes the spare width
+    (None: every column shares it)."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    header = table.horizontalHeader()
+    if stretch is None:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[tuple], *, numeric: set[int] = frozenset(), signed: set[int] = frozenset()) -> None:
+    """``numeric`` columns align right and show negatives in red; ``signed`` ones read +5 / -5."""
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            item = QTableWidgetItem(f"{value:+d}" if c in signed else str(value))
+            if c in numeric:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if isinstance(value, int) and value < 0:
+                    item.setForeground(QBrush(NEGATIVE))
+            table.setItem(r, c, item)
+
+
+def selected_row(table: QTableWidget, rows: list):
+    """The loaded row behind the table's selection, or None."""
+    chosen = table.selectionModel().selectedRows() if table.selectionModel() else []
+    return rows[chosen[0].row()] if chosen and chosen[0].row() < len(rows) else None
