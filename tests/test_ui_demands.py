@@ -221,6 +221,10 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     assert f"已为 {waiting} 人次计入" in seen[0]
     qtbot.waitUntil(lambda: page.settle_button.text() == "结算活动积分")
     page.tabs.setCurrentIndex(1)
+    page.goods_table.selectRow(next(i for i, g in enumerate(page.goods) if g.goods.name == "洗衣粉"))
+    moves = [page.moves_table.item(r, 3).text() for r in range(page.moves_table.rowCount())]
+    assert moves[0].startswith("兑换冲正") and moves[1].startswith("积分兑换：杨德明户") and moves[-1] == "乡村振兴资金采购"
+    assert page.moves_table.item(0, 1).text() == "+1"
     screenshot(window, "page-points-goods")
     page.tabs.setCurrentIndex(2)
     assert page.rules_table.rowCount() == len(points.DEFAULT_RULES)

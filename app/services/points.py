@@ -471,6 +471,19 @@ def list_goods(ctx: Context, *, active_only: bool = False) -> list[GoodsStock]:
         return [GoodsStock(goods, int(s), int(o)) for goods, s, o in session.exec(query)]
 
 
+def stock_moves(ctx: Context, goods_id: str) -> list[tuple[StockMove, int]]:
+    """An item's moves, newest first, each with the stock after it (出入库明细)."""
+    with ctx.read() as session:
+        moves = list(session.exec(select(StockMove).where(StockMove.goods_id == goods_id, StockMove.deleted == False)  # noqa: E712
+                                  .order_by(StockMove.occurred_on, StockMove.updated_at, StockMove.id)))
+    out, level = [], 0
+    for move in moves:
+        level += move.quantity
+        out.append((move, level))
+    out.reverse()
+    return out
+
+
 def redeem(ctx: Context, holder: Holder, goods_id: str, quantity=1) -> PointEntry:
     """Exchange points for goods: balance and stock are checked and both entries written in one
     transaction holding the write lock, so concurrent redemptions are applied one after the other."""

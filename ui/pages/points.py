@@ -122,10 +122,22 @@ class PointsPage(Page):
         for b in self.goods_buttons.values():
             row.addWidget(b)
         row.addStretch()
+        self.moves_title = QLabel()
+        self.moves_table = read_only_table([self.tr(h) for h in ("日期", "数量", "结存", "事由", "经办人")], stretch=3)
+        self.moves: list = []
+        moves_box = QWidget()
+        moves_layout = QVBoxLayout(moves_box)
+        moves_layout.setContentsMargins(0, 0, 0, 0)
+        moves_layout.addWidget(self.moves_title)
+        moves_layout.addWidget(self.moves_table)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.goods_table)
+        split.addWidget(moves_box)
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
-        layout.addWidget(self.goods_table)
+        layout.addWidget(split)
+        self.goods_table.itemSelectionChanged.connect(self.load_moves)
         self.goods_buttons["new"].clicked.connect(lambda: self.edit_goods(None))
         self.goods_buttons["edit"].clicked.connect(lambda: self.edit_goods(selected_row(self.goods_table, self.goods)))
         self.goods_table.doubleClicked.connect(lambda _i: self.edit_goods(selected_row(self.goods_table, self.goods)))
@@ -200,9 +212,22 @@ class PointsPage(Page):
             b.setEnabled(account is not None and (b is self.person_print or self.ctx.actor.role.can_write))
 
     def load_goods(self) -> None:
+        keep = selected_row(self.goods_table, self.goods)
         self.goods = points.list_goods(self.ctx)
         fill_table(self.goods_table, [(g.goods.name, g.goods.unit, g.goods.price, g.stock, g.redeemed, self.tr("上架") if g.goods.active else self.tr("下架"),
                                   g.goods.note) for g in self.goods], numeric={2, 3, 4})
+        index = next((i for i, g in enumerate(self.goods) if keep and g.goods.id == keep.goods.id), 0 if self.goods else -1)
+        if index >= 0:
+            self.goods_table.selectRow(index)
+        self.load_moves()
+
+    def load_moves(self) -> None:
+        stock = selected_row(self.goods_table, self.goods)
+        self.moves = points.stock_moves(self.ctx, stock.goods.id) if stock else []
+        self.moves_title.setText(self.tr("“{0}”出入库明细：现有 {1}{2}").format(stock.goods.name, stock.stock, stock.goods.unit) if stock
+                                 else self.tr("选中一种物品查看出入库明细"))
+        fill_table(self.moves_table, [(format_date(m.occurred_on), m.quantity, level, m.reason, m.operator) for m, level in self.moves],
+                   numeric={1, 2}, signed={1})
 
     def load_rules(self) -> None:
         self.rules = points.list_rules(self.ctx)
