@@ -110,3 +110,32 @@ def test_station_cannot_push_rows_breaking_the_rules(district_sqlite, tmp_path):
     assert "评分应为1到5的整数" in check_row("demand", {"requester": "张", "content": "x", "category": "便民服务", "state": "rated",
                                                       "source": "resident", "rating": 9})
     assert check_row("demand_event", {"to_state": "flying", "operator": "x"}) == ["办理状态“flying”无效"]
+
+
+def test_a_station_cannot_claim_another_stations_dispatch(district_sqlite, tmp_path):
+    from app.models import Demand
+    from app.outbox import rejected_rows
+
+    district = district_sqlite
+    code_a = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    code_b = admin.add_station(district.engine, "红山村", "里辛街道")
+    store_a, client_a = _station(tmp_path, "杨家庄村")
+    store_b, client_b = _station(tmp_path, "红山村")
+    try:
+        client_a.enroll(district.base, code_a)
+        client_b.enroll(district.base, code_b)
+        for_b = admin.dispatch_demand(district.engine, "红山村", requester="张大爷", content="修理院门", category="便民服务")
+        with store_a.session(operator="测试") as session:
+            for dispatch_id, source in ((for_b, "district"), (None, "district")):
+                session.add(Demand(station_id=store_a.station_id, number=f"2026-09{len(source)}{bool(dispatch_id):d}", source=source,
+                                   dispatch_id=dispatch_id, requester="张大爷", content="修理院门", category="便民服务",
+                                   received_on=date.today(), due_on=date.today(), state="approved"))
+            session.commit()
+        result = client_a.sync()
+        assert result.rejected == 2
+        reasons = {r.reason for r in rejected_rows(store_a)}
+        assert reasons == {"该需求的派单编号不是区文明实践中心派给本站的", "需求来源与区中心派单编号不符"}
+        assert client_b.sync().dispatched == 1  # B still gets, and answers, its own
+    finally:
+        store_a.close()
+        store_b.close()

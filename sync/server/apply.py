@@ -13,7 +13,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.services.rowcheck import check_row
 
 from .. import protocol
-from .db import TABLES, account, batch_log, rejection, stored_file
+from .db import TABLES, account, announcement, batch_log, rejection, stored_file
 
 
 
@@ -71,10 +71,11 @@ class BatchContext:
         self.present: dict[str, set[str]] = {}  # table -> ids of this station known to exist
         self.numbers: dict[str, str] = {}  # volunteer number -> id, this station
         self.files: set[str] = set()
+        self.dispatches: set[str] = set()  # district dispatches addressed to this station, named by the batch
         self.staged: dict[str, dict[str, tuple[bool, dict]]] = {}  # table -> id -> (is_insert, values)
         ids_by_entity: dict[str, set[str]] = {}
         refs: dict[str, set[str]] = {}
-        shas, numbers = set(), set()
+        shas, numbers, dispatches = set(), set(), set()
         for row in rows:
             entity, payload = row.get("entity"), row.get("payload")
             table = TABLES.get(entity) if isinstance(entity, str) else None
@@ -89,6 +90,8 @@ class BatchContext:
                 shas.add(payload["sha256"])
             if entity == "volunteer" and isinstance(payload.get("number"), str):
                 numbers.add(payload["number"])
+            if entity == "demand" and isinstance(payload.get("dispatch_id"), str):
+                dispatches.add(payload["dispatch_id"])
         for entity, ids in ids_by_entity.items():
             table = TABLES[entity]
             for chunk in _chunks(ids):
@@ -101,6 +104,9 @@ class BatchContext:
                 found.update(conn.execute(select(table.c.id).where(table.c.id.in_(chunk), table.c.station_id == station_id)).scalars())
         for chunk in _chunks(shas):
             self.files.update(conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256.in_(chunk))).scalars())
+        for chunk in _chunks(dispatches):
+            self.dispatches.update(conn.execute(select(announcement.c.id).where(
+                announcement.c.id.in_(chunk), announcement.c.kind == "dispatch", announcement.c.station_id == station_id)).scalars())
         volunteer = TABLES["volunteer"]
         for chunk in _chunks(numbers):
             for r in conn.execute(select(volunteer.c.number, volunteer.c.id).where(volunteer.c.station_id == station_id, volunteer.c.number.in_(chunk))):
@@ -170,6 +176,10 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         return _reject(f"志愿者编号“{values['number']}”与本站另一条记录重复")
     if entity == "photo" and values["sha256"] not in batch.files:
         return _reject("照片文件尚未上传")
+    if entity == "demand" and (values["source"] == "district") != bool(values["dispatch_id"]):
+        return _reject("需求来源与区中心派单编号不符")
+    if entity == "demand" and values["dispatch_id"] and values["dispatch_id"] not in batch.dispatches:
+        return _reject("该需求的派单编号不是区文明实践中心派给本站的")
     batch.stage(entity, row_id, values)
     return protocol.APPLIED, ""
 
