@@ -1,5 +1,6 @@
 """The 五单 loop (五.2): every transition, allowed and refused, and what each one writes."""
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,8 @@ from app.services.errors import ValidationError
 from conftest import make_id
 
 TODAY = date.today()
+RECEIVED = TODAY - timedelta(days=60)  # so that each service below can fall on another day
+SERVICE_DAYS = itertools.cycle(range(0, 60))  # …and nobody serves over 24 hours a day
 
 
 @pytest.fixture
@@ -27,7 +30,7 @@ def crew(ctx):
 
 def new_demand(ctx, **extra):
     values = dict(requester="刘大娘", contact="13905310001", address="东村3排5号", content="家里水管漏水，老人独居需要帮忙维修",
-                  category="便民服务", wanted_on=TODAY + timedelta(days=2))
+                  category="便民服务", wanted_on=TODAY + timedelta(days=2), received_on=RECEIVED, due_on=TODAY + timedelta(days=7))
     values.update(extra)
     return demands.record_demand(ctx, **values)
 
@@ -40,7 +43,8 @@ def drive(ctx, crew, demand, upto: S):
         (S.dispatched, lambda: demands.dispatch(ctx, demand.id, team_id=team.id, volunteer_id=people[0].id)),
         (S.taken, lambda: demands.take(ctx, demand.id)),
         (S.done, lambda: demands.complete(ctx, demand.id, participants=[ParticipantInput(people[0].id, 2.0), ParticipantInput(people[1].id, 1.5)],
-                                          start_time="09:00", end_time="11:00", content="更换了水管接头")),
+                                          start_time="09:00", end_time="11:00", content="更换了水管接头",
+                                          date_done=max(demand.received_on, TODAY - timedelta(days=next(SERVICE_DAYS))))),
         (S.rated, lambda: demands.rate(ctx, demand.id, rating=5, feedback="很及时，谢谢", method="回访")),
         (S.rewarded, lambda: demands.reward(ctx, demand.id, extra_points=3, note="好评")),
     ]
@@ -58,7 +62,7 @@ def test_full_loop_records_every_transition_activity_and_points(ctx, crew):
     points.ensure_default_rules(ctx)
     people, team = crew
     demand = new_demand(ctx)
-    assert demand.number == f"{TODAY.year}-0001" and demand.state == S.ordered and demand.due_on == TODAY + timedelta(days=7)
+    assert demand.number == f"{RECEIVED.year}-0001" and demand.state == S.ordered and demand.due_on == TODAY + timedelta(days=7)
     final = drive(ctx, crew, demand, S.rewarded)
     assert final.state == S.rewarded and final.rating == 5 and final.team_id == team.id
     history = demands.events_of(ctx, demand.id)
@@ -134,6 +138,46 @@ def test_every_allowed_transition_from_every_state(ctx, crew):
     assert {state: set(demands.allowed_actions(state)) for state in S} == expected
 
 
+def test_every_action_from_every_state_is_done_or_refused_as_the_table_says(ctx, crew):
+    """All 9 states × 8 actions against the services themselves (the table above is what the page offers)."""
+    points.ensure_default_rules(ctx)
+    people, team = crew
+
+    def reach(state: S):
+        demand = new_demand(ctx)
+        if state == S.rejected:
+            return demands.reject(ctx, demand.id, "不属于服务范围")
+        if state == S.cancelled:
+            return demands.cancel(ctx, demand.id, "群众已自行解决")
+        return drive(ctx, crew, demand, state) if state != S.ordered else demand
+
+    calls = {
+        "approve": lambda d: demands.approve(ctx, d.id),
+        "reject": lambda d: demands.reject(ctx, d.id, "不属于服务范围"),
+        "dispatch": lambda d: demands.dispatch(ctx, d.id, team_id=team.id),
+        "take": lambda d: demands.take(ctx, d.id),
+        "complete": lambda d: demands.complete(ctx, d.id, participants=[ParticipantInput(people[2].id, 1.0)],
+                                               date_done=TODAY - timedelta(days=next(SERVICE_DAYS))),
+        "rate": lambda d: demands.rate(ctx, d.id, rating=4),
+        "reward": lambda d: demands.reward(ctx, d.id),
+        "cancel": lambda d: demands.cancel(ctx, d.id, "群众已自行解决"),
+    }
+    for state in S:
+        for action, call in calls.items():
+            demand = reach(state)
+            before = len(demands.events_of(ctx, demand.id))
+            if action in demands.allowed_actions(state):
+                call(demand)
+                after = demands.get_demand(ctx, demand.id)
+                assert after.state == demands.TRANSITIONS[action].target, (state, action)
+                assert len(demands.events_of(ctx, demand.id)) == before + 1
+            else:
+                with pytest.raises(ValidationError, match=f"当前为“{state.label}”"):
+                    call(demand)
+                assert demands.get_demand(ctx, demand.id).state == state, (state, action)
+                assert len(demands.events_of(ctx, demand.id)) == before
+
+
 def test_reject_cancel_and_redispatch(ctx, crew):
     people, team = crew
     other = teams.add_team(ctx, name="敬老服务队", category="敬老爱老")
@@ -168,6 +212,12 @@ def test_validation_names_fields_and_writes_nothing(ctx, crew):
         demands.rate(ctx, demand.id, rating=5, method="托梦")
     with pytest.raises(ValidationError, match="请添加参加服务的志愿者"):
         demands.complete(ctx, new_demand(ctx).id, participants=[])
+    taken = drive(ctx, crew, new_demand(ctx), S.taken)
+    with pytest.raises(ValidationError, match="服务日期不能早于点单日期"):
+        demands.complete(ctx, taken.id, participants=[ParticipantInput(crew[0][2].id, 1.0)], date_done=RECEIVED - timedelta(days=1))
+    with pytest.raises(ValidationError, match="服务日期不能晚于今天"):
+        demands.complete(ctx, taken.id, participants=[ParticipantInput(crew[0][2].id, 1.0)], date_done=TODAY + timedelta(days=1))
+    assert demands.get_demand(ctx, taken.id).state == S.taken
 
 
 def test_complete_with_bad_hours_rolls_back_the_transition(ctx, crew):
@@ -181,7 +231,7 @@ def test_complete_with_bad_hours_rolls_back_the_transition(ctx, crew):
 
 def test_overdue_and_listing(ctx, crew):
     old = new_demand(ctx, received_on=TODAY - timedelta(days=10), due_on=TODAY - timedelta(days=1))
-    new_demand(ctx, requester="王大爷", content="需要代购药品")
+    new_demand(ctx, requester="王大爷", content="需要代购药品", received_on=TODAY)
     rows = demands.list_demands(ctx)
     assert [r.demand.requester for r in rows] == ["王大爷", "刘大娘"]
     assert [r.overdue for r in rows] == [False, True]
@@ -225,4 +275,4 @@ def test_numbers_stay_unique_when_two_sessions_record_at_once(ctx, data_dir):
     results = _race(data_dir, 5, lambda c: new_demand(c))
     assert results == ["ok"] * 5
     numbers = [r.demand.number for r in demands.list_demands(ctx)]
-    assert sorted(numbers) == [f"{TODAY.year}-{n:04d}" for n in range(1, 6)]
+    assert sorted(numbers) == [f"{RECEIVED.year}-{n:04d}" for n in range(1, 6)]

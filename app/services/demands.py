@@ -222,11 +222,15 @@ def complete(ctx: Context, demand_id: str, *, participants: list[ParticipantInpu
         raise ValidationError({"participants": "请添加参加服务的志愿者及服务时长"})
     errors = FieldErrors()
     when = parse_date(date_done, errors, "date", "服务日期") or date.today()
+    if when > date.today():
+        errors.add("date", "服务日期不能晚于今天")
     served = parse_int(served_count if served_count not in (None, "") else 1, errors, "served_count", "服务对象人数应为 0 到 100000 之间的整数",
                        maximum=100_000)
     errors.raise_if_any()
 
     def record(session: Session, demand: Demand) -> None:
+        if when < demand.received_on:
+            raise ValidationError({"date": f"服务日期不能早于点单日期（{demand.received_on:%Y-%m-%d}）"})
         activity = add_activity_in(
             session, ctx, participants=participants, title=clean(title) or f"{demand.content[:40]}（点单服务 {demand.number}）",
             category=demand.category, team_id=demand.team_id, date=when, start_time=start_time, end_time=end_time,
