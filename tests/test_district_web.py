@@ -65,11 +65,23 @@ def test_district_staff_see_every_station(demo_store, district):
 
         ws = load_workbook(saved).active
         assert ws["B3"].value == "杨家庄村" and "（三.2）" in "".join(str(c.value) for c in ws[2])
-        admin.dispatch_demand(district.engine, "杨家庄村", requester="陈奶奶", content="独居老人需要上门理发", category="敬老爱老")
         page.goto(district.base + "/district")
         page.click("text=“五单”办理情况")
         page.wait_for_url("**/district/demands")
+        # 区中心派单 from the form: a bad phone and no content are named beside their fields, nothing is sent.
+        page.fill("form.dispatch input[name=requester]", "陈奶奶")
+        page.fill("form.dispatch input[name=contact]", "12345")
+        page.select_option("form.dispatch select[name=category]", "敬老爱老")
+        page.click("form.dispatch button[type=submit]")
+        refused = page.inner_text("form.dispatch")
+        assert "请填写需求内容" in refused and "手机号" in refused
+        assert page.input_value("form.dispatch input[name=requester]") == "陈奶奶"  # what was typed is kept
+        page.fill("form.dispatch input[name=contact]", "13905310002")
+        page.fill("form.dispatch textarea[name=content]", "独居老人需要上门理发")
+        page.click("form.dispatch button[type=submit]")
+        page.wait_for_url("**/district/demands?sent=*")
         loop = page.inner_text("main")
+        assert "已派单给“杨家庄村”" in loop
         # The demo station's six demands by state (one overdue), and a dispatch not yet fetched by the station.
         assert "杨家庄村" in loop and "未送达（等待该站同步）" in loop and "独居老人需要上门理发" in loop
         row = next(line for line in loop.splitlines() if line.startswith("杨家庄村"))

@@ -96,6 +96,11 @@ def test_district_dispatch_round_trip(district, tmp_path):
         page = web.get(district.base + "/district/demands", timeout=10).text
         assert "杨家庄村" in page and "独居老人需要上门理发" in page and "已办结，评分 5" in page and "手艺好" in page
         assert "红山村" not in page.split("区中心派单的办理结果")[1]
+        # A form posted from elsewhere (no token from the page) is refused and sends nothing.
+        forged = web.post(district.base + "/district/demands/dispatch", data={"station": "红山村", "requester": "某人", "content": "x",
+                                                                              "category": "便民服务"}, timeout=10, allow_redirects=False)
+        assert forged.status_code == 403 and "页面已过期" in forged.text
+        assert client_b.sync().dispatched == 0
     finally:
         store_a.close()
         store_b.close()

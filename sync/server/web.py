@@ -15,11 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 
 from app.models.base import utcnow
-from app.models.enums import DemandState as S
+from app.models.enums import TEAM_CATEGORIES, DemandState as S
+from app.services.errors import NotFound, ValidationError
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, evaluate
 from app.services.activities import month_range
 from app.services.operators import verify_password
 
+from . import admin
 from .admin import current_rules
 from .db import TABLES, account, announcement, batch_log, rejection, staff, staff_session
 
@@ -33,7 +35,11 @@ table{border-collapse:collapse;background:#fff;width:100%;margin:10px 0}
 th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;font-size:14px} th{background:#eee}
 td.num{text-align:right} th,td:first-child,td:nth-child(2){white-space:nowrap} .bad{color:#c62828} .ok{color:#2e7d32}
 form.login{background:#fff;max-width:320px;margin:80px auto;padding:24px;border-radius:6px}
-form.login input{width:100%;padding:6px;margin:6px 0 12px} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
+form.login input{width:100%;padding:6px;margin:6px 0 12px}
+form.dispatch{background:#fff;padding:12px 16px;margin:14px 0;display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-start}
+form.dispatch h3{width:100%;margin:0} form.dispatch label{display:flex;flex-direction:column;font-size:14px}
+form.dispatch input,form.dispatch select{padding:4px;min-width:150px} form.dispatch textarea{width:420px;padding:4px}
+form.dispatch button{align-self:flex-end} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
 """
 
 
@@ -214,11 +220,66 @@ def install(api: FastAPI) -> None:
         return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user.display_name)
 
     @api.get("/district/demands", include_in_schema=False)
-    def demands_page(request: Request):
+    def demands_page(request: Request, sent: str = ""):
         """The 五单 loop across the district: each station's demands by state, and what became of the district's dispatches."""
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
+        notice = f'<p class="ok">已派单给“{_h(sent)}”，该站下次同步时收到。</p>' if sent else ""
+        return render_demands(request, user, notice=notice)
+
+    @api.post("/district/demands/dispatch", include_in_schema=False)
+    def dispatch_form(request: Request, csrf: str = Form(""), station: str = Form(""), requester: str = Form(""), contact: str = Form(""),
+                      content: str = Form(""), category: str = Form(""), address: str = Form(""), due_on: str = Form(""),
+                      note: str = Form("")):
+        """区中心派单 from the browser: the same checks as the command line, errors beside the form, nothing half-written."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        values = {"station": station, "requester": requester, "contact": contact, "content": content, "category": category,
+                  "address": address, "due_on": due_on, "note": note}
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return render_demands(request, user, errors={"form": "页面已过期，请刷新后重新提交"}, values=values, status=403)
+        try:
+            admin.dispatch_demand(engine, station, requester=requester, content=content, category=category, contact=contact,
+                                  address=address, due_on=due_on or None, note=note)
+        except ValidationError as exc:
+            return render_demands(request, user, errors=exc.errors, values=values, status=422)
+        except NotFound as exc:
+            return render_demands(request, user, errors={"station": str(exc)}, values=values, status=422)
+        return RedirectResponse(f"/district/demands?sent={quote(station)}", status_code=303)
+
+    def csrf_token(request: Request) -> str:
+        return hashlib.sha256(("csrf:" + request.cookies.get(COOKIE, "")).encode()).hexdigest()
+
+    def dispatch_form_html(request: Request, errors: dict, values: dict) -> str:
+        with engine.connect() as conn:
+            stations = conn.execute(select(account.c.name).where(account.c.station_id.is_not(None), account.c.revoked == False)  # noqa: E712
+                                    .order_by(account.c.street, account.c.name)).scalars().all()
+
+        def err(field: str) -> str:
+            return f'<div class="bad">{_h(errors[field])}</div>' if field in errors else ""
+
+        def field(name: str, label: str, control: str) -> str:
+            return f"<label>{label}{control}{err(name)}</label>"
+
+        def text_input(name: str, kind: str = "text") -> str:
+            return f'<input name="{name}" type="{kind}" value="{_h(values.get(name, ""))}">'
+
+        options = "".join(f'<option{" selected" if n == values.get("station") else ""}>{_h(n)}</option>' for n in stations)
+        categories = "".join(f'<option{" selected" if c == values.get("category", "便民服务") else ""}>{_h(c)}</option>' for c in TEAM_CATEGORIES)
+        return (f'<form class="dispatch" method="post" action="/district/demands/dispatch"><h3>区中心派单</h3>{err("form")}'
+                f'<input type="hidden" name="csrf" value="{csrf_token(request)}">'
+                + field("station", "实践站", f'<select name="station">{options}</select>')
+                + field("requester", "点单群众", text_input("requester")) + field("contact", "联系电话", text_input("contact"))
+                + field("category", "服务类别", f'<select name="category">{categories}</select>')
+                + field("address", "服务地点", text_input("address")) + field("due_on", "办结期限", text_input("due_on", "date"))
+                + field("content", "需求内容", f'<textarea name="content" rows="2">{_h(values.get("content", ""))}</textarea>')
+                + field("note", "说明", text_input("note"))
+                + '<button type="submit">派单</button></form>')
+
+    def render_demands(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
+                       status: int = 200):
         today = date.today()
         demand = TABLES["demand"]
         waiting = [S.ordered.value, S.approved.value, S.dispatched.value, S.taken.value]
@@ -271,8 +332,10 @@ def install(api: FastAPI) -> None:
         sent_table = ("<table><tr><th>派单时间</th><th>实践站</th><th>需求</th><th>办理情况</th><th>群众评价</th></tr>"
                       f"{''.join(sent_rows) or '<tr><td colspan=5>区中心尚未派单</td></tr>'}</table>")
         body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）</h2>"
-                f"{table}<h3>区中心派单的办理结果</h3>{sent_table}")
-        return page("“五单”办理情况", body, user=user.display_name)
+                f"{notice}{table}{dispatch_form_html(request, errors or {}, values or {})}<h3>区中心派单的办理结果</h3>{sent_table}")
+        response = page("“五单”办理情况", body, user=user.display_name)
+        response.status_code = status
+        return response
 
     @api.get("/district/station/{account_id}", include_in_schema=False)
     def station_detail(account_id: int, request: Request):
