@@ -12,7 +12,7 @@ from .config import resolve_data_dir
 from .db import Store
 from .models.enums import Role, StationKind, TEAM_CATEGORIES
 from .privacy import mask_id_number, mask_phone
-from .services import activities, audit, stars, teams, volunteers
+from .services import activities, audit, points, stars, teams, volunteers
 from .services.common import format_date
 from .services.context import Actor, Context
 from .services.errors import ValidationError
@@ -129,6 +129,7 @@ def cmd_volunteer_show(args) -> int:
             (f"{year}年服务时长", f"{volunteers.volunteer_hours(ctx, v.id, year=year):g} 小时"),
             ("累计服务时长", f"{volunteers.volunteer_hours(ctx, v.id):g} 小时"),
             ("星级", stars.hours_summary(ctx, v.id).label or "未达到★1"),
+            ("现有积分", f"{points.balance(ctx, points.Holder(volunteer_id=v.id))} 分"),
         ]
         for label, value in lines:
             print(f"{label}：{value}")
@@ -324,8 +325,6 @@ def cmd_print(args) -> int:
 
 
 def cmd_points(args) -> int:
-    from .services import points
-
     ctx = open_context(args)
     with ctx.store:
         if args.points_command == "settle":

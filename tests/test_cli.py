@@ -75,6 +75,8 @@ def test_volunteer_team_activity_flow(initialised):
     listing = station(initialised, "activity", "list", "--year", "2026", "--month", "10").stdout
     assert "重阳节敬老饺子宴" in listing and "共 1 次活动，服务时长合计 1.5 小时" in listing
     assert "累计服务时长：1.5 小时" in station(initialised, "volunteer", "show", number).stdout
+    assert "已为 1 人次计入" in station(initialised, "points", "settle").stdout  # default rules: 1.5 h × 10 + 5
+    assert "现有积分：20 分" in station(initialised, "volunteer", "show", number).stdout
     audit = station(initialised, "audit", "--limit", "5").stdout
     assert "新增" in audit and "重阳节敬老饺子宴" in audit and "命令行" in audit
 
