@@ -91,12 +91,12 @@ def _check(demand: Demand, action: str) -> None:
         raise ValidationError({"state": f"需求 {demand.number} 当前为“{current.label}”，不能{transition.label}：{NEXT_STEP[current]}"})
 
 
-def _move(session: Session, ctx: Context, demand: Demand, action: str, note: str = "", *, operator: str | None = None) -> None:
+def _move(session: Session, ctx: Context, demand: Demand, action: str, note: str = "") -> None:
     _check(demand, action)
     transition = TRANSITIONS[action]
     current = S(demand.state)
     label = "改派" if action == "dispatch" and current in (S.dispatched, S.taken) else transition.label
-    session.add(DemandEvent(station_id=demand.station_id, demand_id=demand.id, at=utcnow(), operator=(operator or ctx.actor.label)[:50],
+    session.add(DemandEvent(station_id=demand.station_id, demand_id=demand.id, at=utcnow(), operator=ctx.actor.label[:50],
                             action=label, from_state=current.value, to_state=transition.target.value, note=note[:500]))
     demand.state = transition.target.value
 
@@ -401,10 +401,6 @@ def served_by(ctx: Context, demand: Demand) -> list[tuple[str, float]]:
         return [(name, hours) for name, hours in session.exec(
             select(Volunteer.name, Participation.hours).join(Volunteer, Volunteer.id == Participation.volunteer_id)
             .where(Participation.activity_id == demand.activity_id, Participation.deleted == False))]  # noqa: E712
-
-
-def days_open(demand: Demand, today: date | None = None) -> int:
-    return ((today or date.today()) - demand.received_on).days
 
 
 def as_of(value: datetime) -> str:
