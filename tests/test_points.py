@@ -93,6 +93,16 @@ def test_settle_activities_is_idempotent_and_follows_rules(ctx, vol):
     assert points.settle_activities(ctx) == (0, 0)
     assert points.unsettled_count(ctx) == 0
     assert points.balance(ctx, Holder(vol.id)) == 30 and points.balance(ctx, Holder(other.id)) == 18
+    # Changed after the settlement: an activity marked done, a participant added to a settled one.
+    planned = next(s.activity for s in activities.list_activities(ctx) if s.activity.title == "下月计划")
+    activities.update_activity(ctx, planned.id, status="done")
+    assert points.unsettled_count(ctx) == 1
+    river = next(s.activity for s in activities.list_activities(ctx) if s.activity.title == "清理河道")
+    third = volunteers.add_volunteer(ctx, name="郑八", id_number=make_id(seq=614))
+    activities.update_activity(ctx, river.id, participants=[ParticipantInput(vol.id), ParticipantInput(other.id, 1.25), ParticipantInput(third.id, 2.0)])
+    assert points.unsettled_count(ctx) == 2
+    assert points.settle_activities(ctx) == (2, 15 + 25)
+    assert points.unsettled_count(ctx) == 0
 
 
 def test_redeem_checks_balance_and_stock(ctx, vol):
