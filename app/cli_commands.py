@@ -271,6 +271,10 @@ def cmd_export(args) -> int:
     with ctx.store:
         if args.kind == "volunteers":
             n = excel.export_volunteers(ctx, args.file)
+        elif args.kind == "demands":
+            n = excel.export_demands(ctx, args.file)
+        elif args.kind == "points":
+            n = excel.export_points(ctx, args.file)
         else:
             n = excel.export_activities(ctx, args.file, year=args.year, month=args.month)
         print(f"已导出 {n} 条记录到 {args.file}（证件号码和电话已打码）")
@@ -523,8 +527,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--only-valid", action="store_true", help="只导入没有错误的行（默认：有任何错误就全部不导入）")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
 
-    p = add("export", cmd_export, "把志愿者或活动导出为 Excel（.xlsx）")
-    p.add_argument("kind", choices=["volunteers", "activities"], help="volunteers＝志愿者，activities＝活动")
+    p = add("export", cmd_export, "把志愿者、活动、群众点单或积分账户导出为 Excel（.xlsx）")
+    p.add_argument("kind", choices=["volunteers", "activities", "demands", "points"],
+                   help="volunteers＝志愿者，activities＝活动，demands＝群众点单，points＝积分账户")
     p.add_argument("file", metavar="文件")
     p.add_argument("--year", type=int, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")

@@ -365,3 +365,29 @@ def export_activities(ctx: Context, path: str | Path, *, year: int | None = None
                                       "参与志愿者人数", "服务时长合计", "服务对象人数", "以本站名义", "活动内容"], data)
     return len(data)
 
+
+
+def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, text: str = "", overdue_only: bool = False) -> int:
+    """The 五单 list as shown (state tab and search), contacts masked unless the role allows them."""
+    from .models.enums import DemandState
+    from .services import demands as demand_service
+
+    rows = demand_service.list_demands(ctx, state=state, text=text, overdue_only=overdue_only)
+    rows.reverse()  # oldest first, as a register reads
+    data = [[r.demand.number, format_date(r.demand.received_on), "区中心派单" if r.demand.source == "district" else "群众点单",
+             r.demand.requester, r.contact, r.demand.address, r.demand.category, r.demand.content, r.assignee,
+             format_date(r.demand.due_on), DemandState(r.demand.state).label + ("（超期）" if r.overdue else ""),
+             r.demand.rating or "", r.demand.feedback, r.demand.reason] for r in rows]
+    _write_book(Path(path), "群众点单", ["编号", "点单日期", "来源", "点单群众", "联系电话", "服务地点", "服务类别", "需求内容", "接单",
+                                     "办结期限", "状态", "评分", "群众评价", "不予受理/撤销原因"], data)
+    return len(data)
+
+
+def export_points(ctx: Context, path: str | Path, *, text: str = "") -> int:
+    """积分账户: everyone's earned, spent and current points, phones masked unless the role allows them."""
+    from .services import points as point_service
+
+    accounts = point_service.accounts(ctx, text=text, limit=1_000_000)
+    data = [[a.name, a.kind, a.phone, a.earned, a.spent, a.balance] for a in accounts]
+    _write_book(Path(path), "积分账户", ["姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分"], data)
+    return len(data)

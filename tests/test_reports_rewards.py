@@ -96,5 +96,7 @@ def test_cli_points_demands_and_prints(demo_store, tmp_path):
                         (("projects",), "已生成项目清单")):
         target = tmp_path / f"{args[0]}-{len(args)}.pdf"
         assert words in station(data, "print", *args, "--out", str(target)).stdout and target.exists()
+    for kind in ("demands", "points"):
+        assert "已导出" in station(data, "export", kind, str(tmp_path / f"{kind}.xlsx")).stdout
     bad = station(data, "points", "show", "查无此人", check=False)
     assert bad.returncode == 1 and "找不到名为“查无此人”" in bad.stderr

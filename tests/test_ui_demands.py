@@ -229,3 +229,28 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     page.tabs.setCurrentIndex(2)
     assert page.rules_table.rowCount() == len(points.DEFAULT_RULES)
     window.idle.stop()
+
+
+def test_excel_exports_of_the_lists_are_masked_for_a_clerk(qtbot, demo_store, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    _ctx, window = _window(qtbot, demo_store, "clerk", "clerk123")
+    target = {"path": ""}
+    monkeypatch.setattr("ui.pages.base.QFileDialog.getSaveFileName", lambda *a, **k: (target["path"], ""))
+    window.go("demands")
+    page = window.pages["demands"]
+    page.tabs.setCurrentIndex([key for key, _label in TABS].index("overdue"))
+    target["path"] = str(tmp_path / "点单.xlsx")
+    _click(qtbot, page.export_button)
+    qtbot.waitUntil(lambda: "已导出 1 条记录" in page.last_status, timeout=10_000)
+    ws = load_workbook(target["path"]).active
+    assert ws["A1"].value == "群众点单" and ws["D3"].value == "孙凤芝" and "****" in ws["E3"].value and ws["K3"].value == "已派单（超期）"
+    window.go("points")
+    points_page = window.pages["points"]
+    target["path"] = str(tmp_path / "积分.xlsx")
+    _click(qtbot, points_page.export_button)
+    qtbot.waitUntil(lambda: "已导出" in points_page.last_status, timeout=10_000)
+    ws = load_workbook(target["path"]).active
+    phones = [row[2].value for row in ws.iter_rows(min_row=3)]
+    assert len(phones) == len(points_page.accounts) > 10 and all("****" in p for p in phones if p)
+    window.idle.stop()

@@ -17,6 +17,18 @@ from ..table_model import Column, LazyTableModel
 from ..workers import run_in_background
 
 
+def export_to_excel(page: "Page", title: str, write) -> None:
+    """Ask where to save ``title``.xlsx, then ``write(path)`` (returning the row count) in the background."""
+    path, _ = QFileDialog.getSaveFileName(page, page.tr("导出为Excel"), page.tr("{0}.xlsx").format(title), page.tr("Excel 工作簿 (*.xlsx)"))
+    if not path:
+        return
+    run_in_background(
+        page, lambda _task: write(path), lambda n: page.status.emit(page.tr("已导出 {0} 条记录到 {1}").format(n, path)),
+        lambda exc, _d: QMessageBox.warning(page, page.tr("导出失败"), str(exc)),
+        title=page.tr("正在导出"), cancellable=False,
+    )
+
+
 class Page(QWidget):
     """Anything in the main window's stack. ``status`` carries the text for the status bar."""
 
@@ -252,24 +264,11 @@ class ListPage(Page):
             self.after_change()
 
     def export_excel(self) -> None:
-        name = self.tr("{0}.xlsx").format(self.title)
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出为Excel"), name, self.tr("Excel 工作簿 (*.xlsx)"))
-        if not path:
-            return
         from app import excel
 
         ctx, kind, filters = self.ctx, self.excel_kind, self.export_filters()
-
-        def work(task):
-            if kind == "volunteers":
-                return excel.export_volunteers(ctx, path, **filters)
-            return excel.export_activities(ctx, path, **filters)
-
-        run_in_background(
-            self, work, lambda n: self.status.emit(self.tr("已导出 {0} 条记录到 {1}").format(n, path)),
-            lambda exc, _d: QMessageBox.warning(self, self.tr("导出失败"), str(exc)),
-            title=self.tr("正在导出"), cancellable=False,
-        )
+        writer = excel.export_volunteers if kind == "volunteers" else excel.export_activities
+        export_to_excel(self, self.title, lambda path: writer(ctx, path, **filters))
 
     def export_filters(self) -> dict:
         return {}

@@ -19,7 +19,7 @@ from app.services.errors import ServiceError
 from ..dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
 from ..printing import print_document
 from ..tables import fill_table, read_only_table, selected_row
-from .base import Page
+from .base import Page, export_to_excel
 
 OVERDUE_BG = QColor("#FDE0DC")
 # (key, label): a DemandState value, or "open" / "overdue" / "closed".
@@ -47,6 +47,7 @@ class DemandsPage(Page):
         self.new_button.setObjectName("primary")
         self.edit_button = QPushButton(self.tr("修改…"))
         self.print_button = QPushButton(self.tr("打印登记簿…"))
+        self.export_button = QPushButton(self.tr("导出Excel…"))
         self.action_buttons: dict[str, QPushButton] = {}
         top = QHBoxLayout()
         top.addWidget(self.heading(self.tr("群众点单（“五单”服务）")))
@@ -54,6 +55,7 @@ class DemandsPage(Page):
         top.addWidget(self.search)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
+        top.addWidget(self.export_button)
         top.addWidget(self.print_button)
         steps = QHBoxLayout()
         steps.addWidget(QLabel(self.tr("办理：")))
@@ -90,6 +92,7 @@ class DemandsPage(Page):
         self.new_button.clicked.connect(self.create)
         self.edit_button.clicked.connect(self.edit)
         self.print_button.clicked.connect(self.print_register)
+        self.export_button.clicked.connect(self.export_excel)
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.create)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
         self.refresh()
@@ -217,6 +220,14 @@ class DemandsPage(Page):
             QMessageBox.warning(self, self.tr("不能{0}").format(label), str(exc))
             return
         self.after_change()
+
+    def export_excel(self) -> None:
+        """What the list shows: the tab chosen and the search typed."""
+        from app import excel
+
+        ctx, key, text = self.ctx, self.tab_key(), self.search.text()
+        export_to_excel(self, self.tr("群众点单"), lambda path: excel.export_demands(
+            ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue", text=text))
 
     def print_register(self) -> None:
         today = date.today()

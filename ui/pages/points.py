@@ -20,7 +20,7 @@ from ..dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDi
 from ..printing import print_document
 from ..tables import fill_table, read_only_table, selected_row
 from ..workers import run_in_background
-from .base import Page
+from .base import Page, export_to_excel
 
 
 class PointsPage(Page):
@@ -67,6 +67,7 @@ class PointsPage(Page):
             self.month.addItem(self.tr("{0}年{1}月").format(y, m), (y, m))
         self.month_print = QPushButton(self.tr("打印月度台账…"))
         self.list_print = QPushButton(self.tr("打印积分公示…"))
+        self.export_button = QPushButton(self.tr("导出Excel…"))
         row1 = QHBoxLayout()
         row1.addWidget(self.search)
         for b in (self.entry_button, self.redeem_button, self.household_button, self.settle_button):
@@ -74,6 +75,7 @@ class PointsPage(Page):
         row1.addStretch()
         row2 = QHBoxLayout()
         row2.addWidget(self.person_print)
+        row2.addWidget(self.export_button)
         row2.addStretch()
         row2.addWidget(QLabel(self.tr("月份：")))
         row2.addWidget(self.month)
@@ -110,6 +112,7 @@ class PointsPage(Page):
         self.settle_button.clicked.connect(self.settle)
         self.reverse_button.clicked.connect(self.reverse)
         self.person_print.clicked.connect(self.print_person)
+        self.export_button.clicked.connect(self.export_excel)
         self.month_print.clicked.connect(lambda: self.print_month(reports.month_ledger_pdf, self.tr("积分台账")))
         self.list_print.clicked.connect(lambda: self.print_month(reports.points_list_pdf, self.tr("积分公示")))
         return tab
@@ -292,6 +295,12 @@ class PointsPage(Page):
             QMessageBox.warning(self, self.tr("无法结算"), str(exc))
 
         run_in_background(self, lambda _task: points.settle_activities(ctx), done, failed, title=self.tr("正在结算活动积分"))
+
+    def export_excel(self) -> None:
+        from app import excel
+
+        ctx, text = self.ctx, self.search.text()
+        export_to_excel(self, self.tr("积分账户"), lambda path: excel.export_points(ctx, path, text=text))
 
     def print_person(self) -> None:
         account = self.current_account()
