@@ -125,6 +125,7 @@ def test_redeem_checks_balance_and_stock(ctx, vol):
     assert points.balance(ctx, holder) == 100
     account = points.accounts(ctx)[0]
     assert (account.earned, account.spent) == (100, 0)  # a returned redemption is not "earned"
+    assert points.earned_and_spent(line.entry for line in points.ledger(ctx, holder)) == (100, 0)
     assert points.list_goods(ctx)[0].stock == 5
     with pytest.raises(ValidationError, match="不能减少 6袋"):
         points.restock(ctx, soap.id, -6, "盘点")

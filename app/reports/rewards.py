@@ -36,8 +36,7 @@ def person_ledger_pdf(ctx: Context, out: str | Path, holder: point_service.Holde
     with ctx.read() as session:
         name = point_service.holder_name(session, holder, ctx.station_id)
     lines = point_service.ledger(ctx, holder, date_from=date_from, date_to=date_to)
-    earned = sum(line.entry.points for line in lines if line.entry.points > 0)
-    spent = -sum(line.entry.points for line in lines if line.entry.points < 0)
+    earned, spent = point_service.earned_and_spent(line.entry for line in lines)
     opening = (lines[0].balance - lines[0].entry.points) if lines else point_service.balance(ctx, holder) if date_from is None else 0
     period = period_label(date_from, date_to) if date_from and date_to else "全部记录"
     story: list = [Paragraph(markup(f"{name} 积分台账"), s["title"]), form_table([
@@ -60,8 +59,7 @@ def month_ledger_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Pa
     s = styles()
     entries = point_service.month_entries(ctx, year, month)
     rows = [(i, format_date(e.occurred_on), name, e.reason, _signed(e.points), e.operator) for i, (e, name) in enumerate(entries, start=1)]
-    earned = sum(e.points for e, _n in entries if e.points > 0)
-    spent = -sum(e.points for e, _n in entries if e.points < 0)
+    earned, spent = point_service.earned_and_spent(e for e, _n in entries)
     story: list = [Paragraph(markup(f"{year}年{month}月 积分台账"), s["title"]),
                    Paragraph(markup(f"{station.name}　本月共 {len(entries)} 笔，发放 {earned} 分，兑换及扣减 {spent} 分"), s["body"]),
                    Spacer(1, 4 * mm),

@@ -306,6 +306,22 @@ def _earned_spent(where=None):
     return earned, spent
 
 
+def earned_and_spent(entries) -> tuple[int, int]:
+    """The same sums as the accounts list, over entries already read: a reversal counts against what it undoes."""
+    earned = spent = 0
+    for entry in entries:
+        if entry.reverses_id:
+            if entry.points > 0:
+                spent -= entry.points
+            else:
+                earned += entry.points
+        elif entry.points > 0:
+            earned += entry.points
+        else:
+            spent -= entry.points
+    return earned, spent
+
+
 def accounts(ctx: Context, *, text: str = "", limit: int = 500) -> list[Account]:
     """Everyone holding points (or matching ``text``), highest balance first."""
     text = clean(text)
