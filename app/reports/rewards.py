@@ -64,7 +64,7 @@ def month_ledger_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Pa
                    Paragraph(markup(f"{station.name}　本月共 {len(entries)} 笔，发放 {earned} 分，兑换及扣减 {spent} 分"), s["body"]),
                    Spacer(1, 4 * mm),
                    data_table(["序号", "日期", "姓名（户）", "事由", "积分", "经办人"], rows or [("", "", "", "本月没有积分记录", "", "")],
-                              [10, 26, 22, 76, 14, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right", "cell"])]
+                              [10, 30, 22, 72, 14, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right", "cell"])]
     story += _signatures(s)
     return build(out, story, title=f"{year}年{month}月积分台账", station_name=station.name, author=ctx.actor.label)
 
