@@ -245,6 +245,12 @@ def test_monthly_list_and_households(ctx, vol):
     lines = points.monthly_list(ctx, TODAY.year, TODAY.month)
     assert [(l.name, l.kind, l.earned, l.balance) for l in lines] == [("孙大力户", "家庭户", 30, 30), ("周六", "志愿者", 12, 12)]
     assert lines[0].phone == "136****0009" and lines[1].phone == "137****0006"
+    from app.models import Household
+    from app.services.station import set_deleted
+
+    set_deleted(ctx, Household, home.id, deleted=True, what="家庭户")  # moved away: off the notice board
+    assert [l.name for l in points.monthly_list(ctx, TODAY.year, TODAY.month)] == ["周六"]
+    set_deleted(ctx, Household, home.id, deleted=False, what="家庭户")
     last_month = (TODAY.replace(day=1) - timedelta(days=1))
     assert points.monthly_list(ctx, last_month.year, last_month.month) == []
     assert points.find_holder(ctx, "孙大力户") == Holder(household_id=home.id)

@@ -357,11 +357,13 @@ def monthly_list(ctx: Context, year: int, month: int) -> list[MonthLine]:
     lines: list[MonthLine] = []
     with ctx.read() as session:
         for name, phone, e, s, t in session.exec(select(Volunteer.name, Volunteer.phone, earned, spent, total)
-                                                 .join(Volunteer, Volunteer.id == PointEntry.volunteer_id).where(*base)
+                                                 .join(Volunteer, Volunteer.id == PointEntry.volunteer_id)
+                                                 .where(*base, Volunteer.deleted == False)  # noqa: E712
                                                  .group_by(Volunteer.id)):
             lines.append(MonthLine(name, "志愿者", mask_phone(phone), int(e), int(s), int(t)))
         for head, phone, e, s, t in session.exec(select(Household.head, Household.phone, earned, spent, total)
-                                                 .join(Household, Household.id == PointEntry.household_id).where(*base)
+                                                 .join(Household, Household.id == PointEntry.household_id)
+                                                 .where(*base, Household.deleted == False)  # noqa: E712
                                                  .group_by(Household.id)):
             lines.append(MonthLine(f"{head}户", "家庭户", mask_phone(phone), int(e), int(s), int(t)))
     lines = [line for line in lines if line.earned or line.spent or line.balance]
