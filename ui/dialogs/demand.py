@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QPlainTextEdit, QSpinBox
 
-from app.models import Demand
+from app.models import Demand, Volunteer
 from app.models.enums import FEEDBACK_METHODS, TEAM_CATEGORIES
 from app.services import demands
 from app.services import points as point_service
@@ -153,8 +153,6 @@ class CompleteDialog(FormDialog):
     def _preselected(self) -> dict:
         if not self.demand.volunteer_id:
             return {}
-        from app.models import Volunteer
-
         with self.ctx.read() as session:
             person = session.get(Volunteer, self.demand.volunteer_id)
         return {person.id: person} if person is not None else {}
