@@ -158,6 +158,8 @@ class Store:
             if existed:
                 store._quick_check()
             store._migrate()
+            if not store._has_statistics():
+                store.refresh_statistics()
         except Exception:
             engine.dispose()
             raise
@@ -165,6 +167,18 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _has_statistics(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is not None
+
+    def refresh_statistics(self) -> None:
+        """ANALYZE, so that SQLite's planner knows the tables' sizes: without it, counting 100,000 activities walks
+        the (station_id, date) index row by row (200 ms) instead of scanning the table (20 ms). Run at the first
+        open and with the daily backup; 0.4 s on the 5-year bench store, milliseconds on a village's."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
 
     def __enter__(self) -> "Store":
         return self
@@ -286,7 +300,9 @@ class Store:
         today = datetime.now().strftime("%Y%m%d")
         if any(b.kind == "daily" and b.path.name.startswith(f"daily-{today}") for b in self.list_backups()):
             return None
-        return self.backup(kind="daily")
+        path = self.backup(kind="daily")
+        self.refresh_statistics()  # the store has grown since yesterday: keep the planner's picture current
+        return path
 
     def list_backups(self) -> list[BackupInfo]:
         found: list[BackupInfo] = []
