@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLayout, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 NEGATIVE = QColor("#B71C1C")
 
@@ -44,3 +44,26 @@ def selected_row(table: QTableWidget, rows: list):
     """The loaded row behind the table's selection, or None."""
     chosen = table.selectionModel().selectedRows() if table.selectionModel() else []
     return rows[chosen[0].row()] if chosen and chosen[0].row() < len(rows) else None
+
+
+def stacked(*parts: QWidget | QLayout) -> QWidget:
+    """Widgets (or layouts) one above the other with no margin: a caption over a table, in a splitter."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        if isinstance(part, QLayout):
+            column.addLayout(part)
+        else:
+            column.addWidget(part)
+    return box
+
+
+def caption_row(caption: QWidget, *buttons: QWidget) -> QHBoxLayout:
+    """A caption on the left and buttons on the right."""
+    row = QHBoxLayout()
+    row.addWidget(caption)
+    row.addStretch()
+    for button in buttons:
+        row.addWidget(button)
+    return row

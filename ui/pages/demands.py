@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabBar, QTableWidgetItem, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabBar, QTableWidgetItem, QVBoxLayout,
 )
 
 from app import reports
@@ -18,7 +18,7 @@ from app.services.errors import ServiceError
 
 from ..dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
 from ..printing import print_document
-from ..tables import fill_table, read_only_table, selected_row
+from ..tables import fill_table, read_only_table, selected_row, stacked
 from .base import Page, export_to_excel
 
 OVERDUE_BG = QColor("#FDE0DC")
@@ -70,14 +70,9 @@ class DemandsPage(Page):
         self.history = read_only_table([self.tr("时间"), self.tr("办理"), self.tr("经办人"), self.tr("说明")], stretch=3)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.detail)
-        lower_layout.addWidget(self.history)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(lower)
+        split.addWidget(stacked(self.detail, self.history))
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)

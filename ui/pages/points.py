@@ -18,7 +18,7 @@ from app.services.station import set_deleted
 
 from ..dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, ReverseDialog, RuleDialog, StockDialog
 from ..printing import print_document
-from ..tables import fill_table, read_only_table, selected_row
+from ..tables import caption_row, fill_table, read_only_table, selected_row, stacked
 from ..workers import run_in_background
 from .base import Page, export_to_excel
 
@@ -85,15 +85,7 @@ class PointsPage(Page):
         self.ledger_title = QLabel()
         self.reverse_button = QPushButton(self.tr("冲正…"))
         self.ledger_table = read_only_table([self.tr(h) for h in ("日期", "事由", "积分", "结余", "经办人")], stretch=1)
-        ledger_box = QWidget()
-        ledger_layout = QVBoxLayout(ledger_box)
-        ledger_layout.setContentsMargins(0, 0, 0, 0)
-        head = QHBoxLayout()
-        head.addWidget(self.ledger_title)
-        head.addStretch()
-        head.addWidget(self.reverse_button)
-        ledger_layout.addLayout(head)
-        ledger_layout.addWidget(self.ledger_table)
+        ledger_box = stacked(caption_row(self.ledger_title, self.reverse_button), self.ledger_table)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.account_table)
         split.addWidget(ledger_box)
@@ -128,11 +120,7 @@ class PointsPage(Page):
         self.moves_title = QLabel()
         self.moves_table = read_only_table([self.tr(h) for h in ("日期", "数量", "结存", "事由", "经办人")], stretch=3)
         self.moves: list = []
-        moves_box = QWidget()
-        moves_layout = QVBoxLayout(moves_box)
-        moves_layout.setContentsMargins(0, 0, 0, 0)
-        moves_layout.addWidget(self.moves_title)
-        moves_layout.addWidget(self.moves_table)
+        moves_box = stacked(self.moves_title, self.moves_table)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.goods_table)
         split.addWidget(moves_box)
