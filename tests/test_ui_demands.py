@@ -254,3 +254,23 @@ def test_excel_exports_of_the_lists_are_masked_for_a_clerk(qtbot, demo_store, tm
     phones = [row[2].value for row in ws.iter_rows(min_row=3)]
     assert len(phones) == len(points_page.accounts) > 10 and all("****" in p for p in phones if p)
     window.idle.stop()
+
+
+def test_a_viewer_reads_and_prints_but_changes_nothing(qtbot, demo_store):
+    admin_ctx = Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123"))
+    operators.create_operator(admin_ctx, username="viewer", display_name="村书记", role="viewer", password="viewer123")
+    _ctx, window = _window(qtbot, demo_store, "viewer", "viewer123")
+    window.go("demands")
+    page = window.pages["demands"]
+    assert page.rows and not page.new_button.isEnabled() and not page.edit_button.isEnabled()
+    for row in range(len(page.rows)):
+        page.table.selectRow(row)
+        assert not any(b.isEnabled() for b in page.action_buttons.values())
+    assert page.print_button.isEnabled() and page.export_button.isEnabled()
+    window.go("points")
+    points_page = window.pages["points"]
+    assert points_page.accounts and points_page.person_print.isEnabled()
+    for button in (points_page.entry_button, points_page.redeem_button, points_page.household_button, points_page.settle_button,
+                   points_page.reverse_button, *points_page.goods_buttons.values(), *points_page.rule_buttons.values()):
+        assert not button.isEnabled(), button.text()
+    window.idle.stop()
