@@ -67,6 +67,7 @@ class SyncResult:
     pulled: int = 0
     bytes_sent: int = 0
     dispatched: int = 0  # demands the district center dispatched to this station, taken in by this sync
+    withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
 
 
 def load_state(store: Store) -> SyncState:
@@ -178,8 +179,7 @@ class SyncClient:
         try:
             base = self._configure(load_state(self.store))
             self.push(base, result, progress, cancelled)
-            result.dispatched = self.pull(base, result, cancelled)
-            if result.dispatched:
+            if self.pull(base, result, cancelled):
                 # Dispatches received open demands here; the district sees them taken in at once.
                 self.push(base, result, progress, cancelled)
         except SyncCancelled as exc:
@@ -193,7 +193,8 @@ class SyncClient:
             raise
         save_state(self.store, last_success_at=utcnow())
         message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条" + (
-            f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "")
+            f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "") + (
+            f"；区中心撤回派单 {result.withdrawn} 件，已撤销" if result.withdrawn else "")
         self._finish_run(run_id, "ok", result, message)
         return result
 
@@ -275,7 +276,7 @@ class SyncClient:
     def pull(self, base: str, result: SyncResult, cancelled) -> int:
         """The district's rows since the server-issued cursor, saved together with the new cursor.
 
-        Returns how many dispatched demands were taken in (they made local changes to push)."""
+        Returns how many local changes the district's items made (demands opened or cancelled), to push at once."""
         district = Context(self.store, Actor("district", demands.DISTRICT_OPERATOR, Role.admin))
         received = 0
         while True:
@@ -292,6 +293,12 @@ class SyncClient:
                     # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
                     if demands.receive_dispatch(district, item) is not None:
                         received += 1
+                        result.dispatched += 1
+                    result.pulled += 1
+                elif item.get("entity") == "dispatch_withdrawn":
+                    if demands.receive_withdrawal(district, item) is not None:
+                        received += 1
+                        result.withdrawn += 1
                     result.pulled += 1
             with self.store.session() as session:
                 for item in body.get("items", []):

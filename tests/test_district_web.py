@@ -87,6 +87,11 @@ def test_district_staff_see_every_station(demo_store, district):
         row = next(line for line in loop.splitlines() if line.startswith("杨家庄村"))
         assert row.split("\t")[1:3] == ["6", "3"] and row.split("\t")[6] == "1"
         page.screenshot(path=str(ARTIFACTS / "district-demands.png"), full_page=True)
+        page.fill("form.withdraw input[name=reason]", "已由街道所安排")
+        page.click("form.withdraw button[type=submit]")
+        page.wait_for_url("**/district/demands?withdrawn=*")
+        after = page.inner_text("main")
+        assert "已撤回派单" in after and "已撤回（等待该站同步）" in after and page.locator("form.withdraw").count() == 0
         page.click("text=退出")
         page.goto(district.base + "/district")
         assert page.url.endswith("/login")

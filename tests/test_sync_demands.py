@@ -144,3 +144,64 @@ def test_a_station_cannot_claim_another_stations_dispatch(district_sqlite, tmp_p
     finally:
         store_a.close()
         store_b.close()
+
+
+def test_district_withdraws_a_dispatch(district, tmp_path):
+    """Withdrawn before it is served: cancelled at the station with the district's reason, and the district sees it.
+    Served offline before the withdrawal arrives: the service stands."""
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    admin.add_staff(district.engine, "wmb", "district1", "区文明办")
+    store, client = _station(tmp_path, "杨家庄村")
+    try:
+        client.enroll(district.base, code)
+        first = admin.dispatch_demand(district.engine, "杨家庄村", requester="陈奶奶", content="上门理发", category="敬老爱老")
+        second = admin.dispatch_demand(district.engine, "杨家庄村", requester="王大爷", content="修理水管", category="便民服务")
+        client.sync()
+        ctx = Context(store)
+        by_dispatch = {r.demand.dispatch_id: r.demand for r in demands.list_demands(ctx)}
+        helper = volunteers.add_volunteer(ctx, name="小孙", id_number=make_id(seq=903))
+        demands.dispatch(ctx, by_dispatch[second].id, volunteer_id=helper.id)
+        demands.take(ctx, by_dispatch[second].id)
+        demands.complete(ctx, by_dispatch[second].id, participants=[ParticipantInput(helper.id, 1.0)])  # offline, not yet synced
+        with pytest.raises(ValidationError, match="请填写撤回原因"):
+            admin.withdraw_dispatch(district.engine, first, " ")
+        admin.withdraw_dispatch(district.engine, first, "已由街道所安排")
+        admin.withdraw_dispatch(district.engine, second, "重复派单")  # the district does not know it was served
+        with pytest.raises(ValidationError, match="已经撤回过了"):
+            admin.withdraw_dispatch(district.engine, first, "再撤一次")
+        result = client.sync()
+        assert result.withdrawn == 1 and "区中心撤回派单 1 件" in history(store)[0].message
+        cancelled = demands.get_demand(ctx, by_dispatch[first].id)
+        assert cancelled.state == S.cancelled and cancelled.reason == "区文明实践中心撤回派单：已由街道所安排"
+        assert demands.events_of(ctx, cancelled.id)[-1].operator == "区文明实践中心"
+        assert demands.get_demand(ctx, by_dispatch[second].id).state == S.done  # the service stands
+        assert client.sync().withdrawn == 0  # not applied twice
+        assert_same(store, district)
+        third = admin.dispatch_demand(district.engine, "杨家庄村", requester="赵婶", content="陪同就医", category="敬老爱老")
+        client.sync()
+        served = next(r.demand for r in demands.list_demands(ctx) if r.demand.dispatch_id == third)
+        demands.dispatch(ctx, served.id, volunteer_id=helper.id)
+        demands.take(ctx, served.id)
+        demands.complete(ctx, served.id, participants=[ParticipantInput(helper.id, 2.0)], date_done=date.today() - timedelta(days=0))
+        client.sync()
+        with pytest.raises(ValidationError, match="该站已待评单，不能撤回"):  # the district knows it was served
+            admin.withdraw_dispatch(district.engine, third, "还是撤回")
+        web = requests.Session()
+        web.post(district.base + "/login", data={"username": "wmb", "password": "district1"}, timeout=10)
+        page = web.get(district.base + "/district/demands", timeout=10).text
+        assert "已撤销" in page and "待评单" in page and page.count('action="/district/demands/withdraw"') == 0
+    finally:
+        store.close()
+
+
+def test_district_dispatch_commands(tmp_path):
+    from test_cli import station
+
+    data, folder = tmp_path / "unused", str(tmp_path / "district")
+    out = station(data, "district", "--dir", folder, "add-station", "--name", "红山村", "--street", "里辛街道").stdout
+    assert "登记码" in out
+    refused = station(data, "district", "--dir", folder, "dispatch", "--station", "红山村", "--requester", "张大爷",
+                      "--content", "修理院门", "--category", "便民服务", check=False)
+    assert refused.returncode == 1 and "尚未登记或已停用，不能派单" in refused.stderr
+    missing = station(data, "district", "--dir", folder, "withdraw", "0000", "--reason", "重复", check=False)
+    assert missing.returncode == 1 and "找不到该派单" in missing.stderr

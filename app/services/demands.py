@@ -379,6 +379,26 @@ def receive_dispatch(ctx: Context, item: dict) -> Demand | None:
     return demand
 
 
+def receive_withdrawal(ctx: Context, item: dict) -> Demand | None:
+    """The district withdrew a dispatch: the station cancels its demand, with the district's reason, if it is still
+    open; a demand already served is left as it is (the district then sees the service done). Idempotent."""
+    body = item.get("body") or "{}"
+    try:
+        data = json.loads(body) if isinstance(body, str) else dict(body)
+    except ValueError:
+        return None
+    reason = clean(data.get("reason")) or "（未说明原因）"
+    with ctx.write(immediate=True) as session:
+        demand = session.exec(select(Demand).where(Demand.station_id == ctx.station_id, Demand.dispatch_id == str(data.get("dispatch_id")),
+                                                   Demand.deleted == False)).first()  # noqa: E712
+        if demand is None or S(demand.state) not in TRANSITIONS["cancel"].sources:
+            return None
+        text = f"区文明实践中心撤回派单：{reason}"[:500]
+        _move(session, ctx, demand, "cancel", text)
+        demand.reason = text
+    return demand
+
+
 def register(ctx: Context, date_from: date, date_to: date) -> list[tuple[DemandRow, list[DemandEvent]]]:
     """The 五单 register for a period: each demand received in it with its transitions."""
     rows = list_demands(ctx, date_from=date_from, date_to=date_to)

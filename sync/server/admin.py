@@ -109,6 +109,41 @@ def dispatch_demand(engine: Engine, station: str, *, requester: str, content: st
     return dispatch_id
 
 
+def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str) -> str:
+    """撤回 a dispatch: the station cancels its demand with this reason at its next sync, unless it has served it by then.
+
+    Refused when the station has already reported the service done, or it was withdrawn before."""
+    import json
+
+    from app.models.enums import DemandState
+    from app.services.common import clean
+    from app.services.errors import NotFound, ValidationError
+
+    from .db import TABLES
+
+    reason = clean(reason)
+    if not reason:
+        raise ValidationError({"reason": "请填写撤回原因"})
+    demand = TABLES["demand"]
+    with engine.begin() as conn:
+        sent = conn.execute(select(announcement).where(announcement.c.id == dispatch_id, announcement.c.kind == "dispatch")).first()
+        if sent is None:
+            raise NotFound("找不到该派单")
+        earlier = conn.execute(select(announcement.c.id).where(announcement.c.kind == "dispatch_withdrawn",
+                                                               announcement.c.body.contains(dispatch_id))).first()
+        if earlier is not None:
+            raise ValidationError({"dispatch_id": "该派单已经撤回过了"})
+        there = conn.execute(select(demand.c.state).where(demand.c.dispatch_id == dispatch_id)).scalar()
+        if there is not None and DemandState(there) not in (DemandState.ordered, DemandState.approved, DemandState.dispatched,
+                                                             DemandState.taken):
+            raise ValidationError({"dispatch_id": f"该站已{DemandState(there).label}，不能撤回"})
+        withdrawal_id = str(uuid.uuid4())
+        conn.execute(announcement.insert().values(
+            id=withdrawal_id, kind="dispatch_withdrawn", title=f"撤回派单：{sent.title[:60]}", published_at=utcnow(),
+            body=json.dumps({"dispatch_id": dispatch_id, "reason": reason[:400]}, ensure_ascii=False), station_id=sent.station_id))
+    return withdrawal_id
+
+
 def accounts(engine: Engine) -> list:
     with engine.connect() as conn:
         return conn.execute(select(account).order_by(account.c.street, account.c.name)).all()

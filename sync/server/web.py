@@ -39,7 +39,8 @@ form.login input{width:100%;padding:6px;margin:6px 0 12px}
 form.dispatch{background:#fff;padding:12px 16px;margin:14px 0;display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-start}
 form.dispatch h3{width:100%;margin:0} form.dispatch label{display:flex;flex-direction:column;font-size:14px}
 form.dispatch input,form.dispatch select{padding:4px;min-width:150px} form.dispatch textarea{width:420px;padding:4px}
-form.dispatch button{align-self:flex-end} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
+form.dispatch button{align-self:flex-end}
+form.withdraw{display:flex;gap:4px;margin:0} form.withdraw input{width:120px;padding:2px} form.withdraw button{padding:2px 10px} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
 """
 
 
@@ -220,12 +221,14 @@ def install(api: FastAPI) -> None:
         return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user.display_name)
 
     @api.get("/district/demands", include_in_schema=False)
-    def demands_page(request: Request, sent: str = ""):
+    def demands_page(request: Request, sent: str = "", withdrawn: str = ""):
         """The 五单 loop across the district: each station's demands by state, and what became of the district's dispatches."""
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
         notice = f'<p class="ok">已派单给“{_h(sent)}”，该站下次同步时收到。</p>' if sent else ""
+        if withdrawn:
+            notice = '<p class="ok">已撤回派单，该站下次同步时撤销（该站若已完成服务，则保留服务结果）。</p>'
         return render_demands(request, user, notice=notice)
 
     @api.post("/district/demands/dispatch", include_in_schema=False)
@@ -248,6 +251,19 @@ def install(api: FastAPI) -> None:
         except NotFound as exc:
             return render_demands(request, user, errors={"station": str(exc)}, values=values, status=422)
         return RedirectResponse(f"/district/demands?sent={quote(station)}", status_code=303)
+
+    @api.post("/district/demands/withdraw", include_in_schema=False)
+    def withdraw_form(request: Request, csrf: str = Form(""), dispatch_id: str = Form(""), reason: str = Form("")):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return render_demands(request, user, errors={"withdraw": "页面已过期，请刷新后重新提交"}, status=403)
+        try:
+            admin.withdraw_dispatch(engine, dispatch_id, reason)
+        except (ValidationError, NotFound) as exc:
+            return render_demands(request, user, errors={"withdraw": f"不能撤回：{exc}"}, status=422)
+        return RedirectResponse("/district/demands?withdrawn=1", status_code=303)
 
     def csrf_token(request: Request) -> str:
         return hashlib.sha256(("csrf:" + request.cookies.get(COOKIE, "")).encode()).hexdigest()
@@ -298,6 +314,12 @@ def install(api: FastAPI) -> None:
                                 .order_by(announcement.c.seq.desc()).limit(200)).all()
             outcome = {d.dispatch_id: d for d in conn.execute(select(demand).where(
                 demand.c.dispatch_id.in_([a.id for a in sent]))).all()} if sent else {}
+            withdrawn = set()
+            for body in conn.execute(select(announcement.c.body).where(announcement.c.kind == "dispatch_withdrawn")).scalars():
+                try:
+                    withdrawn.add(json.loads(body).get("dispatch_id"))
+                except (ValueError, AttributeError):
+                    pass
         rows = []
         for station_id, counts in sorted(per_station.items(), key=lambda kv: names.get(kv[0], "")):
             total = sum(counts.values())
@@ -312,9 +334,13 @@ def install(api: FastAPI) -> None:
         table = ("<table><tr><th>实践站</th><th>点单总数</th><th>办理中</th><th>待评/待奖</th><th>已办结</th><th>不予受理/撤销</th>"
                  f"<th>超期未办</th><th>平均评分</th></tr>{''.join(rows) or '<tr><td colspan=8>尚无点单</td></tr>'}</table>")
         sent_rows = []
+        token = csrf_token(request)
         for a in sent:
             d = outcome.get(a.id)
-            if d is None:
+            can_withdraw = a.id not in withdrawn and (d is None or d.state in waiting)
+            if a.id in withdrawn and (d is None or d.state in waiting):
+                state = "已撤回（等待该站同步）"
+            elif d is None:
                 state = "未送达（等待该站同步）"
             else:
                 state = S(d.state).label + (f"，评分 {d.rating}" if d.rating else "")
@@ -327,10 +353,15 @@ def install(api: FastAPI) -> None:
                 what = f"{asked.get('requester', '')}（{asked.get('category', '')}）：{asked.get('content', '')}"
             except (ValueError, AttributeError):
                 what = a.title
+            withdraw = (f'<form class="withdraw" method="post" action="/district/demands/withdraw"><input type="hidden" name="csrf" '
+                        f'value="{token}"><input type="hidden" name="dispatch_id" value="{_h(a.id)}">'
+                        '<input name="reason" placeholder="撤回原因" required><button type="submit">撤回</button></form>') if can_withdraw else ""
             sent_rows.append(f"<tr><td>{_local(a.published_at)}</td><td>{_h(names.get(a.station_id, ''))}</td><td>{_h(what)}</td>"
-                             f"<td>{state}</td><td>{_h(d.feedback if d is not None else '')}</td></tr>")
-        sent_table = ("<table><tr><th>派单时间</th><th>实践站</th><th>需求</th><th>办理情况</th><th>群众评价</th></tr>"
-                      f"{''.join(sent_rows) or '<tr><td colspan=5>区中心尚未派单</td></tr>'}</table>")
+                             f"<td>{state}</td><td>{_h(d.feedback if d is not None else '')}</td><td>{withdraw}</td></tr>")
+        sent_table = ("<table><tr><th>派单时间</th><th>实践站</th><th>需求</th><th>办理情况</th><th>群众评价</th><th></th></tr>"
+                      f"{''.join(sent_rows) or '<tr><td colspan=6>区中心尚未派单</td></tr>'}</table>")
+        if "withdraw" in (errors or {}):
+            sent_table = f'<p class="bad">{_h(errors["withdraw"])}</p>' + sent_table
         body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）</h2>"
                 f"{notice}{table}{dispatch_form_html(request, errors or {}, values or {})}<h3>区中心派单的办理结果</h3>{sent_table}")
         response = page("“五单”办理情况", body, user=user.display_name)
