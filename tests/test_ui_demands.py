@@ -274,3 +274,31 @@ def test_a_viewer_reads_and_prints_but_changes_nothing(qtbot, demo_store):
                    points_page.reverse_button, *points_page.goods_buttons.values(), *points_page.rule_buttons.values()):
         assert not button.isEnabled(), button.text()
     window.idle.stop()
+
+
+def test_register_prints_for_the_period_chosen(qtbot, demo_store):
+    from ui.dialogs.preview import PdfPreview
+
+    ctx, window = _window(qtbot, demo_store)
+    window.go("demands")
+    page = window.pages["demands"]
+    _label, start, end = page.register_periods()[page.period.findText("上年")]
+    if not demands.list_demands(ctx, date_from=start, date_to=end):  # the demo's demands are recent (not in early January)
+        page.period.setCurrentIndex(page.period.findText("上年"))
+        told = []
+        when_modal(lambda box: (told.append(box.text()), box.accept()), kind=QMessageBox)
+        _click(qtbot, page.print_button)
+        qtbot.waitUntil(lambda: bool(told))
+        assert "没有群众点单" in told[0]
+    page.period.setCurrentIndex(page.period.findText("本年"))  # the demo has a demand received today
+    seen = {}
+
+    def preview(dialog):
+        seen["title"], seen["text"] = dialog.windowTitle(), dialog.document.getAllText(0).text()
+        dialog.accept()
+
+    when_modal(preview, kind=PdfPreview)
+    _click(qtbot, page.print_button)
+    qtbot.waitUntil(lambda: "text" in seen, timeout=30_000)
+    assert "（本年）" in seen["title"] and "服务登记簿" in seen["text"].replace("\n", "")
+    window.idle.stop()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabBar, QTableWidgetItem, QVBoxLayout,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTabBar, QTableWidgetItem, QVBoxLayout,
 )
 
 from app import reports
@@ -47,6 +47,8 @@ class DemandsPage(Page):
         self.new_button.setObjectName("primary")
         self.edit_button = QPushButton(self.tr("修改…"))
         self.print_button = QPushButton(self.tr("打印登记簿…"))
+        self.period = QComboBox()
+        self.period.setToolTip(self.tr("登记簿的期间"))
         self.export_button = QPushButton(self.tr("导出Excel…"))
         self.action_buttons: dict[str, QPushButton] = {}
         top = QHBoxLayout()
@@ -56,6 +58,7 @@ class DemandsPage(Page):
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.period)
         top.addWidget(self.print_button)
         steps = QHBoxLayout()
         steps.addWidget(QLabel(self.tr("办理：")))
@@ -88,6 +91,9 @@ class DemandsPage(Page):
         self.edit_button.clicked.connect(self.edit)
         self.print_button.clicked.connect(self.print_register)
         self.export_button.clicked.connect(self.export_excel)
+        for label, _start, _end in self.register_periods():
+            self.period.addItem(label)
+        self.period.setCurrentIndex(2)  # 本年
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.create)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
         self.refresh()
@@ -224,13 +230,20 @@ class DemandsPage(Page):
         export_to_excel(self, self.tr("群众点单"), lambda path: excel.export_demands(
             ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue", text=text))
 
-    def print_register(self) -> None:
+    def register_periods(self) -> list[tuple[str, date, date]]:
+        """本月, 上月, 本年, 上年: what a 专管员 files in the binder."""
         today = date.today()
-        first = min((r.demand.received_on for r in demands.list_demands(self.ctx, date_from=date(today.year, 1, 1))), default=None)
-        if first is None:
-            QMessageBox.information(self, self.tr("没有点单"), self.tr("今年还没有群众点单。"))
+        this_month = today.replace(day=1)
+        last_month_end = this_month - timedelta(days=1)
+        return [(self.tr("本月"), this_month, today), (self.tr("上月"), last_month_end.replace(day=1), last_month_end),
+                (self.tr("本年"), date(today.year, 1, 1), today), (self.tr("上年"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))]
+
+    def print_register(self) -> None:
+        label, start, end = self.register_periods()[self.period.currentIndex()]
+        if not demands.list_demands(self.ctx, date_from=start, date_to=end):
+            QMessageBox.information(self, self.tr("没有点单"), self.tr("{0}（{1} 至 {2}）没有群众点单。").format(
+                label, format_date(start), format_date(end)))
             return
         ctx = self.ctx
-        start = date(today.year, 1, 1)
-        print_document(self, ctx.store, self.tr("“五单”服务登记簿"),
-                       lambda path, _progress: reports.demand_register_pdf(ctx, path, start, today))
+        print_document(self, ctx.store, self.tr("“五单”服务登记簿（{0}）").format(label),
+                       lambda path, _progress: reports.demand_register_pdf(ctx, path, start, end))
