@@ -134,7 +134,7 @@ def project_list_pdf(ctx: Context, out: str | Path) -> Path:
     story: list = [Paragraph(markup("志愿服务项目清单"), s["title"]),
                    Paragraph(markup(f"{station.name}　入库项目 {len(projects)} 个，其中品牌项目 {brand} 个"), s["body"]), Spacer(1, 4 * mm),
                    data_table(["序号", "项目名称", "类别", "状态", "开始日期", "实施服务队", "项目简介"],
-                              rows or [("", "项目库中还没有项目", "", "", "", "", "")], [10, 32, 20, 14, 24, 28, 62],
+                              rows or [("", "项目库中还没有项目", "", "", "", "", "")], [10, 32, 24, 17, 30, 28, 49],
                               aligns=["cell_center", "cell", "cell", "cell_center", "cell", "cell", "cell"])]
     story += _signatures(s)
     return build(out, story, title="志愿服务项目清单", station_name=station.name, author=ctx.actor.label)

@@ -349,14 +349,22 @@ def events_of(ctx: Context, demand_id: str) -> list[DemandEvent]:
 
 # -- from the district -------------------------------------------------------------------
 
+def _item_body(item: dict) -> dict | None:
+    """The JSON object a pulled district item carries, or None when it is not one."""
+    body = item.get("body") or "{}"
+    try:
+        data = json.loads(body) if isinstance(body, str) else dict(body)
+    except (ValueError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def receive_dispatch(ctx: Context, item: dict) -> Demand | None:
     """A demand the district dispatched to this station, as pulled: kept as sent, and opened as a
     demand waiting for the station's 派单. Receiving the same dispatch again changes nothing."""
     dispatch_id = str(item.get("id") or "")
-    body = item.get("body") or "{}"
-    try:
-        data = json.loads(body) if isinstance(body, str) else dict(body)
-    except ValueError:
+    data = _item_body(item)
+    if data is None:
         return None
     with ctx.write(immediate=True) as session:
         if session.get(DistrictDispatch, dispatch_id) is not None:
@@ -382,10 +390,8 @@ def receive_dispatch(ctx: Context, item: dict) -> Demand | None:
 def receive_withdrawal(ctx: Context, item: dict) -> Demand | None:
     """The district withdrew a dispatch: the station cancels its demand, with the district's reason, if it is still
     open; a demand already served is left as it is (the district then sees the service done). Idempotent."""
-    body = item.get("body") or "{}"
-    try:
-        data = json.loads(body) if isinstance(body, str) else dict(body)
-    except ValueError:
+    data = _item_body(item)
+    if data is None:
         return None
     reason = clean(data.get("reason")) or "（未说明原因）"
     with ctx.write(immediate=True) as session:

@@ -25,7 +25,7 @@ NO_DATE = QDate(2000, 1, 1)  # shown as （不限）
 def _text_box(text: str = "", height: int = 80) -> QPlainTextEdit:
     box = QPlainTextEdit(text)
     box.setTabChangesFocus(True)
-    box.setMaximumHeight(height)
+    box.setFixedHeight(height)  # a maximum only would float the box in the middle of a tall, empty row
     return box
 
 
@@ -53,7 +53,7 @@ class DemandDialog(FormDialog):
             self.wanted.setDate(NO_DATE)
         self.due = self.add("due_on", self.tr("办结期限"), date_edit(d.due_on if d else date.today() + timedelta(days=demands.DEFAULT_DAYS)))
         self.finish_layout()
-        self.resize(520, 520)
+        self.resize(520, self.sizeHint().height())  # only as tall as the fields: no empty rows
 
     def submit(self):
         values = dict(requester=self.requester.text(), address=self.address.text(), content=self.content.toPlainText(),
@@ -107,7 +107,7 @@ class DispatchDialog(FormDialog):
             self.person.setCurrentIndex(max(0, self.person.findData(demand.volunteer_id)))
         self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("派单"))
         self.finish_layout()
-        self.resize(480, 260)
+        self.resize(480, self.sizeHint().height())  # only as tall as the fields: no empty rows
 
     def fill_people(self) -> None:
         self.person.clear()
@@ -148,7 +148,7 @@ class CompleteDialog(FormDialog):
         self.content = self.add("content", self.tr("服务情况"), _text_box())
         self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("完成"))
         self.finish_layout()
-        self.resize(540, 680)
+        self.resize(540, self.sizeHint().height())  # only as tall as the fields: no empty rows
 
     def _preselected(self) -> dict:
         if not self.demand.volunteer_id:
@@ -213,7 +213,7 @@ class RewardDialog(FormDialog):
         self.note = self.add("note", self.tr("表彰说明"), QLineEdit())
         self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("奖单"))
         self.finish_layout()
-        self.resize(480, 280)
+        self.resize(480, self.sizeHint().height())  # only as tall as the fields: no empty rows
 
     def submit(self):
         return demands.reward(self.ctx, self.demand.id, extra_points=self.extra.value(), note=self.note.text())

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox
 from app.models import Goods, Household, PointRule
 from app.models.enums import POINT_BASES, TEAM_CATEGORIES
 from app.services import points
+from app.services.errors import ValidationError
 from app.services.points import Account
 
 from ..forms import FormDialog, combo, date_edit, from_qdate
@@ -37,7 +38,7 @@ class EntryDialog(FormDialog):
         self.date = self.add("occurred_on", self.tr("日期"), date_edit(None))
         self.rule.currentIndexChanged.connect(self.on_rule)
         self.finish_layout()
-        self.resize(460, 280)
+        self.resize(460, self.sizeHint().height())  # only as tall as the fields: no empty rows
 
     def on_rule(self) -> None:
         rule: PointRule | None = self.rule.currentData()
@@ -82,7 +83,7 @@ class RedeemDialog(FormDialog):
         self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("兑换"))
         self.finish_layout()
         self.update_cost()
-        self.resize(460, 240)
+        self.resize(460, self.sizeHint().height())  # only as tall as the fields: no empty rows
 
     def update_cost(self) -> None:
         balance = points.balance(self.ctx, self.account.holder)
@@ -94,8 +95,6 @@ class RedeemDialog(FormDialog):
     def submit(self):
         goods = self.goods.currentData()
         if goods is None:
-            from app.services.errors import ValidationError
-
             raise ValidationError({"goods": self.tr("信用超市还没有可兑换的物品，请先在“信用超市”中添加")})
         return points.redeem(self.ctx, self.account.holder, goods.id, self.quantity.value())
 

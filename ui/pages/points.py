@@ -185,7 +185,9 @@ class PointsPage(Page):
         fill_table(self.account_table, [(a.name, a.kind, a.phone, a.earned, a.spent, a.balance) for a in self.accounts], numeric={3, 4, 5})
         index = next((i for i, a in enumerate(self.accounts) if keep and a.holder == keep.holder), 0 if self.accounts else -1)
         if index >= 0:
+            self.account_table.blockSignals(True)  # the ledger is read once, below
             self.account_table.selectRow(index)
+            self.account_table.blockSignals(False)
         self.load_ledger()
 
     def current_account(self) -> points.Account | None:
@@ -209,7 +211,9 @@ class PointsPage(Page):
                                   g.goods.note) for g in self.goods], numeric={2, 3, 4})
         index = next((i for i, g in enumerate(self.goods) if keep and g.goods.id == keep.goods.id), 0 if self.goods else -1)
         if index >= 0:
+            self.goods_table.blockSignals(True)  # the moves are read once, below
             self.goods_table.selectRow(index)
+            self.goods_table.blockSignals(False)
         self.load_moves()
 
     def load_moves(self) -> None:
