@@ -11,6 +11,8 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# PySide6-Pdf (6.12 only) would pull the 6.12 Essentials that crash on Python 3.11 back in.
+	-$(BIN)/pip uninstall --quiet --yes PySide6-Pdf 2>/dev/null
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

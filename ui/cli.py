@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 
-def selftest(_args) -> int:
-    """Open a store and migrate it, build the main window, print a ledger with the bundled font, read it back."""
+def selftest(args) -> int:
+    """Open a store and migrate it, build the main window, print a ledger with the bundled font, read it back;
+    with ``--soak N``, then show every page and open every dialog N times in this one process."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    soak_rounds = getattr(args, "soak", 0) or 0
+    soak_lines: list[str] = []
     steps: list[tuple[str, float]] = []
     step = "导入程序模块"
     started = time.perf_counter()
@@ -78,6 +81,15 @@ def selftest(_args) -> int:
             assert title in text.replace("\n", ""), "PDF中读不出活动名称"
             document.close()
             steps.append((step, time.perf_counter() - t))
+            if soak_rounds:
+                t = time.perf_counter()
+                step = f"长时间运行（每个页面和窗口各 {soak_rounds} 次）"
+                from .soak import soak
+
+                report = soak(window, page_rounds=soak_rounds, dialog_rounds=soak_rounds,
+                              calls=max(100_000, 300 * soak_rounds), progress=lambda text: print(text, flush=True))
+                steps.append((step, time.perf_counter() - t))
+                soak_lines = report.lines()
             window.idle.stop()
             window.close()
             QThreadPool.globalInstance().waitForDone(10_000)
@@ -87,6 +99,8 @@ def selftest(_args) -> int:
         return 1
     for name, seconds in steps:
         print(f"  {name}：{seconds:.2f} 秒")
+    for line in soak_lines:
+        print(line)
     print(f"自检通过，用时 {time.perf_counter() - started:.1f} 秒")
     return 0
 
@@ -95,4 +109,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     from app.cliutil import run_reporting_errors
 
     p = subparsers.add_parser("selftest", help="程序自检：数据库、主窗口、PDF与字体", description="程序自检", parents=[common])
+    p.add_argument("--soak", type=int, default=0, metavar="N",
+                   help="再把每个页面和窗口各打开 N 次（在同一进程中），报告内存增长；例如 --soak 50")
     p.set_defaults(handler=run_reporting_errors(selftest))
