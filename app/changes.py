@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from .models import OutboxEntry, SyncedBase, utcnow
+from .models.limits import row_problems
 
 OPERATOR_KEY = "operator"
 STATION_KEY = "station_id"
@@ -54,6 +55,10 @@ class AppendOnlyRefused(RuntimeError):
     pass
 
 
+def _changed_columns(obj) -> set[str]:
+    return {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+
+
 @event.listens_for(Session, "before_flush")
 def _capture_changes(session: Session, flush_context, instances) -> None:  # noqa: ARG001
     changes: list[tuple[str, SyncedBase]] = []
@@ -71,7 +76,8 @@ def _capture_changes(session: Session, flush_context, instances) -> None:  # noq
     for obj in session.dirty:
         if not isinstance(obj, SyncedBase) or not session.is_modified(obj, include_collections=False):
             continue
-        if getattr(obj, "append_only", False):
+        if getattr(obj, "append_only", False) and _changed_columns(obj) - {"version"}:
+            # (a version raised alone resends the row unchanged: sync after a restore)
             raise AppendOnlyRefused(f"{type(obj).__name__} {obj.id}: append-only rows are reversed by a new entry")
         history = inspect(obj).attrs.deleted.history
         became_deleted = bool(history.added) and history.added[0] is True and not (
@@ -82,6 +88,14 @@ def _capture_changes(session: Session, flush_context, instances) -> None:  # noq
         changes.append(("delete" if became_deleted else "update", obj))
     if not changes:
         return
+    # The last net for every path (forms, CLI, Excel, demo): nothing is stored that the district's
+    # columns cannot hold; the person gets the field's Chinese message and nothing is written.
+    for _op, obj in changes:
+        problems = row_problems(obj.__table__, {key: getattr(obj, key) for key in obj.__table__.columns.keys()})
+        if problems:
+            from .services.errors import ValidationError
+
+            raise ValidationError(problems)
     rank = _table_rank()
     changes.sort(key=lambda change: rank.get(change[1].__tablename__, 0))
     operator = session.info.get(OPERATOR_KEY) or SYSTEM_OPERATOR

@@ -13,4 +13,9 @@ def name_keys(name: str) -> tuple[str, str]:
     syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default") if s.strip()]
     syllables = ["".join(ch for ch in s if ch.isalnum()) for s in syllables]
     syllables = [s for s in syllables if s]
-    return "".join(syllables), "".join(s[0] for s in syllables)
+    # Search keys, matched by prefix: cut to the stored length, so that any name that fits its own
+    # column (50 characters, e.g. 50 × 庄 = 300 letters of pinyin) also fits with its keys.
+    from ..models import Volunteer
+
+    columns = Volunteer.__table__.c
+    return "".join(syllables)[: columns.name_pinyin.type.length], "".join(s[0] for s in syllables)[: columns.name_initials.type.length]

@@ -1,0 +1,171 @@
+"""What a synced row may hold: one definition, read from the tables themselves plus one table of ranges.
+
+Lengths come from each column's ``max_length``; integers from the column type (PostgreSQL's INTEGER is
+32-bit) narrowed by ``RANGES``; dates, times, booleans and floats by type. The same check runs
+
+- in the app, at every flush of a synced row (``app/changes.py``), so no form, command, Excel import or
+  demo can store what the district's columns cannot hold — the person gets a Chinese message naming
+  the field, and nothing is written;
+- at the district, on every row of a batch before its transaction (``sync/server/apply.py``), so a row
+  from an older app that slipped past is answered ``rejected`` with the reason, and never fails the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table, Time
+from sqlalchemy.types import TypeDecorator
+
+INT32 = (-(2**31), 2**31 - 1)
+
+# Domain ranges (table, column) -> (lowest, highest). Everything else integer: INT32.
+RANGES: dict[tuple[str, str], tuple[int | float, int | float]] = {
+    ("activity", "served_count"): (0, 100_000),  # people served by one activity
+    ("station", "population"): (1, 2_000_000),  # 常住人口 of a village or community (六.4 shares need it)
+    ("training", "trainees"): (0, 100_000),
+    ("photo", "size"): (0, 20 * 1024 * 1024),
+    ("activity_plan", "year"): (2000, 2100),
+    ("activity_plan", "month"): (1, 12),
+    ("point_rule", "points"): (-100_000, 100_000),
+    ("point_rule", "min_rating"): (0, 5),  # 0: any rating
+    ("point_entry", "points"): (-1_000_000, 1_000_000),
+    ("goods", "price"): (1, 1_000_000),
+    ("stock_move", "quantity"): (-1_000_000, 1_000_000),
+    ("demand", "rating"): (1, 5),
+    ("participation", "hours"): (0, 24),
+    ("function_room", "area_m2"): (0, 1_000_000),
+}
+
+# The Chinese name of a column, for messages; per table first, then shared names.
+LABELS: dict[str, str] = {
+    "name": "名称", "note": "备注", "address": "地址", "phone": "联系电话", "title": "名称", "content": "内容",
+    "description": "简介", "category": "类别", "kind": "类别", "status": "状态", "reason": "原因", "operator": "经办人",
+    "date": "日期", "place": "地点", "role": "角色", "street": "所属街道", "level": "级别", "population": "常住人口",
+    "contact": "联系方式", "opening_hours": "开放时间", "activity_day": "固定活动日", "manager": "专管员",
+    "founded_on": "成立日期", "function": "功能", "area_m2": "面积", "location": "位置", "active": "启用",
+    "number": "编号", "name_pinyin": "姓名拼音", "name_initials": "姓名拼音首字母", "id_type": "证件类型",
+    "id_number": "证件号码", "gender": "性别", "birth_date": "出生日期", "phone_tail": "电话尾号",
+    "political_status": "政治面貌", "tags": "标签", "skills": "技能特长", "registered_on": "注册日期",
+    "joined_on": "入队日期", "left_on": "离队日期", "brand": "品牌项目", "started_on": "开始日期",
+    "start_time": "开始时间", "end_time": "结束时间", "organiser": "组织者", "own_name": "以本站名义",
+    "served_count": "服务对象人数", "service_target": "服务对象", "family": "文明家庭活动", "hours": "服务时长",
+    "sha256": "照片哈希", "caption": "照片说明", "filename": "文件名", "size": "文件大小", "trainees": "培训人数",
+    "centralized": "集中培训", "issued_on": "印发日期", "year": "年份", "month": "月份", "head": "户主姓名",
+    "basis": "计分方式", "points": "分值", "min_rating": "最低评分", "occurred_on": "日期", "source": "来源",
+    "unit": "单位", "price": "兑换积分", "quantity": "数量", "requester": "点单群众姓名", "wanted_on": "希望服务日期",
+    "received_on": "点单日期", "due_on": "办结期限", "state": "办理状态", "rating": "评分", "feedback": "群众评价",
+    "feedback_method": "评价方式", "reward_note": "奖单说明", "at": "时间", "action": "办理事项",
+    "from_state": "原状态", "to_state": "新状态", "dispatch_id": "派单编号",
+}
+TABLE_LABELS: dict[tuple[str, str], str] = {
+    ("station", "name"): "站点名称", ("volunteer", "name"): "姓名", ("volunteer", "number"): "志愿者编号",
+    ("team", "name"): "服务队名称", ("activity", "title"): "活动名称", ("activity", "content"): "活动内容",
+    ("project", "name"): "项目名称", ("training", "title"): "培训名称", ("document", "title"): "文件名称",
+    ("activity_plan", "title"): "计划名称", ("household", "phone"): "联系电话", ("goods", "name"): "商品名称",
+    ("point_rule", "name"): "规则名称", ("demand", "content"): "需求内容", ("demand", "number"): "点单编号",
+    ("point_entry", "reason"): "加减分原因", ("stock_move", "reason"): "出入库原因", ("demand", "reason"): "原因",
+    ("function_room", "name"): "功能室名称", ("service_point", "name"): "服务站点名称", ("training", "content"): "培训内容",
+    ("activity_plan", "content"): "计划内容",
+}
+# Columns every synced row has, checked by the sync envelope rather than here.
+BOOKKEEPING = ("id", "station_id", "version", "updated_at", "deleted")
+
+
+def label(table: str, column: str) -> str:
+    return TABLE_LABELS.get((table, column)) or LABELS.get(column) or column
+
+
+def int_range(table: str, column: str) -> tuple[int | float, int | float]:
+    return RANGES.get((table, column), INT32)
+
+
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def value_problem(table: Table, column_name: str, value: Any, *, wire: bool = False) -> str | None:
+    """Why ``value`` cannot be stored in this column, in Chinese naming the field; None if it can.
+
+    ``wire``: the value came as JSON (dates as ISO text), as the district receives it."""
+    column = table.columns[column_name]
+    name = label(table.name, column_name)
+    kind = column.type
+    length = getattr(kind, "length", None)
+    while isinstance(kind, TypeDecorator):  # sqlmodel's AutoString, our UTCDateTime
+        kind = kind.impl_instance
+    if value is None:
+        return None if column.nullable or column.primary_key else f"缺少{name}"
+    if isinstance(kind, Boolean):
+        return None if isinstance(value, bool) else f"{name}应为是或否"
+    if isinstance(kind, Integer):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{name}应为整数"
+        low, high = int_range(table.name, column_name)
+        if not low <= value <= high:
+            return f"{name}应在{_number(low)}到{_number(high)}之间（现在是{_number(value)}）"
+        return None
+    if isinstance(kind, Float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            return f"{name}应为数字"
+        low, high = RANGES.get((table.name, column_name), (-1e12, 1e12))
+        if not low <= value <= high:
+            return f"{name}应在{_number(low)}到{_number(high)}之间（现在是{_number(value)}）"
+        return None
+    if isinstance(kind, DateTime):
+        if wire and isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+                if parsed.tzinfo is not None:
+                    parsed.astimezone(UTC)  # 9999-12-31T23:59-23:59 overflows
+            except (ValueError, OverflowError):
+                return f"{name}“{value[:40]}”不是有效时间"
+            return None
+        return None if isinstance(value, datetime) else f"{name}应为时间"
+    if isinstance(kind, Date):
+        if wire and isinstance(value, str):
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return f"{name}“{value[:40]}”不是有效日期"
+            return None
+        return None if isinstance(value, date) and not isinstance(value, datetime) else f"{name}应为日期"
+    if isinstance(kind, Time):
+        if wire and isinstance(value, str):
+            try:
+                time.fromisoformat(value)
+            except ValueError:
+                return f"{name}“{value[:40]}”不是有效时间"
+            return None
+        return None if isinstance(value, time) else f"{name}应为时间"
+    if isinstance(kind, String):
+        if not isinstance(value, str):
+            return f"{name}应为文字"
+        if "\x00" in value or not _encodable(value):
+            return f"{name}含有无法保存的字符"
+        if length is not None and len(value) > length:
+            return f"{name}不能超过{length}个字（现在{len(value)}个字）"
+        return None
+    return None
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")  # a lone surrogate ("\ud800" in JSON) is text no database can store
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def row_problems(table: Table, values: dict, *, wire: bool = False) -> dict[str, str]:
+    """Every column of ``values`` this table cannot hold: column -> Chinese message."""
+    problems = {}
+    for column in table.columns:
+        if column.name in BOOKKEEPING or column.name not in values:
+            continue
+        message = value_problem(table, column.name, values[column.name], wire=wire)
+        if message:
+            problems[column.name] = message
+    return problems
