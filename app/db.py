@@ -338,7 +338,12 @@ class Store:
         self._station_id = None
         self._quick_check()
         self._migrate()
-        log.info("restored from %s", source.name)
+        # The district may hold versions made after this backup: every row goes up once more, so the
+        # next sync leaves the district equal to what the station now has (docs/sync-protocol.md).
+        from .outbox import requeue_everything
+
+        queued = requeue_everything(self)
+        log.info("restored from %s; %d rows queued for the district", source.name, queued)
         return safety
 
 

@@ -11,6 +11,7 @@ smaller station.
 from __future__ import annotations
 
 import random
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,18 +71,21 @@ def _id_number(rng: random.Random, born: date, female: bool) -> str:
     return first17 + check_char(first17)
 
 
-def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | None = None,
+def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | None = None, ids_seed: int | None = None,
                progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
+    """The same content for the same ``seed``; row ids (the station's id among them) from ``ids_seed``,
+    random by default: two demo stores are two stations to the district, never one enrolled twice."""
     if years < 1 or years > 10:
         raise ServiceError("年数应在1到10之间")
     today = today or date.today()
     rng = random.Random(seed)
+    id_rng = random.Random(ids_seed if ids_seed is not None else secrets.randbits(64))
     with store.session(operator=OPERATOR) as session:
         if session.exec(select(Volunteer.id)).first() is not None:
             raise ServiceError("数据目录中已有志愿者数据，示范站只能在新的数据目录中生成")
         station = session.exec(select(Station)).first()
         if station is None:
-            station_id = _uuid(rng)
+            station_id = _uuid(id_rng)
             station = Station(
                 id=station_id, station_id=station_id, name="艾山街道杨家庄村新时代文明实践站", kind="village",
                 street="艾山街道", population=1260, address="济南市钢城区艾山街道杨家庄村党群服务中心",
@@ -91,8 +95,8 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
             session.add(station)
         station_id = station.id
         for name, function in (("理论宣讲室", "理论宣讲"), ("百姓大课堂", "教育服务"), ("文体活动室", "文化活动")):
-            session.add(FunctionRoom(id=_uuid(rng), station_id=station_id, name=name, function=function, area_m2=rng.choice((40, 60, 80))))
-        session.add(ServicePoint(id=_uuid(rng), station_id=station_id, name="杨家庄村志愿服务站", kind="志愿服务站", location="党群服务中心一楼"))
+            session.add(FunctionRoom(id=_uuid(id_rng), station_id=station_id, name=name, function=function, area_m2=rng.choice((40, 60, 80))))
+        session.add(ServicePoint(id=_uuid(id_rng), station_id=station_id, name="杨家庄村志愿服务站", kind="志愿服务站", location="党群服务中心一楼"))
 
         volunteers: list[Volunteer] = []
         used_names: set[str] = set()
@@ -107,7 +111,7 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
             full, initials = name_keys(name)
             phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
             volunteers.append(Volunteer(
-                id=_uuid(rng), station_id=station_id, number=f"{NUMBER_PREFIX}{n:06d}", name=name, name_pinyin=full, name_initials=initials,
+                id=_uuid(id_rng), station_id=station_id, number=f"{NUMBER_PREFIX}{n:06d}", name=name, name_pinyin=full, name_initials=initials,
                 id_number=_id_number(rng, born, female), gender="女" if female else "男", birth_date=born, phone=phone, phone_tail=phone[-4:],
                 political_status=rng.choices(("中共党员", "共青团员", "群众"), (30, 10, 60))[0],
                 tags=",".join(rng.sample(TAGS, rng.choice((0, 0, 0, 1, 1, 2)))), skills=rng.choice(SKILLS),
@@ -118,11 +122,11 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
         teams: list[tuple[Team, list[Volunteer], int, float]] = []
         for name, category, founded, skipped, rate in TEAMS:
             members = rng.sample(volunteers, rng.randint(10, 18))
-            team = Team(id=_uuid(rng), station_id=station_id, name=name, category=category, leader_id=members[0].id, founded_on=founded,
+            team = Team(id=_uuid(id_rng), station_id=station_id, name=name, category=category, leader_id=members[0].id, founded_on=founded,
                         description=f"{name}立足本村群众需求，常态化开展{category}志愿服务。")
             session.add(team)
             for position, member in enumerate(members):
-                session.add(Membership(id=_uuid(rng), station_id=station_id, volunteer_id=member.id, team_id=team.id,
+                session.add(Membership(id=_uuid(id_rng), station_id=station_id, volunteer_id=member.id, team_id=team.id,
                                        role="队长" if position == 0 else "队员", joined_on=max(founded, member.registered_on)))
             teams.append((team, members, skipped, rate))
         session.commit()
@@ -147,7 +151,7 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                     end = time(start.hour + rng.choice((1, 2, 3)), start.minute)
                     title = rng.choice(TITLES[team.category])
                     activity = Activity(
-                        id=_uuid(rng), station_id=station_id, title=title, category=team.category, team_id=team.id, date=day,
+                        id=_uuid(id_rng), station_id=station_id, title=title, category=team.category, team_id=team.id, date=day,
                         start_time=start, end_time=end, place=rng.choice(PLACES), organiser=team.name,
                         own_name=rng.random() < 0.85, served_count=rng.randint(8, 80), service_target=rng.choice(("全体村民", "老年人", "青少年", "困难家庭")),
                         content=f"{team.name}在{rng.choice(PLACES)}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
@@ -163,7 +167,7 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                         if hours_by_day.get((member.id, day), 0) + served > 24:
                             continue
                         hours_by_day[(member.id, day)] = hours_by_day.get((member.id, day), 0) + served
-                        session.add(Participation(id=_uuid(rng), station_id=station_id, activity_id=activity.id,
+                        session.add(Participation(id=_uuid(id_rng), station_id=station_id, activity_id=activity.id,
                                                   volunteer_id=member.id, hours=served, role="志愿者"))
                         counts["participations"] += 1
             session.commit()
@@ -171,16 +175,16 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
         month = month_end + timedelta(days=1)
     with store.session(operator=OPERATOR) as session:
         # Kept records (二.7, 四.8, 五.4), short on purpose: no 项目计划 on file, one month without a plan.
-        session.add(Project(id=_uuid(rng), station_id=station_id, name="孝老爱亲·邻里守望", category="特惠性服务", brand=True,
+        session.add(Project(id=_uuid(id_rng), station_id=station_id, name="孝老爱亲·邻里守望", category="特惠性服务", brand=True,
                             description="为空巢、高龄老人提供理发、代购、陪伴等常态化服务。", started_on=date(2022, 3, 1)))
-        session.add(Project(id=_uuid(rng), station_id=station_id, name="护苗成长课堂", category="普惠性服务",
+        session.add(Project(id=_uuid(id_rng), station_id=station_id, name="护苗成长课堂", category="普惠性服务",
                             description="假期课业辅导和安全教育。", started_on=date(2023, 7, 1)))
         for kind, title in (("组织架构", "杨家庄村新时代文明实践站组织架构"), ("管理制度", "实践站管理制度和志愿服务制度")):
-            session.add(Document(id=_uuid(rng), station_id=station_id, kind=kind, title=title, issued_on=date(2022, 3, 1)))
-        session.add(ActivityPlan(id=_uuid(rng), station_id=station_id, year=today.year, title=f"{today.year}年度文明实践活动计划"))
+            session.add(Document(id=_uuid(id_rng), station_id=station_id, kind=kind, title=title, issued_on=date(2022, 3, 1)))
+        session.add(ActivityPlan(id=_uuid(id_rng), station_id=station_id, year=today.year, title=f"{today.year}年度文明实践活动计划"))
         for m in range(1, today.month + 1):
             if m != max(1, today.month - 2):
-                session.add(ActivityPlan(id=_uuid(rng), station_id=station_id, year=today.year, month=m, title=f"{today.year}年{m}月活动计划"))
+                session.add(ActivityPlan(id=_uuid(id_rng), station_id=station_id, year=today.year, month=m, title=f"{today.year}年{m}月活动计划"))
         session.commit()
     store.forget_station()
     _rewards_and_demands(store, rng, today, teams)

@@ -44,16 +44,95 @@ def pending_count(store: Store) -> int:
         return session.exec(query).one()
 
 
-def record_results(store: Store, acked: list[int], rejected: dict[int, str], *, at: datetime | None = None) -> None:
-    """Stamp the district's per-row answer, in one transaction."""
+RESEND_OPERATOR = "同步"  # who the audit trail names for a version raised to resend a row
+
+
+def record_results(store: Store, acked: list[int], rejected: dict[int, str], *, waits_for: dict[int, str] | None = None,
+                   stale: dict[int, int] | None = None, at: datetime | None = None) -> int:
+    """Stamp the district's per-row answer, in one transaction. Returns how many earlier rows went back
+    into the queue (children whose parent has now arrived), which the caller pushes in another pass.
+
+    ``waits_for``: seq -> "entity:id" of the parent a rejected row waits for.
+    ``stale``: seq -> the district's version of a row whose content differs from ours at an equal or
+    lower version (our versions went back: a restore). The row is written again above that version, as a
+    new outbox entry, and every older pending entry of it is settled by that one."""
     at = at or utcnow()
-    with store.session() as session:
-        if acked:
-            for start in range(0, len(acked), 500):
-                session.exec(update(OutboxEntry).where(OutboxEntry.seq.in_(acked[start : start + 500])).values(acked_at=at))
+    waits_for, stale = waits_for or {}, stale or {}
+    requeued = 0
+    with store.session(operator=RESEND_OPERATOR) as session:
+        for start in range(0, len(acked), 500):
+            chunk = acked[start : start + 500]
+            session.exec(update(OutboxEntry).where(OutboxEntry.seq.in_(chunk)).values(acked_at=at))
+            arrived = session.exec(select(OutboxEntry.entity, OutboxEntry.row_id, OutboxEntry.version).where(OutboxEntry.seq.in_(chunk))).all()
+            keys = [f"{entity}:{row_id}" for entity, row_id, _v in arrived]
+            # Children set aside only because this parent was missing go back into the queue.
+            requeued += session.exec(update(OutboxEntry).where(OutboxEntry.waits_for.in_(keys), OutboxEntry.acked_at == None)  # noqa: E711
+                                     .values(rejected_reason=None, waits_for=None)).rowcount
+            # An older rejected version of a row now accepted is settled by the newer one.
+            newest = {(entity, row_id): version for entity, row_id, version in arrived}
+            for old in session.exec(select(OutboxEntry).where(OutboxEntry.row_id.in_([r for _e, r in newest]),
+                                                              OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)):  # noqa: E711
+                if old.version < newest.get((old.entity, old.row_id), 0):
+                    old.acked_at = at
+                    session.add(old)
         for seq, reason in rejected.items():
-            session.exec(update(OutboxEntry).where(OutboxEntry.seq == seq).values(rejected_reason=reason[:500]))
+            session.exec(update(OutboxEntry).where(OutboxEntry.seq == seq).values(rejected_reason=reason[:500], waits_for=waits_for.get(seq)))
+        for seq, server_version in stale.items():
+            _resend_above(session, seq, server_version, at)
         session.commit()
+    return requeued
+
+
+def _resend_above(session, seq: int, server_version: int, at: datetime) -> None:
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from .models import SYNCED_MODELS
+
+    entry = session.get(OutboxEntry, seq)
+    if entry is None:
+        return
+    session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
+                                           OutboxEntry.acked_at == None, OutboxEntry.seq <= seq).values(acked_at=at))  # noqa: E711
+    model = next((m for m in SYNCED_MODELS if m.__tablename__ == entry.entity), None)
+    row = session.get(model, entry.row_id) if model is not None else None
+    if row is None:
+        return
+    # The change-capture hook adds one: the new version is above the district's and above ours.
+    row.version = max(row.version, server_version)
+    flag_modified(row, "version")
+    session.add(row)
+    session.flush()
+    # Entries made after the stale one and still waiting carry older versions: the new one covers them.
+    session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
+                                           OutboxEntry.acked_at == None, OutboxEntry.version < row.version)  # noqa: E711
+                 .values(acked_at=at))
+
+
+def requeue_everything(store: Store, *, operator: str = "恢复备份") -> int:
+    """Queue every synced row once more, as it is now (after a restore: the district may hold later
+    versions the station no longer has; each row is answered duplicate, or stale and sent again above
+    the district's version, so that the district ends equal to this station, content included)."""
+    import json
+
+    from .changes import row_payload
+    from .models import SYNCED_MODELS
+
+    now, total = utcnow(), 0
+    with store.session() as session:
+        for model in SYNCED_MODELS:  # parents before children
+            offset = 0
+            while True:
+                rows = session.exec(select(model).order_by(model.id).offset(offset).limit(2000)).all()
+                if not rows:
+                    break
+                session.execute(OutboxEntry.__table__.insert(), [
+                    dict(entity=model.__tablename__, row_id=row.id, op="update", version=row.version, operator=operator, at=now,
+                         payload=json.dumps(row_payload(row), ensure_ascii=False, separators=(",", ":"))) for row in rows])
+                total += len(rows)
+                offset += len(rows)
+                session.expunge_all()
+        session.commit()
+    return total
 
 
 @dataclass(frozen=True)
@@ -71,7 +150,8 @@ def rejected_rows(store: Store, *, limit: int = 200) -> list[Rejected]:
 
     from .services.audit import ENTITY_LABELS, TITLE_FIELDS
 
-    query = select(OutboxEntry).where(OutboxEntry.rejected_reason != None).order_by(OutboxEntry.seq.desc()).limit(limit)  # noqa: E711
+    query = (select(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)  # noqa: E711
+             .order_by(OutboxEntry.seq.desc()).limit(limit))
     with store.session() as session:
         out = []
         for row in session.exec(query):

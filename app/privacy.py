@@ -8,6 +8,8 @@ import re
 ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 ID15_PATTERN = re.compile(r"(?<!\d)(\d{6})(\d{6})(\d{3})(?!\d)")
 MOBILE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# In free text a mobile may also be written +86 138 1234 5678, 0086-138-1234-5678, 138-1234-5678.
+MOBILE_TEXT_PATTERN = re.compile(r"(?<![\d+])((?:(?:\+|00)86[ -]?)?1[3-9]\d)([ -]?)(\d{4})([ -]?)(\d{4})(?!\d)")
 
 
 def mask_id_number(number: str) -> str:
@@ -33,8 +35,19 @@ def mask_phone(phone: str) -> str:
 def redact(text: str) -> str:
     """Mask every ID number and mobile in free text (log lines, error details)."""
     text = ID_PATTERN.sub(lambda m: m.group(1) + "********" + m.group(3), text)
-    text = MOBILE_PATTERN.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = MOBILE_TEXT_PATTERN.sub(lambda m: m.group(1) + m.group(2) + "****" + m.group(4) + m.group(5), text)
     return ID15_PATTERN.sub(lambda m: m.group(1) + "******" + m.group(3), text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks the whole formatted record: the message, and the traceback of ``exc_info`` (which a
+    filter never sees, since the formatter renders it later), so no handler writes a full ID or phone."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+    def formatException(self, ei) -> str:  # noqa: N802 - the cached exc_text is masked as well
+        return redact(super().formatException(ei))
 
 
 class RedactingFilter(logging.Filter):

@@ -81,8 +81,13 @@ def cmd_serve(args) -> int:
 
     engine = district_engine(args)
     app = create_app(engine, district_dir(args) / "files")
+    from app.logs import setup_server_logging
+
+    setup_server_logging()
     print(f"区级同步服务已启动：http://{args.host}:{args.port}/district（按 Ctrl+C 停止）", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # log_config=None: uvicorn's loggers (errors and the access log, which never carries the token: it
+    # travels in a header) go through our masking handler instead of uvicorn's own.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=None, access_log=True)
     return 0
 
 
@@ -102,6 +107,18 @@ def cmd_revoke(args) -> int:
         print(f"错误：找不到实践站“{args.station}”", file=sys.stderr)
         return 1
     print(f"已停用“{args.station}”的同步权限")
+    return 0
+
+
+def cmd_reenable(args) -> int:
+    from .server import admin
+
+    code = admin.reenable(district_engine(args), args.station)
+    if code is None:
+        print(f"错误：找不到实践站“{args.station}”", file=sys.stderr)
+        return 1
+    print(f"已重新启用“{args.station}”的同步。新的一次性登记码：{code}")
+    print("请把登记码交给该站专管员，在程序“同步”页重新登记；该站原来的数据都保留。")
     return 0
 
 
@@ -190,6 +207,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--name", required=True, metavar="名称")
     p.add_argument("--street", metavar="街道")
     p = add("revoke", cmd_revoke, "停用一个实践站的同步权限", dsub)
+    p.add_argument("station", metavar="实践站", help="实践站名称或编号")
+    p = add("reenable", cmd_reenable, "重新启用一个实践站的同步并给出新的登记码（也用于恢复备份后重新登记）", dsub)
     p.add_argument("station", metavar="实践站名称或编号")
     add("stations", cmd_stations, "列出各实践站及同步情况", dsub)
     p = add("add-staff", cmd_add_staff, "添加区级管理员（登录网页查看各站情况）", dsub)

@@ -203,12 +203,16 @@ class SyncClient:
         total = outbox.pending_count(self.store)
         state = SyncProgress(rows_total=total, text="正在上传")
         progress(state)
-        size, after = self.batch_rows, 0
+        size, after, requeued = self.batch_rows, 0, 0
         while True:
             if cancelled():
                 raise SyncCancelled()
             rows = outbox.pending(self.store, after_seq=after, limit=size)
             if not rows:
+                if requeued:
+                    # children whose parents arrived in this pass went back into the queue: once more
+                    after, requeued = 0, 0
+                    continue
                 break
             batch, nbytes = [], 0
             for row in rows:
@@ -239,9 +243,21 @@ class SyncClient:
             if response.status_code != 200:
                 raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
             answer = {r["seq"]: r for r in response.json().get("results", []) if isinstance(r, dict) and "seq" in r}
-            acked = [r.seq for r in batch if answer.get(r.seq, {}).get("status") in (protocol.APPLIED, protocol.DUPLICATE)]
-            rejected = {r.seq: answer[r.seq].get("reason", "被拒绝") for r in batch if answer.get(r.seq, {}).get("status") == protocol.REJECTED}
-            outbox.record_results(self.store, acked, rejected)
+            acked, rejected, waits_for, stale = [], {}, {}, {}
+            for r in batch:
+                said = answer.get(r.seq, {})
+                status = said.get("status")
+                if status in (protocol.APPLIED, protocol.DUPLICATE):
+                    acked.append(r.seq)
+                elif status == protocol.REJECTED:
+                    rejected[r.seq] = str(said.get("reason") or "被拒绝")
+                    parent = said.get("waits_for")
+                    if isinstance(parent, dict) and isinstance(parent.get("entity"), str) and isinstance(parent.get("id"), str):
+                        waits_for[r.seq] = f"{parent['entity']}:{parent['id']}"[:80]
+                elif status == protocol.STALE and isinstance(said.get("server_version"), int):
+                    stale[r.seq] = said["server_version"]
+            requeued += outbox.record_results(self.store, acked, rejected, waits_for=waits_for, stale=stale)
+            state.rows_total += len(stale)  # each goes up once more, above the district's version
             result.pushed += len(acked)
             result.rejected += len(rejected)
             result.bytes_sent += len(body)

@@ -17,7 +17,8 @@ HEADER_PROTOCOL = "X-Station-Protocol"
 # Limits (the server enforces them; the client stays under them)
 MAX_BATCH_ROWS = 1000
 MAX_BODY_BYTES = 4 * 1024 * 1024  # compressed request body
-MAX_JSON_BYTES = 32 * 1024 * 1024  # after gunzip
+MAX_JSON_BYTES = 6 * 1024 * 1024  # after gunzip (the client sends about 1 MB a batch)
+MAX_JSON_CONTAINERS = 50_000  # objects and arrays in one body: bounds the memory a parsed body can take
 MAX_FILE_BYTES = 20 * 1024 * 1024
 PULL_PAGE = 500
 
@@ -25,6 +26,7 @@ PULL_PAGE = 500
 APPLIED = "applied"
 DUPLICATE = "duplicate"  # the server already had this version or a newer one
 REJECTED = "rejected"
+STALE = "stale"  # the server has this version or a newer one with other content: resend above server_version
 
 # The station-owned tables a batch may carry, parents before children.
 ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "membership", "project", "project_team",

@@ -58,3 +58,28 @@ def test_redacting_filter_masks_log_records(caplog):
         caplog.handler.removeFilter(handler_filter)
     assert "11010519491231002X" not in caplog.text
     assert "110105********002X" in caplog.text
+
+
+def test_every_spelling_of_a_phone_is_masked_in_free_text():
+    for written, masked in [("+8613812345678", "+86138****5678"), ("+86 138 1234 5678", "+86 138 **** 5678"),
+                            ("138-1234-5678", "138-****-5678"), ("138 1234 5678", "138 **** 5678"),
+                            ("008613812345678", "0086138****5678"), ("13812345678", "138****5678")]:
+        out = redact(f"电话：{written}。")
+        assert "1234" not in out and masked in out, (written, out)
+    assert redact("订单号 2138123456789012") == "订单号 2138123456789012"  # not a phone: digits on both sides
+
+
+def test_tracebacks_in_logs_are_masked(tmp_path):
+    from app.logs import setup_logging
+
+    path = setup_logging(tmp_path / "logs")
+    try:
+        raise ValueError("身份证号 11010519491231002X 电话 138-1234-5678 无法保存")
+    except ValueError:
+        logging.getLogger("test.traceback").exception("保存失败")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    written = path.read_text(encoding="utf-8")
+    assert "Traceback" in written and "保存失败" in written
+    assert "11010519491231002X" not in written and "1234-5678" not in written
+    assert "110105********002X" in written

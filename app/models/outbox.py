@@ -16,7 +16,8 @@ from .base import UTCDateTime, utcnow
 
 class OutboxEntry(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_row", "entity", "row_id"), Index("ix_outbox_pending", "acked_at", "rejected_reason", "seq"))
+    __table_args__ = (Index("ix_outbox_row", "entity", "row_id"), Index("ix_outbox_pending", "acked_at", "rejected_reason", "seq"),
+                      Index("ix_outbox_waits_for", "waits_for"))
 
     seq: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=40)  # table name
@@ -30,3 +31,6 @@ class OutboxEntry(SQLModel, table=True):
     # rejected with its reason. A rejected row stays listed and does not block later rows.
     acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rejected_reason: str | None = Field(default=None, max_length=500)
+    # "entity:id" of the parent the district did not have when it rejected this row: once that parent
+    # is applied, this row goes back into the queue by itself.
+    waits_for: str | None = Field(default=None, max_length=80)

@@ -34,6 +34,19 @@ def revoke(engine: Engine, station: str) -> int:
         return conn.execute(update(account).where(or_(account.c.name == station, account.c.station_id == station)).values(revoked=True)).rowcount
 
 
+def reenable(engine: Engine, station: str) -> str | None:
+    """Sync allowed again for a station (by name or id) with a new one-time code; the old token stops
+    working. Also how a station restored from a backup made before it enrolled gets a code. None if unknown."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    with engine.begin() as conn:
+        found = conn.execute(select(account.c.id).where(or_(account.c.name == station, account.c.station_id == station))
+                             .order_by(account.c.id.desc())).first()
+        if found is None:
+            return None
+        conn.execute(update(account).where(account.c.id == found.id).values(revoked=False, token_hash=None, enroll_code_hash=token_hash(code)))
+    return code
+
+
 def add_staff(engine: Engine, username: str, password: str, display_name: str = "") -> None:
     with engine.begin() as conn:
         conn.execute(staff.insert().values(username=username, display_name=display_name or username, password_hash=hash_password(password)))

@@ -8,17 +8,23 @@ import secrets
 import zlib
 from pathlib import Path
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, exc as sa_exc, or_, select, update
+from sqlalchemy import Engine, exc as sa_exc, or_, select, text, update
+from starlette.concurrency import run_in_threadpool
 
 from app.models.base import utcnow
 
 from .. import protocol
 from .admin import token_hash
-from .apply import BadRequest, apply_batch
+from .apply import BadRequest, BatchReused, apply_batch
 from .db import account, announcement, stored_file
 from . import web
+
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -52,6 +58,44 @@ def gunzip_limited(data: bytes, limit: int) -> bytes:
     return out
 
 
+# Request bodies as the OpenAPI document declares them (the handlers read and bound the raw body
+# themselves, so the schemas are stated here for clients and for schema-driven fuzzing).
+ROW_SCHEMA = {
+    "type": "object", "required": ["seq", "entity", "id", "version", "payload"],
+    "properties": {"seq": {"type": "integer"}, "entity": {"type": "string", "enum": list(protocol.ENTITIES)},
+                   "id": {"type": "string", "maxLength": 36}, "op": {"type": "string", "enum": ["insert", "update", "delete"]},
+                   "version": {"type": "integer", "minimum": 1}, "payload": {"type": "object"}},
+}
+BATCH_SCHEMA = {
+    "type": "object", "required": ["batch_id", "station_id", "protocol", "rows"],
+    "properties": {"batch_id": {"type": "string", "minLength": 8, "maxLength": 36}, "station_id": {"type": "string", "maxLength": 36},
+                   "protocol": {"type": "integer"}, "schema": {"type": "string"}, "app_version": {"type": "string"},
+                   "rows": {"type": "array", "maxItems": protocol.MAX_BATCH_ROWS, "items": ROW_SCHEMA}},
+}
+ENROLL_SCHEMA = {
+    "type": "object", "required": ["code", "station_id"],
+    "properties": {"code": {"type": "string", "maxLength": 64}, "station_id": {"type": "string", "maxLength": 36},
+                   "app_version": {"type": "string"}},
+}
+
+
+def _body_schema(schema: dict, media: str = "application/json") -> dict:
+    return {"requestBody": {"required": True, "content": {media: {"schema": schema}}}}
+
+
+def parse_json(raw: bytes):
+    """JSON with its shape bounded before it is built: a few KB of gzip can unpack into millions of
+    tiny objects (a gigabyte of Python dicts) or nest deeper than the parser's stack."""
+    if raw.count(b"{") + raw.count(b"[") > protocol.MAX_JSON_CONTAINERS:
+        raise ApiError(413, "too_large", "请求的数据结构过于复杂，请减少每批的记录数")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ApiError(400, "bad_json", "请求内容嵌套过深") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
+
+
 def create_app(engine: Engine, files_dir: Path) -> FastAPI:
     files_dir = Path(files_dir)
     files_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +114,8 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
 
     def check_protocol(request: Request) -> None:
         raw = request.headers.get(protocol.HEADER_PROTOCOL, "0")
-        if not raw.isdigit() or int(raw) < protocol.MIN_CLIENT_PROTOCOL:
+        # isascii: "²".isdigit() is True and int("²") fails
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or int(raw) < protocol.MIN_CLIENT_PROTOCOL:
             raise ApiError(426, "client_too_old", "本站程序版本过旧，无法与区里同步，请升级实践站台账程序")
 
     def authenticate(request: Request):
@@ -90,52 +135,76 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
     def ping():
         return {"protocol": protocol.PROTOCOL_VERSION, "min_client_protocol": protocol.MIN_CLIENT_PROTOCOL}
 
-    @api.post(protocol.ENROLL)
+    @api.post(protocol.ENROLL, openapi_extra=_body_schema(ENROLL_SCHEMA))
     async def enroll(request: Request):
         check_protocol(request)
+        body = parse_json(await read_body(request, 64 * 1024))
         try:
-            body = json.loads(await read_body(request, 64 * 1024))
-            code, station_id = str(body["code"]).strip().upper(), str(body["station_id"])
-        except (ValueError, KeyError, TypeError):
+            code, station_id = body["code"], body["station_id"]
+        except (KeyError, TypeError):
             raise ApiError(422, "bad_request", "登记请求格式错误") from None
+        if not isinstance(code, str) or not isinstance(station_id, str) or not 1 <= len(station_id) <= 36 or len(code) > 64:
+            raise ApiError(422, "bad_request", "登记请求格式错误")
+        return await run_in_threadpool(enroll_station, code.strip().upper(), station_id)
+
+    def enroll_station(code: str, station_id: str) -> dict:
         token = secrets.token_urlsafe(32)
         with engine.begin() as conn:
             acct = conn.execute(select(account).where(account.c.enroll_code_hash == token_hash(code))).first()
             if acct is None or acct.revoked:
                 raise ApiError(403, "bad_code", "登记码无效或已使用，请向区文明实践中心索取新的登记码")
-            other = conn.execute(select(account.c.id).where(account.c.station_id == station_id, account.c.id != acct.id)).first()
+            if acct.station_id is not None and acct.station_id != station_id:
+                raise ApiError(409, "already_enrolled", f"登记码属于已登记的“{acct.name}”，与本站不符，请向区文明实践中心核对")
+            other = conn.execute(select(account.c.id, account.c.name, account.c.revoked)
+                                 .where(account.c.station_id == station_id, account.c.id != acct.id)).first()
+            if other is not None and not other.revoked:
+                raise ApiError(409, "already_enrolled", f"本站已由“{other.name}”账号登记。需要重新登记时，请区文明实践中心"
+                                                        f"运行 station district reenable {other.name}，用它给出的新登记码")
             if other is not None:
-                raise ApiError(409, "already_enrolled", "本站已在区里登记过，请联系区文明实践中心")
+                # A new account for a station whose old one was revoked: the station moves over; its rows
+                # (keyed by the station's own id) stay where they are.
+                conn.execute(update(account).where(account.c.id == other.id).values(station_id=None, token_hash=None))
             conn.execute(update(account).where(account.c.id == acct.id).values(
                 station_id=station_id, token_hash=token_hash(token), enroll_code_hash=None, enrolled_at=utcnow()))
         return {"token": token, "account_name": acct.name}
 
-    @api.post(protocol.BATCHES)
+    @api.post(protocol.BATCHES, openapi_extra=_body_schema(BATCH_SCHEMA))
     async def batches(request: Request):
-        acct = authenticate(request)
+        # Only reading the body happens on the event loop; parsing and the database run in the
+        # thread pool, so one station's batch never stalls another's request.
+        acct = await run_in_threadpool(authenticate, request)
         raw = await read_body(request, protocol.MAX_BODY_BYTES)
-        if request.headers.get("content-encoding", "").lower() == "gzip":
+        gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+        return await run_in_threadpool(store_batch, acct, raw, gzipped)
+
+    def store_batch(acct, raw: bytes, gzipped: bool) -> dict:
+        if gzipped:
             raw = gunzip_limited(raw, protocol.MAX_JSON_BYTES)
-        try:
-            envelope = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
+        elif len(raw) > protocol.MAX_JSON_BYTES:
+            raise ApiError(413, "too_large", "请求过大，请减少每批的记录数")
+        envelope = parse_json(raw)
         if not isinstance(envelope, dict):
             raise ApiError(422, "bad_batch", "批次格式错误")
         if envelope.get("protocol") != protocol.PROTOCOL_VERSION and (
                 not isinstance(envelope.get("protocol"), int) or envelope["protocol"] < protocol.MIN_CLIENT_PROTOCOL):
             raise ApiError(426, "client_too_old", "本站程序版本过旧，无法与区里同步，请升级实践站台账程序")
-        for attempt in range(2):
+        # In bulk first; if the database refuses the batch anyway (a value past every check, or the same
+        # batch id committed meanwhile by a concurrent request), once more row by row in savepoints: the
+        # refused row is answered "rejected", the others go in, and a concurrent twin's answer is replayed.
+        for careful in (False, True, True):
             try:
                 with engine.begin() as conn:
-                    return apply_batch(conn, acct, envelope)
+                    if careful and conn.dialect.name == "postgresql":
+                        conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+                    return apply_batch(conn, acct, envelope, careful=careful)
             except PermissionError as exc:
                 raise ApiError(403, "wrong_station", str(exc)) from None
-            except sa_exc.IntegrityError:
-                # The same batch id committed by a concurrent request: the retry replays its answer.
-                if attempt:
-                    raise ApiError(409, "conflict", "批次冲突，请稍后重试") from None
-        raise AssertionError("unreachable")
+            except BatchReused as exc:
+                raise ApiError(409, "batch_reused", str(exc)) from None
+            except sa_exc.DBAPIError as exc:
+                log.warning("batch from account %s refused by the database (%s)%s", acct.id, type(exc.orig).__name__,
+                            "" if careful else "; retrying row by row")
+        raise ApiError(409, "conflict", "批次冲突，请稍后重试")
 
     def file_path(sha: str) -> Path:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
@@ -150,11 +219,14 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
             known = conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256 == sha)).first()
         return Response(status_code=200 if known and path.exists() else 404)
 
-    @api.put(protocol.FILES + "/{sha}")
+    @api.put(protocol.FILES + "/{sha}", openapi_extra=_body_schema({"type": "string", "format": "binary"}, "application/octet-stream"))
     async def put_file(sha: str, request: Request):
-        acct = authenticate(request)
+        acct = await run_in_threadpool(authenticate, request)
         path = file_path(sha)
         data = await read_body(request, protocol.MAX_FILE_BYTES)
+        return await run_in_threadpool(store_file, acct, sha, path, data)
+
+    def store_file(acct, sha: str, path: Path, data: bytes) -> Response:
         if hashlib.sha256(data).hexdigest() != sha:
             raise ApiError(422, "hash_mismatch", "文件内容与哈希不符，可能在传输中损坏，请重试")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +245,7 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
     @api.get(protocol.PULL)
     def pull(request: Request, cursor: str = ""):
         acct = authenticate(request)
-        after = int(cursor) if cursor.isdigit() else 0
+        after = int(cursor) if cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
         mine = or_(announcement.c.station_id.is_(None), announcement.c.station_id == acct.station_id)
         with engine.connect() as conn:
             rows = conn.execute(select(announcement).where(announcement.c.seq > after, mine)

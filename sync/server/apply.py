@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Float, Integer, Time, bindparam, select, update
+from sqlalchemy import Connection, Date, DateTime, Float, Integer, Time, bindparam, exc as sa_exc, select, update
 from sqlalchemy.types import Boolean
 
 from app.models.base import UTCDateTime, utcnow
+from app.models.limits import BOOKKEEPING, INT32, row_problems
+from app.services.audit import ENTITY_LABELS
 from app.services.rowcheck import check_row
 
 from .. import protocol
 from .db import TABLES, account, announcement, batch_log, rejection, stored_file
 
+log = logging.getLogger(__name__)
 
 
 class BadRequest(ValueError):
@@ -26,7 +31,7 @@ def _convert(table, payload: dict) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for column in table.columns:
         if column.name not in payload:
-            raise BadRequest(f"缺少字段 {column.name}")
+            raise ValueError(f"缺少字段 {column.name}")
         value = payload[column.name]
         kind = column.type
         if value is None:
@@ -57,16 +62,42 @@ def _convert(table, payload: dict) -> dict[str, Any]:
     return values
 
 
-def _reject(reason: str) -> tuple[str, str]:
-    return protocol.REJECTED, reason
+class Answer(tuple):
+    """(status, reason) plus what the client needs beyond them: the server's version for ``stale``,
+    the parent a ``rejected`` row waits for."""
+
+    extra: dict
+
+    def __new__(cls, status: str, reason: str = "", **extra):
+        answer = super().__new__(cls, (status, reason))
+        answer.extra = extra
+        return answer
+
+
+def _reject(reason: str, **extra) -> Answer:
+    return Answer(protocol.REJECTED, reason, **extra)
+
+
+def _same_content(table, stored, values: dict) -> bool:
+    """The stored row holds what ``values`` says (bookkeeping columns aside, ``deleted`` included)."""
+    for column in table.columns:
+        if column.name in BOOKKEEPING and column.name != "deleted":
+            continue
+        mine, theirs = getattr(stored, column.name), values.get(column.name)
+        if isinstance(mine, float) or isinstance(theirs, float):
+            if mine is None or theirs is None or abs(float(mine) - float(theirs)) > 1e-9:
+                return False
+        elif mine != theirs:
+            return False
+    return True
 
 
 class BatchContext:
     """What the rows of one batch need to know about the server, fetched in a few IN queries
     instead of several per row, and the writes, staged per table and sent with executemany."""
 
-    def __init__(self, conn: Connection, station_id: str, rows: list[dict]):
-        self.conn, self.station_id = conn, station_id
+    def __init__(self, conn: Connection, station_id: str, rows: list[dict], *, careful: bool = False):
+        self.conn, self.station_id, self.careful = conn, station_id, careful
         self.versions: dict[tuple[str, str], tuple[str, int]] = {}  # (entity, id) -> (station_id, version)
         self.present: dict[str, set[str]] = {}  # table -> ids of this station known to exist
         self.numbers: dict[str, str] = {}  # volunteer number -> id, this station
@@ -112,6 +143,30 @@ class BatchContext:
             for r in conn.execute(select(volunteer.c.number, volunteer.c.id).where(volunteer.c.station_id == station_id, volunteer.c.number.in_(chunk))):
                 self.numbers[r.number] = r.id
 
+    def stored(self, entity: str, row_id: str):
+        """The whole row as the server has it (only for a row whose version is not newer: rare)."""
+        staged = self.staged.get(entity, {}).get(row_id)
+        if staged is not None:
+            return _Values(staged[1])
+        table = TABLES[entity]
+        return self.conn.execute(select(table).where(table.c.id == row_id)).first()
+
+    def forget(self, entity: str, row_id: str) -> None:
+        """A row that could not be stored after all (careful mode): its children must wait for it."""
+        self.present.get(entity, set()).discard(row_id)
+        self.staged.get(entity, {}).pop(row_id, None)
+
+    def write_one(self, entity: str, row_id: str, values: dict) -> None:
+        table = TABLES[entity]
+        if (entity, row_id) in self.versions:
+            self.conn.execute(table.update().where(table.c.id == row_id).values(values))
+        else:
+            self.conn.execute(table.insert().values(values))
+        self.versions[(entity, row_id)] = (self.station_id, values["version"])
+        self.present.setdefault(entity, set()).add(row_id)
+        if entity == "volunteer":
+            self.numbers[values["number"]] = row_id
+
     def stage(self, entity: str, row_id: str, values: dict) -> None:
         table_rows = self.staged.setdefault(entity, {})
         is_insert = table_rows[row_id][0] if row_id in table_rows else (entity, row_id) not in self.versions
@@ -133,6 +188,11 @@ class BatchContext:
                 self.conn.execute(statement, updates)
 
 
+class _Values:
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
 def _chunks(values, size: int = 500):
     values = list(values)
     for start in range(0, len(values), size):
@@ -151,27 +211,40 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
     row_id, version = row.get("id"), row.get("version")
     if not isinstance(row_id, str) or payload.get("id") != row_id or not isinstance(version, int) or payload.get("version") != version:
         return _reject("记录的编号或版本与内容不一致")
+    if not 1 <= len(row_id) <= 36 or isinstance(version, bool) or not 1 <= version <= INT32[1]:
+        return _reject("记录的编号或版本超出范围")
     if payload.get("station_id") != station_id:
         return _reject("不能写入其他实践站的数据")
     existing = batch.versions.get((entity, row_id))
     if existing is not None and existing[0] != station_id:
         return _reject("该记录属于其他实践站")
-    if existing is not None and existing[1] >= version:
-        return protocol.DUPLICATE, ""
-    problems = check_row(entity, payload)
+    # What the district's columns can hold (app/models/limits.py, the app's own definition), before
+    # anything touches the database: a value out of range is this row's problem, never the batch's.
+    problems = list(row_problems(table, payload, wire=True).values())
     if problems:
         return _reject("；".join(problems))
     try:
         values = _convert(table, payload)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         return _reject(f"字段格式错误：{exc}")
+    if existing is not None and existing[1] >= version:
+        # The same or an older version: the same content is a resend; other content means the
+        # station's versions went back (a restore, a copied data folder) and it must send this row
+        # again above the server's version, or the district would keep content the station no longer has.
+        if _same_content(table, batch.stored(entity, row_id), values):
+            return Answer(protocol.DUPLICATE)
+        return Answer(protocol.STALE, "区里的版本较新，需以新版本重新上传", server_version=existing[1])
+    problems = check_row(entity, payload)
+    if problems:
+        return _reject("；".join(problems))
     if entity == "station" and row_id != station_id:
         return _reject("实践站记录的编号与账号不符")
     # Parents must already be here (or earlier in this batch): a deferred foreign key must never fail the commit.
     for fk in table.foreign_keys:
         ref_id = values.get(fk.parent.name)
         if ref_id is not None and ref_id not in batch.present.get(fk.column.table.name, set()):
-            return _reject(f"引用的{fk.column.table.name}记录尚未同步或不存在")
+            parent = fk.column.table.name
+            return _reject(f"引用的{ENTITY_LABELS.get(parent, parent)}记录尚未同步或不存在", waits_for={"entity": parent, "id": ref_id})
     if entity == "volunteer" and batch.numbers.get(values["number"], row_id) != row_id:
         return _reject(f"志愿者编号“{values['number']}”与本站另一条记录重复")
     if entity == "photo" and values["sha256"] not in batch.files:
@@ -180,49 +253,79 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         return _reject("需求来源与区中心派单编号不符")
     if entity == "demand" and values["dispatch_id"] and values["dispatch_id"] not in batch.dispatches:
         return _reject("该需求的派单编号不是区文明实践中心派给本站的")
+    if batch.careful:
+        # Retrying a batch the database refused: this row alone, inside a savepoint.
+        try:
+            with batch.conn.begin_nested():
+                batch.write_one(entity, row_id, values)
+        except sa_exc.DBAPIError as exc:
+            log.warning("row %s %s refused by the database: %s", entity, row_id, type(exc.orig).__name__)
+            return _reject("区里的数据库无法保存这条记录，请联系区文明实践中心")
+        return Answer(protocol.APPLIED)
     batch.stage(entity, row_id, values)
-    return protocol.APPLIED, ""
+    return Answer(protocol.APPLIED)
 
 
-def apply_batch(conn: Connection, acct, envelope: dict) -> dict:
-    """Everything in one transaction (the caller's). Returns the per-row answer."""
+class BatchReused(ValueError):
+    """A batch id already answered, sent again with other rows: refused (409), never answered as before."""
+
+
+def content_hash(rows: list) -> str:
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _text(value, limit: int) -> str:
+    """Anything a station sent, as text any database stores (a lone surrogate becomes "?")."""
+    return str(value).encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
+def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False) -> dict:
+    """Everything in one transaction (the caller's). Returns the per-row answer.
+
+    ``careful``: the database refused the batch written in bulk (a value past every check); write each
+    row in its own savepoint instead, so the row it refuses is answered ``rejected`` and the rest go in."""
     batch_id = envelope.get("batch_id")
     rows = envelope.get("rows")
-    if not isinstance(batch_id, str) or not 8 <= len(batch_id) <= 36 or not isinstance(rows, list):
+    if not isinstance(batch_id, str) or not 8 <= len(batch_id) <= 36 or not batch_id.isascii() or not isinstance(rows, list):
         raise BadRequest("批次格式错误：缺少 batch_id 或 rows")
     if len(rows) > protocol.MAX_BATCH_ROWS:
         raise BadRequest(f"一批最多 {protocol.MAX_BATCH_ROWS} 条记录")
     if envelope.get("station_id") != acct.station_id:
         raise PermissionError("令牌所属实践站与批次不符")
-    previous = conn.execute(select(batch_log.c.response, batch_log.c.account_id).where(batch_log.c.batch_id == batch_id)).first()
+    digest = content_hash(rows)
+    previous = conn.execute(select(batch_log.c.response, batch_log.c.account_id, batch_log.c.content_sha256)
+                            .where(batch_log.c.batch_id == batch_id)).first()
     if previous is not None:
         if previous.account_id != acct.id:
             raise PermissionError("批次编号已被其他实践站使用")
+        if previous.content_sha256 and previous.content_sha256 != digest:
+            raise BatchReused("该批次编号已用于另一批数据，请重新同步")
         return previous.response if isinstance(previous.response, dict) else json.loads(previous.response)
     if not all(isinstance(row, dict) and isinstance(row.get("seq"), int) for row in rows):
         raise BadRequest("每条记录都必须有整数 seq")
     results = []
-    counts = {protocol.APPLIED: 0, protocol.DUPLICATE: 0, protocol.REJECTED: 0}
+    counts = {protocol.APPLIED: 0, protocol.DUPLICATE: 0, protocol.REJECTED: 0, protocol.STALE: 0}
     now = utcnow()
-    batch = BatchContext(conn, acct.station_id, rows)
+    batch = BatchContext(conn, acct.station_id, rows, careful=careful)
     rejections = []
     for row in rows:
-        status, reason = apply_row(batch, row)
+        answer = apply_row(batch, row)
+        status, reason = answer
         counts[status] += 1
-        result = {"seq": row["seq"], "status": status}
-        if reason:
-            result["reason"] = reason
-            rejections.append(dict(account_id=acct.id, batch_id=batch_id, entity=str(row.get("entity"))[:40],
-                                   row_id=str(row.get("id"))[:36], reason=reason[:500], at=now))
+        result = {"seq": row["seq"], "status": status, **getattr(answer, "extra", {})}
+        if status == protocol.REJECTED:
+            result["reason"] = reason = _text(reason, 500)
+            rejections.append(dict(account_id=acct.id, batch_id=batch_id, entity=_text(row.get("entity"), 40),
+                                   row_id=_text(row.get("id"), 36), reason=reason, at=now))
         results.append(result)
     batch.flush()
     if rejections:
         conn.execute(rejection.insert(), rejections)
     response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat()}
-    conn.execute(batch_log.insert().values(batch_id=batch_id, account_id=acct.id, received_at=now, rows=len(rows),
+    conn.execute(batch_log.insert().values(batch_id=batch_id, account_id=acct.id, received_at=now, rows=len(rows), content_sha256=digest,
                                            applied=counts[protocol.APPLIED], rejected=counts[protocol.REJECTED], response=response))
     conn.execute(update(account).where(account.c.id == acct.id).values(
         last_sync_at=now, rows_received=account.c.rows_received + counts[protocol.APPLIED],
         rows_rejected=account.c.rows_rejected + counts[protocol.REJECTED],
-        client_version=str(envelope.get("app_version", ""))[:40]))
+        client_version=_text(envelope.get("app_version", ""), 40)))
     return response

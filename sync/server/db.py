@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0004"
+HEAD_REVISION = "d0005"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 metadata = MetaData()
@@ -51,6 +51,7 @@ batch_log = Table(
     Column("applied", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("response", JSON, nullable=False),  # replayed as is for a repeated batch id
+    Column("content_sha256", String(64)),  # of the rows: the same id with other rows is refused (409)
 )
 
 rejection = Table(

@@ -8,10 +8,11 @@ import json
 import secrets
 from datetime import date, timedelta
 
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
 from urllib.parse import quote
 
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 
 from app.models.base import utcnow
@@ -61,7 +62,23 @@ def _local(dt) -> str:
     return (dt + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")  # 北京时间
 
 
+# Query values staff can type into the address bar: out of range is a Chinese 422, never a 500.
+YEAR = Query(0, ge=0, le=2100, description="年份（0 为本年）")
+MONTH = Query(0, ge=0, le=12, description="月份（0 为本月）")
+PARAM_LABELS = {"year": "年份", "month": "月份", "account_id": "实践站编号", "cursor": "同步位置"}
+
+
 def install(api: FastAPI) -> None:
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        names = [PARAM_LABELS.get(str(e.get("loc", ["", ""])[-1]), str(e.get("loc", ["", ""])[-1])) for e in exc.errors()]
+        message = f"请求参数不正确：{'、'.join(dict.fromkeys(names)) or '格式错误'}"
+        if request.url.path.startswith("/district"):
+            response = page("参数错误", f"<p class='error'>{_h(message)}</p><p><a href='/district'>← 返回各站情况</a></p>")
+            response.status_code = 422
+            return response
+        return JSONResponse({"code": "bad_request", "message": message}, status_code=422)
+
     engine = api.state.engine
 
     def current_user(request: Request):
@@ -146,7 +163,7 @@ def install(api: FastAPI) -> None:
         return ranked
 
     @api.get("/district/evaluation", include_in_schema=False)
-    def evaluation_page(request: Request, year: int = 0, month: int = 0):
+    def evaluation_page(request: Request, year: int = YEAR, month: int = MONTH):
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
@@ -173,7 +190,7 @@ def install(api: FastAPI) -> None:
         return page("月度评估", body, user=user.display_name)
 
     @api.get("/district/evaluation.xlsx", include_in_schema=False)
-    def evaluation_xlsx(request: Request, year: int = 0, month: int = 0):
+    def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
         from io import BytesIO
 
         from openpyxl import Workbook
@@ -369,7 +386,7 @@ def install(api: FastAPI) -> None:
         return response
 
     @api.get("/district/station/{account_id}", include_in_schema=False)
-    def station_detail(account_id: int, request: Request):
+    def station_detail(request: Request, account_id: int = PathParam(ge=1, le=2**31 - 1)):
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
