@@ -330,6 +330,10 @@ class Store:
         """Replace the live DB with a validated backup; returns the safety backup taken first."""
         source = Path(source)
         inspect_db_file(source)
+        # The enrollment is about this PC and the district, not the ledger: it survives the restore.
+        with Session(self.engine) as session:
+            enrollment = session.get(models.SyncState, 1)
+            kept = {k: getattr(enrollment, k) for k in ("server_url", "token", "account_name", "ca_file", "auto_minutes")} if enrollment else {}
         safety = self.backup(kind="before-restore")
         self.engine.dispose()
         _sqlite_copy(source, self.paths.db)
@@ -343,6 +347,14 @@ class Store:
         from .outbox import requeue_everything
 
         queued = requeue_everything(self)
+        with Session(self.engine) as session:
+            state = session.get(models.SyncState, 1) or models.SyncState(id=1)
+            for key, value in kept.items():
+                if value or key not in ("server_url", "token"):
+                    setattr(state, key, value)
+            state.recover_pending = True
+            session.add(state)
+            session.commit()
         log.info("restored from %s; %d rows queued for the district", source.name, queued)
         return safety
 

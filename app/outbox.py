@@ -60,6 +60,8 @@ def record_results(store: Store, acked: list[int], rejected: dict[int, str], *, 
     waits_for, stale = waits_for or {}, stale or {}
     requeued = 0
     with store.session(operator=RESEND_OPERATOR) as session:
+        for seq, reason in rejected.items():  # first: a newer version acknowledged below settles these
+            session.exec(update(OutboxEntry).where(OutboxEntry.seq == seq).values(rejected_reason=reason[:500], waits_for=waits_for.get(seq)))
         for start in range(0, len(acked), 500):
             chunk = acked[start : start + 500]
             session.exec(update(OutboxEntry).where(OutboxEntry.seq.in_(chunk)).values(acked_at=at))
@@ -75,8 +77,6 @@ def record_results(store: Store, acked: list[int], rejected: dict[int, str], *, 
                 if old.version < newest.get((old.entity, old.row_id), 0):
                     old.acked_at = at
                     session.add(old)
-        for seq, reason in rejected.items():
-            session.exec(update(OutboxEntry).where(OutboxEntry.seq == seq).values(rejected_reason=reason[:500], waits_for=waits_for.get(seq)))
         for seq, server_version in stale.items():
             _resend_above(session, seq, server_version, at)
         session.commit()
@@ -146,16 +146,43 @@ class Rejected:
 
 
 def rejected_rows(store: Store, *, limit: int = 200) -> list[Rejected]:
+    """What the district refused and nothing newer has settled, newest first. A row that only waits for its
+    parent says which one: it goes up by itself once the parent is accepted."""
     import json
 
     from .services.audit import ENTITY_LABELS, TITLE_FIELDS
+
+    def title_of(entity: str, row_id: str, payload: dict) -> str:
+        return str(payload.get(TITLE_FIELDS.get(entity, ""), "") or row_id[:8])
 
     query = (select(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)  # noqa: E711
              .order_by(OutboxEntry.seq.desc()).limit(limit))
     with store.session() as session:
         out = []
         for row in session.exec(query):
-            payload = json.loads(row.payload)
-            title = str(payload.get(TITLE_FIELDS.get(row.entity, ""), "") or row.row_id[:8])
-            out.append(Rejected(row.seq, ENTITY_LABELS.get(row.entity, row.entity), row.row_id, title, row.rejected_reason or "", row.at))
+            reason, payload = row.rejected_reason or "", json.loads(row.payload)
+            title = title_of(row.entity, row.row_id, payload)
+            if row.waits_for:
+                parent_entity, _, parent_id = row.waits_for.partition(":")
+                parent = session.exec(select(OutboxEntry.payload).where(OutboxEntry.entity == parent_entity, OutboxEntry.row_id == parent_id)
+                                      .order_by(OutboxEntry.seq.desc())).first()
+                parent_title = title_of(parent_entity, parent_id, json.loads(parent) if parent else {})
+                reason = f"等待{ENTITY_LABELS.get(parent_entity, parent_entity)}“{parent_title}”：它被区里接收后，这条会自动重新上传"
+                if not payload.get(TITLE_FIELDS.get(row.entity, "")):
+                    title = parent_title  # a membership or participation is known by whom it is about
+            out.append(Rejected(row.seq, ENTITY_LABELS.get(row.entity, row.entity), row.row_id, title, reason, row.at))
         return out
+
+
+def still_rejected(store: Store, seqs: list[int]) -> int:
+    """How many of these outbox rows are still refused (not gone back into the queue, not settled)."""
+    with store.session() as session:
+        return sum(session.exec(select(func.count()).select_from(OutboxEntry).where(
+            OutboxEntry.seq.in_(seqs[i : i + 500]), OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)).one()  # noqa: E711
+            for i in range(0, len(seqs), 500))
+
+
+def rejected_count(store: Store) -> int:
+    query = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)  # noqa: E711
+    with store.session() as session:
+        return session.exec(query).one()

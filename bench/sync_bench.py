@@ -96,6 +96,35 @@ def run_backend(name: str, new_url, template: Path, changes: int) -> None:
                 server.close()
 
 
+def check_cost(template: Path, rows: int = 20_000) -> None:
+    """What the structural check (app/models/limits.py) adds per row on the server, against the
+    app-rule check every row already had, on the same payloads."""
+    import json
+    import time
+
+    from sqlmodel import select
+
+    from app.db import Store
+    from app.models import OutboxEntry
+    from app.models.limits import row_problems
+    from app.services.rowcheck import check_row
+    from sync.server.db import TABLES
+
+    with Store.open(template) as store, store.session() as session:
+        entries = [(e.entity, json.loads(e.payload)) for e in session.exec(select(OutboxEntry).limit(rows))]
+    start = time.perf_counter()
+    for entity, payload in entries:
+        check_row(entity, payload)
+    before = time.perf_counter() - start
+    start = time.perf_counter()
+    for entity, payload in entries:
+        row_problems(TABLES[entity], payload, wire=True)
+    added = time.perf_counter() - start
+    per = 1e6 / len(entries)
+    print(f"per-row checks on {len(entries):,} real payloads: app rules {before * per:.1f} µs, structural check "
+          f"{added * per:.1f} µs ({added / before:.2f}× the rules; at 5,000 rows/s that is {added * per * 5000 / 1e4:.1f} % of a second)")
+
+
 def run(*, small: bool = False) -> None:
     from sync_helpers import Postgres
 
@@ -105,6 +134,7 @@ def run(*, small: bool = False) -> None:
         template = _dataset(Path(tmp), volunteers, activities)
         changes = volunteers + 17 + activities * 5 + 1
         print(f"{changes:,} changes waiting")
+        check_cost(template)
         files = iter(range(1, 10))
         run_backend("SQLite", lambda: f"sqlite:///{tmp}/district-{next(files)}.db", template, changes)
         postgres = Postgres()

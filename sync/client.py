@@ -68,6 +68,7 @@ class SyncResult:
     bytes_sent: int = 0
     dispatched: int = 0  # demands the district center dispatched to this station, taken in by this sync
     withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
+    recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
 
 
 def load_state(store: Store) -> SyncState:
@@ -177,7 +178,10 @@ class SyncClient:
         run_id = self._start_run()
         result = SyncResult()
         try:
-            base = self._configure(load_state(self.store))
+            state = load_state(self.store)
+            base = self._configure(state)
+            if state.recover_pending:
+                self.recover(base, result, progress, cancelled)
             self.push(base, result, progress, cancelled)
             if self.pull(base, result, cancelled):
                 # Dispatches received open demands here; the district sees them taken in at once.
@@ -194,7 +198,8 @@ class SyncClient:
         save_state(self.store, last_success_at=utcnow())
         message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条" + (
             f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "") + (
-            f"；区中心撤回派单 {result.withdrawn} 件，已撤销" if result.withdrawn else "")
+            f"；区中心撤回派单 {result.withdrawn} 件，已撤销" if result.withdrawn else "") + (
+            f"；恢复备份后区里多出的 {result.recovered} 条记录已放入回收站" if result.recovered else "")
         self._finish_run(run_id, "ok", result, message)
         return result
 
@@ -204,6 +209,7 @@ class SyncClient:
         state = SyncProgress(rows_total=total, text="正在上传")
         progress(state)
         size, after, requeued = self.batch_rows, 0, 0
+        refused: list[int] = []  # seqs the district refused in this sync; some may follow their parent later
         while True:
             if cancelled():
                 raise SyncCancelled()
@@ -213,6 +219,8 @@ class SyncClient:
                     # children whose parents arrived in this pass went back into the queue: once more
                     after, requeued = 0, 0
                     continue
+                if refused:  # what is still refused at the end, not what was refused on the way
+                    result.rejected -= len(refused) - outbox.still_rejected(self.store, refused)
                 break
             batch, nbytes = [], 0
             for row in rows:
@@ -260,12 +268,52 @@ class SyncClient:
             state.rows_total += len(stale)  # each goes up once more, above the district's version
             result.pushed += len(acked)
             result.rejected += len(rejected)
+            refused.extend(rejected)
             result.bytes_sent += len(body)
             after = batch[-1].seq
             state.rows_done += len(batch)
             state.bytes_sent += len(body)
             state.text = f"已上传 {state.rows_done}/{total} 条"
             progress(state)
+
+    def recover(self, base: str, result: SyncResult, progress, cancelled) -> None:
+        """After a restore: this station's rows the district has and the restored store lacks come back,
+        into the 回收站 (deleted), so nothing made after the backup is lost and the restore still decides
+        what is live. Each goes up again as deleted, so the district ends equal to the station."""
+        from app.models import SYNCED_MODELS, Volunteer
+        from app.services.volunteers import next_number
+
+        models = {m.__tablename__: m for m in SYNCED_MODELS}
+        progress(SyncProgress(text="正在核对恢复备份后区里多出的记录"))
+        for entity in protocol.ENTITIES:  # parents before children
+            model, after = models[entity], ""
+            while True:
+                if cancelled():
+                    raise SyncCancelled()
+                response = self.request("GET", base + protocol.ROWS, params={"entity": entity, "after": after}, cancelled=cancelled)
+                if response.status_code != 200:
+                    raise SyncError(_message(response, f"核对区里的记录失败（{response.status_code}）"))
+                body = response.json()
+                rows = [r for r in body.get("rows", []) if isinstance(r, dict) and isinstance(r.get("id"), str)]
+                if not rows:
+                    break
+                with self.store.session(operator=outbox.RESEND_OPERATOR) as session:
+                    known = set(session.exec(select(model.id).where(model.id.in_([r["id"] for r in rows]))))
+                    for payload in rows:
+                        if payload["id"] in known or payload.get("station_id") != self.store.station_id:
+                            continue
+                        row = model.model_validate(payload)
+                        row.deleted = True
+                        if model is Volunteer and session.exec(select(Volunteer.id).where(Volunteer.number == row.number)).first():
+                            row.number = next_number(session, self.store.station_id)  # the number was given again since
+                        session.add(row)
+                        session.flush()
+                        result.recovered += 1
+                    session.commit()
+                after = rows[-1]["id"]
+                if not body.get("more"):
+                    break
+        save_state(self.store, recover_pending=False)
 
     def _upload_photos(self, base: str, batch: list, result: SyncResult, cancelled) -> list:
         """Photos go up before the rows that name them (HEAD, then PUT if the district lacks it)."""

@@ -11,6 +11,8 @@ BATCHES = f"{API}/batches"
 FILES = f"{API}/files"  # /{sha256}: HEAD, PUT
 PULL = f"{API}/pull"
 PING = f"{API}/ping"
+ROWS = f"{API}/rows"  # GET ?entity=…&after=id: the station's own rows as the district has them (recovery after a restore)
+ROWS_PAGE = 500
 
 HEADER_PROTOCOL = "X-Station-Protocol"
 

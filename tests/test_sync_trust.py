@@ -186,7 +186,7 @@ def test_children_of_a_rejected_parent_follow_it_once_it_is_fixed(ctx, district)
     act = record(ctx, people)
     result = client.sync()
     waiting = [r for r in rejected_rows(ctx.store) if r.row_id != people[0].id]
-    assert result.rejected == 2 and len(waiting) == 1 and "志愿者记录尚未同步" in waiting[0].reason
+    assert result.rejected == 2 and len(waiting) == 1 and "等待志愿者“志愿者0”" in waiting[0].reason and "自动重新上传" in waiting[0].reason
     with ctx.store.session() as session:
         child = session.exec(orm_select(OutboxEntry).where(OutboxEntry.seq == waiting[0].seq)).one()
     assert child.waits_for == f"volunteer:{people[0].id}"
@@ -300,7 +300,8 @@ def test_revoked_station_is_reenabled_and_syncs(ctx, district):
         SyncClient(ctx.store).enroll(district.base, code)  # one-time
 
 
-def test_new_account_after_revocation_and_restore_from_before_enrollment(ctx, district):
+def test_new_account_after_revocation_and_a_new_pc_restored_from_before_enrollment(ctx, district, tmp_path):
+    from app.db import Store
     from sync.client import SyncClient, SyncError
     from sync.server import admin
 
@@ -313,16 +314,45 @@ def test_new_account_after_revocation_and_restore_from_before_enrollment(ctx, di
     other_code = admin.add_station(district.engine, "杨家庄村（新）", "艾山街道")
     with pytest.raises(SyncError, match="reenable 杨家庄村"):
         SyncClient(ctx.store).enroll(district.base, other_code)
-    # the station's PC is restored from a backup made before it ever enrolled: no token any more
-    ctx.store.restore(before_enrollment)
-    assert load_state(ctx.store).token == ""
-    volunteers.add_volunteer(ctx, name="恢复后登记", id_number=make_id(seq=654), phone="13912340001")
-    # the district revokes the old account and makes a new one: the station moves to it, rows kept
-    admin.revoke(district.engine, "杨家庄村")
-    assert SyncClient(ctx.store).enroll(district.base, other_code) == "杨家庄村（新）"
-    assert SyncClient(ctx.store).sync().rejected == 0 and pending_count(ctx.store) == 0
-    assert_same(ctx.store, district)  # the edit the restore undid is undone at the district too
-    assert server_rows(district.engine, ctx.store.station_id)["volunteer"][people[0].id]["skills"] == ""
+    # the old PC dies; a new one gets the data folder from a backup made before the station ever enrolled
+    with Store.open(tmp_path / "new-pc") as new_pc:
+        new_pc.restore(before_enrollment)
+        assert load_state(new_pc).token == ""
+        new_ctx = type(ctx)(store=new_pc)
+        volunteers.add_volunteer(new_ctx, name="恢复后登记", id_number=make_id(seq=654), phone="13912340001")
+        # the district revokes the old account and made a new one: the station moves to it, rows kept
+        admin.revoke(district.engine, "杨家庄村")
+        assert SyncClient(new_pc).enroll(district.base, other_code) == "杨家庄村（新）"
+        assert SyncClient(new_pc).sync().rejected == 0 and pending_count(new_pc) == 0
+        assert_same(new_pc, district)  # the edit the restore undid is undone at the district too
+        assert server_rows(district.engine, new_pc.station_id)["volunteer"][people[0].id]["skills"] == ""
+
+
+def test_restore_keeps_the_enrollment_and_brings_back_later_rows_into_the_bin(ctx, district):
+    from app.services.station import set_deleted
+
+    client = enroll(ctx.store, district)
+    kept = add_people(ctx, 1)[0]
+    backup = ctx.store.backup()
+    later = volunteers.add_volunteer(ctx, name="备份之后登记", id_number=make_id(seq=432), phone="13912340002")
+    act = record(ctx, [kept, later], title="备份之后的活动")
+    client.sync()
+    ctx.store.restore(backup)
+    # restoring did not undo the enrollment, and the newest number is given again
+    again = volunteers.add_volunteer(ctx, name="恢复后登记", id_number=make_id(seq=433), phone="13912340003")
+    assert again.number == later.number
+    result = client.sync()
+    assert result.recovered == 4 and result.rejected == 0 and pending_count(ctx.store) == 0  # volunteer, activity, 2 participations
+    assert_same(ctx.store, district)
+    with ctx.store.session() as session:
+        back = session.get(Volunteer, later.id)
+        assert back.deleted and back.number != again.number and back.name == "备份之后登记"
+        assert session.get(Activity, act.id).deleted
+    # the clerk takes the lost volunteer out of the 回收站: it is live again, here and at the district
+    set_deleted(ctx, Volunteer, later.id, deleted=False, what="志愿者")
+    client.sync()
+    assert_same(ctx.store, district)
+    assert server_rows(district.engine, ctx.store.station_id)["volunteer"][later.id]["deleted"] is False
 
 
 def _peak_rss(pid: int) -> int:
@@ -386,3 +416,123 @@ def test_amplification_bodies_stay_within_memory(tmp_path):
         _out, err = server.communicate(timeout=10)
     log = err.decode("utf-8", "replace")
     assert "POST /api/v1/batches" in log and token not in log  # the access log, without the token
+
+
+def test_edits_restores_revocations_planted_values_and_skewed_clocks_converge(district, tmp_path_factory, monkeypatch):
+    """A Hypothesis state machine over everything a village PC does to sync: edits, deletes, backups and
+    restores, revocation and re-enabling, a value planted past the checks (then fixed by the clerk), a clock
+    days off, network faults. Whatever the order, the final sync leaves district == station, content included."""
+    from datetime import UTC, datetime, timedelta
+
+    from hypothesis import HealthCheck, settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+
+    import app.changes
+    from app.db import Store
+    from app.services.context import Context
+    from app.services.station import init_station, set_deleted
+    from sync.client import SyncClient, SyncError
+    from sync.server import admin
+    from sync_helpers import FaultProxy
+    from test_sync import FAST
+
+    proxy = FaultProxy(district.port)
+    names = st.sampled_from(["张三", "李四", "王五", "赵六"])
+    skew = {"days": 0}
+    monkeypatch.setattr(app.changes, "utcnow", lambda: datetime.now(UTC) + timedelta(days=skew["days"]))
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.folder = tmp_path_factory.mktemp("station")
+            self.store = Store.open(self.folder / "data")
+            init_station(self.store, name="随机村新时代文明实践站", kind="village")
+            self.ctx = Context(store=self.store)
+            self.account = f"随机村{uuid.uuid4().hex[:6]}"
+            self.client = SyncClient(self.store, **FAST)
+            self.client.enroll(proxy.base, admin.add_station(district.engine, self.account))
+            self.ids: list[str] = []
+            self.backups = []
+            self.seq = 0
+
+        def pick(self, index):
+            return self.ids[index % len(self.ids)]
+
+        @rule(name=names)
+        def add(self, name):
+            self.seq += 1
+            self.ids.append(volunteers.add_volunteer(self.ctx, name=name, id_number=make_id(seq=self.seq), phone="13812345678").id)
+
+        @precondition(lambda self: self.ids)
+        @rule(index=st.integers(0, 50), skill=st.sampled_from(["理发", "电工", ""]))
+        def edit(self, index, skill):
+            try:
+                volunteer = volunteers.get_volunteer(self.ctx, self.pick(index))
+                volunteers.update_volunteer(self.ctx, volunteer.id, skills=skill)
+            except (ValidationError, Exception) as exc:  # a restore may have taken the row away, or it holds a planted name
+                assert isinstance(exc, (ValidationError,)) or "不存在" in str(exc) or type(exc).__name__ == "NotFound", exc
+
+        @precondition(lambda self: self.ids)
+        @rule(index=st.integers(0, 50), deleted=st.booleans())
+        def delete_or_restore(self, index, deleted):
+            try:
+                set_deleted(self.ctx, Volunteer, self.pick(index), deleted=deleted, what="志愿者")
+            except Exception as exc:  # noqa: BLE001 - gone after a restore, or holding a planted name
+                assert isinstance(exc, ValidationError) or type(exc).__name__ == "NotFound", exc
+
+        @precondition(lambda self: self.ids)
+        @rule(index=st.integers(0, 50))
+        def plant(self, index):
+            with self.store.session() as session:
+                if session.get(Volunteer, self.pick(index)) is None:
+                    return
+            plant(self.store, "volunteer", self.pick(index), name="庄" * 60)
+
+        @rule()
+        def backup(self):
+            self.backups.append(self.store.backup(to=self.folder / f"backup-{len(self.backups)}.db"))
+
+        @precondition(lambda self: self.backups)
+        @rule(index=st.integers(0, 20))
+        def restore(self, index):
+            self.store.restore(self.backups[index % len(self.backups)])
+            with self.store.session() as session:
+                self.ids = [v.id for v in session.exec(orm_select(Volunteer))]
+            self.ids = self.ids  # rows only the district has come back into the 回收站 at the next sync
+
+        @rule()
+        def revoke_and_reenable(self):
+            admin.revoke(district.engine, self.account)
+            with pytest.raises(SyncError):
+                self.client.sync()
+            self.client.enroll(proxy.base, admin.reenable(district.engine, self.account))
+
+        @rule(days=st.sampled_from([0, -3, 400]))
+        def skew_clock(self, days):
+            skew["days"] = days
+
+        @rule(fault=st.sampled_from(["pass", "drop_before", "drop_after", "500"]))
+        def sync(self, fault):
+            proxy.plan = [fault]
+            self.client.sync()
+
+        def teardown(self):
+            proxy.plan = []
+            # the clerk fixes what the district refused, as the 同步 page asks
+            with self.store.session(operator="专管员") as session:  # (in the 回收站 too)
+                for volunteer in session.exec(orm_select(Volunteer)):
+                    if len(volunteer.name) > 50:
+                        volunteer.name = "庄小明"
+                        session.add(volunteer)
+                session.commit()
+            self.client.sync()
+            assert pending_count(self.store) == 0 and rejected_rows(self.store) == []
+            assert_same(self.store, district)
+            self.store.close()
+
+    try:
+        run_state_machine_as_test(Machine, settings=settings(max_examples=10, stateful_step_count=12, deadline=None,
+                                                             suppress_health_check=list(HealthCheck)))
+    finally:
+        proxy.close()

@@ -53,3 +53,41 @@ def test_enroll_and_sync_from_the_app(qtbot, demo_store, district_sqlite, monkey
     assert failed.args == [False] and "稍后再点“同步”" in page.error.text()
     assert pending_count(demo_store) == 1
     window.idle.stop()
+
+
+def test_sync_page_shows_a_rejected_parent_with_the_child_waiting_for_it(qtbot, ctx, district_sqlite):
+    """'0 条' waiting is true: what the district refused is counted and explained, a child names its parent."""
+    import json
+
+    from sqlmodel import select
+
+    from app.models import OutboxEntry
+    from app.models.enums import Role
+    from app.services.context import Actor
+    from conftest import make_id
+    from sync.client import SyncClient
+
+    code = admin.add_station(district_sqlite.engine, "杨家庄村", "艾山街道")
+    SyncClient(ctx.store).enroll(district_sqlite.base, code)
+    person = volunteers.add_volunteer(ctx, name="王秀英", id_number=make_id(seq=11), phone="13812345678")
+    from app.services import teams
+
+    team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老", member_ids=[person.id])
+    with ctx.store.session() as session:  # an older app let a bad phone through
+        first = session.exec(select(OutboxEntry).where(OutboxEntry.row_id == person.id)).one()
+        first.payload = json.dumps({**json.loads(first.payload), "phone": "12345"}, ensure_ascii=False)
+        session.add(first)
+        session.commit()
+    SyncClient(ctx.store).sync()
+    admin_ctx = Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
+    window = MainWindow(admin_ctx, Settings(ctx.store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.go("sync")
+    page = window.pages["sync"]
+    assert page.waiting_label.text() == "0 条；另有 2 条被区里拒收，见下方说明"
+    rows = {page.rejected.item(i, 0).text(): page.rejected.item(i, 2).text() for i in range(page.rejected.rowCount())}
+    assert "手机号" in rows["志愿者"] or "电话" in rows["志愿者"]
+    assert rows["队员"].startswith("等待志愿者“王秀英”") and team.name
+    screenshot(window, "page-sync-rejected")
+    window.idle.stop()

@@ -22,6 +22,9 @@ class SyncState(SQLModel, table=True):
     pull_cursor: str = Field(default="", max_length=100)  # issued by the server; saved with the pulled rows
     auto_minutes: int = Field(default=0)  # 0: only when the person clicks 同步
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set by a restore: the next sync first fetches this station's rows the district has and the restored
+    # store lacks, and keeps them in the 回收站 (docs/sync-protocol.md, "Restores").
+    recover_pending: bool = Field(default=False)
 
 
 class SyncRun(SQLModel, table=True):

@@ -15,12 +15,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, exc as sa_exc, or_, select, text, update
 from starlette.concurrency import run_in_threadpool
 
+from app.changes import to_jsonable
 from app.models.base import utcnow
 
 from .. import protocol
 from .admin import token_hash
 from .apply import BadRequest, BatchReused, apply_batch
-from .db import account, announcement, stored_file
+from .db import TABLES, account, announcement, stored_file
 from . import web
 
 
@@ -254,6 +255,19 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
                   "published_at": r.published_at.isoformat()} for r in rows]
         next_cursor = str(rows[-1].seq) if rows else str(after)
         return {"cursor": next_cursor, "items": items, "more": len(rows) == protocol.PULL_PAGE}
+
+    @api.get(protocol.ROWS)
+    def own_rows(request: Request, entity: str = "", after: str = ""):
+        """This station's rows of one kind as the district has them, by id, a page at a time: a station
+        restored from an older backup fetches what it no longer has (it keeps them in its 回收站)."""
+        acct = authenticate(request)
+        table = TABLES.get(entity)
+        if table is None or len(after) > 36 or not after.isascii():
+            raise ApiError(422, "bad_request", "请求参数不正确：数据类型")
+        with engine.connect() as conn:
+            rows = conn.execute(select(table).where(table.c.station_id == acct.station_id, table.c.id > after)
+                                .order_by(table.c.id).limit(protocol.ROWS_PAGE)).all()
+        return {"rows": [{k: to_jsonable(v) for k, v in r._mapping.items()} for r in rows], "more": len(rows) == protocol.ROWS_PAGE}
 
     web.install(api)
     return api

@@ -245,8 +245,9 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         if ref_id is not None and ref_id not in batch.present.get(fk.column.table.name, set()):
             parent = fk.column.table.name
             return _reject(f"引用的{ENTITY_LABELS.get(parent, parent)}记录尚未同步或不存在", waits_for={"entity": parent, "id": ref_id})
-    if entity == "volunteer" and batch.numbers.get(values["number"], row_id) != row_id:
-        return _reject(f"志愿者编号“{values['number']}”与本站另一条记录重复")
+    if entity == "volunteer" and (holder := batch.numbers.get(values["number"], row_id)) != row_id:
+        # Another row of this station holds the number (after a restore it may be renumbered next): wait for it.
+        return _reject(f"志愿者编号“{values['number']}”与本站另一条记录重复", waits_for={"entity": "volunteer", "id": holder})
     if entity == "photo" and values["sha256"] not in batch.files:
         return _reject("照片文件尚未上传")
     if entity == "demand" and (values["source"] == "district") != bool(values["dispatch_id"]):

@@ -109,8 +109,9 @@ class SyncPage(Page):
         self.server_label.setText(state.server_url or self.tr("尚未登记"))
         self.account_label.setText(state.account_name or "—")
         self.last_label.setText(_local(state.last_success_at))
-        waiting = outbox.pending_count(self.ctx.store)
-        self.waiting_label.setText(self.tr("{0} 条").format(waiting))
+        waiting, refused = outbox.pending_count(self.ctx.store), outbox.rejected_count(self.ctx.store)
+        self.waiting_label.setText(self.tr("{0} 条").format(waiting) if not refused else
+                                   self.tr("{0} 条；另有 {1} 条被区里拒收，见下方说明").format(waiting, refused))
         self.auto.blockSignals(True)
         self.auto.setValue(state.auto_minutes)
         self.auto.blockSignals(False)
