@@ -219,6 +219,7 @@ def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
                 raise ImportCancelled()
             try:
                 add(session, ctx, **plan.values)
+                session.flush()  # the row's limits (app/models/limits.py) are checked here, under its row number
             except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
                 raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
             if progress:
@@ -293,6 +294,7 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
         try:
             with ctx.store.session(operator=ctx.actor.label) as session:
                 activity_service.add_activity_in(session, ctx, **plan.values)
+                session.flush()  # what the columns can hold is checked at the flush
                 session.rollback()
         except ValidationError as exc:
             plan.errors += list(exc.errors.values())

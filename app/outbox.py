@@ -68,14 +68,16 @@ def record_results(store: Store, acked: list[int], rejected: dict[int, str], *, 
             arrived = session.exec(select(OutboxEntry.entity, OutboxEntry.row_id, OutboxEntry.version).where(OutboxEntry.seq.in_(chunk))).all()
             keys = [f"{entity}:{row_id}" for entity, row_id, _v in arrived]
             # Children set aside only because this parent was missing go back into the queue.
-            requeued += session.exec(update(OutboxEntry).where(OutboxEntry.waits_for.in_(keys), OutboxEntry.acked_at == None)  # noqa: E711
+            # (waits_for is cleared whenever a row is settled, so only refused rows still carry one)
+            requeued += session.exec(update(OutboxEntry).where(OutboxEntry.waits_for != None, OutboxEntry.waits_for.in_(keys))  # noqa: E711
                                      .values(rejected_reason=None, waits_for=None)).rowcount
-            # An older rejected version of a row now accepted is settled by the newer one.
+            # An older rejected version of a row now accepted is settled by the newer one. (Refused rows
+            # are few: found through the pending index first, then matched here.)
             newest = {(entity, row_id): version for entity, row_id, version in arrived}
-            for old in session.exec(select(OutboxEntry).where(OutboxEntry.row_id.in_([r for _e, r in newest]),
-                                                              OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)):  # noqa: E711
+            refused = session.exec(select(OutboxEntry).where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason != None)).all()  # noqa: E711
+            for old in refused:
                 if old.version < newest.get((old.entity, old.row_id), 0):
-                    old.acked_at = at
+                    old.acked_at, old.waits_for = at, None
                     session.add(old)
         for seq, server_version in stale.items():
             _resend_above(session, seq, server_version, at)
@@ -92,7 +94,7 @@ def _resend_above(session, seq: int, server_version: int, at: datetime) -> None:
     if entry is None:
         return
     session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
-                                           OutboxEntry.acked_at == None, OutboxEntry.seq <= seq).values(acked_at=at))  # noqa: E711
+                                           OutboxEntry.acked_at == None, OutboxEntry.seq <= seq).values(acked_at=at, waits_for=None))  # noqa: E711
     model = next((m for m in SYNCED_MODELS if m.__tablename__ == entry.entity), None)
     row = session.get(model, entry.row_id) if model is not None else None
     if row is None:
@@ -105,7 +107,7 @@ def _resend_above(session, seq: int, server_version: int, at: datetime) -> None:
     # Entries made after the stale one and still waiting carry older versions: the new one covers them.
     session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
                                            OutboxEntry.acked_at == None, OutboxEntry.version < row.version)  # noqa: E711
-                 .values(acked_at=at))
+                 .values(acked_at=at, waits_for=None))
 
 
 def requeue_everything(store: Store, *, operator: str = "恢复备份") -> int:

@@ -156,3 +156,19 @@ def test_cli_import_prints_excel_row_numbers(roster, tmp_path, ctx):
     assert "已导入 2 名志愿者，跳过 3 行" in ok.stdout
     exported = station(data, "export", "volunteers", str(tmp_path / "out.xlsx"))
     assert "已导出 2 条记录" in exported.stdout
+
+
+def test_an_excel_row_past_what_a_column_can_hold_is_named_by_its_row(ctx, tmp_path):
+    """The limits every flush checks (app/models/limits.py) reach the preview under the Excel row number."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet_ = book.active
+    sheet_.append(["活动名称", "活动日期", "活动类别", "服务对象人数"])
+    sheet_.append(["重阳节敬老饺子宴", "2026-10-29", "敬老爱老", 30])
+    sheet_.append(["上门理发", "2026-10-30", "敬老爱老", 3000000000])
+    book.save(tmp_path / "台账.xlsx")
+    sheet = excel.read_sheet(tmp_path / "台账.xlsx", "activities")
+    plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
+    assert [p.errors for p in plans] == [[], ["服务对象人数应在0到100,000之间（现在是3,000,000,000）"]]
+    assert excel.import_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"), only_valid=True).imported == 1

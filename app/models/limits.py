@@ -13,7 +13,9 @@ Lengths come from each column's ``max_length``; integers from the column type (P
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table, Time
@@ -86,68 +88,83 @@ def _number(value: float) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column, read once from the table: what kind of value it takes and its bounds."""
+
+    name: str
+    label: str
+    kind: str  # bool | int | float | datetime | date | time | str | other
+    nullable: bool
+    length: int | None
+    low: float
+    high: float
+
+
+KINDS = ((Boolean, "bool"), (Integer, "int"), (Float, "float"), (DateTime, "datetime"), (Date, "date"), (Time, "time"), (String, "str"))
+
+
+@cache
+def table_spec(table: Table) -> dict[str, ColumnSpec]:
+    specs = {}
+    for column in table.columns:
+        kind = column.type
+        length = getattr(kind, "length", None)
+        while isinstance(kind, TypeDecorator):  # sqlmodel's AutoString, our UTCDateTime
+            kind = kind.impl_instance
+        code = next((code for base, code in KINDS if isinstance(kind, base)), "other")
+        low, high = RANGES.get((table.name, column.name), INT32 if code == "int" else (-1e12, 1e12))
+        specs[column.name] = ColumnSpec(column.name, label(table.name, column.name), code,
+                                        bool(column.nullable or column.primary_key), length, low, high)
+    return specs
+
+
 def value_problem(table: Table, column_name: str, value: Any, *, wire: bool = False) -> str | None:
     """Why ``value`` cannot be stored in this column, in Chinese naming the field; None if it can.
 
     ``wire``: the value came as JSON (dates as ISO text), as the district receives it."""
-    column = table.columns[column_name]
-    name = label(table.name, column_name)
-    kind = column.type
-    length = getattr(kind, "length", None)
-    while isinstance(kind, TypeDecorator):  # sqlmodel's AutoString, our UTCDateTime
-        kind = kind.impl_instance
+    return _problem(table_spec(table)[column_name], value, wire)
+
+
+def _problem(spec: ColumnSpec, value: Any, wire: bool) -> str | None:
+    name, kind = spec.label, spec.kind
     if value is None:
-        return None if column.nullable or column.primary_key else f"缺少{name}"
-    if isinstance(kind, Boolean):
-        return None if isinstance(value, bool) else f"{name}应为是或否"
-    if isinstance(kind, Integer):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return f"{name}应为整数"
-        low, high = int_range(table.name, column_name)
-        if not low <= value <= high:
-            return f"{name}应在{_number(low)}到{_number(high)}之间（现在是{_number(value)}）"
-        return None
-    if isinstance(kind, Float):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            return f"{name}应为数字"
-        low, high = RANGES.get((table.name, column_name), (-1e12, 1e12))
-        if not low <= value <= high:
-            return f"{name}应在{_number(low)}到{_number(high)}之间（现在是{_number(value)}）"
-        return None
-    if isinstance(kind, DateTime):
-        if wire and isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-                if parsed.tzinfo is not None:
-                    parsed.astimezone(UTC)  # 9999-12-31T23:59-23:59 overflows
-            except (ValueError, OverflowError):
-                return f"{name}“{value[:40]}”不是有效时间"
-            return None
-        return None if isinstance(value, datetime) else f"{name}应为时间"
-    if isinstance(kind, Date):
-        if wire and isinstance(value, str):
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                return f"{name}“{value[:40]}”不是有效日期"
-            return None
-        return None if isinstance(value, date) and not isinstance(value, datetime) else f"{name}应为日期"
-    if isinstance(kind, Time):
-        if wire and isinstance(value, str):
-            try:
-                time.fromisoformat(value)
-            except ValueError:
-                return f"{name}“{value[:40]}”不是有效时间"
-            return None
-        return None if isinstance(value, time) else f"{name}应为时间"
-    if isinstance(kind, String):
-        if not isinstance(value, str):
+        return None if spec.nullable else f"缺少{name}"
+    if kind == "str":
+        if not isinstance(value, str):  # (a StrEnum member is text too)
             return f"{name}应为文字"
+        if spec.length is not None and len(value) > spec.length:
+            return f"{name}不能超过{spec.length}个字（现在{len(value)}个字）"
         if "\x00" in value or not _encodable(value):
             return f"{name}含有无法保存的字符"
-        if length is not None and len(value) > length:
-            return f"{name}不能超过{length}个字（现在{len(value)}个字）"
         return None
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{name}应为整数"
+        if not spec.low <= value <= spec.high:
+            return f"{name}应在{_number(spec.low)}到{_number(spec.high)}之间（现在是{_number(value)}）"
+        return None
+    if kind == "bool":
+        return None if isinstance(value, bool) else f"{name}应为是或否"
+    if kind == "float":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            return f"{name}应为数字"
+        if not spec.low <= value <= spec.high:
+            return f"{name}应在{_number(spec.low)}到{_number(spec.high)}之间（现在是{_number(value)}）"
+        return None
+    if kind in ("datetime", "date", "time"):
+        python_type = {"datetime": datetime, "date": date, "time": time}[kind]
+        if wire and isinstance(value, str):
+            try:
+                parsed = python_type.fromisoformat(value)
+                if kind == "datetime" and parsed.tzinfo is not None:
+                    parsed.astimezone(UTC)  # 9999-12-31T23:59-23:59 overflows
+            except (ValueError, OverflowError):
+                return f"{name}“{value[:40]}”不是有效{'日期' if kind == 'date' else '时间'}"
+            return None
+        if kind == "date":
+            return None if isinstance(value, date) and not isinstance(value, datetime) else f"{name}应为日期"
+        return None if isinstance(value, python_type) else f"{name}应为时间"
     return None
 
 
@@ -162,10 +179,10 @@ def _encodable(value: str) -> bool:
 def row_problems(table: Table, values: dict, *, wire: bool = False) -> dict[str, str]:
     """Every column of ``values`` this table cannot hold: column -> Chinese message."""
     problems = {}
-    for column in table.columns:
-        if column.name in BOOKKEEPING or column.name not in values:
+    for name, spec in table_spec(table).items():
+        if name in BOOKKEEPING or name not in values:
             continue
-        message = value_problem(table, column.name, values[column.name], wire=wire)
+        message = _problem(spec, values[name], wire)
         if message:
-            problems[column.name] = message
+            problems[name] = message
     return problems

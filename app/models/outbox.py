@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, utcnow
@@ -17,7 +17,9 @@ from .base import UTCDateTime, utcnow
 class OutboxEntry(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_row", "entity", "row_id"), Index("ix_outbox_pending", "acked_at", "rejected_reason", "seq"),
-                      Index("ix_outbox_waits_for", "waits_for"))
+                      # Partial: nearly every row has neither, and a full index of NULLs tells the planner nothing.
+                      Index("ix_outbox_waits_for", "waits_for", sqlite_where=text("waits_for IS NOT NULL")),
+                      Index("ix_outbox_refused", "seq", sqlite_where=text("rejected_reason IS NOT NULL AND acked_at IS NULL")))
 
     seq: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=40)  # table name

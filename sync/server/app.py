@@ -184,6 +184,7 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
         elif len(raw) > protocol.MAX_JSON_BYTES:
             raise ApiError(413, "too_large", "请求过大，请减少每批的记录数")
         envelope = parse_json(raw)
+        digest = hashlib.sha256(raw).hexdigest()
         if not isinstance(envelope, dict):
             raise ApiError(422, "bad_batch", "批次格式错误")
         if envelope.get("protocol") != protocol.PROTOCOL_VERSION and (
@@ -197,7 +198,7 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
                 with engine.begin() as conn:
                     if careful and conn.dialect.name == "postgresql":
                         conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-                    return apply_batch(conn, acct, envelope, careful=careful)
+                    return apply_batch(conn, acct, envelope, careful=careful, digest=digest)
             except PermissionError as exc:
                 raise ApiError(403, "wrong_station", str(exc)) from None
             except BatchReused as exc:

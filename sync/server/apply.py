@@ -280,9 +280,11 @@ def _text(value, limit: int) -> str:
     return str(value).encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
-def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False) -> dict:
+def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False, digest: str | None = None) -> dict:
     """Everything in one transaction (the caller's). Returns the per-row answer.
 
+    ``digest``: the SHA-256 of the batch as received (the server hashes the body it read; cheaper than
+    serialising the rows again), so a batch id reused with other rows is told from a resend.
     ``careful``: the database refused the batch written in bulk (a value past every check); write each
     row in its own savepoint instead, so the row it refuses is answered ``rejected`` and the rest go in."""
     batch_id = envelope.get("batch_id")
@@ -293,7 +295,7 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
         raise BadRequest(f"一批最多 {protocol.MAX_BATCH_ROWS} 条记录")
     if envelope.get("station_id") != acct.station_id:
         raise PermissionError("令牌所属实践站与批次不符")
-    digest = content_hash(rows)
+    digest = digest or content_hash(rows)
     previous = conn.execute(select(batch_log.c.response, batch_log.c.account_id, batch_log.c.content_sha256)
                             .where(batch_log.c.batch_id == batch_id)).first()
     if previous is not None:

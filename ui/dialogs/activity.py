@@ -20,6 +20,7 @@ from app.services import teams as team_service
 from app.services import work
 from app.services.activities import ParticipantInput, duration_hours
 from app.services.context import Context
+from app.models.limits import int_range
 
 from ..forms import FormDialog, combo, date_edit, from_qdate, time_edit
 from .picker import VolunteerPicker
@@ -109,7 +110,7 @@ class ActivityDialog(FormDialog):
         if a and a.project_id:
             self.project.setCurrentIndex(max(0, self.project.findData(a.project_id)))
         self.served = self.add("served_count", self.tr("服务对象人数"), QSpinBox())
-        self.served.setRange(0, 100000)
+        self.served.setRange(*int_range("activity", "served_count"))
         self.served.setValue(a.served_count if a else 0)
         self.target = self.add("service_target", self.tr("服务对象"), QLineEdit(a.service_target if a else ""))
         self.status = self.add("status", self.tr("状态"), QComboBox())

@@ -11,6 +11,7 @@ from app.demo import build_demo
 from app.services import operators
 from app.services.errors import ServiceError, ValidationError
 from app.services.station import init_station
+from app.models.limits import int_range
 
 from ..forms import ErrorLabel
 from ..workers import run_in_background
@@ -46,7 +47,7 @@ class StationPage(QWizardPage):
         self.kind.addItem(self.tr("社区"), "community")
         self.street = QLineEdit()
         self.population = QSpinBox()
-        self.population.setRange(0, 10_000_000)
+        self.population.setRange(0, int_range("station", "population")[1])  # 0: not given
         self.population.setSpecialValueText(self.tr("暂不填写"))
         self.error = ErrorLabel()
         form = QFormLayout(self)

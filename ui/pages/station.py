@@ -11,6 +11,7 @@ from app.models import FunctionRoom, ServicePoint
 from app.models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS
 from app.services import station as station_service
 from app.services.errors import ServiceError, ValidationError
+from app.models.limits import int_range
 
 from ..forms import ErrorLabel, FormDialog, combo
 from .base import Page
@@ -77,7 +78,7 @@ class StationPage(Page):
         kind.addItem(self.tr("社区"), "community")
         field("street", self.tr("所属街道（功能区）"), QLineEdit())
         population = field("population", self.tr("常住人口"), QSpinBox())
-        population.setRange(0, 10_000_000)
+        population.setRange(0, int_range("station", "population")[1])  # 0: not given
         population.setSpecialValueText(self.tr("未填写"))
         field("address", self.tr("地址"), QLineEdit())
         field("manager", self.tr("专管员"), QLineEdit())
