@@ -186,12 +186,15 @@ class Evaluator:
         return self.conn.execute(select(team.c.id, team.c.name, team.c.category).where(live).order_by(team.c.name)).all()
 
     def _volunteer_hours(self) -> dict[str, float]:
-        """Hours this year to date per volunteer."""
+        """Hours this year to date per live volunteer (one in the 回收站 counts nowhere: not as registered,
+        so not as active either — or three binned volunteers over one live one read "300 %")."""
         activity, done = self._done(self.period.year_start, self.period.as_of)
         part = self.t["participation"]
+        volunteer, live_volunteer = self._live("volunteer")
         rows = self.conn.execute(
             select(part.c.volunteer_id, func.sum(part.c.hours)).join(activity, activity.c.id == part.c.activity_id)
-            .where(done, part.c.deleted == False).group_by(part.c.volunteer_id)  # noqa: E712
+            .join(volunteer, volunteer.c.id == part.c.volunteer_id)
+            .where(done, live_volunteer, part.c.deleted == False).group_by(part.c.volunteer_id)  # noqa: E712
         ).all()
         return {vid: float(h or 0) for vid, h in rows}
 
@@ -291,21 +294,26 @@ class Evaluator:
         status = MET if met else (MISSED if self.period.over else AT_RISK)
         return Verdict(rule.id, rule.section, rule.you, rule.title, status, figure, target, rule.unit, "" if met else gap)
 
+    def _registered(self) -> list[str]:
+        """Live volunteers registered by the end of the period: the one "registered" of every rule."""
+        volunteer, live = self._live("volunteer")
+        return list(self.conn.execute(select(volunteer.c.id).where(live, volunteer.c.registered_on <= self.period.as_of)).scalars())
+
     def registered_percent(self, rule: Rule, target: int) -> Verdict:
         population = self.station.population
         if not population:
             return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, "未填写常住人口")
-        volunteer = self.t["volunteer"]
-        registered = self._count("volunteer", volunteer.c.registered_on <= self.period.as_of)
+        registered = len(self._registered())
         need = -(-target * population // 100) - registered
         return self._percent_verdict(rule, target, registered, population, f"还需发展约 {max(need, 1)} 名注册志愿者")
 
     def active_percent(self, rule: Rule, target: int) -> Verdict:
-        registered = self._count("volunteer")
+        registered = self._registered()
         if not registered:
             return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, "还没有注册志愿者")
-        active = sum(1 for h in self._volunteer_hours().values() if h > 0)
-        return self._percent_verdict(rule, target, active, registered, "请组织尚无服务记录的志愿者参加活动")
+        hours = self._volunteer_hours()
+        active = sum(1 for vid in registered if hours.get(vid, 0) > 0)
+        return self._percent_verdict(rule, target, active, len(registered), "请组织尚无服务记录的志愿者参加活动")
 
     def _party(self) -> list[str]:
         volunteer, live = self._live("volunteer")
