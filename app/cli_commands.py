@@ -27,8 +27,9 @@ def cli_actor() -> Actor:
     return Actor(username=f"cli:{user}", display_name=f"命令行（{user}）", role=Role.admin)
 
 
-def open_store(args: argparse.Namespace) -> Store:
-    return Store.open(resolve_data_dir(getattr(args, "data_dir", None)))
+def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
+    """The store in the chosen data dir; only commands that make a station (init, demo, restore) create one."""
+    return Store.open(resolve_data_dir(getattr(args, "data_dir", None)), create=create)
 
 
 def open_context(args: argparse.Namespace) -> Context:
@@ -41,7 +42,7 @@ def open_context(args: argparse.Namespace) -> Context:
 # -- handlers ----------------------------------------------------------------
 
 def cmd_init(args) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=True) as store:
         station = init_station(
             store, name=args.name, kind=args.kind, population=args.population, street=args.street or "",
             operator=cli_actor().display_name,
@@ -54,7 +55,7 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import build_demo
 
-    with open_store(args) as store:
+    with open_store(args, create=True) as store:
         result = build_demo(store, years=args.years, seed=args.seed, progress=lambda msg: print(msg, flush=True))
         print(f"示范站已生成：{result.station_name}；服务队 {result.teams} 支，志愿者 {result.volunteers} 名，活动 {result.activities} 次，参与记录 {result.participations} 条")
     return 0
@@ -219,9 +220,10 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    with open_store(args) as store:
-        safety = store.restore(args.file)
-        print(f"已从 {args.file} 恢复。恢复前的数据已另存为：{safety}")
+    # Works on a missing or broken store too: that is when a restore is needed most.
+    store, previous = Store.restore_into(resolve_data_dir(getattr(args, "data_dir", None)), args.file)
+    with store:
+        print(f"已从 {args.file} 恢复。" + (f"恢复前的数据已另存为：{previous}" if previous else ""))
     return 0
 
 

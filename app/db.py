@@ -139,6 +139,35 @@ def inspect_db_file(path: Path) -> str:
         conn.close()
 
 
+def restore_hint(paths: DataPaths) -> str:
+    """How to get the station back: the newest backup by name, if there is one."""
+    backups = sorted(paths.backups.glob("*.db"), key=lambda b: b.stat().st_mtime, reverse=True) if paths.backups.is_dir() else []
+    if backups:
+        return f"请用 station restore “{backups[0]}” 从最新的备份恢复（或在程序“设置”中从备份恢复）。"
+    return "数据目录的 backups 文件夹中没有备份；如有别处保存的备份文件，请用 station restore 备份文件 恢复。"
+
+
+def _create_store_file(target: Path) -> None:
+    """A new, empty store at ``target``: schema and revision stamp made in a temporary file, then renamed,
+    so that a kill or a power cut leaves either no store or a whole one."""
+    partial = target.with_name(target.name + ".new")
+    for leftover in (partial, partial.with_name(partial.name + "-wal"), partial.with_name(partial.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    engine = make_engine(partial)
+    try:
+        SQLModel.metadata.create_all(engine)
+        with engine.connect() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            _alembic_command().stamp(cfg, "head")
+            conn.commit()
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    os.replace(partial, target)
+    log.info("created a new store at revision %s", HEAD_REVISION)
+
+
 class Store:
     """An open station database in one data dir."""
 
@@ -149,16 +178,29 @@ class Store:
 
     # -- opening ---------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str]) -> "Store":
-        paths = DataPaths(data_dir).ensure()
-        existed = paths.db.exists() and paths.db.stat().st_size > 0
+    def open(cls, data_dir: str | os.PathLike[str], *, create: bool = True) -> "Store":
+        """Open the store in ``data_dir``. A new one is made only with ``create`` (init, demo, restore, the
+        first run of the app), and never half: it is built in a temporary file and renamed into place.
+        An empty (0-byte) or foreign file is never replaced: the message says how to restore."""
+        paths = DataPaths(data_dir)
+        if paths.root.exists() and not paths.root.is_dir():
+            raise StoreError(f"数据目录 {paths.root} 是一个文件，不是文件夹。请换一个数据目录（--data-dir）。")
+        if not paths.db.exists():
+            if not create:
+                raise StoreError(f"数据目录 {paths.root} 中尚未建立实践站台账。请先用 station init 建立实践站，"
+                                 f"或用 station restore 备份文件 从备份恢复。")
+            paths.ensure()
+            _create_store_file(paths.db)
+        paths.ensure()
+        if paths.db.stat().st_size == 0:
+            raise StoreError(f"台账数据库 {paths.db} 是空文件（0 字节），可能在写入时断电或磁盘出错。"
+                             f"{restore_hint(paths)}")
         engine = make_engine(paths.db)
         store = cls(paths, engine)
         try:
-            if existed:
-                store._quick_check()
+            store._quick_check()
             store._migrate()
-            if existed and not store._has_statistics():  # an empty new store's statistics would only mislead later
+            if not store._has_statistics() and store.station_id is not None:  # a new store's statistics would only mislead later
                 store.refresh_statistics()
         except Exception:
             engine.dispose()
@@ -192,9 +234,10 @@ class Store:
             with self.engine.connect() as conn:
                 result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
         except Exception as exc:  # sqlite3.DatabaseError: file is not a database
-            raise StoreError(f"无法打开数据库 {self.paths.db}：{exc}。请从备份恢复。") from exc
+            log.warning("store %s could not be opened: %s", self.paths.db, exc)
+            raise StoreError(f"无法打开数据库 {self.paths.db}：文件已损坏或不是台账数据库。{restore_hint(self.paths)}") from exc
         if result != "ok":
-            raise StoreError(f"数据库完整性检查未通过（{result}），请在“设置”中从备份恢复。")
+            raise StoreError(f"台账数据库完整性检查未通过（{result}）。{restore_hint(self.paths)}")
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -211,7 +254,7 @@ class Store:
             with self.engine.connect() as conn:
                 tables = set(inspect(conn).get_table_names())
             if tables:
-                raise StoreError(f"{self.paths.db} 不是本程序的台账数据库")
+                raise StoreError(f"{self.paths.db} 不是本程序的台账数据库。{restore_hint(self.paths)}")
             SQLModel.metadata.create_all(self.engine)
             self._run_alembic(lambda cfg: _alembic_command().stamp(cfg, "head"))
             log.info("created a new store at revision %s", head)
@@ -339,6 +382,44 @@ class Store:
         _sqlite_copy(source, self.paths.db)
         # The copy left the file in rollback-journal mode; our pragmas switch it back.
         self.engine = make_engine(self.paths.db)
+        self._after_restore(source, kept)
+        return safety
+
+    @classmethod
+    def restore_into(cls, data_dir: str | os.PathLike[str], source: str | os.PathLike[str]) -> tuple["Store", Path | None]:
+        """``station restore``: works when the live store is whole (its safety backup is taken), missing (a new
+        PC) or broken (0 bytes, foreign, damaged — it is moved aside, never deleted). Returns the store and
+        where the previous data went."""
+        source, paths = Path(source), DataPaths(data_dir)
+        inspect_db_file(source)
+        if paths.db.exists():
+            try:
+                store = cls.open(data_dir, create=False)
+            except StoreError:
+                stamp = datetime.now().strftime(STAMP_FORMAT)
+                aside = paths.db.with_name(f"{paths.db.name}.damaged-{stamp}")
+                for suffix in ("", "-wal", "-shm"):
+                    part = paths.db.with_name(paths.db.name + suffix)
+                    if part.exists():
+                        os.replace(part, aside.with_name(aside.name + suffix))
+                log.warning("moved a store that could not be opened aside to %s", aside.name)
+            else:
+                return store, store.restore(source)
+        else:
+            aside = None
+        paths.ensure()
+        partial = paths.db.with_name(paths.db.name + ".new")
+        _sqlite_copy(source, partial)
+        os.replace(partial, paths.db)
+        store = cls(paths, make_engine(paths.db))
+        try:
+            store._after_restore(source, {})
+        except Exception:
+            store.close()
+            raise
+        return store, aside
+
+    def _after_restore(self, source: Path, kept: dict) -> None:
         self._station_id = None
         self._quick_check()
         self._migrate()
@@ -356,7 +437,6 @@ class Store:
             session.add(state)
             session.commit()
         log.info("restored from %s; %d rows queued for the district", source.name, queued)
-        return safety
 
 
 def _alembic_command():
