@@ -270,16 +270,19 @@ def cmd_export(args) -> int:
     from . import excel
 
     ctx = open_context(args)
+    full = bool(getattr(args, "full", False))
     with ctx.store:
         if args.kind == "volunteers":
-            n = excel.export_volunteers(ctx, args.file)
+            n = excel.export_volunteers(ctx, args.file, full=full)
         elif args.kind == "demands":
-            n = excel.export_demands(ctx, args.file)
+            n = excel.export_demands(ctx, args.file, full=full)
         elif args.kind == "points":
-            n = excel.export_points(ctx, args.file)
+            n = excel.export_points(ctx, args.file, full=full)
         else:
             n = excel.export_activities(ctx, args.file, year=args.year, month=args.month)
-        print(f"已导出 {n} 条记录到 {args.file}（证件号码和电话已打码）")
+        personal = args.kind in ("volunteers", "demands", "points")
+        note = ("（含完整证件号码和电话，内部资料，请妥善保管）" if full else "（证件号码和电话已打码）") if personal else ""
+        print(f"已导出 {n} 条记录到 {args.file}{note}")
     return 0
 
 
@@ -535,3 +538,4 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="文件")
     p.add_argument("--year", type=int, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
+    p.add_argument("--full", action="store_true", help="导出完整证件号码和电话（仅管理员；表格注明内部资料）。默认打码")

@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .privacy import mask_id_number, mask_phone
+from .privacy import mask_id_number, mask_phone, revealed
 from .services import activities as activity_service
 from .services import teams as team_service
 from .services import volunteers as volunteer_service
@@ -313,11 +313,14 @@ def import_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, on
 THIN = Side(style="thin", color="999999")
 
 
-def _write_book(path: Path, title: str, headers: list[str], rows: list[list]) -> Path:
+INTERNAL = "（内部资料，含完整个人信息，请妥善保管）"
+
+
+def _write_book(path: Path, title: str, headers: list[str], rows: list[list], *, internal: bool = False) -> Path:
     book = Workbook()
     ws = book.active
     ws.title = title[:31]
-    ws.append([title])
+    ws.append([title + (INTERNAL if internal else "")])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(size=14, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
@@ -339,8 +342,9 @@ def _write_book(path: Path, title: str, headers: list[str], rows: list[list]) ->
     return path
 
 
-def export_volunteers(ctx: Context, path: str | Path, *, text: str = "") -> int:
-    full = ctx.actor.role.sees_full_personal_data
+def export_volunteers(ctx: Context, path: str | Path, *, text: str = "", full: bool = False) -> int:
+    """ID numbers and phones masked for every role unless ``full`` (an admin's choice, labelled 内部资料)."""
+    full = revealed(ctx, full)
     rows = volunteer_service.search_volunteers(ctx, text)
     teams = volunteer_service.team_names_of(ctx, [v.id for v in rows])
     data = [
@@ -350,7 +354,8 @@ def export_volunteers(ctx: Context, path: str | Path, *, text: str = "") -> int:
         for v in rows
     ]
     _write_book(Path(path), "志愿者名单",
-                ["志愿者编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "政治面貌", "所属队伍", "标签", "技能特长", "注册日期"], data)
+                ["志愿者编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "政治面貌", "所属队伍", "标签", "技能特长", "注册日期"], data,
+                internal=full)
     return len(data)
 
 
@@ -369,27 +374,28 @@ def export_activities(ctx: Context, path: str | Path, *, year: int | None = None
 
 
 
-def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, text: str = "", overdue_only: bool = False) -> int:
-    """The 五单 list as shown (state tab and search), contacts masked unless the role allows them."""
+def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, text: str = "", overdue_only: bool = False,
+                   full: bool = False) -> int:
+    """The 五单 list as shown (state tab and search), contacts masked for every role unless ``full``."""
     from .models.enums import DemandState
     from .services import demands as demand_service
 
-    rows = demand_service.list_demands(ctx, state=state, text=text, overdue_only=overdue_only)
+    rows = demand_service.list_demands(ctx, state=state, text=text, overdue_only=overdue_only, reveal=full)
     rows.reverse()  # oldest first, as a register reads
     data = [[r.demand.number, format_date(r.demand.received_on), "区中心派单" if r.demand.source == "district" else "群众点单",
              r.demand.requester, r.contact, r.demand.address, r.demand.category, r.demand.content, r.assignee,
              format_date(r.demand.due_on), DemandState(r.demand.state).label + ("（超期）" if r.overdue else ""),
              r.demand.rating or "", r.demand.feedback, r.demand.reason] for r in rows]
     _write_book(Path(path), "群众点单", ["编号", "点单日期", "来源", "点单群众", "联系电话", "服务地点", "服务类别", "需求内容", "接单",
-                                     "办结期限", "状态", "评分", "群众评价", "不予受理/撤销原因"], data)
+                                     "办结期限", "状态", "评分", "群众评价", "不予受理/撤销原因"], data, internal=full)
     return len(data)
 
 
-def export_points(ctx: Context, path: str | Path, *, text: str = "") -> int:
-    """积分账户: everyone's earned, spent and current points, phones masked unless the role allows them."""
+def export_points(ctx: Context, path: str | Path, *, text: str = "", full: bool = False) -> int:
+    """积分账户: everyone's earned, spent and current points, phones masked for every role unless ``full``."""
     from .services import points as point_service
 
-    accounts = point_service.accounts(ctx, text=text, limit=1_000_000)
+    accounts = point_service.accounts(ctx, text=text, limit=1_000_000, reveal=full)
     data = [[a.name, a.kind, a.phone, a.earned, a.spent, a.balance] for a in accounts]
-    _write_book(Path(path), "积分账户", ["姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分"], data)
+    _write_book(Path(path), "积分账户", ["姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分"], data, internal=full)
     return len(data)

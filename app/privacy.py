@@ -32,6 +32,17 @@ def mask_phone(phone: str) -> str:
     return phone[:-4] + "****"
 
 
+def revealed(ctx, reveal: bool | None) -> bool:
+    """Whether personal data is shown in full: None → as the operator's role allows (what the screens do);
+    False → masked for every role (exports and prints unless asked); True → in full, for a role that may."""
+    allowed = ctx.actor.role.sees_full_personal_data
+    if reveal and not allowed:
+        from .services.errors import PermissionDenied
+
+        raise PermissionDenied("只有管理员可以导出或打印完整的证件号码和电话")
+    return allowed if reveal is None else bool(reveal)
+
+
 def redact(text: str) -> str:
     """Mask every ID number and mobile in free text (log lines, error details)."""
     text = ID_PATTERN.sub(lambda m: m.group(1) + "********" + m.group(3), text)

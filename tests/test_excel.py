@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from app import excel
 from app.services import activities, teams, volunteers
-from app.services.errors import ValidationError
+from app.services.errors import PermissionDenied, ValidationError
 from conftest import make_id
 from test_cli import station
 
@@ -139,8 +139,43 @@ def test_export_masks_for_a_clerk_and_reads_back(ctx, tmp_path):
     ws = load_workbook(tmp_path / "名单.xlsx").active
     assert ws["A1"].value == "志愿者名单" and ws["B2"].value == "姓名"
     assert ws["F3"].value == "110105********002X" and ws["G3"].value == "138****5678"
-    excel.export_volunteers(ctx, tmp_path / "全.xlsx")
-    assert load_workbook(tmp_path / "全.xlsx").active["F3"].value == "11010519491231002X"  # admin
+    # masked for an admin too, unless the admin asks for the full list, which then says it is internal
+    excel.export_volunteers(ctx, tmp_path / "管理员.xlsx")
+    assert load_workbook(tmp_path / "管理员.xlsx").active["F3"].value == "110105********002X"
+    excel.export_volunteers(ctx, tmp_path / "全.xlsx", full=True)
+    full = load_workbook(tmp_path / "全.xlsx").active
+    assert full["F3"].value == "11010519491231002X" and "内部资料" in full["A1"].value
+    with pytest.raises(PermissionDenied):
+        excel.export_volunteers(clerk, tmp_path / "不行.xlsx", full=True)
+
+
+def test_every_export_and_the_register_masks_by_default_whoever_runs_it(demo_store, tmp_path):
+    """The CLI runs as an admin: what it says (已打码) must be true of the file, for every export and print."""
+    import re
+
+    from pypdf import PdfReader
+
+    from test_cli import station
+
+    from app.models import Demand
+    from sqlmodel import select
+
+    data = demo_store.paths.root
+    with demo_store.session() as session:  # the demo is made up to the day it is built: take its year
+        year = max(d.received_on for d in session.exec(select(Demand))).year
+    demo_store.close()
+    phone = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+    full_id = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+    for kind in ("volunteers", "demands", "points"):
+        out = station(data, "export", kind, str(tmp_path / f"{kind}.xlsx")).stdout
+        assert "已打码" in out
+        cells = " ".join(str(c.value) for row in load_workbook(tmp_path / f"{kind}.xlsx").active.iter_rows() for c in row if c.value)
+        assert not phone.search(cells) and not full_id.search(cells), kind
+    station(data, "print", "demands", "--year", str(year), "--out", str(tmp_path / "登记簿.pdf"))
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "登记簿.pdf").pages)
+    assert "*" in text and not phone.search(text.replace(" ", ""))
+    full = station(data, "export", "volunteers", str(tmp_path / "全.xlsx"), "--full").stdout
+    assert "内部资料" in full
 
 
 def test_cli_import_prints_excel_row_numbers(roster, tmp_path, ctx):

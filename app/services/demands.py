@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from ..models import Demand, DemandEvent, DistrictDispatch, PointEntry, PointRule, Team, Volunteer, utcnow
 from ..models import Participation
 from ..models.enums import FEEDBACK_METHODS, TEAM_CATEGORIES, DemandState
-from ..privacy import mask_phone
+from ..privacy import mask_phone, revealed
 from .activities import ParticipantInput, add_activity_in
 from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone
 from .context import Context, live
@@ -294,10 +294,14 @@ def reward(ctx: Context, demand_id: str, *, extra_points=0, note: str = "") -> t
 # -- reading ---------------------------------------------------------------------------
 
 def list_demands(ctx: Context, *, state: str | None = None, text: str = "", overdue_only: bool = False,
-                 date_from: date | None = None, date_to: date | None = None, today: date | None = None) -> list[DemandRow]:
-    """Demands newest first; ``state`` is a DemandState value, "open" or "closed"."""
+                 date_from: date | None = None, date_to: date | None = None, today: date | None = None,
+                 reveal: bool | None = None) -> list[DemandRow]:
+    """Demands newest first; ``state`` is a DemandState value, "open" or "closed".
+
+    ``reveal``: None shows contacts as the role allows (the screen); False masks them for everyone (exports and
+    prints by default); True asks for them in full, which only a role that may see them gets."""
     today = today or date.today()
-    full = ctx.actor.role.sees_full_personal_data
+    full = revealed(ctx, reveal)
     query = (select(Demand, Team.name, Volunteer.name).outerjoin(Team, Team.id == Demand.team_id)
              .outerjoin(Volunteer, Volunteer.id == Demand.volunteer_id)
              .where(Demand.station_id == ctx.station_id, Demand.deleted == False))  # noqa: E712
@@ -405,9 +409,10 @@ def receive_withdrawal(ctx: Context, item: dict) -> Demand | None:
     return demand
 
 
-def register(ctx: Context, date_from: date, date_to: date) -> list[tuple[DemandRow, list[DemandEvent]]]:
-    """The 五单 register for a period: each demand received in it with its transitions."""
-    rows = list_demands(ctx, date_from=date_from, date_to=date_to)
+def register(ctx: Context, date_from: date, date_to: date, *, reveal: bool = False) -> list[tuple[DemandRow, list[DemandEvent]]]:
+    """The 五单 register for a period: each demand received in it with its transitions (contacts masked
+    unless ``reveal``, see ``list_demands``)."""
+    rows = list_demands(ctx, date_from=date_from, date_to=date_to, reveal=reveal)
     rows.reverse()
     with ctx.read() as session:
         ids = [r.demand.id for r in rows]

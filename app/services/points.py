@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from ..models import Activity, Goods, Household, PointEntry, PointRule, StockMove, Volunteer
 from ..models import Participation
 from ..models.enums import POINT_BASES, TEAM_CATEGORIES
-from ..privacy import mask_phone
+from ..privacy import mask_phone, revealed
 from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone, save_row
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
@@ -322,10 +322,11 @@ def earned_and_spent(entries) -> tuple[int, int]:
     return earned, spent
 
 
-def accounts(ctx: Context, *, text: str = "", limit: int = 500) -> list[Account]:
-    """Everyone holding points (or matching ``text``), highest balance first."""
+def accounts(ctx: Context, *, text: str = "", limit: int = 500, reveal: bool | None = None) -> list[Account]:
+    """Everyone holding points (or matching ``text``), highest balance first; phones as ``reveal`` says
+    (see ``demands.list_demands``)."""
     text = clean(text)
-    full = ctx.actor.role.sees_full_personal_data
+    full = revealed(ctx, reveal)
     earned, spent = _earned_spent()
     out: list[Account] = []
     with ctx.read() as session:
