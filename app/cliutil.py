@@ -57,11 +57,15 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, out
 
 
 def run_reporting_errors(handler: Callable[[argparse.Namespace], int | None]) -> Callable[[argparse.Namespace], int]:
-    """Service and store errors become a Chinese message on stderr and exit code 1."""
+    """Every failure becomes a Chinese message on stderr and exit code 1, never a traceback: service and
+    store errors as they are, known system failures (read-only, disk full, busy store, a folder for a file,
+    a closed pipe) said with what to do, and a bug as 意外错误 with its details in the (masked) log."""
     from .db import StoreError
+    from .known_errors import describe
     from .services.errors import ServiceError, ValidationError
 
     def wrapped(args: argparse.Namespace) -> int:
+        log_file = _log_for(args)
         try:
             return handler(args) or 0
         except ValidationError as exc:
@@ -74,5 +78,44 @@ def run_reporting_errors(handler: Callable[[argparse.Namespace], int | None]) ->
         except KeyboardInterrupt:
             print("已取消", file=sys.stderr)
             return 130
+        except Exception as exc:  # noqa: BLE001 - the last line between a person and a traceback
+            known = describe(exc)
+            if isinstance(exc, BrokenPipeError):
+                _quiet_stdout()
+            import logging
+
+            logging.getLogger("station.cli").error("command %s failed", getattr(args, "command", "?"), exc_info=exc)
+            if known:
+                print(f"错误：{known}", file=sys.stderr)
+            else:
+                where = f"，详细信息已写入日志 {log_file}" if log_file else ""
+                print(f"错误：程序遇到意外错误（{type(exc).__name__}）{where}。请把日志发给技术人员。", file=sys.stderr)
+            return 1
 
     return wrapped
+
+
+def _log_for(args: argparse.Namespace):
+    """The CLI logs like the app, into the data dir's logs/ — only if the data dir exists (a read-only
+    command must not create it)."""
+    from .config import resolve_data_dir
+    from .logs import setup_logging
+
+    try:
+        root = resolve_data_dir(getattr(args, "data_dir", None))
+        if not root.is_dir():
+            return None
+        return setup_logging(root / "logs")
+    except OSError:
+        return None
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, Python would complain again when flushing stdout at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

@@ -235,6 +235,11 @@ class Store:
                 result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
         except Exception as exc:  # sqlite3.DatabaseError: file is not a database
             log.warning("store %s could not be opened: %s", self.paths.db, exc)
+            from .known_errors import describe
+
+            known = describe(exc)  # read-only, busy, disk full: not damage, and a restore would not help
+            if known:
+                raise StoreError(f"{known}（{self.paths.db}）") from exc
             raise StoreError(f"无法打开数据库 {self.paths.db}：文件已损坏或不是台账数据库。{restore_hint(self.paths)}") from exc
         if result != "ok":
             raise StoreError(f"台账数据库完整性检查未通过（{result}）。{restore_hint(self.paths)}")

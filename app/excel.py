@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from .files import atomic_output
 from .privacy import mask_id_number, mask_phone, revealed
 from .services import activities as activity_service
 from .services import teams as team_service
@@ -213,7 +214,7 @@ def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
     if bad and not only_valid:
         raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
     good = [p for p in plans if p.ok]
-    with ctx.write() as session:
+    with ctx.write(immediate=True) as session:  # numbers are allocated under the write lock
         for n, plan in enumerate(good, start=1):
             if cancelled():
                 raise ImportCancelled()
@@ -336,9 +337,8 @@ def _write_book(path: Path, title: str, headers: list[str], rows: list[list], *,
         ws.column_dimensions[get_column_letter(index)].width = min(50, 4 + width * 1.6)
     ws.freeze_panes = "A3"
     path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    book.save(partial)
-    partial.replace(path)
+    with atomic_output(path) as partial:
+        book.save(partial)
     return path
 
 

@@ -19,6 +19,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, Paragraph, TableStyle
 
+from ..files import atomic_output
+
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts"
 FONT = "WQYMicroHei"  # WenQuanYi Micro Hei, Apache-2.0: embedded as a subset
 FALLBACK = "DroidSansFallback"  # for rare characters (CJK Ext-A such as 㑇) the main font lacks
@@ -176,16 +178,14 @@ def build(out: str | Path, story: list, *, title: str, station_name: str, author
     """Write the story to ``out`` atomically (a half-written PDF never replaces a good one)."""
     register_fonts()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    doc = BaseDocTemplate(
-        str(partial), pagesize=A4, title=title, author=author or station_name, subject=title, creator="实践站台账",
-        leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-    )
-    frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, FRAME_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body", leftPadding=0, rightPadding=0)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    doc.build(story, canvasmaker=make_numbered_canvas(station_name, title))
-    partial.replace(out)
+    with atomic_output(out) as partial:
+        doc = BaseDocTemplate(
+            str(partial), pagesize=A4, title=title, author=author or station_name, subject=title, creator="实践站台账",
+            leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
+        )
+        frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, FRAME_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body", leftPadding=0, rightPadding=0)
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+        doc.build(story, canvasmaker=make_numbered_canvas(station_name, title))
     return out
 
 

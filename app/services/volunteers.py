@@ -160,7 +160,9 @@ def add_volunteer_in(session: Session, ctx: Context, *, team_ids=(), **values) -
 
 
 def add_volunteer(ctx: Context, *, team_ids: tuple[str, ...] | list[str] = (), **values) -> Volunteer:
-    with ctx.write() as session:
+    # The write lock from the start: the next 志愿者编号 is read and used by one session at a time, so two
+    # processes adding at once get different numbers instead of a UNIQUE clash.
+    with ctx.write(immediate=True) as session:
         return add_volunteer_in(session, ctx, team_ids=team_ids, **values)
 
 
