@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app.db import Store
 from app.services import operators, teams, volunteers
@@ -177,6 +177,14 @@ def test_idle_lock_keeps_unsaved_input(qtbot, window):
     def unlock(dialog):
         seen["dialog"] = dialog
         assert isinstance(dialog, LockDialog)
+        # an opaque screen over the whole app: the window and the open form are beneath it, nothing of them in it
+        assert dialog.geometry().contains(window.frameGeometry()) and dialog.geometry().contains(form.frameGeometry())
+        assert dialog.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+        picture = dialog.grab().toImage()  # opaque: the corners are the lock's own colour, not the window's
+        assert {picture.pixelColor(x, y).name() for x, y in ((3, 3), (picture.width() - 3, picture.height() - 3))} == {"#2b2f3a"}
+        shown = " ".join(label.text() for label in dialog.findChildren(QLabel) if label.isVisible())
+        assert window.station_name in shown and "杨红霞" in shown and "未保存的名字" not in shown
+        seen["shown"] = shown
         screenshot(dialog, "lock")
         type_text(qtbot, dialog.password, "wrong")
         dialog.try_unlock()
@@ -194,6 +202,7 @@ def test_idle_lock_keeps_unsaved_input(qtbot, window):
 
 def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     def login_as_clerk(dialog):
+        assert dialog.geometry().contains(window.frameGeometry())  # the admin's screens are covered meanwhile
         dialog.username.setCurrentIndex(dialog.username.findData("clerk"))
         type_text(qtbot, dialog.password, "clerk123")
         dialog.try_login()

@@ -20,7 +20,7 @@ def when_modal(action, *, kind=None, attempts: int = 250):
             try:
                 action(dialog)
             except BaseException:
-                dialog.reject()  # a failed check must fail the test, not leave exec() waiting forever
+                dialog.done(0)  # a failed check must fail the test, not leave exec() waiting (reject may be refused: the lock)
                 raise
             return
         state["left"] -= 1

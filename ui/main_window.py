@@ -214,7 +214,8 @@ class MainWindow(QMainWindow):
         self.locked = True
         log.info("locked after idle time or on request")
         # With a form open underneath, keep the same operator: switching would rebuild the pages under it.
-        dialog = LockDialog(self.ctx.store, self.ctx.actor, self, allow_switch=QApplication.activeModalWidget() is None)
+        dialog = LockDialog(self.ctx.store, self.ctx.actor, self, allow_switch=QApplication.activeModalWidget() is None,
+                            station_name=self.station_name)
         self.lock_dialog = dialog
         result = dialog.exec()
         self.lock_dialog = None
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
         self.idle.timer.start()
 
     def switch_operator(self) -> None:
-        login = LoginDialog(self.ctx.store, self.station_name, parent=self)
+        login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True)
         if not login.exec() or login.actor is None:
             return
         self.ctx = Context(store=self.ctx.store, actor=login.actor)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.db import Store
 from app.services import operators
@@ -13,10 +13,47 @@ from app.services.errors import ServiceError
 from ..forms import ErrorLabel
 
 
-class LoginDialog(QDialog):
+def cover(dialog: QDialog, card: QWidget) -> None:
+    """Make ``dialog`` an opaque screen over every window of the app, with only ``card`` in its middle:
+    what a lock or an operator switch shows must not leave names and phones readable around it.
+    The windows underneath (an unfinished form among them) are covered, never closed."""
+    dialog.setObjectName("coverScreen")
+    dialog.setWindowFlags(Qt.WindowType.Dialog | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    dialog.setAutoFillBackground(True)
+    dialog.setStyleSheet("#coverScreen { background: #2b2f3a; } #coverCard { background: white; border-radius: 6px; }")
+    card.setObjectName("coverCard")
+    card.setFixedWidth(420)
+    outer = QVBoxLayout(dialog)
+    outer.addStretch(1)
+    outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addStretch(2)
+
+
+def covered_area(widget: QWidget | None) -> QRect:
+    """Every screen's area together (a second monitor too), so no window of the app stays in view."""
+    area = QRect()
+    for screen in QApplication.screens():
+        area = area.united(screen.geometry())
+    if widget is not None:
+        area = area.united(widget.window().frameGeometry())
+    return area
+
+
+class CoveringMixin:
+    covering = False
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        if self.covering:
+            self.setGeometry(covered_area(self.parentWidget()))
+        super().showEvent(event)
+
+
+class LoginDialog(CoveringMixin, QDialog):
     """Operator + password. Five wrong passwords lock that operator for five minutes (service rule)."""
 
-    def __init__(self, store: Store, station_name: str, *, last_operator: str = "", parent=None):
+    def __init__(self, store: Store, station_name: str, *, last_operator: str = "", parent=None, cover_window: bool = False):
         super().__init__(parent)
         self.store = store
         self.actor: Actor | None = None
@@ -43,13 +80,18 @@ class LoginDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        self.covering = cover_window
+        card = QFrame() if cover_window else self
+        layout = QVBoxLayout(card)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        if cover_window:  # 切换操作员 from the main window: the window's data stays hidden until someone logs in
+            cover(self, card)
+        else:
+            self.resize(380, 200)
         self.password.setFocus()
-        self.resize(380, 200)
 
     def chosen_username(self) -> str:
         data = self.username.currentData()
@@ -69,17 +111,24 @@ class LoginDialog(QDialog):
         self.accept()
 
 
-class LockDialog(QDialog):
-    """Shown after the idle time: the window and any open form stay as they were underneath."""
+class LockDialog(CoveringMixin, QDialog):
+    """Shown after the idle time or Ctrl+L: an opaque screen over the whole app showing only the station,
+    the operator and the password; the window and any open form stay as they were underneath."""
 
     SWITCH = 2
+    covering = True
 
-    def __init__(self, store: Store, actor: Actor, parent=None, *, allow_switch: bool = True):
+    def __init__(self, store: Store, actor: Actor, parent=None, *, allow_switch: bool = True, station_name: str = ""):
         super().__init__(parent)
         self.store, self.actor = store, actor
         self.setWindowTitle(self.tr("已锁定"))
-        self.setWindowModality(Qt.WindowModality.ApplicationModal)
-        message = QLabel(self.tr("为保护数据，程序已自动锁定。\n请输入“{0}”的密码继续。").format(actor.label))
+        card = QFrame()
+        station = QLabel(station_name or self.tr("实践站台账"))
+        station.setObjectName("pageTitle")
+        station.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        station.setWordWrap(True)
+        message = QLabel(self.tr("已锁定。请输入“{0}”（{1}）的密码继续。").format(actor.label, actor.role.label))
+        message.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = ErrorLabel()
@@ -90,11 +139,14 @@ class LockDialog(QDialog):
         unlock.setDefault(True)
         buttons.accepted.connect(self.try_unlock)
         switch.clicked.connect(lambda: self.done(self.SWITCH))
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(card)
+        layout.addWidget(station)
         layout.addWidget(message)
         layout.addWidget(self.password)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        cover(self, card)
+        self.password.setFocus()
 
     def reject(self) -> None:  # Esc does not unlock
         pass
