@@ -126,13 +126,75 @@ class FormDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setDefault(True)
         self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons.rejected.connect(self.cancel)
         self.body = QVBoxLayout(self)
         self.body.addWidget(self.banner)
         self.body.addLayout(self.form)
 
     def finish_layout(self) -> None:
         self.body.addWidget(self.buttons)
+
+    # -- 放弃修改？ ----------------------------------------------------------------
+    _initial: tuple | None = None
+
+    def field_state(self) -> tuple:
+        """What the person can change in this form, to tell an untouched form from one with edits."""
+        from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QPlainTextEdit, QTextEdit
+
+        state = []
+        for widget in self.findChildren(QWidget):
+            if isinstance(widget, QLineEdit):
+                state.append(widget.text())
+            elif isinstance(widget, QComboBox):
+                state.append(widget.currentText())
+            elif isinstance(widget, QAbstractSpinBox):
+                state.append(widget.text())
+            elif isinstance(widget, QCheckBox):
+                state.append(widget.isChecked())
+            elif isinstance(widget, (QTextEdit, QPlainTextEdit)):
+                state.append(widget.toPlainText())
+            elif isinstance(widget, QListWidget):
+                state.append(tuple((widget.item(i).text(), widget.item(i).checkState().value) for i in range(widget.count())))
+        return tuple(state)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        if self._initial is None:
+            self._initial = self.field_state()
+        super().showEvent(event)
+
+    def has_changes(self) -> bool:
+        return self._initial is not None and self.field_state() != self._initial
+
+    def confirm_discard(self) -> bool:
+        """True when there is nothing to lose, or the person chose 放弃修改."""
+        if not self.has_changes():
+            return True
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("放弃修改？"), self.tr("表单中有尚未保存的修改，确定放弃吗？"), parent=self)
+        discard = box.addButton(self.tr("放弃修改"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("继续编辑"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
+
+    def cancel(self) -> None:
+        """取消, Esc or the window's ×: a form with edits asks first, so one slip does not throw it away.
+        (``reject()`` itself stays silent, for the program's own closing.)"""
+        if self.confirm_discard():
+            self.reject()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if event.spontaneous() and not self.confirm_discard():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def add(self, name: str, label: str, widget: QWidget) -> QWidget:
         holder = QWidget()

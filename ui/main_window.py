@@ -181,14 +181,22 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu(self.tr("文件(&F)"))
         switch = QAction(self.tr("切换操作员"), self)
         switch.triggered.connect(self.switch_operator)
+        password = QAction(self.tr("修改我的密码…"), self)
+        password.triggered.connect(self.change_password)
         lock = QAction(self.tr("锁定"), self)
         lock.setShortcut(QKeySequence("Ctrl+L"))
         lock.triggered.connect(self.lock)
         quit_action = QAction(self.tr("退出"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (switch, lock, quit_action):
+        for action in (switch, password, lock, quit_action):
             menu.addAction(action)
+
+    def change_password(self) -> None:
+        from .pages.operators import ChangePasswordDialog
+
+        if ChangePasswordDialog(self.ctx, self).exec():
+            self.statusBar().showMessage(self.tr("密码已修改，下次登录请使用新密码"))
 
     def build_toolbar(self) -> None:
         bar = self.addToolBar(self.tr("常用"))

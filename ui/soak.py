@@ -126,6 +126,7 @@ def dialog_factories(ctx, parent) -> dict[str, Callable]:
     from .dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, RuleDialog
     from .dialogs.team import TeamDialog
     from .dialogs.volunteer import VolunteerDialog
+    from .pages.operators import ChangePasswordDialog
 
     found_volunteers = volunteers.search_volunteers(ctx, "", limit=1)
     found_teams = teams.list_teams(ctx)
@@ -146,6 +147,7 @@ def dialog_factories(ctx, parent) -> dict[str, Callable]:
         "登录": lambda: LoginDialog(ctx.store, station_name, parent=parent),
         "锁定": lambda: LockDialog(ctx.store, ctx.actor, parent),
         "出错提示": lambda: ErrorDialog("程序遇到意外错误", "Traceback (most recent call last):\n  …", parent),
+        "修改我的密码": lambda: ChangePasswordDialog(ctx, parent),
     }
     if found_volunteers:
         factories["修改志愿者"] = lambda: VolunteerDialog(ctx, volunteers.get_volunteer(ctx, found_volunteers[0].id), parent)

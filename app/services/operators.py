@@ -103,7 +103,9 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
         now = utcnow()
         if op.locked_until and op.locked_until > now:
             minutes = max(1, round((op.locked_until - now).total_seconds() / 60))
-            raise PermissionDenied(f"密码错误次数过多，该操作员已锁定，请约{minutes}分钟后再试")
+            raise PermissionDenied(f"密码错误次数过多，该操作员已锁定，请约{minutes}分钟后再试，或请管理员在“操作员”页解锁")
+        if not password:  # Enter pressed on an empty field is not a guess
+            raise PermissionDenied("请输入密码")
         if not verify_password(password, op.password_hash):
             op.failed_logins += 1
             if op.failed_logins >= MAX_FAILED_LOGINS:
@@ -119,6 +121,43 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
         op.last_login_at = now
         session.commit()
         return actor_of(op)
+
+
+def locked_until(op: Operator, now=None):
+    """When a locked operator may try again (aware UTC), or None if not locked."""
+    now = now or utcnow()
+    return op.locked_until if op.locked_until and op.locked_until > now else None
+
+
+def unlock_operator(ctx: Context, username: str) -> None:
+    """An admin lifts a lockout after too many wrong passwords."""
+    ctx.require_admin()
+    with ctx.store.session(operator=ctx.actor.label) as session:
+        op = session.exec(select(Operator).where(Operator.username == username)).first()
+        if op is None:
+            raise NotFound(f"找不到操作员“{username}”")
+        op.failed_logins, op.locked_until = 0, None
+        session.commit()
+
+
+def change_own_password(ctx: Context, *, old: str, new: str, again: str) -> None:
+    """修改我的密码: every role, with the current password; the two new ones must agree."""
+    errors = FieldErrors()
+    with ctx.store.session() as session:
+        op = session.exec(select(Operator).where(Operator.username == ctx.actor.username)).first()
+        if op is None:
+            raise NotFound("找不到当前操作员")
+        if not verify_password(old, op.password_hash):
+            errors.add("old", "当前密码不正确")
+    if new != again:
+        errors.add("again", "两次输入的新密码不一致")
+    if new and new == old:
+        errors.add("new", "新密码不能与当前密码相同")
+    _validate(errors, username=ctx.actor.username, display_name=op.display_name, role=op.role, password=new)
+    if "password" in errors.errors:
+        errors.errors["new"] = errors.errors.pop("password")
+    errors.raise_if_any()
+    update_operator(ctx, ctx.actor.username, password=new)
 
 
 def update_operator(ctx: Context, username: str, *, display_name: str | None = None, role: str | None = None, active: bool | None = None, password: str | None = None) -> Operator:

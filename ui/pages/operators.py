@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox, QPushButton,
     QTableWidget, QTableWidgetItem, QVBoxLayout,
@@ -34,6 +35,33 @@ class OperatorDialog(FormDialog):
                                                 role=self.role.currentData(), password=self.password.text())
 
 
+class ChangePasswordDialog(FormDialog):
+    """修改我的密码, for every role."""
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(self.tr("修改我的密码"), parent)
+        self.ctx = ctx
+        self.old = self.add("old", self.tr("当前密码"), QLineEdit())
+        self.new = self.add("new", self.tr("新密码"), QLineEdit())
+        self.again = self.add("again", self.tr("再输一次新密码"), QLineEdit())
+        for edit in (self.old, self.new, self.again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new.setPlaceholderText(self.tr("至少{0}位").format(operator_service.MIN_PASSWORD))
+        self.finish_layout()
+
+    def submit(self):
+        operator_service.change_own_password(self.ctx, old=self.old.text(), new=self.new.text(), again=self.again.text())
+
+
+def operator_status(op) -> str:
+    if not op.active:
+        return QCoreApplication.translate("OperatorsPage", "已停用")
+    until = operator_service.locked_until(op)
+    if until:
+        return QCoreApplication.translate("OperatorsPage", "已锁定（至 {0}）").format(until.astimezone().strftime("%H:%M"))
+    return QCoreApplication.translate("OperatorsPage", "正常")
+
+
 class OperatorsPage(Page):
     title = "操作员"
     HEADERS = ("登录名", "姓名", "角色", "状态", "最近登录")
@@ -49,7 +77,7 @@ class OperatorsPage(Page):
         buttons = QHBoxLayout()
         actions = (
             (self.tr("添加操作员"), self.add_operator), (self.tr("重设密码"), self.reset_password),
-            (self.tr("更改角色"), self.change_role), (self.tr("停用/启用"), self.toggle_active),
+            (self.tr("更改角色"), self.change_role), (self.tr("停用/启用"), self.toggle_active), (self.tr("解锁"), self.unlock),
         )
         for text, slot in actions:
             button = QPushButton(text)
@@ -67,7 +95,7 @@ class OperatorsPage(Page):
         self.table.setRowCount(len(self.rows))
         for r, op in enumerate(self.rows):
             last = op.last_login_at.astimezone().strftime("%Y年%m月%d日 %H:%M") if op.last_login_at else ""
-            for c, value in enumerate((op.username, op.display_name, Role(op.role).label, self.tr("正常") if op.active else self.tr("已停用"), last)):
+            for c, value in enumerate((op.username, op.display_name, Role(op.role).label, operator_status(op), last)):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.status.emit(self.tr("共 {0} 名操作员").format(len(self.rows)))
 
@@ -103,6 +131,11 @@ class OperatorsPage(Page):
         if ok:
             role = next(r for r in Role if r.label == label)
             self.run(lambda: operator_service.update_operator(self.ctx, op.username, role=role.value))
+
+    def unlock(self) -> None:
+        op = self.current()
+        if op is not None:
+            self.run(lambda: operator_service.unlock_operator(self.ctx, op.username))
 
     def toggle_active(self) -> None:
         op = self.current()

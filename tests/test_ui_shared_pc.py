@@ -1,0 +1,95 @@
+"""Shared-PC basics: an empty password is no guess, an admin unlocks a locked operator, everyone changes
+their own password, and a filled form is not thrown away by one click on 取消."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
+
+from app.services import operators
+from app.services.context import Context
+from app.services.errors import PermissionDenied, ValidationError
+from app.settings import Settings
+from ui.dialogs.volunteer import VolunteerDialog
+from ui.main_window import MainWindow
+from ui.pages.operators import ChangePasswordDialog
+from ui_helpers import screenshot, type_text, when_modal
+
+
+def test_an_empty_password_is_not_a_try(demo_store):
+    for _ in range(8):
+        with pytest.raises(PermissionDenied, match="请输入密码"):
+            operators.authenticate(demo_store, "clerk", "")
+    assert operators.authenticate(demo_store, "clerk", "clerk123").username == "clerk"
+
+
+def test_an_admin_sees_and_lifts_a_lockout(qtbot, demo_store):
+    for _ in range(5):
+        with pytest.raises(PermissionDenied):
+            operators.authenticate(demo_store, "clerk", "wrong-password")
+    with pytest.raises(PermissionDenied, match="管理员"):
+        operators.authenticate(demo_store, "clerk", "clerk123")
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")), Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.go("operators")
+    page = window.pages["operators"]
+    row = next(i for i, op in enumerate(page.rows) if op.username == "clerk")
+    assert page.table.item(row, 3).text().startswith("已锁定（至 ")
+    screenshot(window, "page-operators-locked")
+    page.table.selectRow(row)
+    unlock = next(b for b in page.findChildren(QPushButton) if b.text() == "解锁")
+    qtbot.mouseClick(unlock, Qt.MouseButton.LeftButton)
+    assert page.table.item(row, 3).text() == "正常"
+    assert operators.authenticate(demo_store, "clerk", "clerk123").username == "clerk"
+    window.idle.stop()
+
+
+def test_every_operator_changes_their_own_password(qtbot, demo_store):
+    clerk = Context(store=demo_store, actor=operators.authenticate(demo_store, "clerk", "clerk123"))
+    dialog = ChangePasswordDialog(clerk)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.old, "not-my-password")
+    type_text(qtbot, dialog.new, "newpass1")
+    type_text(qtbot, dialog.again, "newpass2")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "当前密码不正确" in dialog.errors["old"].text() and "不一致" in dialog.errors["again"].text()
+    screenshot(dialog, "change-password-errors")
+    for edit, text in ((dialog.old, "clerk123"), (dialog.again, "newpass1")):
+        edit.clear()
+        type_text(qtbot, edit, text)
+    qtbot.keyClick(dialog.again, Qt.Key.Key_Return)
+    assert dialog.result() == 1
+    assert operators.authenticate(demo_store, "clerk", "newpass1").username == "clerk"
+    with pytest.raises(ValidationError):
+        operators.change_own_password(clerk, old="newpass1", new="123", again="123")
+
+
+def test_cancel_on_a_filled_form_asks_first(qtbot, demo_store):
+    admin = Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123"))
+    untouched = VolunteerDialog(admin)
+    qtbot.addWidget(untouched)
+    untouched.show()
+    qtbot.mouseClick(untouched.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert not untouched.isVisible()  # nothing typed: closes without a question
+
+    form = VolunteerDialog(admin)
+    qtbot.addWidget(form)
+    form.show()
+    type_text(qtbot, form.name, "王秀英")
+    asked = []
+
+    def keep_editing(box):
+        asked.append(box.text())
+        screenshot(box, "discard-question")
+        next(b for b in box.buttons() if b.text() == "继续编辑").click()
+
+    when_modal(keep_editing, kind=QMessageBox)
+    qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert asked and "尚未保存" in asked[0] and form.isVisible() and form.name.text() == "王秀英"
+
+    when_modal(lambda box: next(b for b in box.buttons() if b.text() == "放弃修改").click(), kind=QMessageBox)
+    qtbot.keyClick(form.name, Qt.Key.Key_Escape)
+    assert not form.isVisible() and form.result() == 0
