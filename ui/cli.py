@@ -15,6 +15,7 @@ def selftest(args) -> int:
     with ``--soak N``, then show every page and open every dialog N times in this one process."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     soak_rounds = getattr(args, "soak", 0) or 0
+    screen = _screen(getattr(args, "screen", None))
     soak_lines: list[str] = []
     steps: list[tuple[str, float]] = []
     step = "导入程序模块"
@@ -81,6 +82,17 @@ def selftest(args) -> int:
             assert title in text.replace("\n", ""), "PDF中读不出活动名称"
             document.close()
             steps.append((step, time.perf_counter() - t))
+            if screen:
+                t = time.perf_counter()
+                step = f"屏幕适配（{screen[0]}×{screen[1]}）"
+                from .fit import check_dialogs, check_window
+
+                misfits = check_window(window, *screen) + check_dialogs(window, *screen)
+                steps.append((step, time.perf_counter() - t))
+                if misfits:
+                    for misfit in misfits:
+                        print(f"  放不下：{misfit}", file=sys.stderr)
+                    raise AssertionError(f"{len(misfits)} 个页面或窗口在 {screen[0]}×{screen[1]} 的屏幕上放不下")
             if soak_rounds:
                 t = time.perf_counter()
                 step = f"长时间运行（每个页面和窗口各 {soak_rounds} 次）"
@@ -105,10 +117,29 @@ def selftest(args) -> int:
     return 0
 
 
+def _screen(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    width, _, height = text.lower().partition("x")
+    return int(width), int(height)
+
+
+def _screen_arg(text: str) -> str:
+    try:
+        width, height = _screen(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("屏幕大小应写成 宽x高，例如 1366x728") from None
+    if not (640 <= width <= 10000 and 480 <= height <= 10000):
+        raise argparse.ArgumentTypeError("屏幕大小应写成 宽x高，例如 1366x728")
+    return text
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     from app.cliutil import run_reporting_errors
 
     p = subparsers.add_parser("selftest", help="程序自检：数据库、主窗口、PDF与字体", description="程序自检", parents=[common])
     p.add_argument("--soak", type=int, default=0, metavar="N",
                    help="再把每个页面和窗口各打开 N 次（在同一进程中），报告内存增长；例如 --soak 50")
+    p.add_argument("--screen", type=_screen_arg, metavar="宽x高",
+                   help="检查每个页面和窗口能否放进这么大的屏幕（任务栏除外），例如 1366x728；放不下的逐一列出")
     p.set_defaults(handler=run_reporting_errors(selftest))

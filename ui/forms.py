@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QTime, Qt
+from PySide6.QtCore import QDate, QSize, QTime, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QTimeEdit, QVBoxLayout, QWidget,
+    QListWidgetItem, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
 )
 
 from app.services.errors import ServiceError, ValidationError
@@ -108,6 +108,42 @@ class SensitiveEdit(QWidget):
         return self.edit.text() if self._changed else None
 
 
+class FormScroll(QScrollArea):
+    """The fields of a form, scrolling inside the dialog when the screen is shorter than the form
+    (1366×768 with a taskbar), while 保存/取消 stay in view below. Its size hint is the whole form's, so a
+    form on a big screen still opens as tall as its fields."""
+
+    def __init__(self, inner: QWidget):
+        super().__init__()
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self):  # noqa: N802
+        hint = self.widget().sizeHint()
+        return hint.grownBy(self.contentsMargins()).expandedTo(hint) + QSize(self.verticalScrollBar().sizeHint().width(), 0)
+
+    def minimumSizeHint(self):  # noqa: N802
+        return QSize(self.widget().minimumSizeHint().width(), 120)
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Never taller or wider than the screen's available area (the taskbar excluded), and inside it."""
+    screen = window.screen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame = window.frameGeometry().height() - window.geometry().height() or 32
+    width, height = min(window.width(), area.width()), min(window.height(), area.height() - frame)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    x = min(max(window.x(), area.left()), area.right() - width)
+    y = min(max(window.y(), area.top()), area.bottom() - height - frame)
+    if (x, y) != (window.x(), window.y()):
+        window.move(max(area.left(), x), max(area.top(), y))
+
+
 class FormDialog(QDialog):
     """A dialog of labelled fields; ``show_errors`` puts each message beside its field."""
 
@@ -129,7 +165,9 @@ class FormDialog(QDialog):
         self.buttons.rejected.connect(self.cancel)
         self.body = QVBoxLayout(self)
         self.body.addWidget(self.banner)
-        self.body.addLayout(self.form)
+        fields = QWidget()
+        fields.setLayout(self.form)
+        self.body.addWidget(FormScroll(fields), 1)
 
     def finish_layout(self) -> None:
         self.body.addWidget(self.buttons)
@@ -160,7 +198,13 @@ class FormDialog(QDialog):
     def showEvent(self, event) -> None:  # noqa: N802
         if self._initial is None:
             self._initial = self.field_state()
+            # Enter saves: no other button of the form takes Enter for itself (添加志愿者… did)
+            for button in self.findChildren(QPushButton):
+                if button.parent() is not self.buttons:
+                    button.setAutoDefault(False)
+                    button.setDefault(False)
         super().showEvent(event)
+        fit_to_screen(self)
 
     def has_changes(self) -> bool:
         return self._initial is not None and self.field_state() != self._initial

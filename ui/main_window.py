@@ -14,6 +14,7 @@ from app.settings import Settings
 from sync.client import load_state
 
 from .dialogs.login import LockDialog, LoginDialog
+from .forms import fit_to_screen
 from .pages.activities import ActivitiesPage
 from .pages.base import Page
 from .pages.dashboard import DashboardPage
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(170)
         self.stack = QStackedWidget()
+        # An explicit minimum: a page with a tall minimum (同步) no longer grows the window past the screen.
+        self.stack.setMinimumSize(480, 360)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -91,6 +94,10 @@ class MainWindow(QMainWindow):
         if load_state(ctx.store).auto_minutes:
             self.page("sync")  # its timer runs the automatic sync while the app is open
         self.resize(1200, 760)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        fit_to_screen(self)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
 
     # -- pages -------------------------------------------------------------
     def build_pages(self) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+    QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTabWidget,
+    QVBoxLayout,
 )
 from sqlmodel import select
 
@@ -92,10 +93,12 @@ class SyncPage(Page):
         layout.addWidget(self.heading(self.tr("同步")))
         layout.addWidget(self.enroll_box)
         layout.addWidget(self.status_box)
+        # One tab each: three tables stacked were taller than a 1366×768 screen leaves (the window grew).
+        self.tabs = QTabWidget()
         for label, table in ((self.tr("同步记录"), self.history), (self.tr("被区里拒收的记录（改正后会重新上传）"), self.rejected),
                              (self.tr("区里的通知"), self.notices)):
-            layout.addWidget(QLabel(label))
-            layout.addWidget(table)
+            self.tabs.addTab(table, label)
+        layout.addWidget(self.tabs, 1)
         self.auto_timer = QTimer(self)
         self.auto_timer.timeout.connect(self.auto_sync)
         self.refresh()
@@ -118,7 +121,10 @@ class SyncPage(Page):
         self._arm_auto(state.auto_minutes)
         fill_table(self.history, [(_local(r.started_at), STATUS_LABELS.get(r.status, r.status), r.pushed, r.rejected, r.pulled, r.message)
                              for r in history(self.ctx.store)])
-        fill_table(self.rejected, [(r.entity, r.title, r.reason, _local(r.at)) for r in outbox.rejected_rows(self.ctx.store)])
+        refused_rows = outbox.rejected_rows(self.ctx.store)
+        fill_table(self.rejected, [(r.entity, r.title, r.reason, _local(r.at)) for r in refused_rows])
+        self.tabs.setTabText(1, self.tr("被区里拒收的记录（{0}，改正后会重新上传）").format(len(refused_rows)) if refused_rows
+                             else self.tr("被区里拒收的记录"))
         with self.ctx.store.session() as session:
             notices = session.exec(select(Announcement).order_by(Announcement.published_at.desc()).limit(50)).all()
         fill_table(self.notices, [(_local(n.published_at), n.title, n.body) for n in notices])
