@@ -382,6 +382,11 @@ def cmd_selfcheck(args) -> int:
         print(f"{get_station(ctx).name} “五有”自查（{period.label}，截至 {format_date(period.as_of)}）")
         print_table(("有", "章节", "要求", "状态", "进度", "差距"), [
             (v.you, v.section, v.title, STATUS_LABELS[v.status], v.progress, v.gap) for v in verdicts])
+        misses = [(v, detail) for v in verdicts if v.status in ("missed", "at_risk") for detail in (v.details or [v.gap]) if detail]
+        if misses:
+            print("\n需要处理：")
+            for v, detail in misses:
+                print(f"  · [{v.title}] {detail}")
         print(f"共 {len(verdicts)} 项：达标或进度正常 {sum(v.status in ('met', 'on_track') for v in verdicts)} 项，"
               f"有风险 {sum(v.status == 'at_risk' for v in verdicts)} 项，未达标 {sum(v.status == 'missed' for v in verdicts)} 项")
         return 0

@@ -102,3 +102,32 @@ def test_a_row_in_the_recycle_bin_counts_as_if_it_were_not_there(demo_store, tmp
         assert figures(ctx) == before
 
     bin_some()
+
+
+def test_metrics_are_a_closed_set(tmp_path):
+    """A district typo or a private helper name is refused when published; a station keeps its last good rules."""
+    import pytest
+
+    from app.rules import OVERRIDE_NAME, RULES_FILE, RulesError, load_rules, parse_rules
+
+    good = RULES_FILE.read_text(encoding="utf-8")
+    bad = good.replace('metric = "teams"', 'metric = "_teams"', 1)
+    with pytest.raises(RulesError, match="_teams"):
+        parse_rules(bad)
+    (tmp_path / OVERRIDE_NAME).write_text(bad, encoding="utf-8")
+    assert [r.metric for r in load_rules(data_dir=tmp_path)] == [r.metric for r in parse_rules(good)]
+
+
+def test_the_text_self_check_lists_every_miss(ctx, tmp_path):
+    """Two teams that missed months: both are named, not only the first."""
+    import subprocess
+    import sys
+
+    from app.services import teams
+
+    for name in ("敬老爱老服务队", "护苗志愿服务队"):
+        teams.add_team(ctx, name=name, category="敬老爱老")
+    done = subprocess.run([sys.executable, "-m", "app.cli", "selfcheck", "--year", "2025", "--data-dir", str(ctx.store.paths.root)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "敬老爱老服务队 2025年3月没有活动" in done.stdout and "护苗志愿服务队 2025年3月没有活动" in done.stdout

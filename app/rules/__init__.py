@@ -42,6 +42,16 @@ class Rule:
         return self.targets.get(level)
 
 
+# The closed set of metrics a rules file may name (each an Evaluator method of that name, documented in
+# docs/architecture.md). Anything else — a typo, a private helper such as "_teams" — is refused when the
+# district publishes, and a station that somehow receives it keeps its last good rules.
+METRICS = (
+    "function_rooms", "active_service_points", "contact_set", "opening_and_day_set", "teams", "team_months",
+    "team_year_minimum", "own_name_activities", "own_name_lectures", "registered_percent", "active_percent",
+    "party_participation_percent", "party_members_with_20_hours_percent", "brand_projects", "family_activities",
+    "centralized_trainings", "document_kinds", "annual_plan", "monthly_plans",
+)
+
 OVERRIDE_NAME = "rules.toml"  # in the data dir: the district's latest published rules, pulled by sync
 
 
@@ -58,9 +68,9 @@ def parse_rules(text: str) -> list[Rule]:
                  for r in data["rule"]]
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise RulesError(f"规则文件格式错误：{exc}") from exc
-    unknown = [r.metric for r in rules if not hasattr(Evaluator, r.metric)]
+    unknown = [f"规则“{r.id}”的指标“{r.metric}”" for r in rules if r.metric not in METRICS]
     if unknown:
-        raise RulesError(f"规则文件中有本程序不认识的指标：{'、'.join(unknown)}，请升级程序")
+        raise RulesError(f"规则文件中有本程序不认识的指标：{'、'.join(unknown)}。可用的指标：{'、'.join(METRICS)}")
     if any(not isinstance(v, int) or v < 0 for r in rules for v in r.targets.values()):
         raise RulesError("规则文件中的目标值应为不小于0的整数")
     return rules
