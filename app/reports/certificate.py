@@ -46,9 +46,14 @@ def certificate_pdf(ctx: Context, out: str | Path, *, volunteer_id: str, year: i
     if year is not None:
         date_from, date_to = month_range(year, None)
         date_to = min(date_to, today)
-    date_from = date_from or v.registered_on
     date_to = date_to or today
-    records = service_records(ctx, volunteer_id, date_from, date_to)
+    if date_from is None:
+        # All of the volunteer's service, as `volunteer show` counts it: from the first activity or the
+        # 注册日期, whichever is earlier (service recorded before registration was left out: 0 hours).
+        records = service_records(ctx, volunteer_id, date.min, date_to)
+        date_from = min([v.registered_on] + [activity.date for activity, _part in records])
+    else:
+        records = service_records(ctx, volunteer_id, date_from, date_to)
     total = round(sum(part.hours for _a, part in records), 2)
     number = certificate_number(v.number, today)
     s = styles()
