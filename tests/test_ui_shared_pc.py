@@ -93,3 +93,28 @@ def test_cancel_on_a_filled_form_asks_first(qtbot, demo_store):
     when_modal(lambda box: next(b for b in box.buttons() if b.text() == "放弃修改").click(), kind=QMessageBox)
     qtbot.keyClick(form.name, Qt.Key.Key_Escape)
     assert not form.isVisible() and form.result() == 0
+
+
+@pytest.mark.parametrize("typed", ["0930", "9:30"])
+def test_time_fields_take_what_is_typed(qtbot, typed):
+    """Clicked into from another field, a plain QTimeEdit ignored the digits (it stayed 14:00)."""
+    from datetime import time
+
+    from PySide6.QtCore import QPoint, QTime
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from ui.forms import time_edit
+
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    before = QLineEdit()
+    edit = time_edit(time(14, 0))
+    layout.addWidget(before)
+    layout.addWidget(edit)
+    qtbot.addWidget(host)
+    host.show()
+    before.setFocus()
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() // 3, edit.height() // 2))
+    qtbot.waitUntil(lambda: edit.currentSection() == edit.Section.HourSection)
+    qtbot.keyClicks(edit, typed)
+    assert edit.time() == QTime(9, 30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QSize, QTime, Qt
+from PySide6.QtCore import QDate, QSize, QTime, QTimer, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
@@ -30,8 +30,26 @@ def date_edit(value: date | None = None) -> QDateEdit:
     return edit
 
 
+class TimeEdit(QTimeEdit):
+    """A time that takes what a clerk types: 0930 or 9:30, wherever the click landed. (QTimeEdit ignored
+    digits typed into the minutes when the hour was not selected first.)"""
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        super().focusInEvent(event)
+        QTimer.singleShot(0, self.select_hour)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        super().mousePressEvent(event)
+        if not self.lineEdit().hasSelectedText():
+            self.select_hour()
+
+    def select_hour(self) -> None:
+        self.setCurrentSection(QTimeEdit.Section.HourSection)
+        self.setSelectedSection(QTimeEdit.Section.HourSection)
+
+
 def time_edit(value=None) -> QTimeEdit:
-    edit = QTimeEdit(QTime(value.hour, value.minute) if value else QTime(9, 0))
+    edit = TimeEdit(QTime(value.hour, value.minute) if value else QTime(9, 0))
     edit.setDisplayFormat("HH:mm")
     return edit
 
