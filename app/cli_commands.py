@@ -9,6 +9,7 @@ from datetime import date
 
 from .cliutil import print_table, run_reporting_errors
 from .config import resolve_data_dir
+from .settings import Settings
 from .db import Store
 from .models.enums import Role, StationKind, TEAM_CATEGORIES
 from .privacy import mask_id_number, mask_phone
@@ -57,6 +58,7 @@ def cmd_demo(args) -> int:
 
     with open_store(args, create=True) as store:
         result = build_demo(store, years=args.years, seed=args.seed, progress=lambda msg: print(msg, flush=True))
+        Settings(store.paths.settings).set("is_demo", True)  # the app shows its banner, enrolling asks first
         print(f"示范站已生成：{result.station_name}；服务队 {result.teams} 支，志愿者 {result.volunteers} 名，活动 {result.activities} 次，参与记录 {result.participations} 条")
     return 0
 

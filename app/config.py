@@ -72,6 +72,11 @@ class DataPaths:
     def settings(self) -> Path:
         return self.root / "settings.json"
 
+    @property
+    def demo(self) -> Path:
+        """The demo station's own data dir: never the real station's folder."""
+        return self.root / "demo"
+
     def ensure(self) -> "DataPaths":
         for folder in (self.root, self.backups, self.photos, self.logs):
             folder.mkdir(parents=True, exist_ok=True)

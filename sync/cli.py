@@ -23,7 +23,13 @@ def _store(args):
 def cmd_enroll(args) -> int:
     from .client import SyncClient, SyncError
 
+    from app.settings import Settings
+
     with _store(args) as store:
+        if Settings(store.paths.settings).get("is_demo") and not args.demo:
+            print("错误：这是示范站，数据是虚构的，登记后会上传到区里。要登记本站，请在正式的数据目录中运行；"
+                  "确实要登记示范站（例如用于培训的服务器）请加 --demo", file=sys.stderr)
+            return 1
         try:
             name = SyncClient(store).enroll(args.server, args.code, ca_file=args.ca_file or "")
         except SyncError as exc:
@@ -193,6 +199,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--server", required=True, metavar="地址", help="区里提供的服务器地址，如 https://wmsj.example.gov.cn")
     p.add_argument("--code", required=True, metavar="登记码")
     p.add_argument("--ca-file", metavar="文件", help="信任区里提供的根证书文件")
+    p.add_argument("--demo", action="store_true", help="确认要登记的是示范站（默认拒绝）")
     p = add("sync", cmd_sync, "与区里同步：上传本站的变更，下载区里的通知")
     p.add_argument("--retry-seconds", type=float, default=120, metavar="秒", help="网络不通时最多重试多久（默认120秒）")
 

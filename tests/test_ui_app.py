@@ -64,7 +64,12 @@ def test_first_run_demo_station(qtbot, store):
     type_text(qtbot, wizard.admin.password2, "secret1")
     with qtbot.waitSignal(wizard.finished, timeout=30_000):
         wizard.button(wizard.WizardButton.FinishButton).click()
-    assert volunteers.count_volunteers(Context(store=store)) == 75
+    # the demo has a folder of its own: the real data folder holds no made-up station
+    demo = wizard.result_store
+    assert demo.paths.root == store.paths.demo and store.station_id is None
+    assert volunteers.count_volunteers(Context(store=demo)) == 75
+    assert Settings(demo.paths.settings).get("is_demo") and Settings(store.paths.settings).get("demo_open")
+    demo.close()
 
 
 def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
@@ -279,6 +284,9 @@ def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path):
         assert window is not None and window.isVisible()
         assert window.ctx.actor.label == "杨红霞"
         assert window.windowTitle() == "艾山街道杨家庄村新时代文明实践站 — 实践站台账"
+        assert window.is_demo and window.demo_banner.isVisible() and "示范站（数据仅供试用）" in window.demo_banner.text()
+        assert window.ctx.store.paths.root == data / "demo"
+        screenshot(window, "demo-banner")
         shown = {}
         when_modal(lambda box: (shown.setdefault("text", box.text()), box.accept()), kind=QMessageBox)
         _app, second, _lock = ui_app.start(str(data))

@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 
-from PySide6.QtCore import QLockFile, QThreadPool, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QLockFile, QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.config import DataPaths, resolve_data_dir
@@ -82,9 +82,17 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
         QMessageBox.critical(None, tr("无法打开数据"), str(exc))
         return app, None, lock
     settings = Settings(paths.settings)
+    if store.station_id is None and settings.get("demo_open") and (paths.demo / "station.db").exists():
+        store.close()  # the person is trying the demo: it has a folder of its own
+        store = Store.open(paths.demo, create=False)
+        settings = Settings(store.paths.settings)
     if store.station_id is None or not operators.has_operators(store):
-        if not FirstRunWizard(store).exec():
+        wizard = FirstRunWizard(store)
+        if not wizard.exec():
             return app, None, lock
+        if wizard.result_store is not store:
+            store = wizard.result_store
+            settings = Settings(store.paths.settings)
     login = LoginDialog(store, get_station(Context(store=store)).name, last_operator=settings.get("last_operator"))
     if not login.exec() or login.actor is None:
         return app, None, lock
@@ -96,16 +104,26 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     return app, window, lock
 
 
+RESTART = 1000  # the exit code of 退出示范站: start again, on the real station
+
+
 def run(args) -> int:
     """Entry point registered under ``station.gui``."""
     paths = DataPaths(resolve_data_dir(getattr(args, "data_dir", None))).ensure()
     install_error_handling(paths)
-    app, window, lock = start(str(paths.root))
-    if window is None:
-        return 0
-    code = app.exec()
-    QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
-    window.ctx.store.close()
-    if lock is not None:
-        lock.unlock()
-    return code
+    while True:
+        app, window, lock = start(str(paths.root))
+        if window is None:
+            return 0
+        window.leave_demo_requested.connect(lambda: app.exit(RESTART))
+        code = app.exec()
+        QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
+        window.idle.stop()
+        window.close()
+        window.ctx.store.close()
+        window.deleteLater()  # gone before the next start builds its windows
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        if lock is not None:
+            lock.unlock()
+        if code != RESTART:
+            return code

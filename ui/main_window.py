@@ -6,7 +6,9 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
+)
 
 from app.services.context import Context
 from app.services.station import get_station
@@ -60,6 +62,8 @@ class IdleWatcher(QObject):
 
 
 class MainWindow(QMainWindow):
+    leave_demo_requested = Signal()
+
     def __init__(self, ctx: Context, settings: Settings):
         super().__init__()
         self.ctx, self.settings = ctx, settings
@@ -78,6 +82,20 @@ class MainWindow(QMainWindow):
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        self.is_demo = bool(settings.get("is_demo"))
+        if self.is_demo:
+            # Nobody mistakes the made-up station for their own, and everyone sees the way out.
+            banner = QLabel(self.tr("示范站（数据仅供试用）　　要建立本站的正式台账，请点“文件 → 退出示范站，建立本站台账”"))
+            banner.setObjectName("demoBanner")
+            banner.setStyleSheet("#demoBanner { background: #fff3c4; color: #7a5a00; padding: 6px 12px; font-weight: bold; }")
+            outer = QWidget()
+            column = QVBoxLayout(outer)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(0)
+            column.addWidget(banner)
+            column.addWidget(central, 1)
+            central = outer
+            self.demo_banner = banner
         self.setCentralWidget(central)
         self.operator_label = QLabel()
         self.statusBar().addPermanentWidget(self.operator_label)
@@ -198,6 +216,23 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for action in (switch, password, lock, quit_action):
             menu.addAction(action)
+        if self.is_demo:
+            self.leave_demo_action = QAction(self.tr("退出示范站，建立本站台账…"), self)
+            self.leave_demo_action.triggered.connect(self.leave_demo)
+            menu.insertAction(switch, self.leave_demo_action)
+            menu.insertSeparator(switch)
+
+    def leave_demo(self) -> None:
+        """Back to the real data folder: the wizard then builds the station's own ledger. The demo's folder
+        stays (it can be deleted), and nothing of it goes into the real one."""
+        answer = QMessageBox.question(self, self.tr("退出示范站"), self.tr(
+            "退出示范站后将建立本站的正式台账。示范站的数据不会带入正式台账。\n确定退出示范站吗？"))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        from app.config import DataPaths
+
+        Settings(DataPaths(self.ctx.store.paths.root.parent).settings).set("demo_open", False)
+        self.leave_demo_requested.emit()
 
     def change_password(self) -> None:
         from .pages.operators import ChangePasswordDialog

@@ -60,7 +60,14 @@ def install_translations(app: QApplication) -> None:
 
 
 def apply(app: QApplication) -> None:
+    """Fonts, translations, style and style sheet, once per application: setting the sheet again (a second
+    start in one process, after leaving the demo) re-polishes every widget alive, old windows included,
+    and crashed there."""
     from PySide6.QtGui import QIcon
+
+    if app.property("station_styled"):
+        return
+    app.setProperty("station_styled", True)
 
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "station.png")))
     install_fonts(app)

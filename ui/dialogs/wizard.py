@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Store
+from app.settings import Settings
 from app.demo import build_demo
 from app.services import operators
 from app.services.errors import ServiceError, ValidationError
@@ -107,6 +108,7 @@ class FirstRunWizard(QWizard):
     def __init__(self, store: Store, parent=None):
         super().__init__(parent)
         self.store = store
+        self.result_store = store  # the demo's own store when the person chose to try the demo
         self.setWindowTitle(self.tr("首次使用"))
         self.choice, self.station, self.admin = ChoicePage(), StationPage(), AdminPage()
         self.setPage(CHOICE, self.choice)
@@ -125,13 +127,18 @@ class FirstRunWizard(QWizard):
         admin = dict(username=self.admin.username.text(), display_name=self.admin.display.text(), password=self.admin.password.text())
 
         def work(task) -> None:
-            if store.station_id is None:
-                if demo:
-                    build_demo(store, years=1, progress=lambda text: task.report(0, 0, text))
-                else:
-                    init_station(store, name=name, kind=kind, street=street, population=population)
-            if not operators.has_operators(store):
-                operators.create_first_admin(store, **admin)
+            target = store
+            if demo:  # in its own folder, so the real data folder never holds a made-up station
+                target = Store.open(store.paths.demo)
+                Settings(target.paths.settings).set("is_demo", True)
+                if target.station_id is None:
+                    build_demo(target, years=1, progress=lambda text: task.report(0, 0, text))
+            elif store.station_id is None:
+                init_station(store, name=name, kind=kind, street=street, population=population)
+            if not operators.has_operators(target):
+                operators.create_first_admin(target, **admin)
+            Settings(store.paths.settings).set("demo_open", demo)
+            self.result_store = target
 
         def failed(exc: BaseException, _details: str) -> None:
             message = "；".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)

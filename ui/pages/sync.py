@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTabWidget,
+    QFileDialog, QFormLayout, QMessageBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTabWidget,
     QVBoxLayout,
 )
 from sqlmodel import select
+
+from app.settings import Settings
 
 from app import outbox
 from app.models import Announcement
@@ -138,6 +140,15 @@ class SyncPage(Page):
     def enroll(self) -> None:
         self.enroll_error.show_message(None)
         store, server, code, ca = self.ctx.store, self.server.text(), self.code.text(), self.ca_file.text()
+        if Settings(store.paths.settings).get("is_demo"):
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("这是示范站"), self.tr(
+                "这是示范站，里面的志愿者和活动都是虚构的。登记后这些数据会上传到区里，和真实的实践站混在一起。\n"
+                "要登记本站，请先点“文件 → 退出示范站，建立本站台账”。\n\n确实要把示范站登记到区里吗（例如区里专门用来培训的服务器）？"), parent=self)
+            go = box.addButton(self.tr("仍然登记示范站"), QMessageBox.ButtonRole.DestructiveRole)
+            box.setDefaultButton(box.addButton(self.tr("不登记"), QMessageBox.ButtonRole.RejectRole))
+            box.exec()
+            if box.clickedButton() is not go:
+                return
 
         def done(name: str) -> None:
             self.status.emit(self.tr("登记成功：本站在区里的名称为“{0}”").format(name))
