@@ -440,6 +440,7 @@ def test_edits_restores_revocations_planted_values_and_skewed_clocks_converge(di
     proxy = FaultProxy(district.port)
     names = st.sampled_from(["张三", "李四", "王五", "赵六"])
     skew = {"days": 0}
+    # Relative to the real clock on purpose: a station's clock days off must not matter (versions decide, not times).
     monkeypatch.setattr(app.changes, "utcnow", lambda: datetime.now(UTC) + timedelta(days=skew["days"]))
 
     class Machine(RuleBasedStateMachine):

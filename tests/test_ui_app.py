@@ -15,7 +15,7 @@ from ui.dialogs.login import LockDialog, LoginDialog
 from ui.dialogs.wizard import FirstRunWizard
 from ui.main_window import MainWindow
 from ui.pages.volunteers import VolunteersPage
-from ui_helpers import screenshot, type_text, when_modal
+from ui_helpers import answer_first_run_with_the_demo, screenshot, type_text, when_modal
 
 
 @pytest.fixture
@@ -264,21 +264,7 @@ def test_store_is_a_real_store(demo_store):
 def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path):
     """What `station` does on a new PC: wizard → login → main window, and a second start is refused."""
     data = tmp_path / "fresh"
-
-    def wizard(dialog):
-        dialog.choice.demo.setChecked(True)
-        dialog.next()
-        type_text(qtbot, dialog.admin.display, "杨红霞")
-        type_text(qtbot, dialog.admin.password, "secret1")
-        type_text(qtbot, dialog.admin.password2, "secret1")
-        dialog.button(dialog.WizardButton.FinishButton).click()
-        when_modal(login, kind=LoginDialog)
-
-    def login(dialog):
-        type_text(qtbot, dialog.password, "secret1")
-        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
-
-    when_modal(wizard, kind=FirstRunWizard)
+    answer_first_run_with_the_demo(qtbot)
     app, window, lock = ui_app.start(str(data))
     try:
         assert window is not None and window.isVisible()

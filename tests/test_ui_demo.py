@@ -5,42 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.db import Store
 from app.services import operators
 from app.settings import Settings
 from ui import app as ui_app
-from ui.dialogs.login import LoginDialog
 from ui.dialogs.wizard import FirstRunWizard
-from ui_helpers import type_text, when_modal
-
-
-def _wizard_demo(qtbot):
-    def wizard(dialog):
-        dialog.choice.demo.setChecked(True)
-        dialog.next()
-        type_text(qtbot, dialog.admin.display, "杨红霞")
-        type_text(qtbot, dialog.admin.password, "secret1")
-        type_text(qtbot, dialog.admin.password2, "secret1")
-        dialog.button(dialog.WizardButton.FinishButton).click()
-        when_modal(_login(qtbot), kind=LoginDialog)
-
-    return wizard
-
-
-def _login(qtbot):
-    def login(dialog):
-        type_text(qtbot, dialog.password, "secret1")
-        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
-
-    return login
+from ui_helpers import answer_first_run_with_the_demo, type_text, when_modal
 
 
 def test_leaving_the_demo_starts_the_real_station(qtbot, tmp_path):
     data = tmp_path / "data"
-    when_modal(_wizard_demo(qtbot), kind=FirstRunWizard)
+    answer_first_run_with_the_demo(qtbot)
     app, window, lock = ui_app.start(str(data))
     try:
         assert window.is_demo

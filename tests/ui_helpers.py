@@ -49,3 +49,26 @@ def type_text(qtbot, widget, text: str) -> None:
         else:
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
                 QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def answer_first_run_with_the_demo(qtbot, *, admin: str = "杨红霞", password: str = "secret1") -> None:
+    """When the first-run wizard comes up: choose the demo, make the admin, then log in at the login box."""
+    from PySide6.QtCore import Qt
+
+    from ui.dialogs.login import LoginDialog
+    from ui.dialogs.wizard import FirstRunWizard
+
+    def login(dialog):
+        type_text(qtbot, dialog.password, password)
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+    def wizard(dialog):
+        dialog.choice.demo.setChecked(True)
+        dialog.next()
+        type_text(qtbot, dialog.admin.display, admin)
+        type_text(qtbot, dialog.admin.password, password)
+        type_text(qtbot, dialog.admin.password2, password)
+        dialog.button(dialog.WizardButton.FinishButton).click()
+        when_modal(login, kind=LoginDialog)
+
+    when_modal(wizard, kind=FirstRunWizard)
