@@ -128,8 +128,9 @@ class SensitiveEdit(QWidget):
 
 class FormScroll(QScrollArea):
     """The fields of a form, scrolling inside the dialog when the screen is shorter than the form
-    (1366×768 with a taskbar), while 保存/取消 stay in view below. Its size hint is the whole form's, so a
-    form on a big screen still opens as tall as its fields."""
+    (1366×768 with a taskbar), while 保存/取消 stay in view below. The dialog's first show makes
+    the dialog as tall as its fields where the screen allows, so a form on a big screen opens without a scroll bar.
+    (No Python override of sizeHint: Qt calls those while a dialog is being destroyed.)"""
 
     def __init__(self, inner: QWidget):
         super().__init__()
@@ -138,12 +139,12 @@ class FormScroll(QScrollArea):
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-    def sizeHint(self):  # noqa: N802
-        hint = self.widget().sizeHint()
-        return hint.grownBy(self.contentsMargins()).expandedTo(hint) + QSize(self.verticalScrollBar().sizeHint().width(), 0)
+    def content_height(self) -> int:
+        return self.widget().sizeHint().height()
 
-    def minimumSizeHint(self):  # noqa: N802
-        return QSize(self.widget().minimumSizeHint().width(), 120)
+    def fit_width(self) -> None:
+        self.setMinimumWidth(self.widget().sizeHint().width() + self.verticalScrollBar().sizeHint().width())
+        self.setMinimumHeight(120)
 
 
 def fit_to_screen(window: QWidget) -> None:
@@ -185,7 +186,8 @@ class FormDialog(QDialog):
         self.body.addWidget(self.banner)
         fields = QWidget()
         fields.setLayout(self.form)
-        self.body.addWidget(FormScroll(fields), 1)
+        self.scroll = FormScroll(fields)
+        self.body.addWidget(self.scroll, 1)
 
     def finish_layout(self) -> None:
         self.body.addWidget(self.buttons)
@@ -221,6 +223,10 @@ class FormDialog(QDialog):
                 if button.parent() is not self.buttons:
                     button.setAutoDefault(False)
                     button.setDefault(False)
+            # As tall as the fields (fit_to_screen below caps it to the screen); the fields scroll when it is shorter.
+            others = self.sizeHint().height() - self.scroll.sizeHint().height()
+            self.scroll.fit_width()
+            self.resize(max(self.width(), self.sizeHint().width()), max(self.height(), others + self.scroll.content_height()))
         super().showEvent(event)
         fit_to_screen(self)
 
