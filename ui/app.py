@@ -27,6 +27,7 @@ from . import style
 from .dialogs.errors import ErrorDialog
 from .dialogs.login import LoginDialog
 from .dialogs.wizard import FirstRunWizard
+from .forms import fit_to_screen
 from .i18n import tr
 from .main_window import MainWindow
 from .workers import install_garbage_collector, run_in_background
@@ -99,6 +100,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     settings.set("last_operator", login.actor.username)
     window = MainWindow(Context(store=store, actor=login.actor), settings)
     window.show()
+    fit_to_screen(window)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
     if settings.get("daily_backup"):
         run_in_background(window, lambda task: store.backup_daily(), lambda _p: None, lambda exc, _d: log.warning("daily backup failed: %s", exc))
     return app, window, lock

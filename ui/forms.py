@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtCore import QDate, QSize, QTime, QTimer, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
+    QApplication, QListWidgetItem, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
 )
 
 from app.services.errors import ServiceError, ValidationError
@@ -223,12 +223,15 @@ class FormDialog(QDialog):
                 if button.parent() is not self.buttons:
                     button.setAutoDefault(False)
                     button.setDefault(False)
-            # As tall as the fields (fit_to_screen below caps it to the screen); the fields scroll when it is shorter.
+            # As tall as the fields, but never taller than the screen less the taskbar and a title bar: the
+            # fields scroll when it is shorter. (Sized here without moving the window: moving or asking the
+            # window for its screen inside showEvent crashed the test process later, somewhere else.)
             others = self.sizeHint().height() - self.scroll.sizeHint().height()
             self.scroll.fit_width()
-            self.resize(max(self.width(), self.sizeHint().width()), max(self.height(), others + self.scroll.content_height()))
+            room = QApplication.primaryScreen().availableGeometry().height() - 32
+            width = max(self.width(), self.sizeHint().width())
+            self.resize(width, min(room, max(self.height(), others + self.scroll.content_height())))
         super().showEvent(event)
-        fit_to_screen(self)
 
     def has_changes(self) -> bool:
         return self._initial is not None and self.field_state() != self._initial

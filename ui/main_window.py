@@ -16,7 +16,6 @@ from app.settings import Settings
 from sync.client import load_state
 
 from .dialogs.login import LockDialog, LoginDialog
-from .forms import fit_to_screen
 from .pages.activities import ActivitiesPage
 from .pages.base import Page
 from .pages.dashboard import DashboardPage
@@ -113,9 +112,7 @@ class MainWindow(QMainWindow):
             self.page("sync")  # its timer runs the automatic sync while the app is open
         self.resize(1200, 760)
 
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        fit_to_screen(self)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
+
 
     # -- pages -------------------------------------------------------------
     def build_pages(self) -> None:

@@ -18,11 +18,14 @@ class PdfPreview(QDialog):
         super().__init__(parent)
         self.path, self.title = Path(path), title
         self.setWindowTitle(self.tr("打印预览 — {0}").format(title))
-        # The document belongs to the dialog, not to the view: parenting it to the view
-        # crashes Qt 6.12 when a second preview opens.
+        # The view first, the document after it: children are destroyed in the order they were made, so the
+        # view (whose renderer runs in a thread of its own) is gone before the document it was rendering —
+        # destroyed the other way round, a page still being drawn wrote into freed memory and the process
+        # crashed later, somewhere else. The document belongs to the dialog, not to the view (parenting it
+        # to the view crashed Qt 6.12 when a second preview opened).
+        self.view = QPdfView(self)
         self.document = QPdfDocument(self)
         self.document.load(str(self.path))
-        self.view = QPdfView(self)
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
