@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, select
 
 from . import changes  # noqa: F401  (installs the change-capture hook)
 from . import models
+from .models import hours
 from .config import DataPaths
 from .migrations import HEAD_REVISION
 
@@ -157,6 +158,7 @@ def _create_store_file(target: Path) -> None:
     try:
         SQLModel.metadata.create_all(engine)
         with engine.connect() as conn:
+            hours.install(conn.exec_driver_sql)  # the maintained hours figures (app/models/hours.py)
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             _alembic_command().stamp(cfg, "head")
@@ -175,6 +177,10 @@ class Store:
         self.paths = paths
         self.engine = engine
         self._station_id: str | None = None
+        from .gate import gate_for, install_on_engine  # here: app.gate imports the services package, which imports this module
+
+        self.gate = gate_for(paths.db)
+        install_on_engine(engine, self.gate)
 
     # -- opening ---------------------------------------------------------
     @classmethod

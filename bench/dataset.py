@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.changes import to_jsonable
 from app.db import Store
 from app.demo import GIVEN, SURNAMES, _id_number
+from app.models import hours
 from app.models.enums import TEAM_CATEGORIES
 from app.services.pinyin import name_keys
 from app.services.station import init_station
@@ -38,6 +39,7 @@ def generate(store: Store, *, volunteers: int = 20_000, activities: int = 100_00
     booleans = {"deleted", "own_name", "family"}
     conn = sqlite3.connect(store.paths.db)
     conn.execute("PRAGMA synchronous=OFF")  # bulk load only; the app itself always runs FULL
+    hours.drop(conn.execute)  # the hours figures are rebuilt once at the end, not per inserted row
     outbox: list[tuple] = []
 
     def insert(table: str, rows: list[dict]) -> None:
@@ -97,6 +99,8 @@ def generate(store: Store, *, volunteers: int = 20_000, activities: int = 100_00
     insert("activity", act_rows)
     insert("participation", part_rows)
     flush_outbox()
+    hours.install(conn.execute)
+    hours.rebuild(conn.execute)
     conn.commit()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -135,13 +135,13 @@ def test_delete_goes_to_recycle_bin_and_restores(qtbot, window, monkeypatch):
     page.table.selectRow(0)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
-    assert page.model.total == before - 1
+    qtbot.waitUntil(lambda: page.model.total == before - 1)  # in the background, one transaction
     page.bin_toggle.setChecked(True)
     assert page.model.total == 1 and page.model.row(0).activity.title == title
     assert page.restore_button.isVisible() and not page.new_button.isVisible()
     page.table.selectRow(0)
     qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
-    assert page.model.total == 0
+    qtbot.waitUntil(lambda: page.model.total == 0)
     page.bin_toggle.setChecked(False)
     assert page.model.total == before
 

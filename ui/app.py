@@ -30,7 +30,7 @@ from .dialogs.wizard import FirstRunWizard
 from .forms import fit_to_screen
 from .i18n import tr
 from .main_window import MainWindow
-from .workers import install_garbage_collector, run_in_background
+from .workers import install_garbage_collector, run_in_background, watch_store
 
 log = logging.getLogger("ui")
 _crash_file = None
@@ -94,6 +94,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
         if wizard.result_store is not store:
             store = wizard.result_store
             settings = Settings(store.paths.settings)
+    watch_store(store)
     login = LoginDialog(store, get_station(Context(store=store)).name, last_operator=settings.get("last_operator"))
     if not login.exec() or login.actor is None:
         return app, None, lock

@@ -28,6 +28,7 @@ from .pages.points import PointsPage
 from .pages.work import ProjectsPage, RecordsPage
 from .pages.teams import TeamsPage
 from .pages.volunteers import VolunteersPage
+from .workers import watch_store
 
 log = logging.getLogger(__name__)
 USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx, self.settings = ctx, settings
         self.locked = False
+        watch_store(ctx.store)
         self.station_name = get_station(ctx).name
         self.setWindowTitle(self.tr("{0} — 实践站台账").format(self.station_name))
         self.nav = QListWidget()

@@ -12,13 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from .i18n import tr
 
@@ -79,6 +80,14 @@ class Task(QObject):
 
     def report(self, done: int, total: int, text: str = "") -> None:
         self.progress.emit(done, total, text)
+
+    def steps(self, text: str = "") -> Callable[[int, int], None]:
+        """A ``progress(done, total)`` for a service: reports, and raises ``Cancelled`` after 取消
+        (the service's transaction then rolls back)."""
+        def progress(done: int, total: int) -> None:
+            self.check()
+            self.report(done, total, text.format(done=done, total=total) if text else "")
+        return progress
 
 
 class _Runnable(QRunnable):
@@ -189,3 +198,46 @@ def run_in_background(
     task.failed.connect(failed)
     QThreadPool.globalInstance().start(runnable)
     return task
+
+
+# -- the store's write gate, seen from the GUI thread -------------------------------------------
+
+WAIT_DIALOG_AFTER_S = 0.15
+
+
+def wait_for_gate(gate, label: str) -> bool:
+    """Called on the GUI thread when a save finds the store busy with a background job: the window
+    keeps painting, a progress dialog names the job, and 取消 gives up (nothing is written)."""
+    app = QApplication.instance()
+    started = time.monotonic()
+    dialog: QProgressDialog | None = None
+    try:
+        while True:
+            if gate.try_acquire(0.02, label):
+                return True
+            if dialog is None and time.monotonic() - started > WAIT_DIALOG_AFTER_S:
+                dialog = QProgressDialog("", tr("取消"), 0, 0, QApplication.activeWindow())
+                dialog.setObjectName("storeBusyDialog")
+                dialog.setWindowTitle(tr("请稍候"))
+                dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+                dialog.setMinimumDuration(0)
+                dialog.setAutoClose(False)
+                dialog.setAutoReset(False)
+                dialog.show()
+            if dialog is not None:
+                if dialog.wasCanceled():
+                    return False
+                dialog.setLabelText(tr("{0}，完成后会接着保存这次的修改……").format(gate.describe()))
+            if app is not None:
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
+    finally:
+        if dialog is not None:
+            dialog.close()
+            dialog.deleteLater()
+
+
+def watch_store(store) -> None:
+    """Writes on the GUI thread wait for the store's background jobs in ``wait_for_gate``, never in
+    SQLite's busy handler (a frozen window, then "database is locked")."""
+    if threading.current_thread() is threading.main_thread():
+        store.gate.set_waiter(wait_for_gate)

@@ -2,6 +2,7 @@
 
 from .activity import Activity, Participation, Photo
 from .base import SyncedBase, UTCDateTime, new_id, utcnow
+from .hours import VolunteerHours, VolunteerYearHours
 from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
 from .station import FunctionRoom, Operator, ServicePoint, Station
@@ -34,6 +35,8 @@ SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
 )
 
 __all__ = [
+    "VolunteerHours",
+    "VolunteerYearHours",
     "Demand",
     "DemandEvent",
     "DistrictDispatch",

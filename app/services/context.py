@@ -46,12 +46,15 @@ class Context:
             yield session
 
     @contextmanager
-    def write(self, *, immediate: bool = False) -> Iterator[Session]:
+    def write(self, *, immediate: bool = False, label: str = "") -> Iterator[Session]:
         """A session whose changes commit together when the block ends without error
-        (``immediate``: holding the write lock from the start, see ``Store.session``)."""
+        (``immediate``: holding the write lock from the start, see ``Store.session``).
+
+        Every write passes the store's gate first (``app.gate``): writers in this process queue
+        there, and one that has to wait is told what is running (``label``, e.g. 结算活动积分)."""
         if not self.actor.role.can_write:
             raise PermissionDenied(f"操作员“{self.actor.label}”为{self.actor.role.label}，不能修改数据")
-        with self.store.session(operator=self.actor.label, immediate=immediate) as session:
+        with self.store.gate.hold(label), self.store.session(operator=self.actor.label, immediate=immediate) as session:
             yield session
             session.commit()
 

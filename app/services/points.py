@@ -10,6 +10,7 @@ processes) clicking at once can neither overdraw a balance nor oversell an item.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -393,15 +394,23 @@ def activity_points(rules: list[PointRule], category: str, hours: float) -> tupl
     return _round(total), used
 
 
-def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: date | None = None) -> tuple[int, int]:
+SETTLE_CHUNK = 2_000
+
+
+def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: date | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
     """Credit every participant of done activities not yet credited (source ``activity:<id>``).
 
     Idempotent: a participant already credited for an activity is left alone, so running it
     twice adds nothing. Returns (entries written, points credited).
+
+    One transaction, streamed: entries are flushed and let go every ``SETTLE_CHUNK`` rows, so memory
+    stays flat on a five-year store. ``progress(done, total)`` is called between chunks and may raise
+    (取消): the transaction then rolls back and nothing is written.
     """
     ensure_default_rules(ctx)
     written = credited = 0
-    with ctx.write(immediate=True) as session:
+    with ctx.write(immediate=True, label="结算活动积分") as session:
         rules = list(session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True)))  # noqa: E712
         if not any(r.basis in ("hour", "activity") for r in rules):
             return 0, 0
@@ -415,17 +424,26 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
             query = query.where(Activity.date <= date_to)
         done = set(session.exec(select(PointEntry.source, PointEntry.volunteer_id).where(
             PointEntry.station_id == ctx.station_id, PointEntry.source.startswith("activity:"))).all())
+        todo = []
         for volunteer_id, hours, activity_id, title, category, when in session.exec(query):
-            source = f"activity:{activity_id}"
-            if (source, volunteer_id) in done:
-                continue
-            points, used = activity_points(rules, category, hours)
-            if points <= 0:
-                continue
-            session.add(PointEntry(station_id=ctx.station_id, volunteer_id=volunteer_id, points=points, occurred_on=when,
-                                   reason=f"参加“{title[:60]}”服务 {hours:g} 小时", source=source, operator=ctx.actor.label[:50]))
-            written += 1
-            credited += points
+            if (f"activity:{activity_id}", volunteer_id) not in done:
+                todo.append((volunteer_id, hours, activity_id, title, category, when))
+        del done
+        operator = ctx.actor.label[:50]
+        for n, (volunteer_id, hours, activity_id, title, category, when) in enumerate(todo, start=1):
+            points, _used = activity_points(rules, category, hours)
+            if points > 0:
+                session.add(PointEntry(station_id=ctx.station_id, volunteer_id=volunteer_id, points=points, occurred_on=when,
+                                       reason=f"参加“{title[:60]}”服务 {hours:g} 小时", source=f"activity:{activity_id}", operator=operator))
+                written += 1
+                credited += points
+            if n % SETTLE_CHUNK == 0:
+                session.flush()
+                session.expunge_all()  # flushed entries are in the transaction; the session lets them go
+                if progress is not None:
+                    progress(n, len(todo))
+        if progress is not None:
+            progress(len(todo), len(todo))
     return written, credited
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from ..models import Activity, Participation
+from ..models import VolunteerHours, VolunteerYearHours
 from ..rules import OVERRIDE_NAME, RULES_FILE
 from .context import Context
-from .volunteers import hours_condition
 
 DEFAULT_THRESHOLDS = (100, 300, 600, 1000, 1500)
 
@@ -51,28 +50,20 @@ class HoursSummary:
 
 
 def hours_summary(ctx: Context, volunteer_id: str) -> HoursSummary:
-    year = func.extract("year", Activity.date)
-    query = (
-        select(year, func.sum(Participation.hours))
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(Participation.volunteer_id == volunteer_id, *hours_condition())
-        .group_by(year)
-    )
+    query = select(VolunteerYearHours.year, VolunteerYearHours.hours).where(VolunteerYearHours.volunteer_id == volunteer_id)
     with ctx.read() as session:
-        by_year = {int(y): round(float(h), 2) for y, h in session.exec(query)}
+        by_year = {int(y): round(float(h), 2) for y, h in session.exec(query) if h}
     total = round(sum(by_year.values()), 2)
     return HoursSummary(total, dict(sorted(by_year.items())), star_for(total, thresholds(ctx.store.paths.root)))
 
 
 def hours_column():
-    """A correlated SQL expression: one volunteer's cumulative hours, for sorting and filtering lists in SQL."""
+    """One volunteer's cumulative hours as an SQL expression, for sorting and filtering lists in SQL:
+    a primary-key lookup of the maintained figure (app/models/hours.py), not a sum per row."""
     from ..models import Volunteer
 
-    return (
-        select(func.coalesce(func.sum(Participation.hours), 0.0))
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(Participation.volunteer_id == Volunteer.id, *hours_condition())
-        .correlate(Volunteer)
-        .scalar_subquery()
+    return func.coalesce(
+        select(VolunteerHours.total).where(VolunteerHours.volunteer_id == Volunteer.id).correlate(Volunteer).scalar_subquery(),
+        0.0,
     )
 

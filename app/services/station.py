@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..db import Store
 from ..models import FunctionRoom, ServicePoint, Station
 from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel
@@ -150,6 +152,23 @@ def set_deleted(ctx: Context, model, row_id: str, *, deleted: bool, what: str):
         row = get_row(session, model, row_id, what=what, station_id=ctx.station_id, allow_deleted=True)
         row.deleted = deleted
     return row
+
+
+def set_deleted_many(ctx: Context, model, row_ids: list[str], *, deleted: bool, what: str,
+                     progress: Callable[[int, int], None] | None = None) -> int:
+    """``set_deleted`` for many rows in one transaction: all of them or, on an error or 取消
+    (``progress`` raising), none. Returns how many rows changed."""
+    changed = 0
+    with ctx.write(label=f"{'删除' if deleted else '恢复'}{len(row_ids)}条{what}记录") as session:
+        for n, row_id in enumerate(row_ids, start=1):
+            row = get_row(session, model, row_id, what=what, station_id=ctx.station_id, allow_deleted=True)
+            if row.deleted != deleted:
+                row.deleted = deleted
+                changed += 1
+            if progress is not None and (n % 50 == 0 or n == len(row_ids)):
+                session.flush()
+                progress(n, len(row_ids))
+    return changed
 
 
 def list_rooms(ctx: Context) -> list[FunctionRoom]:

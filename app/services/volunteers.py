@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from ..models import Activity, Membership, Participation, Team, Volunteer
+from ..models import Activity, Membership, Participation, Team, Volunteer, VolunteerHours
 from ..models.enums import ID_TYPES, PARTY_STATUSES, POLITICAL_STATUSES, RESIDENT_ID, GENDERS
 from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date, parse_phone
 from .context import Context, live
@@ -267,15 +267,10 @@ def count_volunteers(ctx: Context, text: str = "", *, deleted: bool = False, min
 
 
 def hours_of(ctx: Context, volunteer_ids: list[str]) -> dict[str, float]:
-    """Cumulative hours of each listed volunteer (one grouped query, for a page of a list)."""
+    """Cumulative hours of each listed volunteer, from the maintained figure (app/models/hours.py)."""
     if not volunteer_ids:
         return {}
-    query = (
-        select(Participation.volunteer_id, func.sum(Participation.hours))
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(Participation.volunteer_id.in_(volunteer_ids), *hours_condition())
-        .group_by(Participation.volunteer_id)
-    )
+    query = select(VolunteerHours.volunteer_id, VolunteerHours.total).where(VolunteerHours.volunteer_id.in_(volunteer_ids))
     with ctx.read() as session:
         found = {vid: round(float(h), 2) for vid, h in session.exec(query)}
     return {vid: found.get(vid, 0.0) for vid in volunteer_ids}

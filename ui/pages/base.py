@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 
 from app.services.context import Context
 from app.services.errors import ServiceError
-from app.services.station import set_deleted
+from app.services.station import set_deleted_many
 
 from ..table_model import Column, LazyTableModel
 from ..workers import run_in_background
@@ -234,12 +234,23 @@ class ListPage(Page):
         self._set_deleted(self.selected_rows(), False)
 
     def _set_deleted(self, rows, deleted: bool) -> None:
-        try:
-            for row in rows:
-                set_deleted(self.ctx, self.model_class, self.row_id(row), deleted=deleted, what=self.noun)
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.tr("无法完成"), str(exc))
-        self.after_change()
+        """All selected rows in one transaction, in the background (a progress dialog with 取消 for a
+        long selection): every row moves, or none does."""
+        if not rows:
+            return
+        ctx, model, noun, ids = self.ctx, self.model_class, self.noun, [self.row_id(r) for r in rows]
+        label = self.tr("正在删除：{done} / {total} 条") if deleted else self.tr("正在恢复：{done} / {total} 条")
+
+        def failed(exc, _details) -> None:
+            if isinstance(exc, ServiceError):
+                QMessageBox.warning(self, self.tr("无法完成"), self.tr("{0}\n所选记录都没有改动。").format(exc))
+                self.after_change()
+            else:
+                raise exc
+
+        self.busy = run_in_background(
+            self, lambda task: set_deleted_many(ctx, model, ids, deleted=deleted, what=noun, progress=task.steps(label)),
+            lambda _n: self.after_change(), failed, title=self.tr("正在删除") if deleted else self.tr("正在恢复"))
 
     def print_current(self) -> None:
         pass

@@ -286,7 +286,9 @@ class PointsPage(Page):
         def failed(exc, _details) -> None:
             QMessageBox.warning(self, self.tr("无法结算"), str(exc))
 
-        run_in_background(self, lambda _task: points.settle_activities(ctx), done, failed, title=self.tr("正在结算活动积分"))
+        label = self.tr("正在结算活动积分：{done} / {total} 人次")
+        run_in_background(self, lambda task: points.settle_activities(ctx, progress=task.steps(label)), done, failed,
+                          title=self.tr("正在结算活动积分"))
 
     def export_excel(self) -> None:
         from app import excel

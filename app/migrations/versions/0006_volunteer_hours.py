@@ -1,0 +1,39 @@
+"""volunteer hours kept as a figure (per year and in total), maintained by triggers
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30 04:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from app.models import hours
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'volunteer_hours',
+        sa.Column('volunteer_id', sa.String(length=36), primary_key=True),
+        sa.Column('total', sa.Float(), nullable=False),
+    )
+    op.create_index('ix_volunteer_hours_total', 'volunteer_hours', ['total'], unique=False)
+    op.create_table(
+        'volunteer_year_hours',
+        sa.Column('volunteer_id', sa.String(length=36), primary_key=True),
+        sa.Column('year', sa.Integer(), primary_key=True),
+        sa.Column('hours', sa.Float(), nullable=False),
+    )
+    hours.install(op.execute)
+    hours.rebuild(op.execute)  # every volunteer's figure from the ledger as it stands
+
+
+def downgrade() -> None:
+    hours.drop(op.execute)
+    op.drop_table('volunteer_year_hours')
+    op.drop_index('ix_volunteer_hours_total', table_name='volunteer_hours')
+    op.drop_table('volunteer_hours')
