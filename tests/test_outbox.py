@@ -73,3 +73,41 @@ def test_audit_lists_who_changed_what(ctx):
     entries = audit.list_changes(ctx, limit=1)
     assert (entries[0].operator, entries[0].action, entries[0].entity, entries[0].title) == ("王录入", "新增", "志愿者", "张三")
     assert audit.list_changes(ctx, entity="station")[0].entity == "实践站"
+
+
+def test_bulk_insert_captures_exactly_what_a_flush_captures(ctx):
+    """Settlement writes its entries through ``insert_many``: the rows and their outbox rows must be the
+    ones the ORM's flush would have written, and a bad row stops the whole batch."""
+    from datetime import date
+
+    from app.changes import insert_many
+    from app.models import PointEntry
+    from app.services.errors import ValidationError
+
+    vol = volunteers.add_volunteer(ctx, name="积分人", id_number=make_id(seq=77), phone="13812340077")
+
+    def entry(reason: str) -> PointEntry:
+        return PointEntry(volunteer_id=vol.id, points=15, occurred_on=date(2026, 3, 1), reason=reason, source="activity:x", operator="管理员")
+
+    with ctx.write() as session:
+        session.add(entry("经由会话"))
+    with ctx.write() as session:
+        insert_many(session, PointEntry, [{"volunteer_id": vol.id, "points": 15, "occurred_on": date(2026, 3, 1), "reason": "批量写入",
+                                           "source": "activity:x", "operator": "管理员"}])
+    with ctx.store.session() as session:
+        rows = {r.reason: r for r in session.exec(select(PointEntry))}
+        boxes = {json.loads(b.payload)["reason"]: b for b in session.exec(select(OutboxEntry).where(OutboxEntry.entity == "point_entry"))}
+    flushed, bulk = rows["经由会话"], rows["批量写入"]
+    assert bulk.station_id == flushed.station_id == ctx.station_id and bulk.version == flushed.version == 1
+    assert bulk.updated_at is not None and bulk.occurred_on == date(2026, 3, 1)
+    a, b = json.loads(boxes["经由会话"].payload), json.loads(boxes["批量写入"].payload)
+    assert set(a) == set(b) and {k: v for k, v in a.items() if k not in ("id", "reason", "updated_at")} == {
+        k: v for k, v in b.items() if k not in ("id", "reason", "updated_at")}
+    assert (boxes["批量写入"].op, boxes["批量写入"].version, boxes["批量写入"].row_id) == ("insert", 1, bulk.id)
+    before = len(rows)
+    with pytest.raises(ValidationError):
+        with ctx.write() as session:
+            insert_many(session, PointEntry, [{"volunteer_id": vol.id, "points": 1, "occurred_on": date(2026, 3, 1), "reason": reason}
+                                              for reason in ("好的", "太长" * 200)])
+    with ctx.store.session() as session:
+        assert len(session.exec(select(PointEntry)).all()) == before

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import case, func, literal, or_
 from sqlmodel import Session, select
 
+from ..changes import insert_many
 from ..models import Activity, Goods, Household, PointEntry, PointRule, StockMove, Volunteer
 from ..models import Participation
 from ..models.enums import POINT_BASES, TEAM_CATEGORIES
@@ -430,18 +431,20 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
                 todo.append((volunteer_id, hours, activity_id, title, category, when))
         del done
         operator = ctx.actor.label[:50]
+        chunk: list[dict] = []
         for n, (volunteer_id, hours, activity_id, title, category, when) in enumerate(todo, start=1):
             points, _used = activity_points(rules, category, hours)
             if points > 0:
-                session.add(PointEntry(station_id=ctx.station_id, volunteer_id=volunteer_id, points=points, occurred_on=when,
-                                       reason=f"参加“{title[:60]}”服务 {hours:g} 小时", source=f"activity:{activity_id}", operator=operator))
+                chunk.append({"station_id": ctx.station_id, "volunteer_id": volunteer_id, "points": points, "occurred_on": when,
+                              "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
                 written += 1
                 credited += points
             if n % SETTLE_CHUNK == 0:
-                session.flush()
-                session.expunge_all()  # flushed entries are in the transaction; the session lets them go
+                insert_many(session, PointEntry, chunk)  # the change capture's own bulk path: same stamps, checks and outbox rows
+                chunk = []
                 if progress is not None:
                     progress(n, len(todo))
+        insert_many(session, PointEntry, chunk)
         if progress is not None:
             progress(len(todo), len(todo))
     return written, credited
