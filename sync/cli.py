@@ -83,17 +83,26 @@ def district_engine(args):
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .server.app import create_app
-
-    engine = district_engine(args)
-    app = create_app(engine, district_dir(args) / "files")
     from app.logs import setup_server_logging
 
+    from .server.db import ENV_DB, ENV_FILES
+
+    engine = district_engine(args)  # migrated once, here, before any worker starts
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    files = Path(args.files_dir) if getattr(args, "files_dir", None) else district_dir(args) / "files"
+    os.environ[ENV_DB], os.environ[ENV_FILES] = url, str(files)
+    workers = max(1, args.workers)
+    if workers > 1 and not url.startswith("postgresql"):
+        print("提示：多个进程共用一个 SQLite 文件时写入只能排队进行；生产环境请用 PostgreSQL（--db postgresql+psycopg://…）",
+              file=sys.stderr)
     setup_server_logging()
-    print(f"区级同步服务已启动：http://{args.host}:{args.port}/district（按 Ctrl+C 停止）", flush=True)
+    print(f"区级同步服务已启动：http://{args.host}:{args.port}/district（{workers} 个进程，按 Ctrl+C 停止）", flush=True)
     # log_config=None: uvicorn's loggers (errors and the access log, which never carries the token: it
-    # travels in a header) go through our masking handler instead of uvicorn's own.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=None, access_log=True)
+    # travels in a header) go through our masking handler instead of uvicorn's own. With several workers
+    # uvicorn starts N processes that each import sync.server.asgi (their own engine and pool).
+    uvicorn.run("sync.server.asgi:app", host=args.host, port=args.port, workers=workers, log_level="info", log_config=None,
+                access_log=True)
     return 0
 
 
@@ -210,6 +219,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = add("serve", cmd_serve, "启动区级同步服务", dsub)
     p.add_argument("--host", default="127.0.0.1", metavar="地址")
     p.add_argument("--port", type=int, default=8700, metavar="端口")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="服务进程数（PostgreSQL 时可设为 CPU 核数，默认 1）")
     p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
     p.add_argument("--name", required=True, metavar="名称")
     p.add_argument("--street", metavar="街道")

@@ -97,6 +97,20 @@ def parse_json(raw: bytes):
         raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
 
 
+def station_lock_key(station_id: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, the same in every server process."""
+    return int.from_bytes(hashlib.sha256(f"station-batch:{station_id}".encode()).digest()[:8], "big", signed=True)
+
+
+def station_lock(conn, station_id: str) -> None:
+    """One station's batches are applied one at a time, in the order they arrive, across every server
+    process: a transaction-scoped advisory lock on PostgreSQL (released at commit or rollback). A client
+    retrying while its first attempt still runs in another process waits here, then finds the batch
+    in ``batch_log`` and gets the first attempt's answer. SQLite has one writer anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": station_lock_key(station_id)})
+
+
 def create_app(engine: Engine, files_dir: Path) -> FastAPI:
     files_dir = Path(files_dir)
     files_dir.mkdir(parents=True, exist_ok=True)
@@ -196,6 +210,7 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
         for careful in (False, True, True):
             try:
                 with engine.begin() as conn:
+                    station_lock(conn, acct.station_id)
                     if careful and conn.dialect.name == "postgresql":
                         conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
                     return apply_batch(conn, acct, envelope, careful=careful, digest=digest)

@@ -21,6 +21,10 @@ from app.models.base import UTCDateTime
 HEAD_REVISION = "d0005"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+# What ``station district serve`` hands its worker processes (sync/server/asgi.py).
+ENV_DB = "STATION_DISTRICT_DB"
+ENV_FILES = "STATION_DISTRICT_FILES"
+
 metadata = MetaData()
 for _model in SYNCED_MODELS:
     _model.__table__.to_metadata(metadata)

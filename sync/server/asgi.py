@@ -1,0 +1,20 @@
+"""The district service as an importable ASGI app, for ``station district serve --workers N``.
+
+Each worker process imports this module and builds its own engine (connections are never shared
+across processes) from the environment the serving command set: ``STATION_DISTRICT_DB`` (a
+database URL) and ``STATION_DISTRICT_FILES`` (the folder for photos, when they are kept on disk).
+The database was already migrated once by the parent before the workers started.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from app.logs import setup_server_logging
+
+from .app import create_app
+from .db import ENV_DB, ENV_FILES, make_engine
+
+setup_server_logging()
+app = create_app(make_engine(os.environ[ENV_DB]), Path(os.environ[ENV_FILES]))
