@@ -346,6 +346,10 @@ def export_volunteers(ctx: Context, path: str | Path, *, text: str = "", full: b
     """ID numbers and phones masked for every role unless ``full`` (an admin's choice, labelled 内部资料)."""
     full = revealed(ctx, full)
     rows = volunteer_service.search_volunteers(ctx, text)
+    if full:
+        from .services.audit import record_view
+
+        record_view(ctx, "export", "", f"导出志愿者名册（{len(rows)} 人）的完整证件号码和电话：{Path(path).name}")
     teams = volunteer_service.team_names_of(ctx, [v.id for v in rows])
     data = [
         [v.number, v.name, v.gender, format_date(v.birth_date), v.id_type,

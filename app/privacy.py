@@ -33,14 +33,13 @@ def mask_phone(phone: str) -> str:
 
 
 def revealed(ctx, reveal: bool | None) -> bool:
-    """Whether personal data is shown in full: None → as the operator's role allows (what the screens do);
-    False → masked for every role (exports and prints unless asked); True → in full, for a role that may."""
-    allowed = ctx.actor.role.sees_full_personal_data
-    if reveal and not allowed:
+    """Whether personal data is shown in full: masked for every role unless asked (None or False: screens,
+    prints and exports); True → in full, for a role that may (an admin), else PermissionDenied."""
+    if reveal and not ctx.actor.role.may_reveal_personal_data:
         from .services.errors import PermissionDenied
 
-        raise PermissionDenied("只有管理员可以导出或打印完整的证件号码和电话")
-    return allowed if reveal is None else bool(reveal)
+        raise PermissionDenied("只有管理员可以查看、导出或打印完整的证件号码和电话")
+    return bool(reveal)
 
 
 def redact(text: str) -> str:

@@ -12,7 +12,7 @@ from app.services import activities, demands, points, teams, volunteers
 from app.services.activities import ParticipantInput
 from app.services.context import Actor, Context
 from app.models.enums import Role
-from app.services.errors import ValidationError
+from app.services.errors import PermissionDenied, ValidationError
 from conftest import make_id
 
 TODAY = date.today()
@@ -238,9 +238,12 @@ def test_overdue_and_listing(ctx, crew):
     assert demands.state_counts(ctx)["overdue"] == 1
     assert [r.demand.id for r in demands.list_demands(ctx, overdue_only=True)] == [old.id]
     assert [r.demand.requester for r in demands.list_demands(ctx, text="药品")] == ["王大爷"]
-    assert rows[0].contact == "13905310001"  # the system actor is an admin
+    assert rows[0].contact == "139****0001"  # masked for every role, the admin (system actor) too
+    assert demands.list_demands(ctx, reveal=True)[0].contact == "13905310001"  # an admin who asks
     clerk = Context(ctx.store, Actor("clerk", "录入员小李", Role.clerk))
     assert demands.list_demands(clerk)[0].contact == "139****0001"
+    with pytest.raises(PermissionDenied):
+        demands.list_demands(clerk, reveal=True)
     # Done: no longer overdue even past the date.
     drive(ctx, crew, old, S.done)
     assert not demands.list_demands(ctx, text="水管")[0].overdue

@@ -13,9 +13,10 @@ from PIL import Image
 
 from app import reports
 from app.models.enums import Role
-from app.services import activities, teams, volunteers
+from app.services import activities, audit, teams, volunteers
 from app.services.activities import ParticipantInput
 from app.services.context import Actor, Context
+from app.services.errors import PermissionDenied
 from conftest import make_id
 from test_cli import station
 
@@ -68,15 +69,18 @@ def test_ledger_every_title_and_participant_extractable(clerk, tmp_path):
     assert not FULL_ID.search(text)
 
 
-def test_roster_masks_for_a_clerk_not_for_an_admin(clerk, demo_store, tmp_path):
+def test_roster_masks_for_every_role_unless_an_admin_asks(clerk, demo_store, tmp_path):
     text = "\n".join(text_of(reports.roster_pdf(clerk, tmp_path / "名册.pdf")))
     assert not FULL_ID.search(text) and "****" in text
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)  # no full mobile either
     for s in teams.list_teams(clerk):
         assert f"{s.team.name} 队伍名册" in text
     admin = Context(store=demo_store, actor=Actor("admin", "杨红霞", Role.admin))
-    assert FULL_ID.search("\n".join(text_of(reports.roster_pdf(admin, tmp_path / "全.pdf"))))
-    assert not FULL_ID.search("\n".join(text_of(reports.roster_pdf(admin, tmp_path / "码.pdf", full=False))))
+    assert not FULL_ID.search("\n".join(text_of(reports.roster_pdf(admin, tmp_path / "码.pdf"))))  # masked by default
+    assert FULL_ID.search("\n".join(text_of(reports.roster_pdf(admin, tmp_path / "全.pdf", full=True))))
+    with pytest.raises(PermissionDenied):
+        reports.roster_pdf(clerk, tmp_path / "不许.pdf", full=True)
+    assert [(v.operator, v.entity) for v in audit.list_views(admin)] == [("杨红霞", "export")]  # the full print is recorded
 
 
 def test_certificate_four_blocks_masked_and_numbered(clerk, tmp_path):

@@ -74,6 +74,34 @@ def test_clerk_sees_masked_id_and_phone(qtbot, admin_ctx):
     assert saved.id_number == "11010519491231002X" and saved.skills == "理发"  # masked value never written back
 
 
+def test_an_admin_sees_masked_too_and_reveals_one_record_on_record(qtbot, admin_ctx):
+    from app.services import audit
+
+    v = volunteers.add_volunteer(admin_ctx, name="李四", id_number="11010519491231002X", phone="13812345678")
+    clerk = Context(store=admin_ctx.store, actor=Actor("c", "王录入", Role.clerk))
+    clerk_dialog = VolunteerDialog(clerk, volunteers.get_volunteer(clerk, v.id))
+    qtbot.addWidget(clerk_dialog)
+    assert clerk_dialog.id_number.eye.isHidden()  # a clerk has no 显示
+    dialog = VolunteerDialog(admin_ctx, volunteers.get_volunteer(admin_ctx, v.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.id_number.edit.text() == "110105********002X" and dialog.phone.edit.text() == "138****5678"
+    assert audit.list_views(admin_ctx) == []
+    qtbot.mouseClick(dialog.id_number.eye, Qt.MouseButton.LeftButton)
+    assert dialog.id_number.edit.text() == "11010519491231002X" and dialog.id_number.edit.isReadOnly()
+    assert not dialog.id_number.eye.isVisible() and dialog.phone.edit.text() == "138****5678"  # one field at a time
+    assert not dialog.errors["id_number"].isVisible()
+    views = audit.list_views(admin_ctx)
+    assert [(x.operator, x.entity, x.row_id) for x in views] == [("管理员", "volunteer", v.id)] and "李四" in views[0].what
+    trail = audit.list_changes(admin_ctx, entity="volunteer")
+    assert trail[0].action == "查看完整信息" and "李四" in trail[0].title
+    dialog.skills.setText("理发")
+    dialog.save()
+    assert dialog.result() == 1
+    saved = volunteers.get_volunteer(admin_ctx, v.id)
+    assert (saved.id_number, saved.phone, saved.skills) == ("11010519491231002X", "13812345678", "理发")
+
+
 def test_team_form_members_picker(qtbot, admin_ctx):
     people = [volunteers.add_volunteer(admin_ctx, name=n, id_number=make_id(seq=500 + i), phone="13812345678")
               for i, n in enumerate(["张三", "李四", "王五"])]
@@ -149,6 +177,6 @@ def test_activity_in_future_marked_done_is_refused(qtbot, admin_ctx):
 
 
 def test_admin_ctx_fixture_is_admin(admin_ctx):
-    assert admin_ctx.actor.role.sees_full_personal_data
+    assert admin_ctx.actor.role.may_reveal_personal_data
     assert operators.MAX_FAILED_LOGINS == 5
     assert date.today() - timedelta(days=1) < date.today()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QSize, QTime, QTimer, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QApplication, QListWidgetItem, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
+    QApplication, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
 )
 
 from app.services.errors import ServiceError, ValidationError
@@ -95,31 +96,53 @@ class ErrorLabel(QLabel):
 
 
 class SensitiveEdit(QWidget):
-    """An ID number or phone shown masked; 重新录入 clears it for a new value.
+    """An ID number or phone shown masked (for every role); 重新录入 clears it for a new value.
 
-    ``value()`` is None while the stored value is kept unchanged.
+    ``reveal``, given to an admin, adds a 显示 button (an eye): it fetches the full value through the
+    audit service, which records the look, and shows it read-only. ``value()`` is None while the stored
+    value is kept unchanged.
     """
 
-    def __init__(self, masked: str, *, placeholder: str = "") -> None:
+    def __init__(self, masked: str, *, placeholder: str = "", reveal: Callable[[], str] | None = None) -> None:
         super().__init__()
         self.edit = QLineEdit(masked)
         self.edit.setReadOnly(bool(masked))
         self.edit.setPlaceholderText(placeholder)
         self._changed = not masked
-        self.button = QPushButton(self.tr("重新录入"))
-        self.button.setVisible(bool(masked))
-        self.button.clicked.connect(self._reenter)
+        self._reveal = reveal
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
+        self.eye = QPushButton(self.tr("显示"))
+        self.eye.setObjectName("revealButton")
+        self.eye.setToolTip(self.tr("显示完整内容（管理员；每次查看都记入操作记录）"))
+        self.eye.setVisible(bool(masked) and reveal is not None)
+        self.eye.clicked.connect(self._show_full)
+        layout.addWidget(self.eye)
+        self.button = QPushButton(self.tr("重新录入"))
+        self.button.setVisible(bool(masked))
+        self.button.clicked.connect(self._reenter)
         layout.addWidget(self.button)
         self.setFocusProxy(self.edit)
+
+    def _show_full(self) -> None:
+        if self._reveal is None:
+            return
+        try:
+            full = self._reveal()
+        except ServiceError as exc:
+            QMessageBox.warning(self, self.tr("无法显示"), str(exc))
+            return
+        self.edit.setText(full)
+        self.edit.setToolTip(self.tr("已显示完整内容，此次查看已记入操作记录"))
+        self.eye.hide()
 
     def _reenter(self) -> None:
         self._changed = True
         self.edit.clear()
         self.edit.setReadOnly(False)
         self.button.hide()
+        self.eye.hide()
         self.edit.setFocus()
 
     def value(self) -> str | None:

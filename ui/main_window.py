@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
             "records": (self.tr("制度与计划"), lambda: RecordsPage(self.ctx)),
             "station": (self.tr("站点信息"), lambda: StationPage(self.ctx)),
         }
-        if self.ctx.actor.role.sees_full_personal_data:
+        if self.ctx.actor.role.is_admin:
             self.factories["operators"] = (self.tr("操作员"), lambda: OperatorsPage(self.ctx))
         self.factories["sync"] = (self.tr("同步"), lambda: SyncPage(self.ctx))
         self.factories["settings"] = (self.tr("设置"), self._settings_page)

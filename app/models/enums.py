@@ -77,7 +77,13 @@ class Role(StrEnum):
         return self is not Role.viewer
 
     @property
-    def sees_full_personal_data(self) -> bool:
+    def is_admin(self) -> bool:
+        return self is Role.admin
+
+    @property
+    def may_reveal_personal_data(self) -> bool:
+        """Full ID numbers and phones are masked for every role on screen, in print and in exports;
+        an admin may reveal one record on demand (recorded) or export in full (labelled 内部资料)."""
         return self is Role.admin
 
 

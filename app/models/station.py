@@ -58,3 +58,18 @@ class Operator(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PersonalDataView(SQLModel, table=True):
+    """Who saw a person's full ID number or phone, and when (个人信息保护法): screens, prints and exports
+    mask them for every role; an admin reveals one record on demand, and each reveal is kept here.
+    Local to this PC, never synced."""
+
+    __tablename__ = "personal_data_view"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    operator: str = Field(max_length=50)
+    entity: str = Field(max_length=40)  # volunteer / demand / household / export
+    row_id: str = Field(default="", max_length=36)
+    what: str = Field(max_length=200)  # e.g. 志愿者“王秀英”的证件号码和电话

@@ -8,7 +8,7 @@ from pathlib import Path
 from reportlab.platypus import PageBreak, Paragraph, Spacer
 from reportlab.lib.units import mm
 
-from ..privacy import mask_id_number, mask_phone
+from ..privacy import mask_id_number, mask_phone, revealed
 from ..services import teams as team_service
 from ..services import volunteers as volunteer_service
 from ..services.common import format_date
@@ -18,10 +18,13 @@ from .common import build, data_table, form_table, markup, styles
 
 
 def roster_pdf(ctx: Context, out: str | Path, *, team_id: str | None = None, full: bool | None = None) -> Path:
-    """``full`` asks for unmasked ID numbers and phones; only an admin gets them."""
+    """Masked for every role; ``full`` asks for unmasked ID numbers and phones, which only an admin gets."""
     station = get_station(ctx)
-    allowed = ctx.actor.role.sees_full_personal_data
-    show_full = allowed and (full if full is not None else True)
+    show_full = revealed(ctx, full)  # PermissionDenied when a role that may not asks for full data
+    if show_full:
+        from ..services.audit import record_view
+
+        record_view(ctx, "export", "", f"打印队伍名册的完整证件号码和电话：{Path(out).name}")
     summaries = [s for s in team_service.list_teams(ctx) if team_id is None or s.team.id == team_id]
     s = styles()
     story: list = []

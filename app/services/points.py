@@ -159,7 +159,8 @@ def save_household(ctx: Context, household_id: str | None = None, **values) -> H
     check_length(errors, "head", "户主姓名", out["head"], 50, required=True)
     check_length(errors, "address", "门牌地址", out["address"], 200)
     check_length(errors, "note", "备注", out["note"], 500)
-    out["phone"] = parse_phone(values.get("phone"), errors, "phone")
+    if values.get("phone") is not None or household_id is None:  # None: an existing phone is kept as it is
+        out["phone"] = parse_phone(values.get("phone"), errors, "phone")
     errors.raise_if_any()
     return save_row(ctx, Household, household_id, out, what="家庭户")
 

@@ -9,13 +9,14 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QPla
 
 from app.models import Demand, Volunteer
 from app.models.enums import FEEDBACK_METHODS, TEAM_CATEGORIES
-from app.services import demands
+from app.privacy import mask_phone
+from app.services import audit, demands
 from app.services import points as point_service
 from app.services import teams as team_service
 from app.services.activities import ParticipantInput, duration_hours
 from app.services.volunteers import search_volunteers
 
-from ..forms import FormDialog, combo, date_edit, from_qdate, time_edit
+from ..forms import FormDialog, SensitiveEdit, combo, date_edit, from_qdate, time_edit
 from .picker import VolunteerChecklist
 
 
@@ -37,10 +38,11 @@ class DemandDialog(FormDialog):
         self.ctx, self.demand = ctx, demand
         d = demand
         self.requester = self.add("requester", self.tr("点单群众"), QLineEdit(d.requester if d else ""))
-        full = ctx.actor.role.sees_full_personal_data
-        self.contact = self.add("contact", self.tr("联系电话"), QLineEdit(d.contact if d and full else ""))
-        if d and not full and d.contact:
-            self.contact.setPlaceholderText(self.tr("已登记（不修改请留空）"))
+        if d and d.contact:  # masked for every role; 显示 for an admin (recorded); left alone unless 重新录入
+            reveal = (lambda: audit.reveal(ctx, "demand", d.id)["contact"]) if ctx.actor.role.may_reveal_personal_data else None
+            self.contact = self.add("contact", self.tr("联系电话"), SensitiveEdit(mask_phone(d.contact), reveal=reveal))
+        else:
+            self.contact = self.add("contact", self.tr("联系电话"), QLineEdit())
         self.address = self.add("address", self.tr("服务地点"), QLineEdit(d.address if d else ""))
         self.content = self.add("content", self.tr("需求内容"), _text_box(d.content if d else ""))
         self.category = self.add("category", self.tr("服务类别"), combo(TEAM_CATEGORIES, d.category if d else "便民服务"))
@@ -58,11 +60,11 @@ class DemandDialog(FormDialog):
     def submit(self):
         values = dict(requester=self.requester.text(), address=self.address.text(), content=self.content.toPlainText(),
                       category=self.category.currentText(), wanted_on=None if self.wanted.date() == NO_DATE else from_qdate(self.wanted.date()), due_on=from_qdate(self.due.date()))
-        contact = self.contact.text().strip()
+        contact = self.contact.value() if isinstance(self.contact, SensitiveEdit) else self.contact.text()
         if self.demand is None:
-            return demands.record_demand(self.ctx, contact=contact, received_on=from_qdate(self.received.date()), **values)
-        if contact or self.ctx.actor.role.sees_full_personal_data:
-            values["contact"] = contact
+            return demands.record_demand(self.ctx, contact=(contact or "").strip(), received_on=from_qdate(self.received.date()), **values)
+        if contact is not None:  # None: the registered number is kept
+            values["contact"] = contact.strip()
         return demands.update_demand(self.ctx, self.demand.id, **values)
 
 

@@ -6,11 +6,12 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox
 
 from app.models import Goods, Household, PointRule
 from app.models.enums import POINT_BASES, TEAM_CATEGORIES
-from app.services import points
+from app.privacy import mask_phone
+from app.services import audit, points
 from app.services.errors import ValidationError
 from app.services.points import Account
 
-from ..forms import FormDialog, combo, date_edit, from_qdate
+from ..forms import FormDialog, SensitiveEdit, combo, date_edit, from_qdate
 
 
 def _spin(low: int, high: int, value: int = 0, suffix: str = "") -> QSpinBox:
@@ -162,10 +163,15 @@ class HouseholdDialog(FormDialog):
         h = household
         self.head = self.add("head", self.tr("户主姓名"), QLineEdit(h.head if h else ""))
         self.address = self.add("address", self.tr("门牌地址"), QLineEdit(h.address if h else ""))
-        self.phone = self.add("phone", self.tr("联系电话"), QLineEdit(h.phone if h and ctx.actor.role.sees_full_personal_data else ""))
+        if h and h.phone:  # masked for every role; 显示 for an admin (recorded); left alone unless 重新录入
+            reveal = (lambda: audit.reveal(ctx, "household", h.id)["phone"]) if ctx.actor.role.may_reveal_personal_data else None
+            self.phone = self.add("phone", self.tr("联系电话"), SensitiveEdit(mask_phone(h.phone), reveal=reveal))
+        else:
+            self.phone = self.add("phone", self.tr("联系电话"), QLineEdit())
         self.note = self.add("note", self.tr("备注"), QLineEdit(h.note if h else ""))
         self.finish_layout()
 
     def submit(self):
         return points.save_household(self.ctx, self.row.id if self.row else None, head=self.head.text(), address=self.address.text(),
-                                     phone=self.phone.text(), note=self.note.text())
+                                     phone=self.phone.value() if isinstance(self.phone, SensitiveEdit) else self.phone.text(),
+                                     note=self.note.text())

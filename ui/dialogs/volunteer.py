@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 from app.models import Volunteer
 from app.models.enums import GENDERS, ID_TYPES, POLITICAL_STATUSES, RESIDENT_ID, VOLUNTEER_TAGS
 from app.privacy import mask_id_number, mask_phone
+from app.services import audit
 from app.services import teams as team_service
 from app.services import volunteers as volunteer_service
 from app.services.context import Context
@@ -21,15 +22,16 @@ class VolunteerDialog(FormDialog):
     def __init__(self, ctx: Context, volunteer: Volunteer | None = None, parent=None):
         super().__init__(self.tr("编辑志愿者") if volunteer else self.tr("登记志愿者"), parent)
         self.ctx, self.volunteer = ctx, volunteer
-        full = ctx.actor.role.sees_full_personal_data
         v = volunteer
+        # Masked for every role; an admin's 显示 reveals this one record, recorded in the audit trail.
+        reveal = (lambda key: (lambda: audit.reveal(ctx, "volunteer", v.id)[key])) if v and ctx.actor.role.may_reveal_personal_data else None
         if v:
             number = QLabel(v.number)
             self.form.addRow(self.tr("志愿者编号"), number)
         self.name = self.add("name", self.tr("姓名"), QLineEdit(v.name if v else ""))
         self.id_type = self.add("id_type", self.tr("证件类型"), combo(ID_TYPES, v.id_type if v else RESIDENT_ID))
-        if v and not full:
-            self.id_number = SensitiveEdit(mask_id_number(v.id_number))
+        if v:
+            self.id_number = SensitiveEdit(mask_id_number(v.id_number), reveal=reveal and reveal("id_number"))
             self.add("id_number", self.tr("证件号码"), self.id_number)
             id_line = self.id_number.edit
         else:
@@ -41,8 +43,8 @@ class VolunteerDialog(FormDialog):
         self.form.addRow("", self.id_hint)
         self.gender = self.add("gender", self.tr("性别"), combo(("",) + GENDERS, v.gender if v else ""))
         self.birth = self.add("birth_date", self.tr("出生日期"), date_edit(v.birth_date if v else None))
-        if v and not full:
-            self.phone = SensitiveEdit(mask_phone(v.phone))
+        if v:
+            self.phone = SensitiveEdit(mask_phone(v.phone), reveal=reveal and reveal("phone"))
             self.add("phone", self.tr("联系电话"), self.phone)
         else:
             self.phone = self.add("phone", self.tr("联系电话"), QLineEdit(v.phone if v else ""))
@@ -69,8 +71,8 @@ class VolunteerDialog(FormDialog):
         self.finish_layout()
         id_line.textChanged.connect(self.on_id_changed)
         self.id_type.currentTextChanged.connect(lambda _t: self.on_id_changed(id_line.text()))
-        self.on_id_changed(id_line.text() if not (v and not full) else "")
-        if v and not full:
+        self.on_id_changed(id_line.text() if not v else "")  # a stored number is shown masked: nothing to parse
+        if v:
             self.gender.setEnabled(v.id_type != RESIDENT_ID)
             self.birth.setEnabled(v.id_type != RESIDENT_ID)
         self.resize(560, 640)

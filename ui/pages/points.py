@@ -160,7 +160,7 @@ class PointsPage(Page):
     # -- loading ---------------------------------------------------------------------------
     def refresh(self) -> None:
         writable = self.ctx.actor.role.can_write
-        admin = self.ctx.actor.role.sees_full_personal_data
+        admin = self.ctx.actor.role.is_admin
         for b in (self.entry_button, self.redeem_button, self.household_button, self.settle_button, self.reverse_button,
                   *self.goods_buttons.values()):
             b.setEnabled(writable)
@@ -330,7 +330,7 @@ class PointsPage(Page):
             self._changed()
 
     def edit_rule(self, rule) -> None:
-        if not self.ctx.actor.role.sees_full_personal_data:
+        if not self.ctx.actor.role.is_admin:
             return
         if RuleDialog(self.ctx, rule, self).exec():
             self._changed()

@@ -78,7 +78,7 @@ class SettingsPage(Page):
         for r, b in enumerate(self.backups):
             for c, value in enumerate((b.created.strftime("%Y年%m月%d日 %H:%M"), b.kind_label, f"{b.size / 1024:.0f} KB", b.path.name)):
                 self.table.setItem(r, c, QTableWidgetItem(value))
-        admin = self.ctx.actor.role.sees_full_personal_data
+        admin = self.ctx.actor.role.is_admin
         self.restore_button.setEnabled(admin)
         self.restore_file_button.setEnabled(admin)
         self.status.emit(self.tr("共 {0} 个备份").format(len(self.backups)))

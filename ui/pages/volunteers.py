@@ -62,13 +62,12 @@ class VolunteersPage(ListPage):
         return self.tr("姓名、拼音首字母（如 zs）、电话尾号或志愿者编号")
 
     def columns(self) -> list[Column]:
-        full = self.ctx.actor.role.sees_full_personal_data
         return [
             Column(self.tr("编号"), lambda r: r.volunteer.number, "number"),
             Column(self.tr("姓名"), lambda r: r.volunteer.name, "name"),
             Column(self.tr("性别"), lambda r: r.volunteer.gender, "gender"),
             Column(self.tr("年龄"), lambda r: volunteer_service.age_on(r.volunteer), "birth_date", align_right=True),
-            Column(self.tr("联系电话"), lambda r: r.volunteer.phone if full else mask_phone(r.volunteer.phone)),
+            Column(self.tr("联系电话"), lambda r: mask_phone(r.volunteer.phone)),  # masked for every role: 显示 in the form
             Column(self.tr("政治面貌"), lambda r: r.volunteer.political_status, "political_status"),
             Column(self.tr("累计时长"), lambda r: f"{r.hours:g}", "hours", align_right=True),
             Column(self.tr("星级"), lambda r: stars.star_label(r.stars)),

@@ -1,4 +1,4 @@
-"""volunteer hours kept as a figure (per year and in total), maintained by triggers
+"""volunteer hours kept as a figure (per year and in total), maintained by triggers; the log of reveals of personal data
 
 Revision ID: 0006
 Revises: 0005
@@ -6,6 +6,9 @@ Create Date: 2026-11-30 04:00:00
 """
 from alembic import op
 import sqlalchemy as sa
+import sqlmodel
+
+from app.models.base import UTCDateTime
 
 from app.models import hours
 
@@ -30,9 +33,19 @@ def upgrade() -> None:
     )
     hours.install(op.execute)
     hours.rebuild(op.execute)  # every volunteer's figure from the ledger as it stands
+    op.create_table(
+        'personal_data_view',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('at', UTCDateTime(), nullable=False),
+        sa.Column('operator', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column('row_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+        sa.Column('what', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('personal_data_view')
     hours.drop(op.execute)
     op.drop_table('volunteer_year_hours')
     op.drop_index('ix_volunteer_hours_total', table_name='volunteer_hours')
