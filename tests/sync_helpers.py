@@ -28,12 +28,12 @@ def free_port() -> int:
 class DistrictServer:
     """uvicorn in a thread; ``stop()`` and ``start()`` again on the same port simulate a restart."""
 
-    def __init__(self, url: str, files_dir: Path):
+    def __init__(self, url: str, files_dir: Path, *, behind_https: bool = False):
         self.engine = make_engine(url)
         migrate(self.engine)
         self.files_dir = files_dir
         self.port = free_port()
-        self.app = create_app(self.engine, files_dir)
+        self.app = create_app(self.engine, files_dir, behind_https=behind_https)
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
@@ -204,3 +204,18 @@ def running(server: DistrictServer):
         yield server
     finally:
         server.close()
+
+
+def staff_login(base: str, username: str = "wmb", password: str = "district1"):
+    """A requests session logged into the district pages as a person would: the login form first (its
+    CSRF token and cookie), then the post."""
+    import re
+
+    import requests
+
+    web = requests.Session()
+    form = web.get(base + "/login", timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    answer = web.post(base + "/login", data={"username": username, "password": password, "csrf": csrf}, timeout=10)
+    assert answer.url.endswith("/district"), answer.url
+    return web

@@ -9,6 +9,8 @@ import json
 
 import pytest
 import requests
+
+from sync_helpers import staff_login
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,7 +56,7 @@ def from_schema(schema: dict, station_id: str):
 def fuzz_target(district, ctx):
     enroll(ctx.store, district)
     admin.add_staff(district.engine, "wmb", "district1", "区文明办")
-    spec = requests.get(district.base + "/openapi.json", timeout=10).json()
+    spec = staff_login(district.base).get(district.base + "/openapi.json", timeout=10).json()
     return district, ctx.store.station_id, load_state(ctx.store).token, spec
 
 
@@ -70,8 +72,7 @@ def test_every_endpoint_never_answers_5xx(fuzz_target):
     assert {(p, m) for p, m, _ in ops} >= {(protocol.BATCHES, "POST"), (protocol.ENROLL, "POST"), (protocol.PULL, "GET"),
                                           (protocol.ROWS, "GET"), (protocol.FILES + "/{sha}", "PUT"), (protocol.FILES + "/{sha}", "HEAD")}
     seen: dict[int, int] = {}
-    staff = requests.Session()
-    staff.post(district.base + "/login", data={"username": "wmb", "password": "district1"}, timeout=10)
+    staff = staff_login(district.base)
     pages = ["/district", "/district/evaluation", "/district/evaluation.xlsx", "/district/demands", "/district/station/{id}"]
 
     @st.composite

@@ -192,7 +192,8 @@ def test_bad_requests_get_4xx_never_5xx(demo_store, district):
     response = requests.post(url, json=wrong_types, headers=auth, timeout=10)
     assert response.status_code == 200 and {r["status"] for r in response.json()["results"]} == {"rejected"}
     assert requests.post(url, json={}, headers={protocol.HEADER_PROTOCOL: "1"}, timeout=10).status_code == 401
-    assert requests.get(district.base + "/openapi.json", timeout=10).status_code == 200
+    assert requests.get(district.base + "/openapi.json", timeout=10).status_code == 401  # staff only
+    assert requests.get(district.base + "/docs", timeout=10).status_code == 404  # no public docs (CDN scripts)
 
 
 def test_rejected_row_is_listed_and_does_not_block(demo_store, district):

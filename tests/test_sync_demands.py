@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 import requests
+
+from sync_helpers import staff_login
 from sqlalchemy import select
 
 from app.db import Store
@@ -91,8 +93,7 @@ def test_district_dispatch_round_trip(district, tmp_path):
             assert at_district.state == S.rewarded and at_district.rating == 5
             assert conn.execute(select(entry_table.c.points).where(entry_table.c.volunteer_id == barber.id)).scalars().all()
         # What district staff see on the 五单 page.
-        web = requests.Session()
-        web.post(district.base + "/login", data={"username": "wmb", "password": "district1"}, timeout=10)
+        web = staff_login(district.base)
         page = web.get(district.base + "/district/demands", timeout=10).text
         assert "杨家庄村" in page and "独居老人需要上门理发" in page and "已办结，评分 5" in page and "手艺好" in page
         assert "红山村" not in page.split("区中心派单的办理结果")[1]
@@ -186,8 +187,7 @@ def test_district_withdraws_a_dispatch(district, tmp_path):
         client.sync()
         with pytest.raises(ValidationError, match="该站已待评单，不能撤回"):  # the district knows it was served
             admin.withdraw_dispatch(district.engine, third, "还是撤回")
-        web = requests.Session()
-        web.post(district.base + "/login", data={"username": "wmb", "password": "district1"}, timeout=10)
+        web = staff_login(district.base)
         page = web.get(district.base + "/district/demands", timeout=10).text
         assert "已撤销" in page and "待评单" in page and page.count('action="/district/demands/withdraw"') == 0
     finally:

@@ -13,6 +13,8 @@ from datetime import date, time
 
 import pytest
 import requests
+
+from sync_helpers import staff_login
 from sqlalchemy import select, text
 from sqlmodel import select as orm_select
 
@@ -246,7 +248,10 @@ def test_hostile_requests_get_4xx(ctx, district):
 
 
 def test_openapi_declares_request_bodies(district_sqlite):
-    spec = requests.get(district_sqlite.base + "/openapi.json", timeout=10).json()
+    from sync.server import admin
+
+    admin.add_staff(district_sqlite.engine, "wmb", "district1", "区文明办")
+    spec = staff_login(district_sqlite.base).get(district_sqlite.base + "/openapi.json", timeout=10).json()
     batch = spec["paths"][protocol.BATCHES]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert batch["properties"]["rows"]["maxItems"] == protocol.MAX_BATCH_ROWS
     assert "requestBody" in spec["paths"][protocol.ENROLL]["post"]
@@ -267,8 +272,7 @@ def test_staff_pages_answer_bad_query_values_in_chinese(district):
     from sync.server import admin
 
     admin.add_staff(district.engine, "wmb", "district1", "区文明办")
-    staff = requests.Session()
-    staff.post(district.base + "/login", data={"username": "wmb", "password": "district1"}, timeout=10)
+    staff = staff_login(district.base)
     assert staff.get(district.base + "/district", timeout=10).status_code == 200
     for path in ("/district/evaluation?month=13", "/district/evaluation?year=99999", "/district/evaluation.xlsx?month=-1",
                  "/district/station/1234567890123456789012345", "/district/evaluation?year=abc"):

@@ -22,16 +22,16 @@ from .. import protocol
 from .admin import token_hash
 from .apply import BadRequest, BatchReused, apply_batch
 from .db import TABLES, account, announcement, stored_file
-from . import web
+from . import throttle, web
 
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -111,17 +111,27 @@ def station_lock(conn, station_id: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": station_lock_key(station_id)})
 
 
-def create_app(engine: Engine, files_dir: Path) -> FastAPI:
+def create_app(engine: Engine, files_dir: Path, *, behind_https: bool = False) -> FastAPI:
     files_dir = Path(files_dir)
     files_dir.mkdir(parents=True, exist_ok=True)
+    # No public /docs or /redoc (they load scripts from a CDN); /openapi.json is for logged-in staff (web.py).
     api = FastAPI(title="实践站台账 区级同步服务", version=str(protocol.PROTOCOL_VERSION),
-                  description="新时代文明实践站台账的区级服务：接收各站同步的数据，展示各站情况。")
+                  description="新时代文明实践站台账的区级服务：接收各站同步的数据，展示各站情况。",
+                  docs_url=None, redoc_url=None, openapi_url=None)
     api.state.engine = engine
     api.state.files_dir = files_dir
+    api.state.behind_https = behind_https
+
+    @api.middleware("http")
+    async def _security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in web.SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @api.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError):
-        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status, headers=exc.headers)
 
     @api.exception_handler(BadRequest)
     async def _bad_request(_request: Request, exc: BadRequest):
@@ -160,9 +170,22 @@ def create_app(engine: Engine, files_dir: Path) -> FastAPI:
             raise ApiError(422, "bad_request", "登记请求格式错误") from None
         if not isinstance(code, str) or not isinstance(station_id, str) or not 1 <= len(station_id) <= 36 or len(code) > 64:
             raise ApiError(422, "bad_request", "登记请求格式错误")
-        return await run_in_threadpool(enroll_station, code.strip().upper(), station_id)
+        addr = request.client.host if request.client else "unknown"
+        return await run_in_threadpool(enroll_station, code.strip().upper(), station_id, addr)
 
-    def enroll_station(code: str, station_id: str) -> dict:
+    def enroll_station(code: str, station_id: str, addr: str = "") -> dict:
+        try:
+            return enroll_with_code(code, station_id, addr)
+        except ApiError as exc:
+            if exc.code == "bad_code":  # counted after the transaction, in one of its own
+                throttle.failed(engine, throttle.ENROLL_ADDR, addr)
+            raise
+
+    def enroll_with_code(code: str, station_id: str, addr: str) -> dict:
+        # Codes are guessed at most ENROLL_ADDR times per address per quarter hour, across every process.
+        wait = throttle.locked_for(engine, throttle.ENROLL_ADDR, addr)
+        if wait:
+            raise ApiError(429, "too_many_attempts", throttle.wait_text(wait), headers={"Retry-After": str(wait)})
         token = secrets.token_urlsafe(32)
         with engine.begin() as conn:
             acct = conn.execute(select(account).where(account.c.enroll_code_hash == token_hash(code))).first()

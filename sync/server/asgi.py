@@ -14,7 +14,7 @@ from pathlib import Path
 from app.logs import setup_server_logging
 
 from .app import create_app
-from .db import ENV_DB, ENV_FILES, make_engine
+from .db import ENV_DB, ENV_FILES, ENV_HTTPS, make_engine
 
 setup_server_logging()
-app = create_app(make_engine(os.environ[ENV_DB]), Path(os.environ[ENV_FILES]))
+app = create_app(make_engine(os.environ[ENV_DB]), Path(os.environ[ENV_FILES]), behind_https=os.environ.get(ENV_HTTPS) == "1")

@@ -18,12 +18,13 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0005"
+HEAD_REVISION = "d0006"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
 ENV_DB = "STATION_DISTRICT_DB"
 ENV_FILES = "STATION_DISTRICT_FILES"
+ENV_HTTPS = "STATION_DISTRICT_BEHIND_HTTPS"
 
 metadata = MetaData()
 for _model in SYNCED_MODELS:
@@ -102,6 +103,17 @@ staff_session = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# Failed staff logins and enrollment attempts, per user name and per address (sync/server/throttle.py):
+# in the database, so every server process counts the same tries.
+attempt = Table(
+    "attempt", metadata,
+    Column("kind", String(16), primary_key=True),  # login-user / login-addr / enroll-addr
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
 )
 
 TABLES = {m.__tablename__: metadata.tables[m.__tablename__] for m in SYNCED_MODELS}

@@ -6,6 +6,7 @@ import hashlib
 import html
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from fastapi import FastAPI, Form, Path as PathParam, Query, Request
@@ -20,18 +21,20 @@ from app.models.enums import TEAM_CATEGORIES, DemandState as S
 from app.services.errors import NotFound, ValidationError
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, evaluate
 from app.services.activities import month_range
-from app.services.operators import verify_password
+from app.services.operators import hash_password, verify_password
 
-from . import admin
+from . import admin, throttle
 from .admin import current_rules
 from .db import TABLES, account, announcement, batch_log, rejection, staff, staff_session
 
 COOKIE = "district_session"
+DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked for unknown user names, as long as a real check
 SESSION_HOURS = 12
 STYLE = """
 body{font-family:"Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:0;background:#f4f4f4;color:#222}
 header{background:#b71c1c;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:center}
 header a{color:#fff} main{padding:18px 24px}
+form.logout{display:flex;gap:10px;align-items:center;margin:0} form.logout button{background:#fff;color:#b71c1c;padding:4px 12px}
 table{border-collapse:collapse;background:#fff;width:100%;margin:10px 0}
 th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;font-size:14px} th{background:#eee}
 td.num{text-align:right} th,td:first-child,td:nth-child(2){white-space:nowrap} .bad{color:#c62828} .ok{color:#2e7d32}
@@ -49,11 +52,38 @@ def _h(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def page(title: str, body: str, *, user: str = "") -> HTMLResponse:
-    logout = f'<span>{_h(user)}　<a href="/logout">退出</a></span>' if user else ""
+@dataclass(frozen=True)
+class StaffUser:
+    display_name: str
+    token: str
+
+    @property
+    def csrf(self) -> str:
+        return csrf_of(self.token)
+
+
+def csrf_of(session_token: str) -> str:
+    return hashlib.sha256(("csrf:" + session_token).encode()).hexdigest()
+
+
+def page(title: str, body: str, *, user: StaffUser | None = None) -> HTMLResponse:
+    logout = (f'<form class="logout" method="post" action="/logout"><span>{_h(user.display_name)}</span>'
+              f'<input type="hidden" name="csrf" value="{user.csrf}"><button type="submit">退出</button></form>') if user else ""
     return HTMLResponse(
-        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_h(title)}</title><style>{STYLE}</style></head>'
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_h(title)}</title><style>{STYLE}</style></head>'
         f'<body><header><strong>区新时代文明实践中心 · 实践站台账</strong>{logout}</header><main>{body}</main></body></html>')
+
+
+# Sent with every answer (pages and API): no external sources, no framing, no sniffing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+LOGIN_CSRF_COOKIE = "district_login_csrf"
 
 
 def _local(dt) -> str:
@@ -81,47 +111,88 @@ def install(api: FastAPI) -> None:
 
     engine = api.state.engine
 
-    def current_user(request: Request):
+    def current_user(request: Request) -> StaffUser | None:
         token = request.cookies.get(COOKIE)
-        if not token:
+        if not token or len(token) > 100:
             return None
         digest = hashlib.sha256(token.encode()).hexdigest()
         with engine.connect() as conn:
-            return conn.execute(
+            row = conn.execute(
                 select(staff.c.display_name).join(staff_session, staff_session.c.staff_id == staff.c.id)
                 .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > utcnow())
             ).first()
+        return StaffUser(row.display_name, token) if row else None
+
+    def secure(request: Request) -> bool:
+        """Cookies marked Secure when the district is reached over HTTPS: served behind a reverse proxy
+        (``--behind-https``, or the proxy's X-Forwarded-Proto, which uvicorn applies for trusted proxies)."""
+        return bool(getattr(api.state, "behind_https", False)) or request.url.scheme == "https"
+
+    def address(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
 
     @api.get("/", include_in_schema=False)
     def root():
         return RedirectResponse("/district", status_code=303)
 
+    @api.get("/openapi.json", include_in_schema=False)
+    def openapi_for_staff(request: Request):
+        """The API description, for district staff only (no public /docs: it would load scripts from a CDN)."""
+        if current_user(request) is None:
+            return JSONResponse({"code": "login_required", "message": "请先登录区级管理页面"}, status_code=401)
+        return JSONResponse(api.openapi())
+
     @api.get("/login", include_in_schema=False)
-    def login_form(error: str = ""):
-        message = '<p class="bad">用户名或密码不正确</p>' if error else ""
-        return page("登录", f'<form class="login" method="post" action="/login"><h2>区级管理登录</h2>{message}'
-                           '<label>用户名<input name="username" autofocus></label>'
-                           '<label>密码<input name="password" type="password"></label><button type="submit">登录</button></form>')
+    def login_form(request: Request, error: str = "", wait: int = Query(0, ge=0, le=10_000)):
+        message = {"1": "用户名或密码不正确", "expired": "登录页面已过期，请重新输入", "locked": throttle.wait_text(wait)}.get(error, "")
+        token = secrets.token_urlsafe(24)
+        response = page("登录", f'<form class="login" method="post" action="/login"><h2>区级管理登录</h2>'
+                                f'{f"<p class=bad>{_h(message)}</p>" if message else ""}'
+                                f'<input type="hidden" name="csrf" value="{token}">'
+                                '<label>用户名<input name="username" autofocus autocomplete="username"></label>'
+                                '<label>密码<input name="password" type="password" autocomplete="current-password"></label>'
+                                '<button type="submit">登录</button></form>')
+        # Login CSRF: the form's token must come back with the same value as this cookie (double submit).
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request), max_age=3600)
+        return response
 
     @api.post("/login", include_in_schema=False)
-    def login(username: str = Form(""), password: str = Form("")):
+    def login(request: Request, username: str = Form("", max_length=200), password: str = Form("", max_length=500),
+              csrf: str = Form("", max_length=100)):
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not expected or not secrets.compare_digest(csrf.encode(), expected.encode()):
+            return RedirectResponse("/login?error=expired", status_code=303)
+        name, addr = username.strip(), address(request)
+        user_key = name.lower()
+        wait = max(throttle.locked_for(engine, throttle.LOGIN_USER, user_key), throttle.locked_for(engine, throttle.LOGIN_ADDR, addr))
+        if wait:
+            return RedirectResponse(f"/login?error=locked&wait={wait}", status_code=303)
+        with engine.connect() as conn:
+            user = conn.execute(select(staff).where(staff.c.username == name)).first()
+        # The same hashing for a name that does not exist: the answer's timing says nothing about who exists.
+        good = verify_password(password, user.password_hash if user else DUMMY_HASH) and user is not None
+        if not good:
+            throttle.failed(engine, throttle.LOGIN_USER, user_key)
+            throttle.failed(engine, throttle.LOGIN_ADDR, addr)
+            return RedirectResponse("/login?error=1", status_code=303)
+        throttle.succeeded(engine, throttle.LOGIN_USER, user_key)
+        token = secrets.token_urlsafe(32)
         with engine.begin() as conn:
-            user = conn.execute(select(staff).where(staff.c.username == username.strip())).first()
-            if user is None or not verify_password(password, user.password_hash):
-                return RedirectResponse("/login?error=1", status_code=303)
-            token = secrets.token_urlsafe(32)
             conn.execute(staff_session.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(), staff_id=user.id,
                                                        expires_at=utcnow() + timedelta(hours=SESSION_HOURS)))
         response = RedirectResponse("/district", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="lax", max_age=SESSION_HOURS * 3600)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), max_age=SESSION_HOURS * 3600)
+        response.delete_cookie(LOGIN_CSRF_COOKIE)
         return response
 
-    @api.get("/logout", include_in_schema=False)
-    def logout(request: Request):
+    @api.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: str = Form("", max_length=100)):
         token = request.cookies.get(COOKIE)
-        if token:
+        if token and secrets.compare_digest(csrf.encode(), csrf_of(token).encode()):
             with engine.begin() as conn:
                 conn.execute(staff_session.delete().where(staff_session.c.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+        elif token:  # a logout posted from elsewhere: ignored, the session stays
+            return RedirectResponse("/district", status_code=303)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response
@@ -187,7 +258,7 @@ def install(api: FastAPI) -> None:
                 f"<h2>{year}年{month}月 “五有”月度评估</h2>"
                 "<table><tr><th>名次</th><th>实践站</th><th>所属街道</th><th>达标项</th><th>有风险</th><th>未达标</th><th>主要问题</th></tr>"
                 f"{rows}</table><h3>各街道（所）</h3><table><tr><th>街道（所）</th><th>实践站数</th><th>平均达标项</th><th>未达标合计</th></tr>{street_rows}</table>")
-        return page("月度评估", body, user=user.display_name)
+        return page("月度评估", body, user=user)
 
     @api.get("/district/evaluation.xlsx", include_in_schema=False)
     def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
@@ -235,7 +306,7 @@ def install(api: FastAPI) -> None:
         table = ('<table><tr><th>实践站</th><th>所属街道</th><th>状态</th><th>最近同步（北京时间）</th><th>收到记录</th><th>被拒记录</th>'
                  f'<th>本月活动</th><th>本月各服务队活动</th><th>志愿者</th><th>本年服务时长</th></tr>{"".join(rows)}</table>')
         link = "<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a></p>"
-        return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user.display_name)
+        return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user)
 
     @api.get("/district/demands", include_in_schema=False)
     def demands_page(request: Request, sent: str = "", withdrawn: str = ""):
@@ -283,7 +354,7 @@ def install(api: FastAPI) -> None:
         return RedirectResponse("/district/demands?withdrawn=1", status_code=303)
 
     def csrf_token(request: Request) -> str:
-        return hashlib.sha256(("csrf:" + request.cookies.get(COOKIE, "")).encode()).hexdigest()
+        return csrf_of(request.cookies.get(COOKIE, ""))
 
     def dispatch_form_html(request: Request, errors: dict, values: dict) -> str:
         with engine.connect() as conn:
@@ -381,7 +452,7 @@ def install(api: FastAPI) -> None:
             sent_table = f'<p class="bad">{_h(errors["withdraw"])}</p>' + sent_table
         body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）</h2>"
                 f"{notice}{table}{dispatch_form_html(request, errors or {}, values or {})}<h3>区中心派单的办理结果</h3>{sent_table}")
-        response = page("“五单”办理情况", body, user=user.display_name)
+        response = page("“五单”办理情况", body, user=user)
         response.status_code = status
         return response
 
@@ -395,7 +466,7 @@ def install(api: FastAPI) -> None:
         with engine.connect() as conn:
             acct = conn.execute(select(account).where(account.c.id == account_id)).first()
             if acct is None:
-                return page("找不到", "<p>找不到该实践站</p>", user=user.display_name)
+                return page("找不到", "<p>找不到该实践站</p>", user=user)
             f = station_figures(conn, acct.station_id, today) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
             recent = conn.execute(
                 select(activity.c.date, activity.c.title, activity.c.category, team.c.name)
@@ -414,4 +485,4 @@ def install(api: FastAPI) -> None:
                 f"<h3>最近的活动</h3><table><tr><th>日期</th><th>活动名称</th><th>类别</th><th>服务队</th></tr>{acts}</table>"
                 f"<h3>最近收到的批次</h3><table><tr><th>时间</th><th>记录</th><th>已接收</th><th>被拒</th></tr>{bl}</table>"
                 f"<h3>被拒的记录</h3><table><tr><th>时间</th><th>类型</th><th>原因</th></tr>{rj}</table>")
-        return page(acct.name, body, user=user.display_name)
+        return page(acct.name, body, user=user)

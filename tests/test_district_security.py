@@ -1,0 +1,112 @@
+"""Staff login and enrollment that resist guessing, and pages that resist framing and forgery."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from sync import protocol
+from sync.server import admin, web
+from sync_helpers import DistrictServer, staff_login
+
+
+def login_form(session: requests.Session, base: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', session.get(base + "/login", timeout=10).text).group(1)
+
+
+def try_login(session: requests.Session, base: str, username: str, password: str) -> requests.Response:
+    return session.post(base + "/login", data={"username": username, "password": password, "csrf": login_form(session, base)},
+                        timeout=10)
+
+
+@pytest.fixture
+def staffed(district):
+    admin.add_staff(district.engine, "wmb", "district1", "区文明办")
+    admin.add_staff(district.engine, "zx", "district2", "志愿服务科")
+    return district
+
+
+def test_wrong_passwords_lock_the_user_for_a_while(staffed):
+    base = staffed.base
+    guesser = requests.Session()
+    for n in range(5):
+        answer = try_login(guesser, base, "wmb", f"guess{n}")
+        assert "用户名或密码不正确" in answer.text
+    locked = try_login(guesser, base, "wmb", "district1")  # even the right password, while locked
+    assert "尝试次数过多" in locked.text and "分钟后再试" in locked.text and web.COOKIE not in guesser.cookies
+    assert "各实践站情况" in try_login(requests.Session(), base, "zx", "district2").text  # another user is not locked
+
+
+def test_many_names_from_one_address_lock_the_address(staffed):
+    base = staffed.base
+    guesser = requests.Session()
+    for n in range(20):
+        assert "用户名或密码不正确" in try_login(guesser, base, f"user{n}", "x").text
+    assert "尝试次数过多" in try_login(requests.Session(), base, "zx", "district2").text
+
+
+def test_an_unknown_name_costs_the_same_hashing(staffed, monkeypatch):
+    seen: list[str] = []
+    real = web.verify_password
+
+    def counting(password: str, stored: str) -> bool:
+        seen.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(web, "verify_password", counting)
+    try_login(requests.Session(), staffed.base, "nobody", "x")
+    try_login(requests.Session(), staffed.base, "wmb", "x")
+    assert len(seen) == 2 and seen[0] == web.DUMMY_HASH and seen[1].startswith("scrypt$")
+
+
+def test_login_needs_the_forms_token_and_logout_is_a_post_with_the_pages_token(staffed):
+    base = staffed.base
+    forged = requests.Session()
+    answer = forged.post(base + "/login", data={"username": "wmb", "password": "district1"}, timeout=10)
+    assert "登录页面已过期" in answer.text and web.COOKIE not in forged.cookies
+    staff = staff_login(base)
+    assert staff.get(base + "/logout", timeout=10).status_code == 405  # a link or an image cannot log anyone out
+    page = staff.get(base + "/district", timeout=10).text
+    assert 'action="/logout"' in page
+    assert staff.post(base + "/logout", data={"csrf": "forged"}, timeout=10).url.endswith("/district")
+    assert "各实践站情况" in staff.get(base + "/district", timeout=10).text  # still logged in
+    token = re.search(r'action="/logout"><span>[^<]*</span><input type="hidden" name="csrf" value="([^"]+)"', page).group(1)
+    assert staff.post(base + "/logout", data={"csrf": token}, timeout=10).url.endswith("/login")
+    assert staff.get(base + "/district", timeout=10).url.endswith("/login")
+
+
+def test_headers_docs_and_secure_cookies(staffed, tmp_path):
+    base = staffed.base
+    for answer in (requests.get(base + "/login", timeout=10), requests.get(base + protocol.PING, timeout=10)):
+        csp = answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "http" not in csp  # no external source anywhere
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert '<meta name="viewport"' in requests.get(base + "/login", timeout=10).text  # phones see it at their width
+    assert requests.get(base + "/docs", timeout=10).status_code == 404
+    assert requests.get(base + "/openapi.json", timeout=10).status_code == 401
+    assert "paths" in staff_login(base).get(base + "/openapi.json", timeout=10).json()
+    plain = requests.Session()
+    try_login(plain, base, "wmb", "district1")
+    assert not any(c.secure for c in plain.cookies)  # plain HTTP on a test bench: the cookie must still travel
+    proxied = requests.Session()
+    proxied.headers["X-Forwarded-Proto"] = "https"  # what the reverse proxy on this host adds
+    answer = proxied.get(base + "/login", timeout=10)
+    assert "Secure" in answer.headers["set-cookie"]
+    server = DistrictServer(f"sqlite:///{tmp_path / 'https.db'}", tmp_path / "files", behind_https=True)
+    server.start()
+    try:
+        assert "Secure" in requests.get(server.base + "/login", timeout=10).headers["set-cookie"]
+    finally:
+        server.close()
+
+
+def test_enrollment_codes_cannot_be_guessed(district):
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    headers = {protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION)}
+    for n in range(10):
+        answer = requests.post(district.base + protocol.ENROLL, json={"code": f"WRONG{n}", "station_id": "s-1"}, headers=headers, timeout=10)
+        assert answer.status_code == 403
+    blocked = requests.post(district.base + protocol.ENROLL, json={"code": code, "station_id": "s-1"}, headers=headers, timeout=10)
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0 and "分钟后再试" in blocked.json()["message"]
