@@ -11,13 +11,14 @@ from .cliutil import print_table, run_reporting_errors
 from .config import resolve_data_dir
 from .settings import Settings
 from .db import Store
+from .models import Volunteer
 from .models.enums import Role, StationKind, TEAM_CATEGORIES
 from .privacy import mask_id_number, mask_phone
 from .services import activities, audit, points, stars, teams, volunteers
 from .services.common import format_date
 from .services.context import Actor, Context
 from .services.errors import ValidationError
-from .services.station import get_station, init_station
+from .services.station import get_station, init_station, set_deleted
 
 
 def cli_actor() -> Actor:
@@ -86,10 +87,48 @@ def cmd_volunteer_add(args) -> int:
         volunteer = volunteers.add_volunteer(
             ctx, name=args.name, id_number=args.id_number, phone=args.phone,
             political_status="中共党员" if args.party_member else (args.political_status or "群众"),
-            tags=args.tags or "", skills=args.skills or "", team_ids=team_ids,
+            tags=args.tags or "", skills=args.skills or "", team_ids=team_ids, registered_on=args.registered_on,
         )
-        print(f"已登记志愿者 {volunteer.name}，志愿者编号：{volunteer.number}")
+        print(f"已登记志愿者 {volunteer.name}，志愿者编号：{volunteer.number}（注册日期 {format_date(volunteer.registered_on)}）")
     return 0
+
+
+def cmd_volunteer_edit(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        v = volunteers.find_by_number(ctx, args.number)
+        values = {key: value for key, value in (
+            ("name", args.name), ("phone", args.phone), ("id_number", args.id_number), ("political_status", args.political_status),
+            ("tags", args.tags), ("skills", args.skills), ("address", args.address), ("note", args.note),
+            ("registered_on", args.registered_on)) if value is not None}
+        if not values:
+            print("没有要修改的内容：请给出 --name、--phone、--registered-on 等至少一项", file=sys.stderr)
+            return 2
+        v = volunteers.update_volunteer(ctx, v.id, **values)
+        print(f"已修改志愿者 {v.name}（{v.number}）：{'、'.join(VOLUNTEER_FIELD_LABELS[k] for k in values)}")
+    return 0
+
+
+def cmd_volunteer_delete(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        v = volunteers.find_by_number(ctx, args.number)
+        set_deleted(ctx, Volunteer, v.id, deleted=True, what="志愿者")
+        print(f"已将志愿者 {v.name}（{v.number}）移入回收站；可用 station volunteer restore {v.number} 恢复")
+    return 0
+
+
+def cmd_volunteer_restore(args) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        v = volunteers.find_by_number(ctx, args.number, in_bin=True)
+        set_deleted(ctx, Volunteer, v.id, deleted=False, what="志愿者")
+        print(f"已从回收站恢复志愿者 {v.name}（{v.number}）")
+    return 0
+
+
+VOLUNTEER_FIELD_LABELS = {"name": "姓名", "phone": "联系电话", "id_number": "证件号码", "political_status": "政治面貌", "tags": "标签",
+                          "skills": "技能特长", "address": "住址", "note": "备注", "registered_on": "注册日期"}
 
 
 def cmd_volunteer_list(args) -> int:
@@ -427,6 +466,22 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--political-status", metavar="政治面貌")
     p.add_argument("--tags", metavar="标签", help="如：五老,乡土人才")
     p.add_argument("--skills", metavar="技能")
+    p.add_argument("--registered-on", metavar="日期", help="实际加入的日期，如 2023-05-01（默认今天）；在此之前的服务不能记入")
+    p = add("edit", cmd_volunteer_edit, "修改一名志愿者的信息（只改给出的项）", vsub)
+    p.add_argument("number", metavar="志愿者编号")
+    p.add_argument("--name", metavar="姓名")
+    p.add_argument("--id-number", metavar="身份证号")
+    p.add_argument("--phone", metavar="电话")
+    p.add_argument("--political-status", metavar="政治面貌")
+    p.add_argument("--tags", metavar="标签")
+    p.add_argument("--skills", metavar="技能")
+    p.add_argument("--address", metavar="住址")
+    p.add_argument("--note", metavar="备注")
+    p.add_argument("--registered-on", metavar="日期", help="实际加入的日期，如 2023-05-01")
+    p = add("delete", cmd_volunteer_delete, "把一名志愿者移入回收站（可恢复）", vsub)
+    p.add_argument("number", metavar="志愿者编号")
+    p = add("restore", cmd_volunteer_restore, "从回收站恢复一名志愿者", vsub)
+    p.add_argument("number", metavar="志愿者编号")
     p = add("list", cmd_volunteer_list, "列出志愿者（可按姓名、拼音首字母、电话尾号、编号查找）", vsub)
     p.add_argument("--search", metavar="文字")
     p.add_argument("--limit", type=int, default=200, metavar="条数")

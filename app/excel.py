@@ -21,15 +21,18 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from sqlmodel import select
+
 from .files import atomic_output
+from .models import Activity
 from .privacy import mask_id_number, mask_phone, revealed
 from .services import activities as activity_service
 from .services import teams as team_service
 from .services import volunteers as volunteer_service
 from .services.activities import ParticipantInput
-from .services.common import clean, format_date
+from .services.common import clean, format_date, parse_date
 from .services.context import Context
-from .services.errors import ServiceError, ValidationError
+from .services.errors import FieldErrors, ServiceError, ValidationError
 
 HEADER_SCAN_ROWS = 15
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
@@ -37,7 +40,7 @@ TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 VOLUNTEER_FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "志愿者姓名", "名字"),
     "id_number": ("身份证号", "身份证号码", "证件号码", "证件号", "身份证"),
-    "phone": ("手机", "手机号", "手机号码", "联系电话", "电话", "联系方式"),
+    "phone": ("手机号码", "手机号", "手机", "移动电话", "联系电话", "电话", "联系方式"),
     "gender": ("性别",),
     "political_status": ("政治面貌",),
     "team": ("所属队伍", "所属服务队", "服务队", "队伍", "所在队伍"),
@@ -80,6 +83,7 @@ class Sheet:
     headers: list[str]
     header_row: int
     rows: list[tuple[int, list]]  # (row number as Excel shows it, cell values)
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)  # (row number, column) of formulas with no saved result
 
 
 @dataclass
@@ -104,14 +108,24 @@ def _norm_header(value) -> str:
     return "".join(text.split()).replace("*", "").replace("：", "").replace(":", "")
 
 
-def read_sheet(path: str | Path, kind: str = "volunteers") -> Sheet:
-    path = Path(path)
-    fields = VOLUNTEER_FIELDS if kind == "volunteers" else ACTIVITY_FIELDS
-    known = {alias for aliases in fields.values() for alias in aliases}
-    try:
-        book = load_workbook(path, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ServiceError(f"无法读取 {path.name}：请确认是 Excel（.xlsx）文件") from exc
+SUPPORTED = "支持 .xlsx、.xls（WPS 和全国志愿服务信息系统导出的格式）和 .csv"
+
+
+def _file_kind(path: Path) -> str:
+    """By content, not name: an .xls renamed .xlsx (or the reverse) still opens."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if path.suffix.lower() in (".csv", ".txt"):
+        return "csv"
+    return ""
+
+
+def _grid_xlsx(path: Path) -> tuple[list[list], set[tuple[int, int]]]:
+    book = load_workbook(path, data_only=True)
     ws = book.worksheets[0]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
     for merged in ws.merged_cells.ranges:  # fill every cell of a merged range with its top-left value
@@ -120,6 +134,79 @@ def read_sheet(path: str | Path, kind: str = "volunteers") -> Sheet:
             for c in range(merged.min_col - 1, merged.max_col):
                 if c < len(grid[r]):
                     grid[r][c] = top
+    # Formulas whose result was never saved (a file written by a program, not opened in Excel or WPS):
+    # data_only gives None for them, which must not read as "empty".
+    uncalculated: set[tuple[int, int]] = set()
+    formulas = load_workbook(path, read_only=True, data_only=False).worksheets[0]
+    for r, row in enumerate(formulas.iter_rows(values_only=True)):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.startswith("=") and r < len(grid) and c < len(grid[r]) and grid[r][c] is None:
+                uncalculated.add((r, c))
+    return grid, uncalculated
+
+
+def _grid_xls(path: Path) -> list[list]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), formatting_info=True)
+    ws = book.sheet_by_index(0)
+
+    def value(cell):
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            moment = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+            return moment.date() if moment.time() == time(0) else moment
+        if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+            return None
+        return cell.value
+
+    grid = [[value(ws.cell(r, c)) for c in range(ws.ncols)] for r in range(ws.nrows)]
+    for r0, r1, c0, c1 in ws.merged_cells:
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                grid[r][c] = grid[r0][c0]
+    return grid
+
+
+def _grid_csv(path: Path) -> list[list]:
+    import csv
+
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # UTF-8 (with or without BOM), else what Chinese Excel and WPS save
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise ServiceError(f"无法识别 {path.name} 的文字编码")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return [[cell if cell.strip() else None for cell in row] for row in csv.reader(text.splitlines(), dialect)]
+
+
+def read_sheet(path: str | Path, kind: str = "volunteers") -> Sheet:
+    path = Path(path)
+    fields = VOLUNTEER_FIELDS if kind == "volunteers" else ACTIVITY_FIELDS
+    known = {alias for aliases in fields.values() for alias in aliases}
+    if not path.is_file():
+        raise ServiceError(f"找不到文件 {path}")
+    file_kind = _file_kind(path)
+    uncalculated: set[tuple[int, int]] = set()
+    try:
+        if file_kind == "xlsx":
+            grid, uncalculated = _grid_xlsx(path)
+        elif file_kind == "xls":
+            grid = _grid_xls(path)
+        elif file_kind == "csv":
+            grid = _grid_csv(path)
+        else:
+            raise ServiceError(f"{path.name} 不是表格文件（{SUPPORTED}）")
+    except ServiceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl and xlrd raise many kinds for a damaged file
+        raise ServiceError(f"无法读取 {path.name}：文件可能已损坏，或正被其他程序占用（{SUPPORTED}）") from exc
     best, header_index = 0, None
     for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         hits = sum(1 for cell in row if _norm_header(cell) in known)
@@ -129,23 +216,29 @@ def read_sheet(path: str | Path, kind: str = "volunteers") -> Sheet:
         raise ServiceError(f"{path.name} 的前{HEADER_SCAN_ROWS}行中找不到表头（如 姓名、身份证号、联系电话）")
     headers = [_norm_header(c) for c in grid[header_index]]
     rows = []
+    formula_cells: set[tuple[int, int]] = set()
     for i, row in enumerate(grid[header_index + 1 :], start=header_index + 2):
         cells = list(row) + [None] * (len(headers) - len(row))
         texts = [clean(str(c)) if c is not None else "" for c in cells]
-        if not any(texts):
+        blank_formulas = [c for c in range(len(cells)) if (i - 1, c) in uncalculated]
+        if not any(texts) and not blank_formulas:
             continue  # blank row
         if any(t.replace(" ", "").startswith(TOTAL_WORDS) for t in texts[:3]):
             continue  # totals row at the bottom
+        formula_cells.update((i, c) for c in blank_formulas)
         rows.append((i, cells))
-    return Sheet(path=path, headers=headers, header_row=header_index + 1, rows=rows)
+    return Sheet(path=path, headers=headers, header_row=header_index + 1, rows=rows, uncalculated=formula_cells)
 
 
 def guess_mapping(sheet: Sheet, kind: str = "volunteers") -> dict[str, int]:
+    """Each field takes the column of its most specific name first (aliases are listed in that order),
+    wherever it stands: 手机号码 is the phone even when a 联系电话 (a landline) comes before it."""
     fields = VOLUNTEER_FIELDS if kind == "volunteers" else ACTIVITY_FIELDS
     mapping: dict[str, int] = {}
     for name, aliases in fields.items():
-        for index, header in enumerate(sheet.headers):
-            if header in aliases and index not in mapping.values():
+        for alias in aliases:
+            index = next((i for i, header in enumerate(sheet.headers) if header == alias and i not in mapping.values()), None)
+            if index is not None:
                 mapping[name] = index
                 break
     return mapping
@@ -174,6 +267,27 @@ def _missing_required(mapping: dict[str, int], kind: str) -> None:
         raise ValidationError({"mapping": f"请为以下内容指定Excel列：{'、'.join(missing)}"})
 
 
+def as_excel_shows(number: float) -> int:
+    """Excel keeps 15 significant digits: 370117199001011234 typed as a number becomes 370117199001011000."""
+    from decimal import Decimal
+
+    return int(Decimal(format(number, ".15g")))
+
+
+def _cell_problems(sheet: Sheet, row: int, cells: list, mapping: dict[str, int]) -> dict[str, str]:
+    """What the file did to a cell before we saw it, said as such (not as a wrong check digit)."""
+    problems: dict[str, str] = {}
+    for name, index in mapping.items():
+        if (row, index) in sheet.uncalculated:
+            problems[name] = (f"{FIELD_LABELS.get(name, name)}是公式，但文件里没有保存计算结果（文件可能由其他程序生成）："
+                              "请用 Excel 或 WPS 打开后保存一次，再导入")
+    raw = _cell(cells, mapping, "id_number")
+    if "id_number" not in problems and isinstance(raw, (int, float)) and not isinstance(raw, bool) and abs(raw) >= 1e14:
+        problems["id_number"] = (f"身份证号被 Excel 存成了数字，后三位已丢失（现在是 {as_excel_shows(raw)}）：请把这一列设为“文本”格式，"
+                                 "重新输入完整号码后再导入")
+    return problems
+
+
 def _row_message(plan: RowPlan) -> str:
     return f"第{plan.row}行：" + "；".join(plan.errors)
 
@@ -189,6 +303,8 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
         for row, cells in sheet.rows:
             values = {name: cell_text(_cell(cells, mapping, name)) for name in mapping}
             plan = RowPlan(row=row, values=values)
+            own = _cell_problems(sheet, row, cells, mapping)
+            plan.errors += own.values()
             team_names = [t for t in volunteer_service.split_tags(values.pop("team", "")) if t]
             unknown = [t for t in team_names if t not in teams]
             if unknown:
@@ -198,7 +314,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
                 check = {k: v for k, v in values.items() if k != "team_ids"}
                 normalised = volunteer_service._validated(ctx, session, check, current=None)
             except ValidationError as exc:
-                plan.errors += list(exc.errors.values())
+                plan.errors += [message for key, message in exc.errors.items() if key not in own]
             else:
                 first = seen_ids.setdefault(normalised["id_number"], row)
                 if first != row:
@@ -288,6 +404,23 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
         values["participants"] = participants
         plan.values = values
         plans.append(plan)
+    # The same activity twice (imported before, or twice in this sheet) would double the ledger and the hours.
+    seen: dict[tuple, int] = {}
+    with ctx.read() as session:
+        for plan in plans:
+            when, title = parse_date(plan.values.get("date"), FieldErrors(), "date", "活动日期"), plan.values.get("title")
+            if when is None or not title:
+                continue
+            key = (when, title, plan.values.get("team_id"))
+            first = seen.setdefault(key, plan.row)
+            if first != plan.row:
+                plan.errors.append(f"与本表第{first}行是同一次活动（同一天、同名、同一服务队）")
+                continue
+            existing = session.exec(select(Activity.id).where(
+                Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.date == when,  # noqa: E712
+                Activity.title == title, Activity.team_id == plan.values.get("team_id"))).first()
+            if existing is not None:
+                plan.errors.append(f"台账中已有{format_date(when)}的“{title}”，可能已经导入过；如确是另一次活动，请在名称中注明（如“第二场”）")
     # Validate each row by adding it in a transaction that is always rolled back.
     for plan in plans:
         if not plan.ok:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 import signal
 import sqlite3
 import subprocess
@@ -58,7 +59,7 @@ def test_commands_need_a_station_first(tmp_path):
 def test_volunteer_team_activity_flow(initialised):
     station(initialised, "team", "add", "--name", "敬老爱老服务队", "--category", "敬老爱老")
     out = station(initialised, "volunteer", "add", "--name", "张三", "--id-number", "11010519491231002x",
-                  "--phone", "13812345678", "--team", "敬老爱老服务队", "--party-member").stdout
+                  "--phone", "13812345678", "--team", "敬老爱老服务队", "--party-member", "--registered-on", "2026-01-05").stdout
     number = re.search(r"志愿者编号：(ZY\d{6})", out).group(1)
     listing = station(initialised, "volunteer", "list", "--search", "zs").stdout
     assert "张三" in listing and "138****5678" in listing and "13812345678" not in listing
@@ -79,6 +80,29 @@ def test_volunteer_team_activity_flow(initialised):
     assert "现有积分：20 分" in station(initialised, "volunteer", "show", number).stdout
     audit = station(initialised, "audit", "--limit", "5").stdout
     assert "新增" in audit and "重阳节敬老饺子宴" in audit and "命令行" in audit
+
+
+def test_service_is_recorded_from_registration_and_never_before_birth(initialised):
+    born_1995 = make_id(born=date(1995, 6, 1), seq=301)
+    out = station(initialised, "volunteer", "add", "--name", "李娜", "--id-number", born_1995, "--phone", "13912345678",
+                  "--registered-on", "2024-03-01").stdout
+    number = re.search(r"志愿者编号：(ZY\d{6})", out).group(1)
+    assert "注册日期 2024年3月1日" in out
+    before_birth = station(initialised, "activity", "add", "--title", "老照片", "--date", "1950-05-01", "--category", "敬老爱老",
+                           "--participant", f"{number}:2", check=False)
+    assert before_birth.returncode == 1 and "出生于1995年6月1日" in before_birth.stderr
+    before_joining = station(initialised, "activity", "add", "--title", "扫雪", "--date", "2024-01-10", "--category", "卫生环保",
+                             "--participant", f"{number}:2", check=False)
+    assert before_joining.returncode == 1 and "注册日期是2024年3月1日" in before_joining.stderr and "实际加入的日期" in before_joining.stderr
+    assert "共 0 次活动" in station(initialised, "activity", "list", "--year", "2024").stdout  # nothing half-written
+    assert "注册日期" in station(initialised, "volunteer", "edit", number, "--registered-on", "2023-12-01").stdout
+    station(initialised, "activity", "add", "--title", "扫雪", "--date", "2024-01-10", "--category", "卫生环保", "--participant", f"{number}:2")
+    later = station(initialised, "volunteer", "edit", number, "--registered-on", "2024-06-01", check=False)
+    assert later.returncode == 1 and "2024年1月10日已有服务记录" in later.stderr
+    assert "移入回收站" in station(initialised, "volunteer", "delete", number).stdout
+    assert station(initialised, "volunteer", "show", number, check=False).returncode == 1
+    assert "已从回收站恢复" in station(initialised, "volunteer", "restore", number).stdout
+    assert "累计服务时长：2 小时" in station(initialised, "volunteer", "show", number).stdout
 
 
 def test_bad_id_exits_non_zero_naming_the_field(initialised):

@@ -51,7 +51,7 @@ def test_every_released_schema_opens_in_this_release(fixture, tmp_path):
             assert [b.kind for b in store.list_backups()] == ["before-upgrade"]
         ctx = Context(store=store)
         assert volunteers.count_volunteers(ctx) == 75
-        volunteers.add_volunteer(ctx, name="新人", id_number=make_id(seq=991), phone="13812345678")
+        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="新人", id_number=make_id(seq=991), phone="13812345678")
 
 
 def test_head_revision_constant_matches_the_scripts():
@@ -86,7 +86,7 @@ def test_foreign_file_and_garbage_are_refused(tmp_path):
 
 
 def test_backup_of_a_live_wal_db(ctx, tmp_path):
-    volunteers.add_volunteer(ctx, name="张三", id_number=make_id(), phone="13812345678")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=make_id(), phone="13812345678")
     assert Path(str(ctx.store.paths.db) + "-wal").stat().st_size > 0  # committed rows still in the WAL
     writer = sqlite3.connect(ctx.store.paths.db)
     writer.execute("BEGIN IMMEDIATE")
@@ -104,9 +104,9 @@ def test_backup_of_a_live_wal_db(ctx, tmp_path):
 
 
 def test_restore_validates_then_replaces(ctx, tmp_path):
-    volunteers.add_volunteer(ctx, name="张三", id_number=make_id(), phone="13812345678")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=make_id(), phone="13812345678")
     good = ctx.store.backup(to=tmp_path / "good.db")
-    volunteers.add_volunteer(ctx, name="李四", id_number=make_id(seq=200), phone="13812345678")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="李四", id_number=make_id(seq=200), phone="13812345678")
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not a database")
     with pytest.raises(StoreError):
@@ -116,7 +116,7 @@ def test_restore_validates_then_replaces(ctx, tmp_path):
     assert [v.name for v in volunteers.search_volunteers(ctx)] == ["张三"]
     assert safety.exists() and safety.parent == ctx.store.paths.backups
     assert ctx.store.check() == []
-    volunteers.add_volunteer(ctx, name="王五", id_number=make_id(seq=300), phone="13812345678")  # still writable
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=300), phone="13812345678")  # still writable
 
 
 def test_daily_backup_once_a_day_and_rotation(store):

@@ -22,7 +22,7 @@ SERVICE_DAYS = itertools.cycle(range(0, 60))  # …and nobody serves over 24 hou
 
 @pytest.fixture
 def crew(ctx):
-    people = [volunteers.add_volunteer(ctx, name=name, id_number=make_id(seq=500 + i), phone=f"1391234567{i}")
+    people = [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=name, id_number=make_id(seq=500 + i), phone=f"1391234567{i}")
               for i, name in enumerate(["赵一", "钱二", "孙三"])]
     team = teams.add_team(ctx, name="便民服务队", category="便民服务", leader_id=people[0].id)
     return people, team

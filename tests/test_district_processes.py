@@ -79,7 +79,7 @@ def enrolled(ctx, url: str, base: str, people: int) -> tuple[dict, list]:
         engine.dispose()
     SyncClient(ctx.store).enroll(base, code)
     for i in range(people):
-        volunteers.add_volunteer(ctx, name=f"志愿者{i}", id_number=make_id(seq=i % 1000, region="370117" if i < 1000 else "370116"),
+        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"志愿者{i}", id_number=make_id(seq=i % 1000, region="370117" if i < 1000 else "370116"),
                                  phone=f"138{i:08d}")
     token = load_state(ctx.store).token
     headers = {"Authorization": f"Bearer {token}", protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION),

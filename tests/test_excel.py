@@ -106,13 +106,58 @@ def test_not_a_roster(tmp_path, ctx):
     with pytest.raises(Exception, match="找不到表头"):
         excel.read_sheet(tmp_path / "x.xlsx")
     (tmp_path / "y.xlsx").write_text("not excel")
-    with pytest.raises(Exception, match="无法读取"):
+    with pytest.raises(Exception, match="不是表格文件"):
         excel.read_sheet(tmp_path / "y.xlsx")
+    (tmp_path / "z.xlsx").write_bytes((tmp_path / "x.xlsx").read_bytes()[:300])  # a zip cut short: damaged
+    with pytest.raises(Exception, match="无法读取 z.xlsx：文件可能已损坏"):
+        excel.read_sheet(tmp_path / "z.xlsx")
+    with pytest.raises(Exception, match="找不到文件"):
+        excel.read_sheet(tmp_path / "不存在.xlsx")
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def test_an_xls_from_wps_with_a_landline_before_the_mobile_and_an_id_typed_as_a_number(ctx):
+    sheet = excel.read_sheet(FIXTURES / "roster-wps.xls")
+    mapping = excel.guess_mapping(sheet)
+    assert sheet.headers[mapping["phone"]] == "手机号码"  # not the 联系电话 (a landline) before it
+    plans = excel.plan_volunteers(ctx, sheet, mapping)
+    assert [p.row for p in plans] == [3, 4, 5]
+    assert plans[0].ok and plans[1].ok
+    assert plans[0].values["phone"] == "13905310001" and plans[0].values["registered_on"] == "2023-04-01"
+    assert plans[2].errors == ["身份证号被 Excel 存成了数字，后三位已丢失（现在是 370117199001010000）：请把这一列设为“文本”格式，"
+                               "重新输入完整号码后再导入"]
+    result = excel.import_volunteers(ctx, sheet, mapping, only_valid=True)
+    assert result.imported == 2
+    wang = volunteers.search_volunteers(ctx, "王秀英")[0]
+    assert wang.phone == "13905310001" and str(wang.registered_on) == "2023-04-01"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig", "utf-8"])
+def test_csv_in_the_encodings_villages_have(ctx, tmp_path, encoding):
+    text = f"姓名,身份证号,联系电话\r\n张三,{GOOD_ID1},13812345678\r\n李四,{GOOD_ID2},13912345678\r\n"
+    path = tmp_path / "名册.csv"
+    path.write_bytes(text.encode(encoding))
+    sheet = excel.read_sheet(path)
+    plans = excel.plan_volunteers(ctx, sheet, excel.guess_mapping(sheet))
+    assert [(p.values["name"], p.ok) for p in plans] == [("张三", True), ("李四", True)]
+
+
+def test_a_formula_without_a_saved_result_is_named_as_such(ctx, tmp_path):
+    book = Workbook()
+    ws = book.active
+    ws.append(["姓名", "身份证号", "联系电话"])
+    ws.append(["张三", '="370117"&"198005171237"', "13812345678"])  # written by a program: no cached value
+    book.save(tmp_path / "公式.xlsx")
+    sheet = excel.read_sheet(tmp_path / "公式.xlsx")
+    plans = excel.plan_volunteers(ctx, sheet, excel.guess_mapping(sheet))
+    assert len(plans) == 1 and len(plans[0].errors) == 1 and "身份证号是公式，但文件里没有保存计算结果" in plans[0].errors[0]
 
 
 def test_activities_import(ctx, tmp_path):
     team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老")
-    volunteers.add_volunteer(ctx, name="张三", id_number=GOOD_ID1, phone="13812345678", team_ids=[team.id])
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=GOOD_ID1, phone="13812345678", team_ids=[team.id])
     book = Workbook()
     ws = book.active
     ws.append(["2026年活动台账"])
@@ -127,13 +172,25 @@ def test_activities_import(ctx, tmp_path):
     assert result.imported == 1
     listed = activities.list_activities(ctx)
     assert [(s.activity.title, s.participants, s.hours) for s in listed] == [("重阳节敬老饺子宴", 1, 2.5)]
+    # The same file again: nothing doubles; a row repeated within a sheet is named too.
+    again = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
+    assert "可能已经导入过" in again[0].errors[0]
+    with pytest.raises(ValidationError, match="第3行"):
+        excel.import_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
+    ws.append(["2026-11-02", "理发", "敬老爱老", "敬老爱老服务队", "", "14:00", "15:00", 3, "张三"])
+    ws.append(["2026/11/2", "理发", "敬老爱老", "敬老爱老服务队", "", "14:00", "15:00", 3, "张三"])
+    book.save(tmp_path / "台账2.xlsx")
+    sheet = excel.read_sheet(tmp_path / "台账2.xlsx", "activities")
+    plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
+    assert plans[2].ok and plans[3].errors == ["与本表第5行是同一次活动（同一天、同名、同一服务队）"]
+    assert len(activities.list_activities(ctx)) == 1
 
 
 def test_export_masks_for_a_clerk_and_reads_back(ctx, tmp_path):
     from app.models.enums import Role
     from app.services.context import Actor, Context
 
-    volunteers.add_volunteer(ctx, name="张三", id_number="11010519491231002X", phone="13812345678")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number="11010519491231002X", phone="13812345678")
     clerk = Context(store=ctx.store, actor=Actor("c", "王录入", Role.clerk))
     assert excel.export_volunteers(clerk, tmp_path / "名单.xlsx") == 1
     ws = load_workbook(tmp_path / "名单.xlsx").active

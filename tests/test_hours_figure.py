@@ -70,7 +70,7 @@ def test_a_store_from_the_previous_release_gets_the_figures(tmp_path):
 def test_every_change_to_the_ledger_keeps_the_figures_exact(ctx, seed):
     admin = Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
     rng = random.Random(seed)
-    people = [volunteers.add_volunteer(admin, name=f"志愿者{i}", id_number=make_id(seq=300 + i), phone=f"1381234{seed}{i:03d}")
+    people = [volunteers.add_volunteer(admin, registered_on="2020-01-01", name=f"志愿者{i}", id_number=make_id(seq=300 + i), phone=f"1381234{seed}{i:03d}")
               for i in range(6)]
     made: list[str] = []
     binned: set[str] = set()
@@ -97,7 +97,7 @@ def test_every_change_to_the_ledger_keeps_the_figures_exact(ctx, seed):
         elif action == "date":
             current = activities.get_activity(admin, rng.choice(made))
             if not current.deleted:
-                activities.update_activity(admin, current.id, date=date(2049 - current.date.year, current.date.month, current.date.day))
+                activities.update_activity(admin, current.id, date=date(4049 - current.date.year, current.date.month, current.date.day))
         elif action == "bin":
             set_deleted(admin, Activity, rng.choice(made), deleted=True, what="活动")
         elif action == "restore":
@@ -114,7 +114,7 @@ def test_every_change_to_the_ledger_keeps_the_figures_exact(ctx, seed):
 
 def test_lists_sort_and_filter_by_the_figure(ctx):
     admin = Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
-    a, b, c = (volunteers.add_volunteer(admin, name=n, id_number=make_id(seq=400 + i), phone=f"1391234500{i}")
+    a, b, c = (volunteers.add_volunteer(admin, registered_on="2020-01-01", name=n, id_number=make_id(seq=400 + i), phone=f"1391234500{i}")
                for i, n in enumerate(["甲", "乙", "丙"]))
     activities.add_activity(admin, title="义诊", category="医疗健身", date=date(2025, 5, 1), status="done",
                             participants=[ParticipantInput(a.id, 2.0), ParticipantInput(b.id, 120.0 / 5)])

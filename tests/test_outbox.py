@@ -20,7 +20,7 @@ def outbox(ctx):
 def test_one_row_per_change_with_version_payload_operator(ctx):
     clerk = Context(store=ctx.store, actor=Actor("wang", "王录入", Role.clerk))
     before = len(outbox(ctx))
-    v = volunteers.add_volunteer(clerk, name="张三", id_number=make_id(), phone="13812345678")
+    v = volunteers.add_volunteer(clerk, registered_on="2020-01-01", name="张三", id_number=make_id(), phone="13812345678")
     volunteers.update_volunteer(clerk, v.id, skills="理发")
     volunteers.update_volunteer(clerk, v.id, skills="理发")  # no net change: no outbox row
     set_deleted(clerk, Volunteer, v.id, deleted=True, what="志愿者")
@@ -49,19 +49,19 @@ def test_rolled_back_transaction_leaves_no_outbox_row(ctx):
 def test_failed_validation_leaves_no_outbox_row(ctx):
     before = len(outbox(ctx))
     with pytest.raises(Exception):
-        volunteers.add_volunteer(ctx, name="张三", id_number="110105194912310021", phone="13812345678")
+        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number="110105194912310021", phone="13812345678")
     assert len(outbox(ctx)) == before
 
 
 def test_parents_precede_children_in_one_flush(ctx):
     team = teams.add_team(ctx, name="队", category="敬老爱老")
     before = len(outbox(ctx))
-    volunteers.add_volunteer(ctx, name="张三", id_number=make_id(), phone="13812345678", team_ids=[team.id])
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=make_id(), phone="13812345678", team_ids=[team.id])
     assert [r.entity for r in outbox(ctx)[before:]] == ["volunteer", "membership"]
 
 
 def test_hard_delete_refused(ctx):
-    v = volunteers.add_volunteer(ctx, name="张三", id_number=make_id(), phone="13812345678")
+    v = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=make_id(), phone="13812345678")
     with pytest.raises(HardDeleteRefused):
         with ctx.write() as session:
             session.delete(session.get(Volunteer, v.id))
@@ -69,7 +69,7 @@ def test_hard_delete_refused(ctx):
 
 def test_audit_lists_who_changed_what(ctx):
     clerk = Context(store=ctx.store, actor=Actor("wang", "王录入", Role.clerk))
-    volunteers.add_volunteer(clerk, name="张三", id_number=make_id(), phone="13812345678")
+    volunteers.add_volunteer(clerk, registered_on="2020-01-01", name="张三", id_number=make_id(), phone="13812345678")
     entries = audit.list_changes(ctx, limit=1)
     assert (entries[0].operator, entries[0].action, entries[0].entity, entries[0].title) == ("王录入", "新增", "志愿者", "张三")
     assert audit.list_changes(ctx, entity="station")[0].entity == "实践站"
@@ -84,7 +84,7 @@ def test_bulk_insert_captures_exactly_what_a_flush_captures(ctx):
     from app.models import PointEntry
     from app.services.errors import ValidationError
 
-    vol = volunteers.add_volunteer(ctx, name="积分人", id_number=make_id(seq=77), phone="13812340077")
+    vol = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="积分人", id_number=make_id(seq=77), phone="13812340077")
 
     def entry(reason: str) -> PointEntry:
         return PointEntry(volunteer_id=vol.id, points=15, occurred_on=date(2026, 3, 1), reason=reason, source="activity:x", operator="管理员")

@@ -24,7 +24,7 @@ TODAY = date.today()
 
 @pytest.fixture
 def vol(ctx):
-    return volunteers.add_volunteer(ctx, name="周六", id_number=make_id(seq=610), phone="13705310006")
+    return volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="周六", id_number=make_id(seq=610), phone="13705310006")
 
 
 def test_default_rules_once_and_rule_validation(ctx):
@@ -81,7 +81,7 @@ def test_entries_cannot_be_edited(ctx, vol):
 
 def test_settle_activities_is_idempotent_and_follows_rules(ctx, vol):
     points.ensure_default_rules(ctx)  # 10 per hour + 5 per activity
-    other = volunteers.add_volunteer(ctx, name="吴七", id_number=make_id(seq=612), phone="13705310007")
+    other = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="吴七", id_number=make_id(seq=612), phone="13705310007")
     yesterday = TODAY - timedelta(days=1)
     activities.add_activity(ctx, title="清理河道", category="卫生环保", date=yesterday, start_time="08:00", end_time="10:30",
                             participants=[ParticipantInput(vol.id), ParticipantInput(other.id, 1.25)])
@@ -98,7 +98,7 @@ def test_settle_activities_is_idempotent_and_follows_rules(ctx, vol):
     activities.update_activity(ctx, planned.id, status="done")
     assert points.unsettled_count(ctx) == 1
     river = next(s.activity for s in activities.list_activities(ctx) if s.activity.title == "清理河道")
-    third = volunteers.add_volunteer(ctx, name="郑八", id_number=make_id(seq=614))
+    third = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="郑八", id_number=make_id(seq=614))
     activities.update_activity(ctx, river.id, participants=[ParticipantInput(vol.id), ParticipantInput(other.id, 1.25), ParticipantInput(third.id, 2.0)])
     assert points.unsettled_count(ctx) == 2
     assert points.settle_activities(ctx) == (2, 15 + 25)
@@ -171,7 +171,7 @@ def test_concurrent_redemptions_never_overdraw(ctx, vol, data_dir):
 
 
 def test_concurrent_redemptions_never_oversell(ctx, data_dir):
-    people = [volunteers.add_volunteer(ctx, name=f"志愿者{i}", id_number=make_id(seq=700 + i)) for i in range(6)]
+    people = [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"志愿者{i}", id_number=make_id(seq=700 + i)) for i in range(6)]
     for person in people:
         points.add_entry(ctx, Holder(person.id), points=100, reason="期初积分")
     oil = points.save_goods(ctx, name="花生油", unit="桶", price=80)
@@ -202,7 +202,7 @@ def test_balance_is_always_the_sum_of_entries(ctx, ops):
     with ctx.read() as session:
         people = list(session.exec(select(Volunteer).where(Volunteer.name.startswith("甲")).order_by(Volunteer.name)))
     if len(people) < 3:
-        people = [volunteers.add_volunteer(ctx, name=f"甲{i}", id_number=make_id(seq=800 + i)) for i in range(3)]
+        people = [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"甲{i}", id_number=make_id(seq=800 + i)) for i in range(3)]
     holders = [Holder(p.id) for p in people[:3]]
     goods = points.list_goods(ctx)
     item = goods[0].goods if goods else points.save_goods(ctx, name="毛巾", unit="条", price=25)

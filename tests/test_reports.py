@@ -120,8 +120,8 @@ def test_first_page_renders_to_png(clerk, tmp_path):
 
 def test_rare_characters_and_a_huge_ledger(ctx, tmp_path):
     """300 activities with very long texts, one with 100 participants and 20 photos, names with 㑇 and 龘."""
-    rare = volunteers.add_volunteer(ctx, name="王㑇龘", id_number=make_id(seq=901), phone="13812345678")
-    people = [rare] + [volunteers.add_volunteer(ctx, name=f"志愿者{i:03d}", id_number=make_id(seq=i, born=date(1970, 1, 1) + timedelta(days=i)),
+    rare = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="王㑇龘", id_number=make_id(seq=901), phone="13812345678")
+    people = [rare] + [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"志愿者{i:03d}", id_number=make_id(seq=i, born=date(1970, 1, 1) + timedelta(days=i)),
                                                 phone="13812345678") for i in range(99)]
     team = teams.add_team(ctx, name="超长名称的服务队" * 5, category="敬老爱老")
     from PySide6.QtGui import QColor, QImage  # only to draw test photos

@@ -66,12 +66,12 @@ def test_a_writer_without_a_window_is_told_what_runs_in_chinese(admin_ctx):
     admin_ctx.store.gate.timeout = 0.3
     try:
         with pytest.raises(StoreBusy) as caught:
-            volunteers.add_volunteer(admin_ctx, name="张三", id_number=make_id(seq=11), phone="13812345678")
+            volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="张三", id_number=make_id(seq=11), phone="13812345678")
     finally:
         job.release()
         admin_ctx.store.gate.timeout = 60
     assert "结算活动积分" in str(caught.value) and "locked" not in str(caught.value)
-    volunteers.add_volunteer(admin_ctx, name="张三", id_number=make_id(seq=11), phone="13812345678")  # free again
+    volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="张三", id_number=make_id(seq=11), phone="13812345678")  # free again
     assert count(admin_ctx.store, Volunteer) == 1
 
 
@@ -174,7 +174,7 @@ def test_giving_up_the_wait_keeps_the_form_and_writes_nothing(qtbot, admin_ctx):
 
 
 def test_a_cancelled_settlement_writes_nothing_and_a_full_one_streams(admin_ctx, monkeypatch):
-    people = [volunteers.add_volunteer(admin_ctx, name=f"志愿者{i}", id_number=make_id(seq=100 + i), phone=f"138123450{i:02d}")
+    people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=f"志愿者{i}", id_number=make_id(seq=100 + i), phone=f"138123450{i:02d}")
               for i in range(6)]
     for day in (3, 10):
         activities.add_activity(admin_ctx, title=f"清扫{day}", category="卫生环保", date=date(2026, 3, day), status="done",
@@ -200,7 +200,7 @@ def test_a_cancelled_settlement_writes_nothing_and_a_full_one_streams(admin_ctx,
 
 
 def test_bulk_delete_is_all_or_nothing(admin_ctx):
-    people = [volunteers.add_volunteer(admin_ctx, name=f"删{i}", id_number=make_id(seq=200 + i), phone=f"139123450{i:02d}")
+    people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=f"删{i}", id_number=make_id(seq=200 + i), phone=f"139123450{i:02d}")
               for i in range(3)]
     with pytest.raises(NotFound):
         set_deleted_many(admin_ctx, Volunteer, [p.id for p in people] + ["gone"], deleted=True, what="志愿者")

@@ -143,7 +143,7 @@ def test_station_a_cannot_write_station_b(demo_store, district, tmp_path):
     store = Store.open(tmp_path / "station-b")
     init_station(store, name="另一村新时代文明实践站", kind="village")
     b = Context(store=store)
-    volunteers.add_volunteer(b, name="乙站志愿者", id_number=make_id(seq=777), phone="13812345678")
+    volunteers.add_volunteer(b, registered_on="2020-01-01", name="乙站志愿者", id_number=make_id(seq=777), phone="13812345678")
     enroll(store, district).sync()
     b_before = server_rows(district.engine, store.station_id)
     enroll(demo_store, district)
@@ -205,7 +205,7 @@ def test_rejected_row_is_listed_and_does_not_block(demo_store, district):
         row = session.get(Volunteer, bad.id)
         row.phone = "12345"
         session.commit()
-    volunteers.add_volunteer(ctx, name="后来的人", id_number=make_id(seq=555), phone="13812345678")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="后来的人", id_number=make_id(seq=555), phone="13812345678")
     client = enroll(demo_store, district)
     result = client.sync()
     assert result.rejected == 1

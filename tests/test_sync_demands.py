@@ -66,8 +66,8 @@ def test_district_dispatch_round_trip(district, tmp_path):
         assert len(demands.list_demands(ctx)) == 1
 
         # Offline at the station: dispatch, take, serve, rate, reward, and a volunteer spends the points.
-        barber = volunteers.add_volunteer(ctx, name="理发师老王", id_number=make_id(seq=901), phone="13805310003")
-        helper = volunteers.add_volunteer(ctx, name="小孙", id_number=make_id(seq=902))
+        barber = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="理发师老王", id_number=make_id(seq=901), phone="13805310003")
+        helper = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="小孙", id_number=make_id(seq=902))
         team = teams.add_team(ctx, name="敬老志愿服务队", category="敬老爱老", leader_id=barber.id)
         points.ensure_default_rules(ctx)
         demands.dispatch(ctx, demand.id, team_id=team.id, volunteer_id=barber.id)
@@ -160,7 +160,7 @@ def test_district_withdraws_a_dispatch(district, tmp_path):
         client.sync()
         ctx = Context(store)
         by_dispatch = {r.demand.dispatch_id: r.demand for r in demands.list_demands(ctx)}
-        helper = volunteers.add_volunteer(ctx, name="小孙", id_number=make_id(seq=903))
+        helper = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="小孙", id_number=make_id(seq=903))
         demands.dispatch(ctx, by_dispatch[second].id, volunteer_id=helper.id)
         demands.take(ctx, by_dispatch[second].id)
         demands.complete(ctx, by_dispatch[second].id, participants=[ParticipantInput(helper.id, 1.0)])  # offline, not yet synced

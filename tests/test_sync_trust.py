@@ -50,7 +50,7 @@ def plant(store, entity: str, row_id: str, **changes) -> int:
 
 
 def add_people(ctx, n: int) -> list[Volunteer]:
-    return [volunteers.add_volunteer(ctx, name=f"志愿者{i}", id_number=make_id(seq=100 + i), phone=f"1381234{i:04d}") for i in range(n)]
+    return [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"志愿者{i}", id_number=make_id(seq=100 + i), phone=f"1381234{i:04d}") for i in range(n)]
 
 
 def record(ctx, people, *, title="重阳节敬老饺子宴", served=30) -> Activity:
@@ -72,10 +72,10 @@ def test_values_the_district_cannot_hold_are_refused_at_entry(ctx):
 
         update_station(ctx, population=13_812_345_678)
     # 50 × 庄 fits its column; its derived pinyin (300 letters) is cut to fit the search key's column
-    long_name = volunteers.add_volunteer(ctx, name="庄" * 50, id_number=make_id(seq=901), phone="13812345678")
+    long_name = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="庄" * 50, id_number=make_id(seq=901), phone="13812345678")
     assert long_name.name_pinyin.startswith("zhuang") and len(long_name.name_pinyin) == 200
     with pytest.raises(ValidationError, match="姓名"):
-        volunteers.add_volunteer(ctx, name="庄" * 51, id_number=make_id(seq=903), phone="13812345679")
+        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="庄" * 51, id_number=make_id(seq=903), phone="13812345679")
     with ctx.store.session() as session:
         assert session.exec(orm_select(Activity)).all() == []  # nothing half-written
 
@@ -98,7 +98,7 @@ def test_planted_values_are_rejected_per_row_and_everything_else_arrives(ctx, di
     # an older app let these through: each comes back rejected with its reason, the rest arrives
     served = plant(ctx.store, "activity", act.id, served_count=3_000_000_000)
     name = plant(ctx.store, "volunteer", people[0].id, name="庄" * 60)
-    later = volunteers.add_volunteer(ctx, name="后来的志愿者", id_number=make_id(seq=555), phone="13912345678")
+    later = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="后来的志愿者", id_number=make_id(seq=555), phone="13912345678")
     result = client.sync()
     assert result.rejected == 2 and pending_count(ctx.store) == 0
     reasons = {r.seq: r.reason for r in rejected_rows(ctx.store)}
@@ -291,7 +291,7 @@ def test_revoked_station_is_reenabled_and_syncs(ctx, district):
     add_people(ctx, 2)
     client.sync()
     assert admin.revoke(district.engine, "杨家庄村") == 1
-    volunteers.add_volunteer(ctx, name="停用期间登记", id_number=make_id(seq=321), phone="13912340000")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="停用期间登记", id_number=make_id(seq=321), phone="13912340000")
     with pytest.raises(SyncError, match="停用"):
         client.sync()
     code = admin.reenable(district.engine, "杨家庄村")
@@ -323,7 +323,7 @@ def test_new_account_after_revocation_and_a_new_pc_restored_from_before_enrollme
         new_pc.restore(before_enrollment)
         assert load_state(new_pc).token == ""
         new_ctx = type(ctx)(store=new_pc)
-        volunteers.add_volunteer(new_ctx, name="恢复后登记", id_number=make_id(seq=654), phone="13912340001")
+        volunteers.add_volunteer(new_ctx, registered_on="2020-01-01", name="恢复后登记", id_number=make_id(seq=654), phone="13912340001")
         # the district revokes the old account and made a new one: the station moves to it, rows kept
         admin.revoke(district.engine, "杨家庄村")
         assert SyncClient(new_pc).enroll(district.base, other_code) == "杨家庄村（新）"
@@ -338,12 +338,12 @@ def test_restore_keeps_the_enrollment_and_brings_back_later_rows_into_the_bin(ct
     client = enroll(ctx.store, district)
     kept = add_people(ctx, 1)[0]
     backup = ctx.store.backup()
-    later = volunteers.add_volunteer(ctx, name="备份之后登记", id_number=make_id(seq=432), phone="13912340002")
+    later = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="备份之后登记", id_number=make_id(seq=432), phone="13912340002")
     act = record(ctx, [kept, later], title="备份之后的活动")
     client.sync()
     ctx.store.restore(backup)
     # restoring did not undo the enrollment, and the newest number is given again
-    again = volunteers.add_volunteer(ctx, name="恢复后登记", id_number=make_id(seq=433), phone="13912340003")
+    again = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="恢复后登记", id_number=make_id(seq=433), phone="13912340003")
     assert again.number == later.number
     result = client.sync()
     assert result.recovered == 4 and result.rejected == 0 and pending_count(ctx.store) == 0  # volunteer, activity, 2 participations

@@ -16,7 +16,7 @@ YESTERDAY = date.today() - timedelta(days=1)
 @pytest.fixture
 def people(ctx):
     return [
-        volunteers.add_volunteer(ctx, name=name, id_number=make_id(seq=400 + i), phone="13812345678")
+        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=name, id_number=make_id(seq=400 + i), phone="13812345678")
         for i, name in enumerate(["张三", "李四", "王五"])
     ]
 

@@ -51,7 +51,7 @@ def test_volunteer_wrong_id_then_fixed(qtbot, admin_ctx):
 
 
 def test_duplicate_id_says_who_has_it(qtbot, admin_ctx):
-    first = volunteers.add_volunteer(admin_ctx, name="李四", id_number=make_id(), phone="13812345678")
+    first = volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="李四", id_number=make_id(), phone="13812345678")
     dialog = VolunteerDialog(admin_ctx)
     qtbot.addWidget(dialog)
     type_text(qtbot, dialog.name, "李肆")
@@ -61,7 +61,7 @@ def test_duplicate_id_says_who_has_it(qtbot, admin_ctx):
 
 
 def test_clerk_sees_masked_id_and_phone(qtbot, admin_ctx):
-    v = volunteers.add_volunteer(admin_ctx, name="李四", id_number="11010519491231002X", phone="13812345678")
+    v = volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="李四", id_number="11010519491231002X", phone="13812345678")
     clerk = Context(store=admin_ctx.store, actor=Actor("c", "王录入", Role.clerk))
     dialog = VolunteerDialog(clerk, volunteers.get_volunteer(clerk, v.id))
     qtbot.addWidget(dialog)
@@ -77,7 +77,7 @@ def test_clerk_sees_masked_id_and_phone(qtbot, admin_ctx):
 def test_an_admin_sees_masked_too_and_reveals_one_record_on_record(qtbot, admin_ctx):
     from app.services import audit
 
-    v = volunteers.add_volunteer(admin_ctx, name="李四", id_number="11010519491231002X", phone="13812345678")
+    v = volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="李四", id_number="11010519491231002X", phone="13812345678")
     clerk = Context(store=admin_ctx.store, actor=Actor("c", "王录入", Role.clerk))
     clerk_dialog = VolunteerDialog(clerk, volunteers.get_volunteer(clerk, v.id))
     qtbot.addWidget(clerk_dialog)
@@ -103,7 +103,7 @@ def test_an_admin_sees_masked_too_and_reveals_one_record_on_record(qtbot, admin_
 
 
 def test_team_form_members_picker(qtbot, admin_ctx):
-    people = [volunteers.add_volunteer(admin_ctx, name=n, id_number=make_id(seq=500 + i), phone="13812345678")
+    people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=n, id_number=make_id(seq=500 + i), phone="13812345678")
               for i, n in enumerate(["张三", "李四", "王五"])]
     dialog = TeamDialog(admin_ctx)
     qtbot.addWidget(dialog)
@@ -126,7 +126,7 @@ def test_team_form_members_picker(qtbot, admin_ctx):
 
 def test_activity_with_participants_and_photo(qtbot, admin_ctx, tmp_path, monkeypatch):
     team = teams.add_team(admin_ctx, name="宣讲队", category="理论政策宣讲")
-    people = [volunteers.add_volunteer(admin_ctx, name=n, id_number=make_id(seq=600 + i), phone="13812345678")
+    people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=n, id_number=make_id(seq=600 + i), phone="13812345678")
               for i, n in enumerate(["张三", "李四"])]
     from PySide6.QtGui import QColor, QImage
 

@@ -69,7 +69,7 @@ def test_sync_page_shows_a_rejected_parent_with_the_child_waiting_for_it(qtbot, 
 
     code = admin.add_station(district_sqlite.engine, "杨家庄村", "艾山街道")
     SyncClient(ctx.store).enroll(district_sqlite.base, code)
-    person = volunteers.add_volunteer(ctx, name="王秀英", id_number=make_id(seq=11), phone="13812345678")
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="王秀英", id_number=make_id(seq=11), phone="13812345678")
     from app.services import teams
 
     team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老", member_ids=[person.id])

@@ -13,7 +13,7 @@ from conftest import make_id
 def add(ctx, name="张三", **kw):
     kw.setdefault("id_number", make_id(seq=len(name) * 100 + sum(map(ord, name)) % 97))
     kw.setdefault("phone", "13812345678")
-    return volunteers.add_volunteer(ctx, name=name, **kw)
+    return volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=name, **kw)
 
 
 def test_add_derives_gender_birth_and_number(ctx):

@@ -133,6 +133,14 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
         if p.role not in PARTICIPANT_ROLES:
             errors.append(f"志愿者 {volunteer.name} 的角色“{p.role}”无效，应为：{'、'.join(PARTICIPANT_ROLES)}")
             continue
+        if volunteer.birth_date and activity.date < volunteer.birth_date:
+            errors.append(f"志愿者 {volunteer.name} 出生于{format_date(volunteer.birth_date)}，不能参加{format_date(activity.date)}的活动，"
+                          "请核对活动日期或证件号码")
+            continue
+        if activity.status == ActivityStatus.done and volunteer.registered_on and activity.date < volunteer.registered_on:
+            errors.append(f"志愿者 {volunteer.name} 的注册日期是{format_date(volunteer.registered_on)}，晚于活动日期"
+                          f"{format_date(activity.date)}：如其实际早已加入，请先在志愿者信息中把注册日期改为实际加入的日期")
+            continue
         if activity.status == ActivityStatus.done:
             other = session.exec(
                 select(func.coalesce(func.sum(Participation.hours), 0.0))

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from ..models import Activity, Membership, Participation, Team, Volunteer, VolunteerHours
 from ..models.enums import ID_TYPES, PARTY_STATUSES, POLITICAL_STATUSES, RESIDENT_ID, GENDERS
-from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date, parse_phone
+from .common import format_date, apply_changes, check_choice, check_length, clean, get_row, parse_date, parse_phone
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
 from .idcard import IdNumberError, normalize, parse_resident_id
@@ -108,7 +108,18 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Volunte
     registered = parse_date(merged.get("registered_on") or date.today(), errors, "registered_on", "注册日期")
     if registered and registered > date.today():
         errors.add("registered_on", "注册日期不能晚于今天")
+    if registered and out.get("birth_date") and registered < out["birth_date"]:
+        errors.add("registered_on", f"注册日期（{format_date(registered)}）早于出生日期（{format_date(out['birth_date'])}）")
     out["registered_on"] = registered
+    if current is not None and registered:
+        # Service is recorded from the day a volunteer registered: a later date would orphan what is kept.
+        first = session.exec(select(func.min(Activity.date)).join(Participation, Participation.activity_id == Activity.id).where(
+            Participation.volunteer_id == current.id, Participation.deleted == False, Activity.deleted == False,  # noqa: E712
+            Activity.status == "done")).one()
+        if first is not None and first < registered:
+            errors.add("registered_on", f"该志愿者{format_date(first)}已有服务记录，注册日期不能晚于这一天")
+        if first is not None and out.get("birth_date") and first < out["birth_date"]:
+            errors.add("birth_date", f"该志愿者{format_date(first)}已有服务记录，出生日期不能晚于这一天，请核对证件号码")
     errors.raise_if_any()
 
     out["name_pinyin"], out["name_initials"] = name_keys(out["name"])
@@ -189,14 +200,15 @@ def get_volunteer(ctx: Context, volunteer_id: str) -> Volunteer:
         return get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id, allow_deleted=True)
 
 
-def find_by_number(ctx: Context, number: str) -> Volunteer:
+def find_by_number(ctx: Context, number: str, *, in_bin: bool = False) -> Volunteer:
+    """A live volunteer by number (``in_bin``: one in the 回收站, to restore it)."""
     number = clean(number).upper()
     with ctx.read() as session:
         volunteer = session.exec(
-            live(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.number == number)
+            select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.number == number, Volunteer.deleted == in_bin)
         ).first()
     if volunteer is None:
-        raise NotFound(f"找不到志愿者编号为 {number} 的志愿者")
+        raise NotFound(f"{'回收站中' if in_bin else ''}找不到志愿者编号为 {number} 的志愿者")
     return volunteer
 
 

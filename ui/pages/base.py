@@ -262,7 +262,8 @@ class ListPage(Page):
 
         from ..dialogs.importer import ImportDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的Excel文件"), "", self.tr("Excel 工作簿 (*.xlsx)"))
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的表格文件"), "",
+                                              self.tr("表格文件 (*.xlsx *.xls *.csv);;Excel 工作簿 (*.xlsx);;Excel 97-2003 / WPS (*.xls);;CSV 文件 (*.csv)"))
         if not path:
             return
         try:
