@@ -90,9 +90,23 @@ class ErrorLabel(QLabel):
         self.setWordWrap(True)
         self.hide()
 
-    def show_message(self, message: str | None) -> None:
+    from_save = False  # shown by 保存 (cleared when the field changes), not by a live check
+
+    def show_message(self, message: str | None, *, from_save: bool = False) -> None:
         self.setText(message or "")
         self.setVisible(bool(message))
+        self.from_save = bool(message) and from_save
+
+
+def _change_signal(widget: QWidget):
+    """The signal a person's edit of ``widget`` emits, or None for a compound widget."""
+    for name in ("textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "timeChanged", "toggled"):
+        if isinstance(widget, (QComboBox,)) and name == "textChanged":
+            continue
+        signal = getattr(widget, name, None)
+        if signal is not None and hasattr(signal, "connect"):
+            return signal
+    return None
 
 
 class SensitiveEdit(QWidget):
@@ -300,6 +314,11 @@ class FormDialog(QDialog):
         column.addWidget(error)
         self.form.addRow(label, holder)
         self.fields[name], self.errors[name] = widget, error
+        # An error from 保存 goes as soon as the person changes that field (it is checked again at the next
+        # 保存; live checks such as the ID number's, connected after this, show it again if still wrong).
+        changed = _change_signal(widget.edit if isinstance(widget, SensitiveEdit) else widget)
+        if changed is not None:
+            changed.connect(lambda *_a: error.show_message(None) if error.from_save else None)
         return widget
 
     def clear_errors(self) -> None:
@@ -313,7 +332,7 @@ class FormDialog(QDialog):
         first: QWidget | None = None
         for field, message in errors.items():
             if field in self.errors:
-                self.errors[field].show_message(message)
+                self.errors[field].show_message(message, from_save=True)
                 first = first or self.fields[field]
             else:
                 unplaced.append(message)

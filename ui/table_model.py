@@ -43,9 +43,11 @@ class LazyTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             value = column.value(self._rows[index.row()])
-            return "" if value is None else str(value)
+            text = "" if value is None else str(value)
+            # The whole text on hover: a long name or title is elided (…) in its column.
+            return text if role == Qt.ItemDataRole.DisplayRole or len(text) > 6 else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -68,10 +68,12 @@ class PhotoList(QListWidget):
 class ActivityDialog(FormDialog):
     COLS = ("姓名", "编号", "服务时长（小时）", "角色")
 
-    def __init__(self, ctx: Context, activity: Activity | None = None, parent=None):
-        super().__init__(self.tr("编辑活动") if activity else self.tr("记录活动"), parent)
+    def __init__(self, ctx: Context, activity: Activity | None = None, parent=None, *, copy_of: Activity | None = None):
+        """``copy_of``: 复制此活动 — a new activity with everything of that one but its date and photos."""
+        title = self.tr("编辑活动") if activity else (self.tr("记录活动（复制自“{0}”）").format(copy_of.title) if copy_of else self.tr("记录活动"))
+        super().__init__(title, parent)
         self.ctx, self.activity = ctx, activity
-        a = activity
+        a = activity or copy_of
         self.title_edit = self.add("title", self.tr("活动名称"), QLineEdit(a.title if a else ""))
         self.team = self.add("team_id", self.tr("服务队"), QComboBox())
         self.team.addItem(self.tr("（不属于某个服务队）"), None)
@@ -82,7 +84,7 @@ class ActivityDialog(FormDialog):
         if a and a.team_id:
             self.team.setCurrentIndex(max(0, self.team.findData(a.team_id)))
         self.category = self.add("category", self.tr("活动类别"), combo(TEAM_CATEGORIES, a.category if a else ""))
-        self.date = self.add("date", self.tr("活动日期"), date_edit(a.date if a else None))
+        self.date = self.add("date", self.tr("活动日期"), date_edit(activity.date if activity else None))
         times = QWidget()
         row = QHBoxLayout(times)
         row.setContentsMargins(0, 0, 0, 0)
@@ -143,7 +145,7 @@ class ActivityDialog(FormDialog):
         column.addWidget(self.people_count)
         self.add("participants", self.tr("参与志愿者"), box)
 
-        self.existing_photos = activity_service.photos_of(ctx, a.id) if a else []
+        self.existing_photos = activity_service.photos_of(ctx, activity.id) if activity else []
         self.new_photos: list[Path] = []
         self.photos = PhotoList(self.add_photo_files)
         for photo in self.existing_photos:

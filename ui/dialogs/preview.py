@@ -10,7 +10,11 @@ from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout
+
+from app.known_errors import describe
+
+from ..saving import ask_save_path, show_saved
 
 
 class PdfPreview(QDialog):
@@ -88,8 +92,17 @@ class PdfPreview(QDialog):
             painter.end()
         return printed
 
-    def save_as(self) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, self.tr("另存为"), f"{self.title}.pdf", self.tr("PDF 文件 (*.pdf)"))
-        if target:
+    def save_as(self) -> Path | None:
+        target = ask_save_path(self, self.tr("另存为"), f"{self.title}.pdf", self.tr("PDF 文件 (*.pdf)"))
+        if target is None:
+            return None
+        if target.suffix.lower() != ".pdf":
+            target = target.with_name(target.name + ".pdf")
+        try:
             shutil.copyfile(self.path, target)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("无法保存"), describe(exc) or str(exc))
+            return None
+        self.saved_message = show_saved(self, target, self.title)
+        return target
 

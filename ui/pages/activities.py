@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QComboBox, QMessageBox
+from PySide6.QtWidgets import QPushButton, QComboBox, QMessageBox
 
 from app import reports
 from app.models import Activity
@@ -40,7 +40,13 @@ class ActivitiesPage(ListPage):
                 return
             date_from, date_to = bounds
         ctx = self.ctx
-        print_document(self, ctx.store, self.tr("活动台账"),
+        if year is not None and month is not None:
+            period = self.tr("{0}年{1}月").format(year, month)
+        elif year is not None:
+            period = self.tr("{0}年").format(year)
+        else:
+            period = self.tr("{0}至{1}").format(format_date(date_from), format_date(date_to))
+        print_document(self, ctx.store, self.tr("活动台账-{0}").format(period),
                        lambda path, progress: reports.ledger_pdf(ctx, path, date_from=date_from, date_to=date_to,
                                                                  team_id=team_id, progress=progress))
 
@@ -51,6 +57,12 @@ class ActivitiesPage(ListPage):
 
     def search_hint(self) -> str:
         return self.tr("活动名称、地点或类别")
+
+    def extra_buttons(self) -> list[QPushButton]:
+        self.copy_button = QPushButton(self.tr("复制此活动"))
+        self.copy_button.setToolTip(self.tr("照所选活动再记一次（日期为今天，不含照片），适合每月固定开展的活动"))
+        self.copy_button.clicked.connect(self.copy_selected)
+        return [self.copy_button]
 
     def add_filters(self, toolbar) -> None:
         this_year = date.today().year
@@ -117,3 +129,19 @@ class ActivitiesPage(ListPage):
 
     def open_form(self, row=None) -> bool:
         return bool(ActivityDialog(self.ctx, row.activity if row else None, self).exec())
+
+    def copy_selected(self) -> None:
+        """复制此活动: the team's monthly activity again — everything but the date (today) and the photos."""
+        rows = self.selected_rows()
+        if not rows or self.in_bin or not self.ctx.actor.role.can_write:
+            if not rows:
+                QMessageBox.information(self, self.tr("复制此活动"), self.tr("请先在列表中选中要复制的活动。"))
+            return
+        dialog = ActivityDialog(self.ctx, None, self, copy_of=rows[0].activity)
+        if dialog.exec():
+            self.after_change()
+
+    def on_bin_toggled(self, on: bool) -> None:
+        super().on_bin_toggled(on)
+        if hasattr(self, "copy_button"):
+            self.copy_button.setVisible(not on and self.ctx.actor.role.can_write)

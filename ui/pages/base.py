@@ -13,20 +13,33 @@ from app.services.context import Context
 from app.services.errors import ServiceError
 from app.services.station import set_deleted_many
 
+from app.known_errors import describe
+
+from ..saving import ask_save_path, show_saved
 from ..table_model import Column, LazyTableModel
 from ..workers import run_in_background
 
 
 def export_to_excel(page: "Page", title: str, write) -> None:
-    """Ask where to save ``title``.xlsx, then ``write(path)`` (returning the row count) in the background."""
-    path, _ = QFileDialog.getSaveFileName(page, page.tr("导出为Excel"), page.tr("{0}.xlsx").format(title), page.tr("Excel 工作簿 (*.xlsx)"))
-    if not path:
+    """Ask where to save ``title``.xlsx (Documents by default), then ``write(path)`` (returning the row count)
+    in the background, then say where it went, with 打开所在文件夹."""
+    path = ask_save_path(page, page.tr("导出为Excel"), page.tr("{0}.xlsx").format(title), page.tr("Excel 工作簿 (*.xlsx)"))
+    if path is None:
         return
-    run_in_background(
-        page, lambda _task: write(path), lambda n: page.status.emit(page.tr("已导出 {0} 条记录到 {1}").format(n, path)),
-        lambda exc, _d: QMessageBox.warning(page, page.tr("导出失败"), str(exc)),
-        title=page.tr("正在导出"), cancellable=False,
-    )
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_name(path.name + ".xlsx")
+
+    def done(n: int) -> None:
+        page.status.emit(page.tr("已导出 {0} 条记录到 {1}").format(n, path))
+        page.saved_message = show_saved(page, path, page.tr("{0}（{1} 条记录）").format(title, n))
+
+    def failed(exc, _details) -> None:
+        QMessageBox.warning(page, page.tr("导出失败"), describe(exc) or str(exc))
+
+    run_in_background(page, lambda _task: write(str(path)), done, failed, title=page.tr("正在导出"), cancellable=False)
+
+
+MAX_COLUMN = 260  # px: the widest a list column is sized to by itself
 
 
 class Page(QWidget):
@@ -81,7 +94,7 @@ class ListPage(Page):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.search_hint())
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(220)
         self.new_button = QPushButton(self.tr("新增{0}").format(self.noun))
         self.new_button.setObjectName("primary")
         self.edit_button = QPushButton(self.tr("查看/编辑"))
@@ -94,7 +107,7 @@ class ListPage(Page):
         self.toolbar.addWidget(self.search, 2)
         self.add_filters(self.toolbar)
         self.print_button = QPushButton(self.tr(self.print_label) if self.print_label else "")
-        widgets = [self.new_button, self.edit_button, self.delete_button, self.restore_button]
+        widgets = [self.new_button, self.edit_button, *self.extra_buttons(), self.delete_button, self.restore_button]
         if self.excel_kind:
             widgets += [self.import_button, self.export_button]
         if self.print_label:
@@ -114,6 +127,7 @@ class ListPage(Page):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSortIndicatorShown(True)
@@ -163,6 +177,10 @@ class ListPage(Page):
     def add_filters(self, toolbar: QHBoxLayout) -> None:
         pass
 
+    def extra_buttons(self) -> list[QPushButton]:
+        """Page-specific actions shown after 查看/编辑 (hidden in the 回收站)."""
+        return []
+
     def row_id(self, row) -> str:
         return row.id
 
@@ -181,8 +199,12 @@ class ListPage(Page):
     def refresh(self) -> None:
         self.model.reload()
         if not self._sized and self.model.rowCount():
-            # Size the columns to the first page once; afterwards the person's widths stay.
+            # Size the columns to the first page once (none wider than MAX_COLUMN: long texts elide with a
+            # tooltip); afterwards the person's widths stay.
             self.table.resizeColumnsToContents()
+            header = self.table.horizontalHeader()
+            for column in range(header.count() - 1):
+                header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN))
             self._sized = True
         where = self.tr("回收站中") if self.in_bin else self.tr("共")
         self.status.emit(self.tr("{0} {1} 条{2}记录").format(where, self.model.total, self.noun))

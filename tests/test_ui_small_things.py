@@ -1,0 +1,128 @@
+"""What clerks asked for: 复制此活动, whole texts on hover, 另存为 into Documents with a message, and a
+field's error that goes once the field is changed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+from app.services import activities, operators
+from app.services.context import Context
+from app.settings import Settings
+from ui import saving
+from ui.dialogs.activity import ActivityDialog
+from ui.dialogs.preview import PdfPreview
+from ui.dialogs.volunteer import VolunteerDialog
+from ui.main_window import MainWindow
+from ui_helpers import type_text, when_modal
+
+
+@pytest.fixture
+def window(qtbot, demo_store):
+    actor = operators.authenticate(demo_store, "admin", "admin123")
+    win = MainWindow(Context(store=demo_store, actor=actor), Settings(demo_store.paths.settings))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.pages["dashboard"].loaded)
+    yield win
+    win.idle.stop()
+
+
+def test_copy_this_activity_keeps_everything_but_the_date_and_photos(qtbot, window):
+    window.go("activities")
+    page = window.pages["activities"]
+    page.year.setCurrentIndex(0)
+    source = next(page.model.row(i).activity for i in range(page.model.rowCount()) if page.model.row(i).participants >= 2)
+    row = next(i for i in range(page.model.rowCount()) if page.model.row(i).activity.id == source.id)
+    page.table.selectRow(row)
+    people = {p.volunteer.id: p.participation.hours for p in activities.participants_of(window.ctx, source.id)}
+    before = page.model.total
+    seen = {}
+
+    def check_and_save(dialog) -> None:
+        assert isinstance(dialog, ActivityDialog) and "复制自" in dialog.windowTitle()
+        seen.update(title=dialog.title_edit.text(), date=dialog.date.date().toPython(), photos=dialog.photos.count(),
+                    place=dialog.place.text(), served=dialog.served.value())
+        dialog.date.setDate(dialog.date.date().addDays(-1))  # the clerk sets the day it happened
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+    when_modal(check_and_save, kind=ActivityDialog)
+    qtbot.mouseClick(page.copy_button, Qt.MouseButton.LeftButton)
+    assert seen["title"] == source.title and seen["place"] == source.place and seen["served"] == source.served_count
+    assert seen["date"] == date.today() and seen["photos"] == 0
+    qtbot.waitUntil(lambda: page.model.total == before + 1)
+    copies = [s.activity for s in activities.list_activities(window.ctx, text=source.title, limit=500) if s.activity.id != source.id
+              and s.activity.date == date.today() - __import__("datetime").timedelta(days=1)]
+    assert len(copies) == 1
+    copied = {p.volunteer.id: p.participation.hours for p in activities.participants_of(window.ctx, copies[0].id)}
+    assert copied == people and activities.photos_of(window.ctx, copies[0].id) == []
+
+
+def test_long_texts_elide_with_the_whole_text_on_hover(qtbot, window):
+    window.go("activities")
+    page = window.pages["activities"]
+    page.year.setCurrentIndex(0)
+    title_column = next(i for i, c in enumerate(page.model.columns) if c.sort_key == "title")
+    index = page.model.index(0, title_column)
+    assert page.model.data(index, Qt.ItemDataRole.ToolTipRole) == page.model.data(index)
+    header = page.table.horizontalHeader()
+    assert all(header.sectionSize(c) <= 260 for c in range(header.count() - 1))
+    assert page.table.textElideMode() == Qt.TextElideMode.ElideRight
+
+
+def test_save_as_goes_to_documents_with_the_period_and_says_where(qtbot, window, monkeypatch, tmp_path):
+    from reportlab.pdfgen import canvas
+
+    (Path.home() / "Documents").mkdir(exist_ok=True)  # as on every Windows account
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(f"warning shown: {a[2]}"))
+    pdf = tmp_path / "made.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.drawString(100, 700, "x")
+    c.save()
+    asked = {}
+
+    def fake_dialog(_parent, _caption, suggested, _filters):
+        asked["suggested"] = Path(suggested)
+        return str(Path(suggested).with_suffix("")), ""  # the person removed .pdf from the name
+
+    monkeypatch.setattr(saving.QFileDialog, "getSaveFileName", fake_dialog)
+    opened = []
+    monkeypatch.setattr(saving.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    preview = PdfPreview(pdf, "活动台账-2026年11月", window)
+    qtbot.addWidget(preview)
+    saved = preview.save_as()
+    assert saving.documents_dir() == Path.home() / "Documents"
+    assert asked["suggested"] == saving.documents_dir() / "活动台账-2026年11月.pdf"
+    assert saved == saving.documents_dir() / "活动台账-2026年11月.pdf" and saved.read_bytes() == pdf.read_bytes()
+    box = preview.saved_message
+    assert box.isVisible() and str(saved) in box.text() and "已保存到" in box.text()
+    opener = next(b for b in box.buttons() if b.text() == "打开所在文件夹")
+    qtbot.mouseClick(opener, Qt.MouseButton.LeftButton)
+    assert opened == [str(saved.parent)]
+    # Where the person saved last is where the next 另存为 opens.
+    monkeypatch.setattr(saving, "documents_dir", lambda: tmp_path / "nowhere")
+    preview.save_as()
+    assert asked["suggested"].parent == saved.parent
+
+
+def test_a_fixed_field_error_goes_when_the_field_changes(qtbot, ctx):
+    from app.models.enums import Role
+    from app.services.context import Actor
+
+    admin = Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
+    dialog = VolunteerDialog(admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.id_number, "11010519491231002X")
+    type_text(qtbot, dialog.phone, "13812345678")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert dialog.errors["name"].isVisible() and "姓名" in dialog.errors["name"].text()
+    type_text(qtbot, dialog.name, "张")
+    assert not dialog.errors["name"].isVisible()
+    dialog.id_number.clear()
+    type_text(qtbot, dialog.id_number, "110105194912310021")  # a wrong check digit: the live check still says so
+    assert dialog.errors["id_number"].isVisible() and "校验位" in dialog.errors["id_number"].text()
