@@ -163,3 +163,14 @@ def test_demo_killed_midway_leaves_a_clean_db(tmp_path):
 def test_selftest(tmp_path):
     out = station(tmp_path, "selftest")
     assert "自检通过" in out.stdout and "生成并读回活动台账PDF" in out.stdout
+
+
+def test_when_qt_cannot_start_the_terminal_says_why_and_what_to_install(tmp_path):
+    """No display (or missing xcb libraries): Qt aborts; the person sees Qt's reason and the packages."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(QT_QPA_PLATFORM="xcb", PYTHONIOENCODING="utf-8")
+    result = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path / "data")], capture_output=True, text=True,
+                            cwd=ROOT, env=env, timeout=120)
+    assert result.returncode != 0
+    assert "Qt：This application failed to start" in result.stderr
+    assert "sudo apt-get install" in result.stderr and "libxcb-cursor0" in result.stderr

@@ -43,7 +43,7 @@ def test_ledger_preview_and_print_to_pdf_printer(qtbot, demo_store, tmp_path):
     when_modal(preview, kind=PdfPreview)
     qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "printed" in seen, timeout=30_000)
-    assert seen["title"] == "打印预览 — 活动台账"
+    assert seen["title"] == "打印预览 — 活动台账-2026年10月"  # the period chosen above the list is in the name
     assert seen["pages"] > 2 and seen["printed"] == seen["pages"]
     assert len(pypdf.PdfReader(tmp_path / "printed.pdf").pages) == seen["pages"]
     window.idle.stop()

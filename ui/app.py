@@ -36,9 +36,27 @@ log = logging.getLogger("ui")
 _crash_file = None
 
 
+# What Qt needs on a Linux desktop beyond the wheel (README, .ci/run): named when the display cannot start.
+QT_LINUX_PACKAGES = ("libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 libxcb-cursor0 "
+                     "libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0 libxcb-shape0")
+
+
 def _qt_message(mode, context, message) -> None:
     level = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO, QtMsgType.QtWarningMsg: logging.WARNING}.get(mode, logging.ERROR)
     logging.getLogger("qt").log(level, "%s", message)
+    if mode in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+        # Qt aborts right after a fatal message: say why on the terminal, not only in the log.
+        print(f"Qt：{message}", file=sys.stderr, flush=True)
+        if "platform plugin" in message or "xcb" in message or "display" in message:
+            print(qt_start_hint(), file=sys.stderr, flush=True)
+
+
+def qt_start_hint() -> str:
+    if sys.platform.startswith("linux"):
+        return (f"无法启动图形界面：Qt 找不到显示器或缺少系统库。在 Debian/Ubuntu 上请安装：\n"
+                f"  sudo apt-get install {QT_LINUX_PACKAGES}\n"
+                f"没有显示器的电脑上可以先运行自检：QT_QPA_PLATFORM=offscreen station selftest")
+    return "无法启动图形界面：Qt 的平台插件无法加载，请重新安装实践站台账"
 
 
 def install_error_handling(paths: DataPaths) -> None:

@@ -137,27 +137,30 @@ def form_table(rows: Sequence[Sequence[object]], widths_mm: Sequence[float], spa
     return table
 
 
+TOTAL_FORM = "totalPages"
+
+
 def make_numbered_canvas(header_left: str, header_right: str):
-    """A canvas that knows the page count when it writes each page's header and footer."""
+    """A canvas that writes each page's header and 第 N 页 共 M 页 footer as the page is finished, and
+    streams it out: M is a form drawn once at the end and referenced by every page, so no page is held in
+    memory waiting for the count (a 21,000-page ledger prints in the memory of one page)."""
 
     class NumberedCanvas(canvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
         def showPage(self):  # noqa: N802
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._decorate()
+            super().showPage()
 
         def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._decorate(total)
-                super().showPage()
+            total = self.getPageNumber() - 1  # showPage has moved on to an unused next page
+            register_fonts()
+            self.beginForm(TOTAL_FORM)
+            self.setFont(FONT, 9)
+            self.setFillColor(colors.HexColor("#333333"))
+            self.drawString(0, 0, f"{total} 页")
+            self.endForm()
             super().save()
 
-        def _decorate(self, total: int) -> None:
+        def _decorate(self) -> None:
             register_fonts()
             self.saveState()
             self.setFont(FONT, 9)
@@ -168,7 +171,15 @@ def make_numbered_canvas(header_left: str, header_right: str):
             self.setStrokeColor(colors.HexColor("#888888"))
             self.setLineWidth(0.6)
             self.line(MARGIN_LEFT, top - 2 * mm, PAGE_W - MARGIN_RIGHT, top - 2 * mm)
-            self.drawCentredString(PAGE_W / 2, MARGIN_BOTTOM - 10 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+            number = self.getPageNumber()
+            head = f"第 {number} 页 共 "
+            # Centred as if the total had as many digits as this page's number (the total is not known yet).
+            width = self.stringWidth(head + f"{number} 页", FONT, 9)
+            x = PAGE_W / 2 - width / 2
+            y = MARGIN_BOTTOM - 10 * mm
+            self.drawString(x, y, head)
+            self.translate(x + self.stringWidth(head, FONT, 9), y)
+            self.doForm(TOTAL_FORM)
             self.restoreState()
 
     return NumberedCanvas
