@@ -90,8 +90,8 @@ def cmd_serve(args) -> int:
     engine = district_engine(args)  # migrated once, here, before any worker starts
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
-    files = Path(args.files_dir) if getattr(args, "files_dir", None) else district_dir(args) / "files"
-    os.environ[ENV_DB], os.environ[ENV_FILES] = url, str(files)
+    files = str(Path(args.files_dir).resolve()) if args.files_dir else ""  # "": photos in the database
+    os.environ[ENV_DB], os.environ[ENV_FILES] = url, files
     os.environ[ENV_HTTPS] = "1" if args.behind_https else "0"
     workers = max(1, args.workers)
     if workers > 1 and not url.startswith("postgresql"):
@@ -221,6 +221,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", metavar="地址")
     p.add_argument("--port", type=int, default=8700, metavar="端口")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="服务进程数（PostgreSQL 时可设为 CPU 核数，默认 1）")
+    p.add_argument("--files-dir", metavar="目录", help="照片存放在此共享目录（各服务进程都能访问）；默认存放在数据库中")
     p.add_argument("--behind-https", action="store_true", help="经由 HTTPS 反向代理对外提供服务：登录 Cookie 仅在 HTTPS 下发送")
     p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
     p.add_argument("--name", required=True, metavar="名称")

@@ -96,7 +96,7 @@ def _district(request, tmp_path, backend: str):
     from sync_helpers import DistrictServer
 
     url = f"sqlite:///{tmp_path / 'district.db'}" if backend == "sqlite" else request.getfixturevalue("postgres").new_database()
-    server = DistrictServer(url, tmp_path / "district-files")
+    server = DistrictServer(url)  # photos in the database, as deployed
     server.start()
     return server
 

@@ -28,7 +28,8 @@ def free_port() -> int:
 class DistrictServer:
     """uvicorn in a thread; ``stop()`` and ``start()`` again on the same port simulate a restart."""
 
-    def __init__(self, url: str, files_dir: Path, *, behind_https: bool = False):
+    def __init__(self, url: str, files_dir: Path | None = None, *, behind_https: bool = False):
+        """``files_dir``: photos in that folder; None (the default, as in production): in the database."""
         self.engine = make_engine(url)
         migrate(self.engine)
         self.files_dir = files_dir

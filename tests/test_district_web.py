@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 from app.services import activities, teams
 from app.services.context import Context
@@ -14,9 +15,22 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium reaches for Google's hosts, which this machine's closed network refuses.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
+FONTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "resources" / "fonts"
 
 
-def test_district_staff_see_every_station(demo_store, district):
+def chromium_env(tmp_dir) -> dict:
+    """Chromium on a machine with no Chinese system font (CI) sees the fonts the app ships, so the
+    screenshots show 汉字, as every staff PC and phone would, and not empty boxes."""
+    import os
+
+    conf = __import__("pathlib").Path(tmp_dir) / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                    f'<dir>{FONTS}</dir><cachedir>{conf.parent / "fc-cache"}</cachedir></fontconfig>', encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
+def test_district_staff_see_every_station(demo_store, district, tmp_path):
     from playwright.sync_api import sync_playwright
 
     code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
@@ -26,10 +40,11 @@ def test_district_staff_see_every_station(demo_store, district):
     client.enroll(district.base, code)
     client.sync()
     ctx = Context(store=demo_store)
-    month_titles = [s.activity.title for s in activities.list_activities(ctx, limit=5)]
+    today = date.today()
+    month_titles = [s.activity.title for s in activities.list_activities(ctx, year=today.year, month=today.month, limit=5)]
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, env=chromium_env(tmp_path))
         page = browser.new_page(viewport={"width": 1300, "height": 800})
         page.goto(district.base + "/district")
         assert page.url.endswith("/login")  # staff only
@@ -49,11 +64,18 @@ def test_district_staff_see_every_station(demo_store, district):
         page.click("text=杨家庄村")
         page.wait_for_url("**/district/station/*")
         detail = page.inner_text("main")
-        assert "本月各服务队活动" in detail and all(t in detail for t in month_titles)
+        assert f"{today.year}年{today.month}月各服务队活动" in detail and all(t in detail for t in month_titles)
         page.screenshot(path=str(ARTIFACTS / "district-station.png"), full_page=True)
         page.goto(district.base + "/district")
         page.click("text=“五有”月度评估与排名")
         page.wait_for_url("**/district/evaluation")
+        previous = today.month - 1 or 12
+        page.select_option("form.period select[name=month]", str(previous))  # the period picker, no address editing
+        if previous == 12:
+            page.select_option("form.period select[name=year]", str(today.year - 1))
+        page.click("form.period button[type=submit]")
+        page.wait_for_url(f"**/district/evaluation?year=*&month={previous}")
+        assert f"{previous}月 “五有”月度评估" in page.inner_text("main")
         ranking = page.inner_text("main")
         assert "月度评估" in ranking and "杨家庄村" in ranking and "注册志愿者占常住人口15%以上" in ranking
         page.screenshot(path=str(ARTIFACTS / "district-evaluation.png"), full_page=True)
@@ -96,3 +118,69 @@ def test_district_staff_see_every_station(demo_store, district):
         page.goto(district.base + "/district")
         assert page.url.endswith("/login")
         browser.close()
+
+
+def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(demo_store, district, tmp_path):
+    """390 px wide, as staff open it on a phone: nothing wider than the screen (tables scroll in their box),
+    the stations not synced for a week on top, the month's photos as thumbnails that open full size."""
+    from openpyxl import load_workbook
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    admin.add_station(district.engine, "红山村新时代文明实践站", "里辛街道")
+    admin.add_staff(district.engine, "wmb", "district1", "区文明办")
+    ctx = Context(store=demo_store)
+    today = date.today()
+    this_month = activities.list_activities(ctx, year=today.year, month=today.month, limit=1)[0].activity
+    picture = tmp_path / "饺子宴.jpg"
+    Image.new("RGB", (1200, 900), (200, 40, 40)).save(picture, "JPEG")
+    activities.add_photo(ctx, this_month.id, picture)
+    client = SyncClient(demo_store)
+    client.enroll(district.base, code)
+    client.sync()
+    admin.add_station(district.engine, "汶源村", "汶源街道")
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models.base import utcnow
+    from sync.server.db import account
+
+    with district.engine.begin() as conn:  # enrolled, last synced ten days ago
+        conn.execute(update(account).where(account.c.name == "汶源村").values(station_id="wenyuan-station",
+                                                                             last_sync_at=utcnow() - timedelta(days=10, hours=1)))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, env=chromium_env(tmp_path))
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+        page.goto(district.base + "/login")
+        page.fill("input[name=username]", "wmb")
+        page.fill("input[name=password]", "district1")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/district")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page fits; wide tables scroll inside
+        stale = page.inner_text("p.stale")
+        assert "超过 7 天未同步" in stale and "汶源村（10 天未同步）" in stale
+        assert "红山村" not in stale and "杨家庄村" not in stale  # not enrolled: nothing to be late with; synced just now
+        page.screenshot(path=str(ARTIFACTS / "district-phone-overview.png"), full_page=True)
+        with page.expect_download() as download:
+            page.click("text=导出Excel")
+        saved = ARTIFACTS / "overview.xlsx"
+        download.value.save_as(str(saved))
+        ws = load_workbook(saved).active
+        assert ws["A2"].value == "实践站" and ws.freeze_panes == "A3" and ws.column_dimensions["A"].width >= 10
+        assert "杨家庄村" in [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)]
+        page.click("text=杨家庄村")
+        page.wait_for_url("**/district/station/*")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        thumb = page.locator("div.photos img").first
+        thumb.scroll_into_view_if_needed()
+        page.wait_for_function("() => { const i = document.querySelector('div.photos img'); return i && i.complete && i.naturalWidth > 0 }")
+        assert page.evaluate("document.querySelector('div.photos img').naturalWidth") <= 240  # a thumbnail, not the 1200 px photo
+        page.screenshot(path=str(ARTIFACTS / "district-phone-station.png"), full_page=True)
+        full = page.request.get(district.base + thumb.evaluate("i => i.parentElement.getAttribute('href')"))
+        assert full.status == 200 and full.body() == picture.read_bytes()
+        assert page.request.get(district.base + "/district/photo/" + "0" * 64).status == 404
+        browser.close()
+    anonymous = __import__("requests").get(district.base + "/district/photo/" + __import__("hashlib").sha256(picture.read_bytes()).hexdigest(), timeout=10)
+    assert anonymous.status_code == 401  # photos are for staff only

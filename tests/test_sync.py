@@ -244,9 +244,26 @@ def test_photos_go_up_before_their_rows(demo_store, district, tmp_path):
     act = activities.list_activities(ctx, limit=1)[0].activity
     photo = activities.add_photo(ctx, act.id, image)
     enroll(demo_store, district).sync()
-    stored = district.files_dir / photo.sha256[:2] / photo.sha256
-    assert stored.read_bytes() == image.read_bytes()
+    assert district.app.state.photos.get(photo.sha256) == image.read_bytes()  # in the database every process shares
     assert_same(demo_store, district)
+
+
+def test_photos_in_a_shared_folder_when_the_district_chooses_one(demo_store, tmp_path):
+    from app.services import activities
+    from sync_helpers import DistrictServer
+
+    server = DistrictServer(f"sqlite:///{tmp_path / 'district.db'}", tmp_path / "shared-photos")
+    server.start()
+    try:
+        image = tmp_path / "b.png"
+        image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"2" * 500)
+        act = activities.list_activities(Context(store=demo_store), limit=1)[0].activity
+        photo = activities.add_photo(Context(store=demo_store), act.id, image)
+        enroll(demo_store, server).sync()
+        assert (tmp_path / "shared-photos" / photo.sha256[:2] / photo.sha256).read_bytes() == image.read_bytes()
+        assert server.app.state.photos.get(photo.sha256) == image.read_bytes()
+    finally:
+        server.close()
 
 
 def test_announcements_pull_with_server_cursor(demo_store, district):

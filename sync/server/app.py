@@ -23,6 +23,7 @@ from .admin import token_hash
 from .apply import BadRequest, BatchReused, apply_batch
 from .db import TABLES, account, announcement, stored_file
 from . import throttle, web
+from .photos import PhotoStore
 
 
 log = logging.getLogger(__name__)
@@ -111,15 +112,19 @@ def station_lock(conn, station_id: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": station_lock_key(station_id)})
 
 
-def create_app(engine: Engine, files_dir: Path, *, behind_https: bool = False) -> FastAPI:
-    files_dir = Path(files_dir)
-    files_dir.mkdir(parents=True, exist_ok=True)
+def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: bool = False) -> FastAPI:
+    """``files_dir``: keep photos in that folder (it must be shared by every server process); by default
+    (None) they are kept in the database, which every process already shares (docs/deploy.md)."""
+    files_dir = Path(files_dir) if files_dir else None
+    if files_dir is not None:
+        files_dir.mkdir(parents=True, exist_ok=True)
     # No public /docs or /redoc (they load scripts from a CDN); /openapi.json is for logged-in staff (web.py).
     api = FastAPI(title="实践站台账 区级同步服务", version=str(protocol.PROTOCOL_VERSION),
                   description="新时代文明实践站台账的区级服务：接收各站同步的数据，展示各站情况。",
                   docs_url=None, redoc_url=None, openapi_url=None)
     api.state.engine = engine
     api.state.files_dir = files_dir
+    photos = api.state.photos = PhotoStore(engine, files_dir)
     api.state.behind_https = behind_https
 
     @api.middleware("http")
@@ -246,40 +251,28 @@ def create_app(engine: Engine, files_dir: Path, *, behind_https: bool = False) -
                             "" if careful else "; retrying row by row")
         raise ApiError(409, "conflict", "批次冲突，请稍后重试")
 
-    def file_path(sha: str) -> Path:
+    def check_hash(sha: str) -> str:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise ApiError(422, "bad_hash", "文件哈希格式错误")
-        return files_dir / sha[:2] / sha
+        return sha
 
     @api.head(protocol.FILES + "/{sha}")
     def has_file(sha: str, request: Request):
         authenticate(request)
-        path = file_path(sha)
-        with engine.connect() as conn:
-            known = conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256 == sha)).first()
-        return Response(status_code=200 if known and path.exists() else 404)
+        check_hash(sha)
+        return Response(status_code=200 if photos.has(sha) else 404)
 
     @api.put(protocol.FILES + "/{sha}", openapi_extra=_body_schema({"type": "string", "format": "binary"}, "application/octet-stream"))
     async def put_file(sha: str, request: Request):
         acct = await run_in_threadpool(authenticate, request)
-        path = file_path(sha)
+        check_hash(sha)
         data = await read_body(request, protocol.MAX_FILE_BYTES)
-        return await run_in_threadpool(store_file, acct, sha, path, data)
+        return await run_in_threadpool(store_file, acct, sha, data)
 
-    def store_file(acct, sha: str, path: Path, data: bytes) -> Response:
+    def store_file(acct, sha: str, data: bytes) -> Response:
         if hashlib.sha256(data).hexdigest() != sha:
             raise ApiError(422, "hash_mismatch", "文件内容与哈希不符，可能在传输中损坏，请重试")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            partial = path.with_name(f"{sha}.{secrets.token_hex(4)}.part")
-            partial.write_bytes(data)
-            partial.replace(path)
-        with engine.begin() as conn:
-            if conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256 == sha)).first() is None:
-                try:
-                    conn.execute(stored_file.insert().values(sha256=sha, size=len(data), account_id=acct.id, received_at=utcnow()))
-                except sa_exc.IntegrityError:
-                    pass  # stored by a concurrent upload of the same photo
+        photos.put(acct.id, sha, data)
         return Response(status_code=201)
 
     @api.get(protocol.PULL)

@@ -2,7 +2,7 @@
 
 Each worker process imports this module and builds its own engine (connections are never shared
 across processes) from the environment the serving command set: ``STATION_DISTRICT_DB`` (a
-database URL) and ``STATION_DISTRICT_FILES`` (the folder for photos, when they are kept on disk).
+database URL) and ``STATION_DISTRICT_FILES`` (a shared folder for photos; empty: photos are kept in the database).
 The database was already migrated once by the parent before the workers started.
 """
 
@@ -17,4 +17,5 @@ from .app import create_app
 from .db import ENV_DB, ENV_FILES, ENV_HTTPS, make_engine
 
 setup_server_logging()
-app = create_app(make_engine(os.environ[ENV_DB]), Path(os.environ[ENV_FILES]), behind_https=os.environ.get(ENV_HTTPS) == "1")
+app = create_app(make_engine(os.environ[ENV_DB]), Path(os.environ[ENV_FILES]) if os.environ.get(ENV_FILES) else None,
+                 behind_https=os.environ.get(ENV_HTTPS) == "1")

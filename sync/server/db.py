@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Engine, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, event, inspect, text,
+    JSON, Boolean, Column, Engine, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, inspect, text,
 )
 
 import app.models  # noqa: F401  (registers the synced tables)
@@ -76,6 +76,9 @@ stored_file = Table(
     Column("size", Integer, nullable=False),
     Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    # The photo itself, in the database every server process shares (bytea on PostgreSQL); NULL when the
+    # district keeps photos in a shared folder instead (--files-dir) or received it before d0006.
+    Column("data", LargeBinary, nullable=True),
 )
 
 announcement = Table(

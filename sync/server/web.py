@@ -44,6 +44,14 @@ form.dispatch{background:#fff;padding:12px 16px;margin:14px 0;display:flex;flex-
 form.dispatch h3{width:100%;margin:0} form.dispatch label{display:flex;flex-direction:column;font-size:14px}
 form.dispatch input,form.dispatch select{padding:4px;min-width:150px} form.dispatch textarea{width:420px;padding:4px}
 form.dispatch button{align-self:flex-end}
+div.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:10px 0} div.scroll table{margin:0}
+form.period{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0} form.period select{padding:6px;font-size:15px}
+form.period button{padding:6px 14px} p.stale{background:#fff3e0;border-left:4px solid #e65100;padding:8px 12px}
+div.photos{display:flex;flex-wrap:wrap;gap:6px} div.photos img{width:120px;height:90px;object-fit:cover;border:1px solid #ccc}
+svg.chart{background:#fff;max-width:100%;height:auto}
+@media (max-width:600px){header{flex-wrap:wrap;gap:6px;padding:10px 12px} main{padding:10px 12px} th,td{font-size:13px;padding:5px}
+form.login{margin:30px auto} form.dispatch textarea{width:100%} form.dispatch label{width:100%} form.dispatch input,form.dispatch select{min-width:0;width:100%}
+a,button{min-height:32px}}
 form.withdraw{display:flex;gap:4px;margin:0} form.withdraw input{width:120px;padding:2px} form.withdraw button{padding:2px 10px} button{background:#b71c1c;color:#fff;border:0;padding:8px 18px;border-radius:4px}
 """
 
@@ -86,6 +94,59 @@ SECURITY_HEADERS = {
 LOGIN_CSRF_COOKIE = "district_login_csrf"
 
 
+def scroll(table_html: str) -> str:
+    """A wide table scrolls sideways inside its box on a phone; the page itself stays 390 px wide."""
+    return f'<div class="scroll">{table_html}</div>'
+
+
+def period_picker(action: str, year: int, month: int, *, extra: dict | None = None, years_back: int = 5) -> str:
+    """年/月 selects and 查看, instead of editing the address."""
+    today = date.today()
+    years = "".join(f'<option value="{y}"{" selected" if y == year else ""}>{y}年</option>' for y in range(today.year, today.year - years_back, -1))
+    months = "".join(f'<option value="{m}"{" selected" if m == month else ""}>{m}月</option>' for m in range(1, 13))
+    hidden = "".join(f'<input type="hidden" name="{_h(k)}" value="{_h(v)}">' for k, v in (extra or {}).items() if v)
+    return (f'<form class="period" method="get" action="{_h(action)}"><label>年份 <select name="year">{years}</select></label>'
+            f'<label>月份 <select name="month">{months}</select></label>{hidden}<button type="submit">查看</button></form>')
+
+
+def xlsx_response(title: str, headers: list[str], rows: list[list], filename: str, widths: list[int] | None = None) -> Response:
+    """One table as a workbook WPS opens well: a title row, bold frozen headers, column widths, dates as dates."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    ws = book.active
+    ws.title = title[:31]
+    ws.append([title])
+    ws["A1"].font = Font(size=14, bold=True)
+    ws.append(headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for c, header in enumerate(headers, start=1):
+        longest = max([len(str(header))] + [len(str(r[c - 1])) for r in rows[:500] if c - 1 < len(r) and r[c - 1] is not None])
+        ws.column_dimensions[get_column_letter(c)].width = (widths[c - 1] if widths else min(50, max(8, longest * 1.8 + 2)))
+        for r in range(3, len(rows) + 3):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    buffer = BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+STALE_DAYS = 7  # a station not synced for this long is flagged at the top of the overview
+
+
 def _local(dt) -> str:
     if dt is None:
         return "从未同步"
@@ -95,7 +156,8 @@ def _local(dt) -> str:
 # Query values staff can type into the address bar: out of range is a Chinese 422, never a 500.
 YEAR = Query(0, ge=0, le=2100, description="年份（0 为本年）")
 MONTH = Query(0, ge=0, le=12, description="月份（0 为本月）")
-PARAM_LABELS = {"year": "年份", "month": "月份", "account_id": "实践站编号", "cursor": "同步位置"}
+PARAM_LABELS = {"year": "年份", "month": "月份", "account_id": "实践站编号", "cursor": "同步位置", "street": "街道", "sha": "照片",
+                "thumb": "缩略图", "wait": "等待时间"}
 
 
 def install(api: FastAPI) -> None:
@@ -198,6 +260,7 @@ def install(api: FastAPI) -> None:
         return response
 
     def station_figures(conn, station_id: str, today: date) -> dict:
+        """The month of ``today``: activities per team; the year up to ``today``: hours."""
         activity, participation, volunteer, team = (TABLES[n] for n in ("activity", "participation", "volunteer", "team"))
         month_start, month_end = month_range(today.year, today.month)
         year_start, _ = month_range(today.year, None)
@@ -254,59 +317,160 @@ def install(api: FastAPI) -> None:
             f"<tr><td>{_h(name)}</td><td class='num'>{len(items)}</td><td class='num'>{sum(i['met'] for i in items) / len(items):.1f}</td>"
             f"<td class='num'>{sum(i['missed'] for i in items)}</td></tr>"
             for name, items in sorted(streets.items(), key=lambda kv: -sum(i["met"] for i in kv[1]) / len(kv[1])))
-        body = (f"<p><a href='/district'>← 各站情况</a>　<a href='/district/evaluation.xlsx?year={year}&month={month}'>导出Excel</a></p>"
-                f"<h2>{year}年{month}月 “五有”月度评估</h2>"
-                "<table><tr><th>名次</th><th>实践站</th><th>所属街道</th><th>达标项</th><th>有风险</th><th>未达标</th><th>主要问题</th></tr>"
-                f"{rows}</table><h3>各街道（所）</h3><table><tr><th>街道（所）</th><th>实践站数</th><th>平均达标项</th><th>未达标合计</th></tr>{street_rows}</table>")
+        body = (f"<p><a href='/district'>← 各站情况</a>　<a href='/district/evaluation.xlsx?year={year}&amp;month={month}'>导出Excel</a></p>"
+                f"<h2>{year}年{month}月 “五有”月度评估</h2>{period_picker('/district/evaluation', year, month)}"
+                + scroll("<table><tr><th>名次</th><th>实践站</th><th>所属街道</th><th>达标项</th><th>有风险</th><th>未达标</th><th>主要问题</th></tr>"
+                         f"{rows}</table>")
+                + "<h3>各街道（所）</h3>"
+                + scroll(f"<table><tr><th>街道（所）</th><th>实践站数</th><th>平均达标项</th><th>未达标合计</th></tr>{street_rows}</table>"))
         return page("月度评估", body, user=user)
 
     @api.get("/district/evaluation.xlsx", include_in_schema=False)
     def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
-        from io import BytesIO
-
-        from openpyxl import Workbook
-
         if current_user(request) is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
             ranked = evaluation(conn, year, month)
-        book = Workbook()
-        ws = book.active
-        ws.title = f"{year}年{month}月评估"
-        ws.append([f"{year}年{month}月 新时代文明实践站“五有”月度评估"])
         rules = ranked[0]["verdicts"] if ranked else []
-        ws.append(["名次", "实践站", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules])
-        for n, r in enumerate(ranked, start=1):
-            ws.append([n, r["account"].name, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
-                      + [f"{STATUS_LABELS[v.status]} {v.progress}" for v in r["verdicts"]])
-        buffer = BytesIO()
-        book.save(buffer)
-        filename = quote(f"{year}年{month}月五有评估.xlsx")
-        return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+        headers = ["名次", "实践站", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules]
+        rows = [[n, r["account"].name, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
+                + [f"{STATUS_LABELS[v.status]} {v.progress}" for v in r["verdicts"]] for n, r in enumerate(ranked, start=1)]
+        return xlsx_response(f"{year}年{month}月 新时代文明实践站“五有”月度评估", headers, rows, f"{year}年{month}月五有评估.xlsx")
+
+    def period_end(year: int, month: int) -> date:
+        """The day the figures are taken on: today in the current month, else the month's last day."""
+        today = date.today()
+        return today if (year, month) == (today.year, today.month) else month_range(year, month)[1]
+
+    def overview_rows(conn, year: int, month: int, street: str) -> list[dict]:
+        on = period_end(year, month)
+        query = select(account).order_by(account.c.street, account.c.name)
+        if street:
+            query = query.where(account.c.street == street)
+        out = []
+        for acct in conn.execute(query):
+            f = station_figures(conn, acct.station_id, on) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
+            out.append({"account": acct, **f})
+        return out
+
+    def stale_note(conn) -> str:
+        """Enrolled stations that have not synced for STALE_DAYS days, at the top of the page."""
+        now = utcnow()
+        late = []
+        for acct in conn.execute(select(account).where(account.c.station_id != None, account.c.revoked == False)  # noqa: E711,E712
+                                 .order_by(account.c.last_sync_at.asc().nulls_first(), account.c.name)):
+            last = acct.last_sync_at
+            if last is not None and last.tzinfo is None:
+                from datetime import UTC
+
+                last = last.replace(tzinfo=UTC)
+            if last is None:
+                late.append(f"{_h(acct.name)}（登记后从未同步）")
+            elif (now - last).days >= STALE_DAYS:
+                late.append(f"{_h(acct.name)}（{(now - last).days} 天未同步）")
+        if not late:
+            return ""
+        shown = "、".join(late[:30]) + (f" 等 {len(late)} 个站" if len(late) > 30 else "")
+        return f'<p class="stale"><strong>超过 {STALE_DAYS} 天未同步：</strong>{shown}</p>'
+
+    def monthly_chart(conn, year: int) -> str:
+        """Activities per month per street in ``year``: a small bar chart (inline SVG, no scripts)."""
+        activity, station = TABLES["activity"], TABLES["station"]
+        start, end = month_range(year, None)
+        month = func.extract("month", activity.c.date)
+        rows = conn.execute(
+            select(station.c.street, month, func.count())
+            .select_from(activity).join(station, station.c.id == activity.c.station_id)
+            .where(activity.c.deleted == False, activity.c.status == "done", activity.c.date >= start, activity.c.date <= end)  # noqa: E712
+            .group_by(station.c.street, month)).all()
+        counts: dict[str, list[int]] = {}
+        for street_name, m, n in rows:
+            counts.setdefault(street_name or "（未填街道）", [0] * 12)[int(m) - 1] = n
+        if not counts:
+            return "<p>本年还没有已开展的活动。</p>"
+        top = max(max(v) for v in counts.values()) or 1
+        label_w, bar_w, gap, row_h = 110, 22, 4, 46
+        width = label_w + 12 * (bar_w + gap) + 10
+        parts = [f'<svg class="chart" role="img" aria-label="{year}年各街道每月活动次数" viewBox="0 0 {width} {row_h * len(counts) + 24}" '
+                 f'width="{width}" height="{row_h * len(counts) + 24}" xmlns="http://www.w3.org/2000/svg">']
+        for m in range(12):
+            parts.append(f'<text x="{label_w + m * (bar_w + gap) + bar_w / 2}" y="14" font-size="11" text-anchor="middle">{m + 1}月</text>')
+        for i, (name, values) in enumerate(sorted(counts.items())):
+            base = 24 + (i + 1) * row_h - 8
+            parts.append(f'<text x="0" y="{base - 10}" font-size="13">{_h(name[:8])}</text>')
+            for m, n in enumerate(values):
+                h = round((row_h - 16) * n / top)
+                x = label_w + m * (bar_w + gap)
+                parts.append(f'<rect x="{x}" y="{base - h}" width="{bar_w}" height="{h}" fill="#b71c1c"><title>{_h(name)} {m + 1}月：{n} 次</title></rect>')
+                if n:
+                    parts.append(f'<text x="{x + bar_w / 2}" y="{base - h - 2}" font-size="10" text-anchor="middle">{n}</text>')
+        parts.append("</svg>")
+        return "".join(parts)
+
+    def streets_of(conn) -> list[str]:
+        return [r for (r,) in conn.execute(select(account.c.street).distinct().order_by(account.c.street)) if r]
 
     @api.get("/district", include_in_schema=False)
-    def overview(request: Request):
+    def overview(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100)):
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
-        rows = []
+        year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            for acct in conn.execute(select(account).order_by(account.c.street, account.c.name)):
-                f = station_figures(conn, acct.station_id, today) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
-                teams = "、".join(f"{_h(name)} {n}次" if n else f'<span class="bad">{_h(name)} 0次</span>' for name, n in f["per_team"]) or "—"
-                status = '<span class="bad">已停用</span>' if acct.revoked else ("未登记" if not acct.station_id else '<span class="ok">正常</span>')
-                rows.append(
-                    f'<tr><td><a href="/district/station/{acct.id}">{_h(acct.name)}</a></td><td>{_h(acct.street)}</td><td>{status}</td>'
-                    f'<td>{_local(acct.last_sync_at)}</td><td class="num">{acct.rows_received}</td><td class="num">{acct.rows_rejected}</td>'
-                    f'<td class="num">{f["month_total"]}</td><td>{teams}</td><td class="num">{f["volunteers"]}</td><td class="num">{f["hours"]:g}</td></tr>')
+            stations = overview_rows(conn, year, month, street)
+            note = stale_note(conn)
+            chart = monthly_chart(conn, year)
+            streets = streets_of(conn)
+        rows = []
+        for f in stations:
+            acct = f["account"]
+            teams = "、".join(f"{_h(name)} {n}次" if n else f'<span class="bad">{_h(name)} 0次</span>' for name, n in f["per_team"]) or "—"
+            status = '<span class="bad">已停用</span>' if acct.revoked else ("未登记" if not acct.station_id else '<span class="ok">正常</span>')
+            rows.append(
+                f'<tr><td><a href="/district/station/{acct.id}?year={year}&amp;month={month}">{_h(acct.name)}</a></td><td>{_h(acct.street)}</td><td>{status}</td>'
+                f'<td>{_local(acct.last_sync_at)}</td><td class="num">{acct.rows_received}</td><td class="num">{acct.rows_rejected}</td>'
+                f'<td class="num">{f["month_total"]}</td><td>{teams}</td><td class="num">{f["volunteers"]}</td><td class="num">{f["hours"]:g}</td></tr>')
         table = ('<table><tr><th>实践站</th><th>所属街道</th><th>状态</th><th>最近同步（北京时间）</th><th>收到记录</th><th>被拒记录</th>'
-                 f'<th>本月活动</th><th>本月各服务队活动</th><th>志愿者</th><th>本年服务时长</th></tr>{"".join(rows)}</table>')
-        link = "<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a></p>"
-        return page("各实践站情况", f"<h2>各实践站情况（{today.year}年{today.month}月）</h2>{link}{table}", user=user)
+                 f'<th>{month}月活动</th><th>{month}月各服务队活动</th><th>志愿者</th><th>{year}年服务时长</th></tr>{"".join(rows)}</table>')
+        street_options = '<option value="">全部街道</option>' + "".join(
+            f'<option value="{_h(x)}"{" selected" if x == street else ""}>{_h(x)}</option>' for x in streets)
+        picker = period_picker("/district", year, month).replace(
+            '<button type="submit">', f'<label>街道 <select name="street">{street_options}</select></label><button type="submit">')
+        export = f"/district/overview.xlsx?year={year}&amp;month={month}&amp;street={quote(street)}"
+        link = ("<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a>"
+                f"　<a href='{export}'>导出Excel</a></p>")
+        body = (f"<h2>各实践站情况（{year}年{month}月{('，' + _h(street)) if street else ''}）</h2>{note}{link}{picker}"
+                f"{scroll(table)}<h3>{year}年各街道每月开展活动次数</h3>{scroll(chart)}")
+        return page("各实践站情况", body, user=user)
+
+    @api.get("/district/overview.xlsx", include_in_schema=False)
+    def overview_xlsx(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100)):
+        if current_user(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        year, month = year or today.year, month or today.month
+        with engine.connect() as conn:
+            stations = overview_rows(conn, year, month, street)
+        rows = [[f["account"].name, f["account"].street, "已停用" if f["account"].revoked else ("未登记" if not f["account"].station_id else "正常"),
+                 (f["account"].last_sync_at + timedelta(hours=8)).replace(tzinfo=None) if f["account"].last_sync_at else "从未同步",
+                 f["account"].rows_received, f["account"].rows_rejected, f["month_total"],
+                 "、".join(f"{name} {n}次" for name, n in f["per_team"]), f["volunteers"], f["hours"]] for f in stations]
+        headers = ["实践站", "所属街道", "状态", "最近同步（北京时间）", "收到记录", "被拒记录", f"{month}月活动", f"{month}月各服务队活动", "志愿者",
+                   f"{year}年服务时长"]
+        return xlsx_response(f"{year}年{month}月各实践站情况", headers, rows, f"{year}年{month}月各实践站情况.xlsx")
+
+    @api.get("/district/photo/{sha}", include_in_schema=False)
+    def photo(request: Request, sha: str = PathParam(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$"), thumb: int = Query(0, ge=0, le=1)):
+        if current_user(request) is None:
+            return Response(status_code=401)
+        data = api.state.photos.thumbnail(sha) if thumb else api.state.photos.get(sha)
+        if data is None:
+            return Response(status_code=404)
+        kind = "image/jpeg" if thumb or data[:3] == b"\xff\xd8\xff" else "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "application/octet-stream"
+        return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=86400"})
 
     @api.get("/district/demands", include_in_schema=False)
     def demands_page(request: Request, sent: str = "", withdrawn: str = ""):
@@ -457,32 +621,52 @@ def install(api: FastAPI) -> None:
         return response
 
     @api.get("/district/station/{account_id}", include_in_schema=False)
-    def station_detail(request: Request, account_id: int = PathParam(ge=1, le=2**31 - 1)):
+    def station_detail(request: Request, account_id: int = PathParam(ge=1, le=2**31 - 1), year: int = YEAR, month: int = MONTH):
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
-        activity, team = TABLES["activity"], TABLES["team"]
+        year, month = year or today.year, month or today.month
+        on = period_end(year, month)
+        activity, team, photo_table = TABLES["activity"], TABLES["team"], TABLES["photo"]
         with engine.connect() as conn:
             acct = conn.execute(select(account).where(account.c.id == account_id)).first()
             if acct is None:
                 return page("找不到", "<p>找不到该实践站</p>", user=user)
-            f = station_figures(conn, acct.station_id, today) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
+            f = station_figures(conn, acct.station_id, on) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
+            month_start, month_end = month_range(year, month)
             recent = conn.execute(
-                select(activity.c.date, activity.c.title, activity.c.category, team.c.name)
+                select(activity.c.id, activity.c.date, activity.c.title, activity.c.category, team.c.name)
                 .outerjoin(team, team.c.id == activity.c.team_id)
-                .where(activity.c.station_id == acct.station_id, activity.c.deleted == False).order_by(activity.c.date.desc()).limit(30)  # noqa: E712
+                .where(activity.c.station_id == acct.station_id, activity.c.deleted == False,  # noqa: E712
+                       activity.c.date >= month_start, activity.c.date <= month_end).order_by(activity.c.date.desc()).limit(200)
             ).all() if acct.station_id else []
+            pictures: dict[str, list] = {}
+            if recent:
+                for activity_id, sha, caption in conn.execute(
+                        select(photo_table.c.activity_id, photo_table.c.sha256, photo_table.c.caption)
+                        .where(photo_table.c.activity_id.in_([r.id for r in recent]), photo_table.c.deleted == False)):  # noqa: E712
+                    pictures.setdefault(activity_id, []).append((sha, caption))
             batches = conn.execute(select(batch_log).where(batch_log.c.account_id == acct.id).order_by(batch_log.c.received_at.desc()).limit(10)).all()
             rejects = conn.execute(select(rejection).where(rejection.c.account_id == acct.id).order_by(rejection.c.id.desc()).limit(20)).all()
         teams = "".join(f"<tr><td>{_h(n)}</td><td class='num'>{c}</td></tr>" for n, c in f["per_team"])
-        acts = "".join(f"<tr><td>{d}</td><td>{_h(t)}</td><td>{_h(c)}</td><td>{_h(tn or '')}</td></tr>" for d, t, c, tn in recent)
+        def thumbs(activity_id: str) -> str:
+            items = pictures.get(activity_id, [])
+            return ('<div class="photos">' + "".join(
+                f'<a href="/district/photo/{sha}" target="_blank" rel="noopener"><img src="/district/photo/{sha}?thumb=1" loading="lazy" '
+                f'alt="{_h(caption or "活动照片")}"></a>' for sha, caption in items) + "</div>") if items else "—"
+
+        acts = "".join(f"<tr><td>{r.date}</td><td>{_h(r.title)}</td><td>{_h(r.category)}</td><td>{_h(r.name or '')}</td><td>{thumbs(r.id)}</td></tr>"
+                       for r in recent)
         bl = "".join(f"<tr><td>{_local(b.received_at)}</td><td class='num'>{b.rows}</td><td class='num'>{b.applied}</td><td class='num'>{b.rejected}</td></tr>" for b in batches)
         rj = "".join(f"<tr><td>{_local(r.at)}</td><td>{_h(r.entity)}</td><td>{_h(r.reason)}</td></tr>" for r in rejects)
-        body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>{_h(acct.name)}</h2><p>所属街道：{_h(acct.street)}　最近同步：{_local(acct.last_sync_at)}"
-                f"　志愿者 {f['volunteers']} 名　本年服务时长 {f['hours']:g} 小时</p>"
-                f"<h3>本月各服务队活动</h3><table><tr><th>服务队</th><th>本月活动</th></tr>{teams}</table>"
-                f"<h3>最近的活动</h3><table><tr><th>日期</th><th>活动名称</th><th>类别</th><th>服务队</th></tr>{acts}</table>"
-                f"<h3>最近收到的批次</h3><table><tr><th>时间</th><th>记录</th><th>已接收</th><th>被拒</th></tr>{bl}</table>"
-                f"<h3>被拒的记录</h3><table><tr><th>时间</th><th>类型</th><th>原因</th></tr>{rj}</table>")
+        body = (f"<p><a href='/district?year={year}&amp;month={month}'>← 返回各站情况</a></p><h2>{_h(acct.name)}</h2>"
+                f"<p>所属街道：{_h(acct.street)}　最近同步：{_local(acct.last_sync_at)}"
+                f"　志愿者 {f['volunteers']} 名　{year}年服务时长 {f['hours']:g} 小时</p>"
+                f"{period_picker(f'/district/station/{acct.id}', year, month)}"
+                f"<h3>{year}年{month}月各服务队活动</h3>{scroll(f'<table><tr><th>服务队</th><th>活动次数</th></tr>{teams}</table>')}"
+                f"<h3>{year}年{month}月的活动（{len(recent)} 次）</h3>"
+                f"{scroll(f'<table><tr><th>日期</th><th>活动名称</th><th>类别</th><th>服务队</th><th>照片</th></tr>{acts}</table>')}"
+                f"<h3>最近收到的批次</h3>{scroll(f'<table><tr><th>时间</th><th>记录</th><th>已接收</th><th>被拒</th></tr>{bl}</table>')}"
+                f"<h3>被拒的记录</h3>{scroll(f'<table><tr><th>时间</th><th>类型</th><th>原因</th></tr>{rj}</table>')}")
         return page(acct.name, body, user=user)

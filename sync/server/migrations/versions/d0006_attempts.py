@@ -1,4 +1,4 @@
-"""failed staff logins and enrollment attempts, counted across server processes
+"""failed staff logins and enrollment attempts, counted across server processes; photos kept in the database
 
 Revision ID: d0006
 Revises: d0005
@@ -24,7 +24,11 @@ def upgrade() -> None:
         sa.Column('first_at', UTCDateTime(), nullable=False),
         sa.Column('locked_until', UTCDateTime(), nullable=True),
     )
+    with op.batch_alter_table('stored_file', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('data', sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('stored_file', schema=None) as batch_op:
+        batch_op.drop_column('data')
     op.drop_table('attempt')
