@@ -42,13 +42,22 @@ Name: "desktopicon"; Description: "在桌面创建快捷方式"; GroupDescriptio
 ; program backs it up and migrates it on its first start.
 Name: "{commonappdata}\StationLedger"; Permissions: users-modify; Flags: uninsneveruninstall
 
+[InstallDelete]
+; An upgrade first removes the previous version's program files (a library left from 0.1.0 must not load
+; into 0.2.0); the data in ProgramData is never touched.
+Type: filesandordirs; Name: "{app}\_internal"
+Type: files; Name: "{app}\station.exe"
+Type: files; Name: "{app}\station-cli.exe"
+
 [Files]
 Source: "..\dist\station\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
-Name: "{group}\实践站台账"; Filename: "{app}\station.exe"
+; Started in 文档 (Documents), a folder the clerk can write to (not Program Files).
+Name: "{group}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "{userdocs}"
+Name: "{group}\实践站台账自检（命令行）"; Filename: "{cmd}"; Parameters: "/k ""{app}\station-cli.exe"" selftest"; WorkingDir: "{userdocs}"
 Name: "{group}\卸载实践站台账"; Filename: "{uninstallexe}"
-Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; Tasks: desktopicon
+Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "{userdocs}"; Tasks: desktopicon
 
 [Run]
 Filename: "{app}\station.exe"; Description: "立即打开实践站台账"; Flags: nowait postinstall skipifsilent

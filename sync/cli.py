@@ -80,6 +80,16 @@ def district_engine(args):
     return engine
 
 
+def cmd_migrate(args) -> int:
+    """Upgrade the district database to this release's schema (before starting the new server processes)."""
+    from .server.db import HEAD_REVISION
+
+    engine = district_engine(args)  # migrates
+    engine.dispose()
+    print(f"区级数据库已是最新结构（{HEAD_REVISION}）")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -199,9 +209,31 @@ def cmd_withdraw(args) -> int:
     return 0
 
 
+DISTRICT_NOT_INSTALLED = ("本程序是村（社区）实践站版，不含区级服务器。区级服务器安装在区文明实践中心的服务器上："
+                          "pip install \"station-ledger[district]\"，步骤见 docs/deploy.md（区级服务器部署）。")
+
+
+def district_installed() -> bool:
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("fastapi", "uvicorn", "multipart"))
+
+
+def needs_district_server(handler):
+    """A village bundle leaves the district server out: its commands say where to get it, and exit 1."""
+    def guarded(args) -> int:
+        if not district_installed():
+            print(DISTRICT_NOT_INSTALLED, file=sys.stderr)
+            return 1
+        return handler(args)
+    return guarded
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     def add(name, handler, help_text, parent=subparsers):
         p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        if parent is not subparsers:  # the district's own commands
+            handler = needs_district_server(handler)
         p.set_defaults(handler=run_reporting_errors(handler))
         return p
 
@@ -223,6 +255,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N", help="服务进程数（PostgreSQL 时可设为 CPU 核数，默认 1）")
     p.add_argument("--files-dir", metavar="目录", help="照片存放在此共享目录（各服务进程都能访问）；默认存放在数据库中")
     p.add_argument("--behind-https", action="store_true", help="经由 HTTPS 反向代理对外提供服务：登录 Cookie 仅在 HTTPS 下发送")
+    add("migrate", cmd_migrate, "升级区级数据库结构（升级程序后、启动服务前运行一次）", dsub)
     p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
     p.add_argument("--name", required=True, metavar="名称")
     p.add_argument("--street", metavar="街道")

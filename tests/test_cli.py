@@ -174,3 +174,16 @@ def test_when_qt_cannot_start_the_terminal_says_why_and_what_to_install(tmp_path
     assert result.returncode != 0
     assert "Qt：This application failed to start" in result.stderr
     assert "sudo apt-get install" in result.stderr and "libxcb-cursor0" in result.stderr
+
+
+def test_a_village_bundle_says_where_the_district_server_is(monkeypatch, capsys, tmp_path):
+    """The village bundle leaves FastAPI and uvicorn out: `station district …` says where to get the server."""
+    from app.cli import main
+    from sync import cli as sync_cli
+
+    assert sync_cli.district_installed()  # this venv has it (make test installs the district extra)
+    monkeypatch.setattr(sync_cli, "district_installed", lambda: False)
+    assert main(["district", "--dir", str(tmp_path / "d"), "stations"]) == 1
+    err = capsys.readouterr().err
+    assert "不含区级服务器" in err and "station-ledger[district]" in err and "docs/deploy.md" in err
+    assert not (tmp_path / "d" / "district.db").exists()  # nothing made
