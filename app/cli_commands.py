@@ -127,6 +127,45 @@ def cmd_volunteer_restore(args) -> int:
     return 0
 
 
+def cmd_certificate_verify(args) -> int:
+    from .reports.certificate import find_certificate
+
+    ctx = open_context(args)
+    with ctx.store:
+        r = find_certificate(ctx, args.number)
+        lines = [("证明编号", r.number), ("志愿者", f"{r.volunteer_name}（{r.volunteer_number}）"), ("证件号码", r.id_masked),
+                 ("证明期间", f"{format_date(r.date_from)} 至 {format_date(r.date_to)}"), ("参加活动", f"{r.activities} 次"),
+                 ("累计服务时长", f"{r.hours:g} 小时"), ("出具日期", format_date(r.issued_on)), ("经办人", r.operator)]
+        print(f"该证明由{get_station(ctx).name}出具，登记簿记载如下：")
+        for label, value in lines:
+            print(f"  {label}：{value}")
+    return 0
+
+
+def cmd_certificate_list(args) -> int:
+    from .reports.certificate import list_certificates
+
+    ctx = open_context(args)
+    with ctx.store:
+        volunteer_id = volunteers.find_by_number(ctx, args.volunteer).id if args.volunteer else None
+        rows = list_certificates(ctx, volunteer_id=volunteer_id, limit=args.limit)
+        print_table(["证明编号", "志愿者", "证明期间", "时长", "出具日期", "经办人"],
+                    [[r.number, r.volunteer_name, f"{format_date(r.date_from)}至{format_date(r.date_to)}", f"{r.hours:g}小时",
+                      format_date(r.issued_on), r.operator] for r in rows])
+        print(f"共 {len(rows)} 份证明")
+    return 0
+
+
+def cmd_certificate_reprint(args) -> int:
+    from .reports.certificate import reprint_certificate
+
+    ctx = open_context(args)
+    with ctx.store:
+        path = reprint_certificate(ctx, args.number, args.out)
+        print(f"已按原样重印证明 {args.number.strip().upper()}：{path}")
+    return 0
+
+
 VOLUNTEER_FIELD_LABELS = {"name": "姓名", "phone": "联系电话", "id_number": "证件号码", "political_status": "政治面貌", "tags": "标签",
                           "skills": "技能特长", "address": "住址", "note": "备注", "registered_on": "注册日期"}
 
@@ -347,8 +386,9 @@ def cmd_print(args) -> int:
             print(f"已生成队伍名册：{path}" + ("" if args.full else "（身份证号和电话已打码）"))
         elif kind == "certificate":
             volunteer = volunteers.find_by_number(ctx, args.volunteer)
-            path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year)
-            print(f"已生成志愿服务记录证明：{path}，证明编号 {number}")
+            path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year, full_id=args.full_id,
+                                                   allow_empty=args.allow_empty)
+            print(f"已生成志愿服务记录证明：{path}，证明编号 {number}（已登记于证明登记簿，可用 station certificate verify {number} 核验）")
         elif kind == "selfcheck":
             path = reports.selfcheck_pdf(ctx, args.out, year=args.year, month=args.month)
             print(f"已生成五有自查报告：{path}")
@@ -536,6 +576,18 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--quarter", type=int, choices=range(1, 5), metavar="季度")
     p.add_argument("--json", action="store_true", help="输出JSON（每项一个对象：编号、章节、状态、数值、目标）")
 
+    cert = subparsers.add_parser("certificate", help="证明登记簿：核验、列出、重印已出具的志愿服务记录证明",
+                                 description="证明登记簿（出具证明用 station print certificate）", parents=[common])
+    csub = cert.add_subparsers(dest="certificate_command", title="子命令", metavar="命令", required=True)
+    p = add("verify", cmd_certificate_verify, "按证明编号核验：登记簿记载的志愿者、期间和时长", csub)
+    p.add_argument("number", metavar="证明编号")
+    p = add("list", cmd_certificate_list, "列出已出具的证明", csub)
+    p.add_argument("--volunteer", metavar="志愿者编号")
+    p.add_argument("--limit", type=int, default=200, metavar="条数")
+    p = add("reprint", cmd_certificate_reprint, "按原样重印一份已出具的证明", csub)
+    p.add_argument("number", metavar="证明编号")
+    p.add_argument("--out", required=True, metavar="文件")
+
     printing = subparsers.add_parser("print", help="打印台账：生成PDF", description="生成可打印的PDF（A4，带装订边）", parents=[common])
     psub = printing.add_subparsers(dest="print_kind", title="文档", metavar="文档", required=True)
     p = add("ledger", cmd_print, "活动台账：封面、活动一览和每次活动的活动记录表", psub)
@@ -548,10 +600,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--team", metavar="服务队", help="只打印一支服务队（默认全部）")
     p.add_argument("--full", action="store_true", help="显示完整身份证号和电话（默认打码）")
     p.add_argument("--out", required=True, metavar="文件")
-    p = add("certificate", cmd_print, "志愿服务记录证明", psub)
+    p = add("certificate", cmd_print, "志愿服务记录证明（编号并登记于证明登记簿）", psub)
     p.add_argument("--volunteer", required=True, metavar="志愿者编号")
     p.add_argument("--year", type=int, metavar="年", help="只证明这一年（默认：自注册以来）")
     p.add_argument("--out", required=True, metavar="文件")
+    p.add_argument("--full-id", action="store_true", help="印完整证件号码（仅管理员；注明仅供出具证明使用，并记入操作记录）")
+    p.add_argument("--allow-empty", action="store_true", help="确认出具 0 小时的证明（默认拒绝）")
     p = add("summary", cmd_print, "工作统计（月度或年度）", psub)
     p.add_argument("--year", type=int, required=True, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")

@@ -16,7 +16,7 @@ from app.models.enums import Role
 from app.services import activities, audit, teams, volunteers
 from app.services.activities import ParticipantInput
 from app.services.context import Actor, Context
-from app.services.errors import PermissionDenied
+from app.services.errors import PermissionDenied, ValidationError
 from conftest import make_id
 from test_cli import station
 
@@ -72,6 +72,10 @@ def test_ledger_every_title_and_participant_extractable(clerk, tmp_path):
 
 def test_roster_masks_for_every_role_unless_an_admin_asks(clerk, demo_store, tmp_path):
     text = "\n".join(text_of(reports.roster_pdf(clerk, tmp_path / "名册.pdf")))
+    from app.reports.roster import _unassigned
+
+    loose = _unassigned(clerk)
+    assert loose and "未编队志愿者名册" in text and all(v.name in text for v in loose)  # the demo's 25 volunteers in no team
     assert not FULL_ID.search(text) and "****" in text
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)  # no full mobile either
     for s in teams.list_teams(clerk):
@@ -166,12 +170,49 @@ def test_cli_print_commands(demo_store, tmp_path):
     assert "已生成活动台账" in out and (tmp_path / "l.pdf").exists()
     out = station(data, "print", "roster", "--team", "村民文艺队", "--out", str(tmp_path / "r.pdf")).stdout
     assert "已打码" in out and not FULL_ID.search("\n".join(text_of(tmp_path / "r.pdf")))
-    out = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf")).stdout
-    assert "证明编号 ZM" in out
+    empty = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf"), check=False)
+    assert empty.returncode == 1 and "0 小时" in empty.stderr and not (tmp_path / "c.pdf").exists()  # a warning, not a silent 0
+    out = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf"),
+                  "--allow-empty").stdout
+    number = re.search(r"证明编号 (ZM-\w+-2026-\d{4})", out).group(1)
+    verified = station(data, "certificate", "verify", number).stdout
+    assert "登记簿记载" in verified and "ZY000002" in verified and "累计服务时长：0 小时" in verified
+    assert station(data, "certificate", "verify", "ZM-FAKE00-2026-9999", check=False).returncode == 1
     out = station(data, "print", "summary", "--year", "2026", "--out", str(tmp_path / "s.pdf")).stdout
     assert "已生成工作统计" in out
     bad = station(data, "print", "roster", "--team", "没有这个队", "--out", str(tmp_path / "x.pdf"), check=False)
     assert bad.returncode == 1 and "找不到" in bad.stderr
+
+
+def test_certificates_are_numbered_registered_verifiable_and_reprinted_as_issued(clerk, demo_store, tmp_path):
+    from app.reports.certificate import find_certificate, list_certificates, reprint_certificate
+
+    busiest = max(volunteers.search_volunteers(clerk), key=lambda v: volunteers.volunteer_hours(clerk, v.id, year=2026))
+    first, n1 = reports.certificate_pdf(clerk, tmp_path / "1.pdf", volunteer_id=busiest.id, year=2026)
+    second, n2 = reports.certificate_pdf(clerk, tmp_path / "2.pdf", volunteer_id=busiest.id)
+    code = n1.split("-")[1]
+    assert n1 == f"ZM-{code}-{date.today().year}-0001" and n2 == f"ZM-{code}-{date.today().year}-0002"
+    record = find_certificate(clerk, n1.lower())  # typed in lower case from the paper
+    assert (record.volunteer_name, record.hours, record.operator) == (busiest.name, volunteers.volunteer_hours(clerk, busiest.id, year=2026), "王录入")
+    assert [r.number for r in list_certificates(clerk, volunteer_id=busiest.id)] == [n2, n1]
+    again = reprint_certificate(clerk, n1, tmp_path / "again.pdf")
+    assert again.read_bytes() == first.read_bytes()  # identical, not re-rendered
+    pages = [page.extract_text() for page in pypdf.PdfReader(first).pages]
+    assert "出具单位盖章" in pages[0] and "负责人（签字）" in pages[0] and "经办人（签字）" in pages[0] and "王录入" in pages[0]
+    assert n1 in pages[0] and "附表" in pages[1]  # the seal on the first page, the itemised service after
+    assert not FULL_ID.search("\n".join(pages))
+    with pytest.raises(PermissionDenied):
+        reports.certificate_pdf(clerk, tmp_path / "full.pdf", volunteer_id=busiest.id, full_id=True)
+    assert len(list_certificates(clerk)) == 2  # the refused one took no number
+    admin = Context(store=demo_store, actor=Actor("admin", "杨红霞", Role.admin))
+    full, n3 = reports.certificate_pdf(admin, tmp_path / "full.pdf", volunteer_id=busiest.id, full_id=True)
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(full).pages).replace("\n", "")
+    assert busiest.id_number in text and "仅供出具证明使用" in text and find_certificate(admin, n3).full_id
+    assert any(n3 in v.what for v in audit.list_views(admin))
+    kept = demo_store.paths.root / "certificates" / f"{n1}.pdf"
+    kept.write_bytes(kept.read_bytes() + b"%tampered")
+    with pytest.raises(ValidationError, match="已被改动"):
+        reprint_certificate(clerk, n1, tmp_path / "bad.pdf")
 
 
 def test_selfcheck_report_says_what_the_evaluator_says(clerk, tmp_path):

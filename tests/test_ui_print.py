@@ -5,7 +5,7 @@ from __future__ import annotations
 import pypdf
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.services import operators
 from app.services.context import Context
@@ -53,8 +53,18 @@ def test_certificate_from_the_volunteers_page_as_a_clerk(qtbot, demo_store, monk
     window = open_window(qtbot, demo_store, "clerk", "clerk123")
     window.go("volunteers")
     page = window.pages["volunteers"]
-    page.table.selectRow(0)
+    idle = next(i for i in range(page.model.rowCount()) if page.model.row(i).hours == 0)
+    page.table.selectRow(idle)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    assert asked and "0 小时" in asked[0]  # asked first; declined: nothing printed, no number taken
+    from app.reports.certificate import list_certificates
+
+    assert list_certificates(window.ctx) == []
+    served = next(i for i in range(page.model.rowCount()) if page.model.row(i).hours > 0)
+    page.table.selectRow(served)
     seen = {}
 
     def preview(dialog):
@@ -64,7 +74,8 @@ def test_certificate_from_the_volunteers_page_as_a_clerk(qtbot, demo_store, monk
     when_modal(preview, kind=PdfPreview)
     qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "text" in seen, timeout=30_000)
-    assert "志愿服务记录证明" in seen["text"] and page.model.row(0).volunteer.name in seen["text"]
+    assert "志愿服务记录证明" in seen["text"] and page.model.row(served).volunteer.name in seen["text"]
+    assert [c.volunteer_id for c in list_certificates(window.ctx)] == [page.model.row(served).volunteer.id]
     window.idle.stop()
 
 

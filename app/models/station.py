@@ -73,3 +73,27 @@ class PersonalDataView(SQLModel, table=True):
     entity: str = Field(max_length=40)  # volunteer / demand / household / export
     row_id: str = Field(default="", max_length=36)
     what: str = Field(max_length=200)  # e.g. 志愿者“王秀英”的证件号码和电话
+
+
+class CertificateRecord(SQLModel, table=True):
+    """证明登记簿: every 志愿服务记录证明 issued, with what it certified and the PDF as printed (kept in
+    ``certificates/`` of the data folder), so it can be verified and reprinted identically. Local to
+    this station's PC; numbers are allocated under the write lock."""
+
+    __tablename__ = "certificate"
+
+    number: str = Field(primary_key=True, max_length=40)  # ZM-<station code>-<year>-<sequence>
+    year: int = Field(index=True)
+    seq: int
+    volunteer_id: str = Field(max_length=36, index=True)
+    volunteer_number: str = Field(max_length=20)
+    volunteer_name: str = Field(max_length=50)
+    id_masked: str = Field(max_length=40)
+    date_from: date
+    date_to: date
+    hours: float
+    activities: int
+    issued_on: date
+    operator: str = Field(max_length=50)
+    full_id: bool = Field(default=False)  # printed with the full ID number (an admin's choice)
+    pdf_sha256: str = Field(max_length=64)

@@ -1,28 +1,39 @@
-"""志愿服务记录证明 in the four blocks of 民发〔2015〕149号: identity, service, issuer, number and date."""
+"""志愿服务记录证明 in the four blocks of 民发〔2015〕149号 and 民政部《志愿服务记录与证明出具办法（试行）》
+(2020, in force 2021-02-01): identity, service, issuer (signed by 负责人 and 经办人, sealed), number and date;
+numbered and kept in a 证明登记簿 so it can be verified and reprinted (docs/certificates.md)."""
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from datetime import date
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from sqlalchemy import func
 from sqlmodel import select
 
-from ..models import Activity, Participation
-from ..privacy import mask_id_number
+from ..files import atomic_output
+from ..models import Activity, CertificateRecord, Participation
+from ..privacy import mask_id_number, revealed
+from ..services.errors import NotFound, ValidationError
 from ..services import volunteers as volunteer_service
 from ..services.activities import month_range
 from ..services.common import format_date
 from ..services.context import Context
 from ..services.station import get_station
-from .common import FRAME_W, build, data_table, form_table, markup, p, styles
+from .common import FRAME_W, GRID, build, data_table, form_table, markup, p, styles
 
 
-def certificate_number(volunteer_number: str, issued: date) -> str:
-    """ZM + issue date + 志愿者编号 + a random tail: unique per issuance, readable over the phone."""
-    return f"ZM{issued:%Y%m%d}-{volunteer_number}-{secrets.token_hex(2).upper()}"
+def station_code(station_id: str) -> str:
+    """Six letters and digits of the station's own id: certificates of different stations never share a number."""
+    return "".join(c for c in station_id.upper() if c.isalnum())[:6]
+
+
+def next_number(session, station_id: str, year: int) -> tuple[str, int]:
+    """ZM-<station code>-<year>-<sequence>, allocated under the caller's write lock (BEGIN IMMEDIATE)."""
+    last = session.exec(select(func.max(CertificateRecord.seq)).where(CertificateRecord.year == year)).one() or 0
+    return f"ZM-{station_code(station_id)}-{year}-{last + 1:04d}", last + 1
 
 
 def service_records(ctx: Context, volunteer_id: str, date_from: date, date_to: date) -> list[tuple[Activity, Participation]]:
@@ -37,26 +48,97 @@ def service_records(ctx: Context, volunteer_id: str, date_from: date, date_to: d
         return list(session.exec(query))
 
 
-def certificate_pdf(ctx: Context, out: str | Path, *, volunteer_id: str, year: int | None = None,
-                    date_from: date | None = None, date_to: date | None = None) -> tuple[Path, str]:
-    """Returns the file and its 证明编号."""
-    station = get_station(ctx)
+def certificate_period(ctx: Context, volunteer_id: str, *, year: int | None = None, date_from: date | None = None,
+                       date_to: date | None = None) -> tuple[date, date, list[tuple[Activity, Participation]]]:
+    """The period a certificate covers and the service in it, counted as `volunteer show` counts it."""
     v = volunteer_service.get_volunteer(ctx, volunteer_id)
     today = date.today()
     if year is not None:
         date_from, date_to = month_range(year, None)
         date_to = min(date_to, today)
     date_to = date_to or today
-    if date_from is None:
-        # All of the volunteer's service, as `volunteer show` counts it: from the first activity or the
-        # 注册日期, whichever is earlier (service recorded before registration was left out: 0 hours).
+    if date_from is None:  # all of the volunteer's service: from the 注册日期 (nothing can be recorded before it)
         records = service_records(ctx, volunteer_id, date.min, date_to)
         date_from = min([v.registered_on] + [activity.date for activity, _part in records])
     else:
         records = service_records(ctx, volunteer_id, date_from, date_to)
+    return date_from, date_to, records
+
+
+def certificate_pdf(ctx: Context, out: str | Path, *, volunteer_id: str, year: int | None = None,
+                    date_from: date | None = None, date_to: date | None = None, full_id: bool = False,
+                    allow_empty: bool = False) -> tuple[Path, str]:
+    """Issue a 志愿服务记录证明: numbered, entered in the 证明登记簿 with the PDF as printed, in one transaction
+    (a failed print takes no number). Returns the file and its 证明编号.
+
+    ``full_id``: the full ID number, for an admin who chooses it (recorded; marked 仅供出具证明使用).
+    ``allow_empty``: a certificate of 0 hours is refused unless the person confirmed it."""
+    station = get_station(ctx)
+    v = volunteer_service.get_volunteer(ctx, volunteer_id)
+    show_full = revealed(ctx, full_id)
+    date_from, date_to, records = certificate_period(ctx, volunteer_id, year=year, date_from=date_from, date_to=date_to)
     total = round(sum(part.hours for _a, part in records), 2)
-    number = certificate_number(v.number, today)
+    if not records and not allow_empty:
+        raise ValidationError({"hours": f"{v.name}在{format_date(date_from)}至{format_date(date_to)}没有志愿服务记录（0 小时），"
+                                        "一般不应出具证明；确需出具（如证明未参加）请确认后再出具"})
+    today = date.today()
+    folder = ctx.store.paths.root / "certificates"
+    folder.mkdir(parents=True, exist_ok=True)
+    with ctx.write(immediate=True, label="出具志愿服务记录证明") as session:
+        number, seq = next_number(session, station.id, today.year)
+        path = _build(ctx, out, station, v, number, date_from, date_to, records, total, today, show_full)
+        data = Path(path).read_bytes()
+        kept = folder / f"{number}.pdf"
+        kept.write_bytes(data)
+        session.add(CertificateRecord(
+            number=number, year=today.year, seq=seq, volunteer_id=v.id, volunteer_number=v.number, volunteer_name=v.name,
+            id_masked=mask_id_number(v.id_number), date_from=date_from, date_to=date_to, hours=total, activities=len(records),
+            issued_on=today, operator=ctx.actor.label[:50], full_id=show_full, pdf_sha256=hashlib.sha256(data).hexdigest()))
+    if show_full:
+        from ..services.audit import record_view
+
+        record_view(ctx, "volunteer", v.id, f"志愿者“{v.name}”的完整证件号码（志愿服务记录证明 {number}）")
+    return path, number
+
+
+def find_certificate(ctx: Context, number: str) -> CertificateRecord:
+    number = (number or "").strip().upper()
+    with ctx.read() as session:
+        record = session.get(CertificateRecord, number)
+    if record is None:
+        raise NotFound(f"证明登记簿中没有编号为 {number} 的证明：该证明不是本站出具的，或编号有误")
+    return record
+
+
+def list_certificates(ctx: Context, *, volunteer_id: str | None = None, limit: int = 200) -> list[CertificateRecord]:
+    query = select(CertificateRecord).order_by(CertificateRecord.issued_on.desc(), CertificateRecord.seq.desc()).limit(limit)
+    if volunteer_id:
+        query = query.where(CertificateRecord.volunteer_id == volunteer_id)
+    with ctx.read() as session:
+        return list(session.exec(query))
+
+
+def reprint_certificate(ctx: Context, number: str, out: str | Path) -> Path:
+    """The certificate exactly as it was issued (the stored PDF, checked against the register's hash)."""
+    record = find_certificate(ctx, number)
+    kept = ctx.store.paths.root / "certificates" / f"{record.number}.pdf"
+    try:
+        data = kept.read_bytes()
+    except OSError:
+        raise NotFound(f"证明 {record.number} 的存档文件不在了（{kept}）：登记簿仍可核验，但无法原样重印") from None
+    if hashlib.sha256(data).hexdigest() != record.pdf_sha256:
+        raise ValidationError({"number": f"证明 {record.number} 的存档文件已被改动，与登记簿不符，不能重印"})
+    with atomic_output(Path(out)) as partial:
+        Path(partial).write_bytes(data)
+    return Path(out)
+
+
+def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to: date, records, total: float, today: date,
+           show_full: bool) -> Path:
+    """The four blocks of 民发〔2015〕149号 and 《志愿服务记录与证明出具办法（试行）》 on the first page — identity,
+    service, issuer with the signatures and the seal, number and date — and the itemised service after them."""
     s = styles()
+    id_text = v.id_number if show_full else mask_id_number(v.id_number)
     story: list = [
         Paragraph(markup(f"证明编号：{number}"), s["right"]),
         Spacer(1, 4 * mm),
@@ -67,35 +149,37 @@ def certificate_pdf(ctx: Context, out: str | Path, *, volunteer_id: str, year: i
         Paragraph(markup("一、志愿者基本信息"), s["h2"]),
         form_table([
             ["姓名", v.name, "志愿者编号", v.number],
-            ["证件类型", v.id_type, "证件号码", mask_id_number(v.id_number)],
+            ["证件类型", v.id_type, "证件号码", id_text + ("（仅供出具证明使用）" if show_full else "")],
         ], [22, 63, 22, 63]),
         Paragraph(markup("二、志愿服务信息"), s["h2"]),
-        Paragraph(markup(f"服务期间：{format_date(date_from)} 至 {format_date(date_to)}；参加活动 {len(records)} 次；"
-                         f"累计服务时长 {total:g} 小时。"), s["body"]),
-        Spacer(1, 2 * mm),
-    ]
-    if records:
-        story.append(data_table(
-            ["序号", "日期", "活动名称", "服务内容", "服务时长（小时）"],
-            [(i, format_date(a.date), a.title, (a.content or a.category)[:120], f"{part.hours:g}") for i, (a, part) in enumerate(records, start=1)],
-            [10, 25, 45, 70, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right"],
-        ))
-    else:
-        story.append(Paragraph(markup("（该期间没有志愿服务记录）"), s["body"]))
-    story += [
+        Paragraph(markup(f"服务期间：{format_date(date_from)} 至 {format_date(date_to)}；参加志愿服务活动 {len(records)} 次；"
+                         f"累计服务时长 {total:g} 小时" + ("；各次服务见附表。" if records else "；该期间没有志愿服务记录。")), s["body"]),
         Paragraph(markup("三、出具单位信息"), s["h2"]),
         form_table([
             ["出具单位", station.name, "", ""],
-            ["负责人", station.manager or "", "经办人", ctx.actor.label],
             ["联系电话", station.phone or "", "单位地址", station.address or ""],
         ], [22, 63, 22, 63], spans=[((1, 0), (3, 0))]),
-        Paragraph(markup("四、证明编号及出具日期"), s["h2"]),
+        Spacer(1, 3 * mm),
     ]
+    signatures = Table([
+        [p("负责人（签字）：", "body"), p(station.manager or "", "body"), p("经办人（签字）：", "body"), p(ctx.actor.label, "body")],
+        ["", "", "", ""],
+    ], colWidths=[FRAME_W * 0.2, FRAME_W * 0.3, FRAME_W * 0.2, FRAME_W * 0.3], rowHeights=[8 * mm, 10 * mm])
+    signatures.setStyle(TableStyle([("LINEBELOW", (1, 1), (1, 1), 0.6, GRID), ("LINEBELOW", (3, 1), (3, 1), 0.6, GRID),
+                                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     seal = Table([[p(f"证明编号：{number}", "body"), p("（出具单位盖章）", "cell_center")],
                   [p(f"出具日期：{format_date(today)}", "body"), ""]],
                  colWidths=[FRAME_W * 0.55, FRAME_W * 0.45], rowHeights=[14 * mm, 30 * mm])
     seal.setStyle(TableStyle([("SPAN", (1, 0), (1, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [seal, Spacer(1, 4 * mm),
-              Paragraph(markup("说明：本证明依据本站志愿服务记录出具，证件号码已作隐私处理。"), s["small"])]
-    path = build(out, story, title="志愿服务记录证明", station_name=station.name, author=ctx.actor.label)
-    return path, number
+    note = ("说明：本证明依据本站志愿服务记录出具，已登记于本站证明登记簿，可凭证明编号向本站核验。"
+            + ("完整证件号码仅供出具证明使用。" if show_full else "证件号码已作隐私处理。"))
+    story += [signatures, Paragraph(markup("四、证明编号及出具日期"), s["h2"]), KeepTogether([seal]), Spacer(1, 3 * mm),
+              Paragraph(markup(note), s["small"])]
+    if records:
+        story += [PageBreak(), Paragraph(markup(f"附表：{v.name}志愿服务记录明细（证明编号 {number}）"), s["h2"]),
+                  data_table(
+                      ["序号", "日期", "活动名称", "服务内容", "服务时长（小时）"],
+                      [(i, format_date(a.date), a.title, (a.content or a.category)[:120], f"{part.hours:g}")
+                       for i, (a, part) in enumerate(records, start=1)],
+                      [10, 25, 45, 70, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right"])]
+    return build(out, story, title="志愿服务记录证明", station_name=station.name, author=ctx.actor.label)

@@ -17,6 +17,20 @@ from ..services.station import get_station
 from .common import build, data_table, form_table, markup, styles
 
 
+def _unassigned(ctx: Context):
+    """Live volunteers with no current membership of a live team, by number."""
+    from sqlmodel import select
+
+    from ..models import Membership, Team, Volunteer
+
+    member = (select(Membership.id).join(Team, Team.id == Membership.team_id)
+              .where(Membership.volunteer_id == Volunteer.id, Membership.deleted == False, Membership.left_on == None,  # noqa: E711,E712
+                     Team.deleted == False))  # noqa: E712
+    with ctx.read() as session:
+        return list(session.exec(select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False,  # noqa: E712
+                                                         ~member.exists()).order_by(Volunteer.number)))
+
+
 def roster_pdf(ctx: Context, out: str | Path, *, team_id: str | None = None, full: bool | None = None) -> Path:
     """Masked for every role; ``full`` asks for unmasked ID numbers and phones, which only an admin gets."""
     station = get_station(ctx)
@@ -52,8 +66,23 @@ def roster_pdf(ctx: Context, out: str | Path, *, team_id: str | None = None, ful
         story.append(data_table(["序号", "姓名", "性别", "年龄", "政治面貌", "联系电话", "身份证号", "技能", "入队时间"], rows,
                                 [8, 19, 8, 8, 16, 23, 37, 18, 27],
                                 aligns=["cell_center", "cell", "cell_center", "cell_center", "cell", "cell", "cell", "cell", "cell"]))
+    if team_id is None:
+        # Volunteers in no team are on the station's roster too: under 未编队, after the teams.
+        unassigned = _unassigned(ctx)
+        if unassigned:
+            if story:
+                story.append(PageBreak())
+            story.append(Paragraph(markup("未编队志愿者名册"), s["title"]))
+            story.append(Paragraph(markup(f"{station.name}　注册志愿者中尚未加入服务队的 {len(unassigned)} 人"), s["body"]))
+            story.append(Spacer(1, 3 * mm))
+            rows = [(i, v.name, v.gender, volunteer_service.age_on(v) or "", v.political_status,
+                     v.phone if show_full else mask_phone(v.phone), v.id_number if show_full else mask_id_number(v.id_number),
+                     v.skills, format_date(v.registered_on)) for i, v in enumerate(unassigned, start=1)]
+            story.append(data_table(["序号", "姓名", "性别", "年龄", "政治面貌", "联系电话", "身份证号", "技能", "注册日期"], rows,
+                                    [8, 19, 8, 8, 16, 23, 37, 18, 27],
+                                    aligns=["cell_center", "cell", "cell_center", "cell_center", "cell", "cell", "cell", "cell", "cell"]))
     if not story:
-        story.append(Paragraph(markup("尚未建立服务队"), s["title"]))
+        story.append(Paragraph(markup("尚未建立服务队，也没有登记志愿者"), s["title"]))
     title = "队伍名册" if team_id is None else f"{summaries[0].team.name}队伍名册" if summaries else "队伍名册"
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(markup(f"制表日期：{format_date(date.today())}"), s["right"]))

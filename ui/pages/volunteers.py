@@ -52,8 +52,21 @@ class VolunteersPage(ListPage):
             return
         year = None if choice == choices[0] else this_year - (choices.index(choice) - 1)
         ctx = self.ctx
+        from app.reports.certificate import certificate_period
+
+        _start, _end, records = certificate_period(ctx, volunteer.id, year=year)
+        allow_empty = False
+        if not records:
+            answer = QMessageBox.question(
+                self, self.tr("没有服务记录"),
+                self.tr("{0}在{1}没有志愿服务记录（0 小时）。\n一般不应出具证明；确需出具（例如证明未参加）吗？").format(volunteer.name, choice),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            allow_empty = True
         print_document(self, ctx.store, self.tr("志愿服务记录证明-{0}").format(volunteer.name),
-                       lambda path, _progress: reports.certificate_pdf(ctx, path, volunteer_id=volunteer.id, year=year))
+                       lambda path, _progress: reports.certificate_pdf(ctx, path, volunteer_id=volunteer.id, year=year,
+                                                                       allow_empty=allow_empty))
 
     def export_filters(self) -> dict:
         return {"text": self.search.text()}
