@@ -450,6 +450,10 @@ THIN = Side(style="thin", color="999999")
 INTERNAL = "（内部资料，含完整个人信息，请妥善保管）"
 
 
+def _shown(value) -> str:
+    return format_date(value) if isinstance(value, date) else str(value)
+
+
 def _write_book(path: Path, title: str, headers: list[str], rows: list[list], *, internal: bool = False) -> Path:
     book = Workbook()
     ws = book.active
@@ -466,9 +470,22 @@ def _write_book(path: Path, title: str, headers: list[str], rows: list[list], *,
     for row in rows:
         ws.append(row)
     for index, header in enumerate(headers, start=1):
-        width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
+        width = max([len(str(header))] + [len(_shown(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
         ws.column_dimensions[get_column_letter(index)].width = min(50, 4 + width * 1.6)
+    # Dates as date cells (WPS and Excel sort and filter them as dates), shown the Chinese way.
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, (date, datetime)):
+                cell.number_format = "yyyy\"年\"m\"月\"d\"日\""
     ws.freeze_panes = "A3"
+    # A4 landscape, every column on one page's width, the header row repeated on every printed page.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
     path = Path(path)
     with atomic_output(path) as partial:
         book.save(partial)
@@ -485,9 +502,9 @@ def export_volunteers(ctx: Context, path: str | Path, *, text: str = "", full: b
         record_view(ctx, "export", "", f"导出志愿者名册（{len(rows)} 人）的完整证件号码和电话：{Path(path).name}")
     teams = volunteer_service.team_names_of(ctx, [v.id for v in rows])
     data = [
-        [v.number, v.name, v.gender, format_date(v.birth_date), v.id_type,
+        [v.number, v.name, v.gender, v.birth_date, v.id_type,
          v.id_number if full else mask_id_number(v.id_number), v.phone if full else mask_phone(v.phone),
-         v.political_status, "、".join(teams[v.id]), v.tags.replace(",", "、"), v.skills, format_date(v.registered_on)]
+         v.political_status, "、".join(teams[v.id]), v.tags.replace(",", "、"), v.skills, v.registered_on]
         for v in rows
     ]
     _write_book(Path(path), "志愿者名单",
@@ -499,7 +516,7 @@ def export_volunteers(ctx: Context, path: str | Path, *, text: str = "", full: b
 def export_activities(ctx: Context, path: str | Path, *, year: int | None = None, month: int | None = None, **filters) -> int:
     rows = activity_service.list_activities(ctx, year=year, month=month, descending=False, **filters)
     data = [
-        [format_date(s.activity.date), s.activity.title, s.activity.category, s.team_name, s.activity.place,
+        [s.activity.date, s.activity.title, s.activity.category, s.team_name, s.activity.place,
          s.activity.start_time.strftime("%H:%M") if s.activity.start_time else "",
          s.activity.end_time.strftime("%H:%M") if s.activity.end_time else "",
          s.participants, s.hours, s.activity.served_count, "是" if s.activity.own_name else "否", s.activity.content]
@@ -519,9 +536,9 @@ def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, 
 
     rows = demand_service.list_demands(ctx, state=state, text=text, overdue_only=overdue_only, reveal=full)
     rows.reverse()  # oldest first, as a register reads
-    data = [[r.demand.number, format_date(r.demand.received_on), "区中心派单" if r.demand.source == "district" else "群众点单",
+    data = [[r.demand.number, r.demand.received_on, "区中心派单" if r.demand.source == "district" else "群众点单",
              r.demand.requester, r.contact, r.demand.address, r.demand.category, r.demand.content, r.assignee,
-             format_date(r.demand.due_on), DemandState(r.demand.state).label + ("（超期）" if r.overdue else ""),
+             r.demand.due_on, DemandState(r.demand.state).label + ("（超期）" if r.overdue else ""),
              r.demand.rating or "", r.demand.feedback, r.demand.reason] for r in rows]
     _write_book(Path(path), "群众点单", ["编号", "点单日期", "来源", "点单群众", "联系电话", "服务地点", "服务类别", "需求内容", "接单",
                                      "办结期限", "状态", "评分", "群众评价", "不予受理/撤销原因"], data, internal=full)

@@ -196,6 +196,13 @@ def test_export_masks_for_a_clerk_and_reads_back(ctx, tmp_path):
     ws = load_workbook(tmp_path / "名单.xlsx").active
     assert ws["A1"].value == "志愿者名单" and ws["B2"].value == "姓名"
     assert ws["F3"].value == "110105********002X" and ws["G3"].value == "138****5678"
+    # Opens well in WPS: real date cells, a frozen header repeated on every printed A4 page, widths.
+    from datetime import datetime
+
+    assert isinstance(ws["D3"].value, datetime) and ws["D3"].value.date() == __import__("datetime").date(1949, 12, 31)
+    assert "年" in ws["D3"].number_format and isinstance(ws["L3"].value, datetime)
+    assert ws.freeze_panes == "A3" and ws.print_title_rows == "$1:$2" and ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9 and ws.column_dimensions["F"].width >= 18  # 9: A4
     # masked for an admin too, unless the admin asks for the full list, which then says it is internal
     excel.export_volunteers(ctx, tmp_path / "管理员.xlsx")
     assert load_workbook(tmp_path / "管理员.xlsx").active["F3"].value == "110105********002X"
