@@ -329,11 +329,16 @@ def cmd_import(args) -> int:
         sheet = excel.read_sheet(args.file, args.kind)
         mapping = excel.guess_mapping(sheet, args.kind)
         print(f"表头在第{sheet.header_row}行；识别的列：" + "、".join(f"{excel.FIELD_LABELS[f]}＝{sheet.headers[i]}" for f, i in mapping.items()))
-        plan = excel.plan_volunteers if args.kind == "volunteers" else excel.plan_activities
-        plans = plan(ctx, sheet, mapping)
+        update = bool(getattr(args, "update", False)) and args.kind == "volunteers"
+        plans = (excel.plan_volunteers(ctx, sheet, mapping, update_existing=update) if args.kind == "volunteers"
+                 else excel.plan_activities(ctx, sheet, mapping))
         bad = [p for p in plans if not p.ok]
         for p in bad:
             print(f"第{p.row}行：" + "；".join(p.errors), file=sys.stderr)
+        for p in plans:
+            if p.ok and p.target_id is not None:
+                what = "；".join(f"{excel.FIELD_LABELS.get(k, k)} {old or '（空）'} → {new}" for k, (old, new) in p.changes.items())
+                print(f"第{p.row}行：更新 {p.target_label}：{what or '无变化，跳过'}")
         print(f"共 {len(plans)} 行，其中 {len(plans) - len(bad)} 行无误，{len(bad)} 行有错误")
         if args.dry_run:
             print("试运行：没有写入任何数据")
@@ -342,9 +347,11 @@ def cmd_import(args) -> int:
             print("有错误的行，未导入任何数据。改正后重新导入，或加 --only-valid 只导入无误的行。", file=sys.stderr)
             return 1
         run = excel.import_volunteers if args.kind == "volunteers" else excel.import_activities
-        result = run(ctx, sheet, mapping, only_valid=args.only_valid)
+        result = (run(ctx, sheet, mapping, only_valid=args.only_valid, update_existing=update) if args.kind == "volunteers"
+                  else run(ctx, sheet, mapping, only_valid=args.only_valid))
         noun = "名志愿者" if args.kind == "volunteers" else "次活动"
-        print(f"已导入 {result.imported} {noun}" + (f"，跳过 {len(result.skipped)} 行" if result.skipped else ""))
+        print(f"已导入 {result.imported} {noun}" + (f"，更新 {result.updated} 名已登记的志愿者" if result.updated else "")
+              + (f"，跳过 {len(result.skipped)} 行" if result.skipped else ""))
     return 0
 
 
@@ -644,10 +651,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                                        "rejected", "cancelled"], help="open＝在办，closed＝已结束，或某一状态")
     p.add_argument("--overdue", action="store_true", help="只列超期未办的")
 
-    p = add("import", cmd_import, "从 Excel（.xlsx）导入志愿者或活动，逐行报告错误")
+    p = add("import", cmd_import, "从表格（.xlsx、.xls、.csv）导入志愿者或活动，逐行报告错误")
     p.add_argument("kind", choices=["volunteers", "activities"], help="volunteers＝志愿者，activities＝活动")
     p.add_argument("file", metavar="文件")
     p.add_argument("--only-valid", action="store_true", help="只导入没有错误的行（默认：有任何错误就全部不导入）")
+    p.add_argument("--update", action="store_true", help="按身份证号更新已登记的志愿者（只改表里填了的项；默认：视为重复并报错）")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
 
     p = add("export", cmd_export, "把志愿者、活动、群众点单或积分账户导出为 Excel（.xlsx）")

@@ -91,6 +91,17 @@ class RowPlan:
     row: int
     values: dict
     errors: list[str] = field(default_factory=list)
+    # Updating a volunteer already registered (matched by ID number): who, and what changes (field: (old, new),
+    # masked as the preview shows them). An update that changes nothing is skipped.
+    target_id: str | None = None
+    target_label: str = ""
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        if self.target_id is None:
+            return "新增"
+        return "更新" if self.changes else "无变化"
 
     @property
     def ok(self) -> bool:
@@ -101,6 +112,7 @@ class RowPlan:
 class ImportResult:
     imported: int
     skipped: list[RowPlan]
+    updated: int = 0
 
 
 def _norm_header(value) -> str:
@@ -294,12 +306,57 @@ def _row_message(plan: RowPlan) -> str:
 
 # -- volunteers ----------------------------------------------------------------
 
-def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list[RowPlan]:
+def _registered_by_id(session, ctx: Context) -> dict:
+    from .models import Volunteer
+
+    return {v.id_number.upper(): v for v in session.exec(select(Volunteer).where(
+        Volunteer.station_id == ctx.station_id, Volunteer.deleted == False))}  # noqa: E712
+
+
+def _normal_id(text: str) -> str:
+    from .services.idcard import IdNumberError, parse_resident_id
+
+    try:
+        return parse_resident_id(text).number
+    except IdNumberError:
+        return clean(text).upper()
+
+
+UPDATABLE = ("name", "phone", "gender", "political_status", "skills", "tags", "registered_on", "address", "note")
+
+
+def _plan_update(ctx: Context, session, plan: RowPlan, existing, values: dict) -> None:
+    """A row for a volunteer already registered: only what the file fills in is applied (an empty cell keeps
+    what is there); teams in the file are joined in addition to the current ones."""
+    from .privacy import mask_phone
+
+    given = {k: v for k, v in values.items() if k in UPDATABLE and v not in ("", None)}
+    new_teams = [t for t in values.get("team_ids", []) if t]
+    current_teams = volunteer_service.current_team_ids(ctx, existing.id)
+    check = dict(given, id_number=existing.id_number, id_type=existing.id_type)
+    normalised = volunteer_service._validated(ctx, session, check, current=existing)
+    plan.target_id, plan.target_label = existing.id, f"{existing.name}（{existing.number}）"
+    for key in given:
+        old, new = getattr(existing, key), normalised[key]
+        if (old or "") != (new or ""):
+            shown = (lambda x: mask_phone(x or "")) if key == "phone" else (lambda x: format_date(x) if isinstance(x, date) else str(x or ""))
+            plan.changes[key] = (shown(old), shown(new))
+    if set(new_teams) - set(current_teams):
+        names = {s.team.id: s.team.name for s in team_service.list_teams(ctx)}
+        plan.changes["team"] = ("、".join(names.get(t, "") for t in current_teams),
+                                "、".join(names.get(t, "") for t in dict.fromkeys(current_teams + new_teams)))
+    plan.values = dict(given, team_ids=list(dict.fromkeys(current_teams + new_teams)) if "team" in plan.changes else None)
+
+
+def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, update_existing: bool = False) -> list[RowPlan]:
+    """Every row checked as the form checks it. ``update_existing``: a row whose ID number is already registered
+    updates that volunteer (shown as 更新 with what changes) instead of being refused as a duplicate."""
     _missing_required(mapping, "volunteers")
     teams = {s.team.name: s.team.id for s in team_service.list_teams(ctx)}
     plans: list[RowPlan] = []
     seen_ids: dict[str, int] = {}
     with ctx.read() as session:
+        registered = _registered_by_id(session, ctx)
         for row, cells in sheet.rows:
             values = {name: cell_text(_cell(cells, mapping, name)) for name in mapping}
             plan = RowPlan(row=row, values=values)
@@ -310,6 +367,21 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
             if unknown:
                 plan.errors.append(f"所属队伍“{'、'.join(unknown)}”不存在，请先建立服务队")
             values["team_ids"] = [teams[t] for t in team_names if t in teams]
+            existing = registered.get(_normal_id(values.get("id_number", ""))) if "id_number" not in own else None
+            if existing is not None:
+                first = seen_ids.setdefault(existing.id_number, row)
+                if first != row:
+                    plan.errors.append(f"身份证号与本表第{first}行重复")
+                elif not update_existing:
+                    plan.errors.append(f"身份证号与已登记的志愿者 {existing.name}（编号 {existing.number}）重复；"
+                                       "如要用这张表更新已登记的志愿者，请选择“更新已登记的志愿者”")
+                else:
+                    try:
+                        _plan_update(ctx, session, plan, existing, values)
+                    except ValidationError as exc:
+                        plan.errors += list(exc.errors.values())
+                plans.append(plan)
+                continue
             try:
                 check = {k: v for k, v in values.items() if k != "team_ids"}
                 normalised = volunteer_service._validated(ctx, session, check, current=None)
@@ -329,25 +401,31 @@ def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
     bad = [p for p in plans if not p.ok]
     if bad and not only_valid:
         raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
-    good = [p for p in plans if p.ok]
-    with ctx.write(immediate=True) as session:  # numbers are allocated under the write lock
+    good = [p for p in plans if p.ok and p.action != "无变化"]
+    updated = 0
+    with ctx.write(immediate=True, label="导入Excel") as session:  # numbers are allocated under the write lock
         for n, plan in enumerate(good, start=1):
             if cancelled():
                 raise ImportCancelled()
             try:
-                add(session, ctx, **plan.values)
+                if plan.target_id is not None:
+                    values = {k: v for k, v in plan.values.items() if not (k == "team_ids" and v is None)}
+                    volunteer_service.update_volunteer_in(session, ctx, plan.target_id, **values)
+                    updated += 1
+                else:
+                    add(session, ctx, **plan.values)
                 session.flush()  # the row's limits (app/models/limits.py) are checked here, under its row number
             except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
                 raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
             if progress:
                 progress(n, len(good))
-    return ImportResult(imported=len(good), skipped=bad)
+    return ImportResult(imported=len(good) - updated, skipped=bad, updated=updated)
 
 
 def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
                       progress: Callable[[int, int], None] | None = None,
-                      cancelled: Callable[[], bool] = lambda: False) -> ImportResult:
-    return _import(ctx, plan_volunteers(ctx, sheet, mapping), volunteer_service.add_volunteer_in,
+                      cancelled: Callable[[], bool] = lambda: False, update_existing: bool = False) -> ImportResult:
+    return _import(ctx, plan_volunteers(ctx, sheet, mapping, update_existing=update_existing), volunteer_service.add_volunteer_in,
                    only_valid=only_valid, progress=progress, cancelled=cancelled)
 
 

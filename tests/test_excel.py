@@ -271,3 +271,30 @@ def test_an_excel_row_past_what_a_column_can_hold_is_named_by_its_row(ctx, tmp_p
     plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
     assert [p.errors for p in plans] == [[], ["服务对象人数应在0到100,000之间（现在是3,000,000,000）"]]
     assert excel.import_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"), only_valid=True).imported == 1
+
+
+def test_a_roster_updates_volunteers_already_registered_with_a_preview(ctx, tmp_path):
+    team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老")
+    zhang = volunteers.add_volunteer(ctx, registered_on="2024-01-01", name="张三", id_number=GOOD_ID1, phone="13812345678",
+                                     skills="理发")
+    book = Workbook()
+    ws = book.active
+    ws.append(["姓名", "身份证号", "手机号码", "技能特长", "所属队伍"])
+    ws.append(["张三", GOOD_ID1, "13912345678", "", "敬老爱老服务队"])  # new phone, skills left empty: kept
+    ws.append(["李四", GOOD_ID2, "13700001111", "电工", ""])  # new
+    ws.append(["张三", GOOD_ID1.lower(), "13912345678", "", ""])  # the same person twice in the sheet
+    book.save(tmp_path / "更新.xlsx")
+    sheet = excel.read_sheet(tmp_path / "更新.xlsx")
+    mapping = excel.guess_mapping(sheet)
+    refused = excel.plan_volunteers(ctx, sheet, mapping)
+    assert "更新已登记的志愿者" in refused[0].errors[0] and refused[1].ok
+    plans = excel.plan_volunteers(ctx, sheet, mapping, update_existing=True)
+    assert [p.action for p in plans[:2]] == ["更新", "新增"] and plans[2].errors == ["身份证号与本表第2行重复"]
+    assert plans[0].changes == {"phone": ("138****5678", "139****5678"), "team": ("", "敬老爱老服务队")}
+    result = excel.import_volunteers(ctx, sheet, mapping, only_valid=True, update_existing=True)
+    assert (result.imported, result.updated, len(result.skipped)) == (1, 1, 1)
+    again = volunteers.get_volunteer(ctx, zhang.id)
+    assert (again.phone, again.skills, again.number) == ("13912345678", "理发", zhang.number)
+    assert volunteers.current_team_ids(ctx, zhang.id) == [team.id] and volunteers.count_volunteers(ctx) == 2
+    unchanged = excel.plan_volunteers(ctx, sheet, mapping, update_existing=True)
+    assert unchanged[0].action == "无变化"

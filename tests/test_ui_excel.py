@@ -60,3 +60,34 @@ def test_import_roster_with_bad_rows_then_export(qtbot, demo_store, tmp_path, mo
     ws = load_workbook(out).active
     assert ws.cell(row=3, column=2).value == "新甲" and ws.max_row == 3
     window.idle.stop()
+
+
+def test_the_import_preview_shows_what_an_update_changes(qtbot, ctx, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from app.models.enums import Role
+    from app.services.context import Actor
+
+    admin = Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
+    known = volunteers.add_volunteer(admin, registered_on="2024-01-01", name="张三", id_number=make_id(seq=901), phone="13812345678")
+    book = Workbook()
+    book.active.append(["姓名", "身份证号", "手机号码"])
+    book.active.append(["张三", make_id(seq=901), "13912345678"])
+    book.save(tmp_path / "名册.xlsx")
+    from app import excel
+
+    dialog = ImportDialog(admin, "volunteers", excel.read_sheet(tmp_path / "名册.xlsx"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    last = dialog.preview.columnCount() - 1
+    assert "更新已登记的志愿者" in dialog.preview.item(0, last).text() and not dialog.import_all.isEnabled()
+    qtbot.waitExposed(dialog)
+    box = dialog.update_existing  # clicked on its label, where a person clicks
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + __import__("PySide6.QtCore").QtCore.QPoint(30, box.height() // 2))
+    assert box.isChecked()
+    assert dialog.preview.item(0, last).text() == f"更新 张三（{known.number}）：联系电话 138****5678 → 139****5678"
+    assert dialog.import_all.isEnabled()
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
+    qtbot.mouseClick(dialog.import_all, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
+    assert volunteers.get_volunteer(admin, known.id).phone == "13912345678" and volunteers.count_volunteers(admin) == 1

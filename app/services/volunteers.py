@@ -177,13 +177,19 @@ def add_volunteer(ctx: Context, *, team_ids: tuple[str, ...] | list[str] = (), *
         return add_volunteer_in(session, ctx, team_ids=team_ids, **values)
 
 
+def update_volunteer_in(session: Session, ctx: Context, volunteer_id: str, *, team_ids: list[str] | None = None, **values) -> Volunteer:
+    """Update within a caller's transaction (the importer updates a whole sheet in one)."""
+    volunteer = get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
+    apply_changes(volunteer, _validated(ctx, session, values, current=volunteer))
+    if team_ids is not None:
+        _set_teams(session, ctx, volunteer, team_ids)
+    session.flush()
+    return volunteer
+
+
 def update_volunteer(ctx: Context, volunteer_id: str, *, team_ids: list[str] | None = None, **values) -> Volunteer:
     with ctx.write() as session:
-        volunteer = get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
-        apply_changes(volunteer, _validated(ctx, session, values, current=volunteer))
-        if team_ids is not None:
-            _set_teams(session, ctx, volunteer, team_ids)
-    return volunteer
+        return update_volunteer_in(session, ctx, volunteer_id, team_ids=team_ids, **values)
 
 
 def current_team_ids(ctx: Context, volunteer_id: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QAbstractItemView, QComboBox, QDialog, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
     QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
@@ -46,6 +47,9 @@ class ImportDialog(QDialog):
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.verticalHeader().hide()
         self.summary = QLabel()
+        self.update_existing = QCheckBox(self.tr("按身份证号更新已登记的志愿者（只改表里填了的项）"))
+        self.update_existing.setVisible(kind == "volunteers")
+        self.update_existing.toggled.connect(lambda _on: self.replan())
         self.import_all = QPushButton(self.tr("全部导入"))
         self.import_all.setObjectName("primary")
         self.import_valid = QPushButton()
@@ -56,6 +60,7 @@ class ImportDialog(QDialog):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addWidget(box)
+        layout.addWidget(self.update_existing)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
         self.import_all.clicked.connect(lambda: self.run_import(only_valid=False))
@@ -67,10 +72,14 @@ class ImportDialog(QDialog):
     def mapping(self) -> dict[str, int]:
         return {name: combo.currentData() for name, combo in self.combos.items() if combo.currentData() is not None}
 
+    def plan_rows(self) -> list:
+        if self.kind == "volunteers":
+            return excel.plan_volunteers(self.ctx, self.sheet, self.mapping(), update_existing=self.update_existing.isChecked())
+        return excel.plan_activities(self.ctx, self.sheet, self.mapping())
+
     def replan(self) -> None:
-        plan = excel.plan_volunteers if self.kind == "volunteers" else excel.plan_activities
         try:
-            self.plans = plan(self.ctx, self.sheet, self.mapping())
+            self.plans = self.plan_rows()
         except ServiceError as exc:
             self.plans = []
             self.summary.setText(str(exc))
@@ -85,7 +94,14 @@ class ImportDialog(QDialog):
         for r, plan in enumerate(self.plans):
             row = self.sheet.rows[r][1]
             cells = [str(plan.row)] + [self.shown_value(n, row) for n in shown]
-            cells.append("；".join(plan.errors) if plan.errors else self.tr("无误"))
+            if plan.errors:
+                cells.append("；".join(plan.errors))
+            elif plan.target_id is not None:  # what 更新 will change, masked as everything on screen
+                changes = "；".join(self.tr("{0} {1} → {2}").format(excel.FIELD_LABELS.get(k, k), old or self.tr("（空）"), new)
+                                    for k, (old, new) in plan.changes.items())
+                cells.append(self.tr("更新 {0}：{1}").format(plan.target_label, changes) if changes else self.tr("已登记，无变化（跳过）"))
+            else:
+                cells.append(self.tr("无误（新增）"))
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if plan.errors:
@@ -109,14 +125,20 @@ class ImportDialog(QDialog):
         run = excel.import_volunteers if self.kind == "volunteers" else excel.import_activities
         ctx, sheet, mapping = self.ctx, self.sheet, self.mapping()
 
+        extra = {"update_existing": self.update_existing.isChecked()} if self.kind == "volunteers" else {}
+        label = self.tr("正在导入第 {0}/{1} 行…")
+
         def work(task):
             return run(ctx, sheet, mapping, only_valid=only_valid,
-                       progress=lambda n, total: task.report(n, total, self.tr("正在导入第 {0}/{1} 行…").format(n, total)),
-                       cancelled=lambda: task.cancelled)
+                       progress=lambda n, total: task.report(n, total, label.format(n, total)),
+                       cancelled=lambda: task.cancelled, **extra)
 
         def done(result) -> None:
-            self.imported = result.imported
-            QMessageBox.information(self, self.tr("导入完成"), self.tr("已导入 {0} 行。").format(result.imported))
+            self.imported = result.imported + result.updated
+            text = self.tr("已导入 {0} 行。").format(result.imported)
+            if result.updated:
+                text += self.tr("更新了 {0} 名已登记的志愿者。").format(result.updated)
+            QMessageBox.information(self, self.tr("导入完成"), text)
             self.accept()
 
         def failed(exc: BaseException, _details: str) -> None:
