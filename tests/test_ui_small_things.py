@@ -78,6 +78,7 @@ def test_save_as_goes_to_documents_with_the_period_and_says_where(qtbot, window,
     from reportlab.pdfgen import canvas
 
     (Path.home() / "Documents").mkdir(exist_ok=True)  # as on every Windows account
+    monkeypatch.setattr(saving, "_last_folder", None)  # a fresh start of the program: nothing saved yet
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(f"warning shown: {a[2]}"))
     pdf = tmp_path / "made.pdf"
     c = canvas.Canvas(str(pdf))
