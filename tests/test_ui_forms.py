@@ -165,6 +165,33 @@ def test_activity_with_participants_and_photo(qtbot, admin_ctx, tmp_path, monkey
     assert len(activities.photos_of(admin_ctx, listed[0].activity.id)) == 1
 
 
+def test_a_participant_registered_after_the_activity_is_asked_about(qtbot, admin_ctx, monkeypatch):
+    """A clerk enters last month's activity for someone registered today: the form asks whether to move the
+    注册日期 back to the activity's day, and does it in the same save (or refuses with the reason)."""
+    from datetime import date
+
+    from PySide6.QtWidgets import QMessageBox
+
+    late = volunteers.add_volunteer(admin_ctx, registered_on="2026-06-01", name="王新", id_number=make_id(seq=777), phone="13812345677")
+    dialog = ActivityDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.title_edit, "清扫村道")
+    dialog.date.setDate(date(2026, 5, 10))
+    dialog.add_participant_row(late, 2.0)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    dialog.save()
+    assert asked and "王新（注册日期 2026年6月1日）" in asked[0] and "2026年5月10日" in asked[0]
+    assert dialog.result() == 0 and "注册日期是2026年6月1日" in dialog.errors["participants"].text()  # declined: refused, nothing saved
+    assert activities.list_activities(admin_ctx) == []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.save()
+    assert dialog.result() == 1
+    assert volunteers.get_volunteer(admin_ctx, late.id).registered_on == date(2026, 5, 10)
+    assert volunteers.volunteer_hours(admin_ctx, late.id) == 2.0
+
+
 def test_activity_in_future_marked_done_is_refused(qtbot, admin_ctx):
     dialog = ActivityDialog(admin_ctx)
     qtbot.addWidget(dialog)

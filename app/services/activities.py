@@ -175,25 +175,50 @@ def _write_participants(session: Session, ctx: Context, activity: Activity, part
         session.add(Participation(station_id=ctx.station_id, activity_id=activity.id, volunteer_id=p.volunteer_id, hours=p.hours, role=p.role))
 
 
-def add_activity_in(session: Session, ctx: Context, *, participants: list[ParticipantInput] = (), **values) -> Activity:
+def registered_after(ctx: Context, volunteer_ids: list[str], day: date) -> list[Volunteer]:
+    """Live volunteers among ``volunteer_ids`` whose 注册日期 is after ``day`` (service that day cannot be recorded)."""
+    if not volunteer_ids:
+        return []
+    with ctx.read() as session:
+        return list(session.exec(select(Volunteer).where(Volunteer.id.in_(volunteer_ids), Volunteer.deleted == False,  # noqa: E712
+                                                         Volunteer.registered_on > day).order_by(Volunteer.number)))
+
+
+def _move_registration_back(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> None:
+    """The person confirmed it: participants registered after the activity were volunteers already; their
+    注册日期 becomes the activity's date (never before their birth), in the same transaction."""
+    for p in participants:
+        volunteer = session.get(Volunteer, p.volunteer_id)
+        if (volunteer is not None and volunteer.station_id == ctx.station_id and volunteer.registered_on
+                and volunteer.registered_on > activity.date and not (volunteer.birth_date and activity.date < volunteer.birth_date)):
+            volunteer.registered_on = activity.date
+
+
+def add_activity_in(session: Session, ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False,
+                    **values) -> Activity:
     """Add within a caller's transaction (the importer adds a whole sheet in one)."""
     activity = Activity(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
     session.add(activity)
+    if move_registration_back:
+        _move_registration_back(session, ctx, activity, list(participants))
     _write_participants(session, ctx, activity, list(participants))
     session.flush()
     return activity
 
 
-def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), **values) -> Activity:
+def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False, **values) -> Activity:
     with ctx.write() as session:
-        return add_activity_in(session, ctx, participants=participants, **values)
+        return add_activity_in(session, ctx, participants=participants, move_registration_back=move_registration_back, **values)
 
 
-def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None, **values) -> Activity:
+def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
+                    move_registration_back: bool = False, **values) -> Activity:
     with ctx.write() as session:
         activity = get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
         apply_changes(activity, _validated(ctx, session, values, current=activity))
         if participants is not None:
+            if move_registration_back:
+                _move_registration_back(session, ctx, activity, list(participants))
             _write_participants(session, ctx, activity, list(participants))
     return activity
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
+    QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -19,6 +19,7 @@ from app.services import activities as activity_service
 from app.services import teams as team_service
 from app.services import work
 from app.services.activities import ParticipantInput, duration_hours
+from app.services.common import format_date
 from app.services.context import Context
 from app.models.limits import int_range
 
@@ -255,6 +256,16 @@ class ActivityDialog(FormDialog):
             family=self.family.isChecked(), project_id=self.project.currentData(),
             content=self.content.toPlainText(), participants=self.participant_inputs(),
         )
+        if values["status"] == ActivityStatus.done:
+            late = activity_service.registered_after(self.ctx, [p.volunteer_id for p in values["participants"]], values["date"])
+            if late:
+                names = "\n".join(self.tr("{0}（注册日期 {1}）").format(v.name, format_date(v.registered_on)) for v in late)
+                answer = QMessageBox.question(
+                    self, self.tr("注册日期晚于活动日期"),
+                    self.tr("以下志愿者的注册日期晚于活动日期 {0}：\n{1}\n\n他们那天已经是本站志愿者了吗？"
+                            "选“是”把他们的注册日期改为 {0}（会记入操作记录）。").format(format_date(values["date"]), names),
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+                values["move_registration_back"] = answer == QMessageBox.StandardButton.Yes
         if self.activity is None:
             activity = activity_service.add_activity(self.ctx, **values)
         else:
