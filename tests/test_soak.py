@@ -20,7 +20,16 @@ def test_soak_pages_dialogs_and_qt_calls(qtbot, demo_store, capsys):
                         Settings(demo_store.paths.settings))
     qtbot.addWidget(window)
     window.show()
-    report = soak(window, page_rounds=300, dialog_rounds=50, calls=100_000)
+    from PySide6.QtWidgets import QApplication
+
+    from ui.workers import install_garbage_collector
+
+    collector = install_garbage_collector(QApplication.instance())
+    collector.timer.start()  # the app's own collection, on its timer, all through the day (other tests collect between tests)
+    try:
+        report = soak(window, page_rounds=300, dialog_rounds=50, calls=100_000)
+    finally:
+        collector.timer.stop()
     window.idle.stop()
     with capsys.disabled():
         print("\nsoak:\n" + "\n".join(report.lines()))

@@ -1,0 +1,194 @@
+"""The Monday morning: S stations sync at once into the district on PostgreSQL with 2 server workers.
+
+Each station is a generated one-year demo store (about 1,300 changes) with ids of its own. All S clients
+start together (threads in this process, each with its own store and HTTP session); the figures are the
+aggregate rows/s, each station's completion time (median, max, and whether any was starved: max ≤ 3×
+median), errors, and the server processes' RSS and CPU — beside a bare multi-row insert of the same rows
+into the same database in the same run.
+
+    python -m bench.load_bench [--stations 20 50 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the tests' PostgreSQL helper: Debian's binaries in a temp dir
+
+
+def _tree_pids(pid: int) -> list[int]:
+    out = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if Path(f"/proc/{pid}/task/{pid}/children").exists() else []:
+        out += _tree_pids(int(child))
+    return out
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / ticks
+
+
+def _serve(url: str, folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    from sync_helpers import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "district", "--db", url, "--dir", str(folder), "serve", "--port", str(port),
+                             "--workers", str(workers)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if requests.get(base + "/api/v1/ping", timeout=1).status_code == 200:
+                return proc, base
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("district server did not start")
+
+
+def _stations(engine, base: str, folder: Path, count: int):
+    from app.db import Store
+    from app.demo import build_demo
+    from sync.client import SyncClient
+    from sync.server import admin
+
+    stores = []
+    for n in range(count):
+        store = Store.open(folder / f"s{n}")
+        build_demo(store, years=1, seed=100 + n)
+        code = admin.add_station(engine, f"基准村{n:03d}", f"基准街道{n % 8}")
+        SyncClient(store).enroll(base, code)
+        stores.append(store)
+    return stores
+
+
+def _bare_floor(url: str, payloads: list[str]) -> float:
+    """The same rows as JSON documents with one multi-row INSERT per 1,000: what the database alone costs."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TEMP TABLE bare (id serial, doc jsonb)")
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            for i in range(0, len(payloads), 1000):
+                chunk = payloads[i:i + 1000]
+                cur.execute("INSERT INTO bare (doc) VALUES " + ",".join(["(%s)"] * len(chunk)), chunk)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+def run_once(pg, stations: int, workers: int = 2) -> dict:
+    from app import outbox
+    from sync.client import SyncClient
+    from sync.server.db import make_engine, migrate
+
+    url = pg.new_database()
+    engine = make_engine(url)
+    migrate(engine)
+    with tempfile.TemporaryDirectory(prefix="station-load-") as tmp:
+        folder = Path(tmp)
+        proc, base = _serve(url, folder / "district", workers)
+        try:
+            stores = _stations(engine, base, folder, stations)
+            rows = sum(outbox.pending_count(s) for s in stores)
+            payloads: list[str] = []
+            for store in stores:
+                payloads += [p.payload for p in outbox.pending(store, limit=100_000)]
+            pids = _tree_pids(proc.pid)
+            cpu_before = _cpu_seconds(pids)
+            times: list[float] = [0.0] * stations
+            errors: list[str] = []
+            peak = [0.0]
+            go = threading.Barrier(stations + 1)
+
+            def sync(index: int) -> None:
+                go.wait()
+                start = time.perf_counter()
+                try:
+                    result = SyncClient(stores[index], max_retry_seconds=600).sync()
+                    if result.rejected:
+                        errors.append(f"station {index}: {result.rejected} rejected")
+                except Exception as exc:  # noqa: BLE001 - every failure is a figure here
+                    errors.append(f"station {index}: {exc}")
+                times[index] = time.perf_counter() - start
+
+            threads = [threading.Thread(target=sync, args=(i,)) for i in range(stations)]
+            for t in threads:
+                t.start()
+            go.wait()
+            start = time.perf_counter()
+            while any(t.is_alive() for t in threads):
+                peak[0] = max(peak[0], _rss_mb(_tree_pids(proc.pid)))
+                time.sleep(0.2)
+            wall = time.perf_counter() - start
+            cpu = _cpu_seconds(_tree_pids(proc.pid)) - cpu_before
+            left = sum(outbox.pending_count(s) for s in stores)
+            for store in stores:
+                store.close()
+        finally:
+            proc.terminate()
+            proc.wait(20)
+        bare = _bare_floor(url, payloads)
+    engine.dispose()
+    median = statistics.median(times)
+    return {"stations": stations, "rows": rows, "wall": wall, "rate": rows / wall, "bare_rate": len(payloads) / bare,
+            "median": median, "max": max(times), "errors": errors, "left": left, "rss": peak[0], "cpu": cpu}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.load_bench")
+    parser.add_argument("--stations", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    from sync_helpers import Postgres
+
+    pg = Postgres()
+    try:
+        for count in args.stations:
+            r = run_once(pg, count, args.workers)
+            print(f"S={r['stations']}: {r['rows']:,} rows in {r['wall']:.1f} s = {r['rate']:,.0f} rows/s; bare multi-row insert "
+                  f"{r['bare_rate']:,.0f} rows/s; ratio {r['rate'] / r['bare_rate']:.2f} (goal ≥ 0.5 at S=50); per station median "
+                  f"{r['median']:.1f} s, max {r['max']:.1f} s ({'starved' if r['max'] > 3 * r['median'] else 'none starved'}); "
+                  f"errors {len(r['errors'])}, rows left unsent {r['left']}; server peak RSS {r['rss']:.0f} MB, CPU {r['cpu']:.1f} s "
+                  f"({args.workers} workers)")
+            for e in r["errors"][:5]:
+                print("   ", e)
+    finally:
+        pg.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
