@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
+from bench import load_bench, points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
 
 
 def main() -> int:
@@ -28,6 +28,8 @@ def main() -> int:
     report_bench.run(small=args.small)
     print("== sync ==")
     sync_bench.run(small=args.small)
+    print("== Monday morning: stations syncing at once into PostgreSQL, 2 server workers ==")
+    load_bench.main(["--stations", "5"] if args.small else ["--stations", "20", "50"])
     return 0
 
 
