@@ -174,7 +174,12 @@ class SyncClient:
     # -- sync ------------------------------------------------------------------------
     def sync(self, *, progress: Callable[[SyncProgress], None] = lambda _p: None,
              cancelled: Callable[[], bool] = lambda: False) -> SyncResult:
-        """Push, then pull; recorded in the 同步 history whatever happens."""
+        """Push, then pull; recorded in the 同步 history whatever happens. A save that has to wait for one of
+        its writes is told 正在同步数据 (``WriteGate.labelled``)."""
+        with self.store.gate.labelled("同步数据"):
+            return self._sync(progress, cancelled)
+
+    def _sync(self, progress: Callable[[SyncProgress], None], cancelled: Callable[[], bool]) -> SyncResult:
         run_id = self._start_run()
         result = SyncResult()
         try:

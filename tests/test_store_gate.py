@@ -211,3 +211,25 @@ def test_bulk_delete_is_all_or_nothing(admin_ctx):
     assert volunteers.count_volunteers(admin_ctx) == 3
     assert set_deleted_many(admin_ctx, Volunteer, [p.id for p in people], deleted=True, what="志愿者") == 3
     assert volunteers.count_volunteers(admin_ctx) == 0
+
+
+def test_a_write_inside_a_labelled_job_names_it(admin_ctx):
+    """The sync client's writes go through Store.session; whoever waits for them reads 正在同步数据."""
+    gate, seen = admin_ctx.store.gate, []
+    started, go = threading.Event(), threading.Event()
+
+    def job() -> None:
+        with gate.labelled("同步数据"), admin_ctx.store.session() as session:
+            session.get(Station, admin_ctx.station_id).address = "同步中"
+            session.flush()  # the first write takes the gate under the thread's label
+            started.set()
+            go.wait(10)
+            session.commit()
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    assert started.wait(10)
+    seen.append(gate.describe())
+    go.set()
+    thread.join(10)
+    assert seen[0].startswith("正在同步数据") and not gate.busy
