@@ -3,33 +3,21 @@ field's error that goes once the field is changed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from app.services import activities, operators
+from app.services import activities
 from app.services.context import Context
-from app.settings import Settings
 from ui import saving
 from ui.dialogs.activity import ActivityDialog
 from ui.dialogs.preview import PdfPreview
 from ui.dialogs.volunteer import VolunteerDialog
-from ui.main_window import MainWindow
+from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
 from ui_helpers import type_text, when_modal
-
-
-@pytest.fixture
-def window(qtbot, demo_store):
-    actor = operators.authenticate(demo_store, "admin", "admin123")
-    win = MainWindow(Context(store=demo_store, actor=actor), Settings(demo_store.paths.settings))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.pages["dashboard"].loaded)
-    yield win
-    win.idle.stop()
 
 
 def test_copy_this_activity_keeps_everything_but_the_date_and_photos(qtbot, window):
@@ -56,7 +44,7 @@ def test_copy_this_activity_keeps_everything_but_the_date_and_photos(qtbot, wind
     assert seen["date"] == date.today() and seen["photos"] == 0
     qtbot.waitUntil(lambda: page.model.total == before + 1)
     copies = [s.activity for s in activities.list_activities(window.ctx, text=source.title, limit=500) if s.activity.id != source.id
-              and s.activity.date == date.today() - __import__("datetime").timedelta(days=1)]
+              and s.activity.date == date.today() - timedelta(days=1)]
     assert len(copies) == 1
     copied = {p.volunteer.id: p.participation.hours for p in activities.participants_of(window.ctx, copies[0].id)}
     assert copied == people and activities.photos_of(window.ctx, copies[0].id) == []
