@@ -93,6 +93,14 @@ def _resend_above(session, seq: int, server_version: int, at: datetime) -> None:
     entry = session.get(OutboxEntry, seq)
     if entry is None:
         return
+    newer = session.exec(select(OutboxEntry.seq).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
+                                                       OutboxEntry.seq > seq, OutboxEntry.version >= server_version)).first()
+    if newer is not None:
+        # Not a restore: this station itself wrote the district's version (or a later one) after this
+        # entry, and sent it first (a USB package imported before an older one) or sends it next. The old
+        # entry is settled; the newer one decides.
+        session.exec(update(OutboxEntry).where(OutboxEntry.seq == seq).values(acked_at=at, waits_for=None))
+        return
     session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
                                            OutboxEntry.acked_at == None, OutboxEntry.seq <= seq).values(acked_at=at, waits_for=None))  # noqa: E711
     model = next((m for m in SYNCED_MODELS if m.__tablename__ == entry.entity), None)

@@ -21,7 +21,7 @@ def _store(args):
 
 
 def cmd_enroll(args) -> int:
-    from .client import SyncClient, SyncError
+    from .client import SyncClient, SyncError, load_state
 
     from app.settings import Settings
 
@@ -31,6 +31,9 @@ def cmd_enroll(args) -> int:
                   "确实要登记示范站（例如用于培训的服务器）请加 --demo", file=sys.stderr)
             return 1
         try:
+            if not args.code.strip() and not load_state(store).token:
+                print("错误：请用 --code 填写区里给的登记码", file=sys.stderr)
+                return 1
             name = SyncClient(store).enroll(args.server, args.code, ca_file=args.ca_file or "")
         except SyncError as exc:
             print(f"错误：{exc}", file=sys.stderr)
@@ -60,6 +63,44 @@ def cmd_sync(args) -> int:
 
             for r in rejected_rows(store, limit=20):
                 print(f"  被拒：{r.entity}“{r.title}”——{r.reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_sync_export(args) -> int:
+    from .package import PACKAGE_SUFFIX, PackageError, default_package_name, export_package
+
+    with _store(args) as store:
+        target = Path(args.to)
+        if target.is_dir():
+            target = target / default_package_name(store)
+        elif target.suffix != PACKAGE_SUFFIX:
+            target = target.with_name(target.name + PACKAGE_SUFFIX)
+        try:
+            done = export_package(store, target, code=args.code or "")
+        except PackageError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
+    print(f"已导出同步包：{done.path}")
+    print(f"  {done.rows} 条变更（第 {done.seq_from}–{done.seq_to} 条），{done.photos} 张照片，{done.size / 1024:.0f} KB"
+          + ("；随包登记本站" if done.enrolling else ""))
+    print("把它交给区文明实践中心导入，再把区里给的回执文件用 station sync import-reply 导入本站。")
+    return 0
+
+
+def cmd_sync_import_reply(args) -> int:
+    from .package import PackageError, import_reply
+
+    with _store(args) as store:
+        try:
+            done = import_reply(store, Path(args.file))
+        except PackageError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
+    print(f"已导入回执：区里接收 {done.acked} 条，被拒 {done.rejected} 条，需以新版本重传 {done.stale} 条，收到区里的通知 {done.pulled} 条")
+    if done.dispatched:
+        print(f"收到区中心派单 {done.dispatched} 件，请在“群众点单”中派单；办理情况随下一个同步包上传")
+    if done.refused_batches:
+        print(f"有 {done.refused_batches} 批未被区里处理，会随下一个同步包再次上传", file=sys.stderr)
     return 0
 
 
@@ -114,6 +155,31 @@ def cmd_serve(args) -> int:
     # uvicorn starts N processes that each import sync.server.asgi (their own engine and pool).
     uvicorn.run("sync.server.asgi:app", host=args.host, port=args.port, workers=workers, log_level="info", log_config=None,
                 access_log=True)
+    return 0
+
+
+def cmd_import_package(args) -> int:
+    from .package import PackageError
+    from .server.packages import import_package
+    from .server.photos import PhotoStore
+
+    engine = district_engine(args)
+    try:
+        done = import_package(engine, PhotoStore(engine, Path(args.files_dir) if args.files_dir else None), Path(args.file))
+    except PackageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    reply = Path(args.reply) if args.reply else Path(args.file).with_name(done.reply_name)
+    partial = reply.with_name(reply.name + ".part")
+    partial.write_bytes(done.reply)
+    partial.replace(reply)
+    print(f"已导入“{done.station_name}”的同步包{'（并完成登记）' if done.enrolled else ''}："
+          f"新接收 {done.applied} 条，已有 {done.duplicate} 条，被拒 {done.rejected} 条，需重传 {done.stale} 条，照片 {done.photos} 张"
+          + (f"；{done.replayed} 批此前已导入过，按当时的结果回复" if done.replayed else ""))
+    if done.refused_batches:
+        print(f"有 {len(done.refused_batches)} 批未处理：{done.refused_batches[0]}", file=sys.stderr)
+    print(f"回执文件：{reply}")
+    print("请把回执文件带回实践站，用“同步 → 导入回执”（或 station sync import-reply）导入。")
     return 0
 
 
@@ -239,11 +305,19 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     p = add("enroll", cmd_enroll, "在区级服务器登记本站（只需一次）")
     p.add_argument("--server", required=True, metavar="地址", help="区里提供的服务器地址，如 https://wmsj.example.gov.cn")
-    p.add_argument("--code", required=True, metavar="登记码")
+    p.add_argument("--code", default="", metavar="登记码", help="区里给的一次性登记码（已用U盘同步包登记过的站不需要）")
     p.add_argument("--ca-file", metavar="文件", help="信任区里提供的根证书文件")
     p.add_argument("--demo", action="store_true", help="确认要登记的是示范站（默认拒绝）")
     p = add("sync", cmd_sync, "与区里同步：上传本站的变更，下载区里的通知")
     p.add_argument("--retry-seconds", type=float, default=120, metavar="秒", help="网络不通时最多重试多久（默认120秒）")
+    ssub = p.add_subparsers(dest="sync_command", title="没有网络时（用U盘同步）", metavar="命令")
+    e = ssub.add_parser("export", help="导出同步包：本站尚未上传的全部变更和照片", description="导出同步包", parents=[common])
+    e.set_defaults(handler=run_reporting_errors(cmd_sync_export))
+    e.add_argument("--to", required=True, metavar="文件或目录", help="如 E:\\ 或 E:\\杨家庄村-同步包.slpkg")
+    e.add_argument("--code", metavar="登记码", help="本站从未联网登记时，填写区里给的登记码，随包登记")
+    r = ssub.add_parser("import-reply", help="导入区里给的回执文件", description="导入区里给的回执文件", parents=[common])
+    r.set_defaults(handler=run_reporting_errors(cmd_sync_import_reply))
+    r.add_argument("file", metavar="回执文件")
 
     district = subparsers.add_parser("district", help="区级服务器（区文明实践中心使用）", description="区级服务器", parents=[common])
     district.add_argument("--dir", metavar="目录", help=f"区级数据目录（也可用环境变量 {ENV_DISTRICT_DIR}）")
@@ -256,6 +330,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--files-dir", metavar="目录", help="照片存放在此共享目录（各服务进程都能访问）；默认存放在数据库中")
     p.add_argument("--behind-https", action="store_true", help="经由 HTTPS 反向代理对外提供服务：登录 Cookie 仅在 HTTPS 下发送")
     add("migrate", cmd_migrate, "升级区级数据库结构（升级程序后、启动服务前运行一次）", dsub)
+    p = add("import-package", cmd_import_package, "导入实践站用U盘带来的同步包，并写出回执文件", dsub)
+    p.add_argument("file", metavar="同步包")
+    p.add_argument("--reply", metavar="文件", help="回执文件写到这里（默认与同步包同一目录）")
+    p.add_argument("--files-dir", metavar="目录", help="照片存放的共享目录（与 serve 的 --files-dir 相同；默认存放在数据库中）")
     p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
     p.add_argument("--name", required=True, metavar="名称")
     p.add_argument("--street", metavar="街道")

@@ -18,7 +18,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import requests
@@ -163,6 +163,15 @@ class SyncClient:
         if station_id is None:
             raise SyncError("尚未建立实践站，无法登记")
         self.http.verify = ca_file or True
+        state = load_state(self.store)
+        if not code.strip() and state.token and not state.server_url:
+            # Enrolled by USB stick, and now there is a network: the token the district already knows works here.
+            self.http.headers["Authorization"] = f"Bearer {state.token}"
+            response = self.request("GET", server_url + protocol.PULL, params={"cursor": state.pull_cursor})
+            if response.status_code != 200:
+                raise SyncError(_message(response, f"连接区里的服务器失败（{response.status_code}）"))
+            save_state(self.store, server_url=server_url, ca_file=ca_file)
+            return state.account_name
         response = self.request("POST", server_url + protocol.ENROLL,
                                 json={"code": code.strip(), "station_id": station_id, "app_version": __version__})
         if response.status_code != 200:
@@ -255,25 +264,13 @@ class SyncClient:
                 continue
             if response.status_code != 200:
                 raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
-            answer = {r["seq"]: r for r in response.json().get("results", []) if isinstance(r, dict) and "seq" in r}
-            acked, rejected, waits_for, stale = [], {}, {}, {}
-            for r in batch:
-                said = answer.get(r.seq, {})
-                status = said.get("status")
-                if status in (protocol.APPLIED, protocol.DUPLICATE):
-                    acked.append(r.seq)
-                elif status == protocol.REJECTED:
-                    rejected[r.seq] = str(said.get("reason") or "被拒绝")
-                    parent = said.get("waits_for")
-                    if isinstance(parent, dict) and isinstance(parent.get("entity"), str) and isinstance(parent.get("id"), str):
-                        waits_for[r.seq] = f"{parent['entity']}:{parent['id']}"[:80]
-                elif status == protocol.STALE and isinstance(said.get("server_version"), int):
-                    stale[r.seq] = said["server_version"]
-            requeued += outbox.record_results(self.store, acked, rejected, waits_for=waits_for, stale=stale)
-            state.rows_total += len(stale)  # each goes up once more, above the district's version
-            result.pushed += len(acked)
-            result.rejected += len(rejected)
-            refused.extend(rejected)
+            counts = record_answer(self.store, [r.seq for r in batch], response.json().get("results", []))
+            requeued += counts.requeued
+            stale = counts.stale
+            state.rows_total += stale  # each goes up once more, above the district's version
+            result.pushed += counts.acked
+            result.rejected += len(counts.rejected)
+            refused.extend(counts.rejected)
             result.bytes_sent += len(body)
             after = batch[-1].seq
             state.rows_done += len(batch)
@@ -346,7 +343,6 @@ class SyncClient:
         """The district's rows since the server-issued cursor, saved together with the new cursor.
 
         Returns how many local changes the district's items made (demands opened or cancelled), to push at once."""
-        district = Context(self.store, Actor("district", demands.DISTRICT_OPERATOR, Role.admin))
         received = 0
         while True:
             cursor = load_state(self.store).pull_cursor
@@ -354,50 +350,9 @@ class SyncClient:
             if response.status_code != 200:
                 raise SyncError(_message(response, f"下载区里的通知失败（{response.status_code}）"))
             body = response.json()
-            for item in body.get("items", []):
-                if item.get("entity") == "rules":
-                    self._save_rules(item.get("body", ""))
-                    result.pulled += 1
-                elif item.get("entity") == "dispatch":
-                    # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
-                    if demands.receive_dispatch(district, item) is not None:
-                        received += 1
-                        result.dispatched += 1
-                    result.pulled += 1
-                elif item.get("entity") == "dispatch_withdrawn":
-                    if demands.receive_withdrawal(district, item) is not None:
-                        received += 1
-                        result.withdrawn += 1
-                    result.pulled += 1
-            with self.store.session() as session:
-                for item in body.get("items", []):
-                    if item.get("entity") != "announcement":
-                        continue
-                    row = session.get(Announcement, item["id"]) or Announcement(id=item["id"], title="", published_at=utcnow())
-                    row.title, row.body = item["title"], item.get("body", "")
-                    row.published_at = datetime.fromisoformat(item["published_at"])
-                    session.add(row)
-                    result.pulled += 1
-                state = session.get(SyncState, 1)
-                state.pull_cursor = str(body.get("cursor", cursor))
-                session.add(state)
-                session.commit()
+            received += take_pulled(self.store, body.get("items", []), str(body.get("cursor", cursor)), result)
             if not body.get("more"):
                 return received
-
-    def _save_rules(self, text: str) -> None:
-        """The district's new quotas, written before the cursor moves past them (a crash re-pulls them)."""
-        from app.rules import OVERRIDE_NAME, RulesError, parse_rules
-
-        try:
-            parse_rules(text)
-        except RulesError as exc:
-            log.warning("district rules refused: %s", exc)
-            return
-        target = self.store.paths.root / OVERRIDE_NAME
-        partial = target.with_name(target.name + ".part")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)
 
     # -- history -------------------------------------------------------------------------
     def _start_run(self) -> int:
@@ -415,6 +370,88 @@ class SyncClient:
             run.finished_at, run.status, run.message = utcnow(), status, message[:1000]
             run.pushed, run.rejected, run.pulled, run.bytes_sent = result.pushed, result.rejected, result.pulled, result.bytes_sent
             session.commit()
+
+
+@dataclass
+class AnswerCounts:
+    acked: int = 0
+    rejected: list[int] = field(default_factory=list)  # seqs
+    stale: int = 0
+    requeued: int = 0  # children that went back into the queue because their parent arrived
+
+
+def record_answer(store: Store, sent: list[int], results: list) -> AnswerCounts:
+    """The district's per-row answer to rows ``sent`` (seqs), stamped in one local transaction: the same
+    for a network reply and for a reply file brought back on a USB stick. A row the answer does not
+    mention stays pending and goes again."""
+    answer = {r["seq"]: r for r in results if isinstance(r, dict) and isinstance(r.get("seq"), int)}
+    acked, rejected, waits_for, stale = [], {}, {}, {}
+    for seq in sent:
+        said = answer.get(seq, {})
+        status = said.get("status")
+        if status in (protocol.APPLIED, protocol.DUPLICATE):
+            acked.append(seq)
+        elif status == protocol.REJECTED:
+            rejected[seq] = str(said.get("reason") or "被拒绝")
+            parent = said.get("waits_for")
+            if isinstance(parent, dict) and isinstance(parent.get("entity"), str) and isinstance(parent.get("id"), str):
+                waits_for[seq] = f"{parent['entity']}:{parent['id']}"[:80]
+        elif status == protocol.STALE and isinstance(said.get("server_version"), int):
+            stale[seq] = said["server_version"]
+    requeued = outbox.record_results(store, acked, rejected, waits_for=waits_for, stale=stale)
+    return AnswerCounts(acked=len(acked), rejected=list(rejected), stale=len(stale), requeued=requeued)
+
+
+def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> int:
+    """District items (announcements, rules, dispatches, withdrawals) taken in, and the new pull cursor
+    saved with them. Returns how many local changes they made (demands opened or cancelled), to push."""
+    district = Context(store, Actor("district", demands.DISTRICT_OPERATOR, Role.admin))
+    received = 0
+    items = [item for item in items if isinstance(item, dict)]
+    for item in items:
+        if item.get("entity") == "rules":
+            save_rules(store, item.get("body", ""))
+            result.pulled += 1
+        elif item.get("entity") == "dispatch":
+            # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
+            if demands.receive_dispatch(district, item) is not None:
+                received += 1
+                result.dispatched += 1
+            result.pulled += 1
+        elif item.get("entity") == "dispatch_withdrawn":
+            if demands.receive_withdrawal(district, item) is not None:
+                received += 1
+                result.withdrawn += 1
+            result.pulled += 1
+    with store.session() as session:
+        for item in items:
+            if item.get("entity") != "announcement":
+                continue
+            row = session.get(Announcement, item["id"]) or Announcement(id=item["id"], title="", published_at=utcnow())
+            row.title, row.body = item["title"], item.get("body", "")
+            row.published_at = datetime.fromisoformat(item["published_at"])
+            session.add(row)
+            result.pulled += 1
+        state = session.get(SyncState, 1)
+        state.pull_cursor = cursor
+        session.add(state)
+        session.commit()
+    return received
+
+
+def save_rules(store: Store, text: str) -> None:
+    """The district's new quotas, written before the cursor moves past them (a crash re-pulls them)."""
+    from app.rules import OVERRIDE_NAME, RulesError, parse_rules
+
+    try:
+        parse_rules(text)
+    except RulesError as exc:
+        log.warning("district rules refused: %s", exc)
+        return
+    target = store.paths.root / OVERRIDE_NAME
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)
 
 
 def history(store: Store, limit: int = 50) -> list[SyncRun]:

@@ -128,7 +128,7 @@ def test_replayed_batch_changes_nothing_and_answers_the_same(demo_store, distric
     first = requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10)
     before = server_rows(district.engine, demo_store.station_id)
     again = requests.post(district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=10)
-    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert first.status_code == again.status_code == 200 and again.json() == {**first.json(), "replayed": True}
     assert {r["status"] for r in first.json()["results"]} == {"applied"}
     assert server_rows(district.engine, demo_store.station_id) == before
     envelope["batch_id"] = str(uuid.uuid4())  # same rows, new batch: already had every one

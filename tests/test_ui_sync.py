@@ -91,3 +91,49 @@ def test_sync_page_shows_a_rejected_parent_with_the_child_waiting_for_it(qtbot, 
     assert rows["队员"].startswith("等待志愿者“王秀英”") and team.name
     screenshot(window, "page-sync-rejected")
     window.idle.stop()
+
+
+def test_a_station_without_network_syncs_by_stick_from_the_app(qtbot, demo_store, district_sqlite, monkeypatch, tmp_path):
+    """导出同步包 with the code (the station enrolls with its first package), the district imports it,
+    导入回执 acknowledges everything; when a network comes, the address alone connects it."""
+    from sync.server.packages import import_package
+    from ui import saving
+
+    code = admin.add_station(district_sqlite.engine, "杨家庄村", "艾山街道")
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")), Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.go("sync")
+    page = window.pages["sync"]
+    assert page.stick_box.isVisible() and "登记码" in page.stick_hint.text()
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    asked = []
+    monkeypatch.setattr(saving.QFileDialog, "getSaveFileName", lambda _p, _c, suggested, _f: (asked.append(suggested) or str(stick / "包"), ""))
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)  # no code yet: the field is named
+    assert "登记码：" in page.enroll_error.text() and not asked
+    type_text(qtbot, page.code, code)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.findChild(type(window), "") is None and "已导出同步包" in page.progress_text.text(), timeout=20_000)
+    assert "同步包" in asked[0] and asked[0].endswith(".slpkg")
+    package = stick / "包.slpkg"
+    assert package.exists() and page.account_label.text() == "—"
+    done = import_package(district_sqlite.engine, district_sqlite.app.state.photos, package)
+    reply = stick / done.reply_name
+    reply.write_bytes(done.reply)
+    monkeypatch.setattr("ui.pages.sync.QFileDialog.getOpenFileName", lambda *a, **k: (str(reply), ""))
+    qtbot.mouseClick(page.reply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入回执" in page.progress_text.text(), timeout=20_000)
+    assert pending_count(demo_store) == 0 and page.waiting_label.text() == "0 条"
+    assert page.account_label.text() == "杨家庄村" and page.history.item(0, 5).text().startswith("导入回执")
+    assert "通过U盘同步" in page.server_label.text() and not page.sync_button.isEnabled()
+    screenshot(window, "page-sync-stick")
+    # The network arrives: the address alone (the code is spent), then 立即同步 works with the same token.
+    assert page.enroll_box.isVisible() and not page.code.isEnabled()
+    type_text(qtbot, page.server, district_sqlite.base)
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.sync_button.isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(page.finished, timeout=60_000) as synced:
+        qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert synced.args == [True] and "上传 0 条" in page.progress_text.text()
+    window.idle.stop()

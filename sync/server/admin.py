@@ -20,6 +20,28 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class EnrollRefused(ValueError):
+    """A code (or a USB package's enrollment) that names another station, or a station enrolled elsewhere."""
+
+
+def bind_station(conn, acct, station_id: str, new_token_hash: str) -> None:
+    """Bind the account ``acct`` (found by its one-time code) to the station's own id, with the hash of
+    the token the station will use. The same rules whether the code came over the network or on a stick."""
+    if acct.station_id is not None and acct.station_id != station_id:
+        raise EnrollRefused(f"登记码属于已登记的“{acct.name}”，与本站不符，请向区文明实践中心核对")
+    other = conn.execute(select(account.c.id, account.c.name, account.c.revoked)
+                         .where(account.c.station_id == station_id, account.c.id != acct.id)).first()
+    if other is not None and not other.revoked:
+        raise EnrollRefused(f"本站已由“{other.name}”账号登记。需要重新登记时，请区文明实践中心"
+                            f"运行 station district reenable {other.name}，用它给出的新登记码")
+    if other is not None:
+        # A new account for a station whose old one was revoked: the station moves over; its rows
+        # (keyed by the station's own id) stay where they are.
+        conn.execute(update(account).where(account.c.id == other.id).values(station_id=None, token_hash=None))
+    conn.execute(update(account).where(account.c.id == acct.id).values(
+        station_id=station_id, token_hash=new_token_hash, enroll_code_hash=None, enrolled_at=utcnow()))
+
+
 def add_station(engine: Engine, name: str, street: str = "") -> str:
     """Create a station account; returns its one-time enrollment code (stored only hashed)."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))

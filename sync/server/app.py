@@ -12,16 +12,15 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, exc as sa_exc, or_, select, text, update
+from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from app.changes import to_jsonable
-from app.models.base import utcnow
 
 from .. import protocol
-from .admin import token_hash
-from .apply import BadRequest, BatchReused, apply_batch
-from .db import TABLES, account, announcement, stored_file
+from .admin import EnrollRefused, bind_station, token_hash
+from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
+from .db import TABLES, account, pull_page
 from . import throttle, web
 from .photos import PhotoStore
 
@@ -96,20 +95,6 @@ def parse_json(raw: bytes):
         raise ApiError(400, "bad_json", "请求内容嵌套过深") from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
-
-
-def station_lock_key(station_id: str) -> int:
-    """A signed 64-bit key for PostgreSQL's advisory locks, the same in every server process."""
-    return int.from_bytes(hashlib.sha256(f"station-batch:{station_id}".encode()).digest()[:8], "big", signed=True)
-
-
-def station_lock(conn, station_id: str) -> None:
-    """One station's batches are applied one at a time, in the order they arrive, across every server
-    process: a transaction-scoped advisory lock on PostgreSQL (released at commit or rollback). A client
-    retrying while its first attempt still runs in another process waits here, then finds the batch
-    in ``batch_log`` and gets the first attempt's answer. SQLite has one writer anyway."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": station_lock_key(station_id)})
 
 
 def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: bool = False) -> FastAPI:
@@ -196,19 +181,10 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
             acct = conn.execute(select(account).where(account.c.enroll_code_hash == token_hash(code))).first()
             if acct is None or acct.revoked:
                 raise ApiError(403, "bad_code", "登记码无效或已使用，请向区文明实践中心索取新的登记码")
-            if acct.station_id is not None and acct.station_id != station_id:
-                raise ApiError(409, "already_enrolled", f"登记码属于已登记的“{acct.name}”，与本站不符，请向区文明实践中心核对")
-            other = conn.execute(select(account.c.id, account.c.name, account.c.revoked)
-                                 .where(account.c.station_id == station_id, account.c.id != acct.id)).first()
-            if other is not None and not other.revoked:
-                raise ApiError(409, "already_enrolled", f"本站已由“{other.name}”账号登记。需要重新登记时，请区文明实践中心"
-                                                        f"运行 station district reenable {other.name}，用它给出的新登记码")
-            if other is not None:
-                # A new account for a station whose old one was revoked: the station moves over; its rows
-                # (keyed by the station's own id) stay where they are.
-                conn.execute(update(account).where(account.c.id == other.id).values(station_id=None, token_hash=None))
-            conn.execute(update(account).where(account.c.id == acct.id).values(
-                station_id=station_id, token_hash=token_hash(token), enroll_code_hash=None, enrolled_at=utcnow()))
+            try:
+                bind_station(conn, acct, station_id, token_hash(token))
+            except EnrollRefused as exc:
+                raise ApiError(409, "already_enrolled", str(exc)) from None
         return {"token": token, "account_name": acct.name}
 
     @api.post(protocol.BATCHES, openapi_extra=_body_schema(BATCH_SCHEMA))
@@ -232,24 +208,14 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         if envelope.get("protocol") != protocol.PROTOCOL_VERSION and (
                 not isinstance(envelope.get("protocol"), int) or envelope["protocol"] < protocol.MIN_CLIENT_PROTOCOL):
             raise ApiError(426, "client_too_old", "本站程序版本过旧，无法与区里同步，请升级实践站台账程序")
-        # In bulk first; if the database refuses the batch anyway (a value past every check, or the same
-        # batch id committed meanwhile by a concurrent request), once more row by row in savepoints: the
-        # refused row is answered "rejected", the others go in, and a concurrent twin's answer is replayed.
-        for careful in (False, True, True):
-            try:
-                with engine.begin() as conn:
-                    station_lock(conn, acct.station_id)
-                    if careful and conn.dialect.name == "postgresql":
-                        conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-                    return apply_batch(conn, acct, envelope, careful=careful, digest=digest)
-            except PermissionError as exc:
-                raise ApiError(403, "wrong_station", str(exc)) from None
-            except BatchReused as exc:
-                raise ApiError(409, "batch_reused", str(exc)) from None
-            except sa_exc.DBAPIError as exc:
-                log.warning("batch from account %s refused by the database (%s)%s", acct.id, type(exc.orig).__name__,
-                            "" if careful else "; retrying row by row")
-        raise ApiError(409, "conflict", "批次冲突，请稍后重试")
+        try:
+            return apply_envelope(engine, acct, envelope, digest)
+        except PermissionError as exc:
+            raise ApiError(403, "wrong_station", str(exc)) from None
+        except BatchReused as exc:
+            raise ApiError(409, "batch_reused", str(exc)) from None
+        except BatchConflict as exc:
+            raise ApiError(409, "conflict", str(exc)) from None
 
     def check_hash(sha: str) -> str:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
@@ -279,14 +245,9 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
     def pull(request: Request, cursor: str = ""):
         acct = authenticate(request)
         after = int(cursor) if cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
-        mine = or_(announcement.c.station_id.is_(None), announcement.c.station_id == acct.station_id)
         with engine.connect() as conn:
-            rows = conn.execute(select(announcement).where(announcement.c.seq > after, mine)
-                                .order_by(announcement.c.seq).limit(protocol.PULL_PAGE)).all()
-        items = [{"entity": r.kind, "id": r.id, "title": r.title, "body": r.body,
-                  "published_at": r.published_at.isoformat()} for r in rows]
-        next_cursor = str(rows[-1].seq) if rows else str(after)
-        return {"cursor": next_cursor, "items": items, "more": len(rows) == protocol.PULL_PAGE}
+            items, next_cursor = pull_page(conn, acct.station_id, after)
+        return {"cursor": str(next_cursor), "items": items, "more": len(items) == protocol.PULL_PAGE}
 
     @api.get(protocol.ROWS)
     def own_rows(request: Request, entity: str = "", after: str = ""):

@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Float, Integer, Time, bindparam, exc as sa_exc, select, update
+from sqlalchemy import Connection, Date, Engine, text, DateTime, Float, Integer, Time, bindparam, exc as sa_exc, select, update
 from sqlalchemy.types import Boolean
 
 from app.models.base import UTCDateTime, utcnow
@@ -303,7 +303,8 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
             raise PermissionError("批次编号已被其他实践站使用")
         if previous.content_sha256 and previous.content_sha256 != digest:
             raise BatchReused("该批次编号已用于另一批数据，请重新同步")
-        return previous.response if isinstance(previous.response, dict) else json.loads(previous.response)
+        stored = previous.response if isinstance(previous.response, dict) else json.loads(previous.response)
+        return {**stored, "replayed": True}  # the first answer, again; nothing applied twice
     if not all(isinstance(row, dict) and isinstance(row.get("seq"), int) for row in rows):
         raise BadRequest("每条记录都必须有整数 seq")
     results = []
@@ -332,3 +333,40 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
         rows_rejected=account.c.rows_rejected + counts[protocol.REJECTED],
         client_version=_text(envelope.get("app_version", ""), 40)))
     return response
+
+
+class BatchConflict(RuntimeError):
+    """The database refused a batch three times (a concurrent twin, a constraint): the client retries later."""
+
+
+def station_lock_key(station_id: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, the same in every server process."""
+    return int.from_bytes(hashlib.sha256(f"station-batch:{station_id}".encode()).digest()[:8], "big", signed=True)
+
+
+def station_lock(conn, station_id: str) -> None:
+    """One station's batches are applied one at a time, in the order they arrive, across every server
+    process: a transaction-scoped advisory lock on PostgreSQL (released at commit or rollback). A client
+    retrying while its first attempt still runs in another process waits here, then finds the batch
+    in ``batch_log`` and gets the first attempt's answer. SQLite has one writer anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": station_lock_key(station_id)})
+
+
+def apply_envelope(engine: Engine, acct, envelope: dict, digest: str | None = None) -> dict:
+    """One batch, from the network or from a USB package, the same way: in bulk first; if the database
+    refuses it anyway (a value past every check, or the same batch id committed meanwhile by a concurrent
+    request), once more row by row in savepoints: the refused row is answered "rejected", the others go
+    in, and a concurrent twin's answer is replayed. Raises PermissionError, BatchReused, BadRequest or
+    BatchConflict."""
+    for careful in (False, True, True):
+        try:
+            with engine.begin() as conn:
+                station_lock(conn, acct.station_id)
+                if careful and conn.dialect.name == "postgresql":
+                    conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+                return apply_batch(conn, acct, envelope, careful=careful, digest=digest)
+        except sa_exc.DBAPIError as exc:
+            log.warning("batch from account %s refused by the database (%s)%s", acct.id, type(exc.orig).__name__,
+                        "" if careful else "; retrying row by row")
+    raise BatchConflict("批次冲突，请稍后重试")

@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0006"
+HEAD_REVISION = "d0007"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -122,6 +122,21 @@ attempt = Table(
 TABLES = {m.__tablename__: metadata.tables[m.__tablename__] for m in SYNCED_MODELS}
 
 
+package_import = Table(
+    "package_import", metadata,  # a USB package applied here, and the reply to carry back (downloadable again)
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False, index=True),
+    Column("package_id", String(36), nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", String(100), nullable=False),  # a staff user, or 命令行
+    Column("rows", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("reply_name", String(200), nullable=False),
+    Column("reply", LargeBinary, nullable=False),
+)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -164,3 +179,18 @@ def migrate(engine: Engine) -> None:
             command.stamp(cfg, "head")
         else:
             command.upgrade(cfg, "head")
+
+
+def pull_page(conn, station_id: str | None, after: int, limit: int | None = None) -> tuple[list[dict], int]:
+    """District-owned items published after the server-issued cursor ``after`` for one station (everyone's
+    and its own), with the cursor to ask from next. The network pull and a USB reply file both use it."""
+    from sqlalchemy import or_, select
+
+    from .. import protocol
+
+    mine = or_(announcement.c.station_id.is_(None), announcement.c.station_id == station_id)
+    rows = conn.execute(select(announcement).where(announcement.c.seq > after, mine)
+                        .order_by(announcement.c.seq).limit(limit or protocol.PULL_PAGE)).all()
+    items = [{"entity": r.kind, "id": r.id, "title": r.title, "body": r.body, "published_at": r.published_at.isoformat(),
+              "seq": r.seq} for r in rows]
+    return items, (rows[-1].seq if rows else after)

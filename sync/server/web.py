@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fastapi import FastAPI, Form, Path as PathParam, Query, Request
+from fastapi import FastAPI, File, Form, Path as PathParam, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from urllib.parse import quote
 
@@ -25,7 +25,7 @@ from app.services.operators import hash_password, verify_password
 
 from . import admin, throttle
 from .admin import current_rules
-from .db import TABLES, account, announcement, batch_log, rejection, staff, staff_session
+from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
 
 COOKIE = "district_session"
 DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked for unknown user names, as long as a real check
@@ -440,7 +440,7 @@ def install(api: FastAPI) -> None:
         picker = period_picker("/district", year, month).replace(
             '<button type="submit">', f'<label>街道 <select name="street">{street_options}</select></label><button type="submit">')
         export = f"/district/overview.xlsx?year={year}&amp;month={month}&amp;street={quote(street)}"
-        link = ("<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a>"
+        link = ("<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a>　<a href='/district/packages'>U盘同步包 →</a>"
                 f"　<a href='{export}'>导出Excel</a></p>")
         body = (f"<h2>各实践站情况（{year}年{month}月{('，' + _h(street)) if street else ''}）</h2>{note}{link}{picker}"
                 f"{scroll(table)}<h3>{year}年各街道每月开展活动次数</h3>{scroll(chart)}")
@@ -670,3 +670,72 @@ def install(api: FastAPI) -> None:
                 f"<h3>最近收到的批次</h3>{scroll(f'<table><tr><th>时间</th><th>记录</th><th>已接收</th><th>被拒</th></tr>{bl}</table>')}"
                 f"<h3>被拒的记录</h3>{scroll(f'<table><tr><th>时间</th><th>类型</th><th>原因</th></tr>{rj}</table>')}")
         return page(acct.name, body, user=user)
+
+    # -- USB sync packages ------------------------------------------------------------------
+    @api.get("/district/packages", include_in_schema=False)
+    def packages_page(request: Request, done: int = Query(0, ge=0, le=2**31 - 1)):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        return render_packages(request, user, done=done)
+
+    @api.post("/district/packages", include_in_schema=False)
+    def upload_package(request: Request, csrf: str = Form("", max_length=100), package: UploadFile | None = File(None)):
+        """导入同步包 from the browser: the same checks and per-row path as the command line; the reply to
+        carry back is kept and offered for download."""
+        from ..package import MAX_PACKAGE_BYTES, PackageError
+        from .packages import import_package
+
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return render_packages(request, user, error="页面已过期，请刷新后重新提交", status=403)
+        if package is None or not package.filename:
+            return render_packages(request, user, error="同步包：请选择实践站导出的同步包文件（.slpkg）", status=422)
+        if (package.size or 0) > MAX_PACKAGE_BYTES:
+            return render_packages(request, user, error=f"同步包过大（上限 {MAX_PACKAGE_BYTES // 1024 // 1024} MB）", status=413)
+        try:
+            result = import_package(engine, api.state.photos, package.file, by=user.display_name)
+        except PackageError as exc:
+            return render_packages(request, user, error=f"同步包“{package.filename}”未导入：{exc}", status=422)
+        return RedirectResponse(f"/district/packages?done={result.import_id}", status_code=303)
+
+    @api.get("/district/packages/{import_id}/reply", include_in_schema=False)
+    def package_reply(request: Request, import_id: int = PathParam(ge=1, le=2**31 - 1)):
+        if current_user(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        with engine.connect() as conn:
+            row = conn.execute(select(package_import.c.reply, package_import.c.reply_name).where(package_import.c.id == import_id)).first()
+        if row is None:
+            missing = page("找不到回执", "<p>找不到这份回执。<a href='/district/packages'>返回</a></p>")
+            missing.status_code = 404
+            return missing
+        return Response(row.reply, media_type="application/octet-stream",
+                        headers={"Content-Disposition": f"attachment; filename=\"reply.slreply\"; filename*=UTF-8''{quote(row.reply_name)}"})
+
+    def render_packages(request: Request, user, *, done: int = 0, error: str = "", status: int = 200):
+        with engine.connect() as conn:
+            recent = conn.execute(select(package_import, account.c.name).join(account, account.c.id == package_import.c.account_id)
+                                  .order_by(package_import.c.id.desc()).limit(50)).all()
+        notice = ""
+        for r in recent:
+            if r.id == done:
+                notice = (f'<p class="ok">已导入“{_h(r.name)}”的同步包：新接收 {r.applied} 条，被拒 {r.rejected} 条。'
+                          f'请<a href="/district/packages/{r.id}/reply">下载回执文件</a>，拷到U盘带回实践站，在“同步”页点“导入回执”。</p>')
+        rows = "".join(
+            f"<tr><td>{_local(r.imported_at)}</td><td>{_h(r.name)}</td><td>{_h(r.imported_by)}</td><td class='num'>{r.rows}</td>"
+            f"<td class='num'>{r.applied}</td><td class='num'>{r.rejected}</td>"
+            f"<td><a href='/district/packages/{r.id}/reply'>下载回执</a></td></tr>" for r in recent)
+        body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>U盘同步包</h2>"
+                f"<p>没有网络的实践站在“同步”页导出同步包，用U盘带到区里。导入后把回执文件带回该站导入，两边的数据就一致了。"
+                f"同一个包导入两次不会重复。</p>{notice}"
+                + (f'<p class="bad">{_h(error)}</p>' if error else "")
+                + f'<form class="dispatch" method="post" action="/district/packages" enctype="multipart/form-data"><h3>导入同步包</h3>'
+                f'<input type="hidden" name="csrf" value="{csrf_token(request)}">'
+                f'<label>同步包文件<input type="file" name="package" accept=".slpkg"></label><button type="submit">导入</button></form>'
+                f"<h3>最近导入的同步包</h3>"
+                + scroll(f"<table><tr><th>导入时间</th><th>实践站</th><th>导入人</th><th>记录</th><th>新接收</th><th>被拒</th><th>回执</th></tr>{rows}</table>"))
+        response = page("U盘同步包", body, user=user)
+        response.status_code = status
+        return response

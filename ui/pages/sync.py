@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog, QFormLayout, QMessageBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTabWidget,
@@ -87,6 +89,18 @@ class SyncPage(Page):
         self.sync_button.clicked.connect(self.start_sync)
         self.cancel_button.clicked.connect(self.cancel_sync)
         self.auto.valueChanged.connect(self.on_auto_changed)
+        # -- no network: the same sync carried on a USB stick ------------------------
+        self.stick_box = QGroupBox(self.tr("没有网络时：用U盘同步"))
+        stick = QHBoxLayout(self.stick_box)
+        self.stick_hint = QLabel()
+        self.stick_hint.setWordWrap(True)
+        self.export_button = QPushButton(self.tr("导出同步包…"))
+        self.reply_button = QPushButton(self.tr("导入回执…"))
+        stick.addWidget(self.stick_hint, 1)
+        stick.addWidget(self.export_button)
+        stick.addWidget(self.reply_button)
+        self.export_button.clicked.connect(self.export_package)
+        self.reply_button.clicked.connect(self.import_reply)
         # -- history, rejected rows, district notices -----------------------------
         self.history = read_only_table([self.tr("开始时间"), self.tr("结果"), self.tr("上传"), self.tr("被拒"), self.tr("收到"), self.tr("说明")])
         self.rejected = read_only_table([self.tr("类型"), self.tr("名称"), self.tr("区里的说明"), self.tr("修改时间")])
@@ -95,6 +109,7 @@ class SyncPage(Page):
         layout.addWidget(self.heading(self.tr("同步")))
         layout.addWidget(self.enroll_box)
         layout.addWidget(self.status_box)
+        layout.addWidget(self.stick_box)
         # One tab each: three tables stacked were taller than a 1366×768 screen leaves (the window grew).
         self.tabs = QTabWidget()
         for label, table in ((self.tr("同步记录"), self.history), (self.tr("被区里拒收的记录（改正后会重新上传）"), self.rejected),
@@ -109,9 +124,22 @@ class SyncPage(Page):
     def refresh(self) -> None:
         state = load_state(self.ctx.store)
         enrolled = bool(state.token)
-        self.enroll_box.setVisible(not enrolled and self.ctx.actor.role.can_write)
+        # A station enrolled by USB stick has a token and no address yet: the box takes the address alone.
+        self.enroll_box.setVisible(not state.server_url and self.ctx.actor.role.can_write)
+        self.enroll_box.setTitle(self.tr("填写区里的服务器地址（本站已通过U盘同步包登记，不需要登记码）") if enrolled
+                                 else self.tr("在区里登记本站（只需一次）"))
+        # Until the district's reply names the station, a package may have to go again with a new code.
+        confirmed = enrolled and bool(state.account_name)
+        self.code.setEnabled(not confirmed)
+        if confirmed:
+            self.code.clear()  # spent: the district knows this station's token now
         self.status_box.setEnabled(enrolled)
-        self.server_label.setText(state.server_url or self.tr("尚未登记"))
+        self.sync_button.setEnabled(bool(state.server_url) and not self.running)
+        self.stick_box.setVisible(self.ctx.actor.role.can_write)
+        self.stick_hint.setText(
+            self.tr("把尚未上传的变更和照片导出到U盘，交区文明实践中心导入；再把区里给的回执文件导入本站。") if enrolled else
+            self.tr("本站没有网络时：在上面填好区里给的登记码，点“导出同步包”，本站随第一个同步包在区里登记。"))
+        self.server_label.setText(state.server_url or (self.tr("通过U盘同步（未填写服务器地址）") if enrolled else self.tr("尚未登记")))
         self.account_label.setText(state.account_name or "—")
         self.last_label.setText(_local(state.last_success_at))
         waiting, refused = outbox.pending_count(self.ctx.store), outbox.rejected_count(self.ctx.store)
@@ -139,7 +167,8 @@ class SyncPage(Page):
 
     def enroll(self) -> None:
         self.enroll_error.show_message(None)
-        store, server, code, ca = self.ctx.store, self.server.text(), self.code.text(), self.ca_file.text()
+        store, server, ca = self.ctx.store, self.server.text(), self.ca_file.text()
+        code = self.code.text() if self.code.isEnabled() else ""
         if Settings(store.paths.settings).get("is_demo"):
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("这是示范站"), self.tr(
                 "这是示范站，里面的志愿者和活动都是虚构的。登记后这些数据会上传到区里，和真实的实践站混在一起。\n"
@@ -159,6 +188,65 @@ class SyncPage(Page):
 
         run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20).enroll(server, code, ca_file=ca), done, failed,
                           title=self.tr("正在登记"), cancellable=False)
+
+    # -- by USB stick ---------------------------------------------------------------------
+    def export_package(self) -> None:
+        from sync.package import PackageError, default_package_name, export_package
+
+        from ..saving import ask_save_path, show_saved
+
+        self.error.show_message(None)
+        self.enroll_error.show_message(None)
+        state = load_state(self.ctx.store)
+        code = self.code.text().strip() if self.code.isEnabled() else ""
+        if not state.token and not code:
+            self.enroll_error.show_message(self.tr("登记码：请填写区文明实践中心给的8位登记码，它随第一个同步包一起登记本站"))
+            self.code.setFocus()
+            return
+        target = ask_save_path(self, self.tr("导出同步包"), default_package_name(self.ctx.store), self.tr("同步包 (*.slpkg)"))
+        if target is None:
+            return
+        if target.suffix != ".slpkg":
+            target = target.with_name(target.name + ".slpkg")
+        store = self.ctx.store
+
+        def done(result) -> None:
+            self.progress_text.setText(self.tr("已导出同步包：{0} 条变更，{1} 张照片。请交区文明实践中心导入，再导入区里给的回执文件。")
+                                       .format(result.rows, result.photos))
+            self.refresh()
+            show_saved(self, result.path, self.tr("同步包"))
+
+        def failed(exc: BaseException, _details: str) -> None:
+            label = self.enroll_error if isinstance(exc, PackageError) and "登记码" in str(exc) else self.error
+            label.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导出同步包失败：{0}").format(exc))
+            self.refresh()
+
+        run_in_background(self, lambda task: export_package(store, target, code=code, progress=lambda d, t: task.report(d, t, "")),
+                          done, failed, title=self.tr("正在导出同步包"), cancellable=False)
+
+    def import_reply(self) -> None:
+        from sync.package import PackageError, import_reply
+
+        from ..saving import documents_dir
+
+        self.error.show_message(None)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("导入回执文件"), str(documents_dir()), self.tr("回执文件 (*.slreply)"))
+        if not path:
+            return
+        store = self.ctx.store
+
+        def done(result) -> None:
+            text = self.tr("已导入回执：区里接收 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.acked, result.rejected, result.pulled)
+            if result.dispatched:
+                text += self.tr("；收到区中心派单 {0} 件，请到“群众点单”页派单").format(result.dispatched)
+            self.progress_text.setText(text)
+            self.refresh()
+            self.changed.emit()
+
+        def failed(exc: BaseException, _details: str) -> None:
+            self.error.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导入回执失败：{0}").format(exc))
+
+        run_in_background(self, lambda task: import_reply(store, Path(path)), done, failed, title=self.tr("正在导入回执"), cancellable=False)
 
     # -- syncing ------------------------------------------------------------------------
     @property

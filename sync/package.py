@@ -1,0 +1,322 @@
+"""Sync by USB stick (sneakernet): the same rows, batches and answers as the network, carried in files.
+
+The station writes a **package** (every change not yet acknowledged, in the same batches a network push
+would send, plus the photos they name); the district applies it through the same per-row path as a
+network batch and writes a **reply** (the per-row answers, and the district's items since the station's
+pull cursor); the station takes the reply in exactly as it takes a network answer. Both files are zip
+containers with one JSON document, a SHA-256 for every other member, and an HMAC-SHA256 of that
+document keyed with the SHA-256 of the station's token: the station holds the token, the district its
+hash, and a stick found in a drawer holds neither, so nobody can forge rows or acknowledgements with it.
+
+A station with no network at all enrolls on its first package: it makes its token itself and proves the
+district's one-time code with an HMAC keyed by the code's hash (the code itself is never written).
+docs/sync-protocol.md describes the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from app import __version__, outbox
+from app.db import Store
+from app.migrations import HEAD_REVISION
+from app.models import Station, SyncRun, utcnow
+
+from . import protocol
+
+PACKAGE_FORMAT = "station-ledger-package"
+REPLY_FORMAT = "station-ledger-reply"
+FORMAT_VERSION = 1
+PACKAGE_SUFFIX = ".slpkg"
+REPLY_SUFFIX = ".slreply"
+MANIFEST, MANIFEST_SIG = "manifest.json", "manifest.sig"
+REPLY, REPLY_SIG = "reply.json", "reply.sig"
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # the manifest or the reply, unpacked
+MAX_PACKAGE_BYTES = 1024 * 1024 * 1024  # a whole package on a stick (photos included)
+
+
+class PackageError(Exception):
+    """A package or reply refused, with the reason in Chinese for the person holding the stick."""
+
+
+def token_hash(token: str) -> str:
+    """The district keeps this of a token (sync.server.admin.token_hash is the same function)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signing_key(hash_hex: str) -> bytes:
+    return bytes.fromhex(hash_hex)
+
+
+def sign(key: bytes, data: bytes) -> str:
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def enroll_proof(code: str, station_id: str, new_token_hash: str) -> str:
+    """Proof that whoever wrote a package knew the one-time code, bound to this station and this token."""
+    return sign(signing_key(token_hash(normalize_code(code))), f"{station_id}:{new_token_hash}".encode())
+
+
+def normalize_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def write_container(target: Path, main: str, document: dict, key: bytes, members: list[tuple[str, bytes, bool]]) -> int:
+    """Write the zip next to ``target`` and move it into place only when complete: a stick pulled out
+    half-way leaves the old file or none, never a short one under the final name. Returns its size."""
+    text = json.dumps(document, ensure_ascii=False, indent=1).encode()
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name, data, compress in members:
+            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+        zf.writestr(main, text)
+        zf.writestr(main.replace(".json", ".sig"), sign(key, text))
+    size = partial.stat().st_size
+    partial.replace(target)
+    return size
+
+
+def read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """One member, refusing a declared or actual size over ``limit`` (a small zip can unpack to gigabytes)."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise PackageError(f"文件中缺少 {name}，不是完整的同步文件") from None
+    if info.file_size > limit:
+        raise PackageError(f"文件中的 {name} 过大（{info.file_size // 1024 // 1024} MB）")
+    try:
+        with zf.open(info) as handle:
+            data = handle.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise PackageError(f"文件中的 {name} 已损坏（{exc.__class__.__name__}），文件可能没有复制完整") from None
+    if len(data) > limit:
+        raise PackageError(f"文件中的 {name} 过大")
+    return data
+
+
+def open_container(source: Path | BinaryIO, main: str, expected_format: str) -> tuple[zipfile.ZipFile, dict, bytes, str]:
+    """The zip, its JSON document (checked for format), the document's bytes and its signature."""
+    what = "同步包" if expected_format == PACKAGE_FORMAT else "回执文件"
+    try:
+        zf = zipfile.ZipFile(source)
+    except FileNotFoundError:
+        raise PackageError(f"找不到{what}：{source}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise PackageError(f"{what}不完整或已损坏（文件可能没有复制完），请重新导出后再试") from None
+    try:
+        names = set(zf.namelist())
+        if main not in names and {MANIFEST, REPLY} & names:
+            raise PackageError(f"这是{'同步包' if MANIFEST in names else '回执文件'}，不是{what}")
+        raw = read_member(zf, main, MAX_DOCUMENT_BYTES)
+        sig = read_member(zf, main.replace(".json", ".sig"), 200).decode("ascii", "replace").strip()
+        try:
+            document = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise PackageError(f"{what}的清单无法读取，文件已损坏") from None
+        found = document.get("format") if isinstance(document, dict) else None
+        if found != expected_format:
+            kinds = {PACKAGE_FORMAT: "同步包", REPLY_FORMAT: "回执文件"}
+            raise PackageError(f"这是{kinds[found]}，不是{what}" if found in kinds else f"这不是{what}")
+        if document.get("version") != FORMAT_VERSION:
+            raise PackageError(f"{what}的格式版本（{document.get('version')}）与本程序不符，请升级实践站台账程序")
+    except Exception:
+        zf.close()
+        raise
+    return zf, document, raw, sig
+
+
+def verify(key: bytes, raw: bytes, sig: str) -> bool:
+    return hmac.compare_digest(sign(key, raw), sig)
+
+
+# -- the station's side ----------------------------------------------------------------------------
+
+@dataclass
+class ExportResult:
+    path: Path
+    rows: int
+    batches: int
+    photos: int
+    size: int
+    seq_from: int
+    seq_to: int
+    enrolling: bool
+
+
+def export_package(store: Store, target: Path, *, code: str = "", batch_rows: int = 500, batch_bytes: int = 1_000_000,
+                   progress: Callable[[int, int], None] = lambda _d, _t: None) -> ExportResult:
+    """Every change not yet acknowledged, in batches as a network push makes them, plus their photos.
+
+    ``code``: the district's one-time enrollment code, for a station that has never reached the
+    district (or was re-enabled): the station makes a new token and the package carries the proof."""
+    from app.services.activities import photo_path
+    from app.services.context import Context
+
+    from .client import load_state, save_state
+
+    station_id = store.station_id
+    if station_id is None:
+        raise PackageError("尚未建立实践站，无法导出同步包")
+    state = load_state(store)
+    enroll = None
+    if code.strip():
+        code = normalize_code(code)
+        if len(code) != 8:
+            raise PackageError("登记码应为8位字母和数字，请核对区里给的登记码")
+        # A package sent before the district's reply came back keeps the token of the first one (the code
+        # is spent by whichever the district imports first); a station re-enabled later gets a new one.
+        awaiting = bool(state.token) and not state.account_name
+        token = state.token if awaiting else secrets.token_urlsafe(32)
+        new_hash = token_hash(token)
+        enroll = {"token_hash": new_hash, "proof": enroll_proof(code, station_id, new_hash)}
+        if not awaiting:
+            save_state(store, token=token)
+    elif not state.token:
+        raise PackageError("本站还没有在区里登记。请填写区文明实践中心给的登记码，随第一个同步包一起登记本站")
+    else:
+        token = state.token
+    key = signing_key(token_hash(token))
+    with store.session() as session:
+        station = session.get(Station, station_id)
+        station_name = station.name if station else ""
+
+    total = outbox.pending_count(store)
+    members: list[tuple[str, bytes, bool]] = []
+    batches, shas, after, rows_done = [], {}, 0, 0
+    seq_from = seq_to = 0
+    ctx = Context(store=store)
+    while True:
+        rows = outbox.pending(store, after_seq=after, limit=batch_rows)
+        if not rows:
+            break
+        batch, nbytes = [], 0
+        for row in rows:
+            if batch and nbytes + len(row.payload) > batch_bytes:
+                break
+            batch.append(row)
+            nbytes += len(row.payload)
+        envelope = {
+            "batch_id": str(uuid.uuid4()), "station_id": station_id, "protocol": protocol.PROTOCOL_VERSION,
+            "schema": HEAD_REVISION, "app_version": __version__,
+            "rows": [{"seq": r.seq, "entity": r.entity, "id": r.row_id, "op": r.op, "version": r.version,
+                      "payload": json.loads(r.payload)} for r in batch],
+        }
+        for r in batch:
+            if r.entity == "photo":
+                sha = json.loads(r.payload).get("sha256", "")
+                path = photo_path(ctx, sha) if len(sha) == 64 else None
+                if path is not None and path.exists() and sha not in shas:
+                    shas[sha] = path
+        data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+        name = f"batches/{len(batches) + 1:05d}.json"
+        members.append((name, data, True))
+        batches.append({"name": name, "batch_id": envelope["batch_id"], "rows": len(batch), "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest()})
+        seq_from = seq_from or batch[0].seq
+        seq_to = batch[-1].seq
+        after = batch[-1].seq
+        rows_done += len(batch)
+        progress(rows_done, total)
+    files = []
+    for sha, path in shas.items():
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha:
+            continue  # damaged on this PC: the district refuses the row and names it
+        name = f"files/{sha}"
+        members.append((name, data, False))  # photos are compressed already
+        files.append({"name": name, "sha256": sha, "size": len(data)})
+    manifest = {
+        "format": PACKAGE_FORMAT, "version": FORMAT_VERSION, "package_id": str(uuid.uuid4()),
+        "station_id": station_id, "station_name": station_name, "created_at": utcnow().isoformat(),
+        "app_version": __version__, "schema": HEAD_REVISION, "protocol": protocol.PROTOCOL_VERSION,
+        "rows": rows_done, "seq_from": seq_from, "seq_to": seq_to, "pull_cursor": load_state(store).pull_cursor,
+        "enroll": enroll, "batches": batches, "files": files,
+    }
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    size = write_container(target, MANIFEST, manifest, key, members)
+    _history(store, "ok", f"导出同步包 {target.name}：{rows_done} 条记录、{len(files)} 张照片（第 {seq_from}–{seq_to} 条变更），"
+                          "等区里导入后把回执文件导入本站", bytes_sent=size)
+    return ExportResult(target, rows_done, len(batches), len(files), size, seq_from, seq_to, enroll is not None)
+
+
+@dataclass
+class ReplyResult:
+    acked: int = 0
+    rejected: int = 0
+    stale: int = 0
+    pulled: int = 0
+    dispatched: int = 0
+    withdrawn: int = 0
+    refused_batches: int = 0
+    account_name: str = ""
+    package_id: str = ""
+
+
+def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
+    """Take in the district's reply exactly as a network answer: rows acknowledged, rejected with the
+    reason, or resent above the district's version; then the district's items. Importing a reply twice,
+    or an older reply after a newer one, changes nothing more."""
+    from .client import SyncResult, load_state, record_answer, save_state, take_pulled
+
+    state = load_state(store)
+    zf, reply, raw, sig = open_container(source, REPLY, REPLY_FORMAT)
+    zf.close()
+    if reply.get("station_id") != store.station_id:
+        raise PackageError(f"这是“{reply.get('station_name') or '其他实践站'}”的回执文件，不是本站的")
+    if not state.token or not verify(signing_key(token_hash(state.token)), raw, sig):
+        raise PackageError("回执文件的签名不符：它不是区里为本站最新的登记写的，或已被改动。请让区里重新导入本站最新的同步包")
+    result = ReplyResult(account_name=str(reply.get("account_name") or ""), package_id=str(reply.get("package_id") or ""))
+    for batch in reply.get("batches", []):
+        if not isinstance(batch, dict):
+            continue
+        if batch.get("error"):
+            result.refused_batches += 1
+            continue
+        seqs = [s for s in batch.get("seqs", []) if isinstance(s, int)]
+        counts = record_answer(store, seqs, batch.get("results", []))
+        result.acked += counts.acked
+        result.rejected += len(counts.rejected)
+        result.stale += counts.stale
+    pull = reply.get("pull") or {}
+    current = int(state.pull_cursor) if state.pull_cursor.isdigit() else 0
+    items = [i for i in pull.get("items", []) if isinstance(i, dict) and isinstance(i.get("seq"), int) and i["seq"] > current]
+    if items:  # an older reply after a newer one brings nothing the station has not taken in
+        synced = SyncResult()
+        take_pulled(store, items, str(max(i["seq"] for i in items)), synced)
+        result.pulled, result.dispatched, result.withdrawn = synced.pulled, synced.dispatched, synced.withdrawn
+    if result.account_name and result.account_name != state.account_name:
+        save_state(store, account_name=result.account_name)
+    if result.acked:
+        save_state(store, last_success_at=utcnow())
+    message = (f"导入回执：区里接收 {result.acked} 条，被拒 {result.rejected} 条，收到通知 {result.pulled} 条"
+               + (f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "")
+               + (f"；{result.refused_batches} 批未被区里处理，会随下一个同步包再次上传" if result.refused_batches else ""))
+    _history(store, "ok", message, pushed=result.acked, rejected=result.rejected, pulled=result.pulled)
+    return result
+
+
+def _history(store: Store, status: str, message: str, **counts) -> None:
+    with store.session() as session:
+        now = utcnow()
+        session.add(SyncRun(started_at=now, finished_at=now, status=status, message=message[:1000], **counts))
+        session.commit()
+
+
+def default_package_name(store: Store, when: datetime | None = None) -> str:
+    when = when or datetime.now()
+    with store.session() as session:
+        station = session.get(Station, store.station_id) if store.station_id else None
+    name = (station.name if station else "实践站").replace("/", "_").replace("\\", "_")
+    return f"{name}-同步包-{when:%Y%m%d-%H%M}{PACKAGE_SUFFIX}"

@@ -1,0 +1,35 @@
+"""USB sync packages imported at the district, with the reply file to hand back (downloadable again)
+
+Revision ID: d0007
+Revises: d0006
+Create Date: 2026-11-30 07:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from app.models.base import UTCDateTime
+
+revision = 'd0007'
+down_revision = 'd0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'package_import',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('account_id', sa.Integer(), sa.ForeignKey('station_account.id'), nullable=False, index=True),
+        sa.Column('package_id', sa.String(length=36), nullable=False),
+        sa.Column('imported_at', UTCDateTime(), nullable=False),
+        sa.Column('imported_by', sa.String(length=100), nullable=False),
+        sa.Column('rows', sa.Integer(), nullable=False),
+        sa.Column('applied', sa.Integer(), nullable=False),
+        sa.Column('rejected', sa.Integer(), nullable=False),
+        sa.Column('reply_name', sa.String(length=200), nullable=False),
+        sa.Column('reply', sa.LargeBinary(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('package_import')
