@@ -198,10 +198,12 @@ def _grid_csv(path: Path) -> list[list]:
     return [[cell if cell.strip() else None for cell in row] for row in csv.reader(text.splitlines(), dialect)]
 
 
-def read_sheet(path: str | Path, kind: str = "volunteers") -> Sheet:
+def read_sheet(path: str | Path, kind: str = "volunteers", *, known: set[str] | None = None) -> Sheet:
+    """The first sheet's rows under its header row (found among the first rows by the most known
+    headers: ``kind``'s, or ``known`` as normalised header texts)."""
     path = Path(path)
     fields = VOLUNTEER_FIELDS if kind == "volunteers" else ACTIVITY_FIELDS
-    known = {alias for aliases in fields.values() for alias in aliases}
+    known = known if known is not None else {alias for aliases in fields.values() for alias in aliases}
     if not path.is_file():
         raise ServiceError(f"找不到文件 {path}")
     file_kind = _file_kind(path)

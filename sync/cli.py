@@ -257,6 +257,20 @@ def cmd_publish_rules(args) -> int:
     return 0
 
 
+def cmd_publish_national_mapping(args) -> int:
+    from app.national import MappingError
+
+    from .server import admin
+
+    try:
+        admin.publish_national_mapping(district_engine(args), Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, MappingError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print("已发布新的全国志愿服务信息系统导出格式，各站下次同步后导出时使用")
+    return 0
+
+
 def cmd_dispatch(args) -> int:
     from .server import admin
 
@@ -347,6 +361,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--password", required=True, metavar="密码")
     p.add_argument("--name", metavar="姓名")
     p = add("publish-rules", cmd_publish_rules, "发布新的“五有”考核规则（TOML 文件），各站同步后生效", dsub)
+    p.add_argument("file", metavar="文件")
+    p = add("publish-national-mapping", cmd_publish_national_mapping,
+            "发布新的全国志愿服务信息系统导出/导入列对应表（TOML 文件），各站同步后使用，无需升级程序", dsub)
     p.add_argument("file", metavar="文件")
     p = add("dispatch", cmd_dispatch, "区中心派单：把群众需求派给一个实践站办理（该站同步时收到）", dsub)
     p.add_argument("--station", required=True, metavar="实践站名称")

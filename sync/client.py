@@ -412,6 +412,9 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
         if item.get("entity") == "rules":
             save_rules(store, item.get("body", ""))
             result.pulled += 1
+        elif item.get("entity") == "national_mapping":
+            save_national_mapping(store, item.get("body", ""))
+            result.pulled += 1
         elif item.get("entity") == "dispatch":
             # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
             if demands.receive_dispatch(district, item) is not None:
@@ -437,6 +440,21 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
         session.add(state)
         session.commit()
     return received
+
+
+def save_national_mapping(store: Store, text: str) -> None:
+    """The district's new column mapping for the national system, written whole (never half a file)."""
+    from app.national import MAPPING_OVERRIDE, MappingError, parse_mapping
+
+    try:
+        parse_mapping(text)
+    except MappingError as exc:
+        log.warning("district national mapping refused: %s", exc)
+        return
+    target = store.paths.root / MAPPING_OVERRIDE
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)
 
 
 def save_rules(store: Store, text: str) -> None:

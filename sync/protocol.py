@@ -35,4 +35,4 @@ ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "m
             "activity", "participation", "photo", "training", "document", "activity_plan",
             "household", "point_rule", "demand", "demand_event", "point_entry", "goods", "stock_move")
 # District-owned items a pull may carry (never pushed by a station).
-PULLED = ("announcement", "rules", "dispatch", "dispatch_withdrawn")
+PULLED = ("announcement", "rules", "national_mapping", "dispatch", "dispatch_withdrawn")

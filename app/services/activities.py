@@ -214,12 +214,19 @@ def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), mov
 def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
                     move_registration_back: bool = False, **values) -> Activity:
     with ctx.write() as session:
-        activity = get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
-        apply_changes(activity, _validated(ctx, session, values, current=activity))
-        if participants is not None:
-            if move_registration_back:
-                _move_registration_back(session, ctx, activity, list(participants))
-            _write_participants(session, ctx, activity, list(participants))
+        return update_activity_in(session, ctx, activity_id, participants=participants, move_registration_back=move_registration_back,
+                                  **values)
+
+
+def update_activity_in(session: Session, ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
+                       move_registration_back: bool = False, **values) -> Activity:
+    """Update within a caller's transaction (an import adds service to activities already in the ledger)."""
+    activity = get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
+    apply_changes(activity, _validated(ctx, session, values, current=activity))
+    if participants is not None:
+        if move_registration_back:
+            _move_registration_back(session, ctx, activity, list(participants))
+        _write_participants(session, ctx, activity, list(participants))
     return activity
 
 

@@ -92,6 +92,19 @@ def publish_rules(engine: Engine, text: str) -> str:
     return rules_id
 
 
+def publish_national_mapping(engine: Engine, text: str) -> str:
+    """Publish a new column mapping for the national system's batch entry (resources/national/mapping.toml's
+    format); stations use it from their next sync, with no new release. Refused if it does not parse."""
+    from app.national import parse_mapping
+
+    mapping = parse_mapping(text)
+    mapping_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(announcement.insert().values(id=mapping_id, kind="national_mapping", title=f"全国志愿服务信息系统导出格式更新：{mapping.name}"[:200],
+                                                  body=text, published_at=utcnow()))
+    return mapping_id
+
+
 def current_rules(engine_or_conn):
     """The latest published rules, or the built-in ones."""
     from app.rules import RulesError, load_rules, parse_rules

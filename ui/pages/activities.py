@@ -62,7 +62,85 @@ class ActivitiesPage(ListPage):
         self.copy_button = QPushButton(self.tr("复制此活动"))
         self.copy_button.setToolTip(self.tr("照所选活动再记一次（日期为今天，不含照片），适合每月固定开展的活动"))
         self.copy_button.clicked.connect(self.copy_selected)
-        return [self.copy_button]
+        buttons = [self.copy_button]
+        # 《志愿服务记录与证明出具办法（试行）》第四条: records kept here are entered into the national system
+        # by its data standard: one file instead of typing them again (full ID numbers: an admin's export).
+        self.national_button = QPushButton(self.tr("导出到全国系统…"))
+        self.national_button.setToolTip(self.tr("把所选年份（或月份）的志愿服务记录导出为全国志愿服务信息系统批量补录的表格"))
+        self.national_button.clicked.connect(self.export_national)
+        self.national_import_button = QPushButton(self.tr("导入全国系统记录…"))
+        self.national_import_button.setToolTip(self.tr("读入从全国志愿服务信息系统或志愿山东导出的服务记录，登记其中的志愿者和服务时长"))
+        self.national_import_button.clicked.connect(self.import_national)
+        if self.ctx.actor.role.may_reveal_personal_data:
+            buttons.append(self.national_button)
+        if self.ctx.actor.role.can_write:
+            buttons.append(self.national_import_button)
+        return buttons
+
+    def export_national(self) -> None:
+        from app import national
+
+        from ..saving import ask_save_path, show_saved
+        from ..workers import run_in_background
+
+        year, month = self.year.currentData(), self.month.currentData()
+        if year is None:
+            QMessageBox.information(self, self.tr("请选择年份"), self.tr("请先在上方选择要导出的年份（可再选月份）。"))
+            return
+        period = self.tr("{0}年{1}月").format(year, month) if month else self.tr("{0}年").format(year)
+        target = ask_save_path(self, self.tr("导出到全国志愿服务信息系统"), self.tr("全国志愿服务信息系统-志愿服务记录-{0}.xlsx").format(period),
+                               self.tr("Excel 表格 (*.xlsx)"))
+        if target is None:
+            return
+        ctx = self.ctx
+
+        def done(rows: int) -> None:
+            box = show_saved(self, target, self.tr("{0}的志愿服务记录 {1} 条（含完整证件号码，录入后请删除）").format(period, rows))
+            self.national_saved = box
+
+        run_in_background(self, lambda task: national.export_national(ctx, target, year=year, month=month), done,
+                          title=self.tr("正在导出"), cancellable=False)
+
+    def import_national(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from app import national
+        from app.services.errors import ValidationError
+
+        from ..saving import documents_dir
+        from ..workers import run_in_background
+
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("导入全国系统的服务记录"), str(documents_dir()),
+                                              self.tr("表格 (*.xlsx *.xls *.csv)"))
+        if not path:
+            return
+        ctx = self.ctx
+
+        def failed(exc: BaseException, _details: str) -> None:
+            text = "\n".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
+            QMessageBox.warning(self, self.tr("无法导入"), self.tr("没有导入任何数据：\n{0}").format(text))
+
+        def imported(result) -> None:
+            self.refresh()
+            self.changed.emit()
+            QMessageBox.information(self, self.tr("已导入"), self.tr("新登记志愿者 {0} 名，新增活动 {1} 次，服务记录 {2} 条。")
+                                    .format(result.volunteers_added, result.activities_added, result.records_added))
+
+        def checked(plan) -> None:
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("导入全国系统记录"), self.tr(
+                "将新登记志愿者 {0} 名（另有 {1} 名已登记，按身份证号对上），新增活动 {2} 次、服务记录 {3} 条{4}。\n"
+                "导入的活动记为“非本站名义”，需要时可在活动中修改。确定导入吗？").format(
+                plan.volunteers_added, plan.volunteers_known, plan.activities_added, plan.records_added,
+                self.tr("（台账中已有的 {0} 条跳过）").format(plan.records_known) if plan.records_known else ""), parent=self)
+            go = box.addButton(self.tr("导入"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is go:
+                run_in_background(self, lambda task: national.import_national(ctx, path), imported, failed,
+                                  title=self.tr("正在导入"), cancellable=False)
+
+        run_in_background(self, lambda task: national.import_national(ctx, path, dry_run=True), checked, failed,
+                          title=self.tr("正在检查表格"), cancellable=False)
 
     def add_filters(self, toolbar) -> None:
         this_year = date.today().year
