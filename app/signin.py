@@ -1,0 +1,678 @@
+"""签到 on the station's own network: volunteers sign in and out on their phones, no app, no internet.
+
+The clerk starts it from an activity; a small web server (the standard library's, so the village bundle
+needs nothing more) listens on the LAN address the clerk picks — never on every interface — at a URL
+with one random token per activity (expiring when the clerk stops it or after 12 hours). Phones open
+the URL from a QR code. What phones send is kept apart, in ``signin.db`` in the data folder: nothing
+enters the ledger until the clerk presses 确认签到结果, and then it goes through the same validation
+and change capture as hand entry (``confirm``). A person not yet registered leaves name, phone and ID
+number as an arrival (待确认), never straight into the registry; the clerk may reject any arrival.
+
+Pages never echo anyone else's name or phone: only the person just matched, masked (王*英).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import ipaddress
+import logging
+import secrets
+import socket
+import sqlite3
+import threading
+import time as _time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from sqlmodel import select
+
+from .db import Store
+from .models import Activity, Volunteer
+from .privacy import mask_phone
+from .services import activities as activity_service
+from .services import volunteers as volunteer_service
+from .services.activities import IMAGE_MAGIC, MAX_PHOTO_BYTES
+from .services.context import Context
+from .services.errors import ValidationError
+from .services.idcard import IdNumberError, parse_resident_id
+from .services.phone import PhoneError, normalize_phone
+
+log = logging.getLogger(__name__)
+
+SIGNIN_DB = "signin.db"
+PHOTO_DIR = "signin-photos"
+SESSION_HOURS = 12
+MAX_FORM_BYTES = 8 * 1024
+REQUESTS_PER_MINUTE = 120  # per phone (address): a whole family on one phone still gets through
+FAILURES_PER_WINDOW, FAILURE_WINDOW = 10, 600  # wrong name/tail guesses per address per 10 minutes
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS signin_session (
+    id TEXT PRIMARY KEY, activity_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, host TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, stopped_at TEXT, confirmed_at TEXT);
+CREATE TABLE IF NOT EXISTS signin_entry (
+    id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, kind TEXT NOT NULL, volunteer_id TEXT,
+    name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', id_number TEXT NOT NULL DEFAULT '',
+    signed_in_at TEXT NOT NULL, signed_out_at TEXT, status TEXT NOT NULL DEFAULT 'pending');
+CREATE TABLE IF NOT EXISTS signin_photo (
+    sha256 TEXT NOT NULL, session_id TEXT NOT NULL, size INTEGER NOT NULL, received_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending', PRIMARY KEY (sha256, session_id));
+"""
+
+
+class SigninError(Exception):
+    """Refused, with the reason in Chinese (for the clerk, or shown on the phone)."""
+
+
+def mask_name(name: str) -> str:
+    """王秀英 → 王*英, 李明 → 李*: enough for a person to recognise themselves, not to learn who else came."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def lan_addresses() -> list[str]:
+    """This PC's IPv4 addresses a phone on the same network can reach (private ranges first), loopback last."""
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    try:  # the address the default route would use (no packet is sent by connect() on UDP)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))
+            found.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    usable = [a for a in found if not ipaddress.ip_address(a).is_loopback and not ipaddress.ip_address(a).is_link_local]
+    usable.sort(key=lambda a: (not ipaddress.ip_address(a).is_private, a))
+    return usable + ["127.0.0.1"]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass
+class Entry:
+    id: int
+    kind: str  # volunteer | arrival
+    volunteer_id: str | None
+    name: str
+    phone: str
+    id_number: str
+    signed_in_at: datetime
+    signed_out_at: datetime | None
+    status: str  # pending | rejected | confirmed
+
+
+def service_hours(signed_in: datetime, signed_out: datetime | None, activity: Activity) -> float:
+    """Hours from the two times, capped by the activity's: arriving early or leaving late does not count,
+    and someone who never signed out is counted to the activity's end (or given nothing without one)."""
+    start = datetime.combine(activity.date, activity.start_time) if activity.start_time else None
+    end = datetime.combine(activity.date, activity.end_time) if activity.end_time else None
+    begin = max(signed_in, start) if start else signed_in
+    finish = signed_out or end
+    if finish is None:
+        return 0.0
+    if end is not None:
+        finish = min(finish, end)
+    seconds = (finish - begin).total_seconds()
+    return max(0.0, round(seconds / 3600 * 2) / 2)  # to the half hour, as the ledger is kept
+
+
+class SigninBook:
+    """The sign-in working data (sqlite3 in the data folder, apart from the ledger): thread-safe."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / SIGNIN_DB
+        self.photos = Path(data_dir) / PHOTO_DIR
+        self.lock = threading.Lock()
+        with self._connect() as conn:
+            conn.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def run(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self.lock, self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            rows = conn.execute(sql, params).fetchall()
+            conn.execute("COMMIT")
+            return rows
+
+    def atomically(self, work: Callable[[sqlite3.Connection], object]):
+        with self.lock, self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                out = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return out
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def open_session(self, activity_id: str, host: str, now: datetime) -> tuple[str, str]:
+        """A new session for the activity (any earlier open one of it stops): (session id, URL token)."""
+        token = secrets.token_urlsafe(18)
+        session_id = secrets.token_hex(8)
+
+        def work(conn):
+            conn.execute("UPDATE signin_session SET stopped_at = ? WHERE activity_id = ? AND stopped_at IS NULL", (_iso(now), activity_id))
+            conn.execute("INSERT INTO signin_session (id, activity_id, token_hash, host, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (session_id, activity_id, hashlib.sha256(token.encode()).hexdigest(), host, _iso(now),
+                          _iso(now + timedelta(hours=SESSION_HOURS))))
+        self.atomically(work)
+        return session_id, token
+
+    def session_for_token(self, token: str, now: datetime) -> sqlite3.Row | None:
+        """The live session the URL's token opens; None when unknown, stopped or expired."""
+        rows = self.run("SELECT * FROM signin_session WHERE token_hash = ?", (hashlib.sha256(token.encode()).hexdigest(),))
+        if not rows:
+            return None
+        row = rows[0]
+        if row["stopped_at"] or _parse(row["expires_at"]) <= now:
+            return None
+        return row
+
+    def stop(self, session_id: str, now: datetime) -> None:
+        self.run("UPDATE signin_session SET stopped_at = COALESCE(stopped_at, ?) WHERE id = ?", (_iso(now), session_id))
+
+    def latest_session(self, activity_id: str) -> sqlite3.Row | None:
+        rows = self.run("SELECT * FROM signin_session WHERE activity_id = ? AND confirmed_at IS NULL ORDER BY created_at DESC LIMIT 1",
+                        (activity_id,))
+        return rows[0] if rows else None
+
+    def entries(self, session_id: str) -> list[Entry]:
+        return [Entry(r["id"], r["kind"], r["volunteer_id"], r["name"], r["phone"], r["id_number"], _parse(r["signed_in_at"]),
+                      _parse(r["signed_out_at"]), r["status"])
+                for r in self.run("SELECT * FROM signin_entry WHERE session_id = ? ORDER BY id", (session_id,))]
+
+    def photos_of(self, session_id: str) -> list[Path]:
+        return [self.photos / f"{r['sha256']}.jpg"
+                for r in self.run("SELECT sha256 FROM signin_photo WHERE session_id = ? AND status = 'pending' ORDER BY received_at", (session_id,))]
+
+    def set_status(self, entry_id: int, status: str) -> None:
+        self.run("UPDATE signin_entry SET status = ? WHERE id = ? AND status != 'confirmed'", (status, entry_id))
+
+
+# -- what the phone asks ------------------------------------------------------------------------------
+
+class Refused(Exception):
+    """Shown on the phone as is (Chinese); ``failure`` counts towards the address's guessing limit."""
+
+    def __init__(self, message: str, *, failure: bool = False, status: int = 200):
+        super().__init__(message)
+        self.failure, self.status = failure, status
+
+
+class SigninService:
+    """One activity's sign-in: identification, sign in/out, arrivals, photos. Used by the HTTP handler."""
+
+    def __init__(self, store: Store, book: SigninBook, session_id: str, activity_id: str, clock: Callable[[], datetime]):
+        self.store, self.book, self.session_id, self.activity_id, self.clock = store, book, session_id, activity_id, clock
+
+    def _find(self, name: str, tail: str, number: str) -> tuple[str, str | None, str]:
+        """(kind, volunteer id, name) of the person meant: a volunteer by 志愿者编号, or by name and the last
+        4 digits of the phone; else an arrival of this session by name and tail. Never says who else exists."""
+        name, tail, number = name.strip(), tail.strip(), number.strip()
+        with self.store.session() as session:
+            if number:
+                v = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.number == number,
+                                                         Volunteer.deleted == False)).first()  # noqa: E712
+                if v is None:
+                    raise Refused("没有找到这个志愿者编号，请核对，或改用姓名和手机号后4位", failure=True)
+                return "volunteer", v.id, v.name
+            if not name or not (len(tail) == 4 and tail.isdigit()):
+                raise Refused("请填写姓名和手机号后4位（或志愿者编号）")
+            found = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.name == name,
+                                                         Volunteer.phone_tail == tail, Volunteer.deleted == False)).all()  # noqa: E712
+        if len(found) == 1:
+            return "volunteer", found[0].id, found[0].name
+        if len(found) > 1:
+            raise Refused("有同名且手机尾号相同的志愿者，请改用志愿者编号签到，或请专管员帮忙")
+        for e in self.book.entries(self.session_id):
+            if e.kind == "arrival" and e.name == name and e.phone.endswith(tail) and e.status != "rejected":
+                return "arrival", None, e.name
+        raise Refused("没有找到：请核对姓名和手机号后4位。还没有登记为志愿者的，请在下方“新来的志愿者”中填写", failure=True)
+
+    def sign_in(self, name: str = "", tail: str = "", number: str = "") -> str:
+        kind, volunteer_id, real_name = self._find(name, tail, number)
+        now = self.clock()
+        if kind == "arrival":
+            raise Refused(f"{mask_name(real_name)}：您已提交登记，到场已记录，请等待专管员确认")
+
+        def work(conn):
+            earlier = conn.execute("SELECT signed_in_at FROM signin_entry WHERE session_id = ? AND volunteer_id = ? AND status != 'rejected'",
+                                   (self.session_id, volunteer_id)).fetchone()
+            if earlier is not None:
+                return f"{mask_name(real_name)}：您已于 {_parse(earlier['signed_in_at']):%H:%M} 签到，不用重复签到"
+            conn.execute("INSERT INTO signin_entry (session_id, kind, volunteer_id, name, signed_in_at) VALUES (?, 'volunteer', ?, ?, ?)",
+                         (self.session_id, volunteer_id, real_name, _iso(now)))
+            return f"{mask_name(real_name)}：签到成功（{now:%H:%M}）。活动结束离开时请再打开本页签退"
+        return self.book.atomically(work)
+
+    def sign_out(self, name: str = "", tail: str = "", number: str = "") -> str:
+        kind, volunteer_id, real_name = self._find(name, tail, number)
+        now = self.clock()
+
+        def work(conn):
+            if kind == "volunteer":
+                row = conn.execute("SELECT id, signed_out_at FROM signin_entry WHERE session_id = ? AND volunteer_id = ? AND status != 'rejected'",
+                                   (self.session_id, volunteer_id)).fetchone()
+            else:
+                row = conn.execute("SELECT id, signed_out_at FROM signin_entry WHERE session_id = ? AND kind = 'arrival' AND name = ? "
+                                   "AND substr(phone, -4) = ? AND status != 'rejected'", (self.session_id, real_name, tail.strip())).fetchone()
+            if row is None:
+                return f"{mask_name(real_name)}：您还没有签到，请先签到"
+            if row["signed_out_at"]:
+                return f"{mask_name(real_name)}：您已于 {_parse(row['signed_out_at']):%H:%M} 签退"
+            conn.execute("UPDATE signin_entry SET signed_out_at = ? WHERE id = ?", (_iso(now), row["id"]))
+            return f"{mask_name(real_name)}：签退成功（{now:%H:%M}），感谢您的服务！"
+        return self.book.atomically(work)
+
+    def arrive(self, name: str, phone: str, id_number: str) -> str:
+        name = name.strip()
+        if not name or len(name) > 50:
+            raise Refused("姓名：请填写真实姓名（50字以内）")
+        try:
+            phone = normalize_phone(phone)
+        except PhoneError:
+            phone = ""
+        if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+            raise Refused("手机号：应为以1开头的11位数字")
+        try:
+            parsed = parse_resident_id(id_number)
+        except IdNumberError as exc:
+            raise Refused(f"身份证号：{exc}") from None
+        now = self.clock()
+
+        def work(conn):
+            if conn.execute("SELECT 1 FROM signin_entry WHERE session_id = ? AND kind = 'arrival' AND id_number = ? AND status != 'rejected'",
+                            (self.session_id, parsed.number)).fetchone():
+                return f"{mask_name(name)}：您已提交过，请等待专管员确认"
+            conn.execute("INSERT INTO signin_entry (session_id, kind, name, phone, id_number, signed_in_at) VALUES (?, 'arrival', ?, ?, ?, ?)",
+                         (self.session_id, name, phone, parsed.number, _iso(now)))
+            return f"{mask_name(name)}：已提交（{now:%H:%M}），专管员确认后登记为志愿者并记入本次活动"
+        return self.book.atomically(work)
+
+    def add_photo(self, data: bytes) -> str:
+        if len(data) > MAX_PHOTO_BYTES:
+            raise Refused("照片超过20MB，请重新拍摄", status=413)
+        if not data.startswith(IMAGE_MAGIC):
+            raise Refused("这不是照片（支持 JPG、PNG）", status=415)
+        sha = hashlib.sha256(data).hexdigest()
+        self.book.photos.mkdir(parents=True, exist_ok=True)
+        target = self.book.photos / f"{sha}.jpg"
+        if not target.exists():
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(target)
+        self.book.run("INSERT OR IGNORE INTO signin_photo (sha256, session_id, size, received_at) VALUES (?, ?, ?, ?)",
+                      (sha, self.session_id, len(data), _iso(self.clock())))
+        return "照片已上传，专管员确认后加入活动照片"
+
+
+# -- the web server -----------------------------------------------------------------------------------
+
+PAGE_STYLE = """
+*{box-sizing:border-box}body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
+margin:0;background:#f6f6f6;color:#222;font-size:18px}header{background:#b71c1c;color:#fff;padding:14px 16px}
+header h1{font-size:20px;margin:0}header p{margin:4px 0 0;font-size:15px}main{padding:12px 14px;max-width:520px;margin:auto}
+section{background:#fff;border-radius:8px;padding:14px;margin:12px 0}h2{font-size:19px;margin:0 0 10px}
+label{display:block;margin:10px 0 4px;font-size:16px}input{width:100%;font-size:20px;padding:10px;border:1px solid #bbb;border-radius:6px;min-height:48px}
+button{width:100%;font-size:20px;min-height:52px;margin-top:12px;border:0;border-radius:6px;background:#b71c1c;color:#fff}
+button.second{background:#455a64}.row{display:flex;gap:10px}.row button{flex:1}
+p.msg{background:#e8f5e9;border-left:5px solid #2e7d32;padding:12px;font-size:19px}p.bad{background:#ffebee;border-left:5px solid #c62828;padding:12px}
+small{color:#666;font-size:14px}
+"""
+
+PHOTO_SCRIPT = """
+document.getElementById('photo').addEventListener('change', async function (e) {
+  var status = document.getElementById('photo-status');
+  var file = e.target.files[0]; if (!file) return;
+  status.textContent = '正在压缩并上传……';
+  try {
+    var img = await createImageBitmap(file);
+    var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+    var canvas = document.createElement('canvas');
+    canvas.width = Math.round(img.width * scale); canvas.height = Math.round(img.height * scale);
+    canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+    var blob = await new Promise(function (done) { canvas.toBlob(done, 'image/jpeg', 0.85); });
+    var answer = await fetch(location.pathname.replace(/\\/$/, '') + '/photo', {method: 'POST', body: blob, headers: {'Content-Type': 'image/jpeg'}});
+    status.textContent = await answer.text();
+  } catch (err) { status.textContent = '上传失败，请重试'; }
+});
+"""
+
+
+class _Limiter:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.hits: dict[str, deque] = {}
+        self.failures: dict[str, deque] = {}
+
+    def _count(self, table: dict[str, deque], key: str, window: float, limit: int, add: bool) -> bool:
+        now = _time.monotonic()
+        with self.lock:
+            q = table.setdefault(key, deque())
+            while q and q[0] < now - window:
+                q.popleft()
+            if add:
+                q.append(now)
+            return len(q) > limit
+
+    def too_many(self, addr: str) -> bool:
+        return self._count(self.hits, addr, 60, REQUESTS_PER_MINUTE, True)
+
+    def locked(self, addr: str) -> bool:
+        return self._count(self.failures, addr, FAILURE_WINDOW, FAILURES_PER_WINDOW - 1, False)
+
+    def failed(self, addr: str) -> None:
+        self._count(self.failures, addr, FAILURE_WINDOW, FAILURES_PER_WINDOW, True)
+
+
+class SigninServer:
+    """The local web server for one activity. ``start()`` returns the URL the QR code carries."""
+
+    def __init__(self, store: Store, activity_id: str, host: str, port: int = 0, *, clock: Callable[[], datetime] = datetime.now):
+        if host in ("", "0.0.0.0", "::"):
+            raise SigninError("签到只在选定的本机地址上开放，不能对所有网络开放")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise SigninError(f"“{host}”不是本机的网络地址") from None
+        with store.session() as session:
+            activity = session.get(Activity, activity_id)
+            if activity is None or activity.deleted or activity.station_id != store.station_id:
+                raise SigninError("找不到这次活动")
+            self.title, self.date = activity.title, activity.date
+        self.store, self.activity_id, self.host, self.port, self.clock = store, activity_id, host, port, clock
+        self.book = SigninBook(store.paths.root)
+        self.limiter = _Limiter()
+        self.httpd: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+        self.session_id = self.token = ""
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/s/{self.token}"
+
+    def start(self) -> str:
+        self.session_id, self.token = self.book.open_session(self.activity_id, self.host, self.clock())
+        service = SigninService(self.store, self.book, self.session_id, self.activity_id, self.clock)
+        handler = _handler_for(self, service)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+
+        class Server(ThreadingHTTPServer):
+            address_family = family
+            daemon_threads = True
+            request_queue_size = 64
+
+        try:
+            self.httpd = Server((self.host, self.port), handler)
+        except OSError as exc:
+            self.book.stop(self.session_id, self.clock())
+            raise SigninError(f"无法在 {self.host}:{self.port} 上开始签到（{exc.strerror or exc}）：端口可能被占用，请换一个端口") from None
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="signin", daemon=True)
+        self.thread.start()
+        log.info("sign-in started for activity %s on %s:%s", self.activity_id, self.host, self.port)
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving and end the token (a phone that opens the URL afterwards is told it is over)."""
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+        if self.session_id:
+            self.book.stop(self.session_id, self.clock())
+
+    @property
+    def running(self) -> bool:
+        return self.httpd is not None
+
+
+def _handler_for(server: SigninServer, service: SigninService):
+    title = html.escape(server.title)
+
+    class Handler(BaseHTTPRequestHandler):
+        timeout = 30  # a phone that stops sending mid-request does not hold a thread
+        server_version = "StationSignin"
+        sys_version = ""
+
+        def log_message(self, fmt, *args):  # the access log would carry tokens: keep only the status
+            log.debug("sign-in %s %s", self.command, args[1] if len(args) > 1 else "")
+
+        def _send(self, status: int, body: str | bytes, content_type: str = "text/html; charset=utf-8") -> None:
+            data = body.encode() if isinstance(body, str) else body
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; "
+                                                        "img-src 'self' blob: data:; frame-ancestors 'none'; form-action 'self'")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _page(self, notice: str = "", bad: bool = False, status: int = 200, live: bool = True) -> None:
+            note = f'<p class="{"bad" if bad else "msg"}" id="notice">{html.escape(notice)}</p>' if notice else ""
+            action = f"/s/{server.token}"
+            forms = "" if not live else f"""
+<section><h2>签到 / 签退</h2><form method="post" action="{action}/in">
+<label for="name">姓名</label><input id="name" name="name" autocomplete="name" maxlength="50">
+<label for="tail">手机号后4位</label><input id="tail" name="tail" inputmode="numeric" pattern="[0-9]{{4}}" maxlength="4">
+<label for="number">或 志愿者编号</label><input id="number" name="number" maxlength="20">
+<div class="row"><button type="submit" id="signin">签到</button>
+<button type="submit" class="second" id="signout" formaction="{action}/out">签退</button></div></form></section>
+<section><h2>新来的志愿者</h2><small>还没有在本站登记的，请填写以下信息，专管员确认后登记</small>
+<form method="post" action="{action}/arrive">
+<label for="a-name">姓名</label><input id="a-name" name="name" maxlength="50">
+<label for="a-phone">手机号</label><input id="a-phone" name="phone" inputmode="numeric" maxlength="11">
+<label for="a-id">身份证号</label><input id="a-id" name="id_number" maxlength="18">
+<button type="submit" id="arrive">提交</button></form></section>
+<section><h2>活动照片</h2><label for="photo">拍一张活动照片（可选）</label>
+<input id="photo" type="file" accept="image/*" capture="environment"><p id="photo-status"></p></section>
+<script src="{action}/app.js"></script>"""
+            self._send(status, f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>活动签到</title><style>{PAGE_STYLE}</style></head>
+<body><header><h1>{title}</h1><p>{server.date:%Y年%m月%d日} · 志愿者签到</p></header><main>{note}{forms}</main></body></html>""")
+
+        def _gone(self) -> None:
+            self._send(410, f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>签到已结束</title><style>{PAGE_STYLE}</style></head>
+<body><header><h1>签到已结束</h1></header><main><p class="bad">这个签到链接已失效（专管员已结束签到，或已超过12小时）。请向专管员询问。</p></main></body></html>""")
+
+        def _route(self) -> tuple[str, bool]:
+            """(what after the token, whether the token opens a live session of this server)."""
+            parts = self.path.split("?", 1)[0].split("/")
+            # /s/<token>[/<action>]
+            if len(parts) < 3 or parts[1] != "s":
+                return "", False
+            live = service.book.session_for_token(parts[2], server.clock())
+            ok = live is not None and live["id"] == server.session_id and secrets.compare_digest(parts[2], server.token)
+            return ("/".join(parts[3:]), ok)
+
+        def _addr(self) -> str:
+            return self.client_address[0]
+
+        def do_GET(self):  # noqa: N802
+            if server.limiter.too_many(self._addr()):
+                return self._send(429, "请求过于频繁，请稍候再试", "text/plain; charset=utf-8")
+            action, ok = self._route()
+            if not ok:
+                return self._gone()
+            if action == "app.js":
+                return self._send(200, PHOTO_SCRIPT, "text/javascript; charset=utf-8")
+            if action:
+                return self._send(404, "找不到", "text/plain; charset=utf-8")
+            self._page()
+
+        def _read(self, limit: int) -> bytes | None:
+            length = self.headers.get("Content-Length", "")
+            if not length.isdigit():
+                self._send(411, "缺少长度", "text/plain; charset=utf-8")
+                return None
+            if int(length) > limit:
+                self.close_connection = True
+                self._send(413, "照片超过20MB，请重新拍摄" if limit > MAX_FORM_BYTES else "提交的内容过长", "text/plain; charset=utf-8")
+                return None
+            return self.rfile.read(int(length))
+
+        def do_POST(self):  # noqa: N802
+            addr = self._addr()
+            if server.limiter.too_many(addr):
+                return self._send(429, "请求过于频繁，请稍候再试", "text/plain; charset=utf-8")
+            action, ok = self._route()
+            if not ok:
+                return self._gone()
+            if action == "photo":
+                data = self._read(MAX_PHOTO_BYTES)
+                if data is None:
+                    return
+                try:
+                    return self._send(200, service.add_photo(data), "text/plain; charset=utf-8")
+                except Refused as exc:
+                    return self._send(exc.status, str(exc), "text/plain; charset=utf-8")
+            if action not in ("in", "out", "arrive"):
+                return self._send(404, "找不到", "text/plain; charset=utf-8")
+            raw = self._read(MAX_FORM_BYTES)
+            if raw is None:
+                return
+            form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), max_num_fields=10).items()}
+            if action in ("in", "out") and server.limiter.locked(addr):
+                return self._page("尝试次数过多，请10分钟后再试，或请专管员帮忙", bad=True, status=429)
+            try:
+                if action == "in":
+                    message = service.sign_in(form.get("name", ""), form.get("tail", ""), form.get("number", ""))
+                elif action == "out":
+                    message = service.sign_out(form.get("name", ""), form.get("tail", ""), form.get("number", ""))
+                else:
+                    message = service.arrive(form.get("name", ""), form.get("phone", ""), form.get("id_number", ""))
+            except Refused as exc:
+                if exc.failure:
+                    server.limiter.failed(addr)
+                return self._page(str(exc), bad=True)
+            self._page(message)
+
+    return Handler
+
+
+# -- the clerk's side -------------------------------------------------------------------------------
+
+@dataclass
+class ConfirmResult:
+    participants: int
+    registered: int
+    photos: int
+    skipped: list[str]
+
+
+def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> ConfirmResult:
+    """确认签到结果: every sign-in not rejected becomes a participant with the hours from its times (capped
+    by the activity's), every arrival not rejected is registered first (or matched by ID number to a
+    volunteer registered meanwhile) — all in one transaction through the app's own rules; then the photos.
+    A failure leaves the ledger and the sign-in list as they were."""
+    book = SigninBook(ctx.store.paths.root)
+    rows = book.run("SELECT * FROM signin_session WHERE id = ?", (session_id,))
+    if not rows:
+        raise SigninError("找不到这次签到")
+    if rows[0]["confirmed_at"]:
+        raise SigninError("这次签到的结果已经确认过")
+    activity_id = rows[0]["activity_id"]
+    entries = [e for e in book.entries(session_id) if e.status == "pending"]
+    skipped: list[str] = []
+    registered = 0
+    with ctx.write(label="确认签到结果") as session:
+        activity = session.get(Activity, activity_id)
+        if activity is None or activity.deleted:
+            raise SigninError("这次活动已被删除，无法记入签到结果")
+        current = {p.volunteer_id: activity_service.ParticipantInput(p.volunteer_id, p.hours, p.role)
+                   for p in session.exec(select(activity_service.Participation).where(
+                       activity_service.Participation.activity_id == activity_id, activity_service.Participation.deleted == False))}  # noqa: E712
+        added = 0
+        for e in entries:
+            volunteer_id = e.volunteer_id
+            if e.kind == "arrival":
+                known = session.exec(select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.id_number == e.id_number,
+                                                             Volunteer.deleted == False)).first()  # noqa: E712
+                if known is not None:
+                    volunteer_id = known.id
+                else:
+                    try:
+                        volunteer = volunteer_service.add_volunteer_in(session, ctx, name=e.name, phone=e.phone, id_number=e.id_number,
+                                                                       registered_on=min(activity.date, (now or datetime.now()).date()))
+                        session.flush()
+                    except ValidationError as exc:
+                        raise ValidationError({"signin": f"新来的志愿者{e.name}：{'；'.join(exc.errors.values())}"}) from None
+                    volunteer_id = volunteer.id
+                    registered += 1
+            hours = service_hours(e.signed_in_at, e.signed_out_at, activity)
+            if hours <= 0:
+                skipped.append(f"{e.name}（签到 {e.signed_in_at:%H:%M}，没有可计的服务时长）")
+                continue
+            if volunteer_id in current:
+                skipped.append(f"{e.name}（已在本次活动的参与名单中）")
+                continue
+            current[volunteer_id] = activity_service.ParticipantInput(volunteer_id, hours)
+            added += 1
+        try:
+            activity_service.update_activity_in(session, ctx, activity_id, participants=list(current.values()))
+            session.flush()
+        except ValidationError as exc:
+            raise ValidationError({"signin": "；".join(exc.errors.values())}) from None
+    photos = 0
+    for path in book.photos_of(session_id):
+        if path.exists():
+            activity_service.add_photo(ctx, activity_id, path, caption="签到时拍摄")
+            photos += 1
+    stamp = _iso(now or datetime.now())
+
+    def settle(conn):
+        conn.execute("UPDATE signin_entry SET status = 'confirmed' WHERE session_id = ? AND status = 'pending'", (session_id,))
+        conn.execute("UPDATE signin_photo SET status = 'confirmed' WHERE session_id = ?", (session_id,))
+        # The ID numbers of arrivals are in the registry now (or were rejected): not kept here any longer.
+        conn.execute("UPDATE signin_entry SET id_number = '' WHERE session_id = ?", (session_id,))
+        conn.execute("UPDATE signin_session SET confirmed_at = ?, stopped_at = COALESCE(stopped_at, ?) WHERE id = ?", (stamp, stamp, session_id))
+    book.atomically(settle)
+    return ConfirmResult(participants=added, registered=registered, photos=photos, skipped=skipped)
+
+
+def describe(entry: Entry, activity: Activity) -> tuple[str, str, str, str, str]:
+    """A row of the clerk's live list: who, kind, in, out, hours (the clerk sees names; phones masked)."""
+    kind = {"volunteer": "志愿者", "arrival": "新来的（待确认登记）"}[entry.kind]
+    if entry.status == "rejected":
+        kind += "·已拒绝"
+    who = entry.name + (f"（{mask_phone(entry.phone)}）" if entry.kind == "arrival" else "")
+    hours = service_hours(entry.signed_in_at, entry.signed_out_at, activity)
+    return (who, kind, f"{entry.signed_in_at:%H:%M}", f"{entry.signed_out_at:%H:%M}" if entry.signed_out_at else "—", f"{hours:g}")
+
+
+def activity_of(store: Store, activity_id: str) -> Activity:
+    with store.session() as session:
+        activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise SigninError("找不到这次活动")
+    return activity
+

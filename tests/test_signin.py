@@ -1,0 +1,273 @@
+"""签到 from phones against the real local server on 127.0.0.1, with a frozen clock: nothing reaches the
+ledger before the clerk confirms, and then exactly what typing it in would have written."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time
+
+import pytest
+import requests
+from sqlmodel import select
+
+from app import signin
+from app.models import Activity, Participation, Photo, Volunteer
+from app.services import activities
+from app.services.context import Context
+from app.services.errors import ValidationError
+from conftest import make_id
+
+DAY = date(2026, 3, 5)
+
+
+class Clock:
+    def __init__(self, moment: datetime):
+        self.now = moment
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.now
+
+    def set(self, hh: int, mm: int = 0) -> None:
+        with self.lock:
+            self.now = datetime.combine(DAY, time(hh, mm))
+
+
+def ledger(store) -> tuple[int, int]:
+    with store.session() as session:
+        return (len(session.exec(select(Participation)).all()), len(session.exec(select(Volunteer)).all()))
+
+
+def people(store, n: int) -> list[Volunteer]:
+    with store.session() as session:
+        found = session.exec(select(Volunteer).where(Volunteer.deleted == False, Volunteer.phone != "")  # noqa: E712
+                             .order_by(Volunteer.number)).all()
+    seen, out = set(), []
+    for v in found:  # one per (name, tail): the page identifies by those two
+        if (v.name, v.phone_tail) not in seen:
+            seen.add((v.name, v.phone_tail))
+            out.append(v)
+    return out[:n]
+
+
+@pytest.fixture
+def event(demo_store):
+    ctx = Context(store=demo_store)
+    activity = activities.add_activity(ctx, title="清洁家园志愿服务", category="卫生环保", date=DAY, start_time=time(9), end_time=time(11),
+                                       place="村委广场")
+    return activity
+
+
+@pytest.fixture
+def served(demo_store, event):
+    clock = Clock(datetime.combine(DAY, time(8, 40)))
+    server = signin.SigninServer(demo_store, event.id, "127.0.0.1", clock=clock)
+    url = server.start()
+    yield server, url, clock
+    server.stop()
+
+
+def post(url: str, action: str, **form) -> requests.Response:
+    return requests.post(f"{url}/{action}", data=form, timeout=10)
+
+
+def test_three_volunteers_sign_in_and_out_and_the_clerk_confirms(demo_store, event, served):
+    server, url, clock = served
+    before = ledger(demo_store)
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and "清洁家园志愿服务" in page.text and 'name="viewport"' in page.text
+    trio = people(demo_store, 3)
+    for v in trio:
+        answer = post(url, "in", name=v.name, tail=v.phone_tail)
+        assert "签到成功（08:40）" in answer.text
+        assert v.name not in answer.text and signin.mask_name(v.name) in answer.text  # masked echo
+        assert v.phone not in answer.text
+    again = post(url, "in", name=trio[0].name, tail=trio[0].phone_tail)  # the same person twice
+    assert "不用重复签到" in again.text
+    clock.set(10, 30)
+    assert "签退成功（10:30）" in post(url, "out", number=trio[0].number).text
+    clock.set(11, 20)
+    for v in trio[1:]:
+        assert "签退成功" in post(url, "out", name=v.name, tail=v.phone_tail).text
+    assert "已于 10:30 签退" in post(url, "out", number=trio[0].number).text
+    assert ledger(demo_store) == before  # nothing in the ledger before confirmation
+    entries = server.book.entries(server.session_id)
+    assert len(entries) == 3
+    result = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert result.participants == 3 and result.registered == 0
+    with demo_store.session() as session:
+        hours = {p.volunteer_id: p.hours for p in session.exec(select(Participation).where(Participation.activity_id == event.id))}
+    # capped by the activity's 09:00–11:00: early arrival and late departure do not count
+    assert hours == {trio[0].id: 1.5, trio[1].id: 2.0, trio[2].id: 2.0}
+    with pytest.raises(signin.SigninError, match="已经确认过"):
+        signin.confirm(Context(store=demo_store), server.session_id)
+
+
+def test_fifty_phones_at_once(demo_store, event, served):
+    server, url, _clock = served
+    fifty = people(demo_store, 50)
+    assert len(fifty) == 50
+
+    def sign(v):
+        return post(url, "in", name=v.name, tail=v.phone_tail)
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        answers = list(pool.map(sign, fifty + fifty[:10]))  # ten of them press twice
+    assert all(a.status_code == 200 for a in answers)
+    assert sum("签到成功" in a.text for a in answers) == 50
+    entries = server.book.entries(server.session_id)
+    assert sorted(e.volunteer_id for e in entries) == sorted(v.id for v in fifty)
+
+
+def test_an_expired_stopped_or_made_up_link_signs_no_one(demo_store, event, served):
+    server, url, clock = served
+    v = people(demo_store, 1)[0]
+    base = url.rsplit("/", 1)[0]
+    made_up = f"{base}/{'x' * len(server.token)}"
+    assert requests.get(made_up, timeout=10).status_code == 410
+    assert post(made_up, "in", name=v.name, tail=v.phone_tail).status_code == 410
+    # The activity is not in the URL; naming another one changes nothing: the token decides.
+    other = activities.list_activities(Context(store=demo_store), limit=1)[0].activity
+    assert "签到成功" in requests.post(f"{url}/in?activity={other.id}", data={"name": v.name, "tail": v.phone_tail, "activity_id": other.id},
+                                     timeout=10).text
+    assert [e.volunteer_id for e in server.book.entries(server.session_id)] == [v.id]
+    clock.now = clock.now.replace(hour=21)  # 12 hours after 08:40
+    clock.set(20, 41)
+    assert requests.get(url, timeout=10).status_code == 410
+    clock.set(9)
+    server.stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=3)
+    # The same token on a new server for the activity: the old link stays dead.
+    again = signin.SigninServer(demo_store, event.id, "127.0.0.1", port=server.port, clock=clock)
+    again.start()
+    try:
+        assert requests.get(url, timeout=10).status_code == 410
+        assert requests.get(again.url, timeout=10).status_code == 200
+    finally:
+        again.stop()
+
+
+def test_arrivals_wait_for_the_clerk_who_may_reject_one(demo_store, event, served):
+    server, url, clock = served
+    before = ledger(demo_store)
+    assert "身份证号：" in post(url, "arrive", name="赵新来", phone="13700001111", id_number="370117198005171234").text
+    assert "手机号：" in post(url, "arrive", name="赵新来", phone="12345", id_number=make_id(seq=301)).text
+    assert "已提交" in post(url, "arrive", name="赵新来", phone="13700001111", id_number=make_id(seq=301)).text
+    assert "已提交过" in post(url, "arrive", name="赵新来", phone="13700001111", id_number=make_id(seq=301)).text
+    assert "已提交" in post(url, "arrive", name="钱路过", phone="13700002222", id_number=make_id(seq=303)).text
+    clock.set(11)
+    assert "签退成功" in post(url, "out", name="赵新来", tail="1111").text  # an arrival signs out by name and tail too
+    assert ledger(demo_store) == before  # never straight into the registry
+    entries = server.book.entries(server.session_id)
+    stranger = next(e for e in entries if e.name == "钱路过")
+    server.book.set_status(stranger.id, "rejected")
+    result = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert result.registered == 1 and result.participants == 1
+    with demo_store.session() as session:
+        names = {v.name for v in session.exec(select(Volunteer))}
+        joined = session.exec(select(Participation).where(Participation.activity_id == event.id)).all()
+    assert "赵新来" in names and "钱路过" not in names
+    assert [p.hours for p in joined] == [2.0]
+    assert all(e.id_number == "" for e in server.book.entries(server.session_id))  # not kept after confirmation
+
+
+def test_photos_up_to_20_mb_reach_the_activity_only_when_confirmed(demo_store, event, served):
+    server, url, clock = served
+    big = b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024 + 10)
+    answer = requests.post(f"{url}/photo", data=big, headers={"Content-Type": "image/jpeg"}, timeout=60)
+    assert answer.status_code == 413 and "20MB" in answer.text
+    assert requests.post(f"{url}/photo", data=b"not a photo", timeout=10).status_code == 415
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    assert "照片已上传" in requests.post(f"{url}/photo", data=photo, headers={"Content-Type": "image/jpeg"}, timeout=10).text
+    with demo_store.session() as session:
+        assert session.exec(select(Photo).where(Photo.activity_id == event.id)).all() == []
+    v = people(demo_store, 1)[0]
+    post(url, "in", name=v.name, tail=v.phone_tail)
+    clock.set(11)
+    result = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert result.photos == 1
+    with demo_store.session() as session:
+        assert len(session.exec(select(Photo).where(Photo.activity_id == event.id)).all()) == 1
+
+
+def test_guessing_is_limited_and_never_reveals_who_exists(demo_store, event, served):
+    _server, url, _clock = served
+    v = people(demo_store, 1)[0]
+    wrong = post(url, "in", name=v.name, tail="0000" if v.phone_tail != "0000" else "1111")
+    assert "没有找到" in wrong.text and signin.mask_name(v.name) not in wrong.text
+    for _ in range(9):
+        post(url, "in", name="不存在的人", tail="1234")
+    locked = post(url, "in", name=v.name, tail=v.phone_tail)
+    assert locked.status_code == 429 and "10分钟" in locked.text
+
+
+def test_it_listens_only_where_the_clerk_chose(demo_store, event):
+    for everywhere in ("0.0.0.0", "", "::"):
+        with pytest.raises(signin.SigninError, match="不能对所有网络开放"):
+            signin.SigninServer(demo_store, event.id, everywhere)
+    with pytest.raises(signin.SigninError, match="找不到这次活动"):
+        signin.SigninServer(demo_store, "no-such-activity", "127.0.0.1")
+    assert signin.lan_addresses()[-1] == "127.0.0.1"
+
+
+def test_a_confirmation_that_cannot_be_kept_writes_nothing(demo_store, event, served):
+    server, url, clock = served
+    v = people(demo_store, 1)[0]
+    post(url, "in", name=v.name, tail=v.phone_tail)
+    post(url, "arrive", name="赵新来", phone="13700001111", id_number=make_id(seq=301))
+    clock.set(11)
+    with demo_store.session() as session:
+        row = session.get(Activity, event.id)
+        row.deleted = True
+        session.add(row)
+        session.commit()
+    before = ledger(demo_store)
+    with pytest.raises(signin.SigninError, match="已被删除"):
+        signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert ledger(demo_store) == before  # the arrival was not registered either
+    assert all(e.status == "pending" for e in server.book.entries(server.session_id))
+
+
+def test_a_phone_signs_three_volunteers_in_and_out(demo_store, event, served, tmp_path):
+    """Done when: a phone-sized Chromium page signs three demo volunteers in and out of a running activity
+    served from the station's local server; the clerk confirms; three participants with hours."""
+    from playwright.sync_api import sync_playwright
+
+    from test_district_web import CHROMIUM, FLAGS, chromium_env
+    from ui_helpers import ARTIFACTS
+
+    server, url, clock = served
+    trio = people(demo_store, 3)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, env=chromium_env(tmp_path))
+        phone = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)
+        for n, v in enumerate(trio):
+            phone.goto(url)
+            phone.fill("#name", v.name)
+            phone.fill("#tail", v.phone_tail)
+            phone.click("#signin")
+            assert "签到成功" in phone.inner_text("#notice")
+            if n == 0:
+                assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+                box = phone.locator("#signin").bounding_box()
+                assert box["height"] >= 48  # a thumb's target
+                phone.screenshot(path=str(ARTIFACTS / "signin-phone.png"), full_page=True)
+        clock.set(11, 5)
+        for v in trio:
+            phone.goto(url)
+            phone.fill("#name", v.name)
+            phone.fill("#tail", v.phone_tail)
+            phone.click("#signout")
+            assert "签退成功" in phone.inner_text("#notice")
+        browser.close()
+    result = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert result.participants == 3
+    with demo_store.session() as session:
+        joined = session.exec(select(Participation).where(Participation.activity_id == event.id)).all()
+    assert sorted(p.volunteer_id for p in joined) == sorted(v.id for v in trio) and {p.hours for p in joined} == {2.0}
+    with demo_store.session() as session:
+        assert session.get(Activity, event.id).title == "清洁家园志愿服务"
