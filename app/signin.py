@@ -39,7 +39,7 @@ from .services import activities as activity_service
 from .services import volunteers as volunteer_service
 from .services.activities import IMAGE_MAGIC, MAX_PHOTO_BYTES
 from .services.context import Context
-from .services.errors import ValidationError
+from .services.errors import ServiceError, ValidationError
 from .services.idcard import IdNumberError, parse_resident_id
 from .services.phone import PhoneError, normalize_phone
 
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS signin_photo (
 """
 
 
-class SigninError(Exception):
+class SigninError(ServiceError):
     """Refused, with the reason in Chinese (for the clerk, or shown on the phone)."""
 
 
@@ -170,17 +170,25 @@ class SigninBook:
 
     # -- sessions ----------------------------------------------------------------------------------
     def open_session(self, activity_id: str, host: str, now: datetime) -> tuple[str, str]:
-        """A new session for the activity (any earlier open one of it stops): (session id, URL token)."""
+        """The activity's sign-in session (its unconfirmed one continued, or a new one): (session id, URL token)."""
         token = secrets.token_urlsafe(18)
         session_id = secrets.token_hex(8)
 
         def work(conn):
-            conn.execute("UPDATE signin_session SET stopped_at = ? WHERE activity_id = ? AND stopped_at IS NULL", (_iso(now), activity_id))
+            # Started again before the clerk confirmed (the program was closed, the network changed): the same
+            # list goes on, under a new token, so every earlier link stops working.
+            earlier = conn.execute("SELECT id FROM signin_session WHERE activity_id = ? AND confirmed_at IS NULL "
+                                   "ORDER BY created_at DESC LIMIT 1", (activity_id,)).fetchone()
+            token_hash = hashlib.sha256(token.encode()).hexdigest()
+            expires = _iso(now + timedelta(hours=SESSION_HOURS))
+            if earlier is not None:
+                conn.execute("UPDATE signin_session SET token_hash = ?, host = ?, expires_at = ?, stopped_at = NULL WHERE id = ?",
+                             (token_hash, host, expires, earlier["id"]))
+                return earlier["id"]
             conn.execute("INSERT INTO signin_session (id, activity_id, token_hash, host, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                         (session_id, activity_id, hashlib.sha256(token.encode()).hexdigest(), host, _iso(now),
-                          _iso(now + timedelta(hours=SESSION_HOURS))))
-        self.atomically(work)
-        return session_id, token
+                         (session_id, activity_id, token_hash, host, _iso(now), expires))
+            return session_id
+        return self.atomically(work), token
 
     def session_for_token(self, token: str, now: datetime) -> sqlite3.Row | None:
         """The live session the URL's token opens; None when unknown, stopped or expired."""

@@ -146,6 +146,8 @@ def test_an_expired_stopped_or_made_up_link_signs_no_one(demo_store, event, serv
     try:
         assert requests.get(url, timeout=10).status_code == 410
         assert requests.get(again.url, timeout=10).status_code == 200
+        assert again.session_id == server.session_id  # the same list goes on under the new link
+        assert [e.volunteer_id for e in again.book.entries(again.session_id)] == [v.id]
     finally:
         again.stop()
 
@@ -271,3 +273,35 @@ def test_a_phone_signs_three_volunteers_in_and_out(demo_store, event, served, tm
     assert sorted(p.volunteer_id for p in joined) == sorted(v.id for v in trio) and {p.hours for p in joined} == {2.0}
     with demo_store.session() as session:
         assert session.get(Activity, event.id).title == "清洁家园志愿服务"
+
+
+def test_cli_serves_lists_and_confirms(demo_store, event, tmp_path):
+    import subprocess
+    import sys
+
+    root = demo_store.paths.root
+    short = event.id[:8]
+    demo_store.close()
+    station = [sys.executable, "-m", "app.cli", "--data-dir", str(root), "signin"]
+    proc = subprocess.Popen(station + ["serve", "--activity", short, "--host", "127.0.0.1", "--seconds", "20"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = ""
+    for line in proc.stdout:
+        if "http://127.0.0.1:" in line:
+            url = line.strip()
+            break
+    assert url.startswith("http://127.0.0.1:") and "/s/" in url
+    answer = requests.post(url + "/arrive", data={"name": "孙新来", "phone": "13700003333", "id_number": make_id(seq=305)}, timeout=10)
+    assert "已提交" in answer.text
+    proc.terminate()
+    proc.communicate(timeout=20)  # and its pipes closed
+    listed = subprocess.run(station + ["list", "--activity", short], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "孙新来" in listed.stdout and "137****3333" in listed.stdout and "13700003333" not in listed.stdout
+    done = subprocess.run(station + ["confirm", "--activity", short], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    # signed in today for an activity of 5 March: registered, but no hours to count (capped by the activity's times)
+    assert "新登记志愿者 1 人" in done.stdout and "参与志愿者 0 人" in done.stdout and "没有可计的服务时长" in done.stderr
+    again = subprocess.run(station + ["confirm", "--activity", short], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "没有待确认的签到" in again.stderr
+    bad = subprocess.run(station + ["serve", "--activity", short, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "不能对所有网络开放" in bad.stderr

@@ -63,6 +63,11 @@ class ActivitiesPage(ListPage):
         self.copy_button.setToolTip(self.tr("照所选活动再记一次（日期为今天，不含照片），适合每月固定开展的活动"))
         self.copy_button.clicked.connect(self.copy_selected)
         buttons = [self.copy_button]
+        self.signin_button = QPushButton(self.tr("开始签到"))
+        self.signin_button.setToolTip(self.tr("志愿者用手机扫码签到、签退（本站局域网，不需要互联网）；您确认后才记入台账"))
+        self.signin_button.clicked.connect(self.open_signin)
+        if self.ctx.actor.role.can_write:
+            buttons.append(self.signin_button)
         # 《志愿服务记录与证明出具办法（试行）》第四条: records kept here are entered into the national system
         # by its data standard: one file instead of typing them again (full ID numbers: an admin's export).
         self.national_button = QPushButton(self.tr("导出到全国系统…"))
@@ -208,6 +213,26 @@ class ActivitiesPage(ListPage):
     def open_form(self, row=None) -> bool:
         return bool(ActivityDialog(self.ctx, row.activity if row else None, self).exec())
 
+    def open_signin(self) -> None:
+        """开始签到 for the selected activity: one window per activity, kept open while the clerk works on."""
+        from ..dialogs.signin import SigninDialog
+
+        rows = self.selected_rows()
+        if not rows or self.in_bin:
+            QMessageBox.information(self, self.tr("开始签到"), self.tr("请先在列表中选中要签到的活动（可先新建今天的活动）。"))
+            return
+        activity_id = rows[0].activity.id
+        windows = getattr(self, "signin_windows", {})
+        self.signin_windows = windows
+        dialog = windows.get(activity_id)
+        if dialog is None or not dialog.isVisible():
+            dialog = SigninDialog(self.ctx, activity_id, self)
+            dialog.confirmed.connect(self.after_change)
+            windows[activity_id] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
     def copy_selected(self) -> None:
         """复制此活动: the team's monthly activity again — everything but the date (today) and the photos."""
         rows = self.selected_rows()
@@ -223,3 +248,4 @@ class ActivitiesPage(ListPage):
         super().on_bin_toggled(on)
         if hasattr(self, "copy_button"):
             self.copy_button.setVisible(not on and self.ctx.actor.role.can_write)
+            self.signin_button.setVisible(not on and self.ctx.actor.role.can_write)

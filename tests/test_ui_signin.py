@@ -1,0 +1,69 @@
+"""活动台账 → 开始签到: the QR code, arrivals appearing live, a rejected newcomer, 确认签到结果."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import requests
+from PySide6.QtCore import Qt
+from sqlmodel import select
+
+from app import signin
+from app.models import Participation, Volunteer
+from app.services import activities
+from conftest import make_id
+from test_signin import people
+from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
+from ui.dialogs.signin import SigninDialog
+from ui_helpers import screenshot
+
+
+def test_the_clerk_runs_a_signin_and_confirms_it(qtbot, window, demo_store, monkeypatch):
+    today = date(2026, 11, 28)
+    event = activities.add_activity(window.ctx, title="周六义诊", category="医疗健身", date=today, start_time=time(9), end_time=time(11))
+    clock = {"now": datetime.combine(today, time(8, 55))}
+    original = signin.SigninServer.__init__
+    monkeypatch.setattr(signin.SigninServer, "__init__",
+                        lambda self, store, activity_id, host, port=0, **kw: original(self, store, activity_id, host, port, clock=lambda: clock["now"]))
+    window.go("activities")
+    page = window.pages["activities"]
+    page.year.setCurrentIndex(page.year.findData(2026))
+    qtbot.waitUntil(lambda: any(page.model.row(i).activity.id == event.id for i in range(page.model.rowCount())))
+    page.table.selectRow(next(i for i in range(page.model.rowCount()) if page.model.row(i).activity.id == event.id))
+    qtbot.mouseClick(page.signin_button, Qt.MouseButton.LeftButton)
+    dialog = page.findChild(SigninDialog)
+    assert dialog is not None and dialog.isVisible() and "周六义诊" in dialog.windowTitle()
+    dialog.address.setCurrentIndex(dialog.address.findData("127.0.0.1"))
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    url = dialog.url.text()
+    assert url.startswith("http://127.0.0.1:") and not dialog.qr.pixmap().isNull()
+    two = people(demo_store, 2)
+    for v in two:
+        assert "签到成功" in requests.post(url + "/in", data={"name": v.name, "tail": v.phone_tail}, timeout=10).text
+    requests.post(url + "/arrive", data={"name": "周新来", "phone": "13700004444", "id_number": make_id(seq=307)}, timeout=10)
+    requests.post(url + "/arrive", data={"name": "吴路过", "phone": "13700005555", "id_number": make_id(seq=309)}, timeout=10)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 4, timeout=5000)  # live, without touching anything
+    assert "新来的 2 人" in dialog.count.text() and dialog.table.item(3, 0).text().startswith("吴路过（137****5555")
+    screenshot(dialog, "signin-dialog")
+    clock["now"] = datetime.combine(today, time(11, 10))
+    dialog.table.selectRow(3)
+    qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
+    assert "已拒绝" in dialog.table.item(3, 1).text()
+    with demo_store.session() as session:
+        assert session.exec(select(Participation).where(Participation.activity_id == event.id)).all() == []
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: hasattr(dialog, "result_box") and dialog.result_box.isVisible(), timeout=20_000)
+    assert "参与志愿者 3 人" in dialog.result_box.text() and "新登记志愿者 1 人" in dialog.result_box.text()
+    try:  # confirming stopped the server: the link is dead
+        assert requests.get(url, timeout=5).status_code == 410
+    except requests.ConnectionError:
+        pass
+    assert dialog.server is None and dialog.start_button.isEnabled()
+    with demo_store.session() as session:
+        joined = session.exec(select(Participation).where(Participation.activity_id == event.id)).all()
+        names = {v.name for v in session.exec(select(Volunteer))}
+    assert len(joined) == 3 and {p.hours for p in joined} == {2.0}
+    assert "周新来" in names and "吴路过" not in names
+    dialog.result_box.done(0)
+    dialog.close()
+    assert dialog.server is None
