@@ -60,7 +60,15 @@ Name: "{group}\卸载实践站台账"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "{userdocs}"; Tasks: desktopicon
 
 [Run]
+; 手机签到 listens on the station's own network: phones on a *private* network (the station's Wi-Fi) may reach
+; the program; public networks stay closed. Removed first so an upgrade does not add the rule twice.
+Filename: "{sys}\netsh.exe"; Parameters: "advfirewall firewall delete rule name=""StationLedger Signin"""; Flags: runhidden; StatusMsg: "正在设置防火墙（手机签到）……"
+Filename: "{sys}\netsh.exe"; Parameters: "advfirewall firewall add rule name=""StationLedger Signin"" dir=in action=allow program=""{app}\station.exe"" protocol=TCP profile=private enable=yes"; Flags: runhidden
+Filename: "{sys}\netsh.exe"; Parameters: "advfirewall firewall add rule name=""StationLedger Signin"" dir=in action=allow program=""{app}\station-cli.exe"" protocol=TCP profile=private enable=yes"; Flags: runhidden
 Filename: "{app}\station.exe"; Description: "立即打开实践站台账"; Flags: nowait postinstall skipifsilent
+
+[UninstallRun]
+Filename: "{sys}\netsh.exe"; Parameters: "advfirewall firewall delete rule name=""StationLedger Signin"""; Flags: runhidden; RunOnceId: "DelSigninRule"
 
 [UninstallDelete]
 ; Only what the program itself left beside its files; the data in ProgramData stays.

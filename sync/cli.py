@@ -243,32 +243,29 @@ def cmd_announce(args) -> int:
     return 0
 
 
-def cmd_publish_rules(args) -> int:
+def _publish(args, publish, done: str) -> int:
     from app.rules import RulesError
-
-    from .server import admin
+    from app.services.errors import ServiceError
 
     try:
-        admin.publish_rules(district_engine(args), Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, RulesError) as exc:
+        publish(district_engine(args), Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, RulesError, ServiceError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    print("已发布新的“五有”考核规则，各站下次同步时生效")
+    print(done)
     return 0
+
+
+def cmd_publish_rules(args) -> int:
+    from .server import admin
+
+    return _publish(args, admin.publish_rules, "已发布新的“五有”考核规则，各站下次同步时生效")
 
 
 def cmd_publish_national_mapping(args) -> int:
-    from app.national import MappingError
-
     from .server import admin
 
-    try:
-        admin.publish_national_mapping(district_engine(args), Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, MappingError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
-    print("已发布新的全国志愿服务信息系统导出格式，各站下次同步后导出时使用")
-    return 0
+    return _publish(args, admin.publish_national_mapping, "已发布新的全国志愿服务信息系统导出格式，各站下次同步后导出时使用")
 
 
 def cmd_dispatch(args) -> int:

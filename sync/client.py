@@ -442,34 +442,35 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
     return received
 
 
-def save_national_mapping(store: Store, text: str) -> None:
-    """The district's new column mapping for the national system, written whole (never half a file)."""
-    from app.national import MAPPING_OVERRIDE, MappingError, parse_mapping
+def _save_published(store: Store, text: str, name: str, check: Callable[[str], object], what: str) -> None:
+    """A file the district published (rules, the national mapping), checked, then written whole into the
+    data folder before the pull cursor moves past it (a crash re-pulls it; never half a file)."""
+    from app.services.errors import ServiceError
+    from app.rules import RulesError
 
     try:
-        parse_mapping(text)
-    except MappingError as exc:
-        log.warning("district national mapping refused: %s", exc)
+        check(text)
+    except (ServiceError, RulesError) as exc:
+        log.warning("district %s refused: %s", what, exc)
         return
-    target = store.paths.root / MAPPING_OVERRIDE
+    target = store.paths.root / name
     partial = target.with_name(target.name + ".part")
     partial.write_text(text, encoding="utf-8")
     partial.replace(target)
+
+
+def save_national_mapping(store: Store, text: str) -> None:
+    """The district's new column mapping for the national system."""
+    from app.national import MAPPING_OVERRIDE, parse_mapping
+
+    _save_published(store, text, MAPPING_OVERRIDE, parse_mapping, "national mapping")
 
 
 def save_rules(store: Store, text: str) -> None:
-    """The district's new quotas, written before the cursor moves past them (a crash re-pulls them)."""
-    from app.rules import OVERRIDE_NAME, RulesError, parse_rules
+    """The district's new quotas."""
+    from app.rules import OVERRIDE_NAME, parse_rules
 
-    try:
-        parse_rules(text)
-    except RulesError as exc:
-        log.warning("district rules refused: %s", exc)
-        return
-    target = store.paths.root / OVERRIDE_NAME
-    partial = target.with_name(target.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(target)
+    _save_published(store, text, OVERRIDE_NAME, parse_rules, "rules")
 
 
 def history(store: Store, limit: int = 50) -> list[SyncRun]:
