@@ -45,8 +45,10 @@ class SigninDialog(QDialog):
         self.book = signin.SigninBook(ctx.store.paths.root)
         self.setWindowTitle(self.tr("手机签到：{0}").format(self.activity.title))
         self.address = QComboBox()
-        for address in signin.lan_addresses():
-            self.address.addItem(address if address != "127.0.0.1" else self.tr("127.0.0.1（仅本机，用于试用）"), address)
+        self.find_addresses()
+        self.rescan_button = QPushButton(self.tr("重新查找"))
+        self.rescan_button.setToolTip(self.tr("刚连上 Wi-Fi 或打开移动热点后，点这里找到新的地址"))
+        self.rescan_button.clicked.connect(self.find_addresses)
         self.address.setToolTip(self.tr("手机要与本机连在同一个网络（同一个 Wi-Fi），选手机能访问到的地址"))
         self.start_button = QPushButton(self.tr("开始签到"))
         self.start_button.setObjectName("primary")
@@ -55,6 +57,7 @@ class SigninDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("本机地址")))
         top.addWidget(self.address, 1)
+        top.addWidget(self.rescan_button)
         top.addWidget(self.start_button)
         top.addWidget(self.stop_button)
         self.qr = QLabel()
@@ -66,7 +69,7 @@ class SigninDialog(QDialog):
         self.url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url.setStyleSheet("font-size:22px;font-weight:bold")  # read aloud or typed from across the room
         self.hint = QLabel(self.tr("志愿者用手机扫码，填姓名和手机号后4位签到、签退；新来的填写姓名、手机号和身份证号，由您确认后登记。"
-                                   "确认之前，签到情况不会记入台账。"))
+                                   "确认之前，签到情况不会记入台账。\n没有 Wi-Fi 时，可在 Windows 设置 → 网络 → 移动热点 中打开热点，让手机连接本机。"))
         self.hint.setWordWrap(True)
         middle = QHBoxLayout()
         middle.addWidget(self.qr)
@@ -114,6 +117,14 @@ class SigninDialog(QDialog):
         self.refresh()
 
     # -- serving ----------------------------------------------------------------------------------
+    def find_addresses(self) -> None:
+        current = self.address.currentData()
+        self.address.clear()
+        for address in signin.lan_addresses():
+            self.address.addItem(address if address != "127.0.0.1" else self.tr("127.0.0.1（仅本机，用于试用）"), address)
+        if current is not None and self.address.findData(current) >= 0:
+            self.address.setCurrentIndex(self.address.findData(current))
+
     def start(self) -> None:
         self.error.show_message(None)
         try:
@@ -128,6 +139,7 @@ class SigninDialog(QDialog):
         self.url.setText(url)
         self.start_button.setEnabled(False)
         self.address.setEnabled(False)
+        self.rescan_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.refresh()
 
@@ -139,6 +151,7 @@ class SigninDialog(QDialog):
         self.url.setText(self.tr("签到已结束，手机上的链接已失效。核对名单后点“确认签到结果”。"))
         self.start_button.setEnabled(True)
         self.address.setEnabled(True)
+        self.rescan_button.setEnabled(True)
         self.stop_button.setEnabled(False)
 
     # -- the list ---------------------------------------------------------------------------------
