@@ -72,19 +72,46 @@ def normalize_code(code: str) -> str:
     return code.strip().upper()
 
 
+class ContainerWriter:
+    """A zip written member by member (a first package can hold years of rows and thousands of photos: never
+    all in memory), next to ``target``, and moved into place only when complete: a stick pulled out
+    half-way leaves the old file or none, never a short one under the final name."""
+
+    def __init__(self, target: Path):
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.partial = self.target.with_name(self.target.name + ".part")
+        self.zf = zipfile.ZipFile(self.partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+
+    def add(self, name: str, data: bytes, *, compress: bool = True) -> dict:
+        """Write one member; returns its manifest entry (name, SHA-256, size)."""
+        self.zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+        return {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+    def finish(self, main: str, document: dict, key: bytes) -> int:
+        """The signed document last, then the rename. Returns the file's size."""
+        text = json.dumps(document, ensure_ascii=False, indent=1).encode()
+        self.zf.writestr(main, text)
+        self.zf.writestr(main.replace(".json", ".sig"), sign(key, text))
+        self.zf.close()
+        size = self.partial.stat().st_size
+        self.partial.replace(self.target)
+        return size
+
+    def abandon(self) -> None:
+        self.zf.close()
+        self.partial.unlink(missing_ok=True)
+
+
 def write_container(target: Path, main: str, document: dict, key: bytes, members: list[tuple[str, bytes, bool]]) -> int:
-    """Write the zip next to ``target`` and move it into place only when complete: a stick pulled out
-    half-way leaves the old file or none, never a short one under the final name. Returns its size."""
-    text = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    partial = target.with_name(target.name + ".part")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    writer = ContainerWriter(target)
+    try:
         for name, data, compress in members:
-            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
-        zf.writestr(main, text)
-        zf.writestr(main.replace(".json", ".sig"), sign(key, text))
-    size = partial.stat().st_size
-    partial.replace(target)
-    return size
+            writer.add(name, data, compress=compress)
+        return writer.finish(main, document, key)
+    except BaseException:
+        writer.abandon()
+        raise
 
 
 def read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
@@ -192,60 +219,54 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
         station_name = station.name if station else ""
 
     total = outbox.pending_count(store)
-    members: list[tuple[str, bytes, bool]] = []
-    batches, shas, after, rows_done = [], {}, 0, 0
+    batches, files, shas, after, rows_done = [], [], set(), 0, 0
     seq_from = seq_to = 0
     ctx = Context(store=store)
-    while True:
-        rows = outbox.pending(store, after_seq=after, limit=batch_rows)
-        if not rows:
-            break
-        batch, nbytes = [], 0
-        for row in rows:
-            if batch and nbytes + len(row.payload) > batch_bytes:
-                break
-            batch.append(row)
-            nbytes += len(row.payload)
-        envelope = {
-            "batch_id": str(uuid.uuid4()), "station_id": station_id, "protocol": protocol.PROTOCOL_VERSION,
-            "schema": HEAD_REVISION, "app_version": __version__,
-            "rows": [{"seq": r.seq, "entity": r.entity, "id": r.row_id, "op": r.op, "version": r.version,
-                      "payload": json.loads(r.payload)} for r in batch],
-        }
-        for r in batch:
-            if r.entity == "photo":
-                sha = json.loads(r.payload).get("sha256", "")
-                path = photo_path(ctx, sha) if len(sha) == 64 else None
-                if path is not None and path.exists() and sha not in shas:
-                    shas[sha] = path
-        data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
-        name = f"batches/{len(batches) + 1:05d}.json"
-        members.append((name, data, True))
-        batches.append({"name": name, "batch_id": envelope["batch_id"], "rows": len(batch), "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest()})
-        seq_from = seq_from or batch[0].seq
-        seq_to = batch[-1].seq
-        after = batch[-1].seq
-        rows_done += len(batch)
-        progress(rows_done, total)
-    files = []
-    for sha, path in shas.items():
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != sha:
-            continue  # damaged on this PC: the district refuses the row and names it
-        name = f"files/{sha}"
-        members.append((name, data, False))  # photos are compressed already
-        files.append({"name": name, "sha256": sha, "size": len(data)})
-    manifest = {
-        "format": PACKAGE_FORMAT, "version": FORMAT_VERSION, "package_id": str(uuid.uuid4()),
-        "station_id": station_id, "station_name": station_name, "created_at": utcnow().isoformat(),
-        "app_version": __version__, "schema": HEAD_REVISION, "protocol": protocol.PROTOCOL_VERSION,
-        "rows": rows_done, "seq_from": seq_from, "seq_to": seq_to, "pull_cursor": load_state(store).pull_cursor,
-        "enroll": enroll, "batches": batches, "files": files,
-    }
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    size = write_container(target, MANIFEST, manifest, key, members)
+    writer = ContainerWriter(target)
+    try:
+        while True:
+            rows = outbox.pending(store, after_seq=after, limit=batch_rows)
+            if not rows:
+                break
+            batch, nbytes = [], 0
+            for row in rows:
+                if batch and nbytes + len(row.payload) > batch_bytes:
+                    break
+                batch.append(row)
+                nbytes += len(row.payload)
+            envelope = {
+                "batch_id": str(uuid.uuid4()), "station_id": station_id, "protocol": protocol.PROTOCOL_VERSION,
+                "schema": HEAD_REVISION, "app_version": __version__,
+                "rows": [{"seq": r.seq, "entity": r.entity, "id": r.row_id, "op": r.op, "version": r.version,
+                          "payload": json.loads(r.payload)} for r in batch],
+            }
+            data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+            entry = writer.add(f"batches/{len(batches) + 1:05d}.json", data)
+            batches.append({**entry, "batch_id": envelope["batch_id"], "rows": len(batch)})
+            for r in batch:  # the photos these rows name, each once, beside them (stored: already compressed)
+                sha = json.loads(r.payload).get("sha256", "") if r.entity == "photo" else ""
+                path = photo_path(ctx, sha) if len(sha) == 64 and sha not in shas else None
+                if path is not None and path.exists():
+                    shas.add(sha)
+                    photo = path.read_bytes()
+                    if hashlib.sha256(photo).hexdigest() == sha:  # damaged on this PC: the district refuses the row and names it
+                        files.append(writer.add(f"files/{sha}", photo, compress=False))
+            seq_from = seq_from or batch[0].seq
+            seq_to = after = batch[-1].seq
+            rows_done += len(batch)
+            progress(rows_done, total)
+        manifest = {
+            "format": PACKAGE_FORMAT, "version": FORMAT_VERSION, "package_id": str(uuid.uuid4()),
+            "station_id": station_id, "station_name": station_name, "created_at": utcnow().isoformat(),
+            "app_version": __version__, "schema": HEAD_REVISION, "protocol": protocol.PROTOCOL_VERSION,
+            "rows": rows_done, "seq_from": seq_from, "seq_to": seq_to, "pull_cursor": load_state(store).pull_cursor,
+            "enroll": enroll, "batches": batches, "files": files,
+        }
+        size = writer.finish(MANIFEST, manifest, key)
+    except BaseException:
+        writer.abandon()
+        raise
     _history(store, "ok", f"导出同步包 {target.name}：{rows_done} 条记录、{len(files)} 张照片（第 {seq_from}–{seq_to} 条变更），"
                           "等区里导入后把回执文件导入本站", bytes_sent=size)
     return ExportResult(target, rows_done, len(batches), len(files), size, seq_from, seq_to, enroll is not None)

@@ -296,3 +296,26 @@ def test_district_staff_import_a_package_in_the_browser_and_download_the_reply(d
     import requests
 
     assert requests.get(district.base + link, timeout=10, allow_redirects=False).status_code == 303  # staff only
+
+
+def test_an_export_cut_short_leaves_the_last_good_package_and_no_partial_file(demo_store, district_sqlite, tmp_path, monkeypatch):
+    from app import outbox
+
+    enroll(demo_store, district_sqlite)
+    target = tmp_path / "p.slpkg"
+    export_package(demo_store, target)
+    good = target.read_bytes()
+    edit_someone(demo_store, "插花")
+    calls = {"n": 0}
+    real = outbox.pending
+
+    def failing(store, **kw):  # the stick pulled out after the first batch
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(5, "Input/output error")
+        return real(store, **kw)
+
+    monkeypatch.setattr(outbox, "pending", failing)
+    with pytest.raises(OSError):
+        export_package(demo_store, target)
+    assert target.read_bytes() == good and not list(tmp_path.glob("*.part"))

@@ -217,8 +217,11 @@ class SyncPage(Page):
             show_saved(self, result.path, self.tr("同步包"))
 
         def failed(exc: BaseException, _details: str) -> None:
+            from app.known_errors import describe
+
             label = self.enroll_error if isinstance(exc, PackageError) and "登记码" in str(exc) else self.error
-            label.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导出同步包失败：{0}").format(exc))
+            # a stick pulled out, full or write-protected: said in Chinese, with what to do
+            label.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导出同步包失败：{0}").format(describe(exc) or exc))
             self.refresh()
 
         run_in_background(self, lambda task: export_package(store, target, code=code, progress=lambda d, t: task.report(d, t, "")),
@@ -244,7 +247,9 @@ class SyncPage(Page):
             self.changed.emit()
 
         def failed(exc: BaseException, _details: str) -> None:
-            self.error.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导入回执失败：{0}").format(exc))
+            from app.known_errors import describe
+
+            self.error.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导入回执失败：{0}").format(describe(exc) or exc))
 
         run_in_background(self, lambda task: import_reply(store, Path(path)), done, failed, title=self.tr("正在导入回执"), cancellable=False)
 
