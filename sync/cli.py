@@ -192,6 +192,26 @@ def cmd_add_station(args) -> int:
     return 0
 
 
+def cmd_add_stations(args) -> int:
+    from app.services.errors import ValidationError
+
+    from .server.stations import add_stations, code_slips_pdf, read_stations
+
+    try:
+        stations = read_stations(args.file)
+        issued = add_stations(district_engine(args), stations)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(f"错误：{message}", file=sys.stderr)
+        print("没有添加任何实践站。改正后重新运行。", file=sys.stderr)
+        return 1
+    out = Path(args.out or Path(args.file).with_name(Path(args.file).stem + "-登记码.pdf"))
+    code_slips_pdf(out, issued, server_url=args.server or "")
+    print(f"已添加 {len(issued)} 个实践站。各站的一次性登记码印在：{out}")
+    print("登记码只在这份文件里，请打印后裁开分发，妥善保管。")
+    return 0
+
+
 def cmd_revoke(args) -> int:
     from .server import admin
 
@@ -348,6 +368,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
     p.add_argument("--name", required=True, metavar="名称")
     p.add_argument("--street", metavar="街道")
+    p = add("add-stations", cmd_add_stations, "从表格批量添加实践站（街道、站名、村/社区、常住人口），登记码印成PDF分发", dsub)
+    p.add_argument("file", metavar="表格", help=".xlsx、.xls 或 .csv")
+    p.add_argument("--out", metavar="PDF", help="登记码印在这里（默认与表格同目录）")
+    p.add_argument("--server", metavar="地址", help="印在每张登记码上的服务器地址")
     p = add("revoke", cmd_revoke, "停用一个实践站的同步权限", dsub)
     p.add_argument("station", metavar="实践站", help="实践站名称或编号")
     p = add("reenable", cmd_reenable, "重新启用一个实践站的同步并给出新的登记码（也用于恢复备份后重新登记）", dsub)

@@ -69,7 +69,7 @@ def enroll_proof(code: str, station_id: str, new_token_hash: str) -> str:
 
 
 def normalize_code(code: str) -> str:
-    return code.strip().upper()
+    return "".join(code.split()).upper()  # as the slip prints it: "ABCD 2345"
 
 
 class ContainerWriter:

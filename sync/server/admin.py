@@ -44,10 +44,15 @@ def bind_station(conn, acct, station_id: str, new_token_hash: str) -> None:
 
 def add_station(engine: Engine, name: str, street: str = "") -> str:
     """Create a station account; returns its one-time enrollment code (stored only hashed)."""
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     with engine.begin() as conn:
-        conn.execute(account.insert().values(name=name.strip(), street=street.strip(), enroll_code_hash=token_hash(code), revoked=False,
-                                             created_at=utcnow(), rows_received=0, rows_rejected=0, client_version=""))
+        return add_station_in(conn, name, street)
+
+
+def add_station_in(conn, name: str, street: str = "", *, kind: str = "", population: int | None = None) -> str:
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    conn.execute(account.insert().values(name=name.strip(), street=street.strip(), enroll_code_hash=token_hash(code), revoked=False,
+                                         created_at=utcnow(), rows_received=0, rows_rejected=0, client_version="",
+                                         kind=kind, population=population))
     return code
 
 

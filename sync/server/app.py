@@ -161,7 +161,7 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         if not isinstance(code, str) or not isinstance(station_id, str) or not 1 <= len(station_id) <= 36 or len(code) > 64:
             raise ApiError(422, "bad_request", "登记请求格式错误")
         addr = request.client.host if request.client else "unknown"
-        return await run_in_threadpool(enroll_station, code.strip().upper(), station_id, addr)
+        return await run_in_threadpool(enroll_station, "".join(code.split()).upper(), station_id, addr)  # as printed: "ABCD 2345"
 
     def enroll_station(code: str, station_id: str, addr: str = "") -> dict:
         try:

@@ -45,6 +45,8 @@ account = Table(
     Column("rows_received", Integer, nullable=False, default=0),
     Column("rows_rejected", Integer, nullable=False, default=0),
     Column("client_version", String(40), nullable=False, default=""),
+    Column("kind", String(16), nullable=False, default="", server_default=""),  # village | community, from the bulk sheet
+    Column("population", Integer),  # 常住人口 from the bulk sheet (the station's own row has the figure it keeps)
 )
 
 batch_log = Table(

@@ -440,7 +440,7 @@ def install(api: FastAPI) -> None:
         picker = period_picker("/district", year, month).replace(
             '<button type="submit">', f'<label>街道 <select name="street">{street_options}</select></label><button type="submit">')
         export = f"/district/overview.xlsx?year={year}&amp;month={month}&amp;street={quote(street)}"
-        link = ("<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a>　<a href='/district/packages'>U盘同步包 →</a>"
+        link = ("<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a>　<a href='/district/packages'>U盘同步包 →</a>　<a href='/district/stations/add'>批量添加实践站 →</a>"
                 f"　<a href='{export}'>导出Excel</a></p>")
         body = (f"<h2>各实践站情况（{year}年{month}月{('，' + _h(street)) if street else ''}）</h2>{note}{link}{picker}"
                 f"{scroll(table)}<h3>{year}年各街道每月开展活动次数</h3>{scroll(chart)}")
@@ -737,5 +737,63 @@ def install(api: FastAPI) -> None:
                 f"<h3>最近导入的同步包</h3>"
                 + scroll(f"<table><tr><th>导入时间</th><th>实践站</th><th>导入人</th><th>记录</th><th>新接收</th><th>被拒</th><th>回执</th></tr>{rows}</table>"))
         response = page("U盘同步包", body, user=user)
+        response.status_code = status
+        return response
+
+    # -- stations in bulk -----------------------------------------------------------------------------
+    @api.get("/district/stations/add", include_in_schema=False)
+    def add_stations_page(request: Request):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        return render_add_stations(request, user)
+
+    @api.post("/district/stations/add", include_in_schema=False)
+    def add_stations_form(request: Request, csrf: str = Form("", max_length=100), server_url: str = Form("", max_length=300),
+                          sheet: UploadFile | None = File(None)):
+        """The same as station district add-stations: all or nothing, the codes only on the PDF it answers with."""
+        import tempfile
+        from pathlib import Path as FilePath
+
+        from app.services.errors import ServiceError, ValidationError as SheetError
+
+        from .stations import add_stations, code_slips_pdf, read_stations
+
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return render_add_stations(request, user, error="页面已过期，请刷新后重新提交", status=403)
+        if sheet is None or not sheet.filename:
+            return render_add_stations(request, user, error="表格：请选择 .xlsx、.xls 或 .csv 文件", status=422)
+        if (sheet.size or 0) > 10 * 1024 * 1024:
+            return render_add_stations(request, user, error="表格过大（上限 10 MB）", status=413)
+        with tempfile.TemporaryDirectory() as tmp:
+            suffix = FilePath(sheet.filename).suffix.lower()
+            source = FilePath(tmp) / f"stations{suffix if suffix in ('.xlsx', '.xls', '.csv') else '.xlsx'}"
+            source.write_bytes(sheet.file.read())
+            try:
+                issued = add_stations(engine, read_stations(source))
+            except SheetError as exc:
+                return render_add_stations(request, user, error="没有添加任何实践站：\n" + "\n".join(exc.errors.values()), status=422)
+            except ServiceError as exc:
+                return render_add_stations(request, user, error=f"没有添加任何实践站：{exc}", status=422)
+            pdf = code_slips_pdf(FilePath(tmp) / "codes.pdf", issued, server_url=server_url.strip(), district=user.display_name)
+            data = pdf.read_bytes()
+        name = quote(f"实践站登记码-{len(issued)}个.pdf")
+        return Response(data, media_type="application/pdf",
+                        headers={"Content-Disposition": f"attachment; filename=\"codes.pdf\"; filename*=UTF-8''{name}"})
+
+    def render_add_stations(request: Request, user, *, error: str = "", status: int = 200):
+        body = ("<p><a href='/district'>← 返回各站情况</a></p><h2>批量添加实践站</h2>"
+                "<p>上传一张表格，每行一个实践站，列为：<strong>街道、站名、村/社区、常住人口</strong>（第一行是表头；.xlsx、.xls 或 .csv）。"
+                "有任何一行不对，一个也不添加，并逐行说明。添加成功后下载一份PDF，每站一张登记码，裁开分发；登记码只在这份PDF里。</p>"
+                + (f'<p class="bad" style="white-space:pre-line">{_h(error)}</p>' if error else "")
+                + '<form class="dispatch" method="post" action="/district/stations/add" enctype="multipart/form-data"><h3>上传表格</h3>'
+                f'<input type="hidden" name="csrf" value="{csrf_token(request)}">'
+                '<label>表格<input type="file" name="sheet" accept=".xlsx,.xls,.csv"></label>'
+                '<label>印在登记码上的服务器地址（可不填）<input name="server_url" placeholder="https://wmsj.gangcheng.gov.cn"></label>'
+                '<button type="submit">添加并下载登记码</button></form>')
+        response = page("批量添加实践站", body, user=user)
         response.status_code = status
         return response

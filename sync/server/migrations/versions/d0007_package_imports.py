@@ -1,4 +1,5 @@
-"""USB sync packages imported at the district, with the reply file to hand back (downloadable again)
+"""USB sync packages imported at the district, with the reply file to hand back (downloadable again);
+a station account's kind and population (stations registered in bulk from a sheet)
 
 Revision ID: d0007
 Revises: d0006
@@ -29,7 +30,13 @@ def upgrade() -> None:
         sa.Column('reply_name', sa.String(length=200), nullable=False),
         sa.Column('reply', sa.LargeBinary(), nullable=False),
     )
+    with op.batch_alter_table('station_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('population', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('station_account', schema=None) as batch_op:
+        batch_op.drop_column('population')
+        batch_op.drop_column('kind')
     op.drop_table('package_import')
