@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import load_bench, points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
+from bench import district_pages_bench, load_bench, points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
 
 
 def main() -> int:
@@ -30,6 +30,8 @@ def main() -> int:
     sync_bench.run(small=args.small)
     print("== Monday morning: stations syncing at once into PostgreSQL, 2 server workers ==")
     load_bench.main(["--stations", "5"] if args.small else ["--stations", "20", "50"])
+    print("== the district's pages with 3,000 stations (PostgreSQL) ==")
+    district_pages_bench.main(["--stations", "300" if args.small else "3000"])
     return 0
 
 

@@ -184,3 +184,29 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
         browser.close()
     anonymous = __import__("requests").get(district.base + "/district/photo/" + __import__("hashlib").sha256(picture.read_bytes()).hexdigest(), timeout=10)
     assert anonymous.status_code == 401  # photos are for staff only
+
+
+def test_the_overview_pages_sorts_and_filters_many_stations(district_sqlite, tmp_path):
+    import re
+
+    from openpyxl import load_workbook
+
+    from sync_helpers import staff_login
+
+    engine = district_sqlite.engine
+    admin.add_staff(engine, "wmb", "district1", "区文明办")
+    for n in range(120):
+        admin.add_station(engine, f"站{n:03d}", "艾山街道" if n % 3 else "里辛街道")
+    web = staff_login(district_sqlite.base)
+    first = web.get(district_sqlite.base + "/district?sort=name", timeout=30).text
+    assert "共 120 个站，第 1/3 页" in first and first.count("/district/station/") == 50
+    assert "站000" in first and "站050" not in first and "下一页" in first and "上一页" not in first
+    last = web.get(district_sqlite.base + "/district?sort=name&p=3", timeout=30).text
+    assert last.count("/district/station/") == 20 and "站119" in last and "上一页" in last
+    street = web.get(district_sqlite.base + "/district?street=里辛街道&sort=name", timeout=30).text
+    assert "共 40 个站" in street and "站001" not in street and "站003" in street
+    assert web.get(district_sqlite.base + "/district?sort=drop%20table", timeout=30).status_code == 422
+    sheet = web.get(district_sqlite.base + "/district/overview.xlsx?sort=name", timeout=30)
+    rows = list(load_workbook(__import__("io").BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    names = [r[0] for r in rows if r and isinstance(r[0], str) and re.fullmatch(r"站\d{3}", r[0])]
+    assert len(names) == 120 and names == sorted(names)  # every station, not one page

@@ -28,6 +28,7 @@ from .admin import current_rules
 from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
 
 COOKIE = "district_session"
+PAGE_SIZE = 50  # stations per page of the overview
 DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked for unknown user names, as long as a real check
 SESSION_HOURS = 12
 STYLE = """
@@ -259,22 +260,47 @@ def install(api: FastAPI) -> None:
         response.delete_cookie(COOKIE)
         return response
 
-    def station_figures(conn, station_id: str, today: date) -> dict:
-        """The month of ``today``: activities per team; the year up to ``today``: hours."""
+    def figures_for(conn, station_ids: list[str] | None, today: date) -> dict[str, dict]:
+        """Per station (those named, or every one): the month of ``today``'s activities in all and per team,
+        the volunteers, the year's hours up to ``today`` — in four grouped queries, however many stations."""
         activity, participation, volunteer, team = (TABLES[n] for n in ("activity", "participation", "volunteer", "team"))
         month_start, month_end = month_range(today.year, today.month)
         year_start, _ = month_range(today.year, None)
-        done = and_(activity.c.station_id == station_id, activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
-        volunteers = conn.execute(select(func.count()).select_from(volunteer).where(volunteer.c.station_id == station_id, volunteer.c.deleted == False)).scalar()  # noqa: E712
-        hours = conn.execute(select(func.coalesce(func.sum(participation.c.hours), 0.0)).join(activity, activity.c.id == participation.c.activity_id)
-                             .where(done, participation.c.deleted == False, activity.c.date >= year_start, activity.c.date <= today)).scalar()  # noqa: E712
-        per_team = conn.execute(
-            select(team.c.name, func.count(activity.c.id))
-            .select_from(team).outerjoin(activity, and_(activity.c.team_id == team.c.id, done, activity.c.date >= month_start, activity.c.date <= month_end))
-            .where(team.c.station_id == station_id, team.c.deleted == False).group_by(team.c.name).order_by(team.c.name)  # noqa: E712
-        ).all()
-        month_total = conn.execute(select(func.count()).select_from(activity).where(done, activity.c.date >= month_start, activity.c.date <= month_end)).scalar()
-        return {"volunteers": volunteers, "hours": round(float(hours or 0), 1), "per_team": per_team, "month_total": month_total}
+
+        def only(column):
+            return column.in_(station_ids) if station_ids is not None else True
+
+        if station_ids is not None and not station_ids:
+            return {}
+        out: dict[str, dict] = {}
+
+        def of(station_id: str) -> dict:
+            return out.setdefault(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
+
+        done = and_(activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
+        for station_id, n in conn.execute(select(volunteer.c.station_id, func.count()).where(only(volunteer.c.station_id), volunteer.c.deleted == False)  # noqa: E712
+                                          .group_by(volunteer.c.station_id)):
+            of(station_id)["volunteers"] = n
+        for station_id, hours in conn.execute(
+                select(activity.c.station_id, func.coalesce(func.sum(participation.c.hours), 0.0))
+                .join(activity, activity.c.id == participation.c.activity_id)
+                .where(only(activity.c.station_id), done, participation.c.deleted == False,  # noqa: E712
+                       activity.c.date >= year_start, activity.c.date <= today).group_by(activity.c.station_id)):
+            of(station_id)["hours"] = round(float(hours or 0), 1)
+        for station_id, n in conn.execute(select(activity.c.station_id, func.count()).where(
+                only(activity.c.station_id), done, activity.c.date >= month_start, activity.c.date <= month_end).group_by(activity.c.station_id)):
+            of(station_id)["month_total"] = n
+        for station_id, name, n in conn.execute(
+                select(team.c.station_id, team.c.name, func.count(activity.c.id))
+                .select_from(team).outerjoin(activity, and_(activity.c.team_id == team.c.id, done, activity.c.date >= month_start,
+                                                            activity.c.date <= month_end))
+                .where(only(team.c.station_id), team.c.deleted == False).group_by(team.c.station_id, team.c.name)  # noqa: E712
+                .order_by(team.c.station_id, team.c.name)):
+            of(station_id)["per_team"].append((name, n))
+        return out
+
+    def station_figures(conn, station_id: str, today: date) -> dict:
+        return figures_for(conn, [station_id], today).get(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
 
     def evaluation(conn, year: int, month: int) -> list[dict]:
         """六.4 月度评估: every synced station through the same evaluator the stations run, ranked."""
@@ -344,16 +370,25 @@ def install(api: FastAPI) -> None:
         today = date.today()
         return today if (year, month) == (today.year, today.month) else month_range(year, month)[1]
 
-    def overview_rows(conn, year: int, month: int, street: str) -> list[dict]:
+    def overview_rows(conn, year: int, month: int, street: str, *, sort: str = "street", page_no: int = 1,
+                      size: int | None = None) -> tuple[list[dict], int]:
+        """One page of stations (all of them when ``size`` is None), filtered by street and sorted, with
+        their figures; and how many stations the filter leaves."""
         on = period_end(year, month)
-        query = select(account).order_by(account.c.street, account.c.name)
+        order = {"name": (account.c.name,), "street": (account.c.street, account.c.name),
+                 "sync": (account.c.last_sync_at.desc().nulls_last(), account.c.name),
+                 "stale": (account.c.last_sync_at.asc().nulls_first(), account.c.name),
+                 "received": (account.c.rows_received.desc(), account.c.name)}[sort]
+        query = select(account).order_by(*order, account.c.id)
+        counted = select(func.count()).select_from(account)
         if street:
-            query = query.where(account.c.street == street)
-        out = []
-        for acct in conn.execute(query):
-            f = station_figures(conn, acct.station_id, on) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
-            out.append({"account": acct, **f})
-        return out
+            query, counted = query.where(account.c.street == street), counted.where(account.c.street == street)
+        if size is not None:
+            query = query.offset((page_no - 1) * size).limit(size)
+        accounts = conn.execute(query).all()
+        figures = figures_for(conn, [a.station_id for a in accounts if a.station_id] if size is not None else None, on)
+        empty = {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0}
+        return [{"account": a, **figures.get(a.station_id, empty)} for a in accounts], conn.execute(counted).scalar_one()
 
     def stale_note(conn) -> str:
         """Enrolled stations that have not synced for STALE_DAYS days, at the top of the page."""
@@ -413,14 +448,16 @@ def install(api: FastAPI) -> None:
         return [r for (r,) in conn.execute(select(account.c.street).distinct().order_by(account.c.street)) if r]
 
     @api.get("/district", include_in_schema=False)
-    def overview(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100)):
+    def overview(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
+                 sort: str = Query("street", pattern="^(name|street|sync|stale|received)$"),
+                 p: int = Query(1, ge=1, le=100_000)):
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            stations = overview_rows(conn, year, month, street)
+            stations, total = overview_rows(conn, year, month, street, sort=sort, page_no=p, size=PAGE_SIZE)
             note = stale_note(conn)
             chart = monthly_chart(conn, year)
             streets = streets_of(conn)
@@ -437,23 +474,32 @@ def install(api: FastAPI) -> None:
                  f'<th>{month}月活动</th><th>{month}月各服务队活动</th><th>志愿者</th><th>{year}年服务时长</th></tr>{"".join(rows)}</table>')
         street_options = '<option value="">全部街道</option>' + "".join(
             f'<option value="{_h(x)}"{" selected" if x == street else ""}>{_h(x)}</option>' for x in streets)
+        sorts = {"street": "按街道", "name": "按站名", "sync": "最近同步在前", "stale": "最久未同步在前", "received": "收到记录多的在前"}
+        sort_options = "".join(f'<option value="{k}"{" selected" if k == sort else ""}>{v}</option>' for k, v in sorts.items())
         picker = period_picker("/district", year, month).replace(
-            '<button type="submit">', f'<label>街道 <select name="street">{street_options}</select></label><button type="submit">')
-        export = f"/district/overview.xlsx?year={year}&amp;month={month}&amp;street={quote(street)}"
+            '<button type="submit">', f'<label>街道 <select name="street">{street_options}</select></label>'
+                                      f'<label>排序 <select name="sort">{sort_options}</select></label><button type="submit">')
+        pages = max(1, -(-total // PAGE_SIZE))
+        here = f"/district?year={year}&amp;month={month}&amp;street={quote(street)}&amp;sort={sort}"
+        pager = (f'<p class="pager">共 {total} 个站，第 {min(p, pages)}/{pages} 页　'
+                 + (f'<a href="{here}&amp;p={p - 1}">上一页</a>　' if p > 1 else "")
+                 + (f'<a href="{here}&amp;p={p + 1}">下一页</a>' if p < pages else "") + "</p>")
+        export = f"/district/overview.xlsx?year={year}&amp;month={month}&amp;street={quote(street)}&amp;sort={sort}"
         link = ("<p><a href='/district/evaluation'>“五有”月度评估与排名 →</a>　<a href='/district/demands'>“五单”办理情况 →</a>　<a href='/district/packages'>U盘同步包 →</a>　<a href='/district/stations/add'>批量添加实践站 →</a>"
                 f"　<a href='{export}'>导出Excel</a></p>")
         body = (f"<h2>各实践站情况（{year}年{month}月{('，' + _h(street)) if street else ''}）</h2>{note}{link}{picker}"
-                f"{scroll(table)}<h3>{year}年各街道每月开展活动次数</h3>{scroll(chart)}")
+                f"{pager}{scroll(table)}{pager if total > PAGE_SIZE else ''}<h3>{year}年各街道每月开展活动次数</h3>{scroll(chart)}")
         return page("各实践站情况", body, user=user)
 
     @api.get("/district/overview.xlsx", include_in_schema=False)
-    def overview_xlsx(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100)):
+    def overview_xlsx(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
+                      sort: str = Query("street", pattern="^(name|street|sync|stale|received)$")):
         if current_user(request) is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            stations = overview_rows(conn, year, month, street)
+            stations, _total = overview_rows(conn, year, month, street, sort=sort)  # every station, not one page
         rows = [[f["account"].name, f["account"].street, "已停用" if f["account"].revoked else ("未登记" if not f["account"].station_id else "正常"),
                  (f["account"].last_sync_at + timedelta(hours=8)).replace(tzinfo=None) if f["account"].last_sync_at else "从未同步",
                  f["account"].rows_received, f["account"].rows_rejected, f["month_total"],

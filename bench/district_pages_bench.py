@@ -1,0 +1,159 @@
+"""3,000 stations on one district: how long each staff page takes against a real PostgreSQL.
+
+Generates S stations with a year of rows each (teams, volunteers, done activities, participations),
+starts the real district app (uvicorn in a thread) and times each page over HTTP, logged in as staff,
+against a bare baseline measured in the same run: the unauthenticated ping (the HTTP round trip alone).
+Goal (issue "The district at city scale"): every page ≤ 500 ms with 3,000 stations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, time as clock, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def _row(table, **given) -> dict:
+    """Every column of ``table``: what is given, else the column's default, else an empty value of its type."""
+    from sqlalchemy import Boolean, Date, Float, Integer
+
+    now = datetime.now(UTC)
+    row = {}
+    for column in table.columns:
+        if column.name in given:
+            row[column.name] = given[column.name]
+        elif column.name in ("created_at", "updated_at"):
+            row[column.name] = now
+        elif column.name == "version":
+            row[column.name] = 1
+        elif column.default is not None and column.default.is_scalar:
+            row[column.name] = column.default.arg
+        elif column.nullable:
+            row[column.name] = None
+        elif isinstance(column.type, Boolean):
+            row[column.name] = False
+        elif isinstance(column.type, (Integer, Float)):
+            row[column.name] = 0
+        elif isinstance(column.type, Date):
+            row[column.name] = date(2026, 1, 1)
+        else:
+            row[column.name] = ""
+    return row
+
+
+def generate(engine, stations: int, year: int, *, volunteers: int = 40, activities: int = 60, per_activity: int = 5) -> int:
+    from app.models.enums import TEAM_CATEGORIES
+    from sync.server import admin
+    from sync.server.db import TABLES, account
+
+    rnd = random.Random(2026)
+    streets = [f"第{n}街道" for n in range(1, 13)]
+    total = 0
+    chunk: dict[str, list[dict]] = {}
+
+    def flush(conn) -> None:
+        nonlocal total
+        for name in ("station", "team", "volunteer", "activity", "participation"):
+            rows = chunk.pop(name, [])
+            if rows:
+                conn.execute(TABLES[name].insert(), rows)
+                total += len(rows)
+
+    with engine.begin() as conn:
+        for s in range(stations):
+            station_id = str(uuid.UUID(int=rnd.getrandbits(128)))
+            street = streets[s % len(streets)]
+            name = f"{street}第{s:04d}村"
+            admin.add_station_in(conn, name, street, kind="village", population=1000)
+            conn.execute(account.update().where(account.c.name == name).values(
+                station_id=station_id, last_sync_at=datetime.now(UTC) - timedelta(days=rnd.randint(0, 20))))
+            chunk.setdefault("station", []).append(_row(TABLES["station"], id=station_id, station_id=station_id, name=name, street=street,
+                                                        kind="village", population=1000))
+            team_ids = [str(uuid.uuid4()) for _ in range(4)]
+            for n, team_id in enumerate(team_ids):
+                chunk.setdefault("team", []).append(_row(TABLES["team"], id=team_id, station_id=station_id, name=f"服务队{n}",
+                                                         category=TEAM_CATEGORIES[n]))
+            people = [str(uuid.uuid4()) for _ in range(volunteers)]
+            for n, person in enumerate(people):
+                chunk.setdefault("volunteer", []).append(_row(TABLES["volunteer"], id=person, station_id=station_id, number=f"ZY{n:06d}",
+                                                              name=f"志愿者{n}", id_number=f"{n:018d}", registered_on=date(year - 1, 1, 1)))
+            for a in range(activities):
+                activity_id = str(uuid.uuid4())
+                day = date(year, 1, 1) + timedelta(days=rnd.randint(0, 364))
+                chunk.setdefault("activity", []).append(_row(TABLES["activity"], id=activity_id, station_id=station_id, title=f"活动{a}",
+                                                             category=TEAM_CATEGORIES[a % 4], team_id=team_ids[a % 4], date=day,
+                                                             start_time=clock(9), end_time=clock(11), status="done"))
+                for person in rnd.sample(people, per_activity):
+                    chunk.setdefault("participation", []).append(_row(TABLES["participation"], id=str(uuid.uuid4()), station_id=station_id,
+                                                                      activity_id=activity_id, volunteer_id=person, hours=2.0))
+            if s % 100 == 99:
+                flush(conn)
+        flush(conn)
+    return total
+
+
+def timed(get, url: str, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        answer = get(url)
+        times.append(time.perf_counter() - start)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{url}: {answer.status_code}")
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.district_pages_bench")
+    parser.add_argument("--stations", type=int, default=3000)
+    args = parser.parse_args(argv)
+    import requests
+
+    from sync.server import admin
+    from sync_helpers import DistrictServer, Postgres, staff_login
+
+    year = date.today().year
+    pg = Postgres()
+    server = None
+    try:
+        server = DistrictServer(pg.new_database())
+        start = time.perf_counter()
+        rows = generate(server.engine, args.stations, year)
+        print(f"{args.stations:,} stations, {rows:,} rows generated in {time.perf_counter() - start:.0f} s (PostgreSQL)")
+        admin.add_staff(server.engine, "wmb", "district1", "区文明办")
+        server.start()
+        web = staff_login(server.base)
+        get = lambda url: web.get(server.base + url, timeout=600)  # noqa: E731
+        bare = timed(lambda url: requests.get(server.base + url, timeout=30), "/api/v1/ping", repeat=20)
+        print(f"bare baseline (HTTP round trip, /api/v1/ping): {bare * 1000:.1f} ms")
+        pages = {
+            "overview, first page": f"/district?year={year}&month=6",
+            "overview, page 30": f"/district?year={year}&month=6&p=30",
+            "overview, one street, longest unsynced first": f"/district?year={year}&month=6&street=第3街道&sort=stale",
+            "五单 page": "/district/demands",
+            "U盘同步包 page": "/district/packages",
+            "one station": f"/district/station/{args.stations // 2}",
+        }
+        for label, url in pages.items():
+            t = timed(get, url)
+            print(f"  {label}: {t * 1000:.0f} ms ({t / bare:.0f}× bare; goal ≤ 500 ms: {'met' if t <= 0.5 else 'MISSED'})")
+        t = timed(get, f"/district/evaluation?year={year}&month=6", repeat=1)
+        print(f"  五有 evaluation (every station ranked): {t * 1000:.0f} ms ({t / bare:.0f}× bare; goal ≤ 500 ms: "
+              f"{'met' if t <= 0.5 else 'MISSED — still evaluated station by station'})")
+    finally:
+        if server is not None:
+            server.close()
+        pg.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
