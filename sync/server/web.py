@@ -284,7 +284,7 @@ def install(api: FastAPI) -> None:
         for station_id, hours in conn.execute(
                 select(activity.c.station_id, func.coalesce(func.sum(participation.c.hours), 0.0))
                 .join(activity, activity.c.id == participation.c.activity_id)
-                .where(only(activity.c.station_id), done, participation.c.deleted == False,  # noqa: E712
+                .where(only(activity.c.station_id), only(participation.c.station_id), done, participation.c.deleted == False,  # noqa: E712
                        activity.c.date >= year_start, activity.c.date <= today).group_by(activity.c.station_id)):
             of(station_id)["hours"] = round(float(hours or 0), 1)
         for station_id, n in conn.execute(select(activity.c.station_id, func.count()).where(
@@ -393,21 +393,23 @@ def install(api: FastAPI) -> None:
     def stale_note(conn) -> str:
         """Enrolled stations that have not synced for STALE_DAYS days, at the top of the page."""
         now = utcnow()
+        cutoff = now - timedelta(days=STALE_DAYS)
+        late_ones = and_(account.c.station_id != None, account.c.revoked == False,  # noqa: E711,E712
+                         (account.c.last_sync_at == None) | (account.c.last_sync_at <= cutoff))  # noqa: E711
+        count = conn.execute(select(func.count()).select_from(account).where(late_ones)).scalar_one()
         late = []
-        for acct in conn.execute(select(account).where(account.c.station_id != None, account.c.revoked == False)  # noqa: E711,E712
-                                 .order_by(account.c.last_sync_at.asc().nulls_first(), account.c.name)):
+        for acct in conn.execute(select(account.c.name, account.c.last_sync_at).where(late_ones)
+                                 .order_by(account.c.last_sync_at.asc().nulls_first(), account.c.name).limit(30)):
             last = acct.last_sync_at
             if last is not None and last.tzinfo is None:
                 from datetime import UTC
 
                 last = last.replace(tzinfo=UTC)
-            if last is None:
-                late.append(f"{_h(acct.name)}（登记后从未同步）")
-            elif (now - last).days >= STALE_DAYS:
-                late.append(f"{_h(acct.name)}（{(now - last).days} 天未同步）")
+            late.append(f"{_h(acct.name)}（登记后从未同步）" if last is None else f"{_h(acct.name)}（{(now - last).days} 天未同步）")
+        late += [""] * (count - len(late))  # counted, not listed
         if not late:
             return ""
-        shown = "、".join(late[:30]) + (f" 等 {len(late)} 个站" if len(late) > 30 else "")
+        shown = "、".join(late[:30]) + (f" 等 {count} 个站" if count > 30 else "")
         return f'<p class="stale"><strong>超过 {STALE_DAYS} 天未同步：</strong>{shown}</p>'
 
     def monthly_chart(conn, year: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QPushButton, QComboBox, QMessageBox
+from PySide6.QtWidgets import QComboBox, QMenu, QMessageBox, QPushButton
 
 from app import reports
 from app.models import Activity
@@ -26,6 +26,7 @@ class ActivitiesPage(ListPage):
     newest_first = True
     excel_kind = "activities"
     print_label = "打印台账…"
+    filters_above = True  # 复制此活动, 开始签到 and 全国系统 beside the usual buttons
 
     def print_current(self) -> None:
         """The ledger of exactly what the list shows: the period, team and category chosen above."""
@@ -70,16 +71,17 @@ class ActivitiesPage(ListPage):
             buttons.append(self.signin_button)
         # 《志愿服务记录与证明出具办法（试行）》第四条: records kept here are entered into the national system
         # by its data standard: one file instead of typing them again (full ID numbers: an admin's export).
-        self.national_button = QPushButton(self.tr("导出到全国系统…"))
-        self.national_button.setToolTip(self.tr("把所选年份（或月份）的志愿服务记录导出为全国志愿服务信息系统批量补录的表格"))
-        self.national_button.clicked.connect(self.export_national)
-        self.national_import_button = QPushButton(self.tr("导入全国系统记录…"))
-        self.national_import_button.setToolTip(self.tr("读入从全国志愿服务信息系统或志愿山东导出的服务记录，登记其中的志愿者和服务时长"))
-        self.national_import_button.clicked.connect(self.import_national)
-        if self.ctx.actor.role.may_reveal_personal_data:
-            buttons.append(self.national_button)
+        # One button with a menu: the toolbar must fit a 1366-pixel screen.
+        self.national_button = QPushButton(self.tr("全国系统"))
+        self.national_button.setToolTip(self.tr("与全国志愿服务信息系统（或志愿山东）交换志愿服务记录，不用再逐条录入"))
+        menu = QMenu(self.national_button)
+        self.national_export_action = menu.addAction(self.tr("导出志愿服务记录（批量补录格式）…"), self.export_national)
+        self.national_export_action.setToolTip(self.tr("把所选年份（或月份）的志愿服务记录导出为全国志愿服务信息系统批量补录的表格"))
+        self.national_import_action = menu.addAction(self.tr("导入全国系统或志愿山东的服务记录…"), self.import_national)
+        self.national_export_action.setVisible(self.ctx.actor.role.may_reveal_personal_data)
+        self.national_button.setMenu(menu)
         if self.ctx.actor.role.can_write:
-            buttons.append(self.national_import_button)
+            buttons.append(self.national_button)
         return buttons
 
     def export_national(self) -> None:

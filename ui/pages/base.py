@@ -88,6 +88,7 @@ class ListPage(Page):
     newest_first = False
     excel_kind: str | None = None  # "volunteers" / "activities": the page offers Excel import and export
     print_label = ""  # e.g. 打印台账…: the page offers a printed document
+    filters_above = False  # search and filters on their own row above the buttons
 
     def __init__(self, ctx: Context, parent=None):
         super().__init__(ctx, parent)
@@ -104,8 +105,11 @@ class ListPage(Page):
         self.import_button = QPushButton(self.tr("导入Excel…"))
         self.export_button = QPushButton(self.tr("导出Excel…"))
         self.toolbar = QHBoxLayout()
-        self.toolbar.addWidget(self.search, 2)
-        self.add_filters(self.toolbar)
+        # A page with many actions puts its search and filters on a row of their own above the buttons:
+        # one row of both would be wider than a 1366-pixel screen leaves beside the sidebar.
+        self.filter_bar = QHBoxLayout() if self.filters_above else self.toolbar
+        self.filter_bar.addWidget(self.search, 2)
+        self.add_filters(self.filter_bar)
         self.print_button = QPushButton(self.tr(self.print_label) if self.print_label else "")
         widgets = [self.new_button, self.edit_button, *self.extra_buttons(), self.delete_button, self.restore_button]
         if self.excel_kind:
@@ -114,6 +118,9 @@ class ListPage(Page):
             widgets.append(self.print_button)
         for widget in widgets + [self.bin_toggle]:
             self.toolbar.addWidget(widget)
+        if self.filters_above:
+            self.filter_bar.addStretch(1)
+            self.toolbar.addStretch(1)
         self._sized = False
         self.model = LazyTableModel(self.columns(), self.fetch, self.count, self)
         self.model.descending = self.newest_first
@@ -135,6 +142,8 @@ class ListPage(Page):
             0, Qt.SortOrder.DescendingOrder if self.newest_first else Qt.SortOrder.AscendingOrder)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading(self.tr(self.title)))
+        if self.filters_above:
+            layout.addLayout(self.filter_bar)
         layout.addLayout(self.toolbar)
         layout.addWidget(self.table)
         # Filter as the person types, but only once per pause (one SQL query, not one per key).
