@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Engine, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, inspect, text,
+    JSON, Boolean, Column, Date, Engine, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, inspect, text,
 )
 
 import app.models  # noqa: F401  (registers the synced tables)
@@ -136,6 +136,17 @@ package_import = Table(
     Column("rejected", Integer, nullable=False),
     Column("reply_name", String(200), nullable=False),
     Column("reply", LargeBinary, nullable=False),
+)
+
+
+evaluation_cache = Table(
+    "evaluation_cache", metadata,  # a station's 五有 verdicts for a month, kept until it syncs or the rules change
+    Column("station_id", String(36), primary_key=True),
+    Column("period", String(7), primary_key=True),  # 2026-11
+    Column("rules_key", String(64), nullable=False),  # SHA-256 of the rules judged by
+    Column("computed_at", UTCDateTime, nullable=False),
+    Column("computed_on", Date, nullable=False),  # "today" when judged: a running month's verdicts depend on it
+    Column("verdicts", JSON, nullable=False),
 )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, select
 from app.models.base import utcnow
 from app.models.enums import TEAM_CATEGORIES, DemandState as S
 from app.services.errors import NotFound, ValidationError
-from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, evaluate
+from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS
 from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
@@ -303,15 +303,13 @@ def install(api: FastAPI) -> None:
         return figures_for(conn, [station_id], today).get(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
 
     def evaluation(conn, year: int, month: int) -> list[dict]:
-        """六.4 月度评估: every synced station through the same evaluator the stations run, ranked."""
-        period = Period.of(year=year, month=month)
+        """六.4 月度评估: every synced station through the same evaluator the stations run, ranked; a station's
+        verdicts are kept until it syncs again or the rules change (evaluations.py)."""
+        from .evaluations import verdicts_for_all
+
         rules = current_rules(conn)  # the rules the district last published: the ones the stations see
-        station = TABLES["station"]
         ranked = []
-        for acct in conn.execute(select(account).where(account.c.station_id != None).order_by(account.c.name)):  # noqa: E711
-            if conn.execute(select(station.c.id).where(station.c.id == acct.station_id)).first() is None:
-                continue  # enrolled, nothing synced yet
-            verdicts = evaluate(conn, TABLES, acct.station_id, period, rules)
+        for acct, verdicts in verdicts_for_all(conn, year, month, rules):
             counted = [v for v in verdicts if v.status != NOT_APPLICABLE]
             ranked.append({
                 "account": acct, "verdicts": verdicts,
@@ -323,28 +321,41 @@ def install(api: FastAPI) -> None:
         return ranked
 
     @api.get("/district/evaluation", include_in_schema=False)
-    def evaluation_page(request: Request, year: int = YEAR, month: int = MONTH):
+    def evaluation_page(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
+                        p: int = Query(1, ge=1, le=100_000)):
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            ranked = evaluation(conn, year, month)
+            everyone = evaluation(conn, year, month)
+            streets_known = streets_of(conn)
+        ranked = [r for r in everyone if not street or r["account"].street == street]
+        pages = max(1, -(-len(ranked) // PAGE_SIZE))
+        first = (min(p, pages) - 1) * PAGE_SIZE
+        here = f"/district/evaluation?year={year}&amp;month={month}&amp;street={quote(street)}"
+        pager = (f'<p class="pager">共 {len(ranked)} 个站，第 {min(p, pages)}/{pages} 页　'
+                 + (f'<a href="{here}&amp;p={p - 1}">上一页</a>　' if p > 1 else "")
+                 + (f'<a href="{here}&amp;p={p + 1}">下一页</a>' if p < pages else "") + "</p>")
+        street_options = '<option value="">全部街道</option>' + "".join(
+            f'<option value="{_h(x)}"{" selected" if x == street else ""}>{_h(x)}</option>' for x in streets_known)
+        picker = period_picker("/district/evaluation", year, month).replace(
+            '<button type="submit">', f'<label>街道 <select name="street">{street_options}</select></label><button type="submit">')
         rows = "".join(
             f"<tr><td class='num'>{n}</td><td><a href='/district/station/{r['account'].id}'>{_h(r['account'].name)}</a></td>"
             f"<td>{_h(r['account'].street)}</td><td class='num'>{r['met']}/{r['counted']}</td><td class='num'>{r['at_risk']}</td>"
             f"<td class='num {'bad' if r['missed'] else ''}'>{r['missed']}</td><td>{'<br>'.join(_h(p) for p in r['problems'][:4]) or '—'}</td></tr>"
-            for n, r in enumerate(ranked, start=1))
+            for n, r in enumerate(ranked[first:first + PAGE_SIZE], start=first + 1))
         streets: dict[str, list] = {}
-        for r in ranked:
+        for r in everyone:
             streets.setdefault(r["account"].street or "（未填街道）", []).append(r)
         street_rows = "".join(
             f"<tr><td>{_h(name)}</td><td class='num'>{len(items)}</td><td class='num'>{sum(i['met'] for i in items) / len(items):.1f}</td>"
             f"<td class='num'>{sum(i['missed'] for i in items)}</td></tr>"
             for name, items in sorted(streets.items(), key=lambda kv: -sum(i["met"] for i in kv[1]) / len(kv[1])))
         body = (f"<p><a href='/district'>← 各站情况</a>　<a href='/district/evaluation.xlsx?year={year}&amp;month={month}'>导出Excel</a></p>"
-                f"<h2>{year}年{month}月 “五有”月度评估</h2>{period_picker('/district/evaluation', year, month)}"
+                f"<h2>{year}年{month}月 “五有”月度评估{('（' + _h(street) + '）') if street else ''}</h2>{picker}{pager}"
                 + scroll("<table><tr><th>名次</th><th>实践站</th><th>所属街道</th><th>达标项</th><th>有风险</th><th>未达标</th><th>主要问题</th></tr>"
                          f"{rows}</table>")
                 + "<h3>各街道（所）</h3>"

@@ -1,5 +1,6 @@
 """USB sync packages imported at the district, with the reply file to hand back (downloadable again);
-a station account's kind and population (stations registered in bulk from a sheet)
+a station account's kind and population (stations registered in bulk from a sheet); each station's 五有
+verdicts kept per month (the evaluation page of thousands of stations)
 
 Revision ID: d0007
 Revises: d0006
@@ -30,12 +31,22 @@ def upgrade() -> None:
         sa.Column('reply_name', sa.String(length=200), nullable=False),
         sa.Column('reply', sa.LargeBinary(), nullable=False),
     )
+    op.create_table(
+        'evaluation_cache',
+        sa.Column('station_id', sa.String(length=36), primary_key=True),
+        sa.Column('period', sa.String(length=7), primary_key=True),
+        sa.Column('rules_key', sa.String(length=64), nullable=False),
+        sa.Column('computed_at', UTCDateTime(), nullable=False),
+        sa.Column('computed_on', sa.Date(), nullable=False),
+        sa.Column('verdicts', sa.JSON(), nullable=False),
+    )
     with op.batch_alter_table('station_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('population', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_table('evaluation_cache')
     with op.batch_alter_table('station_account', schema=None) as batch_op:
         batch_op.drop_column('population')
         batch_op.drop_column('kind')

@@ -1,0 +1,68 @@
+"""The 五有 evaluation of many stations keeps each station's verdicts until they can have changed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.rules import load_rules
+from sync.server import evaluations
+from sync.server.db import evaluation_cache
+from test_sync import enroll
+
+
+def kept(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(evaluation_cache)).scalar_one()
+
+
+def test_verdicts_are_kept_until_the_station_syncs_the_rules_change_or_the_day_turns(demo_store, district_sqlite, tmp_path, monkeypatch):
+    from app.db import Store
+    from app.services.station import init_station
+
+    engine = district_sqlite.engine
+    enroll(demo_store, district_sqlite).sync()
+    other = Store.open(tmp_path / "other")
+    init_station(other, name="红山村新时代文明实践站", kind="village", population=900)
+    enroll(other, district_sqlite).sync()
+    rules = load_rules()
+    calls = []
+    real = evaluations.evaluate
+
+    def counting(conn, tables, station_id, period, rules_):
+        calls.append(station_id)
+        return real(conn, tables, station_id, period, rules_)
+
+    monkeypatch.setattr(evaluations, "evaluate", counting)
+    day = date(2026, 11, 20)
+    with engine.connect() as conn:
+        first = evaluations.verdicts_for_all(conn, 2026, 11, rules, today=day)
+    assert len(first) == 2 and len(calls) == 2 and kept(engine) == 2
+    with engine.connect() as conn:
+        again = evaluations.verdicts_for_all(conn, 2026, 11, rules, today=day)
+    assert len(calls) == 2  # nothing re-evaluated
+    assert [[v.status for v in vs] for _a, vs in again] == [[v.status for v in vs] for _a, vs in first]
+    enroll_again = __import__("sync.client", fromlist=["SyncClient"]).SyncClient(other)
+    from app.services import volunteers
+    from app.services.context import Context
+    from conftest import make_id
+
+    volunteers.add_volunteer(Context(store=other), registered_on="2026-01-01", name="新志愿者", id_number=make_id(seq=511), phone="13812340000")
+    enroll_again.sync()  # only this station has new rows
+    with engine.connect() as conn:
+        evaluations.verdicts_for_all(conn, 2026, 11, rules, today=day)
+    assert calls[2:] == [other.station_id]
+    with engine.connect() as conn:
+        evaluations.verdicts_for_all(conn, 2026, 11, rules, today=date(2026, 11, 21))  # the running month, a new day
+    assert len(calls) == 5
+    with engine.connect() as conn:
+        evaluations.verdicts_for_all(conn, 2026, 10, rules, today=date(2026, 11, 22))  # a past month: judged once
+        evaluations.verdicts_for_all(conn, 2026, 10, rules, today=date(2026, 11, 23))
+    assert len(calls) == 7
+    changed = [r for r in rules]
+    changed[0] = type(rules[0])(**{**rules[0].__dict__, "targets": {k: v + 1 for k, v in rules[0].targets.items()}})
+    with engine.connect() as conn:
+        evaluations.verdicts_for_all(conn, 2026, 10, changed, today=date(2026, 11, 23))  # other rules: judged again
+    assert len(calls) == 9
+    other.close()
