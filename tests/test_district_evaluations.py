@@ -42,7 +42,11 @@ def test_verdicts_are_kept_until_the_station_syncs_the_rules_change_or_the_day_t
     with engine.connect() as conn:
         again = evaluations.verdicts_for_all(conn, 2026, 11, rules, today=day)
     assert len(calls) == 2  # nothing re-evaluated
-    assert [[v.status for v in vs] for _a, vs in again] == [[v.status for v in vs] for _a, vs in first]
+    assert [[v.status for v in vs] for _a, _s, vs in again] == [[v.status for v in vs] for _a, _s, vs in first]
+    assert [s for _a, s, _v in again] == [s for _a, s, _v in first]
+    with engine.connect() as conn:
+        brief = evaluations.verdicts_for_all(conn, 2026, 11, rules, today=day, full=False)
+    assert [s for _a, s, _v in brief] == [s for _a, s, _v in first] and all(v is None for _a, _s, v in brief)
     enroll_again = __import__("sync.client", fromlist=["SyncClient"]).SyncClient(other)
     from app.services import volunteers
     from app.services.context import Context

@@ -147,6 +147,11 @@ evaluation_cache = Table(
     Column("computed_at", UTCDateTime, nullable=False),
     Column("computed_on", Date, nullable=False),  # "today" when judged: a running month's verdicts depend on it
     Column("verdicts", JSON, nullable=False),
+    Column("met", Integer, nullable=False),  # the ranking's figures, read without the verdicts
+    Column("counted", Integer, nullable=False),
+    Column("at_risk", Integer, nullable=False),
+    Column("missed", Integer, nullable=False),
+    Column("problems", JSON, nullable=False),
 )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy import exc as sa_exc
 
 from app.models.base import utcnow
-from app.rules import Period, Rule, Verdict, evaluate
+from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, Period, Rule, Verdict, evaluate
 
 from .db import TABLES, account, evaluation_cache
 
@@ -33,9 +33,20 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def verdicts_for_all(conn: Connection, year: int, month: int, rules: list[Rule], *, today: date | None = None) -> list[tuple]:
-    """(account, verdicts) for every enrolled station that has synced its station row, from the kept
-    verdicts where they still hold and evaluated afresh (and kept) where not."""
+def summary_of(verdicts: list[Verdict]) -> dict:
+    """What the ranking needs of a station's verdicts: kept beside them, so a page of thousands of
+    stations does not rebuild some 60,000 verdicts to rank them."""
+    counted = [v for v in verdicts if v.status != NOT_APPLICABLE]
+    return {"met": sum(v.status in (MET, ON_TRACK) for v in counted), "counted": len(counted),
+            "at_risk": sum(v.status == AT_RISK for v in counted), "missed": sum(v.status == MISSED for v in counted),
+            "problems": [f"{v.title}：{v.gap}" for v in counted if v.status in (MISSED, AT_RISK)][:6]}
+
+
+def verdicts_for_all(conn: Connection, year: int, month: int, rules: list[Rule], *, today: date | None = None,
+                     full: bool = True) -> list[tuple]:
+    """(account, summary, verdicts) for every enrolled station that has synced its station row, from the kept
+    verdicts where they still hold and judged afresh (and kept) where not. ``full=False``: the summaries only
+    (verdicts None), read without the verdicts themselves."""
     today = today or date.today()
     period = Period.of(year=year, month=month, today=today)
     key, label = rules_key(rules), f"{year:04d}-{month:02d}"
@@ -43,19 +54,22 @@ def verdicts_for_all(conn: Connection, year: int, month: int, rules: list[Rule],
     station = TABLES["station"]
     accounts = conn.execute(select(account).join(station, station.c.id == account.c.station_id)
                             .where(account.c.station_id != None).order_by(account.c.name)).all()  # noqa: E711
-    kept = {r.station_id: r for r in conn.execute(select(evaluation_cache).where(evaluation_cache.c.period == label))}
+    columns = [c for c in evaluation_cache.c if full or c.name != "verdicts"]
+    kept = {r.station_id: r for r in conn.execute(select(*columns).where(evaluation_cache.c.period == label))}
     out, fresh = [], []
     for acct in accounts:
         row = kept.get(acct.station_id)
         usable = (row is not None and row.rules_key == key and (not running or row.computed_on == today)
                   and (acct.last_sync_at is None or _aware(row.computed_at) >= _aware(acct.last_sync_at)))
         if usable:
-            verdicts = [Verdict(**v) for v in row.verdicts]
+            summary = {"met": row.met, "counted": row.counted, "at_risk": row.at_risk, "missed": row.missed, "problems": row.problems}
+            verdicts = [Verdict(**v) for v in row.verdicts] if full else None
         else:
             verdicts = evaluate(conn, TABLES, acct.station_id, period, rules)
+            summary = summary_of(verdicts)
             fresh.append({"station_id": acct.station_id, "period": label, "rules_key": key, "computed_at": utcnow(),
-                          "computed_on": today, "verdicts": [dataclasses.asdict(v) for v in verdicts]})
-        out.append((acct, verdicts))
+                          "computed_on": today, "verdicts": [dataclasses.asdict(v) for v in verdicts], **summary})
+        out.append((acct, summary, verdicts))
     if fresh:
         _keep(conn, label, fresh)
     return out

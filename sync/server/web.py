@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, select
 from app.models.base import utcnow
 from app.models.enums import TEAM_CATEGORIES, DemandState as S
 from app.services.errors import NotFound, ValidationError
-from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS
+from app.rules import STATUS_LABELS
 from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
@@ -302,21 +302,14 @@ def install(api: FastAPI) -> None:
     def station_figures(conn, station_id: str, today: date) -> dict:
         return figures_for(conn, [station_id], today).get(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
 
-    def evaluation(conn, year: int, month: int) -> list[dict]:
+    def evaluation(conn, year: int, month: int, *, full: bool = False) -> list[dict]:
         """六.4 月度评估: every synced station through the same evaluator the stations run, ranked; a station's
-        verdicts are kept until it syncs again or the rules change (evaluations.py)."""
+        verdicts are kept until it syncs again or the rules change (evaluations.py). ``full``: with every verdict."""
         from .evaluations import verdicts_for_all
 
         rules = current_rules(conn)  # the rules the district last published: the ones the stations see
-        ranked = []
-        for acct, verdicts in verdicts_for_all(conn, year, month, rules):
-            counted = [v for v in verdicts if v.status != NOT_APPLICABLE]
-            ranked.append({
-                "account": acct, "verdicts": verdicts,
-                "met": sum(v.status in (MET, ON_TRACK) for v in counted), "counted": len(counted),
-                "at_risk": sum(v.status == AT_RISK for v in counted), "missed": sum(v.status == MISSED for v in counted),
-                "problems": [f"{v.title}：{v.gap}" for v in counted if v.status in (MISSED, AT_RISK)],
-            })
+        ranked = [{"account": acct, "verdicts": verdicts, **summary}
+                  for acct, summary, verdicts in verdicts_for_all(conn, year, month, rules, full=full)]
         ranked.sort(key=lambda r: (r["missed"], r["at_risk"], -r["met"], r["account"].name))
         return ranked
 
@@ -369,7 +362,7 @@ def install(api: FastAPI) -> None:
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            ranked = evaluation(conn, year, month)
+            ranked = evaluation(conn, year, month, full=True)
         rules = ranked[0]["verdicts"] if ranked else []
         headers = ["名次", "实践站", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules]
         rows = [[n, r["account"].name, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]

@@ -39,6 +39,11 @@ def upgrade() -> None:
         sa.Column('computed_at', UTCDateTime(), nullable=False),
         sa.Column('computed_on', sa.Date(), nullable=False),
         sa.Column('verdicts', sa.JSON(), nullable=False),
+        sa.Column('met', sa.Integer(), nullable=False),
+        sa.Column('counted', sa.Integer(), nullable=False),
+        sa.Column('at_risk', sa.Integer(), nullable=False),
+        sa.Column('missed', sa.Integer(), nullable=False),
+        sa.Column('problems', sa.JSON(), nullable=False),
     )
     with op.batch_alter_table('station_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default=''))
