@@ -212,6 +212,23 @@ def cmd_add_stations(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    """Judge now every station whose kept 五有 verdicts no longer hold (for cron: the page then only reads)."""
+    import time as _time
+    from datetime import date as _date
+
+    from .server.admin import current_rules
+    from .server.evaluations import verdicts_for_all
+
+    today = _date.today()
+    year, month = args.year or today.year, args.month or today.month
+    start = _time.perf_counter()
+    with district_engine(args).connect() as conn:
+        stations = verdicts_for_all(conn, year, month, current_rules(conn), full=False)
+    print(f"{year}年{month}月“五有”评估：{len(stations)} 个站已就绪，用时 {_time.perf_counter() - start:.1f} 秒")
+    return 0
+
+
 def cmd_revoke(args) -> int:
     from .server import admin
 
@@ -372,6 +389,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="表格", help=".xlsx、.xls 或 .csv")
     p.add_argument("--out", metavar="PDF", help="登记码印在这里（默认与表格同目录）")
     p.add_argument("--server", metavar="地址", help="印在每张登记码上的服务器地址")
+    p = add("evaluate", cmd_evaluate, "预先评估各站本月“五有”情况（同步后数据有变的站），供定时任务运行，网页打开更快", dsub)
+    p.add_argument("--year", type=int, metavar="年")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
     p = add("revoke", cmd_revoke, "停用一个实践站的同步权限", dsub)
     p.add_argument("station", metavar="实践站", help="实践站名称或编号")
     p = add("reenable", cmd_reenable, "重新启用一个实践站的同步并给出新的登记码（也用于恢复备份后重新登记）", dsub)
