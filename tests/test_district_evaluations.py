@@ -70,3 +70,18 @@ def test_verdicts_are_kept_until_the_station_syncs_the_rules_change_or_the_day_t
         evaluations.verdicts_for_all(conn, 2026, 10, changed, today=date(2026, 11, 23))  # other rules: judged again
     assert len(calls) == 9
     other.close()
+
+
+def test_cron_judges_ahead_so_the_page_only_reads(demo_store, district_sqlite, monkeypatch):
+    import subprocess
+    import sys
+
+    enroll(demo_store, district_sqlite).sync()
+    today = date.today()
+    done = subprocess.run([sys.executable, "-m", "app.cli", "district", "--db", str(district_sqlite.engine.url), "evaluate"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{today.year}年{today.month}月“五有”评估：1 个站已就绪" in done.stdout and kept(district_sqlite.engine) == 1
+    monkeypatch.setattr(evaluations, "evaluate", lambda *a: (_ for _ in ()).throw(AssertionError("judged again")))
+    with district_sqlite.engine.connect() as conn:
+        assert len(evaluations.verdicts_for_all(conn, today.year, today.month, load_rules(), full=False)) == 1
