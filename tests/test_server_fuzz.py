@@ -73,13 +73,15 @@ def test_every_endpoint_never_answers_5xx(fuzz_target):
                                           (protocol.ROWS, "GET"), (protocol.FILES + "/{sha}", "PUT"), (protocol.FILES + "/{sha}", "HEAD")}
     seen: dict[int, int] = {}
     staff = staff_login(district.base)
-    pages = ["/district", "/district/evaluation", "/district/evaluation.xlsx", "/district/demands", "/district/station/{id}"]
+    pages = ["/district", "/district/evaluation", "/district/evaluation.xlsx", "/district/demands", "/district/demands.xlsx", "/district/packages",
+             "/district/stations/add", "/district/station/{id}"]
 
     @st.composite
     def request(draw):
         if draw(st.integers(0, 9)) == 0:  # a staff page with anything in its query
             path = draw(st.sampled_from(pages)).replace("{id}", draw(st.text(max_size=30) | st.integers(-(2**70), 2**70).map(str)))
-            params = draw(st.dictionaries(st.sampled_from(["year", "month", "sent", "withdrawn", "x"]), st.text(max_size=12), max_size=3))
+            params = draw(st.dictionaries(st.sampled_from(["year", "month", "sent", "withdrawn", "p", "street", "sort", "done", "x"]),
+                                          st.text(max_size=12), max_size=3))
             return ("staff", "GET", path, params, None, {})
         path, method, op = draw(st.sampled_from(ops))
         for name in [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]:

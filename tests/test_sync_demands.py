@@ -97,6 +97,14 @@ def test_district_dispatch_round_trip(district, tmp_path):
         page = web.get(district.base + "/district/demands", timeout=10).text
         assert "杨家庄村" in page and "独居老人需要上门理发" in page and "已办结，评分 5" in page and "手艺好" in page
         assert "红山村" not in page.split("区中心派单的办理结果")[1]
+        sheet = web.get(district.base + "/district/demands.xlsx", timeout=10)  # the same, as a workbook
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        cells = [c for row in load_workbook(BytesIO(sheet.content)).active.iter_rows(values_only=True) for c in row if c is not None]
+        assert "杨家庄村" in cells and "已办结，评分 5" in cells and "手艺好，很贴心" in cells
+        assert any(isinstance(c, str) and "独居老人需要上门理发" in c for c in cells)
         # A form posted from elsewhere (no token from the page) is refused and sends nothing.
         forged = web.post(district.base + "/district/demands/dispatch", data={"station": "红山村", "requester": "某人", "content": "x",
                                                                               "category": "便民服务"}, timeout=10, allow_redirects=False)

@@ -598,75 +598,103 @@ def install(api: FastAPI) -> None:
                 + field("note", "说明", text_input("note"))
                 + '<button type="submit">派单</button></form>')
 
-    def render_demands(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
-                       status: int = 200):
-        today = date.today()
+    def demands_data(conn, today: date) -> tuple[list[dict], list[dict]]:
+        """The 五单 loop across the district: per station, its demands by state; and the district's dispatches
+        with what became of each. One source for the page and its Excel export."""
         demand = TABLES["demand"]
         waiting = [S.ordered.value, S.approved.value, S.dispatched.value, S.taken.value]
         live_demand = demand.c.deleted == False  # noqa: E712
-        with engine.connect() as conn:
-            names = {a.station_id: a.name for a in conn.execute(select(account)) if a.station_id}
-            per_station: dict[str, dict] = {}
-            for station_id, state, n in conn.execute(select(demand.c.station_id, demand.c.state, func.count())
-                                                     .where(live_demand).group_by(demand.c.station_id, demand.c.state)):
-                per_station.setdefault(station_id, {})[state] = n
-            overdue = dict(conn.execute(select(demand.c.station_id, func.count()).where(
-                live_demand, demand.c.state.in_(waiting), demand.c.due_on < today).group_by(demand.c.station_id)).all())
-            ratings = dict(conn.execute(select(demand.c.station_id, func.avg(demand.c.rating)).where(
-                live_demand, demand.c.rating.is_not(None)).group_by(demand.c.station_id)).all())
-            sent = conn.execute(select(announcement).where(announcement.c.kind == "dispatch")
-                                .order_by(announcement.c.seq.desc()).limit(200)).all()
-            outcome = {d.dispatch_id: d for d in conn.execute(select(demand).where(
-                demand.c.dispatch_id.in_([a.id for a in sent]))).all()} if sent else {}
-            withdrawn = set()
-            for body in conn.execute(select(announcement.c.body).where(announcement.c.kind == "dispatch_withdrawn")).scalars():
-                try:
-                    withdrawn.add(json.loads(body).get("dispatch_id"))
-                except (ValueError, AttributeError):
-                    pass
-        rows = []
+        names = {a.station_id: a.name for a in conn.execute(select(account)) if a.station_id}
+        per_station: dict[str, dict] = {}
+        for station_id, state, n in conn.execute(select(demand.c.station_id, demand.c.state, func.count())
+                                                 .where(live_demand).group_by(demand.c.station_id, demand.c.state)):
+            per_station.setdefault(station_id, {})[state] = n
+        overdue = dict(conn.execute(select(demand.c.station_id, func.count()).where(
+            live_demand, demand.c.state.in_(waiting), demand.c.due_on < today).group_by(demand.c.station_id)).all())
+        ratings = dict(conn.execute(select(demand.c.station_id, func.avg(demand.c.rating)).where(
+            live_demand, demand.c.rating.is_not(None)).group_by(demand.c.station_id)).all())
+        sent = conn.execute(select(announcement).where(announcement.c.kind == "dispatch")
+                            .order_by(announcement.c.seq.desc()).limit(200)).all()
+        outcome = {d.dispatch_id: d for d in conn.execute(select(demand).where(
+            demand.c.dispatch_id.in_([a.id for a in sent]))).all()} if sent else {}
+        withdrawn = set()
+        for body in conn.execute(select(announcement.c.body).where(announcement.c.kind == "dispatch_withdrawn")).scalars():
+            try:
+                withdrawn.add(json.loads(body).get("dispatch_id"))
+            except (ValueError, AttributeError):
+                pass
+        stations = []
         for station_id, counts in sorted(per_station.items(), key=lambda kv: names.get(kv[0], "")):
-            total = sum(counts.values())
-            closed = counts.get(S.rewarded.value, 0)
             avg = ratings.get(station_id)
-            late = overdue.get(station_id, 0)
-            rows.append(f"<tr><td>{_h(names.get(station_id, station_id[:8]))}</td><td class='num'>{total}</td>"
-                        f"<td class='num'>{sum(counts.get(s, 0) for s in waiting)}</td>"
-                        f"<td class='num'>{counts.get(S.done.value, 0) + counts.get(S.rated.value, 0)}</td><td class='num'>{closed}</td>"
-                        f"<td class='num'>{counts.get(S.rejected.value, 0) + counts.get(S.cancelled.value, 0)}</td>"
-                        f"<td class='num{' bad' if late else ''}'>{late}</td><td class='num'>{f'{avg:.1f}' if avg is not None else '—'}</td></tr>")
-        table = ("<table><tr><th>实践站</th><th>点单总数</th><th>办理中</th><th>待评/待奖</th><th>已办结</th><th>不予受理/撤销</th>"
-                 f"<th>超期未办</th><th>平均评分</th></tr>{''.join(rows) or '<tr><td colspan=8>尚无点单</td></tr>'}</table>")
-        sent_rows = []
-        token = csrf_token(request)
+            stations.append({"name": names.get(station_id, station_id[:8]), "total": sum(counts.values()),
+                             "open": sum(counts.get(s, 0) for s in waiting),
+                             "unrated": counts.get(S.done.value, 0) + counts.get(S.rated.value, 0), "closed": counts.get(S.rewarded.value, 0),
+                             "refused": counts.get(S.rejected.value, 0) + counts.get(S.cancelled.value, 0),
+                             "late": overdue.get(station_id, 0), "rating": round(float(avg), 1) if avg is not None else None})
+        dispatches = []
         for a in sent:
             d = outcome.get(a.id)
-            can_withdraw = a.id not in withdrawn and (d is None or d.state in waiting)
+            late = False
             if a.id in withdrawn and (d is None or d.state in waiting):
                 state = "已撤回（等待该站同步）"
             elif d is None:
                 state = "未送达（等待该站同步）"
             else:
                 state = S(d.state).label + (f"，评分 {d.rating}" if d.rating else "")
-                if d.state in waiting and d.due_on < today:
-                    state = f'<span class="bad">{_h(state)}（已超期）</span>'
-                else:
-                    state = _h(state)
+                late = d.state in waiting and d.due_on < today
             try:
                 asked = json.loads(a.body)
                 what = f"{asked.get('requester', '')}（{asked.get('category', '')}）：{asked.get('content', '')}"
             except (ValueError, AttributeError):
                 what = a.title
+            dispatches.append({"id": a.id, "published_at": a.published_at, "station": names.get(a.station_id, ""), "what": what,
+                               "state": state + ("（已超期）" if late else ""), "late": late,
+                               "feedback": d.feedback if d is not None else "",
+                               "can_withdraw": a.id not in withdrawn and (d is None or d.state in waiting)})
+        return stations, dispatches
+
+    @api.get("/district/demands.xlsx", include_in_schema=False)
+    def demands_xlsx(request: Request):
+        if current_user(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        with engine.connect() as conn:
+            stations, dispatches = demands_data(conn, today)
+        headers = ["实践站", "点单总数", "办理中", "待评/待奖", "已办结", "不予受理/撤销", "超期未办", "平均评分"]
+        rows = [[r["name"], r["total"], r["open"], r["unrated"], r["closed"], r["refused"], r["late"], r["rating"] if r["rating"] is not None else "—"]
+                for r in stations]
+        rows += [[], ["区中心派单", "派单时间（北京时间）", "需求", "办理情况", "群众评价"]]
+        rows += [[r["station"], (r["published_at"] + timedelta(hours=8)).replace(tzinfo=None), r["what"], r["state"], r["feedback"]]
+                 for r in dispatches]
+        return xlsx_response(f"“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）", headers, rows,
+                             f"五单办理情况-{today:%Y%m%d}.xlsx")
+
+    def render_demands(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
+                       status: int = 200):
+        today = date.today()
+        with engine.connect() as conn:
+            stations, dispatches = demands_data(conn, today)
+        rows = [f"<tr><td>{_h(r['name'])}</td><td class='num'>{r['total']}</td><td class='num'>{r['open']}</td>"
+                f"<td class='num'>{r['unrated']}</td><td class='num'>{r['closed']}</td><td class='num'>{r['refused']}</td>"
+                f"<td class='num{' bad' if r['late'] else ''}'>{r['late']}</td>"
+                f"<td class='num'>{r['rating'] if r['rating'] is not None else '—'}</td></tr>" for r in stations]
+        table = ("<table><tr><th>实践站</th><th>点单总数</th><th>办理中</th><th>待评/待奖</th><th>已办结</th><th>不予受理/撤销</th>"
+                 f"<th>超期未办</th><th>平均评分</th></tr>{''.join(rows) or '<tr><td colspan=8>尚无点单</td></tr>'}</table>")
+        sent_rows = []
+        token = csrf_token(request)
+        for r in dispatches:
+            state = f'<span class="bad">{_h(r["state"])}</span>' if r["late"] else _h(r["state"])
             withdraw = (f'<form class="withdraw" method="post" action="/district/demands/withdraw"><input type="hidden" name="csrf" '
-                        f'value="{token}"><input type="hidden" name="dispatch_id" value="{_h(a.id)}">'
-                        '<input name="reason" placeholder="撤回原因" required><button type="submit">撤回</button></form>') if can_withdraw else ""
-            sent_rows.append(f"<tr><td>{_local(a.published_at)}</td><td>{_h(names.get(a.station_id, ''))}</td><td>{_h(what)}</td>"
-                             f"<td>{state}</td><td>{_h(d.feedback if d is not None else '')}</td><td>{withdraw}</td></tr>")
+                        f'value="{token}"><input type="hidden" name="dispatch_id" value="{_h(r["id"])}">'
+                        '<input name="reason" placeholder="撤回原因" required><button type="submit">撤回</button></form>') if r["can_withdraw"] else ""
+            sent_rows.append(f"<tr><td>{_local(r['published_at'])}</td><td>{_h(r['station'])}</td><td>{_h(r['what'])}</td>"
+                             f"<td>{state}</td><td>{_h(r['feedback'])}</td><td>{withdraw}</td></tr>")
         sent_table = ("<table><tr><th>派单时间</th><th>实践站</th><th>需求</th><th>办理情况</th><th>群众评价</th><th></th></tr>"
                       f"{''.join(sent_rows) or '<tr><td colspan=6>区中心尚未派单</td></tr>'}</table>")
         if "withdraw" in (errors or {}):
             sent_table = f'<p class="bad">{_h(errors["withdraw"])}</p>' + sent_table
-        body = (f"<p><a href='/district'>← 返回各站情况</a></p><h2>“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）</h2>"
+        body = (f"<p><a href='/district'>← 返回各站情况</a>　<a href='/district/demands.xlsx'>导出Excel</a></p>"
+                f"<h2>“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）</h2>"
                 f"{notice}{table}{dispatch_form_html(request, errors or {}, values or {})}<h3>区中心派单的办理结果</h3>{sent_table}")
         response = page("“五单”办理情况", body, user=user)
         response.status_code = status
