@@ -67,3 +67,40 @@ def test_the_clerk_runs_a_signin_and_confirms_it(qtbot, window, demo_store, monk
     dialog.result_box.done(0)
     dialog.close()
     assert dialog.server is None
+
+
+def test_the_activity_form_takes_in_what_the_signin_confirmed(qtbot, demo_store, monkeypatch):
+    """手机签到… in the activity form: confirmed arrivals join its list, so saving the form keeps them."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.services.context import Context
+    from ui.dialogs.activity import ActivityDialog
+
+    ctx = Context(store=demo_store)
+    day = date(2026, 11, 27)
+    event = activities.add_activity(ctx, title="周五读书会", category="文化文艺服务", date=day, start_time=time(14), end_time=time(16))
+    original = signin.SigninServer.__init__
+    now = {"at": datetime.combine(day, time(13, 50))}
+    monkeypatch.setattr(signin.SigninServer, "__init__",
+                        lambda self, store, activity_id, host, port=0, **kw: original(self, store, activity_id, host, port, clock=lambda: now["at"]))
+    form = ActivityDialog(ctx, activities.get_activity(ctx, event.id))
+    qtbot.addWidget(form)
+    form.show()
+    assert form.signin_button.isVisible() and form.participants.rowCount() == 0
+    qtbot.mouseClick(form.signin_button, Qt.MouseButton.LeftButton)
+    window = form.signin_window
+    window.address.setCurrentIndex(window.address.findData("127.0.0.1"))
+    qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+    for v in people(demo_store, 2):
+        requests.post(window.url.text() + "/in", data={"name": v.name, "tail": v.phone_tail}, timeout=10)
+    now["at"] = datetime.combine(day, time(16, 5))
+    qtbot.waitUntil(lambda: window.table.rowCount() == 2, timeout=5000)
+    qtbot.mouseClick(window.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.participants.rowCount() == 2, timeout=20_000)
+    window.result_box.done(0)
+    window.close()
+    qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not form.isVisible(), timeout=10_000)
+    with demo_store.session() as session:
+        kept = session.exec(select(Participation).where(Participation.activity_id == event.id, Participation.deleted == False)).all()  # noqa: E712
+    assert len(kept) == 2 and {p.hours for p in kept} == {2.0}

@@ -136,6 +136,13 @@ class ActivityDialog(FormDialog):
         self.fill_hours = QPushButton(self.tr("全部按活动时长"))
         for b in (self.add_people, self.remove_people, self.fill_hours):
             buttons.addWidget(b)
+        # 手机签到 for an activity already in the ledger: its window shows arrivals live; what the clerk
+        # confirms there is added to this list too (saving the form must not drop it).
+        self.signin_button = QPushButton(self.tr("手机签到…"))
+        self.signin_button.setToolTip(self.tr("志愿者用手机扫码签到、签退，确认后加入下面的名单"))
+        self.signin_button.setVisible(activity is not None and copy_of is None and ctx.actor.role.can_write)
+        self.signin_button.clicked.connect(self.open_signin)
+        buttons.addWidget(self.signin_button)
         buttons.addStretch()
         self.people_count = QLabel()
         box = QWidget()
@@ -173,6 +180,27 @@ class ActivityDialog(FormDialog):
         self.resize(680, 900)
 
     # -- participants ----------------------------------------------------
+    def open_signin(self) -> None:
+        from .signin import SigninDialog
+
+        if getattr(self, "signin_window", None) is None or not self.signin_window.isVisible():
+            self.signin_window = SigninDialog(self.ctx, self.activity.id, self)
+            self.signin_window.confirmed.connect(self.take_confirmed)
+        self.signin_window.show()
+
+    def take_confirmed(self) -> None:
+        """Participants and photos the sign-in just wrote, added to what this form shows and will save."""
+        present = self.participant_ids()
+        for p in activity_service.participants_of(self.ctx, self.activity.id):
+            if p.volunteer.id not in present:
+                self.add_participant_row(p.volunteer, p.participation.hours, p.participation.role)
+        known = {photo.sha256 for photo in self.existing_photos}
+        for photo in activity_service.photos_of(self.ctx, self.activity.id):
+            if photo.sha256 not in known:
+                self.existing_photos.append(photo)
+                self.photos.addItem(QListWidgetItem(thumbnail(activity_service.photo_path(self.ctx, photo.sha256)), photo.caption or photo.filename))
+        self.update_count()
+
     def duration(self) -> float:
         start, end = self.start.time(), self.end.time()
         return duration_hours(time(start.hour(), start.minute()), time(end.hour(), end.minute())) or 1.0
