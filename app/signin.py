@@ -20,6 +20,7 @@ import logging
 import secrets
 import socket
 import sqlite3
+import sys
 import threading
 import time as _time
 from collections import deque
@@ -82,11 +83,12 @@ def mask_name(name: str) -> str:
 def lan_addresses() -> list[str]:
     """This PC's IPv4 addresses a phone on the same network can reach (private ranges first), loopback last."""
     found: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(info[4][0])
-    except OSError:
-        pass
+    if sys.platform == "win32":  # Windows answers its own name from its adapters; elsewhere it may ask a DNS server
+        try:
+            for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+                found.add(info[4][0])
+        except OSError:
+            pass
     try:  # the address the default route would use (no packet is sent by connect() on UDP)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             probe.connect(("10.255.255.255", 1))
