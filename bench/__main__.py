@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import district_pages_bench, load_bench, points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
+from bench import district_pages_bench, import_bench, load_bench, points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
 
 
 def main() -> int:
@@ -24,6 +24,8 @@ def main() -> int:
         ui_bench.run(data)
         print("== 积分银行 ==")
         points_bench.run(data)
+    print("== Excel roster import ==")
+    import_bench.run(1_000 if args.small else 10_000)
     print("== printed binders ==")
     report_bench.run(small=args.small)
     print("== sync ==")

@@ -133,6 +133,7 @@ def next_number(session: Session, station_id: str) -> str:
         select(Volunteer.number)
         .where(Volunteer.station_id == station_id, Volunteer.number.like(f"{NUMBER_PREFIX}%"))
         .order_by(Volunteer.number.desc())
+        .limit(1)  # the ORM's first() does not limit: without this every number was loaded for each new volunteer
     ).first()
     seq = int(last[len(NUMBER_PREFIX):]) + 1 if last else 1
     return f"{NUMBER_PREFIX}{seq:06d}"
