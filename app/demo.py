@@ -81,7 +81,7 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
     rng = random.Random(seed)
     id_rng = random.Random(ids_seed if ids_seed is not None else secrets.randbits(64))
     with store.session(operator=OPERATOR) as session:
-        if session.exec(select(Volunteer.id)).first() is not None:
+        if session.exec(select(Volunteer.id).limit(1)).first() is not None:
             raise ServiceError("数据目录中已有志愿者数据，示范站只能在新的数据目录中生成")
         station = session.exec(select(Station)).first()
         if station is None:
