@@ -76,7 +76,7 @@ def cmd_sync_export(args) -> int:
         elif target.suffix != PACKAGE_SUFFIX:
             target = target.with_name(target.name + PACKAGE_SUFFIX)
         try:
-            done = export_package(store, target, code=args.code or "")
+            done = export_package(store, target, code=args.code or "", allow_demo=args.demo)
         except PackageError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return 1
@@ -363,6 +363,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     e.set_defaults(handler=run_reporting_errors(cmd_sync_export))
     e.add_argument("--to", required=True, metavar="文件或目录", help="如 E:\\ 或 E:\\杨家庄村-同步包.slpkg")
     e.add_argument("--code", metavar="登记码", help="本站从未联网登记时，填写区里给的登记码，随包登记")
+    e.add_argument("--demo", action="store_true", help="确认要随包登记的是示范站（默认拒绝）")
     r = ssub.add_parser("import-reply", help="导入区里给的回执文件", description="导入区里给的回执文件", parents=[common])
     r.set_defaults(handler=run_reporting_errors(cmd_sync_import_reply))
     r.add_argument("file", metavar="回执文件")

@@ -182,7 +182,7 @@ class ExportResult:
 
 
 def export_package(store: Store, target: Path, *, code: str = "", batch_rows: int = 500, batch_bytes: int = 1_000_000,
-                   progress: Callable[[int, int], None] = lambda _d, _t: None) -> ExportResult:
+                   progress: Callable[[int, int], None] = lambda _d, _t: None, allow_demo: bool = False) -> ExportResult:
     """Every change not yet acknowledged, in batches as a network push makes them, plus their photos.
 
     ``code``: the district's one-time enrollment code, for a station that has never reached the
@@ -198,6 +198,10 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
     state = load_state(store)
     enroll = None
     if code.strip():
+        from app.settings import Settings
+
+        if Settings(store.paths.settings).get("is_demo") and not allow_demo:
+            raise PackageError("这是示范站，数据是虚构的，随包登记后会进入区里。要登记本站，请先退出示范站，建立本站台账")
         code = normalize_code(code)
         if len(code) != 8:
             raise PackageError("登记码应为8位字母和数字，请核对区里给的登记码")

@@ -319,3 +319,15 @@ def test_an_export_cut_short_leaves_the_last_good_package_and_no_partial_file(de
     with pytest.raises(OSError):
         export_package(demo_store, target)
     assert target.read_bytes() == good and not list(tmp_path.glob("*.part"))
+
+
+def test_a_demo_station_is_not_enrolled_by_stick_unless_asked(demo_store, district_sqlite, tmp_path):
+    from app.settings import Settings
+
+    Settings(demo_store.paths.settings).set("is_demo", True)
+    code = admin.add_station(district_sqlite.engine, "培训用示范站")
+    with pytest.raises(PackageError, match="这是示范站"):
+        export_package(demo_store, tmp_path / "p.slpkg", code=code)
+    assert not (tmp_path / "p.slpkg").exists() and not load_state(demo_store).token
+    export_package(demo_store, tmp_path / "p.slpkg", code=code, allow_demo=True)  # a district's training server
+    assert district_import(district_sqlite, tmp_path / "p.slpkg")[0].enrolled

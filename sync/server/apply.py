@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, text, DateTime, Float, Integer, Time, bindparam, exc as sa_exc, select, update
+from sqlalchemy import Connection, Date, DateTime, Engine, Float, Integer, Time, bindparam, exc as sa_exc, select, text, update
 from sqlalchemy.types import Boolean
 
 from app.models.base import UTCDateTime, utcnow
