@@ -82,6 +82,26 @@ def selftest(args) -> int:
             assert title in text.replace("\n", ""), "PDF中读不出活动名称"
             document.close()
             steps.append((step, time.perf_counter() - t))
+
+            t = time.perf_counter()
+            step = "手机签到（本机网页与二维码）"
+            import html
+            from urllib.request import urlopen
+
+            from app.signin import SigninServer
+
+            from .dialogs.signin import qr_pixmap
+
+            activity = activities.list_activities(ctx, limit=1)[0].activity
+            server = SigninServer(store, activity.id, "127.0.0.1")
+            try:
+                url = server.start()
+                with urlopen(url, timeout=10) as answer:  # loopback only
+                    assert html.escape(activity.title) in answer.read().decode("utf-8"), "签到页面中没有活动名称"
+                assert not qr_pixmap(url).isNull(), "无法生成二维码"
+            finally:
+                server.stop()
+            steps.append((step, time.perf_counter() - t))
             if screen:
                 t = time.perf_counter()
                 step = f"屏幕适配（{screen[0]}×{screen[1]}）"
