@@ -181,6 +181,10 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
         full = page.request.get(district.base + thumb.evaluate("i => i.parentElement.getAttribute('href')"))
         assert full.status == 200 and full.body() == picture.read_bytes()
         assert page.request.get(district.base + "/district/photo/" + "0" * 64).status == 404
+        for path, name in (("/district/packages", "packages"), ("/district/stations/add", "add-stations"), ("/district/evaluation", "evaluation")):
+            page.goto(district.base + path)  # the pages added for stick sync and bulk registration fit a phone too
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            page.screenshot(path=str(ARTIFACTS / f"district-phone-{name}.png"), full_page=True)
         browser.close()
     anonymous = __import__("requests").get(district.base + "/district/photo/" + __import__("hashlib").sha256(picture.read_bytes()).hexdigest(), timeout=10)
     assert anonymous.status_code == 401  # photos are for staff only

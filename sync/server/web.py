@@ -815,7 +815,8 @@ def install(api: FastAPI) -> None:
                 f'<input type="hidden" name="csrf" value="{csrf_token(request)}">'
                 f'<label>同步包文件<input type="file" name="package" accept=".slpkg"></label><button type="submit">导入</button></form>'
                 f"<h3>最近导入的同步包</h3>"
-                + scroll(f"<table><tr><th>导入时间</th><th>实践站</th><th>导入人</th><th>记录</th><th>新接收</th><th>被拒</th><th>回执</th></tr>{rows}</table>"))
+                + scroll(f"<table><tr><th>导入时间</th><th>实践站</th><th>导入人</th><th>记录</th><th>新接收</th><th>被拒</th><th>回执</th></tr>"
+                         f"{rows or '<tr><td colspan=7>尚未导入过同步包</td></tr>'}</table>"))
         response = page("U盘同步包", body, user=user)
         response.status_code = status
         return response
