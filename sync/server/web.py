@@ -751,6 +751,16 @@ def install(api: FastAPI) -> None:
                 f"<h3>被拒的记录</h3>{scroll(f'<table><tr><th>时间</th><th>类型</th><th>原因</th></tr>{rj}</table>')}")
         return page(acct.name, body, user=user)
 
+    def upload_refused(request: Request, csrf: str, upload, missing: str, limit: int, what: str) -> tuple[str, int] | None:
+        """A staff form's file upload: (message, status) when it cannot be taken, else None."""
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return "页面已过期，请刷新后重新提交", 403
+        if upload is None or not upload.filename:
+            return missing, 422
+        if (upload.size or 0) > limit:
+            return f"{what}过大（上限 {limit // 1024 // 1024} MB）", 413
+        return None
+
     # -- USB sync packages ------------------------------------------------------------------
     @api.get("/district/packages", include_in_schema=False)
     def packages_page(request: Request, done: int = Query(0, ge=0, le=2**31 - 1)):
@@ -769,12 +779,9 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(csrf, csrf_token(request)):
-            return render_packages(request, user, error="页面已过期，请刷新后重新提交", status=403)
-        if package is None or not package.filename:
-            return render_packages(request, user, error="同步包：请选择实践站导出的同步包文件（.slpkg）", status=422)
-        if (package.size or 0) > MAX_PACKAGE_BYTES:
-            return render_packages(request, user, error=f"同步包过大（上限 {MAX_PACKAGE_BYTES // 1024 // 1024} MB）", status=413)
+        refused = upload_refused(request, csrf, package, "同步包：请选择实践站导出的同步包文件（.slpkg）", MAX_PACKAGE_BYTES, "同步包")
+        if refused:
+            return render_packages(request, user, error=refused[0], status=refused[1])
         try:
             result = import_package(engine, api.state.photos, package.file, by=user.display_name)
         except PackageError as exc:
@@ -843,12 +850,9 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(csrf, csrf_token(request)):
-            return render_add_stations(request, user, error="页面已过期，请刷新后重新提交", status=403)
-        if sheet is None or not sheet.filename:
-            return render_add_stations(request, user, error="表格：请选择 .xlsx、.xls 或 .csv 文件", status=422)
-        if (sheet.size or 0) > 10 * 1024 * 1024:
-            return render_add_stations(request, user, error="表格过大（上限 10 MB）", status=413)
+        refused = upload_refused(request, csrf, sheet, "表格：请选择 .xlsx、.xls 或 .csv 文件", 10 * 1024 * 1024, "表格")
+        if refused:
+            return render_add_stations(request, user, error=refused[0], status=refused[1])
         with tempfile.TemporaryDirectory() as tmp:
             suffix = FilePath(sheet.filename).suffix.lower()
             source = FilePath(tmp) / f"stations{suffix if suffix in ('.xlsx', '.xls', '.csv') else '.xlsx'}"
