@@ -597,6 +597,7 @@ class ConfirmResult:
     registered: int
     photos: int
     skipped: list[str]
+    marked_done: bool = False  # a planned activity recorded as 已开展 by the confirmation
 
 
 def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> ConfirmResult:
@@ -647,8 +648,10 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
                 continue
             current[volunteer_id] = activity_service.ParticipantInput(volunteer_id, hours)
             added += 1
+        # A planned activity that people signed in to has taken place (not one still in the future).
+        happened = {"status": "done"} if activity.status == "planned" and activity.date <= (now or datetime.now()).date() else {}
         try:
-            activity_service.update_activity_in(session, ctx, activity_id, participants=list(current.values()))
+            activity_service.update_activity_in(session, ctx, activity_id, participants=list(current.values()), **happened)
             session.flush()
         except ValidationError as exc:
             raise ValidationError({"signin": "；".join(exc.errors.values())}) from None
@@ -666,7 +669,7 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
         conn.execute("UPDATE signin_entry SET id_number = '' WHERE session_id = ?", (session_id,))
         conn.execute("UPDATE signin_session SET confirmed_at = ?, stopped_at = COALESCE(stopped_at, ?) WHERE id = ?", (stamp, stamp, session_id))
     book.atomically(settle)
-    return ConfirmResult(participants=added, registered=registered, photos=photos, skipped=skipped)
+    return ConfirmResult(participants=added, registered=registered, photos=photos, skipped=skipped, marked_done=bool(happened))
 
 
 def describe(entry: Entry, activity: Activity) -> tuple[str, str, str, str, str]:

@@ -305,3 +305,15 @@ def test_cli_serves_lists_and_confirms(demo_store, event, tmp_path):
     assert again.returncode == 1 and "没有待确认的签到" in again.stderr
     bad = subprocess.run(station + ["serve", "--activity", short, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "不能对所有网络开放" in bad.stderr
+
+
+def test_a_planned_activity_people_signed_in_to_is_recorded_as_held(demo_store, served, event):
+    server, url, clock = served
+    activities.update_activity(Context(store=demo_store), event.id, status="planned")
+    v = people(demo_store, 1)[0]
+    post(url, "in", name=v.name, tail=v.phone_tail)
+    clock.set(11)
+    result = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert result.marked_done and result.participants == 1
+    with demo_store.session() as session:
+        assert session.get(Activity, event.id).status == "done"

@@ -180,6 +180,8 @@ class SigninDialog(QDialog):
             self.refresh()
             text = self.tr("已记入本次活动：参与志愿者 {0} 人，照片 {1} 张；新登记志愿者 {2} 人。").format(
                 result.participants, result.photos, result.registered)
+            if result.marked_done:
+                text += "\n" + self.tr("这次活动原为“计划”，已记为“已开展”。")
             if result.skipped:
                 text += "\n" + self.tr("未记入：") + "；".join(result.skipped)
             self.session_id = ""
