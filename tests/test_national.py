@@ -164,3 +164,37 @@ def test_cli_export_national(demo_store, tmp_path):
     out = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(root), "export", "national", "--out", str(tmp_path / "m.xlsx")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "--year" in out.stderr
+
+
+def test_an_xls_export_of_the_provincial_system_reads_in(empty_station, tmp_path):
+    """The .xls (Excel 97) file the national system and 志愿山东 hand out: real date cells, a title row above
+    the header, numbers stored as numbers — read through the same mapping."""
+    from datetime import datetime
+
+    import xlwt
+
+    from conftest import make_id
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("服务记录")
+    when = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+    ws.write(0, 0, "志愿山东 志愿服务记录导出（2026年3月）")
+    headers = ["志愿者姓名", "证件号码", "手机号", "项目名称", "服务开始时间", "服务结束时间", "志愿服务时长", "服务类型", "所属团体"]
+    for c, h in enumerate(headers):
+        ws.write(1, c, h)
+    rows = [("王秀英", make_id(seq=12), 13812345678, "环境整治", datetime(2026, 3, 5, 9), datetime(2026, 3, 5, 11), 2, "生态环保", "美丽庭院环保队"),
+            ("李建国", make_id(seq=13), 13912345678, "环境整治", datetime(2026, 3, 5, 9), datetime(2026, 3, 5, 11), 1.5, "生态环保", "")]
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row):
+            ws.write(r, c, value, when) if isinstance(value, datetime) else ws.write(r, c, value)
+    path = tmp_path / "志愿山东导出.xls"
+    book.save(str(path))
+    result = national.import_national(Context(store=empty_station), path)
+    assert (result.volunteers_added, result.activities_added, result.records_added) == (2, 1, 2)
+    with empty_station.session() as session:
+        people = {v.name: v for v in session.exec(select(Volunteer))}
+        held = session.exec(select(Activity)).one()
+        hours = sorted(p.hours for p in session.exec(select(Participation)))
+    assert people["王秀英"].phone == "13812345678" and people["李建国"].id_number == make_id(seq=13)
+    assert str(held.date) == "2026-03-05" and str(held.start_time) == "09:00:00" and held.category == "卫生环保"
+    assert hours == [1.5, 2.0]
