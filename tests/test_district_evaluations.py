@@ -77,11 +77,10 @@ def test_cron_judges_ahead_so_the_page_only_reads(demo_store, district_sqlite, m
     import sys
 
     enroll(demo_store, district_sqlite).sync()
-    today = date.today()
-    done = subprocess.run([sys.executable, "-m", "app.cli", "district", "--db", str(district_sqlite.engine.url), "evaluate"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "app.cli", "district", "--db", str(district_sqlite.engine.url), "evaluate",
+                           "--year", "2026", "--month", "10"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert f"{today.year}年{today.month}月“五有”评估：1 个站已就绪" in done.stdout and kept(district_sqlite.engine) == 1
+    assert "2026年10月“五有”评估：1 个站已就绪" in done.stdout and kept(district_sqlite.engine) == 1
     monkeypatch.setattr(evaluations, "evaluate", lambda *a: (_ for _ in ()).throw(AssertionError("judged again")))
-    with district_sqlite.engine.connect() as conn:
-        assert len(evaluations.verdicts_for_all(conn, today.year, today.month, load_rules(), full=False)) == 1
+    with district_sqlite.engine.connect() as conn:  # a past month: what cron judged holds on any later day
+        assert len(evaluations.verdicts_for_all(conn, 2026, 10, load_rules(), today=date(2027, 1, 4), full=False)) == 1
