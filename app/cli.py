@@ -37,7 +37,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def desktop_start(argv: list[str]) -> argparse.Namespace | None:
+    """The arguments when ``argv`` only opens the desktop (nothing but ``--data-dir``), else None.
+
+    Building every subcommand imports the data layer (SQLAlchemy and the models, most of a second on a
+    village PC); the desktop shows its login window first and opens the store behind it (#13).
+    """
+    quick = argparse.ArgumentParser(prog="station", add_help=False, exit_on_error=False)
+    quick.add_argument("--data-dir", default=argparse.SUPPRESS)
+    try:
+        args, rest = quick.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):  # a malformed --data-dir: the full parser explains it
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    gui = sorted(entry_points(group=GUI_GROUP), key=lambda e: e.name)
+    if gui:
+        args = desktop_start(argv)
+        if args is not None:
+            return gui[0].load()(args) or 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -29,6 +29,7 @@ REGISTRY: dict[str, Setting] = {
         Setting("idle_lock_minutes", int, 10, "无操作自动锁定（分钟）", 1, 240),
         Setting("daily_backup", bool, True, "每天自动备份"),
         Setting("last_operator", str, "", "上次登录的操作员"),
+        Setting("station_name", str, "", "实践站名称（登录窗口在打开台账前就显示）"),
         # The demo lives in its own folder (demo/ in the data dir); the real data dir remembers that the
         # person chose to try it, and the demo's own settings say what it is.
         Setting("demo_open", bool, False, "正在试用示范站"),

@@ -62,6 +62,42 @@ def _start_seconds(code: str, *args: str, repeat: int = 5) -> float:
     return statistics.median(samples)
 
 
+def _startup(data_dir: Path, repeat: int = 5) -> tuple[float, float]:
+    """``station`` as a person starts it (bench/startup_probe.py): launch → login window painted, and
+    login accepted → 工作台 showing its figures; medians over ``repeat`` fresh processes."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    first, populated = [], []
+    for _ in range(repeat):
+        start = time.time()
+        out = subprocess.run([sys.executable, "-m", "bench.startup_probe", str(data_dir), "--login", "admin:bench123"],
+                             check=True, env=env, cwd=ROOT, capture_output=True, text=True).stdout
+        steps = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+        first.append(float(steps["login_shown"][0]) - start)
+        populated.append(float(steps["dashboard"][0]) - float(steps["logged_in"][0]))
+    return statistics.median(first), statistics.median(populated)
+
+
+def startup(data_dir: Path) -> None:
+    """#13 start-up goals: first window ≤ 2× a bare PySide6 window; populated 工作台 ≤ 1 s after login."""
+    import tempfile
+
+    from app.db import Store
+    from app.demo import build_demo
+    from app.services import operators
+
+    bare = _start_seconds(BARE)
+    with tempfile.TemporaryDirectory(prefix="station-village-") as tmp:
+        with Store.open(tmp) as village:
+            build_demo(village, years=1, seed=2022)
+            operators.create_first_admin(village, username="admin", display_name="基准", password="bench123")
+        rows = [("village store (the demo, 1 year)", *_startup(Path(tmp)))]
+    rows.append(("5-year store", *_startup(data_dir)))
+    print(f"start-up, bare PySide6 window {bare:.2f} s:")
+    for name, first, populated in rows:
+        print(f"  {name}: first window (login) {first:.2f} s = {first / bare:.2f}× bare (goal ≤ 2×); "
+              f"login → populated 工作台 {populated:.2f} s (goal ≤ 1 s)")
+
+
 def _keystroke_ms(page, keys: list[str]) -> list[float]:
     from PySide6.QtWidgets import QApplication
 
@@ -89,6 +125,7 @@ def run(data_dir: Path) -> None:
     bare = _start_seconds(BARE)
     ours = _start_seconds(APP, str(data_dir))
     print(f"cold start to a populated main window: {ours:.2f} s; bare PySide6 window {bare:.2f} s; ratio {ours / bare:.2f} (goal ≤ 1.5)")
+    startup(data_dir)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication

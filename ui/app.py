@@ -1,8 +1,13 @@
 """``station`` with no subcommand: the desktop app.
 
 Start-up order: data dir → log and crash log → Qt (fonts, Chinese) → one instance
-per data dir → open the store (migrate, back up) → first-run wizard or login →
-main window.
+per data dir → the login window → open the store behind it (migrate, back up) →
+first-run wizard or login → main window.
+
+The login window is up before SQLAlchemy, the models, the rules and the pages are
+imported (#13): on an old PC those take seconds from a cold disk. They load on a
+worker thread while the window paints and takes the password; nothing here at
+module level may import them.
 """
 
 from __future__ import annotations
@@ -10,27 +15,27 @@ from __future__ import annotations
 import faulthandler
 import logging
 import sys
+import threading
 import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QLockFile, QThreadPool, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QEventLoop, QLockFile, QThreadPool, QTimer, QtMsgType, Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.config import DataPaths, resolve_data_dir
-from app.db import Store, StoreError
 from app.logs import setup_logging
-from app.services import operators
-from app.services.context import Context
-from app.services.station import get_station
 from app.settings import Settings
 
 from . import style
 from .dialogs.errors import ErrorDialog
 from .dialogs.login import LoginDialog
-from .dialogs.wizard import FirstRunWizard
 from .forms import fit_to_screen
 from .i18n import tr
-from .main_window import MainWindow
-from .workers import install_garbage_collector, run_in_background, watch_store
+from .workers import install_garbage_collector, run_in_background
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 log = logging.getLogger("ui")
 _crash_file = None
@@ -83,6 +88,78 @@ def acquire_instance_lock(paths: DataPaths) -> QLockFile | None:
     return lock
 
 
+@dataclass
+class Opened:
+    """What the worker thread found: the store to use (the demo's when the person is trying it), or why not."""
+
+    store: Any = None
+    settings: Settings | None = None
+    station_name: str = ""
+    needs_wizard: bool = False
+    error: str = ""
+
+
+def open_store_behind(paths: DataPaths) -> Opened:
+    """Import the data layer and open the store; runs on a worker thread (no Qt objects are made here)."""
+    from app.db import Store, StoreError
+    from app.services import operators
+    from app.services.context import Context
+    from app.services.station import get_station
+
+    try:
+        store = Store.open(paths.root)
+    except StoreError as exc:
+        return Opened(error=str(exc))
+    settings = Settings(paths.settings)
+    if store.station_id is None and settings.get("demo_open") and (paths.demo / "station.db").exists():
+        store.close()  # the person is trying the demo: it has a folder of its own
+        try:
+            store = Store.open(paths.demo, create=False)
+        except StoreError as exc:
+            return Opened(error=str(exc))
+        settings = Settings(store.paths.settings)
+    opened = Opened(store=store, settings=settings)
+    opened.needs_wizard = store.station_id is None or not operators.has_operators(store)
+    if not opened.needs_wizard:
+        opened.station_name = get_station(Context(store=store)).name
+    return opened
+
+
+def in_background(work, *args) -> Any:
+    """``work(*args)`` on a thread while this thread keeps the windows painting and typing going."""
+    result: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            result["value"] = work(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread below
+            result["failure"] = exc
+
+    thread = threading.Thread(target=body, name="station-open", daemon=True)
+    thread.start()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+    poll.start(15)
+    if thread.is_alive():
+        loop.exec()
+    poll.stop()
+    thread.join()
+    if "failure" in result:
+        raise result["failure"]
+    return result["value"]
+
+
+def expects_login(paths: DataPaths, settings: Settings) -> Settings | None:
+    """The settings of the store a login is expected for (the real one or the demo being tried), or None
+    on a first run, where the wizard comes instead."""
+    if (paths.root / "station.db").exists():
+        return settings
+    if settings.get("demo_open") and (paths.demo / "station.db").exists():
+        return Settings(DataPaths(paths.demo).settings)
+    return None
+
+
 def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None, object]:
     """Everything up to a shown main window (or None when the person cancelled); used by tests too."""
     paths = DataPaths(resolve_data_dir(data_dir)).ensure()
@@ -95,34 +172,67 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     if lock is None:
         QMessageBox.information(None, tr("实践站台账"), tr("实践站台账已经打开了（数据目录：{0}）。\n请在任务栏中找到已打开的窗口。").format(paths.root))
         return app, None, None
-    try:
-        store = Store.open(paths.root)
-    except StoreError as exc:
-        QMessageBox.critical(None, tr("无法打开数据"), str(exc))
+    login: LoginDialog | None = None
+    guess = expects_login(paths, Settings(paths.settings))
+    if guess is not None:  # up at once, with the name it had last time; the store opens behind it
+        login = LoginDialog(None, guess.get("station_name") or tr("实践站台账"), last_operator=guess.get("last_operator") or "")
+        login.setWindowModality(Qt.WindowModality.ApplicationModal)
+        login.finished.connect(lambda _code: setattr(login, "closed_early", True))
+        login.show()
+    opened = in_background(open_store_behind, paths)
+    if opened.error:
+        if login is not None:
+            login.close()
+        QMessageBox.critical(None, tr("无法打开数据"), opened.error)
         return app, None, lock
-    settings = Settings(paths.settings)
-    if store.station_id is None and settings.get("demo_open") and (paths.demo / "station.db").exists():
-        store.close()  # the person is trying the demo: it has a folder of its own
-        store = Store.open(paths.demo, create=False)
-        settings = Settings(store.paths.settings)
-    if store.station_id is None or not operators.has_operators(store):
+    if login is not None and getattr(login, "closed_early", False) and login.result() != LoginDialog.DialogCode.Accepted:
+        opened.store.close()  # 退出 pressed while the store was opening
+        return app, None, lock
+    store, settings = opened.store, opened.settings
+    from .workers import watch_store
+
+    if opened.needs_wizard:
+        if login is not None:
+            login.close()
+            login = None
+        from .dialogs.wizard import FirstRunWizard
+
         wizard = FirstRunWizard(store)
         if not wizard.exec():
             return app, None, lock
         if wizard.result_store is not store:
             store = wizard.result_store
             settings = Settings(store.paths.settings)
+        from app.services.context import Context
+        from app.services.station import get_station
+
+        opened.station_name = get_station(Context(store=store)).name
     watch_store(store)
-    login = LoginDialog(store, get_station(Context(store=store)).name, last_operator=settings.get("last_operator"))
-    if not login.exec() or login.actor is None:
+    settings.set("station_name", opened.station_name)
+    if login is None:
+        login = LoginDialog(store, opened.station_name, last_operator=settings.get("last_operator") or "")
+    else:
+        login.attach(store, opened.station_name, last_operator=settings.get("last_operator") or "")
+    QTimer.singleShot(0, _load_main_window)  # while the password is typed
+    if login.result() != LoginDialog.DialogCode.Accepted:  # not already in: a password typed during the opening logs in on attach
+        login.exec()
+    if login.result() != LoginDialog.DialogCode.Accepted or login.actor is None:
         return app, None, lock
     settings.set("last_operator", login.actor.username)
+    from app.services.context import Context
+
+    from .main_window import MainWindow
+
     window = MainWindow(Context(store=store, actor=login.actor), settings)
     window.show()
     fit_to_screen(window)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
     if settings.get("daily_backup"):
         run_in_background(window, lambda task: store.backup_daily(), lambda _p: None, lambda exc, _d: log.warning("daily backup failed: %s", exc))
     return app, window, lock
+
+
+def _load_main_window() -> None:
+    from . import main_window  # noqa: F401 - imported while the person types the password, not after
 
 
 RESTART = 1000  # the exit code of 退出示范站: start again, on the real station

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.db import Store
-from app.services import operators
-from app.services.context import Actor
 from app.services.errors import ServiceError
 
 from ..forms import ErrorLabel
+
+if TYPE_CHECKING:  # the login window comes up before the store's modules are loaded (#13)
+    from app.db import Store
+    from app.services.context import Actor
 
 
 def cover(dialog: QDialog, card: QWidget) -> None:
@@ -51,24 +54,26 @@ class CoveringMixin:
 
 
 class LoginDialog(CoveringMixin, QDialog):
-    """Operator + password. Five wrong passwords lock that operator for five minutes (service rule)."""
+    """Operator + password. Five wrong passwords lock that operator for five minutes (service rule).
 
-    def __init__(self, store: Store, station_name: str, *, last_operator: str = "", parent=None, cover_window: bool = False):
+    At start-up the window comes up with ``store=None`` while the store opens behind it; the password can
+    be typed (and Enter pressed) at once, and the login goes ahead when ``attach`` hands the store over.
+    """
+
+    def __init__(self, store: Store | None, station_name: str, *, last_operator: str = "", parent=None, cover_window: bool = False):
         super().__init__(parent)
         self.store = store
         self.actor: Actor | None = None
+        self.pending = False  # 登录 pressed before the store was open
         self.setWindowTitle(self.tr("登录 — 实践站台账"))
-        title = QLabel(station_name)
+        self.title = title = QLabel(station_name)
         title.setObjectName("pageTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setWordWrap(True)
         self.username = QComboBox()
         self.username.setEditable(True)
-        for op in operators.list_operators(store):
-            if op.active:
-                self.username.addItem(f"{op.display_name}（{op.username}）", op.username)
-        index = self.username.findData(last_operator)
-        if index >= 0:
-            self.username.setCurrentIndex(index)
+        self.opening = QLabel(self.tr("正在打开台账……"))
+        self.opening.setObjectName("cardTitle")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = ErrorLabel()
@@ -85,13 +90,40 @@ class LoginDialog(CoveringMixin, QDialog):
         layout = QVBoxLayout(card)
         layout.addWidget(title)
         layout.addLayout(form)
+        layout.addWidget(self.opening)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         if cover_window:  # 切换操作员 from the main window: the window's data stays hidden until someone logs in
             cover(self, card)
         else:
             self.resize(380, 200)
+        if store is None:
+            if last_operator:
+                self.username.addItem(last_operator, last_operator)
+            self.username.setEnabled(False)  # the names come with the store, in a moment
+        else:
+            self.attach(store, station_name, last_operator=last_operator)
         self.password.setFocus()
+
+    def attach(self, store: Store, station_name: str, *, last_operator: str = "") -> None:
+        """The store is open: list its operators, show its real name, and log in if 登录 was already pressed."""
+        from app.services import operators
+
+        self.store = store
+        self.title.setText(station_name)
+        chosen = last_operator or self.username.currentData() or ""
+        self.username.clear()
+        for op in operators.list_operators(store):
+            if op.active:
+                self.username.addItem(f"{op.display_name}（{op.username}）", op.username)
+        index = self.username.findData(chosen)
+        if index >= 0:
+            self.username.setCurrentIndex(index)
+        self.username.setEnabled(True)
+        self.opening.hide()
+        if self.pending:
+            self.pending = False
+            self.try_login()
 
     def chosen_username(self) -> str:
         data = self.username.currentData()
@@ -101,6 +133,12 @@ class LoginDialog(CoveringMixin, QDialog):
         return text.strip()
 
     def try_login(self) -> None:
+        if self.store is None:
+            self.pending = True
+            self.opening.setText(self.tr("正在打开台账，打开后马上登录……"))
+            return
+        from app.services import operators
+
         try:
             self.actor = operators.authenticate(self.store, self.chosen_username(), self.password.text())
         except ServiceError as exc:
@@ -152,6 +190,8 @@ class LockDialog(CoveringMixin, QDialog):
         pass
 
     def try_unlock(self) -> None:
+        from app.services import operators
+
         try:
             operators.authenticate(self.store, self.actor.username, self.password.text())
         except ServiceError as exc:
