@@ -17,7 +17,7 @@ from ..services import activities as activity_service
 from ..services.common import format_date
 from ..services.context import Context
 from ..services.station import get_station
-from .common import FRAME_W, GRID, build, check, data_table, form_table, markup, p, period_label, styles
+from .common import FRAME_W, GRID, LazyStory, build, check, data_table, form_table, markup, p, period_label, styles
 
 PHOTO_W, PHOTO_H = 80 * mm, 58 * mm
 PHOTO_PIXELS = 1200  # enough for 300 dpi at the printed size; keeps a 1,000-activity ledger small
@@ -108,11 +108,14 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
     ))
     total = len(summaries)
     with tempfile.TemporaryDirectory(prefix="ledger-photos-") as work_dir:
-        for n, summary in enumerate(summaries, start=1):
-            check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
-            story += [PageBreak()] + activity_record(ctx, summary, n, Path(work_dir))
-        check(progress, total, total, "正在生成PDF文件")
-        return build(out, story, title="活动台账", station_name=station.name, author=ctx.actor.label)
+        def records():
+            # made as the layout reaches them (LazyStory): one record in memory at a time, not 20,000
+            for n, summary in enumerate(summaries, start=1):
+                check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
+                yield [PageBreak()] + activity_record(ctx, summary, n, Path(work_dir))
+            check(progress, total, total, "正在生成PDF文件")
+
+        return build(out, LazyStory(story, records()), title="活动台账", station_name=station.name, author=ctx.actor.label)
 
 
 def activity_record(ctx: Context, summary, n: int, work_dir: Path) -> list:
