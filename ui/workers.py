@@ -106,7 +106,9 @@ class _Runnable(QRunnable):
             try:
                 result = op(task)
             except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
-                if not isinstance(exc, Cancelled):
+                if isinstance(exc, Cancelled) or task.cancelled:  # 取消: the person asked for it, not a failure
+                    log.info("background work cancelled: %s", exc)
+                else:
                     log.error("background work failed: %s", traceback.format_exc())
                 task.failed.emit(exc, traceback.format_exc())
             else:
