@@ -38,8 +38,8 @@ def test_import_roster_with_bad_rows_then_export(qtbot, demo_store, tmp_path, mo
     def check_and_import(dialog):
         seen["summary"] = dialog.summary.text()
         seen["all_enabled"] = dialog.import_all.isEnabled()
-        seen["row_error"] = dialog.preview.item(2, dialog.preview.columnCount() - 1).text()
-        seen["row_number"] = dialog.preview.item(2, 0).text()
+        seen["row_error"] = dialog.model.text(2, dialog.model.columnCount() - 1)
+        seen["row_number"] = dialog.model.text(2, 0)
         screenshot(dialog, "import-preview")
         qtbot.mouseClick(dialog.import_valid, Qt.MouseButton.LeftButton)
 
@@ -79,13 +79,14 @@ def test_the_import_preview_shows_what_an_update_changes(qtbot, ctx, tmp_path, m
     dialog = ImportDialog(admin, "volunteers", excel.read_sheet(tmp_path / "名册.xlsx"))
     qtbot.addWidget(dialog)
     dialog.show()
-    last = dialog.preview.columnCount() - 1
-    assert "更新已登记的志愿者" in dialog.preview.item(0, last).text() and not dialog.import_all.isEnabled()
+    last = dialog.model.columnCount() - 1
+    assert "更新已登记的志愿者" in dialog.model.text(0, last) and not dialog.import_all.isEnabled()
     qtbot.waitExposed(dialog)
     box = dialog.update_existing  # clicked on its label, where a person clicks
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + __import__("PySide6.QtCore").QtCore.QPoint(30, box.height() // 2))
     assert box.isChecked()
-    assert dialog.preview.item(0, last).text() == f"更新 张三（{known.number}）：联系电话 138****5678 → 139****5678"
+    qtbot.waitUntil(lambda: dialog.checking is None, timeout=10_000)  # checked again in the background
+    assert dialog.model.text(0, last) == f"更新 张三（{known.number}）：联系电话 138****5678 → 139****5678"
     assert dialog.import_all.isEnabled()
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
     qtbot.mouseClick(dialog.import_all, Qt.MouseButton.LeftButton)

@@ -121,6 +121,7 @@ def dialog_factories(ctx, parent) -> dict[str, Callable]:
     from .dialogs.activity import ActivityDialog
     from .dialogs.demand import DemandDialog
     from .dialogs.errors import ErrorDialog
+    from .dialogs.importer import ImportDialog
     from .dialogs.login import LockDialog, LoginDialog
     from .dialogs.picker import VolunteerPicker
     from .dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, RuleDialog
@@ -148,6 +149,7 @@ def dialog_factories(ctx, parent) -> dict[str, Callable]:
         "锁定": lambda: LockDialog(ctx.store, ctx.actor, parent),
         "出错提示": lambda: ErrorDialog("程序遇到意外错误", "Traceback (most recent call last):\n  …", parent),
         "修改我的密码": lambda: ChangePasswordDialog(ctx, parent),
+        "从Excel导入志愿者": lambda: ImportDialog(ctx, "volunteers", _roster_sheet(), parent),
     }
     if found_volunteers:
         factories["修改志愿者"] = lambda: VolunteerDialog(ctx, volunteers.get_volunteer(ctx, found_volunteers[0].id), parent)
@@ -163,6 +165,22 @@ def dialog_factories(ctx, parent) -> dict[str, Callable]:
     if found_rules:
         factories["修改积分规则"] = lambda: RuleDialog(ctx, found_rules[0], parent)
     return factories
+
+
+def _roster_sheet():
+    """A village roster as a clerk's Excel file has it (30 rows, one with a wrong check digit), in memory."""
+    from pathlib import Path
+
+    from app.excel import Sheet
+    from app.services.idcard import check_char
+
+    rows = []
+    for n in range(30):
+        first17 = f"370117{1960 + n}{n % 12 + 1:02d}{n % 28 + 1:02d}{n + 100:03d}"
+        digit = check_char(first17) if n != 7 else ("0" if check_char(first17) != "0" else "1")
+        rows.append((n + 3, [n + 1, f"试用{n:02d}号", first17 + digit, f"1380000{n:04d}", "男" if n % 2 else "女", "群众", ""]))
+    return Sheet(path=Path("花名册（试用）.xlsx"), headers=["序号", "姓名", "身份证号", "联系电话", "性别", "政治面貌", "所属队伍"],
+                 header_row=2, rows=rows)
 
 
 def open_and_close(app: QApplication, factory: Callable) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QAbstractItemView, QComboBox, QDialog, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QPushButton, QTableView, QVBoxLayout,
 )
 
 from app import excel
@@ -19,8 +20,56 @@ from ..workers import run_in_background
 ERROR_ROW = QColor("#fdecea")
 
 
+class PlanModel(QAbstractTableModel):
+    """The checked rows as the preview shows them: each cell is made when it is painted, so a sheet of
+    10,000 rows opens as fast as one of ten (#13: no GUI work proportional to the file)."""
+
+    def __init__(self, dialog: "ImportDialog"):
+        super().__init__(dialog)
+        self.dialog = dialog
+        self.plans: list = []
+        self.shown: list[str] = []
+
+    def reset(self, plans: list, shown: list[str]) -> None:
+        self.beginResetModel()
+        self.plans, self.shown = plans, shown
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.plans)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.shown) + 2
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        labels = [self.tr("Excel行号")] + [excel.FIELD_LABELS[n] for n in self.shown] + [self.tr("问题")]
+        return labels[section] if section < len(labels) else None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        plan = self.plans[index.row()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return ERROR_ROW if plan.errors else None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        column = index.column()
+        if column == 0:
+            return str(plan.row)
+        if column <= len(self.shown):
+            return self.dialog.shown_value(self.shown[column - 1], self.dialog.sheet.rows[index.row()][1])
+        return self.dialog.problem_text(plan)
+
+    def text(self, row: int, column: int) -> str:
+        return self.data(self.index(row, column)) or ""
+
+
 class ImportDialog(QDialog):
-    def __init__(self, ctx: Context, kind: str, sheet: excel.Sheet, parent=None):
+    def __init__(self, ctx: Context, kind: str, sheet: excel.Sheet, parent=None, *, plans: list | None = None):
+        """``plans``: the rows already checked with the guessed columns (the page does it in the background
+        while reading the file); without them the first check runs here."""
         super().__init__(parent)
         self.ctx, self.kind, self.sheet = ctx, kind, sheet
         self.imported = 0
@@ -43,9 +92,13 @@ class ImportDialog(QDialog):
             grid.addWidget(QLabel(label), n // 3, (n % 3) * 2)
             grid.addWidget(combo, n // 3, (n % 3) * 2 + 1)
             self.combos[name] = combo
-        self.preview = QTableWidget()
+        self.model = PlanModel(self)
+        self.preview = QTableView()
+        self.preview.setModel(self.model)
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.verticalHeader().hide()
+        self.checking = None  # the background check running, if any
+        self._generation = 0
         self.summary = QLabel()
         self.update_existing = QCheckBox(self.tr("按身份证号更新已登记的志愿者（只改表里填了的项）"))
         self.update_existing.setVisible(kind == "volunteers")
@@ -66,55 +119,86 @@ class ImportDialog(QDialog):
         self.import_all.clicked.connect(lambda: self.run_import(only_valid=False))
         self.import_valid.clicked.connect(lambda: self.run_import(only_valid=True))
         cancel.clicked.connect(self.reject)
-        self.replan()
+        if plans is None:
+            self.show_plans(self.plan_rows())
+        else:
+            self.show_plans(plans)
         self.resize(980, 640)
 
     def mapping(self) -> dict[str, int]:
         return {name: combo.currentData() for name, combo in self.combos.items() if combo.currentData() is not None}
 
-    def plan_rows(self) -> list:
-        if self.kind == "volunteers":
-            return excel.plan_volunteers(self.ctx, self.sheet, self.mapping(), update_existing=self.update_existing.isChecked())
-        return excel.plan_activities(self.ctx, self.sheet, self.mapping())
+    def plan_rows(self):
+        """The rows checked here and now (a small sheet), or the ServiceError saying why they cannot be."""
+        try:
+            if self.kind == "volunteers":
+                return excel.plan_volunteers(self.ctx, self.sheet, self.mapping(), update_existing=self.update_existing.isChecked())
+            return excel.plan_activities(self.ctx, self.sheet, self.mapping())
+        except ServiceError as exc:
+            return exc
 
     def replan(self) -> None:
-        try:
-            self.plans = self.plan_rows()
-        except ServiceError as exc:
+        """Check every row again with the chosen columns, in the background (a big sheet takes seconds);
+        the buttons wait for the answer, and a newer choice makes an older answer moot."""
+        self._generation += 1
+        generation = self._generation
+        self.import_all.setEnabled(False)
+        self.import_valid.setEnabled(False)
+        self.summary.setText(self.tr("正在按新的列对应关系检查每一行……"))
+        mapping, update = self.mapping(), self.update_existing.isChecked()
+        kind, ctx, sheet = self.kind, self.ctx, self.sheet
+
+        def work(_task):
+            if kind == "volunteers":
+                return excel.plan_volunteers(ctx, sheet, mapping, update_existing=update)
+            return excel.plan_activities(ctx, sheet, mapping)
+
+        def done(plans) -> None:
+            if generation == self._generation:
+                self.checking = None
+                self.show_plans(plans)
+
+        def failed(exc: BaseException, _details: str) -> None:
+            if generation == self._generation:
+                self.checking = None
+                self.show_plans(exc)
+
+        self.checking = run_in_background(self, work, done, failed, title=self.tr("正在检查"), cancellable=False)
+
+    def show_plans(self, plans) -> None:
+        """``plans`` from a check, or the ServiceError that said why the sheet cannot be checked."""
+        if isinstance(plans, BaseException):
+            if not isinstance(plans, ServiceError):
+                raise plans
             self.plans = []
-            self.summary.setText(str(exc))
-            self.preview.setRowCount(0)
+            self.summary.setText(str(plans))
+            self.model.reset([], [])
             self.import_all.setEnabled(False)
             self.import_valid.setEnabled(False)
             return
+        self.plans = plans
         shown = [name for name in self.fields if name in self.mapping()]
-        self.preview.setColumnCount(len(shown) + 2)
-        self.preview.setHorizontalHeaderLabels([self.tr("Excel行号")] + [excel.FIELD_LABELS[n] for n in shown] + [self.tr("问题")])
-        self.preview.setRowCount(len(self.plans))
-        for r, plan in enumerate(self.plans):
-            row = self.sheet.rows[r][1]
-            cells = [str(plan.row)] + [self.shown_value(n, row) for n in shown]
-            if plan.errors:
-                cells.append("；".join(plan.errors))
-            elif plan.target_id is not None:  # what 更新 will change, masked as everything on screen
-                changes = "；".join(self.tr("{0} {1} → {2}").format(excel.FIELD_LABELS.get(k, k), old or self.tr("（空）"), new)
-                                    for k, (old, new) in plan.changes.items())
-                cells.append(self.tr("更新 {0}：{1}").format(plan.target_label, changes) if changes else self.tr("已登记，无变化（跳过）"))
-            else:
-                cells.append(self.tr("无误（新增）"))
-            for c, value in enumerate(cells):
-                item = QTableWidgetItem(value)
-                if plan.errors:
-                    item.setBackground(ERROR_ROW)
-                self.preview.setItem(r, c, item)
+        self.model.reset(plans, shown)
+        header = self.preview.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(60)  # widths from the first rows (and the visible ones), not all 10,000
         self.preview.resizeColumnsToContents()
-        self.preview.horizontalHeader().setSectionResizeMode(len(shown) + 1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(shown) + 1, QHeaderView.ResizeMode.Stretch)
         good = sum(p.ok for p in self.plans)
         bad = len(self.plans) - good
         self.summary.setText(self.tr("共 {0} 行：{1} 行无误，{2} 行有错误（红色）").format(len(self.plans), good, bad))
         self.import_all.setEnabled(bool(self.plans) and bad == 0)
         self.import_valid.setText(self.tr("只导入无误的 {0} 行").format(good))
         self.import_valid.setEnabled(good > 0 and bad > 0)
+
+    def problem_text(self, plan) -> str:
+        if plan.errors:
+            return "；".join(plan.errors)
+        if plan.target_id is not None:  # what 更新 will change, masked as everything on screen
+            changes = "；".join(self.tr("{0} {1} → {2}").format(excel.FIELD_LABELS.get(k, k), old or self.tr("（空）"), new)
+                                for k, (old, new) in plan.changes.items())
+            return self.tr("更新 {0}：{1}").format(plan.target_label, changes) if changes else self.tr("已登记，无变化（跳过）")
+        return self.tr("无误（新增）")
 
     def shown_value(self, name: str, row: list) -> str:
         index = self.mapping()[name]

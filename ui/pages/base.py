@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -297,14 +299,32 @@ class ListPage(Page):
                                               self.tr("表格文件 (*.xlsx *.xls *.csv);;Excel 工作簿 (*.xlsx);;Excel 97-2003 / WPS (*.xls);;CSV 文件 (*.csv)"))
         if not path:
             return
-        try:
-            sheet = excel.read_sheet(path, self.excel_kind)
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.tr("无法导入"), str(exc))
-            return
-        dialog = ImportDialog(self.ctx, self.excel_kind, sheet, self)
-        if dialog.exec():
-            self.after_change()
+        ctx, kind = self.ctx, self.excel_kind
+
+        def work(_task):
+            # reading and checking thousands of rows takes seconds on a village PC: not on the GUI thread
+            sheet = excel.read_sheet(path, kind)
+            mapping = excel.guess_mapping(sheet, kind)
+            try:
+                plans = excel.plan_volunteers(ctx, sheet, mapping) if kind == "volunteers" else excel.plan_activities(ctx, sheet, mapping)
+            except ServiceError as exc:  # e.g. a required column not found: the dialog says so and lets it be chosen
+                plans = exc
+            return sheet, plans
+
+        def done(result) -> None:
+            sheet, plans = result
+            dialog = ImportDialog(ctx, kind, sheet, self, plans=plans)
+            if dialog.exec():
+                self.after_change()
+            dialog.deleteLater()
+
+        def failed(exc: BaseException, _details: str) -> None:
+            text = str(exc) if isinstance(exc, ServiceError) else describe(exc)
+            if text is None:
+                raise exc  # a bug: the error dialog, with the log
+            QMessageBox.warning(self, self.tr("无法导入"), text)
+
+        run_in_background(self, work, done, failed, title=self.tr("正在读取表格"), label=self.tr("正在读取并检查 {0} ……").format(Path(path).name))
 
     def export_excel(self) -> None:
         from app import excel
