@@ -11,6 +11,8 @@ rows — and a cancelled import writes nothing.
 
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,24 +138,45 @@ def _file_kind(path: Path) -> str:
     return ""
 
 
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
 def _grid_xlsx(path: Path) -> tuple[list[list], set[tuple[int, int]]]:
-    book = load_workbook(path, data_only=True)
-    ws = book.worksheets[0]
-    grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    for merged in ws.merged_cells.ranges:  # fill every cell of a merged range with its top-left value
-        top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(grid) else None
-        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
-            for c in range(merged.min_col - 1, merged.max_col):
-                if c < len(grid[r]):
-                    grid[r][c] = top
+    """The first sheet's values in one read-only pass (#14: a 10,000-row roster is checked in about twice
+    the time openpyxl takes to read it); merged ranges and formulas are looked up in the sheet's XML,
+    and the formulas read again only when the sheet has any."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = book.worksheets[0]
+        grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        with book._archive.open(ws._worksheet_path) as raw:
+            xml = raw.read()
+    finally:
+        book.close()
+    width = max((len(r) for r in grid), default=0)
+    for row in grid:  # read-only rows stop at their last cell: make them as wide as the sheet
+        row.extend([None] * (width - len(row)))
+    for first, last in _MERGED.findall(xml):  # fill every cell of a merged range with its top-left value
+        (r0, c0), (r1, c1) = coordinate_to_tuple(first.decode()), coordinate_to_tuple(last.decode())
+        top = grid[r0 - 1][c0 - 1] if r0 - 1 < len(grid) and c0 - 1 < len(grid[r0 - 1]) else None
+        for r in range(r0 - 1, min(r1, len(grid))):
+            for c in range(c0 - 1, min(c1, len(grid[r]))):
+                grid[r][c] = top
     # Formulas whose result was never saved (a file written by a program, not opened in Excel or WPS):
     # data_only gives None for them, which must not read as "empty".
     uncalculated: set[tuple[int, int]] = set()
-    formulas = load_workbook(path, read_only=True, data_only=False).worksheets[0]
-    for r, row in enumerate(formulas.iter_rows(values_only=True)):
-        for c, value in enumerate(row):
-            if isinstance(value, str) and value.startswith("=") and r < len(grid) and c < len(grid[r]) and grid[r][c] is None:
-                uncalculated.add((r, c))
+    if _FORMULA.search(xml):
+        formulas = load_workbook(path, read_only=True, data_only=False)
+        try:
+            for r, row in enumerate(formulas.worksheets[0].iter_rows(values_only=True)):
+                for c, value in enumerate(row):
+                    if isinstance(value, str) and value.startswith("=") and r < len(grid) and c < len(grid[r]) and grid[r][c] is None:
+                        uncalculated.add((r, c))
+        finally:
+            formulas.close()
     return grid, uncalculated
 
 
@@ -429,8 +452,29 @@ def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
 def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
                       progress: Callable[[int, int], None] | None = None,
                       cancelled: Callable[[], bool] = lambda: False, update_existing: bool = False) -> ImportResult:
-    return _import(ctx, plan_volunteers(ctx, sheet, mapping, update_existing=update_existing), volunteer_service.add_volunteer_in,
+    return _import(ctx, plan_volunteers(ctx, sheet, mapping, update_existing=update_existing), _volunteer_adder(),
                    only_valid=only_valid, progress=progress, cancelled=cancelled)
+
+
+def _volunteer_adder():
+    """``add_volunteer_in`` for a whole sheet in one transaction: the station's ID numbers are read once and
+    kept up to date as rows are added, and the 志愿者编号 are counted on from the last one (the import holds
+    the write lock, so no other writer takes a number meanwhile)."""
+    state: dict = {}
+
+    def add(session, ctx: Context, **values):
+        if not state:
+            state["known"] = volunteer_service.registered_ids(session, ctx.station_id)
+            last = volunteer_service.next_number(session, ctx.station_id)
+            prefix = volunteer_service.NUMBER_PREFIX
+            state["prefix"], state["next"] = prefix, int(last[len(prefix):])
+        number = f"{state['prefix']}{state['next']:06d}"
+        volunteer = volunteer_service.add_volunteer_in(session, ctx, known=state["known"], number=number, **values)
+        state["next"] += 1
+        state["known"][(volunteer.id_type, volunteer.id_number)] = (volunteer.id, volunteer.name, volunteer.number, False)
+        return volunteer
+
+    return add
 
 
 # -- activities ----------------------------------------------------------------

@@ -177,10 +177,12 @@ def _set_teams(session: Session, ctx: Context, volunteer: Volunteer, team_ids) -
                                    joined_on=date.today()))
 
 
-def add_volunteer_in(session: Session, ctx: Context, *, team_ids=(), **values) -> Volunteer:
-    """Add within a caller's transaction (the importer adds a whole sheet in one)."""
-    clean_values = _validated(ctx, session, values, current=None)
-    volunteer = Volunteer(station_id=ctx.station_id, number=next_number(session, ctx.station_id), **clean_values)
+def add_volunteer_in(session: Session, ctx: Context, *, team_ids=(), known: dict | None = None, number: str | None = None,
+                     **values) -> Volunteer:
+    """Add within a caller's transaction (the importer adds a whole sheet in one, passing the station's
+    ``registered_ids`` and the numbers it hands out under the write lock, so a row costs no lookups)."""
+    clean_values = _validated(ctx, session, values, current=None, known=known)
+    volunteer = Volunteer(station_id=ctx.station_id, number=number or next_number(session, ctx.station_id), **clean_values)
     session.add(volunteer)
     for team_id in dict.fromkeys(team_ids):
         get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
