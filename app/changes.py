@@ -30,7 +30,12 @@ STATION_KEY = "station_id"
 SYSTEM_OPERATOR = "系统"
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_jsonable(value: Any) -> Any:
+    if type(value) in _AS_IS:  # most values: no isinstance walk (a settlement converts millions)
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (date, time)):
@@ -157,6 +162,28 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
         full_rows.append(row)
         outbox.append({"entity": table.name, "row_id": row["id"], "op": "insert", "version": 1, "operator": operator, "at": now,
                        "payload": json.dumps({k: to_jsonable(v) for k, v in row.items()}, ensure_ascii=False, separators=(",", ":"))})
-    session.execute(table.insert(), full_rows)
-    session.execute(OutboxEntry.__table__.insert(), outbox)
+    connection = session.connection()
+    if connection.dialect.paramstyle != "qmark":  # the store is SQLite; anything else takes SQLAlchemy's way
+        session.execute(table.insert(), full_rows)
+        session.execute(OutboxEntry.__table__.insert(), outbox)
+        return len(full_rows)
+    _executemany(connection, table, full_rows)
+    _executemany(connection, OutboxEntry.__table__, outbox)
     return len(full_rows)
+
+
+def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT straight through the driver, each value converted by its column's own bind
+    processor (what SQLAlchemy does per row, done here without building a statement context per row:
+    a third of a settlement's time)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.columns[name].type.bind_processor(dialect) for name in names]
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+           f"VALUES ({', '.join('?' for _ in names)})")
+    pairs = list(zip(names, processors))
+    params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in pairs) for row in rows]
+    connection.exec_driver_sql(sql, params)
