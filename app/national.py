@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from resources import resource_path
+
 from .excel import _norm_header, cell_text, read_sheet
 from .files import atomic_output
 from .models import Activity, Participation, Station, Team, Volunteer
@@ -28,7 +30,7 @@ from .services.common import FieldErrors, parse_date
 from .services.context import Context
 from .services.errors import ServiceError, ValidationError
 
-MAPPING_FILE = Path(__file__).resolve().parent.parent / "resources" / "national" / "mapping.toml"
+MAPPING_FILE = resource_path("national", "mapping.toml")
 MAPPING_OVERRIDE = "national-mapping.toml"  # in the data dir: the district's latest, pulled by sync
 FIELDS = ("name", "id_type", "id_number", "gender", "birth_date", "phone", "political_status", "skills", "address",
           "registered_on", "volunteer_number", "title", "category", "date", "start_time", "end_time", "service_start",

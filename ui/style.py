@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from resources import resource_path
+
 log = logging.getLogger(__name__)
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = resource_path()
 FONT_FILES = ("wqy-microhei.ttc", "DroidSansFallbackFull.ttf")
 ACCENT = "#b71c1c"
 

@@ -21,9 +21,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, Paragraph, TableStyle
 
+from resources import resource_path
+
 from ..files import atomic_output
 
-FONT_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts"
+FONT_DIR = resource_path("fonts")
 FONT = "WQYMicroHei"  # WenQuanYi Micro Hei, Apache-2.0: embedded as a subset
 FALLBACK = "DroidSansFallback"  # for rare characters (CJK Ext-A such as 㑇) the main font lacks
 

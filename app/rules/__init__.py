@@ -15,9 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Table, and_, func, select
 
+from resources import resource_path
+
 from ..models.enums import PARTY_STATUSES
 
-RULES_FILE = Path(__file__).resolve().parent.parent.parent / "resources" / "rules" / "wuyou.toml"
+RULES_FILE = resource_path("rules", "wuyou.toml")
 MET, ON_TRACK, AT_RISK, MISSED, NOT_APPLICABLE = "met", "on_track", "at_risk", "missed", "not_applicable"
 STATUS_LABELS = {MET: "达标", ON_TRACK: "进度正常", AT_RISK: "有风险", MISSED: "未达标", NOT_APPLICABLE: "不适用"}
 YOU = ("有场所", "有队伍", "有活动", "有项目", "有机制")
