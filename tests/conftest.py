@@ -21,6 +21,50 @@ def make_id(born: date = date(1980, 5, 17), seq: int = 123, region: str = "37011
     return first17 + check_char(first17)
 
 
+# Every test runs on this day unless it is marked real_clock (Chromium and server subprocesses keep
+# the machine's clock: a cookie's expiry or a certificate is judged by their clock, not ours).
+# `pytest --today 2027-01-01` runs the suite on another day: no test may depend on which (#14).
+FROZEN_TODAY = "2026-11-30"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--today", default=FROZEN_TODAY, metavar="YYYY-MM-DD",
+                     help="the day every test runs on (time moves on from 09:30 that day); 'real' for the machine's clock")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_today(request):
+    """The whole session, session fixtures (the demo template) included, runs on the frozen day: data made
+    before a test and during it must not straddle two clocks."""
+    day = request.config.getoption("--today")
+    if day == "real":
+        yield None
+        return
+    import datetime as dt
+    import time
+
+    import time_machine
+
+    real_start, mono_start = time.time(), time.monotonic()
+    start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 30)).astimezone()
+    with time_machine.travel(start, tick=True):
+        yield lambda: real_start + (time.monotonic() - mono_start)
+
+
+@pytest.fixture(autouse=True)
+def _real_clock(request, _frozen_today):
+    """A test marked real_clock gets the machine's time back for its duration."""
+    if _frozen_today is None or not request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.fromtimestamp(_frozen_today()).astimezone(), tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
