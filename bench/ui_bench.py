@@ -230,8 +230,79 @@ def _stalls(app, window) -> None:
 
     results.append(("settle 5 years of activity points, a volunteer saved meanwhile",
                     *_longest_stall(app, settle_and_save, lambda: idle() and bool(saved))))
+    results += _print_import_sync_stalls(app, window, idle)
     print("GUI-thread stalls on the 5-year store (10 ms heartbeat; goal ≤ 100 ms):")
     for name, stall, seconds in results:
         print(f"  {name}: longest stall {stall:.0f} ms over {seconds:.2f} s")
     if saved:
         print(f"  the save made during the settlement waited {saved[0]:.1f} s (window responsive, the job named)")
+
+
+def _print_import_sync_stalls(app, window, idle) -> list[tuple[str, float, float]]:
+    """The same heartbeat over printing a month's ledger, importing a roster through the import dialog
+    (file picked, preview, 全部导入) and 15 s of a real sync to a district server on 127.0.0.1."""
+    import tempfile
+    from datetime import date
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from app import reports
+    from bench.import_bench import roster
+    from ui.printing import print_document
+
+    results = []
+    ctx = window.ctx
+    ready: list[Path] = []
+    results.append(("print the ledger of 2025-11 (a month of the 5-year store)", *_longest_stall(
+        app, lambda: print_document(window, ctx.store, "活动台账-基准", lambda path, progress: reports.ledger_pdf(
+            ctx, path, date_from=date(2025, 11, 1), date_to=date(2025, 11, 30), progress=progress), preview=False, on_ready=ready.append),
+        lambda: bool(ready) and idle())))
+
+    with tempfile.TemporaryDirectory(prefix="station-stall-") as tmp:
+        path = roster(Path(tmp) / "名单.xlsx", 2_000)
+        QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(path), ""))
+        volunteers = window.page("volunteers")
+        window.go("volunteers")
+        state = {"dialog": None, "clicked": False}
+
+        def drive() -> None:  # press 只导入无误的 N 行 once the preview is up, as a clerk would
+            from ui.dialogs.importer import ImportDialog
+
+            dialog = QApplication.activeModalWidget()
+            if isinstance(dialog, ImportDialog) and not state["clicked"]:
+                state["dialog"], state["clicked"] = dialog, True
+                dialog.import_valid.click()
+            elif not state["clicked"]:
+                QTimer.singleShot(10, drive)
+
+        def start_import() -> None:
+            QTimer.singleShot(10, drive)
+            volunteers.import_excel()
+            state["closed"] = True
+
+        results.append(("import a 2,000-row roster (read, preview, 只导入无误的)",
+                        *_longest_stall(app, start_import, lambda: state.get("closed", False) and idle())))
+
+        sys.path.insert(0, str(ROOT / "tests"))
+        from sync.client import SyncClient
+        from sync.server import admin
+        from sync_helpers import DistrictServer
+
+        server = DistrictServer(f"sqlite:///{tmp}/district.db")
+        server.start()
+        try:
+            SyncClient(ctx.store).enroll(server.base, admin.add_station(server.engine, "基准村"))
+            page = window.page("sync")
+            window.go("sync")
+            page.refresh()
+
+            def sync_then_cancel() -> None:
+                page.start_sync()
+                QTimer.singleShot(15_000, page.cancel_sync)
+
+            results.append(("sync to a district on 127.0.0.1 for 15 s, then 取消",
+                            *_longest_stall(app, sync_then_cancel, lambda: not page.running and idle())))
+        finally:
+            server.close()
+    return results
