@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,10 +22,12 @@ def make_id(born: date = date(1980, 5, 17), seq: int = 123, region: str = "37011
     return first17 + check_char(first17)
 
 
-# Every test runs on this day unless it is marked real_clock (Chromium and server subprocesses keep
-# the machine's clock: a cookie's expiry or a certificate is judged by their clock, not ours).
-# `pytest --today 2027-01-01` runs the suite on another day: no test may depend on which (#14).
-FROZEN_TODAY = "2026-11-30"
+# Every test runs on this day unless it is marked real_clock (Chromium keeps the machine's clock, and so
+# do tests that start processes expecting it); Python processes a test starts share the frozen clock.
+# `pytest --today 2031-07-15` runs the suite on another day (make test does, for the tests that read
+# dates): no test may depend on which (#14).
+FROZEN_TODAY = "2027-01-04"  # a January: the year has just turned, last year's figures are "last year"
+CLOCK_DIR = Path(__file__).resolve().parent / "clock"
 
 
 def pytest_addoption(parser):
@@ -32,13 +35,15 @@ def pytest_addoption(parser):
                      help="the day every test runs on (time moves on from 09:30 that day); 'real' for the machine's clock")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _frozen_today(request):
-    """The whole session, session fixtures (the demo template) included, runs on the frozen day: data made
-    before a test and during it must not straddle two clocks."""
-    day = request.config.getoption("--today")
+_clock: dict = {}
+
+
+def pytest_configure(config):
+    """Freeze before collection, so module-level ``date.today()`` in the tests is the frozen day too, and the
+    session's fixtures (the demo template) are made on it: data made before a test and during it must not
+    straddle two clocks."""
+    day = config.getoption("--today")
     if day == "real":
-        yield None
         return
     import datetime as dt
     import time
@@ -47,8 +52,23 @@ def _frozen_today(request):
 
     real_start, mono_start = time.time(), time.monotonic()
     start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 30)).astimezone()
-    with time_machine.travel(start, tick=True):
-        yield lambda: real_start + (time.monotonic() - mono_start)
+    # Processes the tests start run on the same clock (tests/clock/sitecustomize.py).
+    os.environ["STATION_TEST_CLOCK"] = f"{start.timestamp()},{real_start}"
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CLOCK_DIR), os.environ.get("PYTHONPATH")]))
+    _clock["travel"] = time_machine.travel(start, tick=True)
+    _clock["travel"].start()
+    _clock["real_now"] = lambda: real_start + (time.monotonic() - mono_start)
+
+
+def pytest_unconfigure(config):
+    if "travel" in _clock:
+        _clock.pop("travel").stop()
+
+
+@pytest.fixture(scope="session")
+def _frozen_today():
+    """The machine's time now, when the session runs on a frozen day; None with --today real."""
+    return _clock.get("real_now")
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +81,13 @@ def _real_clock(request, _frozen_today):
 
     import time_machine
 
-    with time_machine.travel(dt.datetime.fromtimestamp(_frozen_today()).astimezone(), tick=True):
-        yield
+    clock = os.environ.pop("STATION_TEST_CLOCK", None)
+    try:
+        with time_machine.travel(dt.datetime.fromtimestamp(_frozen_today()).astimezone(), tick=True):
+            yield
+    finally:
+        if clock is not None:
+            os.environ["STATION_TEST_CLOCK"] = clock
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pypdf
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
@@ -26,7 +28,9 @@ def test_ledger_preview_and_print_to_pdf_printer(qtbot, demo_store, tmp_path):
     window = open_window(qtbot, demo_store)
     window.go("activities")
     page = window.pages["activities"]
-    page.month.setCurrentIndex(10)  # 10月 of this year
+    shown = date.today().replace(day=1) - timedelta(days=40)  # a month the demo has filled, whatever today is
+    page.year.setCurrentIndex(page.year.findData(shown.year))
+    page.month.setCurrentIndex(page.month.findData(shown.month))
     seen = {}
 
     def preview(dialog):
@@ -43,7 +47,7 @@ def test_ledger_preview_and_print_to_pdf_printer(qtbot, demo_store, tmp_path):
     when_modal(preview, kind=PdfPreview)
     qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "printed" in seen, timeout=30_000)
-    assert seen["title"] == "打印预览 — 活动台账-2026年10月"  # the period chosen above the list is in the name
+    assert seen["title"] == f"打印预览 — 活动台账-{shown.year}年{shown.month}月"  # the period chosen above the list is in the name
     assert seen["pages"] > 2 and seen["printed"] == seen["pages"]
     assert len(pypdf.PdfReader(tmp_path / "printed.pdf").pages) == seen["pages"]
     window.idle.stop()

@@ -17,7 +17,8 @@ DATE_FORMAT = "yyyy年M月d日"
 
 
 def to_qdate(value: date | None) -> QDate:
-    return QDate(value.year, value.month, value.day) if value else QDate.currentDate()
+    value = value or date.today()  # the services' clock, not Qt's: "today" means one day everywhere
+    return QDate(value.year, value.month, value.day)
 
 
 def from_qdate(value: QDate) -> date:
