@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from bench import district_pages_bench, import_bench, load_bench, points_bench, report_bench, rules_bench, store_bench, sync_bench, ui_bench
@@ -24,6 +25,8 @@ def main() -> int:
         ui_bench.run(data)
         print("== 积分银行 ==")
         points_bench.run(data)
+        print("== a year's ledger of the 5-year store ==")
+        report_bench.year_ledger(data, date.today().year - 1)  # last year: whole, whatever the date
     print("== Excel roster import ==")
     import_bench.run(1_000 if args.small else 10_000)
     print("== printed binders ==")

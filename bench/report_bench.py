@@ -21,7 +21,8 @@ from app import reports
 store = Store.open(sys.argv[1])
 ctx = Context(store=store)
 start = time.perf_counter()
-out = reports.ledger_pdf(ctx, sys.argv[2], date_from=date(2000, 1, 1), date_to=date.today())
+first, last = (date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])) if len(sys.argv) > 4 else (date(2000, 1, 1), date.today())
+out = reports.ledger_pdf(ctx, sys.argv[2], date_from=first, date_to=last)
 seconds = time.perf_counter() - start
 import pypdf
 pages = len(pypdf.PdfReader(out).pages)
@@ -96,6 +97,17 @@ def full_ledger(activities_count: int = 1000) -> None:
         size = (Path(tmp) / "ledger.pdf").stat().st_size / 2**20
         print(f"ledger of {activities_count:,} activities with 2 photos each: {float(seconds):.1f} s, {pages} pages, "
               f"{int(pages) / float(seconds):.1f} pages/s, peak RSS {peak} MB, file {size:.1f} MB")
+
+
+def year_ledger(data: Path, year: int) -> None:
+    """#13: the whole year's ledger of the 5-year store (about 21,000 pages) within 500 MB."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ledger.pdf"
+        result = subprocess.run([sys.executable, "-c", FULL_LEDGER, str(data), str(out), f"{year}-01-01", f"{year}-12-31"],
+                                capture_output=True, text=True, cwd=ROOT, check=True)
+        seconds, pages, peak = result.stdout.split()
+        print(f"the {year} ledger of the 5-year store: {int(pages):,} pages in {float(seconds):.0f} s "
+              f"({int(pages) / float(seconds):.0f} pages/s), peak RSS {peak} MB (goal ≤ 500), file {out.stat().st_size / 2**20:.0f} MB")
 
 
 def run(*, small: bool = False) -> None:
