@@ -135,6 +135,9 @@ def run(data_dir: Path) -> None:
 
     app = QApplication.instance() or QApplication([])
     style.apply(app)
+    from ui.workers import share_the_gil_with_the_gui
+
+    share_the_gil_with_the_gui()  # as ui/app.py does for the program
     with Store.open(data_dir) as store:
         actor = operators.authenticate(store, "admin", "bench123")
         window = MainWindow(Context(store=store, actor=actor), Settings(store.paths.settings))

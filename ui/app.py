@@ -32,7 +32,7 @@ from .dialogs.errors import ErrorDialog
 from .dialogs.login import LoginDialog
 from .forms import fit_to_screen
 from .i18n import tr
-from .workers import install_garbage_collector, run_in_background
+from .workers import install_garbage_collector, run_in_background, share_the_gil_with_the_gui
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -167,6 +167,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("实践站台账")
     install_garbage_collector(app)
+    share_the_gil_with_the_gui()
     style.apply(app)
     lock = acquire_instance_lock(paths)
     if lock is None:
