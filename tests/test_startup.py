@@ -58,15 +58,23 @@ def _finish(window, lock) -> None:
     lock.unlock()
 
 
-def test_a_password_entered_while_the_store_opens_logs_in_as_soon_as_it_is_open(qtbot, demo_store, monkeypatch):
+def _store_held_back(demo_store, monkeypatch, **settings):
+    """The demo's data dir with ``settings`` saved, and an Event: the store does not open until it is set
+    (a slow disk), so the test acts on the login window while it waits."""
     import threading
 
     root = demo_store.paths.root
     demo_store.close()
-    Settings(root / "settings.json").set("last_operator", "clerk")
+    for key, value in settings.items():
+        Settings(root / "settings.json").set(key, value)
     release = threading.Event()
     real_open = ui_app.open_store_behind
     monkeypatch.setattr(ui_app, "open_store_behind", lambda paths: (release.wait(30), real_open(paths))[1])
+    return root, release
+
+
+def test_a_password_entered_while_the_store_opens_logs_in_as_soon_as_it_is_open(qtbot, demo_store, monkeypatch):
+    root, release = _store_held_back(demo_store, monkeypatch, last_operator="clerk")
     seen = {}
 
     def type_and_enter(dialog: LoginDialog) -> None:
@@ -92,14 +100,7 @@ def test_a_password_entered_while_the_store_opens_logs_in_as_soon_as_it_is_open(
 def test_the_early_login_waits_for_the_store_then_takes_a_wrong_then_right_password(qtbot, demo_store, monkeypatch):
     """The window is up with the cached station name and no store; the store arrives; a wrong password is
     refused with the usual message and the right one opens the window."""
-    import threading
-
-    root = demo_store.paths.root
-    demo_store.close()
-    Settings(root / "settings.json").set("station_name", "旧名字")
-    release = threading.Event()
-    real_open = ui_app.open_store_behind
-    monkeypatch.setattr(ui_app, "open_store_behind", lambda paths: (release.wait(30), real_open(paths))[1])
+    root, release = _store_held_back(demo_store, monkeypatch, station_name="旧名字")
     seen = {}
 
     def while_opening(dialog: LoginDialog) -> None:
