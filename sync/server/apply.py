@@ -17,6 +17,7 @@ from app.services.audit import ENTITY_LABELS
 from app.services.rowcheck import check_row
 
 from .. import protocol
+from . import stats
 from .db import TABLES, account, announcement, batch_log, rejection, stored_file
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class BatchContext:
         self.files: set[str] = set()
         self.dispatches: set[str] = set()  # district dispatches addressed to this station, named by the batch
         self.staged: dict[str, dict[str, tuple[bool, dict]]] = {}  # table -> id -> (is_insert, values)
+        self.touched = stats.Touched()  # what the staff pages' kept figures must recount
         ids_by_entity: dict[str, set[str]] = {}
         refs: dict[str, set[str]] = {}
         shas, numbers, dispatches = set(), set(), set()
@@ -162,6 +164,7 @@ class BatchContext:
             self.conn.execute(table.update().where(table.c.id == row_id).values(values))
         else:
             self.conn.execute(table.insert().values(values))
+        self.touched.note(entity, row_id, values, (entity, row_id) not in self.versions)
         self.versions[(entity, row_id)] = (self.station_id, values["version"])
         self.present.setdefault(entity, set()).add(row_id)
         if entity == "volunteer":
@@ -171,6 +174,7 @@ class BatchContext:
         table_rows = self.staged.setdefault(entity, {})
         is_insert = table_rows[row_id][0] if row_id in table_rows else (entity, row_id) not in self.versions
         table_rows[row_id] = (is_insert, values)
+        self.touched.note(entity, row_id, values, is_insert)
         self.versions[(entity, row_id)] = (self.station_id, values["version"])
         self.present.setdefault(entity, set()).add(row_id)
         if entity == "volunteer":
@@ -322,7 +326,12 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
             rejections.append(dict(account_id=acct.id, batch_id=batch_id, entity=_text(row.get("entity"), 40),
                                    row_id=_text(row.get("id"), 36), reason=reason, at=now))
         results.append(result)
+    touched = batch.touched
+    months = stats.months_before(conn, touched) if touched and not careful else set()
     batch.flush()
+    if touched:
+        # careful mode wrote each row as it went, so the old months are gone: recount all of the station's
+        stats.refresh(conn, acct.station_id, None if careful else months | stats.months_after(conn, touched), volunteers=touched.volunteers)
     if rejections:
         conn.execute(rejection.insert(), rejections)
     response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat()}

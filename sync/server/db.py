@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, Engine, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, inspect, text,
+    JSON, Boolean, Column, Date, Engine, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, inspect, text,
 )
 
 import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0007"
+HEAD_REVISION = "d0008"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -47,6 +47,7 @@ account = Table(
     Column("client_version", String(40), nullable=False, default=""),
     Column("kind", String(16), nullable=False, default="", server_default=""),  # village | community, from the bulk sheet
     Column("population", Integer),  # 常住人口 from the bulk sheet (the station's own row has the figure it keeps)
+    Column("volunteers", Integer, nullable=False, default=0, server_default="0"),  # live volunteers, kept by stats.py
 )
 
 batch_log = Table(
@@ -152,6 +153,25 @@ evaluation_cache = Table(
     Column("at_risk", Integer, nullable=False),
     Column("missed", Integer, nullable=False),
     Column("problems", JSON, nullable=False),
+)
+
+
+# Per-station figures for the staff pages, kept up to date as each batch is applied (sync/server/stats.py):
+# the overview of thousands of stations reads them instead of counting every station's rows on every view.
+station_month = Table(
+    "station_month", metadata,
+    Column("station_id", String(36), primary_key=True),
+    Column("period", String(7), primary_key=True),  # 2026-11
+    Column("activities", Integer, nullable=False),  # activities held (status done, not in the bin) that month
+    Column("hours", Float, nullable=False),  # their participants' service hours
+)
+
+team_month = Table(
+    "team_month", metadata,
+    Column("station_id", String(36), primary_key=True),
+    Column("team_id", String(36), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("activities", Integer, nullable=False),
 )
 
 

@@ -23,7 +23,7 @@ from app.rules import STATUS_LABELS
 from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
-from . import admin, throttle
+from . import admin, stats, throttle
 from .admin import current_rules
 from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
 
@@ -261,43 +261,8 @@ def install(api: FastAPI) -> None:
         return response
 
     def figures_for(conn, station_ids: list[str] | None, today: date) -> dict[str, dict]:
-        """Per station (those named, or every one): the month of ``today``'s activities in all and per team,
-        the volunteers, the year's hours up to ``today`` — in four grouped queries, however many stations."""
-        activity, participation, volunteer, team = (TABLES[n] for n in ("activity", "participation", "volunteer", "team"))
-        month_start, month_end = month_range(today.year, today.month)
-        year_start, _ = month_range(today.year, None)
-
-        def only(column):
-            return column.in_(station_ids) if station_ids is not None else True
-
-        if station_ids is not None and not station_ids:
-            return {}
-        out: dict[str, dict] = {}
-
-        def of(station_id: str) -> dict:
-            return out.setdefault(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
-
-        done = and_(activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
-        for station_id, n in conn.execute(select(volunteer.c.station_id, func.count()).where(only(volunteer.c.station_id), volunteer.c.deleted == False)  # noqa: E712
-                                          .group_by(volunteer.c.station_id)):
-            of(station_id)["volunteers"] = n
-        for station_id, hours in conn.execute(
-                select(activity.c.station_id, func.coalesce(func.sum(participation.c.hours), 0.0))
-                .join(activity, activity.c.id == participation.c.activity_id)
-                .where(only(activity.c.station_id), only(participation.c.station_id), done, participation.c.deleted == False,  # noqa: E712
-                       activity.c.date >= year_start, activity.c.date <= today).group_by(activity.c.station_id)):
-            of(station_id)["hours"] = round(float(hours or 0), 1)
-        for station_id, n in conn.execute(select(activity.c.station_id, func.count()).where(
-                only(activity.c.station_id), done, activity.c.date >= month_start, activity.c.date <= month_end).group_by(activity.c.station_id)):
-            of(station_id)["month_total"] = n
-        for station_id, name, n in conn.execute(
-                select(team.c.station_id, team.c.name, func.count(activity.c.id))
-                .select_from(team).outerjoin(activity, and_(activity.c.team_id == team.c.id, done, activity.c.date >= month_start,
-                                                            activity.c.date <= month_end))
-                .where(only(team.c.station_id), team.c.deleted == False).group_by(team.c.station_id, team.c.name)  # noqa: E712
-                .order_by(team.c.station_id, team.c.name)):
-            of(station_id)["per_team"].append((name, n))
-        return out
+        """Per station (those named, or every one): kept as batches are applied (stats.py), read in four queries."""
+        return stats.figures_for(conn, station_ids, today)
 
     def station_figures(conn, station_id: str, today: date) -> dict:
         return figures_for(conn, [station_id], today).get(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
@@ -418,14 +383,7 @@ def install(api: FastAPI) -> None:
 
     def monthly_chart(conn, year: int) -> str:
         """Activities per month per street in ``year``: a small bar chart (inline SVG, no scripts)."""
-        activity, station = TABLES["activity"], TABLES["station"]
-        start, end = month_range(year, None)
-        month = func.extract("month", activity.c.date)
-        rows = conn.execute(
-            select(station.c.street, month, func.count())
-            .select_from(activity).join(station, station.c.id == activity.c.station_id)
-            .where(activity.c.deleted == False, activity.c.status == "done", activity.c.date >= start, activity.c.date <= end)  # noqa: E712
-            .group_by(station.c.street, month)).all()
+        rows = stats.per_street_month(conn, year)
         counts: dict[str, list[int]] = {}
         for street_name, m, n in rows:
             counts.setdefault(street_name or "（未填街道）", [0] * 12)[int(m) - 1] = n
