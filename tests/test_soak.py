@@ -26,10 +26,12 @@ def test_soak_pages_dialogs_and_qt_calls(qtbot, demo_store, capsys):
 
     collector = install_garbage_collector(QApplication.instance())
     collector.timer.start()  # the app's own collection, on its timer, all through the day (other tests collect between tests)
+    collector.settle()  # and what is alive once the window is up frozen out of full collections, as the program does
     try:
         report = soak(window, page_rounds=300, dialog_rounds=50, calls=100_000)
     finally:
         collector.timer.stop()
+        collector.unsettle()
     window.idle.stop()
     with capsys.disabled():
         print("\nsoak:\n" + "\n".join(report.lines()))

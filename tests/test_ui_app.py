@@ -261,12 +261,17 @@ def test_store_is_a_real_store(demo_store):
     assert QApplication.instance() is not None
 
 
-def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path):
+def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path, monkeypatch):
     """What `station` does on a new PC: wizard → login → main window, and a second start is refused."""
+    import gc
+
     data = tmp_path / "fresh"
     answer_first_run_with_the_demo(qtbot)
+    monkeypatch.setattr(ui_app, "SETTLE_MS", 0)
     app, window, lock = ui_app.start(str(data))
     try:
+        # once the window is up, what is alive is frozen out of the full collections (ui/workers.py settle)
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 10_000, timeout=5000)
         assert window is not None and window.isVisible()
         assert window.ctx.actor.label == "杨红霞"
         assert window.windowTitle() == "艾山街道杨家庄村新时代文明实践站 — 实践站台账"
@@ -277,7 +282,9 @@ def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path):
         when_modal(lambda box: (shown.setdefault("text", box.text()), box.accept()), kind=QMessageBox)
         _app, second, _lock = ui_app.start(str(data))
         assert second is None and "已经打开" in shown["text"]
+        assert gc.get_freeze_count() == 0  # a start lets the previous start's frozen objects be collected again
     finally:
+        gc.unfreeze()
         window.idle.stop()
         window.close()
         window.ctx.store.close()

@@ -166,7 +166,8 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     setup_logging(paths.logs)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("实践站台账")
-    install_garbage_collector(app)
+    collector = install_garbage_collector(app)
+    collector.unsettle()  # a second start (退出示范站): the first one's windows can go
     share_the_gil_with_the_gui()
     style.apply(app)
     lock = acquire_instance_lock(paths)
@@ -227,9 +228,13 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     window = MainWindow(Context(store=store, actor=login.actor), settings)
     window.show()
     fit_to_screen(window)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
+    QTimer.singleShot(SETTLE_MS, collector.settle)  # once the 工作台's figures are in
     if settings.get("daily_backup"):
         run_in_background(window, lambda task: store.backup_daily(), lambda _p: None, lambda exc, _d: log.warning("daily backup failed: %s", exc))
     return app, window, lock
+
+
+SETTLE_MS = 3000
 
 
 def _load_main_window() -> None:

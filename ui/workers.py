@@ -40,6 +40,19 @@ class GuiThreadGarbageCollector(QObject):
         self.timer.timeout.connect(self.collect)
         self.timer.start(interval_ms)
 
+    def settle(self) -> None:
+        """Once the main window is up: everything alive now (modules, classes, the window and its pages) is
+        long-lived, so it is collected once and then frozen — the later full collections on this timer
+        walk only what was made since. On the 5-year store that is about 130,000 objects, and a full
+        collection during printing went from 110–130 ms to about 40 ms (bench/ui_bench.py). Frozen objects
+        are still freed by reference counting; only a cycle among them would wait for ``unsettle``."""
+        gc.collect()
+        gc.freeze()
+
+    def unsettle(self) -> None:
+        """Before the program builds its windows again (退出示范站): what was frozen can be collected."""
+        gc.unfreeze()
+
     def collect(self) -> None:
         gen0, gen1, gen2 = gc.get_count()
         if gen0 > self.threshold[0]:

@@ -290,11 +290,6 @@ class ListPage(Page):
 
     # -- Excel -------------------------------------------------------------
     def import_excel(self) -> None:
-        # openpyxl is imported on first use: it adds a tenth of a second to every start otherwise.
-        from app import excel
-
-        from ..dialogs.importer import ImportDialog
-
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的表格文件"), "",
                                               self.tr("表格文件 (*.xlsx *.xls *.csv);;Excel 工作簿 (*.xlsx);;Excel 97-2003 / WPS (*.xls);;CSV 文件 (*.csv)"))
         if not path:
@@ -302,7 +297,10 @@ class ListPage(Page):
         ctx, kind = self.ctx, self.excel_kind
 
         def work(_task):
-            # reading and checking thousands of rows takes seconds on a village PC: not on the GUI thread
+            # reading and checking thousands of rows takes seconds on a village PC: not on the GUI thread;
+            # nor is the first import of openpyxl (0.1 s here), kept out of the program's start
+            from app import excel
+
             sheet = excel.read_sheet(path, kind)
             mapping = excel.guess_mapping(sheet, kind)
             try:
@@ -312,6 +310,8 @@ class ListPage(Page):
             return sheet, plans
 
         def done(result) -> None:
+            from ..dialogs.importer import ImportDialog  # imports openpyxl: already loaded by ``work``
+
             sheet, plans = result
             dialog = ImportDialog(ctx, kind, sheet, self, plans=plans)
             if dialog.exec():
@@ -327,11 +327,15 @@ class ListPage(Page):
         run_in_background(self, work, done, failed, title=self.tr("正在读取表格"), label=self.tr("正在读取并检查 {0} ……").format(Path(path).name))
 
     def export_excel(self) -> None:
-        from app import excel
-
         ctx, kind, filters = self.ctx, self.excel_kind, self.export_filters()
-        writer = excel.export_volunteers if kind == "volunteers" else excel.export_activities
-        export_to_excel(self, self.title, lambda path: writer(ctx, path, **filters))
+
+        def write(path):  # in the background, openpyxl's first import too
+            from app import excel
+
+            writer = excel.export_volunteers if kind == "volunteers" else excel.export_activities
+            return writer(ctx, path, **filters)
+
+        export_to_excel(self, self.title, write)
 
     def export_filters(self) -> dict:
         return {}

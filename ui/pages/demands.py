@@ -224,11 +224,14 @@ class DemandsPage(Page):
 
     def export_excel(self) -> None:
         """What the list shows: the tab chosen and the search typed."""
-        from app import excel
-
         ctx, key, text = self.ctx, self.tab_key(), self.search.text()
-        export_to_excel(self, self.tr("群众点单"), lambda path: excel.export_demands(
-            ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue", text=text))
+
+        def write(path):  # in the background, openpyxl's first import too
+            from app import excel
+
+            return excel.export_demands(ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue", text=text)
+
+        export_to_excel(self, self.tr("群众点单"), write)
 
     def register_periods(self) -> list[tuple[str, date, date]]:
         """本月, 上月, 本年, 上年: what a 专管员 files in the binder."""

@@ -291,10 +291,14 @@ class PointsPage(Page):
                           title=self.tr("正在结算活动积分"))
 
     def export_excel(self) -> None:
-        from app import excel
-
         ctx, text = self.ctx, self.search.text()
-        export_to_excel(self, self.tr("积分账户"), lambda path: excel.export_points(ctx, path, text=text))
+
+        def write(path):  # in the background, openpyxl's first import too
+            from app import excel
+
+            return excel.export_points(ctx, path, text=text)
+
+        export_to_excel(self, self.tr("积分账户"), write)
 
     def print_person(self) -> None:
         account = self.current_account()
