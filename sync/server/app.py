@@ -194,7 +194,9 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         acct = await run_in_threadpool(authenticate, request)
         raw = await read_body(request, protocol.MAX_BODY_BYTES)
         gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
-        return await run_in_threadpool(store_batch, acct, raw, gzipped)
+        answer = await run_in_threadpool(store_batch, acct, raw, gzipped)
+        # Serialised here, not by FastAPI's encoder (which walks every per-row answer: 2 ms a batch of 500).
+        return Response(json.dumps(answer, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
 
     def store_batch(acct, raw: bytes, gzipped: bool) -> dict:
         if gzipped:
