@@ -57,3 +57,40 @@ def test_collections_are_small_steps_with_full_ones_spaced_out(qtbot, monkeypatc
     # nothing to do; three young collections; then the middle generation while a full one is under a
     # minute from the last; then the full one; then the middle again (the full one just ran)
     assert made == [0, 0, 0, 1, 2, 1]
+
+
+def test_a_painted_cell_is_one_call_into_python(qtbot):
+    """Each call from Qt into Python waits for the GIL while a job runs: a cell is painted with one."""
+    import sys
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTableView
+
+    from ui.table_model import Column, LazyTableModel
+
+    rows = [{"name": f"志愿者{n}", "hours": n * 1.5} for n in range(40)]
+    model = LazyTableModel([Column("姓名", lambda r: r["name"]), Column("时长", lambda r: r["hours"], align_right=True)],
+                           lambda offset, limit, *_a: rows[offset:offset + limit], lambda: len(rows))
+    model.reload()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    here = sys._getframe()
+    entries: dict[str, int] = {}
+
+    def count(frame, event, _arg):  # a Python frame whose caller is this test's frame was entered from Qt's C++
+        if event == "call" and frame.f_back is here:
+            entries[frame.f_code.co_name] = entries.get(frame.f_code.co_name, 0) + 1
+
+    sys.setprofile(count)
+    try:
+        view.grab()  # paints the view and its cells, as the screen would
+    finally:
+        sys.setprofile(None)
+    assert entries.get("multiData", 0) >= 2 * 8  # every visible cell of both columns: one entry each
+    assert entries.get("data", 0) == 0  # never once per role
+    assert model.index(3, 0).data() == "志愿者3"
+    assert model.index(3, 1).data(Qt.ItemDataRole.TextAlignmentRole) == int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

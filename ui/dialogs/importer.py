@@ -15,12 +15,13 @@ from app.privacy import mask_id_number, mask_phone
 from app.services.context import Context
 from app.services.errors import ServiceError
 
+from ..table_model import OneCallPerCell
 from ..workers import run_in_background
 
 ERROR_ROW = QColor("#fdecea")
 
 
-class PlanModel(QAbstractTableModel):
+class PlanModel(OneCallPerCell, QAbstractTableModel):
     """The checked rows as the preview shows them: each cell is made when it is painted, so a sheet of
     10,000 rows opens as fast as one of ten (#13: no GUI work proportional to the file)."""
 
