@@ -240,6 +240,12 @@ SETTLE_MS = 3000
 def _load_main_window() -> None:
     from . import main_window  # noqa: F401 - imported while the person types the password, not after
 
+    # pypinyin's dictionaries (0.2–0.3 s, most of it one unmarshal that holds the GIL) are loaded now, on a
+    # thread, rather than by the first volunteer saved, which froze the window for that long.
+    from app.services.pinyin import load_dictionaries
+
+    threading.Thread(target=load_dictionaries, name="pinyin", daemon=True).start()
+
 
 RESTART = 1000  # the exit code of 退出示范站: start again, on the real station
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 
 
+def load_dictionaries() -> None:
+    """Load pypinyin's dictionaries ahead of the first name (the desktop app does it behind its login)."""
+    import pypinyin  # noqa: F401
+
+
 def name_keys(name: str) -> tuple[str, str]:
     """(full pinyin without spaces, initials), lowercase ASCII."""
     # Imported here: pypinyin's dictionaries take a third of a second to load,
