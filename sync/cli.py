@@ -136,7 +136,7 @@ def cmd_serve(args) -> int:
 
     from app.logs import setup_server_logging
 
-    from .server.db import ENV_DB, ENV_FILES, ENV_HTTPS
+    from .server.db import ENV_DB, ENV_FILES, ENV_HTTPS, ENV_JUDGE
 
     engine = district_engine(args)  # migrated once, here, before any worker starts
     url = engine.url.render_as_string(hide_password=False)
@@ -144,6 +144,7 @@ def cmd_serve(args) -> int:
     files = str(Path(args.files_dir).resolve()) if args.files_dir else ""  # "": photos in the database
     os.environ[ENV_DB], os.environ[ENV_FILES] = url, files
     os.environ[ENV_HTTPS] = "1" if args.behind_https else "0"
+    os.environ[ENV_JUDGE] = str(max(0, args.judge_every) * 60)
     workers = max(1, args.workers)
     if workers > 1 and not url.startswith("postgresql"):
         print("提示：多个进程共用一个 SQLite 文件时写入只能排队进行；生产环境请用 PostgreSQL（--db postgresql+psycopg://…）",
@@ -378,6 +379,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N", help="服务进程数（PostgreSQL 时可设为 CPU 核数，默认 1）")
     p.add_argument("--files-dir", metavar="目录", help="照片存放在此共享目录（各服务进程都能访问）；默认存放在数据库中")
     p.add_argument("--behind-https", action="store_true", help="经由 HTTPS 反向代理对外提供服务：登录 Cookie 仅在 HTTPS 下发送")
+    p.add_argument("--judge-every", type=int, default=15, metavar="分钟",
+                   help="每隔多少分钟预先评估本月各站“五有”情况，网页打开即可查看（默认 15；0 为不预先评估）")
     add("migrate", cmd_migrate, "升级区级数据库结构（升级程序后、启动服务前运行一次）", dsub)
     p = add("import-package", cmd_import_package, "导入实践站用U盘带来的同步包，并写出回执文件", dsub)
     p.add_argument("file", metavar="同步包")

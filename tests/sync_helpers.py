@@ -28,13 +28,15 @@ def free_port() -> int:
 class DistrictServer:
     """uvicorn in a thread; ``stop()`` and ``start()`` again on the same port simulate a restart."""
 
-    def __init__(self, url: str, files_dir: Path | None = None, *, behind_https: bool = False):
-        """``files_dir``: photos in that folder; None (the default, as in production): in the database."""
+    def __init__(self, url: str, files_dir: Path | None = None, *, behind_https: bool = False, judge_every_s: float = 0):
+        """``files_dir``: photos in that folder; None (the default, as in production): in the database.
+        ``judge_every_s``: the app's lifespan runs, with its judge of the running month (off in most tests)."""
         self.engine = make_engine(url)
         migrate(self.engine)
         self.files_dir = files_dir
         self.port = free_port()
-        self.app = create_app(self.engine, files_dir, behind_https=behind_https)
+        self.lifespan = "on" if judge_every_s else "off"
+        self.app = create_app(self.engine, files_dir, behind_https=behind_https, judge_every_s=judge_every_s)
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
@@ -43,7 +45,7 @@ class DistrictServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", lifespan=self.lifespan)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -84,3 +84,42 @@ def test_cron_judges_ahead_so_the_page_only_reads(demo_store, district_sqlite, m
     monkeypatch.setattr(evaluations, "evaluate", lambda *a: (_ for _ in ()).throw(AssertionError("judged again")))
     with district_sqlite.engine.connect() as conn:  # a past month: what cron judged holds on any later day
         assert len(evaluations.verdicts_for_all(conn, 2026, 10, load_rules(), today=date(2027, 1, 4), full=False)) == 1
+
+
+def test_the_server_judges_the_running_month_ahead_of_the_staff_page(demo_store, tmp_path):
+    """`station district serve` judges the running month by itself (every --judge-every minutes): after a
+    sync, the verdicts are kept before anyone opens the evaluation page."""
+    import time
+
+    from sync_helpers import DistrictServer
+
+    server = DistrictServer(f"sqlite:///{tmp_path / 'district.db'}", judge_every_s=0.2)
+    server.start()  # with the app's lifespan, as uvicorn runs it for each server process
+    try:
+        judge = server.app.state.judge
+        enroll(demo_store, server).sync()
+        deadline = time.monotonic() + 30
+        while kept(server.engine) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert kept(server.engine) == 1
+    finally:
+        server.close()
+    assert not judge.thread.is_alive()  # stopped with the server
+
+
+def test_one_process_judges_at_a_time_on_postgresql(postgres):
+    from sqlalchemy import text
+
+    from sync.server.db import make_engine, migrate
+
+    engine = make_engine(postgres.new_database())
+    migrate(engine)
+    try:
+        assert evaluations.judge_running_month(engine) == 0  # no station yet: nothing to judge, the lock taken and given back
+        with engine.connect() as other:  # another server process judging now
+            other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": evaluations.JUDGE_LOCK_KEY})
+            assert evaluations.judge_running_month(engine) is None
+            other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": evaluations.JUDGE_LOCK_KEY})
+        assert evaluations.judge_running_month(engine) == 0
+    finally:
+        engine.dispose()

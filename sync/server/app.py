@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import asynccontextmanager
 import secrets
 import zlib
 from pathlib import Path
@@ -97,16 +98,32 @@ def parse_json(raw: bytes):
         raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
 
 
-def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: bool = False) -> FastAPI:
+def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: bool = False, judge_every_s: float = 0) -> FastAPI:
     """``files_dir``: keep photos in that folder (it must be shared by every server process); by default
-    (None) they are kept in the database, which every process already shares (docs/deploy.md)."""
+    (None) they are kept in the database, which every process already shares (docs/deploy.md).
+    ``judge_every_s``: judge the running month's 五有 ahead of the staff page this often (0: never)."""
     files_dir = Path(files_dir) if files_dir else None
     if files_dir is not None:
         files_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI):
+        judge = None
+        if judge_every_s > 0:
+            from .evaluations import AheadJudge
+
+            judge = _api.state.judge = AheadJudge(engine, judge_every_s, first_after_s=min(5.0, judge_every_s))
+            judge.start()
+        try:
+            yield
+        finally:
+            if judge is not None:
+                judge.stop()
+
     # No public /docs or /redoc (they load scripts from a CDN); /openapi.json is for logged-in staff (web.py).
     api = FastAPI(title="实践站台账 区级同步服务", version=str(protocol.PROTOCOL_VERSION),
                   description="新时代文明实践站台账的区级服务：接收各站同步的数据，展示各站情况。",
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     api.state.engine = engine
     api.state.files_dir = files_dir
     photos = api.state.photos = PhotoStore(engine, files_dir)
