@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from .models import OutboxEntry, SyncedBase, utcnow
-from .models.limits import row_problems
+from .models.limits import BOOKKEEPING, column_problem, row_problems, table_spec
 
 OPERATOR_KEY = "operator"
 STATION_KEY = "station_id"
@@ -41,6 +41,17 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (date, time)):
         return value.isoformat()
     return value
+
+
+def _jsonable_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# The outbox payload of a whole row in one C-level pass: the encoder asks only for dates and times (the same
+# text as ``json.dumps({k: to_jsonable(v)}, ensure_ascii=False, separators=(",", ":"))``).
+encode_payload = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_jsonable_default).encode
 
 
 def row_payload(obj: SQLModel) -> dict[str, Any]:
@@ -147,6 +158,7 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
     table = model.__table__
     keys = table.columns.keys()
     plain, factories = _defaults(model)
+    always, if_given = _checks(table, plain, factories)
     now = utcnow()
     operator = session.info.get(OPERATOR_KEY) or SYSTEM_OPERATOR
     station = session.info.get(STATION_KEY)
@@ -156,12 +168,15 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
         row["station_id"] = row.get("station_id") or station or row["id"]
         row["version"], row["updated_at"], row["deleted"] = 1, now, bool(row.get("deleted", False))
         row = {key: row.get(key) for key in keys}
-        problems = row_problems(table, row)
+        # The column limits: every column the caller gave, and those with no default (a missing one says so);
+        # a model's own defaults need no check.
+        problems = {spec.name: message for spec in always if (message := column_problem(spec, row[spec.name]))}
+        problems.update((spec.name, message) for spec in if_given if spec.name in given and (message := column_problem(spec, row[spec.name])))
         if problems:
             raise ValidationError(problems)
         full_rows.append(row)
         outbox.append({"entity": table.name, "row_id": row["id"], "op": "insert", "version": 1, "operator": operator, "at": now,
-                       "payload": json.dumps({k: to_jsonable(v) for k, v in row.items()}, ensure_ascii=False, separators=(",", ":"))})
+                       "payload": encode_payload(row)})
     connection = session.connection()
     if connection.dialect.paramstyle != "qmark":  # the store is SQLite; anything else takes SQLAlchemy's way
         session.execute(table.insert(), full_rows)
@@ -170,6 +185,31 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
     _executemany(connection, table, full_rows)
     _executemany(connection, OutboxEntry.__table__, outbox)
     return len(full_rows)
+
+
+def _remembering(processor):
+    """A bind processor that converts each distinct value once: a settlement's rows share one ``updated_at``
+    and a few hundred dates."""
+    done: dict = {}
+
+    def convert(value):
+        try:
+            return done[value]
+        except KeyError:
+            done[value] = converted = processor(value)
+            return converted
+        except TypeError:  # not hashable
+            return processor(value)
+
+    return convert
+
+
+def _checks(table, plain: dict, factories: dict) -> tuple[list, list]:
+    """The limit checks of ``table``'s columns (bookkeeping aside): those without a default, always; the others
+    only when a row gives them a value."""
+    specs = [spec for name, spec in table_spec(table).items() if name not in BOOKKEEPING]
+    return ([spec for spec in specs if spec.name not in plain and spec.name not in factories],
+            [spec for spec in specs if spec.name in plain or spec.name in factories])
 
 
 def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
@@ -184,6 +224,6 @@ def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
            f"VALUES ({', '.join('?' for _ in names)})")
-    pairs = list(zip(names, processors))
+    pairs = [(name, _remembering(proc) if proc is not None else None) for name, proc in zip(names, processors)]
     params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in pairs) for row in rows]
     connection.exec_driver_sql(sql, params)

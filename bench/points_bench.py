@@ -27,30 +27,42 @@ def run(data: Path) -> None:
         ctx = Context(store)
         station_id = store.station_id
         year_start = date(date.today().year, 1, 1)
+        raw = sqlite3.connect(store.paths.db, isolation_level=None)
+        raw.execute("PRAGMA foreign_keys=ON")  # as the store's own connections: the entries' volunteers are checked
+        before = raw.execute("SELECT COALESCE(MAX(rowid), 0) FROM point_entry").fetchone()[0]
         start = time.perf_counter()
         written, credited = points.settle_activities(ctx, date_from=year_start)
         settle = time.perf_counter() - start
-        # Bare: the same number of rows inserted with executemany into the store's own point_entry table (its
-        # indexes too), no rules, no change capture; then with one outbox row each (its JSON payload built per
-        # row). Each in a transaction rolled back, so the store is as the settlement left it.
-        raw = sqlite3.connect(store.paths.db, isolation_level=None)
+        # Bare: the same entries the settlement wrote (each with a new id: same volunteers, points, dates,
+        # reasons and sources) inserted with executemany into the store's own point_entry table (its indexes
+        # and foreign keys too), no rules, no change capture; then with one outbox row each (its JSON payload
+        # built per row). Each in a transaction rolled back, so the store is as the settlement left it.
         columns = [c[1] for c in raw.execute("PRAGMA table_info(point_entry)")]
         marks = ",".join("?" * len(columns))
-        rows = [(str(uuid.uuid4()), station_id, 1, "2026-01-01 00:00:00", 0, None, None, 10, "2026-01-01", "x", None, "bare", None, "")
-                for _ in range(written)]
-        raw.execute("BEGIN")
-        start = time.perf_counter()
-        raw.executemany(f"INSERT INTO point_entry VALUES ({marks})", rows)
-        bare_settle = time.perf_counter() - start
-        raw.execute("ROLLBACK")
-        raw.execute("BEGIN")
-        start = time.perf_counter()
-        raw.executemany(f"INSERT INTO point_entry VALUES ({marks})", rows)
-        raw.executemany("INSERT INTO outbox (entity, row_id, op, version, payload, operator, at) VALUES (?,?,?,?,?,?,?)",
-                        [("point_entry", r[0], "insert", 1, json.dumps(dict(zip(columns, r)), ensure_ascii=False), "基准", "2026-01-01")
-                         for r in rows])
-        bare_with_changes = time.perf_counter() - start
-        raw.execute("ROLLBACK")
+        rows = [(str(uuid.uuid4()), *row[1:]) for row in raw.execute("SELECT * FROM point_entry WHERE rowid > ?", (before,))]
+        assert len(rows) == written
+        def bare(with_changes: bool) -> float:
+            """Committed as the settlement is (its WAL written and synced), then taken out again, untimed."""
+            raw.execute("BEGIN")
+            start = time.perf_counter()
+            raw.executemany(f"INSERT INTO point_entry VALUES ({marks})", rows)
+            if with_changes:
+                raw.executemany("INSERT INTO outbox (entity, row_id, op, version, payload, operator, at) VALUES (?,?,?,?,?,?,?)",
+                                [("point_entry", r[0], "insert", 1, json.dumps(dict(zip(columns, r)), ensure_ascii=False), "基准",
+                                  "2026-01-01") for r in rows])
+            raw.execute("COMMIT")
+            seconds = time.perf_counter() - start
+            raw.execute("PRAGMA foreign_keys=OFF")  # else each delete scans point_entry for entries reversing it
+            raw.execute("BEGIN")
+            raw.execute("DELETE FROM outbox WHERE operator = '基准' AND at = '2026-01-01'")
+            raw.executemany("DELETE FROM point_entry WHERE id = ?", [(r[0],) for r in rows])
+            raw.execute("COMMIT")
+            raw.execute("PRAGMA foreign_keys=ON")
+            return seconds
+
+        raw.execute("PRAGMA synchronous=FULL")  # as the store's connections
+        bare_settle = bare(False)
+        bare_with_changes = bare(True)
         raw.execute("CREATE TEMP TABLE bare_entry AS SELECT * FROM point_entry WHERE 0")  # for the redemption below
         print(f"settle this year's activities: {written:,} entries ({credited:,} points) in {settle:.1f} s "
               f"({written / settle:,.0f}/s); bare executemany of as many rows into point_entry {bare_settle:.2f} s; ratio {settle / bare_settle:.0f}; "

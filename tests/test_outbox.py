@@ -104,10 +104,18 @@ def test_bulk_insert_captures_exactly_what_a_flush_captures(ctx):
     assert set(a) == set(b) and {k: v for k, v in a.items() if k not in ("id", "reason", "updated_at")} == {
         k: v for k, v in b.items() if k not in ("id", "reason", "updated_at")}
     assert (boxes["批量写入"].op, boxes["批量写入"].version, boxes["批量写入"].row_id) == ("insert", 1, bulk.id)
+    from app.changes import row_payload
+
+    # the very text a flush writes for that row (the bulk path encodes in one pass)
+    assert boxes["批量写入"].payload == json.dumps(row_payload(bulk), ensure_ascii=False, separators=(",", ":"))
     before = len(rows)
     with pytest.raises(ValidationError):
         with ctx.write() as session:
             insert_many(session, PointEntry, [{"volunteer_id": vol.id, "points": 1, "occurred_on": date(2026, 3, 1), "reason": reason}
                                               for reason in ("好的", "太长" * 200)])
+    with pytest.raises(ValidationError) as missing:  # a column with no default, not given
+        with ctx.write() as session:
+            insert_many(session, PointEntry, [{"volunteer_id": vol.id, "occurred_on": date(2026, 3, 1), "reason": "没有积分"}])
+    assert "points" in missing.value.errors
     with ctx.store.session() as session:
         assert len(session.exec(select(PointEntry)).all()) == before

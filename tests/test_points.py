@@ -88,9 +88,11 @@ def test_settle_activities_is_idempotent_and_follows_rules(ctx, vol):
     activities.add_activity(ctx, title="下月计划", category="卫生环保", date=yesterday, status="planned",
                             participants=[ParticipantInput(vol.id, 1.0)])
     assert points.unsettled_count(ctx) == 2
-    written, credited = points.settle_activities(ctx)
+    assert points.settle_activities(ctx, date_to=yesterday - timedelta(days=1)) == (0, 0)  # nothing held before then
+    written, credited = points.settle_activities(ctx, date_from=yesterday, date_to=yesterday)
     assert (written, credited) == (2, 30 + 18)  # 2.5 h → 25+5; 1.25 h → 12.5 rounds half up to 13, +5
     assert points.settle_activities(ctx) == (0, 0)
+    assert points.settle_activities(ctx, date_from=yesterday) == (0, 0)  # a range finds what it already credited
     assert points.unsettled_count(ctx) == 0
     assert points.balance(ctx, Holder(vol.id)) == 30 and points.balance(ctx, Holder(other.id)) == 18
     # Changed after the settlement: an activity marked done, a participant added to a settled one.

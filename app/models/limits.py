@@ -168,6 +168,11 @@ def _problem(spec: ColumnSpec, value: Any, wire: bool) -> str | None:
     return None
 
 
+def column_problem(spec: ColumnSpec, value: Any) -> str | None:
+    """``value_problem`` for a column's spec already looked up (bulk inserts check many rows)."""
+    return _problem(spec, value, False)
+
+
 def _encodable(value: str) -> bool:
     try:
         value.encode("utf-8")  # a lone surrogate ("\ud800" in JSON) is text no database can store

@@ -432,8 +432,17 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
             query = query.where(Activity.date >= date_from)
         if date_to:
             query = query.where(Activity.date <= date_to)
-        done = set(session.exec(select(PointEntry.source, PointEntry.volunteer_id).where(
-            PointEntry.station_id == ctx.station_id, PointEntry.source.startswith("activity:"))).all())
+        already = select(PointEntry.source, PointEntry.volunteer_id).where(PointEntry.station_id == ctx.station_id)
+        if date_from or date_to:  # only the entries of the activities in range, each found by the index on source
+            in_range = select(literal("activity:") + Activity.id).where(Activity.station_id == ctx.station_id)
+            if date_from:
+                in_range = in_range.where(Activity.date >= date_from)
+            if date_to:
+                in_range = in_range.where(Activity.date <= date_to)
+            already = already.where(PointEntry.source.in_(in_range.scalar_subquery()))
+        else:
+            already = already.where(PointEntry.source.startswith("activity:"))
+        done = set(session.exec(already).all())
         todo = []
         for volunteer_id, hours, activity_id, title, category, when in session.exec(query):
             if (f"activity:{activity_id}", volunteer_id) not in done:
