@@ -147,7 +147,7 @@ def test_a_clerk_sees_masked_contacts(qtbot, demo_store):
     window.idle.stop()
 
 
-def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store):
+def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store, monkeypatch):
     ctx, window = _window(qtbot, demo_store)
     window.go("points")
     page = window.pages["points"]
@@ -216,9 +216,19 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
         box.accept()
 
     when_modal(settled, kind=QMessageBox)
+    import threading
+
+    from ui.pages import points as points_page_module
+
+    readers = []
+    real_accounts = points_page_module.points.accounts
+    monkeypatch.setattr(points_page_module.points, "accounts",
+                        lambda *a, **k: (readers.append(threading.current_thread() is threading.main_thread()), real_accounts(*a, **k))[1])
     _click(qtbot, page.settle_button)
     qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
     assert f"已为 {waiting} 人次计入" in seen[0]
+    assert readers == [False]  # the balances after a settlement are read in its background job, not on the GUI thread
+    assert page.accounts and page.account_table.rowCount() == len(page.accounts)
     qtbot.waitUntil(lambda: page.settle_button.text() == "结算活动积分")
     page.tabs.setCurrentIndex(1)
     page.goods_table.selectRow(next(i for i, g in enumerate(page.goods) if g.goods.name == "洗衣粉"))

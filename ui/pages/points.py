@@ -158,7 +158,9 @@ class PointsPage(Page):
         return tab
 
     # -- loading ---------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, accounts: list | None = None) -> None:
+        """``accounts``: already read in a background job (after a settlement, on a 5-year store a quarter
+        second of SQL that must not run on the GUI thread)."""
         writable = self.ctx.actor.role.can_write
         admin = self.ctx.actor.role.is_admin
         for b in (self.entry_button, self.redeem_button, self.household_button, self.settle_button, self.reverse_button,
@@ -166,7 +168,7 @@ class PointsPage(Page):
             b.setEnabled(writable)
         for b in self.rule_buttons.values():
             b.setEnabled(admin)
-        self.load_accounts()
+        self.load_accounts(accounts)
         self.load_goods()
         self.load_rules()
         ctx = self.ctx
@@ -179,9 +181,9 @@ class PointsPage(Page):
         self.unsettled = waiting
         self.settle_button.setText(self.tr("结算活动积分（{0} 人次待结算）").format(waiting) if waiting else self.tr("结算活动积分"))
 
-    def load_accounts(self) -> None:
+    def load_accounts(self, accounts: list | None = None) -> None:
         keep = selected_row(self.account_table, self.accounts)
-        self.accounts = points.accounts(self.ctx, text=self.search.text())
+        self.accounts = accounts if accounts is not None else points.accounts(self.ctx, text=self.search.text())
         fill_table(self.account_table, [(a.name, a.kind, a.phone, a.earned, a.spent, a.balance) for a in self.accounts], numeric={3, 4, 5})
         index = next((i for i, a in enumerate(self.accounts) if keep and a.holder == keep.holder), 0 if self.accounts else -1)
         if index >= 0:
@@ -231,8 +233,8 @@ class PointsPage(Page):
                                  for r in self.rules], numeric={2})
 
     # -- actions ---------------------------------------------------------------------------
-    def _changed(self) -> None:
-        self.refresh()
+    def _changed(self, accounts: list | None = None) -> None:
+        self.refresh(accounts)
         self.changed.emit()
 
     def add_entry(self) -> None:
@@ -274,11 +276,15 @@ class PointsPage(Page):
             self._changed()
 
     def settle(self) -> None:
-        ctx = self.ctx
+        ctx, text = self.ctx, self.search.text()
+
+        def work(task):
+            settled = points.settle_activities(ctx, progress=task.steps(label))
+            return settled, points.accounts(ctx, text=text)  # the balances as they now stand, read here too
 
         def done(result) -> None:
-            written, credited = result
-            self._changed()
+            (written, credited), accounts = result
+            self._changed(accounts)
             QMessageBox.information(self, self.tr("结算活动积分"),
                                     self.tr("已为 {0} 人次计入 {1} 分。").format(written, credited) if written
                                     else self.tr("没有需要结算的活动。"))
@@ -287,8 +293,7 @@ class PointsPage(Page):
             QMessageBox.warning(self, self.tr("无法结算"), str(exc))
 
         label = self.tr("正在结算活动积分：{done} / {total} 人次")
-        run_in_background(self, lambda task: points.settle_activities(ctx, progress=task.steps(label)), done, failed,
-                          title=self.tr("正在结算活动积分"))
+        run_in_background(self, work, done, failed, title=self.tr("正在结算活动积分"))
 
     def export_excel(self) -> None:
         ctx, text = self.ctx, self.search.text()
