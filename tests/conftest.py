@@ -212,6 +212,17 @@ def _district(request, tmp_path, backend: str):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
+def district_engine(request, tmp_path):
+    """An empty district database (no server), on SQLite and on a real PostgreSQL."""
+    from sync.server.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'district.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres").new_database()
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def district(request, tmp_path):
     """The real district server on 127.0.0.1, on SQLite and on a real PostgreSQL."""
     server = _district(request, tmp_path, request.param)

@@ -26,25 +26,17 @@ from app.services.station import set_deleted
 from sync import protocol
 from sync.server import admin, stats
 from sync.server.apply import _convert, apply_envelope
-from sync.server.db import TABLES, account, alembic_config, make_engine, migrate, station_month, team_month
+from sync.server.db import TABLES, account, alembic_config, migrate, station_month, team_month
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'district.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres").new_database()
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def _account(engine, store):
-    admin.add_station(engine, "测试村", "艾山街道")
-    with engine.begin() as conn:
+def _account(district_engine, store):
+    admin.add_station(district_engine, "测试村", "艾山街道")
+    with district_engine.begin() as conn:
         conn.execute(update(account).values(station_id=store.station_id))
         return conn.execute(select(account)).one()
 
 
-def _push(engine, acct, store, after: int, *, size: int = 200, answers=(protocol.APPLIED, protocol.DUPLICATE)) -> int:
+def _push(district_engine, acct, store, after: int, *, size: int = 200, answers=(protocol.APPLIED, protocol.DUPLICATE)) -> int:
     """Everything the station has queued after ``after`` as batches of ``size``, the way the client builds them."""
     rows = outbox.pending(store, after_seq=after, limit=1_000_000)
     for start in range(0, len(rows), size):
@@ -52,7 +44,7 @@ def _push(engine, acct, store, after: int, *, size: int = 200, answers=(protocol
         envelope = {"batch_id": str(uuid.uuid4()), "station_id": store.station_id, "protocol": protocol.PROTOCOL_VERSION,
                     "rows": [{"seq": r.seq, "entity": r.entity, "id": r.row_id, "op": r.op, "version": r.version,
                               "payload": json.loads(r.payload)} for r in batch]}
-        answer = apply_envelope(engine, acct, envelope)
+        answer = apply_envelope(district_engine, acct, envelope)
         assert {r["status"] for r in answer["results"]} <= set(answers), answer["results"][:3]
     return rows[-1].seq if rows else after
 
@@ -85,8 +77,8 @@ def _kept(conn, station_id: str) -> tuple[dict, dict, int]:
     return months, teams, live
 
 
-def assert_kept_equals_counted(engine, station_id: str) -> None:
-    with engine.connect() as conn:
+def assert_kept_equals_counted(district_engine, station_id: str) -> None:
+    with district_engine.connect() as conn:
         want_months, want_teams, want_live = _counted(conn, station_id)
         got_months, got_teams, got_live = _kept(conn, station_id)
     assert got_live == want_live
@@ -97,14 +89,14 @@ def assert_kept_equals_counted(engine, station_id: str) -> None:
         assert got_months[period]["hours"] == pytest.approx(figures["hours"], abs=1e-6), period
 
 
-def test_the_figures_follow_every_kind_of_change_a_station_sends(engine, demo_store):
-    migrate(engine)
+def test_the_figures_follow_every_kind_of_change_a_station_sends(district_engine, demo_store):
+    migrate(district_engine)
     store = demo_store
     ctx = Context(store=store)
-    acct = _account(engine, store)
-    seq = _push(engine, acct, store, 0)
-    assert_kept_equals_counted(engine, store.station_id)
-    with engine.connect() as conn:
+    acct = _account(district_engine, store)
+    seq = _push(district_engine, acct, store, 0)
+    assert_kept_equals_counted(district_engine, store.station_id)
+    with district_engine.connect() as conn:
         assert conn.execute(select(account.c.volunteers)).scalar_one() > 0
         assert len(conn.execute(select(station_month)).all()) >= 10  # a year of the demo: every month has activities
 
@@ -142,17 +134,17 @@ def test_the_figures_follow_every_kind_of_change_a_station_sends(engine, demo_st
                     set_deleted(ctx, Volunteer, who, deleted=not binned, what="志愿者")
             except ValidationError:  # what the app refuses (a held activity dated in the future) is not sent
                 pass
-        seq = _push(engine, acct, store, seq, size=rng.choice([1, 3, 50]))
-        assert_kept_equals_counted(engine, store.station_id)
+        seq = _push(district_engine, acct, store, seq, size=rng.choice([1, 3, 50]))
+        assert_kept_equals_counted(district_engine, store.station_id)
 
     # Every row sent again, older versions too (a copied data folder): nothing applied, the figures unchanged.
-    with engine.connect() as conn:
+    with district_engine.connect() as conn:
         before = _kept(conn, store.station_id)
-    _push(engine, acct, store, 0, answers=(protocol.DUPLICATE, protocol.STALE))
-    with engine.connect() as conn:
+    _push(district_engine, acct, store, 0, answers=(protocol.DUPLICATE, protocol.STALE))
+    with district_engine.connect() as conn:
         assert _kept(conn, store.station_id) == before
     # What the staff page reads: this month's figures and the year's hours through it.
-    with engine.connect() as conn:
+    with district_engine.connect() as conn:
         months, _teams, live = _counted(conn, store.station_id)
         figures = stats.figures_for(conn, [store.station_id], date(2025, 11, 20))[store.station_id]
     assert figures["volunteers"] == live
@@ -160,13 +152,13 @@ def test_the_figures_follow_every_kind_of_change_a_station_sends(engine, demo_st
     assert figures["hours"] == pytest.approx(round(sum(f["hours"] for p, f in months.items() if "2025-01" <= p <= "2025-11"), 1))
 
 
-def test_a_d0007_district_counts_what_it_already_holds(engine, demo_store):
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
+def test_a_d0007_district_counts_what_it_already_holds(district_engine, demo_store):
+    cfg = alembic_config(district_engine)
+    with district_engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "d0007")
     # Rows received under d0007: written straight into its tables (the kept figures did not exist yet).
-    with engine.begin() as conn:  # the d0007 account table, as that release wrote it
+    with district_engine.begin() as conn:  # the d0007 account table, as that release wrote it
         conn.execute(text("INSERT INTO station_account (name, street, station_id, revoked, created_at, rows_received, rows_rejected, "
                           "client_version, kind) VALUES ('老站', '颜庄街道', :s, :f, :t, 0, 0, '', '')"),
                      {"s": demo_store.station_id, "f": False, "t": utcnow().replace(tzinfo=None)})
@@ -177,13 +169,13 @@ def test_a_d0007_district_counts_what_it_already_holds(engine, demo_store):
             if not rows:
                 continue
             conn.execute(table.insert(), [_convert(table, row) for row in rows])
-    migrate(engine)
-    assert_kept_equals_counted(engine, demo_store.station_id)
-    with engine.connect() as conn:
+    migrate(district_engine)
+    assert_kept_equals_counted(district_engine, demo_store.station_id)
+    with district_engine.connect() as conn:
         assert conn.execute(select(station_month)).first() is not None
         assert conn.execute(select(team_month)).first() is not None
     # ``rebuild`` counts the same again (by hand, after restoring the district's database).
-    with engine.begin() as conn:
+    with district_engine.begin() as conn:
         conn.execute(station_month.delete())
         assert stats.rebuild(conn) == 1
-    assert_kept_equals_counted(engine, demo_store.station_id)
+    assert_kept_equals_counted(district_engine, demo_store.station_id)
