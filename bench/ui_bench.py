@@ -167,12 +167,12 @@ def _longest_stall(app, action, finished) -> tuple[float, float]:
     """``action()`` on the GUI thread (it may hand work to the background); events are processed until
     ``finished()``. Returns the longest gap between the beats of a 10 ms timer, in ms, and the seconds taken.
 
-    The program's full collections run on its GUI-thread timer at most once a minute; one could land in
-    any operation, so 2 s into each one (if it is still running) one is made on the GUI thread as that
-    timer would."""
-    import gc
-
+    The program's full collections run on its GUI-thread timer at most once a minute (after the job, if
+    one runs); one could fall due in any operation, so 2 s into each one (if it is still running) one is
+    made due, and the program's collector makes it when its rules allow."""
     from PySide6.QtCore import QEventLoop, QTimer
+
+    from ui.workers import install_garbage_collector
 
     beats = [time.perf_counter()]
     heartbeat = QTimer()
@@ -180,7 +180,7 @@ def _longest_stall(app, action, finished) -> tuple[float, float]:
     heartbeat.start(10)
     full = QTimer()
     full.setSingleShot(True)
-    full.timeout.connect(lambda: gc.collect(2))
+    full.timeout.connect(install_garbage_collector(app).make_full_due)
     full.start(2000)
     start = time.perf_counter()
     QTimer.singleShot(0, action)

@@ -50,13 +50,42 @@ def test_collections_are_small_steps_with_full_ones_spaced_out(qtbot, monkeypatc
     monkeypatch.setattr(gc, "collect", lambda generation=2: made.append(generation) or 0)
     monkeypatch.setattr(gc, "get_count", lambda: next(counts))
     start = collector.last_full
-    clock = iter([start + 5, start + 61, start + 62, start + 70])
+    clock = iter([start + 1, start + 2, start + 3, start + 4, start + 5, start + 61, start + 62])  # one reading a tick
     monkeypatch.setattr(workers.time, "monotonic", lambda: next(clock))
     for _ in range(7):
         collector.collect()
     # nothing to do; three young collections; then the middle generation while a full one is under a
     # minute from the last; then the full one; then the middle again (the full one just ran)
     assert made == [0, 0, 0, 1, 2, 1]
+
+
+def test_a_full_collection_waits_for_the_running_job(qtbot, monkeypatch):
+    """A full collection walks all a job holds (a settlement's chunk of entries): it waits for the job to end,
+    up to FULL_DEFER_S; the young generations are still collected meanwhile."""
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    collector = GuiThreadGarbageCollector(owner)
+    collector.timer.stop()
+    made: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: made.append(generation) or 0)
+    monkeypatch.setattr(gc, "get_count", lambda: (800, 3, 11))  # a full collection is due by the counts
+    now = [collector.last_full]
+    monkeypatch.setattr(workers.time, "monotonic", lambda: now[0])
+    monkeypatch.setitem(workers._running, Task(), object())  # a job runs
+    for seconds in (61, 300, 599):
+        now[0] = collector.last_full + seconds
+        collector.collect()
+    assert made == [1, 1, 1]  # deferred: the middle generation only
+    now[0] = collector.last_full + 601
+    collector.collect()
+    assert made[-1] == 2  # a job longer than FULL_DEFER_S still gets one
+    collector.make_full_due()
+    collector.collect()
+    assert made[-1] == 1  # due, but the job still runs
+    workers._running.clear()
+    collector.collect()
+    assert made[-1] == 2  # the job is over: made at once
+    assert collector.timer.interval() == GuiThreadGarbageCollector.INTERVAL_MS
 
 
 def test_a_painted_cell_is_one_call_into_python(qtbot):

@@ -22,6 +22,8 @@ import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
+from app import giveway
+
 from .i18n import tr
 
 log = logging.getLogger(__name__)
@@ -36,21 +38,35 @@ class GuiThreadGarbageCollector(QObject):
     collected every few ticks: what a collection walks is what was made since the last one, so while a
     job allocates quickly (settling points, printing, a sync) each pause stays small — with Anki's 1 s
     tick the young generations held a second of survivors and one collection paused the window for
-    0.1–0.2 s. Full collections wait at least ``FULL_EVERY_S`` between them."""
+    0.1–0.2 s. Full collections wait at least ``FULL_EVERY_S`` between them, and while a job runs they
+    wait for it to end (up to ``FULL_DEFER_S``): a full collection walks everything the job holds — a
+    settlement's chunk of entries, a ledger's laid-out pages — and paused the window 0.1–0.3 s in the
+    middle of one (bench/ui_bench.py); once the job is over its objects are gone and the same collection
+    takes a few ms. Cycles among the young generations are still collected on every tick meanwhile."""
 
     INTERVAL_MS = 100
     BUSY_INTERVAL_MS = 10  # while a background job runs: it can make a million objects a second
     MIDDLE_EVERY = 3  # young collections per middle one (Python's own default is 10)
     FULL_EVERY_S = 60.0
+    FULL_DEFER_S = 600.0  # a job running longer than this still gets its full collection
 
     def __init__(self, parent: QObject, interval_ms: int = INTERVAL_MS):
         super().__init__(parent)
         self.threshold = gc.get_threshold()
         self.last_full = time.monotonic()
         gc.disable()
+        self.last_tick = time.monotonic()  # when the GUI thread last ran this: app/giveway.py's watch
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.collect)
         self.timer.start(interval_ms)
+        giveway.set_watch(lambda: time.monotonic() - self.last_tick)
+        self.destroyed.connect(lambda *_a: giveway.set_watch(None))
+
+    def job_started(self) -> None:
+        """The short tick at once (not at the next long one): jobs judge by it whether the window waits."""
+        self.last_tick = time.monotonic()
+        if self.timer.interval() != self.BUSY_INTERVAL_MS:
+            self.timer.setInterval(self.BUSY_INTERVAL_MS)
 
     def settle(self) -> None:
         """Once the main window is up: everything alive now (modules, classes, the window and its pages) is
@@ -61,11 +77,19 @@ class GuiThreadGarbageCollector(QObject):
         gc.collect()
         gc.freeze()
 
+    def _full_due(self, since_full: float) -> bool:
+        return since_full >= (self.FULL_DEFER_S if _running else self.FULL_EVERY_S)
+
+    def make_full_due(self) -> None:
+        """As if the last full collection were ``FULL_EVERY_S`` ago: the next tick makes one unless a job runs."""
+        self.last_full = time.monotonic() - self.FULL_EVERY_S
+
     def unsettle(self) -> None:
         """Before the program builds its windows again (退出示范站): what was frozen can be collected."""
         gc.unfreeze()
 
     def collect(self) -> None:
+        self.last_tick = now = time.monotonic()
         interval = self.BUSY_INTERVAL_MS if _running else self.INTERVAL_MS
         if self.timer.interval() != interval:
             self.timer.setInterval(interval)
@@ -73,11 +97,11 @@ class GuiThreadGarbageCollector(QObject):
         if gen0 > self.threshold[0]:
             if gen1 < self.MIDDLE_EVERY:
                 gc.collect(0)
-            elif gen2 <= self.threshold[2] or time.monotonic() - self.last_full < self.FULL_EVERY_S:
+            elif gen2 <= self.threshold[2] or not self._full_due(now - self.last_full):
                 gc.collect(1)
             else:
                 gc.collect(2)
-                self.last_full = time.monotonic()
+                self.last_full = now
 
 
 GUI_SWITCH_INTERVAL_S = 0.0002
@@ -95,8 +119,12 @@ def share_the_gil_with_the_gui() -> None:
 
 
 def install_garbage_collector(app: QObject) -> GuiThreadGarbageCollector:
-    existing = app.findChild(GuiThreadGarbageCollector)
-    return existing or GuiThreadGarbageCollector(app)
+    global _collector
+    _collector = app.findChild(GuiThreadGarbageCollector) or GuiThreadGarbageCollector(app)
+    return _collector
+
+
+_collector: GuiThreadGarbageCollector | None = None
 
 
 class Cancelled(Exception):
@@ -179,6 +207,8 @@ def run_in_background(
     task = Task()
     runnable = _Runnable(task, op)
     _running[task] = runnable
+    if _collector is not None and shiboken6.isValid(_collector):  # (tests make several applications)
+        _collector.job_started()
     dialog: QProgressDialog | None = None
     connected: list[tuple[Any, Callable]] = []  # undone when the job is over (release)
     if title:
