@@ -205,6 +205,40 @@ def test_idle_lock_keeps_unsaved_input(qtbot, window):
     assert form.isVisible() and form.name.text() == "未保存的名字"
 
 
+def test_idle_timer_restarts_on_input_to_any_window_and_on_nothing_else(qtbot, window):
+    """Input reaches a window before its widget: the watcher sits on the windows (a dialog too, from when it
+    takes the focus), never on the whole application, whose every event would call into Python."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    timer = window.idle.timer
+    timer.stop()
+    stray = QObject()
+    QCoreApplication.sendEvent(stray, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a"))
+    assert not timer.isActive()  # an event for anything but a window is not looked at
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_A)
+    assert timer.isActive()
+    timer.stop()
+    QTest.mouseMove(window.windowHandle(), QPoint(40, 40))
+    assert timer.isActive()
+
+    dialog = QDialog(window)
+    QVBoxLayout(dialog).addWidget(QLineEdit())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWindow() is dialog.windowHandle())
+    timer.stop()
+    QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_B)
+    assert timer.isActive()  # typing in a form counts
+    dialog.close()
+    window.idle.stop()
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_C)
+    assert not timer.isActive()  # stopped: watching nothing
+
+
 def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     def login_as_clerk(dialog):
         assert dialog.geometry().contains(window.frameGeometry())  # the admin's screens are covered meanwhile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWindow
 from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
 )
@@ -35,7 +35,13 @@ USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wh
 
 
 class IdleWatcher(QObject):
-    """Restarts a timer on every key, click or mouse move anywhere in the app."""
+    """Restarts a timer on every key, click or mouse move in any of the program's windows.
+
+    It watches the top-level windows (each ``QWindow``: every input event of the program reaches one
+    before its widget), not the application: an application-wide filter written in Python is called for
+    every event of the GUI thread — each timer tick, repaint and queued signal — and each call waits for
+    the GIL while a background job runs; with it the window stalled 60–120 ms at a time during a
+    settlement (bench/ui_bench.py). A window is watched from the moment it takes the focus."""
 
     idle = Signal()
 
@@ -45,7 +51,15 @@ class IdleWatcher(QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
         self.set_minutes(minutes)
-        QApplication.instance().installEventFilter(self)
+        self._watching = True
+        app = QGuiApplication.instance()
+        app.focusWindowChanged.connect(self._watch)
+        for window in app.topLevelWindows():
+            self._watch(window)
+
+    def _watch(self, window: QWindow | None) -> None:
+        if window is not None:
+            window.installEventFilter(self)  # Qt keeps one entry per filter: installing again only moves it first
 
     def set_minutes(self, minutes: int) -> None:
         self.timer.setInterval(minutes * 60_000)
@@ -58,7 +72,13 @@ class IdleWatcher(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        QApplication.instance().removeEventFilter(self)
+        if not self._watching:
+            return
+        self._watching = False
+        app = QGuiApplication.instance()
+        app.focusWindowChanged.disconnect(self._watch)
+        for window in app.topLevelWindows():
+            window.removeEventFilter(self)
 
 
 class MainWindow(QMainWindow):
