@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
+from .giveway import slices
 from .models import OutboxEntry, SyncedBase, utcnow
 from .models.limits import BOOKKEEPING, column_problem, row_problems, table_spec
 
@@ -226,4 +227,5 @@ def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
            f"VALUES ({', '.join('?' for _ in names)})")
     pairs = [(name, _remembering(proc) if proc is not None else None) for name, proc in zip(names, processors)]
     params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in pairs) for row in rows]
-    connection.exec_driver_sql(sql, params)
+    for part in slices(params):  # the window's thread gets its turn between slices (app/giveway.py)
+        connection.exec_driver_sql(sql, part)

@@ -180,6 +180,7 @@ def test_a_cancelled_settlement_writes_nothing_and_a_full_one_streams(admin_ctx,
         activities.add_activity(admin_ctx, title=f"清扫{day}", category="卫生环保", date=date(2026, 3, day), status="done",
                                 participants=[activities.ParticipantInput(p.id, 2.0) for p in people])
     monkeypatch.setattr(points, "SETTLE_CHUNK", 4)
+    monkeypatch.setattr(points, "SETTLE_PAGE", 1)  # one activity (six participants) read at a time
     points.ensure_default_rules(admin_ctx)  # the rules are written once, before any settlement
     entries_before, outbox_before = count(admin_ctx.store, PointEntry), count(admin_ctx.store, OutboxEntry)
     calls = []
@@ -190,12 +191,12 @@ def test_a_cancelled_settlement_writes_nothing_and_a_full_one_streams(admin_ctx,
 
     with pytest.raises(RuntimeError):
         points.settle_activities(admin_ctx, progress=cancel_after_first_chunk)
-    assert calls == [(4, 12)]  # stopped inside the run, after the first chunk was flushed
+    assert calls == [(6, 12)]  # stopped inside the run, after the first activity's entries were flushed
     assert count(admin_ctx.store, PointEntry) == entries_before and count(admin_ctx.store, OutboxEntry) == outbox_before
     assert not admin_ctx.store.gate.busy
     seen = []
     written, credited = points.settle_activities(admin_ctx, progress=lambda d, t: seen.append((d, t)))
-    assert written == 12 and seen == [(4, 12), (8, 12), (12, 12), (12, 12)]
+    assert written == 12 and seen == [(6, 12), (12, 12), (12, 12)]
     assert count(admin_ctx.store, PointEntry) == entries_before + 12
 
 

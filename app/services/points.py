@@ -404,7 +404,8 @@ def _rates(rules: list[PointRule]) -> dict[str | None, tuple[float, float]]:
     return {category: _rate(rules, category) for category in {None, *(r.category for r in rules if r.category)}}
 
 
-SETTLE_CHUNK = 2_000
+SETTLE_CHUNK = 2_000  # entries written at a time
+SETTLE_PAGE = 400  # activities read at a time (a SQL variable each)
 
 
 def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: date | None = None,
@@ -424,49 +425,51 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
         rules = list(session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True)))  # noqa: E712
         if not any(r.basis in ("hour", "activity") for r in rules):
             return 0, 0
-        query = (select(Participation.volunteer_id, Participation.hours, Activity.id, Activity.title, Activity.category, Activity.date)
-                 .join(Activity, Activity.id == Participation.activity_id)
-                 .where(Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == "done",  # noqa: E712
-                        Participation.deleted == False, Activity.date <= date.today()))  # noqa: E712
+        activities = select(Activity.id).where(Activity.station_id == ctx.station_id, Activity.deleted == False,  # noqa: E712
+                                               Activity.status == "done", Activity.date <= date.today())
         if date_from:
-            query = query.where(Activity.date >= date_from)
+            activities = activities.where(Activity.date >= date_from)
         if date_to:
-            query = query.where(Activity.date <= date_to)
-        already = select(PointEntry.source, PointEntry.volunteer_id).where(PointEntry.station_id == ctx.station_id)
-        if date_from or date_to:  # only the entries of the activities in range, each found by the index on source
-            in_range = select(literal("activity:") + Activity.id).where(Activity.station_id == ctx.station_id)
-            if date_from:
-                in_range = in_range.where(Activity.date >= date_from)
-            if date_to:
-                in_range = in_range.where(Activity.date <= date_to)
-            already = already.where(PointEntry.source.in_(in_range.scalar_subquery()))
-        else:
-            already = already.where(PointEntry.source.startswith("activity:"))
-        done = set(session.exec(already).all())
-        todo = []
-        for volunteer_id, hours, activity_id, title, category, when in session.exec(query):
-            if (f"activity:{activity_id}", volunteer_id) not in done:
-                todo.append((volunteer_id, hours, activity_id, title, category, when))
-        del done
+            activities = activities.where(Activity.date <= date_to)
+        activity_ids = list(session.exec(activities.order_by(Activity.date, Activity.id)))
+        total = session.exec(select(func.count()).select_from(Participation).where(
+            Participation.activity_id.in_(activities.scalar_subquery()), Participation.deleted == False)).one()  # noqa: E712
+        # Who of a page of activities is not yet credited, found by SQL (the entry index on source): never a
+        # Python set of every entry and a list of every participation, whose building and freeing held the
+        # interpreter 0.1–0.3 s at a time and stalled the window (bench/ui_bench.py).
+        # ``volunteer_id || ''`` keeps SQLite on the source index (four entries an activity), not the volunteer
+        # one (every entry a person ever had): a page took 65 ms instead of 15.
+        credited_already = select(PointEntry.id).where(
+            PointEntry.station_id == ctx.station_id, PointEntry.source == literal("activity:") + Activity.id,
+            PointEntry.volunteer_id.concat("") == Participation.volunteer_id)
+        participants = (select(Participation.volunteer_id, Participation.hours, Activity.id, Activity.title, Activity.category,
+                               Activity.date, credited_already.exists())
+                        .join(Activity, Activity.id == Participation.activity_id).where(Participation.deleted == False))  # noqa: E712
         operator = ctx.actor.label[:50]
         rates = _rates(rules)
         chunk: list[dict] = []
-        for n, (volunteer_id, hours, activity_id, title, category, when) in enumerate(todo, start=1):
-            per_hour, per_activity = rates.get(category) or rates[None]
-            points = _round(per_hour * hours + per_activity)  # activity_points(rules, category, hours), rates read once
-            if points > 0:
-                chunk.append({"station_id": ctx.station_id, "volunteer_id": volunteer_id, "points": points, "occurred_on": when,
-                              "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
-                written += 1
-                credited += points
-            if n % SETTLE_CHUNK == 0:
+        seen = 0
+        for first in range(0, len(activity_ids), SETTLE_PAGE):
+            page = activity_ids[first:first + SETTLE_PAGE]
+            for volunteer_id, hours, activity_id, title, category, when, done in session.exec(participants.where(Activity.id.in_(page))):
+                seen += 1
+                if done:
+                    continue
+                per_hour, per_activity = rates.get(category) or rates[None]
+                points = _round(per_hour * hours + per_activity)  # activity_points(rules, category, hours), rates read once
+                if points > 0:
+                    chunk.append({"station_id": ctx.station_id, "volunteer_id": volunteer_id, "points": points, "occurred_on": when,
+                                  "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
+                    written += 1
+                    credited += points
+            if len(chunk) >= SETTLE_CHUNK:
                 insert_many(session, PointEntry, chunk)  # the change capture's own bulk path: same stamps, checks and outbox rows
                 chunk = []
-                if progress is not None:
-                    progress(n, len(todo))
+            if progress is not None:
+                progress(seen, total)
         insert_many(session, PointEntry, chunk)
         if progress is not None:
-            progress(len(todo), len(todo))
+            progress(total, total)
     return written, credited
 
 

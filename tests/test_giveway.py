@@ -1,0 +1,51 @@
+"""A bulk write in a background job gives way to the window's thread between slices of rows, and only when
+the window has been kept waiting (app/giveway.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+from sqlmodel import func, select
+
+from app import giveway
+from app.changes import insert_many
+from app.models import OutboxEntry, PointEntry
+from app.services import volunteers
+from conftest import make_id
+
+
+def _in_a_thread(fn):
+    result = []
+    worker = threading.Thread(target=lambda: result.append(fn()))
+    worker.start()
+    worker.join()
+    return result[0]
+
+
+def test_gives_way_only_off_the_window_thread_and_only_when_the_window_waits(monkeypatch):
+    monkeypatch.setattr(giveway, "_since_window_ran", None)
+    assert _in_a_thread(giveway.give_way) is False  # no window: the command line, the server
+    giveway.set_watch(lambda: 0.001)
+    assert _in_a_thread(giveway.give_way) is False  # the window ran a moment ago
+    giveway.set_watch(lambda: 0.5)
+    start = time.perf_counter()
+    assert _in_a_thread(giveway.give_way) is True
+    assert time.perf_counter() - start >= giveway.PAUSE_S
+    assert giveway.give_way() is False  # the window's own thread never waits for itself
+
+
+def test_a_bulk_insert_gives_way_between_slices_and_writes_everything(ctx, monkeypatch):
+    vol = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="积分人", id_number=make_id(seq=78), phone="13812340078")
+    calls = []
+    monkeypatch.setattr(giveway, "give_way", lambda: calls.append(threading.current_thread().name) or False)
+    monkeypatch.setattr(giveway, "SLICE", 100)
+    rows = [{"volunteer_id": vol.id, "points": 1, "occurred_on": date(2026, 3, 1), "reason": f"第{n}次", "source": f"activity:{n}",
+             "operator": "管理员"} for n in range(250)]
+    with ctx.write() as session:
+        insert_many(session, PointEntry, rows)
+    assert len(calls) == 2 * 2  # 250 rows in three slices: two pauses for the entries, two for their outbox rows
+    with ctx.store.session() as session:
+        assert session.exec(select(func.count()).select_from(PointEntry)).one() == 250
+        assert session.exec(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.entity == "point_entry")).one() == 250
