@@ -210,7 +210,8 @@ def _stalls(app, window) -> None:
     window.go("volunteers")
     hours_column = next(i for i, c in enumerate(volunteers.model.columns) if c.sort_key == "hours")
     results.append(("sort 20,000 volunteers by 累计时长",
-                    *_longest_stall(app, lambda: volunteers.table.sortByColumn(hours_column, Qt.SortOrder.DescendingOrder), lambda: True)))
+                    *_longest_stall(app, lambda: volunteers.table.sortByColumn(hours_column, Qt.SortOrder.DescendingOrder),
+                                    lambda: not volunteers.model.loading)))  # the SQL in the background, the rows put in
     results.append(("★1 filter", *_longest_stall(app, lambda: volunteers.star_filter.setCurrentIndex(1), lambda: True)))
     volunteers.star_filter.setCurrentIndex(0)
     before = volunteers.model.total

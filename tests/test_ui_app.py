@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app.db import Store
@@ -165,9 +165,22 @@ def test_lazy_rows_load_as_the_table_scrolls(qtbot, window, monkeypatch):
 def test_sort_in_sql(qtbot, window):
     window.go("volunteers")
     page = window.pages["volunteers"]
+    shown = [page.model.row(i).volunteer.id for i in range(page.model.rowCount())]
     page.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    # the SQL runs in the background: the rows shown meanwhile are the old ones, never an empty list
+    assert page.model.loading and [page.model.row(i).volunteer.id for i in range(page.model.rowCount())] == shown
+    qtbot.waitUntil(lambda: not page.model.loading)
     pinyin = [page.model.row(i).volunteer.name_pinyin for i in range(page.model.rowCount())]
     assert pinyin == sorted(pinyin, reverse=True)
+    # changed one's mind before the answer came: only the last order is put in, whatever arrives last
+    page.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    page.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    page.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: not page.model.loading)
+    QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(50)  # the older answers are delivered too, and ignored
+    pinyin = [page.model.row(i).volunteer.name_pinyin for i in range(page.model.rowCount())]
+    assert pinyin == sorted(pinyin) and page.model.total == volunteers.count_volunteers(window.ctx)
 
 
 def test_idle_lock_keeps_unsaved_input(qtbot, window):
@@ -373,6 +386,7 @@ def test_volunteers_sort_and_filter_by_hours_and_stars(qtbot, window):
     page = window.pages["volunteers"]
     hours_col = next(i for i, c in enumerate(page.model.columns) if c.sort_key == "hours")
     page.table.sortByColumn(hours_col, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not page.model.loading)
     hours = [page.model.row(i).hours for i in range(page.model.rowCount())]
     assert hours == sorted(hours, reverse=True) and hours[0] > 0
     page.star_filter.setCurrentIndex(1)  # 可申请★1及以上

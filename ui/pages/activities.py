@@ -194,17 +194,21 @@ class ActivitiesPage(ListPage):
             Column(self.tr("状态"), lambda s: ActivityStatus(s.activity.status).label),
         ]
 
-    def fetch(self, offset, limit, order_by, descending):
-        return activity_service.list_activities(self.ctx, limit=limit, offset=offset, order_by=order_by or "date",
-                                                descending=descending, **self.filters())
+    def query_state(self) -> dict:
+        return {"ctx": self.ctx, **self.filters()}
 
-    def count(self) -> int:
-        return activity_service.count_activities(self.ctx, **self.filters())
+    def fetch(self, state, offset, limit, order_by, descending):
+        filters = {k: v for k, v in state.items() if k != "ctx"}
+        return activity_service.list_activities(state["ctx"], limit=limit, offset=offset, order_by=order_by or "date",
+                                                descending=descending, **filters)
 
-    def refresh(self) -> None:
+    def count(self, state) -> int:
+        return activity_service.count_activities(state["ctx"], **{k: v for k, v in state.items() if k != "ctx"})
+
+    def refresh(self, background: bool = False) -> None:
         if hasattr(self, "team"):
             self.reload_teams()
-        super().refresh()
+        super().refresh(background)
 
     def row_id(self, row) -> str:
         return row.activity.id

@@ -124,7 +124,7 @@ class ListPage(Page):
             self.filter_bar.addStretch(1)
             self.toolbar.addStretch(1)
         self._sized = False
-        self.model = LazyTableModel(self.columns(), self.fetch, self.count, self)
+        self.model = LazyTableModel(self.columns(), self.fetch, self.count, self, state=self.query_state)
         self.model.descending = self.newest_first
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -173,10 +173,15 @@ class ListPage(Page):
     def columns(self) -> list[Column]:
         raise NotImplementedError
 
-    def fetch(self, offset: int, limit: int, order_by: str | None, descending: bool) -> list:
+    def query_state(self) -> dict:
+        """What the list shows, read off the widgets on the GUI thread: ``fetch`` and ``count`` get it and
+        read no widget (they may run in the background)."""
+        return {"ctx": self.ctx, "text": self.search.text(), "deleted": self.in_bin}
+
+    def fetch(self, state: dict, offset: int, limit: int, order_by: str | None, descending: bool) -> list:
         raise NotImplementedError
 
-    def count(self) -> int:
+    def count(self, state: dict) -> int:
         raise NotImplementedError
 
     def open_form(self, row=None) -> bool:
@@ -207,8 +212,15 @@ class ListPage(Page):
         self.search.setFocus()
         self.search.selectAll()
 
-    def refresh(self) -> None:
-        self.model.reload()
+    def refresh(self, background: bool = False) -> None:
+        """Reload the list: now, or with its SQL in the background (after a job: the window stays live)."""
+        if background:
+            self.model.reload_in_background(self._reloaded)
+        else:
+            self.model.reload()
+            self._reloaded()
+
+    def _reloaded(self) -> None:
         if not self._sized and self.model.rowCount():
             # Size the columns to the first page once (none wider than MAX_COLUMN: long texts elide with a
             # tooltip); afterwards the person's widths stay.
@@ -245,8 +257,8 @@ class ListPage(Page):
         if rows and not self.in_bin and self.open_form(rows[0]):
             self.after_change()
 
-    def after_change(self) -> None:
-        self.refresh()
+    def after_change(self, background: bool = False) -> None:
+        self.refresh(background)
         self.changed.emit()
 
     def delete_selected(self) -> None:
@@ -283,7 +295,7 @@ class ListPage(Page):
 
         self.busy = run_in_background(
             self, lambda task: set_deleted_many(ctx, model, ids, deleted=deleted, what=noun, progress=task.steps(label)),
-            lambda _n: self.after_change(), failed, title=self.tr("正在删除") if deleted else self.tr("正在恢复"))
+            lambda _n: self.after_change(background=True), failed, title=self.tr("正在删除") if deleted else self.tr("正在恢复"))
 
     def print_current(self) -> None:
         pass
@@ -315,7 +327,7 @@ class ListPage(Page):
             sheet, plans = result
             dialog = ImportDialog(ctx, kind, sheet, self, plans=plans)
             if dialog.exec():
-                self.after_change()
+                self.after_change(background=True)
             dialog.deleteLater()
 
         def failed(exc: BaseException, _details: str) -> None:

@@ -39,23 +39,23 @@ class TeamsPage(ListPage):
             Column(self.tr("成立日期"), lambda s: format_date(s.team.founded_on), "founded_on"),
         ]
 
-    def _rows(self):
-        text = self.search.text().strip()
-        rows = [s for s in team_service.list_teams(self.ctx, deleted=self.in_bin)
+    def _rows(self, state):
+        text = state["text"].strip()
+        rows = [s for s in team_service.list_teams(state["ctx"], deleted=state["deleted"])
                 if not text or text in s.team.name or text in s.team.category]
         return rows
 
-    def fetch(self, offset, limit, order_by, descending):
+    def fetch(self, state, offset, limit, order_by, descending):
         # A station has a handful of teams: sorting them here is simpler than SQL and as fast.
         keys = {
             "name": lambda s: s.team.name, "category": lambda s: s.team.category, "members": lambda s: s.members,
             "founded_on": lambda s: s.team.founded_on or s.team.updated_at.date(),
         }
-        rows = sorted(self._rows(), key=keys.get(order_by or "name", keys["name"]), reverse=descending)
+        rows = sorted(self._rows(state), key=keys.get(order_by or "name", keys["name"]), reverse=descending)
         return rows[offset : offset + limit]
 
-    def count(self) -> int:
-        return len(self._rows())
+    def count(self, state) -> int:
+        return len(self._rows(state))
 
     def row_id(self, row) -> str:
         return row.team.id

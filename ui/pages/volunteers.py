@@ -99,22 +99,16 @@ class VolunteersPage(ListPage):
         toolbar.addWidget(self.star_filter)
 
     # Hours per volunteer, kept while the person types (each keystroke re-lists mostly the same people);
-    # cleared whenever data may have changed: after a save here, and each time the page comes to the front.
+    # a new cache whenever data may have changed: after a save here, and each time the page comes to the
+    # front. A reload in the background keeps the cache it started with.
     _hours_cache: dict[str, float] | None = None
-
-    def hours_for(self, ids: list[str]) -> dict[str, float]:
-        if self._hours_cache is None:
-            self._hours_cache = {}
-        missing = [i for i in ids if i not in self._hours_cache]
-        self._hours_cache.update(volunteer_service.hours_of(self.ctx, missing))
-        return {i: self._hours_cache[i] for i in ids}
 
     def forget_hours(self) -> None:
         self._hours_cache = None
 
-    def after_change(self) -> None:
+    def after_change(self, background: bool = False) -> None:
         self.forget_hours()
-        super().after_change()
+        super().after_change(background)
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.forget_hours()
@@ -123,20 +117,27 @@ class VolunteersPage(ListPage):
     def min_hours(self):
         return self.star_filter.currentData() if hasattr(self, "star_filter") else None
 
-    def fetch(self, offset, limit, order_by, descending):
+    def query_state(self) -> dict:
+        if self._hours_cache is None:
+            self._hours_cache = {}
+        return {**super().query_state(), "min_hours": self.min_hours(), "hours": self._hours_cache}
+
+    def fetch(self, state, offset, limit, order_by, descending):
         if order_by == "birth_date":  # 年龄 ascending means born latest first
             descending = not descending
+        ctx, cache = state["ctx"], state["hours"]
         rows = volunteer_service.search_volunteers(
-            self.ctx, self.search.text(), deleted=self.in_bin, order_by=order_by or "number", descending=descending,
-            limit=limit, offset=offset, min_hours=self.min_hours(),
+            ctx, state["text"], deleted=state["deleted"], order_by=order_by or "number", descending=descending,
+            limit=limit, offset=offset, min_hours=state["min_hours"],
         )
         ids = [v.id for v in rows]
-        teams, hours = volunteer_service.team_names_of(self.ctx, ids), self.hours_for(ids)
-        limits = stars.thresholds(self.ctx.store.paths.root)
-        return [VolunteerRow(v, "、".join(teams[v.id]), hours[v.id], stars.star_for(hours[v.id], limits)) for v in rows]
+        cache.update(volunteer_service.hours_of(ctx, [i for i in ids if i not in cache]))
+        teams = volunteer_service.team_names_of(ctx, ids)
+        limits = stars.thresholds(ctx.store.paths.root)
+        return [VolunteerRow(v, "、".join(teams[v.id]), cache[v.id], stars.star_for(cache[v.id], limits)) for v in rows]
 
-    def count(self) -> int:
-        return volunteer_service.count_volunteers(self.ctx, self.search.text(), deleted=self.in_bin, min_hours=self.min_hours())
+    def count(self, state) -> int:
+        return volunteer_service.count_volunteers(state["ctx"], state["text"], deleted=state["deleted"], min_hours=state["min_hours"])
 
     def row_label(self, row) -> str:
         return row.volunteer.name

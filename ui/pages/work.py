@@ -75,22 +75,23 @@ class ProjectsPage(ListPage):
             Column(self.tr("简介"), lambda p: p.description[:60]),
         ]
 
-    def _rows(self):
-        text = self.search.text().strip()
-        rows = work.list_projects(self.ctx) if not self.in_bin else self._deleted()
+    def _rows(self, state):
+        text, ctx = state["text"].strip(), state["ctx"]
+        rows = work.list_projects(ctx) if not state["deleted"] else self._deleted(ctx)
         return [p for p in rows if not text or text in p.name or text in p.category]
 
-    def _deleted(self):
-        with self.ctx.read() as session:
-            return list(session.exec(select(Project).where(Project.station_id == self.ctx.station_id, Project.deleted == True)))  # noqa: E712
+    @staticmethod
+    def _deleted(ctx):
+        with ctx.read() as session:
+            return list(session.exec(select(Project).where(Project.station_id == ctx.station_id, Project.deleted == True)))  # noqa: E712
 
-    def fetch(self, offset, limit, order_by, descending):
+    def fetch(self, state, offset, limit, order_by, descending):
         # A station keeps a handful of projects: sorted here, as simply as in SQL.
-        rows = sorted(self._rows(), key=lambda p: getattr(p, order_by or "name"), reverse=descending)
+        rows = sorted(self._rows(state), key=lambda p: getattr(p, order_by or "name"), reverse=descending)
         return rows[offset : offset + limit]
 
-    def count(self) -> int:
-        return len(self._rows())
+    def count(self, state) -> int:
+        return len(self._rows(state))
 
     def row_label(self, row) -> str:
         return row.name
