@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 from .giveway import slices
 from .models import OutboxEntry, SyncedBase, utcnow
+from .models.base import new_id, new_ids
 from .models.limits import BOOKKEEPING, column_problem, row_problems, table_spec
 
 OPERATOR_KEY = "operator"
@@ -164,8 +165,10 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
     operator = session.info.get(OPERATOR_KEY) or SYSTEM_OPERATOR
     station = session.info.get(STATION_KEY)
     full_rows, outbox = [], []
+    fresh_ids = iter(new_ids(sum(1 for given in rows if "id" not in given))) if factories.get("id") is new_id else None
     for given in rows:
-        row = {**plain, **{k: f() for k, f in factories.items() if k not in given}, **given}
+        row = {**plain, **{k: next(fresh_ids) if fresh_ids is not None and k == "id" else f()
+                           for k, f in factories.items() if k not in given}, **given}
         row["station_id"] = row.get("station_id") or station or row["id"]
         row["version"], row["updated_at"], row["deleted"] = 1, now, bool(row.get("deleted", False))
         row = {key: row.get(key) for key in keys}

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from . import changes  # noqa: F401  (installs the change-capture hook)
-from . import models
+from . import giveway, models
 from .models import hours
 from .config import DataPaths
 from .migrations import HEAD_REVISION
@@ -49,6 +49,14 @@ def _apply_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
+    # Inside a long statement, or a read of many rows, a background job gives way to a starved window
+    # thread (app/giveway.py); a no-op without a window, or on the window's own thread.
+    dbapi_conn.set_progress_handler(_give_way, giveway.PROGRESS_OPS)
+
+
+def _give_way() -> int:
+    giveway.give_way()
+    return 0  # anything else would interrupt the statement
 
 
 def make_engine(db_path: Path) -> Engine:

@@ -7,9 +7,10 @@ all happened in its interval, and each of those brief releases counts as one. Wh
 400,000 rows this way the window stalled 60–170 ms at a time (bench/ui_bench.py), though every other
 part of the job yields every 0.2 ms.
 
-So bulk statements are cut into slices, and between slices a background thread calls ``give_way()``: if
-the window's thread has not run for ``STARVED_S``, it sleeps a moment, long enough for the window to take
-the lock and use it. The UI says when it last ran (``set_watch``); without a UI (the command line, the
+So a background thread calls ``give_way()`` between slices of a bulk insert and, through SQLite's progress
+handler, every ``PROGRESS_OPS`` steps of any statement (a long read of many rows included): if the
+window's thread has not run for ``STARVED_S``, it sleeps a moment, long enough for the window to take the
+lock and use it. The UI says when it last ran (``set_watch``); without a UI (the command line, the
 district server, tests of the services) nothing ever waits."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 STARVED_S = 0.025  # the window's own timer beats every 10 ms while a job runs
 PAUSE_S = 0.001
 SLICE = 256  # rows per executemany between two chances to give way
+PROGRESS_OPS = 20_000  # SQLite virtual-machine steps between two chances inside one statement (about 0.2 ms)
 
 _since_window_ran: Callable[[], float] | None = None
 

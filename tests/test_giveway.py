@@ -49,3 +49,38 @@ def test_a_bulk_insert_gives_way_between_slices_and_writes_everything(ctx, monke
     with ctx.store.session() as session:
         assert session.exec(select(func.count()).select_from(PointEntry)).one() == 250
         assert session.exec(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.entity == "point_entry")).one() == 250
+
+
+def test_a_bulk_insert_reads_the_system_randomness_once_for_all_its_ids(ctx, monkeypatch):
+    """Each read lets go of the interpreter lock; 400,000 of them kept the window waiting during a settlement."""
+    import os
+    import uuid
+
+    vol = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="积分人", id_number=make_id(seq=79), phone="13812340079")
+    reads = []
+    real = os.urandom
+    monkeypatch.setattr(os, "urandom", lambda n: reads.append(n) or real(n))
+    rows = [{"volunteer_id": vol.id, "points": 1, "occurred_on": date(2026, 3, 1), "reason": f"第{n}次", "source": f"activity:{n}",
+             "operator": "管理员"} for n in range(300)]
+    with ctx.write() as session:
+        insert_many(session, PointEntry, rows)
+    assert reads == [16 * 300]
+    with ctx.store.session() as session:
+        ids = [e.id for e in session.exec(select(PointEntry))]
+    assert len(set(ids)) == 300 and all(uuid.UUID(i).version == 4 for i in ids)
+
+
+def test_a_long_statement_gives_way_from_inside_sqlite(ctx, monkeypatch):
+    """SQLite's progress handler calls give_way every PROGRESS_OPS steps of a statement: a long read too."""
+    from sqlalchemy import text
+
+    calls = []
+    monkeypatch.setattr(giveway, "give_way", lambda: calls.append(1) or True)
+
+    def long_read() -> int:
+        with ctx.read() as session:
+            return session.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+                                        "SELECT count(*) FROM n")).scalar_one()
+
+    assert _in_a_thread(long_read) == 200000  # a True from give_way never stops the statement
+    assert len(calls) >= 200000 * 3 // giveway.PROGRESS_OPS  # each row of the CTE is several steps

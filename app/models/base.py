@@ -20,6 +20,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def new_ids(n: int) -> list[str]:
+    """``n`` random (version 4) UUIDs from one read of the system's randomness: ``uuid4()`` reads it once
+    per id, and each read lets go of the interpreter lock — 400,000 times in a settlement, each one a chance
+    for the job to keep the window's thread waiting (app/giveway.py)."""
+    import os
+
+    pool = os.urandom(16 * n)
+    return [str(uuid.UUID(bytes=pool[i:i + 16], version=4)) for i in range(0, 16 * n, 16)]
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, hands back aware UTC — identical on SQLite and PostgreSQL."""
 
