@@ -125,3 +125,13 @@ def test_a_painted_cell_is_one_call_into_python(qtbot):
     assert entries.get("data", 0) == 0  # never once per role
     assert model.index(3, 0).data() == "志愿者3"
     assert model.index(3, 1).data(Qt.ItemDataRole.TextAlignmentRole) == int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def test_the_collector_holds_off_while_the_login_is_painted(qtbot):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    collector = GuiThreadGarbageCollector(owner)
+    collector.hold_off(2000)
+    assert collector.timer.isActive() and collector.timer.remainingTime() > 1500  # no walk of the start's imports now
+    collector.collect()  # the first tick afterwards: the usual interval again
+    assert collector.timer.interval() == GuiThreadGarbageCollector.INTERVAL_MS

@@ -168,6 +168,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     app.setApplicationName("实践站台账")
     collector = install_garbage_collector(app)
     collector.unsettle()  # a second start (退出示范站): the first one's windows can go
+    collector.hold_off(2000)  # the login first
     share_the_gil_with_the_gui()
     style.apply(app)
     lock = acquire_instance_lock(paths)
@@ -181,6 +182,9 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
         login.setWindowModality(Qt.WindowModality.ApplicationModal)
         login.finished.connect(lambda _code: setattr(login, "closed_early", True))
         login.show()
+        # Painted before the store starts opening: the opening thread's imports (SQLAlchemy, the models)
+        # would share the interpreter with the login's first paint; the person types meanwhile.
+        app.processEvents()
     opened = in_background(open_store_behind, paths)
     if opened.error:
         if login is not None:

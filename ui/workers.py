@@ -62,6 +62,12 @@ class GuiThreadGarbageCollector(QObject):
         giveway.set_watch(lambda: time.monotonic() - self.last_tick)
         self.destroyed.connect(lambda *_a: giveway.set_watch(None))
 
+    def hold_off(self, ms: int) -> None:
+        """No tick for ``ms``, then the usual ones. The program's start: the imports behind the login make
+        about 100,000 objects, and walking them on the GUI thread before the login is painted made the
+        first window 10–30 ms later."""
+        self.timer.start(ms)
+
     def job_started(self) -> None:
         """The short tick at once (not at the next long one): jobs judge by it whether the window waits."""
         self.last_tick = time.monotonic()
