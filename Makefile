@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bundle clean
+.PHONY: run test bench bundle installer-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ bundle: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller installer/station.spec
 	QT_QPA_PLATFORM=offscreen dist/station/station selftest
 	@du -sh dist/station | awk '{print "bundle size: " $$1}'
+
+# The Windows installer's logic, for real: stock Inno Setup 6 (npm package innosetup) compiles installer/station.iss,
+# wine (in a minimal bookworm chroot, made once at INSTALLER_CHROOT) installs it silently, upgrades it and
+# uninstalls it, with the Linux bundle under the Windows names (installer/check.py; needs root). A release step.
+INSTALLER_CHROOT ?= /var/tmp/station-wine
+installer-check:
+	@test -x dist/station/station || $(MAKE) bundle
+	$(PYTHON) installer/check.py --chroot $(INSTALLER_CHROOT)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

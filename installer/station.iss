@@ -8,6 +8,10 @@
 #ifndef AppVersion
   #define AppVersion "0.1.0"
 #endif
+#ifndef Compression
+  ; make installer-check compiles with /DCompression=zip/1: it checks the installer's logic, not its size
+  #define Compression "lzma2/max"
+#endif
 
 [Setup]
 AppId={{6D3C2B7E-5A2F-4C1E-9E44-5B7C1F0A2D11}
@@ -25,13 +29,14 @@ OutputDir=..\dist
 OutputBaseFilename=StationLedger-{#AppVersion}-setup
 SetupIconFile=..\resources\icons\station.ico
 UninstallDisplayIcon={app}\station.exe
-Compression=lzma2/max
+Compression={#Compression}
 SolidCompression=yes
 WizardStyle=modern
 ShowLanguageDialog=no
 
 [Languages]
-Name: "chinesesimplified"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
+; Our own translation of Inno Setup 6.4's messages (stock Inno Setup 6 has none for Simplified Chinese).
+Name: "chinesesimplified"; MessagesFile: "ChineseSimplified.isl"
 
 [Tasks]
 Name: "desktopicon"; Description: "在桌面创建快捷方式"; GroupDescription: "快捷方式："
@@ -53,11 +58,13 @@ Type: files; Name: "{app}\station-cli.exe"
 Source: "..\dist\station\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
-; Started in 文档 (Documents), a folder the clerk can write to (not Program Files).
-Name: "{group}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "{userdocs}"
-Name: "{group}\实践站台账自检（命令行）"; Filename: "{cmd}"; Parameters: "/k ""{app}\station-cli.exe"" selftest"; WorkingDir: "{userdocs}"
+; Started in the Documents (文档) of whoever opens it — a folder the clerk can write to, not Program Files.
+; Written with %USERPROFILE% (expanded by Windows when the shortcut is opened): {userdocs} would be the
+; installing administrator's folder, for every account of the shared PC.
+Name: "{group}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "%USERPROFILE%\Documents"
+Name: "{group}\实践站台账自检（命令行）"; Filename: "{cmd}"; Parameters: "/k ""{app}\station-cli.exe"" selftest"; WorkingDir: "%USERPROFILE%\Documents"
 Name: "{group}\卸载实践站台账"; Filename: "{uninstallexe}"
-Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "{userdocs}"; Tasks: desktopicon
+Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "%USERPROFILE%\Documents"; Tasks: desktopicon
 
 [Run]
 ; 手机签到 listens on the station's own network: phones on a *private* network (the station's Wi-Fi) may reach

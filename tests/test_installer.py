@@ -1,0 +1,45 @@
+"""The Windows installer's script and its own Simplified Chinese messages (make installer-check compiles and
+installs them for real under wine; this checks, on every run, what that check relies on)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+INSTALLER = Path(__file__).resolve().parent.parent / "installer"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _messages(text: str) -> dict[str, str]:
+    entries, section = {}, None
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line.strip()
+        elif section in ("[Messages]", "[CustomMessages]") and "=" in line and not line.startswith(";"):
+            key, value = line.split("=", 1)
+            entries[key] = value
+    return entries
+
+
+def test_the_script_uses_the_translation_in_the_repository_not_one_stock_inno_setup_6_lacks():
+    script = (INSTALLER / "station.iss").read_text(encoding="utf-8")
+    assert 'MessagesFile: "ChineseSimplified.isl"' in script and "compiler:Languages" not in script
+    assert (INSTALLER / "LICENSE-InnoSetup.txt").read_text(encoding="utf-8").startswith("Inno Setup License")
+
+
+def test_every_installer_message_is_chinese_and_keeps_its_placeholders():
+    raw = (INSTALLER / "ChineseSimplified.isl").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: how Inno Setup 6 knows a Unicode .isl
+    text = raw.decode("utf-8-sig")
+    assert "LanguageID=$0804" in text and "LanguageCodePage=936" in text and "LanguageName=简体中文" in text
+    messages = _messages(text)
+    assert len(messages) >= 270  # Inno Setup 6.4's Default.isl: every message, none left to the English default
+    # every message has Chinese in it, but a size ("%1 KB") or a name pattern ("%1（%2）")
+    untranslated = [k for k, v in messages.items() if v and not CJK.search(v) and re.search(r"[A-Za-z]{3,}", v)]
+    assert untranslated == []
+    # Inno Setup fills these in: a translation that loses one shows a message without its name or number
+    for key, placeholders in {"SetupWindowTitle": ["%1"], "LastErrorMessage": ["%1", "%2", "%3"], "WelcomeLabel2": ["[name/ver]"],
+                              "DiskSpaceWarning": ["%1", "%2"], "DirExists": ["%1"], "ErrorFunctionFailedWithMessage": ["%1", "%2", "%3"],
+                              "FileNotInDir2": ["%1", "%2"], "ButtonNext": ["&N"], "CreateDesktopIcon": ["&D"]}.items():
+        assert all(p in messages[key] for p in placeholders), key
+    assert messages["WindowsVersionNotSupported"] == "此程序不支持本电脑所用的 Windows 版本。"  # what Windows 7 is told
