@@ -201,11 +201,6 @@ def _longest_stall(app, action, finished) -> tuple[float, float]:
     heartbeat.stop()
     full.stop()
     beats.append(time.perf_counter())
-    import os
-    if os.environ.get("STALLDEBUG"):
-        gaps = [(b - a, i) for i, (a, b) in enumerate(zip(beats, beats[1:]))]
-        g, i = max(gaps)
-        print(f"  [max gap {g*1000:.0f} ms at beat {i} of {len(gaps)}, {1000*(beats[i]-start):.0f} ms after start]")
     return max(b - a for a, b in zip(beats, beats[1:])) * 1000, time.perf_counter() - start
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from .workers import run_in_background
+
 PAGE = 100  # rows per fetch: a screen holds ~25; more arrive as the list scrolls
 
 
@@ -114,8 +116,6 @@ class LazyTableModel(OneCallPerCell, QAbstractTableModel):
 
     def reload_in_background(self, then: Callable[[], None] | None = None) -> None:
         """The SQL in a background job; the shown rows stay until the new ones are in, then ``then()``."""
-        from .workers import run_in_background  # ui.workers imports this module's neighbours
-
         self._generation += 1
         generation, self.loading = self._generation, True
         state, order_by, descending = self._state_of(), self.order_by, self.descending
