@@ -359,6 +359,25 @@ def test_restore_keeps_the_enrollment_and_brings_back_later_rows_into_the_bin(ct
     assert server_rows(district.engine, ctx.store.station_id)["volunteer"][later.id]["deleted"] is False
 
 
+def test_a_row_deleted_after_the_backup_comes_back_at_a_version_above_the_districts(ctx, district):
+    """Found by the state machine below: backup, add, delete, sync, restore, sync. The district's row was
+    already deleted, so the row brought back into the 回收站 had the very same content; sent as a new row at
+    version 1, the district answered "duplicate" and kept its version 2 — station and district differed."""
+    from app.services.station import set_deleted
+
+    client = enroll(ctx.store, district)
+    backup = ctx.store.backup()
+    gone = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="备份之后登记", id_number=make_id(seq=434), phone="13912340004")
+    set_deleted(ctx, Volunteer, gone.id, deleted=True, what="志愿者")
+    client.sync()
+    ctx.store.restore(backup)
+    result = client.sync()
+    assert result.recovered == 1 and pending_count(ctx.store) == 0
+    assert_same(ctx.store, district)  # content, version and time alike
+    theirs = server_rows(district.engine, ctx.store.station_id)["volunteer"][gone.id]
+    assert theirs["deleted"] is True and theirs["version"] > 2
+
+
 def _peak_rss(pid: int) -> int:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))

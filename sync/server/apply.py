@@ -232,10 +232,13 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
     except (ValueError, TypeError, OverflowError) as exc:
         return _reject(f"字段格式错误：{exc}")
     if existing is not None and existing[1] >= version:
-        # The same or an older version: the same content is a resend; other content means the
-        # station's versions went back (a restore, a copied data folder) and it must send this row
-        # again above the server's version, or the district would keep content the station no longer has.
-        if _same_content(table, batch.stored(entity, row_id), values):
+        # The same version with the same content is a resend. Anything else means the station's versions
+        # went back (a restore, a copied data folder): it must send this row again above the server's
+        # version, or the district would keep content the station no longer has — or, with the same content
+        # at a lower version (a row deleted here and brought back deleted from the district after a
+        # restore), a version and time the station does not have. The station settles instead of resending
+        # when it has itself written a version at least the server's (outbox._resend_above).
+        if existing[1] == version and _same_content(table, batch.stored(entity, row_id), values):
             return Answer(protocol.DUPLICATE)
         return Answer(protocol.STALE, "区里的版本较新，需以新版本重新上传", server_version=existing[1])
     problems = check_row(entity, payload)
