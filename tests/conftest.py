@@ -144,52 +144,25 @@ def demo_store(demo_template, data_dir):
 
 @pytest.fixture(scope="session", autouse=True)
 def _app_fonts(qapp):
-    """UI tests render with the app's own fonts, style and Chinese Qt strings, as on a village PC."""
+    """UI tests render with the app's own fonts, style and Chinese Qt strings, as on a village PC, and run
+    with the program's own garbage collector: automatic collection off, cycles collected on a timer in the
+    GUI thread whenever a test's event loop runs — so a lifetime bug in the program (#25: a closed dialog
+    freed by the collector) fails the test that reaches it, as it would crash the program."""
     from ui import style
-    from ui.workers import install_garbage_collector
+    from ui.workers import install_garbage_collector, share_the_gil_with_the_gui
 
     style.apply(qapp)
-    # As the app does: no automatic collection (it could run inside a worker thread). The app then collects
-    # on a 1 s timer in the GUI thread; tests collect at the end of each test instead, once its windows are
-    # deleted (see _widgets_die_by_deletelater), so a collection never lands in the middle of a test.
-    install_garbage_collector(qapp).timer.stop()
+    install_garbage_collector(qapp)
+    share_the_gil_with_the_gui()
 
 
 @pytest.fixture(autouse=True)
-def _widgets_die_by_deletelater(request, monkeypatch):
-    """A widget a test registers with qtbot stays referenced until pytest-qt has closed it and deleted it
-    with deleteLater, as the app's own windows are deleted. pytest-qt keeps only a weak reference: when the
-    test function returned, a dialog in a reference cycle was left to the cycle collector, which then deleted
-    a Python-owned, once-shown window from inside the next timer tick — a segfault in QWidget::destroy
-    (gdb: gc → shiboken dealloc → ~QWidget → deleteChildren → invalidateBackingStore), 1 run in 3."""
+def _collect_after_each_test():
+    """The collector's tick for tests that run no event loop (automatic collection is off, as in the
+    program): each test's cycles are collected at its end, on the GUI thread, as the program's timer would."""
     import gc
 
-    if "qtbot" not in request.fixturenames:
-        yield
-        gc.collect(1)  # collection is off (see _app_fonts): the young cycles of this test, at its end
-        return
-    from pytestqt.qtbot import QtBot
-
-    kept = request.node.__dict__.setdefault("_kept_widgets", [])
-    original = QtBot.addWidget
-
-    def add_widget(self, widget, *args, **kwargs):
-        kept.append(widget)
-        return original(self, widget, *args, **kwargs)
-
-    monkeypatch.setattr(QtBot, "addWidget", add_widget)
     yield
-    # Every window the test (or the code it drove) left behind goes the same way, referenced until Qt has
-    # deleted it: nothing shown is left for the cycle collector to destroy later.
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication
-
-    leftovers = [w for w in QApplication.topLevelWidgets() if w.parentWidget() is None]
-    for widget in leftovers:
-        widget.close()
-        widget.deleteLater()
-    kept.extend(leftovers)
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     gc.collect()
 
 

@@ -15,6 +15,8 @@ def selftest(args) -> int:
     with ``--soak N``, then show every page and open every dialog N times in this one process."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     soak_rounds = getattr(args, "soak", 0) or 0
+    forms = getattr(args, "forms", False)
+    verbose = bool(os.environ.get("STATION_SELFTEST_VERBOSE"))
     screen = _screen(getattr(args, "screen", None))
     soak_lines: list[str] = []
     steps: list[tuple[str, float]] = []
@@ -113,6 +115,20 @@ def selftest(args) -> int:
                     for misfit in misfits:
                         print(f"  放不下：{misfit}", file=sys.stderr)
                     raise AssertionError(f"{len(misfits)} 个页面或窗口在 {screen[0]}×{screen[1]} 的屏幕上放不下")
+            window.idle.stop()  # no person here: the idle lock must not come up over a checked form
+            if forms:
+                t = time.perf_counter()
+                step = "每个窗口的打开、保存、取消与回收"
+                from .lifecycle import check_forms, report_lines
+
+                outcomes = check_forms(window, progress=lambda text: print(f"  {text}", flush=True) if verbose else None)
+                steps.append((step, time.perf_counter() - t))
+                soak_lines += report_lines(outcomes)
+                bad = [o for o in outcomes if not o.ok]
+                if bad:
+                    for line in report_lines(outcomes)[1:]:
+                        print(line, file=sys.stderr)
+                    raise AssertionError(f"{len(bad)} 次窗口打开关闭有问题")
             if soak_rounds:
                 t = time.perf_counter()
                 step = f"长时间运行（每个页面和窗口各 {soak_rounds} 次）"
@@ -121,7 +137,7 @@ def selftest(args) -> int:
                 report = soak(window, page_rounds=soak_rounds, dialog_rounds=soak_rounds,
                               calls=max(100_000, 300 * soak_rounds), progress=lambda text: print(text, flush=True))
                 steps.append((step, time.perf_counter() - t))
-                soak_lines = report.lines()
+                soak_lines += report.lines()
             window.idle.stop()
             window.close()
             QThreadPool.globalInstance().waitForDone(10_000)
@@ -160,6 +176,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("selftest", help="程序自检：数据库、主窗口、PDF与字体", description="程序自检", parents=[common])
     p.add_argument("--soak", type=int, default=0, metavar="N",
                    help="再把每个页面和窗口各打开 N 次（在同一进程中），报告内存增长；例如 --soak 50")
+    p.add_argument("--forms", action="store_true",
+                   help="把每个表单和对话框以“保存”和“取消”各关闭一次，检查关闭后能否被干净地回收")
     p.add_argument("--screen", type=_screen_arg, metavar="宽x高",
                    help="检查每个页面和窗口能否放进这么大的屏幕（任务栏除外），例如 1366x728；放不下的逐一列出")
     p.set_defaults(handler=run_reporting_errors(selftest))

@@ -80,7 +80,7 @@ def check_dialogs(window, width: int, height: int, shoot=None) -> list[Misfit]:
     app = QApplication.instance()
     misfits = []
     inner_h = height - TITLE_BAR
-    for name, factory in dialog_factories(window.ctx, window).items():
+    for name, factory in dialog_factories(window).items():
         dialog = factory()
         dialog.show()
         app.processEvents()

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import ServiceError, ValidationError
 
+from .lifetime import ClosedByQt
+
 DATE_FORMAT = "yyyy年M月d日"
 
 
@@ -201,7 +203,7 @@ def fit_to_screen(window: QWidget) -> None:
         window.move(max(area.left(), x), max(area.top(), y))
 
 
-class FormDialog(QDialog):
+class FormDialog(ClosedByQt, QDialog):
     """A dialog of labelled fields; ``show_errors`` puts each message beside its field."""
 
     def __init__(self, title: str, parent=None) -> None:

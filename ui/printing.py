@@ -35,9 +35,7 @@ def print_document(parent: QWidget, store, title: str, build: Callable[[Path, Ca
         if on_ready is not None:
             on_ready(result)
         if preview:
-            dialog = PdfPreview(result, title, parent)
-            dialog.exec()
-            dialog.deleteLater()
+            PdfPreview(result, title, parent).exec()
 
     def failed(exc: BaseException, _details: str) -> None:
         if not isinstance(exc, Cancelled):

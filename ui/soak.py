@@ -8,6 +8,7 @@ is how a PySide6 / Python pairing is chosen (see installer/README.md) and how an
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QThreadPool
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
 
@@ -114,81 +115,20 @@ def void_calls(count: int) -> int:
     return (count // 4) * 4
 
 
-def dialog_factories(ctx, parent) -> dict[str, Callable]:
-    """Every form and dialog of the app, with realistic content from the store where one exists."""
-    from app.services import activities, demands, points, teams, volunteers
+def dialog_factories(window) -> dict[str, Callable]:
+    """Every form and dialog of the app (ui/lifecycle.py's cases), each made with its page as parent."""
+    from .lifecycle import cases
 
-    from .dialogs.activity import ActivityDialog
-    from .dialogs.demand import DemandDialog
-    from .dialogs.errors import ErrorDialog
-    from .dialogs.importer import ImportDialog
-    from .dialogs.login import LockDialog, LoginDialog
-    from .dialogs.picker import VolunteerPicker
-    from .dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, RuleDialog
-    from .dialogs.team import TeamDialog
-    from .dialogs.volunteer import VolunteerDialog
-    from .pages.operators import ChangePasswordDialog
-
-    found_volunteers = volunteers.search_volunteers(ctx, "", limit=1)
-    found_teams = teams.list_teams(ctx)
-    found_activities = activities.list_activities(ctx, limit=1)
-    found_demands = demands.list_demands(ctx)
-    found_accounts = points.accounts(ctx, limit=1)
-    found_rules = points.list_rules(ctx)
-    station_name = parent.station_name if hasattr(parent, "station_name") else "实践站"
-    factories: dict[str, Callable] = {
-        "新增志愿者": lambda: VolunteerDialog(ctx, None, parent),
-        "新增服务队": lambda: TeamDialog(ctx, None, parent),
-        "记录活动": lambda: ActivityDialog(ctx, None, parent),
-        "群众点单": lambda: DemandDialog(ctx, None, parent),
-        "选择志愿者": lambda: VolunteerPicker(ctx, parent=parent),
-        "商品": lambda: GoodsDialog(ctx, None, parent),
-        "积分规则": lambda: RuleDialog(ctx, None, parent),
-        "家庭户": lambda: HouseholdDialog(ctx, None, parent),
-        "登录": lambda: LoginDialog(ctx.store, station_name, parent=parent),
-        "锁定": lambda: LockDialog(ctx.store, ctx.actor, parent),
-        "出错提示": lambda: ErrorDialog("程序遇到意外错误", "Traceback (most recent call last):\n  …", parent),
-        "修改我的密码": lambda: ChangePasswordDialog(ctx, parent),
-        "从Excel导入志愿者": lambda: ImportDialog(ctx, "volunteers", _roster_sheet(), parent),
-    }
-    if found_volunteers:
-        factories["修改志愿者"] = lambda: VolunteerDialog(ctx, volunteers.get_volunteer(ctx, found_volunteers[0].id), parent)
-    if found_teams:
-        factories["修改服务队"] = lambda: TeamDialog(ctx, teams.get_team(ctx, found_teams[0].team.id), parent)
-    if found_activities:
-        factories["修改活动"] = lambda: ActivityDialog(ctx, activities.get_activity(ctx, found_activities[0].activity.id), parent)
-    if found_demands:
-        factories["修改点单"] = lambda: DemandDialog(ctx, demands.get_demand(ctx, found_demands[0].demand.id), parent)
-    if found_accounts:
-        factories["加减积分"] = lambda: EntryDialog(ctx, found_accounts[0], parent)
-        factories["兑换"] = lambda: RedeemDialog(ctx, found_accounts[0], parent)
-    if found_rules:
-        factories["修改积分规则"] = lambda: RuleDialog(ctx, found_rules[0], parent)
-    return factories
+    return {case.name: functools.partial(case.make, window.page(case.page) if case.page in window.page_keys else window)
+            for case in cases(window)}
 
 
-def _roster_sheet():
-    """A village roster as a clerk's Excel file has it (30 rows, one with a wrong check digit), in memory."""
-    from pathlib import Path
+def open_and_close(window, case) -> None:
+    """As the program opens a form: ``exec()`` with its page as parent, then closed once it is up as a
+    person closes it (取消), and deleted by Qt afterwards."""
+    from .lifecycle import run_case
 
-    from app.excel import Sheet
-    from app.services.idcard import check_char
-
-    rows = []
-    for n in range(30):
-        first17 = f"370117{1960 + n}{n % 12 + 1:02d}{n % 28 + 1:02d}{n + 100:03d}"
-        digit = check_char(first17) if n != 7 else ("0" if check_char(first17) != "0" else "1")
-        rows.append((n + 3, [n + 1, f"试用{n:02d}号", first17 + digit, f"1380000{n:04d}", "男" if n % 2 else "女", "群众", ""]))
-    return Sheet(path=Path("花名册（试用）.xlsx"), headers=["序号", "姓名", "身份证号", "联系电话", "性别", "政治面貌", "所属队伍"],
-                 header_row=2, rows=rows)
-
-
-def open_and_close(app: QApplication, factory: Callable) -> None:
-    dialog = factory()
-    dialog.show()
-    app.processEvents()
-    dialog.reject()
-    dialog.deleteLater()
+    run_case(window, case, "取消", check_cycles=False)
 
 
 def soak(window, *, page_rounds: int, dialog_rounds: int, calls: int,
@@ -197,8 +137,10 @@ def soak(window, *, page_rounds: int, dialog_rounds: int, calls: int,
     app = QApplication.instance()
     report = SoakReport(rss_start=rss_bytes())
     started = time.perf_counter()
-    factories = dialog_factories(window.ctx, window)
-    report.dialog_kinds = list(factories)
+    from .lifecycle import cases
+
+    forms = cases(window)
+    report.dialog_kinds = [case.name for case in forms]
     keys = list(window.page_keys)
 
     def one_round() -> None:
@@ -206,8 +148,8 @@ def soak(window, *, page_rounds: int, dialog_rounds: int, calls: int,
             window.go(key)
             app.processEvents()
             report.page_visits += 1
-        for factory in factories.values():
-            open_and_close(app, factory)
+        for case in forms:
+            open_and_close(window, case)
             report.dialogs_opened += 1
 
     one_round()  # warm-up: every page built once, every dialog's imports and fonts loaded
@@ -221,8 +163,8 @@ def soak(window, *, page_rounds: int, dialog_rounds: int, calls: int,
             app.processEvents()
             report.page_visits += 1
         if round_no < dialog_rounds:
-            for factory in factories.values():
-                open_and_close(app, factory)
+            for case in forms:
+                open_and_close(window, case)
                 report.dialogs_opened += 1
         report.void_calls += void_calls(per_round_calls)
         if round_no % 10 == 0:
@@ -233,3 +175,218 @@ def soak(window, *, page_rounds: int, dialog_rounds: int, calls: int,
     report.rss_end = live_rss()
     report.seconds = time.perf_counter() - started
     return report
+
+
+# -- the clerk's recipe (#25) -------------------------------------------------------------------------
+
+@dataclass
+class ClerkReport:
+    cycles: int = 0
+    copies_saved: int = 0
+    volunteers_saved: int = 0
+    previews: int = 0
+    jobs: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"  录入员的一天：{self.cycles} 轮（复制活动并保存 {self.copies_saved} 次、保存志愿者 {self.volunteers_saved} 次、"
+                f"打印预览 {self.previews} 次、后台任务 {self.jobs} 个），用时 {self.seconds:.1f} 秒，问题 {len(self.problems)} 个"]
+
+
+class Clerk(QObject):
+    """Answers whatever modal window comes up the way the recipe's clerk does: a copied activity gets a new
+    title and 保存, a volunteer's form 保存, a print preview 关闭, a message box its default button."""
+
+    def __init__(self, report: ClerkReport):
+        super().__init__()
+        self.report = report
+        self.cycle = 0
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(15)
+
+    def tick(self) -> None:
+        from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+        from .dialogs.activity import ActivityDialog
+        from .dialogs.preview import PdfPreview
+        from .dialogs.volunteer import VolunteerDialog
+
+        modal = QApplication.activeModalWidget()
+        if modal is None or not modal.isVisible():
+            return
+        if isinstance(modal, QMessageBox):
+            button = modal.defaultButton()
+            button.click() if button is not None else modal.reject()
+        elif isinstance(modal, ActivityDialog):
+            if modal.title_edit.text().endswith(f"第{self.cycle}次"):  # 保存 pressed already and still open
+                self.report.problems.append(f"第 {self.cycle} 轮：复制的活动保存不了：{modal.banner.text()}")
+                modal.reject()
+                return
+            modal.title_edit.setText(f"{modal.title_edit.text().split('·')[0]}·第{self.cycle}次")
+            modal.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        elif isinstance(modal, VolunteerDialog):
+            modal.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        elif isinstance(modal, PdfPreview):
+            self.report.previews += 1
+            modal.reject()
+        else:  # anything else (a progress dialog waits for its job; the rest is closed)
+            if modal.metaObject().className() != "QProgressDialog":
+                self.report.problems.append(f"第 {self.cycle} 轮：意外的窗口“{modal.windowTitle()}”")
+                modal.reject()
+
+
+def _wait(app: QApplication, until: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not until():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    return True
+
+
+def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: None) -> ClerkReport:
+    """The recipe that crashed the window (#25), ``cycles`` times, through the pages' own actions: in 活动台账
+    select an activity → 复制此活动 → a new title → 保存 → 工作台 → 活动台账; save a volunteer; print the month's
+    ledger and close its preview — with a background job (the 工作台's figures, a settlement of points) running
+    meanwhile."""
+    from app.services import activities
+    from app.services import points as points_service
+
+    from .workers import _running, run_in_background
+
+    app = QApplication.instance()
+    report = ClerkReport()
+    clerk = Clerk(report)
+    started = time.perf_counter()
+    ctx = window.ctx
+    try:
+        for n in range(1, cycles + 1):
+            clerk.cycle = n
+            report.cycles = n
+            # a background job through the whole cycle, as a settlement or the figures would be
+            run_in_background(window, lambda task: points_service.unsettled_count(ctx) + len(activities.list_activities(ctx, limit=400)),
+                              lambda _r: None)
+            report.jobs += 1
+            window.go("activities")
+            page = window.page("activities")
+            if not _wait(app, lambda: page.model.rowCount() > 0):
+                report.problems.append(f"第 {n} 轮：活动列表没有出来")
+                continue
+            page.table.selectRow(0)
+            before = activities.count_activities(ctx)
+            page.copy_selected()
+            if activities.count_activities(ctx) == before + 1:
+                report.copies_saved += 1
+            else:
+                report.problems.append(f"第 {n} 轮：复制的活动没有保存")
+            window.go("dashboard")
+            app.processEvents()
+            window.go("activities")
+            app.processEvents()
+            if n % 2 == 0:
+                window.go("volunteers")
+                vpage = window.page("volunteers")
+                if _wait(app, lambda: vpage.model.rowCount() > 0):
+                    vpage.open_form(vpage.model.row(0))
+                    report.volunteers_saved += 1
+            if n % 5 == 0:
+                window.go("activities")
+                previews = report.previews
+                page.print_current()
+                _wait(app, lambda: report.previews > previews and not _running)
+            if n % 10 == 0:
+                progress(f"第 {n}/{cycles} 轮，内存 {rss_bytes() / 1048576:.0f} MB")
+        _wait(app, lambda: not _running)
+    finally:
+        clerk.timer.stop()
+        clerk.deleteLater()
+    settle(app)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class BusyPC:
+    """Two processes that keep the CPU busy (an old dual-core PC during an antivirus scan), for ``--busy``."""
+
+    def __init__(self, count: int = 2):
+        self.count = count
+        self.processes: list = []
+
+    def __enter__(self) -> BusyPC:
+        import subprocess
+
+        for _ in range(self.count):
+            self.processes.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+def auto_login(username: str, password: str) -> QTimer:
+    """Types the operator's password into the login window once its store is open (the real start-up path,
+    for the soak below: ``ui.app.start`` shows the login before the store has opened behind it)."""
+    from .dialogs.login import LoginDialog
+
+    timer = QTimer()
+
+    def tick() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, LoginDialog) and widget.isVisible() and widget.store is not None:
+                widget.username.setCurrentIndex(max(0, widget.username.findData(username)))
+                widget.password.setText(password)
+                widget.try_login()
+                timer.stop()
+                return
+
+    timer.timeout.connect(tick)
+    timer.start(20)
+    return timer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ui.soak DATA_DIR --cycles N [--busy]``: the program started as ``station`` starts it (its
+    collector, its workers, the login), logged in as DATA_DIR's admin, then the clerk's recipe N times.
+    Exit 0 only when every cycle went through; a lifetime bug ends the process with a signal instead."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ui.soak")
+    parser.add_argument("data_dir")
+    parser.add_argument("--cycles", type=int, default=200)
+    parser.add_argument("--busy", action="store_true", help="beside two CPU-hog processes")
+    parser.add_argument("--user", default="admin")
+    parser.add_argument("--password", default="admin123")
+    args = parser.parse_args(argv)
+    from contextlib import nullcontext
+
+    from . import app as program
+
+    QApplication.instance() or QApplication(sys.argv[:1])  # as start() makes it; the login's timer needs it first
+    login = auto_login(args.user, args.password)
+    _qt_app, window, lock = program.start(args.data_dir)
+    login.stop()
+    if window is None:
+        print("没有进入主窗口", file=sys.stderr)
+        return 2
+    window.idle.stop()  # nobody is at the keyboard: the idle lock would wait for a password
+    with BusyPC() if args.busy else nullcontext():
+        report = clerk_day(window, args.cycles, progress=lambda text: print(text, flush=True))
+    for line in report.lines():
+        print(line)
+    for problem in report.problems:
+        print("  " + problem, file=sys.stderr)
+    QThreadPool.globalInstance().waitForDone(10_000)
+    window.close()
+    window.ctx.store.close()
+    if lock is not None:
+        lock.unlock()
+    return 0 if not report.problems and report.copies_saved == args.cycles else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -200,6 +200,31 @@ class _Runnable(QRunnable):
 _running: dict[Task, _Runnable] = {}  # keep tasks alive until the GUI thread lets them go
 
 
+class _Release:
+    """The end of a job, on the GUI thread, once its worker holds nothing any more. An object rather than a
+    closure that re-arms itself by name: such a function is in a reference cycle (its closure holds its own
+    cell), and every finished job's task, closures and results waited in it for the cycle collector."""
+
+    def __init__(self, task: Task, runnable: _Runnable, connected: list, dialog: QProgressDialog | None):
+        self.task, self.runnable, self.connected, self.dialog = task, runnable, connected, dialog
+
+    def __call__(self) -> None:
+        if not self.runnable.released.is_set():  # the worker is still returning: ask again shortly
+            QTimer.singleShot(10, self)
+            return
+        # The task's connections hold its closures, and the closures hold the task: a cycle through Qt
+        # that Python's collector cannot see. Undone here, or every job (an import's whole plan with its
+        # dialog, a print's pages) stayed in memory until the program closed.
+        for signal, slot in self.connected:
+            signal.disconnect(slot)
+        self.connected.clear()
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
+            self.dialog.deleteLater()  # a child of the page otherwise, one more per job
+        task = self.task
+        self.task = self.runnable = self.dialog = None
+        _running.pop(task, None)  # the last reference goes here, in the GUI thread
+
+
 def run_in_background(
     parent: QWidget | None,
     op: Callable[[Task], Any],
@@ -241,21 +266,7 @@ def run_in_background(
         # Dropped only once the signal that called us has finished emitting: a slot may run a
         # nested event loop (a preview dialog), and deleting a QObject inside its own emission
         # corrupts the heap.
-        def drop() -> None:
-            if not runnable.released.is_set():  # the worker is still returning: ask again shortly
-                QTimer.singleShot(10, drop)
-                return
-            # The task's connections hold these closures, and the closures hold the task: a cycle
-            # through Qt that Python's collector cannot see. Undone here, or every job (an import's
-            # whole plan with its dialog, a print's pages) stayed in memory until the program closed.
-            for signal, slot in connected:
-                signal.disconnect(slot)
-            connected.clear()
-            if dialog is not None and shiboken6.isValid(dialog):
-                dialog.deleteLater()  # a child of the page otherwise, one more per job
-            _running.pop(task, None)  # the last reference goes here, in the GUI thread
-
-        QTimer.singleShot(0, drop)
+        QTimer.singleShot(0, _Release(task, runnable, connected, dialog))
 
     def gone() -> bool:
         # The page that asked may have been closed meanwhile (window closed, operator switched):

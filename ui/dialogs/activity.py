@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+import shiboken6
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
@@ -40,11 +41,13 @@ def thumbnail(path: Path) -> QIcon:
 
 
 class PhotoList(QListWidget):
-    """Thumbnails; image files dropped onto it are added."""
+    """Thumbnails; image files dropped onto it are announced by ``files_dropped`` (a signal, not a stored
+    callback: a bound method of the dialog kept here made a reference cycle that crashed the window, ui/lifetime.py)."""
 
-    def __init__(self, on_files) -> None:
+    files_dropped = Signal(list)
+
+    def __init__(self) -> None:
         super().__init__()
-        self.on_files = on_files
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
@@ -62,7 +65,7 @@ class PhotoList(QListWidget):
 
     def dropEvent(self, event):  # noqa: N802
         files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        self.on_files([f for f in files if f.suffix.lower() in IMAGE_SUFFIXES])
+        self.files_dropped.emit([f for f in files if f.suffix.lower() in IMAGE_SUFFIXES])
         event.acceptProposedAction()
 
 
@@ -155,7 +158,8 @@ class ActivityDialog(FormDialog):
 
         self.existing_photos = activity_service.photos_of(ctx, activity.id) if activity else []
         self.new_photos: list[Path] = []
-        self.photos = PhotoList(self.add_photo_files)
+        self.photos = PhotoList()
+        self.photos.files_dropped.connect(self.add_photo_files)
         for photo in self.existing_photos:
             item = QListWidgetItem(thumbnail(activity_service.photo_path(ctx, photo.sha256)), photo.caption or photo.filename)
             self.photos.addItem(item)
@@ -183,7 +187,8 @@ class ActivityDialog(FormDialog):
     def open_signin(self) -> None:
         from .signin import SigninDialog
 
-        if getattr(self, "signin_window", None) is None or not self.signin_window.isVisible():
+        window = getattr(self, "signin_window", None)
+        if window is None or not shiboken6.isValid(window):  # closed windows are deleted (WA_DeleteOnClose)
             self.signin_window = SigninDialog(self.ctx, self.activity.id, self)
             self.signin_window.confirmed.connect(self.take_confirmed)
         self.signin_window.show()

@@ -6,9 +6,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout
 
 from app.privacy import redact
+from ..lifetime import ClosedByQt
 
 
-class ErrorDialog(QDialog):
+class ErrorDialog(ClosedByQt, QDialog):
     def __init__(self, message: str, details: str, parent=None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("出错了"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,6 +17,7 @@ from app.services.errors import ServiceError
 
 from ..table_model import OneCallPerCell
 from ..workers import run_in_background
+from ..lifetime import ClosedByQt
 
 ERROR_ROW = QColor("#fdecea")
 
@@ -25,15 +26,18 @@ class PlanModel(OneCallPerCell, QAbstractTableModel):
     """The checked rows as the preview shows them: each cell is made when it is painted, so a sheet of
     10,000 rows opens as fast as one of ten (#13: no GUI work proportional to the file)."""
 
-    def __init__(self, dialog: "ImportDialog"):
-        super().__init__(dialog)
-        self.dialog = dialog
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
         self.plans: list = []
         self.shown: list[str] = []
+        self.rows: list = []
+        self.columns: dict[str, int] = {}
 
-    def reset(self, plans: list, shown: list[str]) -> None:
+    def reset(self, plans: list, shown: list[str], rows: list | None = None, columns: dict[str, int] | None = None) -> None:
+        """``rows``: the sheet's (row number, cells); ``columns``: which cell each shown field is read from.
+        (The model keeps these, not its dialog: a child holding its dialog is a reference cycle, ui/lifetime.py.)"""
         self.beginResetModel()
-        self.plans, self.shown = plans, shown
+        self.plans, self.shown, self.rows, self.columns = plans, shown, rows or [], columns or {}
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
@@ -60,14 +64,28 @@ class PlanModel(OneCallPerCell, QAbstractTableModel):
         if column == 0:
             return str(plan.row)
         if column <= len(self.shown):
-            return self.dialog.shown_value(self.shown[column - 1], self.dialog.sheet.rows[index.row()][1])
-        return self.dialog.problem_text(plan)
+            return self.shown_value(self.shown[column - 1], self.rows[index.row()][1])
+        return self.problem_text(plan)
+
+    def problem_text(self, plan) -> str:
+        if plan.errors:
+            return "；".join(plan.errors)
+        if plan.target_id is not None:  # what 更新 will change, masked as everything on screen
+            changes = "；".join(self.tr("{0} {1} → {2}").format(excel.FIELD_LABELS.get(k, k), old or self.tr("（空）"), new)
+                                for k, (old, new) in plan.changes.items())
+            return self.tr("更新 {0}：{1}").format(plan.target_label, changes) if changes else self.tr("已登记，无变化（跳过）")
+        return self.tr("无误（新增）")
+
+    def shown_value(self, name: str, row: list) -> str:
+        index = self.columns[name]
+        text = excel.cell_text(row[index]) if index < len(row) else ""
+        return {"id_number": mask_id_number, "phone": mask_phone}.get(name, str)(text)  # masked for every role
 
     def text(self, row: int, column: int) -> str:
         return self.data(self.index(row, column)) or ""
 
 
-class ImportDialog(QDialog):
+class ImportDialog(ClosedByQt, QDialog):
     def __init__(self, ctx: Context, kind: str, sheet: excel.Sheet, parent=None, *, plans: list | None = None):
         """``plans``: the rows already checked with the guessed columns (the page does it in the background
         while reading the file); without them the first check runs here."""
@@ -179,7 +197,7 @@ class ImportDialog(QDialog):
             return
         self.plans = plans
         shown = [name for name in self.fields if name in self.mapping()]
-        self.model.reset(plans, shown)
+        self.model.reset(plans, shown, self.sheet.rows, self.mapping())
         header = self.preview.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(60)  # widths from the first rows (and the visible ones), not all 10,000
@@ -191,20 +209,6 @@ class ImportDialog(QDialog):
         self.import_all.setEnabled(bool(self.plans) and bad == 0)
         self.import_valid.setText(self.tr("只导入无误的 {0} 行").format(good))
         self.import_valid.setEnabled(good > 0 and bad > 0)
-
-    def problem_text(self, plan) -> str:
-        if plan.errors:
-            return "；".join(plan.errors)
-        if plan.target_id is not None:  # what 更新 will change, masked as everything on screen
-            changes = "；".join(self.tr("{0} {1} → {2}").format(excel.FIELD_LABELS.get(k, k), old or self.tr("（空）"), new)
-                                for k, (old, new) in plan.changes.items())
-            return self.tr("更新 {0}：{1}").format(plan.target_label, changes) if changes else self.tr("已登记，无变化（跳过）")
-        return self.tr("无误（新增）")
-
-    def shown_value(self, name: str, row: list) -> str:
-        index = self.mapping()[name]
-        text = excel.cell_text(row[index]) if index < len(row) else ""
-        return {"id_number": mask_id_number, "phone": mask_phone}.get(name, str)(text)  # masked for every role
 
     def run_import(self, *, only_valid: bool) -> None:
         run = excel.import_volunteers if self.kind == "volunteers" else excel.import_activities

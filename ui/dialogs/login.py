@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox
 from app.services.errors import ServiceError
 
 from ..forms import ErrorLabel
+from ..lifetime import ClosedByQt
 
 if TYPE_CHECKING:  # the login window comes up before the store's modules are loaded (#13)
     from app.db import Store
@@ -53,7 +54,7 @@ class CoveringMixin:
         super().showEvent(event)
 
 
-class LoginDialog(CoveringMixin, QDialog):
+class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
     """Operator + password. Five wrong passwords lock that operator for five minutes (service rule).
 
     At start-up the window comes up with ``store=None`` while the store opens behind it; the password can
@@ -149,7 +150,7 @@ class LoginDialog(CoveringMixin, QDialog):
         self.accept()
 
 
-class LockDialog(CoveringMixin, QDialog):
+class LockDialog(ClosedByQt, CoveringMixin, QDialog):
     """Shown after the idle time or Ctrl+L: an opaque screen over the whole app showing only the station,
     the operator and the password; the window and any open form stay as they were underneath."""
 

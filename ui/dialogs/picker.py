@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QLis
 from app.models import Volunteer
 from app.services import volunteers as volunteer_service
 from app.services.context import Context
+from ..lifetime import ClosedByQt
 
 SHOWN = 300
 
@@ -57,7 +58,7 @@ class VolunteerChecklist(QWidget):
         self.count.setText(self.tr("已选 {0} 人").format(len(self.selected)))
 
 
-class VolunteerPicker(QDialog):
+class VolunteerPicker(ClosedByQt, QDialog):
     def __init__(self, ctx: Context, exclude: set[str] = frozenset(), parent=None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("选择志愿者"))

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushBu
 from app.known_errors import describe
 
 from ..saving import ask_save_path, show_saved
+from ..lifetime import ClosedByQt
 
 
-class PdfPreview(QDialog):
+class PdfPreview(ClosedByQt, QDialog):
     def __init__(self, path: Path, title: str, parent=None):
         super().__init__(parent)
         self.path, self.title = Path(path), title

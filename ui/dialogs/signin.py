@@ -16,6 +16,7 @@ from app.services.errors import ValidationError
 from ..forms import ErrorLabel
 from ..tables import fill_table, read_only_table
 from ..workers import run_in_background
+from ..lifetime import ClosedByQt
 
 
 def qr_pixmap(text: str, size: int = 240) -> QPixmap:
@@ -31,7 +32,7 @@ def qr_pixmap(text: str, size: int = 240) -> QPixmap:
     return pixmap
 
 
-class SigninDialog(QDialog):
+class SigninDialog(ClosedByQt, QDialog):
     """Modeless: the clerk can go on working while phones sign in. Closing it (or the program) stops the server."""
 
     confirmed = Signal()
@@ -39,6 +40,7 @@ class SigninDialog(QDialog):
     def __init__(self, ctx, activity_id: str, parent=None):
         super().__init__(parent)
         self.setObjectName("signinDialog")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # modeless: Qt deletes it when closed (ui/lifetime.py)
         self.ctx = ctx
         self.activity = signin.activity_of(ctx.store, activity_id)
         self.server: signin.SigninServer | None = None

@@ -16,6 +16,7 @@ from app.models.limits import int_range
 
 from ..forms import ErrorLabel
 from ..workers import run_in_background
+from ..lifetime import ClosedByQt
 
 CHOICE, STATION, ADMIN = range(3)
 
@@ -104,7 +105,7 @@ class AdminPage(QWizardPage):
         return -1
 
 
-class FirstRunWizard(QWizard):
+class FirstRunWizard(ClosedByQt, QWizard):
     def __init__(self, store: Store, parent=None):
         super().__init__(parent)
         self.store = store

@@ -231,9 +231,11 @@ class ActivitiesPage(ListPage):
         windows = getattr(self, "signin_windows", {})
         self.signin_windows = windows
         dialog = windows.get(activity_id)
-        if dialog is None or not dialog.isVisible():
+        if dialog is None:
             dialog = SigninDialog(self.ctx, activity_id, self)
+            # modeless, deleted by Qt when closed (WA_DeleteOnClose): forgotten here then
             dialog.confirmed.connect(self.after_change)
+            dialog.destroyed.connect(lambda *_a, key=activity_id: windows.pop(key, None))
             windows[activity_id] = dialog
         dialog.show()
         dialog.raise_()

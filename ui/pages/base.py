@@ -328,7 +328,6 @@ class ListPage(Page):
             dialog = ImportDialog(ctx, kind, sheet, self, plans=plans)
             if dialog.exec():
                 self.after_change(background=True)
-            dialog.deleteLater()
 
         def failed(exc: BaseException, _details: str) -> None:
             text = str(exc) if isinstance(exc, ServiceError) else describe(exc)
