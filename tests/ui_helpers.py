@@ -72,3 +72,15 @@ def answer_first_run_with_the_demo(qtbot, *, admin: str = "杨红霞", password:
         when_modal(login, kind=LoginDialog)
 
     when_modal(wizard, kind=FirstRunWizard)
+
+
+def type_chinese(widget, text: str) -> None:
+    """Text committed by an input method, as Chinese is typed on a village PC (QTest's key clicks take
+    ASCII only: Qt asserts on anything else)."""
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    widget.setFocus()
+    QApplication.sendEvent(widget, event)

@@ -232,6 +232,15 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     window = MainWindow(Context(store=store, actor=login.actor), settings)
     window.show()
     fit_to_screen(window)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
+    # Did the last run end without closing (a crash, a power cut, a kill)? Then say so, and offer back what
+    # was typed and not saved (ui/drafts.py). This run is marked running until it closes properly.
+    from app.drafts import ended_unexpectedly, mark_running
+
+    crashed_since = ended_unexpectedly(paths.root)
+    mark_running(paths.root)
+    from .drafts import offer_recovery
+
+    QTimer.singleShot(0, lambda: offer_recovery(window, paths.root, crashed_since))
     QTimer.singleShot(SETTLE_MS, collector.settle)  # once the 工作台's figures are in
     if settings.get("daily_backup"):
         run_in_background(window, lambda task: store.backup_daily(), lambda _p: None, lambda exc, _d: log.warning("daily backup failed: %s", exc))
@@ -265,6 +274,9 @@ def run(args) -> int:
         window.leave_demo_requested.connect(lambda: app.exit(RESTART))
         code = app.exec()
         QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
+        from app.drafts import mark_stopped
+
+        mark_stopped(paths.root)  # a proper end: the next start says nothing of a crash
         window.idle.stop()
         window.close()
         window.ctx.store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, QSize, QTime, QTimer, Qt
+from PySide6.QtCore import QDate, QTime, QTimer, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QApplication, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
@@ -165,6 +165,20 @@ class SensitiveEdit(QWidget):
     def value(self) -> str | None:
         return self.edit.text() if self._changed else None
 
+    # a form's draft (ui/drafts.py): a new value typed, never the stored one
+    @property
+    def draft_changed(self):
+        return self.edit.textChanged
+
+    def draft_value(self) -> dict:
+        return {"changed": self._changed, "text": self.edit.text() if self._changed else ""}
+
+    def restore_draft_value(self, value: dict) -> None:
+        if value.get("changed") and not self._changed:
+            self._reenter()
+        if value.get("changed"):
+            self.edit.setText(value.get("text", ""))
+
 
 class FormScroll(QScrollArea):
     """The fields of a form, scrolling inside the dialog when the screen is shorter than the form
@@ -256,6 +270,7 @@ class FormDialog(ClosedByQt, QDialog):
         return tuple(state)
 
     def showEvent(self, event) -> None:  # noqa: N802
+        self._keep_drafts()
         if self._initial is None:
             self._initial = self.field_state()
             # Enter saves: no other button of the form takes Enter for itself (添加志愿者… did)
@@ -276,6 +291,53 @@ class FormDialog(ClosedByQt, QDialog):
     def has_changes(self) -> bool:
         return self._initial is not None and self.field_state() != self._initial
 
+    # -- drafts: nothing typed is lost (ui/drafts.py) --------------------------------------
+    DRAFT_PAGE: str | None = None  # the page a form keeping drafts is opened from; None: no drafts
+    draft_key = ""  # the draft file this form writes (kept when a draft is restored into it)
+    _keeper = None
+
+    def draft_record_id(self) -> str | None:
+        """The record this form edits (None for a new one)."""
+        return None
+
+    def draft_copy_of(self) -> str | None:
+        return None
+
+    def draft_extra(self) -> dict:
+        """What the form keeps beyond its plain fields (e.g. the activity's participants)."""
+        return {}
+
+    def restore_draft_extra(self, extra: dict) -> None:
+        pass
+
+    @classmethod
+    def reopen(cls, ctx, draft, parent):
+        """The form a draft was typed into, made again for the same record."""
+        raise NotImplementedError
+
+    def restore_draft(self, draft) -> None:
+        """Fill the form as the draft has it; what it opened with stays the state 放弃修改？ compares with."""
+        from .drafts import restore
+
+        self._initial = self.field_state()
+        restore(self, draft.values)
+        self.restore_draft_extra(draft.extra)
+
+    def _keep_drafts(self) -> None:
+        if self.DRAFT_PAGE is not None and self._keeper is None and getattr(self, "ctx", None) is not None:
+            from .drafts import DraftKeeper
+
+            self._keeper = DraftKeeper(self)
+
+    _given_up = False  # the person chose 取消 (and 放弃修改): unlike the program closing the form itself
+
+    def done(self, result: int) -> None:
+        """Saved, or given up by the person: either way nothing is left to recover. Closed by the program
+        itself (``reject()``), the draft stays for the next start."""
+        if self._keeper is not None and (int(result) == QDialog.DialogCode.Accepted.value or self._given_up):
+            self._keeper.discard()
+        super().done(result)
+
     def confirm_discard(self) -> bool:
         """True when there is nothing to lose, or the person chose 放弃修改."""
         if not self.has_changes():
@@ -293,6 +355,7 @@ class FormDialog(ClosedByQt, QDialog):
         """取消, Esc or the window's ×: a form with edits asks first, so one slip does not throw it away.
         (``reject()`` itself stays silent, for the program's own closing.)"""
         if self.confirm_discard():
+            self._given_up = True
             self.reject()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
@@ -302,9 +365,11 @@ class FormDialog(ClosedByQt, QDialog):
         super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        if event.spontaneous() and not self.confirm_discard():
-            event.ignore()
-            return
+        if event.spontaneous():
+            if not self.confirm_discard():
+                event.ignore()
+                return
+            self._given_up = True
         super().closeEvent(event)
 
     def add(self, name: str, label: str, widget: QWidget) -> QWidget:

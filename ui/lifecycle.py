@@ -42,6 +42,9 @@ class Outcome:
 
 def cases(window) -> list[Case]:
     """Every dialog class of the program, with content from the store where it edits a record."""
+    from datetime import datetime
+
+    from app.drafts import Draft
     from app.services import activities, demands, points, station, teams, volunteers, work
 
     from .dialogs.activity import ActivityDialog
@@ -52,6 +55,7 @@ def cases(window) -> list[Case]:
     from .dialogs.picker import VolunteerPicker
     from .dialogs.preview import PdfPreview
     from .dialogs.wizard import FirstRunWizard
+    from .drafts import RecoveryDialog
     from .dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, ReverseDialog, RuleDialog, StockDialog
     from .dialogs.team import TeamDialog
     from .dialogs.volunteer import VolunteerDialog
@@ -96,6 +100,10 @@ def cases(window) -> list[Case]:
         Case("出错提示", "dashboard", lambda p: ErrorDialog("程序遇到意外错误", "Traceback (most recent call last):\n  …", p)),
         Case("从Excel导入志愿者", "volunteers", lambda p: ImportDialog(ctx, "volunteers", roster_sheet(), p), saves=False),
         Case("打印预览", "activities", lambda p: PdfPreview(_sample_pdf(ctx), "活动台账", p)),
+        Case("恢复未保存的内容", "dashboard",
+             lambda p: RecoveryDialog([Draft(form="ActivityDialog", title="记录活动", operator="admin", operator_label="杨红霞",
+                                             saved_at="2027-01-04T09:30:00", key="lifecycle")], datetime(2027, 1, 4, 9), "crash.log", p),
+             saves=False, close=lambda d, how: d.restore_button.click() if how == "保存" else d.later_button.click()),
         Case("建立本站台账（向导）", "dashboard", lambda p: FirstRunWizard(store, p), saves=False,
              close=lambda d, _how: d.reject()),  # it has no 保存; finishing it makes a station
     ]

@@ -252,6 +252,8 @@ def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: 
     select an activity → 复制此活动 → a new title → 保存 → 工作台 → 活动台账; save a volunteer; print the month's
     ledger and close its preview — with a background job (the 工作台's figures, a settlement of points) running
     meanwhile."""
+    from datetime import date
+
     from app.services import activities
     from app.services import points as points_service
 
@@ -292,9 +294,10 @@ def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: 
                 if _wait(app, lambda: vpage.model.rowCount() > 0):
                     vpage.open_form(vpage.model.row(0))
                     report.volunteers_saved += 1
-            if n % 5 == 0:
+            if n % 5 == 0:  # the month's ledger, as a clerk prints it at the month's end
                 window.go("activities")
                 previews = report.previews
+                page.month.setCurrentIndex(max(0, page.month.findData(date.today().month)))
                 page.print_current()
                 _wait(app, lambda: report.previews > previews and not _running)
             if n % 10 == 0:
@@ -383,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     QThreadPool.globalInstance().waitForDone(10_000)
     window.close()
     window.ctx.store.close()
+    from app.drafts import mark_stopped
+
+    mark_stopped(args.data_dir)  # a proper end, as ``station`` ends
     if lock is not None:
         lock.unlock()
     return 0 if not report.problems and report.copies_saved == args.cycles else 1

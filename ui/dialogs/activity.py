@@ -71,12 +71,14 @@ class PhotoList(QListWidget):
 
 class ActivityDialog(FormDialog):
     COLS = ("姓名", "编号", "服务时长（小时）", "角色")
+    DRAFT_PAGE = "activities"
 
     def __init__(self, ctx: Context, activity: Activity | None = None, parent=None, *, copy_of: Activity | None = None):
         """``copy_of``: 复制此活动 — a new activity with everything of that one but its date and photos."""
         title = self.tr("编辑活动") if activity else (self.tr("记录活动（复制自“{0}”）").format(copy_of.title) if copy_of else self.tr("记录活动"))
         super().__init__(title, parent)
         self.ctx, self.activity = ctx, activity
+        self.copy_of_id = copy_of.id if copy_of else None
         a = activity or copy_of
         self.title_edit = self.add("title", self.tr("活动名称"), QLineEdit(a.title if a else ""))
         self.team = self.add("team_id", self.tr("服务队"), QComboBox())
@@ -278,6 +280,37 @@ class ActivityDialog(FormDialog):
                 continue
             self.new_photos.append(path)
             self.photos.addItem(QListWidgetItem(thumbnail(path), path.name))
+
+    # -- drafts (ui/drafts.py) ----------------------------------------------
+    @classmethod
+    def reopen(cls, ctx, draft, parent):
+        activity = activity_service.get_activity(ctx, draft.record_id) if draft.record_id else None
+        copy_of = activity_service.get_activity(ctx, draft.copy_of) if draft.copy_of else None
+        return cls(ctx, activity, parent, copy_of=copy_of)
+
+    def draft_record_id(self) -> str | None:
+        return self.activity.id if self.activity else None
+
+    def draft_copy_of(self) -> str | None:
+        return self.copy_of_id
+
+    def draft_extra(self) -> dict:
+        return {"participants": [[p.volunteer_id, p.hours, p.role] for p in self.participant_inputs()],
+                "new_photos": [str(path) for path in self.new_photos]}
+
+    def restore_draft_extra(self, extra: dict) -> None:
+        from app.services import volunteers as volunteer_service
+        from app.services.errors import ServiceError
+
+        if "participants" in extra:
+            self.participants.setRowCount(0)
+            for volunteer_id, hours, role in extra["participants"]:
+                try:
+                    self.add_participant_row(volunteer_service.get_volunteer(self.ctx, volunteer_id), hours, role)
+                except (ServiceError, LookupError):
+                    continue  # removed meanwhile
+            self.update_count()
+        self.add_photo_files([Path(p) for p in extra.get("new_photos", []) if Path(p).is_file()])
 
     # -- save ------------------------------------------------------------
     def submit(self) -> Activity:

@@ -33,6 +33,15 @@ def _text_box(text: str = "", height: int = 80) -> QPlainTextEdit:
 class DemandDialog(FormDialog):
     """群众点单, or correcting one still open."""
 
+    DRAFT_PAGE = "demands"
+
+    @classmethod
+    def reopen(cls, ctx, draft, parent):
+        return cls(ctx, demands.get_demand(ctx, draft.record_id) if draft.record_id else None, parent)
+
+    def draft_record_id(self) -> str | None:
+        return self.demand.id if self.demand else None
+
     def __init__(self, ctx, demand: Demand | None = None, parent=None):
         super().__init__(self.tr("修改点单") if demand else self.tr("群众点单"), parent)
         self.ctx, self.demand = ctx, demand

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.models import Volunteer
@@ -15,6 +15,8 @@ SHOWN = 300
 
 class VolunteerChecklist(QWidget):
     """A search box over a checkable list; the checked set survives new searches."""
+
+    changed = Signal()  # who is checked changed
 
     def __init__(self, ctx: Context, selected: dict[str, Volunteer] | None = None, parent=None):
         super().__init__(parent)
@@ -53,9 +55,31 @@ class VolunteerChecklist(QWidget):
         else:
             self.selected.pop(v.id, None)
         self.update_count()
+        self.changed.emit()
 
     def update_count(self) -> None:
         self.count.setText(self.tr("已选 {0} 人").format(len(self.selected)))
+
+    # a form's draft (ui/drafts.py): who is checked, whatever the search shows
+    @property
+    def draft_changed(self):
+        return self.changed
+
+    def draft_value(self) -> list[str]:
+        return sorted(self.selected)
+
+    def restore_draft_value(self, ids: list[str]) -> None:
+        from app.services.errors import ServiceError
+
+        chosen = {}
+        for volunteer_id in ids:
+            try:
+                chosen[volunteer_id] = volunteer_service.get_volunteer(self.ctx, volunteer_id)
+            except (ServiceError, LookupError):
+                continue
+        self.selected = chosen
+        self.refresh()
+        self.changed.emit()
 
 
 class VolunteerPicker(ClosedByQt, QDialog):

@@ -14,6 +14,15 @@ from .picker import VolunteerChecklist
 
 
 class TeamDialog(FormDialog):
+    DRAFT_PAGE = "teams"
+
+    @classmethod
+    def reopen(cls, ctx, draft, parent):
+        return cls(ctx, team_service.get_team(ctx, draft.record_id) if draft.record_id else None, parent)
+
+    def draft_record_id(self) -> str | None:
+        return self.team.id if self.team else None
+
     def __init__(self, ctx: Context, team: Team | None = None, parent=None):
         super().__init__(self.tr("编辑服务队") if team else self.tr("新建服务队"), parent)
         self.ctx, self.team = ctx, team
@@ -25,7 +34,7 @@ class TeamDialog(FormDialog):
         members = {m.volunteer.id: m.volunteer for m in team_service.team_members(ctx, team.id)} if team else {}
         self.members = self.add("members", self.tr("队员"), VolunteerChecklist(ctx, members))
         self.leader = self.add("leader_id", self.tr("队长"), QComboBox())
-        self.members.list.itemChanged.connect(lambda _item: self.refresh_leaders())
+        self.members.changed.connect(self.refresh_leaders)
         self.refresh_leaders(team.leader_id if team else None)
         self.finish_layout()
         self.resize(520, 680)

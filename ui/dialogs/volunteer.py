@@ -19,6 +19,15 @@ from ..forms import FormDialog, SensitiveEdit, TeamChecklist, combo, date_edit, 
 
 
 class VolunteerDialog(FormDialog):
+    DRAFT_PAGE = "volunteers"
+
+    @classmethod
+    def reopen(cls, ctx, draft, parent):
+        return cls(ctx, volunteer_service.get_volunteer(ctx, draft.record_id) if draft.record_id else None, parent)
+
+    def draft_record_id(self) -> str | None:
+        return self.volunteer.id if self.volunteer else None
+
     def __init__(self, ctx: Context, volunteer: Volunteer | None = None, parent=None):
         super().__init__(self.tr("编辑志愿者") if volunteer else self.tr("登记志愿者"), parent)
         self.ctx, self.volunteer = ctx, volunteer

@@ -1,0 +1,208 @@
+"""Nothing typed is lost (#25): an open form keeps a draft on disk; after a crash, a power cut or a kill the
+next start says the program closed unexpectedly and offers 恢复未保存的内容 for each draft."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox
+
+from app.drafts import Draft, DraftBox, ended_unexpectedly, mark_running, mark_stopped
+from app.services import activities, operators
+from app.services.context import Context
+from ui_helpers import type_chinese
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_draft_on_disk_is_whole_or_absent_and_a_damaged_one_never_stops_the_start(tmp_path):
+    box = DraftBox(tmp_path)
+    draft = Draft(form="ActivityDialog", title="记录活动", operator="admin", operator_label="杨红霞", values=[["QLineEdit", "敬老"]])
+    box.save(draft)
+    assert draft.key and draft.saved is not None
+    draft.values = [["QLineEdit", "敬老饺子宴"]]
+    box.save(draft)  # the same open form writes the same file again
+    assert [d.values for d in box.pending()] == [[["QLineEdit", "敬老饺子宴"]]]
+    (box.folder / "half.part").write_text('{"form": "Act')  # a write the power cut interrupted: never read
+    (box.folder / "bad.json").write_text("{not json")  # a damaged file: moved aside, the rest still offered
+    assert [d.key for d in box.pending()] == [draft.key]
+    assert (box.folder / "bad.damaged").exists()
+    box.remove(draft.key)
+    assert box.pending() == []
+
+
+def test_the_running_mark_tells_an_unexpected_end_from_a_proper_one(tmp_path):
+    assert ended_unexpectedly(tmp_path) is None
+    mark_running(tmp_path)
+    assert ended_unexpectedly(tmp_path) is not None  # not stopped: the next start reads it as a crash
+    mark_stopped(tmp_path)
+    assert ended_unexpectedly(tmp_path) is None
+
+
+def _admin(store):
+    return Context(store=store, actor=operators.authenticate(store, "admin", "admin123"))
+
+
+def test_a_form_keeps_its_draft_while_typed_and_drops_it_when_saved_or_given_up(qtbot, demo_store):
+    from ui.dialogs.activity import ActivityDialog
+
+    ctx = _admin(demo_store)
+    box = DraftBox(demo_store.paths.root)
+    source = activities.list_activities(ctx, limit=1)[0].activity
+    form = ActivityDialog(ctx, None, copy_of=activities.get_activity(ctx, source.id))
+    qtbot.addWidget(form)
+    form.show()
+    assert box.pending() == []  # opened, nothing typed: nothing to keep
+    type_chinese(form.title_edit, "（第二场）")
+    qtbot.waitUntil(lambda: len(box.pending()) == 1, timeout=5000)
+    draft = box.pending()[0]
+    assert draft.form == "ActivityDialog" and draft.copy_of == source.id and draft.operator_label == "杨红霞"
+    assert ["QLineEdit", source.title + "（第二场）"] in draft.values
+    assert len(draft.extra["participants"]) == len(activities.participants_of(ctx, source.id))
+    # given up through 取消 → 放弃修改: gone
+    QTimer.singleShot(0, lambda: next(b for b in QApplication.activeModalWidget().buttons() if b.text() == "放弃修改").click())
+    form.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert not form.isVisible() and box.pending() == []
+
+    form = ActivityDialog(ctx, None, copy_of=activities.get_activity(ctx, source.id))
+    qtbot.addWidget(form)
+    form.show()
+    type_chinese(form.title_edit, "（第三场）")
+    qtbot.waitUntil(lambda: len(box.pending()) == 1, timeout=5000)
+    form.buttons.button(QDialogButtonBox.StandardButton.Save).click()  # saved: gone
+    assert not form.isVisible() and box.pending() == []
+
+    form = ActivityDialog(ctx, None)
+    qtbot.addWidget(form)
+    form.show()
+    type_chinese(form.title_edit, "暂时放下")
+    qtbot.waitUntil(lambda: len(box.pending()) == 1, timeout=5000)
+    form.reject()  # closed by the program itself (not the person's 取消): kept for the next start
+    assert len(box.pending()) == 1
+
+
+def test_a_restored_draft_fills_the_same_form_for_the_same_record(qtbot, demo_store):
+    """Every kind of field goes back where it was: text, choices, dates, times, numbers, check boxes,
+    participants, and a team's members with its leader (which depends on them)."""
+    from ui.dialogs.activity import ActivityDialog
+    from ui.dialogs.team import TeamDialog
+    from ui.drafts import capture
+
+    ctx = _admin(demo_store)
+    record = activities.get_activity(ctx, activities.list_activities(ctx, limit=1)[0].activity.id)
+    form = ActivityDialog(ctx, record)
+    qtbot.addWidget(form)
+    form.show()
+    form.title_edit.setText("改过的名称")
+    form.category.setCurrentIndex((form.category.currentIndex() + 1) % form.category.count())
+    form.start.setTime(form.start.time().addSecs(1800))
+    form.served.setValue(form.served.value() + 7)
+    form.family.setChecked(not form.family.isChecked())
+    form.content.setPlainText("第一行\n第二行")
+    form.participants.removeRow(0)
+    form._keeper.write()
+    draft = DraftBox(demo_store.paths.root).pending()[0]
+    wanted = capture(form)
+    form.reject()
+
+    again = ActivityDialog.reopen(ctx, draft, None)
+    qtbot.addWidget(again)
+    again.restore_draft(draft)
+    again.show()
+    assert capture(again) == wanted
+    assert again.participant_ids() == {r for r in form.participant_ids()}
+    assert again.has_changes()  # 取消 asks before throwing the restored work away
+
+    from app.services import teams
+
+    team = teams.get_team(ctx, teams.list_teams(ctx)[0].team.id)
+    edit = TeamDialog(ctx, team)
+    qtbot.addWidget(edit)
+    edit.show()
+    chosen = sorted(edit.members.selected)[:1]
+    edit.members.restore_draft_value(chosen)
+    edit.leader.setCurrentIndex(edit.leader.findData(chosen[0]))
+    edit._keeper.write()
+    team_draft = next(d for d in DraftBox(demo_store.paths.root).pending() if d.form == "TeamDialog")
+    edit.reject()
+    back = TeamDialog.reopen(ctx, team_draft, None)
+    qtbot.addWidget(back)
+    back.restore_draft(team_draft)
+    assert sorted(back.members.selected) == chosen and back.leader.currentData() == chosen[0]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_after_kill_9_with_a_half_filled_form_the_next_start_offers_it_back(qtbot, demo_template, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(demo_template, data / "station.db")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
+    program = subprocess.Popen([sys.executable, str(ROOT / "tests" / "half_filled_form.py"), str(data)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    box = DraftBox(data)
+    try:
+        deadline = time.monotonic() + 120
+        while not any("重阳节敬老饺子宴" in json.dumps(d.values, ensure_ascii=False) for d in box.pending()):
+            assert program.poll() is None, program.stdout.read()
+            assert time.monotonic() < deadline, "no draft was written"
+            time.sleep(0.05)
+    finally:
+        program.send_signal(signal.SIGKILL)  # a power cut, as far as the program can tell
+        program.wait()
+        program.stdout.close()
+    assert ended_unexpectedly(data) is not None
+
+    from ui import app as ui_app
+    from ui.dialogs.activity import ActivityDialog
+    from ui.drafts import RecoveryDialog
+    from ui.soak import auto_login
+
+    seen: dict = {}
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if seen.get("give_up") and modal is not None:  # the test failed: let nothing wait for a person
+            modal.done(0)
+            return
+        if isinstance(modal, RecoveryDialog) and "offer" not in seen:
+            seen["offer"] = " ".join(label.text() for label in modal.findChildren(QLabel))
+            seen["line"] = modal.list.item(0).text()
+            QTimer.singleShot(0, modal.restore_button.click)
+        elif isinstance(modal, ActivityDialog) and "form" not in seen:
+            seen["form"] = (modal.title_edit.text(), modal.place.text(), modal.windowTitle())
+            # 取消 asks 放弃修改？ in a box of its own: pressed after this tick, so the next tick can answer it
+            QTimer.singleShot(0, modal.buttons.button(QDialogButtonBox.StandardButton.Cancel).click)
+        elif isinstance(modal, QMessageBox) and "form" in seen:
+            next(b for b in modal.buttons() if b.text() == "放弃修改").click()
+            seen["done"] = True
+
+    driver = QTimer()
+    driver.timeout.connect(drive)
+    driver.start(20)
+    login = auto_login("admin", "admin123")
+    _app, window, lock = ui_app.start(str(data))
+    login.stop()
+    qtbot.addWidget(window)
+    window.idle.stop()
+    try:
+        qtbot.waitUntil(lambda: seen.get("done", False), timeout=60_000)
+    finally:
+        seen["give_up"] = not seen.get("done")
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=10_000)
+        driver.stop()
+    assert "上次没有正常关闭" in seen["offer"] and str(data / "logs" / "crash.log") in seen["offer"]
+    assert seen["line"].startswith("记录活动 — 杨红霞填写") and "最后保存" in seen["line"]
+    assert seen["form"][:2] == ("重阳节敬老饺子宴", "村委会活动室")
+    qtbot.waitUntil(lambda: box.pending() == [], timeout=5000)  # given up: gone
+    window.close()
+    lock.unlock()
