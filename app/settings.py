@@ -7,7 +7,12 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .services.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from .services.context import Actor
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
@@ -21,13 +26,14 @@ class Setting:
     label: str  # for the settings page
     minimum: int | None = None
     maximum: int | None = None
+    admin_only: bool = False  # protects the data: only an admin may change it (``Settings.set(..., actor=)``)
 
 
 REGISTRY: dict[str, Setting] = {
     s.key: s
     for s in (
-        Setting("idle_lock_minutes", int, 10, "无操作自动锁定（分钟）", 1, 240),
-        Setting("daily_backup", bool, True, "每天自动备份"),
+        Setting("idle_lock_minutes", int, 10, "无操作自动锁定（分钟）", 1, 240, admin_only=True),
+        Setting("daily_backup", bool, True, "每天自动备份", admin_only=True),
         Setting("last_operator", str, "", "上次登录的操作员"),
         Setting("station_name", str, "", "实践站名称（登录窗口在打开台账前就显示）"),
         # The demo lives in its own folder (demo/ in the data dir); the real data dir remembers that the
@@ -62,8 +68,15 @@ class Settings:
     def get(self, key: str) -> Any:
         return self._values.get(key, REGISTRY[key].default)
 
-    def set(self, key: str, value: Any) -> None:
+    @staticmethod
+    def may_change(key: str, actor: Actor | None) -> bool:
+        return not REGISTRY[key].admin_only or (actor is not None and actor.role.is_admin)
+
+    def set(self, key: str, value: Any, *, actor: Actor | None = None) -> None:
+        """``actor``: who changes it, required for a setting that protects the data (``admin_only``)."""
         setting = REGISTRY[key]
+        if not self.may_change(key, actor):
+            raise PermissionDenied(f"只有管理员可以更改“{setting.label}”")
         if not isinstance(value, setting.type):
             raise TypeError(f"{key} takes {setting.type.__name__}")
         if setting.minimum is not None and value < setting.minimum:

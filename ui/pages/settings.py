@@ -38,8 +38,12 @@ class SettingsPage(Page):
         form.addRow(self.tr(spec.label), self.idle)
         self.daily = QCheckBox(self.tr(REGISTRY["daily_backup"].label))
         self.daily.setChecked(settings.get("daily_backup"))
-        self.daily.toggled.connect(lambda on: settings.set("daily_backup", on))
+        self.daily.toggled.connect(self.on_daily_changed)
         form.addRow("", self.daily)
+        for key, widget in (("idle_lock_minutes", self.idle), ("daily_backup", self.daily)):
+            if not settings.may_change(key, ctx.actor):  # shown, not changeable: they protect the data
+                widget.setEnabled(False)
+                widget.setToolTip(self.tr("只有管理员可以更改“{0}”").format(self.tr(REGISTRY[key].label)))
 
         backups = QGroupBox(self.tr("备份与恢复"))
         self.table = QTableWidget(0, 4)
@@ -69,8 +73,13 @@ class SettingsPage(Page):
         self.refresh()
 
     def on_idle_changed(self, minutes: int) -> None:
-        self.settings.set("idle_lock_minutes", minutes)
-        self.idle_minutes_changed.emit(minutes)
+        if self.settings.may_change("idle_lock_minutes", self.ctx.actor):
+            self.settings.set("idle_lock_minutes", minutes, actor=self.ctx.actor)
+            self.idle_minutes_changed.emit(minutes)
+
+    def on_daily_changed(self, on: bool) -> None:
+        if self.settings.may_change("daily_backup", self.ctx.actor):
+            self.settings.set("daily_backup", on, actor=self.ctx.actor)
 
     def refresh(self) -> None:
         self.backups = self.ctx.store.list_backups()

@@ -1,0 +1,51 @@
+"""Settings that protect the data (daily backup, idle lock) are an admin's to change, wherever they are written."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.services import operators
+from app.services.context import Context
+from app.services.errors import PermissionDenied
+from app.settings import Settings
+from ui.pages.settings import SettingsPage
+
+
+def _actor(store, username):
+    return operators.authenticate(store, username, f"{username}123")
+
+
+def test_only_an_admin_may_change_the_settings_that_protect_the_data(demo_store):
+    settings = Settings(demo_store.paths.settings)
+    clerk = _actor(demo_store, "clerk")
+    with pytest.raises(PermissionDenied, match="只有管理员可以更改“每天自动备份”"):
+        settings.set("daily_backup", False, actor=clerk)
+    with pytest.raises(PermissionDenied, match="无操作自动锁定"):
+        settings.set("idle_lock_minutes", 240, actor=clerk)
+    with pytest.raises(PermissionDenied):
+        settings.set("daily_backup", False)  # who changes it must be said
+    assert Settings(demo_store.paths.settings).get("daily_backup") is True
+    assert Settings(demo_store.paths.settings).get("idle_lock_minutes") == 10
+    settings.set("daily_backup", False, actor=_actor(demo_store, "admin"))
+    assert Settings(demo_store.paths.settings).get("daily_backup") is False
+    settings.set("last_operator", "clerk")  # remembering who logged in protects nothing
+
+
+def test_the_settings_page_shows_protected_settings_read_only_to_a_clerk(qtbot, demo_store):
+    settings = Settings(demo_store.paths.settings)
+    page = SettingsPage(Context(store=demo_store, actor=_actor(demo_store, "clerk")), settings)
+    qtbot.addWidget(page)
+    page.show()
+    for widget in (page.daily, page.idle):
+        assert not widget.isEnabled()
+        assert "管理员" in widget.toolTip()
+    qtbot.mouseClick(page.daily, Qt.MouseButton.LeftButton)
+    page.idle.setValue(200)  # even if the value were changed by other means, it is not written
+    assert settings.get("daily_backup") is True and settings.get("idle_lock_minutes") == 10
+
+    admin_page = SettingsPage(Context(store=demo_store, actor=_actor(demo_store, "admin")), settings)
+    qtbot.addWidget(admin_page)
+    assert admin_page.daily.isEnabled() and admin_page.idle.isEnabled()
+    admin_page.daily.setChecked(False)
+    assert Settings(demo_store.paths.settings).get("daily_backup") is False
