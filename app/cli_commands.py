@@ -436,6 +436,8 @@ def cmd_import(args) -> int:
                 what = "；".join(f"{excel.FIELD_LABELS.get(k, k)} {old or '（空）'} → {new}" for k, (old, new) in p.changes.items())
                 print(f"第{p.row}行：更新 {p.target_label}：{what or '无变化，跳过'}")
         print(f"共 {len(plans)} 行，其中 {len(plans) - len(bad)} 行无误，{len(bad)} 行有错误")
+        if teams := excel.new_teams([p for p in plans if p.ok]):
+            print("将新建服务队（类别暂定“" + excel.NEW_TEAM_CATEGORY + "”，导入后可修改）：" + "、".join(teams))
         if args.dry_run:
             print("试运行：没有写入任何数据")
             return 1 if bad else 0

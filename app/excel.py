@@ -93,6 +93,9 @@ class RowPlan:
     row: int
     values: dict
     errors: list[str] = field(default_factory=list)
+    # What the import will do besides the row itself, for the person to see first (e.g. 将新建服务队“…”).
+    warnings: list[str] = field(default_factory=list)
+    new_teams: list[str] = field(default_factory=list)  # named in the row, not set up yet: created by the import
     # Updating a volunteer already registered (matched by ID number): who, and what changes (field: (old, new),
     # masked as the preview shows them). An update that changes nothing is skipped.
     target_id: str | None = None
@@ -329,6 +332,38 @@ def _row_message(plan: RowPlan) -> str:
     return f"第{plan.row}行：" + "；".join(plan.errors)
 
 
+# -- teams named in a sheet ----------------------------------------------------
+
+# A roster is how a new station's teams usually arrive: the teams it names that are not set up yet are created
+# by the import (the preview says which, before anything is written), in this category until someone edits them.
+NEW_TEAM_CATEGORY = "便民服务"
+
+
+def _note_new_teams(plan: RowPlan, names: list[str]) -> None:
+    if names:
+        plan.new_teams = names
+        plan.warnings.append(f"将新建服务队“{'、'.join(names)}”")
+
+
+def new_teams(plans: list[RowPlan]) -> list[str]:
+    """The teams an import of these plans would create, in the order the sheet names them."""
+    return list(dict.fromkeys(name for plan in plans for name in plan.new_teams))
+
+
+def _create_teams(session, ctx: Context, plans: list[RowPlan]) -> dict[str, str]:
+    """Set up the teams the rows name that do not exist yet, in the import's transaction; their names → ids."""
+    from .models import Team
+
+    made = {}
+    for name in new_teams(plans):
+        team = Team(station_id=ctx.station_id,
+                    **team_service._validated(ctx, session, {"name": name, "category": NEW_TEAM_CATEGORY}, current=None))
+        session.add(team)
+        session.flush()
+        made[name] = team.id
+    return made
+
+
 # -- volunteers ----------------------------------------------------------------
 
 def _registered_by_id(known: dict) -> dict[str, str]:
@@ -364,10 +399,10 @@ def _plan_update(ctx: Context, session, plan: RowPlan, existing, values: dict) -
         if (old or "") != (new or ""):
             shown = (lambda x: mask_phone(x or "")) if key == "phone" else (lambda x: format_date(x) if isinstance(x, date) else str(x or ""))
             plan.changes[key] = (shown(old), shown(new))
-    if set(new_teams) - set(current_teams):
+    if set(new_teams) - set(current_teams) or plan.new_teams:
         names = {s.team.id: s.team.name for s in team_service.list_teams(ctx)}
         plan.changes["team"] = ("、".join(names.get(t, "") for t in current_teams),
-                                "、".join(names.get(t, "") for t in dict.fromkeys(current_teams + new_teams)))
+                                "、".join([names.get(t, "") for t in dict.fromkeys(current_teams + new_teams)] + plan.new_teams))
     plan.values = dict(given, team_ids=list(dict.fromkeys(current_teams + new_teams)) if "team" in plan.changes else None)
 
 
@@ -389,9 +424,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, upda
             own = _cell_problems(sheet, row, cells, mapping)
             plan.errors += own.values()
             team_names = [t for t in volunteer_service.split_tags(values.pop("team", "")) if t]
-            unknown = [t for t in team_names if t not in teams]
-            if unknown:
-                plan.errors.append(f"所属队伍“{'、'.join(unknown)}”不存在，请先建立服务队")
+            _note_new_teams(plan, list(dict.fromkeys(t for t in team_names if t not in teams)))
             values["team_ids"] = [teams[t] for t in team_names if t in teams]
             existing_id = registered.get(_normal_id(values.get("id_number", ""))) if "id_number" not in own else None
             existing = session.get(Volunteer, existing_id) if existing_id is not None else None
@@ -431,22 +464,34 @@ def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
     good = [p for p in plans if p.ok and p.action != "无变化"]
     updated = 0
     with ctx.write(immediate=True, label="导入Excel") as session:  # numbers are allocated under the write lock
+        made = _create_teams(session, ctx, good)
         for n, plan in enumerate(good, start=1):
             if cancelled():
                 raise ImportCancelled()
             try:
+                values = _with_new_teams(plan, made)
                 if plan.target_id is not None:
-                    values = {k: v for k, v in plan.values.items() if not (k == "team_ids" and v is None)}
+                    values = {k: v for k, v in values.items() if not (k == "team_ids" and v is None)}
                     volunteer_service.update_volunteer_in(session, ctx, plan.target_id, **values)
                     updated += 1
                 else:
-                    add(session, ctx, **plan.values)
+                    add(session, ctx, **values)
                 session.flush()  # the row's limits (app/models/limits.py) are checked here, under its row number
             except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
                 raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
             if progress:
                 progress(n, len(good))
     return ImportResult(imported=len(good) - updated, skipped=bad, updated=updated)
+
+
+def _with_new_teams(plan: RowPlan, made: dict[str, str]) -> dict:
+    """The row's values with the ids of the teams the import has just set up for it."""
+    if not plan.new_teams:
+        return plan.values
+    ids = [made[name] for name in plan.new_teams]
+    if "team_id" in plan.values:  # an activity: one team
+        return dict(plan.values, team_id=ids[0])
+    return dict(plan.values, team_ids=list(plan.values.get("team_ids") or []) + ids)
 
 
 def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, only_valid: bool = False,
@@ -512,8 +557,7 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
             "served_count": cell_text(raw.get("served_count")) or 0,
         }
         team = cell_text(raw.get("team"))
-        if team and team not in teams:
-            plan.errors.append(f"服务队“{team}”不存在，请先建立服务队")
+        _note_new_teams(plan, [team] if team and team not in teams else [])
         values["team_id"] = teams.get(team)
         hours = cell_text(raw.get("hours"))
         participants = []
@@ -537,20 +581,19 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
             when, title = parse_date(plan.values.get("date"), FieldErrors(), "date", "活动日期"), plan.values.get("title")
             if when is None or not title:
                 continue
-            key = (when, title, plan.values.get("team_id"))
+            key = (when, title, plan.values.get("team_id") or tuple(plan.new_teams))
             first = seen.setdefault(key, plan.row)
             if first != plan.row:
                 plan.errors.append(f"与本表第{first}行是同一次活动（同一天、同名、同一服务队）")
                 continue
-            existing = session.exec(select(Activity.id).where(
+            existing = None if plan.new_teams else session.exec(select(Activity.id).where(
                 Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.date == when,  # noqa: E712
                 Activity.title == title, Activity.team_id == plan.values.get("team_id"))).first()
             if existing is not None:
                 plan.errors.append(f"台账中已有{format_date(when)}的“{title}”，可能已经导入过；如确是另一次活动，请在名称中注明（如“第二场”）")
-    # Validate each row by adding it in a transaction that is always rolled back.
+    # Validate each row by adding it in a transaction that is always rolled back (a row with problems already
+    # too: the person sees all of a row's problems at once).
     for plan in plans:
-        if not plan.ok:
-            continue
         try:
             with ctx.store.session(operator=ctx.actor.label) as session:
                 activity_service.add_activity_in(session, ctx, **plan.values)

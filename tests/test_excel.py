@@ -65,7 +65,8 @@ def test_plan_reports_per_row_chinese_errors(ctx, roster):
     assert plans[5].values["team_ids"] == plans[4].values["team_ids"] != []
     assert any("校验位" in e for e in plans[7].errors)
     errors8 = "；".join(plans[8].errors)
-    assert "联系电话" in errors8 and "政治面貌" in errors8 and "舞蹈队" in errors8
+    assert "联系电话" in errors8 and "政治面貌" in errors8
+    assert plans[8].warnings == ["将新建服务队“舞蹈队”"]  # a team not yet set up is created, not an error
     assert plans[9].errors == ["身份证号与本表第4行重复"]
 
 
@@ -84,6 +85,25 @@ def test_import_only_valid_rows(ctx, roster):
     li = volunteers.search_volunteers(ctx, "ls")[0]
     assert li.phone == "13900011111" and li.id_number == GOOD_ID2
     assert volunteers.team_names_of(ctx, [li.id])[li.id] == ["敬老爱老服务队"]
+
+
+def test_teams_named_in_a_roster_that_do_not_exist_yet_are_created_by_the_import(ctx, tmp_path):
+    rows = [[i + 1, f"新{i}", make_id(seq=300 + i), "13812345678", "男", "群众", "新文艺队" if i % 2 else "新文艺队、巾帼服务队"]
+            for i in range(6)]
+    rows[3][2] = "110105194912310021"  # bad checksum and bad phone: a row with three problems lists them all
+    rows[3][3] = "12345"
+    sheet = excel.read_sheet(messy_roster(tmp_path / "花名册.xlsx", rows))
+    plans = excel.plan_volunteers(ctx, sheet, excel.guess_mapping(sheet))
+    assert [p.ok for p in plans] == [True, True, True, False, True, True]
+    assert plans[0].warnings == ["将新建服务队“新文艺队、巾帼服务队”"]
+    assert "校验位" in "；".join(plans[3].errors) and "联系电话" in "；".join(plans[3].errors) and plans[3].warnings
+    assert excel.new_teams(plans) == ["新文艺队", "巾帼服务队"]
+    result = excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet), only_valid=True)
+    assert result.imported == 5
+    made = {s.team.name: s for s in teams.list_teams(ctx)}
+    assert set(made) == {"新文艺队", "巾帼服务队"} and made["新文艺队"].team.category == excel.NEW_TEAM_CATEGORY
+    first = volunteers.search_volunteers(ctx, "新0")[0]
+    assert set(volunteers.team_names_of(ctx, [first.id])[first.id]) == {"新文艺队", "巾帼服务队"}
 
 
 def test_cancelled_import_writes_nothing(ctx, roster):
@@ -184,6 +204,24 @@ def test_activities_import(ctx, tmp_path):
     plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
     assert plans[2].ok and plans[3].errors == ["与本表第5行是同一次活动（同一天、同名、同一服务队）"]
     assert len(activities.list_activities(ctx)) == 1
+
+
+def test_an_activity_row_lists_all_its_problems_and_a_new_team_is_created(ctx, tmp_path):
+    book = Workbook()
+    ws = book.active
+    ws.append(["日期", "活动名称", "类别", "服务队", "地点", "开始时间", "结束时间", "服务对象人数", "参与志愿者"])
+    ws.append(["2026-10-29", "广场舞", "敬老爱老", "新文艺队", "文化礼堂", "09:00", "11:30", 40, ""])
+    ws.append(["2026-10-30", "走访", "不是类别", "新文艺队", "", "", "", 5, "李四"])
+    book.save(tmp_path / "台账.xlsx")
+    sheet = excel.read_sheet(tmp_path / "台账.xlsx", "activities")
+    mapping = excel.guess_mapping(sheet, "activities")
+    plans = excel.plan_activities(ctx, sheet, mapping)
+    assert plans[0].ok and plans[0].warnings == ["将新建服务队“新文艺队”"]
+    problems = "；".join(plans[1].errors)
+    assert "李四" in problems and "不是类别" in problems  # the unregistered volunteer does not hide the bad category
+    excel.import_activities(ctx, sheet, mapping, only_valid=True)
+    (listed,) = activities.list_activities(ctx)
+    assert listed.team_name == "新文艺队"
 
 
 def test_export_masks_for_a_clerk_and_reads_back(ctx, tmp_path):

@@ -46,7 +46,7 @@ def test_import_roster_with_bad_rows_then_export(qtbot, demo_store, tmp_path, mo
     when_modal(check_and_import, kind=ImportDialog)
     qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.model.total == before + 2, timeout=10_000)
-    assert seen["summary"] == "共 3 行：2 行无误，1 行有错误（红色）"
+    assert seen["summary"] == "共 3 行：2 行无误，1 行有错误（黄色标出）"
     assert not seen["all_enabled"]
     assert seen["row_number"] == "6" and "校验位" in seen["row_error"]
     assert {"新甲", "新乙"} <= {v.name for v in volunteers.search_volunteers(ctx, "新")}
@@ -92,3 +92,36 @@ def test_the_import_preview_shows_what_an_update_changes(qtbot, ctx, tmp_path, m
     qtbot.mouseClick(dialog.import_all, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
     assert volunteers.get_volunteer(admin, known.id).phone == "13912345678" and volunteers.count_volunteers(admin) == 1
+
+
+def test_only_the_rows_with_errors_stand_out_and_new_teams_do_not_fail_every_row(qtbot, ctx, tmp_path):
+    """34 good rows and 6 bad ones whose team is not set up yet: the 6 stand out, the 34 are plain."""
+    from PySide6.QtGui import QColor
+
+    from app import excel
+    from test_excel import messy_roster
+
+    rows = [[i + 1, f"人{i}", "110105194912310021" if i % 7 == 3 else make_id(seq=100 + i), "13812345678", "男", "群众", "新文艺队"]
+            for i in range(40)]
+    dialog = ImportDialog(ctx, "volunteers", excel.read_sheet(messy_roster(tmp_path / "花名册.xlsx", rows)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    model, last = dialog.model, dialog.model.columnCount() - 1
+    bad = [r for r in range(model.rowCount()) if model.data(model.index(r, 1), Qt.ItemDataRole.BackgroundRole) is not None]
+    assert bad == [3, 10, 17, 24, 31, 38]
+    assert "将新建服务队：新文艺队" in dialog.summary.text() and "34 行无误，6 行有错误" in dialog.summary.text()
+    assert model.text(3, last).startswith("身份证号校验位不正确")  # the error first, the note after
+    assert "将新建服务队“新文艺队”" in model.text(3, last) and "将新建服务队“新文艺队”" in model.text(0, last)
+    colour = model.data(model.index(3, 1), Qt.ItemDataRole.BackgroundRole)
+    assert 30 <= colour.hue() <= 60  # amber: stands out without alarming
+    # the painted table: a good row shows the table's own base, a bad row its colour; a selected row neither
+    dialog.preview.selectRow(5)
+    image = dialog.preview.viewport().grab().toImage()
+    height = dialog.preview.rowHeight(0)
+    x = dialog.preview.columnViewportPosition(1) + 3
+    assert image.pixelColor(x, dialog.preview.rowViewportPosition(0) + height // 2) == QColor("white")
+    assert image.pixelColor(x, dialog.preview.rowViewportPosition(3) + height // 2) == colour
+    selected = image.pixelColor(x, dialog.preview.rowViewportPosition(5) + height // 2)
+    assert selected not in (QColor("white"), colour)
+    assert dialog.import_valid.isEnabled() and dialog.import_valid.text() == "只导入无误的 34 行"

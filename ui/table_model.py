@@ -26,13 +26,19 @@ class OneCallPerCell:
     """A view paints a cell by asking for seven roles at once (``multiData``); Qt's default asks ``data``
     seven times, each a call from C++ into Python that must take the GIL. While a background job runs
     Python, every such call waits for the job's thread to yield, so a list repainting during an import
-    stalled the window 0.1–0.3 s (bench/ui_bench.py). Answered here in one call per cell."""
+    stalled the window 0.1–0.3 s (bench/ui_bench.py). Answered here in one call per cell.
+
+    Every role asked is answered, a role with no value by clearing it: the delegate hands the same span to
+    every cell it paints, so a value left in place is the previous cell's (one row with errors painted every
+    row after it in its colour)."""
 
     def multiData(self, index: QModelIndex, roles) -> None:  # noqa: N802 - Qt's name
         data = self.data
         for role_data in roles:
             value = data(index, role_data.role())
-            if value is not None:
+            if value is None:
+                role_data.clearData()
+            else:
                 role_data.setData(value)
 
 

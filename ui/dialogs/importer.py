@@ -19,7 +19,9 @@ from ..table_model import OneCallPerCell
 from ..workers import run_in_background
 from ..lifetime import ClosedByQt
 
-ERROR_ROW = QColor("#fdecea")
+# A row with errors stands out in amber: seen at a glance among many good rows, not alarming, and unlike the
+# pink of a selected row (a row that is fine has no colour of its own).
+ERROR_ROW = QColor("#ffe8b3")
 
 
 class PlanModel(OneCallPerCell, QAbstractTableModel):
@@ -68,6 +70,10 @@ class PlanModel(OneCallPerCell, QAbstractTableModel):
         return self.problem_text(plan)
 
     def problem_text(self, plan) -> str:
+        """Every error of the row first, then what importing it will also do (e.g. set up a team)."""
+        return "；".join([self.outcome_text(plan)] + plan.warnings)
+
+    def outcome_text(self, plan) -> str:
         if plan.errors:
             return "；".join(plan.errors)
         if plan.target_id is not None:  # what 更新 will change, masked as everything on screen
@@ -205,7 +211,12 @@ class ImportDialog(ClosedByQt, QDialog):
         header.setSectionResizeMode(len(shown) + 1, QHeaderView.ResizeMode.Stretch)
         good = sum(p.ok for p in self.plans)
         bad = len(self.plans) - good
-        self.summary.setText(self.tr("共 {0} 行：{1} 行无误，{2} 行有错误（红色）").format(len(self.plans), good, bad))
+        text = self.tr("共 {0} 行：{1} 行无误，{2} 行有错误（黄色标出）").format(len(self.plans), good, bad)
+        teams = excel.new_teams([p for p in self.plans if p.ok])
+        if teams:
+            text += self.tr("；将新建服务队：{0}").format("、".join(teams))
+        self.summary.setText(text)
+        self.summary.setWordWrap(True)
         self.import_all.setEnabled(bool(self.plans) and bad == 0)
         self.import_valid.setText(self.tr("只导入无误的 {0} 行").format(good))
         self.import_valid.setEnabled(good > 0 and bad > 0)
