@@ -413,3 +413,19 @@ def test_hours_column_is_fresh_after_data_changes(qtbot, window):
     window.go("volunteers")  # … but coming back to the page reads them again
     again = next(page.model.row(i) for i in range(page.model.rowCount()) if page.model.row(i).volunteer.id == first.volunteer.id)
     assert again.hours == first.hours + 3
+
+
+def test_the_login_box_grows_for_the_lockout_message_and_keeps_its_fields_heights(qtbot, demo_store):
+    dialog = LoginDialog(demo_store, "钢城区艾山街道杨家庄村新时代文明实践站", last_operator="admin")  # a real name: two lines
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    before = (dialog.username.height(), dialog.password.height())
+    for _ in range(6):
+        type_text(qtbot, dialog.password, "wrong")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        qtbot.wait(10)
+    assert "已锁定" in dialog.error.text() and dialog.error.heightForWidth(dialog.error.width()) > dialog.error.fontMetrics().height() * 1.5
+    assert (dialog.username.height(), dialog.password.height()) == before
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())  # every line of the message shows
+    screenshot(dialog, "login-locked-message")

@@ -144,10 +144,21 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
             self.actor = operators.authenticate(self.store, self.chosen_username(), self.password.text())
         except ServiceError as exc:
             self.error.show_message(str(exc))
+            self.grow_to_fit()
             self.password.clear()
             self.password.setFocus()
             return
         self.accept()
+
+    def grow_to_fit(self) -> None:
+        """Taller when a message of two lines appears (the lockout's), so the fields keep their height: a
+        dialog does not grow by itself for a wrapped label (its height depends on its width)."""
+        if self.covering:  # the card sits in a whole screen: it has the room
+            return
+        self.layout().activate()
+        needed = max(self.heightForWidth(self.width()), self.sizeHint().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
 
 class LockDialog(ClosedByQt, CoveringMixin, QDialog):
