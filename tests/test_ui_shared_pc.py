@@ -118,3 +118,70 @@ def test_time_fields_take_what_is_typed(qtbot, typed):
     qtbot.waitUntil(lambda: edit.currentSection() == edit.Section.HourSection)
     qtbot.keyClicks(edit, typed)
     assert edit.time() == QTime(9, 30)
+
+
+def _time_field(qtbot, value):
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from ui.forms import time_edit
+
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    before = QLineEdit()
+    edit = time_edit(value)
+    layout.addWidget(before)
+    layout.addWidget(edit)
+    qtbot.addWidget(host)
+    host.show()
+    qtbot.waitExposed(host)
+    return host, before, edit
+
+
+@pytest.mark.parametrize("delay", [0, 30, 120])
+def test_digits_typed_at_any_pace_fill_the_hour_then_the_minutes(qtbot, delay):
+    """A barcode scanner or a fast typist sends keys 30 ms apart: "0930" was lost."""
+    from datetime import time
+
+    from PySide6.QtCore import QPoint, QTime
+
+    _host, before, edit = _time_field(qtbot, time(14, 0))
+    before.setFocus()
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() // 3, edit.height() // 2))
+    qtbot.keyClicks(edit, "0930", delay=delay)
+    assert edit.time() == QTime(9, 30)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "1645", delay=delay)  # typed again: a new time, from the hour
+    assert edit.time() == QTime(16, 45)
+
+
+@pytest.mark.parametrize("delay", [0, 30])
+def test_digits_typed_as_the_field_is_tabbed_into_are_kept(qtbot, delay):
+    """Tabbed into and typed at once: the hour selected a moment after the focus came took the minutes."""
+    from datetime import time
+
+    from PySide6.QtCore import QTime
+
+    _host, before, edit = _time_field(qtbot, time(14, 0))
+    before.setFocus()
+    qtbot.waitUntil(before.hasFocus)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.keyClicks(edit, "0930", delay=delay)
+    assert edit.time() == QTime(9, 30)
+
+
+@pytest.mark.parametrize("delay", [0, 30])
+def test_digits_typed_after_select_all_make_the_time(qtbot, delay):
+    """After Ctrl+A, typing 1130 left 10:00."""
+    from datetime import time
+
+    from PySide6.QtCore import QTime
+
+    _host, _before, edit = _time_field(qtbot, time(10, 0))
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "1130", delay=delay)
+    assert edit.time() == QTime(11, 30)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "7:05", delay=delay)
+    assert edit.time() == QTime(7, 5)

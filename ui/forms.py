@@ -35,16 +35,80 @@ def date_edit(value: date | None = None) -> QDateEdit:
 
 
 class TimeEdit(QTimeEdit):
-    """A time that takes what a clerk types: 0930 or 9:30, wherever the click landed. (QTimeEdit ignored
-    digits typed into the minutes when the hour was not selected first.)"""
+    """A time that takes what a clerk types: 0930, 930 or 9:30, wherever the click landed, whatever is
+    selected (after Ctrl+A too) and however fast the keys come (a barcode scanner sends them 30 ms apart).
+
+    Digits are read here, not by QTimeEdit's section editing: they fill HH, then mm, and each digit sets the
+    time at once. (QTimeEdit ignored digits typed into the minutes when the hour was not selected first, the
+    hour selected on focus could land between two keys already typed, and a selection over both sections
+    took nothing.) Any other key, a click or leaving the field starts a new time."""
+
+    SEPARATORS = (":", "：", ".", "。")
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.typed = ""  # the digits (and separator) of the time being typed
 
     def focusInEvent(self, event) -> None:  # noqa: N802
         super().focusInEvent(event)
-        QTimer.singleShot(0, self.select_hour)
+        self.typed = ""
+        QTimer.singleShot(0, self.select_hour_unless_typing)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         super().mousePressEvent(event)
+        self.typed = ""
         if not self.lineEdit().hasSelectedText():
+            self.select_hour()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        text = event.text()
+        plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        if plain and len(text) == 1 and (text.isdigit() or (text in self.SEPARATORS and self.typed)):
+            self.take(text if text.isdigit() else ":")
+            event.accept()
+            return
+        self.typed = ""
+        super().keyPressEvent(event)
+
+    def take(self, char: str) -> None:
+        typed = self.typed + char
+        if self.typed and len(self.split(self.typed)[1]) == 2:  # a time was complete: this key starts the next one
+            typed = char
+        if typed == ":" or (char == ":" and ":" in self.typed):
+            return
+        parsed = self.parse(typed)
+        if parsed is None:  # e.g. minutes past 59: the key is refused
+            QApplication.beep()
+            return
+        hour, minute, in_minutes = parsed
+        self.typed = typed
+        self.setTime(QTime(hour, minute))
+        section = QTimeEdit.Section.MinuteSection if in_minutes else QTimeEdit.Section.HourSection
+        self.setCurrentSection(section)
+        self.setSelectedSection(section)
+
+    @staticmethod
+    def parse(typed: str) -> tuple[int, int, bool] | None:
+        """(hour, minute, typing the minutes) of what was typed so far, or None when it cannot be a time."""
+        hour_digits, minute_digits = TimeEdit.split(typed)
+        hour, minute = int(hour_digits or 0), int(minute_digits or 0)
+        if hour > 23 or minute > 59 or len(minute_digits) > 2:
+            return None
+        in_minutes = bool(minute_digits) or ":" in typed or len(hour_digits) == 2 or hour > 2
+        return hour, minute, in_minutes
+
+    @staticmethod
+    def split(typed: str) -> tuple[str, str]:
+        """The hour's digits and the minutes' of what was typed: 0930 → 09 30; 930 → 9 30; 9:5 → 9 5."""
+        if ":" in typed:
+            hour_digits, minute_digits = typed.split(":", 1)
+            return hour_digits, minute_digits
+        if len(typed) >= 2 and int(typed[:2]) <= 23:
+            return typed[:2], typed[2:]
+        return typed[:1], typed[1:]  # 9 → 09, then the minutes; 25 → 02:5…
+
+    def select_hour_unless_typing(self) -> None:
+        if not self.typed:
             self.select_hour()
 
     def select_hour(self) -> None:
