@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from app import reports
-from app.models.enums import Role
+from app.models.enums import DemandState, Role
 from app.services import demands, points, work
 from app.services.context import Actor, Context
 from test_reports import assert_fonts_embedded, assert_page_numbers, text_of
@@ -100,3 +101,22 @@ def test_cli_points_demands_and_prints(demo_store, tmp_path):
         assert "已导出" in station(data, "export", kind, str(tmp_path / f"{kind}.xlsx")).stdout
     bad = station(data, "points", "show", "查无此人", check=False)
     assert bad.returncode == 1 and "找不到名为“查无此人”" in bad.stderr
+
+
+def test_demand_register_keeps_numbers_phones_and_results_on_one_line(clerk, tmp_path):
+    """The 编号, the phone and the 结果 wrapped (“2026-000/1” over two lines): their columns fit them."""
+    rows = demands.list_demands(clerk)
+    start = min(r.demand.received_on for r in rows)
+    out = reports.demand_register_pdf(clerk, tmp_path / "五单登记簿.pdf", start, TODAY)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    words = text.split()
+    register = demands.register(clerk, start, TODAY)
+    assert register and all(row.contact for row, _e in register)
+    for row, _events in register:
+        assert row.demand.number in words, row.demand.number  # whole, not broken over two lines
+        assert row.contact in words, row.contact
+        assert DemandState(row.demand.state).label in words
+    assert "点单群众" in words and "（超期）" in words
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "page")], check=True)
+    screenshot_of = Image.open(next(tmp_path.glob("page*.png")))
+    screenshot_of.save(Path(__file__).resolve().parent / "artifacts" / "demand-register.png")

@@ -312,3 +312,34 @@ def test_register_prints_for_the_period_chosen(qtbot, demo_store):
     qtbot.waitUntil(lambda: "text" in seen, timeout=30_000)
     assert "（本年）" in seen["title"] and "服务登记簿" in seen["text"].replace("\n", "")
     window.idle.stop()
+
+
+def test_a_selected_row_is_told_from_an_overdue_one(qtbot, demo_store):
+    """The selected row was the same pink as an overdue row: which one was chosen could not be seen."""
+    from PySide6.QtGui import QColor
+
+    from ui.pages.demands import OVERDUE_BG
+
+    ctx, window = _window(qtbot, demo_store)
+    window.go("demands")
+    page = window.pages["demands"]
+    qtbot.waitExposed(page.table)
+    overdue = next(r for r, row in enumerate(page.rows) if row.overdue)
+    plain = next(r for r, row in enumerate(page.rows) if not row.overdue)
+    page.table.selectRow(plain)
+    page.table.setFocus()
+
+    def colour_of(image, r):
+        return image.pixelColor(page.table.columnViewportPosition(1) + 3, page.table.rowViewportPosition(r) + page.table.rowHeight(r) // 2)
+
+    def distance(a: QColor, b: QColor) -> int:
+        return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue())
+
+    image = page.table.viewport().grab().toImage()
+    assert colour_of(image, overdue) == OVERDUE_BG
+    selected = colour_of(image, plain)
+    assert distance(selected, OVERDUE_BG) > 60 and distance(selected, QColor("white")) > 60
+    page.table.selectRow(overdue)  # an overdue row selected is the selection's colour, not its own pink
+    image = page.table.viewport().grab().toImage()
+    assert distance(colour_of(image, overdue), OVERDUE_BG) > 60
+    window.idle.stop()

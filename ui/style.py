@@ -15,6 +15,8 @@ RESOURCES = resource_path()
 FONT_FILES = ("wqy-microhei.ttc", "DroidSansFallbackFull.ttf")
 ACCENT = "#b71c1c"
 
+# A selected table row is light blue: unlike every tint a row has for a reason (overdue pink, import error
+# amber, the dashboard's red and green), so the row chosen is always seen.
 STYLE_SHEET = f"""
 QWidget {{ font-size: 10pt; }}
 QListWidget#navigation {{ background: #2b2f3a; color: #e8e8e8; border: none; font-size: 11pt; outline: 0; }}
@@ -26,7 +28,7 @@ QFrame#card {{ background: white; border: 1px solid #ddd; border-radius: 6px; }}
 QLabel#cardValue {{ font-size: 20pt; font-weight: bold; color: {ACCENT}; }}
 QLabel#cardTitle {{ color: #555; }}
 QLabel#warning {{ color: #c62828; }}
-QTableView {{ gridline-color: #e0e0e0; selection-background-color: #fbe3e4; selection-color: black; alternate-background-color: #fafafa; }}
+QTableView {{ gridline-color: #e0e0e0; selection-background-color: #cfe2f6; selection-color: black; alternate-background-color: #fafafa; }}
 QHeaderView::section {{ background: #f2f2f2; padding: 4px; border: none; border-bottom: 1px solid #ccc; }}
 QPushButton#primary {{ background: {ACCENT}; color: white; border-radius: 4px; padding: 5px 14px; }}
 QPushButton#primary:disabled {{ background: #d6d6d6; color: #777; }}

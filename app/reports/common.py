@@ -93,6 +93,26 @@ def p(text: object, style: str = "cell") -> Paragraph:
     return Paragraph(markup(text), styles()[style])
 
 
+CELL_PADDING = 6  # points, left and right: reportlab's table default
+
+
+def one_line_mm(texts, style: str = "cell") -> float:
+    """The width (mm) of a column that holds the longest of ``texts`` on one line, padding included: for a
+    column of numbers, phones or short labels, which must not break (“2026-000” / “1”)."""
+    st = styles()[style]
+    widest = max((pdfmetrics.stringWidth(str(t), st.fontName, st.fontSize) for t in texts), default=0)
+    return (widest + 2 * CELL_PADDING + 1) / mm
+
+
+def fitted_widths(fixed: dict[int, float], shares: Sequence[float]) -> list[float]:
+    """Column widths (mm) filling the frame: the columns in ``fixed`` (index → mm, e.g. from ``one_line_mm``)
+    as they are, the others sharing what is left in proportion to ``shares`` (one per column, ignored for
+    the fixed ones)."""
+    left = FRAME_W / mm - sum(fixed.values())
+    flexible = sum(w for i, w in enumerate(shares) if i not in fixed)
+    return [fixed[i] if i in fixed else left * w / flexible for i, w in enumerate(shares)]
+
+
 STREAM_ROWS = 100  # a table longer than this is laid out a page at a time (StreamedTable)
 
 

@@ -16,7 +16,7 @@ from ..services import work
 from ..services.common import format_date
 from ..services.context import Context
 from ..services.station import get_station
-from .common import build, data_table, form_table, markup, period_label, styles
+from .common import build, data_table, fitted_widths, form_table, markup, one_line_mm, period_label, styles
 
 
 def _signatures(s) -> list:
@@ -105,16 +105,26 @@ def demand_register_pdf(ctx: Context, out: str | Path, date_from: date, date_to:
         Spacer(1, 4 * mm),
     ]
     rows = []
+    headers = ["编号", "点单日期", "点单群众", "需求内容", "接单", "办理经过", "结果"]
+    results = [state.label for state in DemandState] + ["（超期）", headers[-1]]
     for row, events in entries:
         d = row.demand
         steps = "<br/>".join(markup(f"{demand_service.as_of(e.at)[5:]} {e.action}（{e.operator}）{('：' + e.note) if e.note else ''}") for e in events)
         asked = markup(f"{d.content}") + "<br/>" + markup(f"{d.category}｜{d.address or '—'}｜{'区中心派单' if d.source == 'district' else '群众点单'}")
-        outcome = DemandState(d.state).label + (f"<br/>评分 {d.rating}" if d.rating else "") + ("<br/>（超期）" if row.overdue else "")
+        result = [DemandState(d.state).label] + ([f"评分 {d.rating}"] if d.rating else []) + (["（超期）"] if row.overdue else [])
+        results += result
         who = markup(d.requester) + (f"<br/>{markup(row.contact)}" if row.contact else "")
         rows.append((d.number, format_date(d.received_on), Paragraph(who, s["cell"]),
-                     Paragraph(asked, s["cell"]), row.assignee or "—", Paragraph(steps, s["small"]), Paragraph(outcome, s["cell_center"])))
-    story.append(data_table(["编号", "点单日期", "点单群众", "需求内容", "接单", "办理经过", "结果"],
-                            rows or [("", "", "", "本期没有群众点单", "", "", "")], [21, 25, 18, 38, 18, 56, 14]))
+                     Paragraph(asked, s["cell"]), row.assignee or "—", Paragraph(steps, s["small"]),
+                     Paragraph("<br/>".join(markup(r) for r in result), s["cell_center"])))
+    # 编号, the phone and 结果 are never broken over two lines: their columns are as wide as their content
+    # (and a date breaks after its month, 2026年12月 / 15日); the others share what is left.
+    widths = fitted_widths({0: one_line_mm([row.demand.number for row, _e in entries] + [headers[0], "2026-0000"]),
+                            1: one_line_mm(["2026年12月"]),
+                            2: one_line_mm([row.contact for row, _e in entries] + [headers[2], "139****0000"]),
+                            6: one_line_mm(results)},
+                           [0, 0, 0, 36, 18, 60, 0])
+    story.append(data_table(headers, rows or [("", "", "", "本期没有群众点单", "", "", "")], widths))
     story += _signatures(s)
     return build(out, story, title="“五单”服务登记簿", station_name=station.name, author=ctx.actor.label)
 
