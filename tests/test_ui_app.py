@@ -429,3 +429,24 @@ def test_the_login_box_grows_for_the_lockout_message_and_keeps_its_fields_height
     assert (dialog.username.height(), dialog.password.height()) == before
     assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())  # every line of the message shows
     screenshot(dialog, "login-locked-message")
+
+
+def test_the_dashboard_shows_a_neutral_loading_state_until_its_figures_arrive(qtbot, demo_store):
+    """A red 0 on every card for a second after login read as “nothing done this year”."""
+    from PySide6.QtGui import QPalette
+
+    from ui.pages.dashboard import DashboardPage
+    from ui.style import ACCENT
+
+    page = DashboardPage(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")))
+    qtbot.addWidget(page)
+    page.show()
+    for card in page.cards.values():  # before the figures are in
+        card.value.ensurePolished()
+        assert card.value.text() == "…"
+        colour = card.value.palette().color(QPalette.ColorRole.WindowText)
+        assert colour.saturation() < 30 and colour.name() != ACCENT.lower()  # grey, not red
+    qtbot.waitUntil(lambda: page.loaded, timeout=10_000)
+    card = page.cards["volunteers"]
+    assert card.value.text() == "75"
+    assert card.value.palette().color(QPalette.ColorRole.WindowText).name() == ACCENT.lower()

@@ -26,6 +26,7 @@ QLabel#pageTitle {{ font-size: 15pt; font-weight: bold; color: #222; padding: 4p
 QLabel#fieldError {{ color: #c62828; }}
 QFrame#card {{ background: white; border: 1px solid #ddd; border-radius: 6px; }}
 QLabel#cardValue {{ font-size: 20pt; font-weight: bold; color: {ACCENT}; }}
+QLabel#cardValue[loading="true"] {{ color: #9e9e9e; font-weight: normal; }}
 QLabel#cardTitle {{ color: #555; }}
 QLabel#warning {{ color: #c62828; }}
 QTableView {{ gridline-color: #e0e0e0; selection-background-color: #cfe2f6; selection-color: black; alternate-background-color: #fafafa; }}

@@ -25,11 +25,15 @@ from .base import Page
 
 
 class Card(QFrame):
+    """A figure with its caption. Until the figure arrives (it is computed in the background) the card shows
+    a grey “…”: a red 0 read as “nothing done” for a second after every login."""
+
     def __init__(self, title: str):
         super().__init__()
         self.setObjectName("card")
-        self.value = QLabel("0")
+        self.value = QLabel("…")
         self.value.setObjectName("cardValue")
+        self.value.setProperty("loading", True)
         self.caption = QLabel(title)
         self.caption.setObjectName("cardTitle")
         self.detail = QLabel()
@@ -39,6 +43,10 @@ class Card(QFrame):
             layout.addWidget(w)
 
     def set(self, value: str, detail: str = "") -> None:
+        if self.value.property("loading"):
+            self.value.setProperty("loading", False)
+            self.value.style().unpolish(self.value)  # the style sheet's colour follows the property
+            self.value.style().polish(self.value)
         self.value.setText(value)
         self.detail.setText(detail)
 
