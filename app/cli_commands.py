@@ -56,12 +56,16 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import build_demo
+    from .demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo
+    from .services import operators
 
     with open_store(args, create=True) as store:
         result = build_demo(store, years=args.years, seed=args.seed, progress=lambda msg: print(msg, flush=True))
         Settings(store.paths.settings).set("is_demo", True)  # the app shows its banner, enrolling asks first
         print(f"示范站已生成：{result.station_name}；服务队 {result.teams} 支，志愿者 {result.volunteers} 名，活动 {result.activities} 次，参与记录 {result.participations} 条")
+        if not operators.has_operators(store):
+            operators.create_first_admin(store, username=DEMO_ADMIN, display_name="示范站管理员", password=DEMO_PASSWORD)
+        print(f"打开程序后登录示范站：登录名：{DEMO_ADMIN}　密码：{DEMO_PASSWORD}（示范站的数据是虚构的）")
     return 0
 
 

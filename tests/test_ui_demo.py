@@ -63,3 +63,60 @@ def test_the_cli_will_not_enroll_a_demo_unless_told(tmp_path):
     done = subprocess.run([*station, "enroll", "--server", "http://127.0.0.1:9", "--code", "ABCD2345", *data],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "示范站" in done.stderr and "--demo" in done.stderr
+
+
+def test_station_demo_makes_a_store_one_logs_into_and_its_login_says_demo(qtbot, tmp_path, monkeypatch):
+    """A store made by `station demo` opened the 建立本站台账 wizard (no operator); its login said nothing of a demo."""
+    from app.demo import DEMO_ADMIN, DEMO_PASSWORD
+    from ui.dialogs.login import LoginDialog
+
+    data = tmp_path / "data"
+    made = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--data-dir", str(data)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert f"登录名：{DEMO_ADMIN}" in made.stdout and f"密码：{DEMO_PASSWORD}" in made.stdout
+    seen = {}
+
+    def login(dialog):
+        seen["title"], seen["banner"] = dialog.windowTitle(), dialog.demo_banner.isVisible() and dialog.demo_banner.text()
+        type_text(qtbot, dialog.password, DEMO_PASSWORD)
+        qtbot.keyClick(dialog.password, __import__("PySide6.QtCore").QtCore.Qt.Key.Key_Return)
+
+    when_modal(login, kind=LoginDialog)  # the login box, not the first-run wizard
+    monkeypatch.setattr(ui_app, "SETTLE_MS", 0)  # settled within this test, not in the next one
+    _app, window, lock = ui_app.start(str(data))
+    try:
+        assert window is not None and window.is_demo
+        assert "示范站" in seen["title"] and "示范站" in seen["banner"]
+    finally:
+        window.idle.stop()
+        window.close()
+        window.ctx.store.close()
+        lock.unlock()
+
+
+def test_the_login_of_a_real_station_has_no_demo_mark(qtbot, demo_store):
+    from ui.dialogs.login import LoginDialog
+
+    real = LoginDialog(demo_store, "杨家庄村新时代文明实践站")
+    demo = LoginDialog(demo_store, "杨家庄村新时代文明实践站", demo=True)
+    for dialog in (real, demo):
+        qtbot.addWidget(dialog)
+        dialog.show()
+    assert not real.demo_banner.isVisible() and "示范站" not in real.windowTitle()
+    assert demo.demo_banner.isVisible() and "示范站" in demo.windowTitle()
+
+
+def test_the_wizard_for_a_station_without_an_operator_asks_only_for_the_admin(qtbot, ctx):
+    """It asked for a station name and then kept the old one: it now asks only for what it will use."""
+    store = ctx.store
+    wizard = FirstRunWizard(store)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.currentId() == 2 and "测试村新时代文明实践站" in wizard.admin.subTitle()
+    type_text(qtbot, wizard.admin.display, "杨红霞")
+    type_text(qtbot, wizard.admin.password, "secret1")
+    type_text(qtbot, wizard.admin.password2, "secret1")
+    with qtbot.waitSignal(wizard.finished, timeout=10_000):
+        wizard.button(wizard.WizardButton.FinishButton).click()
+    assert operators.authenticate(store, "admin", "secret1").label == "杨红霞"

@@ -178,7 +178,8 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     login: LoginDialog | None = None
     guess = expects_login(paths, Settings(paths.settings))
     if guess is not None:  # up at once, with the name it had last time; the store opens behind it
-        login = LoginDialog(None, guess.get("station_name") or tr("实践站台账"), last_operator=guess.get("last_operator") or "")
+        login = LoginDialog(None, guess.get("station_name") or tr("实践站台账"), last_operator=guess.get("last_operator") or "",
+                            demo=bool(guess.get("is_demo")))
         login.setWindowModality(Qt.WindowModality.ApplicationModal)
         login.finished.connect(lambda _code: setattr(login, "closed_early", True))
         login.show()
@@ -215,10 +216,11 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
         opened.station_name = get_station(Context(store=store)).name
     watch_store(store)
     settings.set("station_name", opened.station_name)
+    demo = bool(settings.get("is_demo"))
     if login is None:
-        login = LoginDialog(store, opened.station_name, last_operator=settings.get("last_operator") or "")
+        login = LoginDialog(store, opened.station_name, last_operator=settings.get("last_operator") or "", demo=demo)
     else:
-        login.attach(store, opened.station_name, last_operator=settings.get("last_operator") or "")
+        login.attach(store, opened.station_name, last_operator=settings.get("last_operator") or "", demo=demo)
     QTimer.singleShot(0, _load_main_window)  # while the password is typed
     if login.result() != LoginDialog.DialogCode.Accepted:  # not already in: a password typed during the opening logs in on attach
         login.exec()

@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
         self.idle.timer.start()
 
     def switch_operator(self) -> None:
-        login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True)
+        login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo)
         if not login.exec() or login.actor is None:
             return
         self.ctx = Context(store=self.ctx.store, actor=login.actor)

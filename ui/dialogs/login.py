@@ -61,12 +61,17 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
     be typed (and Enter pressed) at once, and the login goes ahead when ``attach`` hands the store over.
     """
 
-    def __init__(self, store: Store | None, station_name: str, *, last_operator: str = "", parent=None, cover_window: bool = False):
+    def __init__(self, store: Store | None, station_name: str, *, last_operator: str = "", parent=None, cover_window: bool = False,
+                 demo: bool = False):
+        """``demo``: the store is a demo station (made-up data), which the box says plainly."""
         super().__init__(parent)
         self.store = store
         self.actor: Actor | None = None
         self.pending = False  # 登录 pressed before the store was open
-        self.setWindowTitle(self.tr("登录 — 实践站台账"))
+        self.demo_banner = QLabel(self.tr("示范站（数据是虚构的，仅供试用）"))
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_banner.setStyleSheet("#demoBanner { background: #fff3c4; color: #7a5a00; padding: 4px 8px; font-weight: bold; }")
         self.title = title = QLabel(station_name)
         title.setObjectName("pageTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -89,6 +94,7 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         self.covering = cover_window
         card = QFrame() if cover_window else self
         layout = QVBoxLayout(card)
+        layout.addWidget(self.demo_banner)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.opening)
@@ -98,20 +104,26 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
             cover(self, card)
         else:
             self.resize(380, 200)
+        self.mark_demo(demo)
         if store is None:
             if last_operator:
                 self.username.addItem(last_operator, last_operator)
             self.username.setEnabled(False)  # the names come with the store, in a moment
         else:
-            self.attach(store, station_name, last_operator=last_operator)
+            self.attach(store, station_name, last_operator=last_operator, demo=demo)
         self.password.setFocus()
 
-    def attach(self, store: Store, station_name: str, *, last_operator: str = "") -> None:
+    def mark_demo(self, demo: bool) -> None:
+        self.demo_banner.setVisible(demo)
+        self.setWindowTitle(self.tr("登录 — 实践站台账（示范站）") if demo else self.tr("登录 — 实践站台账"))
+
+    def attach(self, store: Store, station_name: str, *, last_operator: str = "", demo: bool = False) -> None:
         """The store is open: list its operators, show its real name, and log in if 登录 was already pressed."""
         from app.services import operators
 
         self.store = store
         self.title.setText(station_name)
+        self.mark_demo(demo)
         chosen = last_operator or self.username.currentData() or ""
         self.username.clear()
         for op in operators.list_operators(store):

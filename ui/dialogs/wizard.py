@@ -119,6 +119,15 @@ class FirstRunWizard(ClosedByQt, QWizard):
         self.setButtonText(QWizard.WizardButton.NextButton, self.tr("下一步"))
         self.setButtonText(QWizard.WizardButton.BackButton, self.tr("上一步"))
         self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("取消"))
+        if store.station_id is not None:
+            # The station exists already (set up with `station init`, or a demo made by the command line):
+            # only its admin is missing, so the wizard asks for nothing it would not use.
+            from app.services.context import Context
+            from app.services.station import get_station
+
+            self.setStartId(ADMIN)
+            self.admin.setSubTitle(self.tr("为“{0}”设置管理员账号。管理员可以管理操作员、查看完整身份证号。请牢记密码。")
+                                   .format(get_station(Context(store=store)).name))
         self.resize(560, 420)
 
     def accept(self) -> None:
