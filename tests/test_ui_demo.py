@@ -83,7 +83,6 @@ def test_station_demo_makes_a_store_one_logs_into_and_its_login_says_demo(qtbot,
         qtbot.keyClick(dialog.password, __import__("PySide6.QtCore").QtCore.Qt.Key.Key_Return)
 
     when_modal(login, kind=LoginDialog)  # the login box, not the first-run wizard
-    monkeypatch.setattr(ui_app, "SETTLE_MS", 0)  # settled within this test, not in the next one
     _app, window, lock = ui_app.start(str(data))
     try:
         assert window is not None and window.is_demo

@@ -243,7 +243,8 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     from .drafts import offer_recovery
 
     QTimer.singleShot(0, lambda: offer_recovery(window, paths.root, crashed_since))
-    QTimer.singleShot(SETTLE_MS, collector.settle)  # once the 工作台's figures are in
+    # once the 工作台's figures are in; for this window only (a window closed before then, 退出示范站, settles nothing)
+    QTimer.singleShot(SETTLE_MS, window, collector.settle)
     if settings.get("daily_backup"):
         run_in_background(window, lambda task: store.backup_daily(), lambda _p: None, lambda exc, _d: log.warning("daily backup failed: %s", exc))
     return app, window, lock
