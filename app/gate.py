@@ -47,6 +47,7 @@ class WriteGate:
         self._waiter: Callable[["WriteGate", str], bool] | None = None
         self._waiter_thread: int | None = None
         self._local = threading.local()
+        self._wanted = 0  # threads that found the gate taken and wait for it (give_way lets them in)
 
     # -- what is running -----------------------------------------------------------
     @property
@@ -102,12 +103,32 @@ class WriteGate:
     def acquire(self, label: str = "") -> None:
         if self.try_acquire(label=label):
             return
-        if self._waiter is not None and threading.get_ident() == self._waiter_thread:
-            if not self._waiter(self, label):
-                raise WriteWaitCancelled(f"已停止等待，这次的修改没有保存（{self.describe()}）；可稍后再保存")
-            return
-        if not self.try_acquire(self.timeout, label):
-            raise StoreBusy(f"台账正忙：{self.describe()}，等了 {int(self.timeout)} 秒仍未完成，请稍后再试")
+        with self._cond:
+            self._wanted += 1
+        try:
+            if self._waiter is not None and threading.get_ident() == self._waiter_thread:
+                if not self._waiter(self, label):
+                    raise WriteWaitCancelled(f"已停止等待，这次的修改没有保存（{self.describe()}）；可稍后再保存")
+                return
+            if not self.try_acquire(self.timeout, label):
+                raise StoreBusy(f"台账正忙：{self.describe()}，等了 {int(self.timeout)} 秒仍未完成，请稍后再试")
+        finally:
+            with self._cond:
+                self._wanted -= 1
+                self._cond.notify_all()
+
+    def give_way(self, limit: float = 5.0) -> None:
+        """Between two slices of a long job (a settlement commits every few hundred activities): let every
+        writer that queued meanwhile — a clerk's save — have the gate before the job takes it again, so a
+        save waits for one slice, not for the whole job (#25). Returns at once when nobody waits; waits at
+        most ``limit`` seconds for them to get in."""
+        deadline = time.monotonic() + limit
+        with self._cond:
+            while self._wanted > 0 and self._owner != threading.get_ident():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(left)
 
     def release(self) -> None:
         with self._cond:

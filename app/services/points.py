@@ -415,13 +415,15 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
     Idempotent: a participant already credited for an activity is left alone, so running it
     twice adds nothing. Returns (entries written, points credited).
 
-    One transaction, streamed: entries are flushed and let go every ``SETTLE_CHUNK`` rows, so memory
-    stays flat on a five-year store. ``progress(done, total)`` is called between chunks and may raise
-    (取消): the transaction then rolls back and nothing is written.
+    In slices (#25): the activities are taken ``SETTLE_PAGE`` at a time, and every ``SETTLE_CHUNK`` entries
+    or so the slice commits and the store's gate is offered to whoever queued meanwhile (a clerk's save
+    waits for one slice — a fraction of a second — not for five years of points). A slice is whole or
+    absent: ``progress(done, total)`` may raise (取消), which rolls back the slice in hand; the slices
+    before it stay, and running the settlement again credits the rest.
     """
     ensure_default_rules(ctx)
     written = credited = 0
-    with ctx.write(immediate=True, label="结算活动积分") as session:
+    with ctx.read() as session:
         rules = list(session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True)))  # noqa: E712
         if not any(r.basis in ("hour", "activity") for r in rules):
             return 0, 0
@@ -434,42 +436,44 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
         activity_ids = list(session.exec(activities.order_by(Activity.date, Activity.id)))
         total = session.exec(select(func.count()).select_from(Participation).where(
             Participation.activity_id.in_(activities.scalar_subquery()), Participation.deleted == False)).one()  # noqa: E712
-        # Who of a page of activities is not yet credited, found by SQL (the entry index on source): never a
-        # Python set of every entry and a list of every participation, whose building and freeing held the
-        # interpreter 0.1–0.3 s at a time and stalled the window (bench/ui_bench.py).
-        # ``volunteer_id || ''`` keeps SQLite on the source index (four entries an activity), not the volunteer
-        # one (every entry a person ever had): a page took 65 ms instead of 15.
-        credited_already = select(PointEntry.id).where(
-            PointEntry.station_id == ctx.station_id, PointEntry.source == literal("activity:") + Activity.id,
-            PointEntry.volunteer_id.concat("") == Participation.volunteer_id)
-        participants = (select(Participation.volunteer_id, Participation.hours, Activity.id, Activity.title, Activity.category,
-                               Activity.date, credited_already.exists())
-                        .join(Activity, Activity.id == Participation.activity_id).where(Participation.deleted == False))  # noqa: E712
-        operator = ctx.actor.label[:50]
-        rates = _rates(rules)
+    # Who of a page of activities is not yet credited, found by SQL (the entry index on source): never a
+    # Python set of every entry and a list of every participation, whose building and freeing held the
+    # interpreter 0.1–0.3 s at a time and stalled the window (bench/ui_bench.py).
+    # ``volunteer_id || ''`` keeps SQLite on the source index (four entries an activity), not the volunteer
+    # one (every entry a person ever had): a page took 65 ms instead of 15.
+    credited_already = select(PointEntry.id).where(
+        PointEntry.station_id == ctx.station_id, PointEntry.source == literal("activity:") + Activity.id,
+        PointEntry.volunteer_id.concat("") == Participation.volunteer_id)
+    participants = (select(Participation.volunteer_id, Participation.hours, Activity.id, Activity.title, Activity.category,
+                           Activity.date, credited_already.exists())
+                    .join(Activity, Activity.id == Participation.activity_id).where(Participation.deleted == False))  # noqa: E712
+    operator = ctx.actor.label[:50]
+    rates = _rates(rules)
+    seen = 0
+    first = 0
+    while first < len(activity_ids):
         chunk: list[dict] = []
-        seen = 0
-        for first in range(0, len(activity_ids), SETTLE_PAGE):
-            page = activity_ids[first:first + SETTLE_PAGE]
-            for volunteer_id, hours, activity_id, title, category, when, done in session.exec(participants.where(Activity.id.in_(page))):
-                seen += 1
-                if done:
-                    continue
-                per_hour, per_activity = rates.get(category) or rates[None]
-                points = _round(per_hour * hours + per_activity)  # activity_points(rules, category, hours), rates read once
-                if points > 0:
-                    chunk.append({"station_id": ctx.station_id, "volunteer_id": volunteer_id, "points": points, "occurred_on": when,
-                                  "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
-                    written += 1
-                    credited += points
-            if len(chunk) >= SETTLE_CHUNK:
-                insert_many(session, PointEntry, chunk)  # the change capture's own bulk path: same stamps, checks and outbox rows
-                chunk = []
-            if progress is not None:
-                progress(seen, total)
-        insert_many(session, PointEntry, chunk)
-        if progress is not None:
-            progress(total, total)
+        with ctx.write(immediate=True, label="结算活动积分") as session:  # one slice: whole or absent
+            while first < len(activity_ids) and len(chunk) < SETTLE_CHUNK:
+                page = activity_ids[first:first + SETTLE_PAGE]
+                first += SETTLE_PAGE
+                for volunteer_id, hours, activity_id, title, category, when, done in session.exec(participants.where(Activity.id.in_(page))):
+                    seen += 1
+                    if done:
+                        continue
+                    per_hour, per_activity = rates.get(category) or rates[None]
+                    points = _round(per_hour * hours + per_activity)  # activity_points(rules, category, hours), rates read once
+                    if points > 0:
+                        chunk.append({"station_id": ctx.station_id, "volunteer_id": volunteer_id, "points": points, "occurred_on": when,
+                                      "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
+                if progress is not None:
+                    progress(seen, total)
+            insert_many(session, PointEntry, chunk)  # the change capture's own bulk path: same stamps, checks and outbox rows
+        written += len(chunk)
+        credited += sum(entry["points"] for entry in chunk)
+        ctx.store.gate.give_way()  # a save queued meanwhile goes first
+    if progress is not None:
+        progress(total, total)
     return written, credited
 
 
