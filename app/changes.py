@@ -111,6 +111,7 @@ def _capture_changes(session: Session, flush_context, instances) -> None:  # noq
     if not changes:
         return
     _check(changes)
+    session.info.setdefault(CHANGED_KEY, set()).update(obj.__tablename__ for _op, obj in changes)
     rank = _table_rank()
     changes.sort(key=lambda change: rank.get(change[1].__tablename__, 0))
     operator = session.info.get(OPERATOR_KEY) or SYSTEM_OPERATOR
@@ -181,6 +182,7 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
         full_rows.append(row)
         outbox.append({"entity": table.name, "row_id": row["id"], "op": "insert", "version": 1, "operator": operator, "at": now,
                        "payload": encode_payload(row)})
+    session.info.setdefault(CHANGED_KEY, set()).add(table.name)
     connection = session.connection()
     if connection.dialect.paramstyle != "qmark":  # the store is SQLite; anything else takes SQLAlchemy's way
         session.execute(table.insert(), full_rows)
@@ -189,6 +191,46 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
     _executemany(connection, table, full_rows)
     _executemany(connection, OutboxEntry.__table__, outbox)
     return len(full_rows)
+
+
+# -- what changed, told to whoever shows it (#25) ------------------------------------------------------
+# A page showed what it read when it was opened: a volunteer's hours stayed 0 after a sign-in confirmed in
+# another window. Each committed transaction now says which synced tables it changed; the window refreshes
+# the pages that show them. Listeners are called on the committing thread (a background job's, too).
+
+CHANGED_KEY = "changed_tables"
+_listeners: list = []
+
+
+def on_commit(listener) -> callable:
+    """``listener(bind, tables)`` after every commit that changed synced rows (``bind``: the session's
+    engine or connection; ``tables``: a frozenset of table names). Returns the function that unsubscribes."""
+    _listeners.append(listener)
+
+    def unsubscribe() -> None:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+    return unsubscribe
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    tables = session.info.pop(CHANGED_KEY, None)
+    if tables and _listeners:
+        bind = session.get_bind()
+        for listener in list(_listeners):
+            try:
+                listener(bind, frozenset(tables))
+            except Exception:  # noqa: BLE001 - a listener must never undo or fail a commit that happened
+                import logging
+
+                logging.getLogger(__name__).exception("a commit listener failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(CHANGED_KEY, None)
 
 
 def _remembering(processor):

@@ -17,7 +17,7 @@ from sync.client import load_state
 
 from .dialogs.login import LockDialog, LoginDialog
 from .pages.activities import ActivitiesPage
-from .pages.base import Page
+from .pages.base import ALL_TABLES, Page
 from .pages.dashboard import DashboardPage
 from .pages.operators import OperatorsPage
 from .pages.settings import SettingsPage
@@ -81,6 +81,23 @@ class IdleWatcher(QObject):
             window.removeEventFilter(self)
 
 
+class StoreChanges(QObject):
+    """The store's commits (app/changes.py ``on_commit``, called on the committing thread) as a signal on
+    the GUI thread. It holds no page or window: it is their child, and stops listening when deleted."""
+
+    changed = Signal(object)  # frozenset of table names
+
+    def __init__(self, engine, parent: QObject) -> None:
+        super().__init__(parent)
+        from app.changes import on_commit
+
+        def heard(bind, tables) -> None:
+            if bind is engine or getattr(bind, "engine", None) is engine:
+                self.changed.emit(tables)
+
+        self.destroyed.connect(on_commit(heard))  # (kept by the connection, not by this object: no cycle)
+
+
 class MainWindow(QMainWindow):
     leave_demo_requested = Signal()
 
@@ -129,6 +146,8 @@ class MainWindow(QMainWindow):
         self.build_toolbar()
         self.idle = IdleWatcher(settings.get("idle_lock_minutes"), self)
         self.idle.idle.connect(self.lock)
+        self.store_changes = StoreChanges(ctx.store.engine, self)
+        self.store_changes.changed.connect(self.on_store_changed)
         self.update_operator_label()
         if load_state(ctx.store).auto_minutes:
             self.page("sync")  # its timer runs the automatic sync while the app is open
@@ -212,8 +231,38 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text)
 
     def on_data_changed(self) -> None:
-        if "dashboard" in self.pages and self.sender() is not self.pages["dashboard"]:
-            self.pages["dashboard"].refresh()
+        """A page saved something: the 工作台 is refreshed by the commit's announcement (on_store_changed)."""
+
+    CHANGES_SETTLE_MS = 150
+
+    def on_store_changed(self, tables: frozenset) -> None:
+        """Rows of ``tables`` were committed — by a form, a background job (a sign-in confirmed, a settlement,
+        an import, a sync) or another window: the pages that show them are refreshed, the one in front, and
+        the 工作台 whenever it exists (the others refresh when they are next shown). Gathered for a moment,
+        and held while a background job runs: a settlement commits a slice every fraction of a second, and
+        a page reloading after each would read on the GUI thread what the job is still writing."""
+        self._changed_tables = getattr(self, "_changed_tables", frozenset()) | tables
+        if not hasattr(self, "_changes_timer"):
+            self._changes_timer = QTimer(self)
+            self._changes_timer.setSingleShot(True)
+            self._changes_timer.timeout.connect(self._apply_store_changes)
+        if not self._changes_timer.isActive():
+            self._changes_timer.start(self.CHANGES_SETTLE_MS)
+
+    def _apply_store_changes(self) -> None:
+        from .workers import jobs_running
+
+        if jobs_running():
+            self._changes_timer.start(self.CHANGES_SETTLE_MS)
+            return
+        tables, self._changed_tables = self._changed_tables, frozenset()
+        current = self.stack.currentWidget()
+        for key, page in self.pages.items():
+            watches = getattr(page, "watches", frozenset())
+            if watches is not ALL_TABLES and not watches & tables:
+                continue
+            if key == "dashboard" or page is current:
+                page.on_store_changed(tables)
 
     def after_restore(self) -> None:
         self.ctx.store.forget_station()

@@ -200,6 +200,10 @@ class _Runnable(QRunnable):
 _running: dict[Task, _Runnable] = {}  # keep tasks alive until the GUI thread lets them go
 
 
+def jobs_running() -> bool:
+    return bool(_running)
+
+
 class _Release:
     """The end of a job, on the GUI thread, once its worker holds nothing any more. An object rather than a
     closure that re-arms itself by name: such a function is in a reference cycle (its closure holds its own

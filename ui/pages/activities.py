@@ -20,6 +20,7 @@ from .base import ListPage
 
 
 class ActivitiesPage(ListPage):
+    watches = frozenset({"activity", "participation", "photo", "team", "project"})
     model_class = Activity
     noun = "活动"
     title = "活动台账"

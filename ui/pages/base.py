@@ -44,6 +44,9 @@ def export_to_excel(page: "Page", title: str, write) -> None:
 MAX_COLUMN = 260  # px: the widest a list column is sized to by itself
 
 
+ALL_TABLES = frozenset({"*"})  # a page that shows figures of everything (the 工作台)
+
+
 class Page(QWidget):
     """Anything in the main window's stack. ``status`` carries the text for the status bar."""
 
@@ -66,6 +69,12 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         pass
+
+    # the store's tables this page shows: a commit to any of them refreshes it (MainWindow.on_store_changed)
+    watches: frozenset[str] = frozenset()
+
+    def on_store_changed(self, tables: frozenset) -> None:
+        self.refresh()
 
     def scrollable(self, inner: QWidget) -> None:
         """Lay the page out as ``inner`` in a scroll area (long pages on a small village screen)."""
@@ -211,6 +220,9 @@ class ListPage(Page):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def on_store_changed(self, tables: frozenset) -> None:
+        self.refresh(background=True)  # the rows shown stay until the new ones are in
 
     def refresh(self, background: bool = False) -> None:
         """Reload the list: now, or with its SQL in the background (after a job: the window stays live)."""

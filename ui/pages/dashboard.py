@@ -21,7 +21,7 @@ from app.services.common import format_date
 from ..printing import print_document
 from ..workers import run_in_background
 from ..widgets import StackedBars
-from .base import Page
+from .base import ALL_TABLES, Page
 
 
 class Card(QFrame):
@@ -99,6 +99,7 @@ class YouCard(QFrame):
 
 
 class DashboardPage(Page):
+    watches = ALL_TABLES  # its figures count everything
     title = "工作台"
     navigate = Signal(str)  # a to-do item asks for the page that fixes it
 

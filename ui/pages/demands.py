@@ -30,6 +30,7 @@ ACTIONS = [("approve", "审核通过"), ("reject", "不予受理"), ("dispatch",
 
 
 class DemandsPage(Page):
+    watches = frozenset({"demand", "demand_event"})
     title = "群众点单"
 
     def __init__(self, ctx, parent=None):

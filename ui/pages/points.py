@@ -24,6 +24,7 @@ from .base import Page, export_to_excel
 
 
 class PointsPage(Page):
+    watches = frozenset({"point_entry", "point_rule", "goods", "stock_move", "household", "volunteer", "participation", "activity"})
     title = "积分超市"
 
     def __init__(self, ctx, parent=None):

@@ -14,6 +14,7 @@ from .base import ListPage
 
 
 class TeamsPage(ListPage):
+    watches = frozenset({"team", "membership", "volunteer", "activity"})
     model_class = Team
     noun = "服务队"
     title = "志愿服务队"

@@ -33,6 +33,7 @@ class VolunteerRow:
 
 
 class VolunteersPage(ListPage):
+    watches = frozenset({"volunteer", "membership", "team", "participation", "activity"})
     model_class = Volunteer
     noun = "志愿者"
     title = "志愿者"
@@ -109,6 +110,10 @@ class VolunteersPage(ListPage):
     def after_change(self, background: bool = False) -> None:
         self.forget_hours()
         super().after_change(background)
+
+    def on_store_changed(self, tables: frozenset) -> None:
+        self.forget_hours()  # hours come from participations, which may be what changed
+        super().on_store_changed(tables)
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.forget_hours()

@@ -53,6 +53,7 @@ class ProjectDialog(FormDialog):
 
 
 class ProjectsPage(ListPage):
+    watches = frozenset({"project", "project_team", "activity"})
     model_class = Project
     noun = "项目"
     title = "项目库"
