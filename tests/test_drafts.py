@@ -206,3 +206,64 @@ def test_after_kill_9_with_a_half_filled_form_the_next_start_offers_it_back(qtbo
     qtbot.waitUntil(lambda: box.pending() == [], timeout=5000)  # given up: gone
     window.close()
     lock.unlock()
+
+
+def test_switching_operator_over_an_open_form_keeps_it_as_a_draft_for_its_author(qtbot, demo_store):
+    """The idle lock over an open form had only 解锁: 切换操作员 now closes the form keeping what was typed;
+    the next operator gets the window for their role, and the author gets the draft back at their next login."""
+    from PySide6.QtWidgets import QDialog
+
+    from app.settings import Settings
+    from ui.dialogs.login import LockDialog, LoginDialog
+    from ui.dialogs.volunteer import VolunteerDialog
+    from ui.drafts import RecoveryDialog
+    from ui.main_window import MainWindow
+
+    window = MainWindow(_admin(demo_store), Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.idle.stop()
+    steps: list[str] = []
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, VolunteerDialog) and "typed" not in steps:
+            type_chinese(modal.name, "未保存的名字")
+            steps.append("typed")
+            QTimer.singleShot(0, window.lock)  # the idle time ran out
+        elif isinstance(modal, LockDialog) and "switch" not in steps:
+            steps.append("switch")
+            assert next(b for b in modal.findChildren(QPushButton) if b.text() == "切换操作员").isVisible()
+            modal.done(LockDialog.SWITCH)
+        elif isinstance(modal, LoginDialog) and "clerk" not in steps:
+            steps.append("clerk")
+            modal.username.setCurrentIndex(modal.username.findData("clerk"))
+            modal.password.setText("clerk123")
+            modal.try_login()
+        elif isinstance(modal, LoginDialog) and "admin" not in steps and "clerk in" in steps:
+            steps.append("admin")
+            modal.username.setCurrentIndex(modal.username.findData("admin"))
+            modal.password.setText("admin123")
+            modal.try_login()
+        elif isinstance(modal, RecoveryDialog):
+            steps.append("offered: " + modal.list.item(0).text())
+            modal.done(QDialog.DialogCode.Rejected)  # 以后再说
+
+    from PySide6.QtWidgets import QPushButton
+
+    driver = QTimer()
+    driver.timeout.connect(drive)
+    driver.start(20)
+    try:
+        window.go("volunteers")
+        QTimer.singleShot(0, lambda: window.page("volunteers").create())
+        qtbot.waitUntil(lambda: window.ctx.actor.username == "clerk", timeout=20_000)
+        steps.append("clerk in")
+        assert window.open_modal_windows() == [] and DraftBox(demo_store.paths.root).pending()[0].operator == "admin"
+        assert not any(s.startswith("offered") for s in steps)  # the clerk is not shown the admin's form
+        QTimer.singleShot(0, window.switch_when_forms_closed)
+        qtbot.waitUntil(lambda: any(s.startswith("offered") for s in steps), timeout=20_000)
+    finally:
+        driver.stop()
+    assert next(s for s in steps if s.startswith("offered")).startswith("offered: 登记志愿者 — 杨红霞填写")
+    window.idle.stop()

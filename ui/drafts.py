@@ -282,10 +282,11 @@ def offer_recovery(window, data_root, crashed_since) -> None:
     from pathlib import Path
 
     box = DraftBox(window.ctx.store.paths.root)
-    crash_log = str(Path(data_root) / "logs" / "crash.log")
+    crash_log = str(Path(data_root) / "logs" / "crash.log") if data_root is not None else ""
     forms = draft_forms()
-    while True:
-        drafts = [d for d in box.pending() if d.form in forms]
+    operator = window.ctx.actor.username
+    while True:  # each operator gets back what they typed (a shared PC: nobody reads another's unsaved form)
+        drafts = [d for d in box.pending() if d.form in forms and d.operator == operator]
         if not drafts and crashed_since is None:
             return
         dialog = RecoveryDialog(drafts, crashed_since, crash_log, window)

@@ -395,6 +395,12 @@ class FormDialog(ClosedByQt, QDialog):
 
     _given_up = False  # the person chose 取消 (and 放弃修改): unlike the program closing the form itself
 
+    def close_keeping_draft(self) -> None:
+        """Closed by the program (切换操作员 over an open form): what was typed is written as a draft first."""
+        if self._keeper is not None:
+            self._keeper.write()
+        self.reject()
+
     def done(self, result: int) -> None:
         """Saved, or given up by the person: either way nothing is left to recover. Closed by the program
         itself (``reject()``), the draft stays for the next start."""

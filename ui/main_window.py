@@ -331,21 +331,48 @@ class MainWindow(QMainWindow):
             return
         self.locked = True
         log.info("locked after idle time or on request")
-        # With a form open underneath, keep the same operator: switching would rebuild the pages under it.
-        dialog = LockDialog(self.ctx.store, self.ctx.actor, self, allow_switch=QApplication.activeModalWidget() is None,
-                            station_name=self.station_name)
+        # With forms open underneath, 切换操作员 keeps what was typed in them as drafts (ui/drafts.py), closes
+        # them, and switches once they are closed; a job's progress window (or anything else) keeps the operator.
+        open_windows = self.open_modal_windows()
+        from .forms import FormDialog
+
+        dialog = LockDialog(self.ctx.store, self.ctx.actor, self, station_name=self.station_name,
+                            allow_switch=all(isinstance(w, FormDialog) for w in open_windows))
         self.lock_dialog = dialog
         result = dialog.exec()
         self.lock_dialog = None
         self.locked = False
         if result == LockDialog.SWITCH:
-            self.switch_operator()
+            if open_windows:
+                for form in reversed(open_windows):  # the top one first
+                    form.close_keeping_draft()
+                self.switch_when_forms_closed()
+            else:
+                self.switch_operator()
         self.idle.timer.start()
 
-    def switch_operator(self) -> None:
+    def open_modal_windows(self) -> list:
+        """The modal windows open over this one, bottom first."""
+        from PySide6.QtWidgets import QDialog
+
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QDialog) and w.isVisible() and w.isModal() and w is not getattr(self, "lock_dialog", None)]
+
+    def switch_when_forms_closed(self) -> None:
+        """The forms closed above return from their exec() first (their pages' handlers finish); the pages
+        are rebuilt for the next operator only then."""
+        if self.open_modal_windows():
+            QTimer.singleShot(20, self.switch_when_forms_closed)
+            return
+        if self.switch_operator():
+            from .drafts import offer_recovery
+
+            offer_recovery(self, None, None)  # what the new operator had left unsaved, if anything
+
+    def switch_operator(self) -> bool:
         login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo)
         if not login.exec() or login.actor is None:
-            return
+            return False
         self.ctx = Context(store=self.ctx.store, actor=login.actor)
         self.settings.set("last_operator", login.actor.username)
         current = self.page_keys[self.nav.currentRow()]
@@ -353,6 +380,7 @@ class MainWindow(QMainWindow):
         self.go(current if current in self.page_keys else "dashboard")
         self.show_page(self.nav.currentRow())
         self.update_operator_label()
+        return True
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.idle.stop()
