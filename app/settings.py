@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
 
+# The kinds of file a person opens or saves: each file dialog opens in the folder last used for its kind
+# (``folder_<kind>``, ui/saving.py), else in Documents.
+FILE_KINDS = {
+    "table": "表格",
+    "pdf": "PDF 文件",
+    "photo": "活动照片",
+    "backup": "备份文件",
+    "sync": "同步包和回执",
+    "certificate": "根证书",
+}
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -40,6 +51,7 @@ REGISTRY: dict[str, Setting] = {
         # person chose to try it, and the demo's own settings say what it is.
         Setting("demo_open", bool, False, "正在试用示范站"),
         Setting("is_demo", bool, False, "这是示范站"),
+        *(Setting(f"folder_{kind}", str, "", f"上次选择{what}的文件夹") for kind, what in FILE_KINDS.items()),
     )
 }
 
@@ -83,6 +95,7 @@ class Settings:
             value = setting.minimum
         if setting.maximum is not None and value > setting.maximum:
             value = setting.maximum
+        self._load()  # what another Settings on this file (a page's, the wizard's) wrote meanwhile is kept
         self._values[key] = value
         self._save()
 

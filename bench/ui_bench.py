@@ -272,10 +272,11 @@ def _print_import_sync_stalls(app, window, idle) -> list[tuple[str, float, float
     from datetime import date
 
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QFileDialog
+    from PySide6.QtWidgets import QApplication
 
     from app import reports
     from bench.import_bench import roster
+    from ui import saving
     from ui.printing import print_document
 
     results = []
@@ -288,7 +289,7 @@ def _print_import_sync_stalls(app, window, idle) -> list[tuple[str, float, float
 
     with tempfile.TemporaryDirectory(prefix="station-stall-") as tmp:
         path = roster(Path(tmp) / "名单.xlsx", 2_000)
-        QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(path), ""))
+        saving.choose_files = lambda _dialog: [str(path)]  # the person picks the roster
         volunteers = window.page("volunteers")
         window.go("volunteers")
         QApplication.processEvents()  # the page as the clerk sees it before pressing 导入 (its own paint is not the import's)

@@ -49,3 +49,12 @@ def test_the_settings_page_shows_protected_settings_read_only_to_a_clerk(qtbot, 
     assert admin_page.daily.isEnabled() and admin_page.idle.isEnabled()
     admin_page.daily.setChecked(False)
     assert Settings(demo_store.paths.settings).get("daily_backup") is False
+
+
+def test_two_settings_on_one_file_keep_each_others_changes(tmp_path):
+    """The main window's settings writing 上次登录的操作员 kept the folder a file dialog had remembered meanwhile."""
+    path = tmp_path / "settings.json"
+    window, dialog = Settings(path), Settings(path)
+    dialog.set("folder_pdf", str(tmp_path))
+    window.set("last_operator", "clerk")
+    assert Settings(path).get("folder_pdf") == str(tmp_path) and Settings(path).get("last_operator") == "clerk"

@@ -246,7 +246,7 @@ def test_excel_exports_of_the_lists_are_masked_for_a_clerk(qtbot, demo_store, tm
 
     _ctx, window = _window(qtbot, demo_store, "clerk", "clerk123")
     target = {"path": ""}
-    monkeypatch.setattr("ui.pages.base.QFileDialog.getSaveFileName", lambda *a, **k: (target["path"], ""))
+    monkeypatch.setattr("ui.saving.choose_files", lambda _dialog: [target["path"]])
     window.go("demands")
     page = window.pages["demands"]
     page.tabs.setCurrentIndex([key for key, _label in TABS].index("overdue"))

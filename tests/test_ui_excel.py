@@ -31,7 +31,7 @@ def test_import_roster_with_bad_rows_then_export(qtbot, demo_store, tmp_path, mo
     window.go("volunteers")
     page = window.pages["volunteers"]
     before = page.model.total
-    monkeypatch.setattr("ui.pages.base.QFileDialog.getOpenFileName", lambda *a, **k: (str(roster), ""))
+    monkeypatch.setattr("ui.saving.choose_files", lambda _dialog: [str(roster)])
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
     seen = {}
 
@@ -52,7 +52,7 @@ def test_import_roster_with_bad_rows_then_export(qtbot, demo_store, tmp_path, mo
     assert {"新甲", "新乙"} <= {v.name for v in volunteers.search_volunteers(ctx, "新")}
 
     out = tmp_path / "导出.xlsx"
-    monkeypatch.setattr("ui.pages.base.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr("ui.saving.choose_files", lambda _dialog: [str(out)])
     page.search.setText("新甲")
     page.refresh()
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)

@@ -154,7 +154,7 @@ def test_activity_with_participants_and_photo(qtbot, admin_ctx, tmp_path, monkey
     assert dialog.participants.cellWidget(0, 2).value() == 2.0  # 09:00–11:00
     dialog.participants.cellWidget(1, 2).setValue(1.5)
     assert "合计 3.5 小时" in dialog.people_count.text()
-    monkeypatch.setattr("ui.dialogs.activity.QFileDialog.getOpenFileNames", lambda *a, **k: ([str(photo)], ""))
+    monkeypatch.setattr("ui.saving.choose_files", lambda _dialog: [str(photo)])
     qtbot.mouseClick(dialog.add_photo_button, Qt.MouseButton.LeftButton)
     assert dialog.photos.count() == 1
     screenshot(dialog, "activity-form")

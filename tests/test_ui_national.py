@@ -26,11 +26,11 @@ def test_admin_exports_the_year_and_reads_it_back(qtbot, window, demo_store, mon
     page.year.setCurrentIndex(page.year.findData(year))
     asked = {}
 
-    def save_dialog(_parent, _caption, suggested, _filters):
-        asked["name"] = suggested
-        return str(tmp_path / "national.xlsx"), ""
+    def save_dialog(dialog):
+        asked["name"] = dialog.selectedFiles()[0]
+        return [str(tmp_path / "national.xlsx")]
 
-    monkeypatch.setattr(saving.QFileDialog, "getSaveFileName", save_dialog)
+    monkeypatch.setattr(saving, "choose_files", save_dialog)
     monkeypatch.setattr(saving.QDesktopServices, "openUrl", lambda url: True)
     page.national_export_action.trigger()
     qtbot.waitUntil(lambda: getattr(page, "national_saved", None) is not None and page.national_saved.isVisible(), timeout=20_000)
@@ -42,7 +42,7 @@ def test_admin_exports_the_year_and_reads_it_back(qtbot, window, demo_store, mon
     qtbot.waitUntil(lambda: not page.national_saved.isVisible())
 
     # Read back into the same ledger: the check says everything is there already, and nothing is added twice.
-    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileName", lambda *a, **k: (str(tmp_path / "national.xlsx"), ""))
+    monkeypatch.setattr(saving, "choose_files", lambda _dialog: [str(tmp_path / "national.xlsx")])
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text, *a, **k: told.append(text))
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text, *a, **k: told.append(text))

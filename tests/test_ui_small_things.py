@@ -3,15 +3,17 @@ field's error that goes once the field is changed."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QPushButton
 
 from app.services import activities
 from app.services.context import Context
+from app.settings import Settings
 from ui import saving
 from ui.dialogs.activity import ActivityDialog
 from ui.dialogs.preview import PdfPreview
@@ -71,7 +73,6 @@ def test_save_as_goes_to_documents_with_the_period_and_says_where(qtbot, window,
     from reportlab.pdfgen import canvas
 
     (Path.home() / "Documents").mkdir(exist_ok=True)  # as on every Windows account
-    monkeypatch.setattr(saving, "_last_folder", None)  # a fresh start of the program: nothing saved yet
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(f"warning shown: {a[2]}"))
     pdf = tmp_path / "made.pdf"
     c = canvas.Canvas(str(pdf))
@@ -79,11 +80,12 @@ def test_save_as_goes_to_documents_with_the_period_and_says_where(qtbot, window,
     c.save()
     asked = {}
 
-    def fake_dialog(_parent, _caption, suggested, _filters):
+    def fake_dialog(dialog):
+        suggested = dialog.selectedFiles()[0]
         asked["suggested"] = Path(suggested)
-        return str(Path(suggested).with_suffix("")), ""  # the person removed .pdf from the name
+        return [str(Path(suggested).with_suffix(""))]  # the person removed .pdf from the name
 
-    monkeypatch.setattr(saving.QFileDialog, "getSaveFileName", fake_dialog)
+    monkeypatch.setattr(saving, "choose_files", fake_dialog)
     opened = []
     monkeypatch.setattr(saving.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     preview = PdfPreview(pdf, "活动台账-2026年11月", window)
@@ -101,6 +103,54 @@ def test_save_as_goes_to_documents_with_the_period_and_says_where(qtbot, window,
     monkeypatch.setattr(saving, "documents_dir", lambda: tmp_path / "nowhere")
     preview.save_as()
     assert asked["suggested"].parent == saved.parent
+
+
+def test_file_dialogs_are_chinese_and_open_in_documents_then_where_that_kind_was_last_chosen(qtbot, window, tmp_path):
+    """Qt's own dialog (where the system has none) said “Look in:” and “Files of type:”, and the dialogs
+    opened in whatever folder the program was started from."""
+    documents = Path.home() / "Documents"
+    documents.mkdir(exist_ok=True)
+    certificates = tmp_path / "区里给的证书"
+    certificates.mkdir()
+    ca = certificates / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    seen = []
+
+    def look(choose: Path | None = None) -> None:
+        def act(dialog):
+            texts = [w.text() for w in dialog.findChildren(QLabel) + dialog.findChildren(QPushButton) if w.isVisible()]
+            seen.append((Path(dialog.directory().absolutePath()), [t for t in texts if re.search("[A-Za-z]{2,}", t)]))
+            if choose is None:
+                dialog.reject()
+            else:
+                dialog.selectFile(str(choose))
+                dialog.accept()
+
+        when_modal(act, kind=QFileDialog)
+
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+    try:
+        sync = window.page("sync")
+        look(ca)
+        sync.choose_ca()
+        assert sync.ca_file.text() == str(ca)
+        look()
+        sync.choose_ca()  # a certificate again: where the last one was chosen
+        look()
+        window.page("settings").restore_from_file()  # another kind of file: still Documents
+        look()
+        window.page("volunteers").export_excel()  # a save dialog
+    finally:
+        QApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, False)
+    assert [folder for folder, _english in seen] == [documents, certificates, documents, documents]
+    assert [english for _folder, english in seen] == [[]] * 4
+    # remembered in the data dir's settings, for the next start of the program
+    assert Settings(window.ctx.store.paths.settings).get("folder_certificate") == str(certificates)
+
+
+def test_every_file_dialog_is_made_by_ui_saving():
+    ui = Path(saving.__file__).parent
+    assert [str(f.relative_to(ui)) for f in sorted(ui.rglob("*.py")) if f.name != "saving.py" and "QFileDialog" in f.read_text(encoding="utf-8")] == []
 
 
 def test_a_fixed_field_error_goes_when_the_field_changes(qtbot, ctx):

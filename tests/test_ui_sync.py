@@ -109,7 +109,7 @@ def test_a_station_without_network_syncs_by_stick_from_the_app(qtbot, demo_store
     stick = tmp_path / "U盘"
     stick.mkdir()
     asked = []
-    monkeypatch.setattr(saving.QFileDialog, "getSaveFileName", lambda _p, _c, suggested, _f: (asked.append(suggested) or str(stick / "包"), ""))
+    monkeypatch.setattr(saving, "choose_files", lambda dialog: asked.append(dialog.selectedFiles()[0]) or [str(stick / "包")])
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)  # no code yet: the field is named
     assert "登记码：" in page.enroll_error.text() and not asked
     type_text(qtbot, page.code, code)
@@ -121,7 +121,7 @@ def test_a_station_without_network_syncs_by_stick_from_the_app(qtbot, demo_store
     done = import_package(district_sqlite.engine, district_sqlite.app.state.photos, package)
     reply = stick / done.reply_name
     reply.write_bytes(done.reply)
-    monkeypatch.setattr("ui.pages.sync.QFileDialog.getOpenFileName", lambda *a, **k: (str(reply), ""))
+    monkeypatch.setattr(saving, "choose_files", lambda _dialog: [str(reply)])
     qtbot.mouseClick(page.reply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "已导入回执" in page.progress_text.text(), timeout=20_000)
     assert pending_count(demo_store) == 0 and page.waiting_label.text() == "0 条"

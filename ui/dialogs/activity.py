@@ -9,7 +9,7 @@ import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImageReader, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
     QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
@@ -25,6 +25,7 @@ from app.services.context import Context
 from app.models.limits import int_range
 
 from ..forms import FormDialog, combo, date_edit, from_qdate, time_edit
+from ..saving import ask_open_paths
 from .picker import VolunteerPicker
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
@@ -271,8 +272,7 @@ class ActivityDialog(FormDialog):
 
     # -- photos ----------------------------------------------------------
     def choose_photos(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择活动照片"), "", self.tr("图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)"))
-        self.add_photo_files([Path(f) for f in files])
+        self.add_photo_files(ask_open_paths(self, "photo", self.tr("选择活动照片"), self.tr("图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)")))
 
     def add_photo_files(self, files: list[Path]) -> None:
         for path in files:

@@ -94,7 +94,7 @@ class PdfPreview(ClosedByQt, QDialog):
         return printed
 
     def save_as(self) -> Path | None:
-        target = ask_save_path(self, self.tr("另存为"), f"{self.title}.pdf", self.tr("PDF 文件 (*.pdf)"))
+        target = ask_save_path(self, "pdf", self.tr("另存为"), f"{self.title}.pdf", self.tr("PDF 文件 (*.pdf)"))
         if target is None:
             return None
         if target.suffix.lower() != ".pdf":

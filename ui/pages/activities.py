@@ -96,7 +96,7 @@ class ActivitiesPage(ListPage):
             QMessageBox.information(self, self.tr("请选择年份"), self.tr("请先在上方选择要导出的年份（可再选月份）。"))
             return
         period = self.tr("{0}年{1}月").format(year, month) if month else self.tr("{0}年").format(year)
-        target = ask_save_path(self, self.tr("导出到全国志愿服务信息系统"), self.tr("全国志愿服务信息系统-志愿服务记录-{0}.xlsx").format(period),
+        target = ask_save_path(self, "table", self.tr("导出到全国志愿服务信息系统"), self.tr("全国志愿服务信息系统-志愿服务记录-{0}.xlsx").format(period),
                                self.tr("Excel 表格 (*.xlsx)"))
         if target is None:
             return
@@ -110,17 +110,14 @@ class ActivitiesPage(ListPage):
                           title=self.tr("正在导出"), cancellable=False)
 
     def import_national(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
         from app import national
         from app.services.errors import ValidationError
 
-        from ..saving import documents_dir
+        from ..saving import ask_open_path
         from ..workers import run_in_background
 
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("导入全国系统的服务记录"), str(documents_dir()),
-                                              self.tr("表格 (*.xlsx *.xls *.csv)"))
-        if not path:
+        path = ask_open_path(self, "table", self.tr("导入全国系统的服务记录"), self.tr("表格 (*.xlsx *.xls *.csv)"))
+        if path is None:
             return
         ctx = self.ctx
 

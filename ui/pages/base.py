@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFileDialog, QFrame, QHBoxLayout, QScrollArea, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QAbstractItemView, QCheckBox, QFrame, QHBoxLayout, QScrollArea, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -17,7 +17,7 @@ from app.services.station import set_deleted_many
 
 from app.known_errors import describe
 
-from ..saving import ask_save_path, show_saved
+from ..saving import ask_open_path, ask_save_path, show_saved
 from ..table_model import Column, LazyTableModel
 from ..workers import run_in_background
 
@@ -25,7 +25,7 @@ from ..workers import run_in_background
 def export_to_excel(page: "Page", title: str, write) -> None:
     """Ask where to save ``title``.xlsx (Documents by default), then ``write(path)`` (returning the row count)
     in the background, then say where it went, with 打开所在文件夹."""
-    path = ask_save_path(page, page.tr("导出为Excel"), page.tr("{0}.xlsx").format(title), page.tr("Excel 工作簿 (*.xlsx)"))
+    path = ask_save_path(page, "table", page.tr("导出为Excel"), page.tr("{0}.xlsx").format(title), page.tr("Excel 工作簿 (*.xlsx)"))
     if path is None:
         return
     if path.suffix.lower() != ".xlsx":
@@ -314,9 +314,9 @@ class ListPage(Page):
 
     # -- Excel -------------------------------------------------------------
     def import_excel(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的表格文件"), "",
-                                              self.tr("表格文件 (*.xlsx *.xls *.csv);;Excel 工作簿 (*.xlsx);;Excel 97-2003 / WPS (*.xls);;CSV 文件 (*.csv)"))
-        if not path:
+        path = ask_open_path(self, "table", self.tr("选择要导入的表格文件"),
+                             self.tr("表格文件 (*.xlsx *.xls *.csv);;Excel 工作簿 (*.xlsx);;Excel 97-2003 / WPS (*.xls);;CSV 文件 (*.csv)"))
+        if path is None:
             return
         ctx, kind = self.ctx, self.excel_kind
 

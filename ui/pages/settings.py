@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+    QAbstractItemView, QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
     QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from app.settings import REGISTRY, Settings
 
+from ..saving import ask_open_path
 from ..workers import run_in_background
 from .base import Page
 
@@ -108,9 +107,9 @@ class SettingsPage(Page):
             self.restore(self.backups[r].path)
 
     def restore_from_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择备份文件"), "", self.tr("台账数据库 (*.db)"))
-        if path:
-            self.restore(Path(path))
+        path = ask_open_path(self, "backup", self.tr("选择备份文件"), self.tr("台账数据库 (*.db)"))
+        if path is not None:
+            self.restore(path)
 
     def restore(self, path) -> None:
         answer = QMessageBox.question(

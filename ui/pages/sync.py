@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QFormLayout, QMessageBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTabWidget,
+    QFormLayout, QMessageBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTabWidget,
     QVBoxLayout,
 )
 from sqlmodel import select
@@ -18,6 +18,7 @@ from app.models import Announcement
 from sync.client import SyncClient, SyncError, history, load_state, save_state
 
 from ..forms import ErrorLabel
+from ..saving import ask_open_path
 from ..tables import fill_table, read_only_table
 from ..workers import run_in_background
 from .base import Page
@@ -161,9 +162,9 @@ class SyncPage(Page):
         self.status.emit(self.tr("等待同步 {0} 条").format(waiting) if enrolled else self.tr("本站尚未在区里登记"))
 
     def choose_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择根证书"), "", self.tr("证书 (*.pem *.crt *.cer)"))
-        if path:
-            self.ca_file.setText(path)
+        path = ask_open_path(self, "certificate", self.tr("选择根证书"), self.tr("证书 (*.pem *.crt *.cer)"))
+        if path is not None:
+            self.ca_file.setText(str(path))
 
     def enroll(self) -> None:
         self.enroll_error.show_message(None)
@@ -203,7 +204,7 @@ class SyncPage(Page):
             self.enroll_error.show_message(self.tr("登记码：请填写区文明实践中心给的8位登记码，它随第一个同步包一起登记本站"))
             self.code.setFocus()
             return
-        target = ask_save_path(self, self.tr("导出同步包"), default_package_name(self.ctx.store), self.tr("同步包 (*.slpkg)"))
+        target = ask_save_path(self, "sync", self.tr("导出同步包"), default_package_name(self.ctx.store), self.tr("同步包 (*.slpkg)"))
         if target is None:
             return
         if target.suffix != ".slpkg":
@@ -230,11 +231,9 @@ class SyncPage(Page):
     def import_reply(self) -> None:
         from sync.package import PackageError, import_reply
 
-        from ..saving import documents_dir
-
         self.error.show_message(None)
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("导入回执文件"), str(documents_dir()), self.tr("回执文件 (*.slreply)"))
-        if not path:
+        path = ask_open_path(self, "sync", self.tr("导入回执文件"), self.tr("回执文件 (*.slreply)"))
+        if path is None:
             return
         store = self.ctx.store
 
