@@ -401,7 +401,8 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     # Works on a missing or broken store too: that is when a restore is needed most.
-    store, previous = Store.restore_into(resolve_data_dir(getattr(args, "data_dir", None)), args.file)
+    store, previous = Store.restore_into(resolve_data_dir(getattr(args, "data_dir", None)), args.file,
+                                         keep_operators=not args.with_operators)
     with store:
         print(f"已从 {args.file} 恢复。" + (f"恢复前的数据已另存为：{previous}" if previous else ""))
     return 0
@@ -722,6 +723,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     p = add("restore", cmd_restore, "从备份文件恢复（先检查文件，并自动备份当前数据）")
     p.add_argument("file", metavar="文件")
+    p.add_argument("--with-operators", action="store_true",
+                   help="同时恢复备份中的操作员账号和密码（默认保留当前的操作员、角色和密码）")
 
     add("check", cmd_check, "检查数据库完整性和外键")
 

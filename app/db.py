@@ -148,6 +148,28 @@ def inspect_db_file(path: Path) -> str:
         conn.close()
 
 
+def backup_time(path: Path) -> datetime:
+    """When a backup was taken: from its name (``daily-20270104-093000-000000.db``), else the file's time."""
+    path = Path(path)
+    kind = _backup_kind(path.stem)
+    try:  # a copied file's mtime may not be the time it was taken
+        return datetime.strptime(path.stem[len(kind) + 1 :], STAMP_FORMAT)
+    except ValueError:
+        return datetime.fromtimestamp(path.stat().st_mtime)
+
+
+def operators_in(path: Path) -> list[tuple[str, str, str]]:
+    """The operators (login name, name, role) a station DB file holds: what taking a backup's operators brings back."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            return [tuple(row) for row in conn.execute("SELECT username, display_name, role FROM operator ORDER BY username")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{Path(path).name} 不是本程序的台账数据库") from exc
+
+
 def restore_hint(paths: DataPaths) -> str:
     """How to get the station back: the newest backup by name, if there is one."""
     backups = sorted(paths.backups.glob("*.db"), key=lambda b: b.stat().st_mtime, reverse=True) if paths.backups.is_dir() else []
@@ -372,13 +394,7 @@ class Store:
         if not self.paths.backups.is_dir():
             return found
         for path in self.paths.backups.glob("*.db"):
-            kind = _backup_kind(path.stem)
-            stat = path.stat()
-            try:  # the name carries the time it was taken; a copied file's mtime may not
-                created = datetime.strptime(path.stem[len(kind) + 1 :], STAMP_FORMAT)
-            except ValueError:
-                created = datetime.fromtimestamp(stat.st_mtime)
-            found.append(BackupInfo(path=path, kind=kind, created=created, size=stat.st_size))
+            found.append(BackupInfo(path=path, kind=_backup_kind(path.stem), created=backup_time(path), size=path.stat().st_size))
         found.sort(key=lambda b: (b.created, b.path.name), reverse=True)
         return found
 
@@ -388,24 +404,30 @@ class Store:
         for old in same[keep:]:
             old.path.unlink(missing_ok=True)
 
-    def restore(self, source: str | os.PathLike[str]) -> Path:
-        """Replace the live DB with a validated backup; returns the safety backup taken first."""
+    def restore(self, source: str | os.PathLike[str], *, keep_operators: bool = True) -> Path:
+        """Replace the live DB with a validated backup; returns the safety backup taken first.
+
+        ``keep_operators``: the operators stay as they are now (accounts, roles, passwords, lockouts) rather
+        than coming back as they were in the backup, when a password since changed (a clerk who left, a
+        password someone learnt) would work again."""
         source = Path(source)
         inspect_db_file(source)
         # The enrollment is about this PC and the district, not the ledger: it survives the restore.
         with Session(self.engine) as session:
             enrollment = session.get(models.SyncState, 1)
             kept = {k: getattr(enrollment, k) for k in ("server_url", "token", "account_name", "ca_file", "auto_minutes")} if enrollment else {}
+            operators = [op.model_dump() for op in session.exec(select(models.Operator))] if keep_operators else None
         safety = self.backup(kind="before-restore")
         self.engine.dispose()
         _sqlite_copy(source, self.paths.db)
         # The copy left the file in rollback-journal mode; our pragmas switch it back.
         self.engine = make_engine(self.paths.db)
-        self._after_restore(source, kept)
+        self._after_restore(source, kept, operators)
         return safety
 
     @classmethod
-    def restore_into(cls, data_dir: str | os.PathLike[str], source: str | os.PathLike[str]) -> tuple["Store", Path | None]:
+    def restore_into(cls, data_dir: str | os.PathLike[str], source: str | os.PathLike[str], *,
+                     keep_operators: bool = True) -> tuple["Store", Path | None]:
         """``station restore``: works when the live store is whole (its safety backup is taken), missing (a new
         PC) or broken (0 bytes, foreign, damaged — it is moved aside, never deleted). Returns the store and
         where the previous data went."""
@@ -423,7 +445,7 @@ class Store:
                         os.replace(part, aside.with_name(aside.name + suffix))
                 log.warning("moved a store that could not be opened aside to %s", aside.name)
             else:
-                return store, store.restore(source)
+                return store, store.restore(source, keep_operators=keep_operators)
         else:
             aside = None
         paths.ensure()
@@ -438,7 +460,8 @@ class Store:
             raise
         return store, aside
 
-    def _after_restore(self, source: Path, kept: dict) -> None:
+    def _after_restore(self, source: Path, kept: dict, operators: list[dict] | None = None) -> None:
+        """``operators``: the rows of the operators to have instead of the backup's (None: the backup's)."""
         self._station_id = None
         self._quick_check()
         self._migrate()
@@ -454,6 +477,11 @@ class Store:
                     setattr(state, key, value)
             state.recover_pending = True
             session.add(state)
+            if operators is not None:  # in the one transaction with the rest: never the backup's passwords by half
+                for op in session.exec(select(models.Operator)).all():
+                    session.delete(op)
+                session.flush()
+                session.add_all(models.Operator(**row) for row in operators)
             session.commit()
         log.info("restored from %s; %d rows queued for the district", source.name, queued)
 

@@ -119,6 +119,41 @@ def test_restore_validates_then_replaces(ctx, tmp_path):
     volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=300), phone="13812345678")  # still writable
 
 
+def test_a_restore_keeps_the_operators_of_today_unless_asked_for_the_backups(ctx, tmp_path):
+    """A restore brought back every password as it was on the backup's day: a changed one no longer
+    worked, the old one (perhaps known to someone who left) did again, and a locked account was unlocked."""
+    from app.db import operators_in
+    from app.services import operators
+    from app.services.errors import ServiceError
+
+    operators.create_first_admin(ctx.store, username="admin", display_name="杨红霞", password="old-secret")
+    admin = Context(store=ctx.store, actor=operators.authenticate(ctx.store, "admin", "old-secret"))
+    operators.create_operator(admin, username="clerk", display_name="录入员", role="clerk", password="clerk123")
+    backup = ctx.store.backup(to=tmp_path / "before-the-change.db")
+    operators.update_operator(admin, "admin", password="new-secret")
+    operators.create_operator(admin, username="helper", display_name="新来的", role="viewer", password="helper123")
+    for _ in range(operators.MAX_FAILED_LOGINS):
+        with pytest.raises(ServiceError):
+            operators.authenticate(ctx.store, "clerk", "wrong")
+    assert [username for username, _name, _role in operators_in(backup)] == ["admin", "clerk"]
+
+    ctx.store.restore(backup)
+    assert operators.authenticate(ctx.store, "admin", "new-secret").username == "admin"
+    with pytest.raises(ServiceError):
+        operators.authenticate(ctx.store, "admin", "old-secret")
+    assert operators.authenticate(ctx.store, "helper", "helper123").username == "helper"
+    with pytest.raises(ServiceError, match="锁定"):
+        operators.authenticate(ctx.store, "clerk", "clerk123")  # still locked out
+
+    ctx.store.restore(backup, keep_operators=False)
+    assert operators.authenticate(ctx.store, "admin", "old-secret").username == "admin"
+    with pytest.raises(ServiceError):
+        operators.authenticate(ctx.store, "admin", "new-secret")
+    assert [op.username for op in operators.list_operators(ctx.store)] == ["admin", "clerk"]
+    assert operators.authenticate(ctx.store, "clerk", "clerk123").username == "clerk"
+    assert ctx.store.check() == []
+
+
 def test_daily_backup_once_a_day_and_rotation(store):
     first = store.backup_daily()
     assert first is not None and first.name.startswith("daily-")

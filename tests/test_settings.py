@@ -58,3 +58,38 @@ def test_two_settings_on_one_file_keep_each_others_changes(tmp_path):
     dialog.set("folder_pdf", str(tmp_path))
     window.set("last_operator", "clerk")
     assert Settings(path).get("folder_pdf") == str(tmp_path) and Settings(path).get("last_operator") == "clerk"
+
+
+@pytest.mark.parametrize("take_the_backups", [False, True])
+def test_restoring_says_whose_passwords_come_back_and_keeps_todays_operators_unless_ticked(qtbot, demo_store, monkeypatch, take_the_backups):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.services.errors import ServiceError
+    from ui_helpers import when_modal
+
+    admin = Context(store=demo_store, actor=_actor(demo_store, "admin"))
+    backup = demo_store.backup(kind="manual")
+    operators.update_operator(admin, "admin", password="changed-since")
+    page = SettingsPage(admin, Settings(demo_store.paths.settings))
+    qtbot.addWidget(page)
+    page.show()
+    asked, told = [], []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _title, text, *a, **k: told.append(text))
+
+    def answer(box):
+        asked.append(box.text())
+        box.checkBox().setChecked(take_the_backups)
+        next(b for b in box.buttons() if b.text() == "恢复").click()
+
+    when_modal(answer, kind=QMessageBox)
+    page.table.selectRow(next(i for i, b in enumerate(page.backups) if b.path == backup))
+    page.restore_selected()
+    qtbot.waitUntil(lambda: bool(told), timeout=20_000)
+    assert "已从备份恢复" in told[0]
+    when = backup.stem.split("-")  # manual-YYYYmmdd-HHMMSS-ffffff
+    assert f"{when[1][:4]}年{when[1][4:6]}月{when[1][6:]}日" in asked[0] and "密码" in asked[0]
+    assert all(f"（{username}，" in asked[0] for username in ("admin", "clerk"))  # by name, both lists
+    old, new = ("admin123", "changed-since") if take_the_backups else ("changed-since", "admin123")
+    assert operators.authenticate(demo_store, "admin", old).username == "admin"
+    with pytest.raises(ServiceError):
+        operators.authenticate(demo_store, "admin", new)

@@ -8,6 +8,9 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
+from app.db import StoreError, backup_time, operators_in
+from app.models.enums import Role
+from app.services.operators import list_operators
 from app.settings import REGISTRY, Settings
 
 from ..saving import ask_open_path
@@ -112,20 +115,40 @@ class SettingsPage(Page):
             self.restore(path)
 
     def restore(self, path) -> None:
-        answer = QMessageBox.question(
-            self, self.tr("确认恢复"),
-            self.tr("将用备份“{0}”替换当前全部数据。\n当前数据会先自动另存一份“恢复前备份”。确定恢复吗？").format(path.name),
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
         store = self.ctx.store
+        try:
+            theirs = operators_in(path)
+        except StoreError as exc:
+            self.show_error(exc, "")
+            return
+        when = backup_time(path).strftime("%Y年%m月%d日 %H:%M")
+
+        def names(operators) -> str:
+            return "、".join(self.tr("{0}（{1}，{2}）").format(name, username, Role(role).label) for username, name, role in operators)
+
+        ours = [(op.username, op.display_name, op.role) for op in list_operators(store)]
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("确认恢复"), self.tr(
+            "将用 {0} 的备份“{1}”替换当前全部数据。当前数据会先自动另存一份“恢复前备份”。\n\n"
+            "操作员：默认保留现在的操作员账号、角色和密码：{2}。\n"
+            "备份中的操作员是：{3}。勾选下面一项，操作员就恢复为备份时的样子：各人的密码变回 {0} 时的密码，"
+            "此后改过的密码不再有效，此后新加的操作员被删除。\n\n确定恢复吗？").format(when, path.name, names(ours), names(theirs)),
+            parent=self)
+        box.setObjectName("restoreQuestion")
+        theirs_too = QCheckBox(self.tr("同时恢复备份中的操作员（密码变回 {0} 时的密码）").format(when), box)  # parented: kept alive
+        box.setCheckBox(theirs_too)
+        go = box.addButton(self.tr("恢复"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        if box.clickedButton() is not go:
+            return
+        keep_operators = not theirs_too.isChecked()
 
         def done(_safety) -> None:
             self.refresh()
             self.restored.emit()
             QMessageBox.information(self, self.tr("恢复完成"), self.tr("已从备份恢复。"))
 
-        run_in_background(self, lambda task: store.restore(path), done, self.show_error,
+        run_in_background(self, lambda task: store.restore(path, keep_operators=keep_operators), done, self.show_error,
                           title=self.tr("正在恢复"), label=self.tr("正在检查并恢复备份…"), cancellable=False)
 
     def show_error(self, exc: BaseException, _details: str) -> None:
