@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
         def poll() -> None:
             for widget in QApplication.topLevelWidgets():
                 if type(widget).__name__ == "MainWindow" and widget.isVisible():
+                    widget.idle.stop()  # nobody is at the keyboard: the lock's password box would wait for good
                     page = widget.page("dashboard")
                     if getattr(page, "loaded", False):
                         print("dashboard", time.time(), flush=True)
