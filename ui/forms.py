@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import ServiceError, ValidationError
 
+from .fit import window_room
 from .lifetime import ClosedByQt
 
 DATE_FORMAT = "yyyy年M月d日"
@@ -347,7 +348,7 @@ class FormDialog(ClosedByQt, QDialog):
             # window for its screen inside showEvent crashed the test process later, somewhere else.)
             others = self.sizeHint().height() - self.scroll.sizeHint().height()
             self.scroll.fit_width()
-            room = QApplication.primaryScreen().availableGeometry().height() - 32
+            room = window_room()[1]
             width = max(self.width(), self.sizeHint().width())
             self.resize(width, min(room, max(self.height(), others + self.scroll.content_height())))
         super().showEvent(event)

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushBu
 
 from app.known_errors import describe
 
-from ..saving import ask_save_path, show_saved
+from ..fit import window_room
 from ..lifetime import ClosedByQt
+from ..saving import ask_save_path, show_saved
 
 
 class PdfPreview(ClosedByQt, QDialog):
@@ -55,7 +56,8 @@ class PdfPreview(ClosedByQt, QDialog):
         zoom_out.clicked.connect(lambda: self.zoom(0.8))
         fit.clicked.connect(lambda: self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth))
         close.clicked.connect(self.accept)
-        self.resize(900, 1000)
+        width, height = window_room()  # a page is tall: as tall as the screen allows (900×1000 was past a 1366×768 one)
+        self.resize(min(900, width), min(1000, height))
 
     def zoom(self, factor: float) -> None:
         self.view.setZoomMode(QPdfView.ZoomMode.Custom)
