@@ -165,6 +165,12 @@ def test_selftest(tmp_path):
     assert "自检通过" in out.stdout and "生成并读回活动台账PDF" in out.stdout
 
 
+def test_selftest_soak_runs_the_clerks_day_beside_two_busy_processes(tmp_path):
+    """``station selftest --soak N --busy`` on a village PC: pages, every dialog, then the clerk's recipe (#25)."""
+    out = station(tmp_path, "selftest", "--soak", "3", "--busy")
+    assert "自检通过" in out.stdout and "录入员的一天：3 轮（复制活动并保存 3 次" in out.stdout and "问题 0 个" in out.stdout
+
+
 def test_when_qt_cannot_start_the_terminal_says_why_and_what_to_install(tmp_path):
     """No display (or missing xcb libraries): Qt aborts; the person sees Qt's reason and the packages."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

@@ -134,10 +134,22 @@ def selftest(args) -> int:
                 step = f"长时间运行（每个页面和窗口各 {soak_rounds} 次）"
                 from .soak import soak
 
-                report = soak(window, page_rounds=soak_rounds, dialog_rounds=soak_rounds,
-                              calls=max(100_000, 300 * soak_rounds), progress=lambda text: print(text, flush=True))
+                from contextlib import nullcontext
+
+                from .soak import BusyPC, clerk_day
+
+                with BusyPC() if getattr(args, "busy", False) else nullcontext():
+                    report = soak(window, page_rounds=soak_rounds, dialog_rounds=soak_rounds,
+                                  calls=max(100_000, 300 * soak_rounds), progress=lambda text: print(text, flush=True))
+                    soak_lines += report.lines()
+                    step = f"录入员的一天（{soak_rounds} 轮）"
+                    clerk = clerk_day(window, soak_rounds, progress=lambda text: print(text, flush=True))
                 steps.append((step, time.perf_counter() - t))
-                soak_lines += report.lines()
+                soak_lines += clerk.lines()
+                if clerk.problems:
+                    for problem in clerk.problems:
+                        print("  " + problem, file=sys.stderr)
+                    raise AssertionError(f"录入员的一天有 {len(clerk.problems)} 个问题")
             window.idle.stop()
             window.close()
             QThreadPool.globalInstance().waitForDone(10_000)
@@ -175,7 +187,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     p = subparsers.add_parser("selftest", help="程序自检：数据库、主窗口、PDF与字体", description="程序自检", parents=[common])
     p.add_argument("--soak", type=int, default=0, metavar="N",
-                   help="再把每个页面和窗口各打开 N 次（在同一进程中），报告内存增长；例如 --soak 50")
+                   help="再把每个页面和窗口各打开 N 次，并把录入员的日常操作（复制活动、保存、切换页面、保存志愿者、打印预览）"
+                        "重复 N 轮（在同一进程中），报告内存增长；例如 --soak 200")
+    p.add_argument("--busy", action="store_true", help="长时间运行时另开两个占满CPU的进程，模拟正忙的旧电脑")
     p.add_argument("--forms", action="store_true",
                    help="把每个表单和对话框以“保存”和“取消”各关闭一次，检查关闭后能否被干净地回收")
     p.add_argument("--screen", type=_screen_arg, metavar="宽x高",

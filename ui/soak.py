@@ -294,7 +294,7 @@ def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: 
                 if _wait(app, lambda: vpage.model.rowCount() > 0):
                     vpage.open_form(vpage.model.row(0))
                     report.volunteers_saved += 1
-            if n % 5 == 0:  # the month's ledger, as a clerk prints it at the month's end
+            if n % 10 == 0:  # the month's ledger, as a clerk prints it at the month's end
                 window.go("activities")
                 previews = report.previews
                 page.month.setCurrentIndex(max(0, page.month.findData(date.today().month)))
