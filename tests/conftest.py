@@ -147,7 +147,7 @@ def _app_fonts(qapp):
     """UI tests render with the app's own fonts, style and Chinese Qt strings, as on a village PC, and run
     with the program's own garbage collector: automatic collection off, cycles collected on a timer in the
     GUI thread whenever a test's event loop runs — so a lifetime bug in the program (#25: a closed dialog
-    freed by the collector) fails the test that reaches it, as it would crash the program."""
+    freed by the collector) fails the test that reaches it, as it would end the program."""
     from ui import style
     from ui.workers import install_garbage_collector, share_the_gil_with_the_gui
 
