@@ -103,19 +103,28 @@ def startup(data_dir: Path) -> None:
               f"(goal ≤ 2×); login → populated 工作台 {populated:.2f} s (goal ≤ 1 s)")
 
 
-def _keystroke_ms(page, keys: list[str]) -> list[float]:
+def _keystroke_ms(page, keys: list[str]) -> tuple[list[float], list[float]]:
+    """Per search: what the window spends on the GUI thread (the key, the query handed to the background, the
+    rows put in and painted), and how long until the new rows are shown. The query itself runs in the
+    background (#25), so only the first figure is a wait at the keyboard."""
     from PySide6.QtWidgets import QApplication
 
-    samples = []
+    gui, shown = [], []
     for text in keys:
-        page.search.blockSignals(True)
-        page.search.setText(text)
-        page.search.blockSignals(False)
         start = time.perf_counter()
-        page.refresh()
+        page.search.setText(text)
+        page.search_now()
         QApplication.processEvents()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+        spent = time.perf_counter() - start
+        while page.model.loading:
+            t = time.perf_counter()
+            QApplication.processEvents()
+            if not page.model.loading:
+                spent += time.perf_counter() - t  # the rows put in and painted
+            time.sleep(0.001)
+        gui.append(spent * 1000)
+        shown.append((time.perf_counter() - start) * 1000)
+    return gui, shown
 
 
 def run(data_dir: Path) -> None:
@@ -159,13 +168,14 @@ def run(data_dir: Path) -> None:
         collector.settle()  # as the program does once the 工作台 is up
         volunteers = window.page("volunteers")
         keys = ["z", "zh", "zha", "zhan", "zhang", "", "1", "13", "138", "1380", "张", "王", "ZY0001", "ZY00012", ""]
-        samples = _keystroke_ms(volunteers, keys)
-        print(f"filter {volunteers.model.total:,} volunteers: median {statistics.median(samples):.1f} ms, "
-              f"max {max(samples):.1f} ms per keystroke (goal ≤ 50 ms median)")
+        gui, shown = _keystroke_ms(volunteers, keys)
+        print(f"filter {volunteers.model.total:,} volunteers: GUI thread median {statistics.median(gui):.1f} ms, max {max(gui):.1f} ms "
+              f"per search (goal ≤ 50 ms); rows shown after median {statistics.median(shown):.0f} ms, max {max(shown):.0f} ms")
         activities = window.page("activities")
         activities.year.setCurrentIndex(0)  # all years: the whole 100,000
-        samples = _keystroke_ms(activities, ["志", "志愿", "敬老", "敬老爱老", "", "党", "党群", "宣讲", ""])
-        print(f"filter {activities.model.total:,} activities: median {statistics.median(samples):.1f} ms, max {max(samples):.1f} ms per keystroke (goal ≤ 50 ms median)")
+        gui, shown = _keystroke_ms(activities, ["志", "志愿", "敬老", "敬老爱老", "", "党", "党群", "宣讲", ""])
+        print(f"filter {activities.model.total:,} activities: GUI thread median {statistics.median(gui):.1f} ms, max {max(gui):.1f} ms "
+              f"per search (goal ≤ 50 ms); rows shown after median {statistics.median(shown):.0f} ms, max {max(shown):.0f} ms")
         _stalls(app, window)
         window.close()
 
