@@ -214,7 +214,7 @@ def describe(draft: Draft) -> str:
     saved = draft.saved
     when = f"{saved.year}年{saved.month}月{saved.day}日 {saved:%H:%M}" if saved else "时间不详"
     who = draft.operator_label or draft.operator or "未知操作员"
-    return f"{draft.title} — {who}填写，{when}最后保存"
+    return f"{draft.title} — {who}填写，最后保存于 {when}"
 
 
 class RecoveryDialog(ClosedByQt, QDialog):
