@@ -36,6 +36,7 @@ def test_enroll_and_sync_from_the_app(qtbot, demo_store, district_sqlite, monkey
     with qtbot.waitSignal(page.finished, timeout=60_000) as done:
         window.sync_action.trigger()  # the toolbar's 同步
     assert done.args == [True]
+    qtbot.waitUntil(lambda: not page.lists_loading, timeout=10_000)  # the counts and lists are read in the background
     assert pending_count(demo_store) == 0 and page.waiting_label.text() == "0 条"
     assert page.history.item(0, 1).text() == "成功" and "同步完成" in page.progress_text.text()
     screenshot(window, "page-sync")
@@ -85,6 +86,7 @@ def test_sync_page_shows_a_rejected_parent_with_the_child_waiting_for_it(qtbot, 
     window.show()
     window.go("sync")
     page = window.pages["sync"]
+    qtbot.waitUntil(lambda: not page.lists_loading, timeout=10_000)
     assert page.waiting_label.text() == "0 条；另有 2 条被区里拒收，见下方说明"
     rows = {page.rejected.item(i, 0).text(): page.rejected.item(i, 2).text() for i in range(page.rejected.rowCount())}
     assert "手机号" in rows["志愿者"] or "电话" in rows["志愿者"]
@@ -124,6 +126,7 @@ def test_a_station_without_network_syncs_by_stick_from_the_app(qtbot, demo_store
     monkeypatch.setattr(saving, "choose_files", lambda _dialog: [str(reply)])
     qtbot.mouseClick(page.reply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "已导入回执" in page.progress_text.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: not page.lists_loading, timeout=10_000)
     assert pending_count(demo_store) == 0 and page.waiting_label.text() == "0 条"
     assert page.account_label.text() == "杨家庄村" and page.history.item(0, 5).text().startswith("导入回执")
     assert "通过U盘同步" in page.server_label.text() and not page.sync_button.isEnabled()
@@ -136,4 +139,28 @@ def test_a_station_without_network_syncs_by_stick_from_the_app(qtbot, demo_store
     with qtbot.waitSignal(page.finished, timeout=60_000) as synced:
         qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
     assert synced.args == [True] and "上传 0 条" in page.progress_text.text()
+    window.idle.stop()
+
+
+def test_the_sync_page_reads_its_counts_and_lists_off_the_gui_thread(qtbot, demo_store, monkeypatch):
+    """0.2–0.9 s of outbox SQL on a 5-year store froze the window after every sync (#25)."""
+    import threading
+
+    from app import outbox
+    from app.services import operators
+
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
+                        Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("sync")
+    qtbot.waitUntil(lambda: not page.lists_loading, timeout=10_000)
+    threads = []
+    for name in ("pending_count", "rejected_count", "rejected_rows"):
+        real = getattr(outbox, name)
+        monkeypatch.setattr(outbox, name, lambda *a, real=real, **k: (threads.append(threading.current_thread() is threading.main_thread()), real(*a, **k))[1])
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.lists_loading, timeout=10_000)
+    assert len(threads) == 3 and not any(threads)
+    assert page.waiting_label.text().endswith("条")
     window.idle.stop()
