@@ -205,7 +205,6 @@ class MainWindow(QMainWindow):
             index = self.page_keys.index(key)
             page = self.factories[key][1]()
             page.status.connect(self.show_status)
-            page.changed.connect(self.on_data_changed)
             placeholder = self.stack.widget(index)
             self.stack.insertWidget(index, page)
             self.stack.removeWidget(placeholder)
@@ -229,9 +228,6 @@ class MainWindow(QMainWindow):
     def show_status(self, text: str) -> None:
         if self.sender() is self.stack.currentWidget():
             self.statusBar().showMessage(text)
-
-    def on_data_changed(self) -> None:
-        """A page saved something: the 工作台 is refreshed by the commit's announcement (on_store_changed)."""
 
     CHANGES_SETTLE_MS = 150
 

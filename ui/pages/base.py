@@ -51,7 +51,7 @@ class Page(QWidget):
     """Anything in the main window's stack. ``status`` carries the text for the status bar."""
 
     status = Signal(str)
-    changed = Signal()  # data changed: other pages (工作台) refresh
+    changed = Signal()  # this page saved something (other pages follow the store itself: MainWindow.on_store_changed)
     title = ""
 
     def __init__(self, ctx: Context, parent=None):
