@@ -105,6 +105,13 @@ def test_settle_activities_is_idempotent_and_follows_rules(ctx, vol):
     assert points.unsettled_count(ctx) == 2
     assert points.settle_activities(ctx) == (2, 15 + 25)
     assert points.unsettled_count(ctx) == 0
+    # The last settlement is told by the activity entries only: a later redemption or manual entry does not
+    # hide a participant added between the two.
+    fourth = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="钱九", id_number=make_id(seq=615))
+    activities.update_activity(ctx, river.id, participants=[ParticipantInput(vol.id), ParticipantInput(other.id, 1.25),
+                                                            ParticipantInput(third.id, 2.0), ParticipantInput(fourth.id, 1.0)])
+    points.add_entry(ctx, Holder(vol.id), points=5, reason="表扬")
+    assert points.unsettled_count(ctx) == 1
 
 
 def test_redeem_checks_balance_and_stock(ctx, vol):

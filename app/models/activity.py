@@ -7,11 +7,13 @@ import datetime as dt
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from .base import SyncedBase, reference
+from .base import STATION_ONLY, SyncedBase, reference
 
 
 class Activity(SyncedBase, table=True):
-    __table_args__ = (Index("ix_activity_station_date", "station_id", "date"),)
+    __table_args__ = (Index("ix_activity_station_date", "station_id", "date"),
+                      # rows changed since the last settlement (points.unsettled_count)
+                      Index("ix_activity_updated_at", "updated_at", info=STATION_ONLY))
 
     title: str = Field(max_length=200)
     category: str = Field(max_length=16)  # TEAM_CATEGORIES
@@ -31,6 +33,12 @@ class Activity(SyncedBase, table=True):
 
 
 class Participation(SyncedBase, table=True):
+    __table_args__ = (
+        # a year's hours by activity, team or volunteer read from the index alone (stats, rules)
+        Index("ix_participation_activity_cover", "activity_id", "deleted", "volunteer_id", "hours", info=STATION_ONLY),
+        Index("ix_participation_updated_at", "updated_at", info=STATION_ONLY),
+    )
+
     activity_id: str = reference("activity.id", index=True)
     volunteer_id: str = reference("volunteer.id", index=True)
     hours: float  # actual service time; travel excluded

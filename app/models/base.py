@@ -49,6 +49,12 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+# Marks an index only the station's own store carries (``Index(..., info=STATION_ONLY)``): the district
+# copies the synced tables without it (sync/server/db.py). Such indexes serve the station's screens on a
+# 5-year ledger — the 工作台's figures, the unsettled-points reminder — not the district's queries.
+STATION_ONLY = {"station_only": True}
+
+
 class SyncedBase(SQLModel):
     """A row the station owns and pushes to the district.
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from .base import SyncedBase, UTCDateTime, reference
+from .base import STATION_ONLY, SyncedBase, UTCDateTime, reference
 
 
 class Household(SyncedBase, table=True):
@@ -42,7 +42,9 @@ class PointEntry(SyncedBase, table=True):
     """One line of the points ledger, for a volunteer or a household."""
 
     __tablename__ = "point_entry"
-    __table_args__ = (Index("ix_point_entry_source", "station_id", "source"),)
+    __table_args__ = (Index("ix_point_entry_source", "station_id", "source"),
+                      # the last settlement's time, found from the newest entries (points.unsettled_count)
+                      Index("ix_point_entry_station_updated", "station_id", "updated_at", info=STATION_ONLY))
     append_only: ClassVar[bool] = True
 
     volunteer_id: str | None = reference("volunteer.id", optional=True, index=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, literal, or_
+from sqlalchemy import case, func, literal, or_, union
 from sqlmodel import Session, select
 
 from ..changes import insert_many
@@ -482,21 +482,34 @@ def unsettled_count(ctx: Context) -> int:
 
     Only rows changed since the last settlement can be unsettled (a settlement looks at every
     participation it is given; the app's and the command line's look at all of them), so the
-    costly per-row check runs on those alone: 0.7 s instead of 4 s on the 5-year bench store,
-    milliseconds on a village's.
+    per-row check runs on those alone, found through the station's ``updated_at`` indexes: about 1 ms
+    on the 5-year bench store once it has been settled (0.77 s when one query joined every row and
+    filtered on either table's time). A store never settled checks every row.
     """
+    station = ctx.station_id
     with ctx.read() as session:
-        last = session.exec(select(func.max(PointEntry.updated_at)).where(
-            PointEntry.station_id == ctx.station_id, PointEntry.source.startswith("activity:"))).one()
+        last = session.exec(
+            # newest first through ix_point_entry_station_updated: the source is tested on each row read (a
+            # function of it, so the planner does not pick the (station, source) index and sort 400,000 rows)
+            select(PointEntry.updated_at)
+            .where(PointEntry.station_id == station, func.substr(PointEntry.source, 1, 9) == "activity:")
+            .order_by(PointEntry.updated_at.desc()).limit(1)
+        ).first()
         credited = select(PointEntry.id).where(PointEntry.station_id == Activity.station_id,
                                                PointEntry.source == literal("activity:") + Activity.id,
                                                PointEntry.volunteer_id == Participation.volunteer_id)
-        query = (select(func.count()).select_from(Participation).join(Activity, Activity.id == Participation.activity_id)
-                 .where(Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == "done",  # noqa: E712
-                        Participation.deleted == False, Activity.date <= date.today(), ~credited.exists()))  # noqa: E712
-        if last is not None:
-            query = query.where((Participation.updated_at > last) | (Activity.updated_at > last))
-        return int(session.exec(query).one())
+        unsettled = (Activity.station_id == station, Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                     Participation.deleted == False, Activity.date <= date.today(), ~credited.exists())  # noqa: E712
+        if last is None:
+            query = select(func.count()).select_from(Participation).join(Activity, Activity.id == Participation.activity_id)
+        else:
+            changed = union(
+                select(Participation.id).where(Participation.updated_at > last),
+                select(Participation.id).join(Activity, Activity.id == Participation.activity_id).where(Activity.updated_at > last),
+            ).cte("changed")
+            query = (select(func.count()).select_from(changed)
+                     .join(Participation, Participation.id == changed.c.id).join(Activity, Activity.id == Participation.activity_id))
+        return int(session.exec(query.where(*unsettled)).one())
 
 
 # -- the 信用超市 ------------------------------------------------------------------------

@@ -29,7 +29,10 @@ ENV_JUDGE = "STATION_DISTRICT_JUDGE_EVERY"
 
 metadata = MetaData()
 for _model in SYNCED_MODELS:
-    _model.__table__.to_metadata(metadata)
+    _copy = _model.__table__.to_metadata(metadata)
+    _station_only = {ix.name for ix in _model.__table__.indexes if ix.info.get("station_only")}  # (the copy loses info)
+    for _index in [ix for ix in _copy.indexes if ix.name in _station_only]:
+        _copy.indexes.discard(_index)  # the station's own reading aids (app/models/base.py STATION_ONLY)
 
 account = Table(
     "station_account", metadata,

@@ -186,12 +186,12 @@ class DashboardPage(Page):
     def compute(ctx) -> dict:
         """Everything the page shows, read in a worker thread (no widgets here)."""
         today = date.today()
-        overview = stats.overview(ctx, today=today)
+        figures = stats.period_figures(ctx, date(today.year, 1, 1), today)
         return {
             "verdicts": selfcheck(ctx, Period.of(year=today.year, month=today.month)),
-            "overview": overview,
+            "overview": stats.overview(ctx, today=today, figures=figures),
             "waiting": outbox.pending_count(ctx.store),
-            "figures": stats.period_figures(ctx, date(today.year, 1, 1), today),
+            "figures": figures,
             "demands": demands.state_counts(ctx, today),
             "unsettled": points.unsettled_count(ctx),
         }
