@@ -74,9 +74,19 @@ FIELD_LABELS = {
 REQUIRED = {"volunteers": ("name", "id_number"), "activities": ("date", "title", "category")}
 
 
+IMPORT_SLICE = 200  # rows written per transaction: a save made meanwhile waits for one slice (#25)
+
+
+def _kept(written: int) -> str:
+    """What stays of an import stopped part way, and how to finish it."""
+    return (f"此前的 {written} 行已导入并保存。改正后可再次导入同一文件：已导入的行会被识别为重复，"
+            "选“只导入无误的”即可导入其余各行。")
+
+
 class ImportCancelled(ServiceError):
-    def __init__(self) -> None:
-        super().__init__("已取消导入，没有写入任何数据")
+    def __init__(self, written: int = 0) -> None:
+        self.written = written  # rows already saved, in whole slices
+        super().__init__("已取消导入，没有写入任何数据" if not written else f"已取消导入，其余各行没有导入。{_kept(written)}")
 
 
 @dataclass
@@ -457,30 +467,45 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, upda
 
 def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
             progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool]) -> ImportResult:
-    """Write the planned rows in one transaction: all or nothing, or only the valid ones."""
+    """Write the planned rows: all of them, or only the valid ones — every row was checked before (the
+    preview), so a bad row stops the import before anything is written.
+
+    The rows go in slices of ``IMPORT_SLICE``, each its own transaction with the store's gate offered
+    between them, so a save (or a phone's sign-in) made meanwhile waits for one slice, not the whole
+    sheet. 取消, or a row refused only when written (two rows of the sheet together over 24 hours a day),
+    rolls back the slice in hand; the slices before it stay and the error says how many rows they hold
+    (``written``). Importing the same file again is safe: rows already in the ledger are recognised
+    (the ID number, or the same activity on the same day) and shown as duplicates."""
     bad = [p for p in plans if not p.ok]
     if bad and not only_valid:
         raise ValidationError({"rows": "\n".join(_row_message(p) for p in bad)})
     good = [p for p in plans if p.ok and p.action != "无变化"]
-    updated = 0
-    with ctx.write(immediate=True, label="导入Excel") as session:  # numbers are allocated under the write lock
-        made = _create_teams(session, ctx, good)
-        for n, plan in enumerate(good, start=1):
-            if cancelled():
-                raise ImportCancelled()
-            try:
-                values = _with_new_teams(plan, made)
-                if plan.target_id is not None:
-                    values = {k: v for k, v in values.items() if not (k == "team_ids" and v is None)}
-                    volunteer_service.update_volunteer_in(session, ctx, plan.target_id, **values)
-                    updated += 1
-                else:
-                    add(session, ctx, **values)
-                session.flush()  # the row's limits (app/models/limits.py) are checked here, under its row number
-            except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
-                raise ValidationError({"rows": f"第{plan.row}行：{exc}"}) from None
-            if progress:
-                progress(n, len(good))
+    updated = written = 0
+    made: dict[str, str] = {}
+    for start in range(0, max(len(good), 1), IMPORT_SLICE):
+        with ctx.write(immediate=True, label="导入Excel") as session:  # numbers are allocated under the write lock
+            if start == 0:
+                made = _create_teams(session, ctx, good)
+            for n, plan in enumerate(good[start:start + IMPORT_SLICE], start=start + 1):
+                if cancelled():
+                    raise ImportCancelled(written)
+                try:
+                    values = _with_new_teams(plan, made)
+                    if plan.target_id is not None:
+                        values = {k: v for k, v in values.items() if not (k == "team_ids" and v is None)}
+                        volunteer_service.update_volunteer_in(session, ctx, plan.target_id, **values)
+                        updated += 1
+                    else:
+                        add(session, ctx, **values)
+                    session.flush()  # the row's limits (app/models/limits.py) are checked here, under its row number
+                except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
+                    error = ValidationError({"rows": f"第{plan.row}行：{exc}" + (f"\n{_kept(written)}" if written else "")})
+                    error.written = written
+                    raise error from None
+                if progress:
+                    progress(n, len(good))
+        written = min(start + IMPORT_SLICE, len(good))
+        ctx.store.gate.give_way()  # a save queued meanwhile goes first
     return ImportResult(imported=len(good) - updated, skipped=bad, updated=updated)
 
 
@@ -502,13 +527,15 @@ def import_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, on
 
 
 def _volunteer_adder():
-    """``add_volunteer_in`` for a whole sheet in one transaction: the station's ID numbers are read once and
-    kept up to date as rows are added, and the 志愿者编号 are counted on from the last one (the import holds
-    the write lock, so no other writer takes a number meanwhile)."""
+    """``add_volunteer_in`` for a slice of a sheet in one transaction: the station's ID numbers are read once a
+    slice and kept up to date as rows are added, and the 志愿者编号 are counted on from the last one (the slice
+    holds the write lock). Between two slices a clerk's save may register someone (and take the next number),
+    so each new slice — a new session — reads both again."""
     state: dict = {}
 
     def add(session, ctx: Context, **values):
-        if not state:
+        if state.get("session") is not session:
+            state["session"] = session
             state["known"] = volunteer_service.registered_ids(session, ctx.station_id)
             last = volunteer_service.next_number(session, ctx.station_id)
             prefix = volunteer_service.NUMBER_PREFIX

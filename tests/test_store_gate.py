@@ -18,6 +18,7 @@ from app.models.enums import Role
 from app.services import activities, points, volunteers
 from app.services.context import Actor, Context
 from app.services.errors import NotFound
+from app.services import station as station_service
 from app.services.station import set_deleted_many
 from conftest import make_id
 from ui.dialogs.volunteer import VolunteerDialog
@@ -235,18 +236,98 @@ def test_a_save_made_during_a_settlement_goes_in_between_two_slices(admin_ctx, m
     assert order[:3] == ["slice 6/12", "saved", "slice 12/12"]
 
 
-def test_bulk_delete_is_all_or_nothing(admin_ctx):
+def test_bulk_delete_checks_every_row_first_and_commits_whole_slices(admin_ctx, monkeypatch):
+    monkeypatch.setattr(station_service, "DELETE_SLICE", 2)
     people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=f"删{i}", id_number=make_id(seq=200 + i), phone=f"139123450{i:02d}")
-              for i in range(3)]
-    with pytest.raises(NotFound):
-        set_deleted_many(admin_ctx, Volunteer, [p.id for p in people] + ["gone"], deleted=True, what="志愿者")
-    assert volunteers.count_volunteers(admin_ctx) == 3
+              for i in range(5)]
+    ids = [p.id for p in people]
+    with pytest.raises(NotFound):  # one row not this station's: checked before any slice, nothing moves
+        set_deleted_many(admin_ctx, Volunteer, ids + ["gone"], deleted=True, what="志愿者")
+    assert volunteers.count_volunteers(admin_ctx) == 5
+    seen = []
+
+    def cancel_in_the_second_slice(done: int, total: int) -> None:
+        seen.append(done)
+        if done > 2:
+            raise RuntimeError("取消")
+
     with pytest.raises(RuntimeError):
-        set_deleted_many(admin_ctx, Volunteer, [p.id for p in people], deleted=True, what="志愿者",
-                         progress=lambda d, t: (_ for _ in ()).throw(RuntimeError("取消")))
-    assert volunteers.count_volunteers(admin_ctx) == 3
-    assert set_deleted_many(admin_ctx, Volunteer, [p.id for p in people], deleted=True, what="志愿者") == 3
+        set_deleted_many(admin_ctx, Volunteer, ids, deleted=True, what="志愿者", progress=cancel_in_the_second_slice)
+    assert seen == [2, 4]  # each slice's end is reported
+    assert volunteers.count_volunteers(admin_ctx) == 5 - 2  # the first slice stays in the bin, the second rolled back
+    assert not admin_ctx.store.gate.busy
+    assert set_deleted_many(admin_ctx, Volunteer, ids, deleted=True, what="志愿者") == 3  # again: the rest, once
     assert volunteers.count_volunteers(admin_ctx) == 0
+
+
+def _save_between_slices(admin_ctx, job, progress_of) -> list[str]:
+    """Run ``job(progress)`` while a clerk saves a volunteer from another thread, pressed inside the job's first
+    slice (the gate held); return the order of the job's progress reports and the save."""
+    gate = admin_ctx.store.gate
+    order: list[str] = []
+
+    def save() -> None:
+        volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=301), phone="13812345999")
+        order.append("saved")
+
+    saver = threading.Thread(target=save)
+
+    def progress(done: int, total: int) -> None:
+        order.append(f"{done}/{total}")
+        if len(order) == 1:
+            saver.start()
+            deadline = time.monotonic() + 10
+            while gate._wanted == 0 and time.monotonic() < deadline:
+                time.sleep(0.005)
+
+    job(progress_of(progress))
+    saver.join(10)
+    return order
+
+
+def test_a_save_made_during_a_bulk_delete_goes_in_between_two_slices(admin_ctx, monkeypatch):
+    monkeypatch.setattr(station_service, "DELETE_SLICE", 50)
+    people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=f"删{i}", id_number=make_id(seq=400 + i))
+              for i in range(100)]
+    order = _save_between_slices(admin_ctx, lambda progress: set_deleted_many(
+        admin_ctx, Volunteer, [p.id for p in people], deleted=True, what="志愿者", progress=progress), lambda p: p)
+    assert order == ["50/100", "saved", "100/100"]
+
+
+def test_a_save_made_during_an_import_goes_in_between_two_slices_and_a_cancelled_import_can_be_finished(admin_ctx, monkeypatch, tmp_path):
+    from openpyxl import Workbook
+
+    from app import excel
+
+    monkeypatch.setattr(excel, "IMPORT_SLICE", 3)
+
+    def roster(name: str, first_seq: int):
+        book = Workbook()
+        book.active.append(["姓名", "身份证号", "联系电话"])
+        for i in range(7):
+            book.active.append([f"{name}{i}", make_id(seq=first_seq + i), f"137000{first_seq + i:05d}"])
+        book.save(tmp_path / f"{name}.xlsx")
+        sheet = excel.read_sheet(tmp_path / f"{name}.xlsx")
+        return sheet, excel.guess_mapping(sheet)
+
+    sheet, mapping = roster("导入", 500)
+    order = _save_between_slices(admin_ctx, lambda progress: excel.import_volunteers(admin_ctx, sheet, mapping, progress=progress),
+                                 lambda p: p)
+    assert order[:5] == ["1/7", "2/7", "3/7", "saved", "4/7"]
+    numbers = sorted(v.number for v in volunteers.search_volunteers(admin_ctx))
+    assert len(numbers) == len(set(numbers)) == 8  # the save's number taken between two slices is not given twice
+
+    # 取消 in the third slice: two whole slices stay, and their count is said; the same file again finishes it.
+    sheet, mapping = roster("再导", 600)
+    reports = []
+    with pytest.raises(excel.ImportCancelled) as info:
+        excel.import_volunteers(admin_ctx, sheet, mapping, progress=lambda d, t: reports.append(d), cancelled=lambda: len(reports) >= 6)
+    assert info.value.written == 6 and "此前的 6 行已导入并保存" in str(info.value)
+    assert volunteers.count_volunteers(admin_ctx) == 8 + 6
+    plans = excel.plan_volunteers(admin_ctx, sheet, mapping)
+    assert [p.ok for p in plans] == [False] * 6 + [True]  # the imported rows are shown as already registered
+    assert excel.import_volunteers(admin_ctx, sheet, mapping, only_valid=True).imported == 1
+    assert volunteers.count_volunteers(admin_ctx) == 8 + 7
 
 
 def test_a_write_inside_a_labelled_job_names_it(admin_ctx):

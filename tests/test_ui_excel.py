@@ -125,3 +125,39 @@ def test_only_the_rows_with_errors_stand_out_and_new_teams_do_not_fail_every_row
     selected = image.pixelColor(x, dialog.preview.rowViewportPosition(5) + height // 2)
     assert selected not in (QColor("white"), colour)
     assert dialog.import_valid.isEnabled() and dialog.import_valid.text() == "只导入无误的 34 行"
+
+
+def test_an_import_stopped_part_way_says_what_was_saved_and_the_page_shows_it(qtbot, ctx, tmp_path, monkeypatch):
+    """Two rows that pass the preview alone but not together (one person 13 h + 13 h on one day) stop the
+    import at the second; the slices before it are saved (#25: imports commit in slices), and the clerk is
+    told how many rows, not "没有导入"."""
+    from openpyxl import Workbook
+
+    from app import excel
+    from app.models.enums import Role
+    from app.services.context import Actor
+
+    admin = Context(store=ctx.store, actor=Actor("admin", "管理员", Role.admin))
+    volunteers.add_volunteer(admin, registered_on="2024-01-01", name="张三", id_number=make_id(seq=902))
+    book = Workbook()
+    book.active.append(["活动日期", "活动名称", "类别", "参与志愿者", "服务时长"])
+    for day in range(1, 5):
+        book.active.append([f"2025-03-0{day}", f"清扫{day}", "卫生环保", "张三", 2])
+    book.active.append(["2025-03-09", "值守上午", "应急救援", "张三", 13])
+    book.active.append(["2025-03-09", "值守下午", "应急救援", "张三", 13])
+    book.save(tmp_path / "活动.xlsx")
+    monkeypatch.setattr(excel, "IMPORT_SLICE", 2)
+    dialog = ImportDialog(admin, "activities", excel.read_sheet(tmp_path / "活动.xlsx", "activities"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.checking is None and dialog.import_all.isEnabled(), timeout=10_000)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a, **k: warned.append((title, text)) or QMessageBox.StandardButton.Ok)
+    qtbot.mouseClick(dialog.import_all, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(warned), timeout=10_000)
+    title, text = warned[0]
+    assert title == "导入未完成" and text.startswith("第7行：") and "此前的 4 行已导入并保存" in text
+    assert dialog.result() == 1 and dialog.imported == 4  # closed as done: the page refreshes and shows the four
+    from app.services import activities
+
+    assert sorted(a.activity.title for a in activities.list_activities(admin)) == ["清扫1", "清扫2", "清扫3", "清扫4"]

@@ -154,20 +154,33 @@ def set_deleted(ctx: Context, model, row_id: str, *, deleted: bool, what: str):
     return row
 
 
+DELETE_SLICE = 200  # rows moved per transaction: a clerk's save made meanwhile waits for one slice (#25)
+
+
 def set_deleted_many(ctx: Context, model, row_ids: list[str], *, deleted: bool, what: str,
                      progress: Callable[[int, int], None] | None = None) -> int:
-    """``set_deleted`` for many rows in one transaction: all of them or, on an error or 取消
-    (``progress`` raising), none. Returns how many rows changed."""
+    """``set_deleted`` for many rows, in slices of ``DELETE_SLICE`` rows each committed on its own, the
+    store's gate offered between them (a save waits for one slice, not for 20,000 rows). Every row is
+    checked first, so a row that is not this station's changes nothing at all. 取消 (``progress``
+    raising) rolls back the slice in hand; the slices before it stay moved — to the 回收站 or back,
+    which the person sees in the list — and running it again moves the rest (a row already moved is
+    left alone). Returns how many rows changed."""
+    with ctx.read() as session:
+        for row_id in row_ids:
+            get_row(session, model, row_id, what=what, station_id=ctx.station_id, allow_deleted=True)
     changed = 0
-    with ctx.write(label=f"{'删除' if deleted else '恢复'}{len(row_ids)}条{what}记录") as session:
-        for n, row_id in enumerate(row_ids, start=1):
-            row = get_row(session, model, row_id, what=what, station_id=ctx.station_id, allow_deleted=True)
-            if row.deleted != deleted:
-                row.deleted = deleted
-                changed += 1
-            if progress is not None and (n % 50 == 0 or n == len(row_ids)):
-                session.flush()
-                progress(n, len(row_ids))
+    for start in range(0, len(row_ids), DELETE_SLICE):
+        part = row_ids[start:start + DELETE_SLICE]
+        with ctx.write(label=f"{'删除' if deleted else '恢复'}{len(row_ids)}条{what}记录") as session:
+            for n, row_id in enumerate(part, start=start + 1):
+                row = get_row(session, model, row_id, what=what, station_id=ctx.station_id, allow_deleted=True)
+                if row.deleted != deleted:
+                    row.deleted = deleted
+                    changed += 1
+                if progress is not None and (n % 50 == 0 or n == start + len(part)):  # and at each slice's end
+                    session.flush()
+                    progress(n, len(row_ids))
+        ctx.store.gate.give_way()  # a save queued meanwhile goes first
     return changed
 
 

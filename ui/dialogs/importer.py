@@ -242,6 +242,10 @@ class ImportDialog(ClosedByQt, QDialog):
             self.accept()
 
         def failed(exc: BaseException, _details: str) -> None:
-            QMessageBox.warning(self, self.tr("没有导入"), str(exc))
+            written = getattr(exc, "written", 0)  # whole slices saved before 取消 or a row refused on writing
+            QMessageBox.warning(self, self.tr("导入未完成") if written else self.tr("没有导入"), str(exc))
+            if written:
+                self.imported = written
+                self.accept()  # the page shows what was saved
 
         run_in_background(self, work, done, failed, title=self.tr("正在导入"))
