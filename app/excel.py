@@ -26,13 +26,14 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import select
 
 from .files import atomic_output
+from .sheets import append_row
 from .models import Activity
 from .privacy import mask_id_number, mask_phone, revealed
 from .services import activities as activity_service
 from .services import teams as team_service
 from .services import volunteers as volunteer_service
 from .services.activities import ParticipantInput
-from .services.common import clean, format_date, parse_date
+from .services.common import clean, format_date, normal, parse_date
 from .services.context import Context
 from .services.errors import FieldErrors, ServiceError, ValidationError
 
@@ -387,7 +388,7 @@ def _normal_id(text: str) -> str:
     try:
         return parse_resident_id(text).number
     except IdNumberError:
-        return clean(text).upper()
+        return normal(text).upper()
 
 
 UPDATABLE = ("name", "phone", "gender", "political_status", "skills", "tags", "registered_on", "address", "note")
@@ -664,7 +665,7 @@ def _write_book(path: Path, title: str, headers: list[str], rows: list[list], *,
         cell.fill = PatternFill("solid", fgColor="EEEEEE")
         cell.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)  # data, never formulas; no character that fails the save
     for index, header in enumerate(headers, start=1):
         width = max([len(str(header))] + [len(_shown(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
         ws.column_dimensions[get_column_letter(index)].width = min(50, 4 + width * 1.6)

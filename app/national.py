@@ -22,6 +22,7 @@ from resources import resource_path
 
 from .excel import _norm_header, cell_text, read_sheet
 from .files import atomic_output
+from .sheets import append_row
 from .models import Activity, Participation, Station, Team, Volunteer
 from .models.enums import ActivityStatus, TEAM_CATEGORIES
 from .services import activities as activity_service
@@ -170,7 +171,7 @@ def export_national(ctx: Context, path: str | Path, *, year: int, month: int | N
         cell.alignment = Alignment(horizontal="center")
     for n, record in enumerate(records, start=1):
         record["category"] = mapping.export_categories.get(record["category"], record["category"])
-        ws.append([c.value if not c.field else record.get(c.field) for c in mapping.columns])
+        append_row(ws, [c.value if not c.field else record.get(c.field) for c in mapping.columns])  # data, never formulas
         if progress and n % 500 == 0:
             progress(n, len(records))
     for index, column in enumerate(mapping.columns, start=1):

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from ..models import Activity, Participation, Photo, Project, Team, Volunteer
 from ..models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
-from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, parse_date, parse_time
+from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, normal, parse_date, parse_time
 from .context import Context, live
 from .errors import FieldErrors, ValidationError
 
@@ -86,7 +86,7 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Activit
         check_length(errors, key, label, out[key], limit)
     served = merged.get("served_count") or 0
     try:
-        out["served_count"] = int(clean(str(served)))
+        out["served_count"] = int(normal(str(served)))
         if out["served_count"] < 0:
             raise ValueError
     except ValueError:

@@ -15,7 +15,17 @@ T = TypeVar("T", bound=SyncedBase)
 
 
 def clean(text: str | None) -> str:
-    """Trimmed, NFKC-normalised text (full-width digits and letters become ASCII)."""
+    """Free text as typed, trimmed: Chinese punctuation and full-width forms are kept (敬老（重阳）：饺子宴
+    prints as typed). What text may hold at all is decided in one place, ``app.models.limits`` (control
+    characters, characters no bundled font can print), at every flush."""
+    if text is None:
+        return ""
+    return str(text).strip()
+
+
+def normal(text: str | None) -> str:
+    """A number, date, time, phone or code as typed on any keyboard: NFKC-normalised (full-width digits and
+    letters become ASCII, １３８ → 138) and trimmed. Never for free text."""
     if text is None:
         return ""
     return unicodedata.normalize("NFKC", str(text)).strip()
@@ -28,11 +38,33 @@ def get_row(session: Session, model: type[T], row_id: str, *, what: str, station
     return row
 
 
+MULTILINE = frozenset({"content", "description", "note", "feedback", "reward_note", "address"})  # fields of several lines
+
+
 def check_length(errors: FieldErrors, field: str, label: str, value: str, limit: int, *, required: bool = False) -> None:
+    """A text field as a person entered it: present if required, within its length, and holding only what can
+    be kept and printed — checked for every text field of every form and import (#26)."""
     if required and not value:
         errors.add(field, f"请填写{label}")
     elif len(value) > limit:
         errors.add(field, f"{label}不能超过{limit}个字（现在{len(value)}个字）")
+    else:
+        check_text(errors, field, label, value)
+
+
+def check_text(errors: FieldErrors, field: str, label: str, value: str) -> None:
+    from ..fonts import control_character, unprintable
+
+    if not value:
+        return
+    control = control_character(value, multiline=field in MULTILINE)
+    if control is not None:
+        shown = "换行" if control in "\n\r" else f"\\x{ord(control):02x}"
+        errors.add(field, f"{label}含有不可见的控制字符（{shown}，常见于从 Word 复制的文字），请删除后再保存")
+        return
+    odd = unprintable(value)
+    if odd is not None:
+        errors.add(field, f"{label}中的“{odd}”无法打印（如表情符号），请删除或改用文字")
 
 
 def check_choice(errors: FieldErrors, field: str, label: str, value: str, choices, *, required: bool = True) -> None:
@@ -51,7 +83,7 @@ def parse_date(value: date | str | None, errors: FieldErrors, field: str, label:
         return value.date()
     if isinstance(value, date):
         return value
-    text = clean(value).replace("/", "-").replace(".", "-")
+    text = normal(value).replace("/", "-").replace(".", "-")
     for sep in ("年", "月"):
         text = text.replace(sep, "-")
     text = text.rstrip("日")
@@ -66,7 +98,7 @@ def parse_date(value: date | str | None, errors: FieldErrors, field: str, label:
 def parse_int(value, errors: FieldErrors, field: str, message: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
     """A whole number within bounds, or None with ``message`` recorded for ``field``."""
     try:
-        number = int(clean(str(value)))
+        number = int(normal(str(value)))
     except (TypeError, ValueError):
         number = None
     if number is None or number < minimum or (maximum is not None and number > maximum):
@@ -79,7 +111,7 @@ def parse_phone(value, errors: FieldErrors, field: str) -> str:
     """An optional phone in its canonical form ("" when blank); a bad one is recorded for ``field``."""
     from .phone import PhoneError, normalize_phone
 
-    phone = clean(value)
+    phone = normal(value)
     if not phone:
         return ""
     try:
@@ -94,7 +126,7 @@ def parse_time(value: time | str | None, errors: FieldErrors, field: str, label:
         return None
     if isinstance(value, time):
         return value
-    text = clean(value).replace("：", ":").replace(".", ":")
+    text = normal(value).replace("：", ":").replace(".", ":")
     try:
         hour, minute = (int(p) for p in text.split(":"))
         return time(hour, minute)

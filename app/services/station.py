@@ -7,7 +7,7 @@ from collections.abc import Callable
 from ..db import Store
 from ..models import FunctionRoom, ServicePoint, Station
 from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel
-from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date, save_row
+from .common import apply_changes, check_choice, check_length, clean, get_row, normal, parse_date, save_row
 from .context import Context, live
 from .errors import FieldErrors, ServiceError
 from .phone import PhoneError, normalize_phone
@@ -36,13 +36,13 @@ def _station_values(values: dict, errors: FieldErrors) -> dict:
             out["population"] = None
         else:
             try:
-                out["population"] = int(clean(str(population)))
+                out["population"] = int(normal(str(population)))
                 if out["population"] < 0:
                     raise ValueError
             except ValueError:
                 errors.add("population", "常住人口应为不小于0的整数")
     if "phone" in values:
-        phone = clean(values["phone"])
+        phone = normal(values["phone"])
         if phone:
             try:
                 phone = normalize_phone(phone)
@@ -111,7 +111,7 @@ def _room_values(values: dict, errors: FieldErrors) -> dict:
         out["area_m2"] = None
     else:
         try:
-            out["area_m2"] = float(clean(str(area)))
+            out["area_m2"] = float(normal(str(area)))
             if out["area_m2"] <= 0:
                 raise ValueError
         except ValueError:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from ..models import Activity, Membership, Participation, Team, Volunteer, VolunteerHours
 from ..models.enums import ID_TYPES, PARTY_STATUSES, POLITICAL_STATUSES, RESIDENT_ID, GENDERS
-from .common import format_date, apply_changes, check_choice, check_length, clean, get_row, parse_date, parse_phone
+from .common import format_date, apply_changes, check_choice, check_length, clean, get_row, normal, parse_date, parse_phone
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
 from .idcard import IdNumberError, normalize, parse_resident_id
@@ -229,7 +229,7 @@ def get_volunteer(ctx: Context, volunteer_id: str) -> Volunteer:
 
 def find_by_number(ctx: Context, number: str, *, in_bin: bool = False) -> Volunteer:
     """A live volunteer by number (``in_bin``: one in the 回收站, to restore it)."""
-    number = clean(number).upper()
+    number = normal(number).upper()
     with ctx.read() as session:
         volunteer = session.exec(
             select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.number == number, Volunteer.deleted == in_bin)
@@ -241,11 +241,12 @@ def find_by_number(ctx: Context, number: str, *, in_bin: bool = False) -> Volunt
 
 def search_condition(text: str):
     """One search box: name, full pinyin, pinyin initials, phone tail, 志愿者编号."""
-    text = clean(text)
-    if not text:
+    typed = clean(text)  # names as stored: as typed
+    if not typed:
         return None
+    text = normal(typed)  # numbers, pinyin and phones from any keyboard (１３８ → 138)
     lowered = text.lower()
-    conditions = [Volunteer.name.contains(text, autoescape=True)]
+    conditions = [Volunteer.name.contains(typed, autoescape=True)]
     if any(ch.isdigit() for ch in text):  # "z" alone must not match every ZY… number
         conditions.append(Volunteer.number.contains(text.upper(), autoescape=True))
     if lowered.isascii() and lowered.isalpha():

@@ -82,6 +82,8 @@ def xlsx_response(title: str, headers: list[str], rows: list[list], filename: st
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from app.sheets import append_row
+
     book = Workbook()
     ws = book.active
     ws.title = title[:31]
@@ -91,7 +93,7 @@ def xlsx_response(title: str, headers: list[str], rows: list[list], filename: st
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)  # a station's text is data, never a formula (app/sheets.py)
     for c, header in enumerate(headers, start=1):
         longest = max([len(str(header))] + [len(str(r[c - 1])) for r in rows[:500] if c - 1 < len(r) and r[c - 1] is not None])
         ws.column_dimensions[get_column_letter(c)].width = (widths[c - 1] if widths else min(50, max(8, longest * 1.8 + 2)))
