@@ -336,7 +336,27 @@ def _cell_problems(sheet: Sheet, row: int, cells: list, mapping: dict[str, int])
     if "id_number" not in problems and isinstance(raw, (int, float)) and not isinstance(raw, bool) and abs(raw) >= 1e14:
         problems["id_number"] = (f"身份证号被 Excel 存成了数字，后三位已丢失（现在是 {as_excel_shows(raw)}）：请把这一列设为“文本”格式，"
                                  "重新输入完整号码后再导入")
+    elif "id_number" not in problems and isinstance(raw, str) and re.fullmatch(r"\s*\d(\.\d+)?[eE]\+?\d+\s*", raw):
+        # a CSV saved by Excel or WPS from a sheet where the column was a number: 3.70117E+17
+        problems["id_number"] = (f"身份证号被存成了科学计数法（现在是 {raw.strip()}），完整号码已丢失：请在 Excel 或 WPS 里把这一列设为"
+                                 "“文本”格式，重新输入完整号码，另存为 .xlsx 后再导入")
     return problems
+
+
+def _note_gender(plan: RowPlan, values: dict) -> None:
+    """A 性别 column that contradicts the ID number: the ID's gender is stored (it is the record), but the row
+    says so — it often means the ID number belongs to someone else (a family member's card)."""
+    from .services.idcard import IdNumberError, parse_resident_id
+
+    typed = normal(values.get("gender", ""))
+    if typed not in ("男", "女") or values.get("id_type") not in (None, "", volunteer_service.RESIDENT_ID):
+        return
+    try:
+        by_id = parse_resident_id(values.get("id_number", "")).gender
+    except IdNumberError:
+        return
+    if by_id != typed:
+        plan.warnings.append(f"性别一栏填的是“{typed}”，但身份证号显示为{by_id}性：请核对身份证号是否是本人的（将按身份证号记为{by_id}）")
 
 
 def _row_message(plan: RowPlan) -> str:
@@ -437,6 +457,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, upda
             team_names = [t for t in volunteer_service.split_tags(values.pop("team", "")) if t]
             _note_new_teams(plan, list(dict.fromkeys(t for t in team_names if t not in teams)))
             values["team_ids"] = [teams[t] for t in team_names if t in teams]
+            _note_gender(plan, values)
             existing_id = registered.get(_normal_id(values.get("id_number", ""))) if "id_number" not in own else None
             existing = session.get(Volunteer, existing_id) if existing_id is not None else None
             if existing is not None:

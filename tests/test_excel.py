@@ -336,3 +336,24 @@ def test_a_roster_updates_volunteers_already_registered_with_a_preview(ctx, tmp_
     assert volunteers.current_team_ids(ctx, zhang.id) == [team.id] and volunteers.count_volunteers(ctx) == 2
     unchanged = excel.plan_volunteers(ctx, sheet, mapping, update_existing=True)
     assert unchanged[0].action == "无变化"
+
+
+def test_a_gender_column_contradicting_the_id_is_said_and_a_csv_id_in_e_notation_gets_the_excel_hint(ctx, tmp_path):
+    from app.services.idcard import parse_resident_id
+
+    male, female = make_id(seq=711), make_id(seq=712)
+    assert (parse_resident_id(male).gender, parse_resident_id(female).gender) == ("男", "女")
+    (tmp_path / "名单.csv").write_text(
+        "姓名,性别,身份证号\n"
+        f"张三,女,{male}\n"  # contradicts the ID: said, stored as the ID says
+        f"李四,女,{female}\n"  # agrees: nothing said
+        "王五,男,3.70117E+17\n",  # a CSV saved from a number column
+        encoding="utf-8-sig")
+    sheet = excel.read_sheet(tmp_path / "名单.csv")
+    plans = excel.plan_volunteers(ctx, sheet, excel.guess_mapping(sheet))
+    assert plans[0].ok and plans[0].warnings == ["性别一栏填的是“女”，但身份证号显示为男性：请核对身份证号是否是本人的（将按身份证号记为男）"]
+    assert plans[1].ok and plans[1].warnings == []
+    assert plans[2].errors == ["身份证号被存成了科学计数法（现在是 3.70117E+17），完整号码已丢失：请在 Excel 或 WPS 里把这一列设为"
+                               "“文本”格式，重新输入完整号码，另存为 .xlsx 后再导入"]
+    excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet), only_valid=True)
+    assert volunteers.search_volunteers(ctx, "张三")[0].gender == "男"
