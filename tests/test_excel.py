@@ -88,7 +88,7 @@ def test_import_only_valid_rows(ctx, roster):
 
 
 def test_teams_named_in_a_roster_that_do_not_exist_yet_are_created_by_the_import(ctx, tmp_path):
-    rows = [[i + 1, f"新{i}", make_id(seq=300 + i), "13812345678", "男", "群众", "新文艺队" if i % 2 else "新文艺队、巾帼服务队"]
+    rows = [[i + 1, f"新{i}", make_id(seq=300 + i), "13812345678", "", "群众", "新文艺队" if i % 2 else "新文艺队、巾帼服务队"]
             for i in range(6)]
     rows[3][2] = "110105194912310021"  # bad checksum and bad phone: a row with three problems lists them all
     rows[3][3] = "12345"
