@@ -13,7 +13,7 @@ from .config import resolve_data_dir
 from .settings import Settings
 from .db import Store
 from .models import Volunteer
-from .models.enums import Role, StationKind, TEAM_CATEGORIES
+from .models.enums import Role, StationLevel, TEAM_CATEGORIES, kind_label, station_level
 from .privacy import mask_id_number, mask_phone
 from .services import activities, audit, points, stars, teams, volunteers
 from .services.common import format_date
@@ -45,12 +45,20 @@ def open_context(args: argparse.Namespace) -> Context:
 # -- handlers ----------------------------------------------------------------
 
 def cmd_init(args) -> int:
+    tier = StationLevel(args.level)
+    if tier.has_kind and not args.kind:
+        print(f"错误：请用 --kind 指定{tier.unit}的类型：village（村）或 community（社区）", file=sys.stderr)
+        return 2
+    if not tier.has_kind and (args.kind or args.street):
+        print("错误：区新时代文明实践中心不分村和社区，也不属于哪个街道，请不要指定 --kind 或 --street", file=sys.stderr)
+        return 2
     with open_store(args, create=True) as store:
         station = init_station(
-            store, name=args.name, kind=args.kind, population=args.population, street=args.street or "",
+            store, name=args.name, level=tier.value, kind=args.kind or "", population=args.population, street=args.street or "",
             operator=cli_actor().display_name,
         )
-        print(f"已建立实践站：{station.name}（{StationKind(station.kind).label}）")
+        kind = kind_label(station.level, station.kind)
+        print(f"已建立{tier.unit}台账：{station.name}" + (f"（{kind}）" if tier.has_kind else ""))
         print(f"数据目录：{store.paths.root}")
     return 0
 
@@ -73,8 +81,10 @@ def cmd_info(args) -> int:
     ctx = open_context(args)
     with ctx.store:
         station = get_station(ctx)
-        print(f"实践站：{station.name}")
-        print(f"类型：{StationKind(station.kind).label}    所属街道：{station.street or '（未填）'}    常住人口：{station.population or '（未填）'}")
+        tier = station_level(station.level)
+        print(f"{tier.unit}：{station.name}")
+        print(f"级别：{tier.long_name}    类型：{kind_label(station.level, station.kind)}    "
+              f"所属街道：{station.street or ('—' if not tier.has_street else '（未填）')}    常住人口：{station.population or '（未填）'}")
         print(f"志愿者：{volunteers.count_volunteers(ctx)} 名")
         print(f"服务队：{len(teams.list_teams(ctx))} 支")
         year = date.today().year
@@ -626,11 +636,14 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         p.set_defaults(handler=run_reporting_errors(handler))
         return p
 
-    p = add("init", cmd_init, "建立实践站（新数据目录的第一步）")
-    p.add_argument("--name", required=True, metavar="名称", help="实践站名称")
-    p.add_argument("--kind", required=True, choices=["village", "community"], help="village＝村，community＝社区")
+    p = add("init", cmd_init, "建立实践站、实践所或实践中心的台账（新数据目录的第一步）")
+    p.add_argument("--name", required=True, metavar="名称", help="实践站（所、中心）名称")
+    p.add_argument("--level", default="station", choices=[level.value for level in StationLevel],
+                   help="station＝村（社区）实践站（默认），institute＝街道（功能区）实践所，center＝区实践中心")
+    p.add_argument("--kind", choices=["village", "community"],
+                   help="village＝村，community＝社区（实践站和实践所必填；所按街道是农村还是社区，四.8）")
     p.add_argument("--population", type=int, metavar="人数", help="常住人口")
-    p.add_argument("--street", metavar="名称", help="所属街道（功能区）")
+    p.add_argument("--street", metavar="名称", help="所属街道（功能区）（实践所必填）")
 
     p = add("demo", cmd_demo, "生成一个示范站（志愿者、服务队、活动），用于试用和演示")
     p.add_argument("--years", type=int, default=1, metavar="年数", help="生成最近几年的活动（默认 1）")

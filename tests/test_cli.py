@@ -33,7 +33,7 @@ def station(data_dir, *args, check=True):
 def initialised(tmp_path):
     data = tmp_path / "data"
     out = station(data, "init", "--name", "红山村新时代文明实践站", "--kind", "village", "--population", "800")
-    assert "已建立实践站：红山村新时代文明实践站（村）" in out.stdout
+    assert "已建立实践站台账：红山村新时代文明实践站（村）" in out.stdout
     return data
 
 

@@ -62,6 +62,64 @@ class StationLevel(StrEnum):
     def label(self) -> str:
         return {"station": "站", "institute": "所", "center": "中心"}[self.value]
 
+    # The words a person reads for this tier: a 所's binders say 实践所 and 本所, never 实践站 (二.1–二.3).
+    @property
+    def unit(self) -> str:
+        return f"实践{self.label}"
+
+    @property
+    def full_name(self) -> str:
+        return f"新时代文明实践{self.label}"
+
+    @property
+    def long_name(self) -> str:
+        """As the seed names the tier (二.1–二.3)."""
+        return {"station": "村（社区）新时代文明实践站", "institute": "街道（功能区）新时代文明实践所",
+                "center": "区新时代文明实践中心"}[self.value]
+
+    @property
+    def own(self) -> str:
+        return f"本{self.label}"
+
+    @property
+    def ledger(self) -> str:
+        """The program's name on this tier's PC: 实践站台账 / 实践所台账 / 实践中心台账."""
+        return f"{self.unit}台账"
+
+    @property
+    def name_label(self) -> str:
+        return "站点名称" if self is StationLevel.station else f"{self.unit}名称"
+
+    @property
+    def info_page(self) -> str:
+        return "站点信息" if self is StationLevel.station else f"{self.unit}信息"
+
+    @property
+    def has_kind(self) -> bool:
+        """村 or 社区 matters for a station and a 所 (四.8: 理论政策宣讲 ≥4 in a 社区, ≥2 in a village); the
+        district's center is neither."""
+        return self is not StationLevel.center
+
+    @property
+    def has_street(self) -> bool:
+        """A station and a 所 belong to a 街道（功能区） (二.2–二.3); the district's center to none."""
+        return self is not StationLevel.center
+
+
+def station_level(value: str | None) -> StationLevel:
+    """The tier of a station row; an unknown or empty value (an old row) reads as a station."""
+    try:
+        return StationLevel(value or "station")
+    except ValueError:
+        return StationLevel.station
+
+
+def kind_label(level: str | None, kind: str | None) -> str:
+    """村 / 社区, or — for the district's center, which is neither."""
+    if not station_level(level).has_kind or kind not in StationKind.__members__:
+        return "—"
+    return StationKind(kind).label
+
 
 class Role(StrEnum):
     admin = "admin"  # everything, full ID numbers, manages operators

@@ -21,6 +21,7 @@ from ..services import volunteers as volunteer_service
 from ..services.activities import month_range
 from ..services.common import format_date
 from ..services.context import Context
+from ..models.enums import station_level
 from ..services.station import get_station
 from .common import FRAME_W, GRID, build, data_table, form_table, markup, p, styles
 
@@ -106,7 +107,8 @@ def find_certificate(ctx: Context, number: str) -> CertificateRecord:
     with ctx.read() as session:
         record = session.get(CertificateRecord, number)
     if record is None:
-        raise NotFound(f"证明登记簿中没有编号为 {number} 的证明：该证明不是本站出具的，或编号有误")
+        own = station_level(get_station(ctx).level).own
+        raise NotFound(f"证明登记簿中没有编号为 {number} 的证明：该证明不是{own}出具的，或编号有误")
     return record
 
 
@@ -171,7 +173,8 @@ def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to:
                   [p(f"出具日期：{format_date(today)}", "body"), ""]],
                  colWidths=[FRAME_W * 0.55, FRAME_W * 0.45], rowHeights=[14 * mm, 30 * mm])
     seal.setStyle(TableStyle([("SPAN", (1, 0), (1, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    note = ("说明：本证明依据本站志愿服务记录出具，已登记于本站证明登记簿，可凭证明编号向本站核验。"
+    own = station_level(station.level).own
+    note = (f"说明：本证明依据{own}志愿服务记录出具，已登记于{own}证明登记簿，可凭证明编号向{own}核验。"
             + ("完整证件号码仅供出具证明使用。" if show_full else "证件号码已作隐私处理。"))
     story += [signatures, Paragraph(markup("四、证明编号及出具日期"), s["h2"]), KeepTogether([seal]), Spacer(1, 3 * mm),
               Paragraph(markup(note), s["small"])]

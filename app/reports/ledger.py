@@ -16,6 +16,7 @@ from ..models.enums import ActivityStatus
 from ..services import activities as activity_service
 from ..services.common import format_date
 from ..services.context import Context
+from ..models.enums import StationLevel, station_level
 from ..services.station import get_station
 from .common import FRAME_W, GRID, LazyStory, build, check, data_table, form_table, markup, p, period_label, styles
 
@@ -67,6 +68,7 @@ def signature_line(first: str = "负责人（签字）：", second: str = "记�
 
 def cover(station, title: str, period: str, extra: list[tuple[str, str]]) -> list:
     s = styles()
+    tier = station_level(station.level)
     story: list = [Spacer(1, 40 * mm), Paragraph(markup(station.name), s["subtitle"]), Spacer(1, 12 * mm),
                    Paragraph(markup(title), s["cover"]), Spacer(1, 10 * mm), Paragraph(markup(period), s["subtitle"]),
                    Spacer(1, 25 * mm)]
@@ -74,7 +76,7 @@ def cover(station, title: str, period: str, extra: list[tuple[str, str]]) -> lis
     story.append(form_table(rows, [35, 95]))
     contact = station.contact or station.phone
     if contact:
-        qr = Table([[qr_code(contact)], [p("扫码联系本站志愿服务", "cell_center")]], colWidths=[FRAME_W])
+        qr = Table([[qr_code(contact)], [p(f"扫码联系{tier.own}志愿服务", "cell_center")]], colWidths=[FRAME_W])
         qr.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
         story += [Spacer(1, 14 * mm), qr]
     story.append(PageBreak())
@@ -93,7 +95,7 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
     elif category:
         scope = category
     story = cover(station, "活 动 台 账", period + (f" · {scope}" if scope else ""), [
-        ("实践站", station.name), ("所属街道", station.street or "—"), ("统计期间", period),
+        (station_level(station.level).unit, station.name), ("所属街道", station.street or "—"), ("统计期间", period),
         ("活动次数", f"{len(summaries)} 次"), ("服务时长合计", f"{sum(s.hours for s in summaries):g} 小时"),
         ("志愿服务电话", station.phone or "—"), ("制表日期", format_date(date.today())),
     ])
@@ -112,13 +114,13 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
             # made as the layout reaches them (LazyStory): one record in memory at a time, not 20,000
             for n, summary in enumerate(summaries, start=1):
                 check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
-                yield [PageBreak()] + activity_record(ctx, summary, n, Path(work_dir))
+                yield [PageBreak()] + activity_record(ctx, summary, n, Path(work_dir), station_level(station.level))
             check(progress, total, total, "正在生成PDF文件")
 
         return build(out, LazyStory(story, records()), title="活动台账", station_name=station.name, author=ctx.actor.label)
 
 
-def activity_record(ctx: Context, summary, n: int, work_dir: Path) -> list:
+def activity_record(ctx: Context, summary, n: int, work_dir: Path, tier: StationLevel = StationLevel.station) -> list:
     a = summary.activity
     s = styles()
     times = "—"
@@ -132,7 +134,7 @@ def activity_record(ctx: Context, summary, n: int, work_dir: Path) -> list:
         ["活动类别", a.category, "服务队", summary.team_name or "—"],
         ["活动地点", a.place or "—", "组织者", a.organiser or "—"],
         ["服务对象", a.service_target or "—", "服务对象人数", f"{a.served_count} 人"],
-        ["以本站名义", "是" if a.own_name else "否", "活动状态", ActivityStatus(a.status).label],
+        [f"以{tier.own}名义", "是" if a.own_name else "否", "活动状态", ActivityStatus(a.status).label],
         ["参与志愿者", f"{len(participants)} 人，服务时长合计 {summary.hours:g} 小时", "", ""],
         ["活动内容", a.content or "—", "", ""],
     ], [24, 61, 24, 61], spans=[((1, 0), (3, 0)), ((1, 6), (3, 6)), ((1, 7), (3, 7))]))

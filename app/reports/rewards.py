@@ -15,6 +15,7 @@ from ..services import teams as team_service
 from ..services import work
 from ..services.common import format_date
 from ..services.context import Context
+from ..models.enums import station_level
 from ..services.station import get_station
 from .common import build, data_table, fitted_widths, form_table, markup, one_line_mm, period_label, styles
 
@@ -40,7 +41,7 @@ def person_ledger_pdf(ctx: Context, out: str | Path, holder: point_service.Holde
     opening = (lines[0].balance - lines[0].entry.points) if lines else point_service.balance(ctx, holder) if date_from is None else 0
     period = period_label(date_from, date_to) if date_from and date_to else "全部记录"
     story: list = [Paragraph(markup(f"{name} 积分台账"), s["title"]), form_table([
-        ["姓名（户）", name, "所属实践站", station.name],
+        ["姓名（户）", name, f"所属{station_level(station.level).unit}", station.name],
         ["期间", period, "期初积分", str(opening)],
         ["本期获得", f"{earned} 分", "本期使用（含扣减）", f"{spent} 分"],
         ["期末积分", f"{lines[-1].balance if lines else opening} 分", "打印人", ctx.actor.label],
@@ -81,7 +82,7 @@ def points_list_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Pat
         data_table(["序号", "姓名（户）", "类别", "联系电话", "本月获得", "本月使用", "累计结余"], rows or [("", "本月没有积分变动", "", "", "", "", "")],
                    [10, 28, 16, 30, 20, 20, 20], aligns=["cell_center", "cell", "cell_center", "cell", "cell_right", "cell_right", "cell_right"]),
         Spacer(1, 5 * mm),
-        Paragraph(markup("公示期 7 天。对积分有异议的，请在公示期内向实践站专管员反映。联系电话已做隐私处理。"), s["body"]),
+        Paragraph(markup(f"公示期 7 天。对积分有异议的，请在公示期内向{station_level(station.level).unit}专管员反映。联系电话已做隐私处理。"), s["body"]),
         Spacer(1, 8 * mm),
         Paragraph(markup(f"{station.name}　{format_date(date.today())}"), s["right"]),
     ]

@@ -13,6 +13,7 @@ from ..services import teams as team_service
 from ..services import volunteers as volunteer_service
 from ..services.common import format_date
 from ..services.context import Context
+from ..models.enums import station_level
 from ..services.station import get_station
 from .common import build, data_table, form_table, markup, styles
 
@@ -51,7 +52,7 @@ def roster_pdf(ctx: Context, out: str | Path, *, team_id: str | None = None, ful
         story.append(form_table([
             ["服务队名称", team.name, "类别", team.category],
             ["队长", summary.leader_name or "—", "成立日期", format_date(team.founded_on) or "—"],
-            ["队员人数", f"{len(members)} 人", "所属实践站", station.name],
+            ["队员人数", f"{len(members)} 人", f"所属{station_level(station.level).unit}", station.name],
             ["简介", team.description or "—", "", ""],
         ], [22, 63, 22, 63], spans=[((1, 3), (3, 3))]))
         story.append(Spacer(1, 5 * mm))

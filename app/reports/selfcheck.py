@@ -12,6 +12,7 @@ from reportlab.platypus import Paragraph, Spacer, TableStyle
 from ..rules import AT_RISK, MISSED, STATUS_LABELS, Period, selfcheck
 from ..services.common import format_date
 from ..services.context import Context
+from ..models.enums import kind_label, station_level
 from ..services.station import get_station
 from .common import build, data_table, form_table, markup, styles
 from .ledger import signature_line
@@ -24,12 +25,14 @@ def selfcheck_pdf(ctx: Context, out: str | Path, *, year: int, month: int | None
     period = Period.of(year=year, month=month)
     verdicts = selfcheck(ctx, period)
     s = styles()
-    kind = "村" if station.kind == "village" else "社区"
+    tier = station_level(station.level)
     story: list = [
         Paragraph(markup(f"“五有”标准自查报告（{period.label}）"), s["title"]),
         form_table([
-            ["实践站", station.name, "类型", kind],
-            ["所属街道", station.street or "—", "常住人口", f"{station.population} 人" if station.population else "未填写"],
+            [tier.unit, station.name, "级别", tier.long_name],
+            ["类型", kind_label(station.level, station.kind), "所属街道", station.street or "—"],
+            ["常住人口", f"{station.population} 人" if station.population else "未填写", "专管员" if tier.has_street else "专职工作人员",
+             station.manager or "未填写"],
             ["统计截至", format_date(period.as_of), "制表日期", format_date(date.today())],
         ], [24, 61, 24, 61]),
         Spacer(1, 4 * mm),

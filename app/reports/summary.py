@@ -15,6 +15,7 @@ from ..services.activities import month_range
 from ..services.common import format_date
 from ..services.context import Context
 from ..services.stats import period_figures
+from ..models.enums import station_level
 from ..services.station import get_station
 from .common import FONT, FRAME_W, build, data_table, form_table, markup, period_label, register_fonts, styles
 
@@ -57,7 +58,7 @@ def summary_pdf(ctx: Context, out: str | Path, *, year: int, month: int | None =
     s = styles()
     story: list = [Paragraph(markup(f"{period}工作统计"), s["title"])]
     story.append(form_table([
-        ["实践站", station.name, "统计期间", period],
+        [station_level(station.level).unit, station.name, "统计期间", period],
         ["开展活动", f"{f.activities} 次", "服务时长", f"{f.hours:g} 小时"],
         ["参与志愿者", f"{f.participations} 人次", "有服务记录的志愿者", f"{f.active_volunteers} 人"],
         ["服务群众", f"{f.served} 人次", "制表日期", format_date(date.today())],

@@ -8,6 +8,7 @@ or PostgreSQL) give the same verdicts for the same rows.
 from __future__ import annotations
 
 import calendar
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, Table, and_, func, select
 
 from resources import resource_path
 
-from ..models.enums import PARTY_STATUSES
+from ..models.enums import PARTY_STATUSES, TEAM_CATEGORIES, StationLevel, station_level
 
 RULES_FILE = resource_path("rules", "wuyou.toml")
 MET, ON_TRACK, AT_RISK, MISSED, NOT_APPLICABLE = "met", "on_track", "at_risk", "missed", "not_applicable"
@@ -37,8 +38,11 @@ class Rule:
     period: str = "year"
     unit: str = ""
     strictly_above: bool = False
+    levels: tuple[str, ...] = ()  # the tiers the rule applies to; empty: every tier with a target
 
     def target_for(self, level: str, kind: str) -> int | None:
+        if self.levels and level not in self.levels:
+            return None  # e.g. 四.8's lectures by kind: a 所 and a 站 only, not the center
         if kind in self.targets:
             return self.targets[kind]
         return self.targets.get(level)
@@ -51,9 +55,10 @@ METRICS = (
     "function_rooms", "active_service_points", "contact_set", "opening_and_day_set", "teams", "team_months",
     "team_year_minimum", "own_name_activities", "own_name_lectures", "registered_percent", "active_percent",
     "party_participation_percent", "party_members_with_20_hours_percent", "brand_projects", "family_activities",
-    "centralized_trainings", "document_kinds", "annual_plan", "monthly_plans",
+    "centralized_trainings", "document_kinds", "annual_plan", "monthly_plans", "managers",
 )
 
+MANAGER_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 OVERRIDE_NAME = "rules.toml"  # in the data dir: the district's latest published rules, pulled by sync
 
 
@@ -66,10 +71,14 @@ def parse_rules(text: str) -> list[Rule]:
     try:
         data = tomllib.loads(text)
         rules = [Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
-                      period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False))
+                      period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False),
+                      levels=tuple(r.get("levels", ())))
                  for r in data["rule"]]
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise RulesError(f"规则文件格式错误：{exc}") from exc
+    strange = [f"规则“{r.id}”的级别“{level}”" for r in rules for level in r.levels if level not in StationLevel.__members__]
+    if strange:
+        raise RulesError(f"规则文件中有无效的级别：{'、'.join(strange)}。可用的级别：station、institute、center")
     unknown = [f"规则“{r.id}”的指标“{r.metric}”" for r in rules if r.metric not in METRICS]
     if unknown:
         raise RulesError(f"规则文件中有本程序不认识的指标：{'、'.join(unknown)}。可用的指标：{'、'.join(METRICS)}")
@@ -180,6 +189,7 @@ class Evaluator:
         self.station = conn.execute(select(station).where(station.c.id == station_id)).one()
         self.level, self.kind = self.station.level, self.station.kind
         self._hours: dict[str, float] | None = None  # _volunteer_hours, once read
+        self.tier = station_level(self.level)  # the words of its gaps: 本所, “实践所信息”
 
     # -- shared queries -------------------------------------------------------------
     def _live(self, name: str):
@@ -235,24 +245,32 @@ class Evaluator:
 
     # -- the metrics -------------------------------------------------------------------
     def function_rooms(self, rule: Rule, target: int) -> Verdict:
-        return self._stock(rule, target, self._count("function_room"), "请在“站点信息”中补充功能室（理论宣讲、教育服务、文化活动等）")
+        return self._stock(rule, target, self._count("function_room"), f"请在“{self.tier.info_page}”中补充功能室（理论宣讲、教育服务、文化活动等）")
 
     def active_service_points(self, rule: Rule, target: int) -> Verdict:
         point = self.t["service_point"]
-        return self._stock(rule, target, self._count("service_point", point.c.active == True), "请在“站点信息”中登记正常运行的志愿服务站")  # noqa: E712
+        return self._stock(rule, target, self._count("service_point", point.c.active == True), f"请在“{self.tier.info_page}”中登记正常运行的志愿服务站")  # noqa: E712
 
     def contact_set(self, rule: Rule, target: int) -> Verdict:
         ok = int(bool(self.station.phone) and bool(self.station.contact))
-        return self._stock(rule, target, ok, "请在“站点信息”中填写志愿服务电话和二维码内容")
+        return self._stock(rule, target, ok, f"请在“{self.tier.info_page}”中填写志愿服务电话和二维码内容")
 
     def opening_and_day_set(self, rule: Rule, target: int) -> Verdict:
         ok = int(bool(self.station.opening_hours) and bool(self.station.activity_day))
-        return self._stock(rule, target, ok, "请在“站点信息”中填写开放时间和固定活动日")
+        return self._stock(rule, target, ok, f"请在“{self.tier.info_page}”中填写开放时间和固定活动日")
 
     def teams(self, rule: Rule, target: int) -> Verdict:
         teams = self._teams()
-        figure = len({t.category for t in teams}) if self.level == "center" else len(teams)
-        return self._stock(rule, target, figure, f"还需建立 {max(0, target - figure)} 支志愿服务队")
+        if self.level != "center":
+            return self._stock(rule, target, len(teams), f"还需建立 {max(0, target - len(teams))} 支志愿服务队")
+        # 三.2: the center's 17 teams are the 17 named categories, each counted once.
+        have = {t.category for t in teams} & set(TEAM_CATEGORIES)
+        verdict = self._stock(rule, target, len(have), f"还需建立 {max(0, target - len(have))} 类志愿服务队")
+        missing = [c for c in TEAM_CATEGORIES if c not in have]
+        if missing and verdict.status != MET:
+            verdict.gap = f"还没有这些类别的服务队：{'、'.join(missing)}"
+            verdict.details = [f"尚未建立{c}志愿服务队" for c in missing]
+        return verdict
 
     def team_months(self, rule: Rule, target: int) -> Verdict:
         teams = self._teams()
@@ -296,7 +314,7 @@ class Evaluator:
     def own_name_activities(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
         figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.own_name == True)).scalar()  # noqa: E712
-        return self._paced(rule, target, figure, "以本站名义开展的活动")
+        return self._paced(rule, target, figure, f"以{self.tier.own}名义开展的活动")
 
     def own_name_lectures(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
@@ -391,6 +409,14 @@ class Evaluator:
         details = [f"{label}没有月度活动计划" for label in past] + (["本月尚未制定月度活动计划"] if current in missing else [])
         return Verdict(rule.id, rule.section, rule.you, rule.title, status, len(months) - len(missing), len(months),
                        gap=details[0] if details else "", details=details)
+
+    def managers(self, rule: Rule, target: int) -> Verdict:
+        """三.1: a station's 专管员, a 所's two or more, the center's five or more full-time staff: the names in
+        the profile's 专管员 field (a synced row, so the district counts the same)."""
+        names = {n for n in MANAGER_SEPARATORS.split(self.station.manager or "") if n}
+        who = "专职工作人员" if self.level == "center" else "专管员"
+        return self._stock(rule, target, len(names),
+                           f"请在“{self.tier.info_page}”中填写{who}姓名（不少于 {target} 名，多名用“、”分隔）")
 
     def run(self, rules: list[Rule]) -> list[Verdict]:
         verdicts = []

@@ -62,7 +62,11 @@ def check_row(entity: str, payload: dict, *, today: date | None = None) -> list[
     errors: list[str] = []
     if entity == "station":
         _required(payload, "name", "站点名称", errors)
-        _choice(payload, "kind", "站点类型", ("village", "community"), errors)
+        _choice(payload, "level", "级别", ("station", "institute", "center"), errors, required=False)  # old rows: a station
+        if payload.get("level") == "center":
+            _choice(payload, "kind", "站点类型", ("village", "community"), errors, required=False)  # the center is neither
+        else:
+            _choice(payload, "kind", "站点类型", ("village", "community"), errors)
     elif entity == "volunteer":
         _required(payload, "name", "姓名", errors)
         _required(payload, "number", "志愿者编号", errors)

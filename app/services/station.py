@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..db import Store
 from ..models import FunctionRoom, ServicePoint, Station
-from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel
+from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel, station_level
 from .common import apply_changes, check_choice, check_length, clean, get_row, normal, parse_date, save_row
 from .context import Context, live
 from .errors import FieldErrors, ServiceError
@@ -15,21 +15,28 @@ from .phone import PhoneError, normalize_phone
 KIND_WORDS = {"village": "village", "村": "village", "community": "community", "社区": "community"}
 
 
-def _station_values(values: dict, errors: FieldErrors) -> dict:
+def _station_values(values: dict, errors: FieldErrors, *, level: str) -> dict:
+    """Checked values of the station row; ``level`` is the tier the row has (or is being created with)."""
     out: dict = {}
-    if "name" in values:
-        out["name"] = clean(values["name"])
-        check_length(errors, "name", "站点名称", out["name"], 100, required=True)
-    if "kind" in values:
-        kind = KIND_WORDS.get(clean(values["kind"]))
-        if kind is None:
-            errors.add("kind", "站点类型应为“村”或“社区”")
-        out["kind"] = kind
+    tier = station_level(level)
     if "level" in values:
         level = clean(values["level"]) or "station"
         if level not in StationLevel.__members__:
-            errors.add("level", "站点级别无效")
+            errors.add("level", "级别应为实践站、实践所或实践中心")
         out["level"] = level
+    if "name" in values:
+        out["name"] = clean(values["name"])
+        check_length(errors, "name", tier.name_label, out["name"], 100, required=True)
+    if "kind" in values:
+        if not tier.has_kind:
+            out["kind"] = ""  # the district's center is neither 村 nor 社区
+        else:
+            kind = KIND_WORDS.get(clean(values["kind"]))
+            if kind is None:
+                errors.add("kind", "类型应为“村”或“社区”")
+            out["kind"] = kind
+    if "street" in values and not tier.has_street:
+        values = {**values, "street": ""}  # the center belongs to no 街道
     if "population" in values:
         population = values["population"]
         if population in (None, ""):
@@ -60,17 +67,20 @@ def _station_values(values: dict, errors: FieldErrors) -> dict:
         if key in values:
             out[key] = clean(values[key])
             check_length(errors, key, label, out[key], limit)
+    if tier is StationLevel.institute and "street" in out and not out["street"]:
+        errors.add("street", "实践所须填写所属街道（功能区）")  # 二.2: one 所 per 街道
     if "founded_on" in values:
         out["founded_on"] = parse_date(values["founded_on"], errors, "founded_on", "成立日期")
     return out
 
 
-def init_station(store: Store, *, name: str, kind: str = "village", operator: str = "系统", **profile) -> Station:
-    """Create the one station of a fresh store (first-run wizard, ``station init``)."""
+def init_station(store: Store, *, name: str, kind: str = "village", level: str = "station", operator: str = "系统",
+                 **profile) -> Station:
+    """Create the one station — or 所, or center — of a fresh store (first-run wizard, ``station init``)."""
     if store.station_id is not None:
-        raise ServiceError("本数据目录已经建立了实践站，不能重复初始化")
+        raise ServiceError("本数据目录已经建立了台账，不能重复初始化")
     errors = FieldErrors()
-    values = _station_values({"name": name, "kind": kind, **profile}, errors)
+    values = _station_values({"level": level, "name": name, "kind": kind, "street": "", **profile}, errors, level=level)
     errors.raise_if_any()
     station = Station(**values)
     station.station_id = station.id
@@ -87,8 +97,10 @@ def get_station(ctx: Context) -> Station:
 
 
 def update_station(ctx: Context, **changes) -> Station:
+    with ctx.read() as session:
+        level = ctx.station(session).level
     errors = FieldErrors()
-    values = _station_values(changes, errors)
+    values = _station_values(changes, errors, level=changes.get("level") or level)
     errors.raise_if_any()
     with ctx.write() as session:
         station = ctx.station(session)
