@@ -34,10 +34,13 @@ def test_first_run_wizard_creates_station_and_admin(qtbot, store):
     wizard = FirstRunWizard(store)
     qtbot.addWidget(wizard)
     wizard.show()
-    assert wizard.choice.new.isChecked()
+    assert wizard.choice.level() == "station"  # a village or community station unless the person says otherwise
     wizard.next()
     type_text(qtbot, wizard.station.name, "红山村新时代文明实践站")
     wizard.station.population.setValue(900)
+    wizard.next()
+    assert wizard.currentId() == 1 and "所属街道" in wizard.station.error.text()  # a station belongs to a 街道
+    type_text(qtbot, wizard.station.street, "艾山街道")
     wizard.next()
     type_text(qtbot, wizard.admin.display, "杨红霞")
     type_text(qtbot, wizard.admin.password, "secret1")

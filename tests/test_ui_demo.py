@@ -45,7 +45,7 @@ def test_leaving_the_demo_starts_the_real_station(qtbot, tmp_path):
     seen = {}
 
     def real_station(dialog):
-        seen["new"] = dialog.choice.new.isChecked()
+        seen["new"] = dialog.choice.level() == "station"
         dialog.reject()
 
     when_modal(real_station, kind=FirstRunWizard)

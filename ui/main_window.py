@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from app.models.enums import station_level
 from app.services.context import Context
 from app.services.station import get_station
 from app.settings import Settings
@@ -106,8 +107,9 @@ class MainWindow(QMainWindow):
         self.ctx, self.settings = ctx, settings
         self.locked = False
         watch_store(ctx.store)
-        self.station_name = get_station(ctx).name
-        self.setWindowTitle(self.tr("{0} — 实践站台账").format(self.station_name))
+        station = get_station(ctx)
+        self.station_name, self.tier = station.name, station_level(station.level)
+        self.setWindowTitle(self.tr("{0} — {1}").format(self.station_name, self.tier.ledger))
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(170)
@@ -174,7 +176,7 @@ class MainWindow(QMainWindow):
             "points": (self.tr("积分超市"), lambda: PointsPage(self.ctx)),
             "projects": (self.tr("项目库"), lambda: ProjectsPage(self.ctx)),
             "records": (self.tr("制度与计划"), lambda: RecordsPage(self.ctx)),
-            "station": (self.tr("站点信息"), lambda: StationPage(self.ctx)),
+            "station": (self.tr(self.tier.info_page), lambda: StationPage(self.ctx)),
         }
         if self.ctx.actor.role.is_admin:
             self.factories["operators"] = (self.tr("操作员"), lambda: OperatorsPage(self.ctx))
@@ -308,7 +310,7 @@ class MainWindow(QMainWindow):
         bar = self.addToolBar(self.tr("常用"))
         bar.setMovable(False)
         self.sync_action = QAction(self.tr("同步"), self)
-        self.sync_action.setToolTip(self.tr("把本站的变更上传到区里（Ctrl+Shift+S）"))
+        self.sync_action.setToolTip(self.tr("把{own}的变更上传到区里（Ctrl+Shift+S）").format(own=self.tier.own))
         self.sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.sync_action.triggered.connect(self.sync_now)
         bar.addAction(self.sync_action)

@@ -108,6 +108,11 @@ def update_station(ctx: Context, **changes) -> Station:
     return station
 
 
+def tier_of(ctx: Context) -> StationLevel:
+    """This ledger's tier, for the words a person reads (本站 / 本所 / 本中心)."""
+    return station_level(get_station(ctx).level)
+
+
 def station_kind(station: Station) -> StationKind:
     return StationKind(station.kind)
 

@@ -23,6 +23,7 @@ from app.services.activities import ParticipantInput, duration_hours
 from app.services.common import format_date
 from app.services.context import Context
 from app.models.limits import int_range
+from app.services.station import tier_of
 
 from ..forms import FormDialog, combo, date_edit, from_qdate, time_edit
 from ..saving import ask_open_paths
@@ -108,7 +109,7 @@ class ActivityDialog(FormDialog):
         self.fields["start_time"] = self.start
         self.place = self.add("place", self.tr("活动地点"), QLineEdit(a.place if a else ""))
         self.organiser = self.add("organiser", self.tr("组织者"), QLineEdit(a.organiser if a else ""))
-        self.own_name = self.add("own_name", self.tr("以本站名义开展"), QCheckBox())
+        self.own_name = self.add("own_name", self.tr("以{own}名义开展").format(own=tier_of(ctx).own), QCheckBox())
         self.own_name.setChecked(a.own_name if a else True)
         self.family = self.add("family", self.tr("文明家庭志愿活动"), QCheckBox(self.tr("由文明家庭开展（四.5）")))
         self.family.setChecked(bool(a and a.family))
@@ -328,8 +329,9 @@ class ActivityDialog(FormDialog):
                 names = "\n".join(self.tr("{0}（注册日期 {1}）").format(v.name, format_date(v.registered_on)) for v in late)
                 answer = QMessageBox.question(
                     self, self.tr("注册日期晚于活动日期"),
-                    self.tr("以下志愿者的注册日期晚于活动日期 {0}：\n{1}\n\n他们那天已经是本站志愿者了吗？"
-                            "选“是”把他们的注册日期改为 {0}（会记入操作记录）。").format(format_date(values["date"]), names),
+                    self.tr("以下志愿者的注册日期晚于活动日期 {0}：\n{1}\n\n他们那天已经是{own}志愿者了吗？"
+                            "选“是”把他们的注册日期改为 {0}（会记入操作记录）。").format(format_date(values["date"]), names,
+                                                                   own=tier_of(self.ctx).own),
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
                 values["move_registration_back"] = answer == QMessageBox.StandardButton.Yes
         if self.activity is None:

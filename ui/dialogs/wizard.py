@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QLineEdit, QMessageBox, QRadioButton, QSpinBox, QVBoxLayout, QWizard, QWizardPage,
+    QComboBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QRadioButton, QSpinBox, QVBoxLayout, QWizard, QWizardPage,
 )
 
 from app.db import Store
@@ -12,6 +12,7 @@ from app.demo import build_demo
 from app.services import operators
 from app.services.errors import ServiceError, ValidationError
 from app.services.station import init_station
+from app.models.enums import StationLevel
 from app.models.limits import int_range
 
 from ..forms import ErrorLabel
@@ -22,46 +23,89 @@ CHOICE, STATION, ADMIN = range(3)
 
 
 class ChoicePage(QWizardPage):
+    """The first question: which tier's ledger this PC keeps (二.1–二.3), or a look at the demo station."""
+
     def __init__(self):
         super().__init__()
         self.setTitle(self.tr("欢迎使用实践站台账"))
-        self.setSubTitle(self.tr("第一次使用，请选择："))
-        self.new = QRadioButton(self.tr("建立本站台账（正式使用）"))
+        self.setSubTitle(self.tr("第一次使用，请选择这台电脑上建立哪一级的台账："))
+        self.levels = {
+            StationLevel.station: QRadioButton(self.tr("村（社区）新时代文明实践站 — 建立本站台账")),
+            StationLevel.institute: QRadioButton(self.tr("街道（功能区）新时代文明实践所 — 建立本所台账")),
+            StationLevel.center: QRadioButton(self.tr("区新时代文明实践中心 — 建立中心台账")),
+        }
         self.demo = QRadioButton(self.tr("打开示范站（先看看程序怎么用，数据是虚构的）"))
-        self.new.setChecked(True)
+        self.levels[StationLevel.station].setChecked(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.new)
+        for button in self.levels.values():
+            layout.addWidget(button)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel(self.tr("或者：")))
         layout.addWidget(self.demo)
+        layout.addStretch()
+
+    def level(self) -> StationLevel | None:
+        """The tier chosen; None for the demo."""
+        return next((level for level, button in self.levels.items() if button.isChecked()), None)
 
     def nextId(self) -> int:  # noqa: N802
         return ADMIN if self.demo.isChecked() else STATION
 
 
+# What the station page asks, in the chosen tier's words.
+NAME_LABELS = {StationLevel.station: "站名", StationLevel.institute: "所名", StationLevel.center: "中心名称"}
+NAME_EXAMPLES = {StationLevel.station: "如：艾山街道杨家庄村新时代文明实践站", StationLevel.institute: "如：艾山街道新时代文明实践所",
+                 StationLevel.center: "如：钢城区新时代文明实践中心"}
+
+
 class StationPage(QWizardPage):
     def __init__(self):
         super().__init__()
-        self.setTitle(self.tr("实践站信息"))
-        self.setSubTitle(self.tr("以后可以在“站点信息”页修改和补充。"))
+        self.tier = StationLevel.station
         self.name = QLineEdit()
-        self.name.setPlaceholderText(self.tr("如：艾山街道杨家庄村新时代文明实践站"))
         self.kind = QComboBox()
         self.kind.addItem(self.tr("村"), "village")
         self.kind.addItem(self.tr("社区"), "community")
         self.street = QLineEdit()
+        self.street.setPlaceholderText(self.tr("如：艾山街道"))
         self.population = QSpinBox()
         self.population.setRange(0, int_range("station", "population")[1])  # 0: not given
         self.population.setSpecialValueText(self.tr("暂不填写"))
         self.error = ErrorLabel()
-        form = QFormLayout(self)
-        form.addRow(self.tr("站点名称"), self.name)
+        self.form = form = QFormLayout(self)
+        form.addRow(self.tr("站名"), self.name)
         form.addRow(self.tr("类型"), self.kind)
         form.addRow(self.tr("所属街道（功能区）"), self.street)
         form.addRow(self.tr("常住人口"), self.population)
         form.addRow("", self.error)
+        for line in (self.name, self.street):
+            line.textChanged.connect(lambda _text: self.error.show_message(None))  # what it asked for is being given
+        self.set_tier(StationLevel.station)
+
+    def set_tier(self, tier: StationLevel) -> None:
+        """Word the page for a station, a 所 or the center: its name, and only what that tier has."""
+        self.tier = tier
+        self.setTitle(self.tr("{0}信息").format(tier.unit))
+        self.setSubTitle(self.tr("以后可以在“{0}”页修改和补充。").format(tier.info_page))
+        self.form.labelForField(self.name).setText(self.tr(NAME_LABELS[tier]))
+        self.name.setPlaceholderText(self.tr(NAME_EXAMPLES[tier]))
+        # 四.8: a 所 counts lectures by whether its street is mostly villages or communities.
+        self.kind.setItemText(0, self.tr("以农村为主") if tier is StationLevel.institute else self.tr("村"))
+        self.kind.setItemText(1, self.tr("以社区为主") if tier is StationLevel.institute else self.tr("社区"))
+        self.form.setRowVisible(self.kind, tier.has_kind)
+        self.form.setRowVisible(self.street, tier.has_street)
+        self.form.labelForField(self.population).setText(self.tr("全区常住人口") if tier is StationLevel.center else self.tr("常住人口"))
+        self.error.show_message(None)
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.set_tier(self.wizard().choice.level() or StationLevel.station)
 
     def validatePage(self) -> bool:  # noqa: N802
         if not self.name.text().strip():
-            self.error.show_message(self.tr("请填写站点名称"))
+            self.error.show_message(self.tr("请填写{0}").format(self.tr(NAME_LABELS[self.tier])))
+            return False
+        if self.tier.has_street and not self.street.text().strip():
+            self.error.show_message(self.tr("请填写所属街道（功能区）"))
             return False
         return True
 
@@ -131,9 +175,9 @@ class FirstRunWizard(ClosedByQt, QWizard):
         self.resize(560, 420)
 
     def accept(self) -> None:
-        store, demo = self.store, self.choice.demo.isChecked()
-        name, kind = self.station.name.text(), self.station.kind.currentData()
-        street, population = self.station.street.text(), self.station.population.value() or None
+        store, demo, tier = self.store, self.choice.demo.isChecked(), self.station.tier
+        name, kind = self.station.name.text(), self.station.kind.currentData() if tier.has_kind else ""
+        street, population = self.station.street.text() if tier.has_street else "", self.station.population.value() or None
         admin = dict(username=self.admin.username.text(), display_name=self.admin.display.text(), password=self.admin.password.text())
 
         def work(task) -> None:
@@ -144,7 +188,7 @@ class FirstRunWizard(ClosedByQt, QWizard):
                 if target.station_id is None:
                     build_demo(target, years=1, progress=lambda text: task.report(0, 0, text))
             elif store.station_id is None:
-                init_station(store, name=name, kind=kind, street=street, population=population)
+                init_station(store, name=name, level=tier.value, kind=kind, street=street, population=population)
             if not operators.has_operators(target):
                 operators.create_first_admin(target, **admin)
             Settings(store.paths.settings).set("demo_open", demo)

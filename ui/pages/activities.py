@@ -12,6 +12,7 @@ from app.models.enums import ActivityStatus
 from app.services import activities as activity_service
 from app.services import teams as team_service
 from app.services.common import format_date
+from app.services.station import tier_of
 
 from ..dialogs.activity import ActivityDialog
 from ..printing import print_document
@@ -66,7 +67,7 @@ class ActivitiesPage(ListPage):
         self.copy_button.clicked.connect(self.copy_selected)
         buttons = [self.copy_button]
         self.signin_button = QPushButton(self.tr("开始签到"))
-        self.signin_button.setToolTip(self.tr("志愿者用手机扫码签到、签退（本站局域网，不需要互联网）；您确认后才记入台账"))
+        self.signin_button.setToolTip(self.tr("志愿者用手机扫码签到、签退（本机所在的局域网，不需要互联网）；您确认后才记入台账"))
         self.signin_button.clicked.connect(self.open_signin)
         if self.ctx.actor.role.can_write:
             buttons.append(self.signin_button)
@@ -134,9 +135,10 @@ class ActivitiesPage(ListPage):
         def checked(plan) -> None:
             box = QMessageBox(QMessageBox.Icon.Question, self.tr("导入全国系统记录"), self.tr(
                 "将新登记志愿者 {0} 名（另有 {1} 名已登记，按身份证号对上），新增活动 {2} 次、服务记录 {3} 条{4}。\n"
-                "导入的活动记为“非本站名义”，需要时可在活动中修改。确定导入吗？").format(
+                "导入的活动记为“非{own}名义”，需要时可在活动中修改。确定导入吗？").format(
                 plan.volunteers_added, plan.volunteers_known, plan.activities_added, plan.records_added,
-                self.tr("（台账中已有的 {0} 条跳过）").format(plan.records_known) if plan.records_known else ""), parent=self)
+                self.tr("（台账中已有的 {0} 条跳过）").format(plan.records_known) if plan.records_known else "",
+                own=tier_of(self.ctx).own), parent=self)
             go = box.addButton(self.tr("导入"), QMessageBox.ButtonRole.AcceptRole)
             box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
             box.exec()

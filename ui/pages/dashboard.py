@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
 
 from app import outbox, reports
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, selfcheck
-from app.models.enums import DemandState as S
+from app.models.enums import DemandState as S, StationLevel, station_level
 from app.services import demands, points, stats
 from app.services.common import format_date
+from app.services.station import get_station
 
 from ..printing import print_document
 from ..workers import run_in_background
@@ -60,7 +61,7 @@ FIX_PAGE = {
     "lectures": "activities", "registered_share": "volunteers", "active_share": "activities",
     "party_participation": "volunteers", "party_hours": "activities",
     "brand_projects": "projects", "family_activities": "activities", "trainings": "records",
-    "documents": "records", "annual_plan": "records", "monthly_plans": "records",
+    "documents": "records", "annual_plan": "records", "monthly_plans": "records", "managers": "station",
 }
 
 
@@ -98,6 +99,15 @@ class YouCard(QFrame):
         self.figure.setText(f"{met}/{counted} 项达标\n{key.title[:14]}… {key.progress}" if len(key.title) > 14 else f"{met}/{counted} 项达标\n{key.title} {key.progress}")
 
 
+# 三.2: what each tier's teams must do, as the 工作台 says it.
+TEAM_QUOTAS = {
+    StationLevel.station: "每支队伍每月至少开展1次，每年不少于12次",
+    StationLevel.institute: "实践所5支以上队伍，每支每年不少于12次",
+    StationLevel.center: "实践中心17类队伍，每支每年不少于12次",
+}
+TEAM_MINIMUM = {StationLevel.station: "每站不少于3支", StationLevel.institute: "每所5支以上", StationLevel.center: "中心17类各1支"}
+
+
 class DashboardPage(Page):
     watches = ALL_TABLES  # its figures count everything
     title = "工作台"
@@ -105,6 +115,7 @@ class DashboardPage(Page):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
+        self.tier = station_level(get_station(ctx).level)
         self.greeting = QLabel()
         self.cards = {key: Card(title) for key, title in (
             ("month", self.tr("本月活动")), ("year", self.tr("本年活动")), ("volunteers", self.tr("注册志愿者")), ("hours", self.tr("本年服务时长")),
@@ -148,12 +159,12 @@ class DashboardPage(Page):
         layout.addLayout(top)
         layout.addWidget(self.greeting)
         layout.addLayout(grid)
-        layout.addWidget(QLabel(self.tr("“五有”自查（本月及本年截至今天）")))
+        layout.addWidget(QLabel(self.tr("“五有”自查（按{0}的要求，本月及本年截至今天）").format(self.tier.unit)))
         layout.addLayout(you_row)
         layout.addWidget(QLabel(self.tr("本月要做的事（点击打开相应页面）")))
         layout.addWidget(self.todo)
         layout.addWidget(self.warning)
-        layout.addWidget(QLabel(self.tr("各服务队每月活动次数（每支队伍每月至少开展1次，每年不少于12次）")))
+        layout.addWidget(QLabel(self.tr("各服务队每月活动次数（{0}）").format(self.tr(TEAM_QUOTAS[self.tier]))))
         layout.addWidget(self.teams)
         layout.addWidget(QLabel(self.tr("本年各月活动（按类别）")))
         layout.addWidget(self.chart)
@@ -260,7 +271,7 @@ class DashboardPage(Page):
             names = "、".join(t.team_name for t in idle)
             self.warning.setText(self.tr("本月尚无活动的服务队：{0}。距月底还有 {1} 天。").format(names, days_left))
         else:
-            self.warning.setText("" if o.teams else self.tr("还没有服务队。请先在“志愿服务队”页建立（每站不少于3支）。"))
+            self.warning.setText("" if o.teams else self.tr("还没有服务队。请先在“志愿服务队”页建立（{0}）。").format(self.tr(TEAM_MINIMUM[self.tier])))
         months = [(o.today.year, m) for m in range(1, 13)]
         self.teams.setRowCount(len(o.teams))
         self.teams.setMinimumHeight(34 + 30 * max(1, len(o.teams)))

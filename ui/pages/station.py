@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import FunctionRoom, ServicePoint
-from app.models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS
+from app.models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationLevel, station_level
 from app.services import station as station_service
 from app.services.errors import ServiceError, ValidationError
 from app.models.limits import int_range
@@ -58,7 +58,9 @@ class StationPage(Page):
         super().__init__(ctx, parent)
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, ErrorLabel] = {}
-        profile = QGroupBox(self.tr("实践站概况"))
+        self.rows: dict[str, QWidget] = {}
+        tier = self.tier = station_level(station_service.get_station(ctx).level)
+        profile = QGroupBox(self.tr("{0}概况").format(tier.unit))
         form = QFormLayout(profile)
 
         def field(key: str, label: str, widget: QWidget) -> QWidget:
@@ -69,10 +71,10 @@ class StationPage(Page):
             self.errors[key] = ErrorLabel()
             column.addWidget(self.errors[key])
             form.addRow(label, holder)
-            self.inputs[key] = widget
+            self.inputs[key], self.rows[key] = widget, holder
             return widget
 
-        field("name", self.tr("站点名称"), QLineEdit())
+        field("name", self.tr(tier.name_label), QLineEdit())
         kind = field("kind", self.tr("类型"), QComboBox())
         kind.addItem(self.tr("村"), "village")
         kind.addItem(self.tr("社区"), "community")
@@ -81,7 +83,9 @@ class StationPage(Page):
         population.setRange(0, int_range("station", "population")[1])  # 0: not given
         population.setSpecialValueText(self.tr("未填写"))
         field("address", self.tr("地址"), QLineEdit())
-        field("manager", self.tr("专管员"), QLineEdit())
+        # 三.1: a 所 has at least 2 专管员, the center at least 5 full-time staff: all their names, in one field.
+        manager = field("manager", self.tr("专职工作人员") if tier is StationLevel.center else self.tr("专管员"), QLineEdit())
+        manager.setPlaceholderText(self.tr("多名用“、”分隔，如：杨红霞、李建国"))
         field("phone", self.tr("志愿服务电话"), QLineEdit())
         field("contact", self.tr("二维码内容/联系方式"), QLineEdit())
         field("opening_hours", self.tr("开放时间"), QLineEdit()).setPlaceholderText(self.tr("如：周一至周五 8:30—17:30"))
@@ -102,7 +106,13 @@ class StationPage(Page):
                               PointDialog, ServicePoint, "服务站点", self)
         inner = QWidget()
         column = QVBoxLayout(inner)
-        column.addWidget(self.heading(self.tr("站点信息")))
+        column.addWidget(self.heading(self.tr(tier.info_page)))
+        # The center is neither 村 nor 社区 and belongs to no 街道 (二.1).
+        form.setRowVisible(self.rows["kind"], tier.has_kind)
+        form.setRowVisible(self.rows["street"], tier.has_street)
+        if tier is StationLevel.institute:
+            kind.setItemText(0, self.tr("以农村为主"))
+            kind.setItemText(1, self.tr("以社区为主"))
         column.addWidget(profile)
         column.addWidget(self.rooms)
         column.addWidget(self.points)
@@ -128,7 +138,8 @@ class StationPage(Page):
         for label in self.errors.values():
             label.show_message(None)
         values = {key: self.inputs[key].text() for key in ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day")}
-        values["kind"] = self.inputs["kind"].currentData()
+        if self.tier.has_kind:
+            values["kind"] = self.inputs["kind"].currentData()
         values["population"] = self.inputs["population"].value() or None
         try:
             station_service.update_station(self.ctx, **values)
@@ -139,5 +150,5 @@ class StationPage(Page):
         except ServiceError as exc:
             QMessageBox.warning(self, self.tr("无法保存"), str(exc))
             return
-        self.status.emit(self.tr("站点信息已保存"))
+        self.status.emit(self.tr("{0}已保存").format(self.tier.info_page))
         self.changed.emit()

@@ -15,6 +15,7 @@ from app.settings import Settings
 
 from app import outbox
 from app.models import Announcement
+from app.services.station import tier_of
 from sync.client import SyncClient, SyncError, history, load_state, save_state
 
 from ..forms import ErrorLabel
@@ -37,8 +38,9 @@ class SyncPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.task = None
+        self.own = tier_of(ctx).own  # 本站 / 本所 / 本中心
         # -- enrollment ----------------------------------------------------------
-        self.enroll_box = QGroupBox(self.tr("在区里登记本站（只需一次）"))
+        self.enroll_box = QGroupBox(self.tr("在区里登记{own}（只需一次）").format(own=self.own))
         form = QFormLayout(self.enroll_box)
         self.server = QLineEdit()
         self.server.setPlaceholderText(self.tr("区文明实践中心提供的地址，如 https://wmsj.gangcheng.gov.cn"))
@@ -67,7 +69,7 @@ class SyncPage(Page):
         grid = QFormLayout(self.status_box)
         self.server_label, self.account_label, self.last_label, self.waiting_label = QLabel(), QLabel(), QLabel(), QLabel()
         grid.addRow(self.tr("区级服务器"), self.server_label)
-        grid.addRow(self.tr("本站在区里的名称"), self.account_label)
+        grid.addRow(self.tr("{own}在区里的名称").format(own=self.own), self.account_label)
         grid.addRow(self.tr("最近成功同步"), self.last_label)
         grid.addRow(self.tr("等待同步的变更"), self.waiting_label)
         self.sync_button = QPushButton(self.tr("立即同步"))
@@ -129,8 +131,8 @@ class SyncPage(Page):
         enrolled = bool(state.token)
         # A station enrolled by USB stick has a token and no address yet: the box takes the address alone.
         self.enroll_box.setVisible(not state.server_url and self.ctx.actor.role.can_write)
-        self.enroll_box.setTitle(self.tr("填写区里的服务器地址（本站已通过U盘同步包登记，不需要登记码）") if enrolled
-                                 else self.tr("在区里登记本站（只需一次）"))
+        self.enroll_box.setTitle(self.tr("填写区里的服务器地址（{own}已通过U盘同步包登记，不需要登记码）").format(own=self.own) if enrolled
+                                 else self.tr("在区里登记{own}（只需一次）").format(own=self.own))
         # Until the district's reply names the station, a package may have to go again with a new code.
         confirmed = enrolled and bool(state.account_name)
         self.code.setEnabled(not confirmed)
@@ -140,8 +142,8 @@ class SyncPage(Page):
         self.sync_button.setEnabled(bool(state.server_url) and not self.running)
         self.stick_box.setVisible(self.ctx.actor.role.can_write)
         self.stick_hint.setText(
-            self.tr("把尚未上传的变更和照片导出到U盘，交区文明实践中心导入；再把区里给的回执文件导入本站。") if enrolled else
-            self.tr("本站没有网络时：在上面填好区里给的登记码，点“导出同步包”，本站随第一个同步包在区里登记。"))
+            self.tr("把尚未上传的变更和照片导出到U盘，交区文明实践中心导入；再把区里给的回执文件导入{own}。").format(own=self.own) if enrolled else
+            self.tr("{own}没有网络时：在上面填好区里给的登记码，点“导出同步包”，{own}随第一个同步包在区里登记。").format(own=self.own))
         self.server_label.setText(state.server_url or (self.tr("通过U盘同步（未填写服务器地址）") if enrolled else self.tr("尚未登记")))
         self.account_label.setText(state.account_name or "—")
         self.last_label.setText(_local(state.last_success_at))
@@ -177,7 +179,7 @@ class SyncPage(Page):
         self.tabs.setTabText(1, self.tr("被区里拒收的记录（{0}，改正后会重新上传）").format(len(refused_rows)) if refused_rows
                              else self.tr("被区里拒收的记录"))
         fill_table(self.notices, [(_local(n.published_at), n.title, n.body) for n in notices])
-        self.status.emit(self.tr("等待同步 {0} 条").format(waiting) if enrolled else self.tr("本站尚未在区里登记"))
+        self.status.emit(self.tr("等待同步 {0} 条").format(waiting) if enrolled else self.tr("{own}尚未在区里登记").format(own=self.own))
 
     def choose_ca(self) -> None:
         path = ask_open_path(self, "certificate", self.tr("选择根证书"), self.tr("证书 (*.pem *.crt *.cer)"))
@@ -199,7 +201,7 @@ class SyncPage(Page):
                 return
 
         def done(name: str) -> None:
-            self.status.emit(self.tr("登记成功：本站在区里的名称为“{0}”").format(name))
+            self.status.emit(self.tr("登记成功：{own}在区里的名称为“{0}”").format(name, own=self.own))
             self.refresh()
 
         def failed(exc: BaseException, _details: str) -> None:
@@ -219,7 +221,7 @@ class SyncPage(Page):
         state = load_state(self.ctx.store)
         code = self.code.text().strip() if self.code.isEnabled() else ""
         if not state.token and not code:
-            self.enroll_error.show_message(self.tr("登记码：请填写区文明实践中心给的8位登记码，它随第一个同步包一起登记本站"))
+            self.enroll_error.show_message(self.tr("登记码：请填写区文明实践中心给的8位登记码，它随第一个同步包一起登记{own}").format(own=self.own))
             self.code.setFocus()
             return
         target = ask_save_path(self, "sync", self.tr("导出同步包"), default_package_name(self.ctx.store), self.tr("同步包 (*.slpkg)"))

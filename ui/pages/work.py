@@ -14,6 +14,7 @@ from app.models.enums import DOCUMENT_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSE
 from app.services import teams as team_service
 from app.services import work
 from app.services.common import format_date
+from app.services.station import tier_of
 
 from ..forms import FormDialog, TeamChecklist, combo, date_edit, from_qdate
 from ..printing import print_document
@@ -33,7 +34,7 @@ class ProjectDialog(FormDialog):
         for key, label in PROJECT_STATUSES.items():
             self.status.addItem(label, key)
         self.status.setCurrentIndex(max(0, self.status.findData(p.status if p else "running")))
-        self.brand = self.add("brand", self.tr("品牌项目"), QCheckBox(self.tr("本站的品牌项目（五.4）")))
+        self.brand = self.add("brand", self.tr("品牌项目"), QCheckBox(self.tr("{own}的品牌项目（五.4）").format(own=tier_of(ctx).own)))
         self.brand.setChecked(bool(p and p.brand))
         self.started = self.add("started_on", self.tr("开始日期"), date_edit(p.started_on if p else None))
         self.description = self.add("description", self.tr("项目简介"), QPlainTextEdit(p.description if p else ""))
