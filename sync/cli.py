@@ -185,10 +185,22 @@ def cmd_import_package(args) -> int:
 
 
 def cmd_add_station(args) -> int:
+    from app.models.enums import StationLevel
+    from app.services.errors import ValidationError
+
     from .server import admin
 
-    code = admin.add_station(district_engine(args), args.name, args.street or "")
-    print(f"已添加实践站“{args.name}”。登记码（只显示这一次，请告诉该站专管员）：")
+    tier = StationLevel(args.level)
+    if not tier.has_street and args.street:
+        print("错误：区新时代文明实践中心不属于哪个街道，请不要指定 --street", file=sys.stderr)
+        return 2
+    try:
+        code = admin.add_station(district_engine(args), args.name, args.street or "", level=tier.value)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(f"错误：{message}", file=sys.stderr)
+        return 1
+    print(f"已添加{tier.unit}“{args.name}”（{tier.long_name}）。登记码（只显示这一次，请告诉该{tier.label}专管员）：")
     print(code)
     return 0
 
@@ -255,9 +267,11 @@ def cmd_reenable(args) -> int:
 def cmd_stations(args) -> int:
     from .server import admin
 
+    from app.models.enums import station_level
+
     rows = admin.accounts(district_engine(args))
-    print_table(("实践站", "所属街道", "状态", "最近同步（UTC）", "收到记录", "被拒记录"), [
-        (r.name, r.street, "已停用" if r.revoked else ("已登记" if r.station_id else "待登记"),
+    print_table(("名称", "级别", "所属街道", "状态", "最近同步（UTC）", "收到记录", "被拒记录"), [
+        (r.name, station_level(r.level).unit, r.street, "已停用" if r.revoked else ("已登记" if r.station_id else "待登记"),
          r.last_sync_at.strftime("%Y-%m-%d %H:%M") if r.last_sync_at else "从未", r.rows_received, r.rows_rejected) for r in rows])
     return 0
 
@@ -386,9 +400,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="同步包")
     p.add_argument("--reply", metavar="文件", help="回执文件写到这里（默认与同步包同一目录）")
     p.add_argument("--files-dir", metavar="目录", help="照片存放的共享目录（与 serve 的 --files-dir 相同；默认存放在数据库中）")
-    p = add("add-station", cmd_add_station, "添加实践站账号并生成一次性登记码", dsub)
+    p = add("add-station", cmd_add_station, "添加实践站（或实践所、实践中心）账号并生成一次性登记码", dsub)
     p.add_argument("--name", required=True, metavar="名称")
-    p.add_argument("--street", metavar="街道")
+    p.add_argument("--street", metavar="街道", help="所属街道（功能区）（实践所必填）")
+    p.add_argument("--level", default="station", choices=["station", "institute", "center"],
+                   help="station＝村（社区）实践站（默认），institute＝街道（功能区）实践所，center＝区实践中心")
     p = add("add-stations", cmd_add_stations, "从表格批量添加实践站（街道、站名、村/社区、常住人口），登记码印成PDF分发", dsub)
     p.add_argument("file", metavar="表格", help=".xlsx、.xls 或 .csv")
     p.add_argument("--out", metavar="PDF", help="登记码印在这里（默认与表格同目录）")

@@ -71,6 +71,15 @@ class SyncResult:
     recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
 
 
+def ledger_profile(store: Store) -> dict:
+    """What a ledger tells the district of itself when it enrolls (#30): its tier and its 街道, so a code
+    made for a 所 does not enroll a village's ledger. A program before #30 sent neither and still enrolls."""
+    from app.services.station import get_station
+
+    station = get_station(Context(store=store))
+    return {"level": station.level or "station", "street": (station.street or "")[:100]}
+
+
 def load_state(store: Store) -> SyncState:
     with store.session() as session:
         return session.get(SyncState, 1) or SyncState()
@@ -173,7 +182,7 @@ class SyncClient:
             save_state(self.store, server_url=server_url, ca_file=ca_file)
             return state.account_name
         response = self.request("POST", server_url + protocol.ENROLL,
-                                json={"code": code.strip(), "station_id": station_id, "app_version": __version__})
+                                json={"code": code.strip(), "station_id": station_id, "app_version": __version__, **ledger_profile(self.store)})
         if response.status_code != 200:
             raise SyncError(_message(response, f"登记失败（{response.status_code}）"))
         body = response.json()

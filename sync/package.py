@@ -190,7 +190,7 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
     from app.services.activities import photo_path
     from app.services.context import Context
 
-    from .client import load_state, save_state
+    from .client import ledger_profile, load_state, save_state
 
     station_id = store.station_id
     if station_id is None:
@@ -210,7 +210,7 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
         awaiting = bool(state.token) and not state.account_name
         token = state.token if awaiting else secrets.token_urlsafe(32)
         new_hash = token_hash(token)
-        enroll = {"token_hash": new_hash, "proof": enroll_proof(code, station_id, new_hash)}
+        enroll = {"token_hash": new_hash, "proof": enroll_proof(code, station_id, new_hash), **ledger_profile(store)}
         if not awaiting:
             save_state(store, token=token)
     elif not state.token:

@@ -168,7 +168,7 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
         saved = ARTIFACTS / "overview.xlsx"
         download.value.save_as(str(saved))
         ws = load_workbook(saved).active
-        assert ws["A2"].value == "实践站" and ws.freeze_panes == "A3" and ws.column_dimensions["A"].width >= 10
+        assert (ws["A2"].value, ws["B2"].value) == ("名称", "级别") and ws.freeze_panes == "A3" and ws.column_dimensions["A"].width >= 10
         assert "杨家庄村" in [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)]
         page.click("text=杨家庄村")
         page.wait_for_url("**/district/station/*")

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import Engine, or_, select, update
 
 from app.models.base import utcnow
+from app.models.enums import StationLevel, station_level
 from app.services.operators import hash_password
 
 from .db import account, announcement, staff
@@ -24,9 +25,16 @@ class EnrollRefused(ValueError):
     """A code (or a USB package's enrollment) that names another station, or a station enrolled elsewhere."""
 
 
-def bind_station(conn, acct, station_id: str, new_token_hash: str) -> None:
+def bind_station(conn, acct, station_id: str, new_token_hash: str, *, level: str | None = None, street: str | None = None) -> None:
     """Bind the account ``acct`` (found by its one-time code) to the station's own id, with the hash of
-    the token the station will use. The same rules whether the code came over the network or on a stick."""
+    the token the station will use. The same rules whether the code came over the network or on a stick.
+
+    ``level`` and ``street`` are what the ledger says of itself (a program older than #30 says nothing): a code
+    made for a 所 does not enroll a station's ledger, and an account made without a street learns it here."""
+    if level and level != (acct.level or "station"):
+        made_for, ledger = station_level(acct.level), station_level(level)
+        raise EnrollRefused(f"登记码是为{made_for.long_name}“{acct.name}”建立的，而这份台账是{ledger.long_name}的。"
+                            f"请向区文明实践中心核对：需要时区里用 station district add-station --level {ledger.value} 另建账号")
     if acct.station_id is not None and acct.station_id != station_id:
         raise EnrollRefused(f"登记码属于已登记的“{acct.name}”，与本站不符，请向区文明实践中心核对")
     other = conn.execute(select(account.c.id, account.c.name, account.c.revoked)
@@ -38,21 +46,32 @@ def bind_station(conn, acct, station_id: str, new_token_hash: str) -> None:
         # A new account for a station whose old one was revoked: the station moves over; its rows
         # (keyed by the station's own id) stay where they are.
         conn.execute(update(account).where(account.c.id == other.id).values(station_id=None, token_hash=None))
+    learnt = {"street": street.strip()[:100]} if street and street.strip() and not acct.street else {}
     conn.execute(update(account).where(account.c.id == acct.id).values(
-        station_id=station_id, token_hash=new_token_hash, enroll_code_hash=None, enrolled_at=utcnow()))
+        station_id=station_id, token_hash=new_token_hash, enroll_code_hash=None, enrolled_at=utcnow(), **learnt))
 
 
-def add_station(engine: Engine, name: str, street: str = "") -> str:
-    """Create a station account; returns its one-time enrollment code (stored only hashed)."""
+def add_station(engine: Engine, name: str, street: str = "", *, level: str = "station") -> str:
+    """Create a station's — or a 所's, or the center's — account; returns its one-time enrollment code (stored
+    only hashed). ValidationError (Chinese) when the tier and the street do not go together."""
     with engine.begin() as conn:
-        return add_station_in(conn, name, street)
+        return add_station_in(conn, name, street, level=level)
 
 
-def add_station_in(conn, name: str, street: str = "", *, kind: str = "", population: int | None = None) -> str:
+def add_station_in(conn, name: str, street: str = "", *, kind: str = "", population: int | None = None, level: str = "station") -> str:
+    from app.services.errors import ValidationError
+
+    if level not in StationLevel.__members__:
+        raise ValidationError({"level": "级别应为 station（实践站）、institute（实践所）或 center（实践中心）"})
+    tier = StationLevel(level)
+    if tier is StationLevel.institute and not street.strip():
+        raise ValidationError({"street": "实践所须填写所属街道（功能区）"})  # 二.2: one 所 per 街道
+    if not tier.has_street:
+        street, kind = "", ""  # the district's center belongs to no 街道 and is neither 村 nor 社区
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     conn.execute(account.insert().values(name=name.strip(), street=street.strip(), enroll_code_hash=token_hash(code), revoked=False,
                                          created_at=utcnow(), rows_received=0, rows_rejected=0, client_version="",
-                                         kind=kind, population=population))
+                                         kind=kind, population=population, level=level))
     return code
 
 

@@ -77,7 +77,10 @@ BATCH_SCHEMA = {
 ENROLL_SCHEMA = {
     "type": "object", "required": ["code", "station_id"],
     "properties": {"code": {"type": "string", "maxLength": 64}, "station_id": {"type": "string", "maxLength": 36},
-                   "app_version": {"type": "string"}},
+                   "app_version": {"type": "string"},
+                   # What the ledger says of itself (#30); a program that sends neither enrolls as before.
+                   "level": {"type": "string", "enum": ["station", "institute", "center"]},
+                   "street": {"type": "string", "maxLength": 100}},
 }
 
 
@@ -177,18 +180,23 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
             raise ApiError(422, "bad_request", "登记请求格式错误") from None
         if not isinstance(code, str) or not isinstance(station_id, str) or not 1 <= len(station_id) <= 36 or len(code) > 64:
             raise ApiError(422, "bad_request", "登记请求格式错误")
+        level, street = body.get("level"), body.get("street")
+        if level is not None and level not in ("station", "institute", "center"):
+            raise ApiError(422, "bad_request", "登记请求格式错误")
+        if street is not None and (not isinstance(street, str) or len(street) > 100):
+            raise ApiError(422, "bad_request", "登记请求格式错误")
         addr = request.client.host if request.client else "unknown"
-        return await run_in_threadpool(enroll_station, "".join(code.split()).upper(), station_id, addr)  # as printed: "ABCD 2345"
+        return await run_in_threadpool(enroll_station, "".join(code.split()).upper(), station_id, addr, level, street)  # as printed: "ABCD 2345"
 
-    def enroll_station(code: str, station_id: str, addr: str = "") -> dict:
+    def enroll_station(code: str, station_id: str, addr: str = "", level: str | None = None, street: str | None = None) -> dict:
         try:
-            return enroll_with_code(code, station_id, addr)
+            return enroll_with_code(code, station_id, addr, level, street)
         except ApiError as exc:
             if exc.code == "bad_code":  # counted after the transaction, in one of its own
                 throttle.failed(engine, throttle.ENROLL_ADDR, addr)
             raise
 
-    def enroll_with_code(code: str, station_id: str, addr: str) -> dict:
+    def enroll_with_code(code: str, station_id: str, addr: str, level: str | None = None, street: str | None = None) -> dict:
         # Codes are guessed at most ENROLL_ADDR times per address per quarter hour, across every process.
         wait = throttle.locked_for(engine, throttle.ENROLL_ADDR, addr)
         if wait:
@@ -199,7 +207,7 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
             if acct is None or acct.revoked:
                 raise ApiError(403, "bad_code", "登记码无效或已使用，请向区文明实践中心索取新的登记码")
             try:
-                bind_station(conn, acct, station_id, token_hash(token))
+                bind_station(conn, acct, station_id, token_hash(token), level=level, street=street)
             except EnrollRefused as exc:
                 raise ApiError(409, "already_enrolled", str(exc)) from None
         return {"token": token, "account_name": acct.name}

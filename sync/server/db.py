@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0008"
+HEAD_REVISION = "d0009"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -52,6 +52,8 @@ account = Table(
     Column("kind", String(16), nullable=False, default="", server_default=""),  # village | community, from the bulk sheet
     Column("population", Integer),  # 常住人口 from the bulk sheet (the station's own row has the figure it keeps)
     Column("volunteers", Integer, nullable=False, default=0, server_default="0"),  # live volunteers, kept by stats.py
+    # station | institute | center (StationLevel): a 所 and the 中心 enroll and sync like a station (#30)
+    Column("level", String(16), nullable=False, default="station", server_default="station"),
 )
 
 batch_log = Table(

@@ -69,7 +69,10 @@ def _account_for(engine: Engine, manifest: dict, raw: bytes, sig: str):
                     proof = sign(signing_key(candidate.enroll_code_hash), f"{station_id}:{new_hash}".encode())
                     if proof == enroll["proof"]:
                         try:
-                            bind_station(conn, candidate, station_id, new_hash)
+                            level, street = enroll.get("level"), enroll.get("street")
+                            bind_station(conn, candidate, station_id, new_hash,
+                                         level=level if level in ("station", "institute", "center") else None,
+                                         street=street if isinstance(street, str) else None)
                         except EnrollRefused as exc:
                             raise PackageError(str(exc)) from None
                         return conn.execute(select(account).where(account.c.id == candidate.id)).first(), True

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import and_, func, select
 
 from app.models.base import utcnow
-from app.models.enums import TEAM_CATEGORIES, DemandState as S
+from app.models.enums import TEAM_CATEGORIES, DemandState as S, station_level
 from app.services.errors import NotFound, ValidationError
 from app.rules import STATUS_LABELS
 from app.services.activities import month_range
@@ -122,6 +122,7 @@ def _local(dt) -> str:
 
 TEMPLATES.filters["local"] = _local
 TEMPLATES.filters["figure"] = lambda value: format(value, "g")
+TEMPLATES.filters["tier"] = lambda level: station_level(level).unit  # 实践站 / 实践所 / 实践中心 (#30)
 
 # Query values staff can type into the address bar: out of range is a Chinese 422, never a 500.
 YEAR = Query(0, ge=0, le=2100, description="年份（0 为本年）")
@@ -274,8 +275,8 @@ def install(api: FastAPI) -> None:
         with engine.connect() as conn:
             ranked = evaluation(conn, year, month, full=True)
         rules = ranked[0]["verdicts"] if ranked else []
-        headers = ["名次", "实践站", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules]
-        rows = [[n, r["account"].name, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
+        headers = ["名次", "名称", "级别", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules]
+        rows = [[n, r["account"].name, station_level(r["account"].level).unit, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
                 + [f"{STATUS_LABELS[v.status]} {v.progress}" for v in r["verdicts"]] for n, r in enumerate(ranked, start=1)]
         return xlsx_response(f"{year}年{month}月 新时代文明实践站“五有”月度评估", headers, rows, f"{year}年{month}月五有评估.xlsx")
 
@@ -374,11 +375,11 @@ def install(api: FastAPI) -> None:
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
             stations, _total = overview_rows(conn, year, month, street, sort=sort)  # every station, not one page
-        rows = [[f["account"].name, f["account"].street, "已停用" if f["account"].revoked else ("未登记" if not f["account"].station_id else "正常"),
+        rows = [[f["account"].name, station_level(f["account"].level).unit, f["account"].street, "已停用" if f["account"].revoked else ("未登记" if not f["account"].station_id else "正常"),
                  (f["account"].last_sync_at + timedelta(hours=8)).replace(tzinfo=None) if f["account"].last_sync_at else "从未同步",
                  f["account"].rows_received, f["account"].rows_rejected, f["month_total"],
                  "、".join(f"{name} {n}次" for name, n in f["per_team"]), f["volunteers"], f["hours"]] for f in stations]
-        headers = ["实践站", "所属街道", "状态", "最近同步（北京时间）", "收到记录", "被拒记录", f"{month}月活动", f"{month}月各服务队活动", "志愿者",
+        headers = ["名称", "级别", "所属街道", "状态", "最近同步（北京时间）", "收到记录", "被拒记录", f"{month}月活动", f"{month}月各服务队活动", "志愿者",
                    f"{year}年服务时长"]
         return xlsx_response(f"{year}年{month}月各实践站情况", headers, rows, f"{year}年{month}月各实践站情况.xlsx")
 
