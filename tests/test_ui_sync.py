@@ -155,6 +155,8 @@ def test_the_sync_page_reads_its_counts_and_lists_off_the_gui_thread(qtbot, demo
     window.show()
     page = window.page("sync")
     qtbot.waitUntil(lambda: not page.lists_loading, timeout=10_000)
+    # The 工作台 reads the waiting count in its own background job: let it finish first, or it is counted here.
+    qtbot.waitUntil(lambda: window.pages["dashboard"].loaded, timeout=10_000)
     threads = []
     for name in ("pending_count", "rejected_count", "rejected_rows"):
         real = getattr(outbox, name)
