@@ -207,3 +207,29 @@ def test_admin_ctx_fixture_is_admin(admin_ctx):
     assert admin_ctx.actor.role.may_reveal_personal_data
     assert operators.MAX_FAILED_LOGINS == 5
     assert date.today() - timedelta(days=1) < date.today()
+
+
+def test_a_copied_activity_on_the_same_afternoon_asks_and_counts_the_time_once(qtbot, admin_ctx, monkeypatch):
+    """复制此活动 onto the same afternoon (#26): the form names the other activity; 否 keeps the form open with the
+    reason, 是 saves with the shared time counted once, so the person's afternoon stays three hours."""
+    from datetime import date
+
+    from PySide6.QtWidgets import QMessageBox
+
+    person = volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="张三", id_number=make_id(seq=778))
+    first = activities.add_activity(admin_ctx, title="敬老饺子宴", category="敬老爱老", date=date(2026, 5, 9), start_time="14:00",
+                                    end_time="17:00", participants=[activities.ParticipantInput(person.id)])
+    dialog = ActivityDialog(admin_ctx, copy_of=first)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.date.setDate(date(2026, 5, 9))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    dialog.save()
+    assert asked and "张三：14:00–17:00“敬老饺子宴”" in asked[0]
+    assert dialog.result() == 0 and "已参加“敬老饺子宴”" in dialog.errors["participants"].text()
+    assert len(activities.list_activities(admin_ctx)) == 1
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.save()
+    assert dialog.result() == 1 and len(activities.list_activities(admin_ctx)) == 2
+    assert volunteers.volunteer_hours(admin_ctx, person.id) == 3.0

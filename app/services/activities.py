@@ -55,6 +55,67 @@ def duration_hours(start: time | None, end: time | None) -> float | None:
     return round(minutes / 60, 2) if minutes > 0 else None
 
 
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """One of a person's other activities on the same day whose time window overlaps this one's."""
+
+    volunteer_id: str
+    volunteer_name: str
+    title: str
+    start: time
+    end: time
+    minutes: int  # of this activity's window it covers
+
+    def describe(self) -> str:
+        return f"志愿者 {self.volunteer_name} 在同一时段（{self.start:%H:%M}–{self.end:%H:%M}）已参加“{self.title}”"
+
+
+def _overlaps(session: Session, ctx: Context, *, day: date, start: time | None, end: time | None, volunteer_ids: list[str],
+              activity_id: str | None) -> dict[str, tuple[list[Overlap], int]]:
+    """Per volunteer: the done activities of theirs that day whose window overlaps ``start``–``end``, and how
+    many minutes of this window they cover together (overlapping windows counted once)."""
+    if start is None or end is None or _minutes(end) <= _minutes(start) or not volunteer_ids:
+        return {}
+    low, high = _minutes(start), _minutes(end)
+    rows = session.exec(
+        select(Participation.volunteer_id, Volunteer.name, Activity.title, Activity.start_time, Activity.end_time)
+        .join(Activity, Activity.id == Participation.activity_id).join(Volunteer, Volunteer.id == Participation.volunteer_id)
+        .where(Participation.volunteer_id.in_(volunteer_ids), Participation.deleted == False,  # noqa: E712
+               Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == ActivityStatus.done.value,  # noqa: E712
+               Activity.date == day, Activity.id != (activity_id or ""),
+               Activity.start_time != None, Activity.end_time != None)  # noqa: E711
+        .order_by(Activity.start_time)).all()
+    found: dict[str, list[Overlap]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for volunteer_id, name, title, other_start, other_end in rows:
+        a, b = max(low, _minutes(other_start)), min(high, _minutes(other_end))
+        if a < b:
+            found.setdefault(volunteer_id, []).append(Overlap(volunteer_id, name, title, other_start, other_end, b - a))
+            spans.setdefault(volunteer_id, []).append((a, b))
+    out = {}
+    for volunteer_id, overlaps in found.items():
+        covered, reach = 0, low
+        for a, b in sorted(spans[volunteer_id]):  # the union of the overlapping parts
+            a = max(a, reach)
+            if b > a:
+                covered += b - a
+                reach = b
+        out[volunteer_id] = (overlaps, covered)
+    return out
+
+
+def overlapping(ctx: Context, *, day: date, start: time | None, end: time | None, volunteer_ids: list[str],
+                activity_id: str | None = None) -> list[Overlap]:
+    """For a form about to save a done activity: whose service would overlap another activity of theirs."""
+    with ctx.read() as session:
+        return [o for overlaps, _covered in _overlaps(session, ctx, day=day, start=start, end=end, volunteer_ids=volunteer_ids,
+                                                      activity_id=activity_id).values() for o in overlaps]
+
+
 def _validated(ctx: Context, session: Session, values: dict, *, current: Activity | None) -> dict:
     errors = FieldErrors()
     merged = {k: getattr(current, k) for k in FIELDS} if current else {}
@@ -103,12 +164,21 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Activit
     return out
 
 
-def _check_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> list[ParticipantInput]:
-    """Hours in (0, 24], no one twice, and no one over 24 hours on one day across activities."""
+def _check_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput], *,
+                        count_overlap_once: bool = False) -> list[ParticipantInput]:
+    """Hours in (0, 24], no one twice, no one over 24 hours on one day across activities, and no one in two
+    places at once (#26: six copies of one 14:00–17:00 activity gave a person 15 hours of one afternoon).
+
+    A done activity whose time window overlaps another of the same person's that day is refused, naming the
+    other; ``count_overlap_once`` (the clerk confirmed both are true, e.g. a 2-hour activity inside a day-long
+    one) records the person with the overlapping time left out, so their hours never exceed the clock's."""
     errors: list[str] = []
     default = duration_hours(activity.start_time, activity.end_time)
     resolved: list[ParticipantInput] = []
     seen: set[str] = set()
+    overlaps = (_overlaps(session, ctx, day=activity.date, start=activity.start_time, end=activity.end_time,
+                          volunteer_ids=[p.volunteer_id for p in participants], activity_id=activity.id)
+                if activity.status == ActivityStatus.done else {})
     for p in participants:
         volunteer = session.get(Volunteer, p.volunteer_id)
         if volunteer is None or volunteer.deleted or volunteer.station_id != ctx.station_id:
@@ -141,6 +211,12 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
             errors.append(f"志愿者 {volunteer.name} 的注册日期是{format_date(volunteer.registered_on)}，晚于活动日期"
                           f"{format_date(activity.date)}：如其实际早已加入，请先在志愿者信息中把注册日期改为实际加入的日期")
             continue
+        if p.volunteer_id in overlaps:
+            clashes, covered = overlaps[p.volunteer_id]
+            if not count_overlap_once:
+                errors.append("；".join(o.describe() for o in clashes) + "：同一人不能同时在两处服务")
+                continue
+            hours = round(min(hours, max(0.0, (default or 0.0) - covered / 60)), 2)  # the overlapping time counted once
         if activity.status == ActivityStatus.done:
             other = session.exec(
                 select(func.coalesce(func.sum(Participation.hours), 0.0))
@@ -162,8 +238,9 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
     return resolved
 
 
-def _write_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> None:
-    wanted = {p.volunteer_id: p for p in _check_participants(session, ctx, activity, participants)}
+def _write_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput], *,
+                        count_overlap_once: bool = False) -> None:
+    wanted = {p.volunteer_id: p for p in _check_participants(session, ctx, activity, participants, count_overlap_once=count_overlap_once)}
     existing = session.exec(live(Participation).where(Participation.activity_id == activity.id)).all()
     for row in existing:
         p = wanted.pop(row.volunteer_id, None)
@@ -195,38 +272,40 @@ def _move_registration_back(session: Session, ctx: Context, activity: Activity, 
 
 
 def add_activity_in(session: Session, ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False,
-                    **values) -> Activity:
+                    count_overlap_once: bool = False, **values) -> Activity:
     """Add within a caller's transaction (the importer adds a whole sheet in one)."""
     activity = Activity(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
     session.add(activity)
     if move_registration_back:
         _move_registration_back(session, ctx, activity, list(participants))
-    _write_participants(session, ctx, activity, list(participants))
+    _write_participants(session, ctx, activity, list(participants), count_overlap_once=count_overlap_once)
     session.flush()
     return activity
 
 
-def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False, **values) -> Activity:
+def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False,
+                 count_overlap_once: bool = False, **values) -> Activity:
     with ctx.write() as session:
-        return add_activity_in(session, ctx, participants=participants, move_registration_back=move_registration_back, **values)
+        return add_activity_in(session, ctx, participants=participants, move_registration_back=move_registration_back,
+                               count_overlap_once=count_overlap_once, **values)
 
 
 def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
-                    move_registration_back: bool = False, **values) -> Activity:
+                    move_registration_back: bool = False, count_overlap_once: bool = False, **values) -> Activity:
     with ctx.write() as session:
         return update_activity_in(session, ctx, activity_id, participants=participants, move_registration_back=move_registration_back,
-                                  **values)
+                                  count_overlap_once=count_overlap_once, **values)
 
 
 def update_activity_in(session: Session, ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
-                       move_registration_back: bool = False, **values) -> Activity:
+                       move_registration_back: bool = False, count_overlap_once: bool = False, **values) -> Activity:
     """Update within a caller's transaction (an import adds service to activities already in the ledger)."""
     activity = get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
     apply_changes(activity, _validated(ctx, session, values, current=activity))
     if participants is not None:
         if move_registration_back:
             _move_registration_back(session, ctx, activity, list(participants))
-        _write_participants(session, ctx, activity, list(participants))
+        _write_participants(session, ctx, activity, list(participants), count_overlap_once=count_overlap_once)
     return activity
 
 

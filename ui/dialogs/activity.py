@@ -314,6 +314,28 @@ class ActivityDialog(FormDialog):
         self.add_photo_files([Path(p) for p in extra.get("new_photos", []) if Path(p).is_file()])
 
     # -- save ------------------------------------------------------------
+    def ask_about_overlaps(self, values: dict) -> None:
+        """A participant already serving elsewhere in this time window (#26): refuse, naming the other activity,
+        unless the clerk confirms both are true — then the shared time is counted once."""
+        from datetime import time
+
+        from app.services.errors import ValidationError
+
+        clashes = activity_service.overlapping(
+            self.ctx, day=values["date"], start=time.fromisoformat(values["start_time"]), end=time.fromisoformat(values["end_time"]),
+            volunteer_ids=[p.volunteer_id for p in values["participants"]], activity_id=self.activity.id if self.activity else None)
+        if not clashes:
+            return
+        lines = "\n".join(f"{c.volunteer_name}：{c.start:%H:%M}–{c.end:%H:%M}“{c.title}”" for c in clashes)
+        answer = QMessageBox.question(
+            self, self.tr("服务时段重叠"),
+            self.tr("以下志愿者在同一时段已参加其他活动：\n{0}\n\n同一人不能同时在两处服务。如两项确实都参加了"
+                    "（如全天活动中的一段），选“是”保存，重叠的时间只计一次；选“否”返回修改。").format(lines),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            raise ValidationError({"participants": "；".join(c.describe() for c in clashes) + "：同一人不能同时在两处服务"})
+        values["count_overlap_once"] = True
+
     def submit(self) -> Activity:
         values = dict(
             title=self.title_edit.text(), category=self.category.currentText(), team_id=self.team.currentData(),
@@ -334,6 +356,7 @@ class ActivityDialog(FormDialog):
                                                                    own=tier_of(self.ctx).own),
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
                 values["move_registration_back"] = answer == QMessageBox.StandardButton.Yes
+            self.ask_about_overlaps(values)
         if self.activity is None:
             activity = activity_service.add_activity(self.ctx, **values)
         else:
