@@ -265,3 +265,25 @@ def test_monthly_list_and_households(ctx, vol):
     assert points.find_holder(ctx, "孙大力户") == Holder(household_id=home.id)
     clerk = Context(ctx.store, Actor("clerk", "小李", Role.clerk))
     assert {a.phone for a in points.accounts(clerk)} == {"136****0009", "137****0006"}
+
+
+def test_the_notice_board_tells_a_deduction_from_a_redemption(ctx, vol, tmp_path):
+    """积分公示 (#26): 扣分 is shown as 扣分, never as 本月使用 like a purchase; a 冲正 counts against what it undoes."""
+    from app import reports
+
+    goods = points.save_goods(ctx, name="洗衣液", price=4)
+    points.restock(ctx, goods.id, 10)
+    points.add_entry(ctx, Holder(vol.id), points=30, reason="好人好事")
+    points.redeem(ctx, Holder(vol.id), goods.id, 2)  # 8
+    returned = points.redeem(ctx, Holder(vol.id), goods.id, 1)  # 4, then brought back
+    points.reverse_entry(ctx, returned.id, "退回")
+    deduction = points.add_entry(ctx, Holder(vol.id), points=-5, reason="乱扔垃圾")
+    points.add_entry(ctx, Holder(vol.id), points=-2, reason="迟到")
+    points.reverse_entry(ctx, deduction.id, "核实有误")
+    [line] = points.monthly_list(ctx, TODAY.year, TODAY.month)
+    assert (line.earned, line.redeemed, line.deducted, line.balance) == (30, 8, 2, 20)
+    out = reports.points_list_pdf(ctx, tmp_path / "积分公示.pdf", TODAY.year, TODAY.month)
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(out).pages).replace("\n", "")
+    assert "本月兑换" in text and "本月扣分" in text and "本月使用" not in text

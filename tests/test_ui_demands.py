@@ -85,7 +85,10 @@ def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
     assert demand.state == S.done and demand.activity_id
 
     def rate(dialog):
-        dialog.rating.setCurrentIndex(0)  # 5 分
+        assert dialog.rating.currentData() is None  # no score until one is chosen: unrecorded is not 非常满意
+        dialog.save()
+        assert dialog.result() == 0 and dialog.errors["rating"].text() == "请选择群众评分（1 到 5 分）"
+        dialog.rating.setCurrentIndex(dialog.rating.findData(5))  # 5 分
         type_text(qtbot, dialog.feedback, "很满意")
         dialog.save()
 

@@ -75,12 +75,15 @@ def points_list_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Pat
     station = get_station(ctx)
     s = styles()
     lines = point_service.monthly_list(ctx, year, month)
-    rows = [(i, line.name, line.kind, line.phone, line.earned, line.spent, line.balance) for i, line in enumerate(lines, start=1)]
+    rows = [(i, line.name, line.kind, line.phone, line.earned, line.redeemed, line.deducted, line.balance)
+            for i, line in enumerate(lines, start=1)]
     story: list = [
         Paragraph(markup(f"{station.name}"), s["subtitle"]),
         Paragraph(markup(f"{year}年{month}月 文明实践积分公示"), s["title"]),
-        data_table(["序号", "姓名（户）", "类别", "联系电话", "本月获得", "本月使用", "累计结余"], rows or [("", "本月没有积分变动", "", "", "", "", "")],
-                   [10, 28, 16, 30, 20, 20, 20], aligns=["cell_center", "cell", "cell_center", "cell", "cell_right", "cell_right", "cell_right"]),
+        data_table(["序号", "姓名（户）", "类别", "联系电话", "本月获得", "本月兑换", "本月扣分", "累计结余"],
+                   rows or [("", "本月没有积分变动", "", "", "", "", "", "")],
+                   [10, 26, 15, 28, 18, 18, 18, 19],
+                   aligns=["cell_center", "cell", "cell_center", "cell", "cell_right", "cell_right", "cell_right", "cell_right"]),
         Spacer(1, 5 * mm),
         Paragraph(markup(f"公示期 7 天。对积分有异议的，请在公示期内向{station_level(station.level).unit}专管员反映。联系电话已做隐私处理。"), s["body"]),
         Spacer(1, 8 * mm),

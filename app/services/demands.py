@@ -244,7 +244,11 @@ def complete(ctx: Context, demand_id: str, *, participants: list[ParticipantInpu
 def rate(ctx: Context, demand_id: str, *, rating, feedback: str = "", method: str = "回访") -> Demand:
     """评单: the resident's rating 1–5, by follow-up visit, survey or phone."""
     errors = FieldErrors()
-    score = parse_int(rating, errors, "rating", "评分应为 1 到 5 之间的整数", minimum=1, maximum=5)
+    if rating is None or rating == "":
+        errors.add("rating", "请选择群众评分（1 到 5 分）")
+        score = None
+    else:
+        score = parse_int(rating, errors, "rating", "评分应为 1 到 5 之间的整数", minimum=1, maximum=5)
     feedback = (feedback or "").strip()
     check_length(errors, "feedback", "群众评价", feedback, 500)
     check_choice(errors, "method", "评价方式", clean(method), FEEDBACK_METHODS)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func, literal, or_, union
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..changes import insert_many
@@ -95,8 +96,13 @@ class MonthLine:
     kind: str
     phone: str  # always masked: the list is posted on the notice board
     earned: int
-    spent: int
+    redeemed: int  # 兑换 in the 信用超市
+    deducted: int  # 扣分: a deduction is not a purchase, and the notice board says which it was (#26)
     balance: int  # at the month's end
+
+    @property
+    def spent(self) -> int:
+        return self.redeemed + self.deducted
 
 
 # -- rules ---------------------------------------------------------------------------
@@ -353,29 +359,39 @@ def accounts(ctx: Context, *, text: str = "", limit: int = 500, reveal: bool | N
 
 
 def monthly_list(ctx: Context, year: int, month: int) -> list[MonthLine]:
-    """The 积分公示 for a month: who earned and spent what, and where each stands; phones masked."""
+    """The 积分公示 for a month: who earned, redeemed and had deducted what, and where each stands; phones masked.
+
+    A reversal (冲正) counts against what it undoes — its original's kind and sign decide the column — so a
+    returned redemption lowers 兑换 and a withdrawn deduction lowers 扣分."""
     start, end = _month(year, month)
-    earned, spent = _earned_spent((PointEntry.occurred_on >= start) & (PointEntry.occurred_on < end))
+    original = aliased(PointEntry)
+    in_month = (PointEntry.occurred_on >= start) & (PointEntry.occurred_on < end)
+    sign_of = func.coalesce(original.points, PointEntry.points)  # the original's sign; a reversal's is the opposite
+    redeem = func.coalesce(original.source, PointEntry.source).startswith("redeem:")
+
+    def column(condition):
+        return func.coalesce(func.sum(case((in_month & condition, PointEntry.points), else_=0)), 0)
+
+    earned, redeemed, deducted = column(sign_of > 0), -column((sign_of < 0) & redeem), -column((sign_of < 0) & ~redeem)
     total = func.coalesce(func.sum(PointEntry.points), 0)
     base = [PointEntry.station_id == ctx.station_id, PointEntry.deleted == False, PointEntry.occurred_on < end]  # noqa: E712
     lines: list[MonthLine] = []
     with ctx.read() as session:
-        for name, phone, e, s, t in session.exec(select(Volunteer.name, Volunteer.phone, earned, spent, total)
-                                                 .join(Volunteer, Volunteer.id == PointEntry.volunteer_id)
-                                                 .where(*base, Volunteer.deleted == False)  # noqa: E712
-                                                 .group_by(Volunteer.id)):
-            lines.append(MonthLine(name, "志愿者", mask_phone(phone), int(e), int(s), int(t)))
-        for head, phone, e, s, t in session.exec(select(Household.head, Household.phone, earned, spent, total)
-                                                 .join(Household, Household.id == PointEntry.household_id)
-                                                 .where(*base, Household.deleted == False)  # noqa: E712
-                                                 .group_by(Household.id)):
-            lines.append(MonthLine(f"{head}户", "家庭户", mask_phone(phone), int(e), int(s), int(t)))
+        figures = (earned, redeemed, deducted, total)
+        for name, phone, e, r, d, t in session.exec(
+                select(Volunteer.name, Volunteer.phone, *figures).join(Volunteer, Volunteer.id == PointEntry.volunteer_id)
+                .outerjoin(original, original.id == PointEntry.reverses_id)
+                .where(*base, Volunteer.deleted == False).group_by(Volunteer.id)):  # noqa: E712
+            lines.append(MonthLine(name, "志愿者", mask_phone(phone), int(e), int(r), int(d), int(t)))
+        for head, phone, e, r, d, t in session.exec(
+                select(Household.head, Household.phone, *figures).join(Household, Household.id == PointEntry.household_id)
+                .outerjoin(original, original.id == PointEntry.reverses_id)
+                .where(*base, Household.deleted == False).group_by(Household.id)):  # noqa: E712
+            lines.append(MonthLine(f"{head}户", "家庭户", mask_phone(phone), int(e), int(r), int(d), int(t)))
     lines = [line for line in lines if line.earned or line.spent or line.balance]
     lines.sort(key=lambda line: (-line.earned, -line.balance, line.name))
     return lines
 
-
-# -- earning by rules ------------------------------------------------------------------
 
 def _round(value: float) -> int:
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)

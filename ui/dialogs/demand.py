@@ -191,6 +191,7 @@ class RateDialog(FormDialog):
         self.ctx, self.demand = ctx, demand
         self.body.insertWidget(0, QLabel(f"{demand.requester}｜{demand.content[:80]}"))
         self.rating = self.add("rating", self.tr("群众评分"), QComboBox())
+        self.rating.addItem(self.tr("（请选择）"), None)  # no default: an unrecorded rating must not read as the best (#26)
         for score, label in self.SCORES:
             self.rating.addItem(self.tr(label), score)
         self.method = self.add("method", self.tr("评价方式"), combo(FEEDBACK_METHODS, "回访"))
