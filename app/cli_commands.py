@@ -380,10 +380,18 @@ def cmd_signin_confirm(args) -> int:
         activity, book, session = _signin_session(ctx, args)
         for entry_id in args.reject or ():
             book.set_status(entry_id, "rejected")
+        held = {e.id for e in book.entries(session["id"]) if e.status == "held"}
+        for entry_id in args.approve or ():
+            if entry_id in held:
+                book.set_status(entry_id, "pending")
         result = signin.confirm(ctx, session["id"])
         print(f"已记入“{activity.title}”：参与志愿者 {result.participants} 人，照片 {result.photos} 张；新登记志愿者 {result.registered} 人")
         for note in result.skipped:
             print(f"  未记入：{note}", file=sys.stderr)
+        for note in result.waiting or ():
+            print(f"  服务时间未满，暂不记入（签退或活动结束后再确认）：{note}", file=sys.stderr)
+        if result.held:
+            print(f"  另有 {result.held} 位新来者待批准（confirm 加 --approve 序号）", file=sys.stderr)
     return 0
 
 
@@ -725,6 +733,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = add("confirm", cmd_signin_confirm, "确认签到结果：记入活动台账（新来的志愿者同时登记）", ssub)
     p.add_argument("--activity", required=True, metavar="活动编号")
     p.add_argument("--reject", type=int, action="append", metavar="序号", help="不记入某人（见 signin list 的序号），可多次")
+    p.add_argument("--approve", type=int, action="append", metavar="序号", help="批准一位待批准的新来者（见 signin list 的序号），可多次")
 
     p = add("audit", cmd_audit, "操作记录：谁在什么时候改了什么")
     p.add_argument("--limit", type=int, default=50, metavar="条数")

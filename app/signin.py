@@ -52,6 +52,11 @@ SESSION_HOURS = 12
 MAX_FORM_BYTES = 8 * 1024
 REQUESTS_PER_MINUTE = 120  # per phone (address): a whole family on one phone still gets through
 FAILURES_PER_WINDOW, FAILURE_WINDOW = 10, 600  # wrong name/tail guesses per address per 10 minutes
+PER_PHONE = 1  # people one phone (address) may sign in, unless the clerk allows more (a family's phone)
+ARRIVALS_UNHELD = 10  # new arrivals a session lists by itself; further ones wait for the clerk's 批准 on the PC
+PHOTOS_PER_PHONE = 10  # photos one phone may send to a session
+PHOTO_BYTES_PER_SESSION = 200 * 1024 * 1024  # all photos of one activity's sign-in, as stored (re-encoded)
+PHOTO_LONGEST_SIDE = 2000  # px: a photo is decoded and saved anew at most this size
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signin_session (
@@ -65,6 +70,12 @@ CREATE TABLE IF NOT EXISTS signin_photo (
     sha256 TEXT NOT NULL, session_id TEXT NOT NULL, size INTEGER NOT NULL, received_at TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending', PRIMARY KEY (sha256, session_id));
 """
+# Columns added after the first release: (table, column, definition), added to an older signin.db on opening.
+LATER_COLUMNS = (
+    ("signin_entry", "device", "TEXT NOT NULL DEFAULT ''"),  # the phone's address on the station's network
+    ("signin_session", "per_phone", f"INTEGER NOT NULL DEFAULT {PER_PHONE}"),
+    ("signin_photo", "device", "TEXT NOT NULL DEFAULT ''"),
+)
 
 
 class SigninError(ServiceError):
@@ -118,7 +129,8 @@ class Entry:
     id_number: str
     signed_in_at: datetime
     signed_out_at: datetime | None
-    status: str  # pending | rejected | confirmed
+    status: str  # pending | held (an arrival waiting for the clerk's 批准) | rejected | confirmed
+    device: str = ""  # the phone's address
 
 
 def service_hours(signed_in: datetime, signed_out: datetime | None, activity: Activity) -> float:
@@ -145,6 +157,9 @@ class SigninBook:
         self.lock = threading.Lock()
         with self._connect() as conn:
             conn.executescript(SCHEMA)
+            for table, column, definition in LATER_COLUMNS:
+                if column not in {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -212,7 +227,7 @@ class SigninBook:
 
     def entries(self, session_id: str) -> list[Entry]:
         return [Entry(r["id"], r["kind"], r["volunteer_id"], r["name"], r["phone"], r["id_number"], _parse(r["signed_in_at"]),
-                      _parse(r["signed_out_at"]), r["status"])
+                      _parse(r["signed_out_at"]), r["status"], r["device"])
                 for r in self.run("SELECT * FROM signin_entry WHERE session_id = ? ORDER BY id", (session_id,))]
 
     def photos_of(self, session_id: str) -> list[Path]:
@@ -220,7 +235,16 @@ class SigninBook:
                 for r in self.run("SELECT sha256 FROM signin_photo WHERE session_id = ? AND status = 'pending' ORDER BY received_at", (session_id,))]
 
     def set_status(self, entry_id: int, status: str) -> None:
+        """``rejected`` (不记入), or ``pending`` for a held arrival the clerk 批准s."""
         self.run("UPDATE signin_entry SET status = ? WHERE id = ? AND status != 'confirmed'", (status, entry_id))
+
+    def per_phone(self, session_id: str) -> int:
+        rows = self.run("SELECT per_phone FROM signin_session WHERE id = ?", (session_id,))
+        return rows[0]["per_phone"] if rows else PER_PHONE
+
+    def set_per_phone(self, session_id: str, people: int) -> None:
+        """How many people one phone may sign in (the clerk allows a family's phone to sign in its members)."""
+        self.run("UPDATE signin_session SET per_phone = ? WHERE id = ?", (max(1, min(int(people), 20)), session_id))
 
 
 # -- what the phone asks ------------------------------------------------------------------------------
@@ -240,30 +264,44 @@ class SigninService:
         self.store, self.book, self.session_id, self.activity_id, self.clock = store, book, session_id, activity_id, clock
 
     def _find(self, name: str, tail: str, number: str) -> tuple[str, str | None, str]:
-        """(kind, volunteer id, name) of the person meant: a volunteer by 志愿者编号, or by name and the last
-        4 digits of the phone; else an arrival of this session by name and tail. Never says who else exists."""
-        name, tail, number = name.strip(), tail.strip(), number.strip()
+        """(kind, volunteer id, name) of the person meant: a volunteer by name and the last 4 digits of the phone
+        (the 志愿者编号 only tells apart two with the same name and tail: numbers are sequential, so a number
+        alone would let one phone sign in everyone, #26); else an arrival of this session by name and tail.
+        Never says who else exists."""
+        name, tail, number = name.strip(), tail.strip(), number.strip().upper()
+        if not name or not (len(tail) == 4 and tail.isdigit()):
+            raise Refused("请填写姓名和手机号后4位")
         with self.store.session() as session:
-            if number:
-                v = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.number == number,
-                                                         Volunteer.deleted == False)).first()  # noqa: E712
-                if v is None:
-                    raise Refused("没有找到这个志愿者编号，请核对，或改用姓名和手机号后4位", failure=True)
-                return "volunteer", v.id, v.name
-            if not name or not (len(tail) == 4 and tail.isdigit()):
-                raise Refused("请填写姓名和手机号后4位（或志愿者编号）")
             found = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.name == name,
                                                          Volunteer.phone_tail == tail, Volunteer.deleted == False)).all()  # noqa: E712
+        if len(found) > 1 and number:
+            found = [v for v in found if v.number == number]
         if len(found) == 1:
             return "volunteer", found[0].id, found[0].name
         if len(found) > 1:
-            raise Refused("有同名且手机尾号相同的志愿者，请改用志愿者编号签到，或请专管员帮忙")
+            raise Refused("有同名且手机尾号相同的志愿者，请同时填写志愿者编号，或请专管员帮忙")
         for e in self.book.entries(self.session_id):
             if e.kind == "arrival" and e.name == name and e.phone.endswith(tail) and e.status != "rejected":
                 return "arrival", None, e.name
         raise Refused("没有找到：请核对姓名和手机号后4位。还没有登记为志愿者的，请在下方“新来的志愿者”中填写", failure=True)
 
-    def sign_in(self, name: str = "", tail: str = "", number: str = "") -> str:
+    def _people_of(self, conn, device: str) -> set:
+        """Who this phone has signed in (or registered as arriving) in this session: volunteer ids, arrivals' ID numbers."""
+        return {row["volunteer_id"] or row["id_number"] for row in conn.execute(
+            "SELECT volunteer_id, id_number FROM signin_entry WHERE session_id = ? AND device = ? AND status != 'rejected'",
+            (self.session_id, device))}
+
+    def _check_phone(self, conn, device: str, person: str, masked: str) -> None:
+        """One phone signs in one person (or as many as the clerk allows), arrivals included (#26)."""
+        if not device:
+            return
+        mine = self._people_of(conn, device)
+        allowed = conn.execute("SELECT per_phone FROM signin_session WHERE id = ?", (self.session_id,)).fetchone()["per_phone"]
+        if person not in mine and len(mine) >= allowed:
+            raise Refused(f"这部手机已为{'别人' if mine else ''}签到过，一部手机只能为 {allowed} 人签到。{masked}请用自己的手机，"
+                          "或请专管员在电脑上允许一部手机为家人代签", failure=True)
+
+    def sign_in(self, name: str = "", tail: str = "", number: str = "", device: str = "") -> str:
         kind, volunteer_id, real_name = self._find(name, tail, number)
         now = self.clock()
         if kind == "arrival":
@@ -274,31 +312,34 @@ class SigninService:
                                    (self.session_id, volunteer_id)).fetchone()
             if earlier is not None:
                 return f"{mask_name(real_name)}：您已于 {_parse(earlier['signed_in_at']):%H:%M} 签到，不用重复签到"
-            conn.execute("INSERT INTO signin_entry (session_id, kind, volunteer_id, name, signed_in_at) VALUES (?, 'volunteer', ?, ?, ?)",
-                         (self.session_id, volunteer_id, real_name, _iso(now)))
+            self._check_phone(conn, device, volunteer_id, mask_name(real_name))
+            conn.execute("INSERT INTO signin_entry (session_id, kind, volunteer_id, name, signed_in_at, device) VALUES (?, 'volunteer', ?, ?, ?, ?)",
+                         (self.session_id, volunteer_id, real_name, _iso(now), device))
             return f"{mask_name(real_name)}：签到成功（{now:%H:%M}）。活动结束离开时请再打开本页签退"
         return self.book.atomically(work)
 
-    def sign_out(self, name: str = "", tail: str = "", number: str = "") -> str:
+    def sign_out(self, name: str = "", tail: str = "", number: str = "", device: str = "") -> str:
         kind, volunteer_id, real_name = self._find(name, tail, number)
         now = self.clock()
 
         def work(conn):
             if kind == "volunteer":
-                row = conn.execute("SELECT id, signed_out_at FROM signin_entry WHERE session_id = ? AND volunteer_id = ? AND status != 'rejected'",
-                                   (self.session_id, volunteer_id)).fetchone()
+                row = conn.execute("SELECT id, signed_out_at, device FROM signin_entry WHERE session_id = ? AND volunteer_id = ? "
+                                   "AND status != 'rejected'", (self.session_id, volunteer_id)).fetchone()
             else:
-                row = conn.execute("SELECT id, signed_out_at FROM signin_entry WHERE session_id = ? AND kind = 'arrival' AND name = ? "
+                row = conn.execute("SELECT id, signed_out_at, device FROM signin_entry WHERE session_id = ? AND kind = 'arrival' AND name = ? "
                                    "AND substr(phone, -4) = ? AND status != 'rejected'", (self.session_id, real_name, tail.strip())).fetchone()
             if row is None:
                 return f"{mask_name(real_name)}：您还没有签到，请先签到"
             if row["signed_out_at"]:
                 return f"{mask_name(real_name)}：您已于 {_parse(row['signed_out_at']):%H:%M} 签退"
+            if device and row["device"] and row["device"] != device:
+                raise Refused(f"{mask_name(real_name)}：请用签到时的手机签退，或请专管员帮忙", failure=True)
             conn.execute("UPDATE signin_entry SET signed_out_at = ? WHERE id = ?", (_iso(now), row["id"]))
             return f"{mask_name(real_name)}：签退成功（{now:%H:%M}），感谢您的服务！"
         return self.book.atomically(work)
 
-    def arrive(self, name: str, phone: str, id_number: str) -> str:
+    def arrive(self, name: str, phone: str, id_number: str, device: str = "") -> str:
         name = name.strip()
         if not name or len(name) > 50:
             raise Refused("姓名：请填写真实姓名（50字以内）")
@@ -318,26 +359,67 @@ class SigninService:
             if conn.execute("SELECT 1 FROM signin_entry WHERE session_id = ? AND kind = 'arrival' AND id_number = ? AND status != 'rejected'",
                             (self.session_id, parsed.number)).fetchone():
                 return f"{mask_name(name)}：您已提交过，请等待专管员确认"
-            conn.execute("INSERT INTO signin_entry (session_id, kind, name, phone, id_number, signed_in_at) VALUES (?, 'arrival', ?, ?, ?, ?)",
-                         (self.session_id, name, phone, parsed.number, _iso(now)))
+            self._check_phone(conn, device, parsed.number, mask_name(name))
+            listed = conn.execute("SELECT count(*) FROM signin_entry WHERE session_id = ? AND kind = 'arrival' AND status != 'rejected'",
+                                  (self.session_id,)).fetchone()[0]
+            status = "pending" if listed < ARRIVALS_UNHELD else "held"  # many new faces at once: the clerk looks first
+            conn.execute("INSERT INTO signin_entry (session_id, kind, name, phone, id_number, signed_in_at, device, status) "
+                         "VALUES (?, 'arrival', ?, ?, ?, ?, ?, ?)", (self.session_id, name, phone, parsed.number, _iso(now), device, status))
             return f"{mask_name(name)}：已提交（{now:%H:%M}），专管员确认后登记为志愿者并记入本次活动"
         return self.book.atomically(work)
 
-    def add_photo(self, data: bytes) -> str:
+    def add_photo(self, data: bytes, device: str = "") -> str:
+        """A photo from a phone: decoded and saved anew as JPEG (anything that does not decode as an image is
+        refused — a file that only starts like one is not a photo), at most ``PHOTOS_PER_PHONE`` per phone and
+        ``PHOTO_BYTES_PER_SESSION`` per activity (#26)."""
         if len(data) > MAX_PHOTO_BYTES:
             raise Refused("照片超过20MB，请重新拍摄", status=413)
         if not data.startswith(IMAGE_MAGIC):
             raise Refused("这不是照片（支持 JPG、PNG）", status=415)
-        sha = hashlib.sha256(data).hexdigest()
-        self.book.photos.mkdir(parents=True, exist_ok=True)
-        target = self.book.photos / f"{sha}.jpg"
-        if not target.exists():
-            partial = target.with_name(target.name + ".part")
-            partial.write_bytes(data)
-            partial.replace(target)
-        self.book.run("INSERT OR IGNORE INTO signin_photo (sha256, session_id, size, received_at) VALUES (?, ?, ?, ?)",
-                      (sha, self.session_id, len(data), _iso(self.clock())))
+        jpeg = _reencoded(data)
+        if jpeg is None:
+            raise Refused("这不是照片（支持 JPG、PNG），或照片已损坏", status=415)
+        sha = hashlib.sha256(jpeg).hexdigest()
+
+        def work(conn):
+            if device and conn.execute("SELECT count(*) FROM signin_photo WHERE session_id = ? AND device = ?",
+                                       (self.session_id, device)).fetchone()[0] >= PHOTOS_PER_PHONE:
+                raise Refused(f"每部手机最多上传 {PHOTOS_PER_PHONE} 张照片", status=429)
+            stored = conn.execute("SELECT coalesce(sum(size), 0) FROM signin_photo WHERE session_id = ?", (self.session_id,)).fetchone()[0]
+            if stored + len(jpeg) > PHOTO_BYTES_PER_SESSION:
+                raise Refused("本次活动的照片已经够多了，请把照片交给专管员", status=413)
+            self.book.photos.mkdir(parents=True, exist_ok=True)
+            target = self.book.photos / f"{sha}.jpg"
+            if not target.exists():
+                partial = target.with_name(target.name + ".part")
+                partial.write_bytes(jpeg)
+                partial.replace(target)
+            conn.execute("INSERT OR IGNORE INTO signin_photo (sha256, session_id, size, received_at, device) VALUES (?, ?, ?, ?, ?)",
+                         (sha, self.session_id, len(jpeg), _iso(self.clock()), device))
+        self.book.atomically(work)
         return "照片已上传，专管员确认后加入活动照片"
+
+
+def _reencoded(data: bytes) -> bytes | None:
+    """The picture in ``data`` decoded (Pillow) and written anew as a JPEG of at most PHOTO_LONGEST_SIDE px, with
+    no metadata carried over; None if it is not a picture Pillow can decode."""
+    from io import BytesIO
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            probe.verify()  # a truncated or forged file fails here
+        with Image.open(BytesIO(data)) as image:
+            if image.format not in ("JPEG", "PNG", "GIF", "BMP", "WEBP"):
+                return None
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((PHOTO_LONGEST_SIDE, PHOTO_LONGEST_SIDE))
+            out = BytesIO()
+            image.save(out, "JPEG", quality=85)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 # -- the web server -----------------------------------------------------------------------------------
@@ -493,10 +575,10 @@ def _handler_for(server: SigninServer, service: SigninService):
 <section><h2>签到 / 签退</h2><form method="post" action="{action}/in">
 <label for="name">姓名</label><input id="name" name="name" autocomplete="name" maxlength="50">
 <label for="tail">手机号后4位</label><input id="tail" name="tail" inputmode="numeric" pattern="[0-9]{{4}}" maxlength="4">
-<label for="number">或 志愿者编号</label><input id="number" name="number" maxlength="20">
+<label for="number">志愿者编号（同名且手机尾号相同时才需要）</label><input id="number" name="number" maxlength="20">
 <div class="row"><button type="submit" id="signin">签到</button>
 <button type="submit" class="second" id="signout" formaction="{action}/out">签退</button></div></form></section>
-<section><h2>新来的志愿者</h2><small>还没有在本站登记的，请填写以下信息，专管员确认后登记</small>
+<section><h2>新来的志愿者</h2><small>还没有登记的，请用自己的手机填写以下信息，专管员确认后登记</small>
 <form method="post" action="{action}/arrive">
 <label for="a-name">姓名</label><input id="a-name" name="name" maxlength="50">
 <label for="a-phone">手机号</label><input id="a-phone" name="phone" inputmode="numeric" maxlength="11">
@@ -562,7 +644,7 @@ def _handler_for(server: SigninServer, service: SigninService):
                 if data is None:
                     return
                 try:
-                    return self._send(200, service.add_photo(data), "text/plain; charset=utf-8")
+                    return self._send(200, service.add_photo(data, addr), "text/plain; charset=utf-8")
                 except Refused as exc:
                     return self._send(exc.status, str(exc), "text/plain; charset=utf-8")
             if action not in ("in", "out", "arrive"):
@@ -571,15 +653,17 @@ def _handler_for(server: SigninServer, service: SigninService):
             if raw is None:
                 return
             form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), max_num_fields=10).items()}
-            if action in ("in", "out") and server.limiter.locked(addr):
+            if server.limiter.locked(addr):
                 return self._page("尝试次数过多，请10分钟后再试，或请专管员帮忙", bad=True, status=429)
+            if action == "arrive":
+                server.limiter.failed(addr)  # every new arrival counts toward the phone's limit, as a wrong guess does
             try:
                 if action == "in":
-                    message = service.sign_in(form.get("name", ""), form.get("tail", ""), form.get("number", ""))
+                    message = service.sign_in(form.get("name", ""), form.get("tail", ""), form.get("number", ""), addr)
                 elif action == "out":
-                    message = service.sign_out(form.get("name", ""), form.get("tail", ""), form.get("number", ""))
+                    message = service.sign_out(form.get("name", ""), form.get("tail", ""), form.get("number", ""), addr)
                 else:
-                    message = service.arrive(form.get("name", ""), form.get("phone", ""), form.get("id_number", ""))
+                    message = service.arrive(form.get("name", ""), form.get("phone", ""), form.get("id_number", ""), addr)
             except Refused as exc:
                 if exc.failure:
                     server.limiter.failed(addr)
@@ -598,6 +682,16 @@ class ConfirmResult:
     photos: int
     skipped: list[str]
     marked_done: bool = False  # a planned activity recorded as 已开展 by the confirmation
+    waiting: list[str] = None  # still serving (signed in, not out, the activity not over): confirmed later
+    held: int = 0  # arrivals waiting for the clerk's 批准
+
+
+def still_serving(entry: Entry, activity: Activity, now: datetime) -> bool:
+    """Signed in, not signed out, and the activity's end not yet passed: the time is not served yet (#26: confirming
+    at 14:23 an activity of 14:00–17:00 gave 2.5 hours to people who had not signed out)."""
+    if entry.signed_out_at is not None or activity.end_time is None:
+        return False
+    return now < datetime.combine(activity.date, activity.end_time)
 
 
 def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> ConfirmResult:
@@ -612,13 +706,16 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
     if rows[0]["confirmed_at"]:
         raise SigninError("这次签到的结果已经确认过")
     activity_id = rows[0]["activity_id"]
-    entries = [e for e in book.entries(session_id) if e.status == "pending"]
+    now = now or datetime.now()
+    every = book.entries(session_id)
     skipped: list[str] = []
     registered = 0
     with ctx.write(label="确认签到结果") as session:
         activity = session.get(Activity, activity_id)
         if activity is None or activity.deleted:
             raise SigninError("这次活动已被删除，无法记入签到结果")
+        waiting = [e for e in every if e.status == "pending" and still_serving(e, activity, now)]
+        entries = [e for e in every if e.status == "pending" and not still_serving(e, activity, now)]
         current = {p.volunteer_id: activity_service.ParticipantInput(p.volunteer_id, p.hours, p.role)
                    for p in session.exec(select(activity_service.Participation).where(
                        activity_service.Participation.activity_id == activity_id, activity_service.Participation.deleted == False))}  # noqa: E712
@@ -633,7 +730,7 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
                 else:
                     try:
                         volunteer = volunteer_service.add_volunteer_in(session, ctx, name=e.name, phone=e.phone, id_number=e.id_number,
-                                                                       registered_on=min(activity.date, (now or datetime.now()).date()))
+                                                                       registered_on=min(activity.date, now.date()))
                         session.flush()
                     except ValidationError as exc:
                         raise ValidationError({"signin": f"新来的志愿者{e.name}：{'；'.join(exc.errors.values())}"}) from None
@@ -649,7 +746,7 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
             current[volunteer_id] = activity_service.ParticipantInput(volunteer_id, hours)
             added += 1
         # A planned activity that people signed in to has taken place (not one still in the future).
-        happened = {"status": "done"} if activity.status == "planned" and activity.date <= (now or datetime.now()).date() else {}
+        happened = {"status": "done"} if activity.status == "planned" and activity.date <= now.date() and entries else {}
         try:
             activity_service.update_activity_in(session, ctx, activity_id, participants=list(current.values()), **happened)
             session.flush()
@@ -660,16 +757,22 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
         if path.exists():
             activity_service.add_photo(ctx, activity_id, path, caption="签到时拍摄")
             photos += 1
-    stamp = _iso(now or datetime.now())
+    stamp = _iso(now)
+    done_ids = [e.id for e in entries]
+    held = sum(1 for e in every if e.status == "held")
 
     def settle(conn):
-        conn.execute("UPDATE signin_entry SET status = 'confirmed' WHERE session_id = ? AND status = 'pending'", (session_id,))
+        for entry_id in done_ids:
+            # The ID number of an arrival is in the registry now: not kept here any longer.
+            conn.execute("UPDATE signin_entry SET status = 'confirmed', id_number = '' WHERE id = ? AND status = 'pending'", (entry_id,))
+        conn.execute("UPDATE signin_entry SET id_number = '' WHERE session_id = ? AND status = 'rejected'", (session_id,))
         conn.execute("UPDATE signin_photo SET status = 'confirmed' WHERE session_id = ?", (session_id,))
-        # The ID numbers of arrivals are in the registry now (or were rejected): not kept here any longer.
-        conn.execute("UPDATE signin_entry SET id_number = '' WHERE session_id = ?", (session_id,))
-        conn.execute("UPDATE signin_session SET confirmed_at = ?, stopped_at = COALESCE(stopped_at, ?) WHERE id = ?", (stamp, stamp, session_id))
+        if not waiting and not held:  # everyone's time is in: the list is closed
+            conn.execute("UPDATE signin_session SET confirmed_at = ?, stopped_at = COALESCE(stopped_at, ?) WHERE id = ?",
+                         (stamp, stamp, session_id))
     book.atomically(settle)
-    return ConfirmResult(participants=added, registered=registered, photos=photos, skipped=skipped, marked_done=bool(happened))
+    return ConfirmResult(participants=added, registered=registered, photos=photos, skipped=skipped, marked_done=bool(happened),
+                         waiting=[f"{e.name}（{e.signed_in_at:%H:%M} 签到，尚未签退）" for e in waiting], held=held)
 
 
 def describe(entry: Entry, activity: Activity) -> tuple[str, str, str, str, str]:
@@ -677,6 +780,10 @@ def describe(entry: Entry, activity: Activity) -> tuple[str, str, str, str, str]
     kind = {"volunteer": "志愿者", "arrival": "新来的（待确认登记）"}[entry.kind]
     if entry.status == "rejected":
         kind += "·已拒绝"
+    elif entry.status == "held":
+        kind += "·待批准（同时来了许多新人，请核实后批准）"
+    elif entry.status == "confirmed":
+        kind += "·已记入"
     who = entry.name + (f"（{mask_phone(entry.phone)}）" if entry.kind == "arrival" else "")
     hours = service_hours(entry.signed_in_at, entry.signed_out_at, activity)
     return (who, kind, f"{entry.signed_in_at:%H:%M}", f"{entry.signed_out_at:%H:%M}" if entry.signed_out_at else "—", f"{hours:g}")

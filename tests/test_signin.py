@@ -69,8 +69,37 @@ def served(demo_store, event):
     server.stop()
 
 
-def post(url: str, action: str, **form) -> requests.Response:
-    return requests.post(f"{url}/{action}", data=form, timeout=10)
+def post(url: str, action: str, _phone: int | None = None, **form) -> requests.Response:
+    """A form sent from a phone: ``_phone`` n sends from 127.0.0.(n+2), a phone of its own on the station's
+    network (the server tells phones apart by their address); None sends from 127.0.0.1."""
+    client = requests if _phone is None else phone(_phone)
+    return client.post(f"{url}/{action}", data=form, timeout=10)
+
+
+class _FromAddress(requests.adapters.HTTPAdapter):
+    def __init__(self, source: str):
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def phone(n: int) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", _FromAddress(f"127.0.0.{n + 2}"))
+    return session
+
+
+def jpeg(seed: int = 0, size=(64, 48)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, 60)).save(out, "JPEG")  # colours far apart: distinct after re-encoding
+    return out.getvalue()
 
 
 def test_three_volunteers_sign_in_and_out_and_the_clerk_confirms(demo_store, event, served):
@@ -79,19 +108,19 @@ def test_three_volunteers_sign_in_and_out_and_the_clerk_confirms(demo_store, eve
     page = requests.get(url, timeout=10)
     assert page.status_code == 200 and "清洁家园志愿服务" in page.text and 'name="viewport"' in page.text
     trio = people(demo_store, 3)
-    for v in trio:
-        answer = post(url, "in", name=v.name, tail=v.phone_tail)
+    for n, v in enumerate(trio):
+        answer = post(url, "in", n, name=v.name, tail=v.phone_tail)
         assert "签到成功（08:40）" in answer.text
         assert v.name not in answer.text and signin.mask_name(v.name) in answer.text  # masked echo
         assert v.phone not in answer.text
-    again = post(url, "in", name=trio[0].name, tail=trio[0].phone_tail)  # the same person twice
+    again = post(url, "in", 0, name=trio[0].name, tail=trio[0].phone_tail)  # the same person twice
     assert "不用重复签到" in again.text
     clock.set(10, 30)
-    assert "签退成功（10:30）" in post(url, "out", number=trio[0].number).text
+    assert "签退成功（10:30）" in post(url, "out", 0, name=trio[0].name, tail=trio[0].phone_tail).text
     clock.set(11, 20)
-    for v in trio[1:]:
-        assert "签退成功" in post(url, "out", name=v.name, tail=v.phone_tail).text
-    assert "已于 10:30 签退" in post(url, "out", number=trio[0].number).text
+    for n, v in enumerate(trio[1:], start=1):
+        assert "签退成功" in post(url, "out", n, name=v.name, tail=v.phone_tail).text
+    assert "已于 10:30 签退" in post(url, "out", 0, name=trio[0].name, tail=trio[0].phone_tail).text
     assert ledger(demo_store) == before  # nothing in the ledger before confirmation
     entries = server.book.entries(server.session_id)
     assert len(entries) == 3
@@ -110,11 +139,12 @@ def test_fifty_phones_at_once(demo_store, event, served):
     fifty = people(demo_store, 50)
     assert len(fifty) == 50
 
-    def sign(v):
-        return post(url, "in", name=v.name, tail=v.phone_tail)
+    def sign(numbered):
+        n, v = numbered
+        return post(url, "in", n, name=v.name, tail=v.phone_tail)
 
     with ThreadPoolExecutor(max_workers=25) as pool:
-        answers = list(pool.map(sign, fifty + fifty[:10]))  # ten of them press twice
+        answers = list(pool.map(sign, list(enumerate(fifty)) + list(enumerate(fifty[:10]))))  # ten of them press twice
     assert all(a.status_code == 200 for a in answers)
     assert sum("签到成功" in a.text for a in answers) == 50
     entries = server.book.entries(server.session_id)
@@ -159,7 +189,7 @@ def test_arrivals_wait_for_the_clerk_who_may_reject_one(demo_store, event, serve
     assert "手机号：" in post(url, "arrive", name="赵新来", phone="12345", id_number=make_id(seq=301)).text
     assert "已提交" in post(url, "arrive", name="赵新来", phone="13700001111", id_number=make_id(seq=301)).text
     assert "已提交过" in post(url, "arrive", name="赵新来", phone="13700001111", id_number=make_id(seq=301)).text
-    assert "已提交" in post(url, "arrive", name="钱路过", phone="13700002222", id_number=make_id(seq=303)).text
+    assert "已提交" in post(url, "arrive", 1, name="钱路过", phone="13700002222", id_number=make_id(seq=303)).text
     clock.set(11)
     assert "签退成功" in post(url, "out", name="赵新来", tail="1111").text  # an arrival signs out by name and tail too
     assert ledger(demo_store) == before  # never straight into the registry
@@ -182,7 +212,10 @@ def test_photos_up_to_20_mb_reach_the_activity_only_when_confirmed(demo_store, e
     answer = requests.post(f"{url}/photo", data=big, headers={"Content-Type": "image/jpeg"}, timeout=60)
     assert answer.status_code == 413 and "20MB" in answer.text
     assert requests.post(f"{url}/photo", data=b"not a photo", timeout=10).status_code == 415
-    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    # Starts like a picture but is not one: decoded, refused (an HTML file starting with "BM" became a district photo)
+    assert requests.post(f"{url}/photo", data=b"BM<html><script>alert(1)</script></html>", timeout=10).status_code == 415
+    assert requests.post(f"{url}/photo", data=b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40, timeout=10).status_code == 415
+    photo = jpeg()
     assert "照片已上传" in requests.post(f"{url}/photo", data=photo, headers={"Content-Type": "image/jpeg"}, timeout=10).text
     with demo_store.session() as session:
         assert session.exec(select(Photo).where(Photo.activity_id == event.id)).all() == []
@@ -219,7 +252,7 @@ def test_a_confirmation_that_cannot_be_kept_writes_nothing(demo_store, event, se
     server, url, clock = served
     v = people(demo_store, 1)[0]
     post(url, "in", name=v.name, tail=v.phone_tail)
-    post(url, "arrive", name="赵新来", phone="13700001111", id_number=make_id(seq=301))
+    post(url, "arrive", 1, name="赵新来", phone="13700001111", id_number=make_id(seq=301))
     clock.set(11)
     with demo_store.session() as session:
         row = session.get(Activity, event.id)
@@ -243,6 +276,7 @@ def test_a_phone_signs_three_volunteers_in_and_out(demo_store, event, served, tm
 
     server, url, clock = served
     trio = people(demo_store, 3)
+    server.book.set_per_phone(server.session_id, 3)  # the clerk lets one phone sign in a family of three
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, env=chromium_env(tmp_path))
@@ -317,3 +351,98 @@ def test_a_planned_activity_people_signed_in_to_is_recorded_as_held(demo_store, 
     assert result.marked_done and result.participants == 1
     with demo_store.session() as session:
         assert session.get(Activity, event.id).status == "done"
+
+
+# -- #26: sign-in credits only time served, and one phone cannot sign in everyone ---------------------------
+
+def test_the_volunteer_number_alone_signs_no_one_in(demo_store, event, served):
+    _server, url, _clock = served
+    v = people(demo_store, 1)[0]
+    answer = post(url, "in", number=v.number)
+    assert "请填写姓名和手机号后4位" in answer.text and signin.mask_name(v.name) not in answer.text
+
+
+def test_a_script_signing_in_eighty_volunteers_from_one_phone_gets_one(demo_store, event, served):
+    server, url, _clock = served
+    crowd = people(demo_store, 80)
+    answers = [post(url, "in", 7, name=v.name, tail=v.phone_tail) for v in crowd]
+    assert sum("签到成功" in a.text for a in answers) == 1
+    assert "一部手机只能为 1 人签到" in answers[1].text
+    assert answers[-1].status_code == 429, answers[-1].text[-800:]  # and the phone is locked out after ten refusals
+    assert [e.volunteer_id for e in server.book.entries(server.session_id)] == [crowd[0].id]
+
+
+def test_the_clerk_may_let_a_family_phone_sign_in_its_members(demo_store, event, served):
+    server, url, _clock = served
+    family = people(demo_store, 3)
+    assert "签到成功" in post(url, "in", 3, name=family[0].name, tail=family[0].phone_tail).text
+    assert "一部手机只能为 1 人签到" in post(url, "in", 3, name=family[1].name, tail=family[1].phone_tail).text
+    server.book.set_per_phone(server.session_id, 2)
+    assert "签到成功" in post(url, "in", 3, name=family[1].name, tail=family[1].phone_tail).text
+    assert "一部手机只能为 2 人签到" in post(url, "in", 3, name=family[2].name, tail=family[2].phone_tail).text
+    assert "请用签到时的手机签退" in post(url, "out", 4, name=family[0].name, tail=family[0].phone_tail).text
+
+
+def test_arrivals_count_toward_the_phone_and_a_crowd_of_them_waits_for_the_clerk(demo_store, event, served):
+    server, url, clock = served
+    assert "已提交" in post(url, "arrive", 0, name="新人甲", phone="13700005000", id_number=make_id(seq=500)).text
+    assert "一部手机只能为 1 人签到" in post(url, "arrive", 0, name="新人乙", phone="13700005001", id_number=make_id(seq=501)).text
+    for n in range(1, signin.ARRIVALS_UNHELD + 3):  # more new faces than a session lists by itself
+        assert "已提交" in post(url, "arrive", n, name=f"新人{n}", phone=f"137000051{n:02d}", id_number=make_id(seq=510 + n)).text
+    entries = server.book.entries(server.session_id)
+    held = [e for e in entries if e.status == "held"]
+    assert len(held) == 3 and len(entries) == signin.ARRIVALS_UNHELD + 3
+    clock.set(11)
+    result = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert result.registered == signin.ARRIVALS_UNHELD and result.held == 3  # held ones are not registered
+    assert server.book.latest_session(event.id) is not None  # the list stays open for them
+    server.book.set_status(held[0].id, "pending")  # 批准
+    server.book.set_status(held[1].id, "rejected")
+    server.book.set_status(held[2].id, "pending")
+    again = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert again.registered == 2 and again.held == 0 and server.book.latest_session(event.id) is None
+
+
+def test_time_not_yet_served_is_left_for_later(demo_store, event, served):
+    """Confirmed at 10:15 of a 09:00–11:00 activity: who signed out is recorded with their time; who is still
+    serving is not given the activity's end, they wait; the next confirmation records them."""
+    server, url, clock = served
+    trio = people(demo_store, 3)
+    for n, v in enumerate(trio):
+        post(url, "in", n, name=v.name, tail=v.phone_tail)
+    clock.set(10)
+    post(url, "out", 0, name=trio[0].name, tail=trio[0].phone_tail)
+    clock.set(10, 15)
+    first = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert first.participants == 1 and len(first.waiting) == 2 and "尚未签退" in first.waiting[0]
+    with demo_store.session() as session:
+        hours = {p.volunteer_id: p.hours for p in session.exec(select(Participation).where(Participation.activity_id == event.id))}
+    assert hours == {trio[0].id: 1.0}
+    clock.set(10, 40)
+    post(url, "out", 1, name=trio[1].name, tail=trio[1].phone_tail)  # the link still works for them
+    clock.set(11, 30)  # the third never signed out: counted to the activity's end, now that it has passed
+    second = signin.confirm(Context(store=demo_store), server.session_id, now=clock())
+    assert second.participants == 2 and not second.waiting
+    with demo_store.session() as session:
+        hours = {p.volunteer_id: p.hours for p in session.exec(select(Participation).where(Participation.activity_id == event.id,
+                                                                                             Participation.deleted == False))}  # noqa: E712
+    assert hours == {trio[0].id: 1.0, trio[1].id: 1.5, trio[2].id: 2.0}
+
+
+def test_photos_are_decoded_saved_anew_and_capped_per_phone(demo_store, event, served):
+    from io import BytesIO
+
+    from PIL import Image
+
+    server, url, _clock = served
+    big = jpeg(size=(4000, 3000))
+    assert "照片已上传" in phone(0).post(f"{url}/photo", data=big, timeout=30).text
+    for n in range(1, signin.PHOTOS_PER_PHONE):
+        assert "照片已上传" in phone(0).post(f"{url}/photo", data=jpeg(n), timeout=10).text
+    over = phone(0).post(f"{url}/photo", data=jpeg(99), timeout=10)
+    assert over.status_code == 429 and f"最多上传 {signin.PHOTOS_PER_PHONE} 张" in over.text
+    assert "照片已上传" in phone(1).post(f"{url}/photo", data=jpeg(99), timeout=10).text  # another phone
+    stored = server.book.photos_of(server.session_id)
+    assert len(stored) == signin.PHOTOS_PER_PHONE + 1
+    with Image.open(stored[0]) as first:
+        assert first.format == "JPEG" and max(first.size) == signin.PHOTO_LONGEST_SIDE  # saved anew, not the bytes sent

@@ -12,7 +12,7 @@ from app import signin
 from app.models import Participation, Volunteer
 from app.services import activities
 from conftest import make_id
-from test_signin import people
+from test_signin import people, phone
 from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
 from ui.dialogs.signin import SigninDialog
 from ui_helpers import screenshot
@@ -38,10 +38,10 @@ def test_the_clerk_runs_a_signin_and_confirms_it(qtbot, window, demo_store, monk
     url = dialog.url.text()
     assert url.startswith("http://127.0.0.1:") and not dialog.qr.pixmap().isNull()
     two = people(demo_store, 2)
-    for v in two:
-        assert "签到成功" in requests.post(url + "/in", data={"name": v.name, "tail": v.phone_tail}, timeout=10).text
-    requests.post(url + "/arrive", data={"name": "周新来", "phone": "13700004444", "id_number": make_id(seq=307)}, timeout=10)
-    requests.post(url + "/arrive", data={"name": "吴路过", "phone": "13700005555", "id_number": make_id(seq=309)}, timeout=10)
+    for n, v in enumerate(two):  # each on their own phone
+        assert "签到成功" in phone(n).post(url + "/in", data={"name": v.name, "tail": v.phone_tail}, timeout=10).text
+    phone(2).post(url + "/arrive", data={"name": "周新来", "phone": "13700004444", "id_number": make_id(seq=307)}, timeout=10)
+    phone(3).post(url + "/arrive", data={"name": "吴路过", "phone": "13700005555", "id_number": make_id(seq=309)}, timeout=10)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 4, timeout=5000)  # live, without touching anything
     assert "新来的 2 人" in dialog.count.text() and dialog.table.item(3, 0).text().startswith("吴路过（137****5555")
     screenshot(dialog, "signin-dialog")
@@ -91,8 +91,8 @@ def test_the_activity_form_takes_in_what_the_signin_confirmed(qtbot, demo_store,
     window = form.signin_window
     window.address.setCurrentIndex(window.address.findData("127.0.0.1"))
     qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
-    for v in people(demo_store, 2):
-        requests.post(window.url.text() + "/in", data={"name": v.name, "tail": v.phone_tail}, timeout=10)
+    for n, v in enumerate(people(demo_store, 2)):
+        phone(n).post(window.url.text() + "/in", data={"name": v.name, "tail": v.phone_tail}, timeout=10)
     now["at"] = datetime.combine(day, time(16, 5))
     qtbot.waitUntil(lambda: window.table.rowCount() == 2, timeout=5000)
     qtbot.mouseClick(window.confirm_button, Qt.MouseButton.LeftButton)
@@ -104,3 +104,33 @@ def test_the_activity_form_takes_in_what_the_signin_confirmed(qtbot, demo_store,
     with demo_store.session() as session:
         kept = session.exec(select(Participation).where(Participation.activity_id == event.id, Participation.deleted == False)).all()  # noqa: E712
     assert len(kept) == 2 and {p.hours for p in kept} == {2.0}
+
+
+def test_the_clerk_lets_a_family_phone_sign_in_two_and_approves_a_held_arrival(qtbot, window, demo_store, monkeypatch):
+    """#26: one phone signs in one person until the clerk raises 每部手机可签到; a crowd of new arrivals waits
+    for 批准所选的新来者 (here every arrival is held)."""
+    from PySide6.QtTest import QTest
+
+    today = date(2026, 11, 28)
+    event = activities.add_activity(window.ctx, title="周日集市", category="便民服务", date=today, start_time=time(9), end_time=time(11))
+    monkeypatch.setattr(signin, "ARRIVALS_UNHELD", 0)
+    dialog = SigninDialog(window.ctx, event.id, window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.address.setCurrentIndex(dialog.address.findData("127.0.0.1"))
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    url = dialog.url.text()
+    pair = people(demo_store, 2)
+    assert "签到成功" in phone(5).post(url + "/in", data={"name": pair[0].name, "tail": pair[0].phone_tail}, timeout=10).text
+    assert "只能为 1 人签到" in phone(5).post(url + "/in", data={"name": pair[1].name, "tail": pair[1].phone_tail}, timeout=10).text
+    dialog.per_phone.lineEdit().selectAll()
+    QTest.keyClicks(dialog.per_phone, "2")  # typed, as the clerk does
+    assert dialog.book.per_phone(dialog.session_id) == 2
+    assert "签到成功" in phone(5).post(url + "/in", data={"name": pair[1].name, "tail": pair[1].phone_tail}, timeout=10).text
+    phone(6).post(url + "/arrive", data={"name": "郑新来", "phone": "13700006666", "id_number": make_id(seq=311)}, timeout=10)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 3, timeout=5000)
+    assert "待批准" in dialog.table.item(2, 1).text() and dialog.approve_button.isVisible() and "待您批准" in dialog.count.text()
+    dialog.table.selectRow(2)
+    qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
+    assert "待批准" not in dialog.table.item(2, 1).text() and not dialog.approve_button.isVisible()
+    dialog.close()

@@ -7,7 +7,7 @@ import io
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableWidget, QVBoxLayout,
+    QApplication, QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTableWidget, QVBoxLayout,
 )
 
 from app import signin
@@ -83,25 +83,41 @@ class SigninDialog(ClosedByQt, QDialog):
         self.table: QTableWidget = read_only_table([self.tr("姓名"), self.tr("类型"), self.tr("签到"), self.tr("签退"), self.tr("时长（小时）")],
                                                    stretch=0)
         self.count = QLabel()
+        self.per_phone = QSpinBox()
+        self.per_phone.setRange(1, 20)
+        self.per_phone.setValue(signin.PER_PHONE)
+        self.per_phone.setSuffix(self.tr(" 人"))
+        self.per_phone.setToolTip(self.tr("一部手机可以为几个人签到。默认 1 人：防止一部手机替所有人签到；"
+                                          "一家人共用一部手机时可临时放宽"))
+        self.per_phone.valueChanged.connect(self.set_per_phone)
+        self.approve_button = QPushButton(self.tr("批准所选的新来者"))
+        self.approve_button.setToolTip(self.tr("同时来了许多新人时，第 {0} 位以后的要您核实后批准，才会记入").format(signin.ARRIVALS_UNHELD + 1))
         self.reject_button = QPushButton(self.tr("不记入所选的人"))
         self.confirm_button = QPushButton(self.tr("确认签到结果"))
         self.confirm_button.setObjectName("primary")
         self.close_button = QPushButton(self.tr("关闭"))
         self.error = ErrorLabel()
+        phones = QHBoxLayout()
+        phones.addWidget(QLabel(self.tr("每部手机可签到")))
+        phones.addWidget(self.per_phone)
+        phones.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.approve_button)
         bottom.addWidget(self.reject_button)
         bottom.addWidget(self.confirm_button)
         bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(middle)
+        layout.addLayout(phones)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
         layout.addLayout(bottom)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.reject_button.clicked.connect(self.reject_selected)
+        self.approve_button.clicked.connect(self.approve_selected)
         self.confirm_button.clicked.connect(self.confirm)
         self.close_button.clicked.connect(self.close)
         self.timer = QTimer(self)
@@ -137,6 +153,7 @@ class SigninDialog(ClosedByQt, QDialog):
             self.error.show_message(str(exc))
             return
         self.session_id = self.server.session_id
+        self.set_per_phone(self.per_phone.value())
         self.qr.setPixmap(qr_pixmap(url))
         self.url.setText(url)
         self.start_button.setEnabled(False)
@@ -162,20 +179,39 @@ class SigninDialog(ClosedByQt, QDialog):
         fill_table(self.table, [signin.describe(e, self.activity) for e in self.entries])
         live = [e for e in self.entries if e.status == "pending"]
         arrivals = sum(1 for e in live if e.kind == "arrival")
-        self.count.setText(self.tr("已签到 {0} 人，其中新来的 {1} 人待确认登记").format(len(live), arrivals))
+        held = sum(1 for e in self.entries if e.status == "held")
+        text = self.tr("已签到 {0} 人，其中新来的 {1} 人待确认登记").format(len(live), arrivals)
+        if held:
+            text += self.tr("；另有 {0} 位新来者待您批准").format(held)
+        self.count.setText(text)
         self.confirm_button.setEnabled(bool(live))
+        self.approve_button.setVisible(bool(held))
+
+    def set_per_phone(self, people: int) -> None:
+        if self.session_id:
+            self.book.set_per_phone(self.session_id, people)
+
+    def _selected_entries(self) -> list:
+        return [self.entries[row] for row in sorted({i.row() for i in self.table.selectedIndexes()}) if row < len(self.entries)]
 
     def reject_selected(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()})
-        for row in rows:
-            if row < len(self.entries):
-                self.book.set_status(self.entries[row].id, "rejected")
+        for entry in self._selected_entries():
+            self.book.set_status(entry.id, "rejected")
+        self.refresh()
+
+    def approve_selected(self) -> None:
+        for entry in self._selected_entries():
+            if entry.status == "held":
+                self.book.set_status(entry.id, "pending")
         self.refresh()
 
     def confirm(self) -> None:
+        from datetime import datetime
+
         self.error.show_message(None)
-        if self.server is not None:
-            self.stop()
+        end = self.activity.end_time
+        if self.server is not None and (end is None or datetime.now() >= datetime.combine(self.activity.date, end)):
+            self.stop()  # over: the links stop; before the end, people still serving can sign out afterwards
         ctx, session_id = self.ctx, self.session_id
 
         def done(result: signin.ConfirmResult) -> None:
@@ -186,7 +222,13 @@ class SigninDialog(ClosedByQt, QDialog):
                 text += "\n" + self.tr("这次活动原为“计划”，已记为“已开展”。")
             if result.skipped:
                 text += "\n" + self.tr("未记入：") + "；".join(result.skipped)
-            self.session_id = ""
+            if result.waiting:
+                text += "\n" + self.tr("尚未签退、活动也未结束，服务时间未满，暂不记入（签退或活动结束后再点“确认签到结果”）：") \
+                    + "；".join(result.waiting)
+            if result.held:
+                text += "\n" + self.tr("另有 {0} 位新来者待您批准后再确认。").format(result.held)
+            if not result.waiting and not result.held:
+                self.session_id = ""  # the list is closed
             self.confirmed.emit()
             self.result_box = QMessageBox(QMessageBox.Icon.Information, self.tr("签到结果已确认"), text, parent=self)
             self.result_box.open()
