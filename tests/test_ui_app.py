@@ -42,6 +42,12 @@ def test_first_run_wizard_creates_station_and_admin(qtbot, store):
     assert wizard.currentId() == 1 and "所属街道" in wizard.station.error.text()  # a station belongs to a 街道
     type_text(qtbot, wizard.station.street, "艾山街道")
     wizard.next()
+    assert wizard.currentId() == 1 and "负责人" in wizard.station.error.text()  # signs every certificate
+    type_text(qtbot, wizard.station.manager, "杨红霞")
+    wizard.next()
+    assert wizard.currentId() == 1 and "联系电话" in wizard.station.error.text()
+    type_text(qtbot, wizard.station.phone, "0531-76123456")
+    wizard.next()
     type_text(qtbot, wizard.admin.display, "杨红霞")
     type_text(qtbot, wizard.admin.password, "secret1")
     type_text(qtbot, wizard.admin.password2, "secret2")
@@ -53,6 +59,10 @@ def test_first_run_wizard_creates_station_and_admin(qtbot, store):
         wizard.button(wizard.WizardButton.FinishButton).click()
     assert store.station_id is not None
     assert operators.authenticate(store, "admin", "secret1").label == "杨红霞"
+    from app.services.station import get_station
+
+    station = get_station(Context(store=store))
+    assert (station.manager, station.phone) == ("杨红霞", "0531-76123456")
 
 
 def test_first_run_demo_station(qtbot, store):

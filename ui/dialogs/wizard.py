@@ -71,12 +71,19 @@ class StationPage(QWizardPage):
         self.population = QSpinBox()
         self.population.setRange(0, int_range("station", "population")[1])  # 0: not given
         self.population.setSpecialValueText(self.tr("暂不填写"))
+        # Printed on every 志愿服务记录证明 as its 负责人 and contact (民发〔2015〕149号): asked now, not left blank.
+        self.manager = QLineEdit()
+        self.manager.setPlaceholderText(self.tr("在证明上签字的负责人，如专管员"))
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText(self.tr("志愿服务电话，印在证明和台账上"))
         self.error = ErrorLabel()
         self.form = form = QFormLayout(self)
         form.addRow(self.tr("站名"), self.name)
         form.addRow(self.tr("类型"), self.kind)
         form.addRow(self.tr("所属街道（功能区）"), self.street)
         form.addRow(self.tr("常住人口"), self.population)
+        form.addRow(self.tr("负责人（专管员）"), self.manager)
+        form.addRow(self.tr("联系电话"), self.phone)
         form.addRow("", self.error)
         for line in (self.name, self.street):
             line.textChanged.connect(lambda _text: self.error.show_message(None))  # what it asked for is being given
@@ -106,6 +113,12 @@ class StationPage(QWizardPage):
             return False
         if self.tier.has_street and not self.street.text().strip():
             self.error.show_message(self.tr("请填写所属街道（功能区）"))
+            return False
+        if not self.manager.text().strip():
+            self.error.show_message(self.tr("请填写负责人：志愿服务记录证明上要由负责人签字"))
+            return False
+        if not self.phone.text().strip():
+            self.error.show_message(self.tr("请填写联系电话：印在志愿服务记录证明上，供核验"))
             return False
         return True
 
@@ -178,6 +191,7 @@ class FirstRunWizard(ClosedByQt, QWizard):
         store, demo, tier = self.store, self.choice.demo.isChecked(), self.station.tier
         name, kind = self.station.name.text(), self.station.kind.currentData() if tier.has_kind else ""
         street, population = self.station.street.text() if tier.has_street else "", self.station.population.value() or None
+        manager, phone = self.station.manager.text(), self.station.phone.text()
         admin = dict(username=self.admin.username.text(), display_name=self.admin.display.text(), password=self.admin.password.text())
 
         def work(task) -> None:
@@ -188,7 +202,7 @@ class FirstRunWizard(ClosedByQt, QWizard):
                 if target.station_id is None:
                     build_demo(target, years=1, progress=lambda text: task.report(0, 0, text))
             elif store.station_id is None:
-                init_station(store, name=name, level=tier.value, kind=kind, street=street, population=population)
+                init_station(store, name=name, level=tier.value, kind=kind, street=street, population=population, manager=manager, phone=phone)
             if not operators.has_operators(target):
                 operators.create_first_admin(target, **admin)
             Settings(store.paths.settings).set("demo_open", demo)
