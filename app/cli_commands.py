@@ -15,7 +15,7 @@ from .db import Store
 from .models import Volunteer
 from .models.enums import Role, StationLevel, TEAM_CATEGORIES, kind_label, station_level
 from .privacy import mask_id_number, mask_phone
-from .services import activities, audit, points, stars, teams, volunteers
+from .services import activities, audit, operators, points, stars, teams, volunteers
 from .services.common import format_date
 from .services.context import Actor, Context
 from .services.errors import ValidationError
@@ -28,6 +28,13 @@ def cli_actor() -> Actor:
     except Exception:  # noqa: BLE001 - no login name on some service accounts
         user = "?"
     return Actor(username=f"cli:{user}", display_name=f"命令行（{user}）", role=Role.admin)
+
+
+def _operator_login(store: Store, args: argparse.Namespace) -> Actor:
+    """An operator of this station, by name and password (asked, or one line on standard input with
+    ``--password-stdin``): what is signed as 经办人 names a person, never the shell's login (#26)."""
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass(f"{args.operator} 的密码：")
+    return operators.authenticate(store, args.operator, password)
 
 
 def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
@@ -143,11 +150,15 @@ def cmd_volunteer_restore(args) -> int:
 
 
 def cmd_certificate_verify(args) -> int:
-    from .reports.certificate import find_certificate
+    from .reports.certificate import archive_problem, find_certificate
 
     ctx = open_context(args)
     with ctx.store:
         r = find_certificate(ctx, args.number)
+        problem = archive_problem(ctx, r)
+        if problem is not None:  # the register alone does not vouch for a paper whose file was replaced or lost
+            print(f"核验未通过：{problem}。请勿以存档为准，并查明原因（可从备份恢复 certificates 文件夹）", file=sys.stderr)
+            return 2
         lines = [("证明编号", r.number), ("志愿者", f"{r.volunteer_name}（{r.volunteer_number}）"), ("证件号码", r.id_masked),
                  ("证明期间", f"{format_date(r.date_from)} 至 {format_date(r.date_to)}"), ("参加活动", f"{r.activities} 次"),
                  ("累计服务时长", f"{r.hours:g} 小时"), ("出具日期", format_date(r.issued_on)), ("经办人", r.operator)]
@@ -546,6 +557,7 @@ def cmd_print(args) -> int:
             path = reports.roster_pdf(ctx, args.out, team_id=team_id, full=args.full)
             print(f"已生成队伍名册：{path}" + ("" if args.full else "（身份证号和电话已打码）"))
         elif kind == "certificate":
+            ctx = Context(store=ctx.store, actor=_operator_login(ctx.store, args))  # the 经办人 who signs it, not the shell user
             volunteer = volunteers.find_by_number(ctx, args.volunteer)
             path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year, full_id=args.full_id,
                                                    allow_empty=args.allow_empty)
@@ -786,6 +798,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="文件")
     p.add_argument("--full-id", action="store_true", help="印完整证件号码（仅管理员；注明仅供出具证明使用，并记入操作记录）")
     p.add_argument("--allow-empty", action="store_true", help="确认出具 0 小时的证明（默认拒绝）")
+    p.add_argument("--operator", required=True, metavar="登录名", help="经办人：本站操作员的登录名（随后输入密码）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
     p = add("summary", cmd_print, "工作统计（月度或年度）", psub)
     p.add_argument("--year", type=int, required=True, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")

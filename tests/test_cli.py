@@ -18,11 +18,11 @@ from conftest import make_id
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def station(data_dir, *args, check=True):
+def station(data_dir, *args, check=True, input=None):
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, input=input,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")

@@ -164,21 +164,41 @@ def test_cancel_from_progress(ctx, tmp_path):
 
 
 def test_cli_print_commands(demo_store, tmp_path):
+    from app.services import operators
+
     data = demo_store.paths.root
+    from app.models.enums import Role
+    from app.services.context import Actor
+
+    admin = Context(store=demo_store, actor=Actor("admin", "管理员", Role.admin))
+    operators.create_operator(admin, username="lilu", display_name="李璐", password="secret9", role="clerk")
     demo_store.close()
     shown = date.today().replace(day=1) - timedelta(days=40)  # a month the demo has filled, whatever today is
     out = station(data, "print", "ledger", "--year", str(shown.year), "--month", str(shown.month), "--out", str(tmp_path / "l.pdf")).stdout
     assert "已生成活动台账" in out and (tmp_path / "l.pdf").exists()
     out = station(data, "print", "roster", "--team", "村民文艺队", "--out", str(tmp_path / "r.pdf")).stdout
     assert "已打码" in out and not FULL_ID.search("\n".join(text_of(tmp_path / "r.pdf")))
-    empty = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf"), check=False)
+    signer = ("--operator", "lilu", "--password-stdin")  # the 经办人 logs in: a person, not the shell's account
+    empty = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf"),
+                    *signer, input="secret9\n", check=False)
     assert empty.returncode == 1 and "0 小时" in empty.stderr and not (tmp_path / "c.pdf").exists()  # a warning, not a silent 0
+    wrong = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf"),
+                    "--allow-empty", *signer, input="guess\n", check=False)
+    assert wrong.returncode == 1 and "登录名或密码不正确" in wrong.stderr and not (tmp_path / "c.pdf").exists()
     out = station(data, "print", "certificate", "--volunteer", "ZY000002", "--year", "2026", "--out", str(tmp_path / "c.pdf"),
-                  "--allow-empty").stdout
+                  "--allow-empty", *signer, input="secret9\n").stdout
     number = re.search(rf"证明编号 (ZM-\w+-{date.today().year}-\d{{4}})", out).group(1)  # numbered in the year it is issued
+    assert "经办人（签字）：李璐" in "".join(text_of(tmp_path / "c.pdf")).replace("\n", "") and "命令行" not in out
     verified = station(data, "certificate", "verify", number).stdout
-    assert "登记簿记载" in verified and "ZY000002" in verified and "累计服务时长：0 小时" in verified
+    assert "登记簿记载" in verified and "ZY000002" in verified and "累计服务时长：0 小时" in verified and "经办人：李璐" in verified
     assert station(data, "certificate", "verify", "ZM-FAKE00-2026-9999", check=False).returncode == 1
+    kept = data / "certificates" / f"{number}.pdf"
+    kept.write_bytes(kept.read_bytes() + b"%")  # the archived paper replaced: verify no longer vouches for it
+    altered = station(data, "certificate", "verify", number, check=False)
+    assert altered.returncode == 2 and "核验未通过" in altered.stderr and "已被改动" in altered.stderr
+    kept.unlink()
+    gone = station(data, "certificate", "verify", number, check=False)
+    assert gone.returncode == 2 and "存档文件不在了" in gone.stderr
     out = station(data, "print", "summary", "--year", "2026", "--out", str(tmp_path / "s.pdf")).stdout
     assert "已生成工作统计" in out
     bad = station(data, "print", "roster", "--team", "没有这个队", "--out", str(tmp_path / "x.pdf"), check=False)

@@ -120,16 +120,27 @@ def list_certificates(ctx: Context, *, volunteer_id: str | None = None, limit: i
         return list(session.exec(query))
 
 
-def reprint_certificate(ctx: Context, number: str, out: str | Path) -> Path:
-    """The certificate exactly as it was issued (the stored PDF, checked against the register's hash)."""
-    record = find_certificate(ctx, number)
+def archive_problem(ctx: Context, record: CertificateRecord) -> str | None:
+    """What is wrong with the PDF kept for ``record`` (missing, or not the bytes the register recorded), or None."""
     kept = ctx.store.paths.root / "certificates" / f"{record.number}.pdf"
     try:
         data = kept.read_bytes()
     except OSError:
-        raise NotFound(f"证明 {record.number} 的存档文件不在了（{kept}）：登记簿仍可核验，但无法原样重印") from None
+        return f"证明 {record.number} 的存档文件不在了（{kept}）"
     if hashlib.sha256(data).hexdigest() != record.pdf_sha256:
-        raise ValidationError({"number": f"证明 {record.number} 的存档文件已被改动，与登记簿不符，不能重印"})
+        return f"证明 {record.number} 的存档文件已被改动，与登记簿不符"
+    return None
+
+
+def reprint_certificate(ctx: Context, number: str, out: str | Path) -> Path:
+    """The certificate exactly as it was issued (the stored PDF, checked against the register's hash)."""
+    record = find_certificate(ctx, number)
+    problem = archive_problem(ctx, record)
+    if problem is not None:
+        if "不在了" in problem:
+            raise NotFound(f"{problem}：登记簿仍可核验，但无法原样重印")
+        raise ValidationError({"number": f"{problem}，不能重印"})
+    data = (ctx.store.paths.root / "certificates" / f"{record.number}.pdf").read_bytes()
     with atomic_output(Path(out)) as partial:
         Path(partial).write_bytes(data)
     return Path(out)
