@@ -276,14 +276,104 @@ def cmd_stations(args) -> int:
     return 0
 
 
+def read_password(args) -> str | None:
+    """A staff password, never from the command line (it would stay in the shell's history and in ``ps``): asked
+    twice without echo, or one line of standard input with --password-stdin (scripts). None, said why, if not."""
+    import getpass
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print("错误：标准输入中没有读到密码（--password-stdin 读取第一行）", file=sys.stderr)
+            return None
+        return password
+    if not sys.stdin.isatty():
+        print("错误：请在终端中运行以输入密码，或加 --password-stdin 从标准输入读取密码", file=sys.stderr)
+        return None
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再输入一次密码：") != first:
+        print("错误：两次输入的密码不一致，没有保存", file=sys.stderr)
+        return None
+    return first
+
+
+def _print_errors(exc) -> int:
+    for message in exc.errors.values():
+        print(f"错误：{message}", file=sys.stderr)
+    return 1
+
+
 def cmd_add_staff(args) -> int:
+    from app.services.errors import ValidationError
+
     from .server import admin
 
-    if len(args.password) < 6:
-        print("错误：密码至少6位", file=sys.stderr)
+    engine = district_engine(args)
+    try:
+        street = admin.parse_scope(args.scope)
+        admin.check_new_staff(engine, args.username, street)  # before the password is asked for
+    except ValidationError as exc:
+        return _print_errors(exc)
+    password = read_password(args)
+    if password is None:
         return 1
-    admin.add_staff(district_engine(args), args.username, args.password, args.name or "")
-    print(f"已添加区级管理员 {args.username}")
+    try:
+        admin.add_staff(engine, args.username, password, args.name or "", street=street)
+    except ValidationError as exc:
+        return _print_errors(exc)
+    if street:
+        print(f"已添加{street}的管理员 {args.username.strip()}：登录网页后只看到、只能办理{street}的实践所和实践站")
+    else:
+        print(f"已添加区级管理员 {args.username.strip()}（全区）")
+    return 0
+
+
+def cmd_list_staff(args) -> int:
+    from .server import admin
+
+    rows = admin.staff_accounts(district_engine(args))
+    print_table(("用户名", "姓名", "范围", "状态", "已登录会话"), [
+        (r.username, r.display_name, admin.scope_label(r.street), "已停用" if r.disabled else "正常", r.sessions) for r in rows])
+    return 0
+
+
+def cmd_disable_staff(args) -> int:
+    from .server import admin
+
+    if not admin.set_staff_disabled(district_engine(args), args.username, True):
+        print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
+        return 1
+    print(f"已停用管理员 {args.username}：不能再登录，已登录的网页也已退出")
+    return 0
+
+
+def cmd_enable_staff(args) -> int:
+    from .server import admin
+
+    if not admin.set_staff_disabled(district_engine(args), args.username, False):
+        print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
+        return 1
+    print(f"已重新启用管理员 {args.username}")
+    return 0
+
+
+def cmd_reset_staff_password(args) -> int:
+    from app.services.errors import ValidationError
+
+    from .server import admin
+
+    engine = district_engine(args)
+    if args.username.strip() not in {r.username for r in admin.staff_accounts(engine)}:
+        print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
+        return 1
+    password = read_password(args)
+    if password is None:
+        return 1
+    try:
+        admin.reset_staff_password(engine, args.username, password)
+    except ValidationError as exc:
+        return _print_errors(exc)
+    print(f"已为 {args.username.strip()} 设置新密码；该账号已登录的网页都已退出，请用新密码重新登录")
     return 0
 
 
@@ -417,10 +507,20 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = add("reenable", cmd_reenable, "重新启用一个实践站的同步并给出新的登记码（也用于恢复备份后重新登记）", dsub)
     p.add_argument("station", metavar="实践站名称或编号")
     add("stations", cmd_stations, "列出各实践站及同步情况", dsub)
-    p = add("add-staff", cmd_add_staff, "添加区级管理员（登录网页查看各站情况）", dsub)
+    p = add("add-staff", cmd_add_staff, "添加管理员（登录网页查看各站情况）：全区，或只管一个街道的实践所和实践站；密码在终端中输入", dsub)
     p.add_argument("--username", required=True, metavar="用户名")
-    p.add_argument("--password", required=True, metavar="密码")
     p.add_argument("--name", metavar="姓名")
+    p.add_argument("--scope", default="district", metavar="范围",
+                   help="district＝全区（默认）；street:街道名称＝只看、只办理该街道的实践所和实践站，如 street:艾山街道")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行），供脚本使用；不加时在终端中输入两次")
+    add("list-staff", cmd_list_staff, "列出管理员账号（范围、是否停用）", dsub)
+    p = add("disable-staff", cmd_disable_staff, "停用一个管理员账号：不能再登录，已登录的网页立即退出", dsub)
+    p.add_argument("username", metavar="用户名")
+    p = add("enable-staff", cmd_enable_staff, "重新启用已停用的管理员账号", dsub)
+    p.add_argument("username", metavar="用户名")
+    p = add("reset-staff-password", cmd_reset_staff_password, "为管理员设置新密码（该账号已登录的网页都会退出）", dsub)
+    p.add_argument("username", metavar="用户名")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码（第一行），供脚本使用；不加时在终端中输入两次")
     p = add("publish-rules", cmd_publish_rules, "发布新的“五有”考核规则（TOML 文件），各站同步后生效", dsub)
     p.add_argument("file", metavar="文件")
     p = add("publish-national-mapping", cmd_publish_national_mapping,

@@ -6,13 +6,13 @@ import hashlib
 import secrets
 import uuid
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 
 from app.models.base import utcnow
 from app.models.enums import StationLevel, station_level
 from app.services.operators import hash_password
 
-from .db import account, announcement, staff
+from .db import account, announcement, staff, staff_session
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -93,9 +93,118 @@ def reenable(engine: Engine, station: str) -> str | None:
     return code
 
 
-def add_staff(engine: Engine, username: str, password: str, display_name: str = "") -> None:
+MIN_STAFF_PASSWORD = 6
+SCOPE_DISTRICT, SCOPE_STREET = "district", "street"
+
+
+def parse_scope(text: str) -> str:
+    """``district`` → "" (the whole district); ``street:艾山街道`` → "艾山街道" (#30). ValidationError (Chinese) otherwise."""
+    from app.services.errors import ValidationError
+
+    text = (text or "").strip()
+    if text == SCOPE_DISTRICT:
+        return ""
+    kind, _, street = text.partition(":")
+    if kind.strip() != SCOPE_STREET or not street.strip():
+        raise ValidationError({"scope": "范围应为 district（全区）或 street:街道名称，如 street:艾山街道"})
+    return street.strip()
+
+
+def scope_label(street: str) -> str:
+    return street if street else "全区"
+
+
+def streets(conn) -> list[str]:
+    """The 街道 named by the district's accounts (a 所 or a station of that street)."""
+    return [r for (r,) in conn.execute(select(account.c.street).distinct().order_by(account.c.street)) if r]
+
+
+def _staff_checks(username: str, password: str | None) -> dict[str, str]:
+    problems = {}
+    if not username or len(username) > 50 or any(c.isspace() for c in username):
+        problems["username"] = "用户名不能为空，不能含空格，最多50个字符"
+    if password is not None and len(password) < MIN_STAFF_PASSWORD:
+        problems["password"] = f"密码至少{MIN_STAFF_PASSWORD}位"
+    return problems
+
+
+def _new_staff_problems(conn, username: str, street: str) -> dict[str, str]:
+    problems = {}
+    taken = conn.execute(select(staff.c.username).where(func.lower(staff.c.username) == username.lower())).scalar()
+    if taken is not None:
+        problems["username"] = f"已有用户名为“{taken}”的管理员账号，请换一个用户名（忘记密码请用 reset-staff-password）"
+    if street and street not in streets(conn):
+        known = "、".join(streets(conn)) or "（还没有）"
+        problems["scope"] = (f"区里还没有“{street}”的实践所或实践站账号，请核对街道名称（现有街道：{known}），"
+                             f"或先用 station district add-station --street {street} 添加")
+    return problems
+
+
+def check_new_staff(engine: Engine, username: str, street: str = "") -> None:
+    """What add_staff would refuse before a password is typed: the name, the street (ValidationError, Chinese)."""
+    from app.services.errors import ValidationError
+
+    with engine.connect() as conn:
+        problems = {**_staff_checks(username.strip(), None), **_new_staff_problems(conn, username.strip(), street.strip())}
+    if problems:
+        raise ValidationError(problems)
+
+
+def add_staff(engine: Engine, username: str, password: str, display_name: str = "", *, street: str = "") -> None:
+    """A staff account for the district pages. ``street`` empty: it sees the whole district; else only the 所 and
+    stations of that 街道 (#30), which must be a street the district's accounts name. ValidationError (Chinese):
+    a name already taken (whatever its case), a short password, an unknown street."""
+    from app.services.errors import ValidationError
+
+    username, street = username.strip(), street.strip()
     with engine.begin() as conn:
-        conn.execute(staff.insert().values(username=username, display_name=display_name or username, password_hash=hash_password(password)))
+        problems = {**_staff_checks(username, password), **_new_staff_problems(conn, username, street)}
+        if problems:
+            raise ValidationError(problems)
+        conn.execute(staff.insert().values(username=username, display_name=display_name.strip() or username,
+                                           password_hash=hash_password(password), scope=SCOPE_STREET if street else SCOPE_DISTRICT,
+                                           street=street, disabled=False))
+
+
+def staff_accounts(engine: Engine) -> list:
+    """Every staff account with how many sessions it has open."""
+    open_sessions = (select(func.count()).select_from(staff_session)
+                     .where(staff_session.c.staff_id == staff.c.id, staff_session.c.expires_at > utcnow()).scalar_subquery())
+    with engine.connect() as conn:
+        return conn.execute(select(staff, open_sessions.label("sessions")).order_by(staff.c.street, staff.c.username)).all()
+
+
+def _end_sessions(conn, staff_id: int) -> None:
+    conn.execute(staff_session.delete().where(staff_session.c.staff_id == staff_id))
+
+
+def set_staff_disabled(engine: Engine, username: str, disabled: bool = True) -> bool:
+    """Disable (or enable again) a staff account; disabling ends its open sessions at once. False if unknown."""
+    with engine.begin() as conn:
+        found = conn.execute(select(staff.c.id).where(staff.c.username == username.strip())).scalar()
+        if found is None:
+            return False
+        conn.execute(update(staff).where(staff.c.id == found).values(disabled=disabled))
+        if disabled:
+            _end_sessions(conn, found)
+    return True
+
+
+def reset_staff_password(engine: Engine, username: str, password: str) -> bool:
+    """A new password; the account's open sessions end (whoever knew the old one is logged out). False if unknown."""
+    from app.services.errors import ValidationError
+
+    problems = _staff_checks(username.strip(), password)
+    problems.pop("username", None)
+    if problems:
+        raise ValidationError(problems)
+    with engine.begin() as conn:
+        found = conn.execute(select(staff.c.id).where(staff.c.username == username.strip())).scalar()
+        if found is None:
+            return False
+        conn.execute(update(staff).where(staff.c.id == found).values(password_hash=hash_password(password)))
+        _end_sessions(conn, found)
+    return True
 
 
 def announce(engine: Engine, title: str, body: str = "") -> str:
@@ -147,11 +256,25 @@ def current_rules(engine_or_conn):
     return load_rules()
 
 
+def in_street(street: str):
+    """The accounts a 街道 staff account may see (#30); every account for the district's own staff ("")."""
+    from sqlalchemy import true
+
+    return account.c.street == street if street else true()
+
+
+def station_ids_in(street: str):
+    """A subquery of the station ids of ``street``'s enrolled accounts, for tables keyed by station_id."""
+    return select(account.c.station_id).where(account.c.station_id.is_not(None), in_street(street))
+
+
 def dispatch_demand(engine: Engine, station: str, *, requester: str, content: str, category: str, contact: str = "", address: str = "",
-                    due_on=None, wanted_on=None, note: str = "") -> str:
+                    due_on=None, wanted_on=None, note: str = "", street: str = "") -> str:
     """派单 from the district center to one enrolled station; it arrives with that station's next sync.
 
-    Checked with the app's own rules, so the station never receives a demand it would refuse."""
+    Checked with the app's own rules, so the station never receives a demand it would refuse. ``street``: sent
+    by a 街道 staff account, which dispatches only to its own street's 所 and stations (#30): another street's
+    station is not found, as one that does not exist."""
     import json
     from datetime import date, timedelta
 
@@ -160,9 +283,9 @@ def dispatch_demand(engine: Engine, station: str, *, requester: str, content: st
     from app.services.errors import FieldErrors, NotFound, ValidationError
 
     with engine.connect() as conn:
-        acct = conn.execute(select(account).where(or_(account.c.name == station, account.c.station_id == station))).first()
+        acct = conn.execute(select(account).where(or_(account.c.name == station, account.c.station_id == station), in_street(street))).first()
     if acct is None:
-        raise NotFound(f"区里没有名为“{station}”的实践站")
+        raise NotFound(f"{street}没有这个实践站或实践所，请从列表中选择" if street else f"区里没有名为“{station}”的实践站")
     if not acct.station_id or acct.revoked:
         raise ValidationError({"station": f"“{acct.name}”尚未登记或已停用，不能派单"})
     errors = FieldErrors()
@@ -181,15 +304,18 @@ def dispatch_demand(engine: Engine, station: str, *, requester: str, content: st
     return dispatch_id
 
 
-def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str) -> str:
+def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str, *, street: str = "") -> str:
     """撤回 a dispatch: the station cancels its demand with this reason at its next sync, unless it has served it by then.
 
-    Refused when the station has already reported the service done, or it was withdrawn before."""
+    Refused when the station has already reported the service done, or it was withdrawn before. ``street``: a
+    街道 staff account withdraws only dispatches to its own street; another street's is not found (#30)."""
     import json
 
     from app.models.enums import DemandState
     from app.services.common import clean
     from app.services.errors import NotFound, ValidationError
+
+    from sqlalchemy import true
 
     from .db import TABLES
 
@@ -198,7 +324,8 @@ def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str) -> str:
         raise ValidationError({"reason": "请填写撤回原因"})
     demand = TABLES["demand"]
     with engine.begin() as conn:
-        sent = conn.execute(select(announcement).where(announcement.c.id == dispatch_id, announcement.c.kind == "dispatch")).first()
+        sent = conn.execute(select(announcement).where(announcement.c.id == dispatch_id, announcement.c.kind == "dispatch",
+                                                       announcement.c.station_id.in_(station_ids_in(street)) if street else true())).first()
         if sent is None:
             raise NotFound("找不到该派单")
         earlier = conn.execute(select(announcement.c.id).where(announcement.c.kind == "dispatch_withdrawn",

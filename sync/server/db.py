@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, Engine, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, inspect, text,
+    JSON, Boolean, Column, Date, Engine, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, false, inspect, text,
 )
 
 import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0009"
+HEAD_REVISION = "d0010"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -108,6 +108,10 @@ staff = Table(
     Column("username", String(50), nullable=False, unique=True),
     Column("display_name", String(50), nullable=False),
     Column("password_hash", String(300), nullable=False),
+    # district | street (#30): a 街道 account sees and acts only on the 所 and stations of ``street``
+    Column("scope", String(16), nullable=False, default="district", server_default="district"),
+    Column("street", String(100), nullable=False, default="", server_default=""),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 staff_session = Table(
