@@ -1,0 +1,297 @@
+"""Staff accounts with a scope (#30): a 街道 account sees and acts only on its own street's 所 and stations, on every
+staff page and API of the real district server — another street's station is a 404, never its data and never a
+count that gives it away; dispatching to it, withdrawing its dispatch or importing its USB package is refused. The
+route table below is checked against the app's own routes: a new staff route without a line here fails the test.
+On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from openpyxl import Workbook, load_workbook
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.db import Store
+from app.models.base import utcnow
+from app.services import activities, teams
+from app.services.context import Context
+from app.services.station import init_station
+from sync import protocol
+from sync.client import SyncClient
+from sync.package import export_package
+from sync.server import admin
+from sync.server.db import TABLES, account, announcement, package_import, rejection
+from sync.server.packages import import_package
+from sync_helpers import staff_login
+from test_sync import FAST
+
+OWN, OTHER = "艾山街道", "里辛街道"
+# Every name the other street's station goes by: its account, its ledger, its team, its activity, its rejected row.
+OTHER_MARKS = ("红山", "下水河", OTHER)
+
+
+@dataclass
+class Streets:
+    base: str
+    engine: object
+    photos: object
+    own_account: int
+    own_photo: str
+    own_dispatch: str
+    own_store: Store
+    other_account: int
+    other_unenrolled: int
+    other_photo: str
+    other_dispatch: str
+    other_import: int
+    other_package: Path
+    other_station_id: str
+    tmp: Path
+
+
+def _ledger(tmp: Path, folder: str, name: str, street: str) -> Store:
+    store = Store.open(tmp / folder)
+    init_station(store, name=f"{name}新时代文明实践站", kind="village", population=900, street=street)
+    ctx = Context(store=store)
+    team = teams.add_team(ctx, name=f"{name}宣讲队", category="理论政策宣讲")
+    held = activities.add_activity(ctx, title=f"{name}重阳饺子宴", date=date.today(), category="敬老爱老", team_id=team.id)
+    picture = tmp / f"{folder}.jpg"
+    Image.new("RGB", (64, 48), (len(folder) * 40 % 255, 90, 30)).save(picture, "JPEG")  # a picture of its own
+    activities.add_photo(ctx, held.id, picture)
+    return store
+
+
+def _account_id(engine, name: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(account.c.id).where(account.c.name == name)).scalar_one()
+
+
+@pytest.fixture
+def streets(district, tmp_path):
+    """Two streets: 艾山街道 (杨家庄村, enrolled and synced, and its 所 not yet enrolled) and 里辛街道 (红山村, enrolled,
+    synced, dispatched to, with a rejected row and a USB import; 下水河村 not enrolled). Staff: wmb for the whole
+    district, aishan for 艾山街道 only."""
+    engine = district.engine
+    own_code = admin.add_station(engine, "杨家庄村", OWN)
+    admin.add_station(engine, "艾山街道新时代文明实践所", OWN, level="institute")
+    other_code = admin.add_station(engine, "红山村", OTHER)
+    admin.add_station(engine, "下水河村", OTHER)
+    admin.add_staff(engine, "wmb", "district1", "区文明办")
+    admin.add_staff(engine, "aishan", "street01", "艾山街道办", street=OWN)
+    own, other = _ledger(tmp_path, "yang", "杨家庄村", OWN), _ledger(tmp_path, "hong", "红山村", OTHER)
+    try:
+        SyncClient(own, **FAST).enroll(district.base, own_code)
+        SyncClient(other, **FAST).enroll(district.base, other_code)
+        own_dispatch = admin.dispatch_demand(engine, "杨家庄村", requester="陈奶奶", content="上门理发", category="敬老爱老")
+        other_dispatch = admin.dispatch_demand(engine, "红山村", requester="红山村王大爷", content="红山村修水管", category="便民服务")
+        SyncClient(own, **FAST).sync()
+        SyncClient(other, **FAST).sync()
+        activities.add_activity(Context(store=other), title="红山村广场舞", date=date.today(), category="文化文艺服务")
+        first = export_package(other, tmp_path / "hong-1.slpkg").path
+        imported = import_package(engine, district.app.state.photos, first, by="区文明办")
+        activities.add_activity(Context(store=other), title="红山村义诊", date=date.today(), category="医疗健身")
+        later = export_package(other, tmp_path / "hong-2.slpkg").path  # carried by someone of the other street
+        with engine.begin() as conn:
+            conn.execute(rejection.insert().values(account_id=_account_id(engine, "红山村"), batch_id="b-hong-0001", entity="activity",
+                                                   row_id="r-1", reason="红山村的活动日期不对", at=utcnow()))
+        photo = TABLES["photo"]
+        with engine.connect() as conn:
+            sha = {sid: s for sid, s in conn.execute(select(photo.c.station_id, photo.c.sha256))}
+        yield Streets(base=district.base, engine=engine, photos=district.app.state.photos,
+                      own_account=_account_id(engine, "杨家庄村"), own_photo=sha[own.station_id], own_dispatch=own_dispatch, own_store=own,
+                      other_account=_account_id(engine, "红山村"), other_unenrolled=_account_id(engine, "下水河村"),
+                      other_photo=sha[other.station_id], other_dispatch=other_dispatch, other_import=imported.import_id,
+                      other_package=later, other_station_id=other.station_id, tmp=tmp_path)
+    finally:
+        own.close()
+        other.close()
+
+
+def text_of(answer: requests.Response) -> str:
+    """What a person would read in the answer: a page's text, a workbook's cells, nothing of a picture."""
+    kind = answer.headers.get("content-type", "")
+    if "spreadsheetml" in kind:
+        book = load_workbook(io.BytesIO(answer.content))
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    if kind.startswith("image/") or "octet-stream" in kind or "pdf" in kind:
+        return answer.content.decode("latin-1")
+    return answer.text
+
+
+def csrf_of(web: requests.Session, base: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', web.get(base + "/district/demands", timeout=30).text).group(1)
+
+
+def stations_sheet(tmp: Path) -> bytes:
+    book = Workbook()
+    book.active.append(["街道", "站名", "村/社区", "常住人口"])
+    book.active.append([OTHER, "里辛新村", "村", 500])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def counts(engine) -> dict:
+    with engine.connect() as conn:
+        return {"announcements": conn.execute(select(func.count()).select_from(announcement)).scalar_one(),
+                "imports": conn.execute(select(func.count()).select_from(package_import)).scalar_one(),
+                "accounts": conn.execute(select(func.count()).select_from(account)).scalar_one(),
+                "activities": conn.execute(select(func.count()).select_from(TABLES["activity"])).scalar_one()}
+
+
+# Each staff route, as the 艾山街道 account, aimed at 里辛街道: (how to call it, the statuses that mean "refused or
+# shown without the other street"). A callable gets (session, streets, csrf) and returns the answer.
+def _get(path: str):
+    return lambda web, s, csrf: web.get(s.base + path.format(s=s), timeout=60, allow_redirects=False)
+
+
+def _post(path: str, data: dict, files: dict | None = None):
+    def call(web, s, csrf):
+        sent = {k: (v.format(s=s) if isinstance(v, str) else v) for k, v in data.items()}
+        return web.post(s.base + path, data={**sent, "csrf": csrf}, files=files(s) if callable(files) else files, timeout=60,
+                        allow_redirects=False)
+    return call
+
+
+SHOWN, NOT_FOUND, REFUSED = (200,), (404,), (403, 404, 422)
+STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
+    ("GET", "/district"): [(_get("/district"), SHOWN), (_get(f"/district?street={OTHER}"), NOT_FOUND),
+                           (_get("/district?sort=stale&p=1"), SHOWN)],
+    ("GET", "/district/overview.xlsx"): [(_get("/district/overview.xlsx"), SHOWN), (_get(f"/district/overview.xlsx?street={OTHER}"), NOT_FOUND)],
+    ("GET", "/district/evaluation"): [(_get("/district/evaluation"), SHOWN), (_get(f"/district/evaluation?street={OTHER}"), NOT_FOUND)],
+    ("GET", "/district/evaluation.xlsx"): [(_get("/district/evaluation.xlsx"), SHOWN)],
+    ("GET", "/district/station/{account_id}"): [(_get("/district/station/{s.other_account}"), NOT_FOUND),
+                                                (_get("/district/station/{s.other_unenrolled}"), NOT_FOUND)],
+    ("GET", "/district/photo/{sha}"): [(_get("/district/photo/{s.other_photo}"), NOT_FOUND),
+                                       (_get("/district/photo/{s.other_photo}?thumb=1"), NOT_FOUND)],
+    ("GET", "/district/demands"): [(_get("/district/demands"), SHOWN)],
+    ("GET", "/district/demands.xlsx"): [(_get("/district/demands.xlsx"), SHOWN)],
+    ("POST", "/district/demands/dispatch"): [(_post("/district/demands/dispatch", {
+        "station": "红山村", "requester": "张三", "content": "打扫卫生", "category": "便民服务"}), REFUSED),
+        (_post("/district/demands/dispatch", {"station": "{s.other_station_id}", "requester": "张三", "content": "打扫卫生",
+                                              "category": "便民服务"}), REFUSED)],
+    ("POST", "/district/demands/withdraw"): [(_post("/district/demands/withdraw", {"dispatch_id": "{s.other_dispatch}", "reason": "重复"}),
+                                              REFUSED)],
+    ("GET", "/district/packages"): [(_get("/district/packages"), SHOWN), (_get("/district/packages?done={s.other_import}"), SHOWN)],
+    ("POST", "/district/packages"): [(_post("/district/packages", {}, lambda s: {
+        "package": ("hong.slpkg", s.other_package.read_bytes(), "application/octet-stream")}), REFUSED)],
+    ("GET", "/district/packages/{import_id}/reply"): [(_get("/district/packages/{s.other_import}/reply"), NOT_FOUND)],
+    ("GET", "/district/stations/add"): [(_get("/district/stations/add"), (403,))],
+    ("POST", "/district/stations/add"): [(_post("/district/stations/add", {}, lambda s: {
+        "sheet": ("stations.xlsx", stations_sheet(s.tmp), "application/octet-stream")}), (403,))],
+    ("GET", "/openapi.json"): [(_get("/openapi.json"), SHOWN)],  # the API's description: no station's data
+}
+# Not staff pages: the login itself, and the stations' own API (a station's token, never a staff cookie).
+PUBLIC_ROUTES = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        methods = getattr(route, "methods", None) or set()
+        for method in methods:
+            if method == "HEAD" and "GET" in methods:
+                continue  # Starlette's automatic HEAD of a GET route
+            found.add((method, route.path))
+    return found
+
+
+def test_every_staff_route_refuses_another_streets_station(district, streets):
+    station_api = {r for r in app_routes(district.app) if r[1].startswith(protocol.API)}
+    staff_routes = app_routes(district.app) - station_api - PUBLIC_ROUTES
+    assert staff_routes == set(STAFF_ROUTES), "every staff route needs its lines in STAFF_ROUTES (a street account against another street)"
+
+    web = staff_login(streets.base, "aishan", "street01")
+    csrf = csrf_of(web, streets.base)
+    before = counts(streets.engine)
+    for (method, path), calls in STAFF_ROUTES.items():
+        for call, expected in calls:
+            answer = call(web, streets, csrf)
+            where = f"{method} {path} → {answer.request.url}"
+            assert answer.status_code in expected, f"{where}: {answer.status_code}"
+            body = text_of(answer)
+            for mark in OTHER_MARKS:
+                assert mark not in body, f"{where}: “{mark}” shown to a {OWN} account"
+    assert counts(streets.engine) == before  # nothing dispatched, withdrawn, imported or added for the other street
+
+    # The stations' API answers a staff cookie with nothing: it wants a station's token.
+    headers = {protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION)}
+    for method, path in station_api - {("GET", protocol.PING)}:
+        url = streets.base + path.replace("{sha}", streets.other_photo)
+        answer = web.request(method, url, headers=headers, params={"entity": "activity"}, timeout=30)
+        assert answer.status_code == 401, (method, path)
+
+
+def test_a_street_account_sees_and_acts_on_its_own_street(streets):
+    base = streets.base
+    web = staff_login(base, "aishan", "street01")
+    overview = web.get(base + "/district", timeout=30).text
+    assert "杨家庄村" in overview and "艾山街道新时代文明实践所" in overview
+    assert "共 2 个站" in overview  # 艾山街道's count, not the district's 4
+    assert "批量添加实践站" not in overview and '<option value="">全部街道</option>' not in overview
+    assert web.get(base + f"/district?street={OWN}", timeout=30).status_code == 200
+    station = web.get(base + f"/district/station/{streets.own_account}", timeout=30)
+    assert station.status_code == 200 and "杨家庄村重阳饺子宴" in station.text
+    assert web.get(base + f"/district/photo/{streets.own_photo}?thumb=1", timeout=30).status_code == 200
+    ranking = web.get(base + "/district/evaluation", timeout=30).text
+    assert "杨家庄村" in ranking
+    sheet = text_of(web.get(base + "/district/overview.xlsx", timeout=30))
+    assert "杨家庄村" in sheet and "艾山街道新时代文明实践所" in sheet
+    demands_page = web.get(base + "/district/demands", timeout=30).text
+    assert "上门理发" in demands_page and '<option value="杨家庄村"' in demands_page
+
+    csrf = csrf_of(web, base)
+    sent = web.post(base + "/district/demands/dispatch", timeout=30, data={
+        "csrf": csrf, "station": "杨家庄村", "requester": "李大娘", "content": "代买药品", "category": "便民服务"})
+    assert sent.status_code == 200 and "已派单给“杨家庄村”" in sent.text
+    withdrawn = web.post(base + "/district/demands/withdraw", timeout=30, data={"csrf": csrf, "dispatch_id": streets.own_dispatch,
+                                                                              "reason": "群众已自行解决"})
+    assert withdrawn.status_code == 200 and "已撤回派单" in withdrawn.text
+
+    activities.add_activity(Context(store=streets.own_store), title="杨家庄村读书会", date=date.today(), category="文化文艺服务")
+    package = export_package(streets.own_store, streets.tmp / "yang.slpkg").path
+    imported = web.post(base + "/district/packages", timeout=60, data={"csrf": csrf},
+                        files={"package": ("yang.slpkg", package.read_bytes(), "application/octet-stream")})
+    assert imported.status_code == 200 and "杨家庄村" in imported.text
+    reply = re.search(r'href="(/district/packages/\d+/reply)"', imported.text).group(1)
+    assert web.get(base + reply, timeout=30).status_code == 200
+
+
+def test_the_district_account_still_sees_every_street(streets):
+    web = staff_login(streets.base, "wmb", "district1")
+    overview = web.get(streets.base + "/district", timeout=30).text
+    assert "杨家庄村" in overview and "红山村" in overview and "共 4 个站" in overview
+    assert web.get(streets.base + f"/district/station/{streets.other_account}", timeout=30).status_code == 200
+    assert web.get(streets.base + f"/district/photo/{streets.other_photo}", timeout=30).status_code == 200
+    assert "红山村修水管" in web.get(streets.base + "/district/demands", timeout=30).text
+    assert web.get(streets.base + "/district/stations/add", timeout=30).status_code == 200
+
+
+def test_a_disabled_account_cannot_log_in_and_its_sessions_end(streets):
+    base = streets.base
+    web = staff_login(base, "aishan", "street01")
+    assert web.get(base + "/district", timeout=30).status_code == 200
+    assert admin.set_staff_disabled(streets.engine, "aishan")
+    assert web.get(base + "/district", timeout=30).url.endswith("/login")  # the open session ended
+    again = requests.Session()
+    form = again.get(base + "/login", timeout=30).text
+    answer = again.post(base + "/login", timeout=30, data={"username": "aishan", "password": "street01",
+                                                           "csrf": re.search(r'name="csrf" value="([^"]+)"', form).group(1)})
+    assert answer.url.split("?")[0].endswith("/login") and "已停用" in answer.text
+    wrong = requests.Session()
+    form = wrong.get(base + "/login", timeout=30).text
+    guessed = wrong.post(base + "/login", timeout=30, data={"username": "aishan", "password": "guess1",
+                                                           "csrf": re.search(r'name="csrf" value="([^"]+)"', form).group(1)})
+    assert "已停用" not in guessed.text and "用户名或密码不正确" in guessed.text  # a guesser learns nothing
+    admin.set_staff_disabled(streets.engine, "aishan", False)
+    web = staff_login(base, "aishan", "street01")
+    assert admin.reset_staff_password(streets.engine, "aishan", "street02")
+    assert web.get(base + "/district", timeout=30).url.endswith("/login")  # a new password ends the old sessions
+    staff_login(base, "aishan", "street02")
