@@ -14,7 +14,7 @@ import json
 import logging
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, true
 from sqlalchemy import exc as sa_exc
 
 from app.models.base import utcnow
@@ -43,17 +43,18 @@ def summary_of(verdicts: list[Verdict]) -> dict:
 
 
 def verdicts_for_all(conn: Connection, year: int, month: int, rules: list[Rule], *, today: date | None = None,
-                     full: bool = True) -> list[tuple]:
+                     full: bool = True, street: str = "") -> list[tuple]:
     """(account, summary, verdicts) for every enrolled station that has synced its station row, from the kept
     verdicts where they still hold and judged afresh (and kept) where not. ``full=False``: the summaries only
-    (verdicts None), read without the verdicts themselves."""
+    (verdicts None), read without the verdicts themselves. ``street``: that street's stations only (#30)."""
     today = today or date.today()
     period = Period.of(year=year, month=month, today=today)
     key, label = rules_key(rules), f"{year:04d}-{month:02d}"
     running = period.end >= today  # the month still running: its verdicts depend on the day
     station = TABLES["station"]
     accounts = conn.execute(select(account).join(station, station.c.id == account.c.station_id)
-                            .where(account.c.station_id != None).order_by(account.c.name)).all()  # noqa: E711
+                            .where(account.c.station_id != None, account.c.street == street if street else true())  # noqa: E711
+                            .order_by(account.c.name)).all()
     columns = [c for c in evaluation_cache.c if full or c.name != "verdicts"]
     kept = {r.station_id: r for r in conn.execute(select(*columns).where(evaluation_cache.c.period == label))}
     out, fresh = [], []

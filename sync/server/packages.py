@@ -47,14 +47,22 @@ class ImportResult:
     import_id: int = 0  # its row in package_import: the reply can be downloaded again from the district page
 
 
-def _account_for(engine: Engine, manifest: dict, raw: bytes, sig: str):
+def other_street(street: str) -> PackageError:
+    # Says nothing of the station it is from: a 街道 account learns no other street's names (#30).
+    return PackageError(f"这个同步包不是{street}的实践所或实践站导出的，未导入。请交区文明实践中心或该站所属街道导入")
+
+
+def _account_for(engine: Engine, manifest: dict, raw: bytes, sig: str, street: str = ""):
     """The station's account, once the manifest's signature proves the package came from its PC.
-    A first package of a station without network enrolls it here (its one-time code proven by HMAC)."""
+    A first package of a station without network enrolls it here (its one-time code proven by HMAC).
+    ``street``: imported by a 街道 staff account, which takes only its own street's packages (#30)."""
     station_id = manifest.get("station_id")
     if not isinstance(station_id, str) or not 1 <= len(station_id) <= 36:
         raise PackageError("同步包没有注明实践站编号，已损坏")
     with engine.connect() as conn:
         acct = conn.execute(select(account).where(account.c.station_id == station_id).order_by(account.c.id.desc())).first()
+    if street and acct is not None and acct.street != street:
+        raise other_street(street)
     if acct is not None and acct.revoked:
         raise PackageError(f"“{acct.name}”的同步权限已被停用，同步包未导入。需要恢复时运行 station district reenable {acct.name}")
     if acct is not None and acct.token_hash and verify(signing_key(acct.token_hash), raw, sig):
@@ -68,6 +76,8 @@ def _account_for(engine: Engine, manifest: dict, raw: bytes, sig: str):
                 for candidate in waiting:
                     proof = sign(signing_key(candidate.enroll_code_hash), f"{station_id}:{new_hash}".encode())
                     if proof == enroll["proof"]:
+                        if street and candidate.street != street:
+                            raise other_street(street)
                         try:
                             level, street = enroll.get("level"), enroll.get("street")
                             bind_station(conn, candidate, station_id, new_hash,
@@ -109,12 +119,13 @@ def _entries(zf, manifest: dict) -> tuple[list[dict], list[dict]]:
     return batches, photos
 
 
-def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, *, by: str = "命令行") -> ImportResult:
+def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, *, by: str = "命令行", street: str = "") -> ImportResult:
     """Apply a package and return the reply to carry back (``result.reply``). Raises PackageError, in
-    Chinese, with nothing written, for a file that is truncated, tampered with, foreign or revoked."""
+    Chinese, with nothing written, for a file that is truncated, tampered with, foreign or revoked — or, imported
+    by a 街道 staff account (``street``), from a station of another street."""
     zf, manifest, raw, sig = open_container(source, MANIFEST, PACKAGE_FORMAT)
     with zf:
-        acct, enrolled = _account_for(engine, manifest, raw, sig)
+        acct, enrolled = _account_for(engine, manifest, raw, sig, street)
         batches, photo_entries = _entries(zf, manifest)
         result = ImportResult(station_name=acct.name, enrolled=enrolled)
         for entry in photo_entries:

@@ -184,12 +184,16 @@ def figures_for(conn: Connection, station_ids: list[str] | None, today: date) ->
     return out
 
 
-def per_street_month(conn: Connection, year: int) -> list[tuple[str, int, int]]:
-    """(street, month, activities) for ``year``: the district's chart, from the kept figures."""
+def per_street_month(conn: Connection, year: int, *, street: str = "") -> list[tuple[str, int, int]]:
+    """(street, month, activities) for ``year``: the district's chart, from the kept figures. ``street``: only the
+    stations whose district account is of that street (a 街道 staff account's chart, #30)."""
     station = TABLES["station"]
+    query = (select(station.c.street, station_month.c.period, func.sum(station_month.c.activities))
+             .select_from(station_month).join(station, station.c.id == station_month.c.station_id))
+    if street:
+        query = query.join(account, account.c.station_id == station_month.c.station_id).where(account.c.street == street)
     rows = conn.execute(
-        select(station.c.street, station_month.c.period, func.sum(station_month.c.activities))
-        .select_from(station_month).join(station, station.c.id == station_month.c.station_id)
+        query
         .where(station_month.c.period >= label((year, 1)), station_month.c.period <= label((year, 12)))
         .group_by(station.c.street, station_month.c.period)).all()
     return [(street, int(period[5:]), int(n)) for street, period, n in rows if n]

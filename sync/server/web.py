@@ -13,7 +13,7 @@ from fastapi import FastAPI, File, Form, Path as PathParam, Query, Request, Uplo
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 
 from app.models.base import utcnow
 from app.models.enums import TEAM_CATEGORIES, DemandState as S, station_level
@@ -43,6 +43,11 @@ TEMPLATES = Environment(loader=PackageLoader("sync.server", "templates"), autoes
 class StaffUser:
     display_name: str
     token: str
+    street: str = ""  # a 街道 account (#30) sees and acts only on this street's 所 and stations; "" is the whole district
+
+    @property
+    def scope(self) -> str:
+        return admin.scope_label(self.street)
 
     @property
     def csrf(self) -> str:
@@ -150,10 +155,20 @@ def install(api: FastAPI) -> None:
         digest = hashlib.sha256(token.encode()).hexdigest()
         with engine.connect() as conn:
             row = conn.execute(
-                select(staff.c.display_name).join(staff_session, staff_session.c.staff_id == staff.c.id)
-                .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > utcnow())
+                select(staff.c.display_name, staff.c.street).join(staff_session, staff_session.c.staff_id == staff.c.id)
+                .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > utcnow(), staff.c.disabled == False)  # noqa: E712
             ).first()
-        return StaffUser(row.display_name, token) if row else None
+        return StaffUser(row.display_name, token, row.street) if row else None
+
+    def out_of_scope(user: StaffUser, message: str = "找不到该实践站", back: str = "/district") -> HTMLResponse:
+        """Another street's station, dispatch, photo or reply asked for by a 街道 account: as if it did not exist."""
+        return render("message.html", title="找不到", user=user, message=message, error=False, back=back, back_label="← 返回", status=404)
+
+    def street_filter(user: StaffUser, street: str) -> str | None:
+        """The street a page shows: a 街道 account's own whatever it asks (None: it asked for another street)."""
+        if not user.street:
+            return street
+        return user.street if street in ("", user.street) else None
 
     def secure(request: Request) -> bool:
         """Cookies marked Secure when the district is reached over HTTPS: served behind a reverse proxy
@@ -176,7 +191,8 @@ def install(api: FastAPI) -> None:
 
     @api.get("/login", include_in_schema=False)
     def login_form(request: Request, error: str = "", wait: int = Query(0, ge=0, le=10_000)):
-        message = {"1": "用户名或密码不正确", "expired": "登录页面已过期，请重新输入", "locked": throttle.wait_text(wait)}.get(error, "")
+        message = {"1": "用户名或密码不正确", "expired": "登录页面已过期，请重新输入", "locked": throttle.wait_text(wait),
+                   "disabled": "该账号已停用，请联系区文明实践中心"}.get(error, "")
         token = secrets.token_urlsafe(24)
         response = render("login.html", title="登录", message=message, token=token)
         # Login CSRF: the form's token must come back with the same value as this cookie (double submit).
@@ -203,6 +219,8 @@ def install(api: FastAPI) -> None:
             throttle.failed(engine, throttle.LOGIN_ADDR, addr)
             return RedirectResponse("/login?error=1", status_code=303)
         throttle.succeeded(engine, throttle.LOGIN_USER, user_key)
+        if user.disabled:  # said only to whoever knows the password
+            return RedirectResponse("/login?error=disabled", status_code=303)
         token = secrets.token_urlsafe(32)
         with engine.begin() as conn:
             conn.execute(staff_session.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(), staff_id=user.id,
@@ -231,14 +249,15 @@ def install(api: FastAPI) -> None:
     def station_figures(conn, station_id: str, today: date) -> dict:
         return figures_for(conn, [station_id], today).get(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
 
-    def evaluation(conn, year: int, month: int, *, full: bool = False) -> list[dict]:
-        """六.4 月度评估: every synced station through the same evaluator the stations run, ranked; a station's
-        verdicts are kept until it syncs again or the rules change (evaluations.py). ``full``: with every verdict."""
+    def evaluation(conn, year: int, month: int, *, street: str = "", full: bool = False) -> list[dict]:
+        """六.4 月度评估: every synced station (of ``street``, or all) through the same evaluator the stations run,
+        ranked; a station's verdicts are kept until it syncs again or the rules change (evaluations.py).
+        ``full``: with every verdict."""
         from .evaluations import verdicts_for_all
 
         rules = current_rules(conn)  # the rules the district last published: the ones the stations see
         ranked = [{"account": acct, "verdicts": verdicts, **summary}
-                  for acct, summary, verdicts in verdicts_for_all(conn, year, month, rules, full=full)]
+                  for acct, summary, verdicts in verdicts_for_all(conn, year, month, rules, full=full, street=street)]
         ranked.sort(key=lambda r: (r["missed"], r["at_risk"], -r["met"], r["account"].name))
         return ranked
 
@@ -248,11 +267,14 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
+        street = street_filter(user, street)
+        if street is None:
+            return out_of_scope(user, "找不到该街道")
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            everyone = evaluation(conn, year, month)
-            streets_known = streets_of(conn)
+            everyone = evaluation(conn, year, month, street=user.street)  # a 街道 account: its street's ranking only
+            streets_known = streets_of(conn, user)
         ranked = [r for r in everyone if not street or r["account"].street == street]
         pages = max(1, -(-len(ranked) // PAGE_SIZE))
         first = (min(p, pages) - 1) * PAGE_SIZE
@@ -268,17 +290,19 @@ def install(api: FastAPI) -> None:
 
     @api.get("/district/evaluation.xlsx", include_in_schema=False)
     def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
-        if current_user(request) is None:
+        user = current_user(request)
+        if user is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
-            ranked = evaluation(conn, year, month, full=True)
+            ranked = evaluation(conn, year, month, street=user.street, full=True)
         rules = ranked[0]["verdicts"] if ranked else []
         headers = ["名次", "名称", "级别", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules]
         rows = [[n, r["account"].name, station_level(r["account"].level).unit, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
                 + [f"{STATUS_LABELS[v.status]} {v.progress}" for v in r["verdicts"]] for n, r in enumerate(ranked, start=1)]
-        return xlsx_response(f"{year}年{month}月 新时代文明实践站“五有”月度评估", headers, rows, f"{year}年{month}月五有评估.xlsx")
+        where = user.street or ""
+        return xlsx_response(f"{year}年{month}月 {where}新时代文明实践站“五有”月度评估", headers, rows, f"{year}年{month}月{where}五有评估.xlsx")
 
     def period_end(year: int, month: int) -> date:
         """The day the figures are taken on: today in the current month, else the month's last day."""
@@ -305,12 +329,12 @@ def install(api: FastAPI) -> None:
         empty = {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0}
         return [{"account": a, **figures.get(a.station_id, empty)} for a in accounts], conn.execute(counted).scalar_one()
 
-    def late_stations(conn) -> tuple[list[tuple[str, int | None]], int]:
-        """Enrolled stations that have not synced for STALE_DAYS days (the first 30, longest first, with the
-        days since, None for never), and how many there are: flagged at the top of the overview."""
+    def late_stations(conn, street: str = "") -> tuple[list[tuple[str, int | None]], int]:
+        """Enrolled stations (of ``street``, or all) that have not synced for STALE_DAYS days (the first 30, longest
+        first, with the days since, None for never), and how many there are: flagged at the top of the overview."""
         now = utcnow()
         cutoff = now - timedelta(days=STALE_DAYS)
-        late_ones = and_(account.c.station_id != None, account.c.revoked == False,  # noqa: E711,E712
+        late_ones = and_(account.c.station_id != None, account.c.revoked == False, admin.in_street(street),  # noqa: E711,E712
                          (account.c.last_sync_at == None) | (account.c.last_sync_at <= cutoff))  # noqa: E711
         count = conn.execute(select(func.count()).select_from(account).where(late_ones)).scalar_one()
         late = []
@@ -322,10 +346,11 @@ def install(api: FastAPI) -> None:
             late.append((acct.name, None if last is None else (now - last).days))
         return late, count
 
-    def monthly_chart(conn, year: int) -> dict | None:
-        """Activities per month per street in ``year``, laid out as bars for templates/chart.html."""
+    def monthly_chart(conn, year: int, street: str = "") -> dict | None:
+        """Activities per month per street in ``year`` (of ``street``'s stations only, for a 街道 account), laid out
+        as bars for templates/chart.html."""
         counts: dict[str, list[int]] = {}
-        for street_name, m, n in stats.per_street_month(conn, year):
+        for street_name, m, n in stats.per_street_month(conn, year, street=street):
             counts.setdefault(street_name or "（未填街道）", [0] * 12)[int(m) - 1] = n
         if not counts:
             return None
@@ -342,8 +367,8 @@ def install(api: FastAPI) -> None:
         return {"width": label_w + 12 * (bar_w + gap) + 10, "height": row_h * len(counts) + 24, "bar_w": bar_w, "rows": rows,
                 "months": [(label_w + m * (bar_w + gap) + bar_w / 2, m + 1) for m in range(12)]}
 
-    def streets_of(conn) -> list[str]:
-        return [r for (r,) in conn.execute(select(account.c.street).distinct().order_by(account.c.street)) if r]
+    def streets_of(conn, user: StaffUser) -> list[str]:
+        return [user.street] if user.street else admin.streets(conn)
 
     @api.get("/district", include_in_schema=False)
     def overview(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
@@ -352,25 +377,32 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
+        street = street_filter(user, street)
+        if street is None:
+            return out_of_scope(user, "找不到该街道")
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
             stations, total = overview_rows(conn, year, month, street, sort=sort, page_no=p, size=PAGE_SIZE)
-            late, late_count = late_stations(conn)
-            chart = monthly_chart(conn, year)
-            streets = streets_of(conn)
+            late, late_count = late_stations(conn, user.street)
+            chart = monthly_chart(conn, year, user.street)
+            streets = streets_of(conn, user)
         sorts = {"street": "按街道", "name": "按站名", "sync": "最近同步在前", "stale": "最久未同步在前", "received": "收到记录多的在前"}
         query = f"year={year}&month={month}&street={quote(street)}&sort={sort}"
         return render("overview.html", title="各实践站情况", user=user, year=year, month=month, street=street, sort=sort, sorts=sorts,
                       years=years_back(), streets=streets, stations=stations, total=total, p=p, pages=max(1, -(-total // PAGE_SIZE)),
                       page_size=PAGE_SIZE, here=f"/district?{query}", export=f"/district/overview.xlsx?{query}", late=late,
-                      late_count=late_count, stale_days=STALE_DAYS, chart=chart)
+                      late_count=late_count, stale_days=STALE_DAYS, chart=chart, whole_district=not user.street)
 
     @api.get("/district/overview.xlsx", include_in_schema=False)
     def overview_xlsx(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
                       sort: str = Query("street", pattern="^(name|street|sync|stale|received)$")):
-        if current_user(request) is None:
+        user = current_user(request)
+        if user is None:
             return RedirectResponse("/login", status_code=303)
+        street = street_filter(user, street)
+        if street is None:
+            return out_of_scope(user, "找不到该街道")
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
@@ -383,10 +415,25 @@ def install(api: FastAPI) -> None:
                    f"{year}年服务时长"]
         return xlsx_response(f"{year}年{month}月各实践站情况", headers, rows, f"{year}年{month}月各实践站情况.xlsx")
 
+    def photo_in_street(sha: str, street: str) -> bool:
+        """A photo one of ``street``'s stations sent (or holds: the same picture can be in two ledgers)."""
+        from .db import stored_file
+
+        photo_table = TABLES["photo"]
+        with engine.connect() as conn:
+            held = conn.execute(select(photo_table.c.id).where(photo_table.c.sha256 == sha,
+                                                               photo_table.c.station_id.in_(admin.station_ids_in(street))).limit(1)).first()
+            sent = conn.execute(select(stored_file.c.sha256).join(account, account.c.id == stored_file.c.account_id)
+                                .where(stored_file.c.sha256 == sha, admin.in_street(street))).first()
+        return held is not None or sent is not None
+
     @api.get("/district/photo/{sha}", include_in_schema=False)
     def photo(request: Request, sha: str = PathParam(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$"), thumb: int = Query(0, ge=0, le=1)):
-        if current_user(request) is None:
+        user = current_user(request)
+        if user is None:
             return Response(status_code=401)
+        if user.street and not photo_in_street(sha, user.street):
+            return Response(status_code=404)
         data = api.state.photos.thumbnail(sha) if thumb else api.state.photos.get(sha)
         if data is None:
             return Response(status_code=404)
@@ -418,10 +465,12 @@ def install(api: FastAPI) -> None:
             return render_demands(request, user, errors={"form": "页面已过期，请刷新后重新提交"}, values=values, status=403)
         try:
             admin.dispatch_demand(engine, station, requester=requester, content=content, category=category, contact=contact,
-                                  address=address, due_on=due_on or None, note=note)
+                                  address=address, due_on=due_on or None, note=note, street=user.street)
         except ValidationError as exc:
             return render_demands(request, user, errors=exc.errors, values=values, status=422)
         except NotFound as exc:
+            if user.street:  # what a 街道 account typed for a station outside its street is not echoed back
+                values["station"] = ""
             return render_demands(request, user, errors={"station": str(exc)}, values=values, status=422)
         return RedirectResponse(f"/district/demands?sent={quote(station)}", status_code=303)
 
@@ -433,7 +482,7 @@ def install(api: FastAPI) -> None:
         if not secrets.compare_digest(csrf, csrf_token(request)):
             return render_demands(request, user, errors={"withdraw": "页面已过期，请刷新后重新提交"}, status=403)
         try:
-            admin.withdraw_dispatch(engine, dispatch_id, reason)
+            admin.withdraw_dispatch(engine, dispatch_id, reason, street=user.street)
         except (ValidationError, NotFound) as exc:
             return render_demands(request, user, errors={"withdraw": f"不能撤回：{exc}"}, status=422)
         return RedirectResponse("/district/demands?withdrawn=1", status_code=303)
@@ -441,13 +490,15 @@ def install(api: FastAPI) -> None:
     def csrf_token(request: Request) -> str:
         return csrf_of(request.cookies.get(COOKIE, ""))
 
-    def demands_data(conn, today: date) -> tuple[list[dict], list[dict]]:
-        """The 五单 loop across the district: per station, its demands by state; and the district's dispatches
-        with what became of each. One source for the page and its Excel export."""
+    def demands_data(conn, today: date, street: str = "") -> tuple[list[dict], list[dict]]:
+        """The 五单 loop across the district (or ``street``'s stations only): per station, its demands by state; and
+        the district's dispatches with what became of each. One source for the page and its Excel export."""
         demand = TABLES["demand"]
         waiting = [S.ordered.value, S.approved.value, S.dispatched.value, S.taken.value]
         live_demand = demand.c.deleted == False  # noqa: E712
-        names = {a.station_id: a.name for a in conn.execute(select(account)) if a.station_id}
+        if street:
+            live_demand = and_(live_demand, demand.c.station_id.in_(admin.station_ids_in(street)))
+        names = {a.station_id: a.name for a in conn.execute(select(account).where(admin.in_street(street))) if a.station_id}
         per_station: dict[str, dict] = {}
         for station_id, state, n in conn.execute(select(demand.c.station_id, demand.c.state, func.count())
                                                  .where(live_demand).group_by(demand.c.station_id, demand.c.state)):
@@ -456,7 +507,8 @@ def install(api: FastAPI) -> None:
             live_demand, demand.c.state.in_(waiting), demand.c.due_on < today).group_by(demand.c.station_id)).all())
         ratings = dict(conn.execute(select(demand.c.station_id, func.avg(demand.c.rating)).where(
             live_demand, demand.c.rating.is_not(None)).group_by(demand.c.station_id)).all())
-        sent = conn.execute(select(announcement).where(announcement.c.kind == "dispatch")
+        sent = conn.execute(select(announcement).where(announcement.c.kind == "dispatch",
+                                                       announcement.c.station_id.in_(admin.station_ids_in(street)) if street else true())
                             .order_by(announcement.c.seq.desc()).limit(200)).all()
         outcome = {d.dispatch_id: d for d in conn.execute(select(demand).where(
             demand.c.dispatch_id.in_([a.id for a in sent]))).all()} if sent else {}
@@ -498,11 +550,12 @@ def install(api: FastAPI) -> None:
 
     @api.get("/district/demands.xlsx", include_in_schema=False)
     def demands_xlsx(request: Request):
-        if current_user(request) is None:
+        user = current_user(request)
+        if user is None:
             return RedirectResponse("/login", status_code=303)
         today = date.today()
         with engine.connect() as conn:
-            stations, dispatches = demands_data(conn, today)
+            stations, dispatches = demands_data(conn, today, user.street)
         headers = ["实践站", "点单总数", "办理中", "待评/待奖", "已办结", "不予受理/撤销", "超期未办", "平均评分"]
         rows = [[r["name"], r["total"], r["open"], r["unrated"], r["closed"], r["refused"], r["late"], r["rating"] if r["rating"] is not None else "—"]
                 for r in stations]
@@ -516,8 +569,9 @@ def install(api: FastAPI) -> None:
                        status: int = 200):
         today = date.today()
         with engine.connect() as conn:
-            stations, dispatches = demands_data(conn, today)
-            names = conn.execute(select(account.c.name).where(account.c.station_id.is_not(None), account.c.revoked == False)  # noqa: E712
+            stations, dispatches = demands_data(conn, today, user.street)
+            names = conn.execute(select(account.c.name).where(account.c.station_id.is_not(None), account.c.revoked == False,  # noqa: E712
+                                                              admin.in_street(user.street))
                                  .order_by(account.c.street, account.c.name)).scalars().all()
         return render("demands.html", title="“五单”办理情况", user=user, status=status, today=today, notice=notice, stations=stations,
                       dispatches=dispatches, errors=errors or {}, values=values or {}, station_names=names, categories=TEAM_CATEGORIES,
@@ -533,8 +587,8 @@ def install(api: FastAPI) -> None:
         on = period_end(year, month)
         activity, team, photo_table = TABLES["activity"], TABLES["team"], TABLES["photo"]
         with engine.connect() as conn:
-            acct = conn.execute(select(account).where(account.c.id == account_id)).first()
-            if acct is None:
+            acct = conn.execute(select(account).where(account.c.id == account_id, admin.in_street(user.street))).first()
+            if acct is None:  # or another street's, asked for by a 街道 account: the same answer
                 return render("message.html", title="找不到", user=user, message="找不到该实践站", error=False,
                               back="/district", back_label="← 返回各站情况", status=404)
             f = station_figures(conn, acct.station_id, on) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
@@ -588,17 +642,20 @@ def install(api: FastAPI) -> None:
         if refused:
             return render_packages(request, user, error=refused[0], status=refused[1])
         try:
-            result = import_package(engine, api.state.photos, package.file, by=user.display_name)
+            result = import_package(engine, api.state.photos, package.file, by=user.display_name, street=user.street)
         except PackageError as exc:
             return render_packages(request, user, error=f"同步包“{package.filename}”未导入：{exc}", status=422)
         return RedirectResponse(f"/district/packages?done={result.import_id}", status_code=303)
 
     @api.get("/district/packages/{import_id}/reply", include_in_schema=False)
     def package_reply(request: Request, import_id: int = PathParam(ge=1, le=2**31 - 1)):
-        if current_user(request) is None:
+        user = current_user(request)
+        if user is None:
             return RedirectResponse("/login", status_code=303)
         with engine.connect() as conn:
-            row = conn.execute(select(package_import.c.reply, package_import.c.reply_name).where(package_import.c.id == import_id)).first()
+            row = conn.execute(select(package_import.c.reply, package_import.c.reply_name)
+                               .join(account, account.c.id == package_import.c.account_id)
+                               .where(package_import.c.id == import_id, admin.in_street(user.street))).first()
         if row is None:
             return render("message.html", title="找不到回执", message="找不到这份回执。", error=False, back="/district/packages",
                           back_label="返回", status=404)
@@ -608,7 +665,7 @@ def install(api: FastAPI) -> None:
     def render_packages(request: Request, user, *, done: int = 0, error: str = "", status: int = 200):
         with engine.connect() as conn:
             recent = conn.execute(select(package_import, account.c.name).join(account, account.c.id == package_import.c.account_id)
-                                  .order_by(package_import.c.id.desc()).limit(50)).all()
+                                  .where(admin.in_street(user.street)).order_by(package_import.c.id.desc()).limit(50)).all()
         return render("packages.html", title="U盘同步包", user=user, status=status, recent=recent, error=error,
                       done=next((r for r in recent if r.id == done), None), csrf=csrf_token(request))
 
@@ -618,7 +675,13 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
+        if user.street:
+            return district_only(user)
         return render_add_stations(request, user)
+
+    def district_only(user: StaffUser) -> HTMLResponse:
+        return render("message.html", title="无权操作", user=user, message="批量添加实践站由区文明实践中心的全区管理员办理",
+                      error=True, back="/district", back_label="← 返回各站情况", status=403)
 
     @api.post("/district/stations/add", include_in_schema=False)
     def add_stations_form(request: Request, csrf: str = Form("", max_length=100), server_url: str = Form("", max_length=300),
@@ -634,6 +697,8 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
+        if user.street:
+            return district_only(user)
         refused = upload_refused(request, csrf, sheet, "表格：请选择 .xlsx、.xls 或 .csv 文件", 10 * 1024 * 1024, "表格")
         if refused:
             return render_add_stations(request, user, error=refused[0], status=refused[1])
