@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -119,6 +120,16 @@ def district_engine(args):
     engine = make_engine(url)
     migrate(engine)
     return engine
+
+
+@contextmanager
+def closing_engine(args):
+    """The district engine for one command, its connections closed after (the command may run inside a longer process)."""
+    engine = district_engine(args)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def cmd_migrate(args) -> int:
@@ -297,6 +308,20 @@ def read_password(args) -> str | None:
     return first
 
 
+class RefusePassword(argparse.Action):
+    """``--password 密码`` of older instructions: refused by name (not taken as --password-stdin's abbreviation), the
+    value not repeated."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error("密码不能写在命令行上（会留在命令历史和进程列表中）：请不加 --password，在提示时输入两次；"
+                     "脚本中用 --password-stdin 从标准输入读取")
+
+
+def _password_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--password-stdin", action="store_true", help=f"从标准输入读取{what}（第一行），供脚本使用；不加时在终端中输入两次")
+    p.add_argument("--password", action=RefusePassword, nargs="?", help=argparse.SUPPRESS)
+
+
 def _print_errors(exc) -> int:
     for message in exc.errors.values():
         print(f"错误：{message}", file=sys.stderr)
@@ -308,19 +333,19 @@ def cmd_add_staff(args) -> int:
 
     from .server import admin
 
-    engine = district_engine(args)
-    try:
-        street = admin.parse_scope(args.scope)
-        admin.check_new_staff(engine, args.username, street)  # before the password is asked for
-    except ValidationError as exc:
-        return _print_errors(exc)
-    password = read_password(args)
-    if password is None:
-        return 1
-    try:
-        admin.add_staff(engine, args.username, password, args.name or "", street=street)
-    except ValidationError as exc:
-        return _print_errors(exc)
+    with closing_engine(args) as engine:
+        try:
+            street = admin.parse_scope(args.scope)
+            admin.check_new_staff(engine, args.username, street)  # before the password is asked for
+        except ValidationError as exc:
+            return _print_errors(exc)
+        password = read_password(args)
+        if password is None:
+            return 1
+        try:
+            admin.add_staff(engine, args.username, password, args.name or "", street=street)
+        except ValidationError as exc:
+            return _print_errors(exc)
     if street:
         print(f"已添加{street}的管理员 {args.username.strip()}：登录网页后只看到、只能办理{street}的实践所和实践站")
     else:
@@ -331,30 +356,31 @@ def cmd_add_staff(args) -> int:
 def cmd_list_staff(args) -> int:
     from .server import admin
 
-    rows = admin.staff_accounts(district_engine(args))
+    with closing_engine(args) as engine:
+        rows = admin.staff_accounts(engine)
     print_table(("用户名", "姓名", "范围", "状态", "已登录会话"), [
         (r.username, r.display_name, admin.scope_label(r.street), "已停用" if r.disabled else "正常", r.sessions) for r in rows])
     return 0
 
 
-def cmd_disable_staff(args) -> int:
+def _set_disabled(args, disabled: bool, done: str) -> int:
     from .server import admin
 
-    if not admin.set_staff_disabled(district_engine(args), args.username, True):
+    with closing_engine(args) as engine:
+        known = admin.set_staff_disabled(engine, args.username, disabled)
+    if not known:
         print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
         return 1
-    print(f"已停用管理员 {args.username}：不能再登录，已登录的网页也已退出")
+    print(done)
     return 0
+
+
+def cmd_disable_staff(args) -> int:
+    return _set_disabled(args, True, f"已停用管理员 {args.username}：不能再登录，已登录的网页也已退出")
 
 
 def cmd_enable_staff(args) -> int:
-    from .server import admin
-
-    if not admin.set_staff_disabled(district_engine(args), args.username, False):
-        print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
-        return 1
-    print(f"已重新启用管理员 {args.username}")
-    return 0
+    return _set_disabled(args, False, f"已重新启用管理员 {args.username}")
 
 
 def cmd_reset_staff_password(args) -> int:
@@ -362,17 +388,17 @@ def cmd_reset_staff_password(args) -> int:
 
     from .server import admin
 
-    engine = district_engine(args)
-    if args.username.strip() not in {r.username for r in admin.staff_accounts(engine)}:
-        print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
-        return 1
-    password = read_password(args)
-    if password is None:
-        return 1
-    try:
-        admin.reset_staff_password(engine, args.username, password)
-    except ValidationError as exc:
-        return _print_errors(exc)
+    with closing_engine(args) as engine:
+        if args.username.strip() not in {r.username for r in admin.staff_accounts(engine)}:
+            print(f"错误：没有用户名为“{args.username}”的管理员", file=sys.stderr)
+            return 1
+        password = read_password(args)
+        if password is None:
+            return 1
+        try:
+            admin.reset_staff_password(engine, args.username, password)
+        except ValidationError as exc:
+            return _print_errors(exc)
     print(f"已为 {args.username.strip()} 设置新密码；该账号已登录的网页都已退出，请用新密码重新登录")
     return 0
 
@@ -512,7 +538,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--name", metavar="姓名")
     p.add_argument("--scope", default="district", metavar="范围",
                    help="district＝全区（默认）；street:街道名称＝只看、只办理该街道的实践所和实践站，如 street:艾山街道")
-    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行），供脚本使用；不加时在终端中输入两次")
+    _password_options(p, "密码")
     add("list-staff", cmd_list_staff, "列出管理员账号（范围、是否停用）", dsub)
     p = add("disable-staff", cmd_disable_staff, "停用一个管理员账号：不能再登录，已登录的网页立即退出", dsub)
     p.add_argument("username", metavar="用户名")
@@ -520,7 +546,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("username", metavar="用户名")
     p = add("reset-staff-password", cmd_reset_staff_password, "为管理员设置新密码（该账号已登录的网页都会退出）", dsub)
     p.add_argument("username", metavar="用户名")
-    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码（第一行），供脚本使用；不加时在终端中输入两次")
+    _password_options(p, "新密码")
     p = add("publish-rules", cmd_publish_rules, "发布新的“五有”考核规则（TOML 文件），各站同步后生效", dsub)
     p.add_argument("file", metavar="文件")
     p = add("publish-national-mapping", cmd_publish_national_mapping,
