@@ -162,9 +162,22 @@ def cmd_certificate_verify(args) -> int:
         lines = [("证明编号", r.number), ("志愿者", f"{r.volunteer_name}（{r.volunteer_number}）"), ("证件号码", r.id_masked),
                  ("证明期间", f"{format_date(r.date_from)} 至 {format_date(r.date_to)}"), ("参加活动", f"{r.activities} 次"),
                  ("累计服务时长", f"{r.hours:g} 小时"), ("出具日期", format_date(r.issued_on)), ("经办人", r.operator)]
+        if r.revoked_on is not None:
+            print(f"该证明已于 {format_date(r.revoked_on)} 作废：{r.revoke_reason}", file=sys.stderr)
         print(f"该证明由{get_station(ctx).name}出具，登记簿记载如下：")
         for label, value in lines:
             print(f"  {label}：{value}")
+    return 3 if r.revoked_on is not None else 0  # a paper that no longer counts is not "ok"
+
+
+def cmd_certificate_revoke(args) -> int:
+    from .reports.certificate import revoke_certificate
+
+    ctx = open_context(args)
+    with ctx.store:
+        ctx = Context(store=ctx.store, actor=_operator_login(ctx.store, args))
+        record = revoke_certificate(ctx, args.number, args.reason)
+        print(f"证明 {record.number} 已作废（{args.reason}）；下次同步后，区里的核验页显示“已作废”")
     return 0
 
 
@@ -773,6 +786,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     csub = cert.add_subparsers(dest="certificate_command", title="子命令", metavar="命令", required=True)
     p = add("verify", cmd_certificate_verify, "按证明编号核验：登记簿记载的志愿者、期间和时长", csub)
     p.add_argument("number", metavar="证明编号")
+    p = add("revoke", cmd_certificate_revoke, "作废一份出具有误的证明（保留在登记簿，同步后区里核验显示已作废）", csub)
+    p.add_argument("number", metavar="证明编号")
+    p.add_argument("--reason", required=True, metavar="原因")
+    p.add_argument("--operator", required=True, metavar="登录名", help="经办人：本站操作员的登录名（随后输入密码）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
     p = add("list", cmd_certificate_list, "列出已出具的证明", csub)
     p.add_argument("--volunteer", metavar="志愿者编号")
     p.add_argument("--limit", type=int, default=200, metavar="条数")

@@ -67,6 +67,7 @@ class SyncResult:
     pulled: int = 0
     bytes_sent: int = 0
     dispatched: int = 0  # demands the district center dispatched to this station, taken in by this sync
+    certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
     withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
     recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
 
@@ -76,8 +77,13 @@ def ledger_profile(store: Store) -> dict:
     made for a 所 does not enroll a village's ledger. A program before #30 sent neither and still enrolls."""
     from app.services.station import get_station
 
+    from app import signing
+
     station = get_station(Context(store=store))
-    return {"level": station.level or "station", "street": (station.street or "")[:100]}
+    with store.session() as session:  # the key its certificates are signed with: checkable before their first sync (#26)
+        key = signing.public_key(session)
+        session.commit()
+    return {"level": station.level or "station", "street": (station.street or "")[:100], "public_key": key}
 
 
 def load_state(store: Store) -> SyncState:
@@ -209,6 +215,7 @@ class SyncClient:
             if self.pull(base, result, cancelled):
                 # Dispatches received open demands here; the district sees them taken in at once.
                 self.push(base, result, progress, cancelled)
+            self.report_certificates(base, result)
         except SyncCancelled as exc:
             self._finish_run(run_id, "cancelled", result, str(exc))
             raise
@@ -225,6 +232,39 @@ class SyncClient:
             f"；恢复备份后区里多出的 {result.recovered} 条记录已放入回收站" if result.recovered else "")
         self._finish_run(run_id, "ok", result, message)
         return result
+
+    def report_certificates(self, base: str, result: SyncResult) -> None:
+        """The station's public key, and the certificates the district has not got yet (new, or 作废 since),
+        so /verify/<number> answers for them (#26). A district too old for it (404) is left alone."""
+        from sqlmodel import select as select_rows
+
+        from app import signing
+        from app.models import CertificateRecord
+
+        with self.store.session() as session:
+            key = signing.public_key(session)  # made on first use, kept in the store
+            session.commit()
+            rows = session.exec(select_rows(CertificateRecord).where(CertificateRecord.reported_at == None)  # noqa: E711
+                                .order_by(CertificateRecord.number).limit(500)).all()
+            items = [{"number": r.number, "masked_name": signing.mask_name(r.volunteer_name), "date_from": r.date_from.isoformat(),
+                      "date_to": r.date_to.isoformat(), "hours": r.hours, "activities": r.activities, "issued_on": r.issued_on.isoformat(),
+                      "signature": r.signature, "revoked_on": r.revoked_on.isoformat() if r.revoked_on else None,
+                      "revoke_reason": r.revoke_reason} for r in rows if r.signature]
+        response = self.request("POST", base + protocol.CERTIFICATES, json={"public_key": key, "certificates": items})
+        if response.status_code != 200:
+            # Never the reason a sync fails: the rows are in; the papers go again next time (404: an older district).
+            log.warning("the district did not take the certificates (%s): %s", response.status_code, response.text[:300])
+            return
+        answer = response.json()
+        taken = set(answer.get("taken", []))
+        for number, reason in (answer.get("refused") or {}).items():
+            log.warning("the district refused certificate %s: %s", number, reason)
+        now = utcnow()
+        with self.store.session() as session:
+            for row in session.exec(select_rows(CertificateRecord).where(CertificateRecord.number.in_(taken))):
+                row.reported_at = now
+            session.commit()
+        result.certificates = len(taken)
 
     def push(self, base: str, result: SyncResult, progress, cancelled) -> None:
         station_id = self.store.station_id

@@ -11,6 +11,8 @@ BATCHES = f"{API}/batches"
 FILES = f"{API}/files"  # /{sha256}: HEAD, PUT
 PULL = f"{API}/pull"
 PING = f"{API}/ping"
+CERTIFICATES = f"{API}/certificates"  # POST: the station's public key, certificates issued and 作废 (#26)
+VERIFY = "/verify"  # /{number}[?p=<payload>&s=<signature>]: public, no login (#26)
 ROWS = f"{API}/rows"  # GET ?entity=…&after=id: the station's own rows as the district has them (recovery after a restore)
 ROWS_PAGE = 500
 

@@ -188,8 +188,9 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
         "sheet": ("stations.xlsx", stations_sheet(s.tmp), "application/octet-stream")}), (403,))],
     ("GET", "/openapi.json"): [(_get("/openapi.json"), SHOWN)],  # the API's description: no station's data
 }
-# Not staff pages: the login itself, and the stations' own API (a station's token, never a staff cookie).
-PUBLIC_ROUTES = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
+# Not staff pages: the login itself, the stations' own API (a station's token, never a staff cookie), and the
+# public certificate check (anyone holding a paper; masked, tests/test_certificate_verify.py).
+PUBLIC_ROUTES = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/verify/{number}")}
 
 
 def app_routes(app) -> set[tuple[str, str]]:

@@ -5,7 +5,7 @@ from .base import SyncedBase, UTCDateTime, new_id, utcnow
 from .hours import VolunteerHours, VolunteerYearHours
 from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
-from .station import CertificateRecord, FunctionRoom, Operator, PersonalDataView, ServicePoint, Station
+from .station import CertificateRecord, FunctionRoom, Operator, PersonalDataView, ServicePoint, Station, StationKey
 from .sync import Announcement, SyncRun, SyncState
 from .rewards import Demand, DemandEvent, DistrictDispatch, Goods, Household, PointEntry, PointRule, StockMove
 from .work import ActivityPlan, Document, Project, ProjectTeam, Training
@@ -36,6 +36,7 @@ SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
 
 __all__ = [
     "CertificateRecord",
+    "StationKey",
     "PersonalDataView",
     "VolunteerHours",
     "VolunteerYearHours",

@@ -97,3 +97,18 @@ class CertificateRecord(SQLModel, table=True):
     operator: str = Field(max_length=50)
     full_id: bool = Field(default=False)  # printed with the full ID number (an admin's choice)
     pdf_sha256: str = Field(max_length=64)
+    signature: str = Field(default="", max_length=100)  # the station key's signature of the QR payload (app/signing.py)
+    revoked_on: date | None = Field(default=None)  # 作废
+    revoke_reason: str = Field(default="", max_length=200)
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the district last got it (and its 作废)
+
+
+class StationKey(SQLModel, table=True):
+    """The station's Ed25519 signing key (app/signing.py): one row, made on first use, local, in every backup."""
+
+    __tablename__ = "station_key"
+
+    id: int = Field(default=1, primary_key=True)
+    private_key: str = Field(max_length=100)  # base64url of the 32 raw bytes
+    public_key: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)

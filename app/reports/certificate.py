@@ -5,6 +5,7 @@ numbered and kept in a 证明登记簿 so it can be verified and reprinted (docs
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from sqlmodel import select
 
 from ..files import atomic_output
 from ..models import Activity, CertificateRecord, Participation
+from ..models.sync import SyncState
+from ..signing import CertificatePayload, b64, mask_name, sign, station_code
 from ..privacy import mask_id_number, revealed
 from ..services.errors import NotFound, ValidationError
 from ..services import volunteers as volunteer_service
@@ -24,11 +27,23 @@ from ..services.context import Context
 from ..models.enums import station_level
 from ..services.station import get_station
 from .common import FRAME_W, GRID, build, data_table, form_table, markup, p, styles
+from .ledger import qr_code
 
 
-def station_code(station_id: str) -> str:
-    """Six letters and digits of the station's own id: certificates of different stations never share a number."""
-    return "".join(c for c in station_id.upper() if c.isalnum())[:6]
+@dataclass(frozen=True)
+class Check:
+    """How a reader checks the paper: the QR code's text, and the district's short address (if enrolled)."""
+
+    qr_text: str
+    address: str
+
+
+def verify_link(server_url: str, payload: CertificatePayload, signature: str) -> str:
+    """The QR code's text: the district's /verify page with the signed payload (checkable there even before the
+    certificate is synced); with no district yet, the signed payload itself."""
+    if server_url:
+        return f"{server_url}/verify/{payload.number}?p={b64(payload.text().encode('utf-8'))}&s={signature}"
+    return f"{payload.text()}|{signature}"
 
 
 def next_number(session, station_id: str, year: int) -> tuple[str, int]:
@@ -87,14 +102,19 @@ def certificate_pdf(ctx: Context, out: str | Path, *, volunteer_id: str, year: i
     folder.mkdir(parents=True, exist_ok=True)
     with ctx.write(immediate=True, label="出具志愿服务记录证明") as session:
         number, seq = next_number(session, station.id, today.year)
-        path = _build(ctx, out, station, v, number, date_from, date_to, records, total, today, show_full)
+        payload = CertificatePayload(number, mask_name(v.name), date_from, date_to, total)
+        signature = sign(session, payload.text())
+        server = (session.get(SyncState, 1) or SyncState()).server_url.rstrip("/")
+        check = Check(qr_text=verify_link(server, payload, signature), address=f"{server}/verify/{number}" if server else "")
+        path = _build(ctx, out, station, v, number, date_from, date_to, records, total, today, show_full, check)
         data = Path(path).read_bytes()
         kept = folder / f"{number}.pdf"
         kept.write_bytes(data)
         session.add(CertificateRecord(
             number=number, year=today.year, seq=seq, volunteer_id=v.id, volunteer_number=v.number, volunteer_name=v.name,
             id_masked=mask_id_number(v.id_number), date_from=date_from, date_to=date_to, hours=total, activities=len(records),
-            issued_on=today, operator=ctx.actor.label[:50], full_id=show_full, pdf_sha256=hashlib.sha256(data).hexdigest()))
+            issued_on=today, operator=ctx.actor.label[:50], full_id=show_full, pdf_sha256=hashlib.sha256(data).hexdigest(),
+            signature=signature))
     if show_full:
         from ..services.audit import record_view
 
@@ -118,6 +138,25 @@ def list_certificates(ctx: Context, *, volunteer_id: str | None = None, limit: i
         query = query.where(CertificateRecord.volunteer_id == volunteer_id)
     with ctx.read() as session:
         return list(session.exec(query))
+
+
+def revoke_certificate(ctx: Context, number: str, reason: str) -> CertificateRecord:
+    """作废 a certificate issued in error: kept in the register (and its PDF), marked with the day and the reason,
+    and reported to the district at the next sync, where /verify then answers 已作废."""
+    from ..services.common import FieldErrors, check_length, clean
+
+    reason = clean(reason)
+    errors = FieldErrors()
+    check_length(errors, "reason", "作废原因", reason, 200, required=True)
+    errors.raise_if_any()
+    found = find_certificate(ctx, number)
+    with ctx.write(label="作废志愿服务记录证明") as session:
+        record = session.get(CertificateRecord, found.number)
+        if record.revoked_on is not None:
+            raise ValidationError({"number": f"证明 {record.number} 已于 {format_date(record.revoked_on)} 作废"})
+        record.revoked_on, record.revoke_reason, record.reported_at = date.today(), reason, None
+        session.add(record)
+    return find_certificate(ctx, number)
 
 
 def archive_problem(ctx: Context, record: CertificateRecord) -> str | None:
@@ -147,7 +186,7 @@ def reprint_certificate(ctx: Context, number: str, out: str | Path) -> Path:
 
 
 def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to: date, records, total: float, today: date,
-           show_full: bool) -> Path:
+           show_full: bool, check: Check) -> Path:
     """The four blocks of 民发〔2015〕149号 and 《志愿服务记录与证明出具办法（试行）》 on the first page — identity,
     service, issuer with the signatures and the seal, number and date — and the itemised service after them."""
     s = styles()
@@ -180,13 +219,14 @@ def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to:
     ], colWidths=[FRAME_W * 0.2, FRAME_W * 0.3, FRAME_W * 0.2, FRAME_W * 0.3], rowHeights=[8 * mm, 10 * mm])
     signatures.setStyle(TableStyle([("LINEBELOW", (1, 1), (1, 1), 0.6, GRID), ("LINEBELOW", (3, 1), (3, 1), 0.6, GRID),
                                     ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-    seal = Table([[p(f"证明编号：{number}", "body"), p("（出具单位盖章）", "cell_center")],
-                  [p(f"出具日期：{format_date(today)}", "body"), ""]],
-                 colWidths=[FRAME_W * 0.55, FRAME_W * 0.45], rowHeights=[14 * mm, 30 * mm])
-    seal.setStyle(TableStyle([("SPAN", (1, 0), (1, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    where = (f"扫码或访问 {check.address} 核验" if check.address else "扫码可读出本证明的签名内容")
+    seal = Table([[p(f"证明编号：{number}", "body"), qr_code(check.qr_text, 30), p("（出具单位盖章）", "cell_center")],
+                  [p(f"出具日期：{format_date(today)}", "body"), p(where, "small"), ""]],
+                 colWidths=[FRAME_W * 0.4, FRAME_W * 0.25, FRAME_W * 0.35], rowHeights=[32 * mm, 14 * mm])
+    seal.setStyle(TableStyle([("SPAN", (2, 0), (2, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
     own = station_level(station.level).own
-    note = (f"说明：本证明依据{own}志愿服务记录出具，已登记于{own}证明登记簿，可凭证明编号向{own}核验。"
-            + ("完整证件号码仅供出具证明使用。" if show_full else "证件号码已作隐私处理。"))
+    note = (f"说明：本证明依据{own}志愿服务记录出具，已登记于{own}证明登记簿，可凭证明编号向{own}核验；二维码含{own}的数字签名，"
+            "改动任何内容都将核验不通过。" + ("完整证件号码仅供出具证明使用。" if show_full else "证件号码已作隐私处理。"))
     story += [signatures, Paragraph(markup("四、证明编号及出具日期"), s["h2"]), KeepTogether([seal]), Spacer(1, 3 * mm),
               Paragraph(markup(note), s["small"])]
     if records:

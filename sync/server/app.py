@@ -22,7 +22,7 @@ from .. import protocol
 from .admin import EnrollRefused, bind_station, token_hash
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
 from .db import TABLES, account, pull_page
-from . import throttle, web
+from . import certificates, throttle, web
 from .photos import PhotoStore
 
 
@@ -80,7 +80,9 @@ ENROLL_SCHEMA = {
                    "app_version": {"type": "string"},
                    # What the ledger says of itself (#30); a program that sends neither enrolls as before.
                    "level": {"type": "string", "enum": ["station", "institute", "center"]},
-                   "street": {"type": "string", "maxLength": 100}},
+                   "street": {"type": "string", "maxLength": 100},
+                   # The station's Ed25519 public key, base64url (#26): its certificates verify by it.
+                   "public_key": {"type": "string", "maxLength": 43}},
 }
 
 
@@ -185,8 +187,14 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
             raise ApiError(422, "bad_request", "登记请求格式错误")
         if street is not None and (not isinstance(street, str) or len(street) > 100):
             raise ApiError(422, "bad_request", "登记请求格式错误")
+        key = body.get("public_key")
+        if key is not None and not (isinstance(key, str) and certificates.KEY.fullmatch(key)):
+            raise ApiError(422, "bad_request", "登记请求格式错误")
         addr = request.client.host if request.client else "unknown"
-        return await run_in_threadpool(enroll_station, "".join(code.split()).upper(), station_id, addr, level, street)  # as printed: "ABCD 2345"
+        answer = await run_in_threadpool(enroll_station, "".join(code.split()).upper(), station_id, addr, level, street)  # as printed: "ABCD 2345"
+        if key:
+            await run_in_threadpool(certificates.register_key, engine, station_id, key)
+        return answer
 
     def enroll_station(code: str, station_id: str, addr: str = "", level: str | None = None, street: str | None = None) -> dict:
         try:
@@ -275,6 +283,15 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         with engine.connect() as conn:
             items, next_cursor = pull_page(conn, acct.station_id, after)
         return {"cursor": str(next_cursor), "items": items, "more": len(items) == protocol.PULL_PAGE}
+
+    @api.post(protocol.CERTIFICATES)
+    async def report_certificates(request: Request):
+        acct = await run_in_threadpool(authenticate, request)
+        body = parse_json(await read_body(request, 512 * 1024))
+        try:
+            return await run_in_threadpool(certificates.receive, engine, acct, body)
+        except certificates.Refused as exc:
+            raise ApiError(422, "bad_certificates", str(exc)) from None
 
     @api.get(protocol.ROWS)
     def own_rows(request: Request, entity: str = "", after: str = ""):

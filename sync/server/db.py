@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0010"
+HEAD_REVISION = "d0011"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -182,6 +182,33 @@ team_month = Table(
     Column("team_id", String(36), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("activities", Integer, nullable=False),
+)
+
+# 志愿服务记录证明 (#26): each station's signing keys (registered by its authenticated sync; a restored or
+# replaced PC may bring a new one, the old ones still verify what they signed) and the certificates it issued,
+# with their 作废, so anyone can check a paper at /verify/<number>.
+station_key = Table(
+    "station_key", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False, index=True),
+    Column("public_key", String(100), nullable=False),
+    Column("first_seen", UTCDateTime(), nullable=False),
+)
+
+certificate = Table(
+    "certificate", metadata,
+    Column("number", String(40), primary_key=True),  # ZM-<station code>-<year>-<sequence>
+    Column("account_id", Integer, ForeignKey("station_account.id"), nullable=False, index=True),
+    Column("masked_name", String(50), nullable=False),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("activities", Integer, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("signature", String(100), nullable=False),
+    Column("revoked_on", Date),
+    Column("revoke_reason", String(200), nullable=False, default=""),
+    Column("received_at", UTCDateTime(), nullable=False),
 )
 
 

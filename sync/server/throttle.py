@@ -26,6 +26,7 @@ class Limit:
 LOGIN_USER = ("login-user", Limit(5, timedelta(minutes=15), timedelta(minutes=15)))
 LOGIN_ADDR = ("login-addr", Limit(20, timedelta(minutes=15), timedelta(minutes=15)))
 ENROLL_ADDR = ("enroll-addr", Limit(10, timedelta(minutes=15), timedelta(minutes=15)))
+VERIFY_ADDR = ("verify-addr", Limit(60, timedelta(minutes=15), timedelta(minutes=15)))  # /verify lookups per address (each counts)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

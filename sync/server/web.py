@@ -22,6 +22,7 @@ from app.rules import STATUS_LABELS
 from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
+from .. import protocol
 from . import admin, stats, throttle
 from .admin import current_rules
 from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
@@ -188,6 +189,23 @@ def install(api: FastAPI) -> None:
         if current_user(request) is None:
             return JSONResponse({"code": "login_required", "message": "请先登录区级管理页面"}, status_code=401)
         return JSONResponse(api.openapi())
+
+    @api.get(protocol.VERIFY + "/{number}", include_in_schema=False)
+    def verify_certificate(request: Request, number: str, p: str = Query("", max_length=400), s: str = Query("", max_length=100)):
+        """Public: anyone holding a 志愿服务记录证明 checks it by its number or its QR code (#26). No login; each
+        address may look up VERIFY_ADDR's count a quarter hour; no full name, ID number or phone is shown."""
+        from . import certificates
+
+        addr = request.client.host if request.client else "unknown"
+        wait = throttle.locked_for(engine, throttle.VERIFY_ADDR, addr)
+        if wait:
+            return render("message.html", title="核验过于频繁", message=throttle.wait_text(wait), error=True, back="", back_label="", status=429)
+        throttle.failed(engine, throttle.VERIFY_ADDR, addr)  # every lookup counts: numbers are sequential
+        answer = certificates.lookup(engine, number[:40], p, s)
+        response = render("verify.html", title="志愿服务记录证明核验", number=number[:40].upper(), answer=answer,
+                          status=404 if answer.status == "not_found" else 200)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @api.get("/login", include_in_schema=False)
     def login_form(request: Request, error: str = "", wait: int = Query(0, ge=0, le=10_000)):
