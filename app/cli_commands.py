@@ -575,6 +575,14 @@ def cmd_print(args) -> int:
             path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year, full_id=args.full_id,
                                                    allow_empty=args.allow_empty)
             print(f"已生成志愿服务记录证明：{path}，证明编号 {number}（已登记于证明登记簿，可用 station certificate verify {number} 核验）")
+        elif kind == "cards":
+            chosen = [volunteers.find_by_number(ctx, n).id for n in args.volunteer or ()]
+            if args.team:
+                chosen += [m.volunteer.id for m in teams.team_members(ctx, teams.find_team(ctx, args.team).id)]
+            if not chosen and not args.volunteer and not args.team:
+                chosen = [v.id for v in volunteers.search_volunteers(ctx)]
+            path = reports.cards_pdf(ctx, args.out, list(dict.fromkeys(chosen)))
+            print(f"已生成志愿者证：{path}（{len(set(chosen))} 张，每页 10 张，沿裁切线剪开）")
         elif kind == "selfcheck":
             path = reports.selfcheck_pdf(ctx, args.out, year=args.year, month=args.month)
             print(f"已生成五有自查报告：{path}")
@@ -818,6 +826,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-empty", action="store_true", help="确认出具 0 小时的证明（默认拒绝）")
     p.add_argument("--operator", required=True, metavar="登录名", help="经办人：本站操作员的登录名（随后输入密码）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
+    p = add("cards", cmd_print, "志愿者证：卡片大小，每页10张，二维码供扫码签到（不用智能手机的志愿者）", psub)
+    p.add_argument("--volunteer", action="append", metavar="志愿者编号", help="可多次；不指定则打印全部志愿者")
+    p.add_argument("--team", metavar="服务队", help="打印一支服务队全体队员的志愿者证")
+    p.add_argument("--out", required=True, metavar="文件")
     p = add("summary", cmd_print, "工作统计（月度或年度）", psub)
     p.add_argument("--year", type=int, required=True, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")

@@ -368,6 +368,40 @@ class SigninService:
             return f"{mask_name(name)}：已提交（{now:%H:%M}），专管员确认后登记为志愿者并记入本次活动"
         return self.book.atomically(work)
 
+    def scan(self, text: str) -> str:
+        """A 志愿者证 read by a USB scanner at the PC (it types the card's code and Enter): the first scan signs the
+        holder in, the next signs them out. Only cards this station signed are taken (#26)."""
+        from . import signing
+        from .reports.cards import CARD_PREFIX, card_message
+
+        parts = text.strip().split("|")
+        if len(parts) != 4 or parts[0] != CARD_PREFIX:
+            raise Refused("这不是志愿者证的二维码")
+        _prefix, code, number, signature = parts
+        with self.store.session() as session:
+            key = signing.public_key(session)
+            session.commit()
+            if code != signing.station_code(self.store.station_id or "") or not signing.verify(key, card_message(code, number), signature):
+                raise Refused("这张志愿者证不是本站制作的，或已损坏，请用姓名和手机号签到")
+            v = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.number == number,
+                                                     Volunteer.deleted == False)).first()  # noqa: E712
+        if v is None:
+            raise Refused(f"志愿者 {number} 已不在本站名册中")
+        now = self.clock()
+
+        def work(conn):
+            row = conn.execute("SELECT id, signed_in_at, signed_out_at FROM signin_entry WHERE session_id = ? AND volunteer_id = ? "
+                               "AND status != 'rejected'", (self.session_id, v.id)).fetchone()
+            if row is None:
+                conn.execute("INSERT INTO signin_entry (session_id, kind, volunteer_id, name, signed_in_at, device) "
+                             "VALUES (?, 'volunteer', ?, ?, ?, '扫码')", (self.session_id, v.id, v.name, _iso(now)))
+                return f"{v.name}（{v.number}）签到成功（{now:%H:%M}）"
+            if row["signed_out_at"]:
+                return f"{v.name}（{v.number}）已于 {_parse(row['signed_out_at']):%H:%M} 签退"
+            conn.execute("UPDATE signin_entry SET signed_out_at = ? WHERE id = ?", (_iso(now), row["id"]))
+            return f"{v.name}（{v.number}）签退成功（{now:%H:%M}）"
+        return self.book.atomically(work)
+
     def add_photo(self, data: bytes, device: str = "") -> str:
         """A photo from a phone: decoded and saved anew as JPEG (anything that does not decode as an image is
         refused — a file that only starts like one is not a photo), at most ``PHOTOS_PER_PHONE`` per phone and

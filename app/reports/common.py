@@ -86,6 +86,11 @@ def styles() -> dict[str, ParagraphStyle]:
         "right": ParagraphStyle("right", **{**base, "alignment": TA_RIGHT}),
         "left": ParagraphStyle("left", **{**base, "alignment": TA_LEFT}),
         "small": ParagraphStyle("small", **{**base, "fontSize": 8.5, "leading": 11}),
+        # 志愿者证 (cards.py)
+        "card_title": ParagraphStyle("card_title", **{**base, "fontSize": 13, "leading": 16, "textColor": colors.white}),
+        "card_name": ParagraphStyle("card_name", **{**base, "fontSize": 16, "leading": 20}),
+        "card_line": ParagraphStyle("card_line", **{**base, "fontSize": 8.5, "leading": 11}),
+        "card_small": ParagraphStyle("card_small", **{**base, "fontSize": 7, "leading": 9, "textColor": colors.HexColor("#555555")}),
     }
 
 

@@ -7,7 +7,7 @@ import io
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTableWidget, QVBoxLayout,
+    QApplication, QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox, QTableWidget, QVBoxLayout,
 )
 
 from app import signin
@@ -97,10 +97,16 @@ class SigninDialog(ClosedByQt, QDialog):
         self.confirm_button.setObjectName("primary")
         self.close_button = QPushButton(self.tr("关闭"))
         self.error = ErrorLabel()
+        # 扫码签到: a USB barcode scanner types the 志愿者证's code and Enter here (#26): once signs in, again signs out.
+        self.scan = QLineEdit()
+        self.scan.setPlaceholderText(self.tr("扫码签到：点这里，再用扫码枪扫志愿者证（扫一次签到，再扫一次签退）"))
+        self.scan.returnPressed.connect(self.take_scan)
+        self.scan_result = QLabel()
         phones = QHBoxLayout()
+        phones.addWidget(self.scan, 2)
+        phones.addWidget(self.scan_result, 1)
         phones.addWidget(QLabel(self.tr("每部手机可签到")))
         phones.addWidget(self.per_phone)
-        phones.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
         bottom.addWidget(self.approve_button)
@@ -186,6 +192,27 @@ class SigninDialog(ClosedByQt, QDialog):
         self.count.setText(text)
         self.confirm_button.setEnabled(bool(live))
         self.approve_button.setVisible(bool(held))
+
+    def take_scan(self) -> None:
+        from datetime import datetime
+
+        text = self.scan.text()
+        self.scan.clear()  # ready for the next card at once
+        if not text.strip():
+            return
+        if not self.session_id:  # no phones needed: a list of its own for this activity
+            self.session_id, _token = self.book.open_session(self.activity.id, "scanner", datetime.now())
+            self.book.stop(self.session_id, datetime.now())  # no link is served from it
+            self.set_per_phone(self.per_phone.value())
+        service = signin.SigninService(self.ctx.store, self.book, self.session_id, self.activity.id, datetime.now)
+        try:
+            message = service.scan(text)
+            self.scan_result.setStyleSheet("color:#2e7d32;font-weight:bold")
+        except signin.Refused as exc:
+            message = str(exc)
+            self.scan_result.setStyleSheet("color:#c62828;font-weight:bold")
+        self.scan_result.setText(message)
+        self.refresh()
 
     def set_per_phone(self, people: int) -> None:
         if self.session_id:

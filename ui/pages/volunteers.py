@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox, QPushButton
 
 from app import reports
 from app.models import Volunteer
@@ -68,6 +68,30 @@ class VolunteersPage(ListPage):
         print_document(self, ctx.store, self.tr("志愿服务记录证明-{0}").format(volunteer.name),
                        lambda path, _progress: reports.certificate_pdf(ctx, path, volunteer_id=volunteer.id, year=year,
                                                                        allow_empty=allow_empty))
+
+    def extra_buttons(self) -> list:
+        self.cards_button = QPushButton(self.tr("打印志愿者证"))
+        self.cards_button.setToolTip(self.tr("卡片大小的志愿者证，每页10张：给不用智能手机的志愿者，活动时用扫码枪扫码签到"))
+        self.cards_button.clicked.connect(self.print_cards)
+        return [self.cards_button]
+
+    def print_cards(self) -> None:
+        """志愿者证 of the selected volunteers, or — asked first — of everyone the list shows (#26)."""
+        rows = self.selected_rows()
+        ctx = self.ctx
+        if rows:
+            ids = [r.volunteer.id for r in rows]
+        else:
+            total = self.model.total
+            answer = QMessageBox.question(self, self.tr("打印志愿者证"),
+                                          self.tr("没有选中志愿者。为列表中的全部 {0} 名志愿者打印志愿者证吗？").format(total),
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            text, min_hours = self.search.text(), self.star_filter.currentData()
+            ids = None  # read in the background: the whole list may be thousands
+        print_document(self, ctx.store, self.tr("志愿者证"), lambda path, _progress: reports.cards_pdf(
+            ctx, path, ids if ids is not None else [v.id for v in volunteer_service.search_volunteers(ctx, text, min_hours=min_hours)]))
 
     def export_filters(self) -> dict:
         return {"text": self.search.text()}
