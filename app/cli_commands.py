@@ -30,6 +30,15 @@ def cli_actor() -> Actor:
     return Actor(username=f"cli:{user}", display_name=f"命令行（{user}）", role=Role.admin)
 
 
+def parse_cli_date(text: str) -> date:
+    from .services.common import FieldErrors, parse_date
+
+    errors = FieldErrors()
+    value = parse_date(text, errors, "date", "日期")
+    errors.raise_if_any()
+    return value
+
+
 def _operator_login(store: Store, args: argparse.Namespace) -> Actor:
     """An operator of this station, by name and password (asked, or one line on standard input with
     ``--password-stdin``): what is signed as 经办人 names a person, never the shell's login (#26)."""
@@ -575,6 +584,13 @@ def cmd_print(args) -> int:
             path, number = reports.certificate_pdf(ctx, args.out, volunteer_id=volunteer.id, year=args.year, full_id=args.full_id,
                                                    allow_empty=args.allow_empty)
             print(f"已生成志愿服务记录证明：{path}，证明编号 {number}（已登记于证明登记簿，可用 station certificate verify {number} 核验）")
+        elif kind == "certificate-notice":
+            from .reports.certificate import certificate_notice_pdf
+
+            date_from = parse_cli_date(args.date_from)
+            date_to = parse_cli_date(args.date_to) if args.date_to else date.today()
+            path = certificate_notice_pdf(ctx, args.out, date_from=date_from, date_to=date_to)
+            print(f"已生成证明公示：{path}（张贴不少于 7 天）")
         elif kind == "cards":
             chosen = [volunteers.find_by_number(ctx, n).id for n in args.volunteer or ()]
             if args.team:
@@ -826,6 +842,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-empty", action="store_true", help="确认出具 0 小时的证明（默认拒绝）")
     p.add_argument("--operator", required=True, metavar="登录名", help="经办人：本站操作员的登录名（随后输入密码）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
+    p = add("certificate-notice", cmd_print, "证明公示：某期间出具的志愿服务记录证明（张贴不少于7天）", psub)
+    p.add_argument("--from", dest="date_from", required=True, metavar="开始日期", help="如 2026-11-01")
+    p.add_argument("--to", dest="date_to", metavar="结束日期", help="默认今天")
+    p.add_argument("--out", required=True, metavar="文件")
     p = add("cards", cmd_print, "志愿者证：卡片大小，每页10张，二维码供扫码签到（不用智能手机的志愿者）", psub)
     p.add_argument("--volunteer", action="append", metavar="志愿者编号", help="可多次；不指定则打印全部志愿者")
     p.add_argument("--team", metavar="服务队", help="打印一支服务队全体队员的志愿者证")

@@ -199,6 +199,8 @@ def test_cli_print_commands(demo_store, tmp_path):
     kept.unlink()
     gone = station(data, "certificate", "verify", number, check=False)
     assert gone.returncode == 2 and "存档文件不在了" in gone.stderr
+    notice = station(data, "print", "certificate-notice", "--from", f"{date.today().year}-01-01", "--out", str(tmp_path / "n.pdf")).stdout
+    assert "已生成证明公示" in notice and number in "".join(text_of(tmp_path / "n.pdf"))
     out = station(data, "print", "summary", "--year", "2026", "--out", str(tmp_path / "s.pdf")).stdout
     assert "已生成工作统计" in out
     bad = station(data, "print", "roster", "--team", "没有这个队", "--out", str(tmp_path / "x.pdf"), check=False)
@@ -259,3 +261,17 @@ def test_certificate_and_volunteer_show_count_the_same_hours(ctx, tmp_path):
     text = "".join(page.extract_text() for page in pypdf.PdfReader(path).pages).replace(" ", "").replace("\n", "")
     assert volunteers.volunteer_hours(ctx, person.id) == 8
     assert "累计志愿服务时长8小时" in text and "2026年3月1日至" in text  # from the 注册日期
+
+
+def test_the_certificate_notice_lists_what_was_issued_masked_for_the_notice_board(clerk, demo_store, tmp_path):
+    """民发〔2015〕149号: an issued certificate is made public within the unit for not less than 7 days (#26)."""
+    from app.reports.certificate import certificate_notice_pdf, revoke_certificate
+
+    people = sorted(volunteers.search_volunteers(clerk), key=lambda v: -volunteers.volunteer_hours(clerk, v.id, year=2026))[:2]
+    numbers = [reports.certificate_pdf(clerk, tmp_path / f"{i}.pdf", volunteer_id=v.id, year=2026)[1] for i, v in enumerate(people)]
+    revoke_certificate(clerk, numbers[1], "重复出具")
+    out = certificate_notice_pdf(clerk, tmp_path / "公示.pdf", date_from=date.today().replace(day=1), date_to=date.today())
+    text = "".join(text_of(out)).replace("\n", "")
+    assert "志愿服务记录证明出具情况公示" in text and "共出具志愿服务记录证明 2 份" in text and "公示期不少于 7 天" in text
+    assert all(n in text for n in numbers) and "已作废（重复出具）" in text
+    assert all(v.name not in text and v.name[0] in text for v in people if len(v.name) > 1)  # masked on the notice board

@@ -237,3 +237,32 @@ def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to:
                        for i, (a, part) in enumerate(records, start=1)],
                       [10, 25, 45, 70, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right"])]
     return build(out, story, title="志愿服务记录证明", station_name=station.name, author=ctx.actor.label)
+
+
+def certificate_notice_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date) -> Path:
+    """证明公示: the certificates issued in a period, for the notice board — 民发〔2015〕149号 asks that an issued
+    certificate be made public within the unit for not less than 7 days. Names masked, no ID numbers."""
+    station = get_station(ctx)
+    s = styles()
+    with ctx.read() as session:
+        records = list(session.exec(select(CertificateRecord).where(CertificateRecord.issued_on >= date_from, CertificateRecord.issued_on <= date_to)
+                                    .order_by(CertificateRecord.issued_on, CertificateRecord.seq)))
+    rows = [(i, r.number, mask_name(r.volunteer_name), f"{format_date(r.date_from)}至{format_date(r.date_to)}", f"{r.hours:g}",
+             format_date(r.issued_on), f"已作废（{r.revoke_reason}）" if r.revoked_on else "")
+            for i, r in enumerate(records, start=1)]
+    own = station_level(station.level).own
+    story: list = [
+        Paragraph(markup(station.name), s["subtitle"]),
+        Paragraph(markup("志愿服务记录证明出具情况公示"), s["title"]),
+        Paragraph(markup(f"{format_date(date_from)}至{format_date(date_to)}，{own}共出具志愿服务记录证明 {len(records)} 份，现予公示。"), s["body"]),
+        Spacer(1, 3 * mm),
+        data_table(["序号", "证明编号", "志愿者", "证明期间", "时长（小时）", "出具日期", "备注"],
+                   rows or [("", "本期没有出具证明", "", "", "", "", "")], [10, 38, 18, 46, 18, 24, 26],
+                   aligns=["cell_center", "cell", "cell_center", "cell", "cell_right", "cell", "cell"]),
+        Spacer(1, 5 * mm),
+        Paragraph(markup(f"公示期不少于 7 天。对公示内容有异议的，请在公示期内向{own}反映"
+                         + (f"（联系电话：{station.phone}）" if station.phone else "") + "。姓名已作隐私处理。"), s["body"]),
+        Spacer(1, 8 * mm),
+        Paragraph(markup(f"{station.name}　{format_date(date.today())}"), s["right"]),
+    ]
+    return build(out, story, title="志愿服务记录证明公示", station_name=station.name, author=ctx.actor.label)
