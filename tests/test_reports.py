@@ -200,7 +200,7 @@ def test_cli_print_commands(demo_store, tmp_path):
     gone = station(data, "certificate", "verify", number, check=False)
     assert gone.returncode == 2 and "存档文件不在了" in gone.stderr
     notice = station(data, "print", "certificate-notice", "--from", f"{date.today().year}-01-01", "--out", str(tmp_path / "n.pdf")).stdout
-    assert "已生成证明公示" in notice and number in "".join(text_of(tmp_path / "n.pdf"))
+    assert "已生成证明公示" in notice and number in "".join(text_of(tmp_path / "n.pdf")).replace("\n", "")
     out = station(data, "print", "summary", "--year", "2026", "--out", str(tmp_path / "s.pdf")).stdout
     assert "已生成工作统计" in out
     bad = station(data, "print", "roster", "--team", "没有这个队", "--out", str(tmp_path / "x.pdf"), check=False)

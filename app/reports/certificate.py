@@ -256,8 +256,8 @@ def certificate_notice_pdf(ctx: Context, out: str | Path, *, date_from: date, da
         Paragraph(markup("志愿服务记录证明出具情况公示"), s["title"]),
         Paragraph(markup(f"{format_date(date_from)}至{format_date(date_to)}，{own}共出具志愿服务记录证明 {len(records)} 份，现予公示。"), s["body"]),
         Spacer(1, 3 * mm),
-        data_table(["序号", "证明编号", "志愿者", "证明期间", "时长（小时）", "出具日期", "备注"],
-                   rows or [("", "本期没有出具证明", "", "", "", "", "")], [10, 38, 18, 46, 18, 24, 26],
+        data_table(["序号", "证明编号", "志愿者", "证明期间", "小时数", "出具日期", "备注"],
+                   rows or [("", "本期没有出具证明", "", "", "", "", "")], [9, 42, 16, 42, 16, 22, 23],
                    aligns=["cell_center", "cell", "cell_center", "cell", "cell_right", "cell", "cell"]),
         Spacer(1, 5 * mm),
         Paragraph(markup(f"公示期不少于 7 天。对公示内容有异议的，请在公示期内向{own}反映"
