@@ -86,6 +86,43 @@ def ledger_profile(store: Store) -> dict:
     return {"level": station.level or "station", "street": (station.street or "")[:100], "public_key": key}
 
 
+def certificate_report(store: Store) -> dict:
+    """What the district is told of the station's 志愿服务记录证明 (by network or USB package): its public key, and
+    the certificates it has not got yet — new, or 作废 since (#26)."""
+    from sqlmodel import select as select_rows
+
+    from app import signing
+    from app.models import CertificateRecord
+
+    with store.session() as session:
+        key = signing.public_key(session)  # made on first use, kept in the store
+        session.commit()
+        rows = session.exec(select_rows(CertificateRecord).where(CertificateRecord.reported_at == None)  # noqa: E711
+                            .order_by(CertificateRecord.number).limit(500)).all()
+        items = [{"number": r.number, "masked_name": signing.mask_name(r.volunteer_name), "date_from": r.date_from.isoformat(),
+                  "date_to": r.date_to.isoformat(), "hours": r.hours, "activities": r.activities, "issued_on": r.issued_on.isoformat(),
+                  "signature": r.signature, "revoked_on": r.revoked_on.isoformat() if r.revoked_on else None,
+                  "revoke_reason": r.revoke_reason} for r in rows if r.signature]
+    return {"public_key": key, "certificates": items}
+
+
+def certificates_taken(store: Store, answer: dict) -> int:
+    """Mark what the district took (its answer to ``certificate_report``); the refused are logged and sent again."""
+    from sqlmodel import select as select_rows
+
+    from app.models import CertificateRecord
+
+    taken = {n for n in answer.get("taken", []) if isinstance(n, str)} if isinstance(answer, dict) else set()
+    for number, reason in ((answer.get("refused") or {}) if isinstance(answer, dict) else {}).items():
+        log.warning("the district refused certificate %s: %s", number, reason)
+    now = utcnow()
+    with store.session() as session:
+        for row in session.exec(select_rows(CertificateRecord).where(CertificateRecord.number.in_(taken))):
+            row.reported_at = now
+        session.commit()
+    return len(taken)
+
+
 def load_state(store: Store) -> SyncState:
     with store.session() as session:
         return session.get(SyncState, 1) or SyncState()
@@ -236,35 +273,13 @@ class SyncClient:
     def report_certificates(self, base: str, result: SyncResult) -> None:
         """The station's public key, and the certificates the district has not got yet (new, or 作废 since),
         so /verify/<number> answers for them (#26). A district too old for it (404) is left alone."""
-        from sqlmodel import select as select_rows
-
-        from app import signing
-        from app.models import CertificateRecord
-
-        with self.store.session() as session:
-            key = signing.public_key(session)  # made on first use, kept in the store
-            session.commit()
-            rows = session.exec(select_rows(CertificateRecord).where(CertificateRecord.reported_at == None)  # noqa: E711
-                                .order_by(CertificateRecord.number).limit(500)).all()
-            items = [{"number": r.number, "masked_name": signing.mask_name(r.volunteer_name), "date_from": r.date_from.isoformat(),
-                      "date_to": r.date_to.isoformat(), "hours": r.hours, "activities": r.activities, "issued_on": r.issued_on.isoformat(),
-                      "signature": r.signature, "revoked_on": r.revoked_on.isoformat() if r.revoked_on else None,
-                      "revoke_reason": r.revoke_reason} for r in rows if r.signature]
-        response = self.request("POST", base + protocol.CERTIFICATES, json={"public_key": key, "certificates": items})
+        report = certificate_report(self.store)
+        response = self.request("POST", base + protocol.CERTIFICATES, json=report)
         if response.status_code != 200:
             # Never the reason a sync fails: the rows are in; the papers go again next time (404: an older district).
             log.warning("the district did not take the certificates (%s): %s", response.status_code, response.text[:300])
             return
-        answer = response.json()
-        taken = set(answer.get("taken", []))
-        for number, reason in (answer.get("refused") or {}).items():
-            log.warning("the district refused certificate %s: %s", number, reason)
-        now = utcnow()
-        with self.store.session() as session:
-            for row in session.exec(select_rows(CertificateRecord).where(CertificateRecord.number.in_(taken))):
-                row.reported_at = now
-            session.commit()
-        result.certificates = len(taken)
+        result.certificates = certificates_taken(self.store, response.json())
 
     def push(self, base: str, result: SyncResult, progress, cancelled) -> None:
         station_id = self.store.station_id

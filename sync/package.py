@@ -190,7 +190,7 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
     from app.services.activities import photo_path
     from app.services.context import Context
 
-    from .client import ledger_profile, load_state, save_state
+    from .client import certificate_report, ledger_profile, load_state, save_state
 
     station_id = store.station_id
     if station_id is None:
@@ -266,6 +266,7 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
             "app_version": __version__, "schema": HEAD_REVISION, "protocol": protocol.PROTOCOL_VERSION,
             "rows": rows_done, "seq_from": seq_from, "seq_to": seq_to, "pull_cursor": load_state(store).pull_cursor,
             "enroll": enroll, "batches": batches, "files": files,
+            "certificates": certificate_report(store),  # new ones and 作废 (#26): the manifest's signature covers them
         }
         size = writer.finish(MANIFEST, manifest, key)
     except BaseException:
@@ -287,13 +288,14 @@ class ReplyResult:
     refused_batches: int = 0
     account_name: str = ""
     package_id: str = ""
+    certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
 
 
 def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
     """Take in the district's reply exactly as a network answer: rows acknowledged, rejected with the
     reason, or resent above the district's version; then the district's items. Importing a reply twice,
     or an older reply after a newer one, changes nothing more."""
-    from .client import SyncResult, load_state, record_answer, save_state, take_pulled
+    from .client import SyncResult, certificates_taken, load_state, record_answer, save_state, take_pulled
 
     state = load_state(store)
     zf, reply, raw, sig = open_container(source, REPLY, REPLY_FORMAT)
@@ -321,6 +323,8 @@ def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
         synced = SyncResult()
         take_pulled(store, items, str(max(i["seq"] for i in items)), synced)
         result.pulled, result.dispatched, result.withdrawn = synced.pulled, synced.dispatched, synced.withdrawn
+    if isinstance(reply.get("certificates"), dict):
+        result.certificates = certificates_taken(store, reply["certificates"])
     if result.account_name and result.account_name != state.account_name:
         save_state(store, account_name=result.account_name)
     if result.acked:

@@ -331,3 +331,29 @@ def test_a_demo_station_is_not_enrolled_by_stick_unless_asked(demo_store, distri
     assert not (tmp_path / "p.slpkg").exists() and not load_state(demo_store).token
     export_package(demo_store, tmp_path / "p.slpkg", code=code, allow_demo=True)  # a district's training server
     assert district_import(district_sqlite, tmp_path / "p.slpkg")[0].enrolled
+
+
+def test_certificates_and_their_voiding_travel_by_stick(demo_store, district_sqlite, tmp_path):
+    """#26: a station without network reports its 志愿服务记录证明 in its package; the district's /verify answers
+    for them once imported, and a 作废 follows in the next package."""
+    import requests
+
+    from app import reports
+    from app.models.enums import Role
+    from app.reports.certificate import revoke_certificate
+    from app.services.context import Actor
+
+    district = district_sqlite
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    clerk = Context(store=demo_store, actor=Actor("clerk", "王录入", Role.clerk))
+    busiest = max(volunteers.search_volunteers(clerk), key=lambda v: volunteers.volunteer_hours(clerk, v.id, year=2026))
+    _path, number = reports.certificate_pdf(clerk, tmp_path / "证明.pdf", volunteer_id=busiest.id, year=2026)
+    export_package(demo_store, tmp_path / "pkg.slpkg", code=code)
+    _done, reply = district_import(district, tmp_path / "pkg.slpkg")
+    assert import_reply(demo_store, reply).certificates == 1
+    assert "有效" in requests.get(f"{district.base}/verify/{number}", timeout=10).text
+    revoke_certificate(clerk, number, "重复出具")
+    export_package(demo_store, tmp_path / "pkg2.slpkg")
+    _done, reply = district_import(district, tmp_path / "pkg2.slpkg")
+    assert import_reply(demo_store, reply).certificates == 1
+    assert "已作废" in requests.get(f"{district.base}/verify/{number}", timeout=10).text

@@ -154,6 +154,14 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
                 for r in answer["results"]:
                     setattr(result, r["status"], getattr(result, r["status"]) + 1)
             answers.append({"batch_id": answer["batch_id"], "seqs": seqs, "results": answer["results"]})
+    taken_certificates = None
+    if isinstance(manifest.get("certificates"), dict):  # 志愿服务记录证明 and their 作废 (#26), signed with the manifest
+        from . import certificates
+
+        try:
+            taken_certificates = certificates.receive(engine, acct, manifest["certificates"])
+        except certificates.Refused as exc:
+            taken_certificates = {"taken": [], "refused": {"*": str(exc)}}
     cursor = manifest.get("pull_cursor")
     after = int(cursor) if isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
     items: list[dict] = []
@@ -169,6 +177,7 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
         "format": REPLY_FORMAT, "version": FORMAT_VERSION, "package_id": manifest.get("package_id"),
         "station_id": acct.station_id, "station_name": manifest.get("station_name", ""), "account_name": acct.name,
         "created_at": utcnow().isoformat(), "batches": answers, "pull": {"cursor": str(after), "items": items},
+        **({"certificates": taken_certificates} if taken_certificates is not None else {}),
     }
     result.reply = reply_bytes(reply, signing_key(acct.token_hash))
     stamp = str(manifest.get("created_at", ""))[:10].replace("-", "")
