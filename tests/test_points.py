@@ -287,3 +287,10 @@ def test_the_notice_board_tells_a_deduction_from_a_redemption(ctx, vol, tmp_path
 
     text = "".join(page.extract_text() for page in PdfReader(out).pages).replace("\n", "")
     assert "本月兑换" in text and "本月扣分" in text and "本月使用" not in text
+
+
+def test_the_accounts_list_keeps_the_highest_balances_when_it_is_cut(ctx):
+    people = [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"甲{i}", id_number=make_id(seq=620 + i)) for i in range(4)]
+    for n, person in enumerate(people):
+        points.add_entry(ctx, Holder(person.id), points=10 * (n + 1), reason="好人好事")
+    assert [a.balance for a in points.accounts(ctx, limit=2)] == [40, 30]  # the top two, not any two sorted

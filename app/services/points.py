@@ -350,6 +350,8 @@ def accounts(ctx: Context, *, text: str = "", limit: int = 500, reveal: bool | N
         if text:
             vq = vq.where(or_(Volunteer.name.contains(text), Volunteer.name_initials.startswith(text.lower()), Volunteer.phone_tail == text))
             hq = hq.where(or_(Household.head.contains(text), Household.address.contains(text)))
+        # the highest balances, chosen by SQL before the limit (a limit on any 500 then sorted showed arbitrary ones)
+        vq, hq = vq.order_by((earned - spent).desc(), Volunteer.name), hq.order_by((earned - spent).desc(), Household.head)
         for vid, name, phone, e, s in session.exec(vq.limit(limit)):
             out.append(Account(Holder(volunteer_id=vid), name, "志愿者", phone if full else mask_phone(phone), int(e), int(s)))
         for hid, head, phone, e, s in session.exec(hq.limit(limit)):
