@@ -202,6 +202,12 @@ CHANGED_KEY = "changed_tables"
 _listeners: list = []
 
 
+def changed(session: Session, table: str) -> None:
+    """Tell the listeners, at this session's commit, that ``table`` changed: for a local table (not captured as a
+    synced one) that a page shows, e.g. the district's announcements on the 工作台."""
+    session.info.setdefault(CHANGED_KEY, set()).add(table)
+
+
 def on_commit(listener) -> callable:
     """``listener(bind, tables)`` after every commit that changed synced rows (``bind``: the session's
     engine or connection; ``tables``: a frozenset of table names). Returns the function that unsubscribes."""

@@ -442,7 +442,7 @@ def cmd_dispatch(args) -> int:
     dispatch_id = admin.dispatch_demand(district_engine(args), args.station, requester=args.requester, content=args.content,
                                         category=args.category, contact=args.contact or "", address=args.address or "",
                                         due_on=args.due, note=args.note or "")
-    print(f"已向“{args.station}”派单（派单编号 {dispatch_id}），该站下次同步时收到")
+    print(f"已向“{args.station}”派单（派单编号 {dispatch_id[:8]}，撤回时用 station district withdraw {dispatch_id[:8]}），该站下次同步时收到")
     return 0
 
 
@@ -562,7 +562,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--due", metavar="办结期限", help="如 2026-12-10；默认7天")
     p.add_argument("--note", metavar="说明")
     p = add("withdraw", cmd_withdraw, "撤回一次派单（该站同步时撤销，已完成服务的除外）", dsub)
-    p.add_argument("dispatch_id", metavar="派单编号")
+    p.add_argument("dispatch_id", metavar="派单编号", help="完整编号，或网页“五单”办理情况上显示的前8位")
     p.add_argument("--reason", required=True, metavar="原因")
     p = add("announce", cmd_announce, "发布一条通知（各站同步时收到）", dsub)
     p.add_argument("--title", required=True, metavar="标题")

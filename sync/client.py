@@ -25,6 +25,7 @@ import requests
 from sqlmodel import select
 
 from app import __version__, outbox
+from app.changes import changed
 from app.db import Store
 from app.migrations import HEAD_REVISION
 from app.models import Announcement, SyncRun, SyncState, utcnow
@@ -70,6 +71,8 @@ class SyncResult:
     certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
     withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
     recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
+    # the dispatches taken in by this sync, by id: one withdrawn again before the station saw it is not new work (#30)
+    new_dispatches: set[str] = field(default_factory=set, repr=False)
 
 
 def ledger_profile(store: Store) -> dict:
@@ -484,11 +487,19 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
             if demands.receive_dispatch(district, item) is not None:
                 received += 1
                 result.dispatched += 1
+                result.new_dispatches.add(str(item.get("id")))
             result.pulled += 1
         elif item.get("entity") == "dispatch_withdrawn":
-            if demands.receive_withdrawal(district, item) is not None:
+            cancelled = demands.receive_withdrawal(district, item)
+            if cancelled is not None:
                 received += 1
-                result.withdrawn += 1
+                if cancelled.dispatch_id in result.new_dispatches:
+                    # Dispatched and withdrawn between two syncs: kept (cancelled, with the reason) but not
+                    # announced as work to do, nor as a withdrawal of work the station never saw.
+                    result.new_dispatches.discard(cancelled.dispatch_id)
+                    result.dispatched -= 1
+                else:
+                    result.withdrawn += 1
             result.pulled += 1
     with store.session() as session:
         for item in items:
@@ -498,6 +509,7 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
             row.title, row.body = item["title"], item.get("body", "")
             row.published_at = datetime.fromisoformat(item["published_at"])
             session.add(row)
+            changed(session, Announcement.__tablename__)  # the 工作台 shows it until read
             result.pulled += 1
         state = session.get(SyncState, 1)
         state.pull_cursor = cursor
@@ -531,10 +543,16 @@ def save_national_mapping(store: Store, text: str) -> None:
 
 
 def save_rules(store: Store, text: str) -> None:
-    """The district's new quotas."""
-    from app.rules import OVERRIDE_NAME, parse_rules
+    """The district's new quotas, unless they are older than the ones in force here: a district that once published
+    an old file (before it refused to) must not roll the station back."""
+    from app.rules import OVERRIDE_NAME, RulesError, rules_version, version_in_force
 
-    _save_published(store, text, OVERRIDE_NAME, parse_rules, "rules")
+    def check(published: str) -> None:
+        version, in_force = rules_version(published), version_in_force(store.paths.root)
+        if version < in_force:
+            raise RulesError(f"区里发来的规则是第 {version} 版，旧于本站正在使用的第 {in_force} 版，未采用")
+
+    _save_published(store, text, OVERRIDE_NAME, check, "rules")
 
 
 def history(store: Store, limit: int = 50) -> list[SyncRun]:

@@ -220,5 +220,5 @@ def staff_login(base: str, username: str = "wmb", password: str = "district1"):
     form = web.get(base + "/login", timeout=10).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
     answer = web.post(base + "/login", data={"username": username, "password": password, "csrf": csrf}, timeout=10)
-    assert answer.url.endswith("/district"), answer.url
+    assert answer.url.endswith("/district/today"), answer.url  # the first page: what needs attention (#30)
     return web

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from app.db import Store
 from app.models.base import utcnow
+from app.rules import RULES_FILE
 from app.services import activities, teams
 from app.services.context import Context
 from app.services.station import init_station
@@ -187,6 +188,11 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
     ("POST", "/district/stations/add"): [(_post("/district/stations/add", {}, lambda s: {
         "sheet": ("stations.xlsx", stations_sheet(s.tmp), "application/octet-stream")}), (403,))],
     ("GET", "/openapi.json"): [(_get("/openapi.json"), SHOWN)],  # the API's description: no station's data
+    ("GET", "/district/today"): [(_get("/district/today"), SHOWN)],  # Monday morning's list: its street's lines only
+    ("GET", "/district/publish"): [(_get("/district/publish"), (403,))],  # announcements and rules: the district's
+    ("POST", "/district/publish/announcement"): [(_post("/district/publish/announcement", {"title": "艾山街道的通知"}), (403,))],
+    ("POST", "/district/publish/rules"): [(_post("/district/publish/rules", {}, lambda s: {
+        "rules": ("wuyou.toml", RULES_FILE.read_bytes().replace(b"version = 1", b"version = 2"), "text/plain")}), (403,))],
 }
 # Not staff pages: the login itself, the stations' own API (a station's token, never a staff cookie), and the
 # public certificate check (anyone holding a paper; masked, tests/test_certificate_verify.py).

@@ -36,7 +36,7 @@ def test_wrong_passwords_lock_the_user_for_a_while(staffed):
         assert "用户名或密码不正确" in answer.text
     locked = try_login(guesser, base, "wmb", "district1")  # even the right password, while locked
     assert "尝试次数过多" in locked.text and "分钟后再试" in locked.text and web.COOKIE not in guesser.cookies
-    assert "各实践站情况" in try_login(requests.Session(), base, "zx", "district2").text  # another user is not locked
+    assert "待办事项（全区" in try_login(requests.Session(), base, "zx", "district2").text  # another user is not locked
 
 
 def test_many_names_from_one_address_lock_the_address(staffed):

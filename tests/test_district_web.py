@@ -55,6 +55,8 @@ def test_district_staff_see_every_station(demo_store, district, tmp_path):
         page.fill("input[name=username]", "wmb")
         page.fill("input[name=password]", "district1")
         page.click("button[type=submit]")
+        page.wait_for_url("**/district/today")  # what needs attention first (#30); the stations one click away
+        page.click("text=各实践站情况")
         page.wait_for_url("**/district")
         text = page.inner_text("main")
         assert "各实践站情况" in text and "杨家庄村" in text and "艾山街道" in text and "红山村" in text and "未登记" in text
@@ -157,7 +159,8 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
         page.fill("input[name=username]", "wmb")
         page.fill("input[name=password]", "district1")
         page.click("button[type=submit]")
-        page.wait_for_url("**/district")
+        page.wait_for_url("**/district/today")
+        page.goto(district.base + "/district")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page fits; wide tables scroll inside
         stale = page.inner_text("p.stale")
         assert "超过 7 天未同步" in stale and "汶源村（10 天未同步）" in stale

@@ -217,7 +217,8 @@ def test_district_changes_a_number_without_a_release(demo_store, district_sqlite
     client.enroll(district_sqlite.base, admin.add_station(district_sqlite.engine, "杨家庄村"))
     with pytest.raises(RulesError):
         admin.publish_rules(district_sqlite.engine, "这不是规则文件")
-    stricter = RULES_FILE.read_text(encoding="utf-8").replace("target = { station = 12, institute = 12 }", "target = { station = 99, institute = 99 }")
+    stricter = (RULES_FILE.read_text(encoding="utf-8").replace("target = { station = 12, institute = 12 }", "target = { station = 99, institute = 99 }")
+                .replace("version = 1", "version = 2", 1))  # a new version: the same one twice is refused (#30)
     admin.publish_rules(district_sqlite.engine, stricter)
     ctx = Context(store=demo_store)
     today = date.today()

@@ -66,25 +66,92 @@ class RulesError(ValueError):
     pass
 
 
+TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+# What tomllib says, as a person editing the file in Notepad would need it.
+TOML_PROBLEMS = (
+    ("Invalid value", "值无效（文字要用英文双引号括起来，如 title = \"功能室不少于3处\"）"),
+    ("Expected '=' after a key", "缺少“=”"),
+    ("Unclosed", "括号没有闭合"),
+    ("Unterminated string", "引号没有闭合"),
+    ("Illegal character", "有不允许的字符（引号、括号须为英文半角）"),
+    ("Cannot overwrite", "同一项写了两次"),
+    ("Cannot declare", "同一项写了两次"),
+    ("Invalid statement", "这一行不是“名称 = 值”的格式"),
+)
+RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
+
+
+def _toml_error(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """规则文件第 5 行第 10 列格式错误：…… with the line as written (tomllib's own words are English)."""
+    found = TOML_WHERE.search(str(exc))
+    reason = next((said for english, said in TOML_PROBLEMS if str(exc).startswith(english)), "格式不正确")
+    if found is None:
+        return f"规则文件格式错误：{reason}"
+    line_no = int(found.group(1))
+    lines = text.splitlines()
+    shown = lines[line_no - 1].strip()[:80] if 0 < line_no <= len(lines) else ""
+    return f"规则文件第 {line_no} 行第 {found.group(2)} 列格式错误：{reason}" + (f"。该行为：{shown}" if shown else "")
+
+
+def _rule_lines(text: str) -> list[int]:
+    """The line of each ``[[rule]]`` header, in order: the n-th rule parsed starts on the n-th of them."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if RULE_HEADER.match(line)]
+
+
 def parse_rules(text: str) -> list[Rule]:
-    """Rules from TOML text; RulesError (Chinese) when the text is not a valid rules file."""
+    """Rules from TOML text; RulesError (Chinese, naming the line) when the text is not a valid rules file."""
     try:
         data = tomllib.loads(text)
-        rules = [Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
-                      period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False),
-                      levels=tuple(r.get("levels", ())))
-                 for r in data["rule"]]
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise RulesError(f"规则文件格式错误：{exc}") from exc
-    strange = [f"规则“{r.id}”的级别“{level}”" for r in rules for level in r.levels if level not in StationLevel.__members__]
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(_toml_error(text, exc)) from exc
+    starts = _rule_lines(text)
+
+    def where(n: int) -> str:
+        return f"第 {n + 1} 条规则（第 {starts[n]} 行起）" if n < len(starts) else f"第 {n + 1} 条规则"
+
+    version = data.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise RulesError("规则文件的版本号 version 应为整数，如 version = 2")
+    entries = data.get("rule")
+    if not isinstance(entries, list) or not entries:
+        raise RulesError("规则文件中没有规则（每条规则以一行 [[rule]] 开始）")
+    rules = []
+    for n, r in enumerate(entries):
+        try:
+            rules.append(Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
+                              period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False),
+                              levels=tuple(r.get("levels", ()))))
+        except KeyError as exc:
+            raise RulesError(f"规则文件{where(n)}缺少“{exc.args[0]}”") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise RulesError(f"规则文件{where(n)}格式不正确（target 应写成 {{ station = 3 }} 这样）") from exc
+    lines = {r.id: where(n) for n, r in enumerate(rules)}
+    strange = [f"{lines[r.id]}“{r.id}”的级别“{level}”" for r in rules for level in r.levels if level not in StationLevel.__members__]
     if strange:
         raise RulesError(f"规则文件中有无效的级别：{'、'.join(strange)}。可用的级别：station、institute、center")
-    unknown = [f"规则“{r.id}”的指标“{r.metric}”" for r in rules if r.metric not in METRICS]
+    unknown = [f"{lines[r.id]}“{r.id}”的指标“{r.metric}”" for r in rules if r.metric not in METRICS]
     if unknown:
         raise RulesError(f"规则文件中有本程序不认识的指标：{'、'.join(unknown)}。可用的指标：{'、'.join(METRICS)}")
-    if any(not isinstance(v, int) or v < 0 for r in rules for v in r.targets.values()):
-        raise RulesError("规则文件中的目标值应为不小于0的整数")
+    bad = [f"{lines[r.id]}“{r.id}”" for r in rules if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in r.targets.values())]
+    if bad:
+        raise RulesError(f"规则文件中的目标值应为不小于0的整数：{'、'.join(bad)}")
     return rules
+
+
+def rules_version(text: str) -> int:
+    """The ``version = N`` a rules file declares (0 when it declares none); RulesError if the file does not parse."""
+    parse_rules(text)
+    return tomllib.loads(text).get("version", 0)
+
+
+def version_in_force(data_dir: Path | None = None) -> int:
+    """The version of the rules a station uses now: the district's published file if valid, else the built-in one."""
+    if data_dir is not None and (Path(data_dir) / OVERRIDE_NAME).exists():
+        try:
+            return rules_version((Path(data_dir) / OVERRIDE_NAME).read_text(encoding="utf-8"))
+        except (OSError, RulesError):
+            pass
+    return rules_version(Path(RULES_FILE).read_text(encoding="utf-8"))
 
 
 def load_rules(path: Path | None = None, *, data_dir: Path | None = None) -> list[Rule]:

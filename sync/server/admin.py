@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import Engine, func, or_, select, update
 
@@ -207,21 +208,78 @@ def reset_staff_password(engine: Engine, username: str, password: str) -> bool:
     return True
 
 
+ANNOUNCEMENT_TITLE_MAX, ANNOUNCEMENT_BODY_MAX = 200, 5000
+
+
 def announce(engine: Engine, title: str, body: str = "") -> str:
+    """A notice every station receives with its next sync (and shows on its 工作台 until read).
+    ValidationError (Chinese): no title, or a title or text too long."""
+    from app.services.errors import ValidationError
+
+    title, body = (title or "").strip(), (body or "").strip()
+    problems = {}
+    if not title:
+        problems["title"] = "请填写通知标题"
+    elif len(title) > ANNOUNCEMENT_TITLE_MAX:
+        problems["title"] = f"通知标题最多{ANNOUNCEMENT_TITLE_MAX}个字"
+    if len(body) > ANNOUNCEMENT_BODY_MAX:
+        problems["body"] = f"通知内容最多{ANNOUNCEMENT_BODY_MAX}个字"
+    if problems:
+        raise ValidationError(problems)
     announcement_id = str(uuid.uuid4())
     with engine.begin() as conn:
         conn.execute(announcement.insert().values(id=announcement_id, kind="announcement", title=title, body=body, published_at=utcnow()))
     return announcement_id
 
 
-def publish_rules(engine: Engine, text: str) -> str:
-    """Publish a new rules file; stations receive it with their next sync. Refused if it does not parse."""
-    from app.rules import parse_rules
+def _published_rules(conn) -> list[tuple[int, object, str]]:
+    """(version, published_at, text) of every published rules file that still parses, newest first."""
+    from app.rules import RulesError, rules_version
 
-    parse_rules(text)
+    out = []
+    for text, at in conn.execute(select(announcement.c.body, announcement.c.published_at).where(announcement.c.kind == "rules")
+                                 .order_by(announcement.c.seq.desc())):
+        try:
+            out.append((rules_version(text), at, text))
+        except RulesError:
+            continue
+    return out
+
+
+def rules_in_force(conn) -> tuple[int, object, str]:
+    """(version, published_at or None for the built-in file, text) of the rules the district and its stations use:
+    the published file with the highest version (a district that published an older one before this check existed
+    stays on the newer, as its stations do), else the built-in one."""
+    from app.rules import RULES_FILE, rules_version
+
+    published = _published_rules(conn)
+    if published:
+        return max(published, key=lambda p: p[0])  # max keeps the first (newest) of equal versions
+    text = RULES_FILE.read_text(encoding="utf-8")
+    return rules_version(text), None, text
+
+
+def publish_rules(engine: Engine, text: str) -> str:
+    """Publish a new rules file; stations receive it with their next sync. RulesError (Chinese) when it does not
+    parse (naming the line), declares no version, or is not newer than the rules in force: publishing an older
+    file would roll every station back, and the same version twice would leave two different files called one."""
+    from app.rules import RulesError, rules_version
+
+    new = rules_version(text)
+    if new < 1:
+        raise RulesError("规则文件须在开头写明版本号，如 version = 2（比正在使用的版本大1），各站据此判断新旧")
     rules_id = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(announcement.insert().values(id=rules_id, kind="rules", title="“五有”考核规则更新", body=text, published_at=utcnow()))
+        current, at, _text = rules_in_force(conn)
+        local = at + timedelta(hours=8) if at is not None else None  # 北京时间
+        since = f"，{local.year}年{local.month}月{local.day}日发布" if local is not None else "，程序自带"
+        if new == current:
+            raise RulesError(f"第 {new} 版规则已在使用（{since[1:]}），同一版本不能再次发布。修改了规则请把 version 改为 {current + 1}")
+        if new < current:
+            raise RulesError(f"这份规则文件是第 {new} 版，比正在使用的第 {current} 版（{since[1:]}）旧，不能发布：发布后各站会退回旧规则。"
+                             f"确需恢复旧的规定，请把旧文件的 version 改为 {current + 1} 后发布")
+        conn.execute(announcement.insert().values(id=rules_id, kind="rules", title=f"“五有”考核规则更新（第 {new} 版）", body=text,
+                                                  published_at=utcnow()))
     return rules_id
 
 
@@ -239,21 +297,13 @@ def publish_national_mapping(engine: Engine, text: str) -> str:
 
 
 def current_rules(engine_or_conn):
-    """The latest published rules, or the built-in ones."""
-    from app.rules import RulesError, load_rules, parse_rules
+    """The rules in force: the published file with the highest version, or the built-in ones."""
+    from app.rules import parse_rules
 
-    query = select(announcement.c.body).where(announcement.c.kind == "rules").order_by(announcement.c.seq.desc()).limit(1)
     if isinstance(engine_or_conn, Engine):
         with engine_or_conn.connect() as conn:
-            text = conn.execute(query).scalar()
-    else:
-        text = engine_or_conn.execute(query).scalar()
-    if text:
-        try:
-            return parse_rules(text)
-        except RulesError:
-            pass
-    return load_rules()
+            return parse_rules(rules_in_force(conn)[2])
+    return parse_rules(rules_in_force(engine_or_conn)[2])
 
 
 def in_street(street: str):
@@ -305,7 +355,8 @@ def dispatch_demand(engine: Engine, station: str, *, requester: str, content: st
 
 
 def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str, *, street: str = "") -> str:
-    """撤回 a dispatch: the station cancels its demand with this reason at its next sync, unless it has served it by then.
+    """撤回 a dispatch (by its id or its short id): the station cancels its demand with this reason at its next sync,
+    unless it has served it by then.
 
     Refused when the station has already reported the service done, or it was withdrawn before. ``street``: a
     街道 staff account withdraws only dispatches to its own street; another street's is not found (#30)."""
@@ -315,8 +366,7 @@ def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str, *, street: 
     from app.services.common import clean
     from app.services.errors import NotFound, ValidationError
 
-    from sqlalchemy import true
-
+    from .attention import find_dispatch
     from .db import TABLES
 
     reason = clean(reason)
@@ -324,10 +374,10 @@ def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str, *, street: 
         raise ValidationError({"reason": "请填写撤回原因"})
     demand = TABLES["demand"]
     with engine.begin() as conn:
-        sent = conn.execute(select(announcement).where(announcement.c.id == dispatch_id, announcement.c.kind == "dispatch",
-                                                       announcement.c.station_id.in_(station_ids_in(street)) if street else true())).first()
+        sent = find_dispatch(conn, dispatch_id, street)  # its full id, or the short id the pages show
         if sent is None:
             raise NotFound("找不到该派单")
+        dispatch_id = sent.id
         earlier = conn.execute(select(announcement.c.id).where(announcement.c.kind == "dispatch_withdrawn",
                                                                announcement.c.body.contains(dispatch_id))).first()
         if earlier is not None:

@@ -139,6 +139,9 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         response = await call_next(request)
         for name, value in web.SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # Nothing kept by the browser unless an answer says otherwise (a photo, by its hash): after 退出, the Back
+        # button must not show a staff page with every figure from the cache (#30).
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @api.exception_handler(ApiError)

@@ -25,8 +25,12 @@ from .db import TABLES, account, evaluation_cache
 log = logging.getLogger(__name__)
 
 
+SUMMARY_FORMAT = 2  # bumped when summary_of changes what it keeps: verdicts kept in an older form are judged again
+
+
 def rules_key(rules: list[Rule]) -> str:
-    return hashlib.sha256(json.dumps([dataclasses.asdict(r) for r in rules], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    kept = {"summary": SUMMARY_FORMAT, "rules": [dataclasses.asdict(r) for r in rules]}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -37,9 +41,12 @@ def summary_of(verdicts: list[Verdict]) -> dict:
     """What the ranking needs of a station's verdicts: kept beside them, so a page of thousands of
     stations does not rebuild some 60,000 verdicts to rank them."""
     counted = [v for v in verdicts if v.status != NOT_APPLICABLE]
+    missed = sum(v.status == MISSED for v in counted)
     return {"met": sum(v.status in (MET, ON_TRACK) for v in counted), "counted": len(counted),
-            "at_risk": sum(v.status == AT_RISK for v in counted), "missed": sum(v.status == MISSED for v in counted),
-            "problems": [f"{v.title}：{v.gap}" for v in counted if v.status in (MISSED, AT_RISK)][:6]}
+            "at_risk": sum(v.status == AT_RISK for v in counted), "missed": missed,
+            # 主要问题: every failed (未达标) item first, then the ones at risk, each saying which it is (#30).
+            "problems": ([f"【未达标】{v.title}：{v.gap}" for v in counted if v.status == MISSED]
+                         + [f"【有风险】{v.title}：{v.gap}" for v in counted if v.status == AT_RISK])[:max(6, missed)]}
 
 
 def verdicts_for_all(conn: Connection, year: int, month: int, rules: list[Rule], *, today: date | None = None,

@@ -23,7 +23,7 @@ from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
 from .. import protocol
-from . import admin, stats, throttle
+from . import admin, attention, stats, throttle
 from .admin import current_rules
 from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
 
@@ -118,6 +118,7 @@ def xlsx_response(title: str, headers: list[str], rows: list[list], filename: st
 
 
 STALE_DAYS = 7  # a station not synced for this long is flagged at the top of the overview
+LANDING = "/district/today"  # the first page after a login: what needs attention (#30)
 
 
 def _local(dt) -> str:
@@ -128,6 +129,9 @@ def _local(dt) -> str:
 
 TEMPLATES.filters["local"] = _local
 TEMPLATES.filters["figure"] = lambda value: format(value, "g")
+TEMPLATES.filters["day"] = lambda day: f"{day.year}年{day.month}月{day.day}日"  # dates as people read them
+TEMPLATES.filters["md"] = lambda day: f"{day.month}月{day.day}日"
+TEMPLATES.filters["signed"] = lambda value: ("+" if value > 0 else "") + format(value, "g")
 TEMPLATES.filters["tier"] = lambda level: station_level(level).unit  # 实践站 / 实践所 / 实践中心 (#30)
 
 # Query values staff can type into the address bar: out of range is a Chinese 422, never a 500.
@@ -181,7 +185,7 @@ def install(api: FastAPI) -> None:
 
     @api.get("/", include_in_schema=False)
     def root():
-        return RedirectResponse("/district", status_code=303)
+        return RedirectResponse(LANDING, status_code=303)
 
     @api.get("/openapi.json", include_in_schema=False)
     def openapi_for_staff(request: Request):
@@ -243,7 +247,7 @@ def install(api: FastAPI) -> None:
         with engine.begin() as conn:
             conn.execute(staff_session.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(), staff_id=user.id,
                                                        expires_at=utcnow() + timedelta(hours=SESSION_HOURS)))
-        response = RedirectResponse("/district", status_code=303)
+        response = RedirectResponse(LANDING, status_code=303)  # Monday morning's list first (#30)
         response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), max_age=SESSION_HOURS * 3600)
         response.delete_cookie(LOGIN_CSRF_COOKIE)
         return response
@@ -412,6 +416,17 @@ def install(api: FastAPI) -> None:
                       page_size=PAGE_SIZE, here=f"/district?{query}", export=f"/district/overview.xlsx?{query}", late=late,
                       late_count=late_count, stale_days=STALE_DAYS, chart=chart, whole_district=not user.street)
 
+    @api.get("/district/today", include_in_schema=False)
+    def today_page(request: Request):
+        """What needs attention in the account's scope, each line a link, and the week's change (#30 "Monday morning")."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        today = date.today()
+        with engine.connect() as conn:
+            seen = attention.attention(conn, today, user.street)
+        return render("today.html", title="待办事项", user=user, today=today, a=seen, whole_district=not user.street)
+
     @api.get("/district/overview.xlsx", include_in_schema=False)
     def overview_xlsx(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
                       sort: str = Query("street", pattern="^(name|street|sync|stale|received)$")):
@@ -525,17 +540,6 @@ def install(api: FastAPI) -> None:
             live_demand, demand.c.state.in_(waiting), demand.c.due_on < today).group_by(demand.c.station_id)).all())
         ratings = dict(conn.execute(select(demand.c.station_id, func.avg(demand.c.rating)).where(
             live_demand, demand.c.rating.is_not(None)).group_by(demand.c.station_id)).all())
-        sent = conn.execute(select(announcement).where(announcement.c.kind == "dispatch",
-                                                       announcement.c.station_id.in_(admin.station_ids_in(street)) if street else true())
-                            .order_by(announcement.c.seq.desc()).limit(200)).all()
-        outcome = {d.dispatch_id: d for d in conn.execute(select(demand).where(
-            demand.c.dispatch_id.in_([a.id for a in sent]))).all()} if sent else {}
-        withdrawn = set()
-        for body in conn.execute(select(announcement.c.body).where(announcement.c.kind == "dispatch_withdrawn")).scalars():
-            try:
-                withdrawn.add(json.loads(body).get("dispatch_id"))
-            except (ValueError, AttributeError):
-                pass
         stations = []
         for station_id, counts in sorted(per_station.items(), key=lambda kv: names.get(kv[0], "")):
             avg = ratings.get(station_id)
@@ -544,27 +548,7 @@ def install(api: FastAPI) -> None:
                              "unrated": counts.get(S.done.value, 0) + counts.get(S.rated.value, 0), "closed": counts.get(S.rewarded.value, 0),
                              "refused": counts.get(S.rejected.value, 0) + counts.get(S.cancelled.value, 0),
                              "late": overdue.get(station_id, 0), "rating": round(float(avg), 1) if avg is not None else None})
-        dispatches = []
-        for a in sent:
-            d = outcome.get(a.id)
-            late = False
-            if a.id in withdrawn and (d is None or d.state in waiting):
-                state = "已撤回（等待该站同步）"
-            elif d is None:
-                state = "未送达（等待该站同步）"
-            else:
-                state = S(d.state).label + (f"，评分 {d.rating}" if d.rating else "")
-                late = d.state in waiting and d.due_on < today
-            try:
-                asked = json.loads(a.body)
-                what = f"{asked.get('requester', '')}（{asked.get('category', '')}）：{asked.get('content', '')}"
-            except (ValueError, AttributeError):
-                what = a.title
-            dispatches.append({"id": a.id, "published_at": a.published_at, "station": names.get(a.station_id, ""), "what": what,
-                               "state": state + ("（已超期）" if late else ""), "late": late,
-                               "feedback": d.feedback if d is not None else "",
-                               "can_withdraw": a.id not in withdrawn and (d is None or d.state in waiting)})
-        return stations, dispatches
+        return stations, attention.dispatches(conn, today, street)
 
     @api.get("/district/demands.xlsx", include_in_schema=False)
     def demands_xlsx(request: Request):
@@ -577,9 +561,9 @@ def install(api: FastAPI) -> None:
         headers = ["实践站", "点单总数", "办理中", "待评/待奖", "已办结", "不予受理/撤销", "超期未办", "平均评分"]
         rows = [[r["name"], r["total"], r["open"], r["unrated"], r["closed"], r["refused"], r["late"], r["rating"] if r["rating"] is not None else "—"]
                 for r in stations]
-        rows += [[], ["区中心派单", "派单时间（北京时间）", "需求", "办理情况", "群众评价"]]
-        rows += [[r["station"], (r["published_at"] + timedelta(hours=8)).replace(tzinfo=None), r["what"], r["state"], r["feedback"]]
-                 for r in dispatches]
+        rows += [[], ["区中心派单", "派单时间（北京时间）", "需求", "办理情况", "群众评价", "派单编号", "办结期限", "接单", "撤回原因"]]
+        rows += [[r["station"], (r["published_at"] + timedelta(hours=8)).replace(tzinfo=None), r["what"], r["state"], r["feedback"],
+                  r["short"], r["due_on"], r["taken_by"], r["reason"]] for r in dispatches]
         return xlsx_response(f"“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）", headers, rows,
                              f"五单办理情况-{today:%Y%m%d}.xlsx")
 
@@ -625,8 +609,15 @@ def install(api: FastAPI) -> None:
                     pictures.setdefault(activity_id, []).append((sha, caption))
             batches = conn.execute(select(batch_log).where(batch_log.c.account_id == acct.id).order_by(batch_log.c.received_at.desc()).limit(10)).all()
             rejects = conn.execute(select(rejection).where(rejection.c.account_id == acct.id).order_by(rejection.c.id.desc()).limit(20)).all()
+            demand = TABLES["demand"]
+            # What the 待办事项 page links to: the demands still waiting for service, and those rated low.
+            waiting_or_low = conn.execute(select(demand).where(
+                demand.c.station_id == acct.station_id, demand.c.deleted == False,  # noqa: E712
+                (demand.c.state.in_(attention.WAITING)) | (demand.c.rating <= attention.LOW_RATING))
+                .order_by(demand.c.due_on).limit(200)).all() if acct.station_id else []
         return render("station.html", title=acct.name, user=user, acct=acct, f=f, year=year, month=month, years=years_back(),
-                      recent=recent, pictures=pictures, batches=batches, rejects=rejects)
+                      recent=recent, pictures=pictures, batches=batches, rejects=rejects, demands=waiting_or_low, today=today, waiting=attention.WAITING,
+                      state_label=lambda state: S(state).label)
 
     def upload_refused(request: Request, csrf: str, upload, missing: str, limit: int, what: str) -> tuple[str, int] | None:
         """A staff form's file upload: (message, status) when it cannot be taken, else None."""
@@ -697,8 +688,8 @@ def install(api: FastAPI) -> None:
             return district_only(user)
         return render_add_stations(request, user)
 
-    def district_only(user: StaffUser) -> HTMLResponse:
-        return render("message.html", title="无权操作", user=user, message="批量添加实践站由区文明实践中心的全区管理员办理",
+    def district_only(user: StaffUser, what: str = "批量添加实践站") -> HTMLResponse:
+        return render("message.html", title="无权操作", user=user, message=f"{what}由区文明实践中心的全区管理员办理",
                       error=True, back="/district", back_label="← 返回各站情况", status=403)
 
     @api.post("/district/stations/add", include_in_schema=False)
@@ -738,3 +729,68 @@ def install(api: FastAPI) -> None:
 
     def render_add_stations(request: Request, user, *, error: str = "", status: int = 200):
         return render("add_stations.html", title="批量添加实践站", user=user, status=status, error=error, csrf=csrf_token(request))
+
+    # -- announcements and rules, published from the browser as from the command line (#30) -----------------------
+    PUBLISHING = "发布通知和考核规则"
+
+    def render_publish(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
+                       status: int = 200):
+        with engine.connect() as conn:
+            version, at, _text = admin.rules_in_force(conn)
+            recent = conn.execute(select(announcement.c.kind, announcement.c.title, announcement.c.published_at)
+                                  .where(announcement.c.kind.in_(("announcement", "rules"))).order_by(announcement.c.seq.desc()).limit(20)).all()
+        return render("publish.html", title=PUBLISHING, user=user, status=status, errors=errors or {}, values=values or {}, notice=notice,
+                      version=version, version_at=at, recent=recent, csrf=csrf_token(request))
+
+    @api.get("/district/publish", include_in_schema=False)
+    def publish_page(request: Request, done: str = Query("", max_length=20)):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if user.street:
+            return district_only(user, PUBLISHING)
+        notice = {"announcement": "已发布通知，各站下次同步时收到，显示在工作台上直到点“已读”。",
+                  "rules": "已发布新的“五有”考核规则，各站下次同步时生效。"}.get(done, "")
+        return render_publish(request, user, notice=notice)
+
+    @api.post("/district/publish/announcement", include_in_schema=False)
+    def publish_announcement(request: Request, csrf: str = Form("", max_length=100), title: str = Form("", max_length=1000),
+                             body: str = Form("", max_length=20_000)):
+        """The same as station district announce."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if user.street:
+            return district_only(user, PUBLISHING)
+        values = {"title": title, "body": body}
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return render_publish(request, user, errors={"form": "页面已过期，请刷新后重新提交"}, values=values, status=403)
+        try:
+            admin.announce(engine, title, body)
+        except ValidationError as exc:
+            return render_publish(request, user, errors=exc.errors, values=values, status=422)
+        return RedirectResponse("/district/publish?done=announcement", status_code=303)
+
+    @api.post("/district/publish/rules", include_in_schema=False)
+    def publish_rules_form(request: Request, csrf: str = Form("", max_length=100), rules: UploadFile | None = File(None)):
+        """The same as station district publish-rules: refused, with the reason, when the file is broken (its line),
+        has no version, or is not newer than the rules in force."""
+        from app.rules import RulesError
+
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if user.street:
+            return district_only(user, PUBLISHING)
+        refused = upload_refused(request, csrf, rules, "规则文件：请选择 .toml 规则文件", 1024 * 1024, "规则文件")
+        if refused:
+            return render_publish(request, user, errors={"rules": refused[0]}, status=refused[1])
+        try:
+            text = rules.file.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return render_publish(request, user, errors={"rules": "规则文件应为 UTF-8 编码的文本（用记事本“另存为”时选 UTF-8）"}, status=422)
+        try:
+            admin.publish_rules(engine, text)
+        except RulesError as exc:
+            return render_publish(request, user, errors={"rules": f"“{rules.filename}”未发布：{exc}"}, status=422)
+        return RedirectResponse("/district/publish?done=rules", status_code=303)
