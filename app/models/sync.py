@@ -50,3 +50,6 @@ class Announcement(SQLModel, table=True):
     title: str = Field(max_length=200)
     body: str = Field(default="")
     published_at: datetime = Field(sa_type=UTCDateTime)
+    # Shown on the 工作台 until someone marks it read (#30); the 同步 page keeps every one.
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_by: str = Field(default="", max_length=50)

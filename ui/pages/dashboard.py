@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from app import outbox, reports
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, selfcheck
 from app.models.enums import DemandState as S, StationLevel, station_level
-from app.services import demands, points, stats
+from app.services import announcements, demands, points, stats
 from app.services.common import format_date
 from app.services.station import get_station
 
@@ -108,6 +108,37 @@ TEAM_QUOTAS = {
 TEAM_MINIMUM = {StationLevel.station: "每站不少于3支", StationLevel.institute: "每所5支以上", StationLevel.center: "中心17类各1支"}
 
 
+class NoticeCard(QFrame):
+    """One district announcement on the 工作台, with its 已读 button (#30)."""
+
+    read = Signal(str)  # the announcement's id
+
+    def __init__(self, notice):
+        super().__init__()
+        self.setObjectName("notice")
+        self.notice_id = notice.id
+        title = QLabel(notice.title)
+        title.setObjectName("noticeTitle")
+        title.setWordWrap(True)
+        title.setStyleSheet("font-weight: bold;")
+        when = QLabel(self.tr("区文明实践中心 {0} 发布").format(format_date(notice.published_at.astimezone().date())))
+        when.setObjectName("cardTitle")
+        self.body = QLabel(notice.body)
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setVisible(bool(notice.body))
+        self.read_button = QPushButton(self.tr("已读"))
+        self.read_button.setToolTip(self.tr("不再在工作台显示（“同步”页的“区里的通知”仍可查看）"))
+        self.read_button.clicked.connect(lambda: self.read.emit(self.notice_id))
+        top = QHBoxLayout()
+        top.addWidget(title, 1)
+        top.addWidget(self.read_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(when)
+        layout.addWidget(self.body)
+
+
 class DashboardPage(Page):
     watches = ALL_TABLES  # its figures count everything
     title = "工作台"
@@ -127,6 +158,16 @@ class DashboardPage(Page):
         you_row = QHBoxLayout()
         for card in self.you_cards.values():
             you_row.addWidget(card)
+        # District announcements stay here until someone marks them read (#30), not only in a tab of 同步.
+        self.notices = QFrame()
+        self.notices.setObjectName("notices")
+        self.notices_layout = QVBoxLayout(self.notices)
+        self.notices_layout.setContentsMargins(0, 0, 0, 0)
+        self.notices_heading = QLabel(self.tr("区里的通知"))
+        self.notices_heading.setStyleSheet("font-weight: bold; color: #b71c1c;")
+        self.notices_layout.addWidget(self.notices_heading)
+        self.notices.hide()
+        self.notice_cards: dict[str, NoticeCard] = {}
         self.todo = QListWidget()
         self.todo.setMaximumHeight(150)
         self.todo.itemActivated.connect(self.open_todo)
@@ -158,6 +199,7 @@ class DashboardPage(Page):
         self.scrollable(inner)
         layout.addLayout(top)
         layout.addWidget(self.greeting)
+        layout.addWidget(self.notices)
         layout.addLayout(grid)
         layout.addWidget(QLabel(self.tr("“五有”自查（按{0}的要求，本月及本年截至今天）").format(self.tier.unit)))
         layout.addLayout(you_row)
@@ -205,6 +247,7 @@ class DashboardPage(Page):
             "figures": figures,
             "demands": demands.state_counts(ctx, today),
             "unsettled": points.unsettled_count(ctx),
+            "notices": announcements.unread(ctx),
         }
 
     def refresh(self) -> None:
@@ -254,8 +297,46 @@ class DashboardPage(Page):
         if not short:
             self.todo.addItem(self.tr("本月各项要求均已达标或进度正常。"))
 
+    def show_notices(self, notices) -> None:
+        """The unread announcements, newest first; cards of those read meanwhile go."""
+        wanted = [n.id for n in notices]
+        for notice_id in [i for i in self.notice_cards if i not in wanted]:
+            self.drop_notice(notice_id)
+        for position, notice in enumerate(notices, start=1):
+            card = self.notice_cards.get(notice.id)
+            if card is None:
+                card = self.notice_cards[notice.id] = NoticeCard(notice)
+                card.read.connect(self.mark_read)
+            else:
+                self.notices_layout.removeWidget(card)  # put back in the newest-first order
+            self.notices_layout.insertWidget(position, card)
+        self.notices.setVisible(bool(notices))
+
+    def drop_notice(self, notice_id: str) -> None:
+        card = self.notice_cards.pop(notice_id, None)
+        if card is not None:
+            card.hide()
+            self.notices_layout.removeWidget(card)
+            card.deleteLater()
+        self.notices.setVisible(bool(self.notice_cards))
+
+    def mark_read(self, notice_id: str) -> None:
+        """已读: in the background (a sync may hold the store); the card goes once it is written."""
+        ctx = self.ctx
+        card = self.notice_cards.get(notice_id)
+        if card is not None:
+            card.read_button.setEnabled(False)
+
+        def failed(exc: BaseException, _details: str) -> None:
+            if notice_id in self.notice_cards:
+                self.notice_cards[notice_id].read_button.setEnabled(True)
+            self.warning.setText(self.tr("标记通知已读时出错：{0}").format(exc))
+
+        run_in_background(self, lambda _task: announcements.mark_read(ctx, notice_id), lambda _notice: self.drop_notice(notice_id), failed)
+
     def show_figures(self, data: dict) -> None:
         self._computing = False
+        self.show_notices(data["notices"])
         self.show_verdicts(data["verdicts"])
         self.show_reminders(data["demands"], data["unsettled"])
         o, waiting, figures = data["overview"], data["waiting"], data["figures"]
