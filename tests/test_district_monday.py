@@ -238,7 +238,7 @@ def test_each_dispatch_shows_its_deadline_taker_withdrawal_and_short_id(monday, 
     row = page.split(f'id="dispatch-{late}"', 1)[1].split("</tr>", 1)[0]
     assert f"<code>{late}</code>" in row and _day(today - timedelta(days=2)) in row and "敬老服务队、老王" in row and "已超期" in row
     row = page.split(f'id="dispatch-{gone}"', 1)[1].split("</tr>", 1)[0]
-    assert "已撤回" in row and "撤回原因：群众已自行解决" in row and _day(today + timedelta(days=3)) in row
+    assert "已撤销" in row and "撤回原因：群众已自行解决" in row and _day(today + timedelta(days=3)) in row
 
     url = monday.engine.url.render_as_string(hide_password=False)
     fresh = admin.dispatch_demand(monday.engine, "杨家庄村", requester="孙奶奶", content="陪同就医", category="医疗健身")

@@ -91,8 +91,6 @@ def dispatches(conn: Connection, today: date, street: str = "", *, limit: int | 
         late = False
         if a.id in withdrawn and waiting:
             state = "已撤回（等待该站同步）" if d is None else "已撤回（该站下次同步时撤销）"
-        elif a.id in withdrawn and d.state == S.cancelled.value:
-            state = "已撤回"
         elif d is None:
             state = "未送达（等待该站同步）"
         else:

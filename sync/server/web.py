@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
@@ -13,7 +12,7 @@ from fastapi import FastAPI, File, Form, Path as PathParam, Query, Request, Uplo
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, func, select
 
 from app.models.base import utcnow
 from app.models.enums import TEAM_CATEGORIES, DemandState as S, station_level

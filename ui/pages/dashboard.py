@@ -115,7 +115,7 @@ class NoticeCard(QFrame):
 
     def __init__(self, notice):
         super().__init__()
-        self.setObjectName("notice")
+        self.setObjectName("card")  # the same box as the figures
         self.notice_id = notice.id
         title = QLabel(notice.title)
         title.setObjectName("noticeTitle")
