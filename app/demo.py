@@ -138,7 +138,7 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
     counts = {"activities": 0, "participations": 0}
     # The 12 × years months that end with the current one.
     month = date(today.year - years + (today.month == 12), today.month % 12 + 1, 1)
-    hours_by_day: dict[tuple[str, date], float] = {}
+    busy: dict[tuple[str, date], list[tuple[int, int]]] = {}  # (volunteer, day) -> the minutes of its activities
     while month <= today:
         _, month_end = month_range(month.year, month.month)
         months_back = (today.year - month.year) * 12 + today.month - month.month
@@ -165,11 +165,13 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                     if status != "done":
                         continue
                     hours = duration_hours(start, end) or 1.0
+                    window = (start.hour * 60 + start.minute, end.hour * 60 + end.minute)
                     for member in rng.sample(members, min(len(members), rng.randint(3, 10))):
                         served = hours if rng.random() < 0.8 else max(0.5, hours - 0.5)
-                        if hours_by_day.get((member.id, day), 0) + served > 24:
+                        taken = busy.setdefault((member.id, day), [])
+                        if any(a < window[1] and window[0] < b for a, b in taken):  # one person, one place at a time (#26)
                             continue
-                        hours_by_day[(member.id, day)] = hours_by_day.get((member.id, day), 0) + served
+                        taken.append(window)
                         session.add(Participation(id=_uuid(id_rng), station_id=station_id, activity_id=activity.id,
                                                   volunteer_id=member.id, hours=served, role="志愿者"))
                         counts["participations"] += 1
@@ -190,12 +192,12 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                 session.add(ActivityPlan(id=_uuid(id_rng), station_id=station_id, year=today.year, month=m, title=f"{today.year}年{m}月活动计划"))
         session.commit()
     store.forget_station()
-    _rewards_and_demands(store, rng, today, teams)
+    _rewards_and_demands(store, rng, today, teams, busy)
     store.forget_station()
     return DemoResult(station_name=station.name, teams=len(teams), volunteers=len(volunteers), **counts)
 
 
-def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams) -> None:
+def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, busy: dict | None = None) -> None:
     """Points, the 信用超市 and a 五单 board with a demand in every state (one overdue), through the services."""
     from .models.enums import Role
     from .services import demands, points
@@ -245,8 +247,13 @@ def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams) -
         demands.take(ctx, demand.id)
         if target == "taken":
             continue
-        demands.complete(ctx, demand.id, date_done=received + timedelta(days=2), start_time="09:00", end_time="10:30",
-                         participants=[ParticipantInput(m.id, 1.5) for m in members[:2]])
+        done_on = received + timedelta(days=2)
+        free = [m for m in members if not any(a < 630 and 540 < b for a, b in (busy or {}).get((m.id, done_on), []))]  # 09:00–10:30
+        chosen = (free or members)[:2]
+        demands.complete(ctx, demand.id, date_done=done_on, start_time="09:00", end_time="10:30",
+                         participants=[ParticipantInput(m.id, 1.5) for m in chosen])
+        for m in chosen:
+            (busy if busy is not None else {}).setdefault((m.id, done_on), []).append((540, 630))
         demands.rate(ctx, demand.id, rating=5, feedback="服务及时，非常满意", method="回访")
         if target == "rewarded":
             demands.reward(ctx, demand.id, note="列入本月好人好事")

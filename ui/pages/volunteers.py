@@ -38,7 +38,7 @@ class VolunteersPage(ListPage):
     noun = "志愿者"
     title = "志愿者"
     excel_kind = "volunteers"
-    print_label = "打印服务证明…"
+    print_label = "服务证明…"
 
     def print_current(self) -> None:
         rows = self.selected_rows()
@@ -70,7 +70,7 @@ class VolunteersPage(ListPage):
                                                                        allow_empty=allow_empty))
 
     def extra_buttons(self) -> list:
-        self.cards_button = QPushButton(self.tr("打印志愿者证"))
+        self.cards_button = QPushButton(self.tr("志愿者证…"))
         self.cards_button.setToolTip(self.tr("卡片大小的志愿者证，每页10张：给不用智能手机的志愿者，活动时用扫码枪扫码签到"))
         self.cards_button.clicked.connect(self.print_cards)
         return [self.cards_button]
