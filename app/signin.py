@@ -57,6 +57,7 @@ ARRIVALS_UNHELD = 10  # new arrivals a session lists by itself; further ones wai
 PHOTOS_PER_PHONE = 10  # photos one phone may send to a session
 PHOTO_BYTES_PER_SESSION = 200 * 1024 * 1024  # all photos of one activity's sign-in, as stored (re-encoded)
 PHOTO_LONGEST_SIDE = 2000  # px: a photo is decoded and saved anew at most this size
+SCAN_AGAIN_MINUTES = 10  # a card scanned again this soon after signing in is a repeat, not the sign-out
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signin_session (
@@ -388,10 +389,17 @@ class SigninService:
         if v is None:
             raise Refused(f"志愿者 {number} 已不在本站名册中")
         now = self.clock()
+        with self.store.session() as session:
+            day = session.get(Activity, self.activity_id).date
+        if day != now.date():
+            raise Refused(f"这次活动是 {day.month}月{day.day}日 的，今天不能为它扫码签到")
 
         def work(conn):
             row = conn.execute("SELECT id, signed_in_at, signed_out_at FROM signin_entry WHERE session_id = ? AND volunteer_id = ? "
                                "AND status != 'rejected'", (self.session_id, v.id)).fetchone()
+            if row is not None and not row["signed_out_at"] and now - _parse(row["signed_in_at"]) < timedelta(minutes=SCAN_AGAIN_MINUTES):
+                # a double beep, or a second try: not a sign-out with no time served
+                return f"{v.name}（{v.number}）已于 {_parse(row['signed_in_at']):%H:%M} 签到，不用重复扫码；离开时再扫一次签退"
             if row is None:
                 conn.execute("INSERT INTO signin_entry (session_id, kind, volunteer_id, name, signed_in_at, device) "
                              "VALUES (?, 'volunteer', ?, ?, ?, '扫码')", (self.session_id, v.id, v.name, _iso(now)))

@@ -56,12 +56,26 @@ def test_the_command_prints_a_teams_cards(demo_store, tmp_path):
     assert len(qr_codes(tmp_path / "队员证.pdf", tmp_path, 1)) == min(10, len(members))
 
 
-def test_a_barcode_scanner_signs_the_card_holder_in_then_out(qtbot, demo_store, tmp_path):
+def test_a_barcode_scanner_signs_the_card_holder_in_then_out(qtbot, demo_store, tmp_path, monkeypatch):
+    from datetime import datetime
+
     from test_ui_print import open_window
+    from ui.dialogs import signin as signin_dialog
+
+    class Clock(datetime):  # the window's clock, moved on by the test
+        at = datetime.combine(date.today(), time(9, 2))
+
+        @classmethod
+        def now(cls, tz=None):
+            return cls.at
 
     window = open_window(qtbot, demo_store)
     ctx = window.ctx
-    event = activities.add_activity(ctx, title="周日集市", category="便民服务", date=date(2026, 11, 28), start_time=time(9), end_time=time(11))
+    event = activities.add_activity(ctx, title="周日集市", category="便民服务", date=date.today(), start_time=time(9), end_time=time(11),
+                                    status="planned")
+    other_day = activities.add_activity(ctx, title="下周集市", category="便民服务", date=date.today().replace(day=1), start_time=time(9),
+                                        end_time=time(11), status="planned")
+    monkeypatch.setattr("datetime.datetime", Clock)
     holder = volunteers.search_volunteers(ctx)[3]
     reports.cards_pdf(ctx, tmp_path / "card.pdf", [holder.id])
     [card] = qr_codes(tmp_path / "card.pdf", tmp_path, 1)
@@ -77,14 +91,23 @@ def test_a_barcode_scanner_signs_the_card_holder_in_then_out(qtbot, demo_store, 
 
     assert "签到成功" in scan(card) and holder.name in dialog.table.item(0, 0).text()
     assert dialog.scan.text() == ""  # ready for the next card
+    assert "不用重复扫码" in scan(card)  # a double beep is not a sign-out with no time served
+    Clock.at = datetime.combine(date.today(), time(10, 40))
     assert "签退成功" in scan(card)
-    assert "已于" in scan(card)
+    assert "已于 10:40 签退" in scan(card)
     prefix, code, number, signature = card.split("|")
     other = volunteers.search_volunteers(ctx)[4]
     assert "不是本站制作的" in scan(f"{prefix}|{code}|{other.number}|{signature}")  # the number changed on a copy
     assert "这不是志愿者证" in scan("6901234567892")  # a product's barcode
     assert [e.volunteer_id for e in dialog.book.entries(dialog.session_id)] == [holder.id]
     dialog.close()
+    if other_day.date != date.today():  # (the 1st of the month has no other day to try)
+        elsewhere = SigninDialog(ctx, other_day.id, window)
+        elsewhere.show()
+        QTest.keyClicks(elsewhere.scan, card, delay=1)
+        QTest.keyClick(elsewhere.scan, Qt.Key.Key_Return)
+        assert "今天不能为它扫码签到" in elsewhere.scan_result.text()
+        elsewhere.close()
     window.idle.stop()
 
 

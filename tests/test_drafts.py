@@ -3,6 +3,8 @@ next start says the program closed unexpectedly and offers 恢复未保存的内
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QPushButton
+
 import json
 import os
 import shutil
@@ -121,6 +123,12 @@ def test_a_restored_draft_fills_the_same_form_for_the_same_record(qtbot, demo_st
     assert capture(again) == wanted
     assert again.participant_ids() == {r for r in form.participant_ids()}
     assert again.has_changes()  # 取消 asks before throwing the restored work away
+    # Laid out like any form: no taller than the screen (its 保存 reachable), and Enter saves — the restored
+    # form came up 900 px tall, buttons off-screen, Enter opening 选择志愿者.
+    from ui.fit import window_room
+
+    assert again.height() <= window_room()[1]
+    assert not any(b.autoDefault() for b in again.findChildren(QPushButton) if b.parent() is not again.buttons)
 
     from app.services import teams
 

@@ -45,7 +45,9 @@ def test_confirmed_overlaps_count_the_shared_time_once(ctx, zhang):
     total for the day never exceeds the clock: the overlapping time is left out of the later record."""
     _add(ctx, zhang, "14:00", "17:00")
     for _copy in range(5):  # the six copies of the afternoon, each confirmed
-        _add(ctx, zhang, "14:00", "17:00", title=f"复制{_copy}", count_overlap_once=True)
+        copy = _add(ctx, zhang, "14:00", "17:00", title=f"复制{_copy}", count_overlap_once=True)
+        assert activities.participants_of(ctx, copy.id) == []  # wholly inside: not recorded again with 0 hours
+        activities.update_activity(ctx, copy.id, content="再次保存", participants=[])  # and it saves again
     assert _hours_that_day(ctx, zhang) == 3
     _add(ctx, zhang, "16:00", "18:00", title="晚间值守", count_overlap_once=True)  # one hour new
     assert _hours_that_day(ctx, zhang) == 4

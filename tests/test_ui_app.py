@@ -462,3 +462,33 @@ def test_the_dashboard_shows_a_neutral_loading_state_until_its_figures_arrive(qt
     card = page.cards["volunteers"]
     assert card.value.text() == "75"
     assert card.value.palette().color(QPalette.ColorRole.WindowText).name() == ACCENT.lower()
+
+
+def test_the_wizard_saves_nothing_until_its_last_page_is_right(qtbot, store, monkeypatch):
+    """完成 with two different passwords: nothing is saved (it saved the admin with the first one, who then
+    could not log in with the corrected one); a phone that is not one is said on the station page."""
+    wizard = FirstRunWizard(store)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    type_text(qtbot, wizard.station.name, "红山村新时代文明实践站")
+    type_text(qtbot, wizard.station.street, "艾山街道")
+    type_text(qtbot, wizard.station.manager, "杨红霞")
+    type_text(qtbot, wizard.station.phone, "12")
+    wizard.next()
+    assert wizard.currentId() == 1 and "电话" in wizard.station.error.text()
+    wizard.station.phone.clear()
+    type_text(qtbot, wizard.station.phone, "0531-76123456")
+    wizard.next()
+    assert wizard.currentId() == 2
+    type_text(qtbot, wizard.admin.display, "杨红霞")
+    type_text(qtbot, wizard.admin.password, "abc123")
+    type_text(qtbot, wizard.admin.password2, "zzzzzz")
+    wizard.button(wizard.WizardButton.FinishButton).click()
+    qtbot.wait(200)
+    assert "不一致" in wizard.admin.error.text() and store.station_id is None and not operators.has_operators(store)
+    wizard.admin.password.clear()
+    type_text(qtbot, wizard.admin.password, "zzzzzz")
+    with qtbot.waitSignal(wizard.finished, timeout=10_000):
+        wizard.button(wizard.WizardButton.FinishButton).click()
+    assert operators.authenticate(store, "admin", "zzzzzz").label == "杨红霞"

@@ -80,6 +80,9 @@ def test_certificate_from_the_volunteers_page_as_a_clerk(qtbot, demo_store, monk
     qtbot.waitUntil(lambda: "text" in seen, timeout=30_000)
     assert "志愿服务记录证明" in seen["text"] and page.model.row(served).volunteer.name in seen["text"]
     assert [c.volunteer_id for c in list_certificates(window.ctx)] == [page.model.row(served).volunteer.id]
+    # Closed without printing or saving: its number is voided, not left as a paper that was issued.
+    qtbot.waitUntil(lambda: list_certificates(window.ctx)[0].revoked_on is not None, timeout=10_000)
+    assert list_certificates(window.ctx)[0].revoke_reason == "预览后未打印或另存"
     window.idle.stop()
 
 

@@ -134,3 +134,33 @@ def test_the_clerk_lets_a_family_phone_sign_in_two_and_approves_a_held_arrival(q
     qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
     assert "待批准" not in dialog.table.item(2, 1).text() and not dialog.approve_button.isVisible()
     dialog.close()
+
+
+def test_the_idle_lock_waits_while_a_signin_runs_and_switching_operator_stops_its_link(qtbot, window, demo_store, monkeypatch):
+    """A sign-in at this PC keeps its QR code on screen and its scanner's keys out of a password box: the idle
+    lock waits for the window to close; 切换操作员 closes it, and its link stops answering."""
+    from ui.dialogs.login import LockDialog
+
+    event = activities.add_activity(window.ctx, title="周日集市", category="便民服务", date=date(2026, 11, 28), start_time=time(9),
+                                    end_time=time(11))
+    dialog = SigninDialog(window.ctx, event.id, window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.address.setCurrentIndex(dialog.address.findData("127.0.0.1"))
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    url = dialog.url.text()
+    locks = []
+    monkeypatch.setattr(LockDialog, "exec", lambda self: locks.append(self) or 0)
+    window.idle.idle.emit()  # the idle time is up
+    assert locks == [] and not window.locked and window.idle.timer.isActive()
+    from ui.dialogs.login import LoginDialog
+
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: setattr(self, "actor", window.ctx.actor) or 1)  # logged in again
+    assert window.switch_operator()
+    import requests
+
+    assert dialog.server is None  # closed, not left listening behind the new operator's pages
+    try:
+        assert requests.get(url, timeout=5).status_code == 410
+    except requests.ConnectionError:
+        pass

@@ -334,10 +334,14 @@ class FormDialog(ClosedByQt, QDialog):
                 state.append(tuple((widget.item(i).text(), widget.item(i).checkState().value) for i in range(widget.count())))
         return tuple(state)
 
+    _laid_out = False  # the first show's set-up done (not told by _initial: a restored draft sets that before it)
+
     def showEvent(self, event) -> None:  # noqa: N802
         self._keep_drafts()
         if self._initial is None:
             self._initial = self.field_state()
+        if not self._laid_out:
+            self._laid_out = True
             # Enter saves: no other button of the form takes Enter for itself (添加志愿者… did)
             for button in self.findChildren(QPushButton):
                 if button.parent() is not self.buttons:

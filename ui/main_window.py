@@ -324,8 +324,19 @@ class MainWindow(QMainWindow):
         self.operator_label.setText(self.tr("操作员：{0}（{1}）").format(actor.label, actor.role.label))
 
     # -- locking and switching ----------------------------------------------
+    def running_signins(self) -> list:
+        """手机签到 windows open at this PC: an activity is going on in front of it."""
+        from .dialogs.signin import SigninDialog
+
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, SigninDialog) and w.isVisible()]
+
     def lock(self) -> None:
         if self.locked:
+            return
+        if self.running_signins():
+            # An activity is signing in here: its QR code stays on screen, and a card scanner's keys must not
+            # land in a password box (five scans locked the admin out). The lock waits for the window to close.
+            self.idle.timer.start()
             return
         self.locked = True
         log.info("locked after idle time or on request")
@@ -374,6 +385,8 @@ class MainWindow(QMainWindow):
         self.ctx = Context(store=self.ctx.store, actor=login.actor)
         self.settings.set("last_operator", login.actor.username)
         current = self.page_keys[self.nav.currentRow()]
+        for window in self.running_signins():
+            window.close()  # stops its server: the pages it belongs to are made anew for the new operator
         self.build_pages()
         self.go(current if current in self.page_keys else "dashboard")
         self.show_page(self.nav.currentRow())

@@ -22,8 +22,10 @@ def print_folder(store) -> Path:
 
 
 def print_document(parent: QWidget, store, title: str, build: Callable[[Path, Callable], object],
-                   *, preview: bool = True, on_ready: Callable[[Path], None] | None = None):
-    """``build(path, progress)`` writes the PDF; ``progress(done, total, text)`` returns False to cancel."""
+                   *, preview: bool = True, on_ready: Callable[[Path], None] | None = None,
+                   on_unused: Callable[[], None] | None = None):
+    """``build(path, progress)`` writes the PDF; ``progress(done, total, text)`` returns False to cancel.
+    ``on_unused``: called when the preview is closed without printing or saving (a numbered paper is voided)."""
     safe = re.sub(r"[\\\\/:*?\"<>|]", "_", title)
     path = print_folder(store) / f"{safe}-{datetime.now():%Y%m%d-%H%M%S}.pdf"
 
@@ -35,7 +37,10 @@ def print_document(parent: QWidget, store, title: str, build: Callable[[Path, Ca
         if on_ready is not None:
             on_ready(result)
         if preview:
-            PdfPreview(result, title, parent).exec()
+            shown = PdfPreview(result, title, parent)
+            shown.exec()
+            if not shown.used and on_unused is not None:
+                on_unused()
 
     def failed(exc: BaseException, _details: str) -> None:
         if not isinstance(exc, Cancelled):

@@ -40,10 +40,11 @@ class Check:
 
 def verify_link(server_url: str, payload: CertificatePayload, signature: str) -> str:
     """The QR code's text: the district's /verify page with the signed payload (checkable there even before the
-    certificate is synced); with no district yet, the signed payload itself."""
+    certificate is synced); with no district yet, the signed payload itself (ZM1:<payload>.<signature>, base64url)."""
+    encoded = b64(payload.text().encode("utf-8"))  # ASCII only: a phone's scanner shows UTF-8 without a marker as garbage
     if server_url:
-        return f"{server_url}/verify/{payload.number}?p={b64(payload.text().encode('utf-8'))}&s={signature}"
-    return f"{payload.text()}|{signature}"
+        return f"{server_url}/verify/{payload.number}?p={encoded}&s={signature}"
+    return f"ZM1:{encoded}.{signature}"
 
 
 def next_number(session, station_id: str, year: int) -> tuple[str, int]:

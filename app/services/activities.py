@@ -217,6 +217,8 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
                 errors.append("；".join(o.describe() for o in clashes) + "：同一人不能同时在两处服务")
                 continue
             hours = round(min(hours, max(0.0, (default or 0.0) - covered / 60)), 2)  # the overlapping time counted once
+            if hours <= 0:
+                continue  # all of it is already in the other activity: not recorded here a second time, with 0 hours
         if activity.status == ActivityStatus.done:
             other = session.exec(
                 select(func.coalesce(func.sum(Participation.hours), 0.0))

@@ -330,7 +330,8 @@ class ActivityDialog(FormDialog):
         answer = QMessageBox.question(
             self, self.tr("服务时段重叠"),
             self.tr("以下志愿者在同一时段已参加其他活动：\n{0}\n\n同一人不能同时在两处服务。如两项确实都参加了"
-                    "（如全天活动中的一段），选“是”保存，重叠的时间只计一次；选“否”返回修改。").format(lines),
+                    "（如全天活动中的一段），选“是”保存，重叠的时间只计一次（时间全部重叠的人不再记入本活动）；"
+                    "选“否”返回修改。").format(lines),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             raise ValidationError({"participants": "；".join(c.describe() for c in clashes) + "：同一人不能同时在两处服务"})

@@ -23,6 +23,7 @@ class PdfPreview(ClosedByQt, QDialog):
     def __init__(self, path: Path, title: str, parent=None):
         super().__init__(parent)
         self.path, self.title = Path(path), title
+        self.used = False  # printed or saved: the paper left the program (a numbered certificate counts then)
         self.setWindowTitle(self.tr("打印预览 — {0}").format(title))
         # The view first, the document after it: children are destroyed in the order they were made, so the
         # view (whose renderer runs in a thread of its own) is gone before the document it was rendering —
@@ -93,6 +94,7 @@ class PdfPreview(ClosedByQt, QDialog):
                 printed += 1
         finally:
             painter.end()
+        self.used = self.used or printed > 0
         return printed
 
     def save_as(self) -> Path | None:
@@ -107,5 +109,6 @@ class PdfPreview(ClosedByQt, QDialog):
             QMessageBox.warning(self, self.tr("无法保存"), describe(exc) or str(exc))
             return None
         self.saved_message = show_saved(self, target, self.title)
+        self.used = True
         return target
 

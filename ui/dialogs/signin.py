@@ -99,7 +99,8 @@ class SigninDialog(ClosedByQt, QDialog):
         self.error = ErrorLabel()
         # 扫码签到: a USB barcode scanner types the 志愿者证's code and Enter here (#26): once signs in, again signs out.
         self.scan = QLineEdit()
-        self.scan.setPlaceholderText(self.tr("扫码签到：点这里，再用扫码枪扫志愿者证（扫一次签到，再扫一次签退）"))
+        self.scan.setPlaceholderText(self.tr("扫码签到：点这里后扫志愿者证"))
+        self.scan.setToolTip(self.tr("用扫码枪扫志愿者证上的二维码：扫一次签到，离开时再扫一次签退"))
         self.scan.returnPressed.connect(self.take_scan)
         self.scan_result = QLabel()
         phones = QHBoxLayout()
@@ -255,7 +256,8 @@ class SigninDialog(ClosedByQt, QDialog):
             if result.held:
                 text += "\n" + self.tr("另有 {0} 位新来者待您批准后再确认。").format(result.held)
             if not result.waiting and not result.held:
-                self.session_id = ""  # the list is closed
+                self.session_id = ""  # the list is closed, and so is the link: the QR code goes with it
+                self.stop()
             self.confirmed.emit()
             self.result_box = QMessageBox(QMessageBox.Icon.Information, self.tr("签到结果已确认"), text, parent=self)
             self.result_box.open()

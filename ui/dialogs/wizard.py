@@ -11,7 +11,8 @@ from app.settings import Settings
 from app.demo import build_demo
 from app.services import operators
 from app.services.errors import ServiceError, ValidationError
-from app.services.station import init_station
+from app.services.common import FieldErrors
+from app.services.station import _station_values, init_station
 from app.models.enums import StationLevel
 from app.models.limits import int_range
 
@@ -120,6 +121,16 @@ class StationPage(QWizardPage):
         if not self.phone.text().strip():
             self.error.show_message(self.tr("请填写联系电话：印在志愿服务记录证明上，供核验"))
             return False
+        # Everything else the station record checks (a phone that is not one, a name too long), said here on
+        # this page rather than as a box on the last one.
+        errors = FieldErrors()
+        values = {"name": self.name.text(), "manager": self.manager.text(), "phone": self.phone.text()}
+        if self.tier.has_street:
+            values["street"] = self.street.text()
+        _station_values(values, errors, level=self.tier.value)
+        if errors.errors:
+            self.error.show_message(next(iter(errors.errors.values())))
+            return False
         return True
 
     def nextId(self) -> int:  # noqa: N802
@@ -188,6 +199,10 @@ class FirstRunWizard(ClosedByQt, QWizard):
         self.resize(560, 420)
 
     def accept(self) -> None:
+        # 完成 on the last page: its checks first (QWizard.accept would run them only after the work below — a new
+        # admin with two different passwords was saved with the first one, and then could not log in).
+        if not self.currentPage().validatePage():
+            return
         store, demo, tier = self.store, self.choice.demo.isChecked(), self.station.tier
         name, kind = self.station.name.text(), self.station.kind.currentData() if tier.has_kind else ""
         street, population = self.station.street.text() if tier.has_street else "", self.station.population.value() or None

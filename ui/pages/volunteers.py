@@ -65,9 +65,20 @@ class VolunteersPage(ListPage):
             if answer != QMessageBox.StandardButton.Yes:
                 return
             allow_empty = True
-        print_document(self, ctx.store, self.tr("志愿服务记录证明-{0}").format(volunteer.name),
-                       lambda path, _progress: reports.certificate_pdf(ctx, path, volunteer_id=volunteer.id, year=year,
-                                                                       allow_empty=allow_empty))
+        issued: dict = {}
+
+        def build(path, _progress):
+            issued["path"], issued["number"] = reports.certificate_pdf(ctx, path, volunteer_id=volunteer.id, year=year,
+                                                                       allow_empty=allow_empty)
+
+        def unused() -> None:
+            # Numbered and registered when made; closed unprinted, the number is voided rather than left as if
+            # a paper had been issued (numbered forms are never reused).
+            from app.reports.certificate import revoke_certificate
+
+            revoke_certificate(ctx, issued["number"], "预览后未打印或另存")
+
+        print_document(self, ctx.store, self.tr("志愿服务记录证明-{0}").format(volunteer.name), build, on_unused=unused)
 
     def extra_buttons(self) -> list:
         self.cards_button = QPushButton(self.tr("志愿者证…"))
@@ -97,7 +108,7 @@ class VolunteersPage(ListPage):
         return {"text": self.search.text()}
 
     def search_hint(self) -> str:
-        return self.tr("姓名、拼音首字母（如 zs）、电话尾号或志愿者编号")
+        return self.tr("姓名、拼音首字母、电话尾号或编号")
 
     def columns(self) -> list[Column]:
         return [
