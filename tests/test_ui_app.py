@@ -227,7 +227,7 @@ def test_idle_lock_keeps_unsaved_input(qtbot, window):
     window.idle.timer.setInterval(50)
     window.idle.timer.start()
     qtbot.waitUntil(lambda: "dialog" in seen and not window.locked, timeout=5000)
-    assert "密码不正确" in seen["error"]
+    assert "密码不正确" in seen["error"] and "登录名" not in seen["error"]  # the lock asks for a password only
     assert form.isVisible() and form.name.text() == "未保存的名字"
 
 

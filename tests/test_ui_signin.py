@@ -134,6 +134,9 @@ def test_the_clerk_lets_a_family_phone_sign_in_two_and_approves_a_held_arrival(q
     qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
     assert "待批准" not in dialog.table.item(2, 1).text() and not dialog.approve_button.isVisible()
     dialog.close()
+    again = SigninDialog(window.ctx, event.id, window)  # opened again: the allowance as the clerk left it
+    assert again.per_phone.value() == 2
+    again.close()
 
 
 def test_the_idle_lock_waits_while_a_signin_runs_and_switching_operator_stops_its_link(qtbot, window, demo_store, monkeypatch):

@@ -236,7 +236,7 @@ def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to:
                       ["序号", "日期", "活动名称", "服务内容", "服务时长（小时）"],
                       [(i, format_date(a.date), a.title, (a.content or a.category)[:120], f"{part.hours:g}")
                        for i, (a, part) in enumerate(records, start=1)],
-                      [10, 25, 45, 70, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right"])]
+                      [10, 29, 45, 66, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right"])]  # a date on one line
     return build(out, story, title="志愿服务记录证明", station_name=station.name, author=ctx.actor.label)
 
 

@@ -219,7 +219,8 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
         try:
             operators.authenticate(self.store, self.actor.username, self.password.text())
         except ServiceError as exc:
-            self.error.show_message(str(exc))
+            # the lock asks only for the password: "登录名或密码不正确" would send the person looking for a name box
+            self.error.show_message(str(exc).replace("登录名或密码不正确", "密码不正确"))
             self.password.clear()
             return
         self.accept()

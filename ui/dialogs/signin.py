@@ -135,6 +135,7 @@ class SigninDialog(ClosedByQt, QDialog):
         latest = self.book.latest_session(activity_id)  # an unconfirmed list from before goes on
         if latest is not None:
             self.session_id = latest["id"]
+            self.per_phone.setValue(latest["per_phone"])  # as the clerk left it
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop)  # never left listening after the program ends

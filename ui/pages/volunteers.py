@@ -46,6 +46,9 @@ class VolunteersPage(ListPage):
             QMessageBox.information(self, self.tr("请选择志愿者"), self.tr("请先在列表中选中一名志愿者。"))
             return
         volunteer = rows[0].volunteer
+        if len(rows) > 1:
+            QMessageBox.information(self, self.tr("服务证明"), self.tr("服务证明一次为一名志愿者出具：这次为 {0}（{1}）出具。").format(
+                volunteer.name, volunteer.number))
         this_year = date.today().year
         choices = [self.tr("自注册以来")] + [self.tr("{0}年").format(y) for y in range(this_year, volunteer.registered_on.year - 1, -1)]
         choice, ok = QInputDialog.getItem(self, self.tr("服务证明"), self.tr("证明 {0} 哪段时间的志愿服务？").format(volunteer.name), choices, 0, False)
