@@ -55,3 +55,29 @@ def test_a_page_not_in_front_is_left_alone_until_shown_and_the_dashboard_follows
     activities.add_activity(ctx, title="读书会", category="文化文艺服务", date=date(2026, 11, 27), status="done")
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert "activity" in seen[0] and refreshed == []  # the activity list is not in front: refreshed when shown
+
+
+def test_the_points_page_reads_its_accounts_off_the_gui_thread_when_the_store_changes(qtbot, demo_store, monkeypatch):
+    """After a settlement (or any save) the 积分 page reads its accounts in the background: on a 5-year store that
+    SQL held the window 1.1 s after every settlement (bench/ui_bench.py)."""
+    import threading
+
+    from app.services import operators, points
+    from app.settings import Settings
+    from ui.main_window import MainWindow
+
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
+                        Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.go("points")
+    page = window.page("points")
+    qtbot.waitUntil(lambda: bool(page.accounts), timeout=10_000)
+    calls = []
+    real = points.accounts
+    monkeypatch.setattr(points, "accounts", lambda *a, **k: (calls.append(threading.current_thread() is threading.main_thread()), real(*a, **k))[1])
+    volunteers.add_volunteer(window.ctx, registered_on="2024-01-01", name="新来的", id_number=make_id(seq=933))  # announced to the pages
+    qtbot.waitUntil(lambda: bool(calls), timeout=10_000)
+    qtbot.wait(300)
+    assert calls and not any(calls)  # read, and never on the window's thread
+    window.idle.stop()
