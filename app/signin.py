@@ -43,6 +43,7 @@ from .services.context import Context
 from .services.errors import ServiceError, ValidationError
 from .services.idcard import IdNumberError, parse_resident_id
 from .services.phone import PhoneError, normalize_phone
+from .signing import mask_name  # 王秀英 → 王*英: a person recognises themselves, no one learns who else came
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +82,6 @@ LATER_COLUMNS = (
 
 class SigninError(ServiceError):
     """Refused, with the reason in Chinese (for the clerk, or shown on the phone)."""
-
-
-def mask_name(name: str) -> str:
-    """王秀英 → 王*英, 李明 → 李*: enough for a person to recognise themselves, not to learn who else came."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def lan_addresses() -> list[str]:

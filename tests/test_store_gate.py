@@ -214,26 +214,8 @@ def test_a_save_made_during_a_settlement_goes_in_between_two_slices(admin_ctx, m
     monkeypatch.setattr(points, "SETTLE_CHUNK", 4)
     monkeypatch.setattr(points, "SETTLE_PAGE", 1)
     points.ensure_default_rules(admin_ctx)
-    gate = admin_ctx.store.gate
-    order: list[str] = []
-
-    def save() -> None:
-        volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=301), phone="13812345999")
-        order.append("saved")
-
-    saver = threading.Thread(target=save)
-
-    def progress(done: int, total: int) -> None:
-        order.append(f"slice {done}/{total}")
-        if len(order) == 1:  # inside the first slice, holding the gate: the clerk presses 保存
-            saver.start()
-            deadline = time.monotonic() + 10
-            while gate._wanted == 0 and time.monotonic() < deadline:
-                time.sleep(0.005)
-
-    points.settle_activities(admin_ctx, progress=progress)
-    saver.join(10)
-    assert order[:3] == ["slice 6/12", "saved", "slice 12/12"]
+    order = _save_between_slices(admin_ctx, lambda progress: points.settle_activities(admin_ctx, progress=progress), lambda p: p)
+    assert order[:3] == ["6/12", "saved", "12/12"]
 
 
 def test_bulk_delete_checks_every_row_first_and_commits_whole_slices(admin_ctx, monkeypatch):
