@@ -21,7 +21,8 @@ from ui_helpers import when_modal
 
 
 def qr_codes(pdf, tmp_path, page: int) -> list[str]:
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), str(pdf), str(tmp_path / f"p{page}")], check=True)
+    # 300 dpi: a 27 mm code of 45 modules gets 7 px a module (at 150 dpi, 3.5 px, some keys' codes went unread)
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", str(page), "-l", str(page), str(pdf), str(tmp_path / f"p{page}")], check=True)
     image = next(tmp_path.glob(f"p{page}*.png"))
     out = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True)
     return sorted(out.stdout.split())

@@ -28,7 +28,7 @@ FAST = dict(backoff_base=0.05, backoff_cap=0.2, max_retry_seconds=20)
 
 def qr_of(pdf, tmp_path) -> str:
     """The first page rendered as a person would photograph it, and its QR code decoded."""
-    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)  # 7 px a module
     page = next(tmp_path.glob("page*.png"))
     out = subprocess.run(["zbarimg", "--quiet", "--raw", str(page)], capture_output=True, text=True, check=True)
     return out.stdout.strip()
