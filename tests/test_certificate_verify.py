@@ -30,7 +30,7 @@ def qr_of(pdf, tmp_path) -> str:
     """The first page rendered as a person would photograph it, and its QR code decoded."""
     subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)  # 7 px a module
     page = next(tmp_path.glob("page*.png"))
-    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(page)], capture_output=True, text=True, check=True)
+    out = subprocess.run(["zbarimg", "--nodbus", "--quiet", "--raw", str(page)], capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
