@@ -161,7 +161,7 @@ class BatchContext:
     def write_one(self, entity: str, row_id: str, values: dict) -> None:
         table = TABLES[entity]
         if (entity, row_id) in self.versions:
-            self.conn.execute(table.update().where(table.c.id == row_id).values(values))
+            self.conn.execute(table.update().where(table.c.id == row_id, table.c.station_id == self.station_id).values(values))
         else:
             self.conn.execute(table.insert().values(values))
         self.touched.note(entity, row_id, values, (entity, row_id) not in self.versions)
@@ -184,11 +184,13 @@ class BatchContext:
         """Parents before children, inserts in bulk; foreign keys are deferred to the commit anyway."""
         for table in [t for t in TABLES.values() if t.name in self.staged]:
             inserts = [values for is_insert, values in self.staged[table.name].values() if is_insert]
-            updates = [{**values, "_id": values["id"]} for is_insert, values in self.staged[table.name].values() if not is_insert]
+            updates = [{**values, "_id": values["id"], "_owner": self.station_id}
+                       for is_insert, values in self.staged[table.name].values() if not is_insert]
             if inserts:
                 self.conn.execute(table.insert(), inserts)
             if updates:
-                statement = table.update().where(table.c.id == bindparam("_id")).values({c.name: bindparam(c.name) for c in table.columns})
+                statement = (table.update().where(table.c.id == bindparam("_id"), table.c.station_id == bindparam("_owner"))
+                             .values({c.name: bindparam(c.name) for c in table.columns}))
                 self.conn.execute(statement, updates)
 
 
@@ -217,6 +219,9 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         return _reject("记录的编号或版本与内容不一致")
     if not 1 <= len(row_id) <= 36 or isinstance(version, bool) or not 1 <= version <= INT32[1]:
         return _reject("记录的编号或版本超出范围")
+    # A row is the sending station's, whatever it says: one that names another station is refused here,
+    # one that reuses another station's id just below, and what is written carries the account's station
+    # id (after _convert) and updates only that station's rows (BatchContext) — no single line is the guard.
     if payload.get("station_id") != station_id:
         return _reject("不能写入其他实践站的数据")
     existing = batch.versions.get((entity, row_id))
@@ -231,6 +236,7 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         values = _convert(table, payload)
     except (ValueError, TypeError, OverflowError) as exc:
         return _reject(f"字段格式错误：{exc}")
+    values["station_id"] = station_id  # the authenticated account's, never the row's
     if existing is not None and existing[1] >= version:
         # The same version with the same content is a resend. Anything else means the station's versions
         # went back (a restore, a copied data folder): it must send this row again above the server's
