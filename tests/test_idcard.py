@@ -68,3 +68,68 @@ def test_birth_date_in_future_rejected():
 def test_is_valid():
     assert is_valid("11010519491231002X")
     assert not is_valid("110105194912310021")
+
+
+# -- the check character against an answer that does not come from the app (#28) ----------------------
+
+def gb11643_check_char(first17: str) -> str:
+    """GB 11643-1999 §7.2, written from the standard's definition, not from the app's table: positions are
+    counted from the right with the check digit at i = 1, the weights are W_i = 2^(i-1) mod 11 (so the first of
+    the 17 digits, i = 18, weighs 2^17 mod 11 = 7), and the check digit a1 makes Σ a_i·W_i ≡ 1 (mod 11) over
+    all 18; a1 = 10 is written X."""
+    total = sum(int(digit) * pow(2, 17 - n, 11) for n, digit in enumerate(first17))
+    a1 = (1 - total) % 11
+    return "X" if a1 == 10 else str(a1)
+
+
+# Real-format numbers (real county codes, real dates, sequence codes of either sex): one for each of the 11
+# check values. The table is literal; the test below recomputes every check character with the oracle above.
+ID_TABLE = (
+    "610113202402293800",  # 0  西安雁塔, born on a 29 February
+    "510107196307010471",  # 1  成都武侯
+    "650102199912311582",  # 2  乌鲁木齐天山
+    "370102201203151953",  # 3  济南历下
+    "420106197208080104",  # 4  武汉武昌
+    "440524195602290475",  # 5  汕头潮阳
+    "320102200109090476",  # 6  南京玄武
+    "530102194508150107",  # 7  昆明五华
+    "230103198811110478",  # 8  哈尔滨南岗
+    "370117198005170109",  # 9  济南钢城
+    "11010519491231010X",  # X  北京朝阳
+)
+
+# Worked by hand (digit × weight, weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2), for the oracle itself:
+HAND_WORKED = {
+    # GB 11643-1999's own example: 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167 ≡ 2; 2 + 10 ≡ 1 → X
+    "11010519491231002X": "X",
+    # the standard's other example: 28+36+0+25+16+16+2+8+48+0+0+9+0+5+0+0+2 = 195 ≡ 8; 8 + 4 ≡ 1 → 4
+    "440524188001010014": "4",
+    # 21+63+0+5+8+28+2+9+48+0+0+45+10+35+0+4+0 = 278 ≡ 3; 3 + 9 = 12 ≡ 1 → 9
+    "370117198005170109": "9",
+    # 42+9+0+5+8+12+4+0+12+12+0+18+20+45+24+32+0 = 243 ≡ 1; 1 + 0 ≡ 1 → 0
+    "610113202402293800": "0",
+}
+
+
+def test_the_oracle_agrees_with_the_hand_worked_numbers_and_the_standards_table():
+    for number, check in HAND_WORKED.items():
+        assert number[17] == check and gb11643_check_char(number[:17]) == check, number
+    # The standard's table of Σ mod 11 → check character follows from the definition: (1 - r) mod 11, 10 as X.
+    assert "".join("X" if (1 - r) % 11 == 10 else str((1 - r) % 11) for r in range(11)) == "10X98765432"
+
+
+def test_the_table_covers_every_check_value():
+    assert sorted(number[17] for number in ID_TABLE) == sorted("0123456789X")
+    for number in ID_TABLE:
+        assert gb11643_check_char(number[:17]) == number[17], number
+
+
+@pytest.mark.parametrize("number", ID_TABLE + tuple(HAND_WORKED))
+def test_every_check_value_is_accepted_and_every_other_character_refused(number):
+    """A table with two characters swapped refuses 2 in 11 real numbers, and accepts a wrong one for each."""
+    assert parse_resident_id(number).number == number
+    assert parse_resident_id(number[:17] + number[17].lower()).number == number
+    for wrong in "0123456789X".replace(number[17], ""):
+        with pytest.raises(IdNumberError, match="身份证号校验位不正确"):
+            parse_resident_id(number[:17] + wrong)
+        assert not is_valid(number[:17] + wrong)
