@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from app.services.idcard import IdNumberError, is_valid, normalize, parse_resident_id, upgrade_15
+from conftest import gb11643_check_char
 
 
 @pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014"])
@@ -72,18 +73,9 @@ def test_is_valid():
 
 # -- the check character against an answer that does not come from the app (#28) ----------------------
 
-def gb11643_check_char(first17: str) -> str:
-    """GB 11643-1999 §7.2, written from the standard's definition, not from the app's table: positions are
-    counted from the right with the check digit at i = 1, the weights are W_i = 2^(i-1) mod 11 (so the first of
-    the 17 digits, i = 18, weighs 2^17 mod 11 = 7), and the check digit a1 makes Σ a_i·W_i ≡ 1 (mod 11) over
-    all 18; a1 = 10 is written X."""
-    total = sum(int(digit) * pow(2, 17 - n, 11) for n, digit in enumerate(first17))
-    a1 = (1 - total) % 11
-    return "X" if a1 == 10 else str(a1)
-
-
 # Real-format numbers (real county codes, real dates, sequence codes of either sex): one for each of the 11
-# check values. The table is literal; the test below recomputes every check character with the oracle above.
+# check values. The table is literal; the test below recomputes every check character with the oracle
+# (conftest.gb11643_check_char, which make_id uses too).
 ID_TABLE = (
     "610113202402293800",  # 0  西安雁塔, born on a 29 February
     "510107196307010471",  # 1  成都武侯
