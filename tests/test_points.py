@@ -142,6 +142,54 @@ def test_redeem_checks_balance_and_stock(ctx, vol):
         points.redeem(ctx, holder, soap.id, 0)
 
 
+def test_redeeming_exactly_the_balance_is_allowed_one_point_more_is_not(ctx, vol):
+    """Hand-worked: 100 points buy 4 bags at 25 exactly and leave 0; 59 points do not buy 3 bars at 20 (60)."""
+    holder = Holder(volunteer_id=vol.id)
+    rice = points.save_goods(ctx, name="大米", unit="袋", price=25)
+    points.restock(ctx, rice.id, 10, "入库")
+    points.add_entry(ctx, holder, points=100, reason="补录")
+    entry = points.redeem(ctx, holder, rice.id, 4)  # 4 × 25 = 100 = the balance
+    assert entry.points == -100 and points.balance(ctx, holder) == 0
+    assert points.list_goods(ctx)[0].stock == 6
+
+    soap = points.save_goods(ctx, name="肥皂", unit="块", price=20)
+    points.restock(ctx, soap.id, 10, "入库")
+    points.add_entry(ctx, holder, points=59, reason="补录")
+    with pytest.raises(ValidationError) as refused:
+        points.redeem(ctx, holder, soap.id, 3)  # 3 × 20 = 60 = the balance + 1
+    assert refused.value.errors == {"points": "积分不足：兑换 3块“肥皂”需要 60 分，现有 59 分"}
+    assert points.balance(ctx, holder) == 59
+    assert {g.goods.name: g.stock for g in points.list_goods(ctx)} == {"大米": 6, "肥皂": 10}
+
+
+def test_the_last_items_in_stock_can_be_redeemed_one_more_cannot(ctx, vol):
+    holder = Holder(volunteer_id=vol.id)
+    towel = points.save_goods(ctx, name="毛巾", unit="条", price=10)
+    points.restock(ctx, towel.id, 3, "入库")
+    points.add_entry(ctx, holder, points=100, reason="补录")
+    with pytest.raises(ValidationError, match="“毛巾”库存不足：现有 3条，要兑换 4条"):
+        points.redeem(ctx, holder, towel.id, 4)
+    points.redeem(ctx, holder, towel.id, 3)  # all 3 left
+    assert points.list_goods(ctx)[0].stock == 0 and points.balance(ctx, holder) == 70
+
+
+def test_deducting_or_reversing_down_to_exactly_zero_is_allowed(ctx, vol):
+    holder = Holder(volunteer_id=vol.id)
+    points.add_entry(ctx, holder, points=30, reason="好人好事")
+    with pytest.raises(ValidationError, match="扣 31 分后积分为负（现有 30 分），最多可扣 30 分"):
+        points.add_entry(ctx, holder, points=-31, reason="违反村规民约")
+    points.add_entry(ctx, holder, points=-30, reason="违反村规民约")  # 30 - 30 = 0
+    assert points.balance(ctx, holder) == 0
+    other = Holder(volunteer_id=volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="冯十", id_number=make_id(seq=616)).id)
+    earned = points.add_entry(ctx, other, points=40, reason="补录")
+    points.add_entry(ctx, other, points=-1, reason="扣分")
+    with pytest.raises(ValidationError, match="冲正需扣回 40 分，但现有积分只有 39 分"):
+        points.reverse_entry(ctx, earned.id, "录错了人")
+    points.add_entry(ctx, other, points=1, reason="补回")
+    points.reverse_entry(ctx, earned.id, "录错了人")  # 40 back out of exactly 40
+    assert points.balance(ctx, other) == 0
+
+
 def _race(data_dir, n: int, work) -> list[str]:
     """Run ``work(ctx)`` in ``n`` threads, each on its own Store (own connections), released together."""
     barrier = threading.Barrier(n)
