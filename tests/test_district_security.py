@@ -77,6 +77,39 @@ def test_login_needs_the_forms_token_and_logout_is_a_post_with_the_pages_token(s
     assert staff.get(base + "/district", timeout=10).url.endswith("/login")
 
 
+def test_a_staff_session_ends_after_its_lifetime(staffed):
+    """12 hours after logging in, the session is over at the server, even for someone who kept the cookie (a
+    browser left open, a copied cookie): pages send them to the login, the API description answers 401. The
+    clock is moved (time_machine), not waited for; the server runs in this process, so it moves too."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    base = staffed.base
+    staff = staff_login(base)
+    logged_in = datetime.now(UTC)
+    assert web.SESSION_HOURS == 12  # the configured lifetime; a longer one fails here, not only by a changed constant
+    cookie = next(c for c in staff.cookies if c.name == web.COOKIE)
+    assert cookie.expires is not None and 12 * 3600 - 60 <= cookie.expires - logged_in.timestamp() <= 12 * 3600
+    # The cookie by hand, not through the session's jar: the browser's expiry is not what is tested here.
+    kept = {"Cookie": f"{web.COOKIE}={cookie.value}"}
+
+    def visit(path: str) -> requests.Response:
+        return requests.get(base + path, headers=kept, allow_redirects=False, timeout=10)
+
+    with time_machine.travel(logged_in + timedelta(hours=12) - timedelta(minutes=1), tick=True):
+        assert visit("/district").status_code == 200
+        assert visit("/openapi.json").status_code == 200
+    with time_machine.travel(logged_in + timedelta(hours=12, minutes=1), tick=True):
+        page = visit("/district")
+        assert page.status_code == 303 and page.headers["location"] == "/login"
+        assert visit("/openapi.json").status_code == 401
+        assert "请先登录" in visit("/openapi.json").json()["message"]
+    # Back to the present: the session is still good (the server kept no other state), and logging in works.
+    assert visit("/district").status_code == 200
+    assert "各实践站情况" in staff_login(base).get(base + "/district", timeout=10).text
+
+
 def test_headers_docs_and_secure_cookies(staffed, tmp_path):
     base = staffed.base
     for answer in (requests.get(base + "/login", timeout=10), requests.get(base + protocol.PING, timeout=10)):
