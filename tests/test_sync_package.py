@@ -213,6 +213,77 @@ def test_truncated_tampered_forged_and_foreign_files_are_refused_whole(demo_stor
     assert_same(demo_store, district)
 
 
+def _with_signature(source: Path, target: Path, member: str, change) -> None:
+    """A copy of a package or reply whose signature member is ``change(signature)``; None drops the member."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                data = change(data)
+                if data is None:
+                    continue
+            zout.writestr(info.filename, data)
+
+
+def _last_char_changed(sig: bytes) -> bytes:
+    return sig[:-1] + (b"0" if sig[-1:] != b"0" else b"1")
+
+
+# What someone holding the stick, without the token, might put where the signature goes (#28): each is
+# refused with a Chinese reason, and nothing is applied or acknowledged.
+SIGNATURES = {
+    "empty": (lambda sig: b"", "签名.*不符"),
+    "blank": (lambda sig: b" \n", "签名.*不符"),
+    "missing": (lambda sig: None, "缺少"),
+    "short": (lambda sig: sig[:32], "签名.*不符"),  # the right signature's first half
+    "long": (lambda sig: sig + b"0", "签名.*不符"),
+    "wrong": (_last_char_changed, "签名.*不符"),  # right length, one character off
+}
+
+
+@pytest.mark.parametrize("case", SIGNATURES)
+def test_a_package_or_reply_without_the_right_signature_is_refused(demo_store, district_sqlite, tmp_path, case):
+    change, reason = SIGNATURES[case]
+    district = district_sqlite
+    enroll(demo_store, district)
+    export_package(demo_store, tmp_path / "p.slpkg")
+    with zipfile.ZipFile(tmp_path / "p.slpkg") as zf:
+        assert len(zf.read("manifest.sig")) == 64
+    _with_signature(tmp_path / "p.slpkg", tmp_path / "bad.slpkg", "manifest.sig", change)
+    with pytest.raises(PackageError, match=reason) as refused:
+        import_package(district.engine, district.app.state.photos, tmp_path / "bad.slpkg")
+    assert "同步包" in str(refused.value) or "文件中缺少" in str(refused.value)
+    assert logged_batches(district) == 0
+    assert server_rows(district.engine, demo_store.station_id)["volunteer"] == {}
+
+    # The reply on its way back is held to the same: nothing is acknowledged at the station.
+    _done, reply = district_import(district, tmp_path / "p.slpkg")
+    _with_signature(reply, tmp_path / "bad.slreply", "reply.sig", change)
+    before = pending_count(demo_store)
+    with pytest.raises(PackageError, match=reason):
+        import_reply(demo_store, tmp_path / "bad.slreply")
+    assert pending_count(demo_store) == before > 0
+    assert import_reply(demo_store, reply).acked == before  # the untouched reply is taken
+
+
+@pytest.mark.parametrize("case", SIGNATURES)
+def test_a_first_package_without_the_right_signature_enrolls_nothing(demo_store, district_sqlite, tmp_path, case):
+    """A first package carries the one-time code's proof and is signed with the token it brings: the same
+    signatures are refused there, the code stays unused, and the untouched package then enrolls the station."""
+    change, reason = SIGNATURES[case]
+    district = district_sqlite
+    code = admin.add_station(district.engine, "杨家庄村", "艾山街道")
+    export_package(demo_store, tmp_path / "first.slpkg", code=code)
+    _with_signature(tmp_path / "first.slpkg", tmp_path / "bad.slpkg", "manifest.sig", change)
+    with pytest.raises(PackageError, match=reason):
+        import_package(district.engine, district.app.state.photos, tmp_path / "bad.slpkg")
+    assert logged_batches(district) == 0
+    with district.engine.connect() as conn:
+        account = conn.execute(select(admin.account)).one()
+    assert account.station_id is None and account.enroll_code_hash is not None
+    assert district_import(district, tmp_path / "first.slpkg")[0].enrolled
+
+
 def test_a_revoked_station_or_a_wrong_code_is_refused_by_name(demo_store, district_sqlite, tmp_path):
     district = district_sqlite
     enroll(demo_store, district)

@@ -89,6 +89,8 @@ def _account_for(engine: Engine, manifest: dict, raw: bytes, sig: str, street: s
             if acct is not None and acct.token_hash == new_hash:
                 return acct, False  # enrolled by an earlier package that carried the same proof
             raise PackageError("同步包中的登记码无效或已使用：请向区文明实践中心核对登记码，在实践站重新导出同步包")
+        if acct is None:  # it carries a code's proof, but its signature is not the one the station made
+            raise PackageError("同步包的签名与其中的登记不符：它不是实践站导出时的样子（已被改动或已损坏），未导入。请在实践站重新导出")
     if acct is None:
         raise PackageError("这个实践站还没有在区里登记：请在实践站导出同步包时填写区里给的登记码")
     raise PackageError(f"同步包的签名与“{acct.name}”的登记不符：它不是该站当前的登记导出的，或已被改动。请在实践站重新导出")
