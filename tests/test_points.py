@@ -180,7 +180,8 @@ def test_deducting_or_reversing_down_to_exactly_zero_is_allowed(ctx, vol):
         points.add_entry(ctx, holder, points=-31, reason="违反村规民约")
     points.add_entry(ctx, holder, points=-30, reason="违反村规民约")  # 30 - 30 = 0
     assert points.balance(ctx, holder) == 0
-    other = Holder(volunteer_id=volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="冯十", id_number=make_id(seq=616)).id)
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="冯十", id_number=make_id(seq=616))
+    other = Holder(volunteer_id=person.id)
     earned = points.add_entry(ctx, other, points=40, reason="补录")
     points.add_entry(ctx, other, points=-1, reason="扣分")
     with pytest.raises(ValidationError, match="冲正需扣回 40 分，但现有积分只有 39 分"):

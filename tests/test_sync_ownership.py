@@ -50,8 +50,8 @@ class Stations:
         self.token_b = load_state(b).token
 
     def post_as_b(self, rows: list[dict]) -> requests.Response:
-        envelope = {"batch_id": str(uuid.uuid4()), "station_id": self.b.station_id, "protocol": protocol.PROTOCOL_VERSION,
-                    "rows": rows}
+        envelope = {"batch_id": str(uuid.uuid4()), "station_id": self.b.station_id,
+                    "protocol": protocol.PROTOCOL_VERSION, "rows": rows}
         headers = {"Authorization": f"Bearer {self.token_b}", protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION)}
         return requests.post(self.district.base + protocol.BATCHES, json=envelope, headers=headers, timeout=30)
 
@@ -77,7 +77,10 @@ def _fill_every_table(store: Store, tmp) -> None:
 def stations(request, tmp_path_factory, demo_template):
     """Built once per backend: A's ledger takes a few seconds to sync, and a refused row changes nothing."""
     tmp = tmp_path_factory.mktemp("ownership")
-    url = f"sqlite:///{tmp / 'district.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres").new_database()
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'district.db'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
     district = DistrictServer(url)
     district.start()
     (tmp / "a").mkdir()
@@ -119,7 +122,7 @@ def forged_rows(stations: Stations, entity: str, first_seq: int = 1) -> list[tup
     ]
     rows = []
     for n, (reason, payload) in enumerate(attempts):
-        for column in ("name", "title", "reason", "note", "caption"):  # what a forger would change, where the table has it
+        for column in ("name", "title", "reason", "note", "caption"):  # what a forger would change, where there is one
             if isinstance(payload.get(column), str):
                 payload[column] = "篡改"
                 break
@@ -137,7 +140,8 @@ def assert_nothing_of_a_changed(stations: Stations, before: dict, forged: list[t
             table = TABLES[row["entity"]]
             assert row["id"] not in ours[row["entity"]]
             holders = conn.execute(select(table.c.station_id).where(table.c.id == row["id"])).scalars().all()
-            assert holders in ([], [stations.a.station_id]), (row["entity"], holders)  # new ids nowhere; A's ids still A's
+            # a new id is nowhere; A's ids are still A's
+            assert holders in ([], [stations.a.station_id]), (row["entity"], holders)
 
 
 @pytest.mark.parametrize("entity", ENTITIES)
@@ -161,8 +165,8 @@ def test_nor_by_usb_stick(stations, tmp_path):
     with stations.b.session() as session:  # what a tampered program at B would have queued
         for entity in ENTITIES:
             for reason, row in forged_rows(stations, entity):
-                entry = OutboxEntry(entity=entity, row_id=row["id"], op="update", version=row["version"], operator="篡改的程序",
-                                    payload=json.dumps(row["payload"], ensure_ascii=False))
+                entry = OutboxEntry(entity=entity, row_id=row["id"], op="update", version=row["version"],
+                                    operator="篡改的程序", payload=json.dumps(row["payload"], ensure_ascii=False))
                 session.add(entry)
                 session.flush()
                 forged.append((reason, {**row, "seq": entry.seq}))
@@ -172,7 +176,8 @@ def test_nor_by_usb_stick(stations, tmp_path):
     assert done.station_name == "乙村" and done.applied == 0 and done.rejected == len(forged) == 3 * len(ENTITIES)
     answers = {r["seq"]: r for batch in json.loads(_reply_document(done.reply))["batches"] for r in batch["results"]}
     for reason, row in forged:
-        assert answers[row["seq"]]["status"] == protocol.REJECTED and reason in answers[row["seq"]]["reason"], row["entity"]
+        answer = answers[row["seq"]]
+        assert answer["status"] == protocol.REJECTED and reason in answer["reason"], row["entity"]
     assert_nothing_of_a_changed(stations, before, forged)
 
 

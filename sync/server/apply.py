@@ -161,7 +161,8 @@ class BatchContext:
     def write_one(self, entity: str, row_id: str, values: dict) -> None:
         table = TABLES[entity]
         if (entity, row_id) in self.versions:
-            self.conn.execute(table.update().where(table.c.id == row_id, table.c.station_id == self.station_id).values(values))
+            mine = (table.c.id == row_id) & (table.c.station_id == self.station_id)
+            self.conn.execute(table.update().where(mine).values(values))
         else:
             self.conn.execute(table.insert().values(values))
         self.touched.note(entity, row_id, values, (entity, row_id) not in self.versions)
@@ -189,8 +190,8 @@ class BatchContext:
             if inserts:
                 self.conn.execute(table.insert(), inserts)
             if updates:
-                statement = (table.update().where(table.c.id == bindparam("_id"), table.c.station_id == bindparam("_owner"))
-                             .values({c.name: bindparam(c.name) for c in table.columns}))
+                mine = (table.c.id == bindparam("_id")) & (table.c.station_id == bindparam("_owner"))
+                statement = table.update().where(mine).values({c.name: bindparam(c.name) for c in table.columns})
                 self.conn.execute(statement, updates)
 
 
