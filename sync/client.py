@@ -68,11 +68,14 @@ class SyncResult:
     pulled: int = 0
     bytes_sent: int = 0
     dispatched: int = 0  # demands the district center dispatched to this station, taken in by this sync
+    handed_in: int = 0  # demands another tier's ledger 转派ed or 上报ed to this one (五.2), taken in by this sync
+    progress: int = 0  # what other tiers did with demands this ledger handed on, added to their 办理经过
     certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
     withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
     recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
     # the dispatches taken in by this sync, by id: one withdrawn again before the station saw it is not new work (#30)
     new_dispatches: set[str] = field(default_factory=set, repr=False)
+    new_handed: set[str] = field(default_factory=set, repr=False)  # those of them another tier handed on
 
 
 def ledger_profile(store: Store) -> dict:
@@ -268,6 +271,8 @@ class SyncClient:
         save_state(self.store, last_success_at=utcnow())
         message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条" + (
             f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "") + (
+            f"（其中转派或上报来的需求 {result.handed_in} 件）" if result.handed_in else "") + (
+            f"；转出需求的办理进展 {result.progress} 条" if result.progress else "") + (
             f"；区中心撤回派单 {result.withdrawn} 件，已撤销" if result.withdrawn else "") + (
             f"；恢复备份后区里多出的 {result.recovered} 条记录已放入回收站" if result.recovered else "")
         self._finish_run(run_id, "ok", result, message)
@@ -486,9 +491,21 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
             # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
             if demands.receive_dispatch(district, item) is not None:
                 received += 1
-                result.dispatched += 1
+                if (demands.item_body(item) or {}).get("via") in ("pass", "report"):
+                    result.handed_in += 1  # 五.2: 转派 down or 上报 up from another tier's ledger
+                    result.new_handed.add(str(item.get("id")))
+                else:
+                    result.dispatched += 1
                 result.new_dispatches.add(str(item.get("id")))
             result.pulled += 1
+        elif item.get("entity") == "dispatch_progress":
+            # What another tier did with a demand handed on from here: one event of it, idempotent by the item's id.
+            if demands.receive_progress(district, item) is not None:
+                received += 1
+                result.progress += 1
+            result.pulled += 1
+        elif item.get("entity") == "directory":
+            demands.receive_directory(district, item)  # whom this ledger may 转派 to or 上报 to; not news to count
         elif item.get("entity") == "dispatch_withdrawn":
             cancelled = demands.receive_withdrawal(district, item)
             if cancelled is not None:
@@ -497,7 +514,10 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
                     # Dispatched and withdrawn between two syncs: kept (cancelled, with the reason) but not
                     # announced as work to do, nor as a withdrawal of work the station never saw.
                     result.new_dispatches.discard(cancelled.dispatch_id)
-                    result.dispatched -= 1
+                    if cancelled.dispatch_id in result.new_handed:
+                        result.handed_in -= 1
+                    else:
+                        result.dispatched -= 1
                 else:
                     result.withdrawn += 1
             result.pulled += 1

@@ -35,6 +35,9 @@ STALE = "stale"  # the server has this version or a newer one with other content
 # The station-owned tables a batch may carry, parents before children.
 ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "membership", "project", "project_team",
             "activity", "participation", "photo", "training", "document", "activity_plan",
-            "household", "point_rule", "demand", "demand_event", "point_entry", "goods", "stock_move")
+            "household", "point_rule", "demand", "demand_event", "demand_hop", "point_entry", "goods", "stock_move")
 # District-owned items a pull may carry (never pushed by a station).
-PULLED = ("announcement", "rules", "national_mapping", "dispatch", "dispatch_withdrawn")
+PULLED = ("announcement", "rules", "national_mapping", "dispatch", "dispatch_withdrawn",
+          "dispatch_progress",  # what another tier did with a demand this ledger handed on (五.2)
+          "directory")  # the ledgers this one may 转派 to or 上报 to
+

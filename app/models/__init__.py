@@ -7,7 +7,7 @@ from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
 from .station import CertificateRecord, FunctionRoom, Operator, PersonalDataView, ServicePoint, Station, StationKey
 from .sync import Announcement, SyncRun, SyncState
-from .rewards import Demand, DemandEvent, DistrictDispatch, Goods, Household, PointEntry, PointRule, StockMove
+from .rewards import Demand, DemandEvent, DemandHop, DistrictDispatch, Goods, Household, PointEntry, PointRule, StockMove
 from .work import ActivityPlan, Document, Project, ProjectTeam, Training
 
 SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
@@ -29,6 +29,7 @@ SYNCED_MODELS: tuple[type[SyncedBase], ...] = (
     PointRule,
     Demand,
     DemandEvent,
+    DemandHop,
     PointEntry,
     Goods,
     StockMove,
@@ -42,6 +43,7 @@ __all__ = [
     "VolunteerYearHours",
     "Demand",
     "DemandEvent",
+    "DemandHop",
     "DistrictDispatch",
     "Goods",
     "Household",

@@ -178,6 +178,10 @@ class DemandState(StrEnum):
     rewarded = "rewarded"  # 奖单: closed
     rejected = "rejected"  # 不予受理 (with a reason): closed
     cancelled = "cancelled"  # 撤销 (with a reason): closed
+    # 五.2 中心（所、站）派单 and 所（站）及时搜集上报群众需求: handed to another tier's ledger, which serves it there.
+    # Closed for this tier (neither waiting nor served here); what the other tier does comes back as events.
+    passed = "passed"  # 转派: a 所 to one of its street's stations, the 中心 to a 所 or a station
+    reported = "reported"  # 上报: a station to its street's 所, a 所 to the 中心
 
     @property
     def label(self) -> str:
@@ -185,11 +189,17 @@ class DemandState(StrEnum):
 
     @property
     def closed(self) -> bool:
-        return self in (DemandState.rewarded, DemandState.rejected, DemandState.cancelled)
+        return self in (DemandState.rewarded, DemandState.rejected, DemandState.cancelled, DemandState.passed, DemandState.reported)
+
+    @property
+    def handed_on(self) -> bool:
+        """转派 or 上报: served (or not) by another tier's ledger."""
+        return self in (DemandState.passed, DemandState.reported)
 
 
 DEMAND_STATE_LABELS = {
     DemandState.ordered: "待审核", DemandState.approved: "待派单", DemandState.dispatched: "已派单",
     DemandState.taken: "已接单", DemandState.done: "待评单", DemandState.rated: "待奖单",
     DemandState.rewarded: "已办结", DemandState.rejected: "不予受理", DemandState.cancelled: "已撤销",
+    DemandState.passed: "已转派", DemandState.reported: "已上报",
 }

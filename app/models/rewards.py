@@ -124,6 +124,26 @@ class DemandEvent(SyncedBase, table=True):
     note: str = Field(default="", max_length=500)
 
 
+class DemandHop(SyncedBase, table=True):
+    """A demand handed to another tier's ledger (五.2): 转派 down (a 所 to one of its street's stations, the 中心
+    to a 所 or a station) or 上报 up (a station to its street's 所, a 所 to the 中心), with who, when and why.
+
+    The district opens it at the target as a dispatch (its id is this row's id, so a row sent twice opens
+    it once) after checking the target is one this ledger may hand to; a row it refuses is shown here with
+    the reason, and the demand can be taken back (收回)."""
+
+    __tablename__ = "demand_hop"
+    append_only: ClassVar[bool] = True
+
+    demand_id: str = reference("demand.id", index=True)
+    kind: str = Field(max_length=8)  # pass (转派) | report (上报)
+    to_station_id: str = Field(default="", max_length=36)  # the target ledger; a 上报 may leave it to the district
+    to_name: str = Field(default="", max_length=100)  # as this ledger knew it when handing on
+    reason: str = Field(default="", max_length=500)  # required for a 上报
+    at: dt.datetime = Field(sa_type=UTCDateTime)
+    operator: str = Field(max_length=50)
+
+
 class DistrictDispatch(SQLModel, table=True):
     """A demand the district center dispatched to this station, as pulled; read-only here."""
 

@@ -25,6 +25,9 @@ class SyncState(SQLModel, table=True):
     # Set by a restore: the next sync first fetches this station's rows the district has and the restored
     # store lacks, and keeps them in the 回收站 (docs/sync-protocol.md, "Restores").
     recover_pending: bool = Field(default=False)
+    # The ledgers this one may hand a demand to (五.2), as the district last sent them (JSON: "upper", "lower");
+    # empty until the first pull after #30's 转派 and 上报.
+    directory: str = Field(default="")
 
 
 class SyncRun(SQLModel, table=True):

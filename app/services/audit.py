@@ -36,6 +36,7 @@ ENTITY_LABELS = {
     "stock_move": "出入库",
     "demand": "群众点单",
     "demand_event": "点单办理",
+    "demand_hop": "转派/上报",
     "export": "导出/打印",
 }
 OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
@@ -43,7 +44,7 @@ OP_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 TITLE_FIELDS = {"station": "name", "function_room": "name", "service_point": "name", "volunteer": "name", "team": "name", "activity": "title", "photo": "filename",
                 "project": "name", "training": "title", "document": "title", "activity_plan": "title",
                 "household": "head", "point_rule": "name", "point_entry": "reason", "goods": "name", "stock_move": "reason",
-                "demand": "content", "demand_event": "action"}
+                "demand": "content", "demand_event": "action", "demand_hop": "to_name"}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,13 @@ records the service as an activity (so hours count everywhere); rewarding it cre
 volunteers who served by the station's rating rules. Demands the district dispatched
 arrive through sync's pull (``receive_dispatch``); their request fields stay as the
 district wrote them.
+
+Between the tiers (五.2: 中心（所、站）派单; 所（站）及时搜集上报群众需求): a 所 or the 中心 may 转派 a
+demand to a ledger below it, a station or a 所 may 上报 one it cannot serve to the ledger above,
+with a reason. Either writes a ``DemandHop`` that the district turns into a dispatch at the target
+(sync/server/tiers.py), and leaves the demand 已转派 / 已上报 here: closed for this tier, neither
+waiting nor served. What the other tiers then do comes back on pull as events of this demand
+(``receive_progress``), so its 办理经过 shows the whole path.
 """
 
 from __future__ import annotations
@@ -18,9 +25,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from ..models import Demand, DemandEvent, DistrictDispatch, PointEntry, PointRule, Team, Volunteer, utcnow
+from ..models import Demand, DemandEvent, DemandHop, DistrictDispatch, OutboxEntry, PointEntry, PointRule, SyncState, Team, Volunteer, utcnow
 from ..models import Participation
-from ..models.enums import FEEDBACK_METHODS, TEAM_CATEGORIES, DemandState
+from ..models.enums import FEEDBACK_METHODS, TEAM_CATEGORIES, DemandState, StationLevel, station_level
 from ..privacy import mask_phone, revealed
 from .activities import ParticipantInput, add_activity_in
 from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone
@@ -48,12 +55,17 @@ TRANSITIONS: dict[str, Transition] = {
     "rate": Transition("评单", (S.done,), S.rated),
     "reward": Transition("奖单", (S.rated,), S.rewarded),
     "cancel": Transition("撤销", (S.ordered, S.approved, S.dispatched, S.taken), S.cancelled),
+    # 五.2, between the tiers: handed to another ledger, and taken back when it could not go or came back undone.
+    "pass": Transition("转派", (S.approved, S.dispatched, S.taken), S.passed),
+    "report": Transition("上报", (S.approved, S.dispatched, S.taken), S.reported),
+    "recall": Transition("收回", (S.passed, S.reported), S.approved),
 }
 # What the person is told to do next, per state.
 NEXT_STEP = {
     S.ordered: "请先审核（通过或不予受理）", S.approved: "请先派单", S.dispatched: "请等服务队或志愿者接单",
     S.taken: "请先完成服务并登记服务记录", S.done: "请先评单（录入群众评价）", S.rated: "请先奖单",
     S.rewarded: "该需求已办结", S.rejected: "该需求已不予受理", S.cancelled: "该需求已撤销",
+    S.passed: "该需求已转派给下级办理，办理情况会随同步传回", S.reported: "该需求已上报上级办理，办理情况会随同步传回",
 }
 
 
@@ -74,10 +86,12 @@ class DemandRow:
     volunteer_name: str
     contact: str  # masked unless the operator may see it
     overdue: bool
+    came: str = ""  # 区派 / 转派 / 上报: how a demand from another tier arrived (五.2)
+    below: str = ""  # for one handed on: what the other tier last did with it (下级已办结 …)
 
     @property
     def state_label(self) -> str:
-        return S(self.demand.state).label
+        return S(self.demand.state).label + (f"（{self.below}）" if self.below else "")
 
     @property
     def assignee(self) -> str:
@@ -96,9 +110,13 @@ def _move(session: Session, ctx: Context, demand: Demand, action: str, note: str
     transition = TRANSITIONS[action]
     current = S(demand.state)
     label = "改派" if action == "dispatch" and current in (S.dispatched, S.taken) else transition.label
-    session.add(DemandEvent(station_id=demand.station_id, demand_id=demand.id, at=utcnow(), operator=ctx.actor.label[:50],
-                            action=label, from_state=current.value, to_state=transition.target.value, note=note[:500]))
-    demand.state = transition.target.value
+    _record(session, demand, ctx.actor.label, label, transition.target, note)
+
+
+def _record(session: Session, demand: Demand, operator: str, label: str, target: DemandState, note: str = "") -> None:
+    session.add(DemandEvent(station_id=demand.station_id, demand_id=demand.id, at=utcnow(), operator=operator[:50],
+                            action=label, from_state=demand.state, to_state=target.value, note=note[:500]))
+    demand.state = target.value
 
 
 def _next_number(session: Session, station_id: str, year: int) -> str:
@@ -300,7 +318,7 @@ def reward(ctx: Context, demand_id: str, *, extra_points=0, note: str = "") -> t
 def list_demands(ctx: Context, *, state: str | None = None, text: str = "", overdue_only: bool = False,
                  date_from: date | None = None, date_to: date | None = None, today: date | None = None,
                  reveal: bool | None = None) -> list[DemandRow]:
-    """Demands newest first; ``state`` is a DemandState value, "open" or "closed".
+    """Demands newest first; ``state`` is a DemandState value, "open", "handed" (转派 or 上报) or "closed".
 
     ``reveal``: None shows contacts as the role allows (the screen); False masks them for everyone (exports and
     prints by default); True asks for them in full, which only a role that may see them gets."""
@@ -312,6 +330,8 @@ def list_demands(ctx: Context, *, state: str | None = None, text: str = "", over
     open_states = [s.value for s in S if not s.closed]
     if state == "open":
         query = query.where(Demand.state.in_(open_states))
+    elif state == "handed":
+        query = query.where(Demand.state.in_([S.passed.value, S.reported.value]))
     elif state == "closed":
         query = query.where(Demand.state.not_in(open_states))
     elif state:
@@ -328,8 +348,10 @@ def list_demands(ctx: Context, *, state: str | None = None, text: str = "", over
                                 Demand.address.contains(text)))
     with ctx.read() as session:
         rows = session.exec(query.order_by(Demand.received_on.desc(), Demand.number.desc())).all()
-    return [DemandRow(d, tname or "", vname or "", d.contact if full else mask_phone(d.contact), is_overdue(d, today))
-            for d, tname, vname in rows]
+    came = came_via(ctx, [d for d, _t, _v in rows if d.dispatch_id])
+    below = downstream(ctx, [d.id for d, _t, _v in rows if S(d.state).handed_on])
+    return [DemandRow(d, tname or "", vname or "", d.contact if full else mask_phone(d.contact), is_overdue(d, today),
+                      came.get(d.id, ""), below.get(d.id, "")) for d, tname, vname in rows]
 
 
 def state_counts(ctx: Context, today: date | None = None) -> dict[str, int]:
@@ -357,7 +379,7 @@ def events_of(ctx: Context, demand_id: str) -> list[DemandEvent]:
 
 # -- from the district -------------------------------------------------------------------
 
-def _item_body(item: dict) -> dict | None:
+def item_body(item: dict) -> dict | None:
     """The JSON object a pulled district item carries, or None when it is not one."""
     body = item.get("body") or "{}"
     try:
@@ -371,7 +393,7 @@ def receive_dispatch(ctx: Context, item: dict) -> Demand | None:
     """A demand the district dispatched to this station, as pulled: kept as sent, and opened as a
     demand waiting for the station's 派单. Receiving the same dispatch again changes nothing."""
     dispatch_id = str(item.get("id") or "")
-    data = _item_body(item)
+    data = item_body(item)
     if data is None:
         return None
     with ctx.write(immediate=True) as session:
@@ -390,27 +412,301 @@ def receive_dispatch(ctx: Context, item: dict) -> Demand | None:
         demand = Demand(station_id=ctx.station_id, number=_next_number(session, ctx.station_id, received.year), received_on=received,
                         source="district", dispatch_id=dispatch_id, state=S.approved.value, **out)
         session.add(demand)
-        session.add(DemandEvent(station_id=ctx.station_id, demand_id=demand.id, at=utcnow(), operator=DISTRICT_OPERATOR,
-                                action="区中心派单", from_state="", to_state=S.approved.value, note=clean(data.get("note"))[:500]))
+        hops = hops_of(data)
+        if not any(h["kind"] in ("pass", "report") for h in hops):
+            session.add(DemandEvent(station_id=ctx.station_id, demand_id=demand.id, at=utcnow(), operator=DISTRICT_OPERATOR,
+                                    action="区中心派单", from_state="", to_state=S.approved.value, note=clean(data.get("note"))[:500]))
+        for hop in hops:  # every tier it came through, who and when, as this ledger's own 办理经过 (五.2)
+            session.add(DemandEvent(station_id=ctx.station_id, demand_id=demand.id, at=hop["at"] or utcnow(), operator=hop["operator"],
+                                    action=HOP_VERBS[hop["kind"]], from_state="", to_state=S.approved.value, note=hop["text"]))
     return demand
 
 
 def receive_withdrawal(ctx: Context, item: dict) -> Demand | None:
     """The district withdrew a dispatch: the station cancels its demand, with the district's reason, if it is still
     open; a demand already served is left as it is (the district then sees the service done). Idempotent."""
-    data = _item_body(item)
+    data = item_body(item)
     if data is None:
         return None
     reason = clean(data.get("reason")) or "（未说明原因）"
     with ctx.write(immediate=True) as session:
         demand = session.exec(select(Demand).where(Demand.station_id == ctx.station_id, Demand.dispatch_id == str(data.get("dispatch_id")),
                                                    Demand.deleted == False)).first()  # noqa: E712
-        if demand is None or S(demand.state) not in TRANSITIONS["cancel"].sources:
+        if demand is None or (S(demand.state) not in TRANSITIONS["cancel"].sources and not S(demand.state).handed_on):
             return None
+        # A demand this ledger handed on is cancelled here too: the district withdraws the hops after it as well.
         text = f"区文明实践中心撤回派单：{reason}"[:500]
-        _move(session, ctx, demand, "cancel", text)
+        _record(session, demand, ctx.actor.label, TRANSITIONS["cancel"].label, S.cancelled, text)
         demand.reason = text
     return demand
+
+
+# -- between the tiers (五.2) -------------------------------------------------------------------
+
+HOP_VERBS = {"dispatch": "区中心派单", "pass": "转派", "report": "上报"}
+HOP_CAME = {"dispatch": "区派", "pass": "转派", "report": "上报"}  # the list's mark on a demand that arrived so
+PROGRESS_PREFIX = "下级"  # an event another tier recorded for a demand this ledger handed on (sync/server/tiers.py)
+# What the last event from below says of the need, after 已转派 / 已上报 in the list.
+PROGRESS_SHORT = {"区中心派单": "已接收", "转派": "已再转派", "上报": "已再上报", "审核通过": "已受理", "派单": "已派单", "改派": "已派单",
+                  "接单": "已接单", "完成服务": "已完成服务", "评单": "已评单", "奖单": "已办结", "撤销": "已撤销", "收回": "已收回",
+                  "不予受理": "不予受理"}
+
+
+def tier_name(level: str | None) -> str:
+    return "区级平台" if level == "district" else station_level(level).unit
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A ledger this one may hand a demand to, as the district's directory names it."""
+
+    station_id: str
+    name: str
+    level: str
+    street: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{tier_name(self.level)}）"
+
+    @classmethod
+    def of(cls, data) -> "Unit | None":
+        if not isinstance(data, dict) or not isinstance(data.get("station_id"), str) or not data.get("station_id"):
+            return None
+        return cls(data["station_id"], str(data.get("name") or "")[:100], str(data.get("level") or "station"), str(data.get("street") or ""))
+
+
+@dataclass(frozen=True)
+class Directory:
+    upper: Unit | None  # where this ledger 上报s: a station's 所, a 所's 中心
+    lower: list[Unit]  # whom it may 转派 to
+
+
+def receive_directory(ctx: Context, item: dict) -> None:
+    """The district's list of the ledgers this one may hand demands to, as pulled; the newest replaces the last."""
+    data = item_body(item)
+    if data is None:
+        return
+    with ctx.write() as session:
+        state = session.get(SyncState, 1) or SyncState(id=1)
+        state.directory = json.dumps(data, ensure_ascii=False)
+        session.add(state)
+
+
+def directory(ctx: Context) -> Directory | None:
+    """None until the district has sent one (a ledger that has not synced since #30's 转派 and 上报)."""
+    with ctx.read() as session:
+        state = session.get(SyncState, 1)
+    data = item_body({"body": state.directory}) if state is not None and state.directory else None
+    if data is None:
+        return None
+    lower = [u for u in (Unit.of(x) for x in (data.get("lower") or []) if isinstance(data.get("lower"), list)) if u is not None]
+    return Directory(Unit.of(data.get("upper")), lower)
+
+
+def _own_level(session: Session, ctx: Context) -> StationLevel:
+    return station_level(ctx.station(session).level)
+
+
+def handing_offered(ctx: Context) -> set[str]:
+    """Which of 转派, 上报 and 收回 this ledger's tier has at all: a station never 转派s, the 中心 never 上报s."""
+    with ctx.read() as session:
+        level = _own_level(session, ctx)
+    return {"recall"} | ({"report"} if level is not StationLevel.center else set()) | ({"pass"} if level is not StationLevel.station else set())
+
+
+def _hop_first(session: Session, ctx: Context, demand: Demand, kind: str, target: Unit | None, reason: str, fallback: str) -> str:
+    """The hop row, flushed before the demand's new state so that it goes up first: the district opens the dispatch
+    from it and takes a demand 已转出 only once its hop is in. Returns how the 办理经过 names the target."""
+    name = target.label if target is not None else fallback
+    session.add(DemandHop(station_id=demand.station_id, demand_id=demand.id, kind=kind, to_station_id=target.station_id if target else "",
+                          to_name=(target.name if target else "")[:100], reason=reason, at=utcnow(), operator=ctx.actor.label[:50]))
+    session.flush()
+    return name
+
+
+def pass_down(ctx: Context, demand_id: str, *, to_station_id: str, note: str = "") -> Demand:
+    """转派 (五.2 中心（所、站）派单): a 所 hands a demand to one of its street's stations, the 中心 to a 所 or a station,
+    chosen from the list the district sent. It arrives there on the target's next sync."""
+    note = clean(note)
+    if len(note) > 500:
+        raise ValidationError({"note": "转派说明不能超过500个字"})
+    found = directory(ctx)
+    with ctx.write() as session:
+        if _own_level(session, ctx) is StationLevel.station:
+            raise ValidationError({"to_station_id": "实践站不能转派：本站办不了的需求，请上报给所属街道的实践所"})
+        demand = get_row(session, Demand, demand_id, what="需求", station_id=ctx.station_id)
+        _check(demand, "pass")
+        if found is None:
+            raise ValidationError({"to_station_id": "还没有收到区里的实践所（站）名单：请先同步一次，再转派"})
+        target = next((u for u in found.lower if u.station_id == to_station_id), None)
+        if target is None:
+            raise ValidationError({"to_station_id": "请从名单中选择转派给哪个实践所（站）" if not to_station_id else
+                                   "只能转派给区里名单中的下级实践所（站）：请同步后重新选择"})
+        name = _hop_first(session, ctx, demand, "pass", target, note, "")
+        _move(session, ctx, demand, "pass", f"转派至{name}" + (f"：{note}" if note else ""))
+    return demand
+
+
+def report_up(ctx: Context, demand_id: str, *, reason: str) -> Demand:
+    """上报 (五.2 所（站）及时搜集上报群众需求): a station hands a need it cannot serve to its street's 所, a 所 to the
+    中心, with the reason; it arrives there as a new demand carrying where it came from."""
+    reason = _reason(reason, "上报")
+    found = directory(ctx)
+    with ctx.write() as session:
+        level = _own_level(session, ctx)
+        if level is StationLevel.center:
+            raise ValidationError({"state": "实践中心是最高一级，不能上报；办不了的需求可以转派给实践所或实践站"})
+        demand = get_row(session, Demand, demand_id, what="需求", station_id=ctx.station_id)
+        _check(demand, "report")
+        above = "区文明实践中心" if level is StationLevel.institute else "所属街道的实践所"
+        if found is not None and found.upper is None:
+            street = ctx.station(session).street or "本站所属街道"
+            raise ValidationError({"state": f"{street}还没有在区里登记台账的实践所，暂不能上报" if level is StationLevel.station
+                                   else "区文明实践中心还没有在区里登记台账，暂不能上报"})
+        name = _hop_first(session, ctx, demand, "report", found.upper if found else None, reason, above)
+        _move(session, ctx, demand, "report", f"上报至{name}：{reason}")
+    return demand
+
+
+def _latest_hop(session: Session, demand: Demand) -> DemandHop | None:
+    return session.exec(select(DemandHop).where(DemandHop.demand_id == demand.id).order_by(DemandHop.at.desc())).first()
+
+
+def recall_reason(session: Session, demand: Demand) -> str | None:
+    """Why a demand handed on may come back to this tier: the district refused the hop, or the other tier cancelled it."""
+    if not S(demand.state).handed_on:
+        return None
+    hop = _latest_hop(session, demand)
+    if hop is None:
+        return "本台账没有转出记录"
+    refused = session.exec(select(OutboxEntry.rejected_reason).where(
+        OutboxEntry.entity == DemandHop.__tablename__, OutboxEntry.row_id == hop.id, OutboxEntry.acked_at == None,  # noqa: E711
+        OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)).first()  # noqa: E711
+    if refused:
+        return f"区里未接收：{refused}"
+    undone = session.exec(select(DemandEvent.note).where(DemandEvent.demand_id == demand.id, DemandEvent.action == PROGRESS_PREFIX + "撤销",
+                                                         DemandEvent.updated_at >= hop.updated_at)).first()
+    if undone is not None:
+        return f"下级已撤销：{undone}"
+    return None
+
+
+def recall(ctx: Context, demand_id: str, note: str = "") -> Demand:
+    """收回: a demand handed on comes back to this tier (待派单) when the district refused the hop or the other tier
+    cancelled it; then it can be served here, handed on again, or cancelled."""
+    note = clean(note)
+    with ctx.write() as session:
+        demand = get_row(session, Demand, demand_id, what="需求", station_id=ctx.station_id)
+        _check(demand, "recall")
+        why = recall_reason(session, demand)
+        if why is None:
+            raise ValidationError({"state": f"需求 {demand.number} 已转给其他台账办理，对方还在办理，不能收回"})
+        _move(session, ctx, demand, "recall", why + (f"；{note}" if note else ""))
+    return demand
+
+
+def handing_actions(ctx: Context, demand: Demand) -> set[str]:
+    """Which of 转派, 上报 and 收回 this ledger may do with ``demand`` now (its tier, its state, the district's answer)."""
+    out = set()
+    with ctx.read() as session:
+        level = _own_level(session, ctx)
+        state = S(demand.state)
+        if level is not StationLevel.station and state in TRANSITIONS["pass"].sources:
+            out.add("pass")
+        if level is not StationLevel.center and state in TRANSITIONS["report"].sources:
+            out.add("report")
+        if state.handed_on and recall_reason(session, demand) is not None:
+            out.add("recall")
+    return out
+
+
+def hops_of(data: dict) -> list[dict]:
+    """The hops a pulled dispatch came through (sync/server/tiers.py), each with the 办理经过's wording of it."""
+    out = []
+    for hop in data.get("hops") if isinstance(data.get("hops"), list) else []:
+        if not isinstance(hop, dict) or hop.get("kind") not in HOP_VERBS:
+            continue
+        source = hop.get("from") if isinstance(hop.get("from"), dict) else {}
+        target = hop.get("to") if isinstance(hop.get("to"), dict) else {}
+        frm = f"{clean(source.get('name'))}（{tier_name(source.get('level'))}）"
+        to = f"{clean(target.get('name'))}（{tier_name(target.get('level'))}）" if target.get("name") else "本台账"
+        number, reason = clean(hop.get("number")), clean(hop.get("reason"))
+        text = f"{frm}{HOP_VERBS[hop['kind']][-2:]}至{to}" + (f"（原编号 {number}）" if number else "") + (f"：{reason}" if reason else "")
+        try:
+            at = datetime.fromisoformat(str(hop.get("at")))
+            at = at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
+        except ValueError:
+            at = None
+        who = clean(source.get("name")) + (f"·{clean(hop.get('operator'))}" if clean(hop.get("operator")) and hop["kind"] != "dispatch" else "")
+        out.append({"kind": hop["kind"], "at": at, "operator": who[:50] or DISTRICT_OPERATOR, "text": text[:500]})
+    return out
+
+
+def receive_progress(ctx: Context, item: dict) -> DemandEvent | None:
+    """What another tier did with a demand this ledger handed on, as pulled: one event of that demand, named for who did
+    it (下级完成服务、下级评单 …), so the 办理经过 here shows the need served, rated and rewarded. Idempotent by the item's id."""
+    data = item_body(item)
+    if data is None or not isinstance(data.get("event"), dict):
+        return None
+    event, by = data["event"], data.get("by") if isinstance(data.get("by"), dict) else {}
+    item_id = str(item.get("id") or "")
+    with ctx.write(immediate=True) as session:
+        if not item_id or session.get(DemandEvent, item_id) is not None:
+            return None
+        demand = session.get(Demand, str(data.get("demand_id") or ""))
+        if demand is None or demand.station_id != ctx.station_id:
+            return None
+        try:
+            at = datetime.fromisoformat(str(event.get("at")))
+            at = at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
+        except ValueError:
+            at = utcnow()
+        who = f"{clean(by.get('name'))}（{tier_name(by.get('level'))}）"
+        number = clean(data.get("number"))
+        row = DemandEvent(id=item_id, station_id=ctx.station_id, demand_id=demand.id, at=at,
+                          operator=f"{clean(by.get('name'))}·{clean(event.get('operator'))}"[:50],
+                          action=(PROGRESS_PREFIX + clean(event.get("action")))[:16], from_state=demand.state, to_state=demand.state,
+                          note=(f"{who}{('编号 ' + number) if number else ''}：{clean(event.get('note'))}")[:500])
+        session.add(row)
+    return row
+
+
+def came_via(ctx: Context, demands: list[Demand]) -> dict[str, str]:
+    """demand id → how it arrived (区派 / 转派 / 上报) for those that came from the district."""
+    ids = {d.dispatch_id: d.id for d in demands if d.dispatch_id}
+    out = {}
+    with ctx.read() as session:
+        for chunk in range(0, len(ids), 500):
+            keys = list(ids)[chunk:chunk + 500]
+            for dispatch_id, payload in session.exec(select(DistrictDispatch.id, DistrictDispatch.payload).where(DistrictDispatch.id.in_(keys))):
+                via = (item_body({"body": payload}) or {}).get("via")
+                out[ids[dispatch_id]] = HOP_CAME.get(via if via in HOP_CAME else "dispatch")
+    return out
+
+
+def downstream(ctx: Context, demand_ids: list[str]) -> dict[str, str]:
+    """demand id → what the last event from below says (已派单、已办结 …), for demands handed on."""
+    out: dict[str, str] = {}
+    with ctx.read() as session:
+        for chunk in range(0, len(demand_ids), 500):
+            for demand_id, action in session.exec(select(DemandEvent.demand_id, DemandEvent.action).where(
+                    DemandEvent.demand_id.in_(demand_ids[chunk:chunk + 500]), DemandEvent.action.startswith(PROGRESS_PREFIX))
+                    .order_by(DemandEvent.at, DemandEvent.updated_at)):
+                short = PROGRESS_SHORT.get(action[len(PROGRESS_PREFIX):])
+                if short:
+                    out[demand_id] = "下级" + short if not short.startswith("已再") else short
+    return out
+
+
+def origin_of(ctx: Context, demand: Demand) -> str:
+    """Where a demand that came from another tier was placed and which tiers it passed, for the detail line."""
+    if not demand.dispatch_id:
+        return ""
+    with ctx.read() as session:
+        sent = session.get(DistrictDispatch, demand.dispatch_id)
+    data = item_body({"body": sent.payload}) if sent is not None else None
+    return "；".join(h["text"] for h in hops_of(data or {}))
 
 
 def register(ctx: Context, date_from: date, date_to: date, *, reveal: bool = False) -> list[tuple[DemandRow, list[DemandEvent]]]:

@@ -16,6 +16,7 @@ from ..models.enums import (
 from .idcard import IdNumberError, parse_resident_id
 from .phone import PhoneError, normalize_phone
 
+HOP_KINDS = ("pass", "report")  # 转派 | 上报 (app/models/rewards.py DemandHop)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -181,6 +182,14 @@ def check_row(entity: str, payload: dict, *, today: date | None = None) -> list[
     elif entity == "demand_event":
         _choice(payload, "to_state", "办理状态", tuple(s.value for s in DemandState), errors)
         _required(payload, "operator", "经办人", errors)
+    elif entity == "demand_hop":
+        # 五.2: 转派 down or 上报 up; a 上报 says why this tier cannot serve the need.
+        _choice(payload, "kind", "转出方式", HOP_KINDS, errors)
+        _required(payload, "operator", "经办人", errors)
+        if payload.get("kind") == "report":
+            _required(payload, "reason", "上报原因", errors)
+        if payload.get("kind") == "pass":
+            _required(payload, "to_station_id", "转派给哪个实践所（站）", errors)
     else:
         errors.append(f"未知的数据类型“{entity}”")
     return errors

@@ -358,21 +358,22 @@ def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str, *, street: 
     """撤回 a dispatch (by its id or its short id): the station cancels its demand with this reason at its next sync,
     unless it has served it by then.
 
-    Refused when the station has already reported the service done, or it was withdrawn before. ``street``: a
-    街道 staff account withdraws only dispatches to its own street; another street's is not found (#30)."""
+    Refused when the station has already reported the service done, or it was withdrawn before. A dispatch the 所
+    (or station) that received it handed on (转派, 上报: 五.2) is withdrawn with every hop after it, each ledger
+    cancelling its demand, unless the one holding it now has served it. ``street``: a 街道 staff account withdraws
+    only dispatches to its own street; another street's is not found (#30)."""
     import json
 
     from app.models.enums import DemandState
     from app.services.common import clean
     from app.services.errors import NotFound, ValidationError
 
+    from . import tiers
     from .attention import find_dispatch
-    from .db import TABLES
 
     reason = clean(reason)
     if not reason:
         raise ValidationError({"reason": "请填写撤回原因"})
-    demand = TABLES["demand"]
     with engine.begin() as conn:
         sent = find_dispatch(conn, dispatch_id, street)  # its full id, or the short id the pages show
         if sent is None:
@@ -382,14 +383,28 @@ def withdraw_dispatch(engine: Engine, dispatch_id: str, reason: str, *, street: 
                                                                announcement.c.body.contains(dispatch_id))).first()
         if earlier is not None:
             raise ValidationError({"dispatch_id": "该派单已经撤回过了"})
-        there = conn.execute(select(demand.c.state).where(demand.c.dispatch_id == dispatch_id)).scalar()
-        if there is not None and DemandState(there) not in (DemandState.ordered, DemandState.approved, DemandState.dispatched,
-                                                             DemandState.taken):
-            raise ValidationError({"dispatch_id": f"该站已{DemandState(there).label}，不能撤回"})
-        withdrawal_id = str(uuid.uuid4())
-        conn.execute(announcement.insert().values(
-            id=withdrawal_id, kind="dispatch_withdrawn", title=f"撤回派单：{sent.title[:60]}", published_at=utcnow(),
-            body=json.dumps({"dispatch_id": dispatch_id, "reason": reason[:400]}, ensure_ascii=False), station_id=sent.station_id))
+        # A need a 所 转派ed on (or a station 上报ed) went on as further dispatches (五.2): withdrawn, all of them are, unless
+        # the ledger that has it now has served it.
+        hops = tiers.chain(conn, dispatch_id)
+        last, there = hops[-1] if hops else (sent, None)
+        waiting = (DemandState.ordered, DemandState.approved, DemandState.dispatched, DemandState.taken, DemandState.passed,
+                   DemandState.reported)
+        if there is not None and DemandState(there.state) not in waiting:
+            if len(hops) == 1:
+                raise ValidationError({"dispatch_id": f"该站已{DemandState(there.state).label}，不能撤回"})
+            holder = conn.execute(select(account.c.name, account.c.level).where(account.c.station_id == last.station_id)).first()
+            who = f"{holder.name}（{station_level(holder.level).unit}）" if holder is not None else "下级"
+            raise ValidationError({"dispatch_id": f"已转至{who}，对方已{DemandState(there.state).label}，不能撤回"})
+        withdrawal_id = ""
+        for hop, _there in hops or [(sent, None)]:
+            if hop.id != dispatch_id and conn.execute(select(announcement.c.id).where(
+                    announcement.c.kind == "dispatch_withdrawn", announcement.c.body.contains(hop.id))).first() is not None:
+                continue
+            one = str(uuid.uuid4())
+            withdrawal_id = withdrawal_id or one
+            conn.execute(announcement.insert().values(
+                id=one, kind="dispatch_withdrawn", title=f"撤回派单：{hop.title[:60]}", published_at=utcnow(),
+                body=json.dumps({"dispatch_id": hop.id, "reason": reason[:400]}, ensure_ascii=False), station_id=hop.station_id))
     return withdrawal_id
 
 

@@ -17,7 +17,7 @@ from app.services.audit import ENTITY_LABELS
 from app.services.rowcheck import check_row
 
 from .. import protocol
-from . import stats
+from . import stats, tiers
 from .db import TABLES, account, announcement, batch_log, rejection, stored_file
 
 log = logging.getLogger(__name__)
@@ -268,16 +268,20 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         return _reject("需求来源与区中心派单编号不符")
     if entity == "demand" and values["dispatch_id"] and values["dispatch_id"] not in batch.dispatches:
         return _reject("该需求的派单编号不是区文明实践中心派给本站的")
+    if (refused := tiers.refused(batch, entity, values)) is not None:  # 五.2: 转派 and 上报 between the tiers
+        return _reject(refused)
     if batch.careful:
         # Retrying a batch the database refused: this row alone, inside a savepoint.
         try:
             with batch.conn.begin_nested():
                 batch.write_one(entity, row_id, values)
+                tiers.follow(batch, entity, values)
         except sa_exc.DBAPIError as exc:
             log.warning("row %s %s refused by the database: %s", entity, row_id, type(exc.orig).__name__)
             return _reject("区里的数据库无法保存这条记录，请联系区文明实践中心")
         return Answer(protocol.APPLIED)
     batch.stage(entity, row_id, values)
+    tiers.follow(batch, entity, values)
     return Answer(protocol.APPLIED)
 
 

@@ -25,6 +25,7 @@ from .admin import EnrollRefused, bind_station
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
 from .db import account, package_import, pull_page
 from .photos import PhotoStore
+from . import tiers
 
 log = logging.getLogger(__name__)
 REPLY_PULL_PAGES = 20  # at most 10,000 district items in one reply; the rest come with the next one
@@ -167,6 +168,7 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
     cursor = manifest.get("pull_cursor")
     after = int(cursor) if isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
     items: list[dict] = []
+    tiers.refresh_directory(engine, acct)  # whom this ledger may 转派 to or 上报 to, if it changed (五.2)
     with engine.connect() as conn:
         for _ in range(REPLY_PULL_PAGES):
             page, after = pull_page(conn, acct.station_id, after)
