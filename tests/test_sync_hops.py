@@ -30,7 +30,7 @@ from sync.package import export_package, import_reply
 from sync.server import admin
 from sync.server.db import announcement
 from sync.server.packages import import_package
-from sync_helpers import FaultProxy
+from sync_helpers import FaultProxy, staff_login
 from test_sync import FAST, assert_same
 
 INSTITUTE = "艾山街道新时代文明实践所"
@@ -180,6 +180,43 @@ def test_a_need_reported_up_passed_down_served_and_seen_at_every_tier(district, 
         assert (again.handed_in, again.progress, again.rejected) == (0, 0, 0)
         assert_same(ledger.store, district)
     assert len(dispatches_to(district.engine, other.store.station_id)) == 1
+
+    # The district's 五单 page and Monday list show the chain.
+    web = staff_login(district.base)
+    page = web.get(district.base + "/district/demands", timeout=10).text
+    reported = page[page.index("<code>" + sent.id[:8]):].split("</tr>")[0]  # the village's 上报, as the 所 received it
+    assert f"<td>杨家庄村（实践站）上报</td><td>{INSTITUTE}</td>" in reported
+    assert "已转派 → 红山村：已办结，评分 5" in reported and "家电维修志愿服务队、维修工老李" in reported
+    assert "师傅很耐心" in reported and 'action="/district/demands/withdraw"' not in reported  # served: not withdrawn any more
+    passed = page[page.index("<code>" + dispatches_to(district.engine, other.store.station_id)[0].id[:8]):].split("</tr>")[0]
+    assert f"<td>{INSTITUTE}（实践所）转派</td><td>红山村</td>" in passed and "已办结，评分 5" in passed
+    counts = page[page.index("<td>杨家庄村</td>"):].split("</tr>")[0]
+    assert counts.count('<td class="num">1</td>') == 2  # 点单 1, of which 转派/上报 1 (neither open, served nor refused here)
+
+
+def test_the_monday_list_names_a_late_need_handed_on(district_sqlite, ledgers):
+    """A need past its deadline that a village 上报ed is late where it now waits, named with the hop; not at the village."""
+    from datetime import date, timedelta
+
+    district = district_sqlite
+    village, institute = ledgers("杨家庄村"), ledgers(INSTITUTE, level="institute")
+    village.enroll(district)
+    institute.enroll(district, level="institute")
+    admin.add_staff(district.engine, "wmb", "district1", "区文明办")
+    village.client.sync()
+    today = date.today()
+    need = demands.record_demand(village.ctx, requester="张大娘", content=NEED, category="便民服务",
+                                 received_on=today - timedelta(days=10), due_on=today - timedelta(days=3))
+    demands.approve(village.ctx, need.id)
+    assert village.only().overdue
+    demands.report_up(village.ctx, need.id, reason=WHY)
+    assert not village.only().overdue and demands.state_counts(village.ctx)["overdue"] == 0
+    village.client.sync()
+    web = staff_login(district.base)
+    monday = web.get(district.base + "/district/today", timeout=10).text
+    [line] = [li for li in monday.split("<li") if "【派单超期】" in li]
+    assert f"杨家庄村（实践站）上报至{INSTITUTE}（实践所）" in line and "未送达（等待该站同步）" in line
+    assert "【点单超期】" not in monday  # at the village it is handed on: neither waiting nor late there
 
 
 def test_what_the_district_refuses_and_taking_a_demand_back(district_sqlite, ledgers):

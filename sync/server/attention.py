@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, func, or_, select, true
 from app.models.base import utcnow
 from app.models.enums import DemandState as S, station_level
 
-from . import admin
+from . import admin, tiers
 from .db import TABLES, account, announcement, rejection
 
 STALE_DAYS = 7  # a station not synced for this long needs a look
@@ -86,8 +86,18 @@ def dispatches(conn: Connection, today: date, street: str = "", *, limit: int | 
     rows = []
     for a in sent:
         asked, d = _body(a.body), outcome.get(a.id)
+        first, path, taken_by = d, "", ""
+        if d is not None:
+            taken_by = "、".join(x for x in (d.team_name or "", d.volunteer_name or "") if x)
+        if d is not None and S(d.state).handed_on:
+            # 转派 or 上报 on (五.2): what matters is where the need is now, at the end of the chain.
+            hops = tiers.chain(conn, a.id)
+            if len(hops) > 1:
+                path = "".join(f" → {_holder(conn, hop.station_id)}" for hop, _d in hops[1:])
+                d = hops[-1][1]
+                taken_by = "、".join(x for x in _assignee(conn, d) if x) if d is not None else ""
         due_on = d.due_on if d is not None else _day(asked.get("due_on"))
-        waiting = d is None or d.state in WAITING
+        waiting = d is None or d.state in WAITING or S(d.state).handed_on  # handed on with nowhere further: still waiting
         late = False
         if a.id in withdrawn and waiting:
             state = "已撤回（等待该站同步）" if d is None else "已撤回（该站下次同步时撤销）"
@@ -95,17 +105,31 @@ def dispatches(conn: Connection, today: date, street: str = "", *, limit: int | 
             state = "未送达（等待该站同步）"
         else:
             state = S(d.state).label + (f"，评分 {d.rating}" if d.rating else "")
+        if path:
+            state = f"{S(first.state).label}{path}：{state}"
         if a.id not in withdrawn and waiting and due_on is not None and due_on < today:
             late = True
         acct = names.get(a.station_id)
         what = (f"{asked.get('requester', '')}（{asked.get('category', '')}）：{asked.get('content', '')}" if asked else a.title)
-        taken_by = "、".join(x for x in ((d.team_name or "") if d is not None else "", (d.volunteer_name or "") if d is not None else "") if x)
         rows.append({"id": a.id, "short": short_id(a.id), "published_at": a.published_at, "station": acct.name if acct else "",
+                     "via": tiers.hop_origin(asked),
                      "account_id": acct.id if acct else None, "tier": station_level(acct.level).unit if acct else "", "what": what,
                      "due_on": due_on, "state": state + ("（已超期）" if late else ""), "late": late, "taken_by": taken_by,
                      "withdrawn": a.id in withdrawn, "reason": withdrawn.get(a.id, ""),
                      "feedback": d.feedback if d is not None else "", "can_withdraw": a.id not in withdrawn and waiting})
     return rows
+
+
+def _holder(conn: Connection, station_id: str) -> str:
+    name = conn.execute(select(account.c.name).where(account.c.station_id == station_id)).scalar()
+    return name or "（未知台账）"
+
+
+def _assignee(conn: Connection, d) -> tuple[str, str]:
+    team, volunteer = TABLES["team"], TABLES["volunteer"]
+    t = conn.execute(select(team.c.name).where(team.c.id == d.team_id)).scalar() if d.team_id else None
+    v = conn.execute(select(volunteer.c.name).where(volunteer.c.id == d.volunteer_id)).scalar() if d.volunteer_id else None
+    return t or "", v or ""
 
 
 def _week(conn: Connection, start: date, end: date, ids) -> dict:

@@ -546,6 +546,7 @@ def install(api: FastAPI) -> None:
                              "open": sum(counts.get(s, 0) for s in waiting),
                              "unrated": counts.get(S.done.value, 0) + counts.get(S.rated.value, 0), "closed": counts.get(S.rewarded.value, 0),
                              "refused": counts.get(S.rejected.value, 0) + counts.get(S.cancelled.value, 0),
+                             "handed": counts.get(S.passed.value, 0) + counts.get(S.reported.value, 0),  # 五.2: served at another tier
                              "late": overdue.get(station_id, 0), "rating": round(float(avg), 1) if avg is not None else None})
         return stations, attention.dispatches(conn, today, street)
 
@@ -557,12 +558,12 @@ def install(api: FastAPI) -> None:
         today = date.today()
         with engine.connect() as conn:
             stations, dispatches = demands_data(conn, today, user.street)
-        headers = ["实践站", "点单总数", "办理中", "待评/待奖", "已办结", "不予受理/撤销", "超期未办", "平均评分"]
-        rows = [[r["name"], r["total"], r["open"], r["unrated"], r["closed"], r["refused"], r["late"], r["rating"] if r["rating"] is not None else "—"]
-                for r in stations]
-        rows += [[], ["区中心派单", "派单时间（北京时间）", "需求", "办理情况", "群众评价", "派单编号", "办结期限", "接单", "撤回原因"]]
+        headers = ["实践站", "点单总数", "办理中", "待评/待奖", "已办结", "不予受理/撤销", "转派/上报", "超期未办", "平均评分"]
+        rows = [[r["name"], r["total"], r["open"], r["unrated"], r["closed"], r["refused"], r["handed"], r["late"],
+                 r["rating"] if r["rating"] is not None else "—"] for r in stations]
+        rows += [[], ["区中心派单", "派单时间（北京时间）", "需求", "办理情况", "群众评价", "派单编号", "办结期限", "接单", "撤回原因", "派单方"]]
         rows += [[r["station"], (r["published_at"] + timedelta(hours=8)).replace(tzinfo=None), r["what"], r["state"], r["feedback"],
-                  r["short"], r["due_on"], r["taken_by"], r["reason"]] for r in dispatches]
+                  r["short"], r["due_on"], r["taken_by"], r["reason"], r["via"]] for r in dispatches]
         return xlsx_response(f"“五单”办理情况（截至{today.year}年{today.month}月{today.day}日）", headers, rows,
                              f"五单办理情况-{today:%Y%m%d}.xlsx")
 
