@@ -57,6 +57,7 @@ def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
     # Only the next steps are offered: 审核通过 / 不予受理 / 撤销.
     enabled = {k for k, b in page.action_buttons.items() if b.isEnabled()}
     assert enabled == {"approve", "reject", "cancel"}
+    assert page.action_buttons["pass"].isHidden() and not page.action_buttons["report"].isHidden()  # a station never 转派s
 
     when_modal(_yes, kind=QMessageBox)
     _click(qtbot, page.action_buttons["approve"])
@@ -345,4 +346,87 @@ def test_a_selected_row_is_told_from_an_overdue_one(qtbot, demo_store):
     page.table.selectRow(overdue)  # an overdue row selected is the selection's colour, not its own pink
     image = page.table.viewport().grab().toImage()
     assert distance(colour_of(image, overdue), OVERDUE_BG) > 60
+    window.idle.stop()
+
+
+def test_pass_down_report_up_and_take_back_on_the_page(qtbot, store):
+    """五.2 between the tiers on a 所's 五单 page: 转派 to a station from the district's list, 上报 to the 中心 with a reason
+    (refused without one, naming the field), 收回 offered only once the district refused the hop."""
+    import json
+
+    from app import outbox
+    from app.models import OutboxEntry
+    from app.services.station import init_station
+    from sqlmodel import select
+    from ui.dialogs.demand import PassDialog, ReportDialog
+    from ui_helpers import type_chinese
+
+    init_station(store, name="艾山街道新时代文明实践所", level="institute", kind="village", street="艾山街道", population=30000)
+    operators.create_first_admin(store, username="admin", display_name="王所长", password="admin123")
+    ctx = Context(store=store)
+    demands.receive_directory(ctx, {"id": "directory-1", "body": json.dumps({  # as the district sends it on pull
+        "upper": {"station_id": "c" * 36, "name": "钢城区新时代文明实践中心", "level": "center", "street": ""},
+        "lower": [{"station_id": "h" * 36, "name": "红山村", "level": "station", "street": "艾山街道"},
+                  {"station_id": "y" * 36, "name": "杨家庄村", "level": "station", "street": "艾山街道"}]})})
+    first = demands.record_demand(ctx, requester="刘大爷", content="院里的老槐树枝压着电线，想请人修剪", category="便民服务")
+    second = demands.record_demand(ctx, requester="孙阿姨", content="想给孙子找个周末辅导数学的志愿者", category="助学支教")
+    for need in (first, second):
+        demands.approve(ctx, need.id)
+    ctx, window = _window(qtbot, store)
+    window.go("demands")
+    page = window.pages["demands"]
+    assert not page.action_buttons["pass"].isHidden() and not page.action_buttons["report"].isHidden()
+
+    def pick(number):
+        page.tabs.setCurrentIndex(0)
+        page.table.selectRow(next(i for i, r in enumerate(page.rows) if r.demand.number == number))
+
+    pick(first.number)
+    assert {k for k, b in page.action_buttons.items() if b.isEnabled()} == {"dispatch", "cancel", "pass", "report"}
+
+    def pass_down(dialog):
+        assert [dialog.target.itemText(i) for i in range(dialog.target.count())] == ["（请选择）", "红山村（实践站）", "杨家庄村（实践站）"]
+        dialog.save()
+        assert "请从名单中选择转派给哪个实践所（站）" in dialog.errors["to_station_id"].text()
+        dialog.target.setCurrentIndex(1)
+        type_chinese(dialog.note, "红山村有电工志愿者")
+        dialog.save()
+
+    when_modal(pass_down, kind=PassDialog)
+    _click(qtbot, page.action_buttons["pass"])
+    assert demands.get_demand(ctx, first.id).state == S.passed
+    handed = next(i for i in range(page.tabs.count()) if page.tabs.tabData(i) == "handed")
+    assert page.tabs.tabText(handed) == "已转出（1）"
+
+    pick(second.number)
+
+    def report_up(dialog):
+        dialog.save()
+        assert dialog.errors["reason"].text() == "请填写上报原因"  # the field, named
+        assert demands.get_demand(ctx, second.id).state == S.approved  # nothing written
+        type_chinese(dialog.reason, "本所没有数学老师志愿者")
+        dialog.save()
+
+    when_modal(report_up, kind=ReportDialog)
+    _click(qtbot, page.action_buttons["report"])
+    assert page.tabs.tabText(handed) == "已转出（2）"
+    page.tabs.setCurrentIndex(handed)
+    page.table.selectRow(next(i for i, r in enumerate(page.rows) if r.demand.id == second.id))
+    assert page.table.item(page.table.currentRow(), 8).text() == "已上报"
+    history = [(page.history.item(r, 1).text(), page.history.item(r, 3).text()) for r in range(page.history.rowCount())]
+    assert history[-1] == ("上报", "上报至钢城区新时代文明实践中心（实践中心）：本所没有数学老师志愿者")
+    assert not any(b.isEnabled() for b in page.action_buttons.values())  # the district has not answered: nothing to do here
+
+    # The district refuses the 上报 (as a sync's answer records it): 收回 is offered, and brings the need back here.
+    with store.session() as session:
+        seq = session.exec(select(OutboxEntry.seq).where(OutboxEntry.entity == "demand_hop", OutboxEntry.payload.contains(second.id))).one()
+    outbox.record_results(store, [], {seq: "区文明实践中心还没有在区里登记台账，不能上报"})
+    page.refresh()
+    page.table.selectRow(next(i for i, r in enumerate(page.rows) if r.demand.id == second.id))
+    assert page.action_buttons["recall"].isEnabled()
+    when_modal(_yes, kind=QMessageBox)
+    _click(qtbot, page.action_buttons["recall"])
+    assert demands.get_demand(ctx, second.id).state == S.approved
+    assert "区里未接收：区文明实践中心还没有在区里登记台账" in demands.events_of(ctx, second.id)[-1].note
+    screenshot(window, "page-demands-tiers")
     window.idle.stop()

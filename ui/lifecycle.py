@@ -48,7 +48,7 @@ def cases(window) -> list[Case]:
     from app.services import activities, demands, points, station, teams, volunteers, work
 
     from .dialogs.activity import ActivityDialog
-    from .dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
+    from .dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, PassDialog, RateDialog, ReasonDialog, ReportDialog, RewardDialog
     from .dialogs.errors import ErrorDialog
     from .dialogs.importer import ImportDialog
     from .dialogs.login import LockDialog, LoginDialog
@@ -121,7 +121,9 @@ def cases(window) -> list[Case]:
                 Case("派单", "demands", lambda p: DispatchDialog(ctx, d, p), saves=False),
                 Case("办结", "demands", lambda p: CompleteDialog(ctx, d, p), saves=False),
                 Case("评价", "demands", lambda p: RateDialog(ctx, d, p), saves=False),
-                Case("奖励", "demands", lambda p: RewardDialog(ctx, d, p), saves=False)]
+                Case("奖励", "demands", lambda p: RewardDialog(ctx, d, p), saves=False),
+                Case("转派", "demands", lambda p: PassDialog(ctx, d, p), saves=False),
+                Case("上报", "demands", lambda p: ReportDialog(ctx, d, p), saves=False)]
     if account:
         out += [Case("加减积分", "points", lambda p: EntryDialog(ctx, account[0], p), saves=False),
                 Case("兑换", "points", lambda p: RedeemDialog(ctx, account[0], p), saves=False)]

@@ -1,4 +1,5 @@
-"""The 五单 forms: 点单, 派单, 完成服务, 评单, 奖单, and a reason for 不予受理 / 撤销."""
+"""The 五单 forms: 点单, 派单, 完成服务, 评单, 奖单, a reason for 不予受理 / 撤销, and — between the tiers (五.2) — 转派
+to a ledger below and 上报 to the one above."""
 
 from __future__ import annotations
 
@@ -131,6 +132,48 @@ class DispatchDialog(FormDialog):
     def submit(self):
         return demands.dispatch(self.ctx, self.demand.id, team_id=self.team.currentData(), volunteer_id=self.person.currentData(),
                                 note=self.note.text())
+
+
+class PassDialog(FormDialog):
+    """转派 (五.2 中心（所、站）派单): a 所 to one of its street's stations, the 中心 to a 所 or a station, chosen from the
+    list the district sent with the last sync."""
+
+    def __init__(self, ctx, demand: Demand, parent=None):
+        super().__init__(self.tr("转派：{0}").format(demand.number), parent)
+        self.ctx, self.demand = ctx, demand
+        self.body.insertWidget(0, QLabel(f"{demand.category}｜{demand.content[:80]}"))
+        found = demands.directory(ctx)
+        self.target = self.add("to_station_id", self.tr("转派给"), QComboBox())
+        self.target.addItem(self.tr("（请选择）"), None)
+        for unit in found.lower if found is not None else []:
+            self.target.addItem(unit.label, unit.station_id)
+        if found is None or not found.lower:
+            self.banner.show_message(self.tr("还没有收到区里的实践所（站）名单：请先同步一次，再转派"))
+        self.note = self.add("note", self.tr("转派说明"), QLineEdit())
+        self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("转派"))
+        self.finish_layout()
+        self.resize(480, self.sizeHint().height())
+
+    def submit(self):
+        return demands.pass_down(self.ctx, self.demand.id, to_station_id=self.target.currentData() or "", note=self.note.text())
+
+
+class ReportDialog(FormDialog):
+    """上报 (五.2 所（站）及时搜集上报群众需求): a need this ledger cannot serve goes to the one above, with the reason."""
+
+    def __init__(self, ctx, demand: Demand, parent=None):
+        super().__init__(self.tr("上报：{0}").format(demand.number), parent)
+        self.ctx, self.demand = ctx, demand
+        self.body.insertWidget(0, QLabel(f"{demand.category}｜{demand.content[:80]}"))
+        found = demands.directory(ctx)
+        above = found.upper.label if found is not None and found.upper is not None else self.tr("上一级（同步时由区里确定）")
+        self.body.insertWidget(1, QLabel(self.tr("上报至：{0}").format(above)))
+        self.reason = self.add("reason", self.tr("上报原因"), _text_box())
+        self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("上报"))
+        self.finish_layout()
+
+    def submit(self):
+        return demands.report_up(self.ctx, self.demand.id, reason=self.reason.toPlainText())
 
 
 class CompleteDialog(FormDialog):

@@ -16,7 +16,7 @@ from app.services import demands
 from app.services.common import format_date
 from app.services.errors import ServiceError
 
-from ..dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, RateDialog, ReasonDialog, RewardDialog
+from ..dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, PassDialog, RateDialog, ReasonDialog, ReportDialog, RewardDialog
 from ..printing import print_document
 from ..tables import fill_table, read_only_table, selected_row, stacked
 from .base import Page, export_to_excel
@@ -24,9 +24,12 @@ from .base import Page, export_to_excel
 OVERDUE_BG = QColor("#FDE0DC")
 # (key, label): a DemandState value, or "open" / "overdue" / "closed".
 TABS = [("open", "在办")] + [(s.value, s.label) for s in (S.ordered, S.approved, S.dispatched, S.taken, S.done, S.rated)] + [
-    ("overdue", "超期"), ("closed", "已结束")]
+    ("overdue", "超期"), ("handed", "已转出"), ("closed", "已结束")]
 ACTIONS = [("approve", "审核通过"), ("reject", "不予受理"), ("dispatch", "派单"), ("take", "接单"), ("complete", "完成服务"),
-           ("rate", "评单"), ("reward", "奖单"), ("cancel", "撤销")]
+           ("rate", "评单"), ("reward", "奖单"), ("cancel", "撤销"),
+           # 五.2 between the tiers: 转派 down, 上报 up, and 收回 what could not go or came back undone
+           ("pass", "转派"), ("report", "上报"), ("recall", "收回")]
+HANDING = frozenset({"pass", "report", "recall"})  # offered by the ledger's tier and the district's answer, not the state alone
 
 
 class DemandsPage(Page):
@@ -63,11 +66,16 @@ class DemandsPage(Page):
         top.addWidget(self.print_button)
         steps = QHBoxLayout()
         steps.addWidget(QLabel(self.tr("办理：")))
+        offered = demands.handing_offered(ctx)
         for key, label in ACTIONS:
             button = QPushButton(self.tr(label))
             button.clicked.connect(lambda _c=False, k=key: self.act(k))
             self.action_buttons[key] = button
             steps.addWidget(button)
+            button.setVisible(key not in HANDING or key in offered)  # a station never 转派s, the 中心 never 上报s
+        self.action_buttons["pass"].setToolTip(self.tr("转派给下级实践所（站）办理（名单随同步由区里发来）"))
+        self.action_buttons["report"].setToolTip(self.tr("本级办不了的需求，说明原因后上报给上一级"))
+        self.action_buttons["recall"].setToolTip(self.tr("区里未接收转出，或下级已撤销时，收回由本级办理"))
         steps.addStretch()
         self.table = read_only_table([self.tr(h) for h in ("编号", "点单日期", "点单群众", "联系电话", "需求内容", "类别", "接单", "办结期限",
                                                            "状态")], stretch=4)
@@ -108,7 +116,8 @@ class DemandsPage(Page):
         open_total = sum(n for state, n in counts.items() if state != "overdue" and not S(state).closed)
         closed_total = sum(n for state, n in counts.items() if state != "overdue" and S(state).closed)
         for index, (key, label) in enumerate(TABS):
-            n = {"open": open_total, "closed": closed_total}.get(key, counts.get(key, 0))
+            handed = counts.get(S.passed.value, 0) + counts.get(S.reported.value, 0)
+            n = {"open": open_total, "closed": closed_total, "handed": handed}.get(key, counts.get(key, 0))
             self.tabs.setTabText(index, self.tr("{0}（{1}）").format(self.tr(label), n))
         self.tabs.setTabTextColor(TABS.index(("overdue", "超期")), QColor("#C62828") if counts.get("overdue") else QColor())
         self.reload()
@@ -123,7 +132,7 @@ class DemandsPage(Page):
         today = date.today()
         for r, row in enumerate(self.rows):
             d = row.demand
-            cells = (d.number, format_date(d.received_on), d.requester + ("（区派）" if d.source == "district" else ""), row.contact,
+            cells = (d.number, format_date(d.received_on), d.requester + (f"（{row.came}）" if row.came else ""), row.contact,
                      d.content, d.category, row.assignee or "—", format_date(d.due_on),
                      row.state_label + (self.tr("（超期 {0} 天）").format((today - d.due_on).days) if row.overdue else ""))
             for c, value in enumerate(cells):
@@ -148,7 +157,9 @@ class DemandsPage(Page):
     def on_selected(self) -> None:
         row = self.current()
         writable = self.ctx.actor.role.can_write
-        allowed = set(demands.allowed_actions(row.demand.state)) if row else set()
+        allowed = set(demands.allowed_actions(row.demand.state)) - HANDING if row else set()
+        if row is not None and writable:
+            allowed |= demands.handing_actions(self.ctx, row.demand)
         for key, button in self.action_buttons.items():
             button.setEnabled(writable and key in allowed)
             if key == "dispatch":
@@ -172,7 +183,9 @@ class DemandsPage(Page):
             parts.append(self.tr("原因：{0}").format(d.reason))
         if row.overdue:
             parts.append(self.tr("<span style='color:#B71C1C'>已超过办结期限，请尽快办理</span>"))
-        if d.source == "district":
+        if row.came in ("转派", "上报"):
+            parts.append(self.tr("经过：{0}").format(demands.origin_of(self.ctx, d)))
+        elif d.source == "district":
             parts.append(self.tr("区文明实践中心派单，需求内容由区里维护"))
         self.detail.setText("　".join(parts[:2]) + "<br>" + "　".join(parts[2:]))
         fill_table(self.history, [(demands.as_of(e.at), e.action, e.operator, e.note) for e in demands.events_of(self.ctx, d.id)])
@@ -207,7 +220,8 @@ class DemandsPage(Page):
         d = row.demand
         dialogs = {"reject": lambda: ReasonDialog(self.ctx, d, "reject", self), "cancel": lambda: ReasonDialog(self.ctx, d, "cancel", self),
                    "dispatch": lambda: DispatchDialog(self.ctx, d, self), "complete": lambda: CompleteDialog(self.ctx, d, self),
-                   "rate": lambda: RateDialog(self.ctx, d, self), "reward": lambda: RewardDialog(self.ctx, d, self)}
+                   "rate": lambda: RateDialog(self.ctx, d, self), "reward": lambda: RewardDialog(self.ctx, d, self),
+                   "pass": lambda: PassDialog(self.ctx, d, self), "report": lambda: ReportDialog(self.ctx, d, self)}
         if action in dialogs:
             if dialogs[action]().exec():
                 self.after_change()
@@ -217,7 +231,7 @@ class DemandsPage(Page):
                 != QMessageBox.StandardButton.Yes:
             return
         try:
-            (demands.approve if action == "approve" else demands.take)(self.ctx, d.id)
+            {"approve": demands.approve, "take": demands.take, "recall": demands.recall}[action](self.ctx, d.id)
         except ServiceError as exc:
             QMessageBox.warning(self, self.tr("不能{0}").format(label), str(exc))
             return
