@@ -193,7 +193,7 @@ def refused(batch, entity: str, values: dict) -> str | None:
     """Why the district does not take this row (Chinese), for a 转派 or 上报 it cannot carry out; None otherwise."""
     if entity == "demand_hop":
         if values["deleted"]:
-            return "转派、上报记录不能删除"
+            return None  # sent back deleted by a ledger restored from an older backup (its 回收站): nothing to open
         if _me(batch) is None:
             return "区里找不到本台账的账号"
         _target_acct, reason = _target(batch, values)
@@ -211,7 +211,7 @@ def refused(batch, entity: str, values: dict) -> str | None:
 def follow(batch, entity: str, values: dict) -> None:
     """After a row is stored: a hop opens its dispatch at the target; a demand event of a need that came through other
     tiers goes back to each of them."""
-    if entity == "demand_hop":
+    if entity == "demand_hop" and not values["deleted"]:
         _open_dispatch(batch, values)
     elif entity == "demand_event":
         _send_progress(batch, values)
