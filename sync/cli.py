@@ -59,6 +59,10 @@ def cmd_sync(args) -> int:
               f"发送 {result.bytes_sent / 1024:.0f} KB")
         if result.dispatched:
             print(f"收到区中心派单 {result.dispatched} 件，请在“群众点单”中派单（station demands --state approved）")
+        if result.handed_in:  # 五.2: 转派 or 上报 from another tier's ledger
+            print(f"收到转派或上报来的需求 {result.handed_in} 件，请在“群众点单”中办理（station demands --state approved）")
+        if result.progress:
+            print(f"转出需求的办理进展 {result.progress} 条，已记入各需求的办理经过")
         if result.rejected:
             from app.outbox import rejected_rows
 
@@ -100,6 +104,10 @@ def cmd_sync_import_reply(args) -> int:
     print(f"已导入回执：区里接收 {done.acked} 条，被拒 {done.rejected} 条，需以新版本重传 {done.stale} 条，收到区里的通知 {done.pulled} 条")
     if done.dispatched:
         print(f"收到区中心派单 {done.dispatched} 件，请在“群众点单”中派单；办理情况随下一个同步包上传")
+    if done.handed_in:
+        print(f"收到转派或上报来的需求 {done.handed_in} 件，请在“群众点单”中办理；办理情况随下一个同步包上传")
+    if done.progress:
+        print(f"转出需求的办理进展 {done.progress} 条，已记入各需求的办理经过")
     if done.refused_batches:
         print(f"有 {done.refused_batches} 批未被区里处理，会随下一个同步包再次上传", file=sys.stderr)
     return 0

@@ -261,6 +261,10 @@ class SyncPage(Page):
             text = self.tr("已导入回执：区里接收 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.acked, result.rejected, result.pulled)
             if result.dispatched:
                 text += self.tr("；收到区中心派单 {0} 件，请到“群众点单”页派单").format(result.dispatched)
+            if result.handed_in:  # 五.2: 转派 or 上报 from another tier's ledger
+                text += self.tr("；收到转派或上报来的需求 {0} 件，请到“群众点单”页办理").format(result.handed_in)
+            if result.progress:
+                text += self.tr("；转出需求的办理进展 {0} 条").format(result.progress)
             self.progress_text.setText(text)
             self.refresh()
             self.changed.emit()
@@ -316,6 +320,10 @@ class SyncPage(Page):
         text = self.tr("同步完成：上传 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.pushed, result.rejected, result.pulled)
         if result.dispatched:
             text += self.tr("；收到区中心派单 {0} 件，请到“群众点单”页派单").format(result.dispatched)
+        if result.handed_in:  # 五.2: 转派 or 上报 from another tier's ledger
+            text += self.tr("；收到转派或上报来的需求 {0} 件，请到“群众点单”页办理").format(result.handed_in)
+        if result.progress:
+            text += self.tr("；转出需求的办理进展 {0} 条").format(result.progress)
         self.progress_text.setText(text)
         self._finish()
         self.progress.setValue(1)
