@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import select as orm_select
 
 from app.changes import to_jsonable
@@ -277,7 +277,11 @@ def test_announcements_pull_with_server_cursor(demo_store, district):
     with demo_store.session() as session:
         assert [a.title for a in session.exec(orm_select(Announcement).order_by(Announcement.published_at))] == [
             "关于开展重阳节敬老活动的通知", "第二条通知"]
-        assert session.get(SyncState, 1).pull_cursor == "2"
+        cursor = session.get(SyncState, 1).pull_cursor
+    with district.engine.connect() as conn:  # the server's own seq of the last item it sent (after the two: the ledger's directory, #30)
+        from sync.server.db import announcement
+
+        assert cursor == str(conn.execute(select(func.max(announcement.c.seq))).scalar()) == "3"
 
 
 def test_cancel_keeps_what_was_done(demo_store, district_sqlite):

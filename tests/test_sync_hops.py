@@ -160,19 +160,22 @@ def test_a_need_reported_up_passed_down_served_and_seen_at_every_tier(district, 
 
     # Back where it was placed, and at the 所: what became of it, as events of their own demand.
     result = village.client.sync()
-    assert result.progress == 6 and "转出需求的办理进展 6 条" in history(village.store)[0].message
+    assert result.progress == 8 and "转出需求的办理进展 8 条" in history(village.store)[0].message
     placed = village.history(need_id)
-    assert [a for a, _o, _n in placed] == ["点单", "审核通过", "上报", "下级转派", "下级派单", "下级接单", "下级完成服务", "下级评单",
-                                           "下级奖单"]
+    assert [a for a, _o, _n in placed] == ["点单", "审核通过", "上报", "下级接收", "下级转派", "下级接收", "下级派单", "下级接单",
+                                           "下级完成服务", "下级评单", "下级奖单"]
     assert placed[2][2] == f"上报至{INSTITUTE}（实践所）：{WHY}"
-    assert placed[3][2].startswith(f"{INSTITUTE}（实践所）编号 {upper.number}：转派至红山村（实践站）")
-    assert "5 分（回访）师傅很耐心" in placed[7][2] and placed[7][1].startswith("红山村·")
+    assert placed[3][1:] == (INSTITUTE, f"{INSTITUTE}（实践所）编号 {upper.number}：已收到，编号 {upper.number}")
+    assert placed[4][2].startswith(f"{INSTITUTE}（实践所）编号 {upper.number}：转派至红山村（实践站）")
+    assert placed[5][1] == "红山村" and placed[5][2].startswith("红山村（实践站）编号")
+    assert "5 分（回访）师傅很耐心" in placed[9][2] and placed[9][1].startswith("红山村·")
     assert village.only().state_label == "已上报（下级已办结）"
     assert village.only().demand.state == S.reported and not village.only().overdue  # closed for this tier, not served here
 
     result = institute.client.sync()
-    assert result.progress == 5
-    assert [a for a, _o, _n in institute.history(upper.id)] == ["上报", "转派", "下级派单", "下级接单", "下级完成服务", "下级评单", "下级奖单"]
+    assert result.progress == 6
+    assert [a for a, _o, _n in institute.history(upper.id)] == ["上报", "转派", "下级接收", "下级派单", "下级接单", "下级完成服务", "下级评单",
+                                                               "下级奖单"]
 
     # Nothing twice: every ledger syncs again and nothing new arrives; each equals the district.
     for ledger in (village, other, institute):
@@ -222,6 +225,12 @@ def test_the_monday_list_names_a_late_need_handed_on(district_sqlite, ledgers):
 def test_what_the_district_refuses_and_taking_a_demand_back(district_sqlite, ledgers):
     """A 转派 outside the street, a 上报 with no 所 enrolled: refused with the reason, shown at the ledger, which takes
     the demand back (收回) and can hand it on again once there is somewhere to go."""
+    from app.services.rowcheck import check_row
+
+    # What the district checks of the row itself, with the app's own words (a 上报 names why; a 转派 names whom).
+    assert check_row("demand_hop", {"kind": "report", "operator": "张三", "reason": " "}) == ["缺少上报原因"]
+    assert check_row("demand_hop", {"kind": "pass", "operator": "张三", "to_station_id": ""}) == ["缺少转派给哪个实践所（站）"]
+    assert check_row("demand_hop", {"kind": "jump", "operator": "张三"}) == ["转出方式“jump”无效"]
     district = district_sqlite
     village, institute = ledgers("杨家庄村"), ledgers(INSTITUTE, level="institute")
     elsewhere = ledgers("官庄村", street="里辛街道")
@@ -357,8 +366,8 @@ def test_the_same_path_by_usb_stick(district_sqlite, ledgers, tmp_path):
     there = other.only().demand
     serve(other, there.id)
     by_stick(other)
-    assert by_stick(village).progress == 6
-    assert by_stick(institute).progress == 5
+    assert by_stick(village).progress == 8
+    assert by_stick(institute).progress == 6
     assert [a for a, _o, _n in village.history(need.id)][-1] == "下级奖单"
     assert "群众" not in village.only().state_label and village.only().state_label == "已上报（下级已办结）"
     assert [a for a, _o, _n in other.history(there.id)][:2] == ["上报", "转派"]
@@ -400,7 +409,7 @@ def test_the_center_passes_across_streets_and_a_withdrawal_follows_the_chain(dis
     assert far.client.sync().handed_in == 1
     assert [a for a, _o, _n in far.history(far.only().demand.id)] == ["上报", "转派"]
     institute.client.sync()
-    assert institute.history(need.id)[-1][0] == "下级转派"
+    assert [a for a, _o, _n in institute.history(need.id)][-3:] == ["下级接收", "下级转派", "下级接收"]
 
     # The district dispatches to the 所, which 转派s to the village; the district then withdraws its dispatch.
     first = admin.dispatch_demand(district.engine, INSTITUTE, requester="陈奶奶", content="独居老人想请人陪同体检", category="敬老爱老")
@@ -413,7 +422,7 @@ def test_the_center_passes_across_streets_and_a_withdrawal_follows_the_chain(dis
     assert village.client.sync().withdrawn == 1
     assert village.only().demand.state == S.cancelled
     result = institute.client.sync()
-    assert result.withdrawn == 1 and result.progress == 1
+    assert result.withdrawn == 1 and result.progress == 2  # the village had received it, and cancelled it
     assert demands.get_demand(institute.ctx, mine.id).state == S.cancelled
     assert {a for a, _o, _n in institute.history(mine.id)[-2:]} == {"下级撤销", "撤销"}  # its own, and the village's
 

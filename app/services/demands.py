@@ -447,7 +447,7 @@ HOP_VERBS = {"dispatch": "区中心派单", "pass": "转派", "report": "上报"
 HOP_CAME = {"dispatch": "区派", "pass": "转派", "report": "上报"}  # the list's mark on a demand that arrived so
 PROGRESS_PREFIX = "下级"  # an event another tier recorded for a demand this ledger handed on (sync/server/tiers.py)
 # What the last event from below says of the need, after 已转派 / 已上报 in the list.
-PROGRESS_SHORT = {"区中心派单": "已接收", "转派": "已再转派", "上报": "已再上报", "审核通过": "已受理", "派单": "已派单", "改派": "已派单",
+PROGRESS_SHORT = {"接收": "已接收", "区中心派单": "已接收", "转派": "已再转派", "上报": "已再上报", "审核通过": "已受理", "派单": "已派单", "改派": "已派单",
                   "接单": "已接单", "完成服务": "已完成服务", "评单": "已评单", "奖单": "已办结", "撤销": "已撤销", "收回": "已收回",
                   "不予受理": "不予受理"}
 
@@ -665,7 +665,7 @@ def receive_progress(ctx: Context, item: dict) -> DemandEvent | None:
         who = f"{clean(by.get('name'))}（{tier_name(by.get('level'))}）"
         number = clean(data.get("number"))
         row = DemandEvent(id=item_id, station_id=ctx.station_id, demand_id=demand.id, at=at,
-                          operator=f"{clean(by.get('name'))}·{clean(event.get('operator'))}"[:50],
+                          operator=(clean(by.get("name")) + (f"·{clean(event.get('operator'))}" if clean(event.get("operator")) else ""))[:50],
                           action=(PROGRESS_PREFIX + clean(event.get("action")))[:16], from_state=demand.state, to_state=demand.state,
                           note=(f"{who}{('编号 ' + number) if number else ''}：{clean(event.get('note'))}")[:500])
         session.add(row)

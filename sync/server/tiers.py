@@ -209,12 +209,14 @@ def refused(batch, entity: str, values: dict) -> str | None:
 
 
 def follow(batch, entity: str, values: dict) -> None:
-    """After a row is stored: a hop opens its dispatch at the target; a demand event of a need that came through other
-    tiers goes back to each of them."""
+    """After a row is stored: a hop opens its dispatch at the target; a demand that came through other tiers tells each
+    of them it arrived, and each event of it goes back to them."""
     if entity == "demand_hop" and not values["deleted"]:
         _open_dispatch(batch, values)
     elif entity == "demand_event":
         _send_progress(batch, values)
+    elif entity == "demand":
+        _send_receipt(batch, values)
 
 
 def _iso(value) -> str | None:
@@ -241,20 +243,32 @@ def _open_dispatch(batch, values: dict) -> None:
 def _send_progress(batch, values: dict) -> None:
     if not values["from_state"] or values["action"].startswith(PROGRESS_PREFIX) or values["deleted"]:
         return  # the demand's arrival (copies of the hops before it) and what itself came back from below are not news
-    hops = _hops_of_demand(batch, values["demand_id"])
+    _progress(batch, values["demand_id"], values["id"], {"action": values["action"], "note": values["note"],
+                                                         "operator": values["operator"], "at": _iso(values["at"])}, values["to_state"])
+
+
+def _send_receipt(batch, values: dict) -> None:
+    """A demand handed on has arrived at the ledger it was sent to: the ledgers up the chain learn who has it, when."""
+    if values["version"] != 1 or not values["dispatch_id"] or values["deleted"]:
+        return
+    _progress(batch, values["id"], values["id"], {"action": "接收", "note": f"已收到，编号 {values['number']}", "operator": "",
+                                                  "at": _iso(values["updated_at"])}, values["state"])
+
+
+def _progress(batch, demand_id: str, key: str, event: dict, state: str) -> None:
+    hops = _hops_of_demand(batch, demand_id)
     upstream = [(h["from"].get("station_id"), h.get("demand_id")) for h in hops if isinstance(h.get("from"), dict)]
     upstream = [(s, d) for s, d in upstream if s and d and s != batch.station_id]
     if not upstream:
         return
-    me, demand = _me(batch), _cache(batch)["hops"][values["demand_id"]][1]
-    for station_id, demand_id in upstream:
-        item_id = str(uuid.uuid5(PROGRESS_NAMESPACE, f"{values['id']}>{demand_id}"))
+    me, demand = _me(batch), _cache(batch)["hops"][demand_id][1]
+    for station_id, upstream_demand in upstream:
+        item_id = str(uuid.uuid5(PROGRESS_NAMESPACE, f"{key}>{upstream_demand}"))
         if batch.conn.execute(select(announcement.c.id).where(announcement.c.id == item_id)).first() is not None:
             continue
-        body = {"demand_id": demand_id, "by": unit(me), "number": demand.number, "state": values["to_state"],
-                "event": {"action": values["action"], "note": values["note"], "operator": values["operator"], "at": _iso(values["at"])}}
+        body = {"demand_id": upstream_demand, "by": unit(me), "number": demand.number, "state": state, "event": event}
         batch.conn.execute(announcement.insert().values(
-            id=item_id, kind="dispatch_progress", title=f"{me.name}{values['action']}：{demand.content[:40]}"[:200],
+            id=item_id, kind="dispatch_progress", title=f"{me.name}{event['action']}：{demand.content[:40]}"[:200],
             body=json.dumps(body, ensure_ascii=False), published_at=utcnow(), station_id=station_id))
 
 
