@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.db import Store
 from app.models import SYNCED_MODELS, OutboxEntry
-from app.services import activities, teams, work
+from app.services import activities, demands, teams, work
 from app.services.context import Context
 from app.services.station import init_station
 from sync import protocol
@@ -64,8 +64,12 @@ def _enroll(store: Store, district: DistrictServer, name: str) -> SyncClient:
 
 
 def _fill_every_table(store: Store, tmp) -> None:
-    """The demo ledger has no photo, training or project–team link: add one of each."""
+    """The demo ledger has no photo, training, project–team link or hop: add one of each (the hop, a 上报 to the
+    street's 所, which the district must know of before A syncs)."""
     ctx = Context(store=store)
+    need = demands.record_demand(ctx, requester="张大娘", content="想学用智能手机挂号", category="便民服务")
+    demands.approve(ctx, need.id)
+    demands.report_up(ctx, need.id, reason="本村办不了")
     image = tmp / "photo.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"A" * 600)
     activities.add_photo(ctx, activities.list_activities(ctx, limit=1)[0].activity.id, image)
@@ -88,6 +92,10 @@ def stations(request, tmp_path_factory, demo_template):
     a = Store.open(tmp / "a")
     b = Store.open(tmp / "b")
     try:
+        with Store.open(tmp / "institute") as institute:  # the 所 A's 上报 goes to
+            init_station(institute, name="艾山街道新时代文明实践所", level="institute", kind="village", street="艾山街道", population=900)
+            code = admin.add_station(district.engine, "艾山街道新时代文明实践所", "艾山街道", level="institute")
+            SyncClient(institute, **FAST).enroll(district.base, code)
         _fill_every_table(a, tmp)
         result = _enroll(a, district, "甲村").sync()
         assert result.rejected == 0
