@@ -328,6 +328,7 @@ def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path, monkeypatch):
     data = tmp_path / "fresh"
     answer_first_run_with_the_demo(qtbot)
     monkeypatch.setattr(ui_app, "SETTLE_MS", 0)
+    gc.unfreeze()  # what the suite froze after earlier tests (conftest): the program's own freeze is tested here
     app, window, lock = ui_app.start(str(data))
     try:
         # once the window is up, what is alive is frozen out of the full collections (ui/workers.py settle)
