@@ -441,3 +441,54 @@ def test_the_center_passes_across_streets_and_a_withdrawal_follows_the_chain(dis
     village.client.sync()
     with pytest.raises(ValidationError, match="已转至杨家庄村（实践站），对方已待评单，不能撤回"):
         admin.withdraw_dispatch(district.engine, second, "不用了")
+
+
+def test_a_second_hop_refused_leaves_the_demand_where_it_was(district_sqlite, ledgers):
+    """A demand handed on before, taken back, and handed on again to a target the district refuses: the earlier hop
+    (accepted, its demand cancelled below) must not carry the new state. The district keeps the demand 待派单, the 所
+    sees the refusal and takes it back again (收回)."""
+    from sync.server.db import TABLES
+
+    district = district_sqlite
+    institute, village, other = ledgers(INSTITUTE, level="institute"), ledgers("杨家庄村"), ledgers("红山村")
+    institute.enroll(district, level="institute")
+    village.enroll(district)
+    other.enroll(district)
+    for ledger in (institute, village, other):
+        ledger.client.sync()
+
+    def at_district(demand_id: str) -> str:
+        with district.engine.connect() as conn:
+            return conn.execute(select(TABLES["demand"].c.state).where(TABLES["demand"].c.id == demand_id)).scalar()
+
+    need = demands.record_demand(institute.ctx, requester="王大爷", content="想学用智能手机挂号", category="便民服务")
+    demands.approve(institute.ctx, need.id)
+    demands.pass_down(institute.ctx, need.id, to_station_id=village.store.station_id, note="杨家庄村有会教的志愿者")
+    assert institute.client.sync().rejected == 0 and at_district(need.id) == S.passed
+
+    # The village cannot serve it after all and cancels it; the 所 hears of it and takes the demand back.
+    assert village.client.sync().handed_in == 1
+    demands.cancel(village.ctx, village.only().demand.id, reason="会教的志愿者外出打工了")
+    village.client.sync()
+    institute.client.sync()
+    assert demands.handing_actions(institute.ctx, demands.get_demand(institute.ctx, need.id)) == {"recall"}
+    demands.recall(institute.ctx, need.id)
+
+    # 红山村's account is revoked at the district after the 所 last pulled its list: the 所 hands it there, offline.
+    admin.revoke(district.engine, "红山村")
+    demands.pass_down(institute.ctx, need.id, to_station_id=other.store.station_id, note="红山村也有会教的")
+    result = institute.client.sync()
+    reasons = {r.entity: r.reason for r in rejected_rows(institute.store)}
+    assert reasons["转派/上报"] == "转派的对象不是区里登记在用的实践所或实践站，请同步后从名单中重新选择"
+    assert "没有被区里接收" in reasons["群众点单"]  # the demand's new state goes with its hop
+    assert result.rejected == 2
+    assert at_district(need.id) == S.approved  # as it was before the refused 转派, not 已转派
+    assert dispatches_to(district.engine, other.store.station_id) == []
+
+    # The 所 sees why and takes it back once more; the demand as it is now goes up.
+    mine = demands.get_demand(institute.ctx, need.id)
+    assert mine.state == S.passed and demands.handing_actions(institute.ctx, mine) == {"recall"}
+    assert demands.recall(institute.ctx, need.id).state == S.approved
+    assert institute.history(need.id)[-1][0] == "收回" and "区里未接收：转派的对象不是区里登记在用的" in institute.history(need.id)[-1][2]
+    assert institute.client.sync().rejected == 0
+    assert at_district(need.id) == S.approved

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, and_, delete, select
 
@@ -182,11 +182,30 @@ def _earlier_hop_stands(batch, values: dict) -> bool:
     return False
 
 
-def _hop_present(batch, demand_id: str) -> bool:
-    if any(v["demand_id"] == demand_id for _i, v in batch.staged.get("demand_hop", {}).values()):
-        return True
-    hop = TABLES["demand_hop"]
-    return batch.conn.execute(select(hop.c.id).where(hop.c.demand_id == demand_id, hop.c.station_id == batch.station_id).limit(1)).first() is not None
+def _latest(batch, entity: str, values_of, where) -> list:
+    """The ``at`` of this station's rows of ``entity`` staged in this batch and stored (or written, in careful mode)."""
+    table = TABLES[entity]
+    staged = [v["at"] for _i, v in batch.staged.get(entity, {}).values() if values_of(v)]
+    stored = batch.conn.execute(select(table.c.at).where(table.c.station_id == batch.station_id, *where(table.c))).scalars().all()
+    return [_aware(t) for t in staged + list(stored) if t is not None]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _latest_hop_taken(batch, demand_id: str) -> bool:
+    """The hop that put this demand into 已转派 / 已上报 was taken: the latest one the district has of it, and no later
+    than the demand last came back to this ledger (收回, or cancelled when withdrawn). A hop refused is not stored, so
+    a demand handed on before, taken back and handed on again to where the district refuses finds only the earlier
+    hop — older than its 收回 — and is refused too, keeping the demand as the district had it."""
+    handed = (S.passed.value, S.reported.value)
+    hops = _latest(batch, "demand_hop", lambda v: v["demand_id"] == demand_id, lambda c: (c.demand_id == demand_id,))
+    if not hops:
+        return False
+    back = _latest(batch, "demand_event", lambda v: v["demand_id"] == demand_id and v["from_state"] in handed and v["to_state"] not in handed,
+                   lambda c: (c.demand_id == demand_id, c.from_state.in_(handed), c.to_state.not_in(handed)))
+    return not back or max(hops) > max(back)
 
 
 def refused(batch, entity: str, values: dict) -> str | None:
@@ -202,8 +221,9 @@ def refused(batch, entity: str, values: dict) -> str | None:
         if _earlier_hop_stands(batch, values):
             return "该需求已经转出，对方还在办理，不能再次转出"
         return None
-    if entity == "demand" and values["state"] in (S.passed.value, S.reported.value) and not _hop_present(batch, values["id"]):
-        # The hop goes up just before the demand's new state (app/services/demands.py): missing, it was refused.
+    if entity == "demand" and values["state"] in (S.passed.value, S.reported.value) and not _latest_hop_taken(batch, values["id"]):
+        # The hop goes up just before the demand's new state (app/services/demands.py), after the 收回 that
+        # brought it back, if any: missing or older than that, this hop was refused.
         return "这条需求的转派（上报）没有被区里接收，不能标为已转出。请在本台账“收回”后重新办理"
     return None
 
