@@ -1,4 +1,4 @@
-"""The domain's own subcommands: init, demo, info, volunteer, team, activity, audit, backup, restore, check."""
+"""The domain's own subcommands: init, demo, info, volunteer, team, activity, demands, demand, audit, backup, restore, check."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .config import resolve_data_dir
 from .settings import Settings
 from .db import Store
 from .models import Volunteer
-from .models.enums import Role, StationLevel, TEAM_CATEGORIES, kind_label, station_level
+from .models.enums import DemandState, Role, StationLevel, TEAM_CATEGORIES, kind_label, station_level
 from .privacy import mask_id_number, mask_phone
 from .services import activities, audit, operators, points, stars, teams, volunteers
 from .services.common import format_date
@@ -658,6 +658,41 @@ def cmd_demands(args) -> int:
     return 0
 
 
+# The fields a hop's messages name, as the person typed them on the command line.
+HOP_FIELDS = {"to_station_id": "转派对象（--to）", "reason": "上报原因（--reason）", "note": "说明（--note）"}
+
+
+def cmd_demand(args) -> int:
+    """转派, 上报 and 收回 (五.2) by the demand's number; what is wrong is named with its option."""
+    from .services import demands
+
+    ctx = open_context(args)
+    with ctx.store:
+        demand = demands.find_by_number(ctx, args.number)
+        try:
+            if args.demand_command == "pass":
+                target = demands.find_lower(ctx, args.to or "")
+                demand = demands.pass_down(ctx, demand.id, to_station_id=target.station_id, note=args.note or "")
+                done = "已转派"
+            elif args.demand_command == "report":
+                demand = demands.report_up(ctx, demand.id, reason=args.reason or "")
+                done = "已上报"
+            else:
+                demand = demands.recall(ctx, demand.id, note=args.note or "")
+                done = "已收回"
+        except ValidationError as exc:
+            raise ValidationError({field: (f"{HOP_FIELDS[field]}：" if field in HOP_FIELDS else "") + message
+                                   for field, message in exc.errors.items()}) from None
+        note = demands.events_of(ctx, demand.id)[-1].note
+        if args.demand_command == "recall":
+            print(f"{done}：{demand.number}，现为“{DemandState(demand.state).label}”（{note}）")
+            print("可以在本台账办理、再次转派或上报，也可以撤销")
+        else:
+            print(f"{done}：{demand.number} {note}")
+            print("同步后送达对方台账；对方的办理进展会随同步传回")
+    return 0
+
+
 def cmd_selfcheck(args) -> int:
     import json
 
@@ -884,9 +919,24 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("who", metavar="姓名")
     add("settle", cmd_points, "结算已开展活动的积分（已结算的不会重复）", ptsub)
     p = add("demands", cmd_demands, "列出群众点单（“五单”）")
-    p.add_argument("--state", choices=["open", "closed", "ordered", "approved", "dispatched", "taken", "done", "rated", "rewarded",
-                                       "rejected", "cancelled"], help="open＝在办，closed＝已结束，或某一状态")
+    p.add_argument("--state", choices=["open", "closed", "handed", "ordered", "approved", "dispatched", "taken", "done", "rated", "rewarded",
+                                       "rejected", "cancelled", "passed", "reported"],
+                   help="open＝在办，closed＝已结束，handed＝已转派或已上报，或某一状态")
     p.add_argument("--overdue", action="store_true", help="只列超期未办的")
+
+    dem = subparsers.add_parser("demand", help="群众点单：转派、上报、收回（层层派单）", description="群众点单：转派、上报、收回（层层派单）",
+                                parents=[common])
+    dsub = dem.add_subparsers(dest="demand_command", title="子命令", metavar="命令", required=True)
+    p = add("pass", cmd_demand, "转派：实践所把需求转给本街道的实践站，实践中心转给实践所或实践站（从区里发来的名单中选）", dsub)
+    p.add_argument("number", metavar="需求编号", help="station demands 的“编号”列")
+    p.add_argument("--to", metavar="名称", help="转派给谁：区里发来的名单中的实践所（站）名称")
+    p.add_argument("--note", metavar="说明", help="转派说明（可不填）")
+    p = add("report", cmd_demand, "上报：实践站把办不了的需求报给所属街道的实践所，实践所报给实践中心", dsub)
+    p.add_argument("number", metavar="需求编号", help="station demands 的“编号”列")
+    p.add_argument("--reason", metavar="原因", help="上报原因（必填）")
+    p = add("recall", cmd_demand, "收回：区里未接收的转派（上报），或对方已撤销的需求，收回本台账办理", dsub)
+    p.add_argument("number", metavar="需求编号", help="station demands 的“编号”列")
+    p.add_argument("--note", metavar="说明", help="收回说明（可不填）")
 
     p = add("import", cmd_import, "从表格（.xlsx、.xls、.csv）导入志愿者或活动，逐行报告错误")
     p.add_argument("kind", choices=["volunteers", "activities", "national"],

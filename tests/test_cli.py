@@ -193,3 +193,67 @@ def test_a_village_bundle_says_where_the_district_server_is(monkeypatch, capsys,
     err = capsys.readouterr().err
     assert "不含区级服务器" in err and "station-ledger[district]" in err and "docs/deploy.md" in err
     assert not (tmp_path / "d" / "district.db").exists()  # nothing made
+
+
+def test_demand_pass_report_and_recall_between_the_tiers(tmp_path):
+    """转派, 上报 and 收回 from the command line (五.2): a 所 hands a demand to a station of its street named as the
+    district's list names it, 上报s another with a reason, takes back one the district refused; what is missing or
+    unknown is named in Chinese, with the choices, and nothing is written."""
+    import json as jsonlib
+
+    from app.db import Store
+    from app.models import OutboxEntry
+    from app.outbox import record_results
+    from app.services import demands
+    from app.services.context import Context
+    from sqlmodel import select
+
+    data = tmp_path / "institute"
+    station(data, "init", "--name", "艾山街道新时代文明实践所", "--level", "institute", "--kind", "village", "--street", "艾山街道")
+    with Store.open(data) as store:
+        ctx = Context(store=store)
+        # What the district's pull would have left: whom this 所 may hand to.
+        lower = [{"station_id": f"s-{i}", "name": name, "level": "station", "street": "艾山街道"} for i, name in enumerate(("杨家庄村", "红山村"))]
+        demands.receive_directory(ctx, {"body": jsonlib.dumps({"self": {}, "lower": lower,
+                                                               "upper": {"station_id": "c-1", "name": "钢城区新时代文明实践中心", "level": "center"}})})
+        made = []
+        for content in ("想学用智能手机挂号", "小区路灯坏了", "想请人讲讲防诈骗"):
+            need = demands.record_demand(ctx, requester="王大爷", content=content, category="便民服务")
+            demands.approve(ctx, need.id)
+            made.append(need.number)
+    first, second, third = made
+
+    # 转派: the target must be one of the list's; unknown or missing, the field is named with the choices.
+    bad = station(data, "demand", "pass", first, "--to", "官庄村", check=False)
+    assert bad.returncode == 1 and "转派对象（--to）" in bad.stderr and "“官庄村”不在区里发来的名单中" in bad.stderr
+    assert "可选：杨家庄村（实践站）、红山村（实践站）" in bad.stderr
+    missing = station(data, "demand", "pass", first, check=False)
+    assert missing.returncode == 1 and "转派对象（--to）" in missing.stderr and "可选：杨家庄村（实践站）、红山村（实践站）" in missing.stderr
+    unknown = station(data, "demand", "pass", "点单-1999-9999", "--to", "红山村", check=False)
+    assert unknown.returncode == 1 and "找不到编号为“点单-1999-9999”的需求" in unknown.stderr
+    out = station(data, "demand", "pass", first, "--to", "红山村", "--note", "红山村有会教的志愿者").stdout
+    assert f"已转派：{first} 转派至红山村（实践站）" in out and "同步后送达" in out
+    again = station(data, "demand", "pass", first, "--to", "红山村", check=False)
+    assert again.returncode == 1 and "已转派" in again.stderr
+
+    # 上报: the reason is required, and said so with the field.
+    empty = station(data, "demand", "report", second, "--reason", "  ", check=False)
+    assert empty.returncode == 1 and "上报原因（--reason）" in empty.stderr and "请填写上报原因" in empty.stderr
+    assert station(data, "demand", "report", second, check=False).returncode == 1
+    out = station(data, "demand", "report", second, "--reason", "街道没有电工志愿者").stdout
+    assert f"已上报：{second} 上报至钢城区新时代文明实践中心（实践中心）" in out
+
+    # 收回: only once the district refused the hop (or the other tier cancelled it).
+    early = station(data, "demand", "recall", first, check=False)
+    assert early.returncode == 1 and "对方还在办理，不能收回" in early.stderr
+    not_handed = station(data, "demand", "recall", third, check=False)
+    assert not_handed.returncode == 1 and "不能收回" in not_handed.stderr
+    with Store.open(data) as store:  # the district refused the 转派 (its target revoked meanwhile)
+        with store.session() as session:
+            seq = session.exec(select(OutboxEntry.seq).where(OutboxEntry.entity == "demand_hop")
+                               .order_by(OutboxEntry.seq)).first()
+        record_results(store, [], {seq: "转派的对象不是区里登记在用的实践所或实践站，请同步后从名单中重新选择"})
+    out = station(data, "demand", "recall", first, "--note", "改由本所办理").stdout
+    assert f"已收回：{first}" in out and "待派单" in out and "区里未接收" in out
+    listing = station(data, "demands", "--state", "handed").stdout
+    assert second in listing and first not in listing and "已上报" in listing

@@ -32,7 +32,7 @@ from ..privacy import mask_phone, revealed
 from .activities import ParticipantInput, add_activity_in
 from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone
 from .context import Context, live
-from .errors import FieldErrors, ValidationError
+from .errors import FieldErrors, NotFound, ValidationError
 
 S = DemandState
 DEFAULT_DAYS = 7  # 办结期限 when none is given: a week from 点单
@@ -502,6 +502,40 @@ def directory(ctx: Context) -> Directory | None:
         return None
     lower = [u for u in (Unit.of(x) for x in (data.get("lower") or []) if isinstance(data.get("lower"), list)) if u is not None]
     return Directory(Unit.of(data.get("upper")), lower)
+
+
+def find_by_number(ctx: Context, number: str) -> Demand:
+    """A demand of this ledger by the number people quote (the command line names demands so)."""
+    number = clean(number)
+    with ctx.read() as session:
+        found = session.exec(select(Demand).where(Demand.station_id == ctx.station_id, Demand.number == number,
+                                                  Demand.deleted == False)).first()  # noqa: E712
+    if found is None:
+        raise NotFound(f"找不到编号为“{number}”的需求（station demands 可列出全部需求的编号）")
+    return found
+
+
+def find_lower(ctx: Context, name: str) -> Unit:
+    """Whom to 转派 to, named as the district's list names it (the name, or its label with the tier); refused with
+    the list's names when it is not one of them."""
+    name = clean(name)
+    with ctx.read() as session:
+        if _own_level(session, ctx) is StationLevel.station:
+            raise ValidationError({"to_station_id": "实践站不能转派：本站办不了的需求，请上报给所属街道的实践所"})
+    found = directory(ctx)
+    if found is None:
+        raise ValidationError({"to_station_id": "还没有收到区里的实践所（站）名单：请先同步一次，再转派"})
+    if not found.lower:
+        raise ValidationError({"to_station_id": "区里发来的名单中没有可以转派的下级实践所（站）"})
+    matches = [u for u in found.lower if name and name in (u.name, u.label, u.station_id)]
+    if len(matches) == 1:
+        return matches[0]
+    choices = "、".join(u.label for u in found.lower)
+    if not name:
+        raise ValidationError({"to_station_id": f"请指定转派给哪个实践所（站）。可选：{choices}"})
+    if matches:
+        raise ValidationError({"to_station_id": f"名单中有不止一个“{name}”，请写上级别，如“{matches[0].label}”。可选：{choices}"})
+    raise ValidationError({"to_station_id": f"“{name}”不在区里发来的名单中。可选：{choices}"})
 
 
 def _own_level(session: Session, ctx: Context) -> StationLevel:
