@@ -227,7 +227,7 @@ def cmd_add_station(args) -> int:
 def cmd_add_stations(args) -> int:
     from app.services.errors import ValidationError
 
-    from .server.stations import add_stations, code_slips_pdf, read_stations
+    from .server.stations import add_stations, code_slips_pdf, read_stations, tier_counts
 
     try:
         stations = read_stations(args.file)
@@ -235,11 +235,14 @@ def cmd_add_stations(args) -> int:
     except ValidationError as exc:
         for message in exc.errors.values():
             print(f"错误：{message}", file=sys.stderr)
-        print("没有添加任何实践站。改正后重新运行。", file=sys.stderr)
+        print("没有添加任何实践站（所、中心）。改正后重新运行。", file=sys.stderr)
         return 1
     out = Path(args.out or Path(args.file).with_name(Path(args.file).stem + "-登记码.pdf"))
     code_slips_pdf(out, issued, server_url=args.server or "")
-    print(f"已添加 {len(issued)} 个实践站。各站的一次性登记码印在：{out}")
+    if all(s.level == "station" for s, _code in issued):
+        print(f"已添加 {len(issued)} 个实践站。各站的一次性登记码印在：{out}")
+    else:
+        print(f"已添加 {len(issued)} 个：{tier_counts(issued)}。各站（所、中心）的一次性登记码印在：{out}")
     print("登记码只在这份文件里，请打印后裁开分发，妥善保管。")
     return 0
 
@@ -529,7 +532,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--street", metavar="街道", help="所属街道（功能区）（实践所必填）")
     p.add_argument("--level", default="station", choices=["station", "institute", "center"],
                    help="station＝村（社区）实践站（默认），institute＝街道（功能区）实践所，center＝区实践中心")
-    p = add("add-stations", cmd_add_stations, "从表格批量添加实践站（街道、站名、村/社区、常住人口），登记码印成PDF分发", dsub)
+    p = add("add-stations", cmd_add_stations, "从表格批量添加实践站（街道、站名、村/社区、常住人口，可选“级别”列：实践站/实践所/实践中心，不填为实践站），登记码印成PDF分发", dsub)
     p.add_argument("file", metavar="表格", help=".xlsx、.xls 或 .csv")
     p.add_argument("--out", metavar="PDF", help="登记码印在这里（默认与表格同目录）")
     p.add_argument("--server", metavar="地址", help="印在每张登记码上的服务器地址")

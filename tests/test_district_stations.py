@@ -95,6 +95,10 @@ def test_staff_add_stations_in_the_browser_and_get_the_slips(district_sqlite, tm
     answer = web.post(district_sqlite.base + "/district/stations/add", data={"csrf": csrf},
                       files={"sheet": ("坏.xlsx", bad.read_bytes())}, timeout=30)
     assert answer.status_code == 422 and "第3行：村/社区应填" in answer.text and accounts(district_sqlite.engine) == 0
+    tiers = "站名,街道,村/社区,级别\n艾山街道新时代文明实践所,艾山街道,村,实践所\n杨家庄村,艾山街道,村,实践组\n".encode()
+    answer = web.post(district_sqlite.base + "/district/stations/add", data={"csrf": csrf}, files={"sheet": ("级别.csv", tiers)}, timeout=30)
+    assert answer.status_code == 422 and "第3行：级别应填“实践站”“实践所”或“实践中心”，现在是“实践组”" in answer.text
+    assert accounts(district_sqlite.engine) == 0
     good = sheet(tmp_path / "好.xlsx", [["艾山街道", "杨家庄村", "村", 1260], ["艾山街道", "东村社区", "社区", 3400]])
     answer = web.post(district_sqlite.base + "/district/stations/add", data={"csrf": csrf, "server_url": "https://wmsj.example.cn"},
                       files={"sheet": ("好.xlsx", good.read_bytes())}, timeout=60)
@@ -110,3 +114,42 @@ def test_slips_run_onto_more_pages(tmp_path):
     issued = [(NewStation(n, "艾山街道", f"第{n}村", "village", 100), "ABCD2345") for n in range(1, 18)]
     out = code_slips_pdf(tmp_path / "many.pdf", issued)
     assert len(PdfReader(out).pages) == 3  # eight to a page
+
+
+def test_a_sheet_may_name_each_row_s_tier(district_sqlite, tmp_path):
+    """An optional 级别 column (实践站/实践所/实践中心; empty or absent: 实践站), in a CSV as in a workbook: a 所 and the
+    中心 are added at their tier, so the district's list of whom each may 转派 to is right from the start; a bad value
+    adds nothing and names its row."""
+    csv = tmp_path / "名单.csv"
+    csv.write_text("街道,站名,村/社区,常住人口,级别\n"
+                   "艾山街道,艾山街道新时代文明实践所,村,,实践所\n"
+                   "艾山街道,杨家庄村,村,1260,实践站\n"
+                   "艾山街道,红山村,村,900,\n"
+                   ",钢城区新时代文明实践中心,,,实践中心\n", encoding="utf-8")
+    out = tmp_path / "codes.pdf"
+    done = subprocess.run([sys.executable, "-m", "app.cli", "district", "--db", str(district_sqlite.engine.url), "add-stations", str(csv),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "已添加 4 个：实践站 2 个，实践所 1 个，实践中心 1 个" in done.stdout
+    with district_sqlite.engine.connect() as conn:
+        levels = dict(conn.execute(select(account.c.name, account.c.level)).all())
+        streets = dict(conn.execute(select(account.c.name, account.c.street)).all())
+    assert levels == {"艾山街道新时代文明实践所": "institute", "杨家庄村": "station", "红山村": "station", "钢城区新时代文明实践中心": "center"}
+    assert streets["艾山街道新时代文明实践所"] == "艾山街道" and streets["钢城区新时代文明实践中心"] == ""
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "实践所台账" in text and "实践中心台账" in text and "实践站台账" in text
+
+    bad = tmp_path / "坏.csv"
+    bad.write_text("站名,街道,村/社区,级别\n新村,艾山街道,村,实践所\n旧村,里辛街道,村,村委会\n无街所,,村,实践所\n"
+                   "里辛街道新时代文明实践所,里辛街道,村,所\n里辛二所,里辛街道,村,institute\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        read_stations(bad)
+    text = caught.value.errors["rows"]
+    assert "第3行：级别应填“实践站”“实践所”或“实践中心”，现在是“村委会”" in text
+    assert "第4行：实践所须填写所属街道（功能区）" in text
+    assert "第6行：里辛街道已有第5行的实践所（每个街道一个实践所）" in text
+    assert "第2行" not in text
+    done = subprocess.run([sys.executable, "-m", "app.cli", "district", "--db", str(district_sqlite.engine.url), "add-stations", str(bad)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "第3行：级别应填" in done.stderr and "没有添加任何" in done.stderr
+    assert accounts(district_sqlite.engine) == 4

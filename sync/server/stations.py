@@ -1,5 +1,6 @@
-"""Registering a whole district's stations at once: a sheet (街道, 站名, 村/社区, 常住人口) in, every new
-station's one-time enrollment code out on a PDF sheet of slips to cut and hand out.
+"""Registering a whole district's stations at once: a sheet (街道, 站名, 村/社区, 常住人口, and optionally 级别:
+实践站/实践所/实践中心, 实践站 when empty) in, every new station's one-time enrollment code out on a PDF sheet of
+slips to cut and hand out.
 
 All or nothing: a sheet with one bad row (named by its Excel row) adds no station. The codes exist only on
 that PDF (the district keeps their hashes), exactly as ``station district add-station`` prints one once."""
@@ -12,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from app.excel import _norm_header, cell_text, read_sheet
+from app.models.enums import StationLevel, station_level
 from app.models.limits import RANGES
 from app.services.errors import ValidationError
 
@@ -23,8 +25,11 @@ COLUMNS = {  # field -> headers accepted (normalised)
     "name": ("站名", "实践站", "实践站名称", "名称", "站点名称"),
     "kind": ("村/社区", "村社区", "类型", "村或社区"),
     "population": ("常住人口", "人口", "常住人口（人）"),
+    "level": ("级别", "层级", "站所级别"),
 }
 KINDS = {"村": "village", "社区": "community", "village": "village", "community": "community"}
+LEVELS = {**{word: level.value for level in StationLevel for word in (level.value, level.unit, level.full_name, level.long_name)},
+          "站": "station", "所": "institute", "中心": "center"}
 
 
 @dataclass
@@ -32,8 +37,9 @@ class NewStation:
     row: int
     street: str
     name: str
-    kind: str  # village | community
+    kind: str  # village | community; "" for the center
     population: int | None
+    level: str = "station"  # station | institute | center
 
 
 def read_stations(path: str | Path) -> list[NewStation]:
@@ -49,7 +55,7 @@ def read_stations(path: str | Path) -> list[NewStation]:
     missing = [COLUMNS[f][0] for f in ("street", "name", "kind") if f not in where]
     if missing:
         raise ValidationError({"file": f"{Path(path).name} 缺少列：{'、'.join(missing)}（第{sheet.header_row}行是表头）"})
-    out, errors, seen = [], [], {}
+    out, errors, seen, institutes = [], [], {}, {}
     low, high = RANGES[("station", "population")]
     for number, cells in sheet.rows:
         def get(field: str):
@@ -68,8 +74,21 @@ def read_stations(path: str | Path) -> list[NewStation]:
             seen[name] = number
         if len(street) > 100:
             problems.append("街道名称超过100字")
+        level_text = cell_text(get("level"))
+        level = LEVELS.get(level_text) if level_text else StationLevel.station.value
+        if level is None:
+            problems.append(f"级别应填“实践站”“实践所”或“实践中心”，现在是“{level_text}”")
+        elif level == StationLevel.institute.value:
+            if not street:
+                problems.append("实践所须填写所属街道（功能区）")
+            elif street in institutes:
+                problems.append(f"{street}已有第{institutes[street]}行的实践所（每个街道一个实践所）")  # 二.2
+            else:
+                institutes[street] = number
         kind = KINDS.get(kind_text)
-        if kind is None:
+        if level == StationLevel.center.value:
+            street, kind = "", ""  # the district's center belongs to no 街道 and is neither 村 nor 社区
+        elif kind is None:
             problems.append(f"村/社区应填“村”或“社区”，现在是“{kind_text}”" if kind_text else "村/社区为空（填“村”或“社区”）")
         population = None
         raw = cell_text(get("population")).replace(",", "").replace("人", "")
@@ -82,12 +101,18 @@ def read_stations(path: str | Path) -> list[NewStation]:
                 problems.append(f"常住人口“{cell_text(get('population'))}”不是数字")
         if problems:
             errors.append(f"第{number}行：{'；'.join(problems)}")
-        out.append(NewStation(number, street, name, kind or "", population))
+        out.append(NewStation(number, street, name, kind or "", population, level or StationLevel.station.value))
     if not out and not errors:
         raise ValidationError({"file": f"{Path(path).name} 中没有实践站"})
     if errors:
         raise ValidationError({"rows": "\n".join(errors[:50]) + (f"\n……另有 {len(errors) - 50} 行有问题" if len(errors) > 50 else "")})
     return out
+
+
+def tier_counts(issued) -> str:
+    """“实践站 2 个，实践所 1 个”: what a sheet added, per tier, in the tiers' order."""
+    counts = {level: sum(1 for s, _code in issued if s.level == level.value) for level in StationLevel}
+    return "，".join(f"{level.unit} {n} 个" for level, n in counts.items() if n)
 
 
 def add_stations(engine: Engine, stations: list[NewStation]) -> list[tuple[NewStation, str]]:
@@ -97,7 +122,7 @@ def add_stations(engine: Engine, stations: list[NewStation]) -> list[tuple[NewSt
         clash = [f"第{s.row}行：“{s.name}”已有账号" for s in stations if s.name in taken]
         if clash:
             raise ValidationError({"rows": "\n".join(clash[:50]) + "\n（已有的站要重新登记，请用 station district reenable 站名）"})
-        return [(s, add_station_in(conn, s.name, s.street, kind=s.kind, population=s.population)) for s in stations]
+        return [(s, add_station_in(conn, s.name, s.street, kind=s.kind, population=s.population, level=s.level)) for s in stations]
 
 
 def code_slips_pdf(out: str | Path, issued: list[tuple[NewStation, str]], *, server_url: str = "", district: str = "") -> Path:
@@ -131,11 +156,13 @@ def code_slips_pdf(out: str | Path, issued: list[tuple[NewStation, str]], *, ser
             c.setDash()
             c.setFillGray(0)
             c.setFont(FONT, 10)
-            c.drawString(x + 6 * mm, y + slip_h - 9 * mm, f"{station.street or ''}　{'村' if station.kind == 'village' else '社区'}")
+            tier = station_level(station.level)
+            where = ("村" if station.kind == "village" else "社区") if tier.has_kind else ""
+            c.drawString(x + 6 * mm, y + slip_h - 9 * mm, "　".join(w for w in (station.street, where, tier.unit) if w))
             c.setFont(FONT, 13)
             c.drawString(x + 6 * mm, y + slip_h - 16 * mm, station.name[:24])
             c.setFont(FONT, 9)
-            c.drawString(x + 6 * mm, y + slip_h - 24 * mm, "实践站台账 · 区级同步一次性登记码")
+            c.drawString(x + 6 * mm, y + slip_h - 24 * mm, f"{tier.ledger} · 区级同步一次性登记码")
             c.setFont(FONT, 24)  # embedded like everything else (a viewer without Courier still shows the code)
             c.drawString(x + 6 * mm, y + slip_h - 35 * mm, " ".join((code[:4], code[4:])))
             c.setFont(FONT, 8.5)
