@@ -492,3 +492,14 @@ def test_a_second_hop_refused_leaves_the_demand_where_it_was(district_sqlite, le
     assert institute.history(need.id)[-1][0] == "收回" and "区里未接收：转派的对象不是区里登记在用的" in institute.history(need.id)[-1][2]
     assert institute.client.sync().rejected == 0
     assert at_district(need.id) == S.approved
+
+    # Once more with the 收回 already at the district (an earlier sync, not the same batch): a hop made by hand to the
+    # revoked station, and the demand 已转派 with it, are refused again.
+    with institute.store.session(operator="测试") as session:
+        session.add(DemandHop(station_id=institute.store.station_id, demand_id=need.id, kind="pass",
+                              to_station_id=other.store.station_id, to_name="红山村", at=demands.utcnow(), operator="测试"))
+        session.flush()
+        session.get(demands.Demand, need.id).state = S.passed.value
+        session.commit()
+    assert institute.client.sync().rejected == 2
+    assert at_district(need.id) == S.approved
