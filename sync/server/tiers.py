@@ -182,7 +182,7 @@ def _earlier_hop_stands(batch, values: dict) -> bool:
     return False
 
 
-def _latest(batch, entity: str, values_of, where) -> list:
+def _times(batch, entity: str, values_of, where) -> list:
     """The ``at`` of this station's rows of ``entity`` staged in this batch and stored (or written, in careful mode)."""
     table = TABLES[entity]
     staged = [v["at"] for _i, v in batch.staged.get(entity, {}).values() if values_of(v)]
@@ -195,15 +195,16 @@ def _aware(value: datetime) -> datetime:
 
 
 def _latest_hop_taken(batch, demand_id: str) -> bool:
-    """The hop that put this demand into 已转派 / 已上报 was taken: the latest one the district has of it, and no later
-    than the demand last came back to this ledger (收回, or cancelled when withdrawn). A hop refused is not stored, so
+    """The hop that put this demand into 已转派 / 已上报 was taken: the latest hop the district has of it is later than
+    the last event taking the demand out of those states (收回, or cancelled when withdrawn; both on this ledger's
+    clock, as the hop's time is; progress from below keeps the state and does not count). A hop refused is not stored, so
     a demand handed on before, taken back and handed on again to where the district refuses finds only the earlier
     hop — older than its 收回 — and is refused too, keeping the demand as the district had it."""
     handed = (S.passed.value, S.reported.value)
-    hops = _latest(batch, "demand_hop", lambda v: v["demand_id"] == demand_id, lambda c: (c.demand_id == demand_id,))
+    hops = _times(batch, "demand_hop", lambda v: v["demand_id"] == demand_id, lambda c: (c.demand_id == demand_id,))
     if not hops:
         return False
-    back = _latest(batch, "demand_event", lambda v: v["demand_id"] == demand_id and v["from_state"] in handed and v["to_state"] not in handed,
+    back = _times(batch, "demand_event", lambda v: v["demand_id"] == demand_id and v["from_state"] in handed and v["to_state"] not in handed,
                    lambda c: (c.demand_id == demand_id, c.from_state.in_(handed), c.to_state.not_in(handed)))
     return not back or max(hops) > max(back)
 
