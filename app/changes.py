@@ -8,7 +8,7 @@ refused here.
 
 ``insert_many`` is the same capture for a long run of new rows (a settlement's
 hundred thousand point entries): the same stamps, checks and outbox rows, written
-with two multi-row INSERTs instead of the ORM's unit of work.
+with two executemany INSERTs (one statement, a row of parameters each) instead of the ORM's unit of work.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def _defaults(model: type[SyncedBase]) -> tuple[dict[str, Any], dict[str, Any]]:
 def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, Any]]) -> int:
     """Insert new synced rows of ``model`` (dicts of column values) exactly as a flush would capture
     them — defaults, station, version 1, ``updated_at``, the column limits, one outbox row each — with
-    two multi-row INSERTs instead of the ORM's unit of work (a settlement writes 400,000 at once).
+    two executemany INSERTs instead of the ORM's unit of work (a settlement writes 400,000 at once).
     A row that breaks a limit raises ``ValidationError`` before anything is written."""
     if not rows:
         return 0
@@ -265,9 +265,9 @@ def _checks(table, plain: dict, factories: dict) -> tuple[list, list]:
 
 
 def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
-    """One multi-row INSERT straight through the driver, each value converted by its column's own bind
-    processor (what SQLAlchemy does per row, done here without building a statement context per row:
-    a third of a settlement's time)."""
+    """One INSERT statement run through the driver's executemany (a row of parameters each), each value
+    converted by its column's own bind processor (what SQLAlchemy does per row, done here without building
+    a statement context per row: a third of a settlement's time)."""
     if not rows:
         return
     dialect = connection.dialect

@@ -170,13 +170,21 @@ def _app_fonts(qapp):
 @pytest.fixture(autouse=True)
 def _collect_after_each_test():
     """The collector's tick for tests that run no event loop (automatic collection is off, as in the
-    program): each test's cycles are collected at its end, on the GUI thread, as the program's timer would.
+    program): each test's cycles are collected at its end, on the GUI thread, as the program's timer would."""
+    import gc
 
-    What is still alive after that collection is then frozen, as the program freezes what is alive once its
-    window is up (``GuiThreadGarbageCollector.settle``): the next test's collections walk only what it made.
-    Without this each collection walked everything the session had kept (imports, the libraries' caches,
-    pytest's own records: a million objects halfway through) and took 0.5–0.9 s, a sixth of the suite's time.
-    Nothing a test leaves as garbage escapes: it is collected before the freeze."""
+    yield
+    gc.collect()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Once a test is over and pytest has let go of its fixtures' values, what they leave as garbage is collected
+    (a window a fixture made is freed by the collector here, as the program's would be), and what is still alive
+    then is frozen, as the program freezes what is alive once its window is up (``GuiThreadGarbageCollector.settle``):
+    the next test's collections walk only what that test makes. Without the freeze each collection walked
+    everything the session had kept (imports, the libraries' caches, pytest's own records: a million objects
+    halfway through) and took 0.5–0.9 s, half the suite's time."""
     import gc
 
     yield
