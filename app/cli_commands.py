@@ -80,15 +80,22 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo
-    from .services import operators
+    from .demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, build_demo_district, make_demo_login
 
+    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    if args.district:
+        ledgers = build_demo_district(Path(args.district), years=args.years, seed=args.seed, progress=say)
+        print(f"示范区已生成：{len(ledgers)} 份台账（1 个实践中心、2 个实践所、6 个实践站），各在一个数据目录中：")
+        print_table(("级别", "名称", "所属街道", "服务队", "品牌项目", "数据目录"), [
+            (led.profile.tier.unit, led.profile.name, led.profile.street or "—", led.result.teams, led.result.brand_projects, str(led.path))
+            for led in ledgers])
+        print(f"打开某一份台账：station --data-dir 数据目录；登录名：{DEMO_ADMIN}　密码：{DEMO_PASSWORD}（示范数据是虚构的）")
+        print("要把九份台账登记并同步到区级服务器，请用：station district demo（见 station district demo --help）")
+        return 0
     with open_store(args, create=True) as store:
-        result = build_demo(store, years=args.years, seed=args.seed, progress=lambda msg: print(msg, flush=True))
-        Settings(store.paths.settings).set("is_demo", True)  # the app shows its banner, enrolling asks first
+        result = build_demo(store, years=args.years, seed=args.seed, progress=say)
         print(f"示范站已生成：{result.station_name}；服务队 {result.teams} 支，志愿者 {result.volunteers} 名，活动 {result.activities} 次，参与记录 {result.participations} 条")
-        if not operators.has_operators(store):
-            operators.create_first_admin(store, username=DEMO_ADMIN, display_name="示范站管理员", password=DEMO_PASSWORD)
+        make_demo_login(store)
         print(f"打开程序后登录示范站：登录名：{DEMO_ADMIN}　密码：{DEMO_PASSWORD}（示范站的数据是虚构的）")
     return 0
 
@@ -740,6 +747,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = add("demo", cmd_demo, "生成一个示范站（志愿者、服务队、活动），用于试用和演示")
     p.add_argument("--years", type=int, default=1, metavar="年数", help="生成最近几年的活动（默认 1）")
     p.add_argument("--seed", type=int, default=2022, metavar="种子", help="随机种子：相同的种子生成相同的示范站")
+    p.add_argument("--district", metavar="目录", help="生成示范区：在此空目录中生成区实践中心、两个街道的实践所和六个实践站共九份台账")
 
     add("info", cmd_info, "显示实践站概况、数量统计、数据库版本和数据目录")
 

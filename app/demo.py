@@ -1,11 +1,15 @@
 """A realistic demo station, the same for the same seed (rows made through the services get fresh ids).
 
-It is short of some quotas on purpose (a team that skipped recent months, a
+A station is short of some quotas on purpose (a team that skipped recent months, a
 young team with too few activities, too few volunteers for the population,
 too few 理论政策宣讲 in the station's own name this year) so that the
 self-check has something to find.
 Each month is committed on its own: a run killed half-way leaves a consistent,
 smaller station.
+
+``build_demo_district`` makes the district's three tiers the same way (#30): the 中心 with its 17 teams and
+five brand projects, a 所 in each of two 街道 with five teams, three brand projects and its own activities,
+and three stations under each 所 — nine ledgers, each in its own data directory.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from pathlib import Path
 
 from sqlmodel import select
 
 from .db import Store
-from .models import Activity, ActivityPlan, Document, FunctionRoom, Membership, Participation, Project, ServicePoint, Station, Team, Volunteer
+from .models import (Activity, ActivityPlan, Document, FunctionRoom, Membership, Participation, Project, ServicePoint, Station, Team,
+                     Training, Volunteer)
+from .models.enums import TEAM_CATEGORIES, StationLevel, station_level
 from .services.activities import duration_hours, month_range
 from .services.errors import ServiceError
 from .services.idcard import check_char
@@ -49,10 +56,62 @@ TITLES = {
     "卫生环保": ["村庄环境集中整治", "垃圾分类入户宣传", "清理河道垃圾", "美丽庭院评比"],
     "文化文艺服务": ["广场舞培训", "村晚排练", "送戏下乡", "农家书屋读书会"],
     "关爱未成年人": ["暑期课业辅导", "防溺水安全教育", "乡村复兴少年宫手工课", "留守儿童结对帮扶"],
+    # the other twelve of 三.2's seventeen, for the 中心's teams
+    "社科普及惠民": ["社科知识进社区", "家风家训讲座", "优秀传统文化大讲堂"],
+    "助学支教": ["爱心助学金发放", "周末公益课堂", "乡村学校支教"],
+    "医疗健身": ["义诊进社区", "健康知识讲座", "全民健身指导"],
+    "科学普及": ["科普大篷车进校园", "防灾减灾科普宣传", "智能手机使用培训"],
+    "法律服务": ["法律咨询进万家", "民法典宣讲", "防范电信诈骗宣传"],
+    "扶难解困": ["困难群众走访慰问", "爱心物资发放", "残疾人帮扶"],
+    "文明倡导": ["文明交通劝导", "文明餐桌宣传", "文明祭扫倡议"],
+    "心理关爱": ["心理健康讲座", "青少年心理疏导", "老年人心理陪伴"],
+    "应急救援": ["应急救护培训", "防汛应急演练", "消防安全宣传"],
+    "便民服务": ["家电义务维修", "便民理发", "代缴代办服务"],
+    "美德健康生活方式": ["厨房革命宣传", "健康生活方式讲座", "邻里节"],
+    "移风易俗": ["婚事新办倡议", "丧事简办宣传", "移风易俗文艺演出"],
 }
 PLACES = ("村党群服务中心", "新时代文明实践站广场", "村文化礼堂", "农家书屋", "村卫生室", "村委会会议室")
+COMMUNITY_PLACES = ("社区党群服务中心", "新时代文明实践站广场", "社区文化活动室", "社区书屋", "社区卫生服务站", "社区议事厅")
 SKILLS = ("理发", "文艺表演", "医疗护理", "法律咨询", "电工维修", "书法绘画", "农业技术", "课业辅导", "")
 TAGS = ("五老", "乡土人才", "返乡创业", "科技能人", "身边好人")
+
+
+STATION_PROJECTS = (
+    # name, category, brand, description, started_on
+    ("孝老爱亲·邻里守望", "特惠性服务", True, "为空巢、高龄老人提供理发、代购、陪伴等常态化服务。", date(2022, 3, 1)),
+    ("护苗成长课堂", "普惠性服务", False, "假期课业辅导和安全教育。", date(2023, 7, 1)),
+)
+
+
+@dataclass(frozen=True)
+class DemoProfile:
+    """One demo ledger: its tier, name and place, its teams (name, category, founded, skipped_recent_months,
+    monthly_rate) and projects. The default is the one demo station `station demo` makes."""
+    name: str = "艾山街道杨家庄村新时代文明实践站"
+    level: str = "station"
+    kind: str = "village"
+    street: str = "艾山街道"
+    place: str = "杨家庄村"  # the village, community, street or district its rows name
+    home: str = "本村"  # whose needs its teams serve, in a team's description
+    population: int | None = 1260
+    address: str = "济南市钢城区艾山街道杨家庄村党群服务中心"
+    phone: str = "0531-76512345"
+    manager: str = "杨红霞"  # 三.1: a 所 names two or more, the 中心 five or more, separated by “、”
+    founded_on: date = date(2021, 3, 1)
+    volunteers: int = 75
+    teams: tuple = TEAMS
+    projects: tuple = STATION_PROJECTS
+    places: tuple = PLACES
+    audience: tuple = ("全体村民", "老年人", "青少年", "困难家庭")
+    own_name_share: float = 0.85  # a 所's and the 中心's activities are all in their own name
+    project_plan: bool = False  # a station is short of its 项目计划 on purpose
+    plan_gap: bool = True  # and of one month's plan
+    trainings: int = 0  # 三.3: the 中心's 集中专业培训 a year
+    folder: str = ""  # its data directory under a demo district
+
+    @property
+    def tier(self) -> StationLevel:
+        return station_level(self.level)
 
 
 @dataclass
@@ -62,6 +121,7 @@ class DemoResult:
     volunteers: int
     activities: int
     participations: int
+    brand_projects: int = 0
 
 
 def _uuid(rng: random.Random) -> str:
@@ -75,9 +135,10 @@ def _id_number(rng: random.Random, born: date, female: bool) -> str:
 
 
 def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | None = None, ids_seed: int | None = None,
-               progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
+               progress: Callable[[str], None] = lambda _m: None, profile: DemoProfile = DemoProfile()) -> DemoResult:
     """The same content for the same ``seed``; row ids (the station's id among them) from ``ids_seed``,
-    random by default: two demo stores are two stations to the district, never one enrolled twice."""
+    random by default: two demo stores are two stations to the district, never one enrolled twice.
+    ``profile``: which ledger — the demo station by default, or a 所 or the 中心 of a demo district."""
     if years < 1 or years > 10:
         raise ServiceError("年数应在1到10之间")
     today = today or date.today()
@@ -89,21 +150,21 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
         station = session.exec(select(Station)).first()
         if station is None:
             station_id = _uuid(id_rng)
+            p = profile
             station = Station(
-                id=station_id, station_id=station_id, name="艾山街道杨家庄村新时代文明实践站", kind="village",
-                street="艾山街道", population=1260, address="济南市钢城区艾山街道杨家庄村党群服务中心",
-                phone="0531-76512345", contact="杨家庄村文明实践站志愿服务热线 0531-76512345", manager="杨红霞",
-                opening_hours="周一至周五 8:30—17:30，周六 9:00—12:00", activity_day="每月10日", founded_on=date(2021, 3, 1),
+                id=station_id, station_id=station_id, name=p.name, level=p.level, kind=p.kind, street=p.street, population=p.population,
+                address=p.address, phone=p.phone, contact=f"{p.place}文明实践{p.tier.label}志愿服务热线 {p.phone}", manager=p.manager,
+                opening_hours="周一至周五 8:30—17:30，周六 9:00—12:00", activity_day="每月10日", founded_on=p.founded_on,
             )
             session.add(station)
         station_id = station.id
         for name, function in (("理论宣讲室", "理论宣讲"), ("百姓大课堂", "教育服务"), ("文体活动室", "文化活动")):
             session.add(FunctionRoom(id=_uuid(id_rng), station_id=station_id, name=name, function=function, area_m2=rng.choice((40, 60, 80))))
-        session.add(ServicePoint(id=_uuid(id_rng), station_id=station_id, name="杨家庄村志愿服务站", kind="志愿服务站", location="党群服务中心一楼"))
+        session.add(ServicePoint(id=_uuid(id_rng), station_id=station_id, name=f"{profile.place}志愿服务站", kind="志愿服务站", location="党群服务中心一楼"))
 
         volunteers: list[Volunteer] = []
         used_names: set[str] = set()
-        for n in range(1, 76):
+        for n in range(1, profile.volunteers + 1):
             while True:
                 name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
                 if name not in used_names:
@@ -123,17 +184,17 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
         session.add_all(volunteers)
 
         teams: list[tuple[Team, list[Volunteer], int, float]] = []
-        for name, category, founded, skipped, rate in TEAMS:
+        for name, category, founded, skipped, rate in profile.teams:
             members = rng.sample(volunteers, rng.randint(10, 18))
             team = Team(id=_uuid(id_rng), station_id=station_id, name=name, category=category, leader_id=members[0].id, founded_on=founded,
-                        description=f"{name}立足本村群众需求，常态化开展{category}志愿服务。")
+                        description=f"{name}立足{profile.home}群众需求，常态化开展{category}志愿服务。")
             session.add(team)
             for position, member in enumerate(members):
                 session.add(Membership(id=_uuid(id_rng), station_id=station_id, volunteer_id=member.id, team_id=team.id,
                                        role="队长" if position == 0 else "队员", joined_on=max(founded, member.registered_on)))
             teams.append((team, members, skipped, rate))
         session.commit()
-        progress(f"已建立实践站、{len(teams)} 支服务队和 {len(volunteers)} 名志愿者")
+        progress(f"已建立{profile.tier.unit}、{len(teams)} 支服务队和 {len(volunteers)} 名志愿者")
 
     counts = {"activities": 0, "participations": 0}
     # The 12 × years months that end with the current one.
@@ -155,9 +216,10 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                     title = rng.choice(TITLES[team.category])
                     activity = Activity(
                         id=_uuid(id_rng), station_id=station_id, title=title, category=team.category, team_id=team.id, date=day,
-                        start_time=start, end_time=end, place=rng.choice(PLACES), organiser=team.name,
-                        own_name=rng.random() < 0.85, served_count=rng.randint(8, 80), service_target=rng.choice(("全体村民", "老年人", "青少年", "困难家庭")),
-                        content=f"{team.name}在{rng.choice(PLACES)}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
+                        start_time=start, end_time=end, place=rng.choice(profile.places), organiser=team.name,
+                        own_name=rng.random() < profile.own_name_share, served_count=rng.randint(8, 80),
+                        service_target=rng.choice(profile.audience),
+                        content=f"{team.name}在{rng.choice(profile.places)}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
                         family=team.category == "敬老爱老" and rng.random() < 0.1,
                     )
                     session.add(activity)
@@ -179,25 +241,34 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
         progress(f"已生成 {month.year}年{month.month}月 的活动")
         month = month_end + timedelta(days=1)
     with store.session(operator=OPERATOR) as session:
-        # Kept records (二.7, 四.8, 五.4), short on purpose: no 项目计划 on file, one month without a plan.
-        session.add(Project(id=_uuid(id_rng), station_id=station_id, name="孝老爱亲·邻里守望", category="特惠性服务", brand=True,
-                            description="为空巢、高龄老人提供理发、代购、陪伴等常态化服务。", started_on=date(2022, 3, 1)))
-        session.add(Project(id=_uuid(id_rng), station_id=station_id, name="护苗成长课堂", category="普惠性服务",
-                            description="假期课业辅导和安全教育。", started_on=date(2023, 7, 1)))
-        for kind, title in (("组织架构", "杨家庄村新时代文明实践站组织架构"), ("管理制度", "实践站管理制度和志愿服务制度")):
+        # Kept records (二.7, 四.8, 五.4); a station's are short on purpose: no 项目计划 on file, one month without a plan.
+        unit = profile.tier.unit
+        for name, category, brand, description, started_on in profile.projects:
+            session.add(Project(id=_uuid(id_rng), station_id=station_id, name=name, category=category, brand=brand,
+                                description=description, started_on=started_on))
+        documents = [("组织架构", f"{profile.place}{profile.tier.full_name}组织架构"), ("管理制度", f"{unit}管理制度和志愿服务制度")]
+        if profile.project_plan:
+            documents.append(("项目计划", f"{today.year}年度{unit}志愿服务项目计划"))
+        for kind, title in documents:
             session.add(Document(id=_uuid(id_rng), station_id=station_id, kind=kind, title=title, issued_on=date(2022, 3, 1)))
+        for n in range(profile.trainings):
+            session.add(Training(id=_uuid(id_rng), station_id=station_id, title=f"{today.year}年第{n + 1}期志愿服务骨干集中培训",
+                                 date=date(today.year, 1 + n * 5, 20), place=rng.choice(profile.places), trainees=rng.randint(60, 120),
+                                 centralized=True, content="志愿服务理念、项目设计和安全常识"))
         session.add(ActivityPlan(id=_uuid(id_rng), station_id=station_id, year=today.year, title=f"{today.year}年度文明实践活动计划"))
         for m in range(1, today.month + 1):
-            if m != max(1, today.month - 2):
+            if m != max(1, today.month - 2) or not profile.plan_gap:
                 session.add(ActivityPlan(id=_uuid(id_rng), station_id=station_id, year=today.year, month=m, title=f"{today.year}年{m}月活动计划"))
         session.commit()
     store.forget_station()
-    _rewards_and_demands(store, rng, today, teams, busy)
+    _rewards_and_demands(store, rng, today, teams, busy, profile)
     store.forget_station()
-    return DemoResult(station_name=station.name, teams=len(teams), volunteers=len(volunteers), **counts)
+    return DemoResult(station_name=station.name, teams=len(teams), volunteers=len(volunteers),
+                      brand_projects=sum(1 for p in profile.projects if p[2]), **counts)
 
 
-def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, busy: dict | None = None) -> None:
+def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, busy: dict | None = None,
+                         profile: DemoProfile = DemoProfile()) -> None:
     """Points, the 信用超市 and a 五单 board with a demand in every state (one overdue), through the services."""
     from .models.enums import Role
     from .services import demands, points
@@ -208,8 +279,9 @@ def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, b
     points.ensure_default_rules(ctx)
     points.settle_activities(ctx, date_to=today)
     rules = {r.name: r for r in points.list_rules(ctx)}
-    for head, address, rule in (("杨德明", "杨家庄村东街3号", "评为文明家庭"), ("王秀英", "杨家庄村西街12号", "评为文明家庭"),
-                                ("李建国", "杨家庄村南街7号", "好人好事、见义勇为")):
+    place = profile.place
+    for head, address, rule in (("杨德明", f"{place}东街3号", "评为文明家庭"), ("王秀英", f"{place}西街12号", "评为文明家庭"),
+                                ("李建国", f"{place}南街7号", "好人好事、见义勇为")):
         home = points.save_household(ctx, head=head, address=address, phone=f"135{rng.randrange(10**8):08d}")
         points.add_entry(ctx, points.Holder(household_id=home.id), rule_id=rules[rule].id)
     catalogue = []
@@ -232,12 +304,12 @@ def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, b
     for requester, content, category, days_ago, target in asks:
         received = today - timedelta(days=days_ago)
         demand = demands.record_demand(ctx, requester=requester, contact=f"139{rng.randrange(10**8):08d}", content=content,
-                                       category=category, address="杨家庄村", received_on=received,
+                                       category=category, address=place, received_on=received,
                                        due_on=received + timedelta(days=7))
         if target == "ordered":
             continue
         if target == "rejected":
-            demands.reject(ctx, demand.id, "属于村委会职责，已转交村委会办理")
+            demands.reject(ctx, demand.id, "属于村委会职责，已转交村委会办理" if profile.kind == "village" else "不属于志愿服务范围，已转交有关部门办理")
             continue
         demands.approve(ctx, demand.id)
         team, members = (team_a, members_a) if category == "敬老爱老" or days_ago > 15 else (team_b, members_b)
@@ -257,3 +329,112 @@ def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, b
         demands.rate(ctx, demand.id, rating=5, feedback="服务及时，非常满意", method="回访")
         if target == "rewarded":
             demands.reward(ctx, demand.id, note="列入本月好人好事")
+
+
+# -- a demo district: the 中心, a 所 in each of two 街道, three stations under each (#30) --------------------
+
+DISTRICT = "钢城区"
+CENTER_PROJECTS = (
+    ("钢城红·理论宣讲进万家", "理论政策宣讲", True, "组织百姓名嘴、五老宣讲员进村入户，用身边事讲透党的创新理论。", date(2021, 6, 1)),
+    ("爱心送考·助力高考", "服务中心大局", True, "高考期间为考生提供爱心送考、咨询引导和应急服务。", date(2021, 6, 1)),
+    ("银龄关怀·孝老爱亲", "特惠性服务", True, "为全区高龄、空巢老人提供上门理发、健康义诊和陪伴服务。", date(2021, 9, 1)),
+    ("文明新风·移风易俗", "社会热点", True, "倡导婚事新办、丧事简办，开展移风易俗文艺巡演。", date(2022, 3, 1)),
+    ("应急先锋·平安钢城", "应急服务", True, "组织应急救援志愿服务队开展防汛、消防演练和应急救护培训。", date(2022, 5, 1)),
+    ("志愿服务骨干培训", "其他常规", False, "每年两期集中专业培训。", date(2022, 1, 1)),
+)
+INSTITUTE_TEAMS = (
+    # a 所's own five (三.2), each active every month: 理论政策宣讲 first, for 四.8's lectures
+    ("理论宣讲志愿服务队", "理论政策宣讲", date(2021, 4, 1), 0, 1.4),
+    ("文化文艺志愿服务队", "文化文艺服务", date(2021, 4, 1), 0, 1.3),
+    ("敬老爱老志愿服务队", "敬老爱老", date(2021, 5, 1), 0, 1.5),
+    ("卫生环保志愿服务队", "卫生环保", date(2021, 6, 1), 0, 1.2),
+    ("法律服务志愿服务队", "法律服务", date(2021, 9, 1), 0, 1.1),
+)
+COMMUNITY_TEAMS = tuple((name.replace("村民", "居民").replace("庭院", "楼院"), *rest) for name, *rest in TEAMS)
+
+
+def _institute(street: str, kind: str, phone: str, manager: str, brands: tuple[str, str, str], folder: str) -> DemoProfile:
+    short = street.removesuffix("街道")
+    return DemoProfile(
+        name=f"{street}新时代文明实践所", level="institute", kind=kind, street=street, place=street, home="本街道", population=None,
+        address=f"济南市{DISTRICT}{street}党群服务中心", phone=phone, manager=manager, founded_on=date(2021, 1, 1), volunteers=110,
+        teams=tuple((f"{short}{name}", *rest) for name, *rest in INSTITUTE_TEAMS),
+        projects=(
+            (brands[0], "理论政策宣讲", True, f"{street}理论宣讲品牌，宣讲员进村入户开展微宣讲。", date(2021, 6, 1)),
+            (brands[1], "特惠性服务", True, "为辖区困难家庭和老人提供常态化志愿服务。", date(2022, 3, 1)),
+            (brands[2], "普惠性服务", True, "组织辖区志愿者开展环境整治和文明倡导。", date(2022, 9, 1)),
+            ("周末公益课堂", "普惠性服务", False, "周末为青少年开设书法、手工等公益课程。", date(2023, 6, 1)),
+        ),
+        places=(f"{street}新时代文明实践所", f"{street}党群服务中心", f"{street}综合文化站", "辖区广场"),
+        audience=("辖区群众", "老年人", "青少年", "困难家庭"), own_name_share=1.0, project_plan=True, plan_gap=False, folder=folder,
+    )
+
+
+def _station(street: str, place: str, kind: str, population: int, phone: str, manager: str, folder: str) -> DemoProfile:
+    village = kind == "village"
+    return DemoProfile(
+        name=f"{street}{place}新时代文明实践站", kind=kind, street=street, place=place, home="本村" if village else "本社区",
+        population=population, address=f"济南市{DISTRICT}{street}{place}党群服务中心", phone=phone, manager=manager,
+        teams=TEAMS if village else COMMUNITY_TEAMS, places=PLACES if village else COMMUNITY_PLACES,
+        audience=("全体村民" if village else "社区居民", "老年人", "青少年", "困难家庭"), folder=folder,
+    )
+
+
+DISTRICT_PROFILES: tuple[DemoProfile, ...] = (
+    DemoProfile(
+        name=f"{DISTRICT}新时代文明实践中心", level="center", kind="", street="", place=DISTRICT, home="全区", population=None,
+        address=f"济南市{DISTRICT}新时代文明实践中心", phone="0531-76500001", manager="刘建华、张晓东、陈丽娟、赵卫东、孙明辉",
+        founded_on=date(2020, 12, 1), volunteers=200,
+        # 三.2: the seventeen categories, one team each, every one active each month
+        teams=tuple((f"{DISTRICT}{category}志愿服务队", category, date(2021, 1, 1), 0, 1.0 + (n % 4) * 0.15)
+                    for n, category in enumerate(TEAM_CATEGORIES)),
+        projects=CENTER_PROJECTS, places=(f"{DISTRICT}新时代文明实践中心", f"{DISTRICT}文化馆", f"{DISTRICT}图书馆", f"{DISTRICT}全民健身中心"),
+        audience=("全区群众", "老年人", "青少年", "困难家庭"), own_name_share=1.0, project_plan=True, plan_gap=False, trainings=2,
+        folder="01-区中心",
+    ),
+    _institute("艾山街道", "village", "0531-76510001", "王立新、李春燕", ("艾山红·理论微宣讲", "孝善艾山·邻里守望", "美丽艾山·洁净家园"), "02-艾山街道实践所"),
+    DemoProfile(folder="03-艾山街道杨家庄村"),  # the demo station of `station demo`
+    _station("艾山街道", "北王庄村", "village", 980, "0531-76512346", "王淑珍", "04-艾山街道北王庄村"),
+    _station("艾山街道", "南岭村", "village", 1530, "0531-76512347", "张志强", "05-艾山街道南岭村"),
+    _institute("汶源街道", "community", "0531-76520001", "赵文华、周丽娟", ("汶源先锋·宣讲直通车", "暖心汶源·银龄守护", "文明汶源·志愿同行"), "06-汶源街道实践所"),
+    _station("汶源街道", "府前社区", "community", 4200, "0531-76522341", "郭海燕", "07-汶源街道府前社区"),
+    _station("汶源街道", "金水河社区", "community", 3600, "0531-76522342", "马国庆", "08-汶源街道金水河社区"),
+    _station("汶源街道", "双泉社区", "community", 5100, "0531-76522343", "罗佳怡", "09-汶源街道双泉社区"),
+)
+
+
+@dataclass
+class DemoLedger:
+    """One ledger of a demo district: its data directory and what was made in it."""
+    path: Path
+    profile: DemoProfile
+    result: DemoResult
+
+
+def make_demo_login(store: Store, display_name: str = "示范站管理员") -> None:
+    """The demo's known login (made-up data) and the 示范 mark: the app shows its banner, enrolling asks first."""
+    from .services import operators
+    from .settings import Settings
+
+    Settings(store.paths.settings).set("is_demo", True)
+    if not operators.has_operators(store):
+        operators.create_first_admin(store, username=DEMO_ADMIN, display_name=display_name, password=DEMO_PASSWORD)
+
+
+def build_demo_district(root: Path, *, years: int = 1, seed: int = 2022, today: date | None = None, ids_seed: int | None = None,
+                        progress: Callable[[str], None] = lambda _m: None) -> list[DemoLedger]:
+    """Nine demo ledgers under ``root`` (one data directory each, named in DISTRICT_PROFILES): the same content
+    for the same ``seed``, each ledger its own ids (random unless ``ids_seed``). ``root`` must be new or empty."""
+    root = Path(root)
+    if root.exists() and any(root.iterdir()):
+        raise ServiceError(f"目录“{root}”不是空的，示范区只能在新的空目录中生成")
+    ledgers = []
+    for n, profile in enumerate(DISTRICT_PROFILES):
+        path = root / profile.folder
+        with Store.open(path, create=True) as store:
+            result = build_demo(store, years=years, seed=seed + n, today=today, profile=profile,
+                                ids_seed=None if ids_seed is None else ids_seed + n)
+            make_demo_login(store, f"示范{profile.tier.label}管理员")
+        ledgers.append(DemoLedger(path, profile, result))
+        progress(f"已生成{profile.name}：服务队 {result.teams} 支，品牌项目 {result.brand_projects} 个，活动 {result.activities} 次")
+    return ledgers
