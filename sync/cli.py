@@ -286,6 +286,39 @@ def cmd_reenable(args) -> int:
     return 0
 
 
+def cmd_demo(args) -> int:
+    """A demo district in this district's database: the nine demo ledgers built in an empty folder, each given an
+    account and enrolled, then synced — over the network to a running server, or by sync package."""
+    import time
+
+    from app.demo import DISTRICT_PROFILES, DemoLedger, build_demo_district
+    from app.services.errors import ServiceError
+
+    from .client import SyncError
+    from .demo import check_names_free, enroll_and_sync
+    from .package import PackageError
+
+    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    started = time.monotonic()
+    with closing_engine(args) as engine:
+        try:
+            root = Path(args.ledgers)
+            if root.exists() and any(root.iterdir()):
+                raise ServiceError(f"目录“{root}”不是空的，示范区只能在新的空目录中生成")
+            check_names_free(engine, [DemoLedger(root, p, None) for p in DISTRICT_PROFILES])
+            ledgers = build_demo_district(root, years=args.years, seed=args.seed, progress=say)
+            synced = enroll_and_sync(engine, ledgers, server=args.server or "", ca_file=args.ca_file or "", progress=say)
+        except (ServiceError, SyncError, PackageError) as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
+    how = f"经网络同步到 {args.server}" if args.server else "以同步包导入区级数据库"
+    print(f"示范区已生成并{how}（用时 {time.monotonic() - started:.0f} 秒）：")
+    print_table(("级别", "区里的账号", "所属街道", "上传记录", "被拒记录", "数据目录"), [
+        (s.ledger.profile.tier.unit, s.account_name, s.ledger.profile.street or "—", s.pushed, s.rejected, str(s.ledger.path))
+        for s in synced])
+    return 0
+
+
 def cmd_stations(args) -> int:
     from .server import admin
 
@@ -544,6 +577,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = add("reenable", cmd_reenable, "重新启用一个实践站的同步并给出新的登记码（也用于恢复备份后重新登记）", dsub)
     p.add_argument("station", metavar="实践站名称或编号")
     add("stations", cmd_stations, "列出各实践站及同步情况", dsub)
+    p = add("demo", cmd_demo, "生成示范区：区实践中心、两个街道的实践所和六个实践站共九份示范台账，在本区级数据库中建立账号、登记并同步", dsub)
+    p.add_argument("ledgers", metavar="目录", help="九份示范台账的数据目录放在这个新的空目录中")
+    p.add_argument("--server", metavar="地址",
+                   help="经网络同步到正在运行的区级服务器（须使用本区级数据库，如 http://127.0.0.1:8700）；不指定时以同步包直接导入区级数据库")
+    p.add_argument("--ca-file", metavar="文件", help="信任区里提供的根证书文件")
+    p.add_argument("--years", type=int, default=1, metavar="年数", help="生成最近几年的活动（默认 1）")
+    p.add_argument("--seed", type=int, default=2022, metavar="种子", help="随机种子：相同的种子生成相同的示范区")
     p = add("add-staff", cmd_add_staff, "添加管理员（登录网页查看各站情况）：全区，或只管一个街道的实践所和实践站；密码在终端中输入", dsub)
     p.add_argument("--username", required=True, metavar="用户名")
     p.add_argument("--name", metavar="姓名")
