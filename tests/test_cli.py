@@ -257,3 +257,23 @@ def test_demand_pass_report_and_recall_between_the_tiers(tmp_path):
     assert f"已收回：{first}" in out and "待派单" in out and "区里未接收" in out
     listing = station(data, "demands", "--state", "handed").stdout
     assert second in listing and first not in listing and "已上报" in listing
+
+
+def test_district_demo_by_package_and_a_folder_in_use(tmp_path):
+    """`station district demo` without --server: the nine demo ledgers reach the district by sync package; a
+    folder already in use is refused before anything is made (#30)."""
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "note.txt").write_text("x")
+    refused = station(tmp_path / "unused", "demo", "--district", str(used), check=False)
+    assert refused.returncode == 1 and "不是空的" in refused.stderr
+    district = tmp_path / "district"
+    out = station(tmp_path / "unused", "district", "--dir", str(district), "demo", str(tmp_path / "示范区")).stdout
+    assert "以同步包导入区级数据库" in out and "被拒" in out
+    listed = station(tmp_path / "unused", "district", "--dir", str(district), "stations").stdout
+    accounts = [line.split() for line in listed.splitlines()[2:]]  # name, tier, street (none for the 中心), state, …
+    assert len(accounts) == 9 and all("已登记" in a for a in accounts)
+    assert sorted(a[1] for a in accounts) == ["实践中心"] + ["实践所"] * 2 + ["实践站"] * 6
+    assert sorted(a[2] for a in accounts if a[1] != "实践中心") == ["汶源街道"] * 4 + ["艾山街道"] * 4
+    again = station(tmp_path / "unused", "district", "--dir", str(district), "demo", str(tmp_path / "又一个"), check=False)
+    assert again.returncode == 1 and "已有同名账号" in again.stderr
