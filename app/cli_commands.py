@@ -10,7 +10,6 @@ from datetime import date
 
 from .cliutil import print_table, run_reporting_errors
 from .config import resolve_data_dir
-from .settings import Settings
 from .db import Store
 from .models import Volunteer
 from .models.enums import DemandState, Role, StationLevel, TEAM_CATEGORIES, kind_label, station_level
