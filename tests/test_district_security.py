@@ -97,6 +97,10 @@ def test_a_staff_session_ends_after_its_lifetime(staffed):
     def visit(path: str) -> requests.Response:
         return requests.get(base + path, headers=kept, allow_redirects=False, timeout=10)
 
+    # Someone at work all day: a page every 25 minutes keeps the session until its 12 hours are up.
+    for minutes in range(25, 12 * 60, 25):
+        with time_machine.travel(logged_in + timedelta(minutes=minutes), tick=True):
+            assert visit("/district").status_code == 200, minutes
     with time_machine.travel(logged_in + timedelta(hours=12) - timedelta(minutes=1), tick=True):
         assert visit("/district").status_code == 200
         assert visit("/openapi.json").status_code == 200
@@ -107,6 +111,35 @@ def test_a_staff_session_ends_after_its_lifetime(staffed):
         assert "请先登录" in visit("/openapi.json").json()["message"]
     # Back to the present: the session is still good (the server kept no other state), and logging in works.
     assert visit("/district").status_code == 200
+    assert "各实践站情况" in staff_login(base).get(base + "/district", timeout=10).text
+
+
+def test_a_staff_session_left_idle_ends(staffed):
+    """A browser left open in an office, a phone put down: 30 minutes without a page and the session is over,
+    whoever holds the cookie; a page within them keeps it going. The clock is moved, not waited for."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    base = staffed.base
+    staff = staff_login(base)
+    logged_in = datetime.now(UTC)
+    assert web.IDLE_MINUTES == 30
+    cookie = next(c for c in staff.cookies if c.name == web.COOKIE)
+    kept = {"Cookie": f"{web.COOKIE}={cookie.value}"}
+
+    def visit(path: str) -> requests.Response:
+        return requests.get(base + path, headers=kept, allow_redirects=False, timeout=10)
+
+    with time_machine.travel(logged_in + timedelta(minutes=29), tick=True):
+        assert visit("/district").status_code == 200  # 29 minutes idle: still there, and now seen again
+    with time_machine.travel(logged_in + timedelta(minutes=29 + 29), tick=True):
+        assert visit("/openapi.json").status_code == 200
+    with time_machine.travel(logged_in + timedelta(minutes=29 + 29 + 31), tick=True):
+        page = visit("/district")
+        assert page.status_code == 303 and page.headers["location"] == "/login"
+        assert visit("/openapi.json").status_code == 401
+    # Another login is a new session, idle-free from its start.
     assert "各实践站情况" in staff_login(base).get(base + "/district", timeout=10).text
 
 

@@ -18,7 +18,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0012"
+HEAD_REVISION = "d0013"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -118,7 +118,8 @@ staff_session = Table(
     "staff_session", metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # 12 h after login (web.SESSION_HOURS)
+    Column("last_seen", UTCDateTime, nullable=True),  # the last page asked for: idle past web.IDLE_MINUTES ends it
 )
 
 # Failed staff logins and enrollment attempts, per user name and per address (sync/server/throttle.py):

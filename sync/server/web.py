@@ -12,7 +12,7 @@ from fastapi import FastAPI, File, Form, Path as PathParam, Query, Request, Uplo
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.models.base import utcnow
 from app.models.enums import TEAM_CATEGORIES, DemandState as S, station_level
@@ -30,6 +30,11 @@ COOKIE = "district_session"
 PAGE_SIZE = 50  # stations per page of the overview
 DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked for unknown user names, as long as a real check
 SESSION_HOURS = 12
+# A staff session also ends after this long without a page (a browser left open in an office, a phone put
+# down): the 12 hours above are the most a session lasts, however busy. last_seen is written at most once a
+# minute, so a page costs no write.
+IDLE_MINUTES = 30
+SEEN_EVERY = timedelta(minutes=1)
 # Pages are Jinja2 templates in templates/ with autoescaping on: a station's name, a rejection reason or a
 # search typed by staff can never become markup.
 TEMPLATES = Environment(loader=PackageLoader("sync.server", "templates"), autoescape=True, undefined=StrictUndefined,
@@ -157,12 +162,20 @@ def install(api: FastAPI) -> None:
         if not token or len(token) > 100:
             return None
         digest = hashlib.sha256(token.encode()).hexdigest()
+        now = utcnow()
         with engine.connect() as conn:
             row = conn.execute(
-                select(staff.c.display_name, staff.c.street).join(staff_session, staff_session.c.staff_id == staff.c.id)
-                .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > utcnow(), staff.c.disabled == False)  # noqa: E712
+                select(staff.c.display_name, staff.c.street, staff_session.c.last_seen)
+                .join(staff_session, staff_session.c.staff_id == staff.c.id)
+                .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > now, staff.c.disabled == False,  # noqa: E712
+                       or_(staff_session.c.last_seen.is_(None), staff_session.c.last_seen > now - timedelta(minutes=IDLE_MINUTES)))
             ).first()
-        return StaffUser(row.display_name, token, row.street) if row else None
+        if row is None:
+            return None
+        if row.last_seen is None or now - row.last_seen >= SEEN_EVERY:
+            with engine.begin() as conn:
+                conn.execute(staff_session.update().where(staff_session.c.token_hash == digest).values(last_seen=now))
+        return StaffUser(row.display_name, token, row.street)
 
     def out_of_scope(user: StaffUser, message: str = "找不到该实践站", back: str = "/district") -> HTMLResponse:
         """Another street's station, dispatch, photo or reply asked for by a 街道 account: as if it did not exist."""
@@ -245,7 +258,7 @@ def install(api: FastAPI) -> None:
         token = secrets.token_urlsafe(32)
         with engine.begin() as conn:
             conn.execute(staff_session.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(), staff_id=user.id,
-                                                       expires_at=utcnow() + timedelta(hours=SESSION_HOURS)))
+                                                       expires_at=utcnow() + timedelta(hours=SESSION_HOURS), last_seen=utcnow()))
         response = RedirectResponse(LANDING, status_code=303)  # Monday morning's list first (#30)
         response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), max_age=SESSION_HOURS * 3600)
         response.delete_cookie(LOGIN_CSRF_COOKIE)
