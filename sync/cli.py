@@ -55,7 +55,7 @@ def cmd_sync(args) -> int:
         except SyncError as exc:
             print(f"同步未完成：{exc}", file=sys.stderr)
             return 1
-        print(f"同步完成：上传 {result.pushed} 条，被拒 {result.rejected} 条，收到区里的通知 {result.pulled} 条，"
+        print(f"同步完成：上传 {result.pushed} 条，被拒 {result.rejected} 条，收到区里的通知 {result.notices} 条，"
               f"发送 {result.bytes_sent / 1024:.0f} KB")
         if result.dispatched:
             print(f"收到区中心派单 {result.dispatched} 件，请在“群众点单”中派单（station demands --state approved）")
@@ -101,7 +101,7 @@ def cmd_sync_import_reply(args) -> int:
         except PackageError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return 1
-    print(f"已导入回执：区里接收 {done.acked} 条，被拒 {done.rejected} 条，需以新版本重传 {done.stale} 条，收到区里的通知 {done.pulled} 条")
+    print(f"已导入回执：区里接收 {done.acked} 条，被拒 {done.rejected} 条，需以新版本重传 {done.stale} 条，收到区里的通知 {done.notices} 条")
     if done.dispatched:
         print(f"收到区中心派单 {done.dispatched} 件，请在“群众点单”中派单；办理情况随下一个同步包上传")
     if done.handed_in:

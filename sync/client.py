@@ -66,6 +66,7 @@ class SyncResult:
     pushed: int = 0
     rejected: int = 0
     pulled: int = 0
+    notices: int = 0  # of those pulled, what the 区里的通知 tab shows: announcements, rules, the national mapping
     bytes_sent: int = 0
     dispatched: int = 0  # demands the district center dispatched to this station, taken in by this sync
     handed_in: int = 0  # demands another tier's ledger 转派ed or 上报ed to this one (五.2), taken in by this sync
@@ -484,9 +485,11 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
         if item.get("entity") == "rules":
             save_rules(store, item.get("body", ""))
             result.pulled += 1
+            result.notices += 1
         elif item.get("entity") == "national_mapping":
             save_national_mapping(store, item.get("body", ""))
             result.pulled += 1
+            result.notices += 1
         elif item.get("entity") == "dispatch":
             # Idempotent by the dispatch id, so a crash before the cursor is saved re-pulls harmlessly.
             if demands.receive_dispatch(district, item) is not None:
@@ -531,6 +534,7 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
             session.add(row)
             changed(session, Announcement.__tablename__)  # the 工作台 shows it until read
             result.pulled += 1
+            result.notices += 1
         state = session.get(SyncState, 1)
         state.pull_cursor = cursor
         session.add(state)

@@ -283,6 +283,7 @@ class ReplyResult:
     rejected: int = 0
     stale: int = 0
     pulled: int = 0
+    notices: int = 0  # of those pulled, the announcements, rules and mapping the 区里的通知 tab shows
     dispatched: int = 0
     handed_in: int = 0  # demands 转派ed or 上报ed to this ledger by another tier's (五.2)
     progress: int = 0  # what other tiers did with demands handed on from here
@@ -325,14 +326,15 @@ def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
         synced = SyncResult()
         take_pulled(store, items, str(max(i["seq"] for i in items)), synced)
         result.pulled, result.dispatched, result.withdrawn = synced.pulled, synced.dispatched, synced.withdrawn
+        result.notices = synced.notices
         result.handed_in, result.progress = synced.handed_in, synced.progress
     if isinstance(reply.get("certificates"), dict):
         result.certificates = certificates_taken(store, reply["certificates"])
     if result.account_name and result.account_name != state.account_name:
         save_state(store, account_name=result.account_name)
-    if result.acked:
+    if result.acked or items:  # an exchange with the district, even one that uploaded nothing new
         save_state(store, last_success_at=utcnow())
-    message = (f"导入回执：区里接收 {result.acked} 条，被拒 {result.rejected} 条，收到通知 {result.pulled} 条"
+    message = (f"导入回执：区里接收 {result.acked} 条，被拒 {result.rejected} 条，收到通知 {result.notices} 条"
                + (f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "")
                + (f"（其中转派或上报来的需求 {result.handed_in} 件）" if result.handed_in else "")
                + (f"；转出需求的办理进展 {result.progress} 条" if result.progress else "")

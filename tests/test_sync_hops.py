@@ -25,7 +25,7 @@ from app.services.context import Context
 from app.services.errors import ValidationError
 from app.services.station import init_station
 from conftest import make_id
-from sync.client import SyncClient, history
+from sync.client import SyncClient, history, load_state
 from sync.package import export_package, import_reply
 from sync.server import admin
 from sync.server.db import announcement
@@ -169,13 +169,17 @@ def test_a_need_reported_up_passed_down_served_and_seen_at_every_tier(district, 
     assert placed[4][2].startswith(f"{INSTITUTE}（实践所）编号 {upper.number}：转派至红山村（实践站）")
     assert placed[5][1] == "红山村" and placed[5][2].startswith("红山村（实践站）编号")
     assert "5 分（回访）师傅很耐心" in placed[9][2] and placed[9][1].startswith("红山村·")
-    assert village.only().state_label == "已上报（下级已办结）"
+    # As the clerk reads it: the need went up, so what came back is the 上级's (the events keep their stored marker).
+    assert [action for _e, action in demands.shown_events(village.ctx, need_id)][3:6] == ["上级接收", "上级转派", "上级接收"]
+    assert village.only().state_label == "已上报（上级已办结）"
     assert village.only().demand.state == S.reported and not village.only().overdue  # closed for this tier, not served here
 
     result = institute.client.sync()
     assert result.progress == 6
     assert [a for a, _o, _n in institute.history(upper.id)] == ["上报", "转派", "下级接收", "下级派单", "下级接单", "下级完成服务", "下级评单",
                                                                "下级奖单"]
+    # The 所 转派ed it down: what came back is the 下级's.
+    assert [action for _e, action in demands.shown_events(institute.ctx, upper.id)][-1] == "下级奖单"
 
     # Nothing twice: every ledger syncs again and nothing new arrives; each equals the district.
     for ledger in (village, other, institute):
@@ -356,8 +360,13 @@ def test_the_same_path_by_usb_stick(district_sqlite, ledgers, tmp_path):
     demands.approve(village.ctx, need.id)
     demands.report_up(village.ctx, need.id, reason=WHY)
     assert by_stick(village).rejected == 0
+    before = load_state(institute.store).last_success_at
     got = by_stick(institute)
     assert got.handed_in == 1 and "转派或上报来的需求 1 件" in history(institute.store)[0].message
+    # A need handed in is not a notice: 收到通知 counts what the 区里的通知 tab shows, and there is none.
+    assert got.notices == 0 and "收到通知 0 条" in history(institute.store)[0].message
+    # Taking a reply in is an exchange with the district, though this package uploaded nothing new.
+    assert load_state(institute.store).last_success_at > before
     upper = institute.only().demand
     assert {u.name for u in demands.directory(institute.ctx).lower} == {"杨家庄村", "红山村"}
     demands.pass_down(institute.ctx, upper.id, to_station_id=other.store.station_id)
@@ -369,7 +378,7 @@ def test_the_same_path_by_usb_stick(district_sqlite, ledgers, tmp_path):
     assert by_stick(village).progress == 8
     assert by_stick(institute).progress == 6
     assert [a for a, _o, _n in village.history(need.id)][-1] == "下级奖单"
-    assert "群众" not in village.only().state_label and village.only().state_label == "已上报（下级已办结）"
+    assert "群众" not in village.only().state_label and village.only().state_label == "已上报（上级已办结）"
     assert [a for a, _o, _n in other.history(there.id)][:2] == ["上报", "转派"]
     for ledger in (village, other, institute):  # the events each took in went up with its next package
         again = by_stick(ledger)

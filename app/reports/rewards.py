@@ -97,6 +97,8 @@ def demand_register_pdf(ctx: Context, out: str | Path, date_from: date, date_to:
     station = get_station(ctx)
     s = styles()
     entries = demand_service.register(ctx, date_from, date_to)
+    with ctx.read() as session:  # the other tier's events named 上级/下级 by which way each need went (五.2)
+        words = demand_service.other_tier_words(session, [row.demand.id for row, _events in entries])
     counts: dict[str, int] = {}
     for row, _events in entries:
         counts[row.demand.state] = counts.get(row.demand.state, 0) + 1
@@ -113,7 +115,8 @@ def demand_register_pdf(ctx: Context, out: str | Path, date_from: date, date_to:
     results = [state.label for state in DemandState] + ["（超期）", headers[-1]]
     for row, events in entries:
         d = row.demand
-        steps = "<br/>".join(markup(f"{demand_service.as_of(e.at)[5:]} {e.action}（{e.operator}）{('：' + e.note) if e.note else ''}") for e in events)
+        steps = "<br/>".join(markup(f"{demand_service.as_of(e.at)[5:]} {demand_service.shown_action(e.action, words.get(d.id))}（{e.operator}）"
+                                    f"{('：' + e.note) if e.note else ''}") for e in events)
         asked = markup(f"{d.content}") + "<br/>" + markup(f"{d.category}｜{d.address or '—'}｜{'区中心派单' if d.source == 'district' else '群众点单'}")
         result = [DemandState(d.state).label] + ([f"评分 {d.rating}"] if d.rating else []) + (["（超期）"] if row.overdue else [])
         results += result

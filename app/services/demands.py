@@ -622,7 +622,8 @@ def recall_reason(session: Session, demand: Demand) -> str | None:
     undone = session.exec(select(DemandEvent.note).where(DemandEvent.demand_id == demand.id, DemandEvent.action == PROGRESS_PREFIX + "撤销",
                                                          DemandEvent.updated_at >= hop.updated_at)).first()
     if undone is not None:
-        return f"下级已撤销：{undone}"
+        word = "上级" if hop.kind == "report" else "下级"
+        return f"{word}已撤销：{undone}"
     return None
 
 
@@ -720,17 +721,46 @@ def came_via(ctx: Context, demands: list[Demand]) -> dict[str, str]:
 
 
 def downstream(ctx: Context, demand_ids: list[str]) -> dict[str, str]:
-    """demand id → what the last event from below says (已派单、已办结 …), for demands handed on."""
+    """demand id → what the last event from the other tier says (下级已派单、上级已办结 …), for demands handed on."""
     out: dict[str, str] = {}
     with ctx.read() as session:
+        words = other_tier_words(session, demand_ids)
         for chunk in range(0, len(demand_ids), 500):
             for demand_id, action in session.exec(select(DemandEvent.demand_id, DemandEvent.action).where(
                     DemandEvent.demand_id.in_(demand_ids[chunk:chunk + 500]), DemandEvent.action.startswith(PROGRESS_PREFIX))
                     .order_by(DemandEvent.at, DemandEvent.updated_at)):
                 short = PROGRESS_SHORT.get(action[len(PROGRESS_PREFIX):])
                 if short:
-                    out[demand_id] = "下级" + short if not short.startswith("已再") else short
+                    out[demand_id] = words.get(demand_id, PROGRESS_PREFIX) + short if not short.startswith("已再") else short
     return out
+
+
+def other_tier_words(session: Session, demand_ids: list[str]) -> dict[str, str]:
+    """demand id → how this ledger names the other tier whose events came back for a demand it handed on: 上级 when
+    it was 上报ed (it went up), 下级 when 转派ed (down), 对方 when it went both ways. The events are stored as
+    ``PROGRESS_PREFIX`` + action whichever way (the district and the sync rely on that marker); only the words shown
+    differ. A clerk who 上报ed a need read 下级撤销 for the 中心's cancel and could not tell who had cancelled it."""
+    kinds: dict[str, set[str]] = {}
+    for chunk in range(0, len(demand_ids), 500):
+        for demand_id, kind in session.exec(select(DemandHop.demand_id, DemandHop.kind).where(
+                DemandHop.demand_id.in_(demand_ids[chunk:chunk + 500]))):
+            kinds.setdefault(demand_id, set()).add(kind)
+    return {demand_id: "对方" if {"report", "pass"} <= found else "上级" if "report" in found else PROGRESS_PREFIX
+            for demand_id, found in kinds.items()}
+
+
+def shown_action(action: str, word: str | None) -> str:
+    """An event's action as a person reads it: an event from the other tier named by ``word`` (上级/下级/对方)."""
+    return (word or PROGRESS_PREFIX) + action[len(PROGRESS_PREFIX):] if action.startswith(PROGRESS_PREFIX) else action
+
+
+def shown_events(ctx: Context, demand_id: str) -> list[tuple[DemandEvent, str]]:
+    """A demand's 办理经过 as a person reads it: each event with its action, the other tier's events named 上级,
+    下级 or 对方 by which way the need was handed on (see ``other_tier_words``)."""
+    events = events_of(ctx, demand_id)
+    with ctx.read() as session:
+        word = other_tier_words(session, [demand_id]).get(demand_id)
+    return [(e, shown_action(e.action, word)) for e in events]
 
 
 def origin_of(ctx: Context, demand: Demand) -> str:

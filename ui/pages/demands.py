@@ -188,7 +188,7 @@ class DemandsPage(Page):
         elif d.source == "district":
             parts.append(self.tr("区文明实践中心派单，需求内容由区里维护"))
         self.detail.setText("　".join(parts[:2]) + "<br>" + "　".join(parts[2:]))
-        fill_table(self.history, [(demands.as_of(e.at), e.action, e.operator, e.note) for e in demands.events_of(self.ctx, d.id)])
+        fill_table(self.history, [(demands.as_of(e.at), action, e.operator, e.note) for e, action in demands.shown_events(self.ctx, d.id)])
 
     # -- actions ------------------------------------------------------------------------
     def after_change(self) -> None:

@@ -258,7 +258,7 @@ class SyncPage(Page):
         store = self.ctx.store
 
         def done(result) -> None:
-            text = self.tr("已导入回执：区里接收 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.acked, result.rejected, result.pulled)
+            text = self.tr("已导入回执：区里接收 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.acked, result.rejected, result.notices)
             if result.dispatched:
                 text += self.tr("；收到区中心派单 {0} 件，请到“群众点单”页派单").format(result.dispatched)
             if result.handed_in:  # 五.2: 转派 or 上报 from another tier's ledger
@@ -317,7 +317,7 @@ class SyncPage(Page):
         self.refresh()
 
     def on_done(self, result) -> None:
-        text = self.tr("同步完成：上传 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.pushed, result.rejected, result.pulled)
+        text = self.tr("同步完成：上传 {0} 条，被拒 {1} 条，收到通知 {2} 条").format(result.pushed, result.rejected, result.notices)
         if result.dispatched:
             text += self.tr("；收到区中心派单 {0} 件，请到“群众点单”页派单").format(result.dispatched)
         if result.handed_in:  # 五.2: 转派 or 上报 from another tier's ledger
