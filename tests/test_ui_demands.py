@@ -397,6 +397,7 @@ def test_pass_down_report_up_and_take_back_on_the_page(qtbot, store):
     assert demands.get_demand(ctx, first.id).state == S.passed
     handed = next(i for i in range(page.tabs.count()) if page.tabs.tabData(i) == "handed")
     assert page.tabs.tabText(handed) == "已转出（1）"
+    assert page.last_status == f"已转派：编号 {first.number}，见“已转出”；办理情况会随同步传回"  # where the row went
 
     pick(second.number)
 
@@ -423,6 +424,7 @@ def test_pass_down_report_up_and_take_back_on_the_page(qtbot, store):
     outbox.record_results(store, [], {seq: "区文明实践中心还没有在区里登记台账，不能上报"})
     page.refresh()
     page.table.selectRow(next(i for i, r in enumerate(page.rows) if r.demand.id == second.id))
+    assert page.table.item(page.table.currentRow(), 8).text() == "已上报（区里未接收，请收回）"  # said in the list itself
     assert page.action_buttons["recall"].isEnabled()
     when_modal(_yes, kind=QMessageBox)
     _click(qtbot, page.action_buttons["recall"])

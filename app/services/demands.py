@@ -445,6 +445,7 @@ def receive_withdrawal(ctx: Context, item: dict) -> Demand | None:
 
 HOP_VERBS = {"dispatch": "区中心派单", "pass": "转派", "report": "上报"}
 HOP_CAME = {"dispatch": "区派", "pass": "转派", "report": "上报"}  # the list's mark on a demand that arrived so
+REFUSED_PREFIX = "区里未接收："  # recall_reason of a hop the district refused
 PROGRESS_PREFIX = "下级"  # an event another tier recorded for a demand this ledger handed on (sync/server/tiers.py)
 # What the last event from below says of the need, after 已转派 / 已上报 in the list.
 PROGRESS_SHORT = {"接收": "已接收", "区中心派单": "已接收", "转派": "已再转派", "上报": "已再上报", "审核通过": "已受理", "派单": "已派单", "改派": "已派单",
@@ -618,7 +619,7 @@ def recall_reason(session: Session, demand: Demand) -> str | None:
         OutboxEntry.entity == DemandHop.__tablename__, OutboxEntry.row_id == hop.id, OutboxEntry.acked_at == None,  # noqa: E711
         OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)).first()  # noqa: E711
     if refused:
-        return f"区里未接收：{refused}"
+        return f"{REFUSED_PREFIX}{refused}"
     undone = session.exec(select(DemandEvent.note).where(DemandEvent.demand_id == demand.id, DemandEvent.action == PROGRESS_PREFIX + "撤销",
                                                          DemandEvent.updated_at >= hop.updated_at)).first()
     if undone is not None:
@@ -732,6 +733,12 @@ def downstream(ctx: Context, demand_ids: list[str]) -> dict[str, str]:
                 short = PROGRESS_SHORT.get(action[len(PROGRESS_PREFIX):])
                 if short:
                     out[demand_id] = words.get(demand_id, PROGRESS_PREFIX) + short if not short.startswith("已再") else short
+        # A hop the district refused: said in the list, where the clerk looks, not only on the 同步 page.
+        for chunk in range(0, len(demand_ids), 500):
+            for demand in session.exec(select(Demand).where(Demand.id.in_(demand_ids[chunk:chunk + 500]))):
+                reason = recall_reason(session, demand)
+                if reason and reason.startswith(REFUSED_PREFIX):
+                    out[demand.id] = "区里未接收，请收回"
     return out
 
 

@@ -115,13 +115,16 @@ class DemandsPage(Page):
         counts = demands.state_counts(self.ctx)
         open_total = sum(n for state, n in counts.items() if state != "overdue" and not S(state).closed)
         closed_total = sum(n for state, n in counts.items() if state != "overdue" and S(state).closed)
+        handed = counts.get(S.passed.value, 0) + counts.get(S.reported.value, 0)
         for index, (key, label) in enumerate(TABS):
-            handed = counts.get(S.passed.value, 0) + counts.get(S.reported.value, 0)
             n = {"open": open_total, "closed": closed_total, "handed": handed}.get(key, counts.get(key, 0))
             self.tabs.setTabText(index, self.tr("{0}（{1}）").format(self.tr(label), n))
         self.tabs.setTabTextColor(TABS.index(("overdue", "超期")), QColor("#C62828") if counts.get("overdue") else QColor())
         self.reload()
-        self.status.emit(self.tr("在办 {0} 件，其中超期 {1} 件；已结束 {2} 件").format(open_total, counts.get("overdue", 0), closed_total))
+        text = self.tr("在办 {0} 件，其中超期 {1} 件；已结束 {2} 件").format(open_total, counts.get("overdue", 0), closed_total)
+        if handed:
+            text += self.tr("（其中已转出 {0} 件，办理情况随同步传回）").format(handed)
+        self.status.emit(text)
 
     def reload(self) -> None:
         key = self.tab_key()
@@ -225,6 +228,9 @@ class DemandsPage(Page):
         if action in dialogs:
             if dialogs[action]().exec():
                 self.after_change()
+                if action in ("pass", "report"):  # the row leaves 在办: say where it went
+                    self.status.emit(self.tr("已{0}：编号 {1}，见“已转出”；办理情况会随同步传回").format(
+                        demands.TRANSITIONS[action].label, d.number))
             return
         label = demands.TRANSITIONS[action].label
         if QMessageBox.question(self, self.tr("确认"), self.tr("{0}：{1}（{2}）？").format(label, d.number, d.content[:30])) \
