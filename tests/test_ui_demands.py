@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from app.models.enums import DemandState as S
 from app.services import demands, operators, points, teams
@@ -385,6 +385,7 @@ def test_pass_down_report_up_and_take_back_on_the_page(qtbot, store):
     assert {k for k, b in page.action_buttons.items() if b.isEnabled()} == {"dispatch", "cancel", "pass", "report"}
 
     def pass_down(dialog):
+        assert any(f"编号 {first.number}" in label.text() for label in dialog.findChildren(QLabel))  # which need, named
         assert [dialog.target.itemText(i) for i in range(dialog.target.count())] == ["（请选择）", "红山村（实践站）", "杨家庄村（实践站）"]
         dialog.save()
         assert "请从名单中选择转派给哪个实践所（站）" in dialog.errors["to_station_id"].text()
@@ -416,6 +417,8 @@ def test_pass_down_report_up_and_take_back_on_the_page(qtbot, store):
     assert page.table.item(page.table.currentRow(), 8).text() == "已上报"
     history = [(page.history.item(r, 1).text(), page.history.item(r, 3).text()) for r in range(page.history.rowCount())]
     assert history[-1] == ("上报", "上报至钢城区新时代文明实践中心（实践中心）：本所没有数学老师志愿者")
+    # A 说明 cut off at 1366×768 is read whole on hover.
+    assert page.history.item(page.history.rowCount() - 1, 3).toolTip() == history[-1][1]
     assert not any(b.isEnabled() for b in page.action_buttons.values())  # the district has not answered: nothing to do here
 
     # The district refuses the 上报 (as a sync's answer records it): 收回 is offered, and brings the need back here.

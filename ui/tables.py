@@ -28,6 +28,9 @@ def read_only_table(headers: list[str], *, stretch: int | None = None) -> QTable
     return table
 
 
+TOOLTIP_FROM = 12  # characters: a cell's text longer than this also shows whole as its tooltip
+
+
 def fill_table(table: QTableWidget, rows: list[tuple], *, numeric: set[int] = frozenset(), signed: set[int] = frozenset()) -> None:
     """``numeric`` columns align right and show negatives in red; ``signed`` ones read +5 / -5.
 
@@ -42,7 +45,10 @@ def fill_table(table: QTableWidget, rows: list[tuple], *, numeric: set[int] = fr
         table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
             for c, value in enumerate(cells):
-                item = QTableWidgetItem(f"{value:+d}" if c in signed else str(value))
+                text = f"{value:+d}" if c in signed else str(value)
+                item = QTableWidgetItem(text)
+                if len(text) > TOOLTIP_FROM:  # a long reason or 说明 cut off at 1366×768 is read whole on hover
+                    item.setToolTip(text)
                 if c in numeric:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     if isinstance(value, int) and value < 0:

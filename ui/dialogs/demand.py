@@ -85,7 +85,7 @@ class ReasonDialog(FormDialog):
         label = demands.TRANSITIONS[action].label
         super().__init__(self.tr("{0}：{1}").format(label, demand.number), parent)
         self.ctx, self.demand, self.action = ctx, demand, action
-        self.body.insertWidget(0, QLabel(demand.content[:80]))
+        self.body.insertWidget(0, QLabel(f"编号 {demand.number}｜{demand.content[:80]}"))
         self.reason = self.add("reason", self.tr("{0}原因").format(label), _text_box())
         self.buttons.button(self.buttons.StandardButton.Save).setText(label)
         self.finish_layout()
@@ -103,7 +103,7 @@ class DispatchDialog(FormDialog):
     def __init__(self, ctx, demand: Demand, parent=None):
         super().__init__(self.tr("派单：{0}").format(demand.number), parent)
         self.ctx, self.demand = ctx, demand
-        self.body.insertWidget(0, QLabel(f"{demand.category}｜{demand.content[:80]}"))
+        self.body.insertWidget(0, QLabel(f"编号 {demand.number}｜{demand.category}｜{demand.content[:80]}"))
         self.team = self.add("team_id", self.tr("接单服务队"), QComboBox())
         self.team.addItem(self.NONE, None)
         summaries = team_service.list_teams(ctx)
@@ -141,7 +141,7 @@ class PassDialog(FormDialog):
     def __init__(self, ctx, demand: Demand, parent=None):
         super().__init__(self.tr("转派：{0}").format(demand.number), parent)
         self.ctx, self.demand = ctx, demand
-        self.body.insertWidget(0, QLabel(f"{demand.category}｜{demand.content[:80]}"))
+        self.body.insertWidget(0, QLabel(f"编号 {demand.number}｜{demand.category}｜{demand.content[:80]}"))
         found = demands.directory(ctx)
         self.target = self.add("to_station_id", self.tr("转派给"), QComboBox())
         self.target.addItem(self.tr("（请选择）"), None)
@@ -164,7 +164,7 @@ class ReportDialog(FormDialog):
     def __init__(self, ctx, demand: Demand, parent=None):
         super().__init__(self.tr("上报：{0}").format(demand.number), parent)
         self.ctx, self.demand = ctx, demand
-        self.body.insertWidget(0, QLabel(f"{demand.category}｜{demand.content[:80]}"))
+        self.body.insertWidget(0, QLabel(f"编号 {demand.number}｜{demand.category}｜{demand.content[:80]}"))
         found = demands.directory(ctx)
         above = found.upper.label if found is not None and found.upper is not None else self.tr("上一级（同步时由区里确定）")
         self.body.insertWidget(1, QLabel(self.tr("上报至：{0}").format(above)))
@@ -182,7 +182,7 @@ class CompleteDialog(FormDialog):
     def __init__(self, ctx, demand: Demand, parent=None):
         super().__init__(self.tr("完成服务：{0}").format(demand.number), parent)
         self.ctx, self.demand = ctx, demand
-        self.body.insertWidget(0, QLabel(f"{demand.requester}｜{demand.content[:80]}"))
+        self.body.insertWidget(0, QLabel(f"编号 {demand.number}｜{demand.requester}｜{demand.content[:80]}"))
         self.date = self.add("date", self.tr("服务日期"), date_edit(date.today()))
         self.start = self.add("start_time", self.tr("开始时间"), time_edit(time(9, 0)))
         self.end = self.add("end_time", self.tr("结束时间"), time_edit(time(10, 0)))
@@ -232,7 +232,7 @@ class RateDialog(FormDialog):
     def __init__(self, ctx, demand: Demand, parent=None):
         super().__init__(self.tr("评单：{0}").format(demand.number), parent)
         self.ctx, self.demand = ctx, demand
-        self.body.insertWidget(0, QLabel(f"{demand.requester}｜{demand.content[:80]}"))
+        self.body.insertWidget(0, QLabel(f"编号 {demand.number}｜{demand.requester}｜{demand.content[:80]}"))
         self.rating = self.add("rating", self.tr("群众评分"), QComboBox())
         self.rating.addItem(self.tr("（请选择）"), None)  # no default: an unrecorded rating must not read as the best (#26)
         for score, label in self.SCORES:
