@@ -138,6 +138,14 @@ def test_a_need_reported_up_passed_down_served_and_seen_at_every_tier(district, 
     assert action == "上报" and operator.startswith("杨家庄村·")
     assert note == f"杨家庄村（实践站）上报至{INSTITUTE}（实践所）（原编号 {demands.get_demand(village.ctx, need_id).number}）：{WHY}"
     assert demands.handing_actions(institute.ctx, upper) == {"pass", "report"}
+    assert demands.reported_from(institute.ctx, upper) == {village.store.station_id}  # marked in the 转派 choice
+    from ui.dialogs.demand import PassDialog
+
+    choice = PassDialog(institute.ctx, upper)
+    labels = {choice.target.itemData(i): choice.target.itemText(i) for i in range(choice.target.count())}
+    choice.deleteLater()
+    assert labels[village.store.station_id] == "杨家庄村（实践站）（本需求由其上报，称办不了）"
+    assert labels[other.store.station_id] == "红山村（实践站）"
 
     # 转派 within its street only: another street's station is not in the list the district sent.
     with pytest.raises(ValidationError, match="只能转派给区里名单中的下级"):

@@ -780,6 +780,19 @@ def origin_of(ctx: Context, demand: Demand) -> str:
     return "；".join(h["text"] for h in hops_of(data or {}))
 
 
+def reported_from(ctx: Context, demand: Demand) -> set[str]:
+    """The ledgers (station ids) that 上报ed this need on its way here: they said they could not serve it, so a
+    转派 back to one of them is marked in the choice (it stays possible: things change)."""
+    if not demand.dispatch_id:
+        return set()
+    with ctx.read() as session:
+        sent = session.get(DistrictDispatch, demand.dispatch_id)
+    data = item_body({"body": sent.payload}) if sent is not None else None
+    hops = (data or {}).get("hops")
+    return {str(h["from"].get("station_id")) for h in hops if isinstance(h, dict) and h.get("kind") == "report"
+            and isinstance(h.get("from"), dict) and h["from"].get("station_id")} if isinstance(hops, list) else set()
+
+
 def register(ctx: Context, date_from: date, date_to: date, *, reveal: bool = False) -> list[tuple[DemandRow, list[DemandEvent]]]:
     """The 五单 register for a period: each demand received in it with its transitions (contacts masked
     unless ``reveal``, see ``list_demands``)."""

@@ -145,8 +145,10 @@ class PassDialog(FormDialog):
         found = demands.directory(ctx)
         self.target = self.add("to_station_id", self.tr("转派给"), QComboBox())
         self.target.addItem(self.tr("（请选择）"), None)
+        came_up_from = demands.reported_from(ctx, demand)
         for unit in found.lower if found is not None else []:
-            self.target.addItem(unit.label, unit.station_id)
+            self.target.addItem(unit.label + (self.tr("（本需求由其上报，称办不了）") if unit.station_id in came_up_from else ""),
+                                unit.station_id)
         if found is None or not found.lower:
             self.banner.show_message(self.tr("还没有收到区里的实践所（站）名单：请先同步一次，再转派"))
         self.note = self.add("note", self.tr("转派说明"), QLineEdit())
