@@ -733,12 +733,19 @@ def downstream(ctx: Context, demand_ids: list[str]) -> dict[str, str]:
                 short = PROGRESS_SHORT.get(action[len(PROGRESS_PREFIX):])
                 if short:
                     out[demand_id] = words.get(demand_id, PROGRESS_PREFIX) + short if not short.startswith("已再") else short
-        # A hop the district refused: said in the list, where the clerk looks, not only on the 同步 page.
+        # A hop the district refused: said in the list, where the clerk looks, not only on the 同步 page. The same
+        # test as recall_reason's first one (the latest hop's outbox row refused), in two reads a chunk, not per demand.
         for chunk in range(0, len(demand_ids), 500):
-            for demand in session.exec(select(Demand).where(Demand.id.in_(demand_ids[chunk:chunk + 500]))):
-                reason = recall_reason(session, demand)
-                if reason and reason.startswith(REFUSED_PREFIX):
-                    out[demand.id] = "区里未接收，请收回"
+            latest: dict[str, str] = {}  # demand id -> its latest hop's id
+            for demand_id, hop_id in session.exec(select(DemandHop.demand_id, DemandHop.id).where(
+                    DemandHop.demand_id.in_(demand_ids[chunk:chunk + 500])).order_by(DemandHop.at)):
+                latest[demand_id] = hop_id
+            refused = set(session.exec(select(OutboxEntry.row_id).where(
+                OutboxEntry.entity == DemandHop.__tablename__, OutboxEntry.row_id.in_(list(latest.values())),
+                OutboxEntry.acked_at == None, OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)))  # noqa: E711
+            for demand_id, hop_id in latest.items():
+                if hop_id in refused:
+                    out[demand_id] = "区里未接收，请收回"
     return out
 
 
