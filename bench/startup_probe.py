@@ -3,8 +3,9 @@
     python -m bench.startup_probe DATA_DIR [--login USER:PASSWORD]
 
 Prints ``process <t>`` (the process's own start), ``login_shown <t> <modules>`` when the login window has
-been painted (with the heavy modules that were loaded when it was shown, "-" for none), then with ``--login`` ``logged_in <t>`` and
-``dashboard <t>`` once 工作台 shows its figures (and ``pinyin loaded`` when pypinyin's dictionaries were loaded
+been painted (with the heavy modules that were loaded when it was shown, "-" for none), then with ``--login`` ``logged_in <t>``,
+``dashboard <t> kept|fresh`` once 工作台 shows figures (the last ones kept, or fresh), ``fresh <t>`` once it
+shows the figures computed in this start (and ``pinyin loaded`` when pypinyin's dictionaries were loaded
 behind the login); without it the login is closed (退出). Times are
 ``time.time()``. Used by bench/ui_bench.py and by tests/test_startup.py.
 """
@@ -69,8 +70,11 @@ def main(argv: list[str]) -> int:
                 if type(widget).__name__ == "MainWindow" and widget.isVisible():
                     widget.idle.stop()  # nobody is at the keyboard: the lock's password box would wait for good
                     page = widget.page("dashboard")
-                    if getattr(page, "loaded", False):
-                        print("dashboard", time.time(), flush=True)
+                    if page.shown and "dashboard" not in state:
+                        state["dashboard"] = True
+                        print("dashboard", time.time(), "kept" if not page.loaded else "fresh", flush=True)
+                    if page.loaded:
+                        print("fresh", time.time(), flush=True)
                         import threading
 
                         for thread in threading.enumerate():  # loaded behind the login, not by the first name saved

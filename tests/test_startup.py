@@ -38,6 +38,9 @@ def test_the_login_window_comes_up_before_sqlalchemy_the_rules_and_the_pages(dem
     assert steps["login_shown"][1] == "-"  # none of sqlalchemy, sqlmodel, app.db, app.models, app.rules, ui.pages
     assert float(steps["process"][0]) <= float(steps["login_shown"][0]) <= float(steps["logged_in"][0]) <= float(steps["dashboard"][0])
     assert steps["pinyin"] == ["loaded"]  # behind the login: the first volunteer saved does not wait 0.3 s for it
+    assert steps["dashboard"][1] == "fresh"  # the first login: no figures kept yet
+    again = _probe(root, "--login", "admin:admin123")  # the next login shows the figures kept from this one at once
+    assert again["dashboard"][1] == "kept" and float(again["dashboard"][0]) <= float(again["fresh"][0])
 
 
 def test_the_command_line_entry_opens_the_desktop_without_building_every_subcommand():

@@ -12,11 +12,12 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app import outbox, reports
-from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS, Period, selfcheck
+from app import reports
+from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS
 from app.models.enums import DemandState as S, StationLevel, station_level
-from app.services import announcements, demands, points, stats
+from app.services import announcements, dashboard
 from app.services.common import format_date
+from app.services.dashboard import DashboardView
 from app.services.station import get_station
 
 from ..printing import print_document
@@ -211,10 +212,15 @@ class DashboardPage(Page):
         layout.addWidget(QLabel(self.tr("本年各月活动（按类别）")))
         layout.addWidget(self.chart)
         # Figured in the background: the self-check reads the whole year, and neither the window's
-        # start nor a saved form should wait for it.
-        self.loaded = False
+        # start nor a saved form should wait for it. Until the fresh figures arrive, the last ones computed
+        # (kept on disk, this month's only) are shown, marked as being updated (#25: login → 工作台 ≤ 1 s).
+        self.loaded = False  # fresh figures shown
+        self.shown = False  # figures shown, fresh or kept
         self.generation = 0  # bumped each time new figures are shown
         self._computing = self._again = False
+        kept = dashboard.kept(ctx.store.paths.root, ctx.station_id)
+        if kept is not None:
+            self.show_view(kept)
         QTimer.singleShot(0, self.refresh)
 
     def print_summary(self, *, month: bool) -> None:
@@ -237,18 +243,11 @@ class DashboardPage(Page):
 
     @staticmethod
     def compute(ctx) -> dict:
-        """Everything the page shows, read in a worker thread (no widgets here)."""
-        today = date.today()
-        figures = stats.period_figures(ctx, date(today.year, 1, 1), today)
-        return {
-            "verdicts": selfcheck(ctx, Period.of(year=today.year, month=today.month)),
-            "overview": stats.overview(ctx, today=today, figures=figures),
-            "waiting": outbox.pending_count(ctx.store),
-            "figures": figures,
-            "demands": demands.state_counts(ctx, today),
-            "unsettled": points.unsettled_count(ctx),
-            "notices": announcements.unread(ctx),
-        }
+        """Everything the page shows, read in a worker thread (no widgets here); the figures are kept for the
+        next login."""
+        view = dashboard.compute(ctx)
+        dashboard.keep(ctx.store.paths.root, ctx.station_id, view)
+        return {"view": view, "notices": announcements.unread(ctx)}
 
     def refresh(self) -> None:
         if self._computing:
@@ -337,16 +336,29 @@ class DashboardPage(Page):
     def show_figures(self, data: dict) -> None:
         self._computing = False
         self.show_notices(data["notices"])
-        self.show_verdicts(data["verdicts"])
-        self.show_reminders(data["demands"], data["unsettled"])
-        o, waiting, figures = data["overview"], data["waiting"], data["figures"]
-        self.greeting.setText(self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
-            format_date(o.today), self.ctx.actor.label, waiting))
+        self.show_view(data["view"])
+        self.loaded = True
+        self.generation += 1
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def show_view(self, view: DashboardView) -> None:
+        """Draw the figures, fresh or kept from the last time they were computed."""
+        self.show_verdicts(view.verdicts)
+        self.show_reminders(view.demand_counts, view.unsettled)
+        o = view.overview
+        today = date.today() if view.kept else o.today
+        greeting = self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
+            format_date(today), self.ctx.actor.label, view.waiting)
+        if view.kept:
+            greeting += self.tr("（以下是 {0} 的统计，正在更新…）").format(view.computed_at.strftime("%m月%d日 %H:%M"))
+        self.greeting.setText(greeting)
         self.cards["month"].set(str(o.activities_month), self.tr("服务时长 {0:g} 小时").format(o.hours_month))
         self.cards["year"].set(str(o.activities_year), self.tr("{0}年").format(o.today.year))
         self.cards["volunteers"].set(str(o.volunteers), self.tr("名"))
         self.cards["hours"].set(f"{o.hours_year:g}", self.tr("小时"))
-        days_left = calendar.monthrange(o.today.year, o.today.month)[1] - o.today.day
+        days_left = calendar.monthrange(today.year, today.month)[1] - today.day
         idle = o.idle_teams
         if idle:
             names = "、".join(t.team_name for t in idle)
@@ -357,7 +369,7 @@ class DashboardPage(Page):
         self.teams.setRowCount(len(o.teams))
         self.teams.setMinimumHeight(34 + 30 * max(1, len(o.teams)))
         for r, t in enumerate(o.teams):
-            counts = figures.team_months.get(t.team_name, {})
+            counts = view.team_months.get(t.team_name, {})
             cells = [t.team_name, t.category] + [counts.get(k, 0) for k in months] + [t.this_year]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value) if c < 2 or (c < 14 and months[c - 2] <= (o.today.year, o.today.month)) or c == 14 else "")
@@ -368,10 +380,6 @@ class DashboardPage(Page):
                         item.setForeground(QColor("#c62828"))
                 self.teams.setItem(r, c, item)
         self.chart.set_data([f"{m}月" for _y, m in months],
-                            {cat: [per.get(k, 0) for k in months] for cat, per in sorted(figures.category_months.items())})
+                            {cat: [per.get(k, 0) for k in months] for cat, per in sorted(view.category_months.items())})
         self.status.emit(self.tr("本月 {0} 次活动，{1} 支服务队尚无活动").format(o.activities_month, len(idle)))
-        self.loaded = True
-        self.generation += 1
-        if self._again:
-            self._again = False
-            self.refresh()
+        self.shown = True
