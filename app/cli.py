@@ -55,19 +55,36 @@ def desktop_start(argv: list[str]) -> argparse.Namespace | None:
     return args
 
 
+NO_DESKTOP = ("这台电脑上装的是区级服务器版本，没有桌面程序（缺少 Qt：PySide6）。\n"
+              "区里的服务器请用 station district …（station district --help 查看命令）；"
+              "要在这台电脑上记台账，请安装桌面版：pip install 'station-ledger[desktop]'。")
+
+
+def _run_gui(entry, args) -> int:
+    """The desktop app, or — where only the district server is installed (no Qt, #27) — a Chinese message."""
+    try:
+        run = entry.load()
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("PySide6"):
+            raise
+        print(NO_DESKTOP, file=sys.stderr)
+        return 2
+    return run(args) or 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     gui = sorted(entry_points(group=GUI_GROUP), key=lambda e: e.name)
     if gui:
         args = desktop_start(argv)
         if args is not None:
-            return gui[0].load()(args) or 0
+            return _run_gui(gui[0], args)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         gui = sorted(entry_points(group=GUI_GROUP), key=lambda e: e.name)
         if gui:
-            return gui[0].load()(args) or 0
+            return _run_gui(gui[0], args)
         parser.print_help()
         return 0
     return args.handler(args) or 0

@@ -1,6 +1,6 @@
 ; Inno Setup script: the Windows installer of 实践站台账.
 ; Build on a 64-bit Windows machine (PyInstaller cannot cross-build) — see README.md, "Windows 安装包":
-;   1. py -3.11 -m venv .venv && .venv\Scripts\pip install -e . pyinstaller
+;   1. py -3.11 -m venv .venv && .venv\Scripts\pip install -e .[desktop] pyinstaller
 ;   2. .venv\Scripts\pyinstaller --noconfirm installer\station.spec        (makes dist\station\)
 ;   3. "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 installer\station.iss
 ; Minimum: 64-bit Windows 10 1809 or later.

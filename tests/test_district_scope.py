@@ -196,7 +196,8 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
 }
 # Not staff pages: the login itself, the stations' own API (a station's token, never a staff cookie), and the
 # public certificate check (anyone holding a paper; masked, tests/test_certificate_verify.py).
-PUBLIC_ROUTES = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/verify/{number}")}
+PUBLIC_ROUTES = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/verify/{number}"),
+                 ("GET", "/healthz")}  # monitoring: the program's version and whether its database answers
 
 
 def app_routes(app) -> set[tuple[str, str]]:

@@ -13,7 +13,8 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
 from app.changes import to_jsonable
@@ -170,6 +171,21 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         if acct.revoked:
             raise ApiError(403, "revoked", "本站的同步权限已被区文明实践中心停用，请联系区里")
         return acct
+
+    @api.get("/healthz")
+    def healthz():
+        """For the district's monitoring (docs/deploy.md): 200 when the program and its database answer, 503
+        naming the cause when the database does not. Nothing about any station."""
+        from app import __version__
+
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except sa_exc.SQLAlchemyError as exc:
+            log.warning("healthz: database unreachable: %s", exc.__class__.__name__)
+            return JSONResponse({"status": "error", "version": __version__,
+                                 "database": f"无法连接数据库（{exc.__class__.__name__}）"}, status_code=503)
+        return {"status": "ok", "version": __version__, "protocol": protocol.PROTOCOL_VERSION, "database": "ok"}
 
     @api.get(protocol.PING)
     def ping():

@@ -63,8 +63,22 @@ def csrf_of(session_token: str) -> str:
     return hashlib.sha256(("csrf:" + session_token).encode()).hexdigest()
 
 
+def _version() -> str:
+    """The installed program's version, for every page's footer (#27); read once."""
+    global _VERSION
+    if _VERSION is None:
+        from app import __version__
+
+        _VERSION = __version__
+    return _VERSION
+
+
+_VERSION: str | None = None
+
+
 def render(name: str, *, title: str, user: StaffUser | None = None, status: int = 200, **context) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(title=title, user=user, **context), status_code=status)
+    return HTMLResponse(TEMPLATES.get_template(name).render(title=title, user=user, version=_version(), **context),
+                        status_code=status)
 
 
 def years_back(count: int = 5) -> list[int]:
