@@ -2,11 +2,12 @@
 ; Build on a 64-bit Windows machine (PyInstaller cannot cross-build) — see README.md, "Windows 安装包":
 ;   1. py -3.11 -m venv .venv && .venv\Scripts\pip install -e .[desktop] pyinstaller
 ;   2. .venv\Scripts\pyinstaller --noconfirm installer\station.spec        (makes dist\station\)
-;   3. "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 installer\station.iss
+;   3. "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.3.0 installer\station.iss
 ; Minimum: 64-bit Windows 10 1809 or later.
 
+; The default is the version in pyproject.toml (tests/test_installer.py).
 #ifndef AppVersion
-  #define AppVersion "0.1.0"
+  #define AppVersion "0.3.0"
 #endif
 #ifndef Compression
   ; make installer-check compiles with /DCompression=zip/1: it checks the installer's logic, not its size
@@ -17,6 +18,11 @@
 AppId={{6D3C2B7E-5A2F-4C1E-9E44-5B7C1F0A2D11}
 AppName=实践站台账
 AppVersion={#AppVersion}
+; The file's properties (详细信息) show the version, not 0.0.0.0 (#27).
+VersionInfoVersion={#AppVersion}
+VersionInfoProductVersion={#AppVersion}
+VersionInfoProductName=实践站台账
+VersionInfoDescription=实践站台账 安装程序
 AppPublisher=济南市钢城区新时代文明实践中心
 DefaultDirName={autopf}\StationLedger
 DefaultGroupName=实践站台账
@@ -37,6 +43,10 @@ ShowLanguageDialog=no
 [Languages]
 ; Our own translation of Inno Setup 6.4's messages (stock Inno Setup 6 has none for Simplified Chinese).
 Name: "chinesesimplified"; MessagesFile: "ChineseSimplified.isl"
+
+[Messages]
+; Inno's own words say 完全删除…及其所有组件: a clerk reads that the ledger goes too. It does not (#27).
+ConfirmUninstall=确定要从这台电脑上卸载 %1 程序吗？%n%n台账数据（数据库、照片、备份和日志）不会删除，仍保存在 C:\ProgramData\StationLedger。重新安装后可以继续使用；确实不再需要时，可手动删除该文件夹。
 
 [Tasks]
 Name: "desktopicon"; Description: "在桌面创建快捷方式"; GroupDescription: "快捷方式："

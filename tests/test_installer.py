@@ -43,3 +43,16 @@ def test_every_installer_message_is_chinese_and_keeps_its_placeholders():
                               "FileNotInDir2": ["%1", "%2"], "ButtonNext": ["&N"], "CreateDesktopIcon": ["&D"]}.items():
         assert all(p in messages[key] for p in placeholders), key
     assert messages["WindowsVersionNotSupported"] == "此程序不支持本电脑所用的 Windows 版本。"  # what Windows 7 is told
+
+
+def test_the_installer_carries_the_packages_version_and_says_the_data_stays_on_uninstall():
+    """setup.exe's properties showed 0.0.0.0, and its uninstall prompt said 完全删除 without a word on the data (#27)."""
+    import tomllib
+
+    script = (INSTALLER / "station.iss").read_text(encoding="utf-8-sig")
+    version = tomllib.loads((INSTALLER.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert f'#define AppVersion "{version}"' in script and f"/DAppVersion={version} " in script
+    assert "VersionInfoVersion={#AppVersion}" in script and "VersionInfoProductVersion={#AppVersion}" in script
+    prompt = _messages(script)["ConfirmUninstall"]
+    assert "不会删除" in prompt and r"C:\ProgramData\StationLedger" in prompt and "%1" in prompt
+    assert r'Name: "{commonappdata}\StationLedger"; Permissions: users-modify; Flags: uninsneveruninstall' in script
