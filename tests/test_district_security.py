@@ -176,3 +176,39 @@ def test_enrollment_codes_cannot_be_guessed(district):
         assert answer.status_code == 403
     blocked = requests.post(district.base + protocol.ENROLL, json={"code": code, "station_id": "s-1"}, headers=headers, timeout=10)
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0 and "分钟后再试" in blocked.json()["message"]
+
+
+def _post_routes(app) -> list[str]:
+    """Every form a person posts (the stations' API takes JSON and a station's token, not a form)."""
+    return sorted({route.path for route in app.routes if "POST" in (getattr(route, "methods", None) or set())
+                   and not route.path.startswith(protocol.API)})
+
+
+@pytest.mark.parametrize("csrf", ["令牌", "𠮷" * 40, "%ED%A0%80"])  # non-ASCII, astral, a lone surrogate's UTF-8 bytes
+def test_a_forged_token_of_any_characters_is_refused_never_a_500(staffed, csrf):
+    """compare_digest on str raised TypeError for any non-ASCII csrf: three staff forms answered 500 (#27)."""
+    base = staffed.base
+    staff = staff_login(base)
+    routes = _post_routes(staffed.app)
+    assert {"/login", "/logout", "/district/demands/dispatch", "/district/packages"} <= set(routes)
+    for path in routes:
+        if csrf.startswith("%"):  # raw form bytes: requests cannot encode a lone surrogate itself
+            answer = staff.post(base + path, data=f"csrf={csrf}&username=wmb&password=district1".encode(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+        else:
+            answer = staff.post(base + path, data={"csrf": csrf, "username": "wmb", "password": "district1"}, timeout=10)
+        assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+        assert "Internal Server Error" not in answer.text
+    assert "各实践站情况" in staff.get(base + "/district", timeout=10).text  # none of it logged anyone out or in
+
+
+def test_a_lone_surrogate_in_the_stations_json_is_a_400_not_a_500(district):
+    """"\\ud800" alone is valid JSON but no character: hashed as an enrolment code it raised inside (#27)."""
+    headers = {protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION), "Content-Type": "application/json"}
+    for body in (b'{"code": "\\ud800ABCD", "station_id": "s-1"}', b'{"code": "ABCD2345", "station_id": "\\udfff"}',
+                 b'{"code": "ABCD2345", "station_id": "s-1", "street": "\\ud83d\\u8349"}'):
+        answer = requests.post(district.base + protocol.ENROLL, data=body, headers=headers, timeout=10)
+        assert answer.status_code == 400 and "代理码位" in answer.json()["message"], (body, answer.text)
+    paired = b'{"code": "ABCD2345", "station_id": "s-1", "street": "\\ud842\\udfb7"}'  # 𠮷 as a pair: a real character
+    answer = requests.post(district.base + protocol.ENROLL, data=paired, headers=headers, timeout=10)
+    assert answer.status_code == 403 and answer.json()["code"] == "bad_code"  # judged on its code, as any other

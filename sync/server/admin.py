@@ -18,6 +18,13 @@ from .db import account, announcement, staff, staff_session
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """A secret typed or posted, compared in constant time. ``compare_digest`` on ``str`` raises TypeError for
+    any non-ASCII character (a 500 for a csrf of 令牌, #27), and ``encode()`` for a lone surrogate: compared as
+    bytes, anything posted is simply not the secret."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from contextlib import asynccontextmanager
 import secrets
 import zlib
@@ -97,11 +98,26 @@ def parse_json(raw: bytes):
     if raw.count(b"{") + raw.count(b"[") > protocol.MAX_JSON_CONTAINERS:
         raise ApiError(413, "too_large", "请求的数据结构过于复杂，请减少每批的记录数")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except RecursionError:
         raise ApiError(400, "bad_json", "请求内容嵌套过深") from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "bad_json", "请求内容不是有效的 JSON") from None
+    if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(body):
+        # "\ud800" alone is valid JSON but no character: hashing or storing it fails deep inside (a 500).
+        raise ApiError(400, "bad_json", "请求内容含有无效的字符（单独的代理码位）")
+    return body
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # only then is a lone surrogate possible: look closer
+
+
+def _has_lone_surrogate(value) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: bool = False, judge_every_s: float = 0) -> FastAPI:

@@ -21,7 +21,7 @@ from app.models.base import utcnow
 from .. import protocol
 from ..package import (MANIFEST, PACKAGE_FORMAT, REPLY, REPLY_FORMAT, FORMAT_VERSION, PackageError,
                        open_container, read_member, sign, signing_key, verify, write_container)
-from .admin import EnrollRefused, bind_station
+from .admin import EnrollRefused, bind_station, same_secret
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
 from .db import account, package_import, pull_page
 from .photos import PhotoStore
@@ -76,7 +76,7 @@ def _account_for(engine: Engine, manifest: dict, raw: bytes, sig: str, street: s
                 waiting = conn.execute(select(account).where(account.c.enroll_code_hash.is_not(None), account.c.revoked.is_(False))).all()
                 for candidate in waiting:
                     proof = sign(signing_key(candidate.enroll_code_hash), f"{station_id}:{new_hash}".encode())
-                    if proof == enroll["proof"]:
+                    if same_secret(proof, enroll["proof"]):  # constant time, as every secret (#27)
                         if street and candidate.street != street:
                             raise other_street(street)
                         try:

@@ -23,7 +23,7 @@ from app.services.operators import hash_password, verify_password
 
 from .. import protocol
 from . import admin, attention, stats, throttle
-from .admin import current_rules
+from .admin import current_rules, same_secret
 from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
 
 COOKIE = "district_session"
@@ -77,7 +77,7 @@ _VERSION: str | None = None
 
 
 def render(name: str, *, title: str, user: StaffUser | None = None, status: int = 200, **context) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(title=title, user=user, version=_version(), **context),
+    return HTMLResponse(TEMPLATES.get_template(name).render(title=title, user=user, program_version=_version(), **context),
                         status_code=status)
 
 
@@ -251,7 +251,7 @@ def install(api: FastAPI) -> None:
     def login(request: Request, username: str = Form("", max_length=200), password: str = Form("", max_length=500),
               csrf: str = Form("", max_length=100)):
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not expected or not secrets.compare_digest(csrf.encode(), expected.encode()):
+        if not expected or not same_secret(csrf, expected):
             return RedirectResponse("/login?error=expired", status_code=303)
         name, addr = username.strip(), address(request)
         user_key = name.lower()
@@ -281,7 +281,7 @@ def install(api: FastAPI) -> None:
     @api.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form("", max_length=100)):
         token = request.cookies.get(COOKIE)
-        if token and secrets.compare_digest(csrf.encode(), csrf_of(token).encode()):
+        if token and same_secret(csrf, csrf_of(token)):
             with engine.begin() as conn:
                 conn.execute(staff_session.delete().where(staff_session.c.token_hash == hashlib.sha256(token.encode()).hexdigest()))
         elif token:  # a logout posted from elsewhere: ignored, the session stays
@@ -520,7 +520,7 @@ def install(api: FastAPI) -> None:
             return RedirectResponse("/login", status_code=303)
         values = {"station": station, "requester": requester, "contact": contact, "content": content, "category": category,
                   "address": address, "due_on": due_on, "note": note}
-        if not secrets.compare_digest(csrf, csrf_token(request)):
+        if not same_secret(csrf, csrf_token(request)):
             return render_demands(request, user, errors={"form": "页面已过期，请刷新后重新提交"}, values=values, status=403)
         try:
             admin.dispatch_demand(engine, station, requester=requester, content=content, category=category, contact=contact,
@@ -538,7 +538,7 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(csrf, csrf_token(request)):
+        if not same_secret(csrf, csrf_token(request)):
             return render_demands(request, user, errors={"withdraw": "页面已过期，请刷新后重新提交"}, status=403)
         try:
             admin.withdraw_dispatch(engine, dispatch_id, reason, street=user.street)
@@ -648,7 +648,7 @@ def install(api: FastAPI) -> None:
 
     def upload_refused(request: Request, csrf: str, upload, missing: str, limit: int, what: str) -> tuple[str, int] | None:
         """A staff form's file upload: (message, status) when it cannot be taken, else None."""
-        if not secrets.compare_digest(csrf, csrf_token(request)):
+        if not same_secret(csrf, csrf_token(request)):
             return "页面已过期，请刷新后重新提交", 403
         if upload is None or not upload.filename:
             return missing, 422
@@ -790,7 +790,7 @@ def install(api: FastAPI) -> None:
         if user.street:
             return district_only(user, PUBLISHING)
         values = {"title": title, "body": body}
-        if not secrets.compare_digest(csrf, csrf_token(request)):
+        if not same_secret(csrf, csrf_token(request)):
             return render_publish(request, user, errors={"form": "页面已过期，请刷新后重新提交"}, values=values, status=403)
         try:
             admin.announce(engine, title, body)
