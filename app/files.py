@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .services.errors import ServiceError
+
+
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_file_name(name: str, fallback: str = "未命名") -> str:
+    """``name`` (a station's, a person's) as part of a file name on Windows and Linux: no folder separators and
+    none of the characters Windows refuses; a name of nothing but those (or dots) becomes ``fallback``."""
+    return _UNSAFE_IN_NAMES.sub("_", name).strip(" .") or fallback
 
 
 @contextmanager

@@ -310,7 +310,7 @@ def test_a_revoked_station_or_a_wrong_code_is_refused_by_name(demo_store, distri
 
 def test_cli_round_trip_by_stick(demo_store, district_sqlite, tmp_path):
     district = district_sqlite
-    code = admin.add_station(district.engine, "杨家庄村")
+    code = admin.add_station(district.engine, "杨家庄村/东片")  # a "/" in the name crashed after the import (#27)
     stick = tmp_path / "E"
     stick.mkdir()
     station = [sys.executable, "-m", "app.cli", "--data-dir", str(demo_store.paths.root)]
@@ -325,6 +325,7 @@ def test_cli_round_trip_by_stick(demo_store, district_sqlite, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "并完成登记" in out.stdout
     reply = next(stick.glob("*.slreply"))
+    assert reply.name.startswith("杨家庄村_东片-回执-")
     out = subprocess.run(station + ["sync", "import-reply", str(reply)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "被拒 0 条" in out.stdout

@@ -5,13 +5,13 @@ look) — and a message after saving with 打开所在文件夹."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from app.files import safe_file_name
 from app.settings import FILE_KINDS, Settings
 
 from .i18n import tr
@@ -24,7 +24,7 @@ def documents_dir() -> Path:
 
 
 def safe_name(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|]', "_", name).strip() or tr("未命名")
+    return safe_file_name(name, tr("未命名"))
 
 
 def _settings_of(widget: QWidget | None) -> Settings | None:

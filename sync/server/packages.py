@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from sqlalchemy import Engine, select
 
+from app.files import safe_file_name
 from app.models.base import utcnow
 
 from .. import protocol
@@ -185,7 +186,7 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
     }
     result.reply = reply_bytes(reply, signing_key(acct.token_hash))
     stamp = str(manifest.get("created_at", ""))[:10].replace("-", "")
-    result.reply_name = f"{acct.name}-回执-{stamp}.slreply"
+    result.reply_name = f"{safe_file_name(acct.name)}-回执-{stamp}.slreply"  # a name may hold "/" (#27)
     package_id = str(manifest.get("package_id") or "")[:36]
     with engine.begin() as conn:
         result.import_id = conn.execute(package_import.insert().values(
