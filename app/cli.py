@@ -72,7 +72,35 @@ def _run_gui(entry, args) -> int:
     return run(args) or 0
 
 
+def _tolerant_output() -> None:
+    """A Chinese Windows console or a file redirected there is GBK (cp936), which lacks characters such as 𠮷
+    that a name may hold: printing one crashed the command (#27). GB18030 writes every character and writes
+    GBK's as GBK does; any other encoding short of a character shows a "?" for it instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if not hasattr(stream, "reconfigure") or encoding in ("utf8", "utf8sig", "gb18030"):
+            continue
+        try:
+            if encoding in ("gbk", "cp936", "gb2312", "936", "mscp936"):
+                stream.reconfigure(encoding="gb18030")
+            else:
+                stream.reconfigure(errors="replace")
+        except (ValueError, OSError):  # a stream already written in another way: leave it
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``station``: Ctrl+C while the commands are being assembled (most of a second) or while one runs ends it
+    with a word, not a traceback (#27)."""
+    _tolerant_output()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\n已取消。", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     gui = sorted(entry_points(group=GUI_GROUP), key=lambda e: e.name)
     if gui:

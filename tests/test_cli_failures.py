@@ -105,3 +105,31 @@ def test_two_processes_adding_volunteers_at_once_get_different_numbers(station_d
     listing = run("volunteer", "list", data=station_dir).stdout
     numbers = re.findall(r"ZY\d{6}", listing)
     assert len(numbers) == len(set(numbers)) == 11
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "ascii"])
+def test_a_name_a_console_cannot_show_never_crashes_the_command(station_dir, encoding):
+    """A Chinese Windows console, or a file redirected from it, is GBK; 𠮷 is not in GBK and crashed
+    `volunteer list` (#27; 䶮 of 刘䶮 likewise: printable, in GB18030, not in GBK). GBK gets GB18030 (every character, GBK's the same bytes); any other a "?"."""
+    added = run("volunteer", "add", "--name", "刘䶮", "--id-number", _id(50), "--phone", "13812340050", data=station_dir)
+    assert added.returncode == 0, added.stderr
+    done = subprocess.run([*STATION, "volunteer", "list", "--data-dir", str(station_dir)], capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": encoding, "PYTHONUTF8": "0"})
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    if encoding == "gbk":
+        assert "刘䶮" in done.stdout.decode("gb18030") and "志愿者0" in done.stdout.decode("gb18030")
+        assert "志愿者0".encode("gbk") in done.stdout  # what a GBK console reads as before
+    else:
+        assert b"??" in done.stdout  # 刘䶮 shown as ?? (ASCII has neither) rather than a crash
+
+
+def test_ctrl_c_while_the_command_is_assembled_is_a_word_not_a_traceback(monkeypatch, capsys):
+    """Ctrl+C in the first 0.7 s (building every subcommand) printed a traceback (#27)."""
+    from app import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert cli.main(["info"]) == 130
+    assert "已取消" in capsys.readouterr().err
