@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import requests
 from sqlmodel import select
@@ -145,6 +146,74 @@ def save_state(store: Store, **values) -> SyncState:
         return state
 
 
+CA_FILENAME = "district-ca.pem"  # the district's root certificate, copied into the data folder (#27)
+
+
+def _certificates_in(path: Path) -> bytes:
+    """The PEM certificates in ``path``, or a SyncError naming the file."""
+    from cryptography import x509
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SyncError(f"读不了证书文件“{path}”（{exc.strerror or exc.__class__.__name__}）") from None
+    if len(data) > 1_000_000:
+        raise SyncError(f"“{path.name}”不是证书文件（太大）。请选择区里提供的根证书（.pem、.crt 或 .cer）")
+    try:
+        if b"-----BEGIN CERTIFICATE-----" not in data:  # a DER .cer: the same certificate, as PEM for requests
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            return x509.load_der_x509_certificate(data).public_bytes(Encoding.PEM)
+        x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise SyncError(f"“{path.name}”不是有效的证书文件。请选择区里提供的根证书（.pem、.crt 或 .cer）") from None
+    return data
+
+
+def keep_certificate(store: Store, path: str | Path, *, save: bool = True) -> str:
+    """Check ``path`` holds the district's certificate and copy it into the data folder: picked from a USB
+    stick, a path stopped every sync once the stick was out. Returns the name kept in the sync state (saved
+    there unless ``save`` is False: an enrolment saves it with its token)."""
+    data = _certificates_in(Path(path))
+    target = store.paths.root / CA_FILENAME
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+    if save:
+        save_state(store, ca_file=CA_FILENAME)
+    return CA_FILENAME
+
+
+def trusted_certificate(store: Store, ca_file: str) -> str | bool:
+    """What ``requests`` verifies the district's server with: the copy in the data folder, a path an older
+    version kept (if it is still there), or True for the system's certificates."""
+    if not ca_file:
+        return True
+    path = Path(ca_file)
+    path = path if path.is_absolute() else store.paths.root / path
+    if not path.is_file():
+        raise SyncError(f"找不到区里的根证书“{ca_file}”（也许在已经拔下的U盘上）。"
+                        "请在“同步”页点“更换证书…”重新选择区里提供的证书文件。")
+    return str(path)
+
+
+def certificate_summary(store: Store, ca_file: str) -> str:
+    """What the 同步 page says of the certificate the district's server is checked with."""
+    if not ca_file:
+        return "使用系统自带的证书"
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        path = Path(trusted_certificate(store, ca_file))
+        first = x509.load_pem_x509_certificates(_certificates_in(path))[0]
+    except (SyncError, ValueError):
+        return "找不到或无法读取，请点“更换证书…”重新选择"
+    names = first.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    until = first.not_valid_after_utc.astimezone()
+    return f"{names[0].value if names else '区里的根证书'}（有效期至 {until.year}年{until.month}月{until.day}日）"
+
+
 def _message(response: requests.Response, fallback: str) -> str:
     try:
         return response.json().get("message") or fallback
@@ -170,7 +239,7 @@ class SyncClient:
         if not state.server_url or not state.token:
             raise SyncError("本站还没有在区里登记。请在“同步”页输入区里提供的服务器地址和登记码。")
         self.http.headers["Authorization"] = f"Bearer {state.token}"
-        self.http.verify = state.ca_file or True
+        self.http.verify = trusted_certificate(self.store, state.ca_file)
         return state.server_url.rstrip("/")
 
     def _wait(self, seconds: float, cancelled: Callable[[], bool]) -> None:
@@ -189,7 +258,8 @@ class SyncClient:
                 raise SyncCancelled()
             retry_after = None
             try:
-                response = self.http.request(method, url, timeout=self.timeout, **kwargs)
+                # verify given on each request: requests lets REQUESTS_CA_BUNDLE override a Session's own (#27)
+                response = self.http.request(method, url, timeout=self.timeout, verify=self.http.verify, **kwargs)
             except requests.exceptions.SSLError as exc:
                 raise SyncError(f"无法验证区里服务器的证书（{exc.__class__.__name__}），请检查服务器地址或证书文件") from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -221,7 +291,9 @@ class SyncClient:
         station_id = self.store.station_id
         if station_id is None:
             raise SyncError("尚未建立实践站，无法登记")
-        self.http.verify = ca_file or True
+        if ca_file:
+            ca_file = keep_certificate(self.store, ca_file, save=False)  # a copy in the data folder, as checked
+        self.http.verify = trusted_certificate(self.store, ca_file)
         state = load_state(self.store)
         if not code.strip() and state.token and not state.server_url:
             # Enrolled by USB stick, and now there is a network: the token the district already knows works here.

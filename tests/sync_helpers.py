@@ -28,9 +28,12 @@ def free_port() -> int:
 class DistrictServer:
     """uvicorn in a thread; ``stop()`` and ``start()`` again on the same port simulate a restart."""
 
-    def __init__(self, url: str, files_dir: Path | None = None, *, behind_https: bool = False, judge_every_s: float = 0):
+    def __init__(self, url: str, files_dir: Path | None = None, *, behind_https: bool = False, judge_every_s: float = 0,
+                 tls: tuple[Path, Path] | None = None):
         """``files_dir``: photos in that folder; None (the default, as in production): in the database.
-        ``judge_every_s``: the app's lifespan runs, with its judge of the running month (off in most tests)."""
+        ``judge_every_s``: the app's lifespan runs, with its judge of the running month (off in most tests).
+        ``tls``: (certificate, key) files: the server answers HTTPS itself, as a district's does."""
+        self.tls = tls
         self.engine = make_engine(url)
         migrate(self.engine)
         self.files_dir = files_dir
@@ -42,10 +45,11 @@ class DistrictServer:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", lifespan=self.lifespan)
+        tls = {"ssl_certfile": str(self.tls[0]), "ssl_keyfile": str(self.tls[1])} if self.tls else {}
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", lifespan=self.lifespan, **tls)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -144,7 +148,7 @@ class FaultProxy:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def _serve(self) -> None:
         while self.running:

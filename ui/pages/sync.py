@@ -16,7 +16,7 @@ from app.settings import Settings
 from app import outbox
 from app.models import Announcement
 from app.services.station import tier_of
-from sync.client import SyncClient, SyncError, history, load_state, save_state
+from sync.client import SyncClient, SyncError, certificate_summary, history, keep_certificate, load_state, save_state
 
 from ..forms import ErrorLabel
 from ..saving import ask_open_path
@@ -71,6 +71,15 @@ class SyncPage(Page):
         grid.addRow(self.tr("区级服务器"), self.server_label)
         grid.addRow(self.tr("{own}在区里的名称").format(own=self.own), self.account_label)
         grid.addRow(self.tr("最近成功同步"), self.last_label)
+        # The district's root certificate, kept in the data folder; changeable after enrolment (#27).
+        self.certificate_label = QLabel()
+        self.certificate_label.setWordWrap(True)
+        self.change_certificate = QPushButton(self.tr("更换证书…"))
+        self.change_certificate.clicked.connect(self.choose_new_certificate)
+        certificate_row = QHBoxLayout()
+        certificate_row.addWidget(self.certificate_label, 1)
+        certificate_row.addWidget(self.change_certificate)
+        grid.addRow(self.tr("区里的根证书"), certificate_row)
         grid.addRow(self.tr("等待同步的变更"), self.waiting_label)
         self.sync_button = QPushButton(self.tr("立即同步"))
         self.sync_button.setObjectName("primary")
@@ -147,6 +156,8 @@ class SyncPage(Page):
         self.server_label.setText(state.server_url or (self.tr("通过U盘同步（未填写服务器地址）") if enrolled else self.tr("尚未登记")))
         self.account_label.setText(state.account_name or "—")
         self.last_label.setText(_local(state.last_success_at))
+        self.certificate_label.setText(self.tr(certificate_summary(self.ctx.store, state.ca_file)))
+        self.change_certificate.setVisible(self.ctx.actor.role.can_write)
         self.auto.blockSignals(True)
         self.auto.setValue(state.auto_minutes)
         self.auto.blockSignals(False)
@@ -185,6 +196,25 @@ class SyncPage(Page):
         path = ask_open_path(self, "certificate", self.tr("选择根证书"), self.tr("证书 (*.pem *.crt *.cer)"))
         if path is not None:
             self.ca_file.setText(str(path))
+
+    def choose_new_certificate(self) -> None:
+        """更换证书…: the district renewed its certificate, or the copy kept was lost with an older version's
+        USB stick path. Checked, copied into the data folder, and used from the next sync."""
+        path = ask_open_path(self, "certificate", self.tr("选择区里提供的根证书"), self.tr("证书 (*.pem *.crt *.cer)"))
+        if path is None:
+            return
+        self.error.show_message(None)
+        store = self.ctx.store
+
+        def done(_name: str) -> None:
+            self.status.emit(self.tr("已更换区里的根证书，下次同步起使用"))
+            self.refresh()
+
+        def failed(exc: BaseException, _details: str) -> None:
+            self.error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("更换证书失败：{0}").format(exc))
+
+        run_in_background(self, lambda _task: keep_certificate(store, path), done, failed, title=self.tr("正在更换证书"),
+                          cancellable=False)
 
     def enroll(self) -> None:
         self.enroll_error.show_message(None)
