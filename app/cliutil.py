@@ -102,6 +102,9 @@ def _log_for(args: argparse.Namespace):
     from .logs import setup_logging
 
     try:
+        own = getattr(args, "log_folder", None)  # a layer's own folder: the district's, not a desktop's (#27)
+        if callable(own):
+            return setup_logging(own(args))
         root = resolve_data_dir(getattr(args, "data_dir", None))
         if not root.is_dir():
             return None

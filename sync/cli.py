@@ -121,12 +121,50 @@ def district_dir(args) -> Path:
     return folder
 
 
+ENV_DISTRICT_DB = "STATION_DISTRICT_DB"  # the database URL, password included: from a 0600 file, never the command line
+
+
+def district_logs(args) -> Path:
+    """The district's own log folder (never the desktop app's data folder, #27)."""
+    return district_dir(args) / "logs"
+
+
+def connection_failure(exc: BaseException) -> str:
+    """Why the database would not let the district in, in Chinese (the driver's own words kept after it)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    first = text.splitlines()[0] if text else exc.__class__.__name__
+    causes = (
+        ("password authentication failed", "用户名或密码不对（检查 /etc/station/district.env 里的数据库地址，"
+                                           "以及建用户时设的密码：ALTER ROLE … PASSWORD …）"),
+        ("no password supplied", "数据库要求密码，但地址里没有（postgresql+psycopg://用户:密码@主机/库名）"),
+        ("connection refused", "连接被拒绝：数据库没有运行，或主机、端口不对"),
+        ("could not translate host name", "找不到数据库主机：主机名不对"),
+        ("timeout expired", "连接超时：数据库主机不可达，或被防火墙挡住"),
+        ("does not exist", "数据库或用户不存在（先用 createdb / createuser 建好）"),
+        ("permission denied", "没有权限：该用户不能连接或修改这个数据库（GRANT … / ALTER DATABASE … OWNER TO …）"),
+        ("unable to open database file", "打不开 SQLite 数据库文件：目录不存在或没有写权限"),
+    )
+    lowered = text.lower()
+    cause = next((said for needle, said in causes if needle in lowered), "无法连接")
+    return f"{cause}。（数据库的原话：{first}）"
+
+
 def district_engine(args):
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy.engine import make_url
+
+    from app.services.errors import ServiceError
+
     from .server.db import make_engine, migrate
 
-    url = args.db or f"sqlite:///{district_dir(args) / 'district.db'}"
+    url = args.db or os.environ.get(ENV_DISTRICT_DB) or f"sqlite:///{district_dir(args) / 'district.db'}"
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except sa_exc.OperationalError as exc:
+        engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise ServiceError(f"无法连接区级数据库 {shown}：{connection_failure(exc)}") from None
     return engine
 
 
@@ -499,7 +537,7 @@ def cmd_withdraw(args) -> int:
 
 
 DISTRICT_NOT_INSTALLED = ("本程序是村（社区）实践站版，不含区级服务器。区级服务器安装在区文明实践中心的服务器上："
-                          "pip install \"station-ledger[district]\"，步骤见 docs/deploy.md（区级服务器部署）。")
+                          "用发布的安装包（wheel）安装带 [district] 的版本，不需要 Qt，步骤见 docs/deploy.md（区级服务器部署）。")
 
 
 def district_installed() -> bool:
@@ -545,7 +583,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     district = subparsers.add_parser("district", help="区级服务器（区文明实践中心使用）", description="区级服务器", parents=[common])
     district.add_argument("--dir", metavar="目录", help=f"区级数据目录（也可用环境变量 {ENV_DISTRICT_DIR}）")
-    district.add_argument("--db", metavar="URL", help="数据库，默认为数据目录中的 SQLite；生产环境用 postgresql+psycopg://…")
+    district.add_argument("--db", metavar="URL", help=f"数据库，默认为数据目录中的 SQLite；生产环境用 postgresql+psycopg://…"
+                          f"（带密码的地址请放在环境变量 {ENV_DISTRICT_DB} 里，不要写在命令行上）")
+    district.set_defaults(log_folder=district_logs)
     dsub = district.add_subparsers(dest="district_command", title="子命令", metavar="命令", required=True)
     p = add("serve", cmd_serve, "启动区级同步服务", dsub)
     p.add_argument("--host", default="127.0.0.1", metavar="地址")

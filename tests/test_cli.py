@@ -191,7 +191,7 @@ def test_a_village_bundle_says_where_the_district_server_is(monkeypatch, capsys,
     monkeypatch.setattr(sync_cli, "district_installed", lambda: False)
     assert main(["district", "--dir", str(tmp_path / "d"), "stations"]) == 1
     err = capsys.readouterr().err
-    assert "不含区级服务器" in err and "station-ledger[district]" in err and "docs/deploy.md" in err
+    assert "不含区级服务器" in err and "[district]" in err and "docs/deploy.md" in err
     assert not (tmp_path / "d" / "district.db").exists()  # nothing made
 
 
