@@ -359,13 +359,14 @@ def cmd_demo(args) -> int:
 
 def cmd_stations(args) -> int:
     from .server import admin
+    from .server.web import beijing_time
 
     from app.models.enums import station_level
 
     rows = admin.accounts(district_engine(args))
-    print_table(("名称", "级别", "所属街道", "状态", "最近同步（UTC）", "收到记录", "被拒记录"), [
+    print_table(("名称", "级别", "所属街道", "状态", "最近同步（北京时间）", "收到记录", "被拒记录"), [
         (r.name, station_level(r.level).unit, r.street, "已停用" if r.revoked else ("已登记" if r.station_id else "待登记"),
-         r.last_sync_at.strftime("%Y-%m-%d %H:%M") if r.last_sync_at else "从未", r.rows_received, r.rows_rejected) for r in rows])
+         beijing_time(r.last_sync_at) if r.last_sync_at else "从未", r.rows_received, r.rows_rejected) for r in rows])
     return 0
 
 

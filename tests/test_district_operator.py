@@ -84,3 +84,25 @@ def test_the_shipped_unit_starts_at_boot_as_its_own_user_with_the_password_out_o
     assert "STATION_DISTRICT_DB=postgresql+psycopg://station:" in example and "0600" in example
     manual = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     assert "createuser --pwprompt" in manual and "--db postgresql" not in manual
+
+
+def test_stations_are_listed_in_beijing_time(tmp_path):
+    """`station district stations` printed UTC while every page says 北京时间 (#27)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from sync.server import admin
+    from sync.server.db import account, make_engine, migrate
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    engine = make_engine(f"sqlite:///{folder / 'district.db'}")
+    migrate(engine)
+    admin.add_station(engine, "杨家庄村", "艾山街道")
+    with engine.begin() as conn:
+        conn.execute(update(account).where(account.c.name == "杨家庄村").values(
+            station_id="s-1", last_sync_at=datetime(2026, 11, 30, 17, 5, tzinfo=UTC)))  # UTC: 1 December, 01:05 in Beijing
+    engine.dispose()
+    listed = district("--dir", str(folder), "stations").stdout
+    assert "最近同步（北京时间）" in listed and "2026-12-01 01:05" in listed and "2026-11-30" not in listed

@@ -173,6 +173,9 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
         ws = load_workbook(saved).active
         assert (ws["A2"].value, ws["B2"].value) == ("名称", "级别") and ws.freeze_panes == "A3" and ws.column_dimensions["A"].width >= 10
         assert "杨家庄村" in [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)]
+        synced = next(r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value == "杨家庄村")
+        when = ws.cell(row=synced, column=[c.value for c in ws[2]].index("最近同步（北京时间）") + 1)
+        assert when.number_format == "yyyy-mm-dd hh:mm"  # the time of day kept, not cut to the date (#27)
         page.click("text=杨家庄村")
         page.wait_for_url("**/district/station/*")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from fastapi import FastAPI, File, Form, Path as PathParam, Query, Request, UploadFile
@@ -123,7 +123,9 @@ def xlsx_response(title: str, headers: list[str], rows: list[list], filename: st
         ws.column_dimensions[get_column_letter(c)].width = (widths[c - 1] if widths else min(50, max(8, longest * 1.8 + 2)))
         for r in range(3, len(rows) + 3):
             cell = ws.cell(row=r, column=c)
-            if isinstance(cell.value, date):
+            if isinstance(cell.value, datetime):  # a datetime is a date too: the time was cut off (#27)
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A3"
     ws.print_title_rows = "2:2"
@@ -139,13 +141,15 @@ STALE_DAYS = 7  # a station not synced for this long is flagged at the top of th
 LANDING = "/district/today"  # the first page after a login: what needs attention (#30)
 
 
-def _local(dt) -> str:
+def beijing_time(dt) -> str:
+    """A time the district keeps (UTC) as its people read it: 北京时间, the pages and the command line alike."""
     if dt is None:
         return "从未同步"
-    return (dt + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")  # 北京时间
+    utc = dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo is not None else dt
+    return (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
 
 
-TEMPLATES.filters["local"] = _local
+TEMPLATES.filters["local"] = beijing_time
 TEMPLATES.filters["figure"] = lambda value: format(value, "g")
 TEMPLATES.filters["day"] = lambda day: f"{day.year}年{day.month}月{day.day}日"  # dates as people read them
 TEMPLATES.filters["md"] = lambda day: f"{day.month}月{day.day}日"
