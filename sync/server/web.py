@@ -627,7 +627,7 @@ def install(api: FastAPI) -> None:
             f = station_figures(conn, acct.station_id, on) if acct.station_id else {"volunteers": 0, "hours": 0, "per_team": [], "month_total": 0}
             month_start, month_end = month_range(year, month)
             recent = conn.execute(
-                select(activity.c.id, activity.c.date, activity.c.title, activity.c.category, team.c.name)
+                select(activity.c.id, activity.c.date, activity.c.title, activity.c.category, team.c.name, activity.c.status)
                 .outerjoin(team, team.c.id == activity.c.team_id)
                 .where(activity.c.station_id == acct.station_id, activity.c.deleted == False,  # noqa: E712
                        activity.c.date >= month_start, activity.c.date <= month_end).order_by(activity.c.date.desc()).limit(200)
