@@ -212,3 +212,51 @@ def test_a_lone_surrogate_in_the_stations_json_is_a_400_not_a_500(district):
     paired = b'{"code": "ABCD2345", "station_id": "s-1", "street": "\\ud842\\udfb7"}'  # 𠮷 as a pair: a real character
     answer = requests.post(district.base + protocol.ENROLL, data=paired, headers=headers, timeout=10)
     assert answer.status_code == 403 and answer.json()["code"] == "bad_code"  # judged on its code, as any other
+
+
+def test_sixteen_bulky_batches_at_once_are_unpacked_a_few_at_a_time(district_sqlite, demo_store, monkeypatch):
+    """9 KB of gzip unpack into megabytes of JSON: sixteen such requests at once took one worker to 1 GB (#27).
+    Each process unpacks, parses and applies at most DECODING batches at a time; the rest wait their turn."""
+    import gzip
+    import json
+    import threading
+    import time
+
+    from sync.client import SyncClient, load_state
+    from sync.server import app as server_app
+
+    code = admin.add_station(district_sqlite.engine, "杨家庄村")
+    SyncClient(demo_store).enroll(district_sqlite.base, code)
+    token = load_state(demo_store).token
+    body = gzip.compress(json.dumps({"batch_id": "b" * 20, "station_id": demo_store.station_id, "protocol": 0,
+                                     "rows": [], "pad": " " * 5_000_000}).encode())
+    assert len(body) < 10_000
+    lock, active, peak = threading.Lock(), [0], [0]
+    real = server_app.parse_json
+
+    def parsing(raw):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            time.sleep(0.2)  # as a big body takes a while: requests that could overlap here do
+            return real(raw)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(server_app, "parse_json", parsing)
+    headers = {protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION), "Authorization": f"Bearer {token}",
+               "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    answers: list[int] = []
+
+    def send() -> None:
+        answers.append(requests.post(district_sqlite.base + protocol.BATCHES, data=body, headers=headers, timeout=120).status_code)
+
+    senders = [threading.Thread(target=send) for _ in range(16)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(120)
+    assert len(answers) == 16 and all(400 <= status < 500 for status in answers), answers  # each refused, none a 500
+    assert 2 <= peak[0] <= server_app.DECODING, peak[0]

@@ -7,6 +7,7 @@ import json
 import re
 from contextlib import asynccontextmanager
 import secrets
+import threading
 import zlib
 from pathlib import Path
 
@@ -86,6 +87,9 @@ ENROLL_SCHEMA = {
                    # The station's Ed25519 public key, base64url (#26): its certificates verify by it.
                    "public_key": {"type": "string", "maxLength": 43}},
 }
+
+
+DECODING = 4  # batches unpacked and parsed at once in one server process (its memory: about 4 × 60 MB at worst)
 
 
 def _body_schema(schema: dict, media: str = "application/json") -> dict:
@@ -255,6 +259,8 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
                 raise ApiError(409, "already_enrolled", str(exc)) from None
         return {"token": token, "account_name": acct.name}
 
+    decoding = api.state.decoding = threading.BoundedSemaphore(DECODING)
+
     @api.post(protocol.BATCHES, openapi_extra=_body_schema(BATCH_SCHEMA))
     async def batches(request: Request):
         # Only reading the body happens on the event loop; parsing and the database run in the
@@ -267,6 +273,13 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         return Response(json.dumps(answer, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
 
     def store_batch(acct, raw: bytes, gzipped: bool) -> dict:
+        # A few KB of gzip unpack into 6 MB of JSON and up to 50,000 objects (~60 MB of Python): sixteen at once
+        # took one worker to 1 GB (#27). At most DECODING batches are unpacked, parsed and applied at a time per
+        # process; the rest wait their turn in the thread pool (a station's batches are one at a time anyway).
+        with decoding:
+            return _store_batch(acct, raw, gzipped)
+
+    def _store_batch(acct, raw: bytes, gzipped: bool) -> dict:
         if gzipped:
             raw = gunzip_limited(raw, protocol.MAX_JSON_BYTES)
         elif len(raw) > protocol.MAX_JSON_BYTES:
