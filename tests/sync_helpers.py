@@ -148,7 +148,7 @@ class FaultProxy:
 
     @property
     def base(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def _serve(self) -> None:
         while self.running:
