@@ -6,15 +6,24 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bundle installer-check clean
+.PHONY: run test bench bundle installer-check clean lock
 
-$(STAMP): pyproject.toml
+# Every dependency from the lock, each file's hash checked (requirements/<platform>/dev.lock, made by `make lock`):
+# two installs a week apart get the same packages (#27). Then the program itself, editable.
+LOCK   := requirements/linux-py311/dev.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# PySide6-Pdf (6.12 only) would pull the 6.12 Essentials that crash on Python 3.11 back in.
 	-$(BIN)/pip uninstall --quiet --yes PySide6-Pdf 2>/dev/null
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refresh the locks from the environment the tests ran in (after changing a dependency in pyproject.toml).
+lock: $(STAMP)
+	$(BIN)/python installer/lock.py
 
 run: $(STAMP)
 	$(BIN)/station

@@ -110,3 +110,50 @@ def test_healthz_names_a_database_that_does_not_answer():
         engine.dispose()
     assert answer.status_code == 503
     assert answer.json()["status"] == "error" and "无法连接数据库" in answer.json()["database"]
+
+
+def test_the_district_lock_and_wheel_install_into_a_fresh_venv_without_qt(tmp_path):
+    """The district's own install, as docs/deploy.md has it: the locked dependencies (hashes checked), then the
+    program's wheel — into a new virtual environment. Qt is not there, and the server migrates and answers."""
+    lock = ROOT / "requirements" / "linux-py311" / "district.lock"
+    assert "pyside6" not in lock.read_text(encoding="utf-8").lower()
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                            str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next((tmp_path / "dist").glob("station_ledger-*.whl"))
+    assert wheel.name.startswith(f"station_ledger-{__version__}-")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    for step in (["--require-hashes", "-r", str(lock)], ["--no-deps", str(wheel)]):
+        done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *step], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    qt = subprocess.run([str(python), "-c", "import PySide6"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert qt.returncode != 0 and "No module named 'PySide6'" in qt.stderr
+    station = venv / "bin" / "station"
+    migrated = subprocess.run([str(station), "district", "--dir", str(tmp_path / "d"), "migrate"], capture_output=True,
+                              text=True, cwd=tmp_path, env=env, timeout=300)
+    assert migrated.returncode == 0 and "最新结构" in migrated.stdout, migrated.stderr[-2000:]
+    alone = subprocess.run([str(station)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert alone.returncode == 2 and "没有桌面程序" in alone.stderr
+    version = subprocess.run([str(station), "--version"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert version.stdout.strip() == f"station-ledger {__version__}"
+
+
+def test_every_dependency_in_pyproject_is_in_its_lock():
+    """A dependency added to pyproject.toml without `make lock` would install unpinned, or not at all (#27)."""
+    import re
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    name = lambda requirement: re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]).lower()  # noqa: E731
+    base = [name(r) for r in project["dependencies"]]
+    extras = {extra: [name(r) for r in reqs if not r.startswith("station-ledger")]
+              for extra, reqs in project["optional-dependencies"].items()}
+    wanted = {"desktop": base + extras["desktop"], "district": base + extras["district"],
+              "dev": base + extras["desktop"] + extras["district"] + extras["dev"]}
+    for lock_name, names in wanted.items():
+        text = (ROOT / "requirements" / "linux-py311" / f"{lock_name}.lock").read_text(encoding="utf-8")
+        locked = {line.split("==")[0] for line in text.splitlines() if "==" in line}
+        assert set(names) <= locked, (lock_name, set(names) - locked)
+        assert text.count("--hash=sha256:") == len(locked)  # every package with its file's hash
