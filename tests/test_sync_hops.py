@@ -177,6 +177,8 @@ def test_a_need_reported_up_passed_down_served_and_seen_at_every_tier(district, 
     assert placed[4][2].startswith(f"{INSTITUTE}（实践所）编号 {upper.number}：转派至红山村（实践站）")
     assert placed[5][1] == "红山村" and placed[5][2].startswith("红山村（实践站）编号")
     assert "5 分（回访）师傅很耐心" in placed[9][2] and placed[9][1].startswith("红山村·")
+    assert not any(note.endswith("：") for _a, _o, note in placed), placed  # 下级接单 said nothing: no dangling colon
+    assert "志愿者 1 名" in placed[8][2]  # 下级完成服务 says what was done
     # As the clerk reads it: the need went up, so what came back is the 上级's (the events keep their stored marker).
     assert [action for _e, action in demands.shown_events(village.ctx, need_id)][3:6] == ["上级接收", "上级转派", "上级接收"]
     assert village.only().state_label == "已上报（上级已办结）"

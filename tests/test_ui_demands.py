@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app.models.enums import DemandState as S
 from app.services import demands, operators, points, teams
@@ -76,6 +76,13 @@ def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
 
     def complete(dialog):
         assert len(dialog.people.selected) == 1  # the volunteer it was dispatched to
+        chosen = dialog.people.list.item(next(i for i in range(dialog.people.list.count())
+                                              if dialog.people.list.item(i).checkState() == Qt.CheckState.Checked))
+        chosen.setCheckState(Qt.CheckState.Unchecked)
+        dialog.save()
+        assert not dialog.errors["participants"].isHidden() and dialog.result() == 0
+        chosen.setCheckState(Qt.CheckState.Checked)  # ticked again: the message from 完成 goes (it stayed, #30 trial)
+        assert dialog.errors["participants"].isHidden() and len(dialog.people.selected) == 1
         dialog.hours.setValue(2.0)
         type_text(qtbot, dialog.content, "代购米面油并送到家中")
         dialog.save()
@@ -89,6 +96,8 @@ def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
         assert dialog.rating.currentData() is None  # no score until one is chosen: unrecorded is not 非常满意
         dialog.save()
         assert dialog.result() == 0 and dialog.errors["rating"].text() == "请选择群众评分（1 到 5 分）"
+        QApplication.processEvents()
+        assert not dialog.scroll.verticalScrollBar().isVisible()  # the form grew for the message, no scroll bar
         dialog.rating.setCurrentIndex(dialog.rating.findData(5))  # 5 分
         type_text(qtbot, dialog.feedback, "很满意")
         dialog.save()
@@ -110,6 +119,7 @@ def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
     page.table.selectRow(page.rows.index(closed))
     assert [page.history.item(r, 1).text() for r in range(page.history.rowCount())] == [
         "点单", "审核通过", "派单", "接单", "完成服务", "评单", "奖单"]
+    assert "志愿者 1 名共 2 小时，服务对象 1 人" in page.history.item(4, 3).text()  # 完成服务 says what was done
     screenshot(window, "page-demands")
     account = next(a for a in points.accounts(ctx, text=served) if a.name == served)
     assert any("奖单加分" in line.entry.reason for line in points.ledger(ctx, account.holder))

@@ -168,7 +168,8 @@ class ErrorLabel(QLabel):
 
 def _change_signal(widget: QWidget):
     """The signal a person's edit of ``widget`` emits, or None for a compound widget."""
-    for name in ("textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "timeChanged", "toggled"):
+    # "changed": a compound widget's own (the volunteer checklist): its 保存 error went only at the next 保存
+    for name in ("changed", "textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "timeChanged", "toggled"):
         if isinstance(widget, (QComboBox,)) and name == "textChanged":
             continue
         signal = getattr(widget, name, None)
@@ -350,12 +351,17 @@ class FormDialog(ClosedByQt, QDialog):
             # As tall as the fields, but never taller than the screen less the taskbar and a title bar: the
             # fields scroll when it is shorter. (Sized here without moving the window: moving or asking the
             # window for its screen inside showEvent crashed the test process later, somewhere else.)
-            others = self.sizeHint().height() - self.scroll.sizeHint().height()
-            self.scroll.fit_width()
-            room = window_room()[1]
-            width = max(self.width(), self.sizeHint().width())
-            self.resize(width, min(room, max(self.height(), others + self.scroll.content_height())))
+            self.fit_height()
         super().showEvent(event)
+
+    def fit_height(self) -> None:
+        """As tall as the fields, within the screen less the taskbar: grows, never shrinks (an error shown under
+        a field made the 评单 form scroll although the screen had room)."""
+        others = self.sizeHint().height() - self.scroll.sizeHint().height()
+        self.scroll.fit_width()
+        room = window_room()[1]
+        width = max(self.width(), self.sizeHint().width())
+        self.resize(width, min(room, max(self.height(), others + self.scroll.content_height())))
 
     def has_changes(self) -> bool:
         return self._initial is not None and self.field_state() != self._initial
@@ -481,6 +487,8 @@ class FormDialog(ClosedByQt, QDialog):
                 unplaced.append(message)
         if unplaced:
             self.banner.show_message("；".join(unplaced))
+        if self.isVisible():
+            self.fit_height()
         if first is not None:
             first.setFocus()
 

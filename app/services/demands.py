@@ -256,7 +256,10 @@ def complete(ctx: Context, demand_id: str, *, participants: list[ParticipantInpu
             content=(content or "").strip() or f"群众点单：{demand.content}", status="done")
         demand.activity_id = activity.id
 
-    return _act(ctx, demand_id, "complete", clean(note), record)
+    # 办理经过 says what was done when nobody wrote a note (its 说明 column was empty: new-user trial, #30)
+    hours = "" if any(p.hours is None for p in participants) else f"共 {sum(float(p.hours) for p in participants):g} 小时"
+    summary = f"{when.month}月{when.day}日服务，志愿者 {len(participants)} 名{hours}，服务对象 {served} 人"
+    return _act(ctx, demand_id, "complete", clean(note) or summary, record)
 
 
 def rate(ctx: Context, demand_id: str, *, rating, feedback: str = "", method: str = "回访") -> Demand:
@@ -703,7 +706,8 @@ def receive_progress(ctx: Context, item: dict) -> DemandEvent | None:
         row = DemandEvent(id=item_id, station_id=ctx.station_id, demand_id=demand.id, at=at,
                           operator=(clean(by.get("name")) + (f"·{clean(event.get('operator'))}" if clean(event.get("operator")) else ""))[:50],
                           action=(PROGRESS_PREFIX + clean(event.get("action")))[:16], from_state=demand.state, to_state=demand.state,
-                          note=(f"{who}{('编号 ' + number) if number else ''}：{clean(event.get('note'))}")[:500])
+                          note=(f"{who}{('编号 ' + number) if number else ''}"
+                                + (f"：{clean(event.get('note'))}" if clean(event.get("note")) else ""))[:500])  # no dangling colon
         session.add(row)
     return row
 
