@@ -513,6 +513,13 @@ def cmd_publish_rules(args) -> int:
     return _publish(args, admin.publish_rules, "已发布新的“五有”考核规则，各站下次同步时生效")
 
 
+def cmd_publish_weights(args) -> int:
+    from .server import streets
+
+    done = "已发布新的街道评估计分办法，街道评估即按新办法计分"
+    return _publish(args, streets.publish_weights, done)
+
+
 def cmd_publish_national_mapping(args) -> int:
     from .server import admin
 
@@ -640,6 +647,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("username", metavar="用户名")
     _password_options(p, "新密码")
     p = add("publish-rules", cmd_publish_rules, "发布新的“五有”考核规则（TOML 文件），各站同步后生效", dsub)
+    p.add_argument("file", metavar="文件")
+    p = add("publish-weights", cmd_publish_weights,
+            "发布新的街道评估计分办法（TOML 文件，格式见 resources/rules/street.toml），"
+            "版本须比正在使用的新（六.4、六.5）", dsub)
     p.add_argument("file", metavar="文件")
     p = add("publish-national-mapping", cmd_publish_national_mapping,
             "发布新的全国志愿服务信息系统导出/导入列对应表（TOML 文件），各站同步后使用，无需升级程序", dsub)

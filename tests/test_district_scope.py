@@ -28,8 +28,9 @@ from sync import protocol
 from sync.client import SyncClient
 from sync.package import export_package
 from sync.server import admin
-from sync.server.db import TABLES, account, announcement, package_import, rejection
+from sync.server.db import TABLES, account, announcement, package_import, rejection, street_score, street_weights
 from sync.server.packages import import_package
+from sync.server.streets import WEIGHTS_FILE
 from sync_helpers import staff_login
 from test_sync import FAST
 
@@ -142,6 +143,8 @@ def stations_sheet(tmp: Path) -> bytes:
 def counts(engine) -> dict:
     with engine.connect() as conn:
         return {"announcements": conn.execute(select(func.count()).select_from(announcement)).scalar_one(),
+                "scores": conn.execute(select(func.count()).select_from(street_score)).scalar_one(),
+                "weights": conn.execute(select(func.count()).select_from(street_weights)).scalar_one(),
                 "imports": conn.execute(select(func.count()).select_from(package_import)).scalar_one(),
                 "accounts": conn.execute(select(func.count()).select_from(account)).scalar_one(),
                 "activities": conn.execute(select(func.count()).select_from(TABLES["activity"])).scalar_one()}
@@ -193,6 +196,22 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
     ("POST", "/district/publish/announcement"): [(_post("/district/publish/announcement", {"title": "艾山街道的通知"}), (403,))],
     ("POST", "/district/publish/rules"): [(_post("/district/publish/rules", {}, lambda s: {
         "rules": ("wuyou.toml", RULES_FILE.read_bytes().replace(b"version = 1", b"version = 2"), "text/plain")}), (403,))],
+    # 街道 evaluation (六.4–六.5): its own street's line only; another street's page is not found; scoring, the
+    # 以奖代补 export and the weights are the district's.
+    ("GET", "/district/streets"): [(_get("/district/streets"), SHOWN), (_get("/district/streets?period=year"), SHOWN),
+                                   (_get("/district/streets?period=half&half=1"), SHOWN)],
+    ("GET", "/district/streets.xlsx"): [(_get("/district/streets.xlsx"), SHOWN)],
+    ("GET", "/district/streets.pdf"): [(_get("/district/streets.pdf"), SHOWN)],
+    ("GET", "/district/streets/award.xlsx"): [(_get("/district/streets/award.xlsx?fund=1000"), (403,))],
+    ("GET", "/district/street"): [(_get(f"/district/street?street={OTHER}"), NOT_FOUND),
+                                  (_get(f"/district/street?street={OTHER}&period=year"), NOT_FOUND)],
+    ("POST", "/district/street/scores"): [
+        (_post("/district/street/scores", {"street": OTHER, "year": "2026", "month": "1", "score_visit_venue": "6"}),
+         (403,)),
+        (_post("/district/street/scores", {"street": OWN, "year": "2026", "month": "1", "score_media": "6"}), (403,))],
+    ("POST", "/district/publish/weights"): [(_post("/district/publish/weights", {}, lambda s: {
+        "weights": ("street.toml", WEIGHTS_FILE.read_bytes().replace(b"version = 1", b"version = 2"), "text/plain")}),
+        (403,))],
 }
 # Not staff pages: the login itself, the stations' own API (a station's token, never a staff cookie), and the
 # public certificate check (anyone holding a paper; masked, tests/test_certificate_verify.py).

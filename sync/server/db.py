@@ -11,14 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, Engine, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, event, false, inspect, text,
+    JSON, Boolean, Column, Date, Engine, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+    create_engine, event, false, inspect, text,
 )
 
 import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0013"
+HEAD_REVISION = "d0014"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -210,6 +211,34 @@ certificate = Table(
     Column("revoked_on", Date),
     Column("revoke_reason", String(200), nullable=False, default=""),
     Column("received_at", UTCDateTime(), nullable=False),
+)
+
+
+# The district's evaluation of each 街道 (#30, 六.4–六.5; sync/server/streets.py): the weights it scores by,
+# published like the rules (a newer version only), and the scores no station can send — 观摩打分, 媒体报道, 特色项目 —
+# entered by its evaluators. A score is never changed: a correction is a new row, the earlier one stays as the
+# audit trail.
+street_weights = Table(
+    "street_weights", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("body", Text, nullable=False),  # the TOML text
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("published_by", String(100), nullable=False),
+)
+
+street_score = Table(
+    "street_score", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("street", String(100), nullable=False),
+    Column("item", String(40), nullable=False),  # an entered item's id in the weights file
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),  # the month of the visit, the report or the project
+    Column("score", Float, nullable=False),
+    Column("note", String(200), nullable=False, default=""),
+    Column("entered_by", String(100), nullable=False),  # the staff member's name and user name
+    Column("entered_at", UTCDateTime, nullable=False),
+    Column("weights_version", Integer, nullable=False),
+    Index("ix_street_score_period", "year", "month"),
 )
 
 

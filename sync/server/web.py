@@ -49,6 +49,7 @@ class StaffUser:
     display_name: str
     token: str
     street: str = ""  # a 街道 account (#30) sees and acts only on this street's 所 and stations; "" is the whole district
+    username: str = ""  # who entered a score (street_score.entered_by)
 
     @property
     def scope(self) -> str:
@@ -183,7 +184,7 @@ def install(api: FastAPI) -> None:
         now = utcnow()
         with engine.connect() as conn:
             row = conn.execute(
-                select(staff.c.display_name, staff.c.street, staff_session.c.last_seen)
+                select(staff.c.display_name, staff.c.street, staff.c.username, staff_session.c.last_seen)
                 .join(staff_session, staff_session.c.staff_id == staff.c.id)
                 .where(staff_session.c.token_hash == digest, staff_session.c.expires_at > now, staff.c.disabled == False,  # noqa: E712
                        or_(staff_session.c.last_seen.is_(None), staff_session.c.last_seen > now - timedelta(minutes=IDLE_MINUTES)))
@@ -193,7 +194,7 @@ def install(api: FastAPI) -> None:
         if row.last_seen is None or now - row.last_seen >= SEEN_EVERY:
             with engine.begin() as conn:
                 conn.execute(staff_session.update().where(staff_session.c.token_hash == digest).values(last_seen=now))
-        return StaffUser(row.display_name, token, row.street)
+        return StaffUser(row.display_name, token, row.street, row.username)
 
     def out_of_scope(user: StaffUser, message: str = "找不到该实践站", back: str = "/district") -> HTMLResponse:
         """Another street's station, dispatch, photo or reply asked for by a 街道 account: as if it did not exist."""
@@ -766,12 +767,16 @@ def install(api: FastAPI) -> None:
 
     def render_publish(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
                        status: int = 200):
+        from .streets import weights_in_force
+
         with engine.connect() as conn:
             version, at, _text = admin.rules_in_force(conn)
+            weights_version, weights_at, _weights = weights_in_force(conn)
             recent = conn.execute(select(announcement.c.kind, announcement.c.title, announcement.c.published_at)
                                   .where(announcement.c.kind.in_(("announcement", "rules"))).order_by(announcement.c.seq.desc()).limit(20)).all()
         return render("publish.html", title=PUBLISHING, user=user, status=status, errors=errors or {}, values=values or {}, notice=notice,
-                      version=version, version_at=at, recent=recent, csrf=csrf_token(request))
+                      version=version, version_at=at, recent=recent, csrf=csrf_token(request),
+                      weights_version=weights_version, weights_at=weights_at)
 
     @api.get("/district/publish", include_in_schema=False)
     def publish_page(request: Request, done: str = Query("", max_length=20)):
@@ -781,7 +786,9 @@ def install(api: FastAPI) -> None:
         if user.street:
             return district_only(user, PUBLISHING)
         notice = {"announcement": "已发布通知，各站下次同步时收到，显示在工作台上直到点“已读”。",
-                  "rules": "已发布新的“五有”考核规则，各站下次同步时生效。"}.get(done, "")
+                  "rules": "已发布新的“五有”考核规则，各站下次同步时生效。",
+                  "weights": "已发布新的街道评估计分办法，街道评估即按新办法计分。",
+                  }.get(done, "")
         return render_publish(request, user, notice=notice)
 
     @api.post("/district/publish/announcement", include_in_schema=False)
@@ -825,3 +832,8 @@ def install(api: FastAPI) -> None:
         except RulesError as exc:
             return render_publish(request, user, errors={"rules": f"“{rules.filename}”未发布：{exc}"}, status=422)
         return RedirectResponse("/district/publish?done=rules", status_code=303)
+
+    from . import street_web
+
+    street_web.install(api, engine=engine, current_user=current_user, csrf_token=csrf_token,
+                       district_only=district_only, out_of_scope=out_of_scope, render_publish=render_publish)
