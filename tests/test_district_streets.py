@@ -308,6 +308,8 @@ def test_a_streets_figures_are_its_stations_rows_and_open_down_to_them(ranked):
     assert re.search(r">合计</th>.*?<th class=\"num\">5</th>", table, flags=re.S)  # its 5 activities, station by station
     station = web.get(ranked.base + unescape(dict((n, h) for h, n in names)["杨家庄村"]), timeout=30).text
     assert all(f"杨家庄村活动{n}" in station for n in range(3))
+    projects = station.split('id="projects"', 1)[1].split("</table>", 1)[0]
+    assert "杨家庄村邻里守望" in projects and "实施中" in projects  # the brand project behind the street's figure
     nan_page = unescape(dict((n, h) for h, n in names)["南山村"]).split("?")[0]
     nan = web.get(ranked.base + nan_page + "#demands", timeout=30).text
     assert "修理路灯" in nan  # the overdue demand behind the penalty

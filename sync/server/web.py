@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import and_, func, or_, select
 
 from app.models.base import utcnow
-from app.models.enums import TEAM_CATEGORIES, DemandState as S, station_level
+from app.models.enums import PROJECT_STATUSES, TEAM_CATEGORIES, DemandState as S, station_level
 from app.services.errors import NotFound, ValidationError
 from app.rules import STATUS_LABELS
 from app.services.activities import month_range
@@ -647,9 +647,14 @@ def install(api: FastAPI) -> None:
                 demand.c.station_id == acct.station_id, demand.c.deleted == False,  # noqa: E712
                 (demand.c.state.in_(attention.WAITING)) | (demand.c.rating <= attention.LOW_RATING))
                 .order_by(demand.c.due_on).limit(200)).all() if acct.station_id else []
+            project = TABLES["project"]
+            # 五.4: the brand projects behind the 街道 evaluation's figure (those in use count; planned ones are listed too)
+            brands = conn.execute(select(project.c.name, project.c.category, project.c.status, project.c.started_on).where(
+                project.c.station_id == acct.station_id, project.c.deleted == False, project.c.brand == True)  # noqa: E712
+                .order_by(project.c.name)).all() if acct.station_id else []
         return render("station.html", title=acct.name, user=user, acct=acct, f=f, year=year, month=month, years=years_back(),
                       recent=recent, pictures=pictures, batches=batches, rejects=rejects, demands=waiting_or_low, today=today, waiting=attention.WAITING,
-                      state_label=lambda state: S(state).label)
+                      state_label=lambda state: S(state).label, brands=brands, project_status=PROJECT_STATUSES)
 
     def upload_refused(request: Request, csrf: str, upload, missing: str, limit: int, what: str) -> tuple[str, int] | None:
         """A staff form's file upload: (message, status) when it cannot be taken, else None."""
