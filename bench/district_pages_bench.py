@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             "one station": f"/district/station/{args.stations // 2}",
             "街道评估, a month (12 streets ranked, verdicts kept)": f"/district/streets?period=month&year={year}&month=6",
             "街道评估, the first half-year": f"/district/streets?period=half&year={year}&half=1",
-            "one street's page, its 250 stations": f"/district/street?street=第3街道&period=month&year={year}&month=6",
+            "one street's page (a twelfth of the stations)": f"/district/street?street=第3街道&period=month&year={year}&month=6",
         }
         for label, url in pages.items():
             t = timed(get, url)

@@ -502,7 +502,7 @@ def parse_score(text: str) -> float | None:
         return None
     if not math.isfinite(value) or round(value, 2) != value:
         return None
-    return value
+    return value + 0.0  # "-0" is 0
 
 
 def enter_scores(engine: Engine, *, street: str, year: int, month: int, scores: dict[str, str], notes: dict[str, str],
