@@ -344,6 +344,8 @@ def test_an_entered_visit_score_moves_the_ranking_by_the_published_weights(ranke
     published = web.post(ranked.base + "/district/publish/weights", data={"csrf": csrf}, timeout=30,
                          files={"weights": ("street.toml", newer.encode(), "text/plain")})
     assert published.status_code == 200 and "已发布新的街道评估计分办法" in published.text and "正在使用第 2 版" in published.text
+    log = published.text.split("街道评估计分办法发布记录", 1)[1].split("</table>", 1)[0]
+    assert "第 2 版" in log and "区文明办（wmb）" in log  # who published it, and when
     page = web.get(ranked.base + "/district/streets", timeout=60).text
     assert "计分办法（第 2 版，" in page
     assert page_totals(page) == expected_totals(ranked.engine, newer, today, {behind: scores})

@@ -209,7 +209,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
             return publish(request, user, errors={"weights": "计分办法文件应为 UTF-8 编码的文本（用记事本“另存为”时选 UTF-8）"},
                            status=422)
         try:
-            scoring.publish_weights(engine, text, by=user.display_name)
+            scoring.publish_weights(engine, text, by=f"{user.display_name}（{user.username}）")
         except scoring.WeightsError as exc:
             return publish(request, user, errors={"weights": f"“{weights.filename}”未发布：{exc}"}, status=422)
         return RedirectResponse("/district/publish?done=weights", status_code=303)

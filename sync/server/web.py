@@ -772,16 +772,20 @@ def install(api: FastAPI) -> None:
 
     def render_publish(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
                        status: int = 200):
+        from .db import street_weights
         from .streets import weights_in_force
 
         with engine.connect() as conn:
             version, at, _text = admin.rules_in_force(conn)
             weights_version, weights_at, _weights = weights_in_force(conn)
+            weights_log = conn.execute(select(street_weights.c.version, street_weights.c.published_at,
+                                              street_weights.c.published_by)
+                                       .order_by(street_weights.c.version.desc()).limit(20)).all()
             recent = conn.execute(select(announcement.c.kind, announcement.c.title, announcement.c.published_at)
                                   .where(announcement.c.kind.in_(("announcement", "rules"))).order_by(announcement.c.seq.desc()).limit(20)).all()
         return render("publish.html", title=PUBLISHING, user=user, status=status, errors=errors or {}, values=values or {}, notice=notice,
                       version=version, version_at=at, recent=recent, csrf=csrf_token(request),
-                      weights_version=weights_version, weights_at=weights_at)
+                      weights_version=weights_version, weights_at=weights_at, weights_log=weights_log)
 
     @api.get("/district/publish", include_in_schema=False)
     def publish_page(request: Request, done: str = Query("", max_length=20)):
