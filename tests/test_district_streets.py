@@ -26,6 +26,7 @@ from app.rules import MISSED, Period, evaluate
 from app.services import activities, demands, teams, volunteers, work
 from app.services.activities import ParticipantInput
 from app.services.context import Context
+from app.services.errors import ValidationError
 from app.models import Activity
 from app.services.station import init_station, save_room, save_service_point, set_deleted, update_station
 from conftest import make_id
@@ -411,7 +412,8 @@ def test_bad_scores_are_refused_naming_the_field_and_nothing_is_written(district
     ok = post({"media": "2", "feature": "３"}, {"media": "《大众日报》报道一篇"})  # a full-width digit, as typed on a phone
     assert ok.status_code == 200 and "已记录 2 项打分" in ok.text
     again = post({"media": "4"})
-    assert again.status_code == 422 and "已打过分，更正分数请在说明中写明原因" in again.text
+    assert again.status_code == 422
+    assert f"您已为{today.year}年{today.month}月打过分，更正分数请在说明中写明原因" in again.text
     fixed = post({"media": "4"}, {"media": "漏算了一篇市级报道"})
     assert fixed.status_code == 200
     history = fixed.text.split('id="scores"', 1)[1].split("</table>", 1)[0]
@@ -442,6 +444,15 @@ def test_a_half_year_averages_the_visits_and_adds_up_the_reports(district_sqlite
     assert july.points["visit_venue"] == 4 and july.points["media"] == 6
     assert first.points["visit_venue"] == 0 and year.points["visit_venue"] == 5
     assert [(e.entered_by, e.month) for e in half.kept("media")] == [("甲", 7), ("乙", 11)]
+
+    # A second evaluator at the July visit: the panel's scores are averaged for the month, then the visits.
+    streets.enter_scores(engine, street=OWN, year=last, month=7, scores={"visit_venue": "5"}, notes={}, by="丙", today=today)
+    with pytest.raises(ValidationError, match="您已为.*打过分，更正分数请在说明中写明原因"):
+        streets.enter_scores(engine, street=OWN, year=last, month=7, scores={"visit_venue": "6"}, notes={}, by="甲",
+                             today=today)
+    with engine.connect() as conn:
+        half = streets.rank_streets(conn, streets.Span("half", last, 2), today=today).of(OWN)
+    assert half.points["visit_venue"] == pytest.approx(((4 + 5) / 2 + 6) / 2, abs=0.005)
 
 
 def test_weights_are_published_only_when_newer_and_a_broken_file_names_its_line(district_sqlite, tmp_path):

@@ -419,8 +419,8 @@ def _figure_points(item: Item, value: float | None, best: float) -> float:
 
 
 def entries_for(conn: Connection, span: Span, streets: list[str] | None = None) -> dict[str, list[Entry]]:
-    """street → every entry for the period's months, oldest first; an entry a later one replaced is marked
-    superseded."""
+    """street → every entry for the period's months, oldest first; an entry the same evaluator replaced later (a
+    correction) is marked superseded."""
     query = select(street_score).where(street_score.c.year == span.year, street_score.c.month >= span.first_month,
                                        street_score.c.month <= span.last_month).order_by(street_score.c.id)
     if streets is not None:
@@ -429,7 +429,7 @@ def entries_for(conn: Connection, span: Span, streets: list[str] | None = None) 
     latest: dict[tuple, Entry] = {}
     for r in conn.execute(query):
         entry = Entry(r.id, r.item, r.year, r.month, r.score, r.note, r.entered_by, r.entered_at)
-        key = (r.street, r.item, r.year, r.month)
+        key = (r.street, r.item, r.year, r.month, r.entered_by)
         if key in latest:
             latest[key].superseded = True
         latest[key] = entry
@@ -438,10 +438,15 @@ def entries_for(conn: Connection, span: Span, streets: list[str] | None = None) 
 
 
 def _entered_points(item: Item, kept: list[Entry]) -> float:
-    if not kept:
+    """A month's score is the mean of its evaluators' (a 观摩 panel); the months are then averaged (average: each
+    visit counts once) or added up (sum: 媒体报道, 特色项目), never above the item's points."""
+    months: dict[tuple[int, int], list[float]] = {}
+    for e in kept:
+        months.setdefault((e.year, e.month), []).append(e.score)
+    if not months:
         return 0.0
-    total = sum(e.score for e in kept)
-    return min(item.points, total / len(kept) if item.combine == "average" else total)
+    each = [sum(scores) / len(scores) for scores in months.values()]
+    return min(item.points, sum(each) / len(each) if item.combine == "average" else sum(each))
 
 
 def rank_streets(conn: Connection, span: Span, *, today: date | None = None) -> Ranking:
@@ -510,7 +515,8 @@ def enter_scores(engine: Engine, *, street: str, year: int, month: int, scores: 
     """Enter an evaluator's scores for one street and month (观摩打分 per item, 媒体报道, 特色项目), each with its note.
     All or nothing: ValidationError (Chinese, keyed by field: ``score_<item>``, ``note_<item>``, ``street``, ``month``)
     when a field is wrong, and nothing is written. A score for an item already scored that month is a correction: it
-    needs a note saying why, and the earlier entry stays in the history. Returns how many scores were entered."""
+    needs a note saying why, and the earlier entry stays in the history; another evaluator's score for the same month
+    stands beside it (a panel's scores are averaged). ``by`` names the evaluator. Returns how many were entered."""
     from app.services.errors import ValidationError
 
     today = today or date.today()
@@ -532,7 +538,8 @@ def enter_scores(engine: Engine, *, street: str, year: int, month: int, scores: 
         earlier = set()
         if "street" not in problems and "month" not in problems:
             earlier = set(conn.execute(select(street_score.c.item).where(
-                street_score.c.street == street, street_score.c.year == year, street_score.c.month == month)).scalars())
+                street_score.c.street == street, street_score.c.year == year, street_score.c.month == month,
+                street_score.c.entered_by == by[:100])).scalars())
         for item in weights.entered:
             typed, note = (scores.get(item.id) or "").strip(), " ".join((notes.get(item.id) or "").split())
             name = f"{item.part}·{item.title}" if item.part == "观摩打分" else item.title
@@ -547,7 +554,7 @@ def enter_scores(engine: Engine, *, street: str, year: int, month: int, scores: 
                 problems[f"score_{item.id}"] = f"{name}：分数应为 0 到 {item.points:g} 之间的数（最多两位小数），现为“{typed[:20]}”"
                 continue
             if item.id in earlier and not note:
-                problems[f"note_{item.id}"] = f"{name}：{year}年{month}月已打过分，更正分数请在说明中写明原因"
+                problems[f"note_{item.id}"] = f"{name}：您已为{year}年{month}月打过分，更正分数请在说明中写明原因"
                 continue
             rows.append({"street": street, "item": item.id, "year": year, "month": month, "score": value, "note": note,
                          "entered_by": by[:100], "entered_at": utcnow(), "weights_version": weights.version})
