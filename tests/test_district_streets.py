@@ -446,7 +446,8 @@ def test_a_half_year_averages_the_visits_and_adds_up_the_reports(district_sqlite
     assert [(e.entered_by, e.month) for e in half.kept("media")] == [("甲", 7), ("乙", 11)]
 
     # A second evaluator at the July visit: the panel's scores are averaged for the month, then the visits.
-    streets.enter_scores(engine, street=OWN, year=last, month=7, scores={"visit_venue": "5"}, notes={}, by="丙", today=today)
+    streets.enter_scores(engine, street=OWN, year=last, month=7, scores={"visit_venue": "5"}, notes={}, by="丙",
+                         today=today)
     with pytest.raises(ValidationError, match="您已为.*打过分，更正分数请在说明中写明原因"):
         streets.enter_scores(engine, street=OWN, year=last, month=7, scores={"visit_venue": "6"}, notes={}, by="甲",
                              today=today)
