@@ -57,7 +57,7 @@ def ranking_pdf(ranking: Ranking, rows: list[StreetResult], out: Path, *, by: st
               for r in rows for e in r.entries]
     story.append(data_table(["街道", "月份", "项目", "分数", "说明", "打分人", "打分时间"],
                             scored or [["—", "", f"{span.label}还没有打分", "", "", "", ""]],
-                            [18, 20, 34, 11, 37, 22, 28],
+                            [16, 25, 32, 11, 34, 22, 26],
                             aligns=["cell", "cell_center", "cell", "cell_right", "cell", "cell", "cell_center"]))
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup("四、各街道所、站明细"), s["h2"]))
