@@ -5,7 +5,6 @@ publishing new weights. A 街道 account sees its own street's line only and ent
 
 from __future__ import annotations
 
-import secrets
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.services.errors import ValidationError
 
 from . import streets as scoring
+from .admin import same_secret
 from .streets import PARTS, Span
 
 PERIODS = {"month": "月度评估", "half": "半年观摩", "year": "全年评估"}  # 六.4's three
@@ -174,7 +174,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         scores = {k[6:]: v for k, v in fields.items() if k.startswith("score_")}
         notes = {k[5:]: v for k, v in fields.items() if k.startswith("note_")}
         values = {**fields, "year": year, "month": month}
-        if not secrets.compare_digest(fields.get("csrf", ""), csrf_token(request)):
+        if not same_secret(fields.get("csrf", ""), csrf_token(request)):
             return render_street(request, user, street, back, errors={"form": "页面已过期，请刷新后重新提交"},
                                  values=values, status=403)
         try:
@@ -196,7 +196,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         if user.street:
             return district_only(user, "发布街道评估计分办法")
         publish = render_publish
-        if not secrets.compare_digest(csrf, csrf_token(request)):
+        if not same_secret(csrf, csrf_token(request)):
             return publish(request, user, errors={"weights": "页面已过期，请刷新后重新提交"}, status=403)
         if weights is None or not weights.filename:
             return publish(request, user, errors={"weights": "计分办法文件：请选择 .toml 文件"}, status=422)
