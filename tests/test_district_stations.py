@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.services.errors import ValidationError
 from sync.client import SyncClient
+from sync.server.admin import add_station
 from sync.server.db import account
 from sync.server.stations import add_stations, code_slips_pdf, read_stations
 
@@ -153,3 +154,12 @@ def test_a_sheet_may_name_each_row_s_tier(district_sqlite, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "第3行：级别应填" in done.stderr and "没有添加任何" in done.stderr
     assert accounts(district_sqlite.engine) == 4
+    # A second 所 for a street that has one already, by a later sheet or alone: refused, naming the one it has.
+    later = tmp_path / "又一批.csv"
+    later.write_text("站名,街道,村/社区,级别\n北村,艾山街道,村,实践站\n艾山二所,艾山街道,村,实践所\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "app.cli", "district", "--db", str(district_sqlite.engine.url), "add-stations",
+                           str(later)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "第3行：艾山街道已有实践所“艾山街道新时代文明实践所”" in done.stderr, done.stderr
+    assert accounts(district_sqlite.engine) == 4  # the whole sheet refused: 北村 not added either
+    with pytest.raises(ValidationError, match="艾山街道已有实践所"):
+        add_station(district_sqlite.engine, "艾山三所", "艾山街道", level="institute")

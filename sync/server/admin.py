@@ -76,6 +76,12 @@ def add_station_in(conn, name: str, street: str = "", *, kind: str = "", populat
         raise ValidationError({"street": "实践所须填写所属街道（功能区）"})  # 二.2: one 所 per 街道
     if not tier.has_street:
         street, kind = "", ""  # the district's center belongs to no 街道 and is neither 村 nor 社区
+    if tier is StationLevel.institute:  # 二.2: one 所 per 街道, whether added alone, by a sheet, or one sheet after another
+        held = conn.execute(select(account.c.name).where(account.c.level == StationLevel.institute.value,
+                                                         account.c.street == street.strip(), account.c.revoked == False)  # noqa: E712
+                            ).first()
+        if held is not None:
+            raise ValidationError({"street": f"{street.strip()}已有实践所“{held.name}”（每个街道一个实践所）"})
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     conn.execute(account.insert().values(name=name.strip(), street=street.strip(), enroll_code_hash=token_hash(code), revoked=False,
                                          created_at=utcnow(), rows_received=0, rows_rejected=0, client_version="",

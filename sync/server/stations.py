@@ -122,7 +122,13 @@ def add_stations(engine: Engine, stations: list[NewStation]) -> list[tuple[NewSt
         clash = [f"第{s.row}行：“{s.name}”已有账号" for s in stations if s.name in taken]
         if clash:
             raise ValidationError({"rows": "\n".join(clash[:50]) + "\n（已有的站要重新登记，请用 station district reenable 站名）"})
-        return [(s, add_station_in(conn, s.name, s.street, kind=s.kind, population=s.population, level=s.level)) for s in stations]
+        issued = []
+        for s in stations:
+            try:
+                issued.append((s, add_station_in(conn, s.name, s.street, kind=s.kind, population=s.population, level=s.level)))
+            except ValidationError as exc:  # the whole sheet is refused (the transaction rolls back), naming the row
+                raise ValidationError({"rows": f"第{s.row}行：" + "；".join(exc.errors.values())}) from None
+        return issued
 
 
 def code_slips_pdf(out: str | Path, issued: list[tuple[NewStation, str]], *, server_url: str = "", district: str = "") -> Path:
