@@ -199,6 +199,8 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
             page.goto(district.base + path)  # the pages added for stick sync and bulk registration fit a phone too
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
             page.screenshot(path=str(ARTIFACTS / f"district-phone-{name}.png"), full_page=True)
+        # 主要问题 was squeezed to one character a line at 390 px (#27): it keeps a readable width, the table scrolls
+        assert page.evaluate("document.querySelector('td.problems').getBoundingClientRect().width") >= 200
         browser.close()
     anonymous = __import__("requests").get(district.base + "/district/photo/" + __import__("hashlib").sha256(picture.read_bytes()).hexdigest(), timeout=10)
     assert anonymous.status_code == 401  # photos are for staff only
