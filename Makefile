@@ -35,6 +35,7 @@ DATE_TESTS := tests/test_demands.py tests/test_district_evaluations.py tests/tes
               tests/test_hours_figure.py tests/test_ui_forms.py tests/test_ui_small_things.py tests/test_ui_print.py
 
 test: $(STAMP)
+	$(BIN)/ruff check app ui sync bench tests installer
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --today 2031-07-15 $(DATE_TESTS)
 

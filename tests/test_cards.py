@@ -63,7 +63,6 @@ def test_a_barcode_scanner_signs_the_card_holder_in_then_out(qtbot, demo_store, 
     from datetime import datetime
 
     from test_ui_print import open_window
-    from ui.dialogs import signin as signin_dialog
 
     class Clock(datetime):  # the window's clock, moved on by the test
         at = datetime.combine(date.today(), time(9, 2))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

@@ -15,7 +15,6 @@ from app import signin
 from app.models import Activity, Participation, Photo, Volunteer
 from app.services import activities
 from app.services.context import Context
-from app.services.errors import ValidationError
 from conftest import make_id
 
 DAY = date(2026, 3, 5)
@@ -430,8 +429,6 @@ def test_time_not_yet_served_is_left_for_later(demo_store, event, served):
 
 
 def test_photos_are_decoded_saved_anew_and_capped_per_phone(demo_store, event, served):
-    from io import BytesIO
-
     from PIL import Image
 
     server, url, _clock = served

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-import requests
 
 from sync_helpers import staff_login
 from sqlalchemy import select

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from sync_helpers import staff_login
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlmodel import select as orm_select
 
 from app.models import Activity, OutboxEntry, Volunteer

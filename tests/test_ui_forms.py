@@ -126,7 +126,7 @@ def test_team_form_members_picker(qtbot, admin_ctx):
 
 def test_activity_with_participants_and_photo(qtbot, admin_ctx, tmp_path, monkeypatch):
     team = teams.add_team(admin_ctx, name="宣讲队", category="理论政策宣讲")
-    people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=n, id_number=make_id(seq=600 + i), phone="13812345678")
+    _people = [volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name=n, id_number=make_id(seq=600 + i), phone="13812345678")
               for i, n in enumerate(["张三", "李四"])]
     from PySide6.QtGui import QColor, QImage
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app import national

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from app.models.base import utcnow
 from app.rules import TOML_PROBLEMS, TOML_WHERE, RulesError
