@@ -149,12 +149,24 @@ def connection_failure(exc: BaseException) -> str:
     return f"{cause}。（数据库的原话：{first}）"
 
 
-def district_engine(args):
+def person_key_file(args) -> Path:
+    """The district's secret for linking one person across ledgers (#30): ``STATION_DISTRICT_PERSON_KEY_FILE``, else
+    person-link.key in the district folder (made there on first use)."""
+    from .server.people import key_path
+
+    return key_path(district_dir(args))
+
+
+def district_engine(args, *, links: bool = False):
+    """The district database, migrated. ``links``: for a command that applies stations' rows (serve, migrate,
+    import-package, demo), with the district's person link key (#30), every volunteer row without a link linked now
+    (rows from before d0015), before any server process starts."""
     from sqlalchemy import exc as sa_exc
     from sqlalchemy.engine import make_url
 
     from app.services.errors import ServiceError
 
+    from .server import people
     from .server.db import make_engine, migrate
 
     url = args.db or os.environ.get(ENV_DISTRICT_DB) or f"sqlite:///{district_dir(args) / 'district.db'}"
@@ -165,13 +177,15 @@ def district_engine(args):
         engine.dispose()
         shown = make_url(url).render_as_string(hide_password=True)
         raise ServiceError(f"无法连接区级数据库 {shown}：{connection_failure(exc)}") from None
+    if links:
+        people.attach(engine, person_key_file(args))
     return engine
 
 
 @contextmanager
-def closing_engine(args):
+def closing_engine(args, *, links: bool = False):
     """The district engine for one command, its connections closed after (the command may run inside a longer process)."""
-    engine = district_engine(args)
+    engine = district_engine(args, links=links)
     try:
         yield engine
     finally:
@@ -182,9 +196,23 @@ def cmd_migrate(args) -> int:
     """Upgrade the district database to this release's schema (before starting the new server processes)."""
     from .server.db import HEAD_REVISION
 
-    engine = district_engine(args)  # migrates
+    engine = district_engine(args, links=True)  # migrates, and links the volunteers a new release links
     engine.dispose()
     print(f"区级数据库已是最新结构（{HEAD_REVISION}）")
+    return 0
+
+
+def cmd_relink_people(args) -> int:
+    """One person across ledgers (#30): link every volunteer row again under the key file at hand — a new one made
+    when it is missing — after the district's key was lost. Old addresses of person pages stop working; nothing else."""
+    from .server import people
+
+    path = person_key_file(args)
+    made = not path.exists()
+    with closing_engine(args) as engine:
+        linked = people.attach(engine, path, relink=True)
+    print(f"已{'生成新的人员关联密钥 ' + str(path) + ' 并' if made else '用 ' + str(path) + ' 中的密钥'}重新关联 {linked} 条志愿者记录。"
+          "请备份该密钥文件，各服务进程须读同一个文件；重启区级服务后生效")
     return 0
 
 
@@ -194,8 +222,10 @@ def cmd_serve(args) -> int:
     from app.logs import setup_server_logging
 
     from .server.db import ENV_DB, ENV_FILES, ENV_HTTPS, ENV_JUDGE
+    from .server.people import ENV_KEY_FILE
 
-    engine = district_engine(args)  # migrated once, here, before any worker starts
+    engine = district_engine(args, links=True)  # migrated and linked once, here, before any worker starts
+    os.environ[ENV_KEY_FILE] = str(person_key_file(args).resolve())  # every worker links with the same key
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     files = str(Path(args.files_dir).resolve()) if args.files_dir else ""  # "": photos in the database
@@ -221,7 +251,7 @@ def cmd_import_package(args) -> int:
     from .server.packages import import_package
     from .server.photos import PhotoStore
 
-    engine = district_engine(args)
+    engine = district_engine(args, links=True)  # its volunteers are linked as they are applied (#30)
     try:
         done = import_package(engine, PhotoStore(engine, Path(args.files_dir) if args.files_dir else None), Path(args.file))
     except PackageError as exc:
@@ -338,7 +368,7 @@ def cmd_demo(args) -> int:
 
     say = lambda msg: print(msg, flush=True)  # noqa: E731
     started = time.monotonic()
-    with closing_engine(args) as engine:
+    with closing_engine(args, links=True) as engine:
         try:
             root = Path(args.ledgers)
             if root.exists() and any(root.iterdir()):
@@ -604,6 +634,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--judge-every", type=int, default=15, metavar="分钟",
                    help="每隔多少分钟预先评估本月各站“五有”情况，网页打开即可查看（默认 15；0 为不预先评估）")
     add("migrate", cmd_migrate, "升级区级数据库结构（升级程序后、启动服务前运行一次）", dsub)
+    add("relink-people", cmd_relink_people, "人员关联密钥遗失后：用新密钥重新关联各台账登记的同一志愿者", dsub)
     p = add("import-package", cmd_import_package, "导入实践站用U盘带来的同步包，并写出回执文件", dsub)
     p.add_argument("file", metavar="同步包")
     p.add_argument("--reply", metavar="文件", help="回执文件写到这里（默认与同步包同一目录）")

@@ -202,10 +202,11 @@ def postgres():
 
 
 def _district(request, tmp_path, backend: str):
-    from sync_helpers import DistrictServer
+    from sync_helpers import DistrictServer, district_key_file
 
     url = f"sqlite:///{tmp_path / 'district.db'}" if backend == "sqlite" else request.getfixturevalue("postgres").new_database()
-    server = DistrictServer(url)  # photos in the database, as deployed
+    # Photos in the database, as deployed; the person link key (#30) where this test's `station district` commands read it.
+    server = DistrictServer(url, key_file=district_key_file())
     server.start()
     return server
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import uvicorn
 
+from sync.server import people
 from sync.server.app import create_app
 from sync.server.db import make_engine, migrate
 
@@ -29,13 +31,20 @@ class DistrictServer:
     """uvicorn in a thread; ``stop()`` and ``start()`` again on the same port simulate a restart."""
 
     def __init__(self, url: str, files_dir: Path | None = None, *, behind_https: bool = False, judge_every_s: float = 0,
-                 tls: tuple[Path, Path] | None = None):
+                 tls: tuple[Path, Path] | None = None, key_file: Path | None = None):
         """``files_dir``: photos in that folder; None (the default, as in production): in the database.
         ``judge_every_s``: the app's lifespan runs, with its judge of the running month (off in most tests).
-        ``tls``: (certificate, key) files: the server answers HTTPS itself, as a district's does."""
+        ``tls``: (certificate, key) files: the server answers HTTPS itself, as a district's does.
+        ``key_file``: the district's key for linking one person across ledgers (#30), made there if missing, as
+        ``station district`` commands read it (``district_key_file``); None: a random key of this server's own."""
         self.tls = tls
         self.engine = make_engine(url)
         migrate(self.engine)
+        if key_file is not None:
+            people.attach(self.engine, key_file)
+        else:
+            people.use_key(self.engine, secrets.token_bytes(32))
+        self.person_key = people.key_of(self.engine)
         self.files_dir = files_dir
         self.port = free_port()
         self.lifespan = "on" if judge_every_s else "off"
@@ -69,6 +78,15 @@ class DistrictServer:
         self.stop()
         self.engine.dispose()
         forget_apps()
+
+
+def district_key_file() -> Path:
+    """Where a `station district --db …` command run by this user (a test's own home) finds the district's key."""
+    from types import SimpleNamespace
+
+    from sync.cli import person_key_file
+
+    return person_key_file(SimpleNamespace(dir=None))
 
 
 def forget_apps() -> None:

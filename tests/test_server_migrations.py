@@ -39,3 +39,37 @@ def test_a_new_server_is_created_at_head(district_engine):
     with district_engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
     assert _differences(district_engine) == []
+
+
+def test_volunteers_received_before_d0015_are_linked_once_the_key_is_loaded(district_engine):
+    """One person across ledgers (#30): the migration makes the link table, which it cannot fill (the links are keyed
+    with the district's secret, kept outside the database); the first `station district` command after it loads the
+    key and links every volunteer row the district already had."""
+    from datetime import date
+
+    from conftest import make_id
+    from sync.server import people
+    from sync.server.db import TABLES, person_link
+
+    cfg = alembic_config(district_engine)
+    with district_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "d0013")
+        number = make_id(seq=77)
+        for station in ("s-1", "s-2"):
+            conn.execute(TABLES["volunteer"].insert().values(
+                id=f"v-{station}", station_id=station, version=1, updated_at=utcnow(), deleted=False, number="ZY000001",
+                name="王秀英", name_pinyin="wangxiuying", name_initials="wxy", id_type="居民身份证", id_number=number,
+                gender="女",
+                birth_date=date(1980, 5, 17), phone="", phone_tail="", political_status="群众", tags="", skills="",
+                registered_on=date(2020, 1, 1), address="", note=""))
+    migrate(district_engine)
+    with district_engine.connect() as conn:
+        assert conn.execute(select(person_link)).all() == []  # not yet: the migration has no key
+    key = b"k" * 32
+    assert people.use_key(district_engine, key) == 2
+    with district_engine.connect() as conn:
+        linked = {r.volunteer_id: r.person_key for r in conn.execute(select(person_link))}
+    expected = people.person_key(key, "居民身份证", number)
+    assert linked == {"v-s-1": expected, "v-s-2": expected}
+    assert _differences(district_engine) == []

@@ -25,7 +25,7 @@ from .. import protocol
 from .admin import EnrollRefused, bind_station, token_hash
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
 from .db import TABLES, account, pull_page
-from . import certificates, throttle, tiers, web
+from . import certificates, people, throttle, tiers, web
 from .photos import PhotoStore
 
 
@@ -334,6 +334,7 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
         acct = authenticate(request)
         after = int(cursor) if cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
         tiers.refresh_directory(engine, acct)  # whom this ledger may 转派 to or 上报 to, if it changed (五.2)
+        people.refresh_note(engine, acct)  # its volunteers registered in other ledgers too, if that changed (#30)
         with engine.connect() as conn:
             items, next_cursor = pull_page(conn, acct.station_id, after)
         return {"cursor": str(next_cursor), "items": items, "more": len(items) == protocol.PULL_PAGE}

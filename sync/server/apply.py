@@ -17,7 +17,7 @@ from app.services.audit import ENTITY_LABELS
 from app.services.rowcheck import check_row
 
 from .. import protocol
-from . import stats, tiers
+from . import people, stats, tiers
 from .db import TABLES, account, announcement, batch_log, rejection, stored_file
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class BatchContext:
         self.dispatches: set[str] = set()  # district dispatches addressed to this station, named by the batch
         self.staged: dict[str, dict[str, tuple[bool, dict]]] = {}  # table -> id -> (is_insert, values)
         self.touched = stats.Touched()  # what the staff pages' kept figures must recount
+        self.linked: dict[str, tuple[str, str]] = {}  # volunteers written: id -> (证件类型, 证件号码), to link (people.py)
         ids_by_entity: dict[str, set[str]] = {}
         refs: dict[str, set[str]] = {}
         shas, numbers, dispatches = set(), set(), set()
@@ -170,6 +171,7 @@ class BatchContext:
         self.present.setdefault(entity, set()).add(row_id)
         if entity == "volunteer":
             self.numbers[values["number"]] = row_id
+            self.linked[row_id] = (values["id_type"], values["id_number"])
 
     def stage(self, entity: str, row_id: str, values: dict) -> None:
         table_rows = self.staged.setdefault(entity, {})
@@ -180,6 +182,7 @@ class BatchContext:
         self.present.setdefault(entity, set()).add(row_id)
         if entity == "volunteer":
             self.numbers[values["number"]] = row_id
+            self.linked[row_id] = (values["id_type"], values["id_number"])
 
     def flush(self) -> None:
         """Parents before children, inserts in bulk; foreign keys are deferred to the commit anyway."""
@@ -343,6 +346,7 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
     touched = batch.touched
     months = stats.months_before(conn, touched) if touched and not careful else set()
     batch.flush()
+    people.link_volunteers(conn, acct.station_id, batch.linked)  # one person across ledgers (#30)
     if touched:
         # careful mode wrote each row as it went, so the old months are gone: recount all of the station's
         stats.refresh(conn, acct.station_id, None if careful else months | stats.months_after(conn, touched), volunteers=touched.volunteers)

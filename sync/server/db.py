@@ -19,7 +19,7 @@ import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
 from app.models.base import UTCDateTime
 
-HEAD_REVISION = "d0014"
+HEAD_REVISION = "d0015"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # What ``station district serve`` hands its worker processes (sync/server/asgi.py).
@@ -239,6 +239,24 @@ street_score = Table(
     Column("entered_at", UTCDateTime, nullable=False),
     Column("weights_version", Integer, nullable=False),
     Index("ix_street_score_period", "year", "month"),
+
+
+# One person across ledgers (#30): every volunteer row linked by a keyed hash of its document (sync/server/people.py),
+# never by the number in clear. The key is the district's own secret, kept outside the database (person-link.key in
+# the district folder); ``person_link_state`` holds only a check value of it, so a server started with another key
+# (a lost file, a new one) recomputes every link from the rows instead of mixing two keys.
+person_link = Table(
+    "person_link", metadata,
+    Column("volunteer_id", String(36), primary_key=True),
+    Column("station_id", String(36), nullable=False, index=True),
+    Column("person_key", String(64), nullable=False, index=True),  # HMAC-SHA256 of the document type and number
+)
+
+person_link_state = Table(
+    "person_link_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_check", String(64), nullable=False),  # HMAC of a fixed text under the key the links were made with
+    Column("linked_at", UTCDateTime, nullable=False),
 )
 
 

@@ -26,7 +26,7 @@ from .admin import EnrollRefused, bind_station, same_secret
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
 from .db import account, package_import, pull_page
 from .photos import PhotoStore
-from . import tiers
+from . import people, tiers
 
 log = logging.getLogger(__name__)
 REPLY_PULL_PAGES = 20  # at most 10,000 district items in one reply; the rest come with the next one
@@ -170,6 +170,7 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
     after = int(cursor) if isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
     items: list[dict] = []
     tiers.refresh_directory(engine, acct)  # whom this ledger may 转派 to or 上报 to, if it changed (五.2)
+    people.refresh_note(engine, acct)  # its volunteers registered in other ledgers too, if that changed (#30)
     with engine.connect() as conn:
         for _ in range(REPLY_PULL_PAGES):
             page, after = pull_page(conn, acct.station_id, after)
