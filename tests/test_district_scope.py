@@ -21,16 +21,17 @@ from sqlalchemy import func, select
 from app.db import Store
 from app.models.base import utcnow
 from app.rules import RULES_FILE
-from app.services import activities, teams
+from app.services import activities, teams, volunteers
 from app.services.context import Context
 from app.services.station import init_station
 from sync import protocol
 from sync.client import SyncClient
 from sync.package import export_package
-from sync.server import admin
+from sync.server import admin, people
 from sync.server.db import TABLES, account, announcement, package_import, rejection, street_score, street_weights
 from sync.server.packages import import_package
 from sync.server.streets import WEIGHTS_FILE
+from conftest import make_id
 from sync_helpers import staff_login
 from test_sync import FAST
 
@@ -56,6 +57,9 @@ class Streets:
     other_package: Path
     other_station_id: str
     tmp: Path
+    shared_person: str = ""  # one person registered in a station of each street (#30), by the district's link key
+    other_person: str = ""  # a person registered only in the other street's station
+    other_id_number: str = ""
 
 
 def _ledger(tmp: Path, folder: str, name: str, street: str) -> Store:
@@ -88,6 +92,10 @@ def streets(district, tmp_path):
     admin.add_staff(engine, "wmb", "district1", "区文明办")
     admin.add_staff(engine, "aishan", "street01", "艾山街道办", street=OWN)
     own, other = _ledger(tmp_path, "yang", "杨家庄村", OWN), _ledger(tmp_path, "hong", "红山村", OTHER)
+    shared_id, other_id = make_id(born=date(1966, 6, 6), seq=11), make_id(born=date(1967, 7, 7), seq=13)
+    for store, name, number in ((own, "周志强", shared_id), (other, "周志强", shared_id), (other, "吴秀兰", other_id)):
+        volunteers.add_volunteer(Context(store=store), name=name, id_number=number, phone="13812345678",
+                                 registered_on="2020-01-01")
     try:
         SyncClient(own, **FAST).enroll(district.base, own_code)
         SyncClient(other, **FAST).enroll(district.base, other_code)
@@ -110,7 +118,9 @@ def streets(district, tmp_path):
                       own_account=_account_id(engine, "杨家庄村"), own_photo=sha[own.station_id], own_dispatch=own_dispatch, own_store=own,
                       other_account=_account_id(engine, "红山村"), other_unenrolled=_account_id(engine, "下水河村"),
                       other_photo=sha[other.station_id], other_dispatch=other_dispatch, other_import=imported.import_id,
-                      other_package=later, other_station_id=other.station_id, tmp=tmp_path)
+                      other_package=later, other_station_id=other.station_id, tmp=tmp_path,
+                      shared_person=people.person_key(district.person_key, "居民身份证", shared_id),
+                      other_person=people.person_key(district.person_key, "居民身份证", other_id), other_id_number=other_id)
     finally:
         own.close()
         other.close()
@@ -192,6 +202,14 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
         "sheet": ("stations.xlsx", stations_sheet(s.tmp), "application/octet-stream")}), (403,))],
     ("GET", "/openapi.json"): [(_get("/openapi.json"), SHOWN)],  # the API's description: no station's data
     ("GET", "/district/today"): [(_get("/district/today"), SHOWN)],  # Monday morning's list: its street's lines only
+    # One person across ledgers (#30): a person of both streets shows only this street's record; one of the other
+    # street only is as unknown, whether asked for by key or searched for by ID number.
+    ("GET", "/district/people"): [(_get("/district/people"), SHOWN), (_get("/district/people?p=2"), SHOWN)],
+    ("GET", "/district/people.xlsx"): [(_get("/district/people.xlsx"), SHOWN)],
+    ("GET", "/district/person/{key}"): [(_get("/district/person/{s.shared_person}"), SHOWN),
+                                        (_get("/district/person/{s.other_person}"), NOT_FOUND)],
+    ("POST", "/district/people/search"): [(_post("/district/people/search", {"id_number": "{s.other_id_number}"}),
+                                           NOT_FOUND)],
     ("GET", "/district/publish"): [(_get("/district/publish"), (403,))],  # announcements and rules: the district's
     ("POST", "/district/publish/announcement"): [(_post("/district/publish/announcement", {"title": "艾山街道的通知"}), (403,))],
     ("POST", "/district/publish/rules"): [(_post("/district/publish/rules", {}, lambda s: {
@@ -267,6 +285,9 @@ def test_a_street_account_sees_and_acts_on_its_own_street(streets):
     assert web.get(base + f"/district?street={OWN}", timeout=30).status_code == 200
     station = web.get(base + f"/district/station/{streets.own_account}", timeout=30)
     assert station.status_code == 200 and "杨家庄村重阳饺子宴" in station.text
+    assert f"/district/person/{streets.shared_person}" in station.text  # also registered in another ledger (#30)
+    person = web.get(base + f"/district/person/{streets.shared_person}", timeout=30).text
+    assert "杨家庄村" in person and "另有 1 个其他街道的台账" in person
     assert web.get(base + f"/district/photo/{streets.own_photo}?thumb=1", timeout=30).status_code == 200
     ranking = web.get(base + "/district/evaluation", timeout=30).text
     assert "杨家庄村" in ranking
@@ -300,6 +321,8 @@ def test_the_district_account_still_sees_every_street(streets):
     assert web.get(streets.base + f"/district/photo/{streets.other_photo}", timeout=30).status_code == 200
     assert "红山村修水管" in web.get(streets.base + "/district/demands", timeout=30).text
     assert web.get(streets.base + "/district/stations/add", timeout=30).status_code == 200
+    person = web.get(streets.base + f"/district/person/{streets.shared_person}", timeout=30).text
+    assert "杨家庄村" in person and "红山村" in person and "另有" not in person  # every ledger of the person
 
 
 def test_a_disabled_account_cannot_log_in_and_its_sessions_end(streets):

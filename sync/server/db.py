@@ -239,6 +239,7 @@ street_score = Table(
     Column("entered_at", UTCDateTime, nullable=False),
     Column("weights_version", Integer, nullable=False),
     Index("ix_street_score_period", "year", "month"),
+)
 
 
 # One person across ledgers (#30): every volunteer row linked by a keyed hash of its document (sync/server/people.py),

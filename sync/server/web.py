@@ -15,14 +15,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import and_, func, or_, select
 
 from app.models.base import utcnow
-from app.models.enums import PROJECT_STATUSES, TEAM_CATEGORIES, DemandState as S, station_level
+from app.models.enums import ID_TYPES, PROJECT_STATUSES, RESIDENT_ID, TEAM_CATEGORIES, DemandState as S, station_level
 from app.services.errors import NotFound, ValidationError
 from app.rules import STATUS_LABELS
 from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
 from .. import protocol
-from . import admin, attention, stats, throttle
+from . import admin, attention, people, stats, throttle
 from .admin import current_rules, same_secret
 from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
 
@@ -161,7 +161,8 @@ TEMPLATES.filters["tier"] = lambda level: station_level(level).unit  # 实践站
 YEAR = Query(0, ge=0, le=2100, description="年份（0 为本年）")
 MONTH = Query(0, ge=0, le=12, description="月份（0 为本月）")
 PARAM_LABELS = {"year": "年份", "month": "月份", "account_id": "实践站编号", "cursor": "同步位置", "street": "街道", "sha": "照片",
-                "thumb": "缩略图", "wait": "等待时间"}
+                "thumb": "缩略图", "wait": "等待时间", "key": "人员", "p": "页码"}
+PEOPLE_PAGE = 50  # people per page of 跨站点志愿者
 
 
 def install(api: FastAPI) -> None:
@@ -652,9 +653,73 @@ def install(api: FastAPI) -> None:
             brands = conn.execute(select(project.c.name, project.c.category, project.c.status, project.c.started_on).where(
                 project.c.station_id == acct.station_id, project.c.deleted == False, project.c.brand == True)  # noqa: E712
                 .order_by(project.c.name)).all() if acct.station_id else []
+            # one person, two ledgers (#30): its volunteers registered in other ledgers too
+            shared = people.shared_of_station(conn, acct.station_id) if acct.station_id else []
         return render("station.html", title=acct.name, user=user, acct=acct, f=f, year=year, month=month, years=years_back(),
                       recent=recent, pictures=pictures, batches=batches, rejects=rejects, demands=waiting_or_low, today=today, waiting=attention.WAITING,
-                      state_label=lambda state: S(state).label, brands=brands, project_status=PROJECT_STATUSES)
+                      state_label=lambda state: S(state).label, brands=brands, project_status=PROJECT_STATUSES, shared=shared)
+
+    # -- one person across ledgers (#30) -----------------------------------------------------------------------------
+    def render_people(request: Request, user: StaffUser, *, p: int = 1, error: str = "", status: int = 200):
+        with engine.connect() as conn:
+            everyone = people.shared(conn, user.street)
+        pages = max(1, -(-len(everyone) // PEOPLE_PAGE))
+        first = (min(p, pages) - 1) * PEOPLE_PAGE
+        listed = list(enumerate(everyone[first:first + PEOPLE_PAGE], start=first + 1))
+        return render("people.html", title="跨站点登记的志愿者", user=user, status=status, error=error, total=len(everyone),
+                      p=p, pages=pages, listed=listed, csrf=csrf_token(request),
+                      searchable=people.key_of(engine) is not None, id_types=ID_TYPES)
+
+    @api.get("/district/people", include_in_schema=False)
+    def people_page(request: Request, p: int = Query(1, ge=1, le=100_000)):
+        """Everyone registered in more than one ledger of the account's scope, most hours first, and a search by ID."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        return render_people(request, user, p=p)
+
+    @api.post("/district/people/search", include_in_schema=False)
+    def people_search(request: Request, csrf: str = Form("", max_length=100), id_type: str = Form("", max_length=20),
+                      id_number: str = Form("", max_length=40)):
+        """By ID number: what was typed is hashed with the district's key and looked up, never compared in clear and
+        never put in an address (a POST: the number is not in the access log either)."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if not secrets.compare_digest(csrf, csrf_token(request)):
+            return render_people(request, user, error="页面已过期，请刷新后重新查询", status=403)
+        if not id_number.strip():
+            return render_people(request, user, error="请填写要查询的证件号码", status=422)
+        with engine.connect() as conn:
+            key = people.find(conn, id_type if id_type in ID_TYPES else RESIDENT_ID, id_number, user.street)
+        if key is None:
+            where = f"{user.street}的实践所（站）" if user.street else "各台账"
+            return render_people(request, user, error=f"{where}中没有登记这个证件号码的志愿者", status=404)
+        return RedirectResponse(f"/district/person/{key}", status_code=303)
+
+    @api.get("/district/person/{key}", include_in_schema=False)
+    def person_page(request: Request, key: str = PathParam(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")):
+        """One person in every ledger of the account's scope: each ledger's record (masked) and hours, and one total."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        with engine.connect() as conn:
+            found = people.person(conn, key, user.street)
+        if found is None:  # or registered only in another street's ledgers: the same answer
+            return out_of_scope(user, "找不到这名志愿者", back="/district/people")
+        return render("person.html", title=f"志愿者 {found.masked_name}", user=user, person=found)
+
+    @api.get("/district/people.xlsx", include_in_schema=False)
+    def people_xlsx(request: Request):
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        with engine.connect() as conn:
+            rows = people.sheet_rows(people.shared(conn, user.street))
+        where = user.street or ""
+        today = date.today()
+        return xlsx_response(f"{where}跨站点登记的志愿者（截至{today.year}年{today.month}月{today.day}日）", people.SHEET_HEADERS, rows,
+                             f"{where}跨站点登记的志愿者-{today:%Y%m%d}.xlsx")
 
     def upload_refused(request: Request, csrf: str, upload, missing: str, limit: int, what: str) -> tuple[str, int] | None:
         """A staff form's file upload: (message, status) when it cannot be taken, else None."""
