@@ -242,6 +242,14 @@ def cmd_volunteer_list(args) -> int:
     return 0
 
 
+def _elsewhere_line(ctx, volunteer_id: str) -> list[tuple[str, str]]:
+    """其他站点, when the district said at the last sync that this person is registered in other ledgers too (#30)."""
+    from .services import elsewhere
+
+    found = elsewhere.of(ctx, [volunteer_id]).get(volunteer_id)
+    return [("其他站点", found.note(volunteers.volunteer_hours(ctx, volunteer_id)))] if found else []
+
+
 def cmd_volunteer_show(args) -> int:
     ctx = open_context(args)
     with ctx.store:
@@ -265,6 +273,7 @@ def cmd_volunteer_show(args) -> int:
             ("所属服务队", "、".join(volunteers.team_names_of(ctx, [v.id])[v.id])),
             (f"{year}年服务时长", f"{volunteers.volunteer_hours(ctx, v.id, year=year):g} 小时"),
             ("累计服务时长", f"{volunteers.volunteer_hours(ctx, v.id):g} 小时"),
+            *_elsewhere_line(ctx, v.id),
             ("星级", stars.hours_summary(ctx, v.id).label or "未达到★1"),
             ("现有积分", f"{points.balance(ctx, points.Holder(volunteer_id=v.id))} 分"),
         ]

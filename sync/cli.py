@@ -63,6 +63,8 @@ def cmd_sync(args) -> int:
             print(f"收到转派或上报来的需求 {result.handed_in} 件，请在“群众点单”中办理（station demands --state approved）")
         if result.progress:
             print(f"转出需求的办理进展 {result.progress} 条，已记入各需求的办理经过")
+        if result.elsewhere:  # #30: one person across ledgers
+            print(f"本站有 {result.elsewhere} 名志愿者已在其他站点登记，区里合并计算其服务时长（station volunteer show 编号 可查看）")
         if result.rejected:
             from app.outbox import rejected_rows
 
@@ -108,6 +110,8 @@ def cmd_sync_import_reply(args) -> int:
         print(f"收到转派或上报来的需求 {done.handed_in} 件，请在“群众点单”中办理；办理情况随下一个同步包上传")
     if done.progress:
         print(f"转出需求的办理进展 {done.progress} 条，已记入各需求的办理经过")
+    if done.elsewhere:
+        print(f"本站有 {done.elsewhere} 名志愿者已在其他站点登记，区里合并计算其服务时长（station volunteer show 编号 可查看）")
     if done.refused_batches:
         print(f"有 {done.refused_batches} 批未被区里处理，会随下一个同步包再次上传", file=sys.stderr)
     return 0

@@ -32,7 +32,7 @@ from app.migrations import HEAD_REVISION
 from app.models import Announcement, SyncRun, SyncState, utcnow
 from app.services.activities import photo_path
 from app.models.enums import Role
-from app.services import demands
+from app.services import demands, elsewhere
 from app.services.context import Actor, Context
 
 from . import protocol
@@ -75,6 +75,7 @@ class SyncResult:
     certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
     withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
     recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
+    elsewhere: int = 0  # this ledger's volunteers newly found registered in other ledgers too (#30)
     # the dispatches taken in by this sync, by id: one withdrawn again before the station saw it is not new work (#30)
     new_dispatches: set[str] = field(default_factory=set, repr=False)
     new_handed: set[str] = field(default_factory=set, repr=False)  # those of them another tier handed on
@@ -347,7 +348,8 @@ class SyncClient:
             f"（其中转派或上报来的需求 {result.handed_in} 件）" if result.handed_in else "") + (
             f"；转出需求的办理进展 {result.progress} 条" if result.progress else "") + (
             f"；区中心撤回派单 {result.withdrawn} 件，已撤销" if result.withdrawn else "") + (
-            f"；恢复备份后区里多出的 {result.recovered} 条记录已放入回收站" if result.recovered else "")
+            f"；恢复备份后区里多出的 {result.recovered} 条记录已放入回收站" if result.recovered else "") + (
+            f"；{result.elsewhere} 名志愿者已在其他站点登记" if result.elsewhere else "")
         self._finish_run(run_id, "ok", result, message)
         return result
 
@@ -581,6 +583,9 @@ def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> i
             result.pulled += 1
         elif item.get("entity") == "directory":
             demands.receive_directory(district, item)  # whom this ledger may 转派 to or 上报 to; not news to count
+        elif item.get("entity") == elsewhere.ITEM:
+            # Which of this ledger's volunteers other ledgers register too (#30): the newest replaces the last.
+            result.elsewhere += elsewhere.receive(district, item)
         elif item.get("entity") == "dispatch_withdrawn":
             cancelled = demands.receive_withdrawal(district, item)
             if cancelled is not None:

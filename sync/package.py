@@ -292,6 +292,7 @@ class ReplyResult:
     account_name: str = ""
     package_id: str = ""
     certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
+    elsewhere: int = 0  # this ledger's volunteers newly found registered in other ledgers too (#30)
 
 
 def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
@@ -328,6 +329,7 @@ def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
         result.pulled, result.dispatched, result.withdrawn = synced.pulled, synced.dispatched, synced.withdrawn
         result.notices = synced.notices
         result.handed_in, result.progress = synced.handed_in, synced.progress
+        result.elsewhere = synced.elsewhere
     if isinstance(reply.get("certificates"), dict):
         result.certificates = certificates_taken(store, reply["certificates"])
     if result.account_name and result.account_name != state.account_name:
@@ -338,6 +340,7 @@ def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
                + (f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "")
                + (f"（其中转派或上报来的需求 {result.handed_in} 件）" if result.handed_in else "")
                + (f"；转出需求的办理进展 {result.progress} 条" if result.progress else "")
+               + (f"；{result.elsewhere} 名志愿者已在其他站点登记" if result.elsewhere else "")
                + (f"；{result.refused_batches} 批未被区里处理，会随下一个同步包再次上传" if result.refused_batches else ""))
     _history(store, "ok", message, pushed=result.acked, rejected=result.rejected, pulled=result.pulled)
     return result

@@ -39,5 +39,6 @@ ENTITIES = ("station", "function_room", "service_point", "volunteer", "team", "m
 # District-owned items a pull may carry (never pushed by a station).
 PULLED = ("announcement", "rules", "national_mapping", "dispatch", "dispatch_withdrawn",
           "dispatch_progress",  # what another tier did with a demand this ledger handed on (五.2)
-          "directory")  # the ledgers this one may 转派 to or 上报 to
+          "directory",  # the ledgers this one may 转派 to or 上报 to
+          "person_links")  # this ledger's volunteers registered in other ledgers too: how many, their hours there (#30)
 

@@ -5,4 +5,4 @@ Alembic (which costs half a second at start); tests/test_db.py checks it
 against the scripts. Update it with every new revision.
 """
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"

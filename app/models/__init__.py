@@ -6,7 +6,7 @@ from .hours import VolunteerHours, VolunteerYearHours
 from .outbox import OutboxEntry
 from .people import Membership, Team, Volunteer
 from .station import CertificateRecord, FunctionRoom, Operator, PersonalDataView, ServicePoint, Station, StationKey
-from .sync import Announcement, SyncRun, SyncState
+from .sync import Announcement, SyncRun, SyncState, VolunteerElsewhere
 from .rewards import Demand, DemandEvent, DemandHop, DistrictDispatch, Goods, Household, PointEntry, PointRule, StockMove
 from .work import ActivityPlan, Document, Project, ProjectTeam, Training
 
@@ -72,6 +72,7 @@ __all__ = [
     "Team",
     "UTCDateTime",
     "Volunteer",
+    "VolunteerElsewhere",
     "new_id",
     "utcnow",
 ]

@@ -56,3 +56,16 @@ class Announcement(SQLModel, table=True):
     # Shown on the 工作台 until someone marks it read (#30); the 同步 page keeps every one.
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     read_by: str = Field(default="", max_length=50)
+
+
+class VolunteerElsewhere(SQLModel, table=True):
+    """What the district last said of this ledger's volunteers who are registered in other ledgers too (#30): how
+    many other ledgers and the hours recorded there — nothing else of them. Replaced whole by each ``person_links``
+    item a pull brings; local, never synced. A volunteer not listed is, as far as the district knew, here only."""
+
+    __tablename__ = "volunteer_elsewhere"
+
+    volunteer_id: str = Field(primary_key=True, max_length=36)
+    ledgers: int = Field(default=0)  # other 实践站 / 所 / 中心 registering the same person
+    hours: float = Field(default=0.0)  # their service hours there, as the district had them
+    as_of: datetime = Field(sa_type=UTCDateTime)  # when the district said so

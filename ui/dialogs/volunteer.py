@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 from app.models import Volunteer
 from app.models.enums import GENDERS, ID_TYPES, POLITICAL_STATUSES, RESIDENT_ID, VOLUNTEER_TAGS
 from app.privacy import mask_id_number, mask_phone
-from app.services import audit
+from app.services import audit, elsewhere
 from app.services import teams as team_service
 from app.services import volunteers as volunteer_service
 from app.services.context import Context
@@ -77,6 +77,13 @@ class VolunteerDialog(FormDialog):
         member_of = set(volunteer_service.current_team_ids(ctx, v.id)) if v else set()
         self.teams = TeamChecklist(team_service.list_teams(ctx), member_of, with_category=True)
         self.add("teams", self.tr("所属服务队"), self.teams)
+        self.elsewhere_note = None
+        known = elsewhere.of(ctx, [v.id]).get(v.id) if v else None
+        if known is not None:  # #30: the district's word at the last sync; the certificate stays this ledger's
+            self.elsewhere_note = QLabel(known.note(volunteer_service.volunteer_hours(ctx, v.id)))
+            self.elsewhere_note.setWordWrap(True)
+            self.elsewhere_note.setObjectName("elsewhere")
+            self.form.addRow(self.tr("其他站点"), self.elsewhere_note)
         self.finish_layout()
         id_line.textChanged.connect(self.on_id_changed)
         self.id_type.currentTextChanged.connect(lambda _t: self.on_id_changed(id_line.text()))

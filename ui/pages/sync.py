@@ -295,6 +295,8 @@ class SyncPage(Page):
                 text += self.tr("；收到转派或上报来的需求 {0} 件，请到“群众点单”页办理").format(result.handed_in)
             if result.progress:
                 text += self.tr("；转出需求的办理进展 {0} 条").format(result.progress)
+            if result.elsewhere:  # #30: one person across ledgers
+                text += self.tr("；{0} 名志愿者已在其他站点登记，见“志愿者”页").format(result.elsewhere)
             self.progress_text.setText(text)
             self.refresh()
             self.changed.emit()
@@ -354,6 +356,8 @@ class SyncPage(Page):
             text += self.tr("；收到转派或上报来的需求 {0} 件，请到“群众点单”页办理").format(result.handed_in)
         if result.progress:
             text += self.tr("；转出需求的办理进展 {0} 条").format(result.progress)
+        if result.elsewhere:  # #30: one person across ledgers
+            text += self.tr("；{0} 名志愿者已在其他站点登记，见“志愿者”页").format(result.elsewhere)
         self.progress_text.setText(text)
         self._finish()
         self.progress.setValue(1)

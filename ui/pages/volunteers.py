@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox, QPushButton
 from app import reports
 from app.models import Volunteer
 from app.privacy import mask_phone
-from app.services import stars
+from app.services import elsewhere, stars
 from app.services import volunteers as volunteer_service
 from app.services.common import format_date
 
@@ -26,6 +26,7 @@ class VolunteerRow:
     teams: str
     hours: float = 0.0
     stars: int = 0
+    other_ledgers: elsewhere.Elsewhere | None = None  # registered in other ledgers too, as the district said (#30)
 
     @property
     def id(self) -> str:
@@ -33,7 +34,7 @@ class VolunteerRow:
 
 
 class VolunteersPage(ListPage):
-    watches = frozenset({"volunteer", "membership", "team", "participation", "activity"})
+    watches = frozenset({"volunteer", "membership", "team", "participation", "activity", "volunteer_elsewhere"})
     model_class = Volunteer
     noun = "志愿者"
     title = "志愿者"
@@ -123,6 +124,8 @@ class VolunteersPage(ListPage):
             Column(self.tr("政治面貌"), lambda r: r.volunteer.political_status, "political_status"),
             Column(self.tr("累计时长"), lambda r: f"{r.hours:g}", "hours", align_right=True),
             Column(self.tr("星级"), lambda r: stars.star_label(r.stars)),
+            # #30: the person registered in other ledgers too — how many and the district's total, nothing of theirs
+            Column(self.tr("其他站点"), lambda r: r.other_ledgers.short(r.hours) if r.other_ledgers else ""),
             Column(self.tr("所属服务队"), lambda r: r.teams),
             Column(self.tr("标签"), lambda r: r.volunteer.tags.replace(",", "、")),
             Column(self.tr("注册日期"), lambda r: format_date(r.volunteer.registered_on), "registered_on"),
@@ -177,7 +180,9 @@ class VolunteersPage(ListPage):
         cache.update(volunteer_service.hours_of(ctx, [i for i in ids if i not in cache]))
         teams = volunteer_service.team_names_of(ctx, ids)
         limits = stars.thresholds(ctx.store.paths.root)
-        return [VolunteerRow(v, "、".join(teams[v.id]), cache[v.id], stars.star_for(cache[v.id], limits)) for v in rows]
+        known = elsewhere.of(ctx, ids)
+        return [VolunteerRow(v, "、".join(teams[v.id]), cache[v.id], stars.star_for(cache[v.id], limits),
+                             known.get(v.id)) for v in rows]
 
     def count(self, state) -> int:
         return volunteer_service.count_volunteers(state["ctx"], state["text"], deleted=state["deleted"], min_hours=state["min_hours"])
