@@ -437,4 +437,52 @@ def build_demo_district(root: Path, *, years: int = 1, seed: int = 2022, today: 
             make_demo_login(store, f"示范{profile.tier.label}管理员")
         ledgers.append(DemoLedger(path, profile, result))
         progress(f"已生成{profile.name}：服务队 {result.teams} 支，品牌项目 {result.brand_projects} 个，活动 {result.activities} 次")
+    shared = share_people(ledgers, random.Random(seed), today or date.today())
+    progress(f"已在两个台账登记同一志愿者 {shared} 人（含迁移 1 人）")
     return ledgers
+
+
+# One person across ledgers (#30): (from, to, how many, moved) by index in DISTRICT_PROFILES. Volunteers of 杨家庄村 who
+# also serve in 北王庄村 and at 艾山街道's 所; one of 府前社区 also registered at 南岭村 (another 街道); one of 南岭村 who
+# moved to 双泉社区 three months ago (迁移: registered there, kept at 南岭村 with a note, as docs/people.md says).
+SHARED_PEOPLE = ((2, 3, 2, False), (2, 1, 1, False), (6, 4, 1, False), (4, 8, 1, True))
+
+
+def share_people(ledgers: list[DemoLedger], rng: random.Random, today: date) -> int:
+    """Register some volunteers of one demo ledger in another as well, each with a few activities there."""
+    from .services import volunteers as volunteer_service
+    from .services.context import Context
+
+    taken: dict[int, set[str]] = {}
+    count = 0
+    for source, target, how_many, moved in SHARED_PEOPLE:
+        with Store.open(ledgers[source].path, create=False) as store:
+            with store.session() as session:
+                live = list(session.exec(select(Volunteer).where(Volunteer.deleted == False)  # noqa: E712
+                                         .order_by(Volunteer.number)))
+            chosen = rng.sample([v for v in live if v.id not in taken.setdefault(source, set())], how_many)
+            taken[source].update(v.id for v in chosen)
+            if moved:
+                for v in chosen:
+                    volunteer_service.update_volunteer(Context(store=store), v.id,
+                                                       note=f"已迁往{ledgers[target].profile.place}")
+        with Store.open(ledgers[target].path, create=False) as store:
+            ctx = Context(store=store)
+            for v in chosen:
+                registered = today - timedelta(days=90) if moved else v.registered_on
+                here = volunteer_service.add_volunteer(
+                    ctx, name=v.name, id_number=v.id_number, phone=v.phone, political_status=v.political_status,
+                    skills=v.skills, registered_on=registered,
+                    note=f"原在{ledgers[source].profile.place}" if moved else "")
+                with store.session(operator=OPERATOR) as session:
+                    done = session.exec(select(Activity).where(
+                        Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                        Activity.date >= registered).order_by(Activity.date, Activity.id))
+                    days = list({a.date: a for a in done}.values())  # one activity a day: never two at once (#26)
+                    for activity in rng.sample(days, min(len(days), 4 if moved else 3)):
+                        hours = duration_hours(activity.start_time, activity.end_time) or 1.0
+                        session.add(Participation(station_id=store.station_id, activity_id=activity.id,
+                                                  volunteer_id=here.id, hours=hours, role="志愿者"))
+                    session.commit()
+                count += 1
+    return count

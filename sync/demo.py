@@ -55,6 +55,17 @@ def enroll_and_sync(engine: Engine, ledgers: list[DemoLedger], *, server: str = 
             done.append(_over_network(store, led, server, code, ca_file) if server else _by_package(engine, store, led, code))
         synced = done[-1]
         progress(f"{p.name}已登记并同步：上传 {synced.pushed} 条，被拒 {synced.rejected} 条")
+    # Once more, with nothing left to send: a ledger that synced before the others hears what they brought — the
+    # ledgers it may 转派 or 上报 to, and which of its volunteers the others register too (#30).
+    for led in ledgers[:-1]:
+        with Store.open(led.path, create=False) as store:
+            if server:
+                from .client import SyncClient
+
+                SyncClient(store).sync()
+            else:
+                _by_package(engine, store, led, "")
+    progress("各台账已再同步一次，收到其他台账登记后才有的信息（可转派、上报的对象，在其他站点也登记的志愿者）")
     return done
 
 

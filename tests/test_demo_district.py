@@ -12,12 +12,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from app.demo import build_demo_district
+from app.demo import SHARED_PEOPLE, build_demo_district
 from app.db import Store
 from app.models.enums import TEAM_CATEGORIES
 from app.rules import MET, Period, evaluate, selfcheck
 from app.services.context import Context
 from sync.demo import enroll_and_sync
+from sync.server import people
 from sync.server.db import TABLES, account
 
 SEED_TARGETS = {"center": (17, 5), "institute": (5, 3)}  # 三.2 teams, 五.4 brand projects
@@ -95,3 +96,21 @@ def test_demo_district_enrolls_and_syncs_nine_ledgers(district_sqlite, tmp_path)
             if led.profile.level != "station":  # the district judges the same rows the same way
                 judged = {v.rule_id: v.figure for v in evaluate(conn, TABLES, sid, period)}
                 assert (judged["teams"], judged["brand_projects"]) == SEED_TARGETS[led.profile.level]
+
+    # One person across ledgers (#30): each volunteer the demo registered in two ledgers is one person at the district,
+    # whose total is the sum of their hours in each ledger's own file; and each ledger heard it after its last sync.
+    ledger_of = {sid: dbs[name] for name, sid in station_ids.items()}
+    with district_sqlite.engine.connect() as conn:
+        shared = people.shared(conn)
+    assert len(shared) == sum(n for _from, _to, n, _moved in SHARED_PEOPLE)
+    done = "p.deleted = 0 AND a.deleted = 0 AND a.status = 'done'"
+    for person in shared:
+        assert len(person.records) == 2
+        served = ("SELECT COALESCE(SUM(p.hours), 0) FROM participation p JOIN activity a ON a.id = p.activity_id "
+                  f"WHERE p.volunteer_id = ? AND {done}")
+        here = {r.volunteer_id: rows(ledger_of[r.station_id], served, r.volunteer_id)[0][0] for r in person.records}
+        assert person.total_hours == round(sum(here.values()), 2) > 0
+        for r in person.records:
+            heard = rows(ledger_of[r.station_id],
+                         "SELECT ledgers, hours FROM volunteer_elsewhere WHERE volunteer_id = ?", r.volunteer_id)
+            assert heard == [(1, round(person.total_hours - here[r.volunteer_id], 2))], (r.ledger, heard)
