@@ -106,7 +106,7 @@ class BatchContext:
         self.dispatches: set[str] = set()  # district dispatches addressed to this station, named by the batch
         self.staged: dict[str, dict[str, tuple[bool, dict]]] = {}  # table -> id -> (is_insert, values)
         self.touched = stats.Touched()  # what the staff pages' kept figures must recount
-        self.linked: dict[str, tuple[str, str]] = {}  # volunteers written: id -> (证件类型, 证件号码), to link (people.py)
+        self.linked: dict[str, tuple[str, str, bool]] = {}  # volunteers written: id -> (证件类型, 号码, deleted) (people.py)
         ids_by_entity: dict[str, set[str]] = {}
         refs: dict[str, set[str]] = {}
         shas, numbers, dispatches = set(), set(), set()
@@ -171,7 +171,7 @@ class BatchContext:
         self.present.setdefault(entity, set()).add(row_id)
         if entity == "volunteer":
             self.numbers[values["number"]] = row_id
-            self.linked[row_id] = (values["id_type"], values["id_number"])
+            self.linked[row_id] = (values["id_type"], values["id_number"], values["deleted"])
 
     def stage(self, entity: str, row_id: str, values: dict) -> None:
         table_rows = self.staged.setdefault(entity, {})
@@ -182,7 +182,7 @@ class BatchContext:
         self.present.setdefault(entity, set()).add(row_id)
         if entity == "volunteer":
             self.numbers[values["number"]] = row_id
-            self.linked[row_id] = (values["id_type"], values["id_number"])
+            self.linked[row_id] = (values["id_type"], values["id_number"], values["deleted"])
 
     def flush(self) -> None:
         """Parents before children, inserts in bulk; foreign keys are deferred to the commit anyway."""

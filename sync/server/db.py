@@ -250,7 +250,10 @@ person_link = Table(
     "person_link", metadata,
     Column("volunteer_id", String(36), primary_key=True),
     Column("station_id", String(36), nullable=False, index=True),
-    Column("person_key", String(64), nullable=False, index=True),  # HMAC-SHA256 of the document type and number
+    Column("person_key", String(64), nullable=False),  # HMAC-SHA256 of the document type and number
+    Column("deleted", Boolean, nullable=False, default=False, server_default=false()),  # the volunteer row's
+    # By person, with the ledger and the bin: who is registered in more than one ledger is read from the index alone.
+    Index("ix_person_link_person_key", "person_key", "station_id", "deleted"),
 )
 
 person_link_state = Table(

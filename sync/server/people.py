@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, and_, delete, func, select, text
+from sqlalchemy import Connection, Engine, and_, case, delete, func, select, text
 
 from app.models.base import utcnow
 from app.models.enums import RESIDENT_ID, station_level
@@ -182,8 +182,8 @@ def is_key(value: str) -> bool:
 
 # -- linking ------------------------------------------------------------------------------------------------------
 
-def link_volunteers(conn: Connection, station_id: str, written: dict[str, tuple[str, str]]) -> None:
-    """After a batch wrote volunteer rows (id → (证件类型, 证件号码)): their links, in the same transaction."""
+def link_volunteers(conn: Connection, station_id: str, written: dict[str, tuple[str, str, bool]]) -> None:
+    """After a batch wrote volunteer rows (id → (证件类型, 证件号码, in the 回收站)): their links, in the same transaction."""
     if not written:
         return
     key = key_of(conn.engine)
@@ -196,8 +196,9 @@ def link_volunteers(conn: Connection, station_id: str, written: dict[str, tuple[
     ids = list(written)
     for start in range(0, len(ids), 500):
         conn.execute(delete(person_link).where(person_link.c.volunteer_id.in_(ids[start:start + 500])))
-    rows = [{"volunteer_id": vid, "station_id": station_id, "person_key": k}
-            for vid, (id_type, number) in written.items() if (k := person_key(key, id_type, number)) is not None]
+    rows = [{"volunteer_id": vid, "station_id": station_id, "person_key": k, "deleted": deleted}
+            for vid, (id_type, number, deleted) in written.items()
+            if (k := person_key(key, id_type, number)) is not None]
     if rows:
         conn.execute(person_link.insert(), rows)
 
@@ -225,7 +226,8 @@ def ensure_links(engine: Engine) -> int:
                              .values(key_check=check, linked_at=utcnow()))
         after = ""
         while True:
-            query = (select(volunteer.c.id, volunteer.c.station_id, volunteer.c.id_type, volunteer.c.id_number)
+            query = (select(volunteer.c.id, volunteer.c.station_id, volunteer.c.id_type, volunteer.c.id_number,
+                            volunteer.c.deleted)
                      .where(volunteer.c.id > after).order_by(volunteer.c.id).limit(PAGE))
             if not everything:
                 query = (query.outerjoin(person_link, person_link.c.volunteer_id == volunteer.c.id)
@@ -233,12 +235,14 @@ def ensure_links(engine: Engine) -> int:
             rows = conn.execute(query).all()
             if not rows:
                 break
-            links = [{"volunteer_id": r.id, "station_id": r.station_id, "person_key": k}
+            links = [{"volunteer_id": r.id, "station_id": r.station_id, "person_key": k, "deleted": r.deleted}
                      for r in rows if (k := person_key(key, r.id_type, r.id_number)) is not None]
             if links:
                 conn.execute(person_link.insert(), links)
                 linked += len(links)
             after = rows[-1].id
+        if linked > 1000 and conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE person_link"))  # the planner's figures at once, not at autovacuum's next pass
     if linked:
         log.info("linked %d volunteer rows%s", linked, " (all of them, under a new key)" if everything else "")
     return linked
@@ -378,14 +382,32 @@ def find(conn: Connection, id_type: str, id_number: str, street: str = "") -> st
     return wanted if person(conn, wanted, street) is not None else None
 
 
+def _shared_keys(street: str):
+    """(person_key, ledgers) of everyone registered (live) in more than one ledger, with one in ``street`` (any for "").
+    Read from person_link's index alone; counted by rows, not distinct ledgers (collated text compares cost a third of
+    the page): a ledger holds one live registration per person, its own check refuses a second."""
+    query = (select(person_link.c.person_key, func.count().label("ledgers"))
+             .where(person_link.c.deleted == False)  # noqa: E712
+             .group_by(person_link.c.person_key).having(func.count() > 1))
+    if street:
+        ours = select(account.c.station_id).where(account.c.station_id.is_not(None), account.c.street == street)
+        query = query.having(func.max(case((person_link.c.station_id.in_(ours), 1), else_=0)) == 1)
+    return query
+
+
+def shared_page(conn: Connection, street: str = "", *, page: int = 1, size: int = 50) -> tuple[int, list[Person]]:
+    """How many people are registered in more than one ledger (with one in ``street``), and one page of them, those in
+    the most ledgers first: only the page's people are read in full, however many there are."""
+    # One short row per such person (1,500 of them for 3,000 stations in bench/district_pages_bench.py): sorted here.
+    keys = sorted(conn.execute(_shared_keys(street)).all(), key=lambda r: (-r.ledgers, r.person_key))
+    first = (min(page, max(1, -(-len(keys) // size))) - 1) * size
+    return len(keys), _people(conn, [r.person_key for r in keys[first:first + size]], street)
+
+
 def shared(conn: Connection, street: str = "") -> list[Person]:
     """Everyone registered (live) in more than one ledger, with a record in ``street`` ("" for the whole district),
-    most hours first."""
-    volunteer = TABLES["volunteer"]
-    live = and_(volunteer.c.id == person_link.c.volunteer_id, volunteer.c.deleted == False)  # noqa: E712
-    keys = conn.execute(select(person_link.c.person_key).join(volunteer, live).group_by(person_link.c.person_key)
-                        .having(func.count(func.distinct(person_link.c.station_id)) > 1)).scalars().all()
-    people = _people(conn, list(keys), street)
+    most hours first (the sheet: all of them)."""
+    people = _people(conn, list(conn.execute(_shared_keys(street)).scalars()), street)
     people.sort(key=lambda p: (-p.total_hours, p.masked_name, p.key))
     return people
 
@@ -409,16 +431,11 @@ class Shared:
 def elsewhere(conn: Connection, station_id: str) -> dict[str, tuple[str, set[str], float]]:
     """This ledger's live volunteers registered (live) in other ledgers too: volunteer id → (person key, the other
     ledgers' station ids, their hours there)."""
-    volunteer = TABLES["volunteer"]
     mine, other = person_link.alias("mine"), person_link.alias("other")
-    mine_row, other_row = volunteer.alias("mine_row"), volunteer.alias("other_row")
     rows = conn.execute(
         select(mine.c.volunteer_id, mine.c.person_key, other.c.station_id, other.c.volunteer_id)
         .join(other, and_(other.c.person_key == mine.c.person_key, other.c.station_id != mine.c.station_id))
-        .join(mine_row, mine_row.c.id == mine.c.volunteer_id)
-        .join(other_row, other_row.c.id == other.c.volunteer_id)
-        .where(mine.c.station_id == station_id, mine_row.c.deleted == False,  # noqa: E712
-               other_row.c.deleted == False)).all()  # noqa: E712
+        .where(mine.c.station_id == station_id, mine.c.deleted == False, other.c.deleted == False)).all()  # noqa: E712
     hours = hours_of(conn, [r[3] for r in rows])
     out: dict[str, tuple[str, set[str], float]] = {}
     for mine_id, key, other_station, other_id in rows:

@@ -662,17 +662,17 @@ def install(api: FastAPI) -> None:
     # -- one person across ledgers (#30) -----------------------------------------------------------------------------
     def render_people(request: Request, user: StaffUser, *, p: int = 1, error: str = "", status: int = 200):
         with engine.connect() as conn:
-            everyone = people.shared(conn, user.street)
-        pages = max(1, -(-len(everyone) // PEOPLE_PAGE))
-        first = (min(p, pages) - 1) * PEOPLE_PAGE
-        listed = list(enumerate(everyone[first:first + PEOPLE_PAGE], start=first + 1))
-        return render("people.html", title="跨站点登记的志愿者", user=user, status=status, error=error, total=len(everyone),
+            total, found = people.shared_page(conn, user.street, page=p, size=PEOPLE_PAGE)
+        pages = max(1, -(-total // PEOPLE_PAGE))
+        listed = list(enumerate(found, start=(min(p, pages) - 1) * PEOPLE_PAGE + 1))
+        return render("people.html", title="跨站点登记的志愿者", user=user, status=status, error=error, total=total,
                       p=p, pages=pages, listed=listed, csrf=csrf_token(request),
                       searchable=people.key_of(engine) is not None, id_types=ID_TYPES)
 
     @api.get("/district/people", include_in_schema=False)
     def people_page(request: Request, p: int = Query(1, ge=1, le=100_000)):
-        """Everyone registered in more than one ledger of the account's scope, most hours first, and a search by ID."""
+        """Everyone registered in more than one ledger with one in the account's scope, a page at a time, and a search
+        by ID number."""
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)

@@ -26,10 +26,11 @@ def upgrade() -> None:
         sa.Column('volunteer_id', sa.String(length=36), nullable=False),
         sa.Column('station_id', sa.String(length=36), nullable=False),
         sa.Column('person_key', sa.String(length=64), nullable=False),
+        sa.Column('deleted', sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint('volunteer_id'),
     )
     op.create_index('ix_person_link_station_id', 'person_link', ['station_id'])
-    op.create_index('ix_person_link_person_key', 'person_link', ['person_key'])
+    op.create_index('ix_person_link_person_key', 'person_link', ['person_key', 'station_id', 'deleted'])
     op.create_table(
         'person_link_state',
         sa.Column('id', sa.Integer(), nullable=False),
