@@ -329,7 +329,7 @@ def test_a_street_account_sees_only_its_streets_records(district, ledgers):
         assert len(people.person(conn, key).records) == 2
 
 
-def test_the_volunteer_page_shows_the_note(qtbot, district_sqlite, ledgers):
+def test_the_volunteer_page_shows_the_note(qtbot, district_sqlite, ledgers, monkeypatch):
     """In the real window: the 志愿者 list says, after a sync, that a volunteer is registered elsewhere and the district's
     total; the form says it in full, and that this ledger's certificate covers its own hours only."""
     from app.settings import Settings
@@ -364,6 +364,19 @@ def test_the_volunteer_page_shows_the_note(qtbot, district_sqlite, ledgers):
     assert note.startswith("已在其他1个站点登记，区里累计时长 8 小时（本站 2 小时，其他站点 6 小时") and "只证明本站" in note
     assert number not in note
     dialog.deleteLater()
+    # 服务证明 stays this ledger's: asked for one, the clerk reads the district's total and that it is not certified here.
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = {}
+
+    def ask(_parent, _title, label, items, *_rest):
+        asked["label"] = label
+        return items[0], False  # 取消: nothing printed
+
+    monkeypatch.setattr(QInputDialog, "getItem", ask)
+    page.table.selectRow(0)
+    page.print_current()
+    assert "郑丽另在1处登记，区里累计8小时；本站的证明只证明本站记录的时长" in asked["label"]
     window.idle.stop()
 
 

@@ -52,7 +52,11 @@ class VolunteersPage(ListPage):
                 volunteer.name, volunteer.number))
         this_year = date.today().year
         choices = [self.tr("自注册以来")] + [self.tr("{0}年").format(y) for y in range(this_year, volunteer.registered_on.year - 1, -1)]
-        choice, ok = QInputDialog.getItem(self, self.tr("服务证明"), self.tr("证明 {0} 哪段时间的志愿服务？").format(volunteer.name), choices, 0, False)
+        prompt = self.tr("证明 {0} 哪段时间的志愿服务？").format(volunteer.name)
+        if rows[0].other_ledgers is not None:  # #30: 谁记录谁证明 — the district's total is said, not certified here
+            prompt += "\n" + self.tr("（{0}另在{1}处登记，区里累计{2:g}小时；本站的证明只证明本站记录的时长）").format(
+                volunteer.name, rows[0].other_ledgers.ledgers, rows[0].other_ledgers.total(rows[0].hours))
+        choice, ok = QInputDialog.getItem(self, self.tr("服务证明"), prompt, choices, 0, False)
         if not ok:
             return
         year = None if choice == choices[0] else this_year - (choices.index(choice) - 1)
