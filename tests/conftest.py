@@ -205,7 +205,8 @@ def _district(request, tmp_path, backend: str):
     from sync_helpers import DistrictServer, district_key_file
 
     url = f"sqlite:///{tmp_path / 'district.db'}" if backend == "sqlite" else request.getfixturevalue("postgres").new_database()
-    # Photos in the database, as deployed; the person link key (#30) where this test's `station district` commands read it.
+    # Photos in the database, as deployed; the person link key (#30) where this test's `station district` commands
+    # read it.
     server = DistrictServer(url, key_file=district_key_file())
     server.start()
     return server

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def serve(url: str, folder: Path, *, workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     # Every server process of a district reads the same person link key (#30, docs/deploy.md), wherever its folder.
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STATION_DISTRICT_PERSON_KEY_FILE": str(folder.parent / "person-link.key")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "STATION_DISTRICT_PERSON_KEY_FILE": str(folder.parent / "person-link.key")}
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "district", "--db", url, "--dir", str(folder), "serve",
                              "--port", str(port), "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

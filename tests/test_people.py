@@ -1,6 +1,6 @@
 """One person across stations (#30): a volunteer who serves in two villages, or in a village and at the 所, is one
-person at the district — linked by a keyed hash of the ID number, never the number in clear — with their hours in every ledger
-and one total; each ledger hears, after a sync (network or USB stick), that a volunteer of its own is registered
+person at the district — linked by a keyed hash of the ID number, never the number in clear — with their hours in every
+ledger and one total; each ledger hears, after a sync (network or USB stick), that a volunteer of its own is registered
 elsewhere (how many ledgers and the district's total, nothing else); a volunteer who moves keeps their history.
 
 Done when: the same person registered in two villages shows one total at the district. On the real district server
@@ -240,7 +240,8 @@ def test_the_key_file_is_made_once_and_a_missing_one_is_not_replaced_silently(di
     env = {**os.environ, people.ENV_KEY_FILE: str(lost)}
     refused = subprocess.run([sys.executable, *args, "migrate"], capture_output=True, text=True, timeout=120, env=env)
     assert refused.returncode == 1 and "relink-people" in refused.stderr and not lost.exists()
-    done = subprocess.run([sys.executable, *args, "relink-people"], capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run([sys.executable, *args, "relink-people"], capture_output=True, text=True, timeout=120,
+                          env=env)
     assert done.returncode == 0 and "生成新的人员关联密钥" in done.stdout, done.stderr
     relinked = people.key_check(people.load_key(lost, create=False))
     assert people.stored_check(district_sqlite.engine) == relinked != people.key_check(key)
@@ -387,13 +388,16 @@ def test_a_note_replaces_the_last_whole_and_a_malformed_one_changes_nothing(ctx)
         return {"entity": elsewhere.ITEM, "id": "n", "title": "", "published_at": "2027-01-04T01:00:00+00:00",
                 "body": body if isinstance(body, str) else json.dumps(body)}
 
-    a = volunteers.add_volunteer(ctx, name="甲", id_number=make_id(seq=11), phone="13812345678", registered_on="2020-01-01")
-    b = volunteers.add_volunteer(ctx, name="乙", id_number=make_id(seq=13), phone="13812345678", registered_on="2020-01-01")
+    a, b = (volunteers.add_volunteer(ctx, name=name, id_number=make_id(seq=seq), phone="13812345678",
+                                     registered_on="2020-01-01") for name, seq in (("甲", 11), ("乙", 13)))
     assert elsewhere.receive(ctx, item({"volunteers": {a.id: {"ledgers": 2, "hours": 7.5}}})) == 1
     for bad in ("not json", [], {"volunteers": []}, {"nothing": 1}):
         assert elsewhere.receive(ctx, item(bad)) == 0
     assert elsewhere.of(ctx, [a.id, b.id]) == {a.id: elsewhere.Elsewhere(2, 7.5, elsewhere.of(ctx, [a.id])[a.id].as_of)}
-    odd = {a.id: {"ledgers": "2", "hours": 1}, "y" * 36: {"ledgers": 1, "hours": float("nan")}, "x" * 40: {"ledgers": 1, "hours": 1}}
-    assert elsewhere.receive(ctx, item({"volunteers": {**odd, b.id: {"ledgers": 1, "hours": 3}}})) == 1  # only 乙's stands
+    odd = {a.id: {"ledgers": "2", "hours": 1}, "y" * 36: {"ledgers": 1, "hours": float("nan")},
+           "x" * 40: {"ledgers": 1, "hours": 1}}
+    only_b = {**odd, b.id: {"ledgers": 1, "hours": 3}}
+    assert elsewhere.receive(ctx, item({"volunteers": only_b})) == 1  # only 乙's stands
     assert list(elsewhere.of(ctx, [a.id, b.id])) == [b.id] and elsewhere.count(ctx) == 1
-    assert elsewhere.receive(ctx, item({"volunteers": {}})) == 0 and elsewhere.count(ctx) == 0  # registered here only now
+    assert elsewhere.receive(ctx, item({"volunteers": {}})) == 0  # registered here only, now
+    assert elsewhere.count(ctx) == 0

@@ -501,6 +501,7 @@ def sheet_rows(people: list[Person]) -> list[list]:
     rows = []
     for n, p in enumerate(people, start=1):
         for r in p.records:
-            rows.append([n, p.masked_name, p.masked_id, p.ledgers, r.ledger, station_level(r.level).unit, r.street or "—",
-                         r.number, r.registered_on, r.hours, r.activities, p.hidden_ledgers, p.total_hours])
+            rows.append([n, p.masked_name, p.masked_id, p.ledgers, r.ledger, station_level(r.level).unit,
+                         r.street or "—", r.number, r.registered_on, r.hours, r.activities, p.hidden_ledgers,
+                         p.total_hours])
     return rows
