@@ -686,7 +686,7 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(csrf, csrf_token(request)):
+        if not same_secret(csrf, csrf_token(request)):
             return render_people(request, user, error="页面已过期，请刷新后重新查询", status=403)
         if not id_number.strip():
             return render_people(request, user, error="请填写要查询的证件号码", status=422)

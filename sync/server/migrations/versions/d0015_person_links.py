@@ -6,7 +6,7 @@ The links are not filled here: they are an HMAC under the district's secret, whi
 row that has no link yet (sync/server/people.py ``attach``); from then on each batch links the volunteers it applies.
 
 Revision ID: d0015
-Revises: d0013
+Revises: d0014
 Create Date: 2027-02-01 09:00:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.models.base import UTCDateTime
 
 revision = 'd0015'
-down_revision = 'd0013'
+down_revision = 'd0014'
 branch_labels = None
 depends_on = None
 
