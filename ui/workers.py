@@ -38,17 +38,15 @@ class GuiThreadGarbageCollector(QObject):
     collected every few ticks: what a collection walks is what was made since the last one, so while a
     job allocates quickly (settling points, printing, a sync) each pause stays small — with Anki's 1 s
     tick the young generations held a second of survivors and one collection paused the window for
-    0.1–0.2 s. Full collections wait at least ``FULL_EVERY_S`` between them, and while a job runs they
-    wait for it to end (up to ``FULL_DEFER_S``): a full collection walks everything the job holds — a
-    settlement's chunk of entries, a ledger's laid-out pages — and paused the window 0.1–0.3 s in the
-    middle of one (bench/ui_bench.py); once the job is over its objects are gone and the same collection
-    takes a few ms. Cycles among the young generations are still collected on every tick meanwhile."""
+    0.1–0.2 s. Full collections wait at least ``FULL_EVERY_S`` between them. (They used to wait for a
+    running job to end as well; since ``settle`` freezes what the window holds, a full collection during a
+    job walks little more than the job's objects, and taking that wait out changed no stall beyond the runs'
+    spread — bench/tuning_bench.py, 2026-12-07 — so it went.)"""
 
     INTERVAL_MS = 100
     BUSY_INTERVAL_MS = 10  # while a background job runs: it can make a million objects a second
     MIDDLE_EVERY = 3  # young collections per middle one (Python's own default is 10)
     FULL_EVERY_S = 60.0
-    FULL_DEFER_S = 600.0  # a job running longer than this still gets its full collection
 
     def __init__(self, parent: QObject, interval_ms: int = INTERVAL_MS):
         super().__init__(parent)
@@ -84,10 +82,10 @@ class GuiThreadGarbageCollector(QObject):
         gc.freeze()
 
     def _full_due(self, since_full: float) -> bool:
-        return since_full >= (self.FULL_DEFER_S if _running else self.FULL_EVERY_S)
+        return since_full >= self.FULL_EVERY_S
 
     def make_full_due(self) -> None:
-        """As if the last full collection were ``FULL_EVERY_S`` ago: the next tick makes one unless a job runs."""
+        """As if the last full collection were ``FULL_EVERY_S`` ago: the next tick makes one."""
         self.last_full = time.monotonic() - self.FULL_EVERY_S
 
     def unsettle(self) -> None:
