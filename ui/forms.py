@@ -443,6 +443,14 @@ class FormDialog(ClosedByQt, QDialog):
         if event.key() == Qt.Key.Key_Escape:
             self.cancel()
             return
+        # Enter saves — said by the form itself, not left to QDialog's default button: after a 保存 that failed
+        # moved the focus to the first wrong field, the window no longer had a default button, and Enter did
+        # nothing once the number was corrected. (A focused button, or a text box taking Enter, never gets here.)
+        plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain and save is not None and save.isEnabled():
+            save.click()
+            return
         super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802

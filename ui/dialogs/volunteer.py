@@ -48,7 +48,11 @@ class VolunteerDialog(FormDialog):
             self.add("id_number", self.tr("证件号码"), self.id_number)
             id_line = self.id_number
         id_line.setPlaceholderText(self.tr("18位身份证号，末位可为X"))
-        self.id_hint = QLabel()
+        # One line kept under the number for what it says as it is typed — the birth date and gender taken from it,
+        # or what is wrong with it — so a message never pushes the fields below down under the pointer (a click
+        # meant for 联系电话 landed on 出生日期, and the phone typed went into the ID box: new-user trial, #25).
+        self.id_hint = QLabel(" ")  # one line (the messages are short): a wrapped label took two in the form
+        self.id_hint.setMinimumHeight(self.id_hint.sizeHint().height())  # the line is there, empty or not
         self.form.addRow("", self.id_hint)
         self.gender = self.add("gender", self.tr("性别"), combo(("",) + GENDERS, v.gender if v else ""))
         self.birth = self.add("birth_date", self.tr("出生日期"), date_edit(v.birth_date if v else None))
@@ -97,21 +101,25 @@ class VolunteerDialog(FormDialog):
         resident = self.id_type.currentText() == RESIDENT_ID
         self.gender.setEnabled(not resident)
         self.birth.setEnabled(not resident)
+        self.errors["id_number"].show_message(None)  # 保存's own message goes once the number is edited
         if not resident or not text.strip():
-            self.id_hint.clear()
-            self.errors["id_number"].show_message(None)
+            self.show_id_hint("")
             return
         try:
             parsed = parse_resident_id(text)
         except IdNumberError as exc:
-            self.id_hint.clear()
             # Only complain once the person has typed a whole number.
-            self.errors["id_number"].show_message(str(exc) if len(text.strip()) >= 15 else None)
+            self.show_id_hint(str(exc) if len(text.strip()) >= 15 else "", problem=True)
             return
-        self.errors["id_number"].show_message(None)
         self.gender.setCurrentText(parsed.gender)
         self.birth.setDate(to_qdate(parsed.birth_date))
-        self.id_hint.setText(self.tr("已根据身份证号填写性别和出生日期"))
+        self.show_id_hint(self.tr("已根据身份证号填写性别和出生日期"))
+
+    def show_id_hint(self, text: str, *, problem: bool = False) -> None:
+        self.id_hint.setText(text)
+        self.id_hint.setObjectName("fieldError" if problem else "")
+        self.id_hint.style().unpolish(self.id_hint)  # the style sheet's red follows the object name
+        self.id_hint.style().polish(self.id_hint)
 
     def values(self) -> dict:
         values = {
