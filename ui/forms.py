@@ -351,17 +351,18 @@ class FormDialog(ClosedByQt, QDialog):
             # As tall as the fields, but never taller than the screen less the taskbar and a title bar: the
             # fields scroll when it is shorter. (Sized here without moving the window: moving or asking the
             # window for its screen inside showEvent crashed the test process later, somewhere else.)
-            self.fit_height()
+            self.fit_height(width=max(self.width(), self.sizeHint().width()))
         super().showEvent(event)
 
-    def fit_height(self) -> None:
+    def fit_height(self, width: int | None = None) -> None:
         """As tall as the fields, within the screen less the taskbar: grows, never shrinks (an error shown under
-        a field made the 评单 form scroll although the screen had room)."""
+        a field made the 评单 form scroll although the screen had room). The width stays once shown: a long
+        message under a field widened the 记录活动 form by 200 px and moved 保存 from under the pointer."""
         others = self.sizeHint().height() - self.scroll.sizeHint().height()
-        self.scroll.fit_width()
+        if width is not None:
+            self.scroll.fit_width()
         room = window_room()[1]
-        width = max(self.width(), self.sizeHint().width())
-        self.resize(width, min(room, max(self.height(), others + self.scroll.content_height())))
+        self.resize(width or self.width(), min(room, max(self.height(), others + self.scroll.content_height())))
 
     def has_changes(self) -> bool:
         return self._initial is not None and self.field_state() != self._initial
