@@ -119,7 +119,7 @@ def test_demand_from_order_to_reward_through_the_page(qtbot, demo_store):
     page.table.selectRow(page.rows.index(closed))
     assert [page.history.item(r, 1).text() for r in range(page.history.rowCount())] == [
         "点单", "审核通过", "派单", "接单", "完成服务", "评单", "奖单"]
-    assert "志愿者 1 名共 2 小时，服务对象 1 人" in page.history.item(4, 3).text()  # 完成服务 says what was done
+    assert "志愿者 1 名共 2 小时，服务对象 1 人：代购米面油并送到家中" in page.history.item(4, 3).text()  # what was done
     screenshot(window, "page-demands")
     account = next(a for a in points.accounts(ctx, text=served) if a.name == served)
     assert any("奖单加分" in line.entry.reason for line in points.ledger(ctx, account.holder))

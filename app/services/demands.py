@@ -259,6 +259,8 @@ def complete(ctx: Context, demand_id: str, *, participants: list[ParticipantInpu
     # 办理经过 says what was done when nobody wrote a note (its 说明 column was empty: new-user trial, #30)
     hours = "" if any(p.hours is None for p in participants) else f"共 {sum(float(p.hours) for p in participants):g} 小时"
     summary = f"{when.month}月{when.day}日服务，志愿者 {len(participants)} 名{hours}，服务对象 {served} 人"
+    if clean(content):  # what was done, as the clerk wrote it in 服务情况 (it lived only in the activity: trial, #30)
+        summary += f"：{clean(content)[:200]}"
     return _act(ctx, demand_id, "complete", clean(note) or summary, record)
 
 
