@@ -171,6 +171,11 @@ def _certificates_in(path: Path) -> bytes:
     return data
 
 
+def check_certificate(path: str | Path) -> None:
+    """SyncError naming ``path`` unless it holds a certificate (said when the file is picked, not at 登记)."""
+    _certificates_in(Path(path))
+
+
 def keep_certificate(store: Store, path: str | Path, *, save: bool = True) -> str:
     """Check ``path`` holds the district's certificate and copy it into the data folder: picked from a USB
     stick, a path stopped every sync once the stick was out. Returns the name kept in the sync state (saved

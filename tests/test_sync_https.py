@@ -151,9 +151,13 @@ def test_the_sync_page_shows_the_kept_certificate_and_changes_it(qtbot, https_di
     page = window.pages["sync"]
     stick = tmp_path / "E"
     stick.mkdir()
-    picked = [stick / "root.crt"]
-    picked[0].write_bytes(root.read_bytes())
+    picked = [stick / "说明.txt"]
+    picked[0].write_text("这不是证书", encoding="utf-8")
     monkeypatch.setattr(saving, "choose_files", lambda _dialog: [str(picked[0])])
+    qtbot.mouseClick(page.enroll_box.findChildren(type(page.enroll_button))[0], Qt.MouseButton.LeftButton)  # 选择…
+    assert "不是有效的证书文件" in page.enroll_error.text() and page.ca_file.text() == ""  # said when picked
+    picked[0] = stick / "root.crt"
+    picked[0].write_bytes(root.read_bytes())
     qtbot.mouseClick(page.enroll_box.findChildren(type(page.enroll_button))[0], Qt.MouseButton.LeftButton)  # 选择…
     assert page.ca_file.text() == str(picked[0])
     type_text(qtbot, page.server, district.base)
@@ -170,11 +174,12 @@ def test_the_sync_page_shows_the_kept_certificate_and_changes_it(qtbot, https_di
     picked[0].write_text("这不是证书", encoding="utf-8")
     assert page.change_certificate.isVisible()
     qtbot.mouseClick(page.change_certificate, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.error.isVisible(), timeout=10_000)
-    assert "“说明.txt”不是有效的证书文件" in page.error.text()
+    qtbot.waitUntil(lambda: page.certificate_error.isVisible(), timeout=10_000)
+    assert "“说明.txt”不是有效的证书文件" in page.certificate_error.text() and not page.error.isVisible()
     renewed = _authority(tmp_path / "renewed", "钢城区文明实践中心 新根证书")[0]
     picked[0] = renewed
     qtbot.mouseClick(page.change_certificate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "新根证书" in page.certificate_label.text(), timeout=10_000)
+    assert not page.certificate_error.isVisible()  # the earlier refusal goes once a certificate is taken
     assert (demo_store.paths.root / CA_FILENAME).read_bytes() == renewed.read_bytes()
     window.idle.stop()

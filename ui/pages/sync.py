@@ -16,7 +16,8 @@ from app.settings import Settings
 from app import outbox
 from app.models import Announcement
 from app.services.station import tier_of
-from sync.client import SyncClient, SyncError, certificate_summary, history, keep_certificate, load_state, save_state
+from sync.client import (SyncClient, SyncError, certificate_summary, check_certificate, history, keep_certificate, load_state,
+                         save_state)
 
 from ..forms import ErrorLabel
 from ..saving import ask_open_path
@@ -80,6 +81,8 @@ class SyncPage(Page):
         certificate_row.addWidget(self.certificate_label, 1)
         certificate_row.addWidget(self.change_certificate)
         grid.addRow(self.tr("区里的根证书"), certificate_row)
+        self.certificate_error = ErrorLabel()  # on its own row, not under the sync's progress (trial, #27)
+        grid.addRow("", self.certificate_error)
         grid.addRow(self.tr("等待同步的变更"), self.waiting_label)
         self.sync_button = QPushButton(self.tr("立即同步"))
         self.sync_button.setObjectName("primary")
@@ -157,6 +160,7 @@ class SyncPage(Page):
         self.account_label.setText(state.account_name or "—")
         self.last_label.setText(_local(state.last_success_at))
         self.certificate_label.setText(self.tr(certificate_summary(self.ctx.store, state.ca_file)))
+        self.certificate_error.show_message(None)
         self.change_certificate.setVisible(self.ctx.actor.role.can_write)
         self.auto.blockSignals(True)
         self.auto.setValue(state.auto_minutes)
@@ -194,8 +198,15 @@ class SyncPage(Page):
 
     def choose_ca(self) -> None:
         path = ask_open_path(self, "certificate", self.tr("选择根证书"), self.tr("证书 (*.pem *.crt *.cer)"))
-        if path is not None:
-            self.ca_file.setText(str(path))
+        if path is None:
+            return
+        try:
+            check_certificate(path)  # said now, not only when 登记 is pressed (trial, #27)
+        except SyncError as exc:
+            self.enroll_error.show_message(str(exc))
+            return
+        self.enroll_error.show_message(None)
+        self.ca_file.setText(str(path))
 
     def choose_new_certificate(self) -> None:
         """更换证书…: the district renewed its certificate, or the copy kept was lost with an older version's
@@ -203,7 +214,7 @@ class SyncPage(Page):
         path = ask_open_path(self, "certificate", self.tr("选择区里提供的根证书"), self.tr("证书 (*.pem *.crt *.cer)"))
         if path is None:
             return
-        self.error.show_message(None)
+        self.certificate_error.show_message(None)
         store = self.ctx.store
 
         def done(_name: str) -> None:
@@ -211,7 +222,7 @@ class SyncPage(Page):
             self.refresh()
 
         def failed(exc: BaseException, _details: str) -> None:
-            self.error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("更换证书失败：{0}").format(exc))
+            self.certificate_error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("更换证书失败：{0}").format(exc))
 
         run_in_background(self, lambda _task: keep_certificate(store, path), done, failed, title=self.tr("正在更换证书"),
                           cancellable=False)
