@@ -140,3 +140,18 @@ def test_station_profile_rooms_points(ctx):
         save_room(ctx, name="x", function="打麻将")
     point = save_service_point(ctx, name="志愿服务站", location="一楼")
     assert point.active
+
+
+def test_activities_on_one_day_list_in_the_order_they_were_entered(ctx):
+    """Nine copies of one activity made on one day listed as 第2、5、9、7… — ties went by the random id (#25 trial)."""
+    from datetime import date, time
+
+    from app.services import activities
+
+    day = date(2025, 11, 20)
+    titles = [f"复制测试第{n}次" for n in range(1, 10)]
+    for title in titles:
+        activities.add_activity(ctx, title=title, category="便民服务", date=day, start_time=time(9), end_time=time(10))
+    newest_first = [s.activity.title for s in activities.list_activities(ctx, year=2025, month=11)]
+    assert newest_first == titles[::-1]
+    assert [s.activity.title for s in activities.list_activities(ctx, year=2025, month=11, descending=False)] == titles

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal_column, or_
 from sqlmodel import Session, select
 
 from ..models import Activity, Participation, Photo, Project, Team, Volunteer
@@ -399,7 +399,10 @@ def list_activities(ctx: Context, *, year: int | None = None, month: int | None 
         .where(*activity_filters(ctx, **filters))
     )
     columns = SORT_COLUMNS.get(order_by, SORT_COLUMNS["date"])
-    order = [c.desc() if descending else c for c in columns] + [Activity.id]
+    # Ties in the order they were entered (the table's rowid), not by the random id: nine copies of one activity
+    # made on one day listed as 第2、5、9、7… (new-user trial, #25).
+    entered = literal_column("activity.rowid")
+    order = [c.desc() if descending else c for c in columns] + [entered.desc() if descending else entered]
     query = query.order_by(*order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
