@@ -170,6 +170,8 @@ def test_the_district_page_on_a_phone_with_photos_stale_stations_and_exports(dem
         page.wait_for_url("**/district/today")
         page.goto(district.base + "/district")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page fits; wide tables scroll inside
+        # the month's teams per station keep a readable width (17 names in 120 px made a row 590 px tall: trial)
+        assert page.evaluate("document.querySelector('td.problems').getBoundingClientRect().width") >= 200
         stale = page.inner_text("p.stale")
         assert "超过 7 天未同步" in stale and "汶源村（10 天未同步）" in stale
         assert "红山村" not in stale and "杨家庄村" not in stale  # not enrolled: nothing to be late with; synced just now
