@@ -270,7 +270,7 @@ def test_the_ranking_names_the_failed_items_first(district_sqlite, tmp_path):
         at_risk = [v for v in verdicts if v.status == AT_RISK]
         assert missed and len(missed) + len(at_risk) > 4
         page = staff_login(district_sqlite.base).get(district_sqlite.base + "/district/evaluation", timeout=30).text
-        cell = page.split("杨家庄村", 1)[1].split("</tr>", 1)[0].rsplit("<td>", 1)[1]
+        cell = page.split("杨家庄村", 1)[1].split("</tr>", 1)[0].split('<td class="problems">', 1)[1]
         named = [unescape(re.sub(r"<[^>]+>", "", p)).strip() for p in cell.split("<br>")]
         for n, v in enumerate(missed):
             assert named[n].startswith(f"【未达标】{v.title}"), (n, named)

@@ -125,10 +125,14 @@ def test_the_district_lock_and_wheel_install_into_a_fresh_venv_without_qt(tmp_pa
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
-    for step in (["--require-hashes", "-r", str(lock)], ["--no-deps", str(wheel)]):
-        done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *step], capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
+    # Away from the checkout (its station_ledger.egg-info, on the path of `python -m pip` run there or through
+    # PYTHONPATH, reads as this package installed already) — as on the district's server.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    for step in (["--require-hashes", "-r", str(lock)], ["--no-deps", str(wheel)]):
+        done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *step], capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert (venv / "bin" / "station").is_file()
     qt = subprocess.run([str(python), "-c", "import PySide6"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
     assert qt.returncode != 0 and "No module named 'PySide6'" in qt.stderr
     station = venv / "bin" / "station"
