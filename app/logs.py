@@ -30,11 +30,17 @@ def setup_logging(log_dir: Path, *, level: int = logging.INFO) -> Path:
 
 def setup_server_logging(*, level: int = logging.INFO) -> None:
     """The district server's log on stderr (a service manager keeps it), uvicorn's access log included,
-    every line masked like the app's: tracebacks of a 500 carry the rows that caused them."""
+    every line masked like the app's: tracebacks of a 500 carry the rows that caused them. Called again (``station
+    district serve`` sets it up, then uvicorn imports sync.server.asgi, which sets it up for a worker process) it
+    replaces its handler: two would write every line twice."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_station_server", False)]:
+        root.removeHandler(old)
+        old.close()
     handler = logging.StreamHandler()
+    handler._station_server = True  # type: ignore[attr-defined]
     handler.setFormatter(RedactingFormatter(LOG_FORMAT))
     handler.addFilter(RedactingFilter())
-    root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

@@ -143,3 +143,23 @@ def test_workers_flag_serves_a_full_sync(ctx, pg_url, tmp_path):
         assert result.pushed == 51 and result.rejected == 0 and outbox.pending_count(ctx.store) == 0  # the station row and 50 volunteers
     finally:
         stop(proc)
+
+
+def test_one_request_writes_one_access_line(tmp_path):
+    """``station district serve`` set its log up, then uvicorn imported sync.server.asgi, which set it up again: two
+    handlers on the root logger, every line of the log twice."""
+    url = f"sqlite:///{tmp_path / 'district.db'}"
+    proc, base = serve(url, tmp_path / "district")
+    marker = f"/district/no-such-page-{uuid.uuid4().hex}"
+    try:
+        requests.get(base + marker, timeout=30)
+    finally:
+        proc.terminate()
+        try:
+            _out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, err = proc.communicate(timeout=5)
+    log = err.decode(errors="replace")
+    assert log.count(marker) == 1, log
+    assert log.count("区级同步服务") <= 1 and log.count("Application startup complete") == 1, log
