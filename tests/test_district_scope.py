@@ -230,6 +230,7 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
     ("POST", "/district/publish/weights"): [(_post("/district/publish/weights", {}, lambda s: {
         "weights": ("street.toml", WEIGHTS_FILE.read_bytes().replace(b"version = 1", b"version = 2"), "text/plain")}),
         (403,))],
+    ("GET", "/district/publish/weights.toml"): [(_get("/district/publish/weights.toml"), (403,))],  # the district's
 }
 # Not staff pages: the login itself, the stations' own API (a station's token, never a staff cookie), and the
 # public certificate check (anyone holding a paper; masked, tests/test_certificate_verify.py).

@@ -179,7 +179,8 @@ def counted(engine, first: date, last: date, today: date) -> dict[str, dict]:
             out[street]["hours"] = float(hours)
         for street, n in conn.execute(text(
                 "SELECT a.street, count(*) FROM volunteer v JOIN station_account a ON a.station_id = v.station_id "
-                "WHERE NOT v.deleted AND v.registered_on <= :e GROUP BY a.street")
+                "JOIN station s ON s.id = a.station_id "  # a unit without its population is not in the share
+                "WHERE NOT v.deleted AND v.registered_on <= :e AND s.population > 0 GROUP BY a.street")
                 .bindparams(bindparam("e", type_=Date)), {"e": min(last, today)}):
             out[street]["volunteers"] = n
         for street, people in conn.execute(text(
@@ -404,15 +405,26 @@ def test_bad_scores_are_refused_naming_the_field_and_nothing_is_written(district
         assert answer.status_code == 422, (scores, answer.status_code)
         assert message in unescape(answer.text), (scores, message)
     refused = post({"visit_venue": "7", "visit_teams": "5"}).text
-    assert "5" in refused.split('name="score_visit_teams"', 1)[1][:40]  # what was typed stays
+    assert "5" in refused.split('name="score_visit_teams"', 1)[1].split(">", 1)[0]  # what was typed stays
+    # Said at the top, before the page's heading, and the page opens at the form with the first bad field focused.
+    top = unescape(refused.split("<h2>", 1)[0])
+    assert "没有保存：" in top and "观摩打分·阵地建设：分数应为 0 到 6 之间的数" in top and 'href="#enter"' in top
+    assert 'action="/district/street/scores#enter"' in refused
+    assert re.search(r'<input name="score_visit_venue"[^>]* autofocus', refused)
+    assert not re.search(r'<input name="score_visit_teams"[^>]* autofocus', refused)
+    for part, item in (("媒体报道", "media"), ("特色项目", "feature")):  # a report or project is named, as a correction
+        unnamed = post({item: "2"})
+        assert unnamed.status_code == 422
+        assert f"{part}得分的说明：请写明是哪" in unescape(unnamed.text).split("<h2>", 1)[0]
+        assert re.search(rf'<input name="note_{item}"[^>]* autofocus', unnamed.text)
     assert post({"media": "2"}, token="forged").status_code == 403
     assert post({"media": "2"}, street="不存在街道").status_code == 404
     assert score_rows(engine) == 0  # the 5 beside the bad 7 was not written either
 
-    ok = post({"media": "2", "feature": "３"}, {"media": "《大众日报》报道一篇"})  # a full-width digit, as typed on a phone
+    ok = post({"media": "2", "feature": "３"}, {"media": "《大众日报》报道一篇", "feature": "邻里守望"})  # full-width, as on a phone
     assert ok.status_code == 200 and "已记录 2 项打分" in ok.text
     again = post({"media": "4"})
-    assert again.status_code == 422
+    assert again.status_code == 422 and re.search(r'<input name="note_media"[^>]* autofocus', again.text)
     assert f"您已为{today.year}年{today.month}月打过分，更正分数请在说明中写明原因" in again.text
     fixed = post({"media": "4"}, {"media": "漏算了一篇市级报道"})
     assert fixed.status_code == 200
@@ -432,9 +444,9 @@ def test_a_half_year_averages_the_visits_and_adds_up_the_reports(district_sqlite
     admin.add_station(engine, "杨家庄村", OWN)
     last = today.year - 1
     streets.enter_scores(engine, street=OWN, year=last, month=7, scores={"visit_venue": "4", "media": "6"},
-                         notes={}, by="甲", today=today)
+                         notes={"media": "《钢城新闻》两篇"}, by="甲", today=today)
     streets.enter_scores(engine, street=OWN, year=last, month=11, scores={"visit_venue": "6", "media": "7"},
-                         notes={}, by="乙", today=today)
+                         notes={"media": "《大众日报》一篇"}, by="乙", today=today)
     with engine.connect() as conn:
         half = streets.rank_streets(conn, streets.Span("half", last, 2), today=today).of(OWN)
         july = streets.rank_streets(conn, streets.Span("month", last, 7), today=today).of(OWN)
@@ -571,3 +583,125 @@ def test_the_street_pages_fit_a_phone(ranked_sqlite, tmp_path):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(ARTIFACTS / "district-phone-street.png"), full_page=True)
         browser.close()
+
+
+def test_figures_and_scores_round_half_up_as_by_hand(district_sqlite):
+    """1/4 = 0.25 shows 0.3, 35.25 shows 35.3, and a panel's 2.01 and 2.02 average 2.015, counted 2.02: whoever
+    rechecks a shown figure by hand gets the same score (round() would give 0.2, 35.2 and 2.01)."""
+    assert streets.half_up(0.25, 1) == 0.3 and streets.half_up(35.25, 1) == 35.3 and streets.half_up(2.675) == 2.68
+    assert streets.figure_text("activities_per_unit", 0.25) == "0.3次"
+    assert streets.figure_text("hours_per_unit", 35.25) == "35.3小时"
+    assert streets.figure_text("volunteer_percent", 2.45) == "2.5%"
+    engine, today = district_sqlite.engine, date.today()
+    admin.add_station(engine, "杨家庄村", OWN)
+    last = today.year - 1
+    for by, score in (("甲", "2.01"), ("乙", "2.02")):
+        streets.enter_scores(engine, street=OWN, year=last, month=5, scores={"visit_venue": score}, notes={}, by=by,
+                             today=today)
+    with engine.connect() as conn:
+        result = streets.rank_streets(conn, streets.Span("month", last, 5), today=today).of(OWN)
+    assert result.points["visit_venue"] == 2.02 and result.parts["观摩打分"] == 2.02 and result.total == 2.02
+
+
+def test_the_volunteer_share_counts_only_units_whose_population_is_known(district_sqlite, tmp_path):
+    """A 所 without its 常住人口 adds nothing to the share (its 110 volunteers were counted over the stations'
+    population: 8.9 % instead of 6.0 %); the street's page names the units left out and why."""
+    units = [streets.Unit(1, "艾山街道新时代文明实践所", "institute", "a", 0, volunteers=110),
+             streets.Unit(2, "杨家庄村", "station", "b", 1500, volunteers=60),
+             streets.Unit(3, "南山村", "station", "c", 500, volunteers=60),
+             streets.Unit(4, "北山村", "station", "d", 0, volunteers=7)]
+    assert streets._figures(units)["volunteer_percent"] == pytest.approx(6.0)
+    assert [u.name for u in streets.StreetResult(OWN, units).left_out] == ["艾山街道新时代文明实践所", "北山村"]
+
+    engine = district_sqlite.engine
+    codes = {"yang": admin.add_station(engine, "杨家庄村", OWN), "nan": admin.add_station(engine, "南山村", OWN)}
+    admin.add_staff(engine, "wmb", "district1", "区文明办")
+    ledgers = {"yang": _ledger(tmp_path, "yang", "杨家庄村", OWN, population=100),
+               "nan": _ledger(tmp_path, "nan", "南山村", OWN, population=None)}
+    try:
+        for key, store in ledgers.items():
+            SyncClient(store, **FAST).enroll(district_sqlite.base, codes[key])
+        _people(Context(store=ledgers["yang"]), "杨家庄村志愿者", 3, 400)
+        _people(Context(store=ledgers["nan"]), "南山村志愿者", 2, 410)
+        for store in ledgers.values():
+            SyncClient(store, **FAST).sync()
+        web = staff_login(district_sqlite.base)
+        page = unescape(web.get(district_sqlite.base + f"/district/street?street={OWN}", timeout=60).text)
+    finally:
+        for store in ledgers.values():
+            store.close()
+    assert "3%" in page.split("注册志愿者占常住人口比例", 1)[1].split("</tr>", 1)[0]  # 3 of 100, not 5 of 100
+    assert "注册志愿者占常住人口比例未计入：南山村（未填常住人口，志愿者 2 名）" in page
+
+
+def test_a_period_is_scored_by_the_weights_in_force_at_its_end(district_sqlite):
+    """Publishing version 2 today scores this month by it; last month, already announced, stays on version 1, and
+    the page says which. The weights in force download as a file to edit."""
+    engine, today = district_sqlite.engine, date.today()
+    admin.add_station(engine, "杨家庄村", OWN)
+    admin.add_staff(engine, "wmb", "district1", "区文明办")
+    admin.add_staff(engine, "aishan", "street01", "艾山街道办", street=OWN)
+    streets.publish_weights(engine, WEIGHTS.replace("version = 1", "version = 2", 1), by="测试")
+    before = today.replace(day=1) - timedelta(days=1)
+    with engine.connect() as conn:
+        now = streets.rank_streets(conn, streets.Span("month", today.year, today.month), today=today)
+        assert now.weights.version == 2
+        assert streets.rank_streets(conn, streets.Span("month", before.year, before.month),
+                                    today=today).weights.version == 1
+        assert streets.weights_in_force(conn, today)[0] == 2 and streets.weights_in_force(conn, before)[0] == 1
+    web = staff_login(district_sqlite.base)
+    past = f"period=month&year={before.year}&month={before.month}"
+    assert "按计分办法第 1 版" in web.get(district_sqlite.base + f"/district/streets?{past}", timeout=60).text
+    assert "按计分办法第 1 版" in web.get(district_sqlite.base + f"/district/street?street={OWN}&{past}", timeout=60).text
+    assert "按计分办法第 2 版" in web.get(district_sqlite.base + "/district/streets", timeout=60).text
+    assert "/district/publish/weights.toml" in web.get(district_sqlite.base + "/district/publish", timeout=30).text
+    got = web.get(district_sqlite.base + "/district/publish/weights.toml", timeout=30)
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    assert streets.parse_weights(got.content.decode("utf-8")).version == 2
+    street_web = staff_login(district_sqlite.base, "aishan", "street01")
+    assert street_web.get(district_sqlite.base + "/district/publish/weights.toml", timeout=30).status_code == 403
+    # The bundled file explains itself in Chinese to the district admin who edits it.
+    comments = [line for line in WEIGHTS.splitlines() if line.startswith("#") and line.strip("# ")]
+    assert comments and all(re.search(r"[\u4e00-\u9fff]", line) for line in comments)
+
+
+def test_the_half_year_picker_offers_the_half_holding_the_month(district_sqlite):
+    """In December (a frozen day, whatever day the suite runs on) the picker's 半年 is 下半年, not the list's first."""
+    december = date(2026, 12, 7)
+    assert streets.picker_defaults(streets.Span("month", 2026, 12), december) == {"month": 12, "half": 2}
+    assert streets.picker_defaults(streets.Span("year", 2026), december) == {"month": 12, "half": 2}
+    assert streets.picker_defaults(streets.Span("year", 2025), december) == {"month": 12, "half": 2}
+    assert streets.picker_defaults(streets.Span("month", 2026, 3), december)["half"] == 1
+    assert streets.Span.of("half", 2026, today=december).number == 2
+    admin.add_staff(district_sqlite.engine, "wmb", "district1", "区文明办")
+    web = staff_login(district_sqlite.base)
+    last = date.today().year - 1
+    page = web.get(district_sqlite.base + f"/district/streets?period=month&year={last}&month=12", timeout=60).text
+    assert '<option value="2" selected>下半年</option>' in page
+
+
+def test_the_award_fund_is_asked_again_in_chinese_and_the_sheets_are_titled(ranked_sqlite):
+    today = date.today()
+    web = staff_login(ranked_sqlite.base)
+    wrong = web.get(ranked_sqlite.base + f"/district/streets/award.xlsx?year={today.year}&fund=十万", timeout=60)
+    assert wrong.status_code == 422 and "text/html" in wrong.headers["content-type"]
+    page = unescape(wrong.text)
+    assert "以奖代补资金总额：请填写整数金额（元）" in page and "请求参数不正确" not in page
+    assert 'action="/district/streets/award.xlsx"' in page and 'value="十万"' in page
+    sheet = load_workbook(io.BytesIO(web.get(ranked_sqlite.base + "/district/streets.xlsx", timeout=60).content)).active
+    assert sheet.title == f"{today.year}年{today.month}月街道评估" and len(sheet.title) <= 31
+    assert sheet["A1"].value.startswith(f"{today.year}年{today.month}月各街道（功能区）新时代文明实践工作评估")
+    own = staff_login(ranked_sqlite.base, "aishan", "street01")
+    title = load_workbook(io.BytesIO(own.get(ranked_sqlite.base + "/district/streets.xlsx", timeout=60).content)).active
+    assert "街道街道" not in title["A1"].value and title["A1"].value.startswith(f"{today.year}年{today.month}月{OWN}新时代")
+
+    # The PDF's narrow columns keep a street's name and a corrected score on one line.
+    for score, note in (("3", "阵地整洁"), ("4", "复核后更正")):
+        web.post(ranked_sqlite.base + "/district/street/scores", timeout=60, data=score_form(
+            csrf_of(web, ranked_sqlite.base), OWN, today.year, today.month, {"visit_venue": score},
+            {"visit_venue": note}))
+    pdf = web.get(ranked_sqlite.base + "/district/streets.pdf", timeout=120).content
+    words = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    lines = [line for line in words.splitlines() if "艾山" in line]
+    assert lines and all(OWN in line for line in lines), lines
+    assert "【已更正】阵地整洁" in re.sub(r"\s+", "", words) and "（已更正）" not in words

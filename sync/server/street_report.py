@@ -52,12 +52,13 @@ def ranking_pdf(ranking: Ranking, rows: list[StreetResult], out: Path, *, by: st
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup("三、区里打分（观摩打分、媒体报道、特色项目）"), s["h2"]))
     names = {i.id: f"{i.part}·{i.title}" for i in weights.items}
-    scored = [[r.street, f"{e.year}年{e.month}月", names.get(e.item, e.item),
-               f"{e.score:g}" + ("（已更正）" if e.superseded else ""), e.note or "—", e.entered_by, _when(e.entered_at)]
+    # A corrected score says so in its note's column: "5（已更正）" in the narrow score column broke over two lines.
+    scored = [[r.street, f"{e.year}年{e.month}月", names.get(e.item, e.item), f"{e.score:g}",
+               ("【已更正】" if e.superseded else "") + (e.note or "—"), e.entered_by, _when(e.entered_at)]
               for r in rows for e in r.entries]
     story.append(data_table(["街道", "月份", "项目", "分数", "说明", "打分人", "打分时间"],
                             scored or [["—", "", f"{span.label}还没有打分", "", "", "", ""]],
-                            [16, 25, 32, 11, 34, 22, 26],
+                            [24, 22, 30, 12, 32, 22, 24],
                             aligns=["cell", "cell_center", "cell", "cell_right", "cell", "cell", "cell_center"]))
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup("四、各街道所、站明细"), s["h2"]))
@@ -67,7 +68,7 @@ def ranking_pdf(ranking: Ranking, rows: list[StreetResult], out: Path, *, by: st
               for r in rows for u in r.units]
     story.append(data_table(["街道", "名称", "级别", "“五有”", "活动", "时长", "志愿者", "常住人口", "品牌项目", "超期点单"],
                             detail or [["—", "还没有同步过的实践所或实践站", "", "", "", "", "", "", "", ""]],
-                            [17, 32, 13, 22, 11, 12, 11, 14, 12, 12],
+                            [22, 28, 13, 22, 11, 12, 11, 14, 12, 12],
                             aligns=["cell", "cell", "cell_center", "cell_center"] + ["cell_right"] * 6))
     story.append(CondPageBreak(50 * mm))  # a heading never alone at the foot of a page
     story.append(Paragraph(markup(f"五、计分办法（第 {weights.version} 版）"), s["h2"]))

@@ -26,9 +26,14 @@ SCORING = "街道评估打分"
 
 
 def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, out_of_scope, render_publish) -> None:
-    from .web import MONTH, PARAM_LABELS, YEAR, render, xlsx_response, years_back
+    from .web import MONTH, PARAM_LABELS, TEMPLATES, YEAR, render, xlsx_response, years_back
+
+    TEMPLATES.filters["half_up"] = scoring.half_up  # figures rounded as by hand (0.25 → 0.3), never half-to-even
 
     PARAM_LABELS.update({"period": "评估期间", "half": "半年", "fund": "以奖代补资金总额"})
+
+    def picker(span: Span) -> dict:
+        return scoring.picker_defaults(span, date.today())
 
     def span_of(period: str, year: int, month: int, half: int) -> Span:
         return Span.of(period, year, month, half, today=date.today())
@@ -53,7 +58,8 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         ranking = ranking_for(span_of(period, year, month, half))
         return render("streets.html", title="街道评估", user=user, r=ranking, rows=visible(ranking, user), parts=PARTS,
                       periods=PERIODS, years=years_back(), metrics=scoring.METRICS, figure_text=scoring.figure_text,
-                      whole_district=not user.street, count=len(ranking.streets), q=quote)
+                      whole_district=not user.street, count=len(ranking.streets), q=quote, picked=picker(ranking.span),
+                      fund_error="", fund="")
 
     def sheet_rows(ranking, rows) -> tuple[list[str], list[list]]:
         figures = [i for i in ranking.weights.items if i.source == scoring.FIGURE]
@@ -72,9 +78,10 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
             return RedirectResponse("/login", status_code=303)
         ranking = ranking_for(span_of(period, year, month, half))
         headers, rows = sheet_rows(ranking, visible(ranking, user))
-        where = user.street or ""
-        return xlsx_response(f"{ranking.span.label}{where}街道（功能区）新时代文明实践工作评估（计分办法第 {ranking.weights.version} 版）",
-                             headers, rows, f"{ranking.span.label}{where}街道评估.xlsx")
+        where = user.street or "各街道（功能区）"
+        title = f"{ranking.span.label}{where}新时代文明实践工作评估（计分办法第 {ranking.weights.version} 版）"
+        return xlsx_response(title, headers, rows, f"{ranking.span.label}{user.street or '街道'}评估.xlsx",
+                             sheet=f"{ranking.span.label}街道评估")
 
     @api.get("/district/streets.pdf", include_in_schema=False)
     def streets_pdf(request: Request, period: str = PERIOD, year: int = YEAR, month: int = MONTH, half: int = HALF):
@@ -87,13 +94,13 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         with tempfile.TemporaryDirectory() as tmp:
             data = ranking_pdf(ranking, visible(ranking, user), Path(tmp) / "streets.pdf", by=user.display_name,
                                scope=user.street).read_bytes()
-        name = quote(f"{ranking.span.label}{user.street}街道评估.pdf")
+        name = quote(f"{ranking.span.label}{user.street or '街道'}评估.pdf")
         return Response(data, media_type="application/pdf",
                         headers={"Content-Disposition":
                                  f"attachment; filename=\"streets.pdf\"; filename*=UTF-8''{name}"})
 
     @api.get("/district/streets/award.xlsx", include_in_schema=False)
-    def award_xlsx(request: Request, year: int = YEAR, fund: int = Query(0, ge=0, le=10**12, description="以奖代补资金总额")):
+    def award_xlsx(request: Request, year: int = YEAR, fund: str = Query("", max_length=40, description="以奖代补资金总额")):
         """六.5 以奖代补: the year's result, each street's share of the points and, with ``fund`` (元), its part of the
         fund in proportion to its total (a street with a total of 0 or less receives nothing)."""
         user = current_user(request)
@@ -102,21 +109,31 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         if user.street:
             return district_only(user, "以奖代补资金测算")
         ranking = ranking_for(span_of("year", year, 0, 0))
+        typed = fund.strip().replace(",", "").replace("，", "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        if typed and (not typed.isdigit() or int(typed) > 10**12):
+            return render("streets.html", title="街道评估", user=user, r=ranking, rows=visible(ranking, user),
+                          parts=PARTS, periods=PERIODS, years=years_back(), metrics=scoring.METRICS,
+                          figure_text=scoring.figure_text, whole_district=True, count=len(ranking.streets), q=quote,
+                          picked=picker(ranking.span), fund=fund,
+                          fund_error=f"以奖代补资金总额：请填写整数金额（元），如 100000，现为“{fund[:20]}”；不填则只导出得分和占比",
+                          status=422)
+        fund = int(typed) if typed else 0
         paid = [max(0.0, s.total) for s in ranking.streets]
         whole = sum(paid)
         headers = ["名次", "街道（功能区）"] + [f"{p}得分" for p in PARTS] + ["全年总分", "得分占比"]
         rows = []
         for s, share in zip(ranking.streets, paid):
             row = ([s.rank, s.street] + [s.parts[p] for p in PARTS]
-                   + [s.total, f"{share * 100 / whole:.2f}%" if whole else "—"])
+                   + [s.total, f"{scoring.half_up(share * 100 / whole):.2f}%" if whole else "—"])
             if fund:
-                row.append(round(fund * share / whole, 2) if whole else 0)
+                row.append(scoring.half_up(fund * share / whole) if whole else 0)
             rows.append(row)
         if fund:
             headers.append("以奖代补资金（元）")
         title = (f"{ranking.span.label}街道（功能区）新时代文明实践工作全年评估结果（以奖代补，计分办法第 {ranking.weights.version} 版"
                  + (f"，资金总额 {fund} 元）" if fund else "）"))
-        return xlsx_response(title, headers, rows, f"{ranking.span.label}以奖代补测算.xlsx")
+        return xlsx_response(title, headers, rows, f"{ranking.span.label}以奖代补测算.xlsx",
+                             sheet=f"{ranking.span.label}以奖代补测算")
 
     def render_street(request: Request, user, street: str, span: Span, *, errors: dict | None = None,
                       values: dict | None = None, notice: str = "", status: int = 200):
@@ -125,9 +142,13 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         y, m = link_month(ranking)
         today = date.today()
         entry_month = (span.year, span.last_month) if span.end < today else (today.year, today.month)
+        errors = errors or {}
+        order = ["month", "street"] + [f"{k}_{i.id}" for i in ranking.weights.entered for k in ("score", "note")]
+        first_bad = next((k for k in order if k in errors), "")
         return render("street.html", title=f"{street}评估", user=user, r=ranking, s=result, parts=PARTS, periods=PERIODS,
                       years=years_back(), metrics=scoring.METRICS, figure_text=scoring.figure_text, y=y, m=m,
-                      entry=values or {"year": entry_month[0], "month": entry_month[1]}, errors=errors or {},
+                      entry=values or {"year": entry_month[0], "month": entry_month[1]}, errors=errors,
+                      first_bad=first_bad, failed=list(errors.values()), picked=picker(ranking.span),
                       notice=notice,
                       status=status, csrf=csrf_token(request), can_score=not user.street, q=quote,
                       item_names={i.id: f"{i.part}·{i.title}" for i in ranking.weights.items})
@@ -184,6 +205,21 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
             return render_street(request, user, street, back, errors=exc.errors, values=values, status=422)
         return RedirectResponse(f"/district/street?street={quote(street)}&{back.query}&done={count}#scores",
                                 status_code=303)
+
+    @api.get("/district/publish/weights.toml", include_in_schema=False)
+    def weights_file(request: Request):
+        """The weights in force as a file, to edit and publish as the next version (district accounts only)."""
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if user.street:
+            return district_only(user, "下载街道评估计分办法")
+        with engine.connect() as conn:
+            version, _at, text = scoring.weights_in_force(conn)
+        name = quote(f"街道评估计分办法第{version}版.toml")
+        return Response(text.encode("utf-8"), media_type="application/toml; charset=utf-8",
+                        headers={"Content-Disposition":
+                                 f"attachment; filename=\"street.toml\"; filename*=UTF-8''{name}"})
 
     @api.post("/district/publish/weights", include_in_schema=False)
     def publish_weights_form(request: Request, csrf: str = Form("", max_length=100),

@@ -14,7 +14,8 @@ import calendar
 import math
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -32,6 +33,13 @@ FIGURE, ENTERED = "figure", "entered"
 METHODS = {"share": "按比例得分", "target": "按目标折算", "relative": "以最好的街道为满分折算", "penalty": "扣分"}
 COMBINES = {"average": "期内各次平均", "sum": "期内累计"}
 NOTE_MAX = 200
+NAMED = ("媒体报道", "特色项目")  # parts whose every score must name its report or project in the note
+
+
+def half_up(value: float, places: int = 2) -> float:
+    """``value`` rounded as people round by hand (0.25 → 0.3, 35.25 → 35.3), never half-to-even as ``round`` does:
+    whoever rechecks a shown figure gets the same score. Decimal of the float's shortest text, so 0.125 is 0.125."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)) + 0.0
 
 
 class WeightsError(RulesError):
@@ -173,11 +181,16 @@ def _item_problem(raw, seen: set[str]) -> str:
     return f"的 source “{raw['source']}”应为 figure（所、站数据）或 entered（区里打分）"
 
 
-def weights_in_force(conn: Connection) -> tuple[int, object, str]:
+def weights_in_force(conn: Connection, on: date | None = None) -> tuple[int, object, str]:
     """(version, published_at or None for the built-in file, text) of the weights the district scores by: the published
-    file with the highest version, else the one the program ships."""
-    row = conn.execute(select(street_weights.c.version, street_weights.c.published_at, street_weights.c.body)
-                       .order_by(street_weights.c.version.desc()).limit(1)).first()
+    file with the highest version, else the one the program ships. With ``on`` (a period's last day), the newest one
+    published on or before that day (北京时间), so a new version never re-scores a period already past."""
+    query = select(street_weights.c.version, street_weights.c.published_at, street_weights.c.body)
+    if on is not None:
+        # published_at is UTC; a day in Beijing ends at 16:00 UTC.
+        day_after = datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC) - timedelta(hours=8)
+        query = query.where(street_weights.c.published_at < day_after)
+    row = conn.execute(query.order_by(street_weights.c.version.desc()).limit(1)).first()
     builtin = WEIGHTS_FILE.read_text(encoding="utf-8")
     builtin_version = parse_weights(builtin).version
     if row is not None and row.version >= builtin_version:
@@ -185,8 +198,8 @@ def weights_in_force(conn: Connection) -> tuple[int, object, str]:
     return builtin_version, None, builtin
 
 
-def current_weights(conn: Connection) -> Weights:
-    return parse_weights(weights_in_force(conn)[2])
+def current_weights(conn: Connection, on: date | None = None) -> Weights:
+    return parse_weights(weights_in_force(conn, on)[2])
 
 
 def publish_weights(engine: Engine, text: str, *, by: str = "命令行") -> int:
@@ -266,6 +279,15 @@ class Span:
         return self.year, self.last_month
 
 
+def picker_defaults(span: Span, today: date) -> dict[str, int]:
+    """The month and half a period picker shows selected: the span's own, else the one holding today (a month
+    page in December offers 下半年, not the list's first option) or, for a past year, its last."""
+    running = span.start <= today <= span.end
+    month = span.number if span.kind == "month" else (today.month if running else span.last_month)
+    half = span.number if span.kind == "half" else (1 if month <= 6 else 2)
+    return {"month": month, "half": half}
+
+
 # -- the figures -----------------------------------------------------------------------------------------------------
 @dataclass
 class Unit:
@@ -312,11 +334,11 @@ class StreetResult:
 
     @property
     def parts(self) -> dict[str, float]:
-        return {p: round(sum(v for k, v in self.points.items() if self.part_of.get(k) == p), 2) + 0.0 for p in PARTS}
+        return {p: half_up(sum(v for k, v in self.points.items() if self.part_of.get(k) == p)) for p in PARTS}
 
     @property
     def total(self) -> float:
-        return round(sum(self.points.values()), 2)
+        return half_up(sum(self.points.values()))
 
     @property
     def judged(self) -> int:
@@ -325,6 +347,11 @@ class StreetResult:
     @property
     def meeting(self) -> int:
         return sum(u.judged and u.missed == 0 for u in self.units)
+
+    @property
+    def left_out(self) -> list[Unit]:
+        """The units the volunteer share leaves out: their 常住人口 is not filled in."""
+        return counted_for_volunteers(self.units)[1]
 
     def kept(self, item_id: str) -> list[Entry]:
         return [e for e in self.entries if e.item == item_id and not e.superseded]
@@ -373,7 +400,7 @@ def _per_station(conn: Connection, units: list[Unit], span: Span, today: date) -
                 .where(station_month.c.station_id.in_(part), station_month.c.period >= first,
                        station_month.c.period <= last)
                 .group_by(station_month.c.station_id)):
-            by_id[sid].activities, by_id[sid].hours = int(n or 0), round(float(hours or 0), 1)
+            by_id[sid].activities, by_id[sid].hours = int(n or 0), half_up(float(hours or 0), 1)
         for sid, n in conn.execute(select(volunteer.c.station_id, func.count()).where(
                 volunteer.c.station_id.in_(part), volunteer.c.deleted == False,  # noqa: E712
                 volunteer.c.registered_on <= as_of).group_by(volunteer.c.station_id)):
@@ -390,17 +417,25 @@ def _per_station(conn: Connection, units: list[Unit], span: Span, today: date) -
             by_id[sid].overdue = n
 
 
+def counted_for_volunteers(units: list[Unit]) -> tuple[list[Unit], list[Unit]]:
+    """(units whose volunteers the share counts, units left out for want of their 常住人口). Only a unit whose population
+    is known counts: its volunteers over a population that holds them."""
+    return [u for u in units if u.population > 0], [u for u in units if u.population <= 0]
+
+
 def _figures(units: list[Unit]) -> dict[str, float | None]:
     n = len(units)
     judged = [u for u in units if u.judged]
     # 三.2's 15 % of the resident population: the villages' and communities' populations make up the street's (a 所
-    # that gives one gives the whole street's, counted twice if added); every unit's volunteers are its residents.
-    population = sum(u.population for u in units if u.level == "station")
+    # that gives one gives the whole street's, counted twice if added, so its volunteers count but not its figure);
+    # a unit without its population is left out of the share altogether, numerator and denominator alike.
+    counted, _left_out = counted_for_volunteers(units)
+    population = sum(u.population for u in counted if u.level == "station")
     return {
         "wuyou_share": (sum(u.missed == 0 for u in judged) / len(judged)) if judged else None,
         "activities_per_unit": sum(u.activities for u in units) / n if n else None,
         "hours_per_unit": sum(u.hours for u in units) / n if n else None,
-        "volunteer_percent": (sum(u.volunteers for u in units) * 100 / population) if population else None,
+        "volunteer_percent": (sum(u.volunteers for u in counted) * 100 / population) if population else None,
         "brand_per_unit": sum(u.brand for u in units) / n if n else None,
         "overdue_demands": float(sum(u.overdue for u in units)),
     }
@@ -440,13 +475,13 @@ def entries_for(conn: Connection, span: Span, streets: list[str] | None = None) 
 def _entered_points(item: Item, kept: list[Entry]) -> float:
     """A month's score is the mean of its evaluators' (a 观摩 panel); the months are then averaged (average: each
     visit counts once) or added up (sum: 媒体报道, 特色项目), never above the item's points."""
-    months: dict[tuple[int, int], list[float]] = {}
-    for e in kept:
-        months.setdefault((e.year, e.month), []).append(e.score)
+    months: dict[tuple[int, int], list[Decimal]] = {}
+    for e in kept:  # in decimals, as typed: (2.01 + 2.02) / 2 is 2.015, never 2.01499… before rounding
+        months.setdefault((e.year, e.month), []).append(Decimal(repr(float(e.score))))
     if not months:
         return 0.0
     each = [sum(scores) / len(scores) for scores in months.values()]
-    return min(item.points, sum(each) / len(each) if item.combine == "average" else sum(each))
+    return min(item.points, float(sum(each) / len(each) if item.combine == "average" else sum(each)))
 
 
 def rank_streets(conn: Connection, span: Span, *, today: date | None = None) -> Ranking:
@@ -455,7 +490,7 @@ def rank_streets(conn: Connection, span: Span, *, today: date | None = None) -> 
     from .evaluations import verdicts_for_all
 
     today = today or date.today()
-    _version, at, text = weights_in_force(conn)
+    _version, at, text = weights_in_force(conn, span.end)
     weights = parse_weights(text)
     streets = units_of(conn)
     every = [u for units in streets.values() for u in units]
@@ -475,10 +510,10 @@ def rank_streets(conn: Connection, span: Span, *, today: date | None = None) -> 
         if item.source == FIGURE:
             best = max((r.figures[item.metric] or 0 for r in results), default=0)
             for r in results:
-                r.points[item.id] = round(_figure_points(item, r.figures[item.metric], best), 2) + 0.0  # never -0.0
+                r.points[item.id] = half_up(_figure_points(item, r.figures[item.metric], best))
         else:
             for r in results:
-                r.points[item.id] = round(_entered_points(item, r.kept(item.id)), 2)
+                r.points[item.id] = half_up(_entered_points(item, r.kept(item.id)))
     results.sort(key=lambda r: (-r.total, r.street))
     for n, r in enumerate(results):
         r.rank = results[n - 1].rank if n and results[n - 1].total == r.total else n + 1
@@ -490,11 +525,11 @@ def figure_text(metric: str, value: float | None, result: StreetResult | None = 
     if metric == "wuyou_share":
         if value is None or result is None:
             return "—"
-        return f"{result.meeting}/{result.judged}（{round(value * 100):d}%）"
+        return f"{result.meeting}/{result.judged}（{half_up(value * 100, 0):g}%）"
     if value is None:
         return "—"
     unit = METRICS[metric][1]
-    return f"{value:.0f}{unit}" if metric == "overdue_demands" else f"{round(value, 1):g}{unit}"
+    return f"{value:.0f}{unit}" if metric == "overdue_demands" else f"{half_up(value, 1):g}{unit}"
 
 
 # -- entering scores -------------------------------------------------------------------------------------------------
@@ -523,10 +558,11 @@ def enter_scores(engine: Engine, *, street: str, year: int, month: int, scores: 
     problems: dict[str, str] = {}
     street = (street or "").strip()
     with engine.begin() as conn:
-        weights = current_weights(conn)
+        valid = 2000 <= year <= 2100 and 1 <= month <= 12
+        weights = current_weights(conn, Span("month", year, month).end if valid else None)
         if street not in admin.streets(conn):
             problems["street"] = "街道：请从列表中选择要打分的街道（功能区）"
-        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        if not valid:
             problems["month"] = "打分月份：请选择年份和月份"
         elif (year, month) > (today.year, today.month):
             problems["month"] = f"打分月份：{year}年{month}月还没到，不能为以后的月份打分"
@@ -555,6 +591,10 @@ def enter_scores(engine: Engine, *, street: str, year: int, month: int, scores: 
                 continue
             if item.id in earlier and not note:
                 problems[f"note_{item.id}"] = f"{name}：您已为{year}年{month}月打过分，更正分数请在说明中写明原因"
+                continue
+            if item.part in NAMED and not note:
+                what = "哪篇报道（媒体、标题）" if item.part == "媒体报道" else "哪个项目（项目名称）"
+                problems[f"note_{item.id}"] = f"{name}的说明：请写明是{what}"
                 continue
             rows.append({"street": street, "item": item.id, "year": year, "month": month, "score": value, "note": note,
                          "entered_by": by[:100], "entered_at": utcnow(), "weights_version": weights.version})

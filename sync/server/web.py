@@ -99,8 +99,10 @@ SECURITY_HEADERS = {
 LOGIN_CSRF_COOKIE = "district_login_csrf"
 
 
-def xlsx_response(title: str, headers: list[str], rows: list[list], filename: str, widths: list[int] | None = None) -> Response:
-    """One table as a workbook WPS opens well: a title row, bold frozen headers, column widths, dates as dates."""
+def xlsx_response(title: str, headers: list[str], rows: list[list], filename: str, widths: list[int] | None = None,
+                  sheet: str = "") -> Response:
+    """One table as a workbook WPS opens well: a title row, bold frozen headers, column widths, dates as dates.
+    ``sheet`` names the sheet (Excel allows 31 characters; without it the title, cut there)."""
     from io import BytesIO
 
     from openpyxl import Workbook
@@ -111,7 +113,7 @@ def xlsx_response(title: str, headers: list[str], rows: list[list], filename: st
 
     book = Workbook()
     ws = book.active
-    ws.title = title[:31]
+    ws.title = (sheet or title)[:31]
     ws.append([title])
     ws["A1"].font = Font(size=14, bold=True)
     ws.append(headers)
@@ -861,7 +863,7 @@ def install(api: FastAPI) -> None:
             return district_only(user, PUBLISHING)
         notice = {"announcement": "已发布通知，各站下次同步时收到，显示在工作台上直到点“已读”。",
                   "rules": "已发布新的“五有”考核规则，各站下次同步时生效。",
-                  "weights": "已发布新的街道评估计分办法，街道评估即按新办法计分。",
+                  "weights": "已发布新的街道评估计分办法，本月起的评估按新办法计分；已过去的期间仍按当时的办法计分。",
                   }.get(done, "")
         return render_publish(request, user, notice=notice)
 
