@@ -409,7 +409,8 @@ def test_bad_scores_are_refused_naming_the_field_and_nothing_is_written(district
     # Said at the top, before the page's heading, and the page opens at the form with the first bad field focused.
     top = unescape(refused.split("<h2>", 1)[0])
     assert "没有保存：" in top and "观摩打分·阵地建设：分数应为 0 到 6 之间的数" in top and 'href="#enter"' in top
-    assert 'action="/district/street/scores#enter"' in refused
+    assert 'action="/district/street/scores#enter"' in refused  # opens at the form, which says so too
+    assert "没有保存：请改正下面标出的 1 处后重新提交" in refused.split('id="enter"', 1)[1].split("<fieldset>", 1)[0]
     assert re.search(r'<input name="score_visit_venue"[^>]* autofocus', refused)
     assert not re.search(r'<input name="score_visit_teams"[^>]* autofocus', refused)
     for part, item in (("媒体报道", "media"), ("特色项目", "feature")):  # a report or project is named, as a correction
