@@ -18,6 +18,19 @@ from .db import account, announcement, staff, staff_session
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
+def refuse_not_newer(new: int, current: int, at, error: type[Exception], *, what: str, file: str, old: str,
+                     harm: str = "") -> None:
+    """A published file (the 五有 rules, the 街道 weights) must be newer than the one in force: the same version
+    twice would be two files under one name, an older one rolls everyone back. ``error`` says why, in Chinese."""
+    local = at + timedelta(hours=8) if at is not None else None  # 北京时间
+    since = f"{local.year}年{local.month}月{local.day}日发布" if local is not None else "程序自带"
+    if new == current:
+        raise error(f"第 {new} 版{what}已在使用（{since}），同一版本不能再次发布。修改了{what}请把 version 改为 {current + 1}")
+    if new < current:
+        raise error(f"这份{file}是第 {new} 版，比正在使用的第 {current} 版（{since}）旧，不能发布{harm or '。'}"
+                    f"{'。' if harm else ''}确需恢复旧的{old}，请把旧文件的 version 改为 {current + 1} 后发布")
+
+
 def same_secret(given: str, expected: str) -> bool:
     """A secret typed or posted, compared in constant time. ``compare_digest`` on ``str`` raises TypeError for
     any non-ASCII character (a 500 for a csrf of 令牌, #27), and ``encode()`` for a lone surrogate: compared as
@@ -284,13 +297,8 @@ def publish_rules(engine: Engine, text: str) -> str:
     rules_id = str(uuid.uuid4())
     with engine.begin() as conn:
         current, at, _text = rules_in_force(conn)
-        local = at + timedelta(hours=8) if at is not None else None  # 北京时间
-        since = f"，{local.year}年{local.month}月{local.day}日发布" if local is not None else "，程序自带"
-        if new == current:
-            raise RulesError(f"第 {new} 版规则已在使用（{since[1:]}），同一版本不能再次发布。修改了规则请把 version 改为 {current + 1}")
-        if new < current:
-            raise RulesError(f"这份规则文件是第 {new} 版，比正在使用的第 {current} 版（{since[1:]}）旧，不能发布：发布后各站会退回旧规则。"
-                             f"确需恢复旧的规定，请把旧文件的 version 改为 {current + 1} 后发布")
+        refuse_not_newer(new, current, at, RulesError, what="规则", file="规则文件", old="规定",
+                         harm="：发布后各站会退回旧规则")
         conn.execute(announcement.insert().values(id=rules_id, kind="rules", title=f"“五有”考核规则更新（第 {new} 版）", body=text,
                                                   published_at=utcnow()))
     return rules_id

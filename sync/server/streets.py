@@ -208,13 +208,7 @@ def publish_weights(engine: Engine, text: str, *, by: str = "命令行") -> int:
     new = parse_weights(text).version
     with engine.begin() as conn:
         current, at, _text = weights_in_force(conn)
-        local = at + timedelta(hours=8) if at is not None else None  # 北京时间
-        since = f"{local.year}年{local.month}月{local.day}日发布" if local is not None else "程序自带"
-        if new == current:
-            raise WeightsError(f"第 {new} 版计分办法已在使用（{since}），同一版本不能再次发布。修改了计分办法请把 version 改为 {current + 1}")
-        if new < current:
-            raise WeightsError(f"这份计分办法是第 {new} 版，比正在使用的第 {current} 版（{since}）旧，不能发布。"
-                               f"确需恢复旧的办法，请把旧文件的 version 改为 {current + 1} 后发布")
+        admin.refuse_not_newer(new, current, at, WeightsError, what="计分办法", file="计分办法", old="办法")
         conn.execute(street_weights.insert().values(version=new, body=text, published_at=utcnow(),
                                                     published_by=by[:100]))
     return new
