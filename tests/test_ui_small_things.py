@@ -112,8 +112,10 @@ def test_file_dialogs_are_chinese_and_open_in_documents_then_where_that_kind_was
     documents.mkdir(exist_ok=True)
     certificates = tmp_path / "区里给的证书"
     certificates.mkdir()
-    ca = certificates / "ca.pem"
-    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    from test_sync_https import _authority
+
+    ca = certificates / "ca.pem"  # a real root certificate: the 同步 page checks the file when it is picked (#27)
+    ca.write_bytes(_authority(tmp_path / "made", "区里的根证书")[0].read_bytes())
     seen = []
 
     def look(choose: Path | None = None) -> None:
