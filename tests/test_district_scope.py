@@ -231,6 +231,13 @@ STAFF_ROUTES: dict[tuple[str, str], list[tuple]] = {
         "weights": ("street.toml", WEIGHTS_FILE.read_bytes().replace(b"version = 1", b"version = 2"), "text/plain")}),
         (403,))],
     ("GET", "/district/publish/weights.toml"): [(_get("/district/publish/weights.toml"), (403,))],  # the district's
+    # The street's 所、站 page and its 月度评估 (a 所's Monday): its own street whatever it asks, another street not found.
+    ("GET", "/district/street/status"): [(_get("/district/street/status"), SHOWN),
+                                         (_get(f"/district/street/status?street={OTHER}"), NOT_FOUND)],
+    ("GET", "/district/street/status.pdf"): [(_get("/district/street/status.pdf"), SHOWN),
+                                             (_get(f"/district/street/status.pdf?street={OTHER}"), NOT_FOUND)],
+    ("GET", "/district/street/status.xlsx"): [(_get("/district/street/status.xlsx"), SHOWN),
+                                              (_get(f"/district/street/status.xlsx?street={OTHER}"), NOT_FOUND)],
 }
 # Not staff pages: the login itself, the stations' own API (a station's token, never a staff cookie), and the
 # public certificate check (anyone holding a paper; masked, tests/test_certificate_verify.py).

@@ -77,3 +77,55 @@ def ranking_pdf(ranking: Ranking, rows: list[StreetResult], out: Path, *, by: st
     story.append(Spacer(1, 10 * mm))
     story.append(signature_line("制表人：", "审核人："))
     return build(out, story, title=f"街道评估（{span.label}）", station_name="区新时代文明实践中心", author=by or "区新时代文明实践中心")
+
+
+def status_pdf(status, out: Path, *, by: str = "") -> Path:
+    """One street's 月度评估 (六.4) as its 所 prints it: each 所 and station's 五有 for the month and the year with the
+    problems, the teams with no activity in the month, the demands by tier, the ledgers not synced for a week, and
+    each ledger's figures (``street_status.StreetStatus``, the same as the page and the Excel)."""
+    s = styles()
+    meeting, judged = status.meeting
+    story: list = [
+        Paragraph(markup(f"{status.street}新时代文明实践所、站月度评估表"), s["title"]),
+        form_table([
+            ["街道（功能区）", status.street, "评估月份", status.label],
+            ["所、站数", f"实践所 {len(status.institute)} 个，实践站 {len(status.stations)} 个", "“五有”达标",
+             f"{meeting}/{judged} 个"],
+            ["依据", "钢城文明委〔2022〕2号 六.4", "制表日期", format_date(status.today)],
+        ], [26, 60, 26, 58]),
+        Spacer(1, 4 * mm),
+        Paragraph(markup("一、“五有”评估"), s["h2"]),
+    ]
+    story.append(data_table(
+        ["名称", "级别", f"{status.month}月“五有”", f"{status.year}年“五有”", "主要问题"],
+        [[u.name, u.tier,
+          (f"{u.month.text}（{u.month.met}/{u.month.counted}）" if u.month else ("从未同步" if not u.synced else "未评估")),
+          u.year.text if u.year else "未评估",
+          "\n".join(u.month.problems) if u.month and u.month.problems else "—"] for u in status.units]
+        or [["—", "", "", "", f"{status.street}还没有实践所或实践站"]],
+        [30, 15, 26, 22, 77], aligns=["cell", "cell_center", "cell_center", "cell_center", "cell"]))
+    story.append(CondPageBreak(40 * mm))
+    story.append(Paragraph(markup(f"二、{status.month}月没有活动的服务队（三.2：每支队伍每月至少开展1次活动）"), s["h2"]))
+    when = f"距月底还有 {status.days_left} 天" if status.running else "该月没有活动"
+    story.append(data_table(["名称", "服务队", "情况"],
+                            [[u.name, "、".join(u.idle_teams), when] for u in status.idle]
+                            or [["—", f"各服务队{status.month}月都开展了活动", ""]],
+                            [36, 100, 34], aligns=["cell", "cell", "cell_center"]))
+    story.append(CondPageBreak(40 * mm))
+    story.append(Paragraph(markup(f"三、群众点单（五.2，截至{format_date(status.today)}）"), s["h2"]))
+    story.append(data_table(["层级", "单位数", "未办结", "其中超期", "其中区中心派单"],
+                            [[t.tier, t.units, t.open, t.overdue, t.from_district] for t in status.by_tier],
+                            [34, 34, 34, 34, 34], aligns=["cell"] + ["cell_right"] * 4))
+    story.append(CondPageBreak(40 * mm))
+    story.append(Paragraph(markup("四、所、站台账"), s["h2"]))
+    story.append(data_table(
+        ["名称", "活动", "时长", "志愿者", "品牌项目", "服务队", "未办结点单", "超期", "最近同步"],
+        [[u.name, u.activities, f"{u.hours:g}", u.volunteers, u.brand, u.teams, u.open_demands, u.overdue_demands,
+          ("从未同步" if u.never_synced else _when(u.last_sync))
+          + ("" if u.stale_days is None else f"（{u.stale_days} 天未同步）")] for u in status.units]
+        or [["—", "", "", "", "", "", "", "", ""]],
+        [34, 12, 13, 14, 17, 14, 17, 12, 37], aligns=["cell"] + ["cell_right"] * 7 + ["cell_center"]))
+    story.append(Spacer(1, 10 * mm))
+    story.append(signature_line("制表人：", "审核人："))
+    return build(out, story, title=f"{status.street}月度评估（{status.label}）",
+                 station_name=f"{status.street}新时代文明实践所", author=by or status.street)

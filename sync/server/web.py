@@ -909,7 +909,8 @@ def install(api: FastAPI) -> None:
             return render_publish(request, user, errors={"rules": f"“{rules.filename}”未发布：{exc}"}, status=422)
         return RedirectResponse("/district/publish?done=rules", status_code=303)
 
-    from . import street_web
+    from . import street_status_web, street_web
 
     street_web.install(api, engine=engine, current_user=current_user, csrf_token=csrf_token,
                        district_only=district_only, out_of_scope=out_of_scope, render_publish=render_publish)
+    street_status_web.install(api, engine=engine, current_user=current_user, out_of_scope=out_of_scope)

@@ -1,0 +1,214 @@
+"""The page a 实践所's 专管员 opens every Monday (#30): one street's 所 and stations — each one's 五有 for the month and for
+the year as the stations' own evaluator judges them, the teams with no activity this month with the days left, the
+ledgers not synced for a week (or never), the demands still open and past their deadline by tier, and the 所's own
+ledger beside its stations; its 月度评估 PDF (六.4) and Excel read back; a street account sees its own street only;
+the page fits a 390 px phone. The real server on 127.0.0.1 (SQLite; the scope of every route on both databases is
+tests/test_district_scope.py)."""
+
+from __future__ import annotations
+
+import calendar
+import io
+import re
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Date, bindparam, select, text, update
+
+from app.models.base import utcnow
+from app.rules import Period, evaluate
+from app.services import activities, teams
+from app.services.context import Context
+from sync.client import SyncClient
+from sync.server import admin
+from sync.server.db import TABLES, account
+from sync.server.evaluations import summary_of
+from sync.server.street_status import street_status
+from sync_helpers import staff_login
+from test_district_streets import OTHER, OWN, ranked_sqlite  # noqa: F401 - the fixture, taken as a parameter below
+from test_sync import FAST
+
+IDLE_TEAM = "南山村老年服务队"
+NEVER = "北山村"  # enrolled in 艾山街道, never synced
+STALE_DAYS_AGO = 9
+
+
+@pytest.fixture
+def street(ranked_sqlite):  # noqa: F811 - the imported fixture
+    """艾山街道 as test_district_streets makes it, and: 南山村 has a team whose only activity was last month; the 所 last
+    synced nine days ago; 北山村 is enrolled and has never synced."""
+    today = date.today()
+    ctx = Context(store=ranked_sqlite.ledgers["nan"])
+    team = teams.add_team(ctx, name=IDLE_TEAM, category="敬老爱老")
+    last_month = today.replace(day=1) - timedelta(days=1)
+    activities.add_activity(ctx, title="南山村上月敬老活动", date=last_month.isoformat(), category="敬老爱老", team_id=team.id)
+    SyncClient(ranked_sqlite.ledgers["nan"], **FAST).sync()
+    admin.add_station(ranked_sqlite.engine, NEVER, OWN)
+    with ranked_sqlite.engine.begin() as conn:
+        conn.execute(update(account).where(account.c.name == "艾山街道新时代文明实践所")
+                     .values(last_sync_at=utcnow() - timedelta(days=STALE_DAYS_AGO, hours=1)))
+    return ranked_sqlite
+
+
+def open_demands_by_tier(engine, street_name: str, today: date) -> dict[str, tuple[int, int, int]]:
+    """Per level, from the rows: demands still waiting for service, those past their deadline, those the 中心 dispatched."""
+    out = {"institute": (0, 0, 0), "station": (0, 0, 0)}
+    with engine.connect() as conn:
+        for level, n, late, sent in conn.execute(text(
+                "SELECT a.level, count(*), sum(CASE WHEN d.due_on < :t THEN 1 ELSE 0 END), count(d.dispatch_id) "
+                "FROM demand d JOIN station_account a ON a.station_id = d.station_id "
+                "WHERE a.street = :s AND NOT d.deleted AND d.state IN ('ordered', 'approved', 'dispatched', 'taken') "
+                "GROUP BY a.level").bindparams(bindparam("t", type_=Date)), {"t": today, "s": street_name}):
+            out[level] = (n, int(late or 0), sent)
+    return out
+
+
+def judged_by_the_evaluator(engine, street_name: str, today: date, year: int, month: int) -> dict[str, tuple[dict, dict]]:
+    """Each synced unit's 五有 summary for the month and for the year, by the stations' own evaluator."""
+    out = {}
+    with engine.connect() as conn:
+        rules = admin.current_rules(conn)
+        station = TABLES["station"]
+        for name, sid in conn.execute(select(account.c.name, account.c.station_id)
+                                      .join(station, station.c.id == account.c.station_id)
+                                      .where(account.c.street == street_name)):
+            out[name] = tuple(summary_of(evaluate(conn, TABLES, sid, period, rules)) for period in (
+                Period.of(year=year, month=month, today=today), Period.of(year=year, today=today)))
+    return out
+
+
+def kept_summaries(status) -> dict[str, tuple[dict, dict]]:
+    return {u.name: tuple({"met": j.met, "counted": j.counted, "at_risk": j.at_risk, "missed": j.missed,
+                           "problems": j.problems} for j in (u.month, u.year)) for u in status.units if u.month}
+
+
+def test_the_street_page_says_what_each_unit_needs_as_the_rows_do(street):
+    today = date.today()
+    days_left = calendar.monthrange(today.year, today.month)[1] - today.day
+    web = staff_login(street.base, "aishan", "street01")
+    today_page = web.get(street.base + "/district/today", timeout=60).text
+    assert 'href="/district/street/status">本街道所、站情况 →' in today_page
+    page = web.get(street.base + "/district/street/status", timeout=120)  # a street account: its own street
+    assert page.status_code == 200, page.text
+    body = page.text
+    assert f"{OWN}所、站情况（{today.year}年{today.month}月）" in body
+    assert "红山" not in body and OTHER not in body
+    # The 所 first, then its stations by name, the one never synced among them.
+    names = re.findall(r'<tr><td><a href="/district/station/\d+\?year=\d+&(?:amp;)?month=\d+">([^<]+)</a>', body.split('id="teams"')[0])
+    assert names == ["艾山街道新时代文明实践所", "北山村", "南山村", "杨家庄村"]
+
+    with street.engine.connect() as conn:
+        status = street_status(conn, OWN, today.year, today.month, today=today)
+    assert kept_summaries(status) == judged_by_the_evaluator(street.engine, OWN, today, today.year, today.month)
+    # Last month against last year, judged afresh and then read back from the kept verdicts: the year is judged as a
+    # year, not as the month again (they differ for at least one unit), and neither is taken for the other.
+    last = today.replace(day=1) - timedelta(days=1)
+    expected = judged_by_the_evaluator(street.engine, OWN, today, last.year, last.month)
+    assert any(month != year for month, year in expected.values())
+    for _ in range(2):
+        with street.engine.connect() as conn:
+            assert kept_summaries(street_status(conn, OWN, last.year, last.month, today=today)) == expected
+    never = next(u for u in status.units if u.name == NEVER)
+    assert never.month is None and never.never_synced
+
+    # Teams with no activity this month, with the days left; the ones active today are not named.
+    assert f"南山村：{IDLE_TEAM}（距月底还有 {days_left} 天）" in body
+    assert "杨家庄村理论政策宣讲队" not in body.split('id="teams"')[1].split('id="stale"')[0]
+    # Not synced for a week, and never.
+    stale = body.split('id="stale"')[1].split('id="demands"')[0]
+    assert f"艾山街道新时代文明实践所（实践所）：{STALE_DAYS_AGO} 天未同步" in stale
+    assert f"{NEVER}（实践站）：从未同步" in stale and "杨家庄村" not in stale and "南山村" not in stale
+    # Demands by tier, as the rows count them.
+    counts = open_demands_by_tier(street.engine, OWN, today)
+    assert counts["station"] == (2, 1, 0)  # the fixture's: 南山村's two, one past its deadline
+    rows = re.findall(r'<tr><td>(实践所|实践站)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>'
+                      r'<td class="num(?: bad)?">(\d+)</td><td class="num">(\d+)</td></tr>', body)
+    assert {tier: tuple(map(int, rest[1:])) for tier, *rest in rows} == {
+        "实践所": counts["institute"], "实践站": counts["station"]}
+    assert "南山村（实践站）：1 件点单已过办结期限" in body
+
+
+def test_a_past_month_has_no_days_left_and_a_month_to_come_judges_nothing(street):
+    today = date.today()
+    web = staff_login(street.base, "aishan", "street01")
+    last = today.replace(day=1) - timedelta(days=1)
+    body = web.get(street.base + f"/district/street/status?year={last.year}&month={last.month}", timeout=120).text
+    # Last month 南山村's new team was active, its other teams (none) and 杨家庄村's three were not.
+    idle = body.split('id="teams"')[1].split('id="stale"')[0]
+    assert IDLE_TEAM not in idle and "杨家庄村：" in idle and "（该月没有活动）" in idle and "距月底" not in idle
+    ahead = today.replace(day=28) + timedelta(days=10)
+    with street.engine.connect() as conn:
+        status = street_status(conn, OWN, ahead.year, ahead.month, today=today)
+    assert all(u.month is None for u in status.units) and status.days_left == 0
+
+
+def test_another_streets_page_is_not_found_and_the_district_picks_any(street):
+    web = staff_login(street.base, "aishan", "street01")
+    for path in ("/district/street/status", "/district/street/status.pdf", "/district/street/status.xlsx"):
+        answer = web.get(street.base + f"{path}?street={OTHER}", timeout=60)
+        assert answer.status_code == 404 and "红山" not in answer.text, path
+    district = staff_login(street.base)
+    chooser = district.get(street.base + "/district/street/status", timeout=60).text
+    assert "请选择街道" in chooser and f'<option value="{OTHER}"' in chooser
+    other = district.get(street.base + f"/district/street/status?street={OTHER}", timeout=120).text
+    assert "红山村" in other and "杨家庄村" not in other
+    assert district.get(street.base + "/district/street/status?street=不存在的街道", timeout=60).status_code == 404
+    assert district.get(street.base + "/district/street/status.pdf", timeout=60).status_code == 404  # no street picked
+
+
+def test_the_monthly_evaluation_pdf_and_excel_read_back(street):
+    from ui_helpers import ARTIFACTS
+
+    today = date.today()
+    web = staff_login(street.base, "aishan", "street01")
+    answer = web.get(street.base + "/district/street/status.pdf", timeout=120)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = ARTIFACTS / "street-status.pdf"
+    pdf.write_bytes(answer.content)
+    flat = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                             check=True).stdout)
+    for expected in (f"{OWN}新时代文明实践所、站月度评估表", f"评估月份{today.year}年{today.month}月", "钢城文明委〔2022〕2号六.4",
+                     "艾山街道新时代文明实践所", "杨家庄村", "南山村", NEVER, IDLE_TEAM, "从未同步", "审核人：",
+                     f"{STALE_DAYS_AGO}天未同步"):
+        assert expected in flat, expected
+    assert "红山" not in flat
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "street-status-pdf")],
+                   check=True)
+    assert any(ARTIFACTS.glob("street-status-pdf*.png"))
+
+    sheet = load_workbook(io.BytesIO(web.get(street.base + "/district/street/status.xlsx", timeout=60).content)).active
+    header = [c.value for c in sheet[2]]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == ["艾山街道新时代文明实践所", NEVER, "南山村", "杨家庄村"]
+    nan = rows[2]
+    assert nan[header.index("本月没有活动的服务队")] == IDLE_TEAM
+    assert (nan[header.index("未办结点单")], nan[header.index("其中超期")]) == (2, 1)
+    assert rows[1][header.index("本月“五有”")] == "未评估" and "从未同步" in rows[1][header.index("最近同步（北京时间）")]
+
+
+def test_the_street_page_fits_a_phone(street, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from test_district_web import CHROMIUM, FLAGS, chromium_env
+    from ui_helpers import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, env=chromium_env(tmp_path))
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+        page.goto(street.base + "/login")
+        page.fill("input[name=username]", "aishan")
+        page.fill("input[name=password]", "street01")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/district/today")
+        page.click("text=本街道所、站情况 →")
+        page.wait_for_url("**/district/street/status")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # The 五有 table itself fits: no sideways scrolling to read a unit's status or its problems.
+        box = page.locator("table.status").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        page.screenshot(path=str(ARTIFACTS / "street-status-phone.png"), full_page=True)
+        browser.close()
