@@ -369,6 +369,7 @@ def cmd_demo(args) -> int:
     from .client import SyncError
     from .demo import check_names_free, enroll_and_sync
     from .package import PackageError
+    from .server import admin
 
     say = lambda msg: print(msg, flush=True)  # noqa: E731
     started = time.monotonic()
@@ -380,6 +381,7 @@ def cmd_demo(args) -> int:
             check_names_free(engine, [DemoLedger(root, p, None) for p in DISTRICT_PROFILES])
             ledgers = build_demo_district(root, years=args.years, seed=args.seed, progress=say)
             synced = enroll_and_sync(engine, ledgers, server=args.server or "", ca_file=args.ca_file or "", progress=say)
+            scopes = {r.street for r in admin.staff_accounts(engine)}
         except (ServiceError, SyncError, PackageError) as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return 1
@@ -388,7 +390,25 @@ def cmd_demo(args) -> int:
     print_table(("级别", "区里的账号", "所属街道", "上传记录", "被拒记录", "数据目录"), [
         (s.ledger.profile.tier.unit, s.account_name, s.ledger.profile.street or "—", s.pushed, s.rejected, str(s.ledger.path))
         for s in synced])
+    _demo_next_steps(args, scopes, sorted({s.ledger.profile.street for s in synced if s.ledger.profile.street}))
     return 0
+
+
+def _demo_next_steps(args, scopes: set[str], streets: list[str]) -> None:
+    """What to do to see the demo district on the web: the staff accounts it still lacks, by scope (none are made
+    with a known password: this may be the district's real database)."""
+    wanted = ([("", "wmb", "区文明办")] if "" not in scopes else []) + [
+        (street, f"street{n}", f"{street}办") for n, street in enumerate(streets, start=1) if street not in scopes]
+    if not wanted:
+        print("下一步：用已有的管理员账号登录区级网页查看示范区。")
+        return
+    import shlex
+
+    where = f" --dir {shlex.quote(args.dir)}" if getattr(args, "dir", None) else ""
+    print("下一步：添加管理员账号后登录区级网页查看（每条命令都会要求输入两次密码）：")
+    for street, username, name in wanted:
+        scope = f" --scope street:{street}" if street else ""
+        print(f"  station district{where} add-staff --username {username} --name {name}{scope}")
 
 
 def cmd_stations(args) -> int:

@@ -270,6 +270,9 @@ def test_district_demo_by_package_and_a_folder_in_use(tmp_path):
     district = tmp_path / "district"
     out = station(tmp_path / "unused", "district", "--dir", str(district), "demo", str(tmp_path / "示范区")).stdout
     assert "以同步包导入区级数据库" in out and "被拒" in out
+    # No staff account is made with a known password; the output says how to add the ones the demo wants.
+    assert "station district --dir " in out and "add-staff --username wmb --name 区文明办" in out
+    assert "--scope street:艾山街道" in out and "--scope street:汶源街道" in out
     listed = station(tmp_path / "unused", "district", "--dir", str(district), "stations").stdout
     accounts = [line.split() for line in listed.splitlines()[2:]]  # name, tier, street (none for the 中心), state, …
     assert len(accounts) == 9 and all("已登记" in a for a in accounts)
