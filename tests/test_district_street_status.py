@@ -212,3 +212,23 @@ def test_the_street_page_fits_a_phone(street, tmp_path):
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
         page.screenshot(path=str(ARTIFACTS / "street-status-phone.png"), full_page=True)
         browser.close()
+
+
+def test_the_years_evaluation_judges_the_year_not_its_last_month(street):
+    """全年评估 (六.4) counts each unit's 五有 over the whole year: 南山村's team active in December only meets December's
+    每月至少1次 but misses the year's."""
+    from sync.server import streets
+
+    today = date.today()
+    last_year = today.year - 1
+    with street.engine.connect() as conn:
+        ranking = streets.rank_streets(conn, streets.Span("year", last_year), today=today)
+    assert ranking.judged_label == f"{last_year}年全年"
+    units = {u.name: u for u in ranking.of(OWN).units}
+    year = judged_by_the_evaluator(street.engine, OWN, today, last_year, 12)
+    assert {name: units[name].missed for name in year} == {name: y["missed"] for name, (_m, y) in year.items()}
+    december, whole = year["南山村"]
+    assert whole["missed"] == december["missed"] + 1
+    web = staff_login(street.base)
+    page = web.get(street.base + f"/district/streets?period=year&year={last_year}", timeout=120).text
+    assert f"“五有”按{last_year}年全年评估" in page

@@ -27,7 +27,7 @@ def ranking_pdf(ranking: Ranking, rows: list[StreetResult], out: Path, *, by: st
     s = styles()
     span, weights = ranking.span, ranking.weights
     title = "街道（功能区）新时代文明实践工作评估表"
-    judged = f"{ranking.judged_month[0]}年{ranking.judged_month[1]}月" if ranking.judged_month else "本期尚未开始"
+    judged = ranking.judged_label or "本期尚未开始"
     story: list = [
         Paragraph(markup(title), s["title"]),
         form_table([

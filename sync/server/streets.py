@@ -363,6 +363,15 @@ class Ranking:
     def of(self, street: str) -> StreetResult | None:
         return next((s for s in self.streets if s.street == street), None)
 
+    @property
+    def judged_label(self) -> str:
+        """What the 五有 figures stand for: a month's verdicts, or for 全年评估 the year's (a running year to date)."""
+        if self.judged_month is None:
+            return ""
+        if self.span.kind == "year":
+            return f"{self.span.year}年全年" + ("（到今天）" if self.span.end >= self.today else "")
+        return f"{self.judged_month[0]}年{self.judged_month[1]}月"
+
 
 def units_of(conn: Connection) -> dict[str, list[Unit]]:
     """Every street the district's accounts name → its 所 and stations that have synced their own row (the 所 first)."""
@@ -490,8 +499,11 @@ def rank_streets(conn: Connection, span: Span, *, today: date | None = None) -> 
     every = [u for units in streets.values() for u in units]
     judged_month = span.judged_month(today)
     if judged_month is not None and every:
+        # 全年评估 judges the year (every month of the monthly quotas, not December's alone); a month or a half-year
+        # its judged month.
+        year, month = (span.year, None) if span.kind == "year" else judged_month
         summaries = {acct.station_id: summary for acct, summary, _v in
-                     verdicts_for_all(conn, *judged_month, admin.current_rules(conn), today=today, full=False)}
+                     verdicts_for_all(conn, year, month, admin.current_rules(conn), today=today, full=False)}
         for u in every:
             if u.station_id in summaries:
                 summary = summaries[u.station_id]
