@@ -232,3 +232,52 @@ def test_the_years_evaluation_judges_the_year_not_its_last_month(street):
     web = staff_login(street.base)
     page = web.get(street.base + f"/district/streets?period=year&year={last_year}", timeout=120).text
     assert f"“五有”按{last_year}年全年评估" in page
+
+
+def test_a_need_the_institute_reported_to_the_center_shows_on_its_streets_page(district_sqlite, tmp_path):
+    """五.2 上报: what the 中心 did with a need the 所 reported up is seen on the street's page — not yet arrived, then
+    passed on and served — without naming a station of another street."""
+    from app.services import demands
+    from test_sync_hops import INSTITUTE, NEED, Ledger, place_and_report, serve
+
+    district = district_sqlite
+    institute = Ledger(tmp_path, INSTITUTE, level="institute")
+    center = Ledger(tmp_path, "钢城区新时代文明实践中心", level="center", street="")
+    far = Ledger(tmp_path, "官庄村", street=OTHER)
+    village = Ledger(tmp_path, "杨家庄村")
+    try:
+        institute.enroll(district, level="institute")
+        center.enroll(district, level="center", street="")
+        far.enroll(district, street=OTHER)
+        village.enroll(district)
+        admin.add_staff(district.engine, "aishan", "street01", "艾山街道办", street=OWN)
+        for ledger in (institute, center, far, village):
+            ledger.client.sync()
+        place_and_report(village)  # to its own 所: inside the street, seen there, not listed as leaving it
+        village.client.sync()
+        need = demands.record_demand(institute.ctx, requester="赵师傅", content="小区需要一场防诈骗法律讲座", category="法律服务")
+        demands.approve(institute.ctx, need.id)
+        demands.report_up(institute.ctx, need.id, reason="本街道没有律师志愿者")
+        institute.client.sync()
+        web = staff_login(district.base, "aishan", "street01")
+
+        def reported() -> str:
+            page = web.get(district.base + "/district/street/status", timeout=60).text
+            return page.split('id="reported"')[1].split('id="ledgers"')[0]
+
+        first = reported()
+        assert "艾山街道新时代文明实践所（实践所）上报钢城区新时代文明实践中心" in first
+        assert "小区需要一场防诈骗法律讲座" in first and "未送达（等待区中心同步）" in first and "本街道没有律师志愿者" in first
+        assert NEED not in first
+        center.client.sync()
+        at_center = center.only().demand
+        demands.pass_down(center.ctx, at_center.id, to_station_id=far.store.station_id, note="官庄村有法律服务队")
+        center.client.sync()
+        far.client.sync()
+        serve(far, far.only().demand.id)
+        far.client.sync()
+        later = reported()
+        assert "已由区中心转派：已办结，评分 5" in later and "官庄村" not in later and OTHER not in later
+    finally:
+        for ledger in (institute, center, far, village):
+            ledger.close()

@@ -116,6 +116,12 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
     story.append(data_table(["层级", "单位数", "未办结", "其中超期", "其中区中心派单"],
                             [[t.tier, t.units, t.open, t.overdue, t.from_district] for t in status.by_tier],
                             [34, 34, 34, 34, 34], aligns=["cell"] + ["cell_right"] * 4))
+    if status.reported_up:
+        story.append(Paragraph(markup("上报区中心的点单："), s["body"]))
+        story.append(data_table(["上报时间", "上报单位", "点单", "原因", "现在"],
+                                [[_when(r.at), r.unit, f"{r.number} {r.content}", r.reason or "—", r.state]
+                                 for r in status.reported_up],
+                                [26, 28, 46, 36, 34], aligns=["cell_center", "cell", "cell", "cell", "cell"]))
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup("四、所、站台账"), s["h2"]))
     story.append(data_table(

@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, and_, case, func, select
 
 from app.models.base import utcnow
-from app.models.enums import station_level
+from app.models.enums import DemandState as S, station_level
 
-from . import admin, streets
+from . import admin, streets, tiers
 from .attention import STALE_DAYS, WAITING
 from .db import TABLES, account, team_month
 from .evaluations import verdicts_for_all
@@ -92,12 +92,28 @@ class TierDemands:
 
 
 @dataclass
+class ReportedUp:
+    """A need one of the street's ledgers 上报ed out of the street (to the 中心), and where it stands there now."""
+    unit: str
+    tier: str
+    account_id: int
+    number: str
+    content: str
+    reason: str
+    at: datetime
+    to: str
+    state: str
+    waiting: bool  # not yet served (nor closed) where it went
+
+
+@dataclass
 class StreetStatus:
     street: str
     year: int
     month: int
     today: date
     units: list[UnitStatus]  # the 所 first, then its stations by name
+    reported_up: list[ReportedUp] = field(default_factory=list)  # newest first
 
     @property
     def label(self) -> str:
@@ -179,6 +195,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
     status = StreetStatus(street, year, month, today, units)
     if not by_station:
         return status
+    status.reported_up = _reported_up(conn, by_station)
 
     rules = admin.current_rules(conn)
     if date(year, month, 1) <= today:  # a month not yet begun has nothing to judge
@@ -224,3 +241,41 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
             u.open_demands, u.overdue_demands, u.from_district = int(n), int(late or 0), int(dispatched or 0)
     return status
 
+
+REPORTED_LIMIT = 50  # the newest 上报s out of the street on the page
+
+
+def _reported_up(conn: Connection, by_station: dict[str, UnitStatus]) -> list[ReportedUp]:
+    """五.2 上报 out of the street: the hops of kind "report" its ledgers made to a ledger of no street or another (the
+    中心), newest first, each with what became of it there — a street account sees no other way what the 中心 did."""
+    hop, demand = TABLES["demand_hop"], TABLES["demand"]
+    inside = list(by_station)
+    found = conn.execute(
+        select(hop.c.id, hop.c.station_id, hop.c.reason, hop.c.at, hop.c.to_name, hop.c.to_station_id,
+               demand.c.number, demand.c.content)
+        .join(demand, demand.c.id == hop.c.demand_id)
+        .where(hop.c.station_id.in_(inside), hop.c.kind == "report", hop.c.deleted == False,  # noqa: E712
+               hop.c.to_station_id.not_in(inside))
+        .order_by(hop.c.at.desc()).limit(REPORTED_LIMIT)).all()
+    out = []
+    for h in found:
+        u = by_station[h.station_id]
+        hops = tiers.chain(conn, h.id)
+        there = hops[-1][1] if hops else None
+        if not hops:
+            state, waiting = "区里尚未收到", True
+        elif there is None:
+            state, waiting = "未送达（等待区中心同步）", True
+        else:
+            state = S(there.state).label + (f"，评分 {there.rating}" if there.rating else "")
+            waiting = there.state in WAITING
+            if len(hops) > 1:  # handed on again by the 中心: named only if it came back into this street
+                holder = by_station.get(there.station_id)
+                state = (f"已转派{holder.name}：" if holder else "已由区中心转派：") + state
+        out.append(ReportedUp(u.name, u.tier, u.account_id, h.number, h.content[:60], h.reason, h.at,
+                              h.to_name or _name_of(conn, h.to_station_id), state, waiting))
+    return out
+
+
+def _name_of(conn: Connection, station_id: str) -> str:
+    return conn.execute(select(account.c.name).where(account.c.station_id == station_id)).scalar() or "区中心"
