@@ -381,6 +381,9 @@ def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
     todo = [page.todo.item(i).text() for i in range(page.todo.count())]
     assert any("村民文艺队 本月尚无活动" in t for t in todo)
     assert page.you_cards["有活动"].status.text() in ("有风险", "未达标")
+    # The card names one item, cut to fit; its tooltip reads every item of the 有 whole, with what is missing.
+    tip = page.you_cards["有活动"].toolTip().splitlines()
+    assert len(tip) >= 4 and any("每支队伍每月至少开展1次活动" in line and "本月尚无活动" in line for line in tip)
     screenshot(window, "page-dashboard-selfcheck")
     team = next(s.team for s in teams.list_teams(window.ctx) if s.team.name == "村民文艺队")
     activities.add_activity(window.ctx, title="广场舞培训", date=date.today(), category="文化文艺服务", team_id=team.id)

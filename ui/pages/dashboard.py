@@ -98,6 +98,10 @@ class YouCard(QFrame):
         self.status.setText(self.tr(STATUS_LABELS[worst.status]))
         key = next((v for v in verdicts if v.status == worst.status), verdicts[0])
         self.figure.setText(f"{met}/{counted} 项达标\n{key.title[:14]}… {key.progress}" if len(key.title) > 14 else f"{met}/{counted} 项达标\n{key.title} {key.progress}")
+        # The card names one item, cut to fit; hovering it reads every item of this 有 whole.
+        self.setToolTip("\n".join(f"【{self.tr(STATUS_LABELS[v.status])}】{v.title} {v.progress}"
+                                   + (f"：{v.gap}" if v.gap and v.status not in (MET, NOT_APPLICABLE) else "")
+                                   for v in verdicts))
 
 
 # 三.2: what each tier's teams must do, as the 工作台 says it.
