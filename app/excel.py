@@ -718,16 +718,23 @@ def export_volunteers(ctx: Context, path: str | Path, *, text: str = "", full: b
         from .services.audit import record_view
 
         record_view(ctx, "export", "", f"导出志愿者名册（{len(rows)} 人）的完整证件号码和电话：{Path(path).name}")
-    teams = volunteer_service.team_names_of(ctx, [v.id for v in rows])
+    from .services import elsewhere
+
+    ids = [v.id for v in rows]
+    teams = volunteer_service.team_names_of(ctx, ids)
+    # 其他站点 (#30) as the 志愿者 page shows it: what the district said at the last sync, never another ledger's name.
+    other = elsewhere.of(ctx, ids)
+    hours = volunteer_service.hours_of(ctx, [i for i in ids if i in other]) if other else {}
     data = [
         [v.number, v.name, v.gender, v.birth_date, v.id_type,
          v.id_number if full else mask_id_number(v.id_number), v.phone if full else mask_phone(v.phone),
-         v.political_status, "、".join(teams[v.id]), v.tags.replace(",", "、"), v.skills, v.registered_on]
+         v.political_status, "、".join(teams[v.id]), v.tags.replace(",", "、"), v.skills, v.registered_on,
+         other[v.id].short(hours.get(v.id, 0.0)) if v.id in other else ""]
         for v in rows
     ]
     _write_book(Path(path), "志愿者名单",
-                ["志愿者编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "政治面貌", "所属队伍", "标签", "技能特长", "注册日期"], data,
-                internal=full)
+                ["志愿者编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "政治面貌", "所属队伍", "标签", "技能特长", "注册日期",
+                 "其他站点"], data, internal=full)
     return len(data)
 
 

@@ -401,3 +401,23 @@ def test_a_note_replaces_the_last_whole_and_a_malformed_one_changes_nothing(ctx)
     assert list(elsewhere.of(ctx, [a.id, b.id])) == [b.id] and elsewhere.count(ctx) == 1
     assert elsewhere.receive(ctx, item({"volunteers": {}})) == 0  # registered here only, now
     assert elsewhere.count(ctx) == 0
+
+
+def test_the_volunteer_export_says_who_is_registered_elsewhere_as_the_page_does(ctx, tmp_path):
+    """The 志愿者 Excel carries the 其他站点 column the page shows: how many other ledgers and the district's total,
+    nothing else; a volunteer registered here only has it empty."""
+    import json
+
+    from openpyxl import load_workbook
+
+    from app import excel
+
+    a, b = (volunteers.add_volunteer(ctx, name=name, id_number=make_id(seq=seq), phone="13812345678",
+                                     registered_on="2020-01-01") for name, seq in (("甲", 21), ("乙", 23)))
+    elsewhere.receive(ctx, {"entity": elsewhere.ITEM, "id": "n", "title": "", "published_at": "2027-01-04T01:00:00+00:00",
+                            "body": json.dumps({"volunteers": {a.id: {"ledgers": 2, "hours": 7.5}}})})
+    excel.export_volunteers(ctx, tmp_path / "名单.xlsx")
+    sheet = load_workbook(tmp_path / "名单.xlsx").active
+    header = [c.value for c in sheet[2]]
+    shown = {r[header.index("姓名")]: r[header.index("其他站点")] for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert shown == {"甲": "另在2处登记 · 区里累计7.5小时", "乙": None}
