@@ -53,11 +53,20 @@ def register_fonts() -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(main.face.charToGlyph), frozenset(fallback.face.charToGlyph)
 
 
+@cache
+def _fallback_only() -> frozenset[int]:
+    main, fallback = register_fonts()
+    return fallback - main
+
+
 def markup(text: object) -> str:
     """Escape for Paragraph markup and switch to the fallback font for characters the main font lacks."""
+    text = str(text if text is not None else "")
+    if _fallback_only().isdisjoint(map(ord, text)):  # nearly every cell: no character needs the fallback
+        return html.escape(text, quote=False).replace("\n", "<br/>")
     main, fallback = register_fonts()
     out: list[str] = []
-    for ch in str(text if text is not None else ""):
+    for ch in text:
         piece = html.escape(ch, quote=False)
         if ch == "\n":
             out.append("<br/>")
@@ -98,7 +107,29 @@ def p(text: object, style: str = "cell") -> Paragraph:
     return Paragraph(markup(text), styles()[style])
 
 
+class Cell(Paragraph):
+    """A table cell's text, laid out once for its column's width.
+
+    A LongTable asks each cell its size when it measures the rows, again when it splits them at a page's
+    end, again for the part on the page, and again when it draws: each time a plain Paragraph breaks its
+    lines anew (#29: about 19 times a cell in a long table). The lines of the last width asked are kept
+    and answer every later question for that width; drawing uses them as they are."""
+
+    _laid_out_for: float | None = None
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        if self._laid_out_for != availWidth:  # a Paragraph's lines depend on the width alone
+            self._size = super().wrap(availWidth, availHeight)
+            self._laid_out_for = availWidth
+        return self._size
+
+
+def cell(text: object, style: str = "cell") -> Cell:
+    return Cell(markup(text), styles()[style])
+
+
 CELL_PADDING = 6  # points, left and right: reportlab's table default
+CELL_V_PADDING = 2.5  # points, above and below, in a data table
 
 
 def one_line_mm(texts, style: str = "cell") -> float:
@@ -128,50 +159,95 @@ def data_table(headers: Sequence[str], rows: Sequence[Sequence[object]], widths_
     A long table (the 活动一览 of a busy year has 20,000 rows) is a ``StreamedTable``: its cells become
     Paragraphs a page at a time instead of all at once (#13: 2 GB for the 5-year store's ledger)."""
     if len(rows) > STREAM_ROWS:
-        return StreamedTable(lambda chunk: _ruled_table(headers, chunk, widths_mm, aligns), rows)
+        return StreamedTable(_MeasuredRows(headers, rows, widths_mm, aligns))
     return _ruled_table(headers, rows, widths_mm, aligns)
 
 
+class _MeasuredRows:
+    """A long table's rows, each made into cells and measured when the layout first reaches it, once.
+
+    Only the rows measured but not yet put on a page are kept (a page's worth and the row that did not
+    fit); the rest wait as plain values."""
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float],
+                 aligns: Sequence[str] | None):
+        self.values = rows
+        self.aligns = aligns or ["cell"] * len(headers)
+        self.col_widths = _column_widths(widths_mm)
+        self.header = self._measured(_header_cells(headers))
+        self._ready: dict[int, tuple[list[Flowable], float]] = {}
+
+    def height(self, i: int) -> float:
+        if i not in self._ready:
+            self._ready[i] = self._measured(_row_cells(self.values[i], self.aligns))
+        return self._ready[i][1]
+
+    def take(self, start: int, end: int) -> list[list[Flowable]]:
+        """The cells of rows ``start``–``end - 1``, no longer kept here once they are on a page."""
+        for i in range(start, end):
+            self.height(i)
+        return [self._ready.pop(i)[0] for i in range(start, end)]
+
+    def _measured(self, cells: list[Flowable]) -> tuple[list[Flowable], float]:
+        # The row's height as LongTable._calc_height finds it: the tallest cell, padding added; each cell
+        # asked for the width the table will ask (the same sum, so a Cell's kept lines answer it).
+        height = 0
+        for flowable, width in zip(cells, self.col_widths):
+            _, h = flowable.wrapOn(None, width - CELL_PADDING - CELL_PADDING, 72000 - CELL_V_PADDING - CELL_V_PADDING)
+            height = max(height, h + (CELL_V_PADDING + CELL_V_PADDING))
+        return cells, height
+
+
 class StreamedTable(Flowable):
-    """The rows of one long table, turned into a real table ``STREAM_ROWS`` at a time.
+    """The rows of one long table from ``start`` on, made into a real table a page at a time.
 
-    Each time the frame asks, the next rows become a table (header first) that is split at the page's
-    end; the rows that fitted are drawn, the rest wait as plain values for the next page. What reaches
-    the PDF is the same as one long table with a repeated header."""
+    Each time the frame asks, rows are measured until the page is full (as LongTable.split counts: the
+    header, then every row that fits whole); those rows become the page's table, header first, and the
+    rest wait for the next page. What reaches the PDF is the same as one long table with a repeated
+    header, and each cell's text is laid out once (#29)."""
 
-    def __init__(self, build: Callable[[Sequence[Sequence[object]]], LongTable], rows: Sequence[Sequence[object]], start: int = 0):
+    def __init__(self, rows: _MeasuredRows, start: int = 0):
         super().__init__()
-        self.build, self.rows, self.start = build, rows, start
-        self._table: LongTable | None = None
-        self._end = start
+        self.rows, self.start = rows, start
+        self._table: LongTable | None = None  # the last rows, when they all fit
 
-    def _chunk(self) -> LongTable:
-        if self._table is None:
-            self._end = min(self.start + STREAM_ROWS, len(self.rows))
-            self._table = self.build(self.rows[self.start:self._end])
-        return self._table
+    def _fit(self, avail_height: float) -> int:
+        """The end of the rows from ``start`` that fit under the header in ``avail_height``."""
+        used = self.rows.header[1]
+        end, total = self.start, len(self.rows.values)
+        while end < total:
+            height = self.rows.height(end)
+            if used + height > avail_height:
+                break
+            used += height
+            end += 1
+        return end
+
+    def _page(self, end: int) -> LongTable:
+        return _ruled([self.rows.header[0]] + self.rows.take(self.start, end), self.rows.col_widths)
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
-        width, height = self._chunk().wrap(availWidth, availHeight)
-        if self._end < len(self.rows):
-            height = max(height, availHeight + 1)  # more rows follow: never drawn whole, always split
+        total = len(self.rows.values)
+        if self._table is None and self._fit(availHeight) == total:
+            self._table = self._page(total)
+        if self._table is not None:  # the last rows: from now on a table of them answers, and is drawn
+            width, height = self._table.wrap(availWidth, availHeight)
+        else:  # more rows follow than fit: never drawn whole, always split
+            width, height = sum(self.rows.col_widths), availHeight + 1
         self.width, self.height = width, height
         return width, height
 
     def split(self, availWidth, availHeight):  # noqa: N803
-        table = self._chunk()
-        parts = table.split(availWidth, availHeight)
-        if not parts:
+        if self._table is not None:
+            return self._table.split(availWidth, availHeight)
+        end = self._fit(availHeight)
+        if end == self.start:  # not one row below the header
             return []
-        first = parts[0]
-        fitted = len(first._cellvalues) - 1 if len(parts) > 1 else self._end - self.start  # rows below the header
-        if fitted <= 0:
-            return []
-        rest = self.start + fitted
-        return [first] + ([StreamedTable(self.build, self.rows, rest)] if rest < len(self.rows) else [])
+        first = self._page(end)
+        return [first] + ([StreamedTable(self.rows, end)] if end < len(self.rows.values) else [])
 
     def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - only when the last rows fit whole
-        self._chunk().drawOn(canvas, x, y, _sW)
+        self._table.drawOn(canvas, x, y, _sW)
 
 
 class LazyStory(list):
@@ -197,22 +273,35 @@ class LazyStory(list):
         return len(self) > 0
 
 
-def _ruled_table(headers: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float],
-                 aligns: Sequence[str] | None) -> LongTable:
-    aligns = aligns or ["cell"] * len(headers)
-    body = [[p(h, "head") for h in headers]]
-    for row in rows:
-        body.append([c if isinstance(c, Flowable) else p(c, aligns[i]) for i, c in enumerate(row)])
+def _column_widths(widths_mm: Sequence[float]) -> list[float]:
     scale = FRAME_W / (sum(widths_mm) * mm)
-    table = LongTable(body, colWidths=[w * mm * scale for w in widths_mm], repeatRows=1)
+    return [w * mm * scale for w in widths_mm]
+
+
+def _header_cells(headers: Sequence[str]) -> list[Flowable]:
+    return [cell(h, "head") for h in headers]
+
+
+def _row_cells(row: Sequence[object], aligns: Sequence[str]) -> list[Flowable]:
+    return [c if isinstance(c, Flowable) else cell(c, aligns[i]) for i, c in enumerate(row)]
+
+
+def _ruled(body: list[list[Flowable]], col_widths: list[float]) -> LongTable:
+    table = LongTable(body, colWidths=col_widths, repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), CELL_V_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_V_PADDING),
     ]))
     return table
+
+
+def _ruled_table(headers: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float],
+                 aligns: Sequence[str] | None) -> LongTable:
+    aligns = aligns or ["cell"] * len(headers)
+    return _ruled([_header_cells(headers)] + [_row_cells(row, aligns) for row in rows], _column_widths(widths_mm))
 
 
 def form_table(rows: Sequence[Sequence[object]], widths_mm: Sequence[float], spans: Sequence[tuple] = ()) -> LongTable:
