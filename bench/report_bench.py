@@ -37,25 +37,28 @@ print(f"{seconds:.2f} {pages} {peak:.0f}")
 
 
 # One build of the 3,000-row table, in a fresh interpreter: its seconds, pages and peak memory (VmHWM,
-# as FULL_LEDGER) apart from the other kind's. "bare" is a reportlab LongTable of Paragraphs as reportlab's
-# docs make one (no widths given, so equal columns); "ours" is data_table, as the reports print it.
+# as FULL_LEDGER) apart from the other kinds'. "bare" is a reportlab LongTable of Paragraphs as reportlab's
+# docs make one (no widths given, so equal columns, more lines and pages); "bare-widths" the same with our
+# column widths (the same pages as ours); "ours" is data_table, as the reports print it.
 TABLE_RUN = r"""
 import sys, time
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate
-from app.reports.common import FONT, data_table, register_fonts
+from app.reports.common import FONT, FRAME_W, data_table, register_fonts
 kind, rows, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 register_fonts()
 data = [(n, "2026年10月5日", f"第{n}次敬老爱老志愿服务活动", "敬老爱老", "孝老爱亲服务队", "村党群服务中心", 8, 16, 40)
         for n in range(1, rows + 1)]
 headers = ["序号", "日期", "活动名称", "类别", "服务队", "地点", "参与志愿者人数", "服务时长合计", "服务对象人数"]
+widths = [9, 22, 40, 20, 22, 22, 13, 13, 13]
 start = time.perf_counter()
-if kind == "bare":
+if kind.startswith("bare"):
     style = ParagraphStyle("c", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
-    table = LongTable([[Paragraph(h, style) for h in headers]] + [[Paragraph(str(c), style) for c in r] for r in data], repeatRows=1)
+    table = LongTable([[Paragraph(h, style) for h in headers]] + [[Paragraph(str(c), style) for c in r] for r in data], repeatRows=1,
+                      colWidths=[FRAME_W * w / sum(widths) for w in widths] if kind == "bare-widths" else None)
 else:
-    table = data_table(headers, data, [9, 22, 40, 20, 22, 22, 13, 13, 13])
+    table = data_table(headers, data, widths)
 doc = SimpleDocTemplate(out, pagesize=A4)
 doc.build([table])
 seconds = time.perf_counter() - start
@@ -65,6 +68,7 @@ print(f"{seconds:.3f} {doc.page} {peak:.0f}")
 
 
 def _table_run(kind: str, rows: int, out: Path) -> tuple[float, int, float]:
+    """Seconds, pages and peak memory (MB) of one build."""
     result = subprocess.run([sys.executable, "-c", TABLE_RUN, kind, str(rows), str(out)],
                             capture_output=True, text=True, cwd=ROOT, check=True)
     seconds, pages, peak = result.stdout.split()
@@ -72,27 +76,32 @@ def _table_run(kind: str, rows: int, out: Path) -> tuple[float, int, float]:
 
 
 def table_ratio(rows: int = 3000, pairs: int = 8) -> None:
-    """Our long table beside a bare reportlab LongTable of the same rows: ``pairs`` alternated pairs (bare,
-    ours, bare, ours…), each build in its own process; the median ratio, its spread, and the load."""
+    """Our long table beside a bare reportlab LongTable of the same rows: ``pairs`` alternated rounds (bare,
+    ours, bare with our widths; bare, ours, …), each build in its own process; the median ratio of each
+    round, its spread, peak memory, and the load."""
     load_before = os.getloadavg()
-    ratios, bare_s, ours_s, bare_mb, ours_mb = [], [], [], [], []
+    runs: dict[str, list[tuple[float, int, float]]] = {"bare": [], "ours": [], "bare-widths": []}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(pairs):
-            b, bare_pages, b_mb = _table_run("bare", rows, Path(tmp) / "bare.pdf")
-            o, ours_pages, o_mb = _table_run("ours", rows, Path(tmp) / "ours.pdf")
-            ratios.append(o / b)
-            bare_s.append(b)
-            ours_s.append(o)
-            bare_mb.append(b_mb)
-            ours_mb.append(o_mb)
+            for kind, results in runs.items():
+                results.append(_table_run(kind, rows, Path(tmp) / f"{kind}.pdf"))
     load_after = os.getloadavg()
-    print(f"{rows:,}-row ledger table, {pairs} alternated pairs, each build in its own process: "
-          f"ours {statistics.median(ours_s):.2f} s ({ours_pages} pages), bare reportlab LongTable "
-          f"{statistics.median(bare_s):.2f} s ({bare_pages} pages, equal columns); "
-          f"ratio median {statistics.median(ratios):.2f} (spread {min(ratios):.2f}–{max(ratios):.2f}; goal ≤ 1.3); "
-          f"peak RSS ours {max(ours_mb):.0f} MB, bare {max(bare_mb):.0f} MB; "
-          f"load {load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    print("  ratios: " + " ".join(f"{r:.2f}" for r in ratios))
+
+    def seconds(kind: str) -> list[float]:
+        return [s for s, _, _ in runs[kind]]
+
+    def described(kind: str) -> str:
+        return (f"{statistics.median(seconds(kind)):.2f} s, {runs[kind][0][1]} pages, "
+                f"peak RSS {max(mb for _, _, mb in runs[kind]):.0f} MB")
+
+    print(f"{rows:,}-row ledger table, {pairs} alternated rounds, each build in its own process, "
+          f"load {load_before[0]:.2f} before, {load_after[0]:.2f} after:")
+    print(f"  ours {described('ours')}; bare LongTable {described('bare')} (equal columns); "
+          f"bare with our widths {described('bare-widths')}")
+    for kind, label in (("bare", "bare reportlab LongTable"), ("bare-widths", "bare with our widths")):
+        ratios = [o / b for o, b in zip(seconds("ours"), seconds(kind))]
+        print(f"  ratio to {label}: median {statistics.median(ratios):.2f} (spread {min(ratios):.2f}–{max(ratios):.2f}; "
+              f"goal ≤ 1.3); each round: " + " ".join(f"{r:.2f}" for r in ratios))
 
 
 def full_ledger(activities_count: int = 1000) -> None:
