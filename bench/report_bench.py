@@ -123,16 +123,17 @@ def full_ledger(activities_count: int = 1000) -> None:
             team = teams.add_team(ctx, name="敬老爱老服务队", category="敬老爱老")
             from app.services.idcard import check_char
 
+            start_day = date.today() - timedelta(days=activities_count)
             people = []
             for i in range(40):
                 first17 = f"370117{date(1960, 1, 1) + timedelta(days=i * 97):%Y%m%d}{i:03d}"
-                people.append(volunteers.add_volunteer(ctx, name=f"志愿者{i:02d}", id_number=first17 + check_char(first17), phone="13812345678"))
+                people.append(volunteers.add_volunteer(ctx, name=f"志愿者{i:02d}", id_number=first17 + check_char(first17), phone="13812345678",
+                                                       registered_on=start_day))  # registered before their first activity
             photos = []
             for i in range(4):
                 path = Path(tmp) / f"p{i}.jpg"
                 Image.new("RGB", (2000, 1500), (40 * i, 120, 80)).save(path, quality=85)
                 photos.append(path)
-            start_day = date.today() - timedelta(days=activities_count)
             for n in range(activities_count):
                 act = activities.add_activity(ctx, title=f"第{n}次志愿服务活动", date=start_day + timedelta(days=n), category="敬老爱老",
                                               team_id=team.id, place="村党群服务中心", content="志愿者分工协作，群众反响良好。" * 5,
