@@ -119,4 +119,6 @@ def test_demand_register_keeps_numbers_phones_and_results_on_one_line(clerk, tmp
     assert "点单群众" in words and "（超期）" in words
     subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "page")], check=True)
     screenshot_of = Image.open(next(tmp_path.glob("page*.png")))
-    screenshot_of.save(Path(__file__).resolve().parent / "artifacts" / "demand-register.png")
+    artifacts = Path(__file__).resolve().parent / "artifacts"  # not in git: made by whichever test saves first
+    artifacts.mkdir(exist_ok=True)
+    screenshot_of.save(artifacts / "demand-register.png")
