@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bundle installer-check clean lock
+.PHONY: run test bench bundle installer-check clean lock mutate
 
 # Every dependency from the lock, each file's hash checked (requirements/<platform>/dev.lock, made by `make lock`):
 # two installs a week apart get the same packages (#27). Then the program itself, editable.
@@ -41,6 +41,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+# Mutation testing of the critical modules (tests/mutation.py; minutes, before a release): the score and every survivor.
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet 'mutmut==3.8.1'
+	$(BIN)/python tests/mutation.py $(GROUPS)
 
 # The Linux one-folder bundle at dist/station/, then its selftest offscreen and its size.
 # (The Windows bundle and installer are built on Windows: see README.)
