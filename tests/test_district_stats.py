@@ -152,6 +152,35 @@ def test_the_figures_follow_every_kind_of_change_a_station_sends(district_engine
     assert figures["hours"] == pytest.approx(round(sum(f["hours"] for p, f in months.items() if "2025-01" <= p <= "2025-11"), 1))
 
 
+def test_rows_added_and_changed_in_the_same_batch_count_as_they_end_up(district_engine, demo_store):
+    """New rows are added to their months' figures as the batch leaves them (#29), not as first staged: an activity
+    added as planned and held before the sync, one added and binned, one added in March and moved to a month the
+    batch also recounts, participants added to an activity already at the district — one batch, and also one row
+    a batch, each time equal to a count from the rows."""
+    migrate(district_engine)
+    store, ctx = demo_store, Context(store=demo_store)
+    acct = _account(district_engine, store)
+    seq = _push(district_engine, acct, store, 0)
+    with store.session() as session:
+        teams = list(session.exec(select_model(Team.id).where(Team.deleted == False)))  # noqa: E712
+        people = list(session.exec(select_model(Volunteer.id).where(Volunteer.deleted == False)))  # noqa: E712
+        old = session.exec(select_model(Activity).where(Activity.deleted == False, Activity.status == "done")  # noqa: E712
+                           .order_by(Activity.date)).first()
+    for size in (1_000, 1):
+        planned = activities.add_activity(ctx, title="先计划后开展", category="卫生环保", date=date(2025, 6, 9), status="planned",
+                                          team_id=teams[0], participants=[ParticipantInput(people[0], 1.5)])
+        activities.update_activity(ctx, planned.id, status="done")
+        binned = activities.add_activity(ctx, title="加了又删", category="卫生环保", date=date(2025, 6, 10), status="done",
+                                         team_id=teams[1], participants=[ParticipantInput(people[1], 2.0)])
+        set_deleted(ctx, Activity, binned.id, deleted=True, what="活动")
+        moved = activities.add_activity(ctx, title="三月改到旧活动那个月", category="卫生环保", date=date(2025, 3, 9), status="done",
+                                        team_id=teams[0], participants=[ParticipantInput(people[2], 3.0)])
+        activities.update_activity(ctx, moved.id, date=old.date)
+        activities.update_activity(ctx, old.id, participants=[ParticipantInput(people[3], 0.5), ParticipantInput(people[4], 2.5)])
+        seq = _push(district_engine, acct, store, seq, size=size)
+        assert_kept_equals_counted(district_engine, store.station_id)
+
+
 def test_a_d0007_district_counts_what_it_already_holds(district_engine, demo_store):
     cfg = alembic_config(district_engine)
     with district_engine.begin() as conn:

@@ -348,8 +348,12 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
     batch.flush()
     people.link_volunteers(conn, acct.station_id, batch.linked)  # one person across ledgers (#30)
     if touched:
-        # careful mode wrote each row as it went, so the old months are gone: recount all of the station's
-        stats.refresh(conn, acct.station_id, None if careful else months | stats.months_after(conn, touched), volunteers=touched.volunteers)
+        if careful:  # careful mode wrote each row as it went, so the old months are gone: recount all of the station's
+            stats.refresh(conn, acct.station_id, None, volunteers=touched.volunteers)
+        else:  # changed months recounted, new rows added to the others (stats.py)
+            recounted = months | stats.months_after(conn, touched)
+            stats.refresh(conn, acct.station_id, recounted, volunteers=touched.volunteers)
+            stats.add_inserted(conn, acct.station_id, touched, recounted)
     if rejections:
         conn.execute(rejection.insert(), rejections)
     response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat()}

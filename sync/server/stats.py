@@ -2,11 +2,18 @@
 
 The overview shows, for each of thousands of stations, its volunteers, a month's activities in all and per
 team, and the year's service hours. Counting them from every station's rows on each page view grows with
-the rows; instead each batch recounts, inside its own transaction, only what it touched: the months of the
-activities it added, changed or moved (their old and new dates, and the activities of the participations
-it carried) and, when it carried volunteers, the station's live volunteers. A month's figures are always
-recounted from the station's rows for that month, never incremented, so a resend, an edit, a date moved
-across months or a row sent to the bin all leave the same figures as counting from nothing would.
+the rows; instead each batch updates, inside its own transaction, only what it touched:
+
+- a month a batch *changed* — an activity or participation the district already had was edited, moved, binned
+  or restored (its old and new months) — is recounted from the station's rows for that month, never
+  incremented, so a resend, an edit, a date moved across months or a row sent to the bin all leave the same
+  figures as counting from nothing would;
+- rows the batch *added* (new activities and participations, as they stand once the batch is written) are
+  added to their months' figures, unless the month is being recounted anyway. A first sync is all additions:
+  recounting every touched month on each batch made it grow with the square of the station's rows (#29: a
+  batch of participations in random order touched every month, and each recount read them all).
+
+When the batch carried volunteers, the station's live volunteers are counted again.
 
 ``rebuild`` recounts everything (the d0008 upgrade, or by hand after a restore of the district database).
 """
@@ -16,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, and_, delete, extract, func, or_, select, true, update
+from sqlalchemy import Connection, and_, bindparam, delete, extract, func, or_, select, true, update
 
 from app.services.activities import month_range
 
@@ -33,25 +40,33 @@ class Touched:
     """What one batch changed that the figures depend on, gathered while its rows are staged."""
 
     def __init__(self) -> None:
-        self.activities: set[str] = set()  # activity ids whose month figures may change
-        self.updated_activities: set[str] = set()  # of those, rows the district had before (their old date counts too)
+        self.activities: set[str] = set()  # activity ids whose months are recounted: changed ones, and those of changed participations
+        self.updated_activities: set[str] = set()  # rows the district had before (their old date counts too)
         self.updated_participations: set[str] = set()  # may have moved from another activity
+        self.inserted_activities: set[str] = set()  # new to the district: added to their month as they end up
+        self.inserted_participations: set[str] = set()
         self.volunteers = False
 
     def note(self, entity: str, row_id: str, values: dict, is_insert: bool) -> None:
+        """``is_insert``: the district did not have the row before this batch (a row staged twice in one batch keeps
+        its first answer, and what counts is how it stands once the batch is written)."""
         if entity == "activity":
-            self.activities.add(row_id)
-            if not is_insert:
+            if is_insert:
+                self.inserted_activities.add(row_id)
+            else:
+                self.activities.add(row_id)
                 self.updated_activities.add(row_id)
         elif entity == "participation":
-            self.activities.add(values["activity_id"])
-            if not is_insert:
+            if is_insert:
+                self.inserted_participations.add(row_id)
+            else:
+                self.activities.add(values["activity_id"])
                 self.updated_participations.add(row_id)
         elif entity == "volunteer":
             self.volunteers = True
 
     def __bool__(self) -> bool:
-        return bool(self.activities) or self.volunteers
+        return bool(self.activities or self.inserted_activities or self.inserted_participations) or self.volunteers
 
 
 def _months(dates: Iterable[date]) -> set[Period]:
@@ -130,6 +145,67 @@ def refresh(conn: Connection, station_id: str, periods: set[Period] | None, *, v
         _insert(conn, months, teams)
     if volunteers:
         _count_volunteers(conn, account.c.station_id == station_id)
+
+
+def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted: set[Period]) -> None:
+    """Add the batch's new activities and participations, as they stand once it is written, to their months'
+    figures — except in the months ``recounted`` (their count already holds them). Counts as ``_count`` does: held
+    activities only (status done, not binned), hours of live participations of the activity's own station."""
+    activity, participation = TABLES["activity"], TABLES["participation"]
+    held = and_(activity.c.station_id == station_id, activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
+    months: dict[Period, list] = {}  # period -> [activities, hours]
+    teams: dict[tuple[str, Period], int] = {}
+    for chunk in _chunks(touched.inserted_activities):
+        for day, team_id in conn.execute(select(activity.c.date, activity.c.team_id).where(activity.c.id.in_(chunk), held)):
+            period = (day.year, day.month)
+            if period in recounted:
+                continue
+            months.setdefault(period, [0, 0.0])[0] += 1
+            if team_id is not None:
+                teams[(team_id, period)] = teams.get((team_id, period), 0) + 1
+    for chunk in _chunks(touched.inserted_participations):
+        for day, hours in conn.execute(
+                select(activity.c.date, participation.c.hours).select_from(participation)
+                .join(activity, activity.c.id == participation.c.activity_id)
+                .where(participation.c.id.in_(chunk), participation.c.deleted == False,  # noqa: E712
+                       participation.c.station_id == station_id, held)):
+            period = (day.year, day.month)
+            if period not in recounted:
+                months.setdefault(period, [0, 0.0])[1] += hours or 0.0
+    if months:
+        labels = {label(p): p for p in months}
+        kept = {r.period: r for r in conn.execute(select(station_month).where(
+            station_month.c.station_id == station_id, station_month.c.period.in_(list(labels))))}
+        new, changed = [], []
+        for text, period in labels.items():
+            n, hours = months[period]
+            old = kept.get(text)
+            if old is None:
+                new.append({"station_id": station_id, "period": text, "activities": n, "hours": round(hours, 2)})
+            else:
+                changed.append({"k_station": station_id, "k_period": text, "activities": old.activities + n,
+                                "hours": round(old.hours + hours, 2)})
+        if changed:
+            conn.execute(update(station_month).where(station_month.c.station_id == bindparam("k_station"),
+                                                     station_month.c.period == bindparam("k_period")), changed)
+        _insert(conn, new, [])
+    if teams:
+        kept_teams = {(r.team_id, r.period): r.activities for chunk in _chunks({t for t, _p in teams})
+                      for r in conn.execute(select(team_month).where(
+                          team_month.c.station_id == station_id, team_month.c.team_id.in_(chunk),
+                          team_month.c.period.in_(list({label(p) for _t, p in teams}))))}
+        new_teams, changed_teams = [], []
+        for (team_id, period), n in teams.items():
+            old = kept_teams.get((team_id, label(period)))
+            if old is None:
+                new_teams.append({"station_id": station_id, "team_id": team_id, "period": label(period), "activities": n})
+            else:
+                changed_teams.append({"k_station": station_id, "k_team": team_id, "k_period": label(period), "activities": old + n})
+        if changed_teams:
+            conn.execute(update(team_month).where(team_month.c.station_id == bindparam("k_station"),
+                                                  team_month.c.team_id == bindparam("k_team"),
+                                                  team_month.c.period == bindparam("k_period")), changed_teams)
+        _insert(conn, [], new_teams)
 
 
 def _count_volunteers(conn: Connection, which) -> None:
