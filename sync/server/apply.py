@@ -135,7 +135,10 @@ class BatchContext:
             table = TABLES[name]
             found = self.present.setdefault(name, set())
             for chunk in _chunks(ids):
-                found.update(conn.execute(select(table.c.id).where(table.c.id.in_(chunk), table.c.station_id == station_id)).scalars())
+                # By id alone, the station compared here: with ``station_id = ?`` in the query SQLite's planner took the
+                # station's index and read every row the station had, for each batch (#29).
+                found.update(r.id for r in conn.execute(select(table.c.id, table.c.station_id).where(table.c.id.in_(chunk)))
+                             if r.station_id == station_id)
         for chunk in _chunks(shas):
             self.files.update(conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256.in_(chunk))).scalars())
         for chunk in _chunks(dispatches):

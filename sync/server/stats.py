@@ -152,26 +152,32 @@ def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted:
     figures — except in the months ``recounted`` (their count already holds them). Counts as ``_count`` does: held
     activities only (status done, not binned), hours of live participations of the activity's own station."""
     activity, participation = TABLES["activity"], TABLES["participation"]
-    held = and_(activity.c.station_id == station_id, activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
+
+    def held(a) -> bool:
+        return a.station_id == station_id and not a.deleted and a.status == "done"
+
+    # By id alone, the rest compared here: with ``station_id = ?`` in the query SQLite's planner took the station's
+    # index and read every row the station had, for each batch.
     months: dict[Period, list] = {}  # period -> [activities, hours]
     teams: dict[tuple[str, Period], int] = {}
     for chunk in _chunks(touched.inserted_activities):
-        for day, team_id in conn.execute(select(activity.c.date, activity.c.team_id).where(activity.c.id.in_(chunk), held)):
-            period = (day.year, day.month)
-            if period in recounted:
+        for a in conn.execute(select(activity.c.date, activity.c.team_id, activity.c.station_id, activity.c.deleted,
+                                     activity.c.status).where(activity.c.id.in_(chunk))):
+            period = (a.date.year, a.date.month)
+            if not held(a) or period in recounted:
                 continue
             months.setdefault(period, [0, 0.0])[0] += 1
-            if team_id is not None:
-                teams[(team_id, period)] = teams.get((team_id, period), 0) + 1
+            if a.team_id is not None:
+                teams[(a.team_id, period)] = teams.get((a.team_id, period), 0) + 1
     for chunk in _chunks(touched.inserted_participations):
-        for day, hours in conn.execute(
-                select(activity.c.date, participation.c.hours).select_from(participation)
-                .join(activity, activity.c.id == participation.c.activity_id)
-                .where(participation.c.id.in_(chunk), participation.c.deleted == False,  # noqa: E712
-                       participation.c.station_id == station_id, held)):
-            period = (day.year, day.month)
-            if period not in recounted:
-                months.setdefault(period, [0, 0.0])[1] += hours or 0.0
+        for a in conn.execute(
+                select(activity.c.date, activity.c.station_id, activity.c.deleted, activity.c.status,
+                       participation.c.hours, participation.c.deleted.label("gone"), participation.c.station_id.label("owner"))
+                .select_from(participation).join(activity, activity.c.id == participation.c.activity_id)
+                .where(participation.c.id.in_(chunk))):
+            period = (a.date.year, a.date.month)
+            if held(a) and not a.gone and a.owner == station_id and period not in recounted:
+                months.setdefault(period, [0, 0.0])[1] += a.hours or 0.0
     if months:
         labels = {label(p): p for p in months}
         kept = {r.period: r for r in conn.execute(select(station_month).where(
