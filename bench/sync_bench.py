@@ -125,6 +125,108 @@ def check_cost(template: Path, rows: int = 20_000) -> None:
           f"{added * per:.1f} µs ({added / before:.2f}× the rules; at 5,000 rows/s that is {added * per * 5000 / 1e4:.1f} % of a second)")
 
 
+def _floor(template: Path, url: str, batch: int = 500) -> tuple[float, float]:
+    """What a push cannot go below, in seconds: (the same rows typed by the server's own ``_convert`` and
+    executemany'd into a freshly migrated district database in one transaction; the same gzip batch bodies POSTed
+    to a bare uvicorn app that answers each with {})."""
+    import gzip
+    import json
+    import threading
+    import time
+
+    import requests
+    import uvicorn
+    from sqlmodel import select
+
+    from app.db import Store
+    from app.models import OutboxEntry
+    from sync.server.apply import _convert
+    from sync.server.db import TABLES, make_engine, migrate
+    from sync_helpers import free_port
+
+    with Store.open(template) as store, store.session() as session:
+        entries = [(e.seq, e.entity, e.row_id, e.op, e.version, json.loads(e.payload))
+                   for e in session.exec(select(OutboxEntry).order_by(OutboxEntry.seq))]
+    engine = make_engine(url)
+    migrate(engine)
+    start = time.perf_counter()
+    typed: dict[str, list] = {}
+    for _seq, entity, _id, _op, _v, payload in entries:
+        typed.setdefault(entity, []).append(_convert(TABLES[entity], payload))
+    with engine.begin() as conn:
+        for entity in dict.fromkeys(e[1] for e in entries):  # in the order they first appear: parents first
+            conn.execute(TABLES[entity].insert(), typed[entity])
+    rows_s = time.perf_counter() - start
+    engine.dispose()
+
+    async def bare(scope, receive, send):  # the HTTP round trip alone: read the body, answer {}
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            message = await receive()
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(bare, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    bodies = [gzip.compress(json.dumps({"rows": [{"seq": e[0], "entity": e[1], "id": e[2], "op": e[3], "version": e[4],
+                                                  "payload": e[5]} for e in entries[i:i + batch]]},
+                                       ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=6)
+              for i in range(0, len(entries), batch)]
+    with requests.Session() as web:
+        start = time.perf_counter()
+        for body in bodies:
+            web.post(f"http://127.0.0.1:{port}/", data=body, headers={"Content-Encoding": "gzip"}, timeout=60)
+        post_s = time.perf_counter() - start
+    server.should_exit = True
+    thread.join(10)
+    return rows_s, post_s
+
+
+def paired_floor(template: Path, changes: int, pairs: int = 3) -> None:
+    """Sync to ``station district serve`` on SQLite against its floor (``_floor``), alternated in one run: the median
+    of ``pairs`` pairs, the spread and the load (#29: goal ≤ 3× the floor, ≥ 10,000 changes/s quiet)."""
+    import statistics
+
+    from sync.client import SyncClient
+    from sync.server import admin
+    from sync_helpers import DistrictServer
+
+    ratios, ours_all, floors = [], [], []
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(pairs):
+            rows_s, post_s = _floor(template, f"sqlite:///{tmp}/floor-{n}.db")
+            data = Path(tmp) / f"pair-{n}"
+            shutil.copytree(template, data)
+            server = DistrictServer(f"sqlite:///{tmp}/district-{n}.db", Path(tmp) / f"files-{n}")
+            server.start()
+            try:
+                from app.db import Store
+
+                with Store.open(data) as store:
+                    SyncClient(store).enroll(server.base, admin.add_station(server.engine, "基准村"))
+                pushed, _sent, seconds, _rss = _client(data)
+            finally:
+                server.close()
+            floor = rows_s + post_s
+            ratios.append(seconds / floor)
+            ours_all.append(seconds)
+            floors.append(floor)
+            print(f"  pair {n + 1}: floor {floor:.2f} s (typed rows {rows_s:.2f} s + bare POSTs {post_s:.2f} s); "
+                  f"sync {seconds:.2f} s = {pushed / seconds:,.0f} changes/s; ratio {seconds / floor:.1f}×", flush=True)
+    print(f"SQLite sync of {changes:,} changes: median {statistics.median(ours_all):.1f} s "
+          f"({changes / statistics.median(ours_all):,.0f} changes/s), floor {statistics.median(floors):.2f} s, "
+          f"ratio median {statistics.median(ratios):.1f}× (spread {min(ratios):.1f}–{max(ratios):.1f}×, {pairs} pairs; "
+          f"goal ≤ 3×); load {load_before:.1f} → {os.getloadavg()[0]:.1f}")
+
+
 def run(*, small: bool = False) -> None:
     from sync_helpers import Postgres
 
@@ -135,6 +237,7 @@ def run(*, small: bool = False) -> None:
         changes = volunteers + 17 + activities * 5 + 1
         print(f"{changes:,} changes waiting")
         check_cost(template)
+        paired_floor(template, changes)
         files = iter(range(1, 10))
         run_backend("SQLite", lambda: f"sqlite:///{tmp}/district-{next(files)}.db", template, changes)
         postgres = Postgres()
@@ -142,3 +245,7 @@ def run(*, small: bool = False) -> None:
             run_backend("PostgreSQL", postgres.new_database, template, changes)
         finally:
             postgres.stop()
+
+
+if __name__ == "__main__":
+    run(small="--small" in sys.argv)
