@@ -27,6 +27,7 @@ from . import changes  # noqa: F401  (installs the change-capture hook)
 from . import giveway, models
 from .models import hours
 from .config import DataPaths
+from .files import atomic_output
 from .migrations import HEAD_REVISION
 
 log = logging.getLogger(__name__)
@@ -371,10 +372,8 @@ class Store:
     def backup(self, *, kind: str = "manual", to: str | os.PathLike[str] | None = None) -> Path:
         stamp = datetime.now().strftime(STAMP_FORMAT)
         target = Path(to) if to else self.paths.backups / f"{kind}-{stamp}.db"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        _sqlite_copy(self.paths.db, partial)
-        os.replace(partial, target)
+        with atomic_output(target) as partial:
+            _sqlite_copy(self.paths.db, partial)
         if to is None:
             self._rotate(kind)
         log.info("backup written: %s", target.name)
@@ -449,9 +448,8 @@ class Store:
         else:
             aside = None
         paths.ensure()
-        partial = paths.db.with_name(paths.db.name + ".new")
-        _sqlite_copy(source, partial)
-        os.replace(partial, paths.db)
+        with atomic_output(paths.db) as partial:
+            _sqlite_copy(source, partial)
         store = cls(paths, make_engine(paths.db))
         try:
             store._after_restore(source, {})

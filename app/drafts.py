@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .files import write_atomically
+
 log = logging.getLogger(__name__)
 
 FOLDER = "drafts"
@@ -60,20 +62,12 @@ class DraftBox:
         if not draft.key:
             draft.key = self.new_key()
         draft.saved_at = datetime.now().isoformat(timespec="seconds")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.path(draft.key)
-        partial = target.with_suffix(".part")
-        data = json.dumps(asdict(draft), ensure_ascii=False, default=str).encode("utf-8")
-        with open(partial, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
+        write_atomically(self.path(draft.key), json.dumps(asdict(draft), ensure_ascii=False, default=str))
 
     def remove(self, key: str) -> None:
         if key:
             self.path(key).unlink(missing_ok=True)
-            self.path(key).with_suffix(".part").unlink(missing_ok=True)
+            self.path(key).with_name(self.path(key).name + ".part").unlink(missing_ok=True)
 
     def pending(self) -> list[Draft]:
         """Every complete draft, oldest first. A file that cannot be read (a half-written ``.part`` is never

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,7 +99,6 @@ class Settings:
         self._save()
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".part")
-        partial.write_text(json.dumps({"version": SETTINGS_VERSION, "values": self._values}, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(partial, self.path)
+        from .files import write_atomically
+
+        write_atomically(self.path, json.dumps({"version": SETTINGS_VERSION, "values": self._values}, ensure_ascii=False, indent=2))

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs
 from sqlmodel import select
 
 from .db import Store
+from .files import write_atomically
 from .models import Activity, Volunteer
 from .privacy import mask_phone
 from .services import activities as activity_service
@@ -425,9 +426,7 @@ class SigninService:
             self.book.photos.mkdir(parents=True, exist_ok=True)
             target = self.book.photos / f"{sha}.jpg"
             if not target.exists():
-                partial = target.with_name(target.name + ".part")
-                partial.write_bytes(jpeg)
-                partial.replace(target)
+                write_atomically(target, jpeg)
             conn.execute("INSERT OR IGNORE INTO signin_photo (sha256, session_id, size, received_at, device) VALUES (?, ?, ?, ?, ?)",
                          (sha, self.session_id, len(jpeg), _iso(self.clock()), device))
         self.book.atomically(work)

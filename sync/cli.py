@@ -255,6 +255,8 @@ def cmd_import_package(args) -> int:
     from .server.packages import import_package
     from .server.photos import PhotoStore
 
+    from app.files import write_atomically
+
     engine = district_engine(args, links=True)  # its volunteers are linked as they are applied (#30)
     try:
         done = import_package(engine, PhotoStore(engine, Path(args.files_dir) if args.files_dir else None), Path(args.file))
@@ -262,9 +264,7 @@ def cmd_import_package(args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     reply = Path(args.reply) if args.reply else Path(args.file).with_name(done.reply_name)
-    partial = reply.with_name(reply.name + ".part")
-    partial.write_bytes(done.reply)
-    partial.replace(reply)
+    write_atomically(reply, done.reply)
     print(f"已导入“{done.station_name}”的同步包{'（并完成登记）' if done.enrolled else ''}："
           f"新接收 {done.applied} 条，已有 {done.duplicate} 条，被拒 {done.rejected} 条，需重传 {done.stale} 条，照片 {done.photos} 张"
           + (f"；{done.replayed} 批此前已导入过，按当时的结果回复" if done.replayed else ""))

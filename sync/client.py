@@ -28,6 +28,7 @@ from sqlmodel import select
 from app import __version__, outbox
 from app.changes import changed
 from app.db import Store
+from app.files import write_atomically
 from app.migrations import HEAD_REVISION
 from app.models import Announcement, SyncRun, SyncState, utcnow
 from app.services.activities import photo_path
@@ -181,10 +182,7 @@ def keep_certificate(store: Store, path: str | Path, *, save: bool = True) -> st
     stick, a path stopped every sync once the stick was out. Returns the name kept in the sync state (saved
     there unless ``save`` is False: an enrolment saves it with its token)."""
     data = _certificates_in(Path(path))
-    target = store.paths.root / CA_FILENAME
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(target)
+    write_atomically(store.paths.root / CA_FILENAME, data)
     if save:
         save_state(store, ca_file=CA_FILENAME)
     return CA_FILENAME
@@ -635,10 +633,7 @@ def _save_published(store: Store, text: str, name: str, check: Callable[[str], o
     except (ServiceError, RulesError) as exc:
         log.warning("district %s refused: %s", what, exc)
         return
-    target = store.paths.root / name
-    partial = target.with_name(target.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(target)
+    write_atomically(store.paths.root / name, text)
 
 
 def save_national_mapping(store: Store, text: str) -> None:

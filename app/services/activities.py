@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, literal_column, or_
 from sqlmodel import Session, select
 
+from ..files import atomic_output
 from ..models import Activity, Participation, Photo, Project, Team, Volunteer
 from ..models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
 from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, normal, parse_date, parse_time
@@ -439,10 +440,8 @@ def add_photo(ctx: Context, activity_id: str, source: str | os.PathLike[str], *,
     sha = digest.hexdigest()
     target = photo_path(ctx, sha)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{sha}.{os.getpid()}.part")
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
+        with atomic_output(target, shared=True) as partial:
+            shutil.copyfile(source, partial)
     with ctx.write() as session:
         get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
         photo = Photo(station_id=ctx.station_id, activity_id=activity_id, sha256=sha, caption=caption,

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .. import outbox
+from ..files import write_atomically
 from ..rules import Period, Verdict, selfcheck
 from . import demands, points, stats
 from .context import Context
@@ -119,10 +120,7 @@ def keep(root: str | os.PathLike[str], station_id: str, view: DashboardView) -> 
     copy of what the store says, so it is not flushed to the disk: a power cut loses at most a faster login."""
     target = kept_path(root)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_text(json.dumps(to_json(view, station_id), ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, target)
+        write_atomically(target, json.dumps(to_json(view, station_id), ensure_ascii=False), durable=False)
     except OSError as exc:  # a full or read-only disk: the next login computes its figures, as before
         log.warning("kept 工作台 figures not written: %s", exc)
 
