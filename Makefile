@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bundle installer-check clean lock mutate
+.PHONY: run test bench bundle installer-check clean lock mutate dist
 
 # Every dependency from the lock, each file's hash checked (requirements/<platform>/dev.lock, made by `make lock`):
 # two installs a week apart get the same packages (#27). Then the program itself, editable.
@@ -62,6 +62,15 @@ INSTALLER_CHROOT ?= /var/tmp/station-wine
 installer-check:
 	@test -x dist/station/station || $(MAKE) bundle
 	$(PYTHON) installer/check.py --chroot $(INSTALLER_CHROOT)
+
+# The release artifacts, from the files git tracks, named with pyproject.toml's version (#27): in dist/, the wheel and
+# the sdist, and the Debian packages station-district_<version>_amd64.deb (the district server, no Qt) and
+# station-desktop_<version>_amd64.deb, built by debhelper from installer/linux/debian (each a venv under /opt from
+# the hash-checked lock, pip --no-index from a wheelhouse), then checked by lintian (installer/linux/build_deb.py).
+# Needs Debian 12: apt-get install python3.11-venv debhelper lintian.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+dist:
+	$(PYTHON) installer/linux/build_deb.py --out dist
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
