@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bundle installer-check clean lock mutate dist
+.PHONY: run test bench bundle installer-check clean lock mutate dist deb-check
 
 # Every dependency from the lock, each file's hash checked (requirements/<platform>/dev.lock, made by `make lock`):
 # two installs a week apart get the same packages (#27). Then the program itself, editable.
@@ -71,6 +71,16 @@ installer-check:
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 dist:
 	$(PYTHON) installer/linux/build_deb.py --out dist
+
+# The packages for real in a minimal Debian 12 root (debootstrap, kept at DEB_CHECK_CACHE; needs root): installed with
+# dpkg -i, the manual's steps, the server as its unit starts it, an upgrade from this tree built as 0.2.99 (built once
+# into build/deb-check), remove and purge (installer/linux/check_deb.py). A release step: see installer/README.md.
+DEB_CHECK_CACHE ?= /var/tmp/station-deb
+deb-check:
+	@test -f dist/station-district_$(VERSION)_amd64.deb -a -f dist/station-desktop_$(VERSION)_amd64.deb || $(MAKE) dist
+	@test -f build/deb-check/station-district_0.2.99_amd64.deb -a -f build/deb-check/station-desktop_0.2.99_amd64.deb \
+		|| $(PYTHON) installer/linux/build_deb.py --version 0.2.99 --out build/deb-check --no-lintian
+	$(PYTHON) installer/linux/check_deb.py --cache $(DEB_CHECK_CACHE) --old build/deb-check --new dist
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
