@@ -99,8 +99,9 @@ def tool_venv(work: Path) -> Path:
 
 
 def build_python_artifacts(tools: Path, tree: Path, out: Path, epoch: str) -> tuple[Path, Path]:
-    code = ("import sys; from setuptools import build_meta as b; "
-            "w = b.build_wheel(sys.argv[1]); s = b.build_sdist(sys.argv[1]); print('built:', w, s)")
+    # (setuptools' hooks rewrite sys.argv: the folder is read before them)
+    code = ("import sys; from setuptools import build_meta as b; out = sys.argv[1]; "
+            "w = b.build_wheel(out); s = b.build_sdist(out); print('built:', w, s)")
     done = run([str(tools / "bin/python"), "-c", code, str(out)], cwd=tree, capture_output=True,
                env={**os.environ, "SOURCE_DATE_EPOCH": epoch})
     wheel_name, sdist_name = [line for line in done.stdout.splitlines() if line.startswith("built: ")][-1].split()[1:]
