@@ -599,7 +599,8 @@ def cmd_withdraw(args) -> int:
 
 
 DISTRICT_NOT_INSTALLED = ("本程序是村（社区）实践站版，不含区级服务器。区级服务器安装在区文明实践中心的服务器上："
-                          "用发布的安装包（wheel）安装带 [district] 的版本，不需要 Qt，步骤见 docs/deploy.md（区级服务器部署）。")
+                          "Debian 12 上装发布的 station-district 安装包（.deb），其他系统用发布的 wheel 安装带 [district] 的版本，"
+                          "都不需要 Qt，步骤见 docs/deploy.md（区级服务器部署）。")
 
 
 def district_installed() -> bool:
