@@ -121,7 +121,7 @@ def wheelhouse(tools: Path, work: Path) -> Path:
 def debian_changelog(version: str, epoch: str) -> str:
     date = email.utils.formatdate(int(epoch), usegmt=False)
     return (f"station-ledger ({version}) bookworm; urgency=medium\n\n"
-            f"  * 实践站台账 {version}：改动见 /usr/share/doc/station-district/CHANGELOG.md.gz\n\n"
+            f"  * 实践站台账 {version}：改动见 /usr/share/doc/station-district/CHANGELOG.md\n\n"
             f" -- {MAINTAINER}  {date}\n")
 
 
