@@ -80,6 +80,16 @@ def test_the_shipped_unit_starts_at_boot_as_its_own_user_with_the_password_out_o
     assert "postgresql" not in service["ExecStart"] and "--db" not in service["ExecStart"]
     assert service["ProtectSystem"] == "strict" and service["NoNewPrivileges"] == "yes"
     assert "migrate" in service["ExecStartPre"]
+    # Not configured yet: the start is skipped (exit 1 of ExecCondition), not failed and restarted every 5 s. The
+    # condition run as systemd runs it ("$$" is a literal "$"), with the environment district.env gives.
+    import shlex
+    import subprocess
+
+    condition = shlex.split(service["ExecCondition"].replace("$$", "$"))
+    for value, skipped in (("", True), ("postgresql+psycopg://station:改成数据库密码@127.0.0.1:5432/station", True),
+                           ("postgresql+psycopg://station:s3cret@127.0.0.1:5432/station", False)):
+        ran = subprocess.run(condition, env={"STATION_DISTRICT_DB": value}, capture_output=True, text=True)
+        assert ran.returncode == (1 if skipped else 0), (value, ran.stderr)
     example = (ROOT / "installer" / "linux" / "district.env.example").read_text(encoding="utf-8")
     assert "STATION_DISTRICT_DB=postgresql+psycopg://station:" in example and "0600" in example
     manual = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
