@@ -260,3 +260,22 @@ def test_sixteen_bulky_batches_at_once_are_unpacked_a_few_at_a_time(district_sql
         sender.join(120)
     assert len(answers) == 16 and all(400 <= status < 500 for status in answers), answers  # each refused, none a 500
     assert 2 <= peak[0] <= server_app.DECODING, peak[0]
+
+
+def test_a_staff_sessions_limits_to_the_minute():
+    """The check itself, at its edges (the two tests above go through the server, a minute either side): logged in
+    at 08:00, the session is good until 20:00 and not at 20:00; a page at 09:00 keeps it until 09:30, not at 09:30."""
+    from datetime import UTC, datetime, timedelta
+
+    login = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+    expires = datetime(2027, 3, 1, 20, 0, tzinfo=UTC)  # 08:00 + 12 hours, worked by hand
+    seen = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    assert web.session_live(expires, None, login)  # never seen since login: only the 12 hours count
+    assert web.session_live(expires, None, expires - timedelta(seconds=1))
+    assert not web.session_live(expires, None, expires)
+    assert not web.session_live(expires, None, expires + timedelta(hours=1))
+    assert web.session_live(expires, seen, datetime(2027, 3, 1, 9, 29, 59, tzinfo=UTC))
+    assert not web.session_live(expires, seen, datetime(2027, 3, 1, 9, 30, tzinfo=UTC))
+    assert not web.session_live(expires, seen, datetime(2027, 3, 1, 11, 0, tzinfo=UTC))
+    # A page at 19:50 does not stretch the session past its 12 hours.
+    assert not web.session_live(expires, datetime(2027, 3, 1, 19, 50, tzinfo=UTC), datetime(2027, 3, 1, 20, 5, tzinfo=UTC))
