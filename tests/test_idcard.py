@@ -125,3 +125,45 @@ def test_every_check_value_is_accepted_and_every_other_character_refused(number)
         with pytest.raises(IdNumberError, match="身份证号校验位不正确"):
             parse_resident_id(number[:17] + wrong)
         assert not is_valid(number[:17] + wrong)
+
+
+# -- the edges of the other checks, and the exact messages a clerk reads (mutation test, #28) ---------------
+
+def test_born_today_is_taken_tomorrow_is_not():
+    """A baby registered on the day it was born: the birth date may be today, not tomorrow."""
+    from conftest import make_id
+
+    born = date(2027, 3, 1)
+    assert parse_resident_id(make_id(born), today=born).birth_date == born
+    with pytest.raises(IdNumberError, match="2027年03月01日 不合理"):
+        parse_resident_id(make_id(born), today=date(2027, 2, 28))
+
+
+def test_births_before_1800_are_refused():
+    """1800-01-01 is the earliest birth date taken (a typo such as 1750 is refused); 1799-12-31 is refused."""
+    from conftest import make_id
+
+    assert parse_resident_id(make_id(date(1800, 1, 1))).birth_date == date(1800, 1, 1)
+    with pytest.raises(IdNumberError, match="1799年12月31日 不合理"):
+        parse_resident_id(make_id(date(1799, 12, 31)))
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("", "请填写身份证号"),
+    ("99010519491231002X", "身份证号前两位不是有效的省份代码"),
+    ("110105194912310021", "身份证号校验位不正确，请逐位核对号码"),
+])
+def test_the_messages_are_exactly_what_the_clerk_reads(raw, message):
+    with pytest.raises(IdNumberError) as info:
+        parse_resident_id(raw)
+    assert str(info.value) == message
+
+
+def test_the_check_character_needs_exactly_17_digits():
+    """A number cut short or too long is an error, never a check character of some other length's sum."""
+    from app.services.idcard import check_char
+
+    assert check_char("11010519491231002") == "X"  # GB 11643's example, worked by hand above
+    for wrong in ("1101051949123100", "110105194912310021"):
+        with pytest.raises(ValueError):
+            check_char(wrong)
