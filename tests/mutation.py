@@ -107,7 +107,7 @@ GROUPS = (
         "app/services/points:settle_activities",  # credited once per participant and activity
         "app/services/points:_stock_in", "app/services/points:restock",  # stock never below zero
         "app/services/points:redeem")),  # balance and stock checked, both entries written together
-    Group("signing", "服务证明签名", ("app/signing.py",), ("tests/test_certificate_verify.py",), (
+    Group("signing", "服务证明签名", ("app/signing.py",), ("tests/test_signing.py", "tests/test_certificate_verify.py"), (
         # all of it: the certificate's QR payload, its signature and the masked name
         "app/signing:b64", "app/signing:unb64", "app/signing:_key_row", "app/signing:public_key", "app/signing:sign",
         "app/signing:verify", "app/signing:CertificatePayload.text", "app/signing:CertificatePayload.parse",
