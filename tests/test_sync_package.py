@@ -429,3 +429,14 @@ def test_certificates_and_their_voiding_travel_by_stick(demo_store, district_sql
     _done, reply = district_import(district, tmp_path / "pkg2.slpkg")
     assert import_reply(demo_store, reply).certificates == 1
     assert "已作废" in requests.get(f"{district.base}/verify/{number}", timeout=10).text
+
+
+def test_the_one_time_code_is_read_as_the_slip_prints_it():
+    """The slip prints the code in groups ("abcd 2345" typed in lower case, or with a tab): the same code, and the same
+    proof of it, as "ABCD2345" (a proof of another code differs)."""
+    from sync.package import enroll_proof, normalize_code
+
+    assert normalize_code("abcd 2345") == "ABCD2345"
+    assert normalize_code(" AB\tCD 23 45\n") == "ABCD2345"
+    assert enroll_proof("abcd 2345", "s1", "h") == enroll_proof("ABCD2345", "s1", "h")
+    assert enroll_proof("ABCD2346", "s1", "h") != enroll_proof("ABCD2345", "s1", "h")
