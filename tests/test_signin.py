@@ -443,3 +443,27 @@ def test_photos_are_decoded_saved_anew_and_capped_per_phone(demo_store, event, s
     assert len(stored) == signin.PHOTOS_PER_PHONE + 1
     with Image.open(stored[0]) as first:
         assert first.format == "JPEG" and max(first.size) == signin.PHOTO_LONGEST_SIDE  # saved anew, not the bytes sent
+
+
+@pytest.mark.parametrize("start, end, signed_in, signed_out, hours", [
+    # No times on the activity: the two sign-in times alone. 09:10–11:40 is 2 h 30 min.
+    (None, None, (9, 10), (11, 40), 2.5),
+    # Never signed out and no end time: nothing to count to.
+    (None, None, (9, 10), None, 0.0),
+    # A start only: arriving at 07:30 counts from 08:00; 08:00–09:40 is 1 h 40 min, 1.67 h to the half hour is 1.5.
+    (time(8, 0), None, (7, 30), (9, 40), 1.5),
+    # An end only, never signed out: counted to 17:00; 14:10–17:00 is 2 h 50 min, 2.83 h is 3.0.
+    (None, time(17, 0), (14, 10), None, 3.0),
+    # Both, left at 18:00: capped at 17:00; 08:00–17:00 is 9 h.
+    (time(8, 0), time(17, 0), (7, 0), (18, 0), 9.0),
+    # 1 h 14 min is 1.0, 1 h 16 min is 1.5 (1.23 h and 1.27 h to the nearest half hour).
+    (None, None, (9, 0), (10, 14), 1.0),
+    (None, None, (9, 0), (10, 16), 1.5),
+    # Signed out before the start: no time served, never negative.
+    (time(14, 0), time(17, 0), (13, 0), (13, 30), 0.0),
+])
+def test_service_hours_worked_by_hand(start, end, signed_in, signed_out, hours):
+    day = date(2027, 3, 6)
+    activity = Activity(title="测试", category="卫生环保", date=day, start_time=start, end_time=end)
+    at = (lambda hm: datetime.combine(day, time(*hm)) if hm else None)
+    assert signin.service_hours(at(signed_in), at(signed_out), activity) == hours
