@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -467,3 +468,29 @@ def test_service_hours_worked_by_hand(start, end, signed_in, signed_out, hours):
     activity = Activity(title="测试", category="卫生环保", date=day, start_time=start, end_time=end)
     at = (lambda hm: datetime.combine(day, time(*hm)) if hm else None)
     assert signin.service_hours(at(signed_in), at(signed_out), activity) == hours
+
+
+def test_service_hours_round_to_the_nearer_half_hour_by_the_second():
+    """1 h 15 min 1 s is nearer 1.5 than 1.0; 1 h 14 min 59 s nearer 1.0."""
+    day = date(2027, 3, 6)
+    activity = Activity(title="测试", category="卫生环保", date=day)
+    start = datetime.combine(day, time(9, 0))
+    assert signin.service_hours(start, datetime.combine(day, time(10, 15, 1)), activity) == 1.5
+    assert signin.service_hours(start, datetime.combine(day, time(10, 14, 59)), activity) == 1.0
+
+
+def test_a_phone_is_locked_at_its_tenth_wrong_guess_for_ten_minutes(monkeypatch):
+    """FAILURES_PER_WINDOW = 10 wrong guesses in FAILURE_WINDOW = 600 s: nine leave the phone free, the tenth locks it;
+    asking whether it is locked is not a guess; ten minutes after the first guesses they no longer count."""
+    clock = [1000.0]
+    monkeypatch.setattr(signin, "_time", SimpleNamespace(monotonic=lambda: clock[0]))  # this module's clock only
+    limiter = signin._Limiter()
+    for _ in range(9):
+        limiter.failed("10.0.0.7")
+    for _ in range(5):
+        assert not limiter.locked("10.0.0.7")  # nine guesses; and looking five times added none
+    limiter.failed("10.0.0.7")
+    assert limiter.locked("10.0.0.7")
+    assert not limiter.locked("10.0.0.8")  # another phone
+    clock[0] += 600.5  # all ten are now more than 600 s old
+    assert not limiter.locked("10.0.0.7")
