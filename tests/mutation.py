@@ -96,7 +96,10 @@ GROUPS = (
         "app/outbox:record_results",  # the district's answer per row: acknowledged, refused, back in the queue
         "app/outbox:_resend_above",  # a row the district holds at a higher version is sent again above it
         "app/outbox:still_rejected", "app/outbox:rejected_count")),
-    Group("points", "积分与兑换", ("app/services/points.py",), ("tests/test_points.py",), (
+    # The deterministic tests only: the property test (25 random histories) and the two races run in `make test`; here
+    # they would make each of ~540 mutants take seconds instead of a fraction of one.
+    Group("points", "积分与兑换", ("app/services/points.py",),
+          ("tests/test_points.py", "-k", "not balance_is_always_the_sum and not concurrent"), (
         "app/services/points:balance_in",  # the balance is the sum of live entries
         "app/services/points:Holder.where",  # whose entries
         "app/services/points:add_entry",  # hand entries: never zero, never below a zero balance
@@ -104,7 +107,8 @@ GROUPS = (
         "app/services/points:earned_and_spent",
         "app/services/points:_round", "app/services/points:_applies", "app/services/points:_rate",
         "app/services/points:activity_points",
-        "app/services/points:settle_activities",  # credited once per participant and activity
+        # (settle_activities, which credits each participant once per activity, is not yet in the list: its 182 mutants,
+        # mostly paging and progress reports, are the next to judge)
         "app/services/points:_stock_in", "app/services/points:restock",  # stock never below zero
         "app/services/points:redeem")),  # balance and stock checked, both entries written together
     Group("signing", "服务证明签名", ("app/signing.py",), ("tests/test_signing.py", "tests/test_certificate_verify.py"), (

@@ -343,3 +343,61 @@ def test_the_accounts_list_keeps_the_highest_balances_when_it_is_cut(ctx):
     for n, person in enumerate(people):
         points.add_entry(ctx, Holder(person.id), points=10 * (n + 1), reason="好人好事")
     assert [a.balance for a in points.accounts(ctx, limit=2)] == [40, 30]  # the top two, not any two sorted
+
+
+# -- the arithmetic behind every settlement, worked by hand (survivors of make mutate, #28) -----------------
+
+def test_points_round_half_away_from_zero():
+    """12.5 → 13 and 2.5 → 3 (not Python's 2); -2.5 → -3, -2.4 → -2; 0 stays 0."""
+    assert [points._round(v) for v in (0.0, 0.4, 0.5, 2.5, 12.5, 12.49)] == [0, 0, 1, 3, 13, 12]
+    assert [points._round(v) for v in (-0.4, -0.5, -2.4, -2.5, -2.6)] == [0, -1, -2, -3, -3]
+
+
+def _rule(name, basis, pts, category="", active=True, deleted=False):
+    from app.models import PointRule
+
+    return PointRule(name=name, basis=basis, points=pts, category=category, active=active, deleted=deleted)
+
+
+def test_which_rules_an_activity_earns_by():
+    """10 an hour and 5 an activity for everything, 20 an hour more for 理论政策宣讲; a paused rule, a binned one and a
+    hand-entry rule never count. 2.5 h of 宣讲: 2.5 × (10 + 20) + 5 = 80; 2.5 h of 卫生环保: 2.5 × 10 + 5 = 30."""
+    rules = [_rule("每小时", "hour", 10), _rule("每次", "activity", 5), _rule("宣讲加倍", "hour", 20, category="理论政策宣讲"),
+             _rule("暂停的", "hour", 100, active=False), _rule("已删除", "activity", 100, deleted=True),
+             _rule("评为文明家庭", "manual", 50), _rule("好评", "rating", 7)]
+    assert points.activity_points(rules, "理论政策宣讲", 2.5) == (80, ["每小时", "每次", "宣讲加倍"])
+    assert points.activity_points(rules, "卫生环保", 2.5) == (30, ["每小时", "每次"])
+    assert points._rate(rules, "理论政策宣讲") == (30, 5)
+    assert points._rate(rules, None) == (10, 5)
+    assert points._rates(rules) == {None: (10, 5), "理论政策宣讲": (30, 5)}
+    # A category rule for 宣讲 only, per activity: not for others.
+    assert points._rate([_rule("宣讲每次", "activity", 8, category="理论政策宣讲")], "卫生环保") == (0, 0)
+    assert points._rate([_rule("宣讲每次", "activity", 8, category="理论政策宣讲")], "理论政策宣讲") == (0, 8)
+
+
+def test_earned_and_spent_of_entries_in_hand():
+    """Earned 50 and 30, spent 20 (a deduction) and 25 (a redemption); the 25 returned by a reversal (+25) lowers spent,
+    a 30 taken back by a reversal (-30) lowers earned: earned 50, spent 20."""
+    e = (lambda pts, reverses=None: PointEntry(points=pts, reverses_id=reverses, reason="x", operator="x"))
+    entries = [e(50), e(30), e(-20), e(-25), e(25, "r1"), e(-30, "r2")]
+    assert points.earned_and_spent(entries) == (50, 20)
+    assert points.earned_and_spent([e(50), e(30)]) == (80, 0)
+    assert points.earned_and_spent([e(-20), e(-5)]) == (0, 25)
+    assert points.earned_and_spent([]) == (0, 0)
+
+
+def test_reversal_refusals_name_their_field(ctx, vol):
+    from app.services.errors import NotFound
+
+    holder = Holder(volunteer_id=vol.id)
+    first = points.add_entry(ctx, holder, points=10, reason="好人好事")
+    with pytest.raises(ValidationError) as info:
+        points.reverse_entry(ctx, first.id, "  ")
+    assert info.value.errors == {"reason": "请填写冲正原因"}
+    reversal = points.reverse_entry(ctx, first.id, "录错了")
+    with pytest.raises(ValidationError) as info:
+        points.reverse_entry(ctx, reversal.id, "反冲")
+    assert set(info.value.errors) == {"entry"}
+    with pytest.raises(NotFound) as missing:
+        points.reverse_entry(ctx, "no-such-entry", "录错了")
+    assert str(missing.value) == "找不到该积分记录（可能已被删除）"
