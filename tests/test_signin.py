@@ -494,3 +494,19 @@ def test_a_phone_is_locked_at_its_tenth_wrong_guess_for_ten_minutes(monkeypatch)
     assert not limiter.locked("10.0.0.8")  # another phone
     clock[0] += 600.5  # all ten are now more than 600 s old
     assert not limiter.locked("10.0.0.7")
+
+
+def test_a_sign_in_link_works_until_its_twelfth_hour_and_not_at_it(tmp_path):
+    """Opened at 08:00, the link opens the session until 19:59:59 and not at 20:00 (SESSION_HOURS = 12); started again,
+    the same list goes on under a new link and the old one stops working."""
+    book = signin.SigninBook(tmp_path)
+    opened = datetime(2027, 3, 6, 8, 0)
+    session_id, token = book.open_session("activity-1", "192.168.1.5", opened)
+    assert book.session_for_token(token, datetime(2027, 3, 6, 19, 59, 59))["id"] == session_id
+    assert book.session_for_token(token, datetime(2027, 3, 6, 20, 0)) is None
+    again, new_token = book.open_session("activity-1", "192.168.1.6", datetime(2027, 3, 6, 9, 0))
+    assert again == session_id and new_token != token
+    assert book.session_for_token(token, datetime(2027, 3, 6, 9, 1)) is None
+    assert book.session_for_token(new_token, datetime(2027, 3, 6, 20, 59))["host"] == "192.168.1.6"
+    book.stop(session_id, datetime(2027, 3, 6, 10, 0))
+    assert book.session_for_token(new_token, datetime(2027, 3, 6, 10, 1)) is None
