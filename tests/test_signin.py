@@ -492,8 +492,23 @@ def test_a_phone_is_locked_at_its_tenth_wrong_guess_for_ten_minutes(monkeypatch)
     limiter.failed("10.0.0.7")
     assert limiter.locked("10.0.0.7")
     assert not limiter.locked("10.0.0.8")  # another phone
-    clock[0] += 600.5  # all ten are now more than 600 s old
+    clock[0] = 1600.0  # exactly 600 s after them: still counted
+    assert limiter.locked("10.0.0.7")
+    clock[0] = 1600.5  # all ten are now more than 600 s old
     assert not limiter.locked("10.0.0.7")
+
+
+def test_a_phone_may_ask_120_times_a_minute(monkeypatch):
+    """REQUESTS_PER_MINUTE = 120 per address: the 120th request in a minute passes, the 121st is refused; another phone
+    is not held up; a minute (60 s) after the first ones they no longer count."""
+    clock = [1000.0]
+    monkeypatch.setattr(signin, "_time", SimpleNamespace(monotonic=lambda: clock[0]))
+    limiter = signin._Limiter()
+    assert not any(limiter.too_many("10.0.0.7") for _ in range(120))
+    assert limiter.too_many("10.0.0.7")
+    assert not limiter.too_many("10.0.0.8")
+    clock[0] = 1060.5
+    assert not limiter.too_many("10.0.0.7")  # the 121 at 1000.0 are gone; this is the first of a new minute
 
 
 def test_a_sign_in_link_works_until_its_twelfth_hour_and_not_at_it(tmp_path):
