@@ -384,6 +384,7 @@ def test_earned_and_spent_of_entries_in_hand():
     assert points.earned_and_spent([e(50), e(30)]) == (80, 0)
     assert points.earned_and_spent([e(-20), e(-5)]) == (0, 25)
     assert points.earned_and_spent([]) == (0, 0)
+    assert points.earned_and_spent([e(1), e(-1), e(1, "r3"), e(-1, "r4")]) == (0, 0)  # one point each way, each reversed
 
 
 def test_reversal_refusals_name_their_field(ctx, vol):
@@ -401,3 +402,78 @@ def test_reversal_refusals_name_their_field(ctx, vol):
     with pytest.raises(NotFound) as missing:
         points.reverse_entry(ctx, "no-such-entry", "录错了")
     assert str(missing.value) == "找不到该积分记录（可能已被删除）"
+
+
+def test_restock_takes_up_to_10000_at_once_and_never_leaves_stock_below_zero(ctx):
+    from app.services.errors import NotFound
+
+    soap = points.save_goods(ctx, name="肥皂", unit="块", price=10)
+    move = points.restock(ctx, soap.id, 10_000)  # the most at once; goods in need no reason
+    assert (move.quantity, move.reason, move.operator) == (10_000, "入库", ctx.actor.label)
+    assert points.restock(ctx, soap.id, 1).reason == "入库"
+    assert points.restock(ctx, soap.id, -5, "盘点少了").quantity == -5  # 10,001 - 5 = 9,996 left
+    for bad in (10_001, -10_001, "十"):
+        with pytest.raises(ValidationError) as info:
+            points.restock(ctx, soap.id, bad, "盘点")
+        assert info.value.errors == {"quantity": "数量应为 -10000 到 10000 之间的整数，且不为 0"}
+    with pytest.raises(ValidationError) as info:
+        points.restock(ctx, soap.id, 0, "盘点")
+    assert info.value.errors == {"quantity": "数量不能为 0"}
+    for bad in (0, "十", -1):  # no quantity going in: the reason must be given
+        with pytest.raises(ValidationError) as info:
+            points.restock(ctx, soap.id, bad)
+        assert "reason" in info.value.errors
+    assert set(info.value.errors) == {"reason"}  # -1 is a good quantity
+    with pytest.raises(ValidationError) as info:
+        points.restock(ctx, soap.id, 5, "入" * 201)
+    assert set(info.value.errors) == {"reason"}
+    assert points.restock(ctx, soap.id, 5, "入" * 200).reason == "入" * 200  # 10,001 in total now
+    points.restock(ctx, soap.id, -10_000, "盘点")  # leaves 1
+    with pytest.raises(ValidationError) as info:
+        points.restock(ctx, soap.id, -2, "盘点")
+    assert info.value.errors == {"quantity": "“肥皂”库存只有 1块，不能减少 2块"}
+    points.restock(ctx, soap.id, -1, "盘点")  # down to exactly 0
+    assert points.list_goods(ctx)[0].stock == 0
+    with pytest.raises(NotFound) as missing:
+        points.restock(ctx, "no-such-goods", 1)
+    assert str(missing.value) == "找不到该商品（可能已被删除）"
+
+
+def test_redeem_refuses_by_field_and_records_who_took_what(ctx, vol):
+    from app.services.errors import NotFound
+
+    holder = Holder(volunteer_id=vol.id)
+    points.add_entry(ctx, holder, points=1000, reason="期初积分")
+    towel = points.save_goods(ctx, name="毛巾", unit="条", price=1)
+    points.restock(ctx, towel.id, 2000)
+    for bad in (0, 1001, "两"):
+        with pytest.raises(ValidationError) as info:
+            points.redeem(ctx, holder, towel.id, bad)
+        assert info.value.errors == {"quantity": "兑换数量应为 1 到 1000 之间的整数"}
+    entry = points.redeem(ctx, holder, towel.id, 1000)  # the most at once: 1000 × 1 = 1000 = the balance
+    assert entry.points == -1000 and entry.reason == "兑换“毛巾”1000条"
+    with ctx.read() as session:
+        move = session.exec(select(StockMove).where(StockMove.point_entry_id == entry.id)).one()
+    assert (move.quantity, move.reason, move.operator) == (-1000, "积分兑换：周六", ctx.actor.label)
+    points.save_goods(ctx, towel.id, name="毛巾", unit="条", price=1, active=False)
+    with pytest.raises(ValidationError) as info:
+        points.redeem(ctx, holder, towel.id)
+    assert info.value.errors == {"goods": "“毛巾”已下架，不能兑换"}
+    oil = points.save_goods(ctx, name="花生油", unit="桶", price=1)
+    with pytest.raises(ValidationError) as info:
+        points.redeem(ctx, holder, oil.id)
+    assert info.value.errors == {"quantity": "“花生油”库存不足：现有 0桶，要兑换 1桶"}
+    with pytest.raises(NotFound) as missing:
+        points.redeem(ctx, holder, "no-such-goods")
+    assert str(missing.value) == "找不到该商品（可能已被删除）"
+
+
+def test_a_long_operator_name_is_cut_to_the_ledgers_50_characters(ctx, vol):
+    long = Context(ctx.store, Actor("op", "名" * 60, Role.clerk))
+    holder = Holder(volunteer_id=vol.id)
+    points.add_entry(long, holder, points=10, reason="补录")
+    rice = points.save_goods(ctx, name="大米", unit="袋", price=5)
+    assert points.restock(long, rice.id, 3).operator == "名" * 50
+    entry = points.redeem(long, holder, rice.id)
+    with ctx.read() as session:
+        assert session.exec(select(StockMove.operator).where(StockMove.point_entry_id == entry.id)).one() == "名" * 50
