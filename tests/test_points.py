@@ -477,3 +477,45 @@ def test_a_long_operator_name_is_cut_to_the_ledgers_50_characters(ctx, vol):
     entry = points.redeem(long, holder, rice.id)
     with ctx.read() as session:
         assert session.exec(select(StockMove.operator).where(StockMove.point_entry_id == entry.id)).one() == "名" * 50
+
+
+def test_a_hand_entry_is_recorded_as_given_and_refused_by_field(ctx, vol):
+    holder = Holder(volunteer_id=vol.id)
+    points.ensure_default_rules(ctx)
+    family = next(r for r in points.list_rules(ctx) if r.name == "评为文明家庭")
+    by_rule = points.add_entry(ctx, holder, rule_id=family.id, occurred_on=TODAY - timedelta(days=3))
+    assert (by_rule.points, by_rule.rule_id, by_rule.source, by_rule.occurred_on) == (50, family.id, "manual", TODAY - timedelta(days=3))
+    other = points.add_entry(ctx, holder, rule_id=family.id, points=7)  # points given: they win over the rule's
+    assert (other.points, other.reason, other.occurred_on) == (7, "评为文明家庭", TODAY)
+    assert points.add_entry(ctx, holder, points=5, reason="因" * 200).reason == "因" * 200
+    with pytest.raises(ValidationError) as info:  # 50 + 7 + 5 = 62
+        points.add_entry(ctx, holder, points=-63, reason="扣分")
+    assert info.value.errors == {"points": "扣 63 分后积分为负（现有 62 分），最多可扣 62 分"}
+    assert points.add_entry(ctx, holder, points=100_000, reason="上限").points == 100_000
+    cases = [({"points": 0, "reason": "x"}, {"points": "分值不能为 0"}),
+             ({"points": 100_001, "reason": "x"}, {"points": "分值应为 -100000 到 100000 之间的整数"}),
+             ({"points": 1, "reason": "x", "occurred_on": TODAY + timedelta(days=1)}, {"occurred_on": "日期不能晚于今天"}),
+             ({"points": 1, "reason": "因" * 201}, None)]
+    for values, errors in cases:
+        with pytest.raises(ValidationError) as info:
+            points.add_entry(ctx, holder, **values)
+        assert info.value.errors == errors if errors else set(info.value.errors) == {"reason"}
+    with pytest.raises(ValidationError) as info:
+        points.add_entry(ctx, holder, points=1, reason="x", occurred_on="2027-13-01")
+    assert set(info.value.errors) == {"occurred_on"}
+
+
+def test_a_households_entry_reverses_to_the_household(ctx):
+    home = points.save_household(ctx, head="孙大力", address="东村1排2号", phone="13605310009")
+    holder = Holder(household_id=home.id)
+    earned = points.add_entry(ctx, holder, points=30, reason="庭院整洁")
+    points.add_entry(ctx, holder, points=-30, reason="扣分")  # a deduction of the whole balance: 30 - 30 = 0
+    with pytest.raises(ValidationError, match="冲正需扣回 30 分，但现有积分只有 0 分"):
+        points.reverse_entry(ctx, earned.id, "录错了")
+    deducted = points.ledger(ctx, holder)[-1].entry
+    back = points.reverse_entry(ctx, deducted.id, "扣错了")  # a deduction reversed needs no balance
+    assert (back.points, back.household_id, back.volunteer_id) == (30, home.id, None)
+    assert points.balance(ctx, holder) == 30
+    with pytest.raises(ValidationError) as info:
+        points.reverse_entry(ctx, deducted.id, "再来")
+    assert info.value.errors == {"entry": "这条记录已经冲正过了"}
