@@ -1,9 +1,10 @@
 """`make mutate`: mutation testing of the modules that guard identity, money, hours and access (#28).
 
 For each group below, mutmut plants one small bug at a time (a comparison turned round, a constant changed, a call's
-argument dropped, …) in a scratch copy of the tree and runs the tests that reach the mutated function; a mutant the
-tests let pass ("survived") is a bug they would not catch. Prints each group's score and every surviving mutant with
-its diff, and exits non-zero when the killed share of the judged mutants is below the goal (90 %).
+argument dropped, …) in one of the functions the group lists, in a scratch copy of the tree, and runs the group's
+tests that reach the mutated function; a mutant the tests let pass ("survived") is a bug they would not catch. Prints
+each group's score and every surviving mutant with its diff, and exits non-zero when the killed share of the judged
+mutants is below the goal (90 %).
 
 A survivor that changes nothing a caller could see (an equivalent mutant) is listed, with the reason, in
 docs/testing.md under "Equivalent mutants" (one line each: `` `name` — reason``); those are left out of the score,
