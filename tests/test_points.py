@@ -519,3 +519,20 @@ def test_a_households_entry_reverses_to_the_household(ctx):
     with pytest.raises(ValidationError) as info:
         points.reverse_entry(ctx, deducted.id, "再来")
     assert info.value.errors == {"entry": "这条记录已经冲正过了"}
+
+
+def test_a_reversed_redemption_puts_the_goods_back_in_stock(ctx, vol):
+    holder = Holder(volunteer_id=vol.id)
+    points.add_entry(ctx, holder, points=100, reason="期初积分")
+    rice = points.save_goods(ctx, name="大米", unit="袋", price=25)
+    points.restock(ctx, rice.id, 5)
+    taken = points.redeem(ctx, holder, rice.id, 2)  # 2 × 25 = 50
+    back = points.reverse_entry(ctx, taken.id, "换错了")
+    assert (back.points, back.source, back.reverses_id, back.reason) == (50, "reverse", taken.id, "冲正：换错了（原记录：兑换“大米”2袋）")
+    with ctx.read() as session:
+        move = session.exec(select(StockMove).where(StockMove.point_entry_id == back.id)).one()
+    assert (move.quantity, move.goods_id, move.reason, move.operator) == (2, rice.id, "兑换冲正：换错了", ctx.actor.label)
+    assert points.list_goods(ctx)[0].stock == 5 and points.balance(ctx, holder) == 100
+    with pytest.raises(ValidationError) as info:
+        points.reverse_entry(ctx, back.id, "再冲")
+    assert info.value.errors == {"entry": "这是一条冲正记录，不能再冲正；如有错误请重新记一笔"}
