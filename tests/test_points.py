@@ -536,3 +536,13 @@ def test_a_reversed_redemption_puts_the_goods_back_in_stock(ctx, vol):
     with pytest.raises(ValidationError) as info:
         points.reverse_entry(ctx, back.id, "再冲")
     assert info.value.errors == {"entry": "这是一条冲正记录，不能再冲正；如有错误请重新记一笔"}
+
+
+def test_a_single_point_already_spent_cannot_be_reversed(ctx, vol):
+    holder = Holder(volunteer_id=vol.id)
+    one = points.add_entry(ctx, holder, points=1, reason="好人好事")
+    points.add_entry(ctx, holder, points=-1, reason="扣分")  # 1 - 1 = 0
+    with pytest.raises(ValidationError) as info:
+        points.reverse_entry(ctx, one.id, "录错了")
+    assert info.value.errors == {"entry": "冲正需扣回 1 分，但现有积分只有 0 分（已被兑换），不能冲正"}
+    assert points.balance(ctx, holder) == 0
