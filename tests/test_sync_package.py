@@ -440,3 +440,31 @@ def test_the_one_time_code_is_read_as_the_slip_prints_it():
     assert normalize_code(" AB\tCD 23 45\n") == "ABCD2345"
     assert enroll_proof("abcd 2345", "s1", "h") == enroll_proof("ABCD2345", "s1", "h")
     assert enroll_proof("ABCD2346", "s1", "h") != enroll_proof("ABCD2345", "s1", "h")
+
+
+def test_a_member_is_read_up_to_its_limit_and_refused_past_it(tmp_path):
+    """read_member with a limit of 100 bytes: exactly 100 are read whole, 101 are refused, a missing or damaged member
+    is named (a small zip can unpack to gigabytes, a stick pulled out leaves a damaged one)."""
+    import zlib
+
+    from sync.package import read_member
+
+    path = tmp_path / "m.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("exact", b"a" * 100)
+        zf.writestr("over", b"b" * 101)
+    with zipfile.ZipFile(path) as zf:
+        assert read_member(zf, "exact", 100) == b"a" * 100
+        with pytest.raises(PackageError) as info:
+            read_member(zf, "over", 100)
+        assert str(info.value) == "文件中的 over 过大（0 MB）"
+        with pytest.raises(PackageError) as info:
+            read_member(zf, "absent", 100)
+        assert str(info.value) == "文件中缺少 absent，不是完整的同步文件"
+    data = bytearray(path.read_bytes())
+    start = data.index(zlib.compress(b"a" * 100)[2:6])  # inside the first member's deflated bytes
+    data[start] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as zf, pytest.raises(PackageError) as info:
+        read_member(zf, "exact", 100)
+    assert str(info.value).startswith("文件中的 exact 已损坏（") and str(info.value).endswith("），文件可能没有复制完整")
