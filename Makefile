@@ -21,9 +21,11 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Refresh the locks from the environment the tests ran in (after changing a dependency in pyproject.toml).
+# Refresh the locks from the environment the tests ran in (after changing a dependency in pyproject.toml),
+# and THIRD-PARTY-NOTICES from them.
 lock: $(STAMP)
 	$(BIN)/python installer/lock.py
+	$(BIN)/python installer/notices.py
 
 run: $(STAMP)
 	$(BIN)/station

@@ -47,6 +47,7 @@ def cases(window) -> list[Case]:
     from app.drafts import Draft
     from app.services import activities, demands, points, station, teams, volunteers, work
 
+    from .dialogs.about import AboutDialog, NoticesDialog
     from .dialogs.activity import ActivityDialog
     from .dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, PassDialog, RateDialog, ReasonDialog, ReportDialog, RewardDialog
     from .dialogs.errors import ErrorDialog
@@ -97,6 +98,8 @@ def cases(window) -> list[Case]:
         Case("登录（切换操作员）", "dashboard", lambda p: LoginDialog(store, window.station_name, parent=p), saves=False),
         Case("锁定", "dashboard", lambda p: LockDialog(store, ctx.actor, p),
              close=lambda d, how: d.accept() if how == "保存" else d.done(LockDialog.SWITCH)),
+        Case("关于", "dashboard", lambda p: AboutDialog(str(store.paths.root), window.station_name, p)),
+        Case("第三方软件许可", "dashboard", lambda p: NoticesDialog(p)),
         Case("出错提示", "dashboard", lambda p: ErrorDialog("程序遇到意外错误", "Traceback (most recent call last):\n  …", p)),
         Case("从Excel导入志愿者", "volunteers", lambda p: ImportDialog(ctx, "volunteers", roster_sheet(), p), saves=False),
         Case("打印预览", "activities", lambda p: PdfPreview(_sample_pdf(ctx), "活动台账", p)),

@@ -282,6 +282,10 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for action in (switch, password, lock, quit_action):
             menu.addAction(action)
+        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        about = QAction(self.tr("关于实践站台账…"), self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
         if self.is_demo:
             self.leave_demo_action = QAction(self.tr("退出示范站，建立本站台账…"), self)
             self.leave_demo_action.triggered.connect(self.leave_demo)
@@ -299,6 +303,11 @@ class MainWindow(QMainWindow):
 
         Settings(DataPaths(self.ctx.store.paths.root.parent).settings).set("demo_open", False)
         self.leave_demo_requested.emit()
+
+    def show_about(self) -> None:
+        from .dialogs.about import AboutDialog
+
+        AboutDialog(str(self.ctx.store.paths.root), self.station_name, self).exec()
 
     def change_password(self) -> None:
         from .pages.operators import ChangePasswordDialog

@@ -140,6 +140,7 @@ def stage_package_source(work: Path, tree: Path, wheel: Path, house: Path, versi
     (source / "docs").mkdir()
     shutil.copy2(tree / "docs/deploy.md", source / "docs/deploy.md")
     shutil.copy2(tree / "CHANGELOG.md", source / "docs/CHANGELOG.md")  # (at the top, debhelper takes it for Debian's)
+    shutil.copy2(tree / "resources/THIRD-PARTY-NOTICES.txt", source / "docs/THIRD-PARTY-NOTICES.txt")
     shutil.copy2(tree / "LICENSE", source / "LICENSE")
     shutil.copy2(tree / "resources/icons/station.png", source / "station.png")
     return source

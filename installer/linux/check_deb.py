@@ -26,6 +26,7 @@ and stops at the first that fails):
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -55,6 +56,11 @@ class CheckFailed(Exception):
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def gzip_or_text(path: Path) -> str:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
 
 
 def check(condition: bool, what: str) -> None:
@@ -265,6 +271,11 @@ def run_checks(root: Root, old: dict[str, Path], new: dict[str, Path]) -> None:
     check(desktop.exists() and "Name=实践站台账" in desktop.read_text(encoding="utf-8")
           and (root / "usr/share/icons/hicolor/256x256/apps/station-ledger.png").exists(),
           "menu entry 实践站台账 with its icon")
+    for package, shipped in (("station-district", "psycopg"), ("station-desktop", "PySide6_Essentials")):
+        doc = root / f"usr/share/doc/{package}"
+        notices = sorted(p.name for p in doc.glob("THIRD-PARTY-NOTICES.txt*"))  # (dh_compress gzips large docs)
+        check(bool(notices) and shipped in gzip_or_text(doc / notices[0]),
+              f"/usr/share/doc/{package}/{notices[0] if notices else 'THIRD-PARTY-NOTICES.txt'} names {shipped}")
     check(old_version in root.sh("station --version").stdout, f"/usr/bin/station --version: {old_version}")
     plugins = "/opt/station-desktop/lib/python3.11/site-packages/PySide6/Qt/plugins/platforms"
     missing = root.sh(f"ldd {plugins}/libqxcb.so {plugins}/libqoffscreen.so | grep 'not found' || true").stdout.strip()
