@@ -58,6 +58,9 @@ def selftest(args) -> int:
             install_garbage_collector(app)
             families = style.install_fonts(app)
             assert families, "找不到程序自带的中文字体"
+            from .dialogs.about import notices_text
+
+            assert "PySide6_Essentials" in notices_text(), "找不到第三方软件许可文件（帮助 → 关于）"
             ctx = Context(store=store, actor=operators.authenticate(store, "admin", "selftest"))
             window = MainWindow(ctx, Settings(store.paths.settings))
             window.show()
