@@ -280,7 +280,7 @@ def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
            f"VALUES ({', '.join('?' for _ in names)})")
-    pairs = [(name, _remembering(proc) if proc is not None else None) for name, proc in zip(names, processors)]
+    pairs = [(name, _remembering(proc) if proc is not None else None) for name, proc in zip(names, processors, strict=True)]
     params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in pairs) for row in rows]
     for part in slices(params):  # the window's thread gets its turn between slices (app/giveway.py)
         connection.exec_driver_sql(sql, part)

@@ -260,7 +260,7 @@ def read_records(path: str | Path, mapping: Mapping) -> list[NationalRow]:
         raise ValidationError({"file": f"{Path(path).name} 缺少列：{'、'.join(missing)}（第{sheet.header_row}行是表头）"})
     rows = []
     for number, cells in sheet.rows:
-        def get(name: str):
+        def get(name: str, cells=cells):  # (bound now: called only within this row's iteration)
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 

@@ -48,7 +48,7 @@ def run(data: Path) -> None:
             raw.executemany(f"INSERT INTO point_entry VALUES ({marks})", rows)
             if with_changes:
                 raw.executemany("INSERT INTO outbox (entity, row_id, op, version, payload, operator, at) VALUES (?,?,?,?,?,?,?)",
-                                [("point_entry", r[0], "insert", 1, json.dumps(dict(zip(columns, r)), ensure_ascii=False), "基准",
+                                [("point_entry", r[0], "insert", 1, json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False), "基准",
                                   "2026-01-01") for r in rows])
             raw.execute("COMMIT")
             seconds = time.perf_counter() - start

@@ -99,7 +99,7 @@ def table_ratio(rows: int = 3000, pairs: int = 8) -> None:
     print(f"  ours {described('ours')}; bare LongTable {described('bare')} (equal columns); "
           f"bare with our widths {described('bare-widths')}")
     for kind, label in (("bare", "bare reportlab LongTable"), ("bare-widths", "bare with our widths")):
-        ratios = [o / b for o, b in zip(seconds("ours"), seconds(kind))]
+        ratios = [o / b for o, b in zip(seconds("ours"), seconds(kind), strict=True)]
         print(f"  ratio to {label}: median {statistics.median(ratios):.2f} (spread {min(ratios):.2f}–{max(ratios):.2f}; "
               f"goal ≤ 1.3); each round: " + " ".join(f"{r:.2f}" for r in ratios))
 

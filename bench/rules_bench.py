@@ -81,7 +81,7 @@ def district(stations: int = 300) -> None:
                                           "id_type": "居民身份证", "id_number": "x", "gender": "男", "birth_date": None, "phone": "",
                                           "phone_tail": "", "political_status": rng.choice(("中共党员", "群众", "群众")), "tags": "",
                                           "skills": "", "registered_on": date(2022, 1, 1), "address": "", "note": ""})
-            for a in range(rng.randint(20, 70)):
+            for _ in range(rng.randint(20, 70)):
                 aid = str(uuid.uuid4())
                 day = date(today.year, 1, 1) + timedelta(days=rng.randrange(max(1, (today - date(today.year, 1, 1)).days)))
                 rows["activity"].append({**base, "id": aid, "title": "活动", "category": rng.choice(("敬老爱老", "理论政策宣讲")),

@@ -251,7 +251,7 @@ def _heartbeat(app, watch, action, finished, limit_s: float, what: str, quiet_s:
             app.processEvents(flags, 20)
         beats.append(time.perf_counter())
         taken = (end if action is not None else time.perf_counter()) - start
-        return max(b - a for a, b in zip(beats, beats[1:])) * 1000, taken
+        return max(b - a for a, b in zip(beats, beats[1:], strict=False)) * 1000, taken
     finally:
         heartbeat.stop()
         full.stop()
@@ -598,7 +598,7 @@ def _settlement(app, watch, window, idle, results: list[Figure]) -> None:
         saved: list[float] = []
         failed: list[str] = []
 
-        def save_during_settlement() -> None:
+        def save_during_settlement(saved=saved, failed=failed) -> None:
             try:
                 saved.append(add_volunteer())
             except Exception as exc:  # noqa: BLE001 - said in the figure, not a hang
@@ -608,7 +608,7 @@ def _settlement(app, watch, window, idle, results: list[Figure]) -> None:
             points_page.settle()
             QTimer.singleShot(500, save_during_settlement)
 
-        seconds = _pair(app, watch, stall, settle_and_save, lambda: idle() and bool(saved or failed), limit_s=600, expected_s=10,
+        seconds = _pair(app, watch, stall, settle_and_save, lambda saved=saved, failed=failed: idle() and bool(saved or failed), limit_s=600, expected_s=10,
                         note=lambda y=year: f"，结算 {y} 年{_said(watch.take())}")
         if failed:
             save.fail(f"保存失败：{failed[0]}")

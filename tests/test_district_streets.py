@@ -239,10 +239,16 @@ def expected_totals(engine, weights_text: str, today: date, entered: dict[str, d
             else:
                 value = figures[street][item["metric"]] or 0
                 best = max((f[item["metric"]] or 0) for f in figures.values())
-                got = {"share": lambda: item["points"] * value,
-                       "target": lambda: item["points"] * min(1, value / item["target"]),
-                       "relative": lambda: item["points"] * value / best if best else 0,
-                       "penalty": lambda: -min(item["points"], item["each"] * value)}[item["method"]]()
+                method = item["method"]
+                if method == "share":
+                    got = item["points"] * value
+                elif method == "target":
+                    got = item["points"] * min(1, value / item["target"])
+                elif method == "relative":
+                    got = item["points"] * value / best if best else 0
+                else:
+                    assert method == "penalty", method
+                    got = -min(item["points"], item["each"] * value)
             totals[street] += round(got, 2)
     return {s: round(t, 2) for s, t in totals.items()}
 
@@ -324,7 +330,7 @@ def test_an_entered_visit_score_moves_the_ranking_by_the_published_weights(ranke
     assert before == expected_totals(ranked.engine, WEIGHTS, today, {})
     behind = min((s for s in before if s != EMPTY), key=lambda s: (before[s], s))  # the last street with stations
     ahead = max(before, key=lambda s: before[s])
-    scores = dict(zip(VISITS, (5, 4.5, 6, 3, 5.5)))
+    scores = dict(zip(VISITS, (5, 4.5, 6, 3, 5.5), strict=True))
     answer = web.post(ranked.base + "/district/street/scores", timeout=60, data=score_form(
         csrf_of(web, ranked.base), behind, today.year, today.month, scores, {"visit_venue": "阵地整洁，功能室齐全"}))
     assert answer.status_code == 200 and "已记录 5 项打分" in answer.text

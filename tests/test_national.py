@@ -62,7 +62,7 @@ def test_export_then_import_into_an_empty_station_gives_the_same_volunteers_and_
     assert [c.value for c in sheet[1]] == [c.header for c in mapping.columns]
     assert sheet.max_row == rows + 1 and rows > 50
     headers = [c.value for c in sheet[1]]
-    first = dict(zip(headers, [c.value for c in sheet[2]]))
+    first = dict(zip(headers, [c.value for c in sheet[2]], strict=True))
     assert len(first["证件号码"]) == 18 and "*" not in first["证件号码"]  # the national system needs the real number
     assert sheet.cell(2, headers.index("证件号码") + 1).number_format == "@"
     assert first["记录来源"] == "新时代文明实践站台账" and first["服务时长（小时）"] > 0

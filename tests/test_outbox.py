@@ -7,6 +7,7 @@ from app.changes import HardDeleteRefused
 from app.models import OutboxEntry, Volunteer
 from app.services import audit, teams, volunteers
 from app.services.context import Actor, Context
+from app.services.errors import ValidationError
 from app.models.enums import Role
 from app.services.station import set_deleted
 from conftest import make_id
@@ -48,7 +49,7 @@ def test_rolled_back_transaction_leaves_no_outbox_row(ctx):
 
 def test_failed_validation_leaves_no_outbox_row(ctx):
     before = len(outbox(ctx))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="校验位"):
         volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number="110105194912310021", phone="13812345678")
     assert len(outbox(ctx)) == before
 

@@ -300,7 +300,7 @@ def test_revoked_station_is_reenabled_and_syncs(ctx, district):
     assert SyncClient(ctx.store).enroll(district.base, code) == "杨家庄村"
     assert client.sync().rejected == 0 and pending_count(ctx.store) == 0
     assert_same(ctx.store, district)
-    with pytest.raises(Exception):
+    with pytest.raises(SyncError, match="登记码无效或已使用"):
         SyncClient(ctx.store).enroll(district.base, code)  # one-time
 
 

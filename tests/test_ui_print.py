@@ -94,6 +94,6 @@ def test_roster_and_summary_buttons(qtbot, demo_store):
         page = window.pages[key]
         when_modal(lambda dialog: (seen.append(dialog.windowTitle()), dialog.accept()), kind=PdfPreview)
         qtbot.mouseClick(getattr(page, button), Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: len(seen) == (1 if key == "teams" else 2), timeout=30_000)
+        qtbot.waitUntil(lambda key=key: len(seen) == (1 if key == "teams" else 2), timeout=30_000)
     assert seen[0] == "打印预览 — 队伍名册" and "工作统计" in seen[1]
     window.idle.stop()

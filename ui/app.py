@@ -274,7 +274,7 @@ def run(args) -> int:
         app, window, lock = start(str(paths.root))
         if window is None:
             return 0
-        window.leave_demo_requested.connect(lambda: app.exit(RESTART))
+        window.leave_demo_requested.connect(lambda app=app: app.exit(RESTART))
         code = app.exec()
         QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
         from app.drafts import mark_stopped

@@ -122,7 +122,7 @@ def capture(form) -> list:
 def restore(form, values: list) -> None:
     """Each saved value back into the widget of the same kind at the same place; anything that no longer
     fits (the form changed between versions) is left as the form made it."""
-    for widget, saved in zip(_inputs(form.scroll.widget()), values):
+    for widget, saved in zip(_inputs(form.scroll.widget()), values, strict=False):  # a form changed since: left as made
         kind, value = saved
         if kind != _kind(widget):
             log.info("draft value for %s skipped: the form now has a %s there", kind, _kind(widget))

@@ -273,7 +273,7 @@ def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: 
                 report.jobs += 1
             window.go("activities")
             page = window.page("activities")
-            if not _wait(app, lambda: page.model.rowCount() > 0):
+            if not _wait(app, lambda page=page: page.model.rowCount() > 0):
                 report.problems.append(f"第 {n} 轮：活动列表没有出来")
                 continue
             page.table.selectRow(0)
@@ -290,7 +290,7 @@ def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: 
             if n % 2 == 0:
                 window.go("volunteers")
                 vpage = window.page("volunteers")
-                if _wait(app, lambda: vpage.model.rowCount() > 0):
+                if _wait(app, lambda vpage=vpage: vpage.model.rowCount() > 0):
                     vpage.open_form(vpage.model.row(0))
                     report.volunteers_saved += 1
             if n % 10 == 0:  # the month's ledger, as a clerk prints it at the month's end
@@ -298,7 +298,7 @@ def clerk_day(window, cycles: int, progress: Callable[[str], None] = lambda _t: 
                 previews = report.previews
                 page.month.setCurrentIndex(max(0, page.month.findData(date.today().month)))
                 page.print_current()
-                _wait(app, lambda: report.previews > previews and not _running)
+                _wait(app, lambda previews=previews: report.previews > previews and not _running)
             if n % 10 == 0:
                 progress(f"第 {n}/{cycles} 轮，内存 {rss_bytes() / 1048576:.0f} MB")
         _wait(app, lambda: not _running)

@@ -192,7 +192,7 @@ class _MeasuredRows:
         # The row's height as LongTable._calc_height finds it: the tallest cell, padding added; each cell
         # asked for the width the table will ask (the same sum, so a Cell's kept lines answer it).
         height = 0
-        for flowable, width in zip(cells, self.col_widths):
+        for flowable, width in zip(cells, self.col_widths, strict=False):
             _, h = flowable.wrapOn(None, width - CELL_PADDING - CELL_PADDING, 72000 - CELL_V_PADDING - CELL_V_PADDING)
             height = max(height, h + (CELL_V_PADDING + CELL_V_PADDING))
         return cells, height

@@ -58,7 +58,7 @@ def read_stations(path: str | Path) -> list[NewStation]:
     out, errors, seen, institutes = [], [], {}, {}
     low, high = RANGES[("station", "population")]
     for number, cells in sheet.rows:
-        def get(field: str):
+        def get(field: str, cells=cells):  # (bound now: called only within this row's iteration)
             index = where.get(field)
             return cells[index] if index is not None and index < len(cells) else None
 

@@ -122,7 +122,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         whole = sum(paid)
         headers = ["名次", "街道（功能区）"] + [f"{p}得分" for p in PARTS] + ["全年总分", "得分占比"]
         rows = []
-        for s, share in zip(ranking.streets, paid):
+        for s, share in zip(ranking.streets, paid, strict=True):
             row = ([s.rank, s.street] + [s.parts[p] for p in PARTS]
                    + [s.total, f"{scoring.half_up(share * 100 / whole):.2f}%" if whole else "—"])
             if fund:
