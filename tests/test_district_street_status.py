@@ -79,6 +79,15 @@ def judged_by_the_evaluator(engine, street_name: str, today: date, year: int, mo
     return out
 
 
+def ledgers_begun_by(engine, street_name: str, day: date) -> set[str]:
+    """The units with an activity dated ``day`` or before, or added at the district by then."""
+    with engine.connect() as conn:
+        return {name for (name,) in conn.execute(text(
+            "SELECT a.name FROM station_account a WHERE a.street = :s AND (date(a.created_at) <= :d OR EXISTS "
+            "(SELECT 1 FROM activity x WHERE x.station_id = a.station_id AND NOT x.deleted AND x.date <= :d))"),
+            {"s": street_name, "d": day.isoformat()})}
+
+
 def kept_summaries(status) -> dict[str, tuple[dict, dict]]:
     return {u.name: tuple({"met": j.met, "counted": j.counted, "at_risk": j.at_risk, "missed": j.missed,
                            "problems": j.problems} for j in (u.month, u.year)) for u in status.units if u.month}
@@ -107,6 +116,10 @@ def test_the_street_page_says_what_each_unit_needs_as_the_rows_do(street):
     last = today.replace(day=1) - timedelta(days=1)
     expected = judged_by_the_evaluator(street.engine, OWN, today, last.year, last.month)
     assert any(month != year for month, year in expected.values())
+    # ... for the units whose ledger had begun by then (a record dated in it or before); the others "尚无台账记录"
+    begun = ledgers_begun_by(street.engine, OWN, last)
+    assert "南山村" in begun and len(begun) < len(expected)
+    expected = {name: v for name, v in expected.items() if name in begun}
     for _ in range(2):
         with street.engine.connect() as conn:
             assert kept_summaries(street_status(conn, OWN, last.year, last.month, today=today)) == expected
@@ -134,14 +147,85 @@ def test_a_past_month_has_no_days_left_and_a_month_to_come_judges_nothing(street
     today = date.today()
     web = staff_login(street.base, "aishan", "street01")
     last = today.replace(day=1) - timedelta(days=1)
+    # 杨家庄村's ledger begins last month with one activity of its 宣讲 team; its other two teams had none.
+    yang = Context(store=street.ledgers["yang"])
+    lecture = next(t for t in teams.list_teams(yang) if t.team.name == "杨家庄村理论政策宣讲队").team
+    activities.add_activity(yang, title="杨家庄村上月宣讲", date=last.isoformat(), category="理论政策宣讲", team_id=lecture.id)
+    SyncClient(street.ledgers["yang"], **FAST).sync()
     body = web.get(street.base + f"/district/street/status?year={last.year}&month={last.month}", timeout=120).text
-    # Last month 南山村's new team was active, its other teams (none) and 杨家庄村's three were not.
+    # Last month 南山村's new team was active, its other teams (none) and two of 杨家庄村's three were not.
     idle = body.split('id="teams"')[1].split('id="stale"')[0]
-    assert IDLE_TEAM not in idle and "杨家庄村：" in idle and "（该月没有活动）" in idle and "距月底" not in idle
+    assert IDLE_TEAM not in idle and "（该月没有活动）" in idle and "距月底" not in idle
+    assert "杨家庄村：杨家庄村敬老爱老队、杨家庄村文化文艺服务队（该月没有活动）" in idle and "理论政策宣讲队" not in idle
+    # The 所, whose first record is this month, had no ledger then: nothing judged, nothing asked of its teams.
+    suo_row = body.split('id="wuyou"')[1].split("</tr>")[1]
+    assert "艾山街道新时代文明实践所" in suo_row and "尚无台账记录" in suo_row
     ahead = today.replace(day=28) + timedelta(days=10)
     with street.engine.connect() as conn:
         status = street_status(conn, OWN, ahead.year, ahead.month, today=today)
     assert all(u.month is None for u in status.units) and status.days_left == 0
+
+
+def test_every_problem_is_on_the_page_the_year_s_failures_too_and_nothing_before_the_ledger(street):
+    """A new user's trial (#30): a station with 7 problems showed 6, its "另有 2 项 →" led to a page with no 五有, the
+    year's 未达标 items were nowhere, a month to come was reported as fact and a month years before any record as 未达标."""
+    today = date.today()
+    web = staff_login(street.base, "aishan", "street01")
+    body = web.get(street.base + "/district/street/status", timeout=120).text
+    with street.engine.connect() as conn:
+        status = street_status(conn, OWN, today.year, today.month, today=today)
+    judged = [u for u in status.units if u.month]
+    assert judged and all(len(j.problems) == j.missed + j.at_risk for u in judged for j in (u.month, u.year))
+    table = body.split('id="wuyou"')[1].split('id="teams"')[0]
+    for u in judged:
+        for problem in u.month.problems:  # every one on the page, the first four open and the rest one click away
+            assert problem in table, problem
+        if len(u.month.problems) > 4:
+            assert f"<summary>另有 {len(u.month.problems) - 4} 项</summary>" in table
+        assert f"达标 {u.month.met}/{u.month.counted} 项" in table
+        for problem in u.year_missed:  # the year's failures too, once (those the month names already, by its words)
+            assert problem in table, problem
+        for problem in u.year.missed_problems:
+            assert problem.split("：")[0] in table, problem
+        if u.year_missed:
+            assert f"<summary>{today.year}年未达标 {len(u.year_missed)} 项</summary>" in table
+    assert any(u.year.missed for u in judged)  # the fixture has some: the check above read them
+
+    ahead = web.get(street.base + f"/district/street/status?year={today.year + 1}&month=1", timeout=60)
+    assert ahead.status_code == 422 and f"{today.year + 1}年1月尚未开始" in ahead.text and "达标" not in ahead.text
+    assert web.get(street.base + f"/district/street/status.pdf?year={today.year + 1}&month=1", timeout=60).status_code == 422
+
+    long_ago = web.get(street.base + f"/district/street/status?year={today.year - 4}&month=1", timeout=120).text
+    table = long_ago.split('id="wuyou"')[1].split('id="teams"')[0]
+    assert "尚无台账记录" in table and "未达标" not in table
+    assert "各服务队1月都开展了活动" in long_ago  # nothing asked of a ledger that did not exist yet
+
+
+def test_a_login_returns_to_the_page_and_month_asked_for(street):
+    import requests
+
+    wanted = f"/district/street/status?year={date.today().year}&month=1"
+    web = requests.Session()
+    first = web.get(street.base + wanted, timeout=60, allow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"].startswith("/login?next=%2Fdistrict%2Fstreet%2Fstatus%3F")
+    form = web.get(street.base + first.headers["location"], timeout=60).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    kept = re.search(r'name="wanted" value="([^"]+)"', form).group(1)
+    assert kept.replace("&amp;", "&") == wanted
+    wrong = web.post(street.base + "/login", data={"username": "aishan", "password": "wrong", "csrf": csrf, "wanted": wanted},
+                     timeout=60, allow_redirects=False)
+    assert wrong.headers["location"].startswith("/login?error=1&next=")  # a mistyped password keeps the page asked for
+    answer = web.post(street.base + "/login", data={"username": "aishan", "password": "street01", "csrf": csrf,
+                                                    "wanted": wanted}, timeout=60)
+    assert answer.url == street.base + wanted and "1月）" in answer.text
+    # Only this server's own pages: anything else lands on 待办事项.
+    for hostile in ("//evil.example/district", "https://evil.example/", "/\\evil.example", "/api/v1/sync", "/district\r\nX: y"):
+        other = requests.Session()
+        form = other.get(street.base + "/login", timeout=60).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        answer = other.post(street.base + "/login", data={"username": "aishan", "password": "street01", "csrf": csrf,
+                                                          "wanted": hostile}, timeout=60, allow_redirects=False)
+        assert answer.headers["location"] == "/district/today", hostile
 
 
 def test_another_streets_page_is_not_found_and_the_district_picks_any(street):
@@ -172,7 +256,7 @@ def test_the_monthly_evaluation_pdf_and_excel_read_back(street):
                                              check=True).stdout)
     for expected in (f"{OWN}新时代文明实践所、站月度评估表", f"评估月份{today.year}年{today.month}月", "钢城文明委〔2022〕2号六.4",
                      "艾山街道新时代文明实践所", "杨家庄村", "南山村", NEVER, IDLE_TEAM, "从未同步", "审核人：",
-                     f"{STALE_DAYS_AGO}天未同步"):
+                     f"{STALE_DAYS_AGO}天未同步", "合计", "本街道的所、站还没有向区中心上报过点单"):
         assert expected in flat, expected
     assert "红山" not in flat
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "street-status-pdf")],
@@ -182,11 +266,14 @@ def test_the_monthly_evaluation_pdf_and_excel_read_back(street):
     sheet = load_workbook(io.BytesIO(web.get(street.base + "/district/street/status.xlsx", timeout=60).content)).active
     header = [c.value for c in sheet[2]]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert [r[0] for r in rows] == ["艾山街道新时代文明实践所", NEVER, "南山村", "杨家庄村"]
+    assert [r[0] for r in rows] == ["艾山街道新时代文明实践所", NEVER, "南山村", "杨家庄村", "合计"]
+    for column in ("活动（次）", "志愿者（名）", "未办结点单", "其中超期"):  # the page's 合计 row, in the Excel too
+        at = header.index(column)
+        assert rows[-1][at] == sum(r[at] for r in rows[:-1]), column
     nan = rows[2]
     assert nan[header.index("本月没有活动的服务队")] == IDLE_TEAM
     assert (nan[header.index("未办结点单")], nan[header.index("其中超期")]) == (2, 1)
-    assert rows[1][header.index("本月“五有”")] == "未评估" and "从未同步" in rows[1][header.index("最近同步（北京时间）")]
+    assert rows[1][header.index("本月“五有”")] == "从未同步" and "从未同步" in rows[1][header.index("最近同步（北京时间）")]
 
 
 def test_the_street_page_fits_a_phone(street, tmp_path):

@@ -74,6 +74,32 @@ def test_current_month_without_activity_says_how_many_days_are_left(ctx):
     assert v.status == AT_RISK and "护苗志愿服务队 本月尚无活动，距月底还有" in v.gap
 
 
+def test_the_gap_names_every_team_short_of_a_monthly_activity(ctx):
+    """#30: the street page read "党员理论宣讲队 本月尚无活动" when all five teams had none."""
+    names = ["敬老爱老服务队", "护苗志愿服务队", "村民文艺队", "理论宣讲队", "环境整治队"]
+    made = {name: teams.add_team(ctx, name=name, category="敬老爱老") for name in names}
+    today = date.today()
+    v = verdicts(ctx, Period.of(year=today.year, month=today.month))["team_monthly"]
+    shown, rest = v.gap.split("等 5 支队伍 本月尚无活动，距月底还有 ")
+    assert v.status == AT_RISK and len(set(shown.split("、")) & set(names)) == 3 and rest.endswith(" 天")
+    assert len(v.details) == 5
+    activities.add_activity(ctx, title="走访", date=today, category="敬老爱老", team_id=made["村民文艺队"].id)
+    activities.add_activity(ctx, title="走访", date=today, category="敬老爱老", team_id=made["理论宣讲队"].id)
+    v = verdicts(ctx, Period.of(year=today.year, month=today.month))["team_monthly"]
+    shown = v.gap.split(" 本月尚无活动")[0].split("、")  # three: each named
+    assert sorted(shown) == sorted(["敬老爱老服务队", "护苗志愿服务队", "环境整治队"])
+    # A past month names all who missed it; a past year says how many months each missed.
+    for month in range(1, 13):
+        for name in names[1:] if month in (3, 4) else names:
+            activities.add_activity(ctx, title=f"{month}月活动", date=date(LAST_YEAR, month, 10), category="敬老爱老",
+                                    team_id=made[name].id)
+    march = verdicts(ctx, Period.of(year=LAST_YEAR, month=3))["team_monthly"]
+    assert march.status == MISSED and march.gap == f"敬老爱老服务队 {LAST_YEAR}年3月没有活动"
+    year = verdicts(ctx)["team_monthly"]
+    assert year.status == MISSED and year.gap == "没有活动：敬老爱老服务队（2个月）"
+    assert year.details == [f"敬老爱老服务队 {LAST_YEAR}年3月没有活动", f"敬老爱老服务队 {LAST_YEAR}年4月没有活动"]
+
+
 @pytest.mark.parametrize("kind, lectures, status", [("village", 2, MET), ("community", 2, MISSED), ("community", 4, MET), ("village", 1, MISSED)])
 def test_lectures_village_two_community_four(ctx, kind, lectures, status):
     update_station(ctx, kind=kind)

@@ -247,6 +247,13 @@ class Verdict:
                 "figure": self.figure, "target": self.target, "unit": self.unit, "gap": self.gap, "details": self.details}
 
 
+def _some(names: list[str], shown: int = 3) -> str:
+    """Team names for a one-line gap: all of up to ``shown``, else the first ones and how many in all."""
+    if len(names) <= shown:
+        return "、".join(names)
+    return f"{'、'.join(names[:shown])}等 {len(names)} 支队伍"
+
+
 class Evaluator:
     """One station, one period; ``tables`` maps table names to the Core tables to read."""
 
@@ -352,6 +359,8 @@ class Evaluator:
         current = (self.period.today.year, self.period.today.month)
         days_left = calendar.monthrange(*current)[1] - self.period.today.day
         missed, waiting, good = [], [], 0
+        missed_teams: dict[str, list[int]] = {}  # team → the months it missed, for the one-line gap
+        waiting_teams: list[str] = []
         for t in teams:
             for y, m in months:
                 n = counts.get((t.id, y, m), 0)
@@ -359,12 +368,25 @@ class Evaluator:
                     good += 1
                 elif (y, m) == current:
                     waiting.append(f"{t.name} 本月尚无活动，距月底还有 {days_left} 天")
+                    waiting_teams.append(t.name)
                 else:
                     missed.append(f"{t.name} {y}年{m}月没有活动")
+                    missed_teams.setdefault(t.name, []).append(m)
         total = len(teams) * len(months)
         status = MISSED if missed else AT_RISK if waiting else MET
-        gap = (missed + waiting)[0] if missed or waiting else ""
-        return Verdict(rule.id, rule.section, rule.you, rule.title, status, good, total, gap=gap, details=missed + waiting)
+        # The gap names every team short of the quota, not the first one (#30: "党员理论宣讲队 本月尚无活动" was shown
+        # when all five teams had none); the details keep one line per team and month.
+        parts = []
+        if missed_teams:
+            if len(months) == 1:
+                y, m = months[0]
+                parts.append(f"{_some(list(missed_teams))} {y}年{m}月没有活动")
+            else:
+                parts.append("没有活动：" + "、".join(f"{name}（{len(ms)}个月）" for name, ms in missed_teams.items()))
+        if waiting_teams:
+            parts.append(f"{_some(waiting_teams)} 本月尚无活动，距月底还有 {days_left} 天")
+        return Verdict(rule.id, rule.section, rule.you, rule.title, status, good, total, gap="；".join(parts),
+                       details=missed + waiting)
 
     def team_year_minimum(self, rule: Rule, target: int) -> Verdict:
         teams = self._teams()

@@ -25,7 +25,8 @@ from .db import TABLES, account, evaluation_cache
 log = logging.getLogger(__name__)
 
 
-SUMMARY_FORMAT = 2  # bumped when summary_of changes what it keeps: verdicts kept in an older form are judged again
+SUMMARY_FORMAT = 3  # bumped when summary_of changes what it keeps: verdicts kept in an older form are judged again
+# (3: every problem kept, not the first six — the street page listed 6 of 7, #30)
 
 
 def rules_key(rules: list[Rule]) -> str:
@@ -44,9 +45,10 @@ def summary_of(verdicts: list[Verdict]) -> dict:
     missed = sum(v.status == MISSED for v in counted)
     return {"met": sum(v.status in (MET, ON_TRACK) for v in counted), "counted": len(counted),
             "at_risk": sum(v.status == AT_RISK for v in counted), "missed": missed,
-            # 主要问题: every failed (未达标) item first, then the ones at risk, each saying which it is (#30).
+            # 主要问题: every failed (未达标) item first, then the ones at risk, each saying which it is (#30). All of
+            # them: the pages show the first few and the rest on demand, the PDF and Excel all.
             "problems": ([f"【未达标】{v.title}：{v.gap}" for v in counted if v.status == MISSED]
-                         + [f"【有风险】{v.title}：{v.gap}" for v in counted if v.status == AT_RISK])[:max(6, missed)]}
+                         + [f"【有风险】{v.title}：{v.gap}" for v in counted if v.status == AT_RISK])}
 
 
 def verdicts_for_all(conn: Connection, year: int, month: int | None, rules: list[Rule], *, today: date | None = None,

@@ -15,7 +15,7 @@ from app.reports.common import build, data_table, form_table, markup, styles
 from app.reports.ledger import signature_line
 from app.services.common import format_date
 
-from .streets import FIGURE, METRICS, PARTS, Ranking, StreetResult, figure_text
+from .streets import FIGURE, METRICS, PARTS, Ranking, StreetResult, figure_text, half_up
 
 
 def _when(moment) -> str:
@@ -96,16 +96,25 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
         Spacer(1, 4 * mm),
         Paragraph(markup("一、“五有”评估"), s["h2"]),
     ]
+    def judged(u, whole_year: bool) -> str:
+        j = u.year if whole_year else u.month
+        return f"{j.text}\n达标 {j.met}/{j.counted} 项" if j else status.unjudged(u, whole_year=whole_year)
+
+    def problems(u) -> str:
+        lines = list(u.month.problems) if u.month else []
+        lines += [f"{status.year}年：{p}" for p in u.year_missed]
+        return "\n".join(lines) or "—"
+
+    rows = []
+    for u in status.units:
+        rows.append([u.name, u.tier, judged(u, False), judged(u, True), problems(u)])
     story.append(data_table(
-        ["名称", "级别", f"{status.month}月“五有”", f"{status.year}年“五有”", "主要问题"],
-        [[u.name, u.tier,
-          (f"{u.month.text}（{u.month.met}/{u.month.counted}）" if u.month else ("从未同步" if not u.synced else "未评估")),
-          u.year.text if u.year else "未评估",
-          "\n".join(u.month.problems) if u.month and u.month.problems else "—"] for u in status.units]
-        or [["—", "", "", "", f"{status.street}还没有实践所或实践站"]],
-        [30, 15, 26, 22, 77], aligns=["cell", "cell_center", "cell_center", "cell_center", "cell"]))
+        ["名称", "级别", f"{status.month}月", f"{status.year}年", "主要问题（本月；全年未达标）"],
+        rows or [["—", "", "", "", f"{status.street}还没有实践所或实践站"]],
+        [30, 14, 24, 24, 78], aligns=["cell", "cell_center", "cell_center", "cell_center", "cell"]))
     story.append(CondPageBreak(40 * mm))
-    story.append(Paragraph(markup(f"二、{status.month}月没有活动的服务队（三.2：每支队伍每月至少开展1次活动）"), s["h2"]))
+    story.append(Paragraph(markup(f"二、{status.month}月没有活动的服务队"), s["h2"]))
+    story.append(Paragraph(markup("实践站每支队伍每月至少开展1次活动（三.2）。"), s["body"]))
     when = f"距月底还有 {status.days_left} 天" if status.running else "该月没有活动"
     story.append(data_table(["名称", "服务队", "情况"],
                             [[u.name, "、".join(u.idle_teams), when] for u in status.idle]
@@ -113,10 +122,12 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
                             [36, 100, 34], aligns=["cell", "cell", "cell_center"]))
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup(f"三、群众点单（五.2，截至{format_date(status.today)}）"), s["h2"]))
-    story.append(data_table(["层级", "单位数", "未办结", "其中超期", "其中区中心派单"],
+    story.append(data_table(["层级", "单位数", "未办结", "其中超期", "其中区中心派来"],
                             [[t.tier, t.units, t.open, t.overdue, t.from_district] for t in status.by_tier],
                             [34, 34, 34, 34, 34], aligns=["cell"] + ["cell_right"] * 4))
-    if status.reported_up:
+    if not status.reported_up:
+        story.append(Paragraph(markup("本街道的所、站还没有向区中心上报过点单。"), s["body"]))
+    else:
         story.append(Paragraph(markup("上报区中心的点单："), s["body"]))
         story.append(data_table(["上报时间", "上报单位", "点单", "原因", "现在"],
                                 [[_when(r.at), r.unit, f"{r.number} {r.content}", r.reason or "—", r.state]
@@ -124,13 +135,18 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
                                 [26, 28, 46, 36, 34], aligns=["cell_center", "cell", "cell", "cell", "cell"]))
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup("四、所、站台账"), s["h2"]))
+    units = status.units
+    ledgers = [[u.name, u.activities, f"{u.hours:g}", u.volunteers, u.brand, u.teams, u.open_demands, u.overdue_demands,
+                ("从未同步" if u.never_synced else _when(u.last_sync))
+                + ("" if u.stale_days is None else f"（{u.stale_days} 天未同步）")] for u in units]
+    if units:  # the same 合计 as the page's
+        ledgers.append(["合计", sum(u.activities for u in units), f"{half_up(sum(u.hours for u in units), 1):g}",
+                        sum(u.volunteers for u in units), sum(u.brand for u in units), sum(u.teams for u in units),
+                        sum(u.open_demands for u in units), sum(u.overdue_demands for u in units), ""])
     story.append(data_table(
-        ["名称", "活动", "时长", "志愿者", "品牌项目", "服务队", "未办结点单", "超期", "最近同步"],
-        [[u.name, u.activities, f"{u.hours:g}", u.volunteers, u.brand, u.teams, u.open_demands, u.overdue_demands,
-          ("从未同步" if u.never_synced else _when(u.last_sync))
-          + ("" if u.stale_days is None else f"（{u.stale_days} 天未同步）")] for u in status.units]
-        or [["—", "", "", "", "", "", "", "", ""]],
-        [34, 12, 13, 14, 17, 14, 17, 12, 37], aligns=["cell"] + ["cell_right"] * 7 + ["cell_center"]))
+        ["名称", "活动", "时长", "志愿者", "品牌项目", "服务队", "未办结", "超期", "最近同步"],
+        ledgers or [["—", "", "", "", "", "", "", "", ""]],
+        [34, 12, 14, 14, 16, 14, 15, 12, 39], aligns=["cell"] + ["cell_right"] * 7 + ["cell_center"]))
     story.append(Spacer(1, 10 * mm))
     story.append(signature_line("制表人：", "审核人："))
     return build(out, story, title=f"{status.street}月度评估（{status.label}）",

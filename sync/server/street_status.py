@@ -41,6 +41,11 @@ class Judged:
         return "达标"
 
     @property
+    def missed_problems(self) -> list[str]:
+        """The 未达标 items (problems list them first)."""
+        return [p for p in self.problems if p.startswith("【未达标】")]
+
+    @property
     def tone(self) -> str:  # the page's colour for it
         return "bad" if self.missed else "risk" if self.at_risk else "ok"
 
@@ -64,6 +69,19 @@ class UnitStatus:
     open_demands: int = 0  # still waiting for service now
     overdue_demands: int = 0  # of those, past their 办结期限
     from_district: int = 0  # of the open ones, dispatched by the 中心 (派单)
+    started: date | None = None  # its ledger's first day: its first activity, or the day it was added at the district
+
+    @property
+    def year_missed(self) -> list[str]:
+        """The year's 未达标 items the month's problems do not already name (in January they are mostly the same)."""
+        if self.year is None:
+            return []
+        said = {_title(p) for p in self.month.problems} if self.month else set()
+        return [p for p in self.year.missed_problems if _title(p) not in said]
+
+    def before(self, day: date) -> bool:
+        """Its ledger began after ``day``: a month or year ending then has nothing of it to judge."""
+        return self.started is not None and day < self.started
 
     @property
     def tier(self) -> str:
@@ -120,6 +138,18 @@ class StreetStatus:
         return f"{self.year}年{self.month}月"
 
     @property
+    def month_end(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def unjudged(self, u: UnitStatus, *, whole_year: bool = False) -> str:
+        """Why a unit has no verdict for the month (or the year): what the page says in its place."""
+        if not u.synced:
+            return "从未同步"
+        if u.before(date(self.year, 12, 31) if whole_year else self.month_end):
+            return "尚无台账记录"
+        return "未评估"
+
+    @property
     def running(self) -> bool:
         """The month is the current one: its teams can still act, and the days left are counted."""
         return (self.year, self.month) == (self.today.year, self.today.month)
@@ -163,6 +193,11 @@ class StreetStatus:
         return out
 
 
+def _title(problem: str) -> str:
+    """A problem's rule title: "【未达标】title：gap" → title."""
+    return problem.split("】", 1)[-1].split("：", 1)[0]
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -177,7 +212,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
     station, team, demand = TABLES["station"], TABLES["team"], TABLES["demand"]
     accounts = conn.execute(
         select(account.c.id, account.c.name, account.c.level, account.c.station_id, account.c.last_sync_at,
-               station.c.id.label("synced"))
+               account.c.created_at, station.c.id.label("synced"))
         .outerjoin(station, station.c.id == account.c.station_id)
         .where(account.c.street == street, account.c.revoked == False, account.c.level != "center")  # noqa: E712
     ).all()
@@ -188,7 +223,8 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
         last = _aware(a.last_sync_at)
         days = None if last is None else (now - last).days
         u = UnitStatus(a.id, a.name, a.level, a.synced is not None, last,
-                       stale_days=days if days is not None and days >= STALE_DAYS else None)
+                       stale_days=days if days is not None and days >= STALE_DAYS else None,
+                       started=_aware(a.created_at).date() if a.created_at is not None else None)
         units.append(u)
         if a.station_id and a.synced is not None:
             by_station[a.station_id] = u
@@ -197,15 +233,29 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
         return status
     status.reported_up = _reported_up(conn, by_station)
 
+    # Each ledger's first day: its first activity where that came before it was added here (records typed in from
+    # earlier years count), so a month before any record is "尚无台账记录", not a month of 未达标 (#30).
+    activity = TABLES["activity"]
+    ids = list(by_station)
+    for start in range(0, len(ids), 500):
+        for sid, first in conn.execute(select(activity.c.station_id, func.min(activity.c.date)).where(
+                activity.c.station_id.in_(ids[start:start + 500]), activity.c.deleted == False)  # noqa: E712
+                .group_by(activity.c.station_id)):
+            u = by_station[sid]
+            if first is not None and (u.started is None or first < u.started):
+                u.started = first
+    month_end = date(year, month, calendar.monthrange(year, month)[1])
     rules = admin.current_rules(conn)
     if date(year, month, 1) <= today:  # a month not yet begun has nothing to judge
         for acct, summary, _v in verdicts_for_all(conn, year, month, rules, today=today, full=False, street=street):
-            if acct.station_id in by_station:
-                by_station[acct.station_id].month = _judged(summary)
+            u = by_station.get(acct.station_id)
+            if u is not None and not u.before(month_end):
+                u.month = _judged(summary)
     if date(year, 1, 1) <= today:
         for acct, summary, _v in verdicts_for_all(conn, year, None, rules, today=today, full=False, street=street):
-            if acct.station_id in by_station:
-                by_station[acct.station_id].year = _judged(summary)
+            u = by_station.get(acct.station_id)
+            if u is not None and not u.before(date(year, 12, 31)):
+                u.year = _judged(summary)
 
     # The month's figures, counted as the street ranking counts them (the same code).
     figured = [streets.Unit(u.account_id, u.name, u.level, sid, 0) for sid, u in by_station.items()]
@@ -214,9 +264,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
         u = by_station[f.station_id]
         u.activities, u.hours, u.volunteers, u.brand = f.activities, f.hours, f.volunteers, f.brand
 
-    ids = list(by_station)
     period = f"{year:04d}-{month:02d}"
-    month_end = date(year, month, calendar.monthrange(year, month)[1])
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         active = {(sid, tid) for sid, tid in conn.execute(
@@ -225,9 +273,9 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
         for t in conn.execute(select(team.c.id, team.c.station_id, team.c.name, team.c.founded_on).where(
                 team.c.station_id.in_(part), team.c.deleted == False)  # noqa: E712
                 .order_by(team.c.name)):
-            if t.founded_on is not None and t.founded_on > month_end:
-                continue  # founded after the month: nothing was asked of it then
             u = by_station[t.station_id]
+            if (t.founded_on is not None and t.founded_on > month_end) or u.before(month_end):
+                continue  # founded after the month, or its ledger began after it: nothing was asked of it then
             u.teams += 1
             if (t.station_id, t.id) not in active:
                 u.idle_teams.append(t.name)

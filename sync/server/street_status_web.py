@@ -10,26 +10,33 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from . import admin
 from .street_status import StreetStatus, street_status
+from .streets import half_up
 
 STREET = Query("", max_length=100, description="街道")
 
 
 def install(api: FastAPI, *, engine, current_user, out_of_scope) -> None:
-    from .web import MONTH, YEAR, beijing_time, render, xlsx_response, years_back
+    from .web import MONTH, YEAR, beijing_time, render, to_login, xlsx_response, years_back
 
     def status_for(request: Request, street: str, year: int, month: int):
         """(user, the street's status or None when no street is picked yet, the streets offered, a response to send
         instead: the login page, or not found for another street's account or a street nobody enrolled in)."""
         user = current_user(request)
         if user is None:
-            return None, None, [], RedirectResponse("/login", status_code=303)
+            return None, None, [], to_login(request)
         if user.street and street not in ("", user.street):
             return user, None, [], out_of_scope(user, "找不到该街道", back="/district/today")
         street, today = user.street or street, date.today()
+        if (year or today.year, month or today.month) > (today.year, today.month):  # nothing to say of it yet (#30)
+            here = f"?street={quote(street)}" if street and not user.street else ""
+            return user, None, [], render(
+                "message.html", title="月份未到", user=user, error=True, status=422, back="/district/street/status" + here,
+                back_label="← 返回本月", message=f"{year or today.year}年{month or today.month}月尚未开始：请选择本月"
+                f"（{today.year}年{today.month}月）或以前的月份。")
         with engine.connect() as conn:
             known = admin.streets(conn)
             if street and street not in known and not user.street:
@@ -71,15 +78,24 @@ def install(api: FastAPI, *, engine, current_user, out_of_scope) -> None:
     def status_xlsx(request: Request, street: str = STREET, year: int = YEAR, month: int = MONTH):
         def make(_user, status: StreetStatus):
             headers = ["名称", "级别", "本月“五有”", "本月达标项", "全年“五有”", "主要问题", "活动（次）", "服务时长（小时）",
-                       "志愿者（名）", "品牌项目", "服务队", "本月没有活动的服务队", "未办结点单", "其中超期", "其中区中心派单",
+                       "志愿者（名）", "品牌项目", "服务队", "本月没有活动的服务队", "未办结点单", "其中超期", "其中区中心派来",
                        "最近同步（北京时间）"]
             rows = [[u.name, u.tier,
-                     u.month.text if u.month else "未评估", f"{u.month.met}/{u.month.counted}" if u.month else "",
-                     u.year.text if u.year else "未评估", "；".join(u.month.problems) if u.month else "",
+                     u.month.text if u.month else status.unjudged(u), f"{u.month.met}/{u.month.counted}" if u.month else "",
+                     u.year.text if u.year else status.unjudged(u, whole_year=True),
+                     "；".join((u.month.problems if u.month else [])
+                              + [f"{status.year}年：{p}" for p in u.year_missed]),
                      u.activities, u.hours, u.volunteers, u.brand, u.teams, "、".join(u.idle_teams),
                      u.open_demands, u.overdue_demands, u.from_district,
                      beijing_time(u.last_sync) + ("" if u.stale_days is None else f"（{u.stale_days} 天未同步）")]
                     for u in status.units]
+            units = status.units
+            if units:  # the page's 合计
+                rows.append(["合计", "", "", "", "", "", sum(u.activities for u in units),
+                             half_up(sum(u.hours for u in units), 1), sum(u.volunteers for u in units),
+                             sum(u.brand for u in units), sum(u.teams for u in units), "",
+                             sum(u.open_demands for u in units), sum(u.overdue_demands for u in units),
+                             sum(u.from_district for u in units), ""])
             title = f"{status.street}新时代文明实践所、站月度情况（{status.label}，{status.today.year}年{status.today.month}月{status.today.day}日制表）"
             return xlsx_response(title, headers, rows, f"{status.street}{status.label}所站情况.xlsx",
                                  sheet=f"{status.label}所站情况")

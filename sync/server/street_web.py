@@ -26,7 +26,7 @@ SCORING = "街道评估打分"
 
 
 def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, out_of_scope, render_publish) -> None:
-    from .web import MONTH, PARAM_LABELS, TEMPLATES, YEAR, render, xlsx_response, years_back
+    from .web import MONTH, PARAM_LABELS, TEMPLATES, YEAR, render, to_login, xlsx_response, years_back
 
     TEMPLATES.filters["half_up"] = scoring.half_up  # figures rounded as by hand (0.25 → 0.3), never half-to-even
 
@@ -54,7 +54,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     def streets_page(request: Request, period: str = PERIOD, year: int = YEAR, month: int = MONTH, half: int = HALF):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         ranking = ranking_for(span_of(period, year, month, half))
         return render("streets.html", title="街道评估", user=user, r=ranking, rows=visible(ranking, user), parts=PARTS,
                       periods=PERIODS, years=years_back(), metrics=scoring.METRICS, figure_text=scoring.figure_text,
@@ -75,7 +75,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     def streets_xlsx(request: Request, period: str = PERIOD, year: int = YEAR, month: int = MONTH, half: int = HALF):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         ranking = ranking_for(span_of(period, year, month, half))
         headers, rows = sheet_rows(ranking, visible(ranking, user))
         where = user.street or "各街道（功能区）"
@@ -89,7 +89,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
 
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         ranking = ranking_for(span_of(period, year, month, half))
         with tempfile.TemporaryDirectory() as tmp:
             data = ranking_pdf(ranking, visible(ranking, user), Path(tmp) / "streets.pdf", by=user.display_name,
@@ -105,7 +105,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         fund in proportion to its total (a street with a total of 0 or less receives nothing)."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, "以奖代补资金测算")
         ranking = ranking_for(span_of("year", year, 0, 0))
@@ -158,7 +158,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
                     month: int = MONTH, half: int = HALF, done: int = Query(0, ge=0, le=1000)):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         span = span_of(period, year, month, half)
         if user.street and street != user.street:
             return out_of_scope(user, "找不到该街道", back="/district/streets")
@@ -181,7 +181,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     def take_scores(request: Request, fields: dict[str, str]):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, SCORING)
         street = fields.get("street", "")[:100]
@@ -211,7 +211,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         """The weights in force as a file, to edit and publish as the next version (district accounts only)."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, "下载街道评估计分办法")
         with engine.connect() as conn:
@@ -228,7 +228,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         not newer than the weights in force."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, "发布街道评估计分办法")
         publish = render_publish

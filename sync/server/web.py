@@ -82,6 +82,21 @@ def render(name: str, *, title: str, user: StaffUser | None = None, status: int 
                         status_code=status)
 
 
+def wanted_page(value: str) -> str:
+    """Where a login returns to: a page of this server (``/district…``) and nothing else, so a link someone sends
+    cannot make the login form redirect off-site (``//host``, ``/\\host``, a scheme) or to the API."""
+    if (value.startswith("/district") and not value.startswith("//") and "\\" not in value
+            and all(ord(c) > 31 for c in value) and len(value) <= 1000):
+        return value
+    return ""
+
+
+def to_login(request: Request) -> RedirectResponse:
+    """A staff page asked for without a live session: the login, then back to this very page (and its month)."""
+    wanted = wanted_page(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return RedirectResponse("/login" + (f"?next={quote(wanted, safe='')}" if wanted else ""), status_code=303)
+
+
 def years_back(count: int = 5) -> list[int]:
     """The years a period picker offers: this one and the four before it."""
     today = date.today()
@@ -252,26 +267,29 @@ def install(api: FastAPI) -> None:
         return response
 
     @api.get("/login", include_in_schema=False)
-    def login_form(request: Request, error: str = "", wait: int = Query(0, ge=0, le=10_000)):
+    def login_form(request: Request, error: str = "", wait: int = Query(0, ge=0, le=10_000),
+                   wanted: str = Query("", alias="next", max_length=1000)):
         message = {"1": "用户名或密码不正确", "expired": "登录页面已过期，请重新输入", "locked": throttle.wait_text(wait),
                    "disabled": "该账号已停用，请联系区文明实践中心"}.get(error, "")
         token = secrets.token_urlsafe(24)
-        response = render("login.html", title="登录", message=message, token=token)
+        response = render("login.html", title="登录", message=message, token=token, wanted=wanted_page(wanted))
         # Login CSRF: the form's token must come back with the same value as this cookie (double submit).
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request), max_age=3600)
         return response
 
     @api.post("/login", include_in_schema=False)
     def login(request: Request, username: str = Form("", max_length=200), password: str = Form("", max_length=500),
-              csrf: str = Form("", max_length=100)):
+              csrf: str = Form("", max_length=100), wanted: str = Form("", max_length=1000)):
+        wanted = wanted_page(wanted)  # the page asked for before the login, back to it after (#30)
+        again = f"&next={quote(wanted, safe='')}" if wanted else ""
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not expected or not same_secret(csrf, expected):
-            return RedirectResponse("/login?error=expired", status_code=303)
+            return RedirectResponse("/login?error=expired" + again, status_code=303)
         name, addr = username.strip(), address(request)
         user_key = name.lower()
         wait = max(throttle.locked_for(engine, throttle.LOGIN_USER, user_key), throttle.locked_for(engine, throttle.LOGIN_ADDR, addr))
         if wait:
-            return RedirectResponse(f"/login?error=locked&wait={wait}", status_code=303)
+            return RedirectResponse(f"/login?error=locked&wait={wait}" + again, status_code=303)
         with engine.connect() as conn:
             user = conn.execute(select(staff).where(staff.c.username == name)).first()
         # The same hashing for a name that does not exist: the answer's timing says nothing about who exists.
@@ -279,15 +297,15 @@ def install(api: FastAPI) -> None:
         if not good:
             throttle.failed(engine, throttle.LOGIN_USER, user_key)
             throttle.failed(engine, throttle.LOGIN_ADDR, addr)
-            return RedirectResponse("/login?error=1", status_code=303)
+            return RedirectResponse("/login?error=1" + again, status_code=303)
         throttle.succeeded(engine, throttle.LOGIN_USER, user_key)
         if user.disabled:  # said only to whoever knows the password
-            return RedirectResponse("/login?error=disabled", status_code=303)
+            return RedirectResponse("/login?error=disabled" + again, status_code=303)
         token = secrets.token_urlsafe(32)
         with engine.begin() as conn:
             conn.execute(staff_session.insert().values(token_hash=hashlib.sha256(token.encode()).hexdigest(), staff_id=user.id,
                                                        expires_at=utcnow() + timedelta(hours=SESSION_HOURS), last_seen=utcnow()))
-        response = RedirectResponse(LANDING, status_code=303)  # Monday morning's list first (#30)
+        response = RedirectResponse(wanted or LANDING, status_code=303)  # else Monday morning's list first (#30)
         response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), max_age=SESSION_HOURS * 3600)
         response.delete_cookie(LOGIN_CSRF_COOKIE)
         return response
@@ -328,7 +346,7 @@ def install(api: FastAPI) -> None:
                         p: int = Query(1, ge=1, le=100_000)):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         street = street_filter(user, street)
         if street is None:
             return out_of_scope(user, "找不到该街道")
@@ -354,7 +372,7 @@ def install(api: FastAPI) -> None:
     def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
@@ -438,7 +456,7 @@ def install(api: FastAPI) -> None:
                  p: int = Query(1, ge=1, le=100_000)):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         street = street_filter(user, street)
         if street is None:
             return out_of_scope(user, "找不到该街道")
@@ -461,7 +479,7 @@ def install(api: FastAPI) -> None:
         """What needs attention in the account's scope, each line a link, and the week's change (#30 "Monday morning")."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         today = date.today()
         with engine.connect() as conn:
             seen = attention.attention(conn, today, user.street)
@@ -472,7 +490,7 @@ def install(api: FastAPI) -> None:
                       sort: str = Query("street", pattern="^(name|street|sync|stale|received)$")):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         street = street_filter(user, street)
         if street is None:
             return out_of_scope(user, "找不到该街道")
@@ -518,7 +536,7 @@ def install(api: FastAPI) -> None:
         """The 五单 loop across the district: each station's demands by state, and what became of the district's dispatches."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         notice = f"已派单给“{sent}”，该站下次同步时收到。" if sent else ""
         if withdrawn:
             notice = "已撤回派单，该站下次同步时撤销（该站若已完成服务，则保留服务结果）。"
@@ -531,7 +549,7 @@ def install(api: FastAPI) -> None:
         """区中心派单 from the browser: the same checks as the command line, errors beside the form, nothing half-written."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         values = {"station": station, "requester": requester, "contact": contact, "content": content, "category": category,
                   "address": address, "due_on": due_on, "note": note}
         if not same_secret(csrf, csrf_token(request)):
@@ -551,7 +569,7 @@ def install(api: FastAPI) -> None:
     def withdraw_form(request: Request, csrf: str = Form(""), dispatch_id: str = Form(""), reason: str = Form("")):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if not same_secret(csrf, csrf_token(request)):
             return render_demands(request, user, errors={"withdraw": "页面已过期，请刷新后重新提交"}, status=403)
         try:
@@ -595,7 +613,7 @@ def install(api: FastAPI) -> None:
     def demands_xlsx(request: Request):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         today = date.today()
         with engine.connect() as conn:
             stations, dispatches = demands_data(conn, today, user.street)
@@ -624,7 +642,7 @@ def install(api: FastAPI) -> None:
     def station_detail(request: Request, account_id: int = PathParam(ge=1, le=2**31 - 1), year: int = YEAR, month: int = MONTH):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         today = date.today()
         year, month = year or today.year, month or today.month
         on = period_end(year, month)
@@ -683,7 +701,7 @@ def install(api: FastAPI) -> None:
         by ID number."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         return render_people(request, user, p=p)
 
     @api.post("/district/people/search", include_in_schema=False)
@@ -693,7 +711,7 @@ def install(api: FastAPI) -> None:
         never put in an address (a POST: the number is not in the access log either)."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if not same_secret(csrf, csrf_token(request)):
             return render_people(request, user, error="页面已过期，请刷新后重新查询", status=403)
         if not id_number.strip():
@@ -710,7 +728,7 @@ def install(api: FastAPI) -> None:
         """One person in every ledger of the account's scope: each ledger's record (masked) and hours, and one total."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         with engine.connect() as conn:
             found = people.person(conn, key, user.street)
         if found is None:  # or registered only in another street's ledgers: the same answer
@@ -721,7 +739,7 @@ def install(api: FastAPI) -> None:
     def people_xlsx(request: Request):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         with engine.connect() as conn:
             rows = people.sheet_rows(people.shared(conn, user.street))
         where = user.street or ""
@@ -744,7 +762,7 @@ def install(api: FastAPI) -> None:
     def packages_page(request: Request, done: int = Query(0, ge=0, le=2**31 - 1)):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         return render_packages(request, user, done=done)
 
     @api.post("/district/packages", include_in_schema=False)
@@ -756,7 +774,7 @@ def install(api: FastAPI) -> None:
 
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         refused = upload_refused(request, csrf, package, "同步包：请选择实践站导出的同步包文件（.slpkg）", MAX_PACKAGE_BYTES, "同步包")
         if refused:
             return render_packages(request, user, error=refused[0], status=refused[1])
@@ -770,7 +788,7 @@ def install(api: FastAPI) -> None:
     def package_reply(request: Request, import_id: int = PathParam(ge=1, le=2**31 - 1)):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         with engine.connect() as conn:
             row = conn.execute(select(package_import.c.reply, package_import.c.reply_name)
                                .join(account, account.c.id == package_import.c.account_id)
@@ -793,7 +811,7 @@ def install(api: FastAPI) -> None:
     def add_stations_page(request: Request):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user)
         return render_add_stations(request, user)
@@ -815,7 +833,7 @@ def install(api: FastAPI) -> None:
 
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user)
         refused = upload_refused(request, csrf, sheet, "表格：请选择 .xlsx、.xls 或 .csv 文件", 10 * 1024 * 1024, "表格")
@@ -864,7 +882,7 @@ def install(api: FastAPI) -> None:
     def publish_page(request: Request, done: str = Query("", max_length=20)):
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, PUBLISHING)
         notice = {"announcement": "已发布通知，各站下次同步时收到，显示在工作台上直到点“已读”。",
@@ -879,7 +897,7 @@ def install(api: FastAPI) -> None:
         """The same as station district announce."""
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, PUBLISHING)
         values = {"title": title, "body": body}
@@ -899,7 +917,7 @@ def install(api: FastAPI) -> None:
 
         user = current_user(request)
         if user is None:
-            return RedirectResponse("/login", status_code=303)
+            return to_login(request)
         if user.street:
             return district_only(user, PUBLISHING)
         refused = upload_refused(request, csrf, rules, "规则文件：请选择 .toml 规则文件", 1024 * 1024, "规则文件")
