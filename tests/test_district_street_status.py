@@ -321,6 +321,29 @@ def test_the_years_evaluation_judges_the_year_not_its_last_month(street):
     assert f"“五有”按{last_year}年全年评估" in page
 
 
+def test_the_half_years_evaluation_judges_the_half_not_its_last_month(street):
+    """半年观摩 (六.4) counts each unit's 五有 over its six months, as 全年评估 the year: 南山村's team active in December
+    only meets December's 每月至少1次 but misses the 下半年's."""
+    from sync.server import streets
+
+    today = date.today()
+    last_year = today.year - 1
+    with street.engine.connect() as conn:
+        ranking = streets.rank_streets(conn, streets.Span.of("half", last_year, 0, 2, today=today), today=today)
+        rules = admin.current_rules(conn)
+        sids = dict(conn.execute(select(account.c.name, account.c.station_id).where(account.c.street == OWN)).all())
+        expected = {name: summary_of(evaluate(conn, TABLES, sids[name], Period.of(year=last_year, half=2, today=today),
+                                              rules))["missed"] for name in ("南山村", "杨家庄村", "艾山街道新时代文明实践所")}
+    assert ranking.judged_label == f"{last_year}年下半年"
+    units = {u.name: u for u in ranking.of(OWN).units}
+    assert {name: units[name].missed for name in expected} == expected
+    december, _year = judged_by_the_evaluator(street.engine, OWN, today, last_year, 12)["南山村"]
+    assert expected["南山村"] == december["missed"] + 1
+    web = staff_login(street.base)
+    page = web.get(street.base + f"/district/streets?period=half&year={last_year}&half=2", timeout=120).text
+    assert f"“五有”按{last_year}年下半年评估" in page
+
+
 def test_a_need_the_institute_reported_to_the_center_shows_on_its_streets_page(district_sqlite, tmp_path):
     """五.2 上报: what the 中心 did with a need the 所 reported up is seen on the street's page — not yet arrived, then
     passed on and served — without naming a station of another street."""

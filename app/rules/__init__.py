@@ -166,16 +166,19 @@ def load_rules(path: Path | None = None, *, data_dir: Path | None = None) -> lis
 
 @dataclass(frozen=True)
 class Period:
-    kind: str  # month | quarter | year | ytd
+    kind: str  # month | quarter | half | year | ytd
     start: date
     end: date
     today: date
 
     @classmethod
-    def of(cls, *, year: int, month: int | None = None, quarter: int | None = None, today: date | None = None) -> "Period":
+    def of(cls, *, year: int, month: int | None = None, quarter: int | None = None, half: int | None = None,
+           today: date | None = None) -> "Period":
         today = today or date.today()
         if month is not None:
             return cls("month", date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), today)
+        if half is not None:  # 六.4 半年观摩: January–June or July–December
+            return cls("half", date(year, 1 if half == 1 else 7, 1), date(year, 6, 30) if half == 1 else date(year, 12, 31), today)
         if quarter is not None:
             first = 3 * (quarter - 1) + 1
             return cls("quarter", date(year, first, 1), date(year, first + 2, calendar.monthrange(year, first + 2)[1]), today)
@@ -187,6 +190,8 @@ class Period:
             return f"{self.start.year}年{self.start.month}月"
         if self.kind == "quarter":
             return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+        if self.kind == "half":
+            return f"{self.start.year}年{'上' if self.start.month == 1 else '下'}半年"
         return f"{self.start.year}年"
 
     @property

@@ -52,14 +52,16 @@ def summary_of(verdicts: list[Verdict]) -> dict:
 
 
 def verdicts_for_all(conn: Connection, year: int, month: int | None, rules: list[Rule], *, today: date | None = None,
-                     full: bool = True, street: str = "") -> list[tuple]:
+                     full: bool = True, street: str = "", half: int | None = None) -> list[tuple]:
     """(account, summary, verdicts) for every enrolled station that has synced its station row, from the kept
     verdicts where they still hold and judged afresh (and kept) where not. ``full=False``: the summaries only
     (verdicts None), read without the verdicts themselves. ``street``: that street's stations only (#30).
-    ``month`` None: the whole year (kept under the period "2026"; a running year is judged to date)."""
+    ``month`` None: the whole year (kept under the period "2026"; a running year is judged to date), or with ``half``
+    1 or 2 that half-year (六.4 半年观摩, kept under "2026-H1")."""
     today = today or date.today()
-    period = Period.of(year=year, month=month, today=today)
-    key, label = rules_key(rules), (f"{year:04d}-{month:02d}" if month else f"{year:04d}")
+    period = Period.of(year=year, month=month, half=None if month else half, today=today)
+    key = rules_key(rules)
+    label = f"{year:04d}-{month:02d}" if month else f"{year:04d}-H{half}" if half else f"{year:04d}"
     running = period.end >= today  # the month still running: its verdicts depend on the day
     station = TABLES["station"]
     accounts = conn.execute(select(account).join(station, station.c.id == account.c.station_id)

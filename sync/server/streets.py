@@ -368,8 +368,9 @@ class Ranking:
         """What the 五有 figures stand for: a month's verdicts, or for 全年评估 the year's (a running year to date)."""
         if self.judged_month is None:
             return ""
-        if self.span.kind == "year":
-            return f"{self.span.year}年全年" + ("（到今天）" if self.span.end >= self.today else "")
+        if self.span.kind in ("year", "half"):
+            whole = f"{self.span.year}年全年" if self.span.kind == "year" else self.span.label
+            return whole + ("（到今天）" if self.span.end >= self.today else "")
         return f"{self.judged_month[0]}年{self.judged_month[1]}月"
 
 
@@ -499,11 +500,12 @@ def rank_streets(conn: Connection, span: Span, *, today: date | None = None) -> 
     every = [u for units in streets.values() for u in units]
     judged_month = span.judged_month(today)
     if judged_month is not None and every:
-        # 全年评估 judges the year (every month of the monthly quotas, not December's alone); a month or a half-year
-        # its judged month.
-        year, month = (span.year, None) if span.kind == "year" else judged_month
+        # 全年评估 judges the year and 半年观摩 its half (every month of the monthly quotas, not the last month alone;
+        # a running one to date); 月度评估 its month.
+        year, month = (span.year, None) if span.kind in ("year", "half") else judged_month
+        half = span.number if span.kind == "half" else None
         summaries = {acct.station_id: summary for acct, summary, _v in
-                     verdicts_for_all(conn, year, month, admin.current_rules(conn), today=today, full=False)}
+                     verdicts_for_all(conn, year, month, admin.current_rules(conn), today=today, full=False, half=half)}
         for u in every:
             if u.station_id in summaries:
                 summary = summaries[u.station_id]
