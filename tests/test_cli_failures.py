@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,12 +24,20 @@ def run(*args, data: Path, stdin=None, shell: str | None = None):
     return subprocess.run([*STATION, *args, "--data-dir", str(data)], capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture
-def station_dir(tmp_path):
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def _made_by_the_cli(tmp_path_factory):
+    """A station made once by the commands themselves (four processes, some 4 s); each test gets its own copy."""
+    data = tmp_path_factory.mktemp("cli-station") / "data"
     assert run("init", "--name", "测试村新时代文明实践站", "--kind", "village", "--population", "900", data=data).returncode == 0
     for i in range(3):
         assert run("volunteer", "add", "--name", f"志愿者{i}", "--id-number", _id(i), "--phone", f"138123400{i:02d}", data=data).returncode == 0
+    return data
+
+
+@pytest.fixture
+def station_dir(_made_by_the_cli, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(_made_by_the_cli, data)
     return data
 
 
