@@ -278,7 +278,7 @@ def _executemany(connection, table, rows: list[dict[str, Any]]) -> None:
     names = list(rows[0])
     processors = [table.columns[name].type.bind_processor(dialect) for name in names]
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 - model names, quoted
            f"VALUES ({', '.join('?' for _ in names)})")
     pairs = [(name, _remembering(proc) if proc is not None else None) for name, proc in zip(names, processors, strict=True)]
     params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in pairs) for row in rows]

@@ -518,7 +518,7 @@ class SigninServer:
     """The local web server for one activity. ``start()`` returns the URL the QR code carries."""
 
     def __init__(self, store: Store, activity_id: str, host: str, port: int = 0, *, clock: Callable[[], datetime] = datetime.now):
-        if host in ("", "0.0.0.0", "::"):
+        if host in ("", "0.0.0.0", "::"):  # noqa: S104 - the check that refuses all interfaces
             raise SigninError("签到只在选定的本机地址上开放，不能对所有网络开放")
         try:
             ipaddress.ip_address(host)

@@ -282,7 +282,7 @@ class SyncClient:
                     return response
             if time.monotonic() >= deadline:
                 raise SyncError(f"{problem}，已多次重试。数据都保存在本机，稍后再点“同步”即可继续。", retry_later=True)
-            delay = retry_after if retry_after is not None else min(self.backoff_cap, self.backoff_base * 2**attempt) * (0.5 + random.random() / 2)
+            delay = retry_after if retry_after is not None else min(self.backoff_cap, self.backoff_base * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311 - retry jitter, no secret
             log.info("sync retry %d in %.1f s: %s", attempt + 1, delay, problem)
             self._wait(delay, cancelled)
             attempt += 1

@@ -279,3 +279,15 @@ def test_a_staff_sessions_limits_to_the_minute():
     assert not web.session_live(expires, seen, datetime(2027, 3, 1, 11, 0, tzinfo=UTC))
     # A page at 19:50 does not stretch the session past its 12 hours.
     assert not web.session_live(expires, datetime(2027, 3, 1, 19, 50, tzinfo=UTC), datetime(2027, 3, 1, 20, 5, tzinfo=UTC))
+
+
+def test_a_photo_path_is_made_only_from_a_sha256(tmp_path):
+    """Every route checks the hash before the photo store sees it; the store checks again where it becomes a path."""
+    from sync.server.photos import PhotoStore
+
+    photos = PhotoStore(None, tmp_path)
+    sha = "ab" + "0" * 62
+    assert photos._path(sha) == tmp_path / "ab" / sha
+    for bad in ("../" + "0" * 61, "AB" + "0" * 62, "0" * 63, "0" * 64 + "/x", ""):
+        with pytest.raises(ValueError):
+            photos._path(bad)

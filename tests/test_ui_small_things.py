@@ -155,6 +155,11 @@ def test_every_file_dialog_is_made_by_ui_saving():
     assert [str(f.relative_to(ui)) for f in sorted(ui.rglob("*.py")) if f.name != "saving.py" and "QFileDialog" in f.read_text(encoding="utf-8")] == []
 
 
+def test_a_file_kind_the_settings_do_not_know_is_refused_not_put_in_a_wrong_folder(qtbot):
+    with pytest.raises(ValueError, match="unknown file kind"):
+        saving.file_dialog(None, "nonsense", "导出", "Excel 文件 (*.xlsx)")
+
+
 def test_a_fixed_field_error_goes_when_the_field_changes(qtbot, ctx):
     from app.models.enums import Role
     from app.services.context import Actor

@@ -60,7 +60,8 @@ def file_dialog(parent: QWidget | None, kind: str, caption: str, filters: str, *
                 many: bool = False) -> QFileDialog:
     """A file dialog for ``kind`` (app/settings.py FILE_KINDS) in its start folder, every label in Chinese
     (Qt's own dialog, used where the system has none, left 查找范围 and 文件类型 in English)."""
-    assert kind in FILE_KINDS, kind
+    if kind not in FILE_KINDS:  # a programming error (tests/test_ui_small_things): never silently a wrong folder
+        raise ValueError(f"unknown file kind {kind!r}")
     folder = start_folder(parent, kind)
     dialog = QFileDialog(parent, caption, str(folder / safe_name(save_as)) if save_as is not None else str(folder), filters)
     label = QFileDialog.DialogLabel

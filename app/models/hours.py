@@ -30,7 +30,7 @@ class VolunteerYearHours(SQLModel, table=True):
 
 
 def _recompute(who: str) -> str:
-    """Statements recomputing the volunteers selected by ``who`` (an SQL list or sub-select)."""
+    """Statements recomputing the volunteers selected by ``who`` (an SQL list or sub-select of this module's)."""
     return f"""
     DELETE FROM volunteer_year_hours WHERE volunteer_id IN ({who});
     INSERT INTO volunteer_year_hours (volunteer_id, year, hours)

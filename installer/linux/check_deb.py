@@ -372,7 +372,7 @@ def main(argv: list[str]) -> int:
         return 2
     if not os.environ.get("STATION_DEB_CHECK_NS"):  # every mount in a namespace of its own: gone when the check ends
         os.environ["STATION_DEB_CHECK_NS"] = "1"
-        os.execvp("unshare", ["unshare", "--mount", "--propagation", "private", sys.executable, __file__, *argv])
+        os.execvp("unshare", ["unshare", "--mount", "--propagation", "private", sys.executable, __file__, *argv])  # noqa: S606 - argv, no shell
     started = time.monotonic()
     cache: Path = args.cache
     root = None

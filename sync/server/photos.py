@@ -3,6 +3,7 @@ pg_dump see them), or in a folder every process shares (``--files-dir``, e.g. a 
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -14,13 +15,18 @@ from app.models.base import utcnow
 
 from .db import stored_file
 
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
 
 class PhotoStore:
     def __init__(self, engine: Engine, files_dir: Path | None = None):
         self.engine, self.files_dir = engine, files_dir
 
     def _path(self, sha: str) -> Path:
-        assert self.files_dir is not None
+        # Every caller has checked ``sha`` (a SHA-256 in hex, or the content's own hash); checked again here, where it
+        # becomes a path: nothing else may reach the disk.
+        if self.files_dir is None or not HEX64.fullmatch(sha):
+            raise ValueError("photo path for a value that is not a SHA-256")
         return self.files_dir / sha[:2] / sha
 
     def has(self, sha: str) -> bool:
