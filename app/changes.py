@@ -81,7 +81,7 @@ def _changed_columns(obj) -> set[str]:
     return {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
 
 
-def capture_changes(session: Session, flush_context, instances) -> None:  # noqa: ARG001
+def capture_changes(session: Session, flush_context, instances) -> None:
     """Before every flush: each new or changed synced row gets its version and ``updated_at`` and one outbox row.
     (Registered below with ``event.listen`` rather than the decorator, so the mutation test reaches it: #28.)"""
     changes: list[tuple[str, SyncedBase]] = []
@@ -232,7 +232,7 @@ def _announce(session: Session) -> None:
         for listener in list(_listeners):
             try:
                 listener(bind, frozenset(tables))
-            except Exception:  # noqa: BLE001 - a listener must never undo or fail a commit that happened
+            except Exception:  # a listener must never undo or fail a commit that happened
                 import logging
 
                 logging.getLogger(__name__).exception("a commit listener failed")

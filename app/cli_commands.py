@@ -24,7 +24,7 @@ from .services.station import get_station, init_station, set_deleted
 def cli_actor() -> Actor:
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name on some service accounts
+    except Exception:  # no login name on some service accounts
         user = "?"
     return Actor(username=f"cli:{user}", display_name=f"命令行（{user}）", role=Role.admin)
 
@@ -81,7 +81,7 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, build_demo_district, make_demo_login
 
-    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    say = lambda msg: print(msg, flush=True)
     if args.district:
         ledgers = build_demo_district(Path(args.district), years=args.years, seed=args.seed, progress=say)
         print(f"示范区已生成：{len(ledgers)} 份台账（1 个实践中心、2 个实践所、6 个实践站），各在一个数据目录中：")
@@ -354,7 +354,7 @@ def _activity_by_prefix(ctx, text: str):
         raise NotFound("活动编号至少要写前6位（见 station activity list 的“编号”列）")
     with ctx.read() as session:
         found = session.exec(select(Activity).where(Activity.station_id == ctx.station_id, Activity.id.startswith(text),
-                                                    Activity.deleted == False).limit(2)).all()  # noqa: E712
+                                                    Activity.deleted == False).limit(2)).all()
     if len(found) != 1:
         raise NotFound(f"找不到编号为 {text} 的活动" if not found else f"编号 {text} 对应多次活动，请多写几位")
     return found[0]

@@ -78,7 +78,7 @@ def run_reporting_errors(handler: Callable[[argparse.Namespace], int | None]) ->
         except KeyboardInterrupt:
             print("已取消", file=sys.stderr)
             return 130
-        except Exception as exc:  # noqa: BLE001 - the last line between a person and a traceback
+        except Exception as exc:  # the last line between a person and a traceback
             known = describe(exc)
             if isinstance(exc, BrokenPipeError):
                 _quiet_stdout()

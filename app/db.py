@@ -329,7 +329,7 @@ class Store:
     def station_id(self) -> str | None:
         if self._station_id is None:
             with Session(self.engine) as session:
-                self._station_id = session.exec(select(models.Station.id).where(models.Station.deleted == False)).first()  # noqa: E712
+                self._station_id = session.exec(select(models.Station.id).where(models.Station.deleted == False)).first()
         return self._station_id
 
     def forget_station(self) -> None:

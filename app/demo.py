@@ -489,7 +489,7 @@ def share_people(ledgers: list[DemoLedger], rng: random.Random, today: date) -> 
     for source, target, how_many, moved in SHARED_PEOPLE:
         with Store.open(ledgers[source].path, create=False) as store:
             with store.session() as session:
-                live = list(session.exec(select(Volunteer).where(Volunteer.deleted == False)  # noqa: E712
+                live = list(session.exec(select(Volunteer).where(Volunteer.deleted == False)
                                          .order_by(Volunteer.number)))
             chosen = rng.sample([v for v in live if v.id not in taken.setdefault(source, set())], how_many)
             taken[source].update(v.id for v in chosen)
@@ -507,7 +507,7 @@ def share_people(ledgers: list[DemoLedger], rng: random.Random, today: date) -> 
                     note=f"原在{ledgers[source].profile.place}" if moved else "")
                 with store.session(operator=OPERATOR) as session:
                     done = session.exec(select(Activity).where(
-                        Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                        Activity.deleted == False, Activity.status == "done",
                         Activity.date >= registered).order_by(Activity.date, Activity.id))
                     days = list({a.date: a for a in done}.values())  # one activity a day: never two at once (#26)
                     for activity in rng.sample(days, min(len(days), 4 if moved else 3)):

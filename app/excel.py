@@ -256,7 +256,7 @@ def read_sheet(path: str | Path, kind: str = "volunteers", *, known: set[str] | 
             raise ServiceError(f"{path.name} 不是表格文件（{SUPPORTED}）")
     except ServiceError:
         raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl and xlrd raise many kinds for a damaged file
+    except Exception as exc:  # openpyxl and xlrd raise many kinds for a damaged file
         raise ServiceError(f"无法读取 {path.name}：文件可能已损坏，或正被其他程序占用（{SUPPORTED}）") from exc
     best, header_index = 0, None
     for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
@@ -636,7 +636,7 @@ def plan_activities(ctx: Context, sheet: Sheet, mapping: dict[str, int]) -> list
                 plan.errors.append(f"与本表第{first}行是同一次活动（同一天、同名、同一服务队）")
                 continue
             existing = None if plan.new_teams else session.exec(select(Activity.id).where(
-                Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.date == when,  # noqa: E712
+                Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.date == when,
                 Activity.title == title, Activity.team_id == plan.values.get("team_id"))).first()
             if existing is not None:
                 plan.errors.append(f"台账中已有{format_date(when)}的“{title}”，可能已经导入过；如确是另一次活动，请在名称中注明（如“第二场”）")

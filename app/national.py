@@ -157,7 +157,7 @@ def export_national(ctx: Context, path: str | Path, *, year: int, month: int | N
         rows = session.exec(
             select(Participation, Activity, Volunteer)
             .join(Activity, Activity.id == Participation.activity_id).join(Volunteer, Volunteer.id == Participation.volunteer_id)
-            .where(Activity.station_id == ctx.station_id, Activity.deleted == False, Participation.deleted == False,  # noqa: E712
+            .where(Activity.station_id == ctx.station_id, Activity.deleted == False, Participation.deleted == False,
                    Activity.status == ActivityStatus.done.value, Activity.date >= start, Activity.date <= end)
             .order_by(Activity.date, Activity.start_time, Activity.title, Volunteer.number)).all()
         records = [record_values(v, a, p, teams.get(a.team_id, ""), station.name if station else "") for p, a, v in rows]
@@ -327,7 +327,7 @@ def import_national(ctx: Context, path: str | Path, *, mapping: Mapping | None =
         for id_number, records in people.items():
             first = records[0]
             existing = session.exec(select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.id_number == id_number,
-                                                            Volunteer.deleted == False)).first()  # noqa: E712
+                                                            Volunteer.deleted == False)).first()
             if existing is not None:
                 ids[id_number] = existing.id
                 result.volunteers_known += 1
@@ -346,17 +346,17 @@ def import_national(ctx: Context, path: str | Path, *, mapping: Mapping | None =
                 raise ValidationError({"rows": f"第{first.row}行（{v['name']}）：{'；'.join(exc.errors.values())}"}) from None
             ids[id_number] = volunteer.id
             result.volunteers_added += 1
-        teams = {t.name: t.id for t in session.exec(select(Team).where(Team.station_id == ctx.station_id, Team.deleted == False))}  # noqa: E712
+        teams = {t.name: t.id for t in session.exec(select(Team).where(Team.station_id == ctx.station_id, Team.deleted == False))}
         for n, ((day, title, start), records) in enumerate(events.items(), start=1):
             first = records[0].values
             activity = session.exec(select(Activity).where(
-                Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.date == day,  # noqa: E712
+                Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.date == day,
                 Activity.title == title, Activity.start_time == start)).first()
             participants = []
             already = set()
             if activity is not None:
                 already = set(session.exec(select(Participation.volunteer_id).where(
-                    Participation.activity_id == activity.id, Participation.deleted == False)))  # noqa: E712
+                    Participation.activity_id == activity.id, Participation.deleted == False)))
             for r in records:
                 volunteer_id = ids[r.values["id_number"]]
                 if volunteer_id in already:
@@ -377,7 +377,7 @@ def import_national(ctx: Context, path: str | Path, *, mapping: Mapping | None =
                     result.activities_added += 1
                 else:
                     current = [activity_service.ParticipantInput(p.volunteer_id, p.hours, p.role) for p in session.exec(
-                        select(Participation).where(Participation.activity_id == activity.id, Participation.deleted == False))]  # noqa: E712
+                        select(Participation).where(Participation.activity_id == activity.id, Participation.deleted == False))]
                     activity_service.update_activity_in(session, ctx, activity.id, participants=current + participants)
                 session.flush()
             except ValidationError as exc:

@@ -30,7 +30,7 @@ def pending(store: Store, *, after_seq: int = 0, limit: int = 500) -> list[Pendi
     """Unacknowledged, unrejected changes in order."""
     query = (
         select(OutboxEntry.seq, OutboxEntry.entity, OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.version, OutboxEntry.payload)
-        .where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason == None, OutboxEntry.seq > after_seq)  # noqa: E711
+        .where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason == None, OutboxEntry.seq > after_seq)
         .order_by(OutboxEntry.seq)
         .limit(limit)
     )
@@ -39,7 +39,7 @@ def pending(store: Store, *, after_seq: int = 0, limit: int = 500) -> list[Pendi
 
 
 def pending_count(store: Store) -> int:
-    query = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason == None)  # noqa: E711
+    query = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason == None)
     with store.session() as session:
         return session.exec(query).one()
 
@@ -69,12 +69,12 @@ def record_results(store: Store, acked: list[int], rejected: dict[int, str], *, 
             keys = [f"{entity}:{row_id}" for entity, row_id, _v in arrived]
             # Children set aside only because this parent was missing go back into the queue.
             # (waits_for is cleared whenever a row is settled, so only refused rows still carry one)
-            requeued += session.exec(update(OutboxEntry).where(OutboxEntry.waits_for != None, OutboxEntry.waits_for.in_(keys))  # noqa: E711
+            requeued += session.exec(update(OutboxEntry).where(OutboxEntry.waits_for != None, OutboxEntry.waits_for.in_(keys))
                                      .values(rejected_reason=None, waits_for=None)).rowcount
             # An older rejected version of a row now accepted is settled by the newer one. (Refused rows
             # are few: found through the pending index first, then matched here.)
             newest = {(entity, row_id): version for entity, row_id, version in arrived}
-            refused = session.exec(select(OutboxEntry).where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason != None)).all()  # noqa: E711
+            refused = session.exec(select(OutboxEntry).where(OutboxEntry.acked_at == None, OutboxEntry.rejected_reason != None)).all()
             for old in refused:
                 if old.version < newest.get((old.entity, old.row_id), 0):
                     old.acked_at, old.waits_for = at, None
@@ -102,7 +102,7 @@ def _resend_above(session, seq: int, server_version: int, at: datetime) -> None:
         session.exec(update(OutboxEntry).where(OutboxEntry.seq == seq).values(acked_at=at, waits_for=None))
         return
     session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
-                                           OutboxEntry.acked_at == None, OutboxEntry.seq <= seq).values(acked_at=at, waits_for=None))  # noqa: E711
+                                           OutboxEntry.acked_at == None, OutboxEntry.seq <= seq).values(acked_at=at, waits_for=None))
     model = next((m for m in SYNCED_MODELS if m.__tablename__ == entry.entity), None)
     row = session.get(model, entry.row_id) if model is not None else None
     if row is None:
@@ -114,7 +114,7 @@ def _resend_above(session, seq: int, server_version: int, at: datetime) -> None:
     session.flush()
     # Entries made after the stale one and still waiting carry older versions: the new one covers them.
     session.exec(update(OutboxEntry).where(OutboxEntry.entity == entry.entity, OutboxEntry.row_id == entry.row_id,
-                                           OutboxEntry.acked_at == None, OutboxEntry.version < row.version)  # noqa: E711
+                                           OutboxEntry.acked_at == None, OutboxEntry.version < row.version)
                  .values(acked_at=at, waits_for=None))
 
 
@@ -165,7 +165,7 @@ def rejected_rows(store: Store, *, limit: int = 200) -> list[Rejected]:
     def title_of(entity: str, row_id: str, payload: dict) -> str:
         return str(payload.get(TITLE_FIELDS.get(entity, ""), "") or row_id[:8])
 
-    query = (select(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)  # noqa: E711
+    query = (select(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)
              .order_by(OutboxEntry.seq.desc()).limit(limit))
     with store.session() as session:
         out = []
@@ -188,11 +188,11 @@ def still_rejected(store: Store, seqs: list[int]) -> int:
     """How many of these outbox rows are still refused (not gone back into the queue, not settled)."""
     with store.session() as session:
         return sum(session.exec(select(func.count()).select_from(OutboxEntry).where(
-            OutboxEntry.seq.in_(seqs[i : i + 500]), OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)).one()  # noqa: E711
+            OutboxEntry.seq.in_(seqs[i : i + 500]), OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)).one()
             for i in range(0, len(seqs), 500))
 
 
 def rejected_count(store: Store) -> int:
-    query = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)  # noqa: E711
+    query = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.rejected_reason != None, OutboxEntry.acked_at == None)
     with store.session() as session:
         return session.exec(query).one()

@@ -56,7 +56,7 @@ class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
-    def formatException(self, ei) -> str:  # noqa: N802 - the cached exc_text is masked as well
+    def formatException(self, ei) -> str:  # the cached exc_text is masked as well
         return redact(super().formatException(ei))
 
 

@@ -267,7 +267,7 @@ class SigninService:
             raise Refused("请填写姓名和手机号后4位")
         with self.store.session() as session:
             found = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.name == name,
-                                                         Volunteer.phone_tail == tail, Volunteer.deleted == False)).all()  # noqa: E712
+                                                         Volunteer.phone_tail == tail, Volunteer.deleted == False)).all()
         if len(found) > 1 and number:
             found = [v for v in found if v.number == number]
         if len(found) == 1:
@@ -378,7 +378,7 @@ class SigninService:
             if code != signing.station_code(self.store.station_id or "") or not signing.verify(key, card_message(code, number), signature):
                 raise Refused("这张志愿者证不是本站制作的，或已损坏，请用姓名和手机号签到")
             v = session.exec(select(Volunteer).where(Volunteer.station_id == self.store.station_id, Volunteer.number == number,
-                                                     Volunteer.deleted == False)).first()  # noqa: E712
+                                                     Volunteer.deleted == False)).first()
         if v is None:
             raise Refused(f"志愿者 {number} 已不在本站名册中")
         now = self.clock()
@@ -642,7 +642,7 @@ def _handler_for(server: SigninServer, service: SigninService):
         def _addr(self) -> str:
             return self.client_address[0]
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             if server.limiter.too_many(self._addr()):
                 return self._send(429, "请求过于频繁，请稍候再试", "text/plain; charset=utf-8")
             action, ok = self._route()
@@ -665,7 +665,7 @@ def _handler_for(server: SigninServer, service: SigninService):
                 return None
             return self.rfile.read(int(length))
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             addr = self._addr()
             if server.limiter.too_many(addr):
                 return self._send(429, "请求过于频繁，请稍候再试", "text/plain; charset=utf-8")
@@ -751,13 +751,13 @@ def confirm(ctx: Context, session_id: str, *, now: datetime | None = None) -> Co
         entries = [e for e in every if e.status == "pending" and not still_serving(e, activity, now)]
         current = {p.volunteer_id: activity_service.ParticipantInput(p.volunteer_id, p.hours, p.role)
                    for p in session.exec(select(activity_service.Participation).where(
-                       activity_service.Participation.activity_id == activity_id, activity_service.Participation.deleted == False))}  # noqa: E712
+                       activity_service.Participation.activity_id == activity_id, activity_service.Participation.deleted == False))}
         added = 0
         for e in entries:
             volunteer_id = e.volunteer_id
             if e.kind == "arrival":
                 known = session.exec(select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.id_number == e.id_number,
-                                                             Volunteer.deleted == False)).first()  # noqa: E712
+                                                             Volunteer.deleted == False)).first()
                 if known is not None:
                     volunteer_id = known.id
                 else:

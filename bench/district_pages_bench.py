@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         admin.add_staff(server.engine, "wmb", "district1", "区文明办")
         server.start()
         web = staff_login(server.base)
-        get = lambda url: web.get(server.base + url, timeout=600)  # noqa: E731
+        get = lambda url: web.get(server.base + url, timeout=600)
         bare = timed(lambda url: requests.get(server.base + url, timeout=30), "/api/v1/ping", repeat=20)
         print(f"bare baseline (HTTP round trip, /api/v1/ping): {bare * 1000:.1f} ms")
         t = timed(get, f"/district/evaluation?year={year}&month=6", repeat=1)

@@ -181,7 +181,7 @@ def run_once(pg, stations: int, workers: int = 2) -> dict:
                     result = SyncClient(stores[index], max_retry_seconds=600).sync()
                     if result.rejected:
                         errors.append(f"station {index}: {result.rejected} rejected")
-                except Exception as exc:  # noqa: BLE001 - every failure is a figure here
+                except Exception as exc:  # every failure is a figure here
                     errors.append(f"station {index}: {exc}")
                 times[index] = time.perf_counter() - start
 

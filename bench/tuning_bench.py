@@ -146,7 +146,7 @@ def run(app, watch, window, collector) -> None:
     from PySide6.QtCore import QThreadPool
 
     pool = QThreadPool.globalInstance()
-    idle = lambda: pool.activeThreadCount() == 0  # noqa: E731
+    idle = lambda: pool.activeThreadCount() == 0
     print(f"逐项去掉界面的解释器调优（每项 {PAIRS} 对，原样与去掉交替；10 ms 心跳的最长间隔；负载 {_load()}）：", flush=True)
     operations = _operations(app, watch, window, idle)
     lines = []

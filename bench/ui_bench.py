@@ -452,7 +452,7 @@ def _stalls(app, watch, window, results: list[Figure]) -> None:
     from PySide6.QtCore import QThreadPool, Qt
 
     pool = QThreadPool.globalInstance()
-    idle = lambda: pool.activeThreadCount() == 0  # noqa: E731
+    idle = lambda: pool.activeThreadCount() == 0
     print(f"长操作时界面的最长停顿（10 ms 心跳的最长间隔；每项 {RUNS} 次，每次之前在同一进程中量一段等长的空闲基线，"
           f"{FLOOR_MIN_S:g}–{FLOOR_MAX_S:g} s）：", flush=True)
 
@@ -462,7 +462,7 @@ def _stalls(app, watch, window, results: list[Figure]) -> None:
     columns = volunteers.model.columns
     number_column = next(i for i, c in enumerate(columns) if c.sort_key == "number")
     hours_column = next(i for i, c in enumerate(columns) if c.sort_key == "hours")
-    loaded = lambda: not volunteers.model.loading  # noqa: E731 - the SQL in the background, the rows put in
+    loaded = lambda: not volunteers.model.loading  # the SQL in the background, the rows put in
 
     figure = Figure(f"按累计时长排序 {volunteers.model.total:,} 名志愿者", STALL_GOAL_MS)
     for _ in range(RUNS):
@@ -601,7 +601,7 @@ def _settlement(app, watch, window, idle, results: list[Figure]) -> None:
         def save_during_settlement(saved=saved, failed=failed) -> None:
             try:
                 saved.append(add_volunteer())
-            except Exception as exc:  # noqa: BLE001 - said in the figure, not a hang
+            except Exception as exc:  # said in the figure, not a hang
                 failed.append(str(exc))
 
         def settle_and_save() -> None:

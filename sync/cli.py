@@ -371,7 +371,7 @@ def cmd_demo(args) -> int:
     from .package import PackageError
     from .server import admin
 
-    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    say = lambda msg: print(msg, flush=True)
     started = time.monotonic()
     with closing_engine(args, links=True) as engine:
         try:

@@ -107,7 +107,7 @@ def certificate_report(store: Store) -> dict:
     with store.session() as session:
         key = signing.public_key(session)  # made on first use, kept in the store
         session.commit()
-        rows = session.exec(select_rows(CertificateRecord).where(CertificateRecord.reported_at == None)  # noqa: E711
+        rows = session.exec(select_rows(CertificateRecord).where(CertificateRecord.reported_at == None)
                             .order_by(CertificateRecord.number).limit(500)).all()
         items = [{"number": r.number, "masked_name": signing.mask_name(r.volunteer_name), "date_from": r.date_from.isoformat(),
                   "date_to": r.date_to.isoformat(), "hours": r.hours, "activities": r.activities, "issued_on": r.issued_on.isoformat(),

@@ -20,7 +20,7 @@ from ui_helpers import screenshot, when_modal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "installer"))
-import notices  # noqa: E402
+import notices
 
 LOCKS = ROOT / "requirements" / notices.platform_tag()
 

@@ -14,7 +14,7 @@ from sync.server import admin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.dataset import generate  # noqa: E402
+from bench.dataset import generate
 
 
 def test_small_bulk_dataset_syncs_without_rejections(tmp_path, district_sqlite):

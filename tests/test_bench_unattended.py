@@ -19,7 +19,7 @@ from app.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import unattended  # noqa: E402
+from bench import unattended
 
 
 def test_a_window_built_as_the_benches_build_it_never_locks(qtbot, demo_store):

@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def test_fresh_store_is_created_stamped_and_configured(store):
     assert store.current_revision() == head_revision()
     with store.engine.connect() as conn:
-        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
         assert pragma("journal_mode") == "wal"
         assert pragma("synchronous") == 2  # FULL
         assert pragma("foreign_keys") == 1

@@ -102,9 +102,9 @@ def test_the_figures_follow_every_kind_of_change_a_station_sends(district_engine
 
     rng = random.Random(15)
     with store.session() as session:
-        made = list(session.exec(select_model(Activity.id).where(Activity.deleted == False)))  # noqa: E712
-        teams = list(session.exec(select_model(Team.id).where(Team.deleted == False)))  # noqa: E712
-        people = list(session.exec(select_model(Volunteer.id).where(Volunteer.deleted == False)))  # noqa: E712
+        made = list(session.exec(select_model(Activity.id).where(Activity.deleted == False)))
+        teams = list(session.exec(select_model(Team.id).where(Team.deleted == False)))
+        people = list(session.exec(select_model(Volunteer.id).where(Volunteer.deleted == False)))
     for _round in range(6):
         for _step in range(8):
             action = rng.choice(["date", "team", "status", "people", "bin", "restore", "add", "volunteer"])
@@ -162,9 +162,9 @@ def test_rows_added_and_changed_in_the_same_batch_count_as_they_end_up(district_
     acct = _account(district_engine, store)
     seq = _push(district_engine, acct, store, 0)
     with store.session() as session:
-        teams = list(session.exec(select_model(Team.id).where(Team.deleted == False)))  # noqa: E712
-        people = list(session.exec(select_model(Volunteer.id).where(Volunteer.deleted == False)))  # noqa: E712
-        old = session.exec(select_model(Activity).where(Activity.deleted == False, Activity.status == "done")  # noqa: E712
+        teams = list(session.exec(select_model(Team.id).where(Team.deleted == False)))
+        people = list(session.exec(select_model(Volunteer.id).where(Volunteer.deleted == False)))
+        old = session.exec(select_model(Activity).where(Activity.deleted == False, Activity.status == "done")
                            .order_by(Activity.date)).first()
     for size in (1_000, 1):
         planned = activities.add_activity(ctx, title="先计划后开展", category="卫生环保", date=date(2025, 6, 9), status="planned",

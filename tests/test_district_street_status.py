@@ -36,7 +36,7 @@ STALE_DAYS_AGO = 9
 
 
 @pytest.fixture
-def street(ranked_sqlite):  # noqa: F811 - the imported fixture
+def street(ranked_sqlite):  # the imported fixture
     """艾山街道 as test_district_streets makes it, and: 南山村 has a team whose only activity was last month; the 所 last
     synced nine days ago; 北山村 is enrolled and has never synced."""
     today = date.today()

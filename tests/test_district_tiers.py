@@ -131,7 +131,7 @@ def test_the_overview_and_the_station_page_show_the_tier(district_sqlite, instit
     admin.add_station(engine, "杨家庄村", "艾山街道")
     web = staff_login(district_sqlite.base)
     page = web.get(district_sqlite.base + "/district", timeout=10).text
-    row = lambda name: page[page.index(f">{name}</a>"):].split("</tr>")[0]  # noqa: E731
+    row = lambda name: page[page.index(f">{name}</a>"):].split("</tr>")[0]
     assert "<td>实践所</td>" in row("艾山街道新时代文明实践所") and "<td>实践中心</td>" in row("钢城区新时代文明实践中心")
     assert "<td>实践站</td>" in row("杨家庄村")
     detail = web.get(district_sqlite.base + f"/district/station/{account_of(engine, '艾山街道新时代文明实践所').id}", timeout=10).text

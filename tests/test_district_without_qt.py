@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_district_install_does_not_pull_qt():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    qt = lambda requirements: [r for r in requirements if r.lower().startswith("pyside6")]  # noqa: E731
+    qt = lambda requirements: [r for r in requirements if r.lower().startswith("pyside6")]
     assert qt(project["dependencies"]) == [] and qt(project["optional-dependencies"]["district"]) == []
     assert len(qt(project["optional-dependencies"]["desktop"])) == 2  # Essentials and Addons, pinned
     assert all("==" in r for r in qt(project["optional-dependencies"]["desktop"]))
@@ -150,7 +150,7 @@ def test_every_dependency_in_pyproject_is_in_its_lock():
     import re
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    name = lambda requirement: re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]).lower()  # noqa: E731
+    name = lambda requirement: re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]).lower()
     base = [name(r) for r in project["dependencies"]]
     extras = {extra: [name(r) for r in reqs if not r.startswith("station-ledger")]
               for extra, reqs in project["optional-dependencies"].items()}

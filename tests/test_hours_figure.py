@@ -32,7 +32,7 @@ def ledger_sums(store: Store) -> tuple[dict[str, float], dict[tuple[str, int], f
             totals[vid] = 0.0
         rows = session.exec(select(Participation.volunteer_id, Participation.hours, Activity.date)
                             .join(Activity, Activity.id == Participation.activity_id)
-                            .where(Participation.deleted == False, Activity.deleted == False, Activity.status == "done"))  # noqa: E712
+                            .where(Participation.deleted == False, Activity.deleted == False, Activity.status == "done"))
         for vid, hours, day in rows:
             totals[vid] = totals.get(vid, 0.0) + hours
             years[(vid, day.year)] = years.get((vid, day.year), 0.0) + hours

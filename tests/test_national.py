@@ -22,7 +22,7 @@ from app.services.station import init_station
 
 def busiest_year(store) -> int:
     with store.session() as session:
-        days = session.exec(select(Activity.date).where(Activity.status == ActivityStatus.done.value, Activity.deleted == False)).all()  # noqa: E712
+        days = session.exec(select(Activity.date).where(Activity.status == ActivityStatus.done.value, Activity.deleted == False)).all()
     counts: dict[int, int] = defaultdict(int)
     for day in days:
         counts[day.year] += 1
@@ -36,7 +36,7 @@ def hours_by_person(store, year: int) -> dict[tuple[str, str, str], float]:
         for p, v, a in session.exec(select(Participation, Volunteer, Activity)
                                     .join(Volunteer, Volunteer.id == Participation.volunteer_id)
                                     .join(Activity, Activity.id == Participation.activity_id)
-                                    .where(Participation.deleted == False, Activity.deleted == False,  # noqa: E712
+                                    .where(Participation.deleted == False, Activity.deleted == False,
                                            Activity.status == ActivityStatus.done.value)):
             if a.date.year == year:
                 out[(v.id_number, v.name, v.phone)] += p.hours

@@ -102,7 +102,7 @@ def test_a_long_table_holds_a_page_of_rows_not_the_whole_table(tmp_path, monkeyp
     most = []
 
     class Probe(common.make_numbered_canvas("测试站", "测试")):
-        def showPage(self):  # noqa: N802
+        def showPage(self):
             gc.collect()
             most.append(len(alive))
             super().showPage()

@@ -86,7 +86,7 @@ def test_a_row_in_the_recycle_bin_counts_as_if_it_were_not_there(demo_store, tmp
 
     ctx = Context(store=demo_store)
     with demo_store.session() as session:
-        rows = [(model, row.id) for model in BINNABLE for row in session.exec(select(model).where(model.deleted == False))]  # noqa: E712
+        rows = [(model, row.id) for model in BINNABLE for row in session.exec(select(model).where(model.deleted == False))]
     before = figures(ctx)
 
     @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

@@ -42,7 +42,7 @@ def ledger(store) -> tuple[int, int]:
 
 def people(store, n: int) -> list[Volunteer]:
     with store.session() as session:
-        found = session.exec(select(Volunteer).where(Volunteer.deleted == False, Volunteer.phone != "")  # noqa: E712
+        found = session.exec(select(Volunteer).where(Volunteer.deleted == False, Volunteer.phone != "")
                              .order_by(Volunteer.number)).all()
     seen, out = set(), []
     for v in found:  # one per (name, tail): the page identifies by those two
@@ -425,7 +425,7 @@ def test_time_not_yet_served_is_left_for_later(demo_store, event, served):
     assert second.participants == 2 and not second.waiting
     with demo_store.session() as session:
         hours = {p.volunteer_id: p.hours for p in session.exec(select(Participation).where(Participation.activity_id == event.id,
-                                                                                             Participation.deleted == False))}  # noqa: E712
+                                                                                             Participation.deleted == False))}
     assert hours == {trio[0].id: 1.0, trio[1].id: 1.5, trio[2].id: 2.0}
 
 

@@ -43,7 +43,7 @@ class HeldInBackground:
                 with ctx.write(immediate=True, label=label):  # BEGIN IMMEDIATE: SQLite's write lock is held
                     self.started.set()
                     self.go.wait(30)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 self.error = exc
                 self.started.set()
 

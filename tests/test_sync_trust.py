@@ -502,7 +502,7 @@ def test_edits_restores_revocations_planted_values_and_skewed_clocks_converge(di
         def delete_or_restore(self, index, deleted):
             try:
                 set_deleted(self.ctx, Volunteer, self.pick(index), deleted=deleted, what="志愿者")
-            except Exception as exc:  # noqa: BLE001 - gone after a restore, or holding a planted name
+            except Exception as exc:  # gone after a restore, or holding a planted name
                 assert isinstance(exc, ValidationError) or type(exc).__name__ == "NotFound", exc
 
         @precondition(lambda self: self.ids)

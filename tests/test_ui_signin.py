@@ -102,7 +102,7 @@ def test_the_activity_form_takes_in_what_the_signin_confirmed(qtbot, demo_store,
     qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not form.isVisible(), timeout=10_000)
     with demo_store.session() as session:
-        kept = session.exec(select(Participation).where(Participation.activity_id == event.id, Participation.deleted == False)).all()  # noqa: E712
+        kept = session.exec(select(Participation).where(Participation.activity_id == event.id, Participation.deleted == False)).all()
     assert len(kept) == 2 and {p.hours for p in kept} == {2.0}
 
 

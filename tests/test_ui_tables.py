@@ -12,7 +12,7 @@ def test_refilling_a_list_measures_each_column_a_few_times_not_per_cell(qtbot):
     measured = {"calls": 0}
 
     class Counting(QTableWidget):
-        def sizeHintForColumn(self, column):  # noqa: N802 - what the header asks to size a column to its contents
+        def sizeHintForColumn(self, column):  # what the header asks to size a column to its contents
             measured["calls"] += 1
             return super().sizeHintForColumn(column)
 

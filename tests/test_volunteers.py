@@ -70,7 +70,7 @@ def test_search_by_name_pinyin_initials_phone_tail_and_number(ctx):
     zhang = add(ctx, "张三", phone="13812345678")
     add(ctx, "李四", phone="13900001111", id_number=make_id(seq=202))
     add(ctx, "赵丽", phone="0531-76512222", id_number=make_id(seq=204))
-    names = lambda text: [v.name for v in volunteers.search_volunteers(ctx, text)]  # noqa: E731
+    names = lambda text: [v.name for v in volunteers.search_volunteers(ctx, text)]
     assert names("zs") == ["张三"]
     assert names("ZS") == ["张三"]
     assert names("zhangs") == ["张三"]

@@ -66,7 +66,7 @@ def qt_start_hint() -> str:
 
 def install_error_handling(paths: DataPaths) -> None:
     global _crash_file
-    _crash_file = open(paths.logs / "crash.log", "a", encoding="utf-8")  # noqa: SIM115 - must outlive this function
+    _crash_file = open(paths.logs / "crash.log", "a", encoding="utf-8")  # must outlive this function
     faulthandler.enable(_crash_file)
     qInstallMessageHandler(_qt_message)
 
@@ -132,7 +132,7 @@ def in_background(work, *args) -> Any:
     def body() -> None:
         try:
             result["value"] = work(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread below
+        except BaseException as exc:  # handed to the GUI thread below
             result["failure"] = exc
 
     thread = threading.Thread(target=body, name="station-open", daemon=True)

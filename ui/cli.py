@@ -157,7 +157,7 @@ def selftest(args) -> int:
             window.close()
             QThreadPool.globalInstance().waitForDone(10_000)
             store.close()
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a Chinese line and exit code 1
+    except Exception as exc:  # every failure becomes a Chinese line and exit code 1
         print(f"自检失败：{step}：{exc}", file=sys.stderr)
         return 1
     for name, seconds in steps:

@@ -50,18 +50,18 @@ class TimeEdit(QTimeEdit):
         super().__init__(*args)
         self.typed = ""  # the digits (and separator) of the time being typed
 
-    def focusInEvent(self, event) -> None:  # noqa: N802
+    def focusInEvent(self, event) -> None:
         super().focusInEvent(event)
         self.typed = ""
         QTimer.singleShot(0, self.select_hour_unless_typing)
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
         self.typed = ""
         if not self.lineEdit().hasSelectedText():
             self.select_hour()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         text = event.text()
         plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
         if plain and len(text) == 1 and (text.isdigit() or (text in self.SEPARATORS and self.typed)):
@@ -337,7 +337,7 @@ class FormDialog(ClosedByQt, QDialog):
 
     _laid_out = False  # the first show's set-up done (not told by _initial: a restored draft sets that before it)
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         self._keep_drafts()
         if self._initial is None:
             self._initial = self.field_state()
@@ -440,7 +440,7 @@ class FormDialog(ClosedByQt, QDialog):
             self._given_up = True
             self.reject()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.cancel()
             return
@@ -454,7 +454,7 @@ class FormDialog(ClosedByQt, QDialog):
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         if event.spontaneous():
             if not self.confirm_discard():
                 event.ignore()

@@ -30,7 +30,7 @@ from __future__ import annotations
 class ClosedByQt:
     """Mixin for every dialog: put it first in the bases, before ``QDialog`` (or ``QWizard``)."""
 
-    def exec(self) -> int:  # noqa: A003 - Qt's name
+    def exec(self) -> int:  # Qt's name
         try:
             return super().exec()  # type: ignore[misc]
         finally:

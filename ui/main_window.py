@@ -66,7 +66,7 @@ class IdleWatcher(QObject):
         self.timer.setInterval(minutes * 60_000)
         self.timer.start()
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+    def eventFilter(self, obj, event) -> bool:
         if event.type() in USER_INPUT:
             self.timer.start()
         return False
@@ -402,6 +402,6 @@ class MainWindow(QMainWindow):
         self.update_operator_label()
         return True
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self.idle.stop()
         super().closeEvent(event)

@@ -32,7 +32,7 @@ class OneCallPerCell:
     every cell it paints, so a value left in place is the previous cell's (one row with errors painted every
     row after it in its colour)."""
 
-    def multiData(self, index: QModelIndex, roles) -> None:  # noqa: N802 - Qt's name
+    def multiData(self, index: QModelIndex, roles) -> None:  # Qt's name
         data = self.data
         for role_data in roles:
             value = data(index, role_data.role())
@@ -65,10 +65,10 @@ class LazyTableModel(OneCallPerCell, QAbstractTableModel):
         self.loading = False
 
     # -- data ------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -84,16 +84,16 @@ class LazyTableModel(OneCallPerCell, QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section].title
         return None
 
     # -- laziness --------------------------------------------------------
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
         return not parent.isValid() and len(self._rows) < self._total
 
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent=QModelIndex()) -> None:
         if parent.isValid():
             return
         state, order_by, descending = self._loaded

@@ -24,7 +24,7 @@ class StackedBars(QWidget):
         self.labels, self.series = labels, {k: v for k, v in series.items() if any(v)}
         self.update()
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         width, height = self.width(), self.height()

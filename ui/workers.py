@@ -182,7 +182,7 @@ class _Runnable(QRunnable):
         try:
             try:
                 result = op(task)
-            except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+            except BaseException as exc:  # everything goes back to the GUI thread
                 if isinstance(exc, Cancelled) or task.cancelled:  # 取消: the person asked for it, not a failure
                     log.info("background work cancelled: %s", exc)
                 else:

@@ -52,7 +52,7 @@ def cards_pdf(ctx: Context, out: str | Path, volunteer_ids: list[str]) -> Path:
     station = get_station(ctx)
     with ctx.read() as session:
         people = list(session.exec(select(Volunteer).where(Volunteer.id.in_(volunteer_ids), Volunteer.station_id == ctx.station_id,
-                                                           Volunteer.deleted == False).order_by(Volunteer.number)))  # noqa: E712
+                                                           Volunteer.deleted == False).order_by(Volunteer.number)))
     teams = volunteer_service.team_names_of(ctx, [v.id for v in people])
     # The station's key, made on first use, is the station's own bookkeeping, not a change of its records: a
     # 查看员 may print cards too.

@@ -57,7 +57,7 @@ def service_records(ctx: Context, volunteer_id: str, date_from: date, date_to: d
     query = (
         select(Activity, Participation)
         .join(Participation, Participation.activity_id == Activity.id)
-        .where(Participation.volunteer_id == volunteer_id, Participation.deleted == False, Activity.deleted == False,  # noqa: E712
+        .where(Participation.volunteer_id == volunteer_id, Participation.deleted == False, Activity.deleted == False,
                Activity.status == "done", Activity.date >= date_from, Activity.date <= date_to)
         .order_by(Activity.date, Activity.start_time)
     )

@@ -117,7 +117,7 @@ class Cell(Paragraph):
 
     _laid_out_for: float | None = None
 
-    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+    def wrap(self, availWidth, availHeight):  # reportlab's names
         if self._laid_out_for != availWidth:  # a Paragraph's lines depend on the width alone
             self._size = super().wrap(availWidth, availHeight)
             self._laid_out_for = availWidth
@@ -226,7 +226,7 @@ class StreamedTable(Flowable):
     def _page(self, end: int) -> LongTable:
         return _ruled([self.rows.header[0]] + self.rows.take(self.start, end), self.rows.col_widths)
 
-    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+    def wrap(self, availWidth, availHeight):  # reportlab's names
         total = len(self.rows.values)
         if self._table is None and self._fit(availHeight) == total:
             self._table = self._page(total)
@@ -237,7 +237,7 @@ class StreamedTable(Flowable):
         self.width, self.height = width, height
         return width, height
 
-    def split(self, availWidth, availHeight):  # noqa: N803
+    def split(self, availWidth, availHeight):
         if self._table is not None:
             return self._table.split(availWidth, availHeight)
         end = self._fit(availHeight)
@@ -246,7 +246,7 @@ class StreamedTable(Flowable):
         first = self._page(end)
         return [first] + ([StreamedTable(self.rows, end)] if end < len(self.rows.values) else [])
 
-    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - only when the last rows fit whole
+    def drawOn(self, canvas, x, y, _sW=0):  # only when the last rows fit whole
         self._table.drawOn(canvas, x, y, _sW)
 
 
@@ -343,7 +343,7 @@ def make_numbered_canvas(header_left: str, header_right: str):
     compressed (bench/report_bench.py measures the 5-year store's 21,000-page ledger)."""
 
     class NumberedCanvas(canvas.Canvas):
-        def showPage(self):  # noqa: N802
+        def showPage(self):
             self._decorate()
             super().showPage()
             self._pack_last_page()

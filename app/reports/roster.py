@@ -25,10 +25,10 @@ def _unassigned(ctx: Context):
     from ..models import Membership, Team, Volunteer
 
     member = (select(Membership.id).join(Team, Team.id == Membership.team_id)
-              .where(Membership.volunteer_id == Volunteer.id, Membership.deleted == False, Membership.left_on == None,  # noqa: E711,E712
-                     Team.deleted == False))  # noqa: E712
+              .where(Membership.volunteer_id == Volunteer.id, Membership.deleted == False, Membership.left_on == None,
+                     Team.deleted == False))
     with ctx.read() as session:
-        return list(session.exec(select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False,  # noqa: E712
+        return list(session.exec(select(Volunteer).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False,
                                                          ~member.exists()).order_by(Volunteer.number)))
 
 

@@ -273,7 +273,7 @@ class Evaluator:
     # -- shared queries -------------------------------------------------------------
     def _live(self, name: str):
         table = self.t[name]
-        return table, and_(table.c.station_id == self.station_id, table.c.deleted == False)  # noqa: E712
+        return table, and_(table.c.station_id == self.station_id, table.c.deleted == False)
 
     def _done(self, start: date, end: date):
         activity, live = self._live("activity")
@@ -299,7 +299,7 @@ class Evaluator:
             part = self.t["participation"]
             rows = self.conn.execute(
                 select(part.c.volunteer_id, func.sum(part.c.hours)).join(activity, activity.c.id == part.c.activity_id)
-                .where(done, part.c.deleted == False).group_by(part.c.volunteer_id)  # noqa: E712
+                .where(done, part.c.deleted == False).group_by(part.c.volunteer_id)
             ).all()
             self._hours = {vid: float(h or 0) for vid, h in rows}
         return self._hours
@@ -328,7 +328,7 @@ class Evaluator:
 
     def active_service_points(self, rule: Rule, target: int) -> Verdict:
         point = self.t["service_point"]
-        return self._stock(rule, target, self._count("service_point", point.c.active == True), f"请在“{self.tier.info_page}”中登记正常运行的志愿服务站")  # noqa: E712
+        return self._stock(rule, target, self._count("service_point", point.c.active == True), f"请在“{self.tier.info_page}”中登记正常运行的志愿服务站")
 
     def contact_set(self, rule: Rule, target: int) -> Verdict:
         ok = int(bool(self.station.phone) and bool(self.station.contact))
@@ -407,13 +407,13 @@ class Evaluator:
 
     def own_name_activities(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
-        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.own_name == True)).scalar()  # noqa: E712
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.own_name == True)).scalar()
         return self._paced(rule, target, figure, f"以{self.tier.own}名义开展的活动")
 
     def own_name_lectures(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
         figure = self.conn.execute(select(func.count()).select_from(activity).where(
-            done, activity.c.own_name == True, activity.c.category == LECTURE)).scalar()  # noqa: E712
+            done, activity.c.own_name == True, activity.c.category == LECTURE)).scalar()
         return self._paced(rule, target, figure, "理论政策宣讲活动")
 
     def _percent_verdict(self, rule: Rule, target: int, part: int, whole: int, gap: str) -> Verdict:
@@ -466,17 +466,17 @@ class Evaluator:
 
     def brand_projects(self, rule: Rule, target: int) -> Verdict:
         project = self.t["project"]
-        figure = self._count("project", project.c.brand == True, project.c.status != "planned")  # noqa: E712
+        figure = self._count("project", project.c.brand == True, project.c.status != "planned")
         return self._stock(rule, target, figure, f"还需培育 {max(0, target - figure)} 个品牌项目（在“项目”页标记品牌项目）")
 
     def family_activities(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
-        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.family == True)).scalar()  # noqa: E712
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.family == True)).scalar()
         return self._paced(rule, target, figure, "文明家庭志愿服务活动")
 
     def centralized_trainings(self, rule: Rule, target: int) -> Verdict:
         training = self.t["training"]
-        figure = self._count("training", training.c.centralized == True, training.c.date >= self.period.year_start,  # noqa: E712
+        figure = self._count("training", training.c.centralized == True, training.c.date >= self.period.year_start,
                              training.c.date <= self.period.as_of)
         return self._paced(rule, target, figure, "集中专业培训")
 
@@ -489,12 +489,12 @@ class Evaluator:
 
     def annual_plan(self, rule: Rule, target: int) -> Verdict:
         plan = self.t["activity_plan"]
-        figure = min(1, self._count("activity_plan", plan.c.year == self.period.end.year, plan.c.month == None))  # noqa: E711
+        figure = min(1, self._count("activity_plan", plan.c.year == self.period.end.year, plan.c.month == None))
         return self._stock(rule, target, figure, f"请制定{self.period.end.year}年度活动计划")
 
     def monthly_plans(self, rule: Rule, target: int) -> Verdict:
         plan, live = self._live("activity_plan")
-        have = {(y, m) for y, m in self.conn.execute(select(plan.c.year, plan.c.month).where(live, plan.c.month != None))}  # noqa: E711
+        have = {(y, m) for y, m in self.conn.execute(select(plan.c.year, plan.c.month).where(live, plan.c.month != None))}
         months = self.period.months()
         current = (self.period.today.year, self.period.today.month)
         missing = [(y, m) for y, m in months if (y, m) not in have]

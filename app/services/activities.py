@@ -85,10 +85,10 @@ def _overlaps(session: Session, ctx: Context, *, day: date, start: time | None, 
     rows = session.exec(
         select(Participation.volunteer_id, Volunteer.name, Activity.title, Activity.start_time, Activity.end_time)
         .join(Activity, Activity.id == Participation.activity_id).join(Volunteer, Volunteer.id == Participation.volunteer_id)
-        .where(Participation.volunteer_id.in_(volunteer_ids), Participation.deleted == False,  # noqa: E712
-               Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == ActivityStatus.done.value,  # noqa: E712
+        .where(Participation.volunteer_id.in_(volunteer_ids), Participation.deleted == False,
+               Activity.station_id == ctx.station_id, Activity.deleted == False, Activity.status == ActivityStatus.done.value,
                Activity.date == day, Activity.id != (activity_id or ""),
-               Activity.start_time != None, Activity.end_time != None)  # noqa: E711
+               Activity.start_time != None, Activity.end_time != None)
         .order_by(Activity.start_time)).all()
     found: dict[str, list[Overlap]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -225,8 +225,8 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
                 select(func.coalesce(func.sum(Participation.hours), 0.0))
                 .join(Activity, Activity.id == Participation.activity_id)
                 .where(
-                    Participation.volunteer_id == p.volunteer_id, Participation.deleted == False,  # noqa: E712
-                    Activity.deleted == False, Activity.status == "done",  # noqa: E712
+                    Participation.volunteer_id == p.volunteer_id, Participation.deleted == False,
+                    Activity.deleted == False, Activity.status == "done",
                     Activity.date == activity.date, Activity.id != activity.id,
                 )
             ).one()
@@ -260,7 +260,7 @@ def registered_after(ctx: Context, volunteer_ids: list[str], day: date) -> list[
     if not volunteer_ids:
         return []
     with ctx.read() as session:
-        return list(session.exec(select(Volunteer).where(Volunteer.id.in_(volunteer_ids), Volunteer.deleted == False,  # noqa: E712
+        return list(session.exec(select(Volunteer).where(Volunteer.id.in_(volunteer_ids), Volunteer.deleted == False,
                                                          Volunteer.registered_on > day).order_by(Volunteer.number)))
 
 
@@ -321,7 +321,7 @@ def participants_of(ctx: Context, activity_id: str) -> list[Participant]:
     query = (
         select(Participation, Volunteer)
         .join(Volunteer, Volunteer.id == Participation.volunteer_id)
-        .where(Participation.activity_id == activity_id, Participation.deleted == False)  # noqa: E712
+        .where(Participation.activity_id == activity_id, Participation.deleted == False)
         .order_by(Volunteer.number)
     )
     with ctx.read() as session:
@@ -391,7 +391,7 @@ def list_activities(ctx: Context, *, year: int | None = None, month: int | None 
     _period(filters, year, month)
     # Correlated per-row totals: with an index on activity_id this touches only
     # the listed activities' participations, never the whole table.
-    live_participation = (Participation.activity_id == Activity.id, Participation.deleted == False)  # noqa: E712
+    live_participation = (Participation.activity_id == Activity.id, Participation.deleted == False)
     count = select(func.count()).where(*live_participation).correlate(Activity).scalar_subquery()
     hours = select(func.coalesce(func.sum(Participation.hours), 0.0)).where(*live_participation).correlate(Activity).scalar_subquery()
     query = (

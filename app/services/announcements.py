@@ -31,7 +31,7 @@ def _notice(row: Announcement) -> Notice:
 def unread(ctx: Context) -> list[Notice]:
     """The district's announcements nobody here has marked read, newest first."""
     with ctx.read() as session:
-        rows = session.exec(select(Announcement).where(Announcement.read_at == None)  # noqa: E711
+        rows = session.exec(select(Announcement).where(Announcement.read_at == None)
                             .order_by(Announcement.published_at.desc())).all()
         return [_notice(r) for r in rows]
 

@@ -72,4 +72,4 @@ class Context:
 def live(model):
     """``select(model)`` limited to rows not in the recycle bin. It does not filter by station: a query that
     needs that adds ``model.station_id == ctx.station_id`` itself (a store holds one station's ledger)."""
-    return select(model).where(model.deleted == False)  # noqa: E712
+    return select(model).where(model.deleted == False)

@@ -297,11 +297,11 @@ def reward(ctx: Context, demand_id: str, *, extra_points=0, note: str = "") -> t
     with ctx.write() as session:
         demand = get_row(session, Demand, demand_id, what="需求", station_id=ctx.station_id)
         _check(demand, "reward")
-        rules = session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True,  # noqa: E712
+        rules = session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True,
                                                    PointRule.basis == "rating")).all()
         earned = [r for r in rules if demand.rating is not None and demand.rating >= r.min_rating]
         people = session.exec(select(Participation.volunteer_id).where(Participation.activity_id == demand.activity_id,
-                                                                      Participation.deleted == False)).all()  # noqa: E712
+                                                                      Participation.deleted == False)).all()
         for volunteer_id in dict.fromkeys(people):
             for rule in earned:
                 session.add(PointEntry(station_id=ctx.station_id, volunteer_id=volunteer_id, points=rule.points, occurred_on=date.today(),
@@ -331,7 +331,7 @@ def list_demands(ctx: Context, *, state: str | None = None, text: str = "", over
     full = revealed(ctx, reveal)
     query = (select(Demand, Team.name, Volunteer.name).outerjoin(Team, Team.id == Demand.team_id)
              .outerjoin(Volunteer, Volunteer.id == Demand.volunteer_id)
-             .where(Demand.station_id == ctx.station_id, Demand.deleted == False))  # noqa: E712
+             .where(Demand.station_id == ctx.station_id, Demand.deleted == False))
     open_states = [s.value for s in S if not s.closed]
     if state == "open":
         query = query.where(Demand.state.in_(open_states))
@@ -363,10 +363,10 @@ def state_counts(ctx: Context, today: date | None = None) -> dict[str, int]:
     """How many demands stand in each state, plus "overdue"."""
     today = today or date.today()
     with ctx.read() as session:
-        counts = dict(session.exec(select(Demand.state, func.count()).where(Demand.station_id == ctx.station_id, Demand.deleted == False)  # noqa: E712
+        counts = dict(session.exec(select(Demand.state, func.count()).where(Demand.station_id == ctx.station_id, Demand.deleted == False)
                                    .group_by(Demand.state)).all())
         counts["overdue"] = session.exec(select(func.count()).where(
-            Demand.station_id == ctx.station_id, Demand.deleted == False, Demand.due_on < today,  # noqa: E712
+            Demand.station_id == ctx.station_id, Demand.deleted == False, Demand.due_on < today,
             Demand.state.in_([S.ordered, S.approved, S.dispatched, S.taken]))).one()
     return counts
 
@@ -378,7 +378,7 @@ def get_demand(ctx: Context, demand_id: str) -> Demand:
 
 def events_of(ctx: Context, demand_id: str) -> list[DemandEvent]:
     with ctx.read() as session:
-        return list(session.exec(select(DemandEvent).where(DemandEvent.demand_id == demand_id, DemandEvent.deleted == False)  # noqa: E712
+        return list(session.exec(select(DemandEvent).where(DemandEvent.demand_id == demand_id, DemandEvent.deleted == False)
                                  .order_by(DemandEvent.at, DemandEvent.updated_at)))
 
 
@@ -436,7 +436,7 @@ def receive_withdrawal(ctx: Context, item: dict) -> Demand | None:
     reason = clean(data.get("reason")) or "（未说明原因）"
     with ctx.write(immediate=True) as session:
         demand = session.exec(select(Demand).where(Demand.station_id == ctx.station_id, Demand.dispatch_id == str(data.get("dispatch_id")),
-                                                   Demand.deleted == False)).first()  # noqa: E712
+                                                   Demand.deleted == False)).first()
         if demand is None or (S(demand.state) not in TRANSITIONS["cancel"].sources and not S(demand.state).handed_on):
             return None
         # A demand this ledger handed on is cancelled here too: the district withdraws the hops after it as well.
@@ -515,7 +515,7 @@ def find_by_number(ctx: Context, number: str) -> Demand:
     number = clean(number)
     with ctx.read() as session:
         found = session.exec(select(Demand).where(Demand.station_id == ctx.station_id, Demand.number == number,
-                                                  Demand.deleted == False)).first()  # noqa: E712
+                                                  Demand.deleted == False)).first()
     if found is None:
         raise NotFound(f"找不到编号为“{number}”的需求（station demands 可列出全部需求的编号）")
     return found
@@ -621,8 +621,8 @@ def recall_reason(session: Session, demand: Demand) -> str | None:
     if hop is None:
         return "本台账没有转出记录"
     refused = session.exec(select(OutboxEntry.rejected_reason).where(
-        OutboxEntry.entity == DemandHop.__tablename__, OutboxEntry.row_id == hop.id, OutboxEntry.acked_at == None,  # noqa: E711
-        OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)).first()  # noqa: E711
+        OutboxEntry.entity == DemandHop.__tablename__, OutboxEntry.row_id == hop.id, OutboxEntry.acked_at == None,
+        OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)).first()
     if refused:
         return f"{REFUSED_PREFIX}{refused}"
     undone = session.exec(select(DemandEvent.note).where(DemandEvent.demand_id == demand.id, DemandEvent.action == PROGRESS_PREFIX + "撤销",
@@ -748,7 +748,7 @@ def downstream(ctx: Context, demand_ids: list[str]) -> dict[str, str]:
                 latest[demand_id] = hop_id
             refused = set(session.exec(select(OutboxEntry.row_id).where(
                 OutboxEntry.entity == DemandHop.__tablename__, OutboxEntry.row_id.in_(list(latest.values())),
-                OutboxEntry.acked_at == None, OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)))  # noqa: E711
+                OutboxEntry.acked_at == None, OutboxEntry.rejected_reason != None, OutboxEntry.waits_for == None)))
             for demand_id, hop_id in latest.items():
                 if hop_id in refused:
                     out[demand_id] = "区里未接收，请收回"
@@ -828,7 +828,7 @@ def served_by(ctx: Context, demand: Demand) -> list[tuple[str, float]]:
     with ctx.read() as session:
         return [(name, hours) for name, hours in session.exec(
             select(Volunteer.name, Participation.hours).join(Volunteer, Volunteer.id == Participation.volunteer_id)
-            .where(Participation.activity_id == demand.activity_id, Participation.deleted == False))]  # noqa: E712
+            .where(Participation.activity_id == demand.activity_id, Participation.deleted == False))]
 
 
 def as_of(value: datetime) -> str:

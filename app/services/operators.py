@@ -179,7 +179,7 @@ def update_operator(ctx: Context, username: str, *, display_name: str | None = N
         errors.raise_if_any()
         demoting = (role is not None and role != "admin") or active is False
         if op.role == "admin" and demoting:
-            admins = session.exec(select(Operator).where(Operator.role == "admin", Operator.active == True)).all()  # noqa: E712
+            admins = session.exec(select(Operator).where(Operator.role == "admin", Operator.active == True)).all()
             if len(admins) <= 1:
                 raise ServiceError("至少要保留一名可用的管理员")
         if display_name is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def load_dictionaries() -> None:
     """Load pypinyin's dictionaries ahead of the first name (the desktop app does it behind its login)."""
-    import pypinyin  # noqa: F401
+    import pypinyin  # noqa: F401 - imported for its side effect: the dictionaries load
 
 
 def name_keys(name: str) -> tuple[str, str]:

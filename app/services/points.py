@@ -122,7 +122,7 @@ def ensure_default_rules(ctx: Context) -> None:
 def list_rules(ctx: Context, *, active_only: bool = False, basis: str | None = None) -> list[PointRule]:
     query = live(PointRule).where(PointRule.station_id == ctx.station_id)
     if active_only:
-        query = query.where(PointRule.active == True)  # noqa: E712
+        query = query.where(PointRule.active == True)
     if basis:
         query = query.where(PointRule.basis == basis)
     with ctx.read() as session:
@@ -183,7 +183,7 @@ def list_households(ctx: Context, text: str = "") -> list[Household]:
 # -- the ledger ------------------------------------------------------------------------
 
 def balance_in(session: Session, holder: Holder) -> int:
-    total = session.exec(select(func.coalesce(func.sum(PointEntry.points), 0)).where(holder.where(), PointEntry.deleted == False)).one()  # noqa: E712
+    total = session.exec(select(func.coalesce(func.sum(PointEntry.points), 0)).where(holder.where(), PointEntry.deleted == False)).one()
     return int(total)
 
 
@@ -251,7 +251,7 @@ def reverse_entry(ctx: Context, entry_id: str, reason: str) -> PointEntry:
         original = get_row(session, PointEntry, entry_id, what="积分记录", station_id=ctx.station_id)
         if original.reverses_id:
             raise ValidationError({"entry": "这是一条冲正记录，不能再冲正；如有错误请重新记一笔"})
-        if session.exec(select(PointEntry.id).where(PointEntry.reverses_id == original.id, PointEntry.deleted == False)).first():  # noqa: E712
+        if session.exec(select(PointEntry.id).where(PointEntry.reverses_id == original.id, PointEntry.deleted == False)).first():
             raise ValidationError({"entry": "这条记录已经冲正过了"})
         holder = Holder(original.volunteer_id, original.household_id)
         if original.points > 0:
@@ -260,7 +260,7 @@ def reverse_entry(ctx: Context, entry_id: str, reason: str) -> PointEntry:
                 raise ValidationError({"entry": f"冲正需扣回 {original.points} 分，但现有积分只有 {current} 分（已被兑换），不能冲正"})
         entry = _entry(ctx, holder, -original.points, f"冲正：{reason}（原记录：{original.reason}）", source="reverse", reverses_id=original.id)
         session.add(entry)
-        for move in session.exec(select(StockMove).where(StockMove.point_entry_id == original.id, StockMove.deleted == False)):  # noqa: E712
+        for move in session.exec(select(StockMove).where(StockMove.point_entry_id == original.id, StockMove.deleted == False)):
             session.add(StockMove(station_id=ctx.station_id, goods_id=move.goods_id, quantity=-move.quantity, occurred_on=date.today(),
                                   reason=f"兑换冲正：{reason}", point_entry_id=entry.id, operator=ctx.actor.label[:50]))
     return entry
@@ -270,11 +270,11 @@ def ledger(ctx: Context, holder: Holder, *, date_from: date | None = None, date_
     """A holder's entries in order with the balance after each; the balance carried into ``date_from`` counts."""
     with ctx.read() as session:
         rules = {r.id: r.name for r in session.exec(select(PointRule))}
-        query = select(PointEntry).where(holder.where(), PointEntry.deleted == False)  # noqa: E712
+        query = select(PointEntry).where(holder.where(), PointEntry.deleted == False)
         running = 0
         if date_from:
             running = int(session.exec(select(func.coalesce(func.sum(PointEntry.points), 0)).where(
-                holder.where(), PointEntry.deleted == False, PointEntry.occurred_on < date_from)).one())  # noqa: E712
+                holder.where(), PointEntry.deleted == False, PointEntry.occurred_on < date_from)).one())
             query = query.where(PointEntry.occurred_on >= date_from)
         if date_to:
             query = query.where(PointEntry.occurred_on <= date_to)
@@ -293,7 +293,7 @@ def month_entries(ctx: Context, year: int, month: int) -> list[tuple[PointEntry,
             select(PointEntry, Volunteer.name, Household.head)
             .outerjoin(Volunteer, Volunteer.id == PointEntry.volunteer_id)
             .outerjoin(Household, Household.id == PointEntry.household_id)
-            .where(PointEntry.station_id == ctx.station_id, PointEntry.deleted == False,  # noqa: E712
+            .where(PointEntry.station_id == ctx.station_id, PointEntry.deleted == False,
                    PointEntry.occurred_on >= start, PointEntry.occurred_on < end)
             .order_by(PointEntry.occurred_on, PointEntry.updated_at)).all()
     return [(entry, vname or f"{hname}户") for entry, vname, hname in rows]
@@ -340,12 +340,12 @@ def accounts(ctx: Context, *, text: str = "", limit: int = 500, reveal: bool | N
     out: list[Account] = []
     with ctx.read() as session:
         vq = (select(Volunteer.id, Volunteer.name, Volunteer.phone, earned, spent)
-              .join(PointEntry, (PointEntry.volunteer_id == Volunteer.id) & (PointEntry.deleted == False), isouter=bool(text))  # noqa: E712
-              .where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False)  # noqa: E712
+              .join(PointEntry, (PointEntry.volunteer_id == Volunteer.id) & (PointEntry.deleted == False), isouter=bool(text))
+              .where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False)
               .group_by(Volunteer.id))
         hq = (select(Household.id, Household.head, Household.phone, earned, spent)
-              .join(PointEntry, (PointEntry.household_id == Household.id) & (PointEntry.deleted == False), isouter=True)  # noqa: E712
-              .where(Household.station_id == ctx.station_id, Household.deleted == False)  # noqa: E712
+              .join(PointEntry, (PointEntry.household_id == Household.id) & (PointEntry.deleted == False), isouter=True)
+              .where(Household.station_id == ctx.station_id, Household.deleted == False)
               .group_by(Household.id))
         if text:
             vq = vq.where(or_(Volunteer.name.contains(text), Volunteer.name_initials.startswith(text.lower()), Volunteer.phone_tail == text))
@@ -376,19 +376,19 @@ def monthly_list(ctx: Context, year: int, month: int) -> list[MonthLine]:
 
     earned, redeemed, deducted = column(sign_of > 0), -column((sign_of < 0) & redeem), -column((sign_of < 0) & ~redeem)
     total = func.coalesce(func.sum(PointEntry.points), 0)
-    base = [PointEntry.station_id == ctx.station_id, PointEntry.deleted == False, PointEntry.occurred_on < end]  # noqa: E712
+    base = [PointEntry.station_id == ctx.station_id, PointEntry.deleted == False, PointEntry.occurred_on < end]
     lines: list[MonthLine] = []
     with ctx.read() as session:
         figures = (earned, redeemed, deducted, total)
         for name, phone, e, r, d, t in session.exec(
                 select(Volunteer.name, Volunteer.phone, *figures).join(Volunteer, Volunteer.id == PointEntry.volunteer_id)
                 .outerjoin(original, original.id == PointEntry.reverses_id)
-                .where(*base, Volunteer.deleted == False).group_by(Volunteer.id)):  # noqa: E712
+                .where(*base, Volunteer.deleted == False).group_by(Volunteer.id)):
             lines.append(MonthLine(name, "志愿者", mask_phone(phone), int(e), int(r), int(d), int(t)))
         for head, phone, e, r, d, t in session.exec(
                 select(Household.head, Household.phone, *figures).join(Household, Household.id == PointEntry.household_id)
                 .outerjoin(original, original.id == PointEntry.reverses_id)
-                .where(*base, Household.deleted == False).group_by(Household.id)):  # noqa: E712
+                .where(*base, Household.deleted == False).group_by(Household.id)):
             lines.append(MonthLine(f"{head}户", "家庭户", mask_phone(phone), int(e), int(r), int(d), int(t)))
     lines = [line for line in lines if line.earned or line.spent or line.balance]
     lines.sort(key=lambda line: (-line.earned, -line.balance, line.name))
@@ -442,10 +442,10 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
     ensure_default_rules(ctx)
     written = credited = 0
     with ctx.read() as session:
-        rules = list(session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True)))  # noqa: E712
+        rules = list(session.exec(live(PointRule).where(PointRule.station_id == ctx.station_id, PointRule.active == True)))
         if not any(r.basis in ("hour", "activity") for r in rules):
             return 0, 0
-        activities = select(Activity.id).where(Activity.station_id == ctx.station_id, Activity.deleted == False,  # noqa: E712
+        activities = select(Activity.id).where(Activity.station_id == ctx.station_id, Activity.deleted == False,
                                                Activity.status == "done", Activity.date <= date.today())
         if date_from:
             activities = activities.where(Activity.date >= date_from)
@@ -453,7 +453,7 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
             activities = activities.where(Activity.date <= date_to)
         activity_ids = list(session.exec(activities.order_by(Activity.date, Activity.id)))
         total = session.exec(select(func.count()).select_from(Participation).where(
-            Participation.activity_id.in_(activities.scalar_subquery()), Participation.deleted == False)).one()  # noqa: E712
+            Participation.activity_id.in_(activities.scalar_subquery()), Participation.deleted == False)).one()
     # Who of a page of activities is not yet credited, found by SQL (the entry index on source): never a
     # Python set of every entry and a list of every participation, whose building and freeing held the
     # interpreter 0.1–0.3 s at a time and stalled the window (bench/ui_bench.py).
@@ -464,7 +464,7 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
         PointEntry.volunteer_id.concat("") == Participation.volunteer_id)
     participants = (select(Participation.volunteer_id, Participation.hours, Activity.id, Activity.title, Activity.category,
                            Activity.date, credited_already.exists())
-                    .join(Activity, Activity.id == Participation.activity_id).where(Participation.deleted == False))  # noqa: E712
+                    .join(Activity, Activity.id == Participation.activity_id).where(Participation.deleted == False))
     operator = ctx.actor.label[:50]
     rates = _rates(rules)
     seen = 0
@@ -516,8 +516,8 @@ def unsettled_count(ctx: Context) -> int:
         credited = select(PointEntry.id).where(PointEntry.station_id == Activity.station_id,
                                                PointEntry.source == literal("activity:") + Activity.id,
                                                PointEntry.volunteer_id == Participation.volunteer_id)
-        unsettled = (Activity.station_id == station, Activity.deleted == False, Activity.status == "done",  # noqa: E712
-                     Participation.deleted == False, Activity.date <= date.today(), ~credited.exists())  # noqa: E712
+        unsettled = (Activity.station_id == station, Activity.deleted == False, Activity.status == "done",
+                     Participation.deleted == False, Activity.date <= date.today(), ~credited.exists())
         if last is None:
             query = select(func.count()).select_from(Participation).join(Activity, Activity.id == Participation.activity_id)
         else:
@@ -546,7 +546,7 @@ def save_goods(ctx: Context, goods_id: str | None = None, **values) -> Goods:
 
 def _stock_in(session: Session, goods_id: str) -> int:
     return int(session.exec(select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
-        StockMove.goods_id == goods_id, StockMove.deleted == False)).one())  # noqa: E712
+        StockMove.goods_id == goods_id, StockMove.deleted == False)).one())
 
 
 def restock(ctx: Context, goods_id: str, quantity, reason: str = "") -> StockMove:
@@ -571,10 +571,10 @@ def restock(ctx: Context, goods_id: str, quantity, reason: str = "") -> StockMov
 def list_goods(ctx: Context, *, active_only: bool = False) -> list[GoodsStock]:
     stock = func.coalesce(func.sum(StockMove.quantity), 0)
     out_qty = func.coalesce(func.sum(case((StockMove.point_entry_id.is_not(None), -StockMove.quantity), else_=0)), 0)
-    query = (select(Goods, stock, out_qty).outerjoin(StockMove, (StockMove.goods_id == Goods.id) & (StockMove.deleted == False))  # noqa: E712
-             .where(Goods.station_id == ctx.station_id, Goods.deleted == False).group_by(Goods.id).order_by(Goods.price, Goods.name))  # noqa: E712
+    query = (select(Goods, stock, out_qty).outerjoin(StockMove, (StockMove.goods_id == Goods.id) & (StockMove.deleted == False))
+             .where(Goods.station_id == ctx.station_id, Goods.deleted == False).group_by(Goods.id).order_by(Goods.price, Goods.name))
     if active_only:
-        query = query.where(Goods.active == True)  # noqa: E712
+        query = query.where(Goods.active == True)
     with ctx.read() as session:
         return [GoodsStock(goods, int(s), int(o)) for goods, s, o in session.exec(query)]
 
@@ -582,7 +582,7 @@ def list_goods(ctx: Context, *, active_only: bool = False) -> list[GoodsStock]:
 def stock_moves(ctx: Context, goods_id: str) -> list[tuple[StockMove, int]]:
     """An item's moves, newest first, each with the stock after it (出入库明细)."""
     with ctx.read() as session:
-        moves = list(session.exec(select(StockMove).where(StockMove.goods_id == goods_id, StockMove.deleted == False)  # noqa: E712
+        moves = list(session.exec(select(StockMove).where(StockMove.goods_id == goods_id, StockMove.deleted == False)
                                   .order_by(StockMove.occurred_on, StockMove.updated_at, StockMove.id)))
     out, level = [], 0
     for move in moves:
@@ -622,9 +622,9 @@ def find_holder(ctx: Context, name: str) -> Holder:
     """A holder by exact volunteer name or 户主 name (for the command line); ambiguous names are refused."""
     name = clean(name).removesuffix("户")
     with ctx.read() as session:
-        vols = session.exec(select(Volunteer.id).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False,  # noqa: E712
+        vols = session.exec(select(Volunteer.id).where(Volunteer.station_id == ctx.station_id, Volunteer.deleted == False,
                                                        Volunteer.name == name)).all()
-        homes = session.exec(select(Household.id).where(Household.station_id == ctx.station_id, Household.deleted == False,  # noqa: E712
+        homes = session.exec(select(Household.id).where(Household.station_id == ctx.station_id, Household.deleted == False,
                                                         Household.head == name)).all()
     if len(vols) + len(homes) == 0:
         raise NotFound(f"找不到名为“{name}”的志愿者或家庭户")

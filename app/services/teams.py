@@ -61,7 +61,7 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Team | 
 def _ensure_member(session: Session, ctx: Context, team: Team, volunteer_id: str, role: str, joined_on: date | None) -> Membership:
     existing = session.exec(
         live(Membership).where(
-            Membership.team_id == team.id, Membership.volunteer_id == volunteer_id, Membership.left_on == None  # noqa: E711
+            Membership.team_id == team.id, Membership.volunteer_id == volunteer_id, Membership.left_on == None
         )
     ).first()
     if existing is not None:
@@ -114,7 +114,7 @@ def find_team(ctx: Context, name: str) -> Team:
 def list_teams(ctx: Context, *, deleted: bool = False) -> list[TeamSummary]:
     members = (
         select(Membership.team_id, func.count().label("n"))
-        .where(Membership.deleted == False, Membership.left_on == None)  # noqa: E711,E712
+        .where(Membership.deleted == False, Membership.left_on == None)
         .group_by(Membership.team_id)
         .subquery()
     )
@@ -133,11 +133,11 @@ def team_members(ctx: Context, team_id: str, *, include_left: bool = False) -> l
     query = (
         select(Membership, Volunteer)
         .join(Volunteer, Volunteer.id == Membership.volunteer_id)
-        .where(Membership.team_id == team_id, Membership.deleted == False, Volunteer.deleted == False)  # noqa: E712
+        .where(Membership.team_id == team_id, Membership.deleted == False, Volunteer.deleted == False)
         .order_by(Membership.joined_on, Volunteer.number)
     )
     if not include_left:
-        query = query.where(Membership.left_on == None)  # noqa: E711
+        query = query.where(Membership.left_on == None)
     with ctx.read() as session:
         return [Member(m, v) for m, v in session.exec(query)]
 
@@ -158,7 +158,7 @@ def _set_members(session: Session, ctx: Context, team: Team, volunteer_ids: list
     if team.leader_id and team.leader_id not in wanted:
         wanted.append(team.leader_id)  # the leader is always a member
     current = session.exec(
-        live(Membership).where(Membership.team_id == team.id, Membership.left_on == None)  # noqa: E711
+        live(Membership).where(Membership.team_id == team.id, Membership.left_on == None)
     ).all()
     for membership in current:
         if membership.volunteer_id not in wanted:
@@ -186,7 +186,7 @@ def remove_member(ctx: Context, team_id: str, volunteer_id: str, *, left_on: dat
             raise ValidationError({"members": "队长不能移出服务队，请先更换队长"})
         for membership in session.exec(
             live(Membership).where(
-                Membership.team_id == team_id, Membership.volunteer_id == volunteer_id, Membership.left_on == None  # noqa: E711
+                Membership.team_id == team_id, Membership.volunteer_id == volunteer_id, Membership.left_on == None
             )
         ):
             membership.left_on = left_on or date.today()

@@ -131,7 +131,7 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Volunte
     if current is not None and registered:
         # Service is recorded from the day a volunteer registered: a later date would orphan what is kept.
         first = session.exec(select(func.min(Activity.date)).join(Participation, Participation.activity_id == Activity.id).where(
-            Participation.volunteer_id == current.id, Participation.deleted == False, Activity.deleted == False,  # noqa: E712
+            Participation.volunteer_id == current.id, Participation.deleted == False, Activity.deleted == False,
             Activity.status == "done")).one()
         if first is not None and first < registered:
             errors.add("registered_on", f"该志愿者{format_date(first)}已有服务记录，注册日期不能晚于这一天")
@@ -161,7 +161,7 @@ def _set_teams(session: Session, ctx: Context, volunteer: Volunteer, team_ids) -
     """Make the volunteer's current teams exactly ``team_ids`` (a leader cannot leave their team)."""
     wanted = list(dict.fromkeys(team_ids))
     current = session.exec(
-        live(Membership).where(Membership.volunteer_id == volunteer.id, Membership.left_on == None)  # noqa: E711
+        live(Membership).where(Membership.volunteer_id == volunteer.id, Membership.left_on == None)
     ).all()
     for membership in current:
         if membership.team_id not in wanted:
@@ -217,7 +217,7 @@ def current_team_ids(ctx: Context, volunteer_id: str) -> list[str]:
     with ctx.read() as session:
         return list(session.exec(
             select(Membership.team_id).where(
-                Membership.volunteer_id == volunteer_id, Membership.deleted == False, Membership.left_on == None  # noqa: E711,E712
+                Membership.volunteer_id == volunteer_id, Membership.deleted == False, Membership.left_on == None
             )
         ))
 
@@ -274,7 +274,7 @@ def volunteer_query(ctx: Context, text: str = "", *, deleted: bool = False, team
         query = query.where(condition)
     if team_id:
         members = select(Membership.volunteer_id).where(
-            Membership.team_id == team_id, Membership.deleted == False, Membership.left_on == None  # noqa: E711,E712
+            Membership.team_id == team_id, Membership.deleted == False, Membership.left_on == None
         )
         query = query.where(Volunteer.id.in_(members))
     if party_only:
@@ -324,8 +324,8 @@ def team_names_of(ctx: Context, volunteer_ids: list[str]) -> dict[str, list[str]
         select(Membership.volunteer_id, Team.name)
         .join(Team, Team.id == Membership.team_id)
         .where(
-            Membership.volunteer_id.in_(volunteer_ids), Membership.deleted == False,  # noqa: E712
-            Membership.left_on == None, Team.deleted == False,  # noqa: E711,E712
+            Membership.volunteer_id.in_(volunteer_ids), Membership.deleted == False,
+            Membership.left_on == None, Team.deleted == False,
         )
         .order_by(Team.name)
     )
@@ -337,7 +337,7 @@ def team_names_of(ctx: Context, volunteer_ids: list[str]) -> dict[str, list[str]
 
 
 def hours_condition(year: int | None = None):
-    conditions = [Participation.deleted == False, Activity.deleted == False, Activity.status == "done"]  # noqa: E712
+    conditions = [Participation.deleted == False, Activity.deleted == False, Activity.status == "done"]
     if year is not None:
         conditions += [Activity.date >= date(year, 1, 1), Activity.date <= date(year, 12, 31)]
     return conditions

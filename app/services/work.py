@@ -52,7 +52,7 @@ def list_projects(ctx: Context) -> list[Project]:
 
 def project_team_ids(ctx: Context, project_id: str) -> list[str]:
     with ctx.read() as session:
-        return list(session.exec(select(ProjectTeam.team_id).where(ProjectTeam.project_id == project_id, ProjectTeam.deleted == False)))  # noqa: E712
+        return list(session.exec(select(ProjectTeam.team_id).where(ProjectTeam.project_id == project_id, ProjectTeam.deleted == False)))
 
 
 # -- trainings, documents, plans --------------------------------------------------------

@@ -91,7 +91,7 @@ def add_station_in(conn, name: str, street: str = "", *, kind: str = "", populat
         street, kind = "", ""  # the district's center belongs to no 街道 and is neither 村 nor 社区
     if tier is StationLevel.institute:  # 二.2: one 所 per 街道, whether added alone, by a sheet, or one sheet after another
         held = conn.execute(select(account.c.name).where(account.c.level == StationLevel.institute.value,
-                                                         account.c.street == street.strip(), account.c.revoked == False)  # noqa: E712
+                                                         account.c.street == street.strip(), account.c.revoked == False)
                             ).first()
         if held is not None:
             raise ValidationError({"street": f"{street.strip()}已有实践所“{held.name}”（每个街道一个实践所）"})

@@ -81,7 +81,7 @@ def dispatches(conn: Connection, today: date, street: str = "", *, limit: int | 
         ids = [a.id for a in sent[chunk:chunk + 500]]
         for d in conn.execute(select(demand, team.c.name.label("team_name"), volunteer.c.name.label("volunteer_name"))
                               .outerjoin(team, team.c.id == demand.c.team_id).outerjoin(volunteer, volunteer.c.id == demand.c.volunteer_id)
-                              .where(demand.c.dispatch_id.in_(ids), demand.c.deleted == False)):  # noqa: E712
+                              .where(demand.c.dispatch_id.in_(ids), demand.c.deleted == False)):
             outcome[d.dispatch_id] = d
     rows = []
     for a in sent:
@@ -135,15 +135,15 @@ def _assignee(conn: Connection, d) -> tuple[str, str]:
 def _week(conn: Connection, start: date, end: date, ids) -> dict:
     """Activities held, their service hours and demands received from ``start`` to ``end`` (both included)."""
     activity, participation, demand = TABLES["activity"], TABLES["participation"], TABLES["demand"]
-    held = and_(activity.c.station_id.in_(ids), activity.c.deleted == False, activity.c.status == "done",  # noqa: E712
+    held = and_(activity.c.station_id.in_(ids), activity.c.deleted == False, activity.c.status == "done",
                 activity.c.date >= start, activity.c.date <= end)
     activities = conn.execute(select(func.count()).select_from(activity).where(held)).scalar_one()
     hours = conn.execute(select(func.coalesce(func.sum(participation.c.hours), 0.0)).select_from(participation)
                          .join(activity, activity.c.id == participation.c.activity_id)
-                         .where(held, participation.c.deleted == False, participation.c.station_id == activity.c.station_id)  # noqa: E712
+                         .where(held, participation.c.deleted == False, participation.c.station_id == activity.c.station_id)
                          ).scalar_one()
     demands = conn.execute(select(func.count()).select_from(demand).where(
-        demand.c.station_id.in_(ids), demand.c.deleted == False, demand.c.received_on >= start, demand.c.received_on <= end)).scalar_one()  # noqa: E712
+        demand.c.station_id.in_(ids), demand.c.deleted == False, demand.c.received_on >= start, demand.c.received_on <= end)).scalar_one()
     return {"activities": int(activities), "hours": round(float(hours or 0), 1), "demands": int(demands)}
 
 
@@ -166,7 +166,7 @@ def attention(conn: Connection, today: date, street: str = "") -> dict:
         return (acct.name, station_level(acct.level).unit, acct.id) if acct else ("", "", None)
 
     # Residents' demands past their 办结期限 (a dispatch's are under the dispatches, not twice).
-    late_demand = and_(demand.c.station_id.in_(ids), demand.c.deleted == False, demand.c.state.in_(WAITING),  # noqa: E712
+    late_demand = and_(demand.c.station_id.in_(ids), demand.c.deleted == False, demand.c.state.in_(WAITING),
                        demand.c.due_on < today, demand.c.dispatch_id.is_(None))
     overdue = []
     for d in conn.execute(select(demand).where(late_demand).order_by(demand.c.due_on, demand.c.number).limit(LIMIT)):
@@ -180,7 +180,7 @@ def attention(conn: Connection, today: date, street: str = "") -> dict:
     late_dispatches = [r for r in dispatches(conn, today, street, limit=None) if r["late"]]
 
     cutoff = now - timedelta(days=STALE_DAYS)
-    stale_where = and_(account.c.station_id.is_not(None), account.c.revoked == False, admin.in_street(street),  # noqa: E712
+    stale_where = and_(account.c.station_id.is_not(None), account.c.revoked == False, admin.in_street(street),
                        or_(account.c.last_sync_at.is_(None), account.c.last_sync_at <= cutoff))
     stale = []
     for a in conn.execute(select(account).where(stale_where).order_by(account.c.last_sync_at.asc().nulls_first(), account.c.name).limit(LIMIT)):
@@ -190,8 +190,8 @@ def attention(conn: Connection, today: date, street: str = "") -> dict:
     stale_count = conn.execute(select(func.count()).select_from(account).where(stale_where)).scalar_one()
 
     rated_at = (select(func.max(demand_event.c.at)).where(demand_event.c.demand_id == demand.c.id, demand_event.c.to_state == S.rated.value,
-                                                          demand_event.c.deleted == False).scalar_subquery())  # noqa: E712
-    low_where = and_(demand.c.station_id.in_(ids), demand.c.deleted == False, demand.c.rating.is_not(None),  # noqa: E712
+                                                          demand_event.c.deleted == False).scalar_subquery())
+    low_where = and_(demand.c.station_id.in_(ids), demand.c.deleted == False, demand.c.rating.is_not(None),
                      demand.c.rating <= LOW_RATING, rated_at >= now - timedelta(days=RATING_DAYS))
     low = []
     for d in conn.execute(select(demand, rated_at.label("rated_at")).where(low_where).order_by(rated_at.desc()).limit(LIMIT)):

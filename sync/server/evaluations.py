@@ -65,7 +65,7 @@ def verdicts_for_all(conn: Connection, year: int, month: int | None, rules: list
     running = period.end >= today  # the month still running: its verdicts depend on the day
     station = TABLES["station"]
     accounts = conn.execute(select(account).join(station, station.c.id == account.c.station_id)
-                            .where(account.c.station_id != None, account.c.street == street if street else true())  # noqa: E711
+                            .where(account.c.station_id != None, account.c.street == street if street else true())
                             .order_by(account.c.name)).all()
     columns = [c for c in evaluation_cache.c if full or c.name != "verdicts"]
     kept = {r.station_id: r for r in conn.execute(select(*columns).where(evaluation_cache.c.period == label))}
@@ -154,6 +154,6 @@ class AheadJudge:
             wait = self.every_s
             try:
                 judge_running_month(self.engine)
-            except Exception:  # noqa: BLE001 - a failed round is logged and tried again next time
+            except Exception:  # a failed round is logged and tried again next time
                 log.exception("judging the running month ahead failed")
             self.rounds += 1

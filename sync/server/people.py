@@ -265,8 +265,8 @@ def hours_of(conn: Connection, volunteer_ids) -> dict[str, tuple[float, int]]:
         for vid, hours, count in conn.execute(
                 select(participation.c.volunteer_id, func.coalesce(func.sum(participation.c.hours), 0.0), func.count())
                 .join(activity, activity.c.id == participation.c.activity_id)
-                .where(participation.c.volunteer_id.in_(chunk), participation.c.deleted == False,  # noqa: E712
-                       activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
+                .where(participation.c.volunteer_id.in_(chunk), participation.c.deleted == False,
+                       activity.c.deleted == False, activity.c.status == "done")
                 .group_by(participation.c.volunteer_id)):
             out[vid] = (round(float(hours or 0), 2), int(count))
     return out
@@ -343,7 +343,7 @@ def _people(conn: Connection, keys: list[str], street: str) -> list[Person]:
             select(person_link.c.person_key, volunteer.c.id, volunteer.c.station_id, volunteer.c.number,
                    volunteer.c.name, volunteer.c.id_number, volunteer.c.registered_on)
             .join(volunteer, volunteer.c.id == person_link.c.volunteer_id)
-            .where(person_link.c.person_key.in_(chunk), volunteer.c.deleted == False)).all()  # noqa: E712
+            .where(person_link.c.person_key.in_(chunk), volunteer.c.deleted == False)).all()
     accounts = accounts_of(conn, {r.station_id for r in rows})
     hours = hours_of(conn, [r.id for r in rows])
     found: dict[str, Person] = {}
@@ -387,7 +387,7 @@ def _shared_keys(street: str):
     Read from person_link's index alone; counted by rows, not distinct ledgers (collated text compares cost a third of
     the page): a ledger holds one live registration per person, its own check refuses a second."""
     query = (select(person_link.c.person_key, func.count().label("ledgers"))
-             .where(person_link.c.deleted == False)  # noqa: E712
+             .where(person_link.c.deleted == False)
              .group_by(person_link.c.person_key).having(func.count() > 1))
     if street:
         ours = select(account.c.station_id).where(account.c.station_id.is_not(None), account.c.street == street)
@@ -435,7 +435,7 @@ def elsewhere(conn: Connection, station_id: str) -> dict[str, tuple[str, set[str
     rows = conn.execute(
         select(mine.c.volunteer_id, mine.c.person_key, other.c.station_id, other.c.volunteer_id)
         .join(other, and_(other.c.person_key == mine.c.person_key, other.c.station_id != mine.c.station_id))
-        .where(mine.c.station_id == station_id, mine.c.deleted == False, other.c.deleted == False)).all()  # noqa: E712
+        .where(mine.c.station_id == station_id, mine.c.deleted == False, other.c.deleted == False)).all()
     hours = hours_of(conn, [r[3] for r in rows])
     out: dict[str, tuple[str, set[str], float]] = {}
     for mine_id, key, other_station, other_id in rows:

@@ -88,5 +88,5 @@ def _thumbnail(store: PhotoStore, sha: str, size: int) -> bytes | None:
             out = io.BytesIO()
             image.save(out, "JPEG", quality=80)
             return out.getvalue()
-    except Exception:  # noqa: BLE001 - a file that is not a picture gets no thumbnail
+    except Exception:  # a file that is not a picture gets no thumbnail
         return None

@@ -103,7 +103,7 @@ def _chunks(values, size: int = 500):
 def _count(conn: Connection, where) -> tuple[list[dict], list[dict]]:
     """station_month and team_month rows counted from the activities matching ``where`` (held ones only)."""
     activity, participation = TABLES["activity"], TABLES["participation"]
-    held = and_(where, activity.c.deleted == False, activity.c.status == "done")  # noqa: E712
+    held = and_(where, activity.c.deleted == False, activity.c.status == "done")
     y, m = extract("year", activity.c.date), extract("month", activity.c.date)
     months: dict[tuple[str, str], dict] = {}
     for station_id, year, month, n in conn.execute(select(activity.c.station_id, y, m, func.count()).where(held)
@@ -112,7 +112,7 @@ def _count(conn: Connection, where) -> tuple[list[dict], list[dict]]:
     for station_id, year, month, hours in conn.execute(
             select(activity.c.station_id, y, m, func.coalesce(func.sum(participation.c.hours), 0.0)).select_from(participation)
             .join(activity, activity.c.id == participation.c.activity_id)
-            .where(held, participation.c.deleted == False, participation.c.station_id == activity.c.station_id)  # noqa: E712
+            .where(held, participation.c.deleted == False, participation.c.station_id == activity.c.station_id)
             .group_by(activity.c.station_id, y, m)):
         months[(station_id, label((int(year), int(month))))]["hours"] = round(float(hours or 0), 2)
     teams = [{"station_id": station_id, "team_id": team_id, "period": label((int(year), int(month))), "activities": n}
@@ -217,7 +217,7 @@ def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted:
 def _count_volunteers(conn: Connection, which) -> None:
     volunteer = TABLES["volunteer"]
     live = (select(func.count()).select_from(volunteer)
-            .where(volunteer.c.station_id == account.c.station_id, volunteer.c.deleted == False))  # noqa: E712
+            .where(volunteer.c.station_id == account.c.station_id, volunteer.c.deleted == False))
     conn.execute(update(account).where(which).values(volunteers=live.scalar_subquery()))
 
 
@@ -260,7 +260,7 @@ def figures_for(conn: Connection, station_ids: list[str] | None, today: date) ->
     for station_id, name, n in conn.execute(
             select(team.c.station_id, team.c.name, func.coalesce(team_month.c.activities, 0)).select_from(team)
             .outerjoin(team_month, and_(team_month.c.team_id == team.c.id, team_month.c.period == this_month))
-            .where(only(team.c.station_id), team.c.deleted == False)  # noqa: E712
+            .where(only(team.c.station_id), team.c.deleted == False)
             .order_by(team.c.station_id, team.c.name)):
         of(station_id)["per_team"].append((name, n))
     return out

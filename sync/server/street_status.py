@@ -214,7 +214,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
         select(account.c.id, account.c.name, account.c.level, account.c.station_id, account.c.last_sync_at,
                account.c.created_at, station.c.id.label("synced"))
         .outerjoin(station, station.c.id == account.c.station_id)
-        .where(account.c.street == street, account.c.revoked == False, account.c.level != "center")  # noqa: E712
+        .where(account.c.street == street, account.c.revoked == False, account.c.level != "center")
     ).all()
     now = utcnow()
     units: list[UnitStatus] = []
@@ -239,7 +239,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
     ids = list(by_station)
     for start in range(0, len(ids), 500):
         for sid, first in conn.execute(select(activity.c.station_id, func.min(activity.c.date)).where(
-                activity.c.station_id.in_(ids[start:start + 500]), activity.c.deleted == False)  # noqa: E712
+                activity.c.station_id.in_(ids[start:start + 500]), activity.c.deleted == False)
                 .group_by(activity.c.station_id)):
             u = by_station[sid]
             if first is not None and (u.started is None or first < u.started):
@@ -271,7 +271,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
             select(team_month.c.station_id, team_month.c.team_id).where(
                 team_month.c.station_id.in_(part), team_month.c.period == period, team_month.c.activities > 0))}
         for t in conn.execute(select(team.c.id, team.c.station_id, team.c.name, team.c.founded_on).where(
-                team.c.station_id.in_(part), team.c.deleted == False)  # noqa: E712
+                team.c.station_id.in_(part), team.c.deleted == False)
                 .order_by(team.c.name)):
             u = by_station[t.station_id]
             if (t.founded_on is not None and t.founded_on > month_end) or u.before(month_end):
@@ -279,7 +279,7 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
             u.teams += 1
             if (t.station_id, t.id) not in active:
                 u.idle_teams.append(t.name)
-        waiting = and_(demand.c.station_id.in_(part), demand.c.deleted == False, demand.c.state.in_(WAITING))  # noqa: E712
+        waiting = and_(demand.c.station_id.in_(part), demand.c.deleted == False, demand.c.state.in_(WAITING))
         for sid, n, late, dispatched in conn.execute(
                 select(demand.c.station_id, func.count(),
                        func.sum(case((demand.c.due_on < today, 1), else_=0)),
@@ -302,7 +302,7 @@ def _reported_up(conn: Connection, by_station: dict[str, UnitStatus]) -> list[Re
         select(hop.c.id, hop.c.station_id, hop.c.reason, hop.c.at, hop.c.to_name, hop.c.to_station_id,
                demand.c.number, demand.c.content)
         .join(demand, demand.c.id == hop.c.demand_id)
-        .where(hop.c.station_id.in_(inside), hop.c.kind == "report", hop.c.deleted == False,  # noqa: E712
+        .where(hop.c.station_id.in_(inside), hop.c.kind == "report", hop.c.deleted == False,
                hop.c.to_station_id.not_in(inside))
         .order_by(hop.c.at.desc()).limit(REPORTED_LIMIT)).all()
     out = []

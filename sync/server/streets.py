@@ -406,17 +406,17 @@ def _per_station(conn: Connection, units: list[Unit], span: Span, today: date) -
                 .group_by(station_month.c.station_id)):
             by_id[sid].activities, by_id[sid].hours = int(n or 0), half_up(float(hours or 0), 1)
         for sid, n in conn.execute(select(volunteer.c.station_id, func.count()).where(
-                volunteer.c.station_id.in_(part), volunteer.c.deleted == False,  # noqa: E712
+                volunteer.c.station_id.in_(part), volunteer.c.deleted == False,
                 volunteer.c.registered_on <= as_of).group_by(volunteer.c.station_id)):
             by_id[sid].volunteers = n
         for sid, n in conn.execute(select(project.c.station_id, func.count()).where(
-                project.c.station_id.in_(part), project.c.deleted == False, project.c.brand == True,  # noqa: E712
+                project.c.station_id.in_(part), project.c.deleted == False, project.c.brand == True,
                 project.c.status != "planned").group_by(project.c.station_id)):
             by_id[sid].brand = n
         # Still waiting for service now and past its deadline by the period's end (五.2: every demand closes the loop).
         cutoff = today if span.end >= today else span.end + timedelta(days=1)
         for sid, n in conn.execute(select(demand.c.station_id, func.count()).where(
-                demand.c.station_id.in_(part), demand.c.deleted == False, demand.c.state.in_(WAITING),  # noqa: E712
+                demand.c.station_id.in_(part), demand.c.deleted == False, demand.c.state.in_(WAITING),
                 demand.c.due_on < cutoff).group_by(demand.c.station_id)):
             by_id[sid].overdue = n
 

@@ -44,7 +44,7 @@ def unit(acct) -> dict:
 
 
 def _live(conn: Connection, *where):
-    return conn.execute(select(account).where(account.c.station_id.is_not(None), account.c.revoked == False, *where)  # noqa: E712
+    return conn.execute(select(account).where(account.c.station_id.is_not(None), account.c.revoked == False, *where)
                         .order_by(account.c.id)).all()
 
 
@@ -154,7 +154,7 @@ def _target(batch, values: dict):
         return upper, None
     if level is StationLevel.station:
         return None, "实践站不能转派：本站办不了的需求，请上报给所属街道的实践所"
-    target = conn.execute(select(account).where(account.c.station_id == values["to_station_id"], account.c.revoked == False)  # noqa: E712
+    target = conn.execute(select(account).where(account.c.station_id == values["to_station_id"], account.c.revoked == False)
                           ).first()
     if target is None or target.station_id == me.station_id:
         return None, "转派的对象不是区里登记在用的实践所或实践站，请同步后从名单中重新选择"
@@ -173,7 +173,7 @@ def _earlier_hop_stands(batch, values: dict) -> bool:
         return True
     earlier = batch.conn.execute(select(hop.c.id).where(hop.c.demand_id == values["demand_id"], hop.c.id != values["id"])).scalars().all()
     for hop_id in earlier:
-        there = batch.conn.execute(select(demand.c.state).where(demand.c.dispatch_id == hop_id, demand.c.deleted == False)  # noqa: E712
+        there = batch.conn.execute(select(demand.c.state).where(demand.c.dispatch_id == hop_id, demand.c.deleted == False)
                                    ).scalar()
         withdrawn = batch.conn.execute(select(announcement.c.id).where(announcement.c.kind == "dispatch_withdrawn",
                                                                        announcement.c.body.contains(hop_id))).first()
@@ -313,7 +313,7 @@ def chain(conn: Connection, dispatch_id: str, limit: int = 10) -> list[tuple[obj
     out = []
     sent = conn.execute(select(announcement).where(announcement.c.id == dispatch_id)).first()
     while sent is not None and len(out) < limit:
-        there = conn.execute(select(demand).where(demand.c.dispatch_id == sent.id, demand.c.deleted == False)).first()  # noqa: E712
+        there = conn.execute(select(demand).where(demand.c.dispatch_id == sent.id, demand.c.deleted == False)).first()
         out.append((sent, there))
         sent = next_hop(conn, there) if there is not None and there.state in (S.passed.value, S.reported.value) else None
     return out

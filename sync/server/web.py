@@ -211,7 +211,7 @@ def install(api: FastAPI) -> None:
             row = conn.execute(
                 select(staff.c.display_name, staff.c.street, staff.c.username, staff_session.c.expires_at, staff_session.c.last_seen)
                 .join(staff_session, staff_session.c.staff_id == staff.c.id)
-                .where(staff_session.c.token_hash == digest, staff.c.disabled == False)  # noqa: E712
+                .where(staff_session.c.token_hash == digest, staff.c.disabled == False)
             ).first()
         if row is None or not session_live(row.expires_at, row.last_seen, now):
             return None
@@ -414,8 +414,8 @@ def install(api: FastAPI) -> None:
         first, with the days since, None for never), and how many there are: flagged at the top of the overview."""
         now = utcnow()
         cutoff = now - timedelta(days=STALE_DAYS)
-        late_ones = and_(account.c.station_id != None, account.c.revoked == False, admin.in_street(street),  # noqa: E711,E712
-                         (account.c.last_sync_at == None) | (account.c.last_sync_at <= cutoff))  # noqa: E711
+        late_ones = and_(account.c.station_id != None, account.c.revoked == False, admin.in_street(street),
+                         (account.c.last_sync_at == None) | (account.c.last_sync_at <= cutoff))
         count = conn.execute(select(func.count()).select_from(account).where(late_ones)).scalar_one()
         late = []
         for acct in conn.execute(select(account.c.name, account.c.last_sync_at).where(late_ones)
@@ -586,7 +586,7 @@ def install(api: FastAPI) -> None:
         the district's dispatches with what became of each. One source for the page and its Excel export."""
         demand = TABLES["demand"]
         waiting = [S.ordered.value, S.approved.value, S.dispatched.value, S.taken.value]
-        live_demand = demand.c.deleted == False  # noqa: E712
+        live_demand = demand.c.deleted == False
         if street:
             live_demand = and_(live_demand, demand.c.station_id.in_(admin.station_ids_in(street)))
         names = {a.station_id: a.name for a in conn.execute(select(account).where(admin.in_street(street))) if a.station_id}
@@ -631,7 +631,7 @@ def install(api: FastAPI) -> None:
         today = date.today()
         with engine.connect() as conn:
             stations, dispatches = demands_data(conn, today, user.street)
-            names = conn.execute(select(account.c.name).where(account.c.station_id.is_not(None), account.c.revoked == False,  # noqa: E712
+            names = conn.execute(select(account.c.name).where(account.c.station_id.is_not(None), account.c.revoked == False,
                                                               admin.in_street(user.street))
                                  .order_by(account.c.street, account.c.name)).scalars().all()
         return render("demands.html", title="“五单”办理情况", user=user, status=status, today=today, notice=notice, stations=stations,
@@ -657,27 +657,27 @@ def install(api: FastAPI) -> None:
             recent = conn.execute(
                 select(activity.c.id, activity.c.date, activity.c.title, activity.c.category, team.c.name, activity.c.status)
                 .outerjoin(team, team.c.id == activity.c.team_id)
-                .where(activity.c.station_id == acct.station_id, activity.c.deleted == False,  # noqa: E712
+                .where(activity.c.station_id == acct.station_id, activity.c.deleted == False,
                        activity.c.date >= month_start, activity.c.date <= month_end).order_by(activity.c.date.desc()).limit(200)
             ).all() if acct.station_id else []
             pictures: dict[str, list] = {}
             if recent:
                 for activity_id, sha, caption in conn.execute(
                         select(photo_table.c.activity_id, photo_table.c.sha256, photo_table.c.caption)
-                        .where(photo_table.c.activity_id.in_([r.id for r in recent]), photo_table.c.deleted == False)):  # noqa: E712
+                        .where(photo_table.c.activity_id.in_([r.id for r in recent]), photo_table.c.deleted == False)):
                     pictures.setdefault(activity_id, []).append((sha, caption))
             batches = conn.execute(select(batch_log).where(batch_log.c.account_id == acct.id).order_by(batch_log.c.received_at.desc()).limit(10)).all()
             rejects = conn.execute(select(rejection).where(rejection.c.account_id == acct.id).order_by(rejection.c.id.desc()).limit(20)).all()
             demand = TABLES["demand"]
             # What the 待办事项 page links to: the demands still waiting for service, and those rated low.
             waiting_or_low = conn.execute(select(demand).where(
-                demand.c.station_id == acct.station_id, demand.c.deleted == False,  # noqa: E712
+                demand.c.station_id == acct.station_id, demand.c.deleted == False,
                 (demand.c.state.in_(attention.WAITING)) | (demand.c.rating <= attention.LOW_RATING))
                 .order_by(demand.c.due_on).limit(200)).all() if acct.station_id else []
             project = TABLES["project"]
             # 五.4: the brand projects behind the 街道 evaluation's figure (those in use count; planned ones are listed too)
             brands = conn.execute(select(project.c.name, project.c.category, project.c.status, project.c.started_on).where(
-                project.c.station_id == acct.station_id, project.c.deleted == False, project.c.brand == True)  # noqa: E712
+                project.c.station_id == acct.station_id, project.c.deleted == False, project.c.brand == True)
                 .order_by(project.c.name)).all() if acct.station_id else []
             # one person, two ledgers (#30): its volunteers registered in other ledgers too
             shared = people.shared_of_station(conn, acct.station_id) if acct.station_id else []

@@ -42,13 +42,13 @@ class PlanModel(OneCallPerCell, QAbstractTableModel):
         self.plans, self.shown, self.rows, self.columns = plans, shown, rows or [], columns or {}
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
+    def rowCount(self, parent=QModelIndex()) -> int:  # Qt's name
         return 0 if parent.isValid() else len(self.plans)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.shown) + 2
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         labels = [self.tr("Excel行号")] + [excel.FIELD_LABELS[n] for n in self.shown] + [self.tr("问题")]

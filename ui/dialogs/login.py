@@ -48,7 +48,7 @@ def covered_area(widget: QWidget | None) -> QRect:
 class CoveringMixin:
     covering = False
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         if self.covering:
             self.setGeometry(covered_area(self.parentWidget()))
         super().showEvent(event)

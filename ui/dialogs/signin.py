@@ -270,7 +270,7 @@ class SigninDialog(ClosedByQt, QDialog):
         run_in_background(self, lambda task: signin.confirm(ctx, session_id), done, failed,
                           title=self.tr("正在记入台账"), cancellable=False)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self.stop()
         self.timer.stop()
         super().closeEvent(event)

@@ -49,7 +49,7 @@ class ChoicePage(QWizardPage):
         """The tier chosen; None for the demo."""
         return next((level for level, button in self.levels.items() if button.isChecked()), None)
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return ADMIN if self.demo.isChecked() else STATION
 
 
@@ -105,10 +105,10 @@ class StationPage(QWizardPage):
         self.form.labelForField(self.population).setText(self.tr("全区常住人口") if tier is StationLevel.center else self.tr("常住人口"))
         self.error.show_message(None)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self.set_tier(self.wizard().choice.level() or StationLevel.station)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         if not self.name.text().strip():
             self.error.show_message(self.tr("请填写{0}").format(self.tr(NAME_LABELS[self.tier])))
             return False
@@ -133,7 +133,7 @@ class StationPage(QWizardPage):
             return False
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return ADMIN
 
 
@@ -157,7 +157,7 @@ class AdminPage(QWizardPage):
         form.addRow(self.tr("再次输入密码"), self.password2)
         form.addRow("", self.error)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         if self.password.text() != self.password2.text():
             self.error.show_message(self.tr("两次输入的密码不一致"))
             return False
@@ -169,7 +169,7 @@ class AdminPage(QWizardPage):
             return False
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return -1
 
 

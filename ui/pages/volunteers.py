@@ -160,7 +160,7 @@ class VolunteersPage(ListPage):
         self.forget_hours()  # hours come from participations, which may be what changed
         super().on_store_changed(tables)
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         self.forget_hours()
         super().showEvent(event)
 

@@ -85,7 +85,7 @@ class ProjectsPage(ListPage):
     @staticmethod
     def _deleted(ctx):
         with ctx.read() as session:
-            return list(session.exec(select(Project).where(Project.station_id == ctx.station_id, Project.deleted == True)))  # noqa: E712
+            return list(session.exec(select(Project).where(Project.station_id == ctx.station_id, Project.deleted == True)))
 
     def fetch(self, state, offset, limit, order_by, descending):
         # A station keeps a handful of projects: sorted here, as simply as in SQL.
