@@ -223,7 +223,10 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
         station_name = station.name if station else ""
 
     total = outbox.pending_count(store)
-    batches, files, shas, after, rows_done = [], [], set(), 0, 0
+    batches: list[dict] = []
+    files: list = []
+    shas: set[str] = set()
+    after = rows_done = 0
     seq_from = seq_to = 0
     ctx = Context(store=store)
     target = Path(target)
@@ -233,7 +236,8 @@ def export_package(store: Store, target: Path, *, code: str = "", batch_rows: in
             rows = outbox.pending(store, after_seq=after, limit=batch_rows)
             if not rows:
                 break
-            batch, nbytes = [], 0
+            batch: list = []
+            nbytes = 0
             for row in rows:
                 if batch and nbytes + len(row.payload) > batch_bytes:
                     break

@@ -55,7 +55,10 @@ def read_stations(path: str | Path) -> list[NewStation]:
     missing = [COLUMNS[f][0] for f in ("street", "name", "kind") if f not in where]
     if missing:
         raise ValidationError({"file": f"{Path(path).name} 缺少列：{'、'.join(missing)}（第{sheet.header_row}行是表头）"})
-    out, errors, seen, institutes = [], [], {}, {}
+    out: list = []
+    errors: list = []
+    seen: dict[str, int] = {}
+    institutes: dict[str, int] = {}
     low, high = RANGES[("station", "population")]
     for number, cells in sheet.rows:
         def get(field: str, cells=cells):  # (bound now: called only within this row's iteration)

@@ -96,7 +96,8 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
         Spacer(1, 4 * mm),
         Paragraph(markup("一、“五有”评估"), s["h2"]),
     ]
-    def judged(u, whole_year: bool) -> str:
+
+    def verdict_cell(u, whole_year: bool) -> str:
         j = u.year if whole_year else u.month
         return f"{j.text}\n达标 {j.met}/{j.counted} 项" if j else status.unjudged(u, whole_year=whole_year)
 
@@ -107,7 +108,7 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
 
     rows = []
     for u in status.units:
-        rows.append([u.name, u.tier, judged(u, False), judged(u, True), problems(u)])
+        rows.append([u.name, u.tier, verdict_cell(u, False), verdict_cell(u, True), problems(u)])
     story.append(data_table(
         ["名称", "级别", f"{status.month}月", f"{status.year}年", "主要问题（本月；全年未达标）"],
         rows or [["—", "", "", "", f"{status.street}还没有实践所或实践站"]],

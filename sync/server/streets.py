@@ -130,7 +130,8 @@ def parse_weights(text: str) -> Weights:
     entries = data.get("item")
     if not isinstance(entries, list) or not entries:
         raise WeightsError("计分办法文件中没有计分项（每项以一行 [[item]] 开始）")
-    items, seen = [], set()
+    items: list[Item] = []
+    seen: set[str] = set()
     for n, raw in enumerate(entries):
         where = f"第 {n + 1} 项（第 {starts[n]} 行起）" if n < len(starts) else f"第 {n + 1} 项"
         problem = _item_problem(raw, seen)
