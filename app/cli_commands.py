@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from pathlib import Path
 from datetime import date
 
+from .cli_passwords import password_options, read_password
 from .cliutil import print_table, run_reporting_errors
 from .config import resolve_data_dir
 from .db import Store
@@ -96,6 +98,41 @@ def cmd_demo(args) -> int:
         print(f"示范站已生成：{result.station_name}；服务队 {result.teams} 支，志愿者 {result.volunteers} 名，活动 {result.activities} 次，参与记录 {result.participations} 条")
         make_demo_login(store)
         print(f"打开程序后登录示范站：登录名：{DEMO_ADMIN}　密码：{DEMO_PASSWORD}（示范站的数据是虚构的）")
+    return 0
+
+
+def cmd_operator_list(args) -> int:
+    with open_store(args) as store:
+        rows = operators.list_operators(store)
+    print_table(("登录名", "姓名", "角色", "状态"), [
+        (op.username, op.display_name, Role(op.role).label,
+         "已停用" if not op.active else "已锁定" if operators.locked_until(op) else "正常") for op in rows])
+    return 0
+
+
+def cmd_operator_reset_password(args) -> int:
+    """The way back in when the only administrator forgot the password: run at this PC, by whoever may open its
+    data folder (who can read the ledger file anyway). Never from the arguments; said in the log."""
+    ctx = open_context(args)
+    with ctx.store:
+        known = {op.username: op for op in operators.list_operators(ctx.store)}
+        op = known.get(args.username.strip())
+        if op is None:
+            print(f"错误：没有登录名为“{args.username}”的操作员（现有：{'、'.join(known) or '无'}）", file=sys.stderr)
+            return 1
+        password = read_password(args)
+        if password is None:
+            return 1
+        try:
+            operators.update_operator(ctx, op.username, password=password, active=True if not op.active else None)
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                print(f"错误：{message}", file=sys.stderr)
+            return 1
+    logging.getLogger(__name__).warning("operator %s: password reset from the command line by %s",
+                                        op.username, ctx.actor.display_name)
+    print(f"已为操作员 {op.username}（{op.display_name}）设置新密码并解除锁定{'、重新启用' if not op.active else ''}；"
+          "请用新密码登录，登录后可在“文件 → 修改我的密码”再改")
     return 0
 
 
@@ -758,6 +795,15 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--district", metavar="目录", help="生成示范区：在此空目录中生成区实践中心、两个街道的实践所和六个实践站共九份台账")
 
     add("info", cmd_info, "显示实践站概况、数量统计、数据库版本和数据目录")
+
+    ops = subparsers.add_parser("operator", help="操作员：列出、重设密码（忘记密码时在本机使用）",
+                                description="操作员：列出、重设密码（忘记密码时在本机使用）", parents=[common])
+    ops_sub = ops.add_subparsers(dest="action", required=True, metavar="操作")
+    add("list", cmd_operator_list, "列出本站的操作员", parent=ops_sub)
+    p = add("reset-password", cmd_operator_reset_password,
+            "为操作员设置新密码并解除锁定（唯一的管理员忘记密码时，在这台电脑上运行）", parent=ops_sub)
+    p.add_argument("username", metavar="登录名")
+    password_options(p, "新密码")
 
     vol = subparsers.add_parser("volunteer", help="志愿者：登记、查询", description="志愿者：登记、查询", parents=[common])
     vsub = vol.add_subparsers(dest="volunteer_command", title="子命令", metavar="命令", required=True)

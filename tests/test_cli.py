@@ -280,3 +280,33 @@ def test_district_demo_by_package_and_a_folder_in_use(tmp_path):
     assert sorted(a[2] for a in accounts if a[1] != "实践中心") == ["汶源街道"] * 4 + ["艾山街道"] * 4
     again = station(tmp_path / "unused", "district", "--dir", str(district), "demo", str(tmp_path / "又一个"), check=False)
     assert again.returncode == 1 and "已有同名账号" in again.stderr
+
+
+def test_the_only_administrator_who_forgot_the_password_gets_back_in_at_this_pc(initialised):
+    """帮助 → 使用手册's first question: a sole 管理员 locked out by a forgotten password. Reset at this PC (never from
+    the arguments), which also unlocks the account; the old password no longer works."""
+    from app.db import Store
+    from app.services import operators
+    from app.services.errors import PermissionDenied as AuthError
+
+    with Store.open(initialised) as store:
+        operators.create_first_admin(store, username="yanghx", display_name="杨红霞", password="oldpass1")
+        for _ in range(6):  # the wrong password until the account locks
+            with pytest.raises(AuthError):
+                operators.authenticate(store, "yanghx", "guessing")
+    listed = station(initialised, "operator", "list").stdout
+    assert "yanghx" in listed and "杨红霞" in listed and "管理员" in listed and "已锁定" in listed
+    refused = station(initialised, "operator", "reset-password", "yanghx", "--password", "newpass1", check=False)
+    assert refused.returncode != 0 and "密码不能写在命令行上" in refused.stderr and "newpass1" not in refused.stderr
+    unknown = station(initialised, "operator", "reset-password", "nobody", "--password-stdin", input="newpass1\n", check=False)
+    assert unknown.returncode == 1 and "没有登录名为“nobody”的操作员（现有：yanghx）" in unknown.stderr
+    short = station(initialised, "operator", "reset-password", "yanghx", "--password-stdin", input="123\n", check=False)
+    assert short.returncode == 1 and "密码" in short.stderr and "Traceback" not in short.stderr
+    done = station(initialised, "operator", "reset-password", "yanghx", "--password-stdin", input="newpass1\n")
+    assert "已为操作员 yanghx（杨红霞）设置新密码并解除锁定" in done.stdout
+    with Store.open(initialised) as store:
+        assert operators.authenticate(store, "yanghx", "newpass1").username == "yanghx"
+        with pytest.raises(AuthError):
+            operators.authenticate(store, "yanghx", "oldpass1")
+    log = "\n".join(p.read_text(encoding="utf-8") for p in (initialised / "logs").glob("*.log"))
+    assert "operator yanghx: password reset from the command line" in log and "newpass1" not in log
