@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bundle installer-check clean lock mutate dist deb-check
+.PHONY: run test bench bundle installer-check clean lock mutate dist deb-check manual
 
 # Every dependency from the lock, each file's hash checked (requirements/<platform>/dev.lock, made by `make lock`):
 # two installs a week apart get the same packages (#27). Then the program itself, editable.
@@ -44,6 +44,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+# The 使用手册 the program ships (resources/manual/manual.pdf), its pictures taken from the running program (offscreen).
+# Run after changing a page the manual shows; tests/test_manual.py says when its words are out of date.
+manual: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/station manual
 
 # Mutation testing of the critical modules (tests/mutation.py; minutes, before a release): the score and every survivor.
 mutate: $(STAMP)

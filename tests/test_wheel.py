@@ -24,7 +24,7 @@ def test_a_wheel_carries_the_resources_and_works_installed(tmp_path):
     wheel = next((tmp_path / "dist").glob("station_ledger-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("resources/rules/wuyou.toml", "resources/national/mapping.toml", "resources/fonts/wqy-microhei.ttc",
-                   "resources/fonts/LICENSE-Apache-2.0.txt", "resources/THIRD-PARTY-NOTICES.txt",
+                   "resources/fonts/LICENSE-Apache-2.0.txt", "resources/THIRD-PARTY-NOTICES.txt", "resources/manual/manual.pdf",
                    "app/migrations/versions/0006_volunteer_hours.py",
                    "sync/server/migrations/versions/d0007_package_imports.py"):
         assert needed in names, needed

@@ -185,6 +185,12 @@ def _screen_arg(text: str) -> str:
     return text
 
 
+def _manual(args) -> int:
+    from .manual import command
+
+    return command(args)
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     from app.cliutil import run_reporting_errors
 
@@ -198,3 +204,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--screen", type=_screen_arg, metavar="宽x高",
                    help="检查每个页面和窗口能否放进这么大的屏幕（任务栏除外），例如 1366x728；放不下的逐一列出")
     p.set_defaults(handler=run_reporting_errors(selftest))
+
+    p = subparsers.add_parser("manual", help="生成使用手册（PDF，图片取自程序本身）", description="生成使用手册", parents=[common])
+    p.add_argument("--out", metavar="文件", help="写到这个文件（默认：程序自带的 resources/manual/manual.pdf）")
+    p.set_defaults(handler=run_reporting_errors(_manual))

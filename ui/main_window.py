@@ -283,8 +283,12 @@ class MainWindow(QMainWindow):
         for action in (switch, password, lock, quit_action):
             menu.addAction(action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        manual = QAction(self.tr("使用手册"), self)
+        manual.setShortcut(QKeySequence.StandardKey.HelpContents)  # F1
+        manual.triggered.connect(self.show_manual)
         about = QAction(self.tr("关于实践站台账…"), self)
         about.triggered.connect(self.show_about)
+        help_menu.addAction(manual)
         help_menu.addAction(about)
         if self.is_demo:
             self.leave_demo_action = QAction(self.tr("退出示范站，建立本站台账…"), self)
@@ -303,6 +307,17 @@ class MainWindow(QMainWindow):
 
         Settings(DataPaths(self.ctx.store.paths.root.parent).settings).set("demo_open", False)
         self.leave_demo_requested.emit()
+
+    def show_manual(self) -> None:
+        """The 使用手册 the program ships (ui/manual.py made it), in the program's own preview: print it or save it."""
+        from .dialogs.preview import PdfPreview
+        from .manual import shipped_manual
+
+        path = shipped_manual()
+        if not path.exists():
+            QMessageBox.warning(self, self.tr("使用手册"), self.tr("找不到使用手册（{0}）。程序安装不完整，请重新安装。").format(path))
+            return
+        PdfPreview(path, self.tr("使用手册"), self).exec()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog
