@@ -82,8 +82,8 @@ def _thumbnail(store: PhotoStore, sha: str, size: int) -> bytes | None:
     if data is None:
         return None
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
             image.thumbnail((size, size))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=80)

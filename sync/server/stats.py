@@ -170,14 +170,14 @@ def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted:
             if a.team_id is not None:
                 teams[(a.team_id, period)] = teams.get((a.team_id, period), 0) + 1
     for chunk in _chunks(touched.inserted_participations):
-        for a in conn.execute(
+        for p in conn.execute(
                 select(activity.c.date, activity.c.station_id, activity.c.deleted, activity.c.status,
                        participation.c.hours, participation.c.deleted.label("gone"), participation.c.station_id.label("owner"))
                 .select_from(participation).join(activity, activity.c.id == participation.c.activity_id)
                 .where(participation.c.id.in_(chunk))):
-            period = (a.date.year, a.date.month)
-            if held(a) and not a.gone and a.owner == station_id and period not in recounted:
-                months.setdefault(period, [0, 0.0])[1] += a.hours or 0.0
+            period = (p.date.year, p.date.month)
+            if held(p) and not p.gone and p.owner == station_id and period not in recounted:
+                months.setdefault(period, [0, 0.0])[1] += p.hours or 0.0
     if months:
         labels = {label(p): p for p in months}
         kept = {r.period: r for r in conn.execute(select(station_month).where(

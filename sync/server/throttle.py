@@ -57,7 +57,7 @@ def failed(engine: Engine, kind: tuple[str, Limit], key: str, now: datetime | No
                 if row is None:
                     conn.execute(attempt.insert().values(kind=name, key=key, failures=1, first_at=now, locked_until=None))
                     return
-                failures, first = row.failures + 1, _as_utc(row.first_at)
+                failures, first = row.failures + 1, _as_utc(row.first_at) or now  # (first_at is never NULL)
                 if now - first > limit.window:
                     failures, first = 1, now
                 values = {"failures": failures, "first_at": first}
