@@ -107,6 +107,55 @@ def test_the_server_judges_the_running_month_ahead_of_the_staff_page(demo_store,
     assert not judge.thread.is_alive()  # stopped with the server
 
 
+def test_the_first_view_of_a_month_answers_at_once_and_the_rest_is_judged_meanwhile(demo_store, district_sqlite, tmp_path,
+                                                                                     monkeypatch):
+    """#29: 3,000 stations judged from nothing took 30–40 s before the page answered. The page now judges for
+    FIRST_VIEW_S at most, shows what is ready and says how many are still being judged in the background; the next
+    load shows them all. (A budget of 0 here: nothing judged in the request.)"""
+    import time
+
+    from app.db import Store
+    from app.services.station import init_station
+    from sync.server import web
+    from sync_helpers import staff_login
+    from sync.server import admin
+
+    engine = district_sqlite.engine
+    enroll(demo_store, district_sqlite).sync()
+    other = Store.open(tmp_path / "other")
+    init_station(other, name="红山村新时代文明实践站", kind="village", population=900)
+    enroll(other, district_sqlite).sync()
+    other.close()
+    admin.add_staff(engine, "wmb", "district1", "区文明办")
+    page = staff_login(district_sqlite.base)
+    monkeypatch.setattr(web, "FIRST_VIEW_S", 0.0)
+    monkeypatch.setattr(evaluations, "evaluate", _slowly(evaluations.evaluate))  # the background one still running
+    first = page.get(district_sqlite.base + "/district/evaluation?year=2026&month=10", timeout=60)
+    assert first.status_code == 200 and "还有 2 个站的“五有”正在后台评估" in first.text and "自动刷新" in first.text
+    assert "共 0 个站" in first.text
+    assert evaluations.judging_later(engine, 2026, 10)
+    deadline = time.monotonic() + 60
+    while evaluations.judging_later(engine, 2026, 10) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kept(engine) == 2  # judged in the background, and kept
+    later = page.get(district_sqlite.base + "/district/evaluation?year=2026&month=10", timeout=60).text
+    assert "正在后台评估" not in later and "共 2 个站" in later and later.count('<td class="num">') >= 2 * 4
+    with engine.connect() as conn:  # a deadline already past: the kept ones are read, none judged
+        assert all(s is not None for _a, s, _v in evaluations.verdicts_for_all(conn, 2026, 10, load_rules(), full=False,
+                                                                               deadline=0.0))
+        fresh = evaluations.verdicts_for_all(conn, 2026, 9, load_rules(), full=False, deadline=0.0)
+    assert len(fresh) == 2 and all(s is None and v is None for _a, s, v in fresh)
+
+
+def _slowly(judge):
+    def slow(*args):
+        import time
+
+        time.sleep(0.3)
+        return judge(*args)
+    return slow
+
+
 def test_one_process_judges_at_a_time_on_postgresql(postgres):
     from sqlalchemy import text
 

@@ -12,6 +12,8 @@ import dataclasses
 import hashlib
 import json
 import logging
+import threading
+import time
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, delete, select, true
@@ -52,12 +54,16 @@ def summary_of(verdicts: list[Verdict]) -> dict:
 
 
 def verdicts_for_all(conn: Connection, year: int, month: int | None, rules: list[Rule], *, today: date | None = None,
-                     full: bool = True, street: str = "", half: int | None = None) -> list[tuple]:
+                     full: bool = True, street: str = "", half: int | None = None,
+                     deadline: float | None = None) -> list[tuple]:
     """(account, summary, verdicts) for every enrolled station that has synced its station row, from the kept
     verdicts where they still hold and judged afresh (and kept) where not. ``full=False``: the summaries only
     (verdicts None), read without the verdicts themselves. ``street``: that street's stations only (#30).
     ``month`` None: the whole year (kept under the period "2026"; a running year is judged to date), or with ``half``
-    1 or 2 that half-year (六.4 半年观摩, kept under "2026-H1")."""
+    1 or 2 that half-year (六.4 半年观摩, kept under "2026-H1"). ``deadline`` (a ``time.perf_counter()``): judge
+    afresh only until then; a station still to judge after it comes back as (account, None, None) — a page shows
+    what is ready and has the rest judged in the background (``judge_later``) rather than keep a person waiting
+    the 30–40 s that 3,000 stations take (#29)."""
     today = today or date.today()
     period = Period.of(year=year, month=month, half=None if month else half, today=today)
     key = rules_key(rules)
@@ -77,6 +83,9 @@ def verdicts_for_all(conn: Connection, year: int, month: int | None, rules: list
         if usable:
             summary = {"met": row.met, "counted": row.counted, "at_risk": row.at_risk, "missed": row.missed, "problems": row.problems}
             verdicts = [Verdict(**v) for v in row.verdicts] if full else None
+        elif deadline is not None and time.perf_counter() > deadline:
+            out.append((acct, None, None))
+            continue
         else:
             verdicts = evaluate(conn, TABLES, acct.station_id, period, rules)
             summary = summary_of(verdicts)
@@ -126,6 +135,40 @@ def judge_running_month(engine) -> int | None:
             if postgres:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JUDGE_LOCK_KEY})
                 conn.commit()
+
+
+_later: set[tuple] = set()  # the (engine, year, month, half) being judged in the background by this process
+_later_lock = threading.Lock()
+
+
+def judge_later(engine, year: int, month: int | None, *, half: int | None = None) -> bool:
+    """Judge every station of the period in a background thread of this process (one per period at a time), so
+    the page that found stations unjudged can answer at once and show them on its next load. True if started."""
+    from .admin import current_rules
+
+    key = (id(engine), year, month, half)
+    with _later_lock:
+        if key in _later:
+            return False
+        _later.add(key)
+
+    def run() -> None:
+        try:
+            with engine.connect() as conn:
+                verdicts_for_all(conn, year, month, current_rules(conn), full=False, half=half)
+        except Exception:  # logged; the page judges what is still missing next time
+            log.exception("judging %s-%s in the background failed", year, month)
+        finally:
+            with _later_lock:
+                _later.discard(key)
+
+    threading.Thread(target=run, name=f"judge-{year}-{month}", daemon=True).start()
+    return True
+
+
+def judging_later(engine, year: int, month: int | None, *, half: int | None = None) -> bool:
+    with _later_lock:
+        return (id(engine), year, month, half) in _later
 
 
 class AheadJudge:
