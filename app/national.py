@@ -67,9 +67,6 @@ class Mapping:
             return text
         return self.categories.get(text, self.default_category)
 
-    def column_for(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.field == name), None)
-
 
 def parse_mapping(text: str) -> Mapping:
     try:

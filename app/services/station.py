@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..db import Store
 from ..models import FunctionRoom, ServicePoint, Station
-from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationKind, StationLevel, station_level
+from ..models.enums import ROOM_FUNCTIONS, SERVICE_POINT_KINDS, StationLevel, station_level
 from .common import apply_changes, check_choice, check_length, clean, get_row, normal, parse_date, save_row
 from .context import Context, live
 from .errors import FieldErrors, ServiceError
@@ -111,10 +111,6 @@ def update_station(ctx: Context, **changes) -> Station:
 def tier_of(ctx: Context) -> StationLevel:
     """This ledger's tier, for the words a person reads (本站 / 本所 / 本中心)."""
     return station_level(get_station(ctx).level)
-
-
-def station_kind(station: Station) -> StationKind:
-    return StationKind(station.kind)
 
 
 # -- function rooms and service points ------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..models import Membership, Team, Volunteer
-from ..models.enums import MEMBER_ROLES, TEAM_CATEGORIES
+from ..models.enums import TEAM_CATEGORIES
 from .common import apply_changes, check_choice, check_length, clean, get_row, parse_date
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
@@ -140,17 +140,6 @@ def team_members(ctx: Context, team_id: str, *, include_left: bool = False) -> l
         query = query.where(Membership.left_on == None)
     with ctx.read() as session:
         return [Member(m, v) for m, v in session.exec(query)]
-
-
-def add_member(ctx: Context, team_id: str, volunteer_id: str, *, role: str = "队员", joined_on: date | str | None = None) -> Membership:
-    errors = FieldErrors()
-    check_choice(errors, "role", "队内职务", role, MEMBER_ROLES)
-    joined = parse_date(joined_on, errors, "joined_on", "入队日期")
-    errors.raise_if_any()
-    with ctx.write() as session:
-        team = get_row(session, Team, team_id, what="服务队", station_id=ctx.station_id)
-        get_row(session, Volunteer, volunteer_id, what="志愿者", station_id=ctx.station_id)
-        return _ensure_member(session, ctx, team, volunteer_id, role, joined)
 
 
 def _set_members(session: Session, ctx: Context, team: Team, volunteer_ids: list[str]) -> None:
