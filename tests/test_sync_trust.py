@@ -133,6 +133,42 @@ def test_a_row_the_database_refuses_is_rejected_alone(ctx, district):
     assert len(theirs["participation"]) == 2
 
 
+def test_a_row_refused_after_its_own_write_went_in_is_forgotten_and_its_children_wait_for_it(ctx, district, monkeypatch):
+    """Row by row, a row's savepoint can roll back after its own INSERT succeeded (what follows it — a 转派's dispatch,
+    a demand's receipt — refused). The batch then must not count it as stored: its participations wait for it
+    (retried when it arrives), rather than being refused by the database for a missing parent, for good."""
+    from sqlalchemy import exc as sa_exc
+
+    from sync.server import apply, tiers
+
+    client = enroll(ctx.store, district)
+    with district.engine.begin() as conn:  # a poisoned row sends the batch row by row (as above)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE activity ADD CONSTRAINT no_poison CHECK (place <> '毒')"))
+        else:
+            conn.execute(text("CREATE TRIGGER no_poison BEFORE INSERT ON activity WHEN NEW.place = '毒' "
+                              "BEGIN SELECT RAISE(ABORT, 'poison'); END"))
+    people = add_people(ctx, 2)
+    activities.add_activity(ctx, title="有问题的活动", date=DAY, category="敬老爱老", place="毒")
+    refused_late = record(ctx, people, title="写入后才被拒绝的活动")
+    real_follow = tiers.follow
+
+    def follow(batch, entity, values):
+        if entity == "activity" and values["id"] == refused_late.id:
+            raise sa_exc.IntegrityError("INSERT INTO announcement", {}, Exception("refused after the write"))
+        return real_follow(batch, entity, values)
+
+    monkeypatch.setattr(apply.tiers, "follow", follow)
+    client.sync()
+    theirs = server_rows(district.engine, ctx.store.station_id)
+    assert refused_late.id not in theirs["activity"] and not theirs.get("participation")
+    with ctx.store.session() as session:
+        children = session.exec(orm_select(OutboxEntry).where(OutboxEntry.entity == "participation")).all()
+    assert len(children) == 2
+    assert all(c.waits_for == f"activity:{refused_late.id}" and "数据库无法保存" not in c.rejected_reason for c in children), \
+        [(c.rejected_reason, c.waits_for) for c in children]
+
+
 # -- restores ---------------------------------------------------------------------------------------
 
 def test_restore_then_edit_leaves_the_district_equal_to_the_station(ctx, district):

@@ -157,10 +157,32 @@ class BatchContext:
         table = TABLES[entity]
         return self.conn.execute(select(table).where(table.c.id == row_id)).first()
 
-    def forget(self, entity: str, row_id: str) -> None:
-        """A row that could not be stored after all (careful mode): its children must wait for it."""
-        self.present.get(entity, set()).discard(row_id)
+    def remember(self, entity: str, row_id: str, values: dict) -> tuple:
+        """What ``write_one`` is about to change in this batch's bookkeeping, for ``forget``."""
+        return (self.versions.get((entity, row_id)), row_id in self.present.get(entity, set()),
+                self.numbers.get(values.get("number")) if entity == "volunteer" else None, self.linked.get(row_id))
+
+    def forget(self, entity: str, row_id: str, values: dict, before: tuple) -> None:
+        """A row the database refused after all (careful mode: its savepoint rolled back, even after its own write
+        went in): the batch knows it as it was before, so its children wait for it (named) instead of being
+        refused by the database for a parent that is not there, and it links no person."""
+        version, present, holder, link = before
+        if version is None:
+            self.versions.pop((entity, row_id), None)
+        else:
+            self.versions[(entity, row_id)] = version
+        if not present:
+            self.present.get(entity, set()).discard(row_id)
         self.staged.get(entity, {}).pop(row_id, None)
+        if entity == "volunteer":
+            if holder is None:
+                self.numbers.pop(values["number"], None)
+            else:
+                self.numbers[values["number"]] = holder
+            if link is None:
+                self.linked.pop(row_id, None)
+            else:
+                self.linked[row_id] = link
 
     def write_one(self, entity: str, row_id: str, values: dict) -> None:
         table = TABLES[entity]
@@ -278,11 +300,13 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         return _reject(refused)
     if batch.careful:
         # Retrying a batch the database refused: this row alone, inside a savepoint.
+        before = batch.remember(entity, row_id, values)
         try:
             with batch.conn.begin_nested():
                 batch.write_one(entity, row_id, values)
                 tiers.follow(batch, entity, values)
         except sa_exc.DBAPIError as exc:
+            batch.forget(entity, row_id, values, before)
             log.warning("row %s %s refused by the database: %s", entity, row_id, type(exc.orig).__name__)
             return _reject("区里的数据库无法保存这条记录，请联系区文明实践中心")
         return Answer(protocol.APPLIED)
