@@ -101,8 +101,24 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _operators_context(args) -> Context:
+    """This data folder's station, or a Chinese error that also points at the demo's folder when only a demo is
+    there (the wizard's 示范站 lives in ``demo/`` beside it)."""
+    from .db import StoreError
+    from .services.errors import NotFound
+
+    try:
+        return open_context(args)
+    except (NotFound, StoreError) as exc:
+        demo = resolve_data_dir(getattr(args, "data_dir", None)) / "demo"
+        if (demo / "station.db").exists():
+            raise NotFound(f"{exc}示范站的数据在 {demo}，操作示范站请加 --data-dir \"{demo}\"。") from None
+        raise
+
+
 def cmd_operator_list(args) -> int:
-    with open_store(args) as store:
+    ctx = _operators_context(args)
+    with ctx.store as store:
         rows = operators.list_operators(store)
     print_table(("登录名", "姓名", "角色", "状态"), [
         (op.username, op.display_name, Role(op.role).label,
@@ -113,7 +129,7 @@ def cmd_operator_list(args) -> int:
 def cmd_operator_reset_password(args) -> int:
     """The way back in when the only administrator forgot the password: run at this PC, by whoever may open its
     data folder (who can read the ledger file anyway). Never from the arguments; said in the log."""
-    ctx = open_context(args)
+    ctx = _operators_context(args)
     with ctx.store:
         known = {op.username: op for op in operators.list_operators(ctx.store)}
         op = known.get(args.username.strip())

@@ -310,7 +310,7 @@ def _rewards_and_demands(store: Store, rng: random.Random, today: date, teams, b
     asks = [
         ("刘桂兰", "独居老人家中水管漏水，需要帮忙维修", "便民服务", 20, "rewarded"),
         ("陈玉梅", "想学习使用智能手机挂号", "科学普及", 12, "rated"),
-        ("赵永军", "孩子暑假作业需要辅导", "关爱未成年人", 6, "taken"),
+        ("赵永军", "孩子假期作业需要辅导", "关爱未成年人", 6, "taken"),
         ("孙凤芝", "老伴卧床，需要上门理发", "敬老爱老", 12, "dispatched"),  # overdue on purpose
         ("周海燕", "村西头路灯不亮，希望反映修理", "便民服务", 3, "rejected"),
         ("吴德明", "家中老人需要陪同就医", "敬老爱老", 0, "ordered"),

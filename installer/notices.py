@@ -91,9 +91,8 @@ def render(folder: Path) -> str:
     if wrong:
         raise SystemExit("当前环境与锁定文件不一致：" + "；".join(wrong) + "。先 make test 按锁定文件安装，再运行。")
     lines = ["实践站台账 · 第三方软件许可（THIRD-PARTY-NOTICES）", RULE,
-             "本程序（Apache License 2.0，见 LICENSE）随附以下第三方软件，各按其许可使用，均未修改。",
-             f"清单由 installer/notices.py 根据 requirements/{folder.name}/desktop.lock 和 district.lock 生成；",
-             "“用于”一栏：桌面程序（村、所、中心的电脑）、区级服务器。", "",
+             "本程序（Apache License 2.0）随附以下第三方软件，各按其许可使用，均未修改；许可全文附在后面。",
+             "“用于”一栏：桌面程序（村、所、中心的电脑上安装的）、区级服务器（区里的服务器上单独安装的）。", "",
              "Python 3.11（Python Software Foundation License 2.0）：Windows 安装包和 Linux 单文件夹程序随附的解释器。",
              "Qt 6 / Qt for Python：GNU LGPL 3.0（见下文）。",
              "单文件夹程序的启动器来自 PyInstaller（GPL-2.0 附例外，允许随任何程序发布）；Windows 安装程序由 Inno Setup 制作",
@@ -126,6 +125,7 @@ def render(folder: Path) -> str:
         lines += [RULE, file_name, RULE, (TEXTS / file_name).read_text(encoding="utf-8").strip(), ""]
     for font_file in sorted(FONTS.glob("COPYRIGHT-*.txt")):
         lines += [RULE, f"resources/fonts/{font_file.name}", RULE, font_file.read_text(encoding="utf-8").strip(), ""]
+    lines += [RULE, f"（本文件由 installer/notices.py 根据 requirements/{folder.name}/desktop.lock 和 district.lock 生成。）"]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -100,6 +100,7 @@ def test_help_about_shows_the_version_the_folder_and_the_licences(qtbot, demo_st
         screenshot(dialog, "about")
         dialog.copy_button.click()
         seen["clipboard"] = QApplication.clipboard().text()
+        seen["copied"] = dialog.copy_button.text()  # said, not silent
         when_modal(read_notices, kind=NoticesDialog)
         dialog.notices_button.click()  # exec()s the licences over the About box; returns when it is closed
         dialog.accept()
@@ -109,7 +110,7 @@ def test_help_about_shows_the_version_the_folder_and_the_licences(qtbot, demo_st
     assert app.__version__ in seen["labels"] and str(demo_store.paths.root) in seen["labels"]
     assert "Apache License 2.0" in seen["labels"] and "LGPL" in seen["labels"]
     assert seen["clipboard"].startswith(f"实践站台账 {app.__version__}\n") and str(demo_store.paths.root) in seen["clipboard"]
-    assert "Qt 6." in seen["clipboard"] and window.station_name in seen["clipboard"]
+    assert "Qt 6." in seen["clipboard"] and window.station_name in seen["clipboard"] and seen["copied"] == "已复制"
     assert seen["notices"] == notices.OUT.read_text(encoding="utf-8")
     window.idle.stop()
 

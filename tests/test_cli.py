@@ -310,3 +310,15 @@ def test_the_only_administrator_who_forgot_the_password_gets_back_in_at_this_pc(
             operators.authenticate(store, "yanghx", "oldpass1")
     log = "\n".join(p.read_text(encoding="utf-8") for p in (initialised / "logs").glob("*.log"))
     assert "operator yanghx: password reset from the command line" in log and "newpass1" not in log
+
+
+def test_operator_commands_on_a_folder_with_only_the_demo_say_where_the_demo_is(tmp_path):
+    """A new user tried the wizard's 示范站, then `station operator list` on the data folder: an empty table."""
+    data = tmp_path / "data"
+    station(data / "demo", "demo", "--years", "1")
+    for args in (("operator", "list"), ("operator", "reset-password", "admin", "--password-stdin")):
+        done = station(data, *args, check=False, input="newpass1\n")
+        assert done.returncode == 1 and "示范站的数据在" in done.stderr and str(data / "demo") in done.stderr, done.stderr
+    listed = station(data / "demo", "operator", "list").stdout
+    assert "admin" in listed and "管理员" in listed
+

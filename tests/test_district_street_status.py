@@ -187,9 +187,15 @@ def test_every_problem_is_on_the_page_the_year_s_failures_too_and_nothing_before
             assert problem in table, problem
         for problem in u.year.missed_problems:
             assert problem.split("：")[0] in table, problem
-        if u.year_missed:
-            assert f"<summary>{today.year}年未达标 {len(u.year_missed)} 项</summary>" in table
-    assert any(u.year.missed for u in judged)  # the fixture has some: the check above read them
+        if u.year_missed:  # the year's count is the year's, saying how many the month's list already names
+            same = u.year.missed - len(u.year_missed)
+            assert f"<summary>{today.year}年未达标 {u.year.missed} 项" + (f"（其中 {same} 项同本月，见上）" if same else "") in table
+        for problem in u.year_at_risk:  # and the year's 有风险 items (README: 未达标、有风险的项目逐条列出)
+            assert problem in table, problem
+    assert any(u.year.missed for u in judged)  # the checks above read some
+    meeting, count = status.meeting
+    assert f"“五有”无未达标项的 {meeting}/{count} 个" in body  # 有风险 is not called 达标
+    assert "<th>其中超期</th>" in body.split('id="ledgers"')[1]
 
     ahead = web.get(street.base + f"/district/street/status?year={today.year + 1}&month=1", timeout=60)
     assert ahead.status_code == 422 and f"{today.year + 1}年1月尚未开始" in ahead.text and "达标" not in ahead.text
@@ -198,7 +204,21 @@ def test_every_problem_is_on_the_page_the_year_s_failures_too_and_nothing_before
     long_ago = web.get(street.base + f"/district/street/status?year={today.year - 4}&month=1", timeout=120).text
     table = long_ago.split('id="wuyou"')[1].split('id="teams"')[0]
     assert "尚无台账记录" in table and "未达标" not in table
-    assert "各服务队1月都开展了活动" in long_ago  # nothing asked of a ledger that did not exist yet
+    assert "1月时各所、站尚无台账记录" in long_ago and "都开展了活动" not in long_ago  # nothing asked of them yet
+    assert "尚无可评估的台账记录" in long_ago and "0/0" not in long_ago
+
+
+def test_the_years_own_items_are_those_the_months_list_does_not_name():
+    """What the year adds under each unit: its 未达标 and 有风险 items whose rule the month's list does not already name."""
+    from sync.server.street_status import Judged, UnitStatus
+
+    month = Judged(10, 14, 1, 3, ["【未达标】甲：差1次", "【有风险】乙：差2次", "【有风险】丙：差3次", "【有风险】丁：差4次"])
+    year = Judged(8, 14, 3, 2, ["【未达标】甲：全年差5次", "【未达标】戊：差6次", "【未达标】乙：差7次",
+                                "【有风险】丙：差8次", "【有风险】己：差9次"])
+    unit = UnitStatus(1, "杨家庄村", "station", True, None, month=month, year=year)
+    assert unit.year_missed == ["【未达标】戊：差6次", "【未达标】乙：差7次"]  # 甲 is the month's (乙 there is only 有风险)
+    assert unit.year_at_risk == ["【有风险】己：差9次"]
+    assert UnitStatus(2, "南山村", "station", True, None, month=None, year=year).year_at_risk == ["【有风险】丙：差8次", "【有风险】己：差9次"]
 
 
 def test_a_login_returns_to_the_page_and_month_asked_for(street):

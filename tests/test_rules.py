@@ -74,6 +74,21 @@ def test_current_month_without_activity_says_how_many_days_are_left(ctx):
     assert v.status == AT_RISK and "护苗志愿服务队 本月尚无活动，距月底还有" in v.gap
 
 
+def test_a_month_judges_an_annual_count_as_of_its_own_end_not_as_a_failed_year(ctx):
+    """#30 trial: November's 月度评估 said "全年只有 2 次，差 1 次" (未达标) for 每年不少于3次 while the year view, with
+    December to come, said 进度正常. A month (or half) paces an annual count to its end; only a year's end fails it."""
+    add_activities(ctx, 6, start=date(LAST_YEAR, 1, 3), step=30)  # in the unit's own name: 12 a year asked
+    november = verdicts(ctx, Period.of(year=LAST_YEAR, month=11, today=date(LAST_YEAR, 12, 7)))["own_name"]
+    assert november.status == AT_RISK and "全年" not in november.gap and "距年底还有 31 天" in november.gap
+    seen_later = verdicts(ctx, Period.of(year=LAST_YEAR, month=11, today=date(LAST_YEAR + 1, 3, 1)))["own_name"]
+    assert seen_later.status == AT_RISK  # the same month, looked at after the year ended: judged as of its end
+    first_half = verdicts(ctx, Period.of(year=LAST_YEAR, half=1, today=date(LAST_YEAR + 1, 3, 1)))["own_name"]
+    assert first_half.status == ON_TRACK  # 6 by the end of June: on pace for 12
+    december = verdicts(ctx, Period.of(year=LAST_YEAR, month=12, today=date(LAST_YEAR + 1, 3, 1)))["own_name"]
+    year = verdicts(ctx, Period.of(year=LAST_YEAR, today=date(LAST_YEAR + 1, 3, 1)))["own_name"]
+    assert december.status == year.status == MISSED and "全年只有 6 次，差 6 次" in year.gap
+
+
 def test_the_gap_names_every_team_short_of_a_monthly_activity(ctx):
     """#30: the street page read "党员理论宣讲队 本月尚无活动" when all five teams had none."""
     names = ["敬老爱老服务队", "护苗志愿服务队", "村民文艺队", "理论宣讲队", "环境整治队"]

@@ -75,7 +75,7 @@ def take_screenshots(folder: Path) -> dict[str, Path]:
         login.close()
         login.deleteLater()
 
-        for key in ("volunteers", "demands", "sync", "settings"):
+        for key in ("volunteers", "demands", "sync"):
             window.go(key)
             deadline = time.perf_counter() + 30
             page = window.page(key)

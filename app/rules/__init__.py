@@ -210,7 +210,7 @@ class Period:
     def year_fraction(self) -> float:
         """How much of the calendar year has passed by ``as_of`` (annual quotas are paced on it)."""
         year_end = date(self.end.year, 12, 31)
-        if self.today >= year_end:
+        if self.as_of >= year_end:
             return 1.0
         days = (year_end - self.year_start).days + 1
         return max(0.0, ((self.as_of - self.year_start).days + 1) / days)
@@ -310,11 +310,13 @@ class Evaluator:
         return Verdict(rule.id, rule.section, rule.you, rule.title, MET if met else MISSED, figure, target, rule.unit, "" if met else gap)
 
     def _paced(self, rule: Rule, target: int, figure: int, noun: str) -> Verdict:
-        """An annual count: met, or on track / at risk by the part of the year still to come, or missed."""
+        """An annual count: met, or on track / at risk by the part of the year still to come, or missed once the year
+        is over. A month (or half) judges it as of its own end: November's 月度评估 does not fail a unit on a year
+        that still has December (a new user's trial, #30: "全年只有 2 次" in November, 进度正常 for the year)."""
         if figure >= target:
             return Verdict(rule.id, rule.section, rule.you, rule.title, MET, figure, target, rule.unit)
         short = target - figure
-        if self.period.over or self.period.year_fraction >= 1.0:
+        if self.period.year_fraction >= 1.0:
             return Verdict(rule.id, rule.section, rule.you, rule.title, MISSED, figure, target, rule.unit, f"{noun}全年只有 {figure} 次，差 {short} 次")
         expected = int(target * self.period.year_fraction)
         status = ON_TRACK if figure >= expected else AT_RISK

@@ -174,7 +174,7 @@ def attention(conn: Connection, today: date, street: str = "") -> dict:
         overdue.append({"station": name, "tier": tier, "account_id": account_id, "number": d.number, "content": d.content[:40],
                         "received_on": d.received_on, "due_on": d.due_on, "days": (today - d.due_on).days,
                         # its own ledger's 派单, to a team: not the 中心's (a reader took "已派单" for one, #30)
-                        "state": "本级已派单，待服务队接单" if d.state == S.dispatched else S(d.state).label})
+                        "state": "已派给服务队，待接单" if d.state == S.dispatched else S(d.state).label})
     overdue_count = conn.execute(select(func.count()).select_from(demand).where(late_demand)).scalar_one()
 
     late_dispatches = [r for r in dispatches(conn, today, street, limit=None) if r["late"]]

@@ -27,8 +27,8 @@ from .db import TABLES, account, evaluation_cache
 log = logging.getLogger(__name__)
 
 
-SUMMARY_FORMAT = 3  # bumped when summary_of changes what it keeps: verdicts kept in an older form are judged again
-# (3: every problem kept, not the first six — the street page listed 6 of 7, #30)
+SUMMARY_FORMAT = 4  # bumped when summary_of changes what it keeps: verdicts kept in an older form are judged again
+# (3: every problem kept, not the first six — the street page listed 6 of 7, #30; 4: a month paces an annual count)
 
 
 def rules_key(rules: list[Rule]) -> str:

@@ -89,8 +89,8 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
         Paragraph(markup(f"{status.street}新时代文明实践所、站月度评估表"), s["title"]),
         form_table([
             ["街道（功能区）", status.street, "评估月份", status.label],
-            ["所、站数", f"实践所 {len(status.institute)} 个，实践站 {len(status.stations)} 个", "“五有”达标",
-             f"{meeting}/{judged} 个"],
+            ["所、站数", f"实践所 {len(status.institute)} 个，实践站 {len(status.stations)} 个", "无未达标项",
+             f"{meeting}/{judged} 个" + (f"（有风险 {status.risky} 个）" if status.risky else "") if judged else "尚无台账记录"],
             ["依据", "钢城文明委〔2022〕2号 六.4", "制表日期", format_date(status.today)],
         ], [26, 60, 26, 58]),
         Spacer(1, 4 * mm),
@@ -103,14 +103,14 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
 
     def problems(u) -> str:
         lines = list(u.month.problems) if u.month else []
-        lines += [f"{status.year}年：{p}" for p in u.year_missed]
+        lines += [f"{status.year}年：{p}" for p in u.year_missed + u.year_at_risk]
         return "\n".join(lines) or "—"
 
     rows = []
     for u in status.units:
         rows.append([u.name, u.tier, verdict_cell(u, False), verdict_cell(u, True), problems(u)])
     story.append(data_table(
-        ["名称", "级别", f"{status.month}月", f"{status.year}年", "主要问题（本月；全年未达标）"],
+        ["名称", "级别", f"{status.month}月", f"{status.year}年", "主要问题（本月；全年另有的）"],
         rows or [["—", "", "", "", f"{status.street}还没有实践所或实践站"]],
         [30, 14, 24, 24, 78], aligns=["cell", "cell_center", "cell_center", "cell_center", "cell"]))
     story.append(CondPageBreak(40 * mm))
@@ -119,7 +119,8 @@ def status_pdf(status, out: Path, *, by: str = "") -> Path:
     when = f"距月底还有 {status.days_left} 天" if status.running else "该月没有活动"
     story.append(data_table(["名称", "服务队", "情况"],
                             [[u.name, "、".join(u.idle_teams), when] for u in status.idle]
-                            or [["—", f"各服务队{status.month}月都开展了活动", ""]],
+                            or [["—", f"各服务队{status.month}月都开展了活动" if status.any_ledger
+                                 else f"{status.month}月时各所、站尚无台账记录", ""]],
                             [36, 100, 34], aligns=["cell", "cell", "cell_center"]))
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(markup(f"三、群众点单（五.2，截至{format_date(status.today)}）"), s["h2"]))

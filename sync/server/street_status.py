@@ -74,10 +74,19 @@ class UnitStatus:
     @property
     def year_missed(self) -> list[str]:
         """The year's 未达标 items the month's problems do not already name (in January they are mostly the same)."""
+        return self._year_only("【未达标】")
+
+    @property
+    def year_at_risk(self) -> list[str]:
+        """The year's 有风险 items the month's problems do not already name."""
+        return self._year_only("【有风险】")
+
+    def _year_only(self, mark: str) -> list[str]:
+        """The year's items of ``mark`` whose rule the month's list does not already name with the same mark."""
         if self.year is None:
             return []
-        said = {_title(p) for p in self.month.problems} if self.month else set()
-        return [p for p in self.year.missed_problems if _title(p) not in said]
+        said = {_title(p) for p in self.month.problems if p.startswith(mark)} if self.month else set()
+        return [p for p in self.year.problems if p.startswith(mark) and _title(p) not in said]
 
     def before(self, day: date) -> bool:
         """Its ledger began after ``day``: a month or year ending then has nothing of it to judge."""
@@ -182,6 +191,16 @@ class StreetStatus:
         """(units with no 未达标 item this month, units judged)."""
         judged = [u for u in self.units if u.month is not None]
         return sum(u.month.missed == 0 for u in judged), len(judged)
+
+    @property
+    def risky(self) -> int:
+        """Of the units with no 未达标 item this month, those with an item 有风险."""
+        return sum(1 for u in self.units if u.month is not None and u.month.missed == 0 and u.month.at_risk)
+
+    @property
+    def any_ledger(self) -> bool:
+        """Some unit of the street had begun its ledger by the month's end (else there is nothing to say of it)."""
+        return any(not u.before(self.month_end) for u in self.units)
 
     @property
     def by_tier(self) -> list[TierDemands]:

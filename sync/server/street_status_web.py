@@ -84,7 +84,7 @@ def install(api: FastAPI, *, engine, current_user, out_of_scope) -> None:
                      u.month.text if u.month else status.unjudged(u), f"{u.month.met}/{u.month.counted}" if u.month else "",
                      u.year.text if u.year else status.unjudged(u, whole_year=True),
                      "；".join((u.month.problems if u.month else [])
-                              + [f"{status.year}年：{p}" for p in u.year_missed]),
+                              + [f"{status.year}年：{p}" for p in u.year_missed + u.year_at_risk]),
                      u.activities, u.hours, u.volunteers, u.brand, u.teams, "、".join(u.idle_teams),
                      u.open_demands, u.overdue_demands, u.from_district,
                      beijing_time(u.last_sync) + ("" if u.stale_days is None else f"（{u.stale_days} 天未同步）")]

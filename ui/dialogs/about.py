@@ -63,7 +63,8 @@ class AboutDialog(ClosedByQt, QDialog):
         close = buttons.addButton(self.tr("关闭"), QDialogButtonBox.ButtonRole.RejectRole)
         self.notices_button, self.copy_button = notices, copy
         info = self.info
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(info))
+        copied = self.tr("已复制")  # (the lambda holds no reference to the dialog: ui/lifetime.py's second rule)
+        copy.clicked.connect(lambda: (QGuiApplication.clipboard().setText(info), copy.setText(copied)))
         notices.clicked.connect(self.show_notices)
         close.clicked.connect(self.reject)
         text = QVBoxLayout()

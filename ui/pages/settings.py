@@ -99,7 +99,7 @@ class SettingsPage(Page):
 
         def done(path) -> None:
             self.refresh()
-            self.status.emit(self.tr("已备份：{0}").format(path.name))
+            self.status.emit(self.tr("已备份：{0}（可把这个文件复制到U盘另存）").format(path))
 
         run_in_background(self, lambda task: store.backup(kind="manual"), done, self.show_error,
                           title=self.tr("正在备份"), label=self.tr("正在备份数据库…"), cancellable=False)
