@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 import time
@@ -186,8 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         get = lambda url: web.get(server.base + url, timeout=600)
         bare = timed(lambda url: requests.get(server.base + url, timeout=30), "/api/v1/ping", repeat=20)
         print(f"bare baseline (HTTP round trip, /api/v1/ping): {bare * 1000:.1f} ms")
-        t = timed(get, f"/district/evaluation?year={year}&month=6", repeat=1)
-        print(f"  五有 evaluation, first view (every station judged and its verdicts kept): {t * 1000:.0f} ms ({t / bare:.0f}× bare)")
+        from sync.server import evaluations
+
+        started = time.perf_counter()
+        first = get(f"/district/evaluation?year={year}&month=6")
+        t = time.perf_counter() - started
+        waiting = re.search(r"还有 (\d+) 个站的“五有”正在后台评估", first.text)
+        print(f"  五有 evaluation, first view of a month nobody opened: {t * 1000:.0f} ms ({t / bare:.0f}× bare; goal ≤ 2 s: "
+              f"{'met' if t <= 2 else 'MISSED'}); {waiting.group(1) if waiting else 0} stations left to the background")
+        while evaluations.judging_later(server.engine, year, 6):
+            time.sleep(0.2)
+        print(f"  ... every station judged and kept {time.perf_counter() - started:.0f} s after that first view")
         pages = {
             "overview, first page": f"/district?year={year}&month=6",
             "overview, page 30": f"/district?year={year}&month=6&p=30",

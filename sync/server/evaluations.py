@@ -117,8 +117,9 @@ JUDGE_LOCK_KEY = 0x5354_4A55_4447_4531  # "STJUDGE1": one process judges at a ti
 
 def judge_running_month(engine) -> int | None:
     """Judge now the running month's stations whose kept verdicts no longer hold (a new day, a sync since,
-    other rules), so a staff member opening the evaluation page only reads. Returns how many stations are
-    ready, or None when another server process is judging (PostgreSQL: a session advisory lock)."""
+    other rules), and the running half-year's and year's, so a staff member opening the evaluation or a 街道
+    ranking only reads. Returns how many stations of the month are ready, or None when another server process is
+    judging (PostgreSQL: a session advisory lock)."""
     from sqlalchemy import text
 
     from .admin import current_rules
@@ -130,7 +131,13 @@ def judge_running_month(engine) -> int | None:
             return None
         try:
             today = date.today()
-            return len(verdicts_for_all(conn, today.year, today.month, current_rules(conn), today=today, full=False))
+            rules = current_rules(conn)
+            ready = len(verdicts_for_all(conn, today.year, today.month, rules, today=today, full=False))
+            # The running half-year and year too (六.4 半年观摩, 全年评估 judge every month of them, #30): without
+            # this the first 街道 ranking of the half or the year each day judged every station while staff waited.
+            verdicts_for_all(conn, today.year, None, rules, today=today, full=False, half=1 if today.month <= 6 else 2)
+            verdicts_for_all(conn, today.year, None, rules, today=today, full=False)
+            return ready
         finally:
             if postgres:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JUDGE_LOCK_KEY})
