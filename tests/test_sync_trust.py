@@ -108,16 +108,21 @@ def test_planted_values_are_rejected_per_row_and_everything_else_arrives(ctx, di
     assert later.id in theirs["volunteer"] and theirs["activity"][act.id]["served_count"] == 30
 
 
-def test_a_row_the_database_refuses_is_rejected_alone(ctx, district):
-    """Past every check, the database still refuses one row (here a district-side constraint): the batch is
-    written again row by row, that row is answered rejected, and every other row of the batch goes in."""
-    client = enroll(ctx.store, district)
-    with district.engine.begin() as conn:
+def poison_activity_place(engine) -> None:
+    """A district-side constraint no station check knows: an activity at the place "毒" is refused by the database."""
+    with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("ALTER TABLE activity ADD CONSTRAINT no_poison CHECK (place <> '毒')"))
         else:
             conn.execute(text("CREATE TRIGGER no_poison BEFORE INSERT ON activity WHEN NEW.place = '毒' "
                               "BEGIN SELECT RAISE(ABORT, 'poison'); END"))
+
+
+def test_a_row_the_database_refuses_is_rejected_alone(ctx, district):
+    """Past every check, the database still refuses one row (here a district-side constraint): the batch is
+    written again row by row, that row is answered rejected, and every other row of the batch goes in."""
+    client = enroll(ctx.store, district)
+    poison_activity_place(district.engine)
     people = add_people(ctx, 2)
     poisoned = activities.add_activity(ctx, title="有问题的活动", date=DAY, category="敬老爱老", place="毒",
                                        participants=[ParticipantInput(people[0].id, 1.0)])
@@ -142,12 +147,7 @@ def test_a_row_refused_after_its_own_write_went_in_is_forgotten_and_its_children
     from sync.server import apply, tiers
 
     client = enroll(ctx.store, district)
-    with district.engine.begin() as conn:  # a poisoned row sends the batch row by row (as above)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE activity ADD CONSTRAINT no_poison CHECK (place <> '毒')"))
-        else:
-            conn.execute(text("CREATE TRIGGER no_poison BEFORE INSERT ON activity WHEN NEW.place = '毒' "
-                              "BEGIN SELECT RAISE(ABORT, 'poison'); END"))
+    poison_activity_place(district.engine)  # a poisoned row sends the batch row by row (as above)
     people = add_people(ctx, 2)
     activities.add_activity(ctx, title="有问题的活动", date=DAY, category="敬老爱老", place="毒")
     refused_late = record(ctx, people, title="写入后才被拒绝的活动")
