@@ -76,6 +76,7 @@ class SyncResult:
     certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
     withdrawn: int = 0  # dispatches the district withdrew, cancelled here by this sync
     recovered: int = 0  # rows the district had that a restore took away here, back in the 回收站
+    resent: int = 0  # rows sent again because the district was put back to an older backup
     elsewhere: int = 0  # this ledger's volunteers newly found registered in other ledgers too (#30)
     # the dispatches taken in by this sync, by id: one withdrawn again before the station saw it is not new work (#30)
     new_dispatches: set[str] = field(default_factory=set, repr=False)
@@ -346,7 +347,8 @@ class SyncClient:
             self._finish_run(run_id, "failed", result, f"意外错误：{exc}")
             raise
         save_state(self.store, last_success_at=utcnow())
-        message = f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条" + (
+        message = (f"区里的数据恢复到了较早的备份，本站的全部记录已重新上传（{result.resent} 条）；" if result.resent else "") + \
+            f"上传 {result.pushed} 条，被拒 {result.rejected} 条，收到 {result.pulled} 条" + (
             f"（其中区中心派单 {result.dispatched} 件）" if result.dispatched else "") + (
             f"（其中转派或上报来的需求 {result.handed_in} 件）" if result.handed_in else "") + (
             f"；转出需求的办理进展 {result.progress} 条" if result.progress else "") + (
@@ -500,6 +502,8 @@ class SyncClient:
             if response.status_code != 200:
                 raise SyncError(_message(response, f"下载区里的通知失败（{response.status_code}）"))
             body = response.json()
+            if body.get("district_restored"):
+                received += district_restored(self.store, result)  # then pushed in this same sync
             received += take_pulled(self.store, body.get("items", []), str(body.get("cursor", cursor)), result)
             if not body.get("more"):
                 return received
@@ -550,6 +554,15 @@ def record_answer(store: Store, sent: list[int], results: list) -> AnswerCounts:
             stale[seq] = said["server_version"]
     requeued = outbox.record_results(store, acked, rejected, waits_for=waits_for, stale=stale)
     return AnswerCounts(acked=len(acked), rejected=list(rejected), stale=len(stale), requeued=requeued)
+
+
+def district_restored(store: Store, result: SyncResult) -> int:
+    """The district was put back to an older backup after this station last pulled (its cursor is past everything
+    the district has): the rows it took since then are gone there, though acknowledged here. Every row goes up again
+    (answered duplicate where the district still has it); its items are pulled again from the start, idempotently."""
+    log.warning("the district was restored from an older backup: every row is sent again")
+    result.resent += outbox.requeue_everything(store, operator="区里恢复备份后重新上传")
+    return result.resent
 
 
 def take_pulled(store: Store, items: list, cursor: str, result: SyncResult) -> int:

@@ -34,6 +34,7 @@ from app.migrations import HEAD_REVISION
 from app.models import Station, SyncRun, utcnow
 
 from . import protocol
+from .protocol import cursor_for, cursor_seq
 
 PACKAGE_FORMAT = "station-ledger-package"
 REPLY_FORMAT = "station-ledger-reply"
@@ -297,13 +298,14 @@ class ReplyResult:
     package_id: str = ""
     certificates: int = 0  # 志愿服务记录证明 (or their 作废) the district took in
     elsewhere: int = 0  # this ledger's volunteers newly found registered in other ledgers too (#30)
+    resent: int = 0  # rows queued again: the district was put back to an older backup (next package carries them)
 
 
 def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
     """Take in the district's reply exactly as a network answer: rows acknowledged, rejected with the
     reason, or resent above the district's version; then the district's items. Importing a reply twice,
     or an older reply after a newer one, changes nothing more."""
-    from .client import SyncResult, certificates_taken, load_state, record_answer, save_state, take_pulled
+    from .client import SyncResult, certificates_taken, district_restored, load_state, record_answer, save_state, take_pulled
 
     state = load_state(store)
     zf, reply, raw, sig = open_container(source, REPLY, REPLY_FORMAT)
@@ -325,11 +327,18 @@ def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
         result.rejected += len(counts.rejected)
         result.stale += counts.stale
     pull = reply.get("pull") or {}
-    current = int(state.pull_cursor) if state.pull_cursor.isdigit() else 0
+    restored = pull.get("district_restored") is True  # put back to an older backup since this station last pulled
+    current = 0 if restored else cursor_seq(state.pull_cursor)[0]
     items = [i for i in pull.get("items", []) if isinstance(i, dict) and isinstance(i.get("seq"), int) and i["seq"] > current]
+    if restored:
+        synced = SyncResult()
+        result.resent = district_restored(store, synced)  # every row into the next package
+        if not items:
+            take_pulled(store, [], str(pull.get("cursor", "0")), synced)  # the cursor back where the district is
     if items:  # an older reply after a newer one brings nothing the station has not taken in
         synced = SyncResult()
-        take_pulled(store, items, str(max(i["seq"] for i in items)), synced)
+        last = max(items, key=lambda i: i["seq"])
+        take_pulled(store, items, cursor_for(last["seq"], str(last.get("id", ""))), synced)
         result.pulled, result.dispatched, result.withdrawn = synced.pulled, synced.dispatched, synced.withdrawn
         result.notices = synced.notices
         result.handed_in, result.progress = synced.handed_in, synced.progress
@@ -345,7 +354,9 @@ def import_reply(store: Store, source: Path | BinaryIO) -> ReplyResult:
                + (f"（其中转派或上报来的需求 {result.handed_in} 件）" if result.handed_in else "")
                + (f"；转出需求的办理进展 {result.progress} 条" if result.progress else "")
                + (f"；{result.elsewhere} 名志愿者已在其他站点登记" if result.elsewhere else "")
-               + (f"；{result.refused_batches} 批未被区里处理，会随下一个同步包再次上传" if result.refused_batches else ""))
+               + (f"；{result.refused_batches} 批未被区里处理，会随下一个同步包再次上传" if result.refused_batches else "")
+               + (f"；区里的数据恢复到了较早的备份，本站的全部记录（{result.resent} 条）会随下一个同步包重新上传"
+                  if result.resent else ""))
     _history(store, "ok", message, pushed=result.acked, rejected=result.rejected, pulled=result.pulled)
     return result
 

@@ -42,3 +42,17 @@ PULLED = ("announcement", "rules", "national_mapping", "dispatch", "dispatch_wit
           "directory",  # the ledgers this one may 转派 to or 上报 to
           "person_links")  # this ledger's volunteers registered in other ledgers too: how many, their hours there (#30)
 
+
+# -- the pull cursor (server-issued; the station keeps it and sends it back) --------------------------
+
+def cursor_for(seq: int, item_id: str) -> str:
+    """The pull cursor after an item: its seq and the start of its id, so that a district put back to an older
+    backup, whose seqs are issued again to other items, is told from the one that issued the cursor."""
+    return f"{seq}.{item_id[:8]}"
+
+
+def cursor_seq(cursor: str) -> tuple[int, str | None]:
+    """(seq, id tag) of a cursor; a cursor of an older program is the seq alone (no tag); anything else is 0."""
+    text, _dot, tag = cursor.partition(".")
+    seq = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
+    return seq, (tag[:8] or None) if seq else None

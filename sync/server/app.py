@@ -24,7 +24,8 @@ from app.changes import to_jsonable
 from .. import protocol
 from .admin import EnrollRefused, bind_station, token_hash
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
-from .db import TABLES, account, pull_page
+from ..protocol import cursor_seq
+from .db import TABLES, account, district_behind, pull_page
 from . import certificates, people, throttle, tiers, web
 from .photos import PhotoStore
 
@@ -332,12 +333,20 @@ def create_app(engine: Engine, files_dir: Path | None = None, *, behind_https: b
     @api.get(protocol.PULL)
     def pull(request: Request, cursor: str = ""):
         acct = authenticate(request)
-        after = int(cursor) if cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
+        cursor = cursor[:40]
         tiers.refresh_directory(engine, acct)  # whom this ledger may 转派 to or 上报 to, if it changed (五.2)
         people.refresh_note(engine, acct)  # its volunteers registered in other ledgers too, if that changed (#30)
         with engine.connect() as conn:
-            items, next_cursor = pull_page(conn, acct.station_id, after)
-        return {"cursor": str(next_cursor), "items": items, "more": len(items) == protocol.PULL_PAGE}
+            restored = district_behind(conn, cursor)
+            if restored:
+                log.warning("account %s pulls from %r, which this district did not issue: it was restored from an older "
+                            "backup; the station sends everything again", acct.id, cursor)
+                cursor = "0"
+            items, next_cursor = pull_page(conn, acct.station_id, cursor_seq(cursor)[0])
+        answer = {"cursor": next_cursor or cursor or "0", "items": items, "more": len(items) == protocol.PULL_PAGE}
+        if restored:
+            answer["district_restored"] = True
+        return answer
 
     @api.post(protocol.CERTIFICATES)
     async def report_certificates(request: Request):

@@ -308,9 +308,27 @@ def migrate(engine: Engine) -> None:
             command.upgrade(cfg, "head")
 
 
-def pull_page(conn, station_id: str | None, after: int, limit: int | None = None) -> tuple[list[dict], int]:
-    """District-owned items published after the server-issued cursor ``after`` for one station (everyone's
-    and its own), with the cursor to ask from next. The network pull and a USB reply file both use it."""
+def district_behind(conn, cursor: str) -> bool:
+    """The district was put back to an older backup after the station pulled up to ``cursor`` (one this district
+    issued): the item at its seq is gone or another, or its seq is past every item here. The rows the station sent
+    since that backup are gone here although acknowledged there; the pull starts over and the station sends
+    everything again (docs/deploy.md, "Backups"; tests/test_district_restore.py)."""
+    from sqlalchemy import func, select
+
+    from ..protocol import cursor_seq
+
+    seq, tag = cursor_seq(cursor)
+    if seq <= 0:
+        return False
+    held = conn.execute(select(announcement.c.id).where(announcement.c.seq == seq)).scalar()
+    if held is None:
+        return seq > (conn.execute(select(func.max(announcement.c.seq))).scalar() or 0)
+    return tag is not None and held[:8] != tag
+
+
+def pull_page(conn, station_id: str | None, after: int, limit: int | None = None) -> tuple[list[dict], str | None]:
+    """District-owned items published after the seq ``after`` for one station (everyone's and its own), with the
+    cursor to ask from next (None: no item, the cursor stays). The network pull and a USB reply file both use it."""
     from sqlalchemy import or_, select
 
     from .. import protocol
@@ -320,4 +338,4 @@ def pull_page(conn, station_id: str | None, after: int, limit: int | None = None
                         .order_by(announcement.c.seq).limit(limit or protocol.PULL_PAGE)).all()
     items = [{"entity": r.kind, "id": r.id, "title": r.title, "body": r.body, "published_at": r.published_at.isoformat(),
               "seq": r.seq} for r in rows]
-    return items, (rows[-1].seq if rows else after)
+    return items, (protocol.cursor_for(rows[-1].seq, rows[-1].id) if rows else None)

@@ -24,7 +24,8 @@ from ..package import (MANIFEST, PACKAGE_FORMAT, REPLY, REPLY_FORMAT, FORMAT_VER
                        open_container, read_member, sign, signing_key, verify, write_container)
 from .admin import EnrollRefused, bind_station, same_secret
 from .apply import BadRequest, BatchConflict, BatchReused, apply_envelope
-from .db import account, package_import, pull_page
+from ..protocol import cursor_seq
+from .db import account, district_behind, package_import, pull_page
 from .photos import PhotoStore
 from . import people, tiers
 
@@ -167,14 +168,19 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
         except certificates.Refused as exc:
             taken_certificates = {"taken": [], "refused": {"*": str(exc)}}
     cursor = manifest.get("pull_cursor")
-    after = int(cursor) if isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) <= 18 else 0
+    cursor = cursor[:40] if isinstance(cursor, str) else "0"
     items: list[dict] = []
     tiers.refresh_directory(engine, acct)  # whom this ledger may 转派 to or 上报 to, if it changed (五.2)
     people.refresh_note(engine, acct)  # its volunteers registered in other ledgers too, if that changed (#30)
     with engine.connect() as conn:
+        restored = district_behind(conn, cursor)  # put back to an older backup since the station last pulled
+        if restored:
+            log.warning("account %s's package pulls from %r, which this district did not issue: it was restored", acct.id, cursor)
+            cursor = "0"
         for _ in range(REPLY_PULL_PAGES):
-            page, after = pull_page(conn, acct.station_id, after)
+            page, next_cursor = pull_page(conn, acct.station_id, cursor_seq(cursor)[0])
             items += page
+            cursor = next_cursor or cursor
             if len(page) < protocol.PULL_PAGE:
                 break
     with engine.connect() as conn:  # the account as it is now (enrolled just above, perhaps)
@@ -182,7 +188,8 @@ def import_package(engine: Engine, photos: PhotoStore, source: Path | BinaryIO, 
     reply = {
         "format": REPLY_FORMAT, "version": FORMAT_VERSION, "package_id": manifest.get("package_id"),
         "station_id": acct.station_id, "station_name": manifest.get("station_name", ""), "account_name": acct.name,
-        "created_at": utcnow().isoformat(), "batches": answers, "pull": {"cursor": str(after), "items": items},
+        "created_at": utcnow().isoformat(), "batches": answers,
+        "pull": {"cursor": cursor, "items": items, **({"district_restored": True} if restored else {})},
         **({"certificates": taken_certificates} if taken_certificates is not None else {}),
     }
     result.reply = reply_bytes(reply, signing_key(acct.token_hash))
