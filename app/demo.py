@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .db import Store
 from .models import (Activity, ActivityPlan, Document, FunctionRoom, Membership, Participation, Project, ServicePoint, Station, Team,
@@ -508,7 +508,7 @@ def share_people(ledgers: list[DemoLedger], rng: random.Random, today: date) -> 
                 with store.session(operator=OPERATOR) as session:
                     done = session.exec(select(Activity).where(
                         Activity.deleted == False, Activity.status == "done",
-                        Activity.date >= registered).order_by(Activity.date, Activity.id))
+                        Activity.date >= registered).order_by(col(Activity.date), col(Activity.id)))
                     days = list({a.date: a for a in done}.values())  # one activity a day: never two at once (#26)
                     for activity in rng.sample(days, min(len(days), 4 if moved else 3)):
                         hours = duration_hours(activity.start_time, activity.end_time) or 1.0

@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 from reportlab.graphics import renderPDF
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..files import atomic_output
 from ..models import Volunteer
@@ -51,7 +51,7 @@ def cards_pdf(ctx: Context, out: str | Path, volunteer_ids: list[str]) -> Path:
         raise ValidationError({"volunteers": "请选择要打印志愿者证的志愿者"})
     station = get_station(ctx)
     with ctx.read() as session:
-        people = list(session.exec(select(Volunteer).where(Volunteer.id.in_(volunteer_ids), Volunteer.station_id == ctx.station_id,
+        people = list(session.exec(select(Volunteer).where(col(Volunteer.id).in_(volunteer_ids), Volunteer.station_id == ctx.station_id,
                                                            Volunteer.deleted == False).order_by(Volunteer.number)))
     teams = volunteer_service.team_names_of(ctx, [v.id for v in people])
     # The station's key, made on first use, is the station's own bookkeeping, not a change of its records: a

@@ -20,11 +20,11 @@ from .common import build, data_table, form_table, markup, styles
 
 def _unassigned(ctx: Context):
     """Live volunteers with no current membership of a live team, by number."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from ..models import Membership, Team, Volunteer
 
-    member = (select(Membership.id).join(Team, Team.id == Membership.team_id)
+    member = (select(Membership.id).join(Team, col(Team.id) == col(Membership.team_id))
               .where(Membership.volunteer_id == Volunteer.id, Membership.deleted == False, Membership.left_on == None,
                      Team.deleted == False))
     with ctx.read() as session:

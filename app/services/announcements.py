@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..changes import changed
 from ..models import Announcement
@@ -32,7 +32,7 @@ def unread(ctx: Context) -> list[Notice]:
     """The district's announcements nobody here has marked read, newest first."""
     with ctx.read() as session:
         rows = session.exec(select(Announcement).where(Announcement.read_at == None)
-                            .order_by(Announcement.published_at.desc())).all()
+                            .order_by(col(Announcement.published_at).desc())).all()
         return [_notice(r) for r in rows]
 
 
@@ -46,7 +46,7 @@ def mark_read(ctx: Context, announcement_id: str) -> Notice:
         if row.read_at is None:
             row.read_at, row.read_by = utcnow(), ctx.actor.label[:50]
             session.add(row)
-            changed(session, Announcement.__tablename__)  # every window's 工作台 drops it
+            changed(session, "announcement")  # every window's 工作台 drops it
             session.commit()
             session.refresh(row)
         return _notice(row)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..changes import changed
 from ..models import VolunteerElsewhere
@@ -98,7 +98,7 @@ def of(ctx: Context, volunteer_ids: list[str]) -> dict[str, Elsewhere]:
     with ctx.read() as session:
         for start in range(0, len(volunteer_ids), 500):
             chunk = volunteer_ids[start:start + 500]
-            for row in session.exec(select(VolunteerElsewhere).where(VolunteerElsewhere.volunteer_id.in_(chunk))):
+            for row in session.exec(select(VolunteerElsewhere).where(col(VolunteerElsewhere.volunteer_id).in_(chunk))):
                 out[row.volunteer_id] = Elsewhere(row.ledgers, row.hours, row.as_of)
     return out
 
