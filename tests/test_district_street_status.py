@@ -395,6 +395,8 @@ def test_a_need_the_institute_reported_to_the_center_shows_on_its_streets_page(d
             page = web.get(district.base + "/district/street/status", timeout=60).text
             return page.split('id="reported"')[1].split('id="ledgers"')[0]
 
+        header = web.get(district.base + "/district/today", timeout=60).text.split("</header>")[0]
+        assert "<strong>钢城区新时代文明实践中心 · 实践站台账</strong>" in header  # the 中心's own name (a trial: "区…")
         first = reported()
         assert "艾山街道新时代文明实践所（实践所）上报钢城区新时代文明实践中心" in first
         assert "小区需要一场防诈骗法律讲座" in first and "未送达（等待区中心同步）" in first and "本街道没有律师志愿者" in first

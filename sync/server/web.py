@@ -54,6 +54,11 @@ class StaffUser:
     token: str
     street: str = ""  # a 街道 account (#30) sees and acts only on this street's 所 and stations; "" is the whole district
     username: str = ""  # who entered a score (street_score.entered_by)
+    center: str = ""  # the 中心's ledger name once it enrolled ("钢城区新时代文明实践中心"): every page's header
+
+    @property
+    def heading(self) -> str:
+        return self.center or "区新时代文明实践中心"
 
     @property
     def scope(self) -> str:
@@ -217,12 +222,14 @@ def install(api: FastAPI) -> None:
                 .join(staff_session, staff_session.c.staff_id == staff.c.id)
                 .where(staff_session.c.token_hash == digest, staff.c.disabled == False)
             ).first()
+            center = conn.execute(select(account.c.name).where(account.c.level == "center", account.c.revoked == False)
+                                  .order_by(account.c.id).limit(1)).scalar() if row is not None else None
         if row is None or not session_live(row.expires_at, row.last_seen, now):
             return None
         if row.last_seen is None or now - row.last_seen >= SEEN_EVERY:
             with engine.begin() as conn:
                 conn.execute(staff_session.update().where(staff_session.c.token_hash == digest).values(last_seen=now))
-        return StaffUser(row.display_name, token, row.street, row.username)
+        return StaffUser(row.display_name, token, row.street, row.username, center or "")
 
     def out_of_scope(user: StaffUser, message: str = "找不到该实践站", back: str = "/district") -> HTMLResponse:
         """Another street's station, dispatch, photo or reply asked for by a 街道 account: as if it did not exist."""
