@@ -18,6 +18,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +62,17 @@ class SyncProgress:
     rows_total: int = 0
     bytes_sent: int = 0
     text: str = ""
+
+
+@dataclass
+class _Flight:
+    """A batch sent and not yet answered (``SyncClient.push``)."""
+
+    future: Future
+    batch: list
+    body: bytes
+    start: int  # the seq the batch was read after: where a batch too large (413) is cut again from
+    results: list = field(default_factory=list)
 
 
 @dataclass
@@ -228,7 +240,7 @@ def _message(response: requests.Response, fallback: str) -> str:
 
 class SyncClient:
     def __init__(self, store: Store, *, timeout: tuple[float, float] = (5.0, 30.0), max_retry_seconds: float = 120.0,
-                 backoff_base: float = 0.5, backoff_cap: float = 30.0, batch_rows: int = 500, batch_bytes: int = 1_000_000,
+                 backoff_base: float = 0.5, backoff_cap: float = 30.0, batch_rows: int = protocol.MAX_BATCH_ROWS, batch_bytes: int = 1_000_000,
                  sleep: Callable[[float], None] = time.sleep):
         self.store = store
         self.timeout = timeout
@@ -370,65 +382,110 @@ class SyncClient:
         result.certificates = certificates_taken(self.store, response.json())
 
     def push(self, base: str, result: SyncResult, progress, cancelled) -> None:
+        """The outbox up, a batch at a time, in order. One batch is in flight while the next is read and compressed
+        and the answer to the one before is stamped here; the district still gets them one at a time (a batch goes
+        only once the one before it was answered), so its answers are what they were without the overlap (#29)."""
         station_id = self.store.station_id
         total = outbox.pending_count(self.store)
         state = SyncProgress(rows_total=total, text="正在上传")
         progress(state)
         size, after, requeued = self.batch_rows, 0, 0
         refused: list[int] = []  # seqs the district refused in this sync; some may follow their parent later
-        while True:
-            if cancelled():
-                raise SyncCancelled()
-            rows = outbox.pending(self.store, after_seq=after, limit=size)
-            if not rows:
-                if requeued:
-                    # children whose parents arrived in this pass went back into the queue: once more
-                    after, requeued = 0, 0
-                    continue
-                if refused:  # what is still refused at the end, not what was refused on the way
-                    result.rejected -= len(refused) - outbox.still_rejected(self.store, refused)
-                break
-            batch, nbytes = [], 0
-            for row in rows:
-                if batch and nbytes + len(row.payload) > self.batch_bytes:
-                    break
-                batch.append(row)
-                nbytes += len(row.payload)
-            batch = self._upload_photos(base, batch, result, cancelled)
-            if not batch:
-                continue
-            envelope = {
-                "batch_id": str(uuid.uuid4()), "station_id": station_id, "protocol": protocol.PROTOCOL_VERSION,
-                "schema": HEAD_REVISION, "app_version": __version__,
-                "rows": [{"seq": r.seq, "entity": r.entity, "id": r.row_id, "op": r.op, "version": r.version,
-                          "payload": json.loads(r.payload)} for r in batch],
-            }
-            body = gzip.compress(json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=6)
-            response = self.request("POST", base + protocol.BATCHES, data=body, cancelled=cancelled,
-                                    headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
-            if response.status_code == 413:
-                if len(batch) == 1:  # one row larger than the district accepts: set it aside, go on
-                    outbox.record_results(self.store, [], {batch[0].seq: "记录过大，区里无法接收"})
-                    result.rejected += 1
-                    after = batch[0].seq
-                else:
-                    size = max(1, len(batch) // 2)
-                continue
-            if response.status_code != 200:
-                raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
-            counts = record_answer(self.store, [r.seq for r in batch], response.json().get("results", []))
+        stopping = False  # the push ended (an error here): the batch in flight stops retrying
+
+        def stop_asked() -> bool:
+            return stopping or cancelled()
+
+        def answered(flight: _Flight) -> None:
+            nonlocal requeued
+            counts = record_answer(self.store, [r.seq for r in flight.batch], flight.results)
             requeued += counts.requeued
-            stale = counts.stale
-            state.rows_total += stale  # each goes up once more, above the district's version
+            state.rows_total += counts.stale  # each goes up once more, above the district's version
             result.pushed += counts.acked
             result.rejected += len(counts.rejected)
             refused.extend(counts.rejected)
-            result.bytes_sent += len(body)
-            after = batch[-1].seq
-            state.rows_done += len(batch)
-            state.bytes_sent += len(body)
+            result.bytes_sent += len(flight.body)
+            state.rows_done += len(flight.batch)
+            state.bytes_sent += len(flight.body)
             state.text = f"已上传 {state.rows_done}/{total} 条"
             progress(state)
+
+        def landed(flight: _Flight) -> bool:
+            """Waits for the district's answer to ``flight``. False: too large (413), to be sent again smaller from
+            where it started; the caller drops what it prepared after it."""
+            nonlocal size, after
+            response = flight.future.result()
+            if response.status_code == 413:
+                if len(flight.batch) == 1:  # one row larger than the district accepts: set it aside, go on
+                    outbox.record_results(self.store, [], {flight.batch[0].seq: "记录过大，区里无法接收"})
+                    result.rejected += 1
+                    after = flight.batch[0].seq
+                else:
+                    size, after = max(1, len(flight.batch) // 2), flight.start
+                return False
+            if response.status_code != 200:
+                raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
+            flight.results = response.json().get("results", [])
+            return True
+
+        flight: _Flight | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as sender:
+            try:
+                while True:
+                    if cancelled():
+                        raise SyncCancelled()
+                    start = after
+                    rows = outbox.pending(self.store, after_seq=after, limit=size)
+                    if not rows:
+                        if flight is not None:  # its answer may put children back into the queue: look again after it
+                            done, flight = flight, None
+                            if landed(done):
+                                answered(done)
+                            continue
+                        if requeued:
+                            # children whose parents arrived in this pass went back into the queue: once more
+                            after, requeued = 0, 0
+                            continue
+                        if refused:  # what is still refused at the end, not what was refused on the way
+                            result.rejected -= len(refused) - outbox.still_rejected(self.store, refused)
+                        break
+                    batch, nbytes = [], 0
+                    for row in rows:
+                        if batch and nbytes + len(row.payload) > self.batch_bytes:
+                            break
+                        batch.append(row)
+                        nbytes += len(row.payload)
+                    if flight is not None and any(row.entity == "photo" for row in batch):
+                        done, flight = flight, None  # photos go up with the connection to themselves
+                        if landed(done):
+                            answered(done)
+                        else:
+                            continue
+                    batch = self._upload_photos(base, batch, result, cancelled)
+                    if not batch:
+                        continue
+                    body = self._batch_body(station_id, batch)
+                    after = batch[-1].seq
+                    done, flight = flight, None
+                    if done is not None and not landed(done):
+                        continue  # what was prepared after it goes again, cut to the new size
+                    flight = _Flight(sender.submit(self.request, "POST", base + protocol.BATCHES, data=body, cancelled=stop_asked,
+                                                   headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}),
+                                     batch, body, start)
+                    if done is not None:
+                        answered(done)  # while the district applies the next batch
+            finally:
+                stopping = True  # a batch still in flight is answered or not; either way it is sent again or duplicate
+
+    @staticmethod
+    def _batch_body(station_id: str | None, batch: list) -> bytes:
+        """The gzip'd envelope; each row's payload is the outbox's JSON text as it is (parsed and written again it
+        was the client's largest cost)."""
+        head = json.dumps({"batch_id": str(uuid.uuid4()), "station_id": station_id, "protocol": protocol.PROTOCOL_VERSION,
+                           "schema": HEAD_REVISION, "app_version": __version__}, ensure_ascii=False, separators=(",", ":"))
+        rows = ",".join(f'{{"seq":{r.seq},"entity":{json.dumps(r.entity)},"id":{json.dumps(r.row_id)},"op":{json.dumps(r.op)},'
+                        f'"version":{r.version},"payload":{r.payload}}}' for r in batch)
+        return gzip.compress(f'{head[:-1]},"rows":[{rows}]}}'.encode(), compresslevel=6)
 
     def recover(self, base: str, result: SyncResult, progress, cancelled) -> None:
         """After a restore: this station's rows the district has and the restored store lacks come back,

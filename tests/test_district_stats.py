@@ -155,7 +155,8 @@ def test_the_figures_follow_every_kind_of_change_a_station_sends(district_engine
 def test_rows_added_and_changed_in_the_same_batch_count_as_they_end_up(district_engine, demo_store):
     """New rows are added to their months' figures as the batch leaves them (#29), not as first staged: an activity
     added as planned and held before the sync, one added and binned, one added in March and moved to a month the
-    batch also recounts, participants added to an activity already at the district — one batch, and also one row
+    batch also recounts, a participant added and taken off again, participants added to an activity already at the
+    district — one batch, and also one row
     a batch, each time equal to a count from the rows."""
     migrate(district_engine)
     store, ctx = demo_store, Context(store=demo_store)
@@ -176,6 +177,9 @@ def test_rows_added_and_changed_in_the_same_batch_count_as_they_end_up(district_
         moved = activities.add_activity(ctx, title="三月改到旧活动那个月", category="卫生环保", date=date(2025, 3, 9), status="done",
                                         team_id=teams[0], participants=[ParticipantInput(people[2], 3.0)])
         activities.update_activity(ctx, moved.id, date=old.date)
+        dropped = activities.add_activity(ctx, title="有人报名后退出", category="卫生环保", date=date(2025, 6, 11), status="done",
+                                          participants=[ParticipantInput(people[5], 1.0), ParticipantInput(people[6], 4.0)])
+        activities.update_activity(ctx, dropped.id, participants=[ParticipantInput(people[5], 1.0)])  # new, and binned at once
         activities.update_activity(ctx, old.id, participants=[ParticipantInput(people[3], 0.5), ParticipantInput(people[4], 2.5)])
         seq = _push(district_engine, acct, store, seq, size=size)
         assert_kept_equals_counted(district_engine, store.station_id)

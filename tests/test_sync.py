@@ -235,6 +235,50 @@ def test_413_halves_the_batch(demo_store, district, monkeypatch):
     assert_same(demo_store, district)
 
 
+def test_the_next_batch_is_prepared_while_one_is_in_flight_and_sent_only_once_it_is_answered(demo_store, district_sqlite,
+                                                                                               monkeypatch):
+    """#29: the client reads, compresses and stamps while the district applies — but the district still gets one
+    batch at a time, in order, each sent only after the one before it was answered."""
+    import threading
+
+    from sync import client as client_module
+    from sync.server import app as server_app
+
+    applying, order, changed = [], [], threading.Condition()
+    real_apply, real_record = server_app.apply_envelope, client_module.record_answer
+
+    def apply(engine, acct, envelope, digest=None):
+        with changed:
+            assert not applying, "two batches at the district at once"
+            applying.append(envelope["batch_id"])
+            order.append([row["seq"] for row in envelope["rows"]])
+            changed.notify_all()
+        try:
+            return real_apply(engine, acct, envelope, digest)
+        finally:
+            applying.clear()
+
+    def record(store, sent, results):
+        # The batch after this one goes to the district while this answer is stamped. Without the overlap it
+        # would go only once this returned, and this would wait in vain.
+        with changed:
+            index = next(i for i, batch in enumerate(order) if batch[0] == sent[0])
+            if index + 1 < batches:
+                assert changed.wait_for(lambda: len(order) > index + 1, 20), "the next batch waited for this answer"
+        return real_record(store, sent, results)
+
+    monkeypatch.setattr(server_app, "apply_envelope", apply)
+    monkeypatch.setattr(client_module, "record_answer", record)
+    with demo_store.session() as session:
+        assert not session.exec(orm_select(OutboxEntry).where(OutboxEntry.entity == "photo")).first()  # photos wait (below)
+    batches = -(-pending_count(demo_store) // 100)
+    enroll(demo_store, district_sqlite, batch_rows=100).sync()
+    seqs = [seq for batch in order for seq in batch]
+    assert len(order) == batches >= 5 and seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+    assert pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
+
+
 def test_photos_go_up_before_their_rows(demo_store, district, tmp_path):
     from app.services import activities
 

@@ -380,7 +380,7 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
         else:  # changed months recounted, new rows added to the others (stats.py)
             recounted = months | stats.months_after(conn, touched)
             stats.refresh(conn, acct.station_id, recounted, volunteers=touched.volunteers)
-            stats.add_inserted(conn, acct.station_id, touched, recounted)
+            stats.add_inserted(conn, acct.station_id, touched, recounted, batch.staged)
     if rejections:
         conn.execute(rejection.insert(), rejections)
     response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat()}
