@@ -39,6 +39,7 @@ DATE_TESTS := tests/test_demands.py tests/test_district_evaluations.py tests/tes
 test: $(STAMP)
 	$(BIN)/ruff check app ui sync bench tests installer
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --today 2031-07-15 $(DATE_TESTS)
 
