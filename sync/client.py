@@ -72,7 +72,6 @@ class _Flight:
     batch: list
     body: bytes
     start: int  # the seq the batch was read after: where a batch too large (413) is cut again from
-    results: list = field(default_factory=list)
 
 
 @dataclass
@@ -398,7 +397,7 @@ class SyncClient:
 
         def answered(flight: _Flight) -> None:
             nonlocal requeued
-            counts = record_answer(self.store, [r.seq for r in flight.batch], flight.results)
+            counts = record_answer(self.store, [r.seq for r in flight.batch], flight.future.result().json().get("results", []))
             requeued += counts.requeued
             state.rows_total += counts.stale  # each goes up once more, above the district's version
             result.pushed += counts.acked
@@ -425,7 +424,6 @@ class SyncClient:
                 return False
             if response.status_code != 200:
                 raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
-            flight.results = response.json().get("results", [])
             return True
 
         flight: _Flight | None = None

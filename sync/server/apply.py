@@ -103,6 +103,7 @@ class BatchContext:
         self.present: dict[str, set[str]] = {}  # table -> ids of this station known to exist
         self.numbers: dict[str, str] = {}  # volunteer number -> id, this station
         self.files: set[str] = set()
+        self.activities: dict[str, dict] = {}  # activities of this station its rows name, as the district had them
         self.dispatches: set[str] = set()  # district dispatches addressed to this station, named by the batch
         self.staged: dict[str, dict[str, tuple[bool, dict]]] = {}  # table -> id -> (is_insert, values)
         self.touched = stats.Touched()  # what the staff pages' kept figures must recount
@@ -134,11 +135,16 @@ class BatchContext:
         for name, ids in refs.items():
             table = TABLES[name]
             found = self.present.setdefault(name, set())
+            # Of an activity, also what its new participations' figures need (stats.add_inserted).
+            extra = [table.c.date, table.c.team_id, table.c.deleted, table.c.status] if name == "activity" else []
             for chunk in _chunks(ids):
                 # By id alone, the station compared here: with ``station_id = ?`` in the query SQLite's planner took the
                 # station's index and read every row the station had, for each batch (#29).
-                found.update(r.id for r in conn.execute(select(table.c.id, table.c.station_id).where(table.c.id.in_(chunk)))
-                             if r.station_id == station_id)
+                for r in conn.execute(select(table.c.id, table.c.station_id, *extra).where(table.c.id.in_(chunk))):
+                    if r.station_id == station_id:
+                        found.add(r.id)
+                        if extra:
+                            self.activities[r.id] = dict(r._mapping)
         for chunk in _chunks(shas):
             self.files.update(conn.execute(select(stored_file.c.sha256).where(stored_file.c.sha256.in_(chunk))).scalars())
         for chunk in _chunks(dispatches):
@@ -380,7 +386,7 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
         else:  # changed months recounted, new rows added to the others (stats.py)
             recounted = months | stats.months_after(conn, touched)
             stats.refresh(conn, acct.station_id, recounted, volunteers=touched.volunteers)
-            stats.add_inserted(conn, acct.station_id, touched, recounted, batch.staged)
+            stats.add_inserted(conn, acct.station_id, touched, recounted, batch.staged, batch.activities)
     if rejections:
         conn.execute(rejection.insert(), rejections)
     response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat()}

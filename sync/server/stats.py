@@ -148,14 +148,16 @@ def refresh(conn: Connection, station_id: str, periods: set[Period] | None, *, v
 
 
 def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted: set[Period],
-                 staged: Mapping[str, Mapping[str, tuple[bool, dict]]]) -> None:
+                 staged: Mapping[str, Mapping[str, tuple[bool, dict]]], known: Mapping[str, dict]) -> None:
     """Add the batch's new activities and participations, as they stand once it is written, to their months'
     figures — except in the months ``recounted`` (their count already holds them). Counts as ``_count`` does: held
     activities only (status done, not binned), hours of live participations of the activity's own station.
 
     ``staged``: table -> id -> (is new, values) as the batch wrote them (``BatchContext.staged``; only the bulk path
     calls this, where every new row was staged): new rows are counted from those, and only an activity the batch did
-    not write is read back (reading back every new row was a tenth of a first sync, #29)."""
+    not write is taken from ``known``, the batch's own look-up of the parents its rows name (id -> station_id, date,
+    team_id, deleted, status): a participation is staged only once its activity was found there or staged before it
+    (apply_row). Reading back every new row was a tenth of a first sync (#29)."""
 
     def held(a) -> bool:
         return a["station_id"] == station_id and not a["deleted"] and a["status"] == "done"
@@ -172,12 +174,8 @@ def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted:
             teams[(a["team_id"], period)] = teams.get((a["team_id"], period), 0) + 1
     new_participations = [staged["participation"][pid][1] for pid in touched.inserted_participations]
     written = staged.get("activity", {})
-    parents = {p["activity_id"]: written[p["activity_id"]][1] for p in new_participations if p["activity_id"] in written}
-    parents.update(_read_activities(conn, [p["activity_id"] for p in new_participations if p["activity_id"] not in written]))
     for p in new_participations:
-        parent = parents.get(p["activity_id"])
-        if parent is None:
-            continue
+        parent = written[p["activity_id"]][1] if p["activity_id"] in written else known[p["activity_id"]]
         period = (parent["date"].year, parent["date"].month)
         if held(parent) and not p["deleted"] and p["station_id"] == station_id and period not in recounted:
             months.setdefault(period, [0, 0.0])[1] += p["hours"] or 0.0
@@ -215,19 +213,6 @@ def add_inserted(conn: Connection, station_id: str, touched: Touched, recounted:
                                                   team_month.c.team_id == bindparam("k_team"),
                                                   team_month.c.period == bindparam("k_period")), changed_teams)
         _insert(conn, [], new_teams)
-
-
-def _read_activities(conn: Connection, ids: list[str]) -> dict[str, dict]:
-    """What ``add_inserted`` needs of activities the batch did not write. By id alone, the rest compared by the
-    caller: with ``station_id = ?`` in the query SQLite's planner took the station's index and read every row the
-    station had, for each batch."""
-    activity = TABLES["activity"]
-    found: dict[str, dict] = {}
-    for chunk in _chunks(ids):
-        for a in conn.execute(select(activity.c.id, activity.c.date, activity.c.team_id, activity.c.station_id,
-                                     activity.c.deleted, activity.c.status).where(activity.c.id.in_(chunk))):
-            found[a.id] = dict(a._mapping)
-    return found
 
 
 def _count_volunteers(conn: Connection, which) -> None:
