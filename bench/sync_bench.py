@@ -127,10 +127,11 @@ def check_cost(template: Path, rows: int = 20_000) -> None:
           f"{added * per:.1f} µs ({added / before:.2f}× the rules; at 5,000 rows/s that is {added * per * 5000 / 1e4:.1f} % of a second)")
 
 
-def _floor(template: Path, url: str, batch: int = 1000) -> tuple[float, float]:
+def _floor(template: Path, url: str, batch: int = 4000, batch_bytes: int = 1_000_000) -> tuple[float, float]:
     """What a push cannot go below, in seconds: (the same rows typed by the server's own ``_convert`` and
     executemany'd into a freshly migrated district database in one transaction; the same gzip batch bodies POSTed
-    to a bare uvicorn app that answers each with {})."""
+    to a bare uvicorn app that answers each with {} — cut as the client cuts them once grown: ``batch`` rows, or
+    fewer when their payloads pass ``batch_bytes``)."""
     import gzip
     import json
     import threading
@@ -177,10 +178,19 @@ def _floor(template: Path, url: str, batch: int = 1000) -> tuple[float, float]:
     thread.start()
     while not server.started:
         time.sleep(0.01)
+    cuts: list[list] = [[]]
+    nbytes = 0
+    for e in entries:
+        payload_size = len(json.dumps(e[5], ensure_ascii=False, separators=(",", ":")))  # characters, as the client counts
+        if cuts[-1] and (len(cuts[-1]) == batch or nbytes + payload_size > batch_bytes):
+            cuts.append([])
+            nbytes = 0
+        cuts[-1].append(e)
+        nbytes += payload_size
     bodies = [gzip.compress(json.dumps({"rows": [{"seq": e[0], "entity": e[1], "id": e[2], "op": e[3], "version": e[4],
-                                                  "payload": e[5]} for e in entries[i:i + batch]]},
+                                                  "payload": e[5]} for e in cut]},
                                        ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=6)
-              for i in range(0, len(entries), batch)]
+              for cut in cuts]
     with requests.Session() as web:
         start = time.perf_counter()
         for body in bodies:

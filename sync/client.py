@@ -72,6 +72,7 @@ class _Flight:
     batch: list
     body: bytes
     start: int  # the seq the batch was read after: where a batch too large (413) is cut again from
+    results: list = field(default_factory=list)
 
 
 @dataclass
@@ -239,13 +240,18 @@ def _message(response: requests.Response, fallback: str) -> str:
 
 class SyncClient:
     def __init__(self, store: Store, *, timeout: tuple[float, float] = (5.0, 30.0), max_retry_seconds: float = 120.0,
-                 backoff_base: float = 0.5, backoff_cap: float = 30.0, batch_rows: int = protocol.MAX_BATCH_ROWS, batch_bytes: int = 1_000_000,
-                 sleep: Callable[[float], None] = time.sleep):
+                 backoff_base: float = 0.5, backoff_cap: float = 30.0, batch_rows: int = protocol.SAFE_BATCH_ROWS,
+                 batch_bytes: int = 1_000_000, max_batch_rows: int = protocol.MAX_BATCH_ROWS, fast_answer_s: float = 1.0,
+                 slow_answer_s: float = 10.0, sleep: Callable[[float], None] = time.sleep):
+        """``batch_rows``: the first batch's rows. While the district answers within ``fast_answer_s`` a batch grows,
+        doubling, to what it says it takes (``max_batch_rows`` in its answers; a district that says nothing keeps
+        ``batch_rows``) and at most ``max_batch_rows``; an answer slower than ``slow_answer_s`` halves it (#29)."""
         self.store = store
         self.timeout = timeout
         self.max_retry_seconds = max_retry_seconds
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
-        self.batch_rows, self.batch_bytes = batch_rows, batch_bytes
+        self.batch_rows, self.batch_bytes, self.max_batch_rows = batch_rows, batch_bytes, max_batch_rows
+        self.fast_answer_s, self.slow_answer_s = fast_answer_s, slow_answer_s
         self.sleep = sleep
         self.http = requests.Session()
         self.http.headers.update({"User-Agent": USER_AGENT, protocol.HEADER_PROTOCOL: str(protocol.PROTOCOL_VERSION)})
@@ -389,6 +395,7 @@ class SyncClient:
         state = SyncProgress(rows_total=total, text="正在上传")
         progress(state)
         size, after, requeued = self.batch_rows, 0, 0
+        ceiling = self.max_batch_rows  # no larger than this (lowered by a batch the district found too large)
         refused: list[int] = []  # seqs the district refused in this sync; some may follow their parent later
         stopping = False  # the push ended (an error here): the batch in flight stops retrying
 
@@ -397,7 +404,7 @@ class SyncClient:
 
         def answered(flight: _Flight) -> None:
             nonlocal requeued
-            counts = record_answer(self.store, [r.seq for r in flight.batch], flight.future.result().json().get("results", []))
+            counts = record_answer(self.store, [r.seq for r in flight.batch], flight.results)
             requeued += counts.requeued
             state.rows_total += counts.stale  # each goes up once more, above the district's version
             result.pushed += counts.acked
@@ -412,18 +419,26 @@ class SyncClient:
         def landed(flight: _Flight) -> bool:
             """Waits for the district's answer to ``flight``. False: too large (413), to be sent again smaller from
             where it started; the caller drops what it prepared after it."""
-            nonlocal size, after
-            response = flight.future.result()
+            nonlocal size, after, ceiling
+            response, seconds = flight.future.result()
             if response.status_code == 413:
                 if len(flight.batch) == 1:  # one row larger than the district accepts: set it aside, go on
                     outbox.record_results(self.store, [], {flight.batch[0].seq: "记录过大，区里无法接收"})
                     result.rejected += 1
                     after = flight.batch[0].seq
                 else:
-                    size, after = max(1, len(flight.batch) // 2), flight.start
+                    size = ceiling = max(1, len(flight.batch) // 2)
+                    after = flight.start
                 return False
             if response.status_code != 200:
                 raise SyncError(_message(response, f"区里拒绝了这批数据（{response.status_code}）"))
+            answer = response.json()
+            flight.results = answer.get("results", [])
+            takes = answer.get("max_batch_rows")
+            if seconds > self.slow_answer_s:
+                size = max(1, len(flight.batch) // 2)
+            elif seconds < self.fast_answer_s and isinstance(takes, int) and not isinstance(takes, bool):
+                size = max(size, min(size * 2, takes, ceiling))
             return True
 
         flight: _Flight | None = None
@@ -467,13 +482,18 @@ class SyncClient:
                     done, flight = flight, None
                     if done is not None and not landed(done):
                         continue  # what was prepared after it goes again, cut to the new size
-                    flight = _Flight(sender.submit(self.request, "POST", base + protocol.BATCHES, data=body, cancelled=stop_asked,
-                                                   headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}),
-                                     batch, body, start)
+                    flight = _Flight(sender.submit(self._post_batch, base, body, stop_asked), batch, body, start)
                     if done is not None:
                         answered(done)  # while the district applies the next batch
             finally:
                 stopping = True  # a batch still in flight is answered or not; either way it is sent again or duplicate
+
+    def _post_batch(self, base: str, body: bytes, cancelled) -> tuple[requests.Response, float]:
+        """The district's answer to one batch, and how long it took (retries included)."""
+        began = time.monotonic()
+        response = self.request("POST", base + protocol.BATCHES, data=body, cancelled=cancelled,
+                                headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        return response, time.monotonic() - began
 
     @staticmethod
     def _batch_body(station_id: str | None, batch: list) -> bytes:

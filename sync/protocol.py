@@ -19,7 +19,9 @@ ROWS_PAGE = 500
 HEADER_PROTOCOL = "X-Station-Protocol"
 
 # Limits (the server enforces them; the client stays under them)
-MAX_BATCH_ROWS = 1000
+MAX_BATCH_ROWS = 4000  # what this district takes in one batch; each batch answer says so (max_batch_rows)
+SAFE_BATCH_ROWS = 1000  # what every district takes (the limit before 0.3.0): a client's first batch, and all of them
+#                         for a district that does not say (#29)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # compressed request body
 MAX_JSON_BYTES = 6 * 1024 * 1024  # after gunzip (the client sends about 1 MB a batch)
 MAX_JSON_CONTAINERS = 50_000  # objects and arrays in one body: bounds the memory a parsed body can take

@@ -229,10 +229,22 @@ def test_revoked_token_and_old_client_stop_with_chinese_messages(demo_store, dis
 
 def test_413_halves_the_batch(demo_store, district, monkeypatch):
     monkeypatch.setattr(protocol, "MAX_BODY_BYTES", 6_000)  # the server's limit, in this process
+    statuses = []
+    real_post = SyncClient._post_batch
+
+    def post(self, base, body, cancelled):
+        answer = real_post(self, base, body, cancelled)
+        statuses.append(answer[0].status_code)
+        return answer
+
+    monkeypatch.setattr(SyncClient, "_post_batch", post)
     client = enroll(demo_store, district, batch_rows=500)
     result = client.sync()
     assert result.rejected == 0 and pending_count(demo_store) == 0
     assert_same(demo_store, district)
+    # Halved until it fits, and never grown back to a size the district refused (the answers are fast).
+    first_fit = statuses.index(200)
+    assert 1 <= first_fit <= 9 and 413 not in statuses[first_fit:]
 
 
 def test_the_next_batch_is_prepared_while_one_is_in_flight_and_sent_only_once_it_is_answered(demo_store, district_sqlite,
@@ -272,9 +284,59 @@ def test_the_next_batch_is_prepared_while_one_is_in_flight_and_sent_only_once_it
     with demo_store.session() as session:
         assert not session.exec(orm_select(OutboxEntry).where(OutboxEntry.entity == "photo")).first()  # photos wait (below)
     batches = -(-pending_count(demo_store) // 100)
-    enroll(demo_store, district_sqlite, batch_rows=100).sync()
+    enroll(demo_store, district_sqlite, batch_rows=100, max_batch_rows=100).sync()
     seqs = [seq for batch in order for seq in batch]
     assert len(order) == batches >= 5 and seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+    assert pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
+
+
+def _batch_sizes(monkeypatch, *, slow_first: int = 0, silent: bool = False) -> list[int]:
+    """The rows of each batch the district applies, as they arrive. ``slow_first``: the first so many answers take
+    0.3 s; ``silent``: the answers do not say how many rows the district takes (a district before 0.3.0)."""
+    import time
+
+    from sync.server import app as server_app
+
+    sizes: list[int] = []
+    real_apply = server_app.apply_envelope
+
+    def apply(engine, acct, envelope, digest=None):
+        sizes.append(len(envelope["rows"]))
+        if len(sizes) <= slow_first:
+            time.sleep(0.3)
+        answer = real_apply(engine, acct, envelope, digest)
+        return {k: v for k, v in answer.items() if k != "max_batch_rows"} if silent else answer
+
+    monkeypatch.setattr(server_app, "apply_envelope", apply)
+    return sizes
+
+
+def test_batches_grow_while_the_district_answers_fast_up_to_what_it_takes(demo_store, district_sqlite, monkeypatch):
+    """#29: a first sync starts at what every district takes and doubles while the answers come fast, never past
+    what the district says it takes (nor the client's own ceiling); the rows arrive all the same."""
+    sizes = _batch_sizes(monkeypatch)
+    monkeypatch.setattr(protocol, "MAX_BATCH_ROWS", 400)  # what this district says it takes
+    total = pending_count(demo_store)
+    enroll(demo_store, district_sqlite, batch_rows=50).sync()
+    assert sizes[:5] == [50, 50, 100, 200, 400] and max(sizes) == 400 and sum(sizes) == total
+    assert pending_count(demo_store) == 0
+    assert_same(demo_store, district_sqlite)
+
+
+def test_a_district_that_does_not_say_what_it_takes_gets_the_first_size_throughout(demo_store, district_sqlite, monkeypatch):
+    sizes = _batch_sizes(monkeypatch, silent=True)
+    enroll(demo_store, district_sqlite, batch_rows=50).sync()
+    assert len(sizes) >= 5 and set(sizes[:-1]) == {50}
+    assert pending_count(demo_store) == 0
+
+
+def test_a_slow_answer_halves_the_batch(demo_store, district_sqlite, monkeypatch):
+    """Answers slower than ``slow_answer_s`` (a busy district, a slow line): the next batch read is half the slow
+    one, and it grows again once the answers are fast. (The batch after a slow one was read while it was in flight.)"""
+    sizes = _batch_sizes(monkeypatch, slow_first=2)
+    enroll(demo_store, district_sqlite, batch_rows=200, slow_answer_s=0.2).sync()
+    assert sizes[:5] == [200, 200, 100, 100, 200]
     assert pending_count(demo_store) == 0
     assert_same(demo_store, district_sqlite)
 

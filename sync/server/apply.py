@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from functools import cache
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -99,6 +100,7 @@ class BatchContext:
 
     def __init__(self, conn: Connection, station_id: str, rows: list[dict], *, careful: bool = False):
         self.conn, self.station_id, self.careful = conn, station_id, careful
+        self.today = date.today()  # what check_row compares dates with, read once a batch
         self.versions: dict[tuple[str, str], tuple[str, int]] = {}  # (entity, id) -> (station_id, version)
         self.present: dict[str, set[str]] = {}  # table -> ids of this station known to exist
         self.numbers: dict[str, str] = {}  # volunteer number -> id, this station
@@ -117,10 +119,10 @@ class BatchContext:
             if table is None or not isinstance(payload, dict) or not isinstance(row.get("id"), str):
                 continue
             ids_by_entity.setdefault(entity, set()).add(row["id"])
-            for fk in table.foreign_keys:
-                value = payload.get(fk.parent.name)
+            for column, parent in _references(table):
+                value = payload.get(column)
                 if isinstance(value, str):
-                    refs.setdefault(fk.column.table.name, set()).add(value)
+                    refs.setdefault(parent, set()).add(value)
             if entity == "photo" and isinstance(payload.get("sha256"), str):
                 shas.add(payload["sha256"])
             if entity == "volunteer" and isinstance(payload.get("number"), str):
@@ -229,6 +231,12 @@ class BatchContext:
                 self.conn.execute(statement, updates)
 
 
+@cache
+def _references(table) -> tuple[tuple[str, str], ...]:
+    """(column, the table it names) for each foreign key of a synced table."""
+    return tuple((fk.parent.name, fk.column.table.name) for fk in table.foreign_keys)
+
+
 class _Values:
     def __init__(self, values: dict):
         self.__dict__.update(values)
@@ -282,7 +290,7 @@ def apply_row(batch: BatchContext, row: dict) -> tuple[str, str]:
         if existing[1] == version and _same_content(table, batch.stored(entity, row_id), values):
             return Answer(protocol.DUPLICATE)
         return Answer(protocol.STALE, "区里的版本较新，需以新版本重新上传", server_version=existing[1])
-    problems = check_row(entity, payload)
+    problems = check_row(entity, payload, today=batch.today)
     if problems:
         return _reject("；".join(problems))
     if entity == "station" and row_id != station_id:
@@ -389,7 +397,7 @@ def apply_batch(conn: Connection, acct, envelope: dict, *, careful: bool = False
             stats.add_inserted(conn, acct.station_id, touched, recounted, batch.staged, batch.activities)
     if rejections:
         conn.execute(rejection.insert(), rejections)
-    response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat()}
+    response = {"batch_id": batch_id, "results": results, "server_time": now.isoformat(), "max_batch_rows": protocol.MAX_BATCH_ROWS}
     conn.execute(batch_log.insert().values(batch_id=batch_id, account_id=acct.id, received_at=now, rows=len(rows), content_sha256=digest,
                                            applied=counts[protocol.APPLIED], rejected=counts[protocol.REJECTED], response=response))
     conn.execute(update(account).where(account.c.id == acct.id).values(

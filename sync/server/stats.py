@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import cache
 
 from sqlalchemy import Connection, and_, bindparam, delete, extract, func, or_, select, true, update
 
@@ -32,6 +33,7 @@ from .db import TABLES, account, station_month, team_month
 Period = tuple[int, int]  # (year, month)
 
 
+@cache
 def label(period: Period) -> str:
     return f"{period[0]:04d}-{period[1]:02d}"
 
