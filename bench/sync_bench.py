@@ -92,8 +92,10 @@ def run_backend(name: str, new_url, template: Path, changes: int) -> None:
                     _client(data)
                     with server.engine.connect() as conn:
                         sent_rows = conn.execute(select(func.sum(batch_log.c.rows))).scalar()
-                    print(f"{name}: after a SIGKILL half-way, rows sent again: {sent_rows - changes} "
-                          f"(goal ≤ two batches of 1,000: the one answered and not yet stamped, and the one in flight)")
+                    again = sent_rows - changes
+                    print(f"{name}: after a SIGKILL half-way, rows sent again: {again:,} (goal ≤ two batches of at most "
+                          f"{protocol.MAX_BATCH_ROWS:,} rows: the one answered and not yet stamped, and the one in flight: "
+                          f"{'met' if again <= 2 * protocol.MAX_BATCH_ROWS else 'MISSED'})")
             finally:
                 server.close()
 

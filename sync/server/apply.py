@@ -19,7 +19,7 @@ from app.services.rowcheck import check_row
 
 from .. import protocol
 from . import people, stats, tiers
-from .db import TABLES, account, announcement, batch_log, rejection, stored_file
+from .db import TABLES, account, among_ids, announcement, batch_log, rejection, stored_file
 
 log = logging.getLogger(__name__)
 
@@ -131,18 +131,18 @@ class BatchContext:
                 dispatches.add(payload["dispatch_id"])
         for entity, ids in ids_by_entity.items():
             table = TABLES[entity]
-            for chunk in _chunks(ids):
-                for r in conn.execute(select(table.c.id, table.c.station_id, table.c.version).where(table.c.id.in_(chunk))):
+            for among in among_ids(conn, table.c.id, ids):
+                for r in conn.execute(select(table.c.id, table.c.station_id, table.c.version).where(among)):
                     self.versions[(entity, r.id)] = (r.station_id, r.version)
         for name, ids in refs.items():
             table = TABLES[name]
             found = self.present.setdefault(name, set())
             # Of an activity, also what its new participations' figures need (stats.add_inserted).
             extra = [table.c.date, table.c.team_id, table.c.deleted, table.c.status] if name == "activity" else []
-            for chunk in _chunks(ids):
+            for among in among_ids(conn, table.c.id, ids):
                 # By id alone, the station compared here: with ``station_id = ?`` in the query SQLite's planner took the
                 # station's index and read every row the station had, for each batch (#29).
-                for r in conn.execute(select(table.c.id, table.c.station_id, *extra).where(table.c.id.in_(chunk))):
+                for r in conn.execute(select(table.c.id, table.c.station_id, *extra).where(among)):
                     if r.station_id == station_id:
                         found.add(r.id)
                         if extra:
@@ -153,8 +153,8 @@ class BatchContext:
             self.dispatches.update(conn.execute(select(announcement.c.id).where(
                 announcement.c.id.in_(chunk), announcement.c.kind == "dispatch", announcement.c.station_id == station_id)).scalars())
         volunteer = TABLES["volunteer"]
-        for chunk in _chunks(numbers):
-            for r in conn.execute(select(volunteer.c.number, volunteer.c.id).where(volunteer.c.station_id == station_id, volunteer.c.number.in_(chunk))):
+        for among in among_ids(conn, volunteer.c.number, numbers):
+            for r in conn.execute(select(volunteer.c.number, volunteer.c.id).where(volunteer.c.station_id == station_id, among)):
                 self.numbers[r.number] = r.id
 
     def stored(self, entity: str, row_id: str):

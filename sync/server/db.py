@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from collections.abc import Iterable, Iterator
+
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, Engine, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
-    create_engine, event, false, inspect, text,
+    JSON, Boolean, Column, ColumnElement, Date, Engine, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Table, Text, any_, bindparam, create_engine, event, false, inspect, text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 import app.models  # noqa: F401  (registers the synced tables)
 from app.models import SYNCED_MODELS
@@ -262,6 +265,20 @@ person_link_state = Table(
     Column("key_check", String(64), nullable=False),  # HMAC of a fixed text under the key the links were made with
     Column("linked_at", UTCDateTime, nullable=False),
 )
+
+
+def among_ids(conn, column, values: Iterable[str], chunk: int = 500) -> Iterator[ColumnElement[bool]]:
+    """``column IN values`` in as few queries as the database allows: on PostgreSQL one ``= ANY(array)``, a single
+    parameter however many values (a batch's look-ups in IN lists of 500 bound values each were a fifth of the
+    server's time on PostgreSQL, #29); on SQLite chunks of ``chunk`` bound values. Nothing for no values."""
+    values = list(values)
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, values, type_=ARRAY(String)))
+        return
+    for start in range(0, len(values), chunk):
+        yield column.in_(values[start:start + chunk])
 
 
 def make_engine(url: str) -> Engine:

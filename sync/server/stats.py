@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, extract, func, or_, 
 
 from app.services.activities import month_range
 
-from .db import TABLES, account, station_month, team_month
+from .db import TABLES, account, among_ids, station_month, team_month
 
 Period = tuple[int, int]  # (year, month)
 
@@ -79,20 +79,20 @@ def months_before(conn: Connection, touched: Touched) -> set[Period]:
     """Before the batch is written: the months the changed activities and moved participations were in."""
     activity, participation = TABLES["activity"], TABLES["participation"]
     found: set[Period] = set()
-    for chunk in _chunks(touched.updated_activities):
-        found |= _months(conn.execute(select(activity.c.date).where(activity.c.id.in_(chunk))).scalars())
-    for chunk in _chunks(touched.updated_participations):
+    for among in among_ids(conn, activity.c.id, touched.updated_activities):
+        found |= _months(conn.execute(select(activity.c.date).where(among)).scalars())
+    for among in among_ids(conn, participation.c.id, touched.updated_participations):
         found |= _months(conn.execute(select(activity.c.date).select_from(participation)
                                       .join(activity, activity.c.id == participation.c.activity_id)
-                                      .where(participation.c.id.in_(chunk))).scalars())
+                                      .where(among)).scalars())
     return found
 
 
 def months_after(conn: Connection, touched: Touched) -> set[Period]:
     activity = TABLES["activity"]
     found: set[Period] = set()
-    for chunk in _chunks(touched.activities):
-        found |= _months(conn.execute(select(activity.c.date).where(activity.c.id.in_(chunk))).scalars())
+    for among in among_ids(conn, activity.c.id, touched.activities):
+        found |= _months(conn.execute(select(activity.c.date).where(among)).scalars())
     return found
 
 
