@@ -31,6 +31,8 @@ def main() -> int:
         data = Path(tmp) / "data"
         with section("store: 5-year dataset"):
             store_bench.run(data, small=args.small)
+        with section("first sync of the 5-year store"):
+            sync_bench.five_year(data)
         with section("五有 self-check"):
             rules_bench.run(data, small=args.small)
         with section("desktop app"):
