@@ -447,9 +447,11 @@ def make_demo_login(store: Store, display_name: str = "示范站管理员") -> N
     from .services import operators
     from .settings import Settings
 
-    Settings(store.paths.settings).set("is_demo", True)
+    settings = Settings(store.paths.settings)
+    settings.set("is_demo", True)
     if not operators.has_operators(store):
         operators.create_first_admin(store, username=DEMO_ADMIN, display_name=display_name, password=DEMO_PASSWORD)
+        settings.set("demo_login_known", True)  # the login box may say it (a demo made with a login of its own does not)
 
 
 def build_demo_district(root: Path, *, years: int = 1, seed: int = 2022, today: date | None = None, ids_seed: int | None = None,

@@ -50,6 +50,7 @@ REGISTRY: dict[str, Setting] = {
         # person chose to try it, and the demo's own settings say what it is.
         Setting("demo_open", bool, False, "正在试用示范站"),
         Setting("is_demo", bool, False, "这是示范站"),
+        Setting("demo_login_known", bool, False, "示范站的登录名和密码仍是生成时的（登录框上写出）"),
         *(Setting(f"folder_{kind}", str, "", f"上次选择{what}的文件夹") for kind, what in FILE_KINDS.items()),
     )
 }

@@ -69,14 +69,14 @@ def test_first_run_demo_station(qtbot, store):
     wizard = FirstRunWizard(store)
     qtbot.addWidget(wizard)
     wizard.show()
+    assert not wizard.button(wizard.WizardButton.FinishButton).isVisible()  # a station of one's own: 下一步 first
     wizard.choice.demo.setChecked(True)
-    wizard.next()
-    assert wizard.currentId() == 2  # straight to the admin account
-    type_text(qtbot, wizard.admin.display, "杨红霞")
-    type_text(qtbot, wizard.admin.password, "secret1")
-    type_text(qtbot, wizard.admin.password2, "secret1")
+    # Nothing to ask for made-up data: 完成 on the first page, which says the demo's login for next time.
+    assert wizard.button(wizard.WizardButton.FinishButton).isVisible() and not wizard.button(wizard.WizardButton.NextButton).isVisible()
+    assert wizard.choice.demo_note.isVisible() and "admin" in wizard.choice.demo_note.text()
     with qtbot.waitSignal(wizard.finished, timeout=30_000):
         wizard.button(wizard.WizardButton.FinishButton).click()
+    assert wizard.actor is not None and wizard.actor.username == "admin"  # logged in: no login box follows
     # the demo has a folder of its own: the real data folder holds no made-up station
     demo = wizard.result_store
     assert demo.paths.root == store.paths.demo and store.station_id is None
@@ -321,8 +321,8 @@ def test_store_is_a_real_store(demo_store):
     assert QApplication.instance() is not None
 
 
-def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path, monkeypatch):
-    """What `station` does on a new PC: wizard → login → main window, and a second start is refused."""
+def test_start_runs_wizard_then_window(qtbot, tmp_path, monkeypatch):
+    """What `station` does on a new PC: wizard → main window (the wizard logged in), and a second start is refused."""
     import gc
 
     data = tmp_path / "fresh"
@@ -334,7 +334,7 @@ def test_start_runs_wizard_then_login_then_window(qtbot, tmp_path, monkeypatch):
         # once the window is up, what is alive is frozen out of the full collections (ui/workers.py settle)
         qtbot.waitUntil(lambda: gc.get_freeze_count() > 10_000, timeout=5000)
         assert window is not None and window.isVisible()
-        assert window.ctx.actor.label == "杨红霞"
+        assert window.ctx.actor.username == "admin" and window.ctx.actor.label == "示范站管理员"
         assert window.windowTitle() == "艾山街道杨家庄村新时代文明实践站 — 实践站台账"
         assert window.is_demo and window.demo_banner.isVisible() and "示范站（数据仅供试用）" in window.demo_banner.text()
         assert window.ctx.store.paths.root == data / "demo"

@@ -179,7 +179,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     guess = expects_login(paths, Settings(paths.settings))
     if guess is not None:  # up at once, with the name it had last time; the store opens behind it
         login = LoginDialog(None, guess.get("station_name") or tr("实践站台账"), last_operator=guess.get("last_operator") or "",
-                            demo=bool(guess.get("is_demo")))
+                            demo=bool(guess.get("is_demo")), demo_login_known=bool(guess.get("demo_login_known")))
         login.setWindowModality(Qt.WindowModality.ApplicationModal)
         login.finished.connect(lambda _code: setattr(login, "closed_early", True))
         login.show()
@@ -198,6 +198,7 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     store, settings = opened.store, opened.settings
     from .workers import watch_store
 
+    actor = None  # logged in by the first-run wizard: the admin it just made, or the demo's
     if opened.needs_wizard:
         if login is not None:
             login.close()
@@ -205,10 +206,17 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
         from .dialogs.wizard import FirstRunWizard
 
         wizard = FirstRunWizard(store)
-        if not wizard.exec():
+        accepted = wizard.exec()
+        result_store, actor = wizard.result_store, wizard.actor  # its password was just typed twice: not asked again
+        # Deleted by Qt now (its exec() asked for it, ui/lifetime.py), not whenever an event loop next runs: no login
+        # box's loop follows any more, and the main window's building may run the cycle collector meanwhile, which
+        # must never be the one to free a dialog (it crashed in the next wizard's constructor, in a test).
+        del wizard
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        if not accepted:
             return app, None, lock
-        if wizard.result_store is not store:
-            store = wizard.result_store
+        if result_store is not store:
+            store = result_store
             settings = Settings(store.paths.settings)
         from app.services.context import Context
         from app.services.station import get_station
@@ -216,22 +224,26 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
         opened.station_name = get_station(Context(store=store)).name
     watch_store(store)
     settings.set("station_name", opened.station_name)
-    demo = bool(settings.get("is_demo"))
-    if login is None:
-        login = LoginDialog(store, opened.station_name, last_operator=settings.get("last_operator") or "", demo=demo)
-    else:
-        login.attach(store, opened.station_name, last_operator=settings.get("last_operator") or "", demo=demo)
-    QTimer.singleShot(0, _load_main_window)  # while the password is typed
-    if login.result() != LoginDialog.DialogCode.Accepted:  # not already in: a password typed during the opening logs in on attach
-        login.exec()
-    if login.result() != LoginDialog.DialogCode.Accepted or login.actor is None:
-        return app, None, lock
-    settings.set("last_operator", login.actor.username)
+    demo, known = bool(settings.get("is_demo")), bool(settings.get("demo_login_known"))
+    if actor is None:
+        if login is None:
+            login = LoginDialog(store, opened.station_name, last_operator=settings.get("last_operator") or "", demo=demo,
+                                demo_login_known=known)
+        else:
+            login.attach(store, opened.station_name, last_operator=settings.get("last_operator") or "", demo=demo,
+                         demo_login_known=known)
+        QTimer.singleShot(0, _load_main_window)  # while the password is typed
+        if login.result() != LoginDialog.DialogCode.Accepted:  # not already in: a password typed during the opening logs in on attach
+            login.exec()
+        if login.result() != LoginDialog.DialogCode.Accepted or login.actor is None:
+            return app, None, lock
+        actor = login.actor
+    settings.set("last_operator", actor.username)
     from app.services.context import Context
 
     from .main_window import MainWindow
 
-    window = MainWindow(Context(store=store, actor=login.actor), settings)
+    window = MainWindow(Context(store=store, actor=actor), settings)
     window.show()
     fit_to_screen(window)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
     # Did the last run end without closing (a crash, a power cut, a kill)? Then say so, and offer back what
@@ -266,6 +278,23 @@ def _load_main_window() -> None:
 RESTART = 1000  # the exit code of 退出示范站: start again, on the real station
 
 
+def end_run(app: QApplication, window: MainWindow, lock, root) -> None:
+    """How a run of the window ends (``run``, and the tests that start the program as it starts): background work
+    finished before the store closes, the run marked as ended properly, the window deleted by Qt at once — gone
+    before the next start builds its windows, never left for the cycle collector to free at a random moment."""
+    QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
+    from app.drafts import mark_stopped
+
+    mark_stopped(root)  # a proper end: the next start says nothing of a crash
+    window.idle.stop()
+    window.close()
+    window.ctx.store.close()
+    window.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    if lock is not None:
+        lock.unlock()
+
+
 def run(args) -> int:
     """Entry point registered under ``station.gui``."""
     paths = DataPaths(resolve_data_dir(getattr(args, "data_dir", None))).ensure()
@@ -276,16 +305,6 @@ def run(args) -> int:
             return 0
         window.leave_demo_requested.connect(lambda app=app: app.exit(RESTART))
         code = app.exec()
-        QThreadPool.globalInstance().waitForDone(10_000)  # let background work finish before the store closes
-        from app.drafts import mark_stopped
-
-        mark_stopped(paths.root)  # a proper end: the next start says nothing of a crash
-        window.idle.stop()
-        window.close()
-        window.ctx.store.close()
-        window.deleteLater()  # gone before the next start builds its windows
-        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        if lock is not None:
-            lock.unlock()
+        end_run(app, window, lock, paths.root)
         if code != RESTART:
             return code

@@ -403,7 +403,8 @@ class MainWindow(QMainWindow):
             offer_recovery(self, None, None)  # what the new operator had left unsaved, if anything
 
     def switch_operator(self) -> bool:
-        login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo)
+        login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo,
+                            demo_login_known=self.is_demo and bool(self.settings.get("demo_login_known")))
         if not login.exec() or login.actor is None:
             return False
         self.ctx = Context(store=self.ctx.store, actor=login.actor)

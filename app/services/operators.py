@@ -193,4 +193,15 @@ def update_operator(ctx: Context, username: str, *, display_name: str | None = N
             op.failed_logins = 0
             op.locked_until = None
         session.commit()
-        return op
+    if password is not None:
+        password_changed(ctx.store, username)
+    return op
+
+
+def password_changed(store: Store, username: str) -> None:
+    """A demo's login box says its login (app/demo.py) only while it is still the one it was made with."""
+    from ..demo import DEMO_ADMIN
+    from ..settings import Settings
+
+    if username == DEMO_ADMIN:
+        Settings(store.paths.settings).set("demo_login_known", False)

@@ -62,8 +62,9 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
     """
 
     def __init__(self, store: Store | None, station_name: str, *, last_operator: str = "", parent=None, cover_window: bool = False,
-                 demo: bool = False):
-        """``demo``: the store is a demo station (made-up data), which the box says plainly."""
+                 demo: bool = False, demo_login_known: bool = False):
+        """``demo``: the store is a demo station (made-up data), which the box says plainly; ``demo_login_known``: its
+        login is still the one every demo is made with (app/demo.py), which the box says too."""
         super().__init__(parent)
         self.store = store
         self.actor: Actor | None = None
@@ -104,26 +105,31 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
             cover(self, card)
         else:
             self.resize(380, 200)
-        self.mark_demo(demo)
+        self.mark_demo(demo, demo_login_known)
         if store is None:
             if last_operator:
                 self.username.addItem(last_operator, last_operator)
             self.username.setEnabled(False)  # the names come with the store, in a moment
         else:
-            self.attach(store, station_name, last_operator=last_operator, demo=demo)
+            self.attach(store, station_name, last_operator=last_operator, demo=demo, demo_login_known=demo_login_known)
         self.password.setFocus()
 
-    def mark_demo(self, demo: bool) -> None:
+    def mark_demo(self, demo: bool, login_known: bool = False) -> None:
+        from app.demo import DEMO_ADMIN, DEMO_PASSWORD
+
+        self.demo_banner.setText(self.tr("示范站（数据是虚构的，仅供试用）") + (
+            self.tr("\n登录名 {0}　密码 {1}").format(DEMO_ADMIN, DEMO_PASSWORD) if login_known else ""))
         self.demo_banner.setVisible(demo)
         self.setWindowTitle(self.tr("登录 — 实践站台账（示范站）") if demo else self.tr("登录 — 实践站台账"))
 
-    def attach(self, store: Store, station_name: str, *, last_operator: str = "", demo: bool = False) -> None:
+    def attach(self, store: Store, station_name: str, *, last_operator: str = "", demo: bool = False,
+               demo_login_known: bool = False) -> None:
         """The store is open: list its operators, show its real name, and log in if 登录 was already pressed."""
         from app.services import operators
 
         self.store = store
         self.title.setText(station_name)
-        self.mark_demo(demo)
+        self.mark_demo(demo, demo_login_known)
         chosen = last_operator or self.username.currentData() or ""
         self.username.clear()
         for op in operators.list_operators(store):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QRadioButton, QSpinBox, QVBoxLayout, QWizard, QWizardPage,
 )
 
 from app.db import Store
 from app.settings import Settings
-from app.demo import build_demo
+from app.demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, make_demo_login
 from app.services import operators
 from app.services.errors import ServiceError, ValidationError
 from app.services.common import FieldErrors
@@ -36,6 +38,16 @@ class ChoicePage(QWizardPage):
             StationLevel.center: QRadioButton(self.tr("区新时代文明实践中心 — 建立中心台账")),
         }
         self.demo = QRadioButton(self.tr("打开示范站（先看看程序怎么用，数据是虚构的）"))
+        self.demo_note = QLabel(self.tr("点“完成”即打开示范站，不用设置账号。以后再打开示范站，登录名 {0}，密码 {1}。")
+                                .format(DEMO_ADMIN, DEMO_PASSWORD))
+        self.demo_note.setWordWrap(True)
+        self.demo_note.setVisible(False)
+        self.demo.toggled.connect(self.demo_note.setVisible)
+        # 完成 here for the demo: setFinalPage makes the wizard redraw its buttons. Through a weak reference, never a
+        # bound method of the page held by its own child (a reference cycle the collector may break at any moment,
+        # in the middle of Qt's own deletion: ui/lifetime.py rule 2).
+        page = weakref.ref(self)
+        self.demo.toggled.connect(lambda checked: (p := page()) is not None and p.setFinalPage(checked))
         self.levels[StationLevel.station].setChecked(True)
         layout = QVBoxLayout(self)
         for button in self.levels.values():
@@ -43,6 +55,7 @@ class ChoicePage(QWizardPage):
         layout.addSpacing(12)
         layout.addWidget(QLabel(self.tr("或者：")))
         layout.addWidget(self.demo)
+        layout.addWidget(self.demo_note)
         layout.addStretch()
 
     def level(self) -> StationLevel | None:
@@ -50,7 +63,8 @@ class ChoicePage(QWizardPage):
         return next((level for level, button in self.levels.items() if button.isChecked()), None)
 
     def nextId(self) -> int:
-        return ADMIN if self.demo.isChecked() else STATION
+        # The demo is made-up data with a login of its own (app/demo.py): nothing more to ask.
+        return -1 if self.demo.isChecked() else STATION
 
 
 # What the station page asks, in the chosen tier's words.
@@ -178,6 +192,7 @@ class FirstRunWizard(ClosedByQt, QWizard):
         super().__init__(parent)
         self.store = store
         self.result_store = store  # the demo's own store when the person chose to try the demo
+        self.actor = None  # who is logged in once it is done: the admin just made (or the demo's), so no login box follows
         self.setWindowTitle(self.tr("首次使用"))
         self.choice, self.station, self.admin = ChoicePage(), StationPage(), AdminPage()
         self.setPage(CHOICE, self.choice)
@@ -209,19 +224,27 @@ class FirstRunWizard(ClosedByQt, QWizard):
         manager, phone = self.station.manager.text(), self.station.phone.text()
         admin = dict(username=self.admin.username.text(), display_name=self.admin.display.text(), password=self.admin.password.text())
 
-        def work(task) -> None:
+        def work(task):
             target = store
             if demo:  # in its own folder, so the real data folder never holds a made-up station
                 target = Store.open(store.paths.demo)
-                Settings(target.paths.settings).set("is_demo", True)
                 if target.station_id is None:
                     build_demo(target, years=1, progress=lambda text: task.report(0, 0, text))
-            elif store.station_id is None:
-                init_station(store, name=name, level=tier.value, kind=kind, street=street, population=population, manager=manager, phone=phone)
-            if not operators.has_operators(target):
-                operators.create_first_admin(target, **admin)
+                make_demo_login(target)  # its known login, unless a demo made earlier has its own
+                username, password = DEMO_ADMIN, DEMO_PASSWORD
+            else:
+                if store.station_id is None:
+                    init_station(store, name=name, level=tier.value, kind=kind, street=street, population=population,
+                                 manager=manager, phone=phone)
+                if not operators.has_operators(target):
+                    operators.create_first_admin(target, **admin)
+                username, password = admin["username"], admin["password"]
             Settings(store.paths.settings).set("demo_open", demo)
             self.result_store = target
+            try:
+                return operators.authenticate(target, username, password)
+            except ServiceError:  # a demo made earlier with a login of its own: the login box asks for it
+                return None
 
         def failed(exc: BaseException, _details: str) -> None:
             message = "；".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
@@ -229,5 +252,9 @@ class FirstRunWizard(ClosedByQt, QWizard):
                 message = self.tr("创建失败：{0}").format(exc)
             QMessageBox.warning(self, self.tr("无法完成"), message)
 
-        run_in_background(self, work, lambda _r: QWizard.accept(self), failed,
+        def done(actor) -> None:
+            self.actor = actor
+            QWizard.accept(self)
+
+        run_in_background(self, work, done, failed,
                           title=self.tr("正在准备"), label=self.tr("正在建立台账…"), cancellable=False)
