@@ -15,7 +15,7 @@ from ui.dialogs.login import LockDialog, LoginDialog
 from ui.dialogs.wizard import FirstRunWizard
 from ui.main_window import MainWindow
 from ui.pages.volunteers import VolunteersPage
-from ui_helpers import answer_first_run_with_the_demo, screenshot, type_text, when_modal
+from ui_helpers import answer_first_run_with_the_demo, fill_station_page, screenshot, type_text, when_modal
 
 
 @pytest.fixture
@@ -507,10 +507,7 @@ def test_the_wizard_saves_nothing_until_its_last_page_is_right(qtbot, store, mon
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.next()
-    type_text(qtbot, wizard.station.name, "红山村新时代文明实践站")
-    type_text(qtbot, wizard.station.street, "艾山街道")
-    type_text(qtbot, wizard.station.manager, "杨红霞")
-    type_text(qtbot, wizard.station.phone, "12")
+    fill_station_page(qtbot, wizard, phone="12")
     wizard.next()
     assert wizard.currentId() == 1 and "电话" in wizard.station.error.text()
     wizard.station.phone.clear()

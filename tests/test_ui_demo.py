@@ -14,7 +14,7 @@ from app.services import operators
 from app.settings import Settings
 from ui import app as ui_app
 from ui.dialogs.wizard import FirstRunWizard
-from ui_helpers import answer_first_run_with_the_demo, type_text, when_modal
+from ui_helpers import answer_first_run_with_the_demo, fill_station_page, type_text, when_modal
 
 
 def test_leaving_the_demo_starts_the_real_station(qtbot, tmp_path):
@@ -134,10 +134,7 @@ def test_a_new_station_opens_logged_in_as_the_admin_the_wizard_made(qtbot, tmp_p
     def wizard(dialog):
         shown.append(dialog)
         dialog.next()
-        type_text(qtbot, dialog.station.name, "红山村新时代文明实践站")
-        type_text(qtbot, dialog.station.street, "艾山街道")
-        type_text(qtbot, dialog.station.manager, "杨红霞")
-        type_text(qtbot, dialog.station.phone, "0531-76123456")
+        fill_station_page(qtbot, dialog)
         dialog.next()
         type_text(qtbot, dialog.admin.display, "杨红霞")
         type_text(qtbot, dialog.admin.password, "secret1")

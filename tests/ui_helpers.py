@@ -63,6 +63,14 @@ def answer_first_run_with_the_demo(qtbot) -> None:
     when_modal(wizard, kind=FirstRunWizard)
 
 
+def fill_station_page(qtbot, wizard, *, phone: str = "0531-76123456") -> None:
+    """The first-run wizard's station page, as a village clerk fills it (a station of 艾山街道)."""
+    type_text(qtbot, wizard.station.name, "红山村新时代文明实践站")
+    type_text(qtbot, wizard.station.street, "艾山街道")
+    type_text(qtbot, wizard.station.manager, "杨红霞")
+    type_text(qtbot, wizard.station.phone, phone)
+
+
 def type_chinese(widget, text: str) -> None:
     """Text committed by an input method, as Chinese is typed on a village PC (QTest's key clicks take
     ASCII only: Qt asserts on anything else)."""
