@@ -525,3 +525,42 @@ def test_the_wizard_saves_nothing_until_its_last_page_is_right(qtbot, store, mon
     with qtbot.waitSignal(wizard.finished, timeout=10_000):
         wizard.button(wizard.WizardButton.FinishButton).click()
     assert operators.authenticate(store, "admin", "zzzzzz").label == "杨红霞"
+
+
+def test_passwords_on_the_operators_page(qtbot, window):
+    """A new user looked for 修改我的密码 on the 操作员 page and did not find it; 重设密码 with no one chosen did
+    nothing, and with someone chosen took the new password once, hidden (a typo locked the person out)."""
+    from PySide6.QtWidgets import QPushButton
+
+    from ui.pages.operators import ChangePasswordDialog, ResetPasswordDialog
+
+    window.go("operators")
+    page = window.pages["operators"]
+    buttons = {b.text(): b for b in page.findChildren(QPushButton)}
+    said = []
+    when_modal(lambda box: (said.append(box.text()), box.accept()), kind=QMessageBox)
+    page.table.setCurrentCell(-1, -1)
+    buttons["重设密码…"].click()
+    assert said and "请先在列表中点选一名操作员" in said[0]
+    row = next(i for i, op in enumerate(page.rows) if op.username == "clerk")
+    page.table.setCurrentCell(row, 0)
+
+    def reset(dialog):
+        type_text(qtbot, dialog.new, "clerk456")
+        type_text(qtbot, dialog.again, "clerk457")
+        dialog.save()
+        assert "不一致" in dialog.errors["again"].text()  # and nothing saved
+        assert operators.authenticate(window.ctx.store, "clerk", "clerk123")
+        dialog.again.clear()
+        type_text(qtbot, dialog.again, "clerk456")
+        when_modal(lambda box: (said.append(box.text()), box.accept()), kind=QMessageBox)
+        dialog.save()
+
+    when_modal(reset, kind=ResetPasswordDialog)
+    buttons["重设密码…"].click()
+    assert operators.authenticate(window.ctx.store, "clerk", "clerk456").username == "clerk"
+    assert "已重设" in said[-1]
+    opened = []
+    when_modal(lambda dialog: (opened.append(dialog), dialog.reject()), kind=ChangePasswordDialog)
+    buttons["修改我的密码…"].click()
+    assert opened

@@ -60,7 +60,7 @@ def cases(window) -> list[Case]:
     from .dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDialog, ReverseDialog, RuleDialog, StockDialog
     from .dialogs.team import TeamDialog
     from .dialogs.volunteer import VolunteerDialog
-    from .pages.operators import ChangePasswordDialog, OperatorDialog
+    from .pages.operators import ChangePasswordDialog, OperatorDialog, ResetPasswordDialog
     from .pages.station import PointDialog, RoomDialog
     from .pages.work import DocumentDialog, PlanDialog, ProjectDialog, TrainingDialog
 
@@ -95,6 +95,7 @@ def cases(window) -> list[Case]:
         Case("新增服务点", "station", lambda p: PointDialog(ctx, None, p), saves=False),
         Case("新增操作员", "operators", lambda p: OperatorDialog(ctx, p), saves=False),
         Case("修改我的密码", "dashboard", lambda p: ChangePasswordDialog(ctx, p), saves=False),
+        Case("重设密码", "operators", lambda p: ResetPasswordDialog(ctx, "admin", "管理员", p), saves=False),
         Case("登录（切换操作员）", "dashboard", lambda p: LoginDialog(store, window.station_name, parent=p), saves=False),
         Case("锁定", "dashboard", lambda p: LockDialog(store, ctx.actor, p),
              close=lambda d, how: d.accept() if how == "保存" else d.done(LockDialog.SWITCH)),

@@ -325,10 +325,11 @@ class MainWindow(QMainWindow):
         AboutDialog(str(self.ctx.store.paths.root), self.station_name, self).exec()
 
     def change_password(self) -> None:
-        from .pages.operators import ChangePasswordDialog
+        from .pages.operators import ChangePasswordDialog, password_changed_said
 
         if ChangePasswordDialog(self.ctx, self).exec():
             self.statusBar().showMessage(self.tr("密码已修改，下次登录请使用新密码"))
+            password_changed_said(self)
 
     def build_toolbar(self) -> None:
         bar = self.addToolBar(self.tr("常用"))

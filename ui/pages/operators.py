@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import Role
 from app.services import operators as operator_service
-from app.services.errors import ServiceError
+from app.services.errors import FieldErrors, ServiceError, ValidationError
 
 from ..forms import FormDialog
 from .base import Page
@@ -53,6 +53,32 @@ class ChangePasswordDialog(FormDialog):
         operator_service.change_own_password(self.ctx, old=self.old.text(), new=self.new.text(), again=self.again.text())
 
 
+class ResetPasswordDialog(FormDialog):
+    """重设密码 (admin): another operator's new password, typed twice, as every new password is."""
+
+    def __init__(self, ctx, username: str, display_name: str, parent=None):
+        super().__init__(self.tr("重设“{0}”的密码").format(display_name), parent)
+        self.ctx, self.username = ctx, username
+        self.new = self.add("new", self.tr("新密码"), QLineEdit())
+        self.again = self.add("again", self.tr("再输一次新密码"), QLineEdit())
+        for edit in (self.new, self.again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new.setPlaceholderText(self.tr("至少{0}位").format(operator_service.MIN_PASSWORD))
+        self.finish_layout()
+
+    def submit(self):
+        if self.new.text() != self.again.text():
+            errors = FieldErrors()
+            errors.add("again", "两次输入的新密码不一致")
+            errors.raise_if_any()
+        try:
+            return operator_service.update_operator(self.ctx, self.username, password=self.new.text())
+        except ValidationError as exc:  # the service names the field "password": here it is 新密码
+            if "password" in exc.errors:
+                exc.errors["new"] = exc.errors.pop("password")
+            raise
+
+
 def operator_status(op) -> str:
     if not op.active:
         return QCoreApplication.translate("OperatorsPage", "已停用")
@@ -76,8 +102,9 @@ class OperatorsPage(Page):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         buttons = QHBoxLayout()
         actions = (
-            (self.tr("添加操作员"), self.add_operator), (self.tr("重设密码"), self.reset_password),
+            (self.tr("添加操作员"), self.add_operator), (self.tr("重设密码…"), self.reset_password),
             (self.tr("更改角色"), self.change_role), (self.tr("停用/启用"), self.toggle_active), (self.tr("解锁"), self.unlock),
+            (self.tr("修改我的密码…"), self.change_own_password),  # also in 文件: found here, where passwords are
         )
         for text, slot in actions:
             button = QPushButton(text)
@@ -100,8 +127,12 @@ class OperatorsPage(Page):
         self.status.emit(self.tr("共 {0} 名操作员").format(len(self.rows)))
 
     def current(self):
+        """The operator chosen in the list; None, said to the person, when none is."""
         r = self.table.currentRow()
-        return self.rows[r] if 0 <= r < len(self.rows) else None
+        if 0 <= r < len(self.rows):
+            return self.rows[r]
+        QMessageBox.information(self, self.tr("操作员"), self.tr("请先在列表中点选一名操作员。"))
+        return None
 
     def run(self, action) -> None:
         try:
@@ -118,9 +149,14 @@ class OperatorsPage(Page):
         op = self.current()
         if op is None:
             return
-        password, ok = QInputDialog.getText(self, self.tr("重设密码"), self.tr("为“{0}”设置新密码（至少6位）：").format(op.display_name), QLineEdit.EchoMode.Password)
-        if ok:
-            self.run(lambda: operator_service.update_operator(self.ctx, op.username, password=password))
+        if ResetPasswordDialog(self.ctx, op.username, op.display_name, self).exec():
+            self.refresh()
+            QMessageBox.information(self, self.tr("重设密码"), self.tr("“{0}”的密码已重设，请告诉本人用新密码登录。")
+                                    .format(op.display_name))
+
+    def change_own_password(self) -> None:
+        if ChangePasswordDialog(self.ctx, self).exec():
+            password_changed_said(self)
 
     def change_role(self) -> None:
         op = self.current()
@@ -141,3 +177,9 @@ class OperatorsPage(Page):
         op = self.current()
         if op is not None:
             self.run(lambda: operator_service.update_operator(self.ctx, op.username, active=not op.active))
+
+
+def password_changed_said(parent) -> None:
+    """After 修改我的密码: said in a box, not only in the status bar (a person looked for it and missed it)."""
+    QMessageBox.information(parent, QCoreApplication.translate("OperatorsPage", "修改我的密码"),
+                            QCoreApplication.translate("OperatorsPage", "密码已修改，下次登录请使用新密码。"))
