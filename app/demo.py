@@ -34,10 +34,11 @@ from .services.idcard import check_char
 from .services.pinyin import name_keys
 from .services.volunteers import NUMBER_PREFIX
 
+# The login of a demo (app/demo_account.py; printed by `station demo`, shown by the wizard and the demo's login box):
+# made-up data, so a known password is no risk, and the store opens at the login box rather than the first-run wizard.
+from .demo_account import DEMO_ADMIN, DEMO_PASSWORD
+
 OPERATOR = "示范数据"
-# The login of a demo made by `station demo` (printed there): made-up data, so a known password is no risk, and
-# the store opens at the login box rather than at the first-run wizard.
-DEMO_ADMIN, DEMO_PASSWORD = "admin", "demo123"
 REGION = "370117"  # 济南市钢城区
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "秀英桂兰玉梅凤芝淑珍建国建华志强永军德明春燕海燕晓东丽娟红霞国庆立新文华子豪欣怡雨涵梓萱浩然宇轩佳怡明辉卫东爱华"

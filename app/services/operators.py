@@ -200,7 +200,7 @@ def update_operator(ctx: Context, username: str, *, display_name: str | None = N
 
 def password_changed(store: Store, username: str) -> None:
     """A demo's login box says its login (app/demo.py) only while it is still the one it was made with."""
-    from ..demo import DEMO_ADMIN
+    from ..demo_account import DEMO_ADMIN
     from ..settings import Settings
 
     if username == DEMO_ADMIN:

@@ -115,7 +115,7 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         self.password.setFocus()
 
     def mark_demo(self, demo: bool, login_known: bool = False) -> None:
-        from app.demo import DEMO_ADMIN, DEMO_PASSWORD
+        from app.demo_account import DEMO_ADMIN, DEMO_PASSWORD
 
         self.demo_banner.setText(self.tr("示范站（数据是虚构的，仅供试用）") + (
             self.tr("\n登录名 {0}　密码 {1}").format(DEMO_ADMIN, DEMO_PASSWORD) if login_known else ""))
