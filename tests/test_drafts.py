@@ -200,20 +200,20 @@ def test_after_kill_9_with_a_half_filled_form_the_next_start_offers_it_back(qtbo
     login = auto_login("admin", "admin123")
     _app, window, lock = ui_app.start(str(data))
     login.stop()
-    qtbot.addWidget(window)
     window.idle.stop()
     try:
-        qtbot.waitUntil(lambda: seen.get("done", False), timeout=60_000)
+        try:
+            qtbot.waitUntil(lambda: seen.get("done", False), timeout=60_000)
+        finally:
+            seen["give_up"] = not seen.get("done")
+            qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=10_000)
+            driver.stop()
+        assert "上次没有正常关闭" in seen["offer"] and str(data / "logs" / "crash.log") in seen["offer"]
+        assert seen["line"].startswith("记录活动 — 杨红霞填写") and "最后保存" in seen["line"]
+        assert seen["form"][:2] == ("重阳节敬老饺子宴", "村委会活动室")
+        qtbot.waitUntil(lambda: box.pending() == [], timeout=5000)  # given up: gone
     finally:
-        seen["give_up"] = not seen.get("done")
-        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=10_000)
-        driver.stop()
-    assert "上次没有正常关闭" in seen["offer"] and str(data / "logs" / "crash.log") in seen["offer"]
-    assert seen["line"].startswith("记录活动 — 杨红霞填写") and "最后保存" in seen["line"]
-    assert seen["form"][:2] == ("重阳节敬老饺子宴", "村委会活动室")
-    qtbot.waitUntil(lambda: box.pending() == [], timeout=5000)  # given up: gone
-    window.close()
-    lock.unlock()
+        ui_app.end_run(_app, window, lock, data)  # as ``station`` ends this run
 
 
 def test_switching_operator_over_an_open_form_keeps_it_as_a_draft_for_its_author(qtbot, demo_store):

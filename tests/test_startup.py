@@ -57,10 +57,8 @@ def test_the_command_line_entry_opens_the_desktop_without_building_every_subcomm
 
 
 def _finish(window, lock) -> None:
-    window.idle.stop()
-    window.close()
-    window.ctx.store.close()
-    lock.unlock()
+    """As ``station`` ends a run (ui/app.py ``end_run``): the window deleted by Qt, not left to the collector."""
+    ui_app.end_run(QApplication.instance(), window, lock, window.ctx.store.paths.root)
 
 
 def _store_held_back(demo_store, monkeypatch, **settings):

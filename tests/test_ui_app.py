@@ -346,10 +346,7 @@ def test_start_runs_wizard_then_window(qtbot, tmp_path, monkeypatch):
         assert gc.get_freeze_count() == 0  # a start lets the previous start's frozen objects be collected again
     finally:
         gc.unfreeze()
-        window.idle.stop()
-        window.close()
-        window.ctx.store.close()
-        lock.unlock()
+        ui_app.end_run(app, window, lock, data / "demo")
 
 
 def test_photos_dropped_on_the_activity_form(qtbot, window, tmp_path):
