@@ -291,6 +291,46 @@ def test_the_next_batch_is_prepared_while_one_is_in_flight_and_sent_only_once_it
     assert_same(demo_store, district_sqlite)
 
 
+def test_a_failure_while_a_batch_is_in_flight_stops_that_batch_retrying(demo_store, district_sqlite, monkeypatch):
+    """#29: stamping batch 1's answer fails (the disk, say) while batch 2 is at a district that keeps answering
+    503. The sync ends with that failure at once: batch 2 stops retrying instead of the push waiting out its
+    retries (up to max_retry_seconds, two minutes on a village PC) before it says anything."""
+    import threading
+
+    from fastapi import HTTPException
+
+    from sync import client as client_module
+    from sync.server import app as server_app
+
+    tries: list[int] = []
+    real_apply = server_app.apply_envelope
+    second_arrived = threading.Event()
+
+    def apply(engine, acct, envelope, digest=None):
+        first = envelope["rows"][0]["seq"]
+        if tries and first != tries[0]:  # every batch after the first: the district is in trouble
+            tries.append(first)
+            second_arrived.set()
+            raise HTTPException(status_code=503, detail="busy")
+        tries.append(first)
+        return real_apply(engine, acct, envelope, digest)
+
+    def record(store, sent, results):
+        assert second_arrived.wait(20), "batch 2 was not sent while batch 1's answer was stamped"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(server_app, "apply_envelope", apply)
+    monkeypatch.setattr(client_module, "record_answer", record)
+    # The first retry would come 0.5–1 s after the first 503; the push fails as soon as that 503 is given.
+    client = enroll(demo_store, district_sqlite, batch_rows=100, max_batch_rows=100,
+                    backoff_base=1.0, backoff_cap=1.0, max_retry_seconds=8)
+    with pytest.raises(OSError, match="No space"):
+        client.sync()
+    assert len(tries) <= 3, f"batch 2 went on retrying after the push had failed: {len(tries) - 1} tries"
+    assert [r.status for r in history(demo_store)] == ["failed"]
+    assert pending_count(demo_store) > 0  # nothing stamped: every row goes again (or comes back duplicate)
+
+
 def _batch_sizes(monkeypatch, *, slow_first: int = 0, silent: bool = False) -> list[int]:
     """The rows of each batch the district applies, as they arrive. ``slow_first``: the first so many answers take
     0.3 s; ``silent``: the answers do not say how many rows the district takes (a district before 0.3.0)."""
