@@ -61,7 +61,10 @@ def pytest_configure(config):
 
     import time_machine
 
-    real_start, mono_start = time.time(), time.monotonic()
+    # The machine's real time, even in a process already on the frozen clock (a pytest-xdist worker starts with
+    # STATION_TEST_CLOCK from the controller, so tests/clock/sitecustomize.py froze it before this ran).
+    hatch = time_machine.escape_hatch
+    real_start, mono_start = hatch.time.time() if hatch.is_travelling() else time.time(), time.monotonic()
     start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 30)).astimezone()
     # Processes the tests start run on the same clock (tests/clock/sitecustomize.py).
     os.environ["STATION_TEST_CLOCK"] = f"{start.timestamp()},{real_start}"
@@ -165,6 +168,26 @@ def _app_fonts(qapp):
     style.apply(qapp)
     install_garbage_collector(qapp)
     share_the_gil_with_the_gui()
+
+
+STUCK_MODAL_S = 60
+
+
+@pytest.fixture(autouse=True)
+def _no_window_waits_for_good(request):
+    """A modal window nobody answers (a box a test did not expect, opened inside a timer slot that cannot fire
+    again) would hang the suite for good: pytest-timeout cannot interrupt Qt's modal loop. One that stays in front
+    for STUCK_MODAL_S is closed and fails its test, naming the window, instead (ui_helpers.watch_modals)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from ui_helpers import watch_modals
+
+    watch, stuck = watch_modals(STUCK_MODAL_S)
+    yield
+    watch.stop()
+    if stuck:
+        pytest.fail(f"a window stayed up for {STUCK_MODAL_S} s with nobody to answer it: {stuck}")
 
 
 @pytest.fixture(autouse=True)

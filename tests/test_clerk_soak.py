@@ -30,3 +30,98 @@ def test_the_clerks_recipe_200_times_in_the_real_program(demo_template, tmp_path
     assert run.returncode == 0, f"exit {run.returncode} (a negative code is the signal that killed it):\n{out[-3000:]}"
     assert f"{CYCLES} 轮（复制活动并保存 {CYCLES} 次" in out and "问题 0 个" in out, out[-2000:]
     print(out.splitlines()[-1])
+
+
+def test_the_clerk_answers_the_question_its_own_save_asks(qtbot, demo_store):
+    """The soak (and ``station selftest --soak``) hung for good once a copied activity's people were already serving
+    at that time: 保存 asked 服务时段重叠 inside the clerk's own timer slot, and Qt does not fire a timer again inside
+    its own slot, so nothing answered. Two copies of one activity on one day clash for certain."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    from sqlmodel import select
+
+    from app.models import Activity, Participation
+    from app.services import activities, operators
+    from app.services.context import Context
+    from app.settings import Settings
+    from ui.dialogs.activity import ActivityDialog
+    from ui.main_window import MainWindow
+    from ui.soak import Clerk, ClerkReport
+
+    actor = operators.authenticate(demo_store, "admin", "admin123")
+    window = MainWindow(Context(store=demo_store, actor=actor), Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.idle.stop()
+    with demo_store.session() as session:
+        source = session.exec(select(Activity).join(Participation, Participation.activity_id == Activity.id)).first()
+    report = ClerkReport()
+    clerk = Clerk(report)
+
+    def unstick() -> None:  # without the clerk's answer the question would wait for good: fail instead of hanging
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMessageBox) and widget.isVisible():
+                widget.reject()
+
+    safety = QTimer()
+    safety.timeout.connect(unstick)
+    safety.start(20_000)
+    before = activities.count_activities(window.ctx)
+    try:
+        for cycle in (1, 2):
+            clerk.cycle = cycle
+            dialog = ActivityDialog(window.ctx, None, window, copy_of=source)
+            dialog.exec()
+    finally:
+        safety.stop()
+        clerk.timer.stop()
+    assert report.problems == [] and report.overlaps >= 1
+    assert activities.count_activities(window.ctx) == before + 2
+    window.close()
+
+
+def test_the_busy_pcs_hogs_end_with_the_process_that_started_them(tmp_path):
+    """``--busy`` starts two processes that spin. A soak that died (a crash, a kill) left them spinning for good on
+    the PC: each now ends when the process that started it ends, however it ends."""
+    import time
+    from pathlib import Path
+
+    def alive(pid: int) -> bool:
+        status = Path(f"/proc/{pid}/status")
+        try:
+            return "\nState:\tZ" not in status.read_text()  # a zombie has ended; only its exit status waits
+        except FileNotFoundError:
+            return False
+
+    script = ("import os; from ui.soak import BusyPC; busy = BusyPC(2).__enter__(); "
+              "print(*(p.pid for p in busy.processes), flush=True); os._exit(0)")  # ends with no clean-up at all
+    with open(tmp_path / "out", "w") as out:  # a file, not a pipe the hogs would hold open
+        subprocess.run([sys.executable, "-c", script], stdout=out, stderr=subprocess.STDOUT, timeout=60,
+                       env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    printed = (tmp_path / "out").read_text()
+    hogs = [int(word) for word in printed.split() if word.isdigit()]
+    assert len(hogs) == 2, printed
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in hogs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in hogs if alive(pid)]
+    for pid in left:
+        os.kill(pid, 9)
+    assert left == [], "the hogs went on spinning after their soak had ended"
+
+
+def test_a_box_nobody_answers_is_closed_and_named_instead_of_hanging_the_suite(qtbot):
+    """The suite's own guard (tests/conftest.py ``_no_window_waits_for_good``): a box nobody answers — like the
+    服务时段重叠 question above, met by a test that did not expect it — hung the whole run for good."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui_helpers import watch_modals
+
+    watch, stuck = watch_modals(1.0)
+    try:
+        box = QMessageBox(QMessageBox.Icon.Question, "服务时段重叠", "以下志愿者在同一时段已参加其他活动")
+        qtbot.addWidget(box)
+        box.exec()  # returns only because the guard closed it
+    finally:
+        watch.stop()
+    assert stuck == ["“服务时段重叠” 以下志愿者在同一时段已参加其他活动"]

@@ -81,3 +81,28 @@ def type_chinese(widget, text: str) -> None:
     event.setCommitString(text)
     widget.setFocus()
     QApplication.sendEvent(widget, event)
+
+
+def watch_modals(seconds: float):
+    """A timer that closes a modal window left in front for ``seconds`` and notes it: (the timer, the notes)."""
+    import time
+
+    from PySide6.QtWidgets import QMessageBox
+
+    seen: dict = {"widget": None, "since": 0.0}
+    stuck: list[str] = []
+
+    def look() -> None:
+        widget = QApplication.activeModalWidget()
+        if widget is None or widget is not seen["widget"]:
+            seen.update(widget=widget, since=time.monotonic())
+        elif time.monotonic() - seen["since"] > seconds:
+            text = widget.text() if isinstance(widget, QMessageBox) else ""
+            stuck.append(f"“{widget.windowTitle()}” {text}".strip())
+            seen.update(widget=None)
+            widget.done(0)
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(min(1000, int(seconds * 250)))
+    return timer, stuck

@@ -186,25 +186,50 @@ class ClerkReport:
     volunteers_saved: int = 0
     previews: int = 0
     jobs: int = 0
+    overlaps: int = 0  # 服务时段重叠 confirmed
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [f"  录入员的一天：{self.cycles} 轮（复制活动并保存 {self.copies_saved} 次、保存志愿者 {self.volunteers_saved} 次、"
-                f"打印预览 {self.previews} 次、后台任务 {self.jobs} 个），用时 {self.seconds:.1f} 秒，问题 {len(self.problems)} 个"]
+                f"打印预览 {self.previews} 次、后台任务 {self.jobs} 个、确认时段重叠 {self.overlaps} 次），"
+                f"用时 {self.seconds:.1f} 秒，问题 {len(self.problems)} 个"]
 
 
 class Clerk(QObject):
     """Answers whatever modal window comes up the way the recipe's clerk does: a copied activity gets a new
-    title and 保存, a volunteer's form 保存, a print preview 关闭, a message box its default button."""
+    title and 保存, a volunteer's form 保存, a print preview 关闭, a message box its default button — but
+    服务时段重叠 is confirmed (the copy's people were at the activity it was copied from: both are true, the
+    shared time is counted once). A window left up longer than ``STUCK_S`` is a problem, closed, so that a run
+    never waits for good for a person."""
+
+    STUCK_S = 120.0
 
     def __init__(self, report: ClerkReport):
         super().__init__()
         self.report = report
         self.cycle = 0
+        self.pressing: list = []  # the windows whose button this clerk is pressing right now (innermost last)
+        self.seen: tuple = (None, 0.0)  # the window in front, and since when
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.tick)
         self.timer.start(15)
+
+    def press(self, modal, button) -> None:
+        """Press ``button`` of ``modal`` and wait, as a person does. What the press opens (a question, a box)
+        comes up while the press is still going on, inside this timer's slot — and Qt never fires a timer again
+        inside its own slot: a second timer answers meanwhile. (With one, the soak hung for good on the first
+        服务时段重叠 question a 保存 asked.)"""
+        self.pressing.append(modal)
+        inner = QTimer(self)
+        inner.timeout.connect(self.tick)
+        inner.start(15)
+        try:
+            button.click()
+        finally:
+            inner.stop()
+            inner.deleteLater()
+            self.pressing.pop()
 
     def tick(self) -> None:
         from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
@@ -214,20 +239,32 @@ class Clerk(QObject):
         from .dialogs.volunteer import VolunteerDialog
 
         modal = QApplication.activeModalWidget()
-        if modal is None or not modal.isVisible():
+        if modal is None or not modal.isVisible() or any(modal is w for w in self.pressing):
+            return  # nothing up, or the window whose button is being pressed (its press goes on)
+        if self.seen[0] is not modal:
+            self.seen = (modal, time.monotonic())
+        elif time.monotonic() - self.seen[1] > self.STUCK_S:
+            self.report.problems.append(f"第 {self.cycle} 轮：窗口“{modal.windowTitle()}”{self.STUCK_S:.0f} 秒没有关闭")
+            self.seen = (None, 0.0)
+            modal.reject()
             return
         if isinstance(modal, QMessageBox):
+            yes = modal.button(QMessageBox.StandardButton.Yes)
+            if modal.windowTitle() == "服务时段重叠" and yes is not None:
+                self.report.overlaps += 1
+                self.press(modal, yes)
+                return
             button = modal.defaultButton()
-            button.click() if button is not None else modal.reject()
+            self.press(modal, button) if button is not None else modal.reject()
         elif isinstance(modal, ActivityDialog):
             if modal.title_edit.text().endswith(f"第{self.cycle}次"):  # 保存 pressed already and still open
                 self.report.problems.append(f"第 {self.cycle} 轮：复制的活动保存不了：{modal.banner.text()}")
                 modal.reject()
                 return
             modal.title_edit.setText(f"{modal.title_edit.text().split('·')[0]}·第{self.cycle}次")
-            modal.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+            self.press(modal, modal.buttons.button(QDialogButtonBox.StandardButton.Save))
         elif isinstance(modal, VolunteerDialog):
-            modal.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+            self.press(modal, modal.buttons.button(QDialogButtonBox.StandardButton.Save))
         elif isinstance(modal, PdfPreview):
             self.report.previews += 1
             modal.reject()
@@ -321,13 +358,23 @@ class BusyPC:
         import subprocess
 
         for _ in range(self.count):
-            self.processes.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
+            # Each spins until its stdin closes — when this process ends, however it ends (a crash, a kill): two
+            # hogs left behind by a soak that died kept a village PC's CPU busy for good.
+            self.processes.append(subprocess.Popen([sys.executable, "-c", HOG], stdin=subprocess.PIPE))
         return self
 
     def __exit__(self, *exc) -> None:
         for process in self.processes:
             process.kill()
             process.wait()
+            process.stdin.close()
+
+
+HOG = """import os, sys, threading
+threading.Thread(target=lambda: (sys.stdin.buffer.read(), os._exit(0)), daemon=True).start()
+while True:
+    pass
+"""
 
 
 def auto_login(username: str, password: str) -> QTimer:
