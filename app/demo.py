@@ -223,8 +223,12 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                 if months_back < skipped:
                     continue
                 count = int(rate) + (1 if rng.random() < rate - int(rate) else 0)
-                for _ in range(count):
+                for n in range(count):
                     day = month + timedelta(days=rng.randrange(0, (month_end - month).days + 1))
+                    if months_back == 0 and n == 0 and day > today:
+                        # A team's first activity of this month is already held (a demo made on the 7th showed
+                        # 本月活动 0, every team 有风险); the same draw folded into the days so far.
+                        day = month + timedelta(days=(day - month).days % today.day)
                     status = "done" if day <= today else "planned"
                     start = time(rng.choice((8, 9, 14, 15)), rng.choice((0, 30)))
                     end = time(start.hour + rng.choice((1, 2, 3)), start.minute)

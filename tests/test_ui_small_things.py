@@ -32,12 +32,17 @@ def test_copy_this_activity_keeps_everything_but_the_date_and_photos(qtbot, wind
     people = {p.volunteer.id: p.participation.hours for p in activities.participants_of(window.ctx, source.id)}
     before = page.model.total
     seen = {}
+    # The day it happened: the latest day before today on which none of its people served at its hours (a copy on
+    # a day they were busy at that time asks 服务时段重叠 — tested in test_hours_overlap — whichever day the suite runs).
+    day = next(d for d in (date.today() - timedelta(days=n) for n in range(1, 400))
+               if not activities.overlapping(window.ctx, day=d, start=source.start_time, end=source.end_time,
+                                             volunteer_ids=list(people)))
 
     def check_and_save(dialog) -> None:
         assert isinstance(dialog, ActivityDialog) and "复制自" in dialog.windowTitle()
         seen.update(title=dialog.title_edit.text(), date=dialog.date.date().toPython(), photos=dialog.photos.count(),
                     place=dialog.place.text(), served=dialog.served.value())
-        dialog.date.setDate(dialog.date.date().addDays(-1))  # the clerk sets the day it happened
+        dialog.date.setDate(day)  # the clerk sets the day it happened
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
 
     when_modal(check_and_save, kind=ActivityDialog)
@@ -46,7 +51,7 @@ def test_copy_this_activity_keeps_everything_but_the_date_and_photos(qtbot, wind
     assert seen["date"] == date.today() and seen["photos"] == 0
     qtbot.waitUntil(lambda: page.model.total == before + 1)
     copies = [s.activity for s in activities.list_activities(window.ctx, text=source.title, limit=500) if s.activity.id != source.id
-              and s.activity.date == date.today() - timedelta(days=1)]
+              and s.activity.date == day]
     assert len(copies) == 1
     copied = {p.volunteer.id: p.participation.hours for p in activities.participants_of(window.ctx, copies[0].id)}
     assert copied == people and activities.photos_of(window.ctx, copies[0].id) == []
