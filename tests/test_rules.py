@@ -170,6 +170,19 @@ def test_venue_rules(ctx):
     assert all(v[k].status == MET for k in ("rooms", "service_point", "contact", "opening"))
 
 
+def test_a_venue_gap_names_only_the_fields_still_empty(ctx):
+    """A new station whose wizard took the phone was still asked for 志愿服务电话 (a new user's trial)."""
+    update_station(ctx, phone="", contact="", opening_hours="", activity_day="")
+    v = verdicts(ctx)
+    assert v["contact"].gap.endswith("中填写志愿服务电话和二维码内容") and v["opening"].gap.endswith("中填写开放时间和固定活动日")
+    update_station(ctx, phone="13812345678", activity_day="每月10日")
+    v = verdicts(ctx)
+    assert v["contact"].status == MISSED and v["contact"].gap.endswith("中填写二维码内容")
+    assert v["opening"].status == MISSED and v["opening"].gap.endswith("中填写开放时间")
+    update_station(ctx, phone="", contact="扫码联系")
+    assert verdicts(ctx)["contact"].gap.endswith("中填写志愿服务电话")
+
+
 def test_same_verdicts_at_the_station_and_the_district(demo_store, district):
     from app.rules import evaluate
     from app.services.context import Context

@@ -332,13 +332,17 @@ class Evaluator:
         point = self.t["service_point"]
         return self._stock(rule, target, self._count("service_point", point.c.active == True), f"请在“{self.tier.info_page}”中登记正常运行的志愿服务站")
 
+    def _fields_set(self, rule: Rule, target: int, fields: tuple[tuple[str, str], ...]) -> Verdict:
+        """Met when every named field of the unit is filled in; the gap names only those still empty (a new station
+        whose wizard took the phone was asked for the phone again)."""
+        empty = [label for name, label in fields if not getattr(self.station, name)]
+        return self._stock(rule, target, int(not empty), f"请在“{self.tier.info_page}”中填写{'和'.join(empty)}")
+
     def contact_set(self, rule: Rule, target: int) -> Verdict:
-        ok = int(bool(self.station.phone) and bool(self.station.contact))
-        return self._stock(rule, target, ok, f"请在“{self.tier.info_page}”中填写志愿服务电话和二维码内容")
+        return self._fields_set(rule, target, (("phone", "志愿服务电话"), ("contact", "二维码内容")))
 
     def opening_and_day_set(self, rule: Rule, target: int) -> Verdict:
-        ok = int(bool(self.station.opening_hours) and bool(self.station.activity_day))
-        return self._stock(rule, target, ok, f"请在“{self.tier.info_page}”中填写开放时间和固定活动日")
+        return self._fields_set(rule, target, (("opening_hours", "开放时间"), ("activity_day", "固定活动日")))
 
     def teams(self, rule: Rule, target: int) -> Verdict:
         teams = self._teams()
