@@ -48,7 +48,7 @@ def test_first_run_wizard_creates_station_and_admin(qtbot, store):
     assert wizard.currentId() == 1 and "联系电话" in wizard.station.error.text()
     type_text(qtbot, wizard.station.phone, "0531-76123456")
     wizard.next()
-    type_text(qtbot, wizard.admin.display, "杨红霞")
+    assert wizard.admin.display.text() == "杨红霞"  # the 负责人
     type_text(qtbot, wizard.admin.password, "secret1")
     type_text(qtbot, wizard.admin.password2, "secret2")
     assert not wizard.admin.validatePage() and "不一致" in wizard.admin.error.text()
@@ -391,7 +391,24 @@ def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
     item = page.todo.item(0)
     target = item.data(Qt.ItemDataRole.UserRole)
     page.todo.itemClicked.emit(item)
-    assert window.stack.currentWidget() is window.pages[target]  # the page that fixes it
+    assert window.stack.currentWidget() is window.pages[target.partition(":")[0]]  # the page that fixes it
+
+
+def test_the_five_list_to_do_items_open_the_demands_they_count(qtbot, window):
+    """A new user's trial: 【五单】…已超过办结期限 opened 五单 on 在办, with the overdue demand somewhere in it."""
+    page = window.pages["dashboard"]
+    items = {page.todo.item(i).text(): page.todo.item(i) for i in range(page.todo.count())}
+    overdue = next(item for text, item in items.items() if "超过办结期限" in text)
+    assert page.todo.item(0) is overdue  # a resident is waiting: first in the list
+    page.todo.itemClicked.emit(overdue)
+    demands_page = window.pages["demands"]
+    assert window.stack.currentWidget() is demands_page and demands_page.tab_key() == "overdue"
+    assert demands_page.rows and all(row.overdue for row in demands_page.rows)
+    waiting = next(item for text, item in items.items() if text.startswith("【五单】待审核"))  # the demo has one in each state
+    window.go("dashboard")
+    page.todo.itemClicked.emit(waiting)
+    assert window.stack.currentWidget() is demands_page and demands_page.tab_key() == "ordered"
+    assert demands_page.rows and all(row.demand.state == "ordered" for row in demands_page.rows)
 
 
 def test_volunteers_sort_and_filter_by_hours_and_stars(qtbot, window):
@@ -511,7 +528,18 @@ def test_the_wizard_saves_nothing_until_its_last_page_is_right(qtbot, store, mon
     type_text(qtbot, wizard.station.phone, "0531-76123456")
     wizard.next()
     assert wizard.currentId() == 2
+    # 姓名 starts as the 负责人 (the 专管员 is usually both); it follows a changed 负责人 until a name is typed
+    assert wizard.admin.display.text() == "杨红霞"
+    wizard.back()
+    wizard.station.manager.clear()
+    type_text(qtbot, wizard.station.manager, "王建国")
+    wizard.next()
+    assert wizard.admin.display.text() == "王建国"
+    wizard.admin.display.clear()
     type_text(qtbot, wizard.admin.display, "杨红霞")
+    wizard.back()
+    wizard.next()
+    assert wizard.admin.display.text() == "杨红霞"
     type_text(qtbot, wizard.admin.password, "abc123")
     type_text(qtbot, wizard.admin.password2, "zzzzzz")
     wizard.button(wizard.WizardButton.FinishButton).click()

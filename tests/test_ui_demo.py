@@ -104,12 +104,15 @@ def test_the_login_of_a_real_station_has_no_demo_mark(qtbot, demo_store):
 
 def test_the_wizard_for_a_station_without_an_operator_asks_only_for_the_admin(qtbot, ctx):
     """It asked for a station name and then kept the old one: it now asks only for what it will use."""
+    from app.services.station import update_station
+
     store = ctx.store
+    update_station(ctx, manager="杨红霞")
     wizard = FirstRunWizard(store)
     qtbot.addWidget(wizard)
     wizard.show()
     assert wizard.currentId() == 2 and "测试村新时代文明实践站" in wizard.admin.subTitle()
-    type_text(qtbot, wizard.admin.display, "杨红霞")
+    assert wizard.admin.display.text() == "杨红霞"  # the station's 负责人
     type_text(qtbot, wizard.admin.password, "secret1")
     type_text(qtbot, wizard.admin.password2, "secret1")
     with qtbot.waitSignal(wizard.finished, timeout=10_000):
@@ -136,7 +139,7 @@ def test_a_new_station_opens_logged_in_as_the_admin_the_wizard_made(qtbot, tmp_p
         dialog.next()
         fill_station_page(qtbot, dialog)
         dialog.next()
-        type_text(qtbot, dialog.admin.display, "杨红霞")
+        assert dialog.admin.display.text() == "杨红霞"  # the 负责人, as the station page took it
         type_text(qtbot, dialog.admin.password, "secret1")
         type_text(qtbot, dialog.admin.password2, "secret1")
         dialog.button(dialog.WizardButton.FinishButton).click()

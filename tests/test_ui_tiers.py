@@ -31,6 +31,7 @@ def start_wizard(qtbot, store, level: str) -> FirstRunWizard:
 def finish(qtbot, wizard: FirstRunWizard) -> None:
     wizard.next()
     assert wizard.currentId() == 2, wizard.station.error.text()
+    wizard.admin.display.clear()  # it starts as the 负责人
     type_chinese(wizard.admin.display, "杨红霞")
     type_text(qtbot, wizard.admin.password, "secret1")
     type_text(qtbot, wizard.admin.password2, "secret1")

@@ -225,7 +225,11 @@ class MainWindow(QMainWindow):
         page._shown_once = True
 
     def go(self, key: str) -> None:
+        """Show a page by its key; ``"page:part"`` also brings that part of it forward (a to-do item's tab)."""
+        key, _, part = key.partition(":")
         self.nav.setCurrentRow(self.page_keys.index(key))
+        if part:
+            self.page(key).show_part(part)
 
     def show_status(self, text: str) -> None:
         if self.sender() is self.stack.currentWidget():

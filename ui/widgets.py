@@ -29,13 +29,13 @@ class StackedBars(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         width, height = self.width(), self.height()
         legend_w = 150
-        left, top, bottom = 30, 22, 24
+        left, top, bottom = 8, 22, 24
         plot = QRectF(left, top, max(50, width - left - legend_w - 10), max(40, height - top - bottom))
         totals = [sum(values[i] for values in self.series.values()) for i in range(len(self.labels))]
         peak = max(totals + [1])
         painter.setPen(QPen(QColor("#999999")))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
-        painter.drawText(QRectF(0, plot.top() - 6, left - 4, 14), Qt.AlignmentFlag.AlignRight, str(peak))
+        # No scale at the side: each bar carries its own total (a lone peak figure there read as a stray "8").
         if self.labels:
             slot = plot.width() / len(self.labels)
             for i, label in enumerate(self.labels):

@@ -170,6 +170,18 @@ class AdminPage(QWizardPage):
         form.addRow(self.tr("密码（至少6位）"), self.password)
         form.addRow(self.tr("再次输入密码"), self.password2)
         form.addRow("", self.error)
+        self.prefilled = ""  # the 负责人 put in 姓名, while the person has not typed a name of their own
+
+    def initializePage(self) -> None:
+        """姓名 starts as the 负责人 the station page took: the 专管员 is usually both (a new user's trial)."""
+        wizard = self.wizard()
+        manager = wizard.station.manager.text().strip() if isinstance(wizard, FirstRunWizard) else ""
+        self.offer_name(manager)
+
+    def offer_name(self, name: str) -> None:
+        if name and self.display.text().strip() in ("", self.prefilled):
+            self.display.setText(name)
+            self.prefilled = name
 
     def validatePage(self) -> bool:
         if self.password.text() != self.password2.text():
@@ -209,8 +221,10 @@ class FirstRunWizard(ClosedByQt, QWizard):
             from app.services.station import get_station
 
             self.setStartId(ADMIN)
+            station = get_station(Context(store=store))
             self.admin.setSubTitle(self.tr("为“{0}”设置管理员账号。管理员可以管理操作员、查看完整身份证号。请牢记密码。")
-                                   .format(get_station(Context(store=store)).name))
+                                   .format(station.name))
+            self.station.manager.setText(station.manager)  # what 姓名 starts as (AdminPage.initializePage)
         self.resize(560, 420)
 
     def accept(self) -> None:

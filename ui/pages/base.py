@@ -70,6 +70,9 @@ class Page(QWidget):
     def refresh(self) -> None:
         pass
 
+    def show_part(self, part: str) -> None:
+        """Bring forward the part of this page a link names (``MainWindow.go("demands:overdue")``): a tab, say."""
+
     # the store's tables this page shows: a commit to any of them refreshes it (MainWindow.on_store_changed)
     watches: frozenset[str] = frozenset()
 

@@ -267,20 +267,22 @@ class DashboardPage(Page):
 
     def show_reminders(self, counts: dict, unsettled: int) -> None:
         """The 五单 and points items of the to-do list, after the 五有 ones."""
-        lines = []
+        lines = []  # (text, colour, where a click goes: the page, and the tab that lists what the line counts)
         if counts.get("overdue"):
-            lines.append((self.tr("【五单】有 {0} 件群众点单已超过办结期限，请尽快办理").format(counts["overdue"]), "#c62828"))
+            lines.append((self.tr("【五单】有 {0} 件群众点单已超过办结期限，请尽快办理").format(counts["overdue"]), "#c62828",
+                          "demands:overdue"))
         waiting = {S.ordered: "待审核", S.approved: "待派单", S.done: "待评单", S.rated: "待奖单"}
-        pending = [f"{label} {counts[state]} 件" for state, label in waiting.items() if counts.get(state)]
+        pending = [state for state in waiting if counts.get(state)]
         if pending:
-            lines.append((self.tr("【五单】{0}").format("，".join(pending)), "#e65100"))
+            lines.append((self.tr("【五单】{0}").format("，".join(f"{waiting[s]} {counts[s]} 件" for s in pending)), "#e65100",
+                          f"demands:{pending[0].value}"))
         if unsettled:
-            lines.append((self.tr("【积分】已开展活动中有 {0} 人次尚未结算积分").format(unsettled), "#e65100"))
-        for text, color in lines:
+            lines.append((self.tr("【积分】已开展活动中有 {0} 人次尚未结算积分").format(unsettled), "#e65100", "points"))
+        for text, color, target in lines:
             item = QListWidgetItem(text)
             item.setForeground(QColor(color))
-            item.setData(Qt.ItemDataRole.UserRole, "points" if text.startswith("【积分】") else "demands")
-            if "超过办结期限" in text:
+            item.setData(Qt.ItemDataRole.UserRole, target)
+            if target == "demands:overdue":
                 self.todo.insertItem(0, item)  # a resident is waiting: first thing in the list
             else:
                 self.todo.addItem(item)

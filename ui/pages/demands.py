@@ -107,6 +107,13 @@ class DemandsPage(Page):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
         self.refresh()
 
+    def show_part(self, part: str) -> None:
+        """The tab of one state, or 超期 (the 工作台's to-do items open the demands they name)."""
+        for index in range(self.tabs.count()):
+            if self.tabs.tabData(index) == part:
+                self.tabs.setCurrentIndex(index)
+                return
+
     # -- data ---------------------------------------------------------------------------
     def tab_key(self) -> str:
         return self.tabs.tabData(self.tabs.currentIndex()) or "open"
