@@ -196,7 +196,8 @@ def main(argv: list[str]) -> int:
               "station.exe, station-cli.exe and _internal in Program Files\\StationLedger")
         check((app / "version.txt").read_text() == "0.1.0" and (app / "_internal/left-by-0.1.0.dll").exists(), "version 0.1.0 installed")
         shortcuts = {p.name for p in (chroot / START_MENU).glob("*.lnk")}
-        check(shortcuts == {"实践站台账.lnk", "实践站台账自检（命令行）.lnk", "卸载实践站台账.lnk"}, f"Start-menu shortcuts: {sorted(shortcuts)}")
+        check(shortcuts == {"实践站台账.lnk", "实践站台账自检（命令行）.lnk", "使用手册.lnk", "第三方软件许可.lnk", "卸载实践站台账.lnk"},
+              f"Start-menu shortcuts: {sorted(shortcuts)}")
         desktop = chroot / DESKTOP / "实践站台账.lnk"
         check(desktop.exists(), "desktop shortcut 实践站台账")
         check("%USERPROFILE%\\Documents" in lnk_text(desktop) and "%USERPROFILE%\\Documents" in lnk_text(chroot / START_MENU / "实践站台账.lnk"),

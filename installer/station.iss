@@ -39,6 +39,13 @@ Compression={#Compression}
 SolidCompression=yes
 WizardStyle=modern
 ShowLanguageDialog=no
+; The licence page: this program's licence and where the bundled programs' own licences are (Qt under LGPL).
+LicenseFile=licence-zh.txt
+; Code signing, only when a certificate is supplied (README.md, "签名"): ISCC /DSignTool=station "/Sstation=…"
+#ifdef SignTool
+SignTool={#SignTool}
+SignedUninstaller=yes
+#endif
 
 [Languages]
 ; Our own translation of Inno Setup 6.4's messages (stock Inno Setup 6 has none for Simplified Chinese).
@@ -73,6 +80,8 @@ Source: "..\dist\station\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdi
 ; installing administrator's folder, for every account of the shared PC.
 Name: "{group}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "%USERPROFILE%\Documents"
 Name: "{group}\实践站台账自检（命令行）"; Filename: "{cmd}"; Parameters: "/k ""{app}\station-cli.exe"" selftest"; WorkingDir: "%USERPROFILE%\Documents"
+Name: "{group}\使用手册"; Filename: "{app}\_internal\resources\manual\manual.pdf"; Comment: "实践站台账使用手册（PDF）"
+Name: "{group}\第三方软件许可"; Filename: "{app}\_internal\resources\THIRD-PARTY-NOTICES.txt"
 Name: "{group}\卸载实践站台账"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\实践站台账"; Filename: "{app}\station.exe"; WorkingDir: "%USERPROFILE%\Documents"; Tasks: desktopicon
 

@@ -56,3 +56,27 @@ def test_the_installer_carries_the_packages_version_and_says_the_data_stays_on_u
     prompt = _messages(script)["ConfirmUninstall"]
     assert "不会删除" in prompt and r"C:\ProgramData\StationLedger" in prompt and "%1" in prompt
     assert r'Name: "{commonappdata}\StationLedger"; Permissions: users-modify; Flags: uninsneveruninstall' in script
+
+
+def test_the_licence_page_the_start_menu_and_signing_only_with_a_certificate():
+    """#27 installer polish: a licence page in Chinese (what the program and its bundled parts are licensed under,
+    Qt's LGPL with its source), the 使用手册 and the notices in the Start menu, and code signing that is there only
+    when a certificate is supplied (a build without one still compiles)."""
+    script = (INSTALLER / "station.iss").read_text(encoding="utf-8-sig")
+    licence_name = re.search(r"^LicenseFile=(.+)$", script, re.M).group(1).strip()
+    raw = (INSTALLER / licence_name).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Inno Setup 6 reads it as Unicode
+    licence = raw.decode("utf-8-sig")
+    assert "Apache License 2.0" in licence and "LGPL-3.0" in licence and "PySide6-6.11.3-src" in licence
+    assert "不会删除" in licence and "第三方软件许可" in licence
+    # the Start-menu entries open files the bundle carries (installer/station.spec copies resources/ into _internal)
+    root = INSTALLER.parent
+    for name, target in re.findall(r'^Name: "\{group\}\\([^"]+)"; Filename: "\{app\}\\_internal\\([^"]+)"', script, re.M):
+        assert (root / target.replace("\\", "/")).is_file(), (name, target)
+    assert {n for n, _t in re.findall(r'^Name: "\{group\}\\([^"]+)"; Filename: "\{app\}\\_internal\\([^"]+)"', script, re.M)} == {
+        "使用手册", "第三方软件许可"}
+    signing = re.search(r"^#ifdef SignTool\n(.*?)^#endif", script, re.M | re.S)
+    assert signing and "SignTool={#SignTool}" in signing.group(1) and "SignedUninstaller=yes" in signing.group(1)
+    assert len(re.findall(r"^SignTool=", script, re.M)) == 1  # nowhere outside the #ifdef
+    readme = (INSTALLER / "README.md").read_text(encoding="utf-8")
+    assert "/DSignTool=" in readme and "/VERYSILENT" in readme and "/TASKS=" in readme
