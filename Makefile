@@ -37,7 +37,7 @@ DATE_TESTS := tests/test_demands.py tests/test_district_evaluations.py tests/tes
               tests/test_hours_figure.py tests/test_ui_forms.py tests/test_ui_small_things.py tests/test_ui_print.py
 
 test: $(STAMP)
-	$(BIN)/ruff check app ui sync bench tests installer
+	$(BIN)/ruff check app signin ui sync bench tests installer
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

@@ -131,11 +131,11 @@ GROUPS = (
         "sync/server/apply:_same_content",  # a resend is told from other content at the same version
         "sync/server/apply:BatchContext.write_one", "sync/server/apply:BatchContext.stage",
         "sync/server/apply:BatchContext.flush")),  # an update touches only the sending station's rows
-    Group("signin", "扫码签到", ("app/signin.py",), ("tests/test_signin.py",), (
-        "app/signin:service_hours", "app/signin:still_serving",  # the hours credited
-        "app/signin:SigninBook.open_session", "app/signin:SigninBook.session_for_token",  # the link's token and expiry
-        "app/signin:_Limiter._count", "app/signin:_Limiter.too_many", "app/signin:_Limiter.locked",
-        "app/signin:_Limiter.failed")),  # a phone guessing names is locked out
+    Group("signin", "扫码签到", ("signin/server.py",), ("tests/test_signin.py",), (
+        "signin/server:service_hours", "signin/server:still_serving",  # the hours credited
+        "signin/server:SigninBook.open_session", "signin/server:SigninBook.session_for_token",  # the link's token and expiry
+        "signin/server:_Limiter._count", "signin/server:_Limiter.too_many", "signin/server:_Limiter.locked",
+        "signin/server:_Limiter.failed")),  # a phone guessing names is locked out
     Group("staff", "区级工作人员登录", ("sync/server/web.py",), ("tests/test_district_security.py", "-k", "sessions_limits"), (
         # A session's 12 hours and 30 idle minutes, judged at their edges by the check's own test; the server-level
         # session tests beside it (a clock moved through a day of pages) check the wiring, in `make test`.
@@ -198,7 +198,7 @@ def _config(group: Group) -> str:
             f"only_mutate = {toml_list(group.modules)}\n"
             f"pytest_add_cli_args_test_selection = {toml_list(group.tests)}\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
-            f"also_copy = {toml_list(['app', 'sync', 'ui', 'resources', 'tests', 'bench', 'installer'])}\n")
+            f"also_copy = {toml_list(['app', 'signin', 'sync', 'ui', 'resources', 'tests', 'bench', 'installer'])}\n")
 
 
 def run_group(group: Group, work: Path, mutmut: str, known: dict[str, str]) -> Outcome:

@@ -10,7 +10,7 @@ import ast
 import re
 from pathlib import Path
 
-FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "requests", "httpx", "ui", "sync", "fastapi", "uvicorn")
+FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "requests", "httpx", "ui", "sync", "signin", "fastapi", "uvicorn")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +63,18 @@ def test_the_district_command_loads_no_qt():
     assert out.strip() == "[]"
 
 
+def test_signin_imports_neither_ui_qt_sync_nor_an_http_library():
+    """The phone sign-in server (signin/, beside sync/) is the standard library's: the village bundle needs nothing
+    more, and the command line serves it without Qt."""
+    offenders = []
+    for path in sorted((ROOT / "signin").rglob("*.py")):
+        for module in imported_modules(path):
+            if module.split(".")[0] in FORBIDDEN:
+                offenders.append(f"{path.relative_to(ROOT)}: {module}")
+    assert offenders == []
+    assert (ROOT / "signin" / "server.py").is_file() and not (ROOT / "app" / "signin.py").exists()
+
+
 def test_sync_does_not_import_ui():
     offenders = []
     for path in sorted((ROOT / "sync").rglob("*.py")):
@@ -91,7 +103,7 @@ def test_every_noqa_says_which_rule_and_why():
     sample = f"x = 1  {mark}\ny = 2  {mark}: F401\nz = 3  {mark}: F401 - re-exported\nw = 4  {mark}: E402 (after sys.path)\n"
     assert noqa_without_a_reason(sample) == [1, 2]
     bare = {}
-    for folder in ("app", "ui", "sync", "bench", "tests", "installer"):
+    for folder in ("app", "signin", "ui", "sync", "bench", "tests", "installer"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             lines = noqa_without_a_reason(path.read_text(encoding="utf-8"))
             if lines:

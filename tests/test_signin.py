@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlmodel import select
 
-from app import signin
+from signin import server as signin
 from app.models import Activity, Participation, Photo, Volunteer
 from app.services import activities
 from app.services.context import Context

@@ -8,7 +8,7 @@ import requests
 from PySide6.QtCore import Qt
 from sqlmodel import select
 
-from app import signin
+from signin import server as signin
 from app.models import Participation, Volunteer
 from app.services import activities
 from conftest import make_id

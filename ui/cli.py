@@ -93,7 +93,7 @@ def selftest(args) -> int:
             import html
             from urllib.request import urlopen
 
-            from app.signin import SigninServer
+            from signin.server import SigninServer
 
             from .dialogs.signin import qr_pixmap
 

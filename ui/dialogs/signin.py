@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QApplication, QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox, QTableWidget, QVBoxLayout,
 )
 
-from app import signin
+from signin import server as signin
 from app.services.errors import ValidationError
 
 from ..forms import ErrorLabel

@@ -33,18 +33,18 @@ from urllib.parse import parse_qs
 
 from sqlmodel import select
 
-from .db import Store
-from .files import write_atomically
-from .models import Activity, Volunteer
-from .privacy import mask_phone
-from .services import activities as activity_service
-from .services import volunteers as volunteer_service
-from .services.activities import IMAGE_MAGIC, MAX_PHOTO_BYTES
-from .services.context import Context
-from .services.errors import ServiceError, ValidationError
-from .services.idcard import IdNumberError, parse_resident_id
-from .services.phone import PhoneError, normalize_phone
-from .signing import mask_name  # 王秀英 → 王*英: a person recognises themselves, no one learns who else came
+from app.db import Store
+from app.files import write_atomically
+from app.models import Activity, Volunteer
+from app.privacy import mask_phone
+from app.services import activities as activity_service
+from app.services import volunteers as volunteer_service
+from app.services.activities import IMAGE_MAGIC, MAX_PHOTO_BYTES
+from app.services.context import Context
+from app.services.errors import ServiceError, ValidationError
+from app.services.idcard import IdNumberError, parse_resident_id
+from app.services.phone import PhoneError, normalize_phone
+from app.signing import mask_name  # 王秀英 → 王*英: a person recognises themselves, no one learns who else came
 
 log = logging.getLogger(__name__)
 
@@ -365,8 +365,8 @@ class SigninService:
     def scan(self, text: str) -> str:
         """A 志愿者证 read by a USB scanner at the PC (it types the card's code and Enter): the first scan signs the
         holder in, the next signs them out. Only cards this station signed are taken (#26)."""
-        from . import signing
-        from .reports.cards import CARD_PREFIX, card_message
+        from app import signing
+        from app.reports.cards import CARD_PREFIX, card_message
 
         parts = text.strip().split("|")
         if len(parts) != 4 or parts[0] != CARD_PREFIX:
