@@ -40,7 +40,7 @@ test: $(STAMP)
 	$(BIN)/ruff check app signin ui sync bench tests installer
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 --dist loadfile
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --today 2031-07-15 $(DATE_TESTS)
 
 bench: $(STAMP)
