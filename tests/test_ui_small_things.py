@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QPushButton
 
 from app.services import activities
+from app.services.common import format_date
 from app.services.context import Context
 from app.settings import Settings
 from ui import saving
@@ -182,3 +183,44 @@ def test_a_fixed_field_error_goes_when_the_field_changes(qtbot, ctx):
     dialog.id_number.clear()
     type_text(qtbot, dialog.id_number, "110105194912310021")  # a wrong check digit: the live check still says so
     assert "校验位" in dialog.id_hint.text() and dialog.id_hint.objectName() == "fieldError"
+
+
+def test_the_same_activity_saved_twice_is_refused_and_an_overlap_names_the_day_and_who_drops_out(qtbot, window):
+    """A new user's trial: a copy saved twice on one day with the same name asked 服务时段重叠, and 是 kept a second
+    activity with no one in it (counted in the month's figures), the question naming neither the day nor the
+    people who would drop out."""
+    from app.services.errors import ValidationError
+
+    ctx = window.ctx
+    source = next(s.activity for s in activities.list_activities(ctx, limit=500) if s.participants >= 2 and s.activity.start_time)
+    people = [p.volunteer.name for p in activities.participants_of(ctx, source.id)]
+    seen: list[tuple[str, str]] = []
+    before = activities.count_activities(ctx)
+
+    def save_copy(title: str | None, answer) -> None:
+        dialog = ActivityDialog(ctx, None, window, copy_of=source)
+        qtbot.addWidget(dialog)
+        dialog.date.setDate(source.date)  # the very day it was held: the same people, the same hours
+        if title is not None:
+            dialog.title_edit.setText(title)
+
+        def answer_box(box) -> None:
+            seen.append((box.windowTitle(), box.text()))
+            box.button(answer).click()
+
+        when_modal(answer_box, kind=QMessageBox)
+        try:
+            dialog.submit()
+        except ValidationError as exc:
+            seen.append(("refused", " ".join(exc.errors.values())))
+
+    save_copy(None, QMessageBox.StandardButton.Ok)
+    title, text = seen[0]
+    assert title == "重复录入" and f"“{source.title}”已经记过" in text and "不能保存" in text
+    assert seen[1][0] == "refused" and "重复录入" in seen[1][1]
+    assert activities.count_activities(ctx) == before
+    save_copy(source.title + "（下午场）", QMessageBox.StandardButton.Yes)  # another name: the clerk says both are true
+    title, text = seen[2]
+    assert title == "服务时段重叠" and text.startswith(format_date(source.date)) and "本活动将没有参与志愿者" in text
+    assert all(name in text for name in people)
+    assert activities.count_activities(ctx) == before + 1

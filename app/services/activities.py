@@ -112,9 +112,18 @@ def _overlaps(session: Session, ctx: Context, *, day: date, start: time | None, 
 def overlapping(ctx: Context, *, day: date, start: time | None, end: time | None, volunteer_ids: list[str],
                 activity_id: str | None = None) -> list[Overlap]:
     """For a form about to save a done activity: whose service would overlap another activity of theirs."""
+    return overlap_report(ctx, day=day, start=start, end=end, volunteer_ids=volunteer_ids, activity_id=activity_id)[0]
+
+
+def overlap_report(ctx: Context, *, day: date, start: time | None, end: time | None, volunteer_ids: list[str],
+                   activity_id: str | None = None) -> tuple[list[Overlap], set[str]]:
+    """``overlapping``, and the volunteers whose whole window is already served elsewhere: confirmed, they are not
+    recorded in this activity at all (what the form must say before the clerk confirms)."""
     with ctx.read() as session:
-        return [o for overlaps, _covered in _overlaps(session, ctx, day=day, start=start, end=end, volunteer_ids=volunteer_ids,
-                                                      activity_id=activity_id).values() for o in overlaps]
+        found = _overlaps(session, ctx, day=day, start=start, end=end, volunteer_ids=volunteer_ids, activity_id=activity_id)
+    window = _minutes(end) - _minutes(start) if start is not None and end is not None else 0
+    return ([o for overlaps, _covered in found.values() for o in overlaps],
+            {volunteer_id for volunteer_id, (_overlaps_of, covered) in found.items() if covered >= window})
 
 
 def _validated(ctx: Context, session: Session, values: dict, *, current: Activity | None) -> dict:

@@ -316,22 +316,37 @@ class ActivityDialog(FormDialog):
     # -- save ------------------------------------------------------------
     def ask_about_overlaps(self, values: dict) -> None:
         """A participant already serving elsewhere in this time window (#26): refuse, naming the other activity,
-        unless the clerk confirms both are true — then the shared time is counted once."""
+        unless the clerk confirms both are true — then the shared time is counted once. The same activity saved
+        twice (same name, same day, everyone's time already recorded in it) is refused outright: confirmed, it was
+        kept as an activity with no one in it, counted in the month's figures (a new user's trial)."""
         from datetime import time
 
         from app.services.errors import ValidationError
 
-        clashes = activity_service.overlapping(
+        participants = values["participants"]
+        clashes, whole = activity_service.overlap_report(
             self.ctx, day=values["date"], start=time.fromisoformat(values["start_time"]), end=time.fromisoformat(values["end_time"]),
-            volunteer_ids=[p.volunteer_id for p in values["participants"]], activity_id=self.activity.id if self.activity else None)
+            volunteer_ids=[p.volunteer_id for p in participants], activity_id=self.activity.id if self.activity else None)
         if not clashes:
             return
+        day = format_date(values["date"])
+        same = next((c for c in clashes if c.title == values["title"].strip()), None)
+        if same is not None and len(whole) == len(participants):
+            QMessageBox.warning(
+                self, self.tr("重复录入"),
+                self.tr("“{0}”已经记过：{1} {2:%H:%M}–{3:%H:%M}，参与的志愿者也都已记入。这次保存会把同一次活动记成两次，"
+                        "所以不能保存。\n\n如确实是另一次活动，请改日期、时间或活动名称。").format(same.title, day, same.start, same.end))
+            raise ValidationError({"date": self.tr("{0} 这一时段已记有同名活动“{1}”，参与的志愿者相同：重复录入").format(day, same.title)})
         lines = "\n".join(f"{c.volunteer_name}：{c.start:%H:%M}–{c.end:%H:%M}“{c.title}”" for c in clashes)
+        names = {p.volunteer_id: c.volunteer_name for p in participants for c in clashes if c.volunteer_id == p.volunteer_id}
+        dropped = "、".join(names[v] for v in sorted(whole, key=lambda v: names.get(v, "")) if v in names)
+        consequence = (self.tr("选“是”保存，本活动将没有参与志愿者（所有人的时间都已记在其他活动里）。") if len(whole) == len(participants)
+                       else self.tr("选“是”保存，重叠的时间只计一次；其中 {0} 的时间全部重叠，不再记入本活动。").format(dropped) if dropped
+                       else self.tr("选“是”保存，重叠的时间只计一次。"))
         answer = QMessageBox.question(
             self, self.tr("服务时段重叠"),
-            self.tr("以下志愿者在同一时段已参加其他活动：\n{0}\n\n同一人不能同时在两处服务。如两项确实都参加了"
-                    "（如全天活动中的一段），选“是”保存，重叠的时间只计一次（时间全部重叠的人不再记入本活动）；"
-                    "选“否”返回修改。").format(lines),
+            self.tr("{0}这一时段，以下志愿者已参加其他活动：\n{1}\n\n同一人不能同时在两处服务。如两项确实都参加了"
+                    "（如全天活动中的一段），{2}选“否”返回修改。").format(day, lines, consequence),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             raise ValidationError({"participants": "；".join(c.describe() for c in clashes) + "：同一人不能同时在两处服务"})
