@@ -373,12 +373,18 @@ def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
     from datetime import date
 
     from app.services import activities
+    from ui.pages.dashboard import SEVERITY
 
     page = window.pages["dashboard"]
     todo = [page.todo.item(i).text() for i in range(page.todo.count())]
     assert any("村民文艺队 本月尚无活动" in t for t in todo)
     assert page.you_cards["有活动"].status.text() in ("有风险", "未达标")
     # The card names one item, cut to fit; its tooltip reads every item of the 有 whole, with what is missing.
+    # Each card names its worst item whole (cut to 14 characters it read "有组织架构、管理制度、项目计…" at 1366 px).
+    for you, card in page.you_cards.items():
+        mine = [v for v in page.verdicts if v.you == you]
+        worst = max(mine, key=lambda v: SEVERITY[v.status])
+        assert f"{next(v for v in mine if v.status == worst.status).title}：" in card.figure.text()
     tip = page.you_cards["有活动"].toolTip().splitlines()
     assert len(tip) >= 4 and any("每支队伍每月至少开展1次活动" in line and "本月尚无活动" in line for line in tip)
     screenshot(window, "page-dashboard-selfcheck")

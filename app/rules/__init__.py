@@ -473,7 +473,7 @@ class Evaluator:
     def brand_projects(self, rule: Rule, target: int) -> Verdict:
         project = self.t["project"]
         figure = self._count("project", project.c.brand == True, project.c.status != "planned")
-        return self._stock(rule, target, figure, f"还需培育 {max(0, target - figure)} 个品牌项目（在“项目”页标记品牌项目）")
+        return self._stock(rule, target, figure, f"还需培育 {max(0, target - figure)} 个品牌项目（在“项目库”页标记品牌项目）")
 
     def family_activities(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)

@@ -8,7 +8,7 @@ from datetime import date
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
+    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -97,8 +97,9 @@ class YouCard(QFrame):
         counted = sum(v.status != NOT_APPLICABLE for v in verdicts)
         self.status.setText(self.tr(STATUS_LABELS[worst.status]))
         key = next((v for v in verdicts if v.status == worst.status), verdicts[0])
-        self.figure.setText(f"{met}/{counted} 项达标\n{key.title[:14]}… {key.progress}" if len(key.title) > 14 else f"{met}/{counted} 项达标\n{key.title} {key.progress}")
-        # The card names one item, cut to fit; hovering it reads every item of this 有 whole.
+        # The card names its worst item whole, wrapped (cut to 14 characters it read "有组织架构、管理制度、项目计…" at
+        # 1366 px, a new user's trial); hovering it reads every item of this 有.
+        self.figure.setText(f"{met}/{counted} 项达标\n{key.title}：{key.progress}")
         self.setToolTip("\n".join(f"【{self.tr(STATUS_LABELS[v.status])}】{v.title} {v.progress}"
                                    + (f"：{v.gap}" if v.gap and v.status not in (MET, NOT_APPLICABLE) else "")
                                    for v in verdicts))
@@ -162,7 +163,9 @@ class DashboardPage(Page):
         self.you_cards = {you: YouCard(you) for you in ("有场所", "有队伍", "有活动", "有项目", "有机制")}
         you_row = QHBoxLayout()
         for card in self.you_cards.values():
-            you_row.addWidget(card)
+            # equal widths: each wraps its text in a fifth of the row instead of taking what its longest line asks
+            card.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            you_row.addWidget(card, 1)
         # District announcements stay here until someone marks them read (#30), not only in a tab of 同步.
         self.notices = QFrame()
         self.notices.setObjectName("notices")
