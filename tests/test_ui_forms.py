@@ -228,6 +228,8 @@ def test_a_copied_activity_on_the_same_afternoon_asks_and_counts_the_time_once(q
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.date.setDate(date(2026, 5, 9))
+    # Another activity that afternoon (the same name and people would be 重复录入: test_ui_small_things)
+    dialog.title_edit.setText("包饺子教学")
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
     dialog.save()
