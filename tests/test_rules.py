@@ -280,3 +280,34 @@ def test_district_changes_a_number_without_a_release(demo_store, district_sqlite
     client.sync()
     assert verdicts(ctx, Period.of(year=today.year))["own_name"].target == 99
     assert admin.current_rules(district_sqlite.engine)[[r.id for r in load_rules()].index("own_name")].targets["station"] == 99
+
+
+@pytest.mark.parametrize(("args", "kind", "start", "end", "label"), [
+    (dict(month=2), "month", date(2028, 2, 1), date(2028, 2, 29), "2028年2月"),  # a leap February
+    (dict(month=12), "month", date(2028, 12, 1), date(2028, 12, 31), "2028年12月"),
+    (dict(half=1), "half", date(2028, 1, 1), date(2028, 6, 30), "2028年上半年"),  # 六.4 半年观摩
+    (dict(half=2), "half", date(2028, 7, 1), date(2028, 12, 31), "2028年下半年"),
+    (dict(quarter=1), "quarter", date(2028, 1, 1), date(2028, 3, 31), "2028年第1季度"),
+    (dict(quarter=4), "quarter", date(2028, 10, 1), date(2028, 12, 31), "2028年第4季度"),
+    (dict(), "year", date(2028, 1, 1), date(2028, 12, 31), "2028年"),
+])
+def test_each_kind_of_period_covers_its_own_days(args, kind, start, end, label):
+    """make mutate (rules) found a half-year starting in July for half=1, or a period of no kind, passing every test:
+    each kind's first and last day, its label and its months, independently of the code."""
+    period = Period.of(year=2028, today=date(2029, 3, 1), **args)
+    assert (period.kind, period.start, period.end, period.label) == (kind, start, end, label)
+    assert period.months() == [(2028, m) for m in range(start.month, end.month + 1)]
+    running = Period.of(year=2028, today=start + timedelta(days=1), **args)  # its first days: only its first month so far
+    assert running.months() == [(2028, start.month)] and not running.over and period.over
+
+
+def test_a_verdict_names_its_rule(demo_store):
+    """Each verdict carries its rule's 有, title and section (the 工作台's cards and to-do read them), met or not."""
+    from app.services.context import Context
+
+    rules = {r.id: r for r in load_rules()}
+    found = selfcheck(Context(store=demo_store), Period.of(year=date.today().year))
+    assert {v.status for v in found} >= {MET, MISSED}
+    for verdict in found:
+        rule = rules[verdict.rule_id]
+        assert (verdict.you, verdict.title, verdict.section) == (rule.you, rule.title, rule.section)
