@@ -96,3 +96,48 @@ def test_an_import_row_overlapping_the_ledger_names_the_activity(ctx, zhang, tmp
     sheet = excel.read_sheet(tmp_path / "活动.xlsx", "activities")
     plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
     assert plans[0].errors == ["志愿者 张三 在同一时段（14:00–17:00）已参加“敬老饺子宴”：同一人不能同时在两处服务"]
+
+
+def test_the_same_activity_saved_twice_is_refused_as_a_second_entry_whatever_is_confirmed(ctx, zhang):
+    """重复录入 in the service, not only in the form (a new user's trial: confirmed, the second save kept an activity
+    with no one in it, counted in the month's figures). Every way in — a copy, the CLI, an import — meets it."""
+    _add(ctx, zhang, "14:00", "17:00")
+    for confirmed in (False, True):
+        with pytest.raises(ValidationError) as info:
+            _add(ctx, zhang, "14:00", "17:00", count_overlap_once=confirmed)
+        assert info.value.errors == {"date": "2026年5月9日 14:00–17:00 已记有同名活动“敬老饺子宴”，参与的志愿者也都已记入：这是重复录入。"
+                                             "如确实是另一次活动，请改日期、时间或活动名称"}
+        with pytest.raises(ValidationError, match="重复录入"):  # a window inside the first: still wholly recorded
+            _add(ctx, zhang, "15:00", "16:00", count_overlap_once=confirmed)
+    assert len(activities.list_activities(ctx)) == 1 and _hours_that_day(ctx, zhang) == 3
+
+
+def test_the_same_name_is_no_second_entry_when_someone_new_or_some_time_is_not_yet_recorded(ctx, zhang):
+    li = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="李四", id_number=make_id(seq=42))
+    _add(ctx, zhang, "14:00", "17:00")
+    both = activities.add_activity(ctx, title="敬老饺子宴", category="敬老爱老", date=DAY, start_time="14:00", end_time="17:00",
+                                   participants=[ParticipantInput(zhang.id), ParticipantInput(li.id)], count_overlap_once=True)
+    assert [p.volunteer.name for p in activities.participants_of(ctx, both.id)] == ["李四"]  # 张三's time counted once
+    later = _add(ctx, zhang, "16:00", "18:00", count_overlap_once=True)  # an hour past the first: the same name is fine
+    assert activities.participants_of(ctx, later.id)[0].participation.hours == 1
+    with pytest.raises(ValidationError) as info:  # unconfirmed, it is the overlap question's refusal, not 重复录入
+        _add(ctx, zhang, "17:00", "19:00")
+    assert "participants" in info.value.errors
+    empty = activities.add_activity(ctx, title="敬老饺子宴", category="敬老爱老", date=DAY, start_time="14:00", end_time="17:00",
+                                    participants=[])  # nobody in it: nothing recorded twice
+    assert activities.participants_of(ctx, empty.id) == []
+
+
+def test_an_import_row_of_an_activity_already_in_the_ledger_is_named_a_second_entry(ctx, zhang, tmp_path):
+    from openpyxl import Workbook
+
+    from app import excel
+
+    _add(ctx, zhang, "14:00", "17:00")
+    book = Workbook()
+    book.active.append(["活动日期", "活动名称", "类别", "开始时间", "结束时间", "参与志愿者"])
+    book.active.append([DAY.isoformat(), "敬老饺子宴", "敬老爱老", "14:00", "17:00", "张三"])
+    book.save(tmp_path / "活动.xlsx")
+    sheet = excel.read_sheet(tmp_path / "活动.xlsx", "activities")
+    plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
+    assert any("重复录入" in error for error in plans[0].errors), plans[0].errors

@@ -189,6 +189,7 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
     overlaps = (_overlaps(session, ctx, day=activity.date, start=activity.start_time, end=activity.end_time,
                           volunteer_ids=[p.volunteer_id for p in participants], activity_id=activity.id)
                 if activity.status == ActivityStatus.done else {})
+    _refuse_a_second_entry(activity, participants, overlaps)
     for p in participants:
         volunteer = session.get(Volunteer, p.volunteer_id)
         if volunteer is None or volunteer.deleted or volunteer.station_id != ctx.station_id:
@@ -248,6 +249,31 @@ def _check_participants(session: Session, ctx: Context, activity: Activity, part
     if errors:
         raise ValidationError({"participants": "；".join(errors)})
     return resolved
+
+
+def second_entry(title: str, volunteer_ids: list[str], clashes: list[Overlap], whole: set[str]) -> Overlap | None:
+    """The activity already recorded that this one would repeat (``overlap_report``'s answer for it), or None.
+
+    The same activity saved twice — the same name on the same day, and every participant's whole time already
+    recorded in it — is 重复录入, refused whatever the clerk confirms: confirmed as an overlap it was kept as a
+    second activity with no one in it, counted in the month's 活动 (a new user's trial)."""
+    if not volunteer_ids or any(v not in whole for v in volunteer_ids):
+        return None
+    return next((o for o in clashes if o.title == title.strip()), None)
+
+
+def _refuse_a_second_entry(activity: Activity, participants: list[ParticipantInput],
+                           overlaps: dict[str, tuple[list[Overlap], int]]) -> None:
+    """``second_entry`` as a rule: every way in (the form, a copy, the CLI, an import) comes through here."""
+    if activity.start_time is None or activity.end_time is None:
+        return
+    window = _minutes(activity.end_time) - _minutes(activity.start_time)
+    same = second_entry(activity.title, [p.volunteer_id for p in participants],
+                        [o for clashes, _covered in overlaps.values() for o in clashes],
+                        {v for v, (_clashes, covered) in overlaps.items() if covered >= window})
+    if same is not None:
+        raise ValidationError({"date": f"{format_date(activity.date)} {same.start:%H:%M}–{same.end:%H:%M} 已记有同名活动“{same.title}”，"
+                                       "参与的志愿者也都已记入：这是重复录入。如确实是另一次活动，请改日期、时间或活动名称"})
 
 
 def _write_participants(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput], *,

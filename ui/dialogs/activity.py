@@ -330,8 +330,8 @@ class ActivityDialog(FormDialog):
         if not clashes:
             return
         day = format_date(values["date"])
-        same = next((c for c in clashes if c.title == values["title"].strip()), None)
-        if same is not None and len(whole) == len(participants):
+        same = activity_service.second_entry(values["title"], [p.volunteer_id for p in participants], clashes, whole)
+        if same is not None:
             QMessageBox.warning(
                 self, self.tr("重复录入"),
                 self.tr("“{0}”已经记过：{1} {2:%H:%M}–{3:%H:%M}，参与的志愿者也都已记入。这次保存会把同一次活动记成两次，"
