@@ -34,7 +34,8 @@ run: $(STAMP)
 # later year, so that no test passes only on the day it was written (#14).
 DATE_TESTS := tests/test_demands.py tests/test_district_evaluations.py tests/test_points.py tests/test_reports_rewards.py \
               tests/test_rules.py tests/test_teams_activities.py tests/test_volunteers.py tests/test_excel.py tests/test_demo.py \
-              tests/test_hours_figure.py tests/test_ui_forms.py tests/test_ui_small_things.py tests/test_ui_print.py
+              tests/test_hours_figure.py tests/test_ui_forms.py tests/test_ui_small_things.py tests/test_ui_print.py \
+              tests/test_ui_notices.py tests/test_district_scope.py tests/test_district_security.py tests/test_district_monday.py
 
 test: $(STAMP)
 	$(BIN)/ruff check app signin ui sync bench tests installer
