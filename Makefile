@@ -41,6 +41,7 @@ test: $(STAMP)
 	$(BIN)/ruff check app signin ui sync bench tests installer
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/vulture app signin sync ui bench tests installer .ci/vulture_allow.py --min-confidence 60 --exclude '*/migrations/*'
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 --dist loadfile
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 --dist loadfile --today 2031-07-15 $(DATE_TESTS)
 

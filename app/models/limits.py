@@ -119,13 +119,6 @@ def table_spec(table: Table) -> dict[str, ColumnSpec]:
     return specs
 
 
-def value_problem(table: Table, column_name: str, value: Any, *, wire: bool = False) -> str | None:
-    """Why ``value`` cannot be stored in this column, in Chinese naming the field; None if it can.
-
-    ``wire``: the value came as JSON (dates as ISO text), as the district receives it."""
-    return _problem(table_spec(table)[column_name], value, wire)
-
-
 def _problem(spec: ColumnSpec, value: Any, wire: bool) -> str | None:
     name, kind = spec.label, spec.kind
     if value is None:
@@ -169,7 +162,8 @@ def _problem(spec: ColumnSpec, value: Any, wire: bool) -> str | None:
 
 
 def column_problem(spec: ColumnSpec, value: Any) -> str | None:
-    """``value_problem`` for a column's spec already looked up (bulk inserts check many rows)."""
+    """Why ``value`` (as the app holds it: dates as dates) cannot be stored in the column ``spec`` describes, in
+    Chinese naming the field; None if it can. ``row_problems`` checks a whole row, from the wire too."""
     return _problem(spec, value, False)
 
 

@@ -237,10 +237,6 @@ class Verdict:
     details: list[str] = field(default_factory=list)
 
     @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    @property
     def progress(self) -> str:
         if self.figure is None or self.target is None:
             return "—"

@@ -100,14 +100,6 @@ class UnitStatus:
     def never_synced(self) -> bool:
         return self.last_sync is None
 
-    @property
-    def sync_text(self) -> str:
-        if self.last_sync is None:
-            return "从未同步"
-        if self.stale_days is not None:
-            return f"{self.stale_days} 天未同步"
-        return "正常"
-
 
 @dataclass
 class TierDemands:

@@ -63,10 +63,6 @@ class Page(QWidget):
     def _remember_status(self, text: str) -> None:
         self.last_status = text  # shown again whenever the page comes to the front
 
-    def set_context(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.refresh()
-
     def refresh(self) -> None:
         pass
 
