@@ -1,12 +1,12 @@
 """An Excel roster of 10,000 volunteers: checking it (the preview's dry run) and importing it, beside a bare
-read of the same file with openpyxl in the same run.
+read of the same file with openpyxl, in alternated pairs in the same run (bench/pairs.py).
 
 The preview must name every bad row of a big sheet without making the clerk wait minutes."""
 
 from __future__ import annotations
 
 import tempfile
-import time
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from app.db import Store
 from app.services.context import Context
 from app.services.idcard import check_char
 from app.services.station import init_station
+from bench.pairs import report
 
 
 def _id(n: int) -> str:
@@ -35,26 +36,50 @@ def roster(path: Path, rows: int) -> Path:
     return path
 
 
-def run(rows: int = 10_000) -> None:
+def run(rows: int = 10_000, *, pairs: int = 5) -> None:
     with tempfile.TemporaryDirectory(prefix="station-import-bench-") as tmp:
         path = roster(Path(tmp) / "名单.xlsx", rows)
-        start = time.perf_counter()
-        count = sum(1 for _ in load_workbook(path, read_only=True).active.iter_rows(values_only=True))
-        bare = time.perf_counter() - start
-        with Store.open(Path(tmp) / "data") as store:
+        read = sum(1 for _ in load_workbook(path, read_only=True).active.iter_rows(values_only=True)) - 1
+
+        def bare() -> None:
+            for _ in load_workbook(path, read_only=True).active.iter_rows(values_only=True):
+                pass
+
+        stores: list[Store] = []
+
+        def fresh() -> Context:
+            """A new station's store for each import, made untimed (the import writes volunteers)."""
+            if stores:
+                stores.pop().close()
+            store = Store.open(Path(tmp) / f"data-{uuid.uuid4().hex[:8]}")
+            stores.append(store)
             init_station(store, name="测试村新时代文明实践站", kind="village", population=3000)
-            ctx = Context(store=store)
-            start = time.perf_counter()
+            return Context(store=store)
+
+        ctx = fresh()
+        named: list[int] = []
+
+        def check() -> None:
             sheet = excel.read_sheet(path)
             plans = excel.plan_volunteers(ctx, sheet, excel.guess_mapping(sheet))
-            check = time.perf_counter() - start
-            bad = sum(1 for p in plans if not p.ok)
-            start = time.perf_counter()
-            result = excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet), only_valid=True)
-            write = time.perf_counter() - start
-        print(f"{rows:,} rows ({count - 1:,} read): bare openpyxl read {bare:.2f} s; 试运行 check {check:.2f} s "
-              f"({check / bare:.1f}× bare, {bad} bad rows named); import of the good rows {write:.2f} s "
-              f"({result.imported:,} volunteers, {write / bare:.1f}× bare)")
+            named.append(sum(1 for p in plans if not p.ok))
+
+        report(f"{rows:,} rows ({read:,} read): 试运行 check (beside a bare openpyxl read of the file)", check, bare, unit="s")
+        imported: list[int] = []
+
+        def write() -> None:
+            sheet = excel.read_sheet(path)
+            imported.append(excel.import_volunteers(ctx, sheet, excel.guess_mapping(sheet), only_valid=True).imported)
+
+        def reset() -> None:
+            nonlocal ctx
+            ctx = fresh()
+
+        report(f"{rows:,} rows: import of the good rows (beside a bare openpyxl read of the file)", write, bare, unit="s", reset=reset)
+        stores.pop().close()
+        print(f"  ({named[-1]} bad rows named; {imported[-1]:,} volunteers imported each time)", flush=True)
+        if len(set(named)) != 1 or len(set(imported)) != 1:
+            raise RuntimeError(f"导入基准：各轮结果不同 / the runs disagree: named {named}, imported {imported}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """积分银行 on the 5-year dataset: settling a year of activities, everyone's balances, and a redemption,
-each beside the bare SQL doing the same work in the same run."""
+each beside the bare SQL doing the same work, in alternated pairs in the same run (bench/pairs.py)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
+import statistics
 import uuid
 from datetime import date
 from pathlib import Path
@@ -14,7 +14,7 @@ from app.db import Store
 from app.services import points
 from app.services.context import Context
 
-from .rules_bench import _timed
+from .pairs import paired, report
 
 
 BARE_BALANCES = ("SELECT v.id, v.name, v.phone, SUM(CASE WHEN e.points > 0 THEN e.points ELSE 0 END), "
@@ -22,59 +22,65 @@ BARE_BALANCES = ("SELECT v.id, v.name, v.phone, SUM(CASE WHEN e.points > 0 THEN 
                  "ON e.volunteer_id = v.id AND e.deleted = 0 WHERE v.station_id = ? AND v.deleted = 0 GROUP BY v.id LIMIT 500")
 
 
-def run(data: Path) -> None:
+def run(data: Path, *, pairs: int = 5) -> None:
     with Store.open(data) as store:
         ctx = Context(store)
         station_id = store.station_id
         year_start = date(date.today().year, 1, 1)
         raw = sqlite3.connect(store.paths.db, isolation_level=None)
         raw.execute("PRAGMA foreign_keys=ON")  # as the store's own connections: the entries' volunteers are checked
+        raw.execute("PRAGMA synchronous=FULL")
         before = raw.execute("SELECT COALESCE(MAX(rowid), 0) FROM point_entry").fetchone()[0]
-        start = time.perf_counter()
-        written, credited = points.settle_activities(ctx, date_from=year_start)
-        settle = time.perf_counter() - start
-        # Bare: the same entries the settlement wrote (each with a new id: same volunteers, points, dates,
-        # reasons and sources) inserted with executemany into the store's own point_entry table (its indexes
-        # and foreign keys too), no rules, no change capture; then with one outbox row each (its JSON payload
-        # built per row). Each in a transaction rolled back, so the store is as the settlement left it.
+        outbox_before = raw.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
+
+        def take_out() -> None:
+            """What a settlement or a bare insert wrote, taken out again (untimed), so the next pair starts alike."""
+            raw.execute("PRAGMA foreign_keys=OFF")  # else each delete scans point_entry for entries reversing it
+            raw.execute("BEGIN")
+            raw.execute("DELETE FROM outbox WHERE seq > ?", (outbox_before,))
+            raw.execute("DELETE FROM point_entry WHERE rowid > ?", (before,))
+            raw.execute("COMMIT")
+            raw.execute("PRAGMA foreign_keys=ON")
+
+        settled: list[tuple[int, int]] = []
+
+        def settle() -> None:
+            settled.append(points.settle_activities(ctx, date_from=year_start))
+
+        settle()  # once, untimed: the entries the bare side writes are these
         columns = [c[1] for c in raw.execute("PRAGMA table_info(point_entry)")]
         marks = ",".join("?" * len(columns))
         rows = [(str(uuid.uuid4()), *row[1:]) for row in raw.execute("SELECT * FROM point_entry WHERE rowid > ?", (before,))]
+        written, credited = settled[-1]
+        if not written:
+            raise RuntimeError("积分基准：今年没有可结算的活动（数据集已结算过？），无法比较 / nothing to settle this year")
         assert len(rows) == written
-        def bare(with_changes: bool) -> float:
-            """Committed as the settlement is (its WAL written and synced), then taken out again, untimed."""
-            raw.execute("BEGIN")
-            start = time.perf_counter()
-            raw.executemany(f"INSERT INTO point_entry VALUES ({marks})", rows)
-            if with_changes:
-                raw.executemany("INSERT INTO outbox (entity, row_id, op, version, payload, operator, at) VALUES (?,?,?,?,?,?,?)",
-                                [("point_entry", r[0], "insert", 1, json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False), "基准",
-                                  "2026-01-01") for r in rows])
-            raw.execute("COMMIT")
-            seconds = time.perf_counter() - start
-            raw.execute("PRAGMA foreign_keys=OFF")  # else each delete scans point_entry for entries reversing it
-            raw.execute("BEGIN")
-            raw.execute("DELETE FROM outbox WHERE operator = '基准' AND at = '2026-01-01'")
-            raw.executemany("DELETE FROM point_entry WHERE id = ?", [(r[0],) for r in rows])
-            raw.execute("COMMIT")
-            raw.execute("PRAGMA foreign_keys=ON")
-            return seconds
+        take_out()
 
-        raw.execute("PRAGMA synchronous=FULL")  # as the store's connections
-        bare_settle = bare(False)
-        bare_with_changes = bare(True)
+        # Bare: the same entries the settlement wrote (each with a new id: same volunteers, points, dates,
+        # reasons and sources) inserted with executemany into the store's own point_entry table (its indexes
+        # and foreign keys too), with one outbox row each (its JSON payload built per row), no rules, no change
+        # capture, committed as the settlement is (its WAL written and synced).
+        def bare() -> None:
+            raw.execute("BEGIN")
+            raw.executemany(f"INSERT INTO point_entry VALUES ({marks})", rows)
+            raw.executemany("INSERT INTO outbox (entity, row_id, op, version, payload, operator, at) VALUES (?,?,?,?,?,?,?)",
+                            [("point_entry", r[0], "insert", 1, json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False), "基准",
+                              "2026-01-01") for r in rows])
+            raw.execute("COMMIT")
+
+        result = paired(f"settle this year's activities ({written:,} entries, {credited:,} points; beside a bare executemany of "
+                        "as many entries with a change row each)", settle, bare, pairs=pairs, warm=False, reset=take_out)
+        print(result.line("s", goal=2), flush=True)
+        assert all(s == (written, credited) for s in settled), settled  # each pair settled the same year afresh
+        settle()  # as the bench found it, for the steps after this one
+        print(f"  ({written / statistics.median(result.ours):,.0f} entries/s)", flush=True)
+        report(f"everyone's balances (top 500 of {written:,} entries; beside a bare GROUP BY)",
+               lambda: points.accounts(ctx), lambda: raw.execute(BARE_BALANCES, (station_id,)).fetchall(), pairs=pairs, repeat=3)
         raw.execute("CREATE TEMP TABLE bare_entry AS SELECT * FROM point_entry WHERE 0")  # for the redemption below
-        print(f"settle this year's activities: {written:,} entries ({credited:,} points) in {settle:.1f} s "
-              f"({written / settle:,.0f}/s); bare executemany of as many rows into point_entry {bare_settle:.2f} s; ratio {settle / bare_settle:.0f}; "
-              f"bare with a change row each {bare_with_changes:.2f} s; ratio {settle / bare_with_changes:.1f} (goal ≤ 2)")
-        ours = _timed(lambda: points.accounts(ctx))
-        bare = _timed(lambda: raw.execute(BARE_BALANCES, (station_id,)).fetchall())
-        print(f"everyone's balances (top 500 of {written:,} entries): {ours * 1000:.0f} ms; bare GROUP BY {bare * 1000:.0f} ms; "
-              f"ratio {ours / bare:.1f}")
         holder = points.accounts(ctx)[0].holder
         goods = points.save_goods(ctx, name="基准测试毛巾", unit="条", price=1)
         points.restock(ctx, goods.id, 1000)
-        ours = _timed(lambda: points.redeem(ctx, holder, goods.id), repeat=30)
 
         def bare_redeem() -> None:
             raw.execute("BEGIN IMMEDIATE")
@@ -84,7 +90,6 @@ def run(data: Path) -> None:
                         "VALUES (?, ?, 1, '2026-01-01', 0, -1, '2026-01-01', 'x', 'bare', '')", (str(uuid.uuid4()), station_id))
             raw.execute("COMMIT")
 
-        bare = _timed(bare_redeem, repeat=30)
+        report("one redemption (balance + stock checked under the write lock, two entries, outbox; beside bare SQL)",
+               lambda: points.redeem(ctx, holder, goods.id), bare_redeem, pairs=pairs, repeat=6)
         raw.close()
-        print(f"one redemption (balance + stock checked under the write lock, two entries, outbox): {ours * 1000:.2f} ms; "
-              f"bare SQL {bare * 1000:.2f} ms; ratio {ours / bare:.0f}")

@@ -1,5 +1,5 @@
 """The 五有 evaluator: one station-year on the 5-year dataset, and a 300-station district on the server,
-each beside the bare SQL counts it rests on."""
+each beside the bare SQL counts it rests on, in alternated pairs (bench/pairs.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import random
 import sqlite3
 import statistics
 import tempfile
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from app.rules import Period, evaluate, load_rules, station_tables
+from bench.pairs import report
 
 BARE = [
     "SELECT COUNT(*) FROM activity WHERE station_id=:s AND deleted=0 AND status='done' AND date BETWEEN :a AND :b AND own_name=1",
@@ -22,15 +22,6 @@ BARE = [
     "AND a.deleted=0 AND a.status='done' AND a.date BETWEEN :a AND :b AND p.deleted=0 GROUP BY p.volunteer_id",
     "SELECT COUNT(*) FROM volunteer WHERE station_id=:s AND deleted=0",
 ]
-
-
-def _timed(fn, repeat: int = 5) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def _bare(conn, station_id: str, year: int) -> None:
@@ -45,13 +36,11 @@ def one_station(data: Path) -> None:
         year = date.today().year
         period = Period.of(year=year)
         rules, tables = load_rules(), station_tables()
-        with store.engine.connect() as conn:
-            ours = _timed(lambda: evaluate(conn, tables, store.station_id, period, rules))
         raw = sqlite3.connect(store.paths.db)
-        bare = _timed(lambda: _bare(raw, store.station_id, year))
+        with store.engine.connect() as conn:
+            report("evaluate one station-year on the 5-year dataset (beside its bare SQL counts)",
+                   lambda: evaluate(conn, tables, store.station_id, period, rules), lambda: _bare(raw, store.station_id, year))
         raw.close()
-    print(f"evaluate one station-year on the 5-year dataset: {ours * 1000:.0f} ms; its bare SQL counts {bare * 1000:.0f} ms; "
-          f"ratio {ours / bare:.1f}")
 
 
 def district(stations: int = 300) -> None:
@@ -94,20 +83,21 @@ def district(stations: int = 300) -> None:
             for name in ("station", "team", "volunteer", "activity", "participation"):
                 conn.execute(TABLES[name].insert(), rows[name])
         period, rules = Period.of(year=today.year, month=today.month), load_rules()
-        with engine.connect() as conn:
-            start = time.perf_counter()
-            for sid in ids:
-                evaluate(conn, TABLES, sid, period, rules)
-            ours = time.perf_counter() - start
-        raw = sqlite3.connect(f"{tmp}/district.db")
-        start = time.perf_counter()
-        for sid in ids:
-            _bare(raw, sid, today.year)
-        bare = time.perf_counter() - start
-        raw.close()
         total = sum(len(v) for v in rows.values())
-    print(f"evaluate a {stations}-station district ({total:,} rows) on the server: {ours:.1f} s "
-          f"({ours / stations * 1000:.0f} ms a station); bare SQL counts {bare:.1f} s; ratio {ours / bare:.1f}")
+        raw = sqlite3.connect(f"{tmp}/district.db")
+        with engine.connect() as conn:
+            def ours() -> None:
+                for sid in ids:
+                    evaluate(conn, TABLES, sid, period, rules)
+
+            def bare() -> None:
+                for sid in ids:
+                    _bare(raw, sid, today.year)
+
+            result = report(f"evaluate a {stations}-station district ({total:,} rows) on the server (beside bare SQL counts)",
+                            ours, bare, unit="s")
+        raw.close()
+    print(f"  ({statistics.median(result.ours) / stations * 1000:.0f} ms a station)")
 
 
 def run(data: Path, *, small: bool = False) -> None:
