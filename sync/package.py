@@ -23,6 +23,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import BinaryIO
 
 from app import __version__, outbox
 from app.db import Store
+from app.files import atomic_output
 from app.migrations import HEAD_REVISION
 from app.models import Station, SyncRun, utcnow
 
@@ -80,8 +82,8 @@ class ContainerWriter:
 
     def __init__(self, target: Path):
         self.target = Path(target)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.partial = self.target.with_name(self.target.name + ".part")
+        self._kept = ExitStack()  # the one safe write (app.files.atomic_output), held open member by member
+        self.partial = self._kept.enter_context(atomic_output(self.target))
         self.zf = zipfile.ZipFile(self.partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
 
     def add(self, name: str, data: bytes, *, compress: bool = True) -> dict:
@@ -96,12 +98,12 @@ class ContainerWriter:
         self.zf.writestr(main.replace(".json", ".sig"), sign(key, text))
         self.zf.close()
         size = self.partial.stat().st_size
-        self.partial.replace(self.target)
+        self._kept.close()  # flushed to the stick, renamed into place, the rename flushed: "完成" means on the stick
         return size
 
     def abandon(self) -> None:
         self.zf.close()
-        self.partial.unlink(missing_ok=True)
+        self._kept.__exit__(RuntimeError, RuntimeError("abandoned"), None)  # the partial file removed, the old one kept
 
 
 def write_container(target: Path, main: str, document: dict, key: bytes, members: list[tuple[str, bytes, bool]]) -> int:

@@ -4,13 +4,13 @@ pg_dump see them), or in a folder every process shares (``--files-dir``, e.g. a 
 from __future__ import annotations
 
 import re
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy import exc as sa_exc
 
+from app.files import atomic_output
 from app.models.base import utcnow
 
 from .db import stored_file
@@ -42,11 +42,9 @@ class PhotoStore:
         in_db = self.files_dir is None
         if not in_db:
             path = self._path(sha)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                partial = path.with_name(f"{sha}.{secrets.token_hex(4)}.part")
-                partial.write_bytes(data)
-                partial.replace(path)
+            if not path.exists():  # flushed before it is counted as kept: a station never sends a photo twice
+                with atomic_output(path, shared=True) as partial:
+                    partial.write_bytes(data)
         try:
             with self.engine.begin() as conn:
                 known = conn.execute(select(stored_file.c.sha256, stored_file.c.data.is_not(None).label("in_db"))
