@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli_commands import activity_by_prefix, open_context
-from app.cliutil import print_table, run_reporting_errors
+from app.cli.common import open_context
+from app.cli.ledger import activity_by_prefix
+from app.cli.util import print_table, run_reporting_errors
 from app.services.common import format_date
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import platformdirs
 
-from app.cli_passwords import password_options as _password_options, read_password
-from app.cliutil import print_table, run_reporting_errors
+from app.cli.passwords import password_options as _password_options, read_password
+from app.cli.util import print_table, run_reporting_errors
 
 ENV_DISTRICT_DIR = "STATION_DISTRICT_DIR"
 
 
 def _store(args):
-    from app.cli_commands import open_store
+    from app.cli.common import open_store
 
     return open_store(args)
 

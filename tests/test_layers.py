@@ -52,7 +52,7 @@ def test_importing_the_core_loads_no_qt(tmp_path):
     import subprocess
     import sys
 
-    code = "import sys, app.cli, app.cli_commands, app.db, app.services.activities, app.demo; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
+    code = "import sys, app.cli, app.cli.commands, app.db, app.services.activities, app.demo; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
 

@@ -192,7 +192,7 @@ def _manual(args) -> int:
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
-    from app.cliutil import run_reporting_errors
+    from app.cli.util import run_reporting_errors
 
     p = subparsers.add_parser("selftest", help="程序自检：数据库、主窗口、PDF与字体", description="程序自检", parents=[common])
     p.add_argument("--soak", type=int, default=0, metavar="N",

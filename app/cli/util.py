@@ -60,9 +60,9 @@ def run_reporting_errors(handler: Callable[[argparse.Namespace], int | None]) ->
     """Every failure becomes a Chinese message on stderr and exit code 1, never a traceback: service and
     store errors as they are, known system failures (read-only, disk full, busy store, a folder for a file,
     a closed pipe) said with what to do, and a bug as 意外错误 with its details in the (masked) log."""
-    from .db import StoreError
-    from .known_errors import describe
-    from .services.errors import ServiceError, ValidationError
+    from ..db import StoreError
+    from ..known_errors import describe
+    from ..services.errors import ServiceError, ValidationError
 
     def wrapped(args: argparse.Namespace) -> int:
         log_file = _log_for(args)
@@ -98,8 +98,8 @@ def run_reporting_errors(handler: Callable[[argparse.Namespace], int | None]) ->
 def _log_for(args: argparse.Namespace):
     """The CLI logs like the app, into the data dir's logs/ — only if the data dir exists (a read-only
     command must not create it)."""
-    from .config import resolve_data_dir
-    from .logs import setup_logging
+    from ..config import resolve_data_dir
+    from ..logs import setup_logging
 
     try:
         own = getattr(args, "log_folder", None)  # a layer's own folder: the district's, not a desktop's (#27)

@@ -13,8 +13,8 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
-from . import __version__
-from .cliutil import install_chinese_argparse
+from .. import __version__
+from .util import install_chinese_argparse
 
 COMMANDS_GROUP = "station.commands"
 GUI_GROUP = "station.gui"

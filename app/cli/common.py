@@ -1,0 +1,67 @@
+"""What every area's commands share: the CLI's actor, the store and context of the chosen data folder, dates, an
+operator's login, and the way a subcommand is added."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+
+from ..config import resolve_data_dir
+from ..db import Store
+from ..models.enums import Role
+from ..services import operators
+from ..services.context import Actor, Context
+from .util import run_reporting_errors
+
+
+def adder(subparsers, common: argparse.ArgumentParser):
+    """``add(name, handler, help, parent)``: a subcommand under ``parent`` (default: the top level) with the common
+    options, whose errors are reported in Chinese (``run_reporting_errors``)."""
+
+    def add(name: str, handler, help_text: str, parent=subparsers) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=run_reporting_errors(handler))
+        return p
+
+    return add
+
+
+def cli_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name on some service accounts
+        user = "?"
+    return Actor(username=f"cli:{user}", display_name=f"命令行（{user}）", role=Role.admin)
+
+
+def parse_cli_date(text: str) -> date:
+    from ..services.common import FieldErrors, parse_date
+    from ..services.errors import ValidationError
+
+    errors = FieldErrors()
+    value = parse_date(text, errors, "date", "日期")
+    errors.raise_if_any()
+    if value is None:
+        raise ValidationError({"date": "请填写日期"})
+    return value
+
+
+def operator_login(store: Store, args: argparse.Namespace) -> Actor:
+    """An operator of this station, by name and password (asked, or one line on standard input with
+    ``--password-stdin``): what is signed as 经办人 names a person, never the shell's login (#26)."""
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass(f"{args.operator} 的密码：")
+    return operators.authenticate(store, args.operator, password)
+
+
+def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
+    """The store in the chosen data dir; only commands that make a station (init, demo, restore) create one."""
+    return Store.open(resolve_data_dir(getattr(args, "data_dir", None)), create=create)
+
+
+def open_context(args: argparse.Namespace) -> Context:
+    store = open_store(args)
+    ctx = Context(store=store, actor=cli_actor())
+    ctx.station_id  # noqa: B018 - raises a Chinese NotFound when there is no station yet
+    return ctx
