@@ -124,8 +124,9 @@ GROUPS = (
         # Member hashes, the signature written last. (import_reply, which counts a reply's answers and applies the rows
         # it carries back, is left out: 182 mutants at ~25 s each; its signature check is open_container and verify.)
         "sync/package:ContainerWriter.add", "sync/package:ContainerWriter.finish")),
-    Group("apply", "区里接收各站数据", ("sync/server/apply.py",),
-          ("tests/test_sync_trust.py", "tests/test_sync_ownership.py", "tests/test_server_fuzz.py", "-k", "not postgresql"), (
+    # The apply path called directly (no server: seconds a mutant, not minutes); the same boundaries are tested through
+    # the real server on SQLite and PostgreSQL in `make test` (test_sync_trust, test_sync_ownership, test_server_fuzz).
+    Group("apply", "区里接收各站数据", ("sync/server/apply.py",), ("tests/test_apply_fast.py",), (
         "sync/server/apply:apply_row",  # station_id, ownership, version and parent checks; the per-row answer
         "sync/server/apply:apply_batch",  # the batch's station, a reused batch id, the answer kept for a resend
         "sync/server/apply:_same_content",  # a resend is told from other content at the same version
