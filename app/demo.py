@@ -519,7 +519,7 @@ def share_people(ledgers: list[DemoLedger], rng: random.Random, today: date) -> 
                     days = list({a.date: a for a in done}.values())  # one activity a day: never two at once (#26)
                     for activity in rng.sample(days, min(len(days), 4 if moved else 3)):
                         hours = duration_hours(activity.start_time, activity.end_time) or 1.0
-                        session.add(Participation(station_id=store.station_id, activity_id=activity.id,
+                        session.add(Participation(station_id=here.station_id, activity_id=activity.id,
                                                   volunteer_id=here.id, hours=hours, role="志愿者"))
                     session.commit()
                 count += 1

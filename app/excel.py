@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -76,6 +77,15 @@ REQUIRED = {"volunteers": ("name", "id_number"), "activities": ("date", "title",
 
 
 IMPORT_SLICE = 200  # rows written per transaction: a save made meanwhile waits for one slice (#25)
+
+
+class RowRefused(ValidationError):
+    """A row refused only when written (two rows of the sheet together over 24 hours a day): the whole slices
+    before it stay saved, and ``written`` says how many rows they held (the import dialog tells the clerk)."""
+
+    def __init__(self, errors: dict[str, str], written: int) -> None:
+        super().__init__(errors)
+        self.written = written
 
 
 def _kept(written: int) -> str:
@@ -450,7 +460,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, upda
         known = volunteer_service.registered_ids(session, ctx.station_id)
         registered = _registered_by_id(known)
         for row, cells in sheet.rows:
-            values = {name: cell_text(_cell(cells, mapping, name)) for name in mapping}
+            values: dict[str, Any] = {name: cell_text(_cell(cells, mapping, name)) for name in mapping}
             plan = RowPlan(row=row, values=values)
             own = _cell_problems(sheet, row, cells, mapping)
             plan.errors += own.values()
@@ -521,9 +531,8 @@ def _import(ctx: Context, plans: list[RowPlan], add, *, only_valid: bool,
                         add(session, ctx, **values)
                     session.flush()  # the row's limits (app/models/limits.py) are checked here, under its row number
                 except ValidationError as exc:  # e.g. two rows of this sheet together over 24 hours a day
-                    error = ValidationError({"rows": f"第{plan.row}行：{exc}" + (f"\n{_kept(written)}" if written else "")})
-                    error.written = written
-                    raise error from None
+                    raise RowRefused({"rows": f"第{plan.row}行：{exc}" + (f"\n{_kept(written)}" if written else "")},
+                                     written) from None
                 if progress:
                     progress(n, len(good))
         written = min(start + IMPORT_SLICE, len(good))

@@ -91,9 +91,9 @@ class Settings:
             raise PermissionDenied(f"只有管理员可以更改“{setting.label}”")
         if not isinstance(value, setting.type):
             raise TypeError(f"{key} takes {setting.type.__name__}")
-        if setting.minimum is not None and value < setting.minimum:
+        if isinstance(value, int) and setting.minimum is not None and value < setting.minimum:
             value = setting.minimum
-        if setting.maximum is not None and value > setting.maximum:
+        if isinstance(value, int) and setting.maximum is not None and value > setting.maximum:
             value = setting.maximum
         self._load()  # what another Settings on this file (a page's, the wizard's) wrote meanwhile is kept
         self._values[key] = value

@@ -364,7 +364,7 @@ def cmd_demo(args) -> int:
     account and enrolled, then synced — over the network to a running server, or by sync package."""
     import time
 
-    from app.demo import DISTRICT_PROFILES, DemoLedger, build_demo_district
+    from app.demo import DISTRICT_PROFILES, build_demo_district
     from app.services.errors import ServiceError
 
     from .client import SyncError
@@ -379,7 +379,7 @@ def cmd_demo(args) -> int:
             root = Path(args.ledgers)
             if root.exists() and any(root.iterdir()):
                 raise ServiceError(f"目录“{root}”不是空的，示范区只能在新的空目录中生成")
-            check_names_free(engine, [DemoLedger(root, p, None) for p in DISTRICT_PROFILES])
+            check_names_free(engine, [p.name for p in DISTRICT_PROFILES])
             ledgers = build_demo_district(root, years=args.years, seed=args.seed, progress=say)
             synced = enroll_and_sync(engine, ledgers, server=args.server or "", ca_file=args.ca_file or "", progress=say)
             scopes = {r.street for r in admin.staff_accounts(engine)}

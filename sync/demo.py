@@ -33,10 +33,9 @@ class Synced:
     rejected: int
 
 
-def check_names_free(engine: Engine, ledgers: list[DemoLedger]) -> None:
+def check_names_free(engine: Engine, names: list[str]) -> None:
     """A demo district goes into a district without those names: a second run would make second accounts
     with the same names, which no person could tell apart."""
-    names = [led.profile.name for led in ledgers]
     with engine.connect() as conn:
         taken = list(conn.execute(select(account.c.name).where(account.c.name.in_(names))).scalars())
     if taken:
@@ -46,7 +45,7 @@ def check_names_free(engine: Engine, ledgers: list[DemoLedger]) -> None:
 def enroll_and_sync(engine: Engine, ledgers: list[DemoLedger], *, server: str = "", ca_file: str = "",
                     progress: Callable[[str], None] = lambda _m: None) -> list[Synced]:
     """Make an account for each ledger (its name, tier and 街道), enroll it with its code and sync it."""
-    check_names_free(engine, ledgers)
+    check_names_free(engine, [led.profile.name for led in ledgers])
     done = []
     for led in ledgers:
         p = led.profile

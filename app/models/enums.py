@@ -56,7 +56,7 @@ class StationKind(StrEnum):
 class StationLevel(StrEnum):
     station = "station"  # 村（社区）新时代文明实践站
     institute = "institute"  # 街道（功能区）新时代文明实践所
-    center = "center"  # 区新时代文明实践中心
+    center = "center"  # type: ignore[assignment]  # 区新时代文明实践中心 (the tier's name, not str.center)
 
     @property
     def label(self) -> str:
@@ -116,7 +116,7 @@ def station_level(value: str | None) -> StationLevel:
 
 def kind_label(level: str | None, kind: str | None) -> str:
     """村 / 社区, or — for the district's center, which is neither."""
-    if not station_level(level).has_kind or kind not in StationKind.__members__:
+    if kind is None or not station_level(level).has_kind or kind not in StationKind.__members__:
         return "—"
     return StationKind(kind).label
 

@@ -149,9 +149,12 @@ def _problem(spec: ColumnSpec, value: Any, wire: bool) -> str | None:
         python_type = {"datetime": datetime, "date": date, "time": time}[kind]
         if wire and isinstance(value, str):
             try:
-                parsed = python_type.fromisoformat(value)
-                if kind == "datetime" and parsed.tzinfo is not None:
-                    parsed.astimezone(UTC)  # 9999-12-31T23:59-23:59 overflows
+                if kind == "datetime":
+                    moment = datetime.fromisoformat(value)
+                    if moment.tzinfo is not None:
+                        moment.astimezone(UTC)  # 9999-12-31T23:59-23:59 overflows
+                else:
+                    (date if kind == "date" else time).fromisoformat(value)
             except (ValueError, OverflowError):
                 return f"{name}“{value[:40]}”不是有效{'日期' if kind == 'date' else '时间'}"
             return None

@@ -117,7 +117,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
                           picked=picker(ranking.span), fund=fund,
                           fund_error=f"以奖代补资金总额：请填写整数金额（元），如 100000，现为“{fund[:20]}”；不填则只导出得分和占比",
                           status=422)
-        fund = int(typed) if typed else 0
+        amount = int(typed) if typed else 0
         paid = [max(0.0, s.total) for s in ranking.streets]
         whole = sum(paid)
         headers = ["名次", "街道（功能区）"] + [f"{p}得分" for p in PARTS] + ["全年总分", "得分占比"]
@@ -125,13 +125,13 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         for s, share in zip(ranking.streets, paid, strict=True):
             row = ([s.rank, s.street] + [s.parts[p] for p in PARTS]
                    + [s.total, f"{scoring.half_up(share * 100 / whole):.2f}%" if whole else "—"])
-            if fund:
-                row.append(scoring.half_up(fund * share / whole) if whole else 0)
+            if amount:
+                row.append(scoring.half_up(amount * share / whole) if whole else 0)
             rows.append(row)
-        if fund:
+        if amount:
             headers.append("以奖代补资金（元）")
         title = (f"{ranking.span.label}街道（功能区）新时代文明实践工作全年评估结果（以奖代补，计分办法第 {ranking.weights.version} 版"
-                 + (f"，资金总额 {fund} 元）" if fund else "）"))
+                 + (f"，资金总额 {amount} 元）" if amount else "）"))
         return xlsx_response(title, headers, rows, f"{ranking.span.label}以奖代补测算.xlsx",
                              sheet=f"{ranking.span.label}以奖代补测算")
 
@@ -186,7 +186,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
             return district_only(user, SCORING)
         street = fields.get("street", "")[:100]
         year, month = _int(fields.get("year")), _int(fields.get("month"))
-        kind = fields.get("period") if fields.get("period") in PERIODS else "month"
+        kind = str(fields.get("period")) if fields.get("period") in PERIODS else "month"
         back = Span.of(kind, _int(fields.get("back_year")), _int(fields.get("back_month")) % 13,
                        _int(fields.get("back_half")) % 3, today=date.today())
         with engine.connect() as conn:
