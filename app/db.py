@@ -201,6 +201,16 @@ def _create_store_file(target: Path) -> None:
     log.info("created a new store at revision %s", HEAD_REVISION)
 
 
+def demo_hint(paths: DataPaths) -> str:
+    """Where the desktop's demo station is, for a command pointed at a folder that holds only it (a new user's trial:
+    the window showed the demo, the command line said no station exists)."""
+    demo = paths.demo
+    if not (demo / "station.db").exists():
+        return ""
+    return (f"\n这个数据目录里只有桌面程序打开过的示范站（数据是虚构的），在 {demo}：要用命令行查看示范站，"
+            f"请加 --data-dir \"{demo}\"。")
+
+
 class Store:
     """An open station database in one data dir."""
 
@@ -225,7 +235,7 @@ class Store:
         if not paths.db.exists():
             if not create:
                 raise StoreError(f"数据目录 {paths.root} 中尚未建立实践站台账。请先用 station init 建立实践站，"
-                                 f"或用 station restore 备份文件 从备份恢复。")
+                                 f"或用 station restore 备份文件 从备份恢复。{demo_hint(paths)}")
             paths.ensure()
             _create_store_file(paths.db)
         paths.ensure()

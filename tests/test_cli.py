@@ -322,3 +322,21 @@ def test_operator_commands_on_a_folder_with_only_the_demo_say_where_the_demo_is(
     listed = station(data / "demo", "operator", "list").stdout
     assert "admin" in listed and "管理员" in listed
 
+
+
+def test_a_folder_holding_only_the_desktop_s_demo_says_how_to_reach_it(tmp_path):
+    """A new user's trial: after `make run` opened the demo station, `station volunteer list` said only that no
+    station exists — the demo the window showed sits in the data folder's demo/ and the command never said so."""
+    data = tmp_path / "data"
+    done = station(data, "volunteer", "list", check=False)
+    assert done.returncode != 0 and "尚未建立实践站" in done.stderr and "示范站" not in done.stderr
+    station(data / "demo", "init", "--name", "示范村新时代文明实践站", "--kind", "village", "--population", "800")
+    done = station(data, "volunteer", "list", check=False)
+    assert done.returncode != 0 and "尚未建立实践站" in done.stderr
+    assert "示范站" in done.stderr and f'--data-dir "{data / "demo"}"' in done.stderr
+    assert station(data / "demo", "volunteer", "list").returncode == 0  # and that way it answers
+    from app.db import Store
+
+    Store.open(data).close()  # the window made its own store before the clerk chose the demo: a store with no station
+    done = station(data, "volunteer", "list", check=False)
+    assert done.returncode != 0 and "尚未建立实践站" in done.stderr and f'--data-dir "{data / "demo"}"' in done.stderr

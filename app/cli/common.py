@@ -9,10 +9,11 @@ import sys
 from datetime import date
 
 from ..config import resolve_data_dir
-from ..db import Store
+from ..db import Store, demo_hint
 from ..models.enums import Role
 from ..services import operators
 from ..services.context import Actor, Context
+from ..services.errors import NotFound
 from .util import run_reporting_errors
 
 
@@ -63,5 +64,7 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
 def open_context(args: argparse.Namespace) -> Context:
     store = open_store(args)
     ctx = Context(store=store, actor=cli_actor())
-    ctx.station_id  # noqa: B018 - raises a Chinese NotFound when there is no station yet
+    if store.station_id is None:
+        store.close()
+        raise NotFound("尚未建立实践站，请先运行“station init”或在首次启动向导中创建。" + demo_hint(store.paths))
     return ctx
