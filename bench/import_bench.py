@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from app import excel
+from app.exchange import excel
 from app.db import Store
 from app.services.context import Context
 from app.services.idcard import check_char

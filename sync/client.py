@@ -726,7 +726,7 @@ def _save_published(store: Store, text: str, name: str, check: Callable[[str], o
 
 def save_national_mapping(store: Store, text: str) -> None:
     """The district's new column mapping for the national system."""
-    from app.national import MAPPING_OVERRIDE, parse_mapping
+    from app.exchange.national import MAPPING_OVERRIDE, parse_mapping
 
     _save_published(store, text, MAPPING_OVERRIDE, parse_mapping, "national mapping")
 

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import event, func, select, text
 
-from app import excel
+from app.exchange import excel
 from app.known_errors import describe
 from app.models import OutboxEntry, Volunteer
 from app.services.context import Context

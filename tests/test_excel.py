@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app import excel
+from app.exchange import excel
 from app.services import activities, teams, volunteers
 from app.services.errors import PermissionDenied, ValidationError
 from conftest import make_id

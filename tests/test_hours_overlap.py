@@ -86,7 +86,7 @@ def test_editing_an_activity_does_not_clash_with_itself_but_moving_it_onto_anoth
 def test_an_import_row_overlapping_the_ledger_names_the_activity(ctx, zhang, tmp_path):
     from openpyxl import Workbook
 
-    from app import excel
+    from app.exchange import excel
 
     _add(ctx, zhang, "14:00", "17:00")
     book = Workbook()
@@ -131,7 +131,7 @@ def test_the_same_name_is_no_second_entry_when_someone_new_or_some_time_is_not_y
 def test_an_import_row_of_an_activity_already_in_the_ledger_is_named_a_second_entry(ctx, zhang, tmp_path):
     from openpyxl import Workbook
 
-    from app import excel
+    from app.exchange import excel
 
     _add(ctx, zhang, "14:00", "17:00")
     book = Workbook()

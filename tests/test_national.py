@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from app import national
+from app.exchange import national
 from app.db import Store
 from app.models import Activity, Participation, Volunteer
 from app.models.enums import ActivityStatus, Role

@@ -410,7 +410,7 @@ def test_the_volunteer_export_says_who_is_registered_elsewhere_as_the_page_does(
 
     from openpyxl import load_workbook
 
-    from app import excel
+    from app.exchange import excel
 
     a, b = (volunteers.add_volunteer(ctx, name=name, id_number=make_id(seq=seq), phone="13812345678",
                                      registered_on="2020-01-01") for name, seq in (("甲", 21), ("乙", 23)))

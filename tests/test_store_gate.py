@@ -284,7 +284,7 @@ def test_a_save_made_during_a_bulk_delete_goes_in_between_two_slices(admin_ctx, 
 def test_a_save_made_during_an_import_goes_in_between_two_slices_and_a_cancelled_import_can_be_finished(admin_ctx, monkeypatch, tmp_path):
     from openpyxl import Workbook
 
-    from app import excel
+    from app.exchange import excel
 
     monkeypatch.setattr(excel, "IMPORT_SLICE", 3)
 

@@ -82,7 +82,7 @@ def test_every_excel_export_writes_text_as_data_and_survives_an_old_control_char
     by an older release (entry refuses it now) no longer fails the export."""
     from openpyxl import load_workbook
 
-    from app import excel, national
+    from app.exchange import excel, national
 
     team = teams.add_team(ctx, name="=HYPERLINK(\"http://x\",\"点我\")", category="敬老爱老")
     volunteer = volunteers.add_volunteer(ctx, registered_on="2024-01-02", name="张三", id_number=make_id(seq=34), skills="@所有人 +1 -2")

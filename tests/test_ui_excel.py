@@ -74,7 +74,7 @@ def test_the_import_preview_shows_what_an_update_changes(qtbot, ctx, tmp_path, m
     book.active.append(["姓名", "身份证号", "手机号码"])
     book.active.append(["张三", make_id(seq=901), "13912345678"])
     book.save(tmp_path / "名册.xlsx")
-    from app import excel
+    from app.exchange import excel
 
     dialog = ImportDialog(admin, "volunteers", excel.read_sheet(tmp_path / "名册.xlsx"))
     qtbot.addWidget(dialog)
@@ -98,7 +98,7 @@ def test_only_the_rows_with_errors_stand_out_and_new_teams_do_not_fail_every_row
     """34 good rows and 6 bad ones whose team is not set up yet: the 6 stand out, the 34 are plain."""
     from PySide6.QtGui import QColor
 
-    from app import excel
+    from app.exchange import excel
     from test_excel import messy_roster
 
     rows = [[i + 1, f"人{i}", "110105194912310021" if i % 7 == 3 else make_id(seq=100 + i), "13812345678", "男", "群众", "新文艺队"]
@@ -133,7 +133,7 @@ def test_an_import_stopped_part_way_says_what_was_saved_and_the_page_shows_it(qt
     told how many rows, not "没有导入"."""
     from openpyxl import Workbook
 
-    from app import excel
+    from app.exchange import excel
     from app.models.enums import Role
     from app.services.context import Actor
 

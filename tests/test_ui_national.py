@@ -5,7 +5,7 @@ from __future__ import annotations
 from openpyxl import load_workbook
 from PySide6.QtWidgets import QMessageBox
 
-from app import national
+from app.exchange import national
 from app.services import operators
 from app.services.context import Context
 from app.settings import Settings

@@ -34,9 +34,9 @@ def test_a_wheel_carries_the_resources_and_works_installed(tmp_path):
     assert installed.returncode == 0, installed.stderr[-2000:]
     # Run from elsewhere with only the installed copy on the path (the venv's other packages stay reachable).
     env = {**os.environ, "PYTHONPATH": str(target), "QT_QPA_PLATFORM": "offscreen"}
-    probe = ("import app, app.rules, app.national, app.reports.common as c, sync.server.db as d;"
+    probe = ("import app, app.rules, app.exchange.national, app.reports.common as c, sync.server.db as d;"
              "assert str(app.__file__).startswith(%r), app.__file__;"
-             "print(len(app.rules.load_rules()), app.national.load_mapping().sheet, c.FONT_DIR.joinpath('wqy-microhei.ttc').is_file())")
+             "print(len(app.rules.load_rules()), app.exchange.national.load_mapping().sheet, c.FONT_DIR.joinpath('wqy-microhei.ttc').is_file())")
     out = subprocess.run([sys.executable, "-c", probe % str(target)], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     rules, sheet, font = out.stdout.split()

@@ -155,7 +155,7 @@ def roster_sheet():
     """A village roster as a clerk's Excel file has it (30 rows, one with a wrong check digit), in memory."""
     from pathlib import Path
 
-    from app.excel import Sheet
+    from app.exchange.excel import Sheet
     from app.services.idcard import check_char
 
     rows = []

@@ -10,7 +10,7 @@ from .common import adder, open_context
 
 
 def cmd_import(args) -> int:
-    from .. import excel
+    from ..exchange import excel
 
     ctx = open_context(args)
     if args.kind == "national":
@@ -49,7 +49,7 @@ def cmd_import(args) -> int:
 
 
 def _import_national(ctx, args) -> int:
-    from .. import national
+    from ..exchange import national
 
     with ctx.store:
         mapping = national.load_mapping(Path(args.mapping) if args.mapping else None, data_dir=ctx.store.paths.root)
@@ -62,7 +62,7 @@ def _import_national(ctx, args) -> int:
 
 
 def _export_national(ctx, args, target: str) -> int:
-    from .. import national
+    from ..exchange import national
 
     if not args.year:
         print("错误：导出到全国志愿服务信息系统需要 --year（可加 --month）", file=sys.stderr)
@@ -76,7 +76,7 @@ def _export_national(ctx, args, target: str) -> int:
 
 
 def cmd_export(args) -> int:
-    from .. import excel
+    from ..exchange import excel
 
     ctx = open_context(args)
     full = bool(getattr(args, "full", False))

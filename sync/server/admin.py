@@ -307,7 +307,7 @@ def publish_rules(engine: Engine, text: str) -> str:
 def publish_national_mapping(engine: Engine, text: str) -> str:
     """Publish a new column mapping for the national system's batch entry (resources/national/mapping.toml's
     format); stations use it from their next sync, with no new release. Refused if it does not parse."""
-    from app.national import parse_mapping
+    from app.exchange.national import parse_mapping
 
     mapping = parse_mapping(text)
     mapping_id = str(uuid.uuid4())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from app.excel import _norm_header, cell_text, read_sheet
+from app.exchange.excel import _norm_header, cell_text, read_sheet
 from app.models.enums import StationLevel, station_level
 from app.models.limits import RANGES
 from app.services.errors import ValidationError

@@ -133,7 +133,7 @@ def xlsx_response(title: str, headers: list[str], rows: list[list], filename: st
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    from app.sheets import append_row
+    from app.exchange.sheets import append_row
 
     book = Workbook()
     ws = book.active

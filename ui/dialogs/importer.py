@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QPushButton, QTableView, QVBoxLayout,
 )
 
-from app import excel
+from app.exchange import excel
 from app.privacy import mask_id_number, mask_phone
 from app.services.context import Context
 from app.services.errors import ServiceError

@@ -87,7 +87,7 @@ class ActivitiesPage(ListPage):
         return buttons
 
     def export_national(self) -> None:
-        from app import national
+        from app.exchange import national
 
         from ..saving import ask_save_path, show_saved
         from ..workers import run_in_background
@@ -111,7 +111,7 @@ class ActivitiesPage(ListPage):
                           title=self.tr("正在导出"), cancellable=False)
 
     def import_national(self) -> None:
-        from app import national
+        from app.exchange import national
         from app.services.errors import ValidationError
 
         from ..saving import ask_open_path

@@ -329,7 +329,7 @@ class ListPage(Page):
         def work(_task):
             # reading and checking thousands of rows takes seconds on a village PC: not on the GUI thread;
             # nor is the first import of openpyxl (0.1 s here), kept out of the program's start
-            from app import excel
+            from app.exchange import excel
 
             sheet = excel.read_sheet(path, kind)
             mapping = excel.guess_mapping(sheet, kind)
@@ -359,7 +359,7 @@ class ListPage(Page):
         ctx, kind, filters = self.ctx, self.excel_kind, self.export_filters()
 
         def write(path):  # in the background, openpyxl's first import too
-            from app import excel
+            from app.exchange import excel
 
             writer = excel.export_volunteers if kind == "volunteers" else excel.export_activities
             return writer(ctx, path, **filters)

@@ -255,7 +255,7 @@ class DemandsPage(Page):
         ctx, key, text = self.ctx, self.tab_key(), self.search.text()
 
         def write(path):  # in the background, openpyxl's first import too
-            from app import excel
+            from app.exchange import excel
 
             return excel.export_demands(ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue", text=text)
 

@@ -306,7 +306,7 @@ class PointsPage(Page):
         ctx, text = self.ctx, self.search.text()
 
         def write(path):  # in the background, openpyxl's first import too
-            from app import excel
+            from app.exchange import excel
 
             return excel.export_points(ctx, path, text=text)
 

@@ -21,15 +21,15 @@ from sqlmodel import select
 from resources import resource_path
 
 from .excel import _norm_header, cell_text, read_sheet
-from .files import atomic_output
+from ..files import atomic_output
 from .sheets import append_row
-from .models import Activity, Participation, Station, Team, Volunteer
-from .models.enums import ActivityStatus, TEAM_CATEGORIES
-from .services import activities as activity_service
-from .services import volunteers as volunteer_service
-from .services.common import FieldErrors, parse_date
-from .services.context import Context
-from .services.errors import ServiceError, ValidationError
+from ..models import Activity, Participation, Station, Team, Volunteer
+from ..models.enums import ActivityStatus, TEAM_CATEGORIES
+from ..services import activities as activity_service
+from ..services import volunteers as volunteer_service
+from ..services.common import FieldErrors, parse_date
+from ..services.context import Context
+from ..services.errors import ServiceError, ValidationError
 
 MAPPING_FILE = resource_path("national", "mapping.toml")
 MAPPING_OVERRIDE = "national-mapping.toml"  # in the data dir: the district's latest, pulled by sync
@@ -142,8 +142,8 @@ def export_national(ctx: Context, path: str | Path, *, year: int, month: int | N
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from .privacy import revealed
-    from .services.audit import record_view
+    from ..privacy import revealed
+    from ..services.audit import record_view
 
     revealed(ctx, True)  # PermissionDenied for a role that may not see full personal data
     mapping = mapping or load_mapping(data_dir=ctx.store.paths.root)

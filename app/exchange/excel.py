@@ -26,17 +26,17 @@ from openpyxl.utils import get_column_letter
 
 from sqlmodel import select
 
-from .files import atomic_output
+from ..files import atomic_output
 from .sheets import append_row
-from .models import Activity
-from .privacy import mask_id_number, mask_phone, revealed
-from .services import activities as activity_service
-from .services import teams as team_service
-from .services import volunteers as volunteer_service
-from .services.activities import ParticipantInput
-from .services.common import clean, format_date, normal, parse_date
-from .services.context import Context
-from .services.errors import FieldErrors, ServiceError, ValidationError
+from ..models import Activity
+from ..privacy import mask_id_number, mask_phone, revealed
+from ..services import activities as activity_service
+from ..services import teams as team_service
+from ..services import volunteers as volunteer_service
+from ..services.activities import ParticipantInput
+from ..services.common import clean, format_date, normal, parse_date
+from ..services.context import Context
+from ..services.errors import FieldErrors, ServiceError, ValidationError
 
 HEADER_SCAN_ROWS = 15
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
@@ -356,7 +356,7 @@ def _cell_problems(sheet: Sheet, row: int, cells: list, mapping: dict[str, int])
 def _note_gender(plan: RowPlan, values: dict) -> None:
     """A 性别 column that contradicts the ID number: the ID's gender is stored (it is the record), but the row
     says so — it often means the ID number belongs to someone else (a family member's card)."""
-    from .services.idcard import IdNumberError, parse_resident_id
+    from ..services.idcard import IdNumberError, parse_resident_id
 
     typed = normal(values.get("gender", ""))
     if typed not in ("男", "女") or values.get("id_type") not in (None, "", volunteer_service.RESIDENT_ID):
@@ -393,7 +393,7 @@ def new_teams(plans: list[RowPlan]) -> list[str]:
 
 def _create_teams(session, ctx: Context, plans: list[RowPlan]) -> dict[str, str]:
     """Set up the teams the rows name that do not exist yet, in the import's transaction; their names → ids."""
-    from .models import Team
+    from ..models import Team
 
     made = {}
     for name in new_teams(plans):
@@ -413,7 +413,7 @@ def _registered_by_id(known: dict) -> dict[str, str]:
 
 
 def _normal_id(text: str) -> str:
-    from .services.idcard import IdNumberError, parse_resident_id
+    from ..services.idcard import IdNumberError, parse_resident_id
 
     try:
         return parse_resident_id(text).number
@@ -427,7 +427,7 @@ UPDATABLE = ("name", "phone", "gender", "political_status", "skills", "tags", "r
 def _plan_update(ctx: Context, session, plan: RowPlan, existing, values: dict) -> None:
     """A row for a volunteer already registered: only what the file fills in is applied (an empty cell keeps
     what is there); teams in the file are joined in addition to the current ones."""
-    from .privacy import mask_phone
+    from ..privacy import mask_phone
 
     given = {k: v for k, v in values.items() if k in UPDATABLE and v not in ("", None)}
     new_teams = [t for t in values.get("team_ids", []) if t]
@@ -454,7 +454,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, upda
     teams = {s.team.name: s.team.id for s in team_service.list_teams(ctx)}
     plans: list[RowPlan] = []
     seen_ids: dict[str, int] = {}
-    from .models import Volunteer
+    from ..models import Volunteer
 
     with ctx.read() as session:
         known = volunteer_service.registered_ids(session, ctx.station_id)
@@ -724,10 +724,10 @@ def export_volunteers(ctx: Context, path: str | Path, *, text: str = "", full: b
     full = revealed(ctx, full)
     rows = volunteer_service.search_volunteers(ctx, text)
     if full:
-        from .services.audit import record_view
+        from ..services.audit import record_view
 
         record_view(ctx, "export", "", f"导出志愿者名册（{len(rows)} 人）的完整证件号码和电话：{Path(path).name}")
-    from .services import elsewhere
+    from ..services import elsewhere
 
     ids = [v.id for v in rows]
     teams = volunteer_service.team_names_of(ctx, ids)
@@ -765,8 +765,8 @@ def export_activities(ctx: Context, path: str | Path, *, year: int | None = None
 def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, text: str = "", overdue_only: bool = False,
                    full: bool = False) -> int:
     """The 五单 list as shown (state tab and search), contacts masked for every role unless ``full``."""
-    from .models.enums import DemandState
-    from .services import demands as demand_service
+    from ..models.enums import DemandState
+    from ..services import demands as demand_service
 
     rows = demand_service.list_demands(ctx, state=state, text=text, overdue_only=overdue_only, reveal=full)
     rows.reverse()  # oldest first, as a register reads
@@ -781,7 +781,7 @@ def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, 
 
 def export_points(ctx: Context, path: str | Path, *, text: str = "", full: bool = False) -> int:
     """积分账户: everyone's earned, spent and current points, phones masked for every role unless ``full``."""
-    from .services import points as point_service
+    from ..services import points as point_service
 
     accounts = point_service.accounts(ctx, text=text, limit=1_000_000, reveal=full)
     data = [[a.name, a.kind, a.phone, a.earned, a.spent, a.balance] for a in accounts]
