@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from .db import Store
 from .models import OutboxEntry, utcnow
+
+if TYPE_CHECKING:  # the store opens the outbox (restore); the outbox never opens a store
+    from .db import Store
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def rejected_rows(store: Store, *, limit: int = 200) -> list[Rejected]:
     parent says which one: it goes up by itself once the parent is accepted."""
     import json
 
-    from .services.audit import ENTITY_LABELS, TITLE_FIELDS
+    from .models.labels import ENTITY_LABELS, TITLE_FIELDS
 
     def title_of(entity: str, row_id: str, payload: dict) -> str:
         return str(payload.get(TITLE_FIELDS.get(entity, ""), "") or row_id[:8])

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from ..db import Store
 from ..models import Station
 from ..models.enums import Role
 from .errors import NotFound, PermissionDenied
+
+if TYPE_CHECKING:  # a context is given its store: it never opens one
+    from ..db import Store
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.types import Boolean
 
 from app.models.base import UTCDateTime, utcnow
 from app.models.limits import BOOKKEEPING, INT32, row_problems
-from app.services.audit import ENTITY_LABELS
+from app.models.labels import ENTITY_LABELS
 from app.services.rowcheck import check_row
 
 from .. import protocol
