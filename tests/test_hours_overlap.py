@@ -83,19 +83,24 @@ def test_editing_an_activity_does_not_clash_with_itself_but_moving_it_onto_anoth
         activities.update_activity(ctx, first.id, start_time="15:00", end_time="16:00", participants=[ParticipantInput(zhang.id)])
 
 
-def test_an_import_row_overlapping_the_ledger_names_the_activity(ctx, zhang, tmp_path):
+def _import_plan(ctx, tmp_path, row: list):
+    """The import's check of one activity row (the preview the clerk sees before anything is written)."""
     from openpyxl import Workbook
 
     from app.exchange import excel
 
-    _add(ctx, zhang, "14:00", "17:00")
     book = Workbook()
     book.active.append(["活动日期", "活动名称", "类别", "开始时间", "结束时间", "参与志愿者"])
-    book.active.append([DAY.isoformat(), "河道清理", "卫生环保", "15:00", "16:00", "张三"])
+    book.active.append(row)
     book.save(tmp_path / "活动.xlsx")
     sheet = excel.read_sheet(tmp_path / "活动.xlsx", "activities")
-    plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
-    assert plans[0].errors == ["志愿者 张三 在同一时段（14:00–17:00）已参加“敬老饺子宴”：同一人不能同时在两处服务"]
+    return excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))[0]
+
+
+def test_an_import_row_overlapping_the_ledger_names_the_activity(ctx, zhang, tmp_path):
+    _add(ctx, zhang, "14:00", "17:00")
+    plan = _import_plan(ctx, tmp_path, [DAY.isoformat(), "河道清理", "卫生环保", "15:00", "16:00", "张三"])
+    assert plan.errors == ["志愿者 张三 在同一时段（14:00–17:00）已参加“敬老饺子宴”：同一人不能同时在两处服务"]
 
 
 def test_the_same_activity_saved_twice_is_refused_as_a_second_entry_whatever_is_confirmed(ctx, zhang):
@@ -129,15 +134,6 @@ def test_the_same_name_is_no_second_entry_when_someone_new_or_some_time_is_not_y
 
 
 def test_an_import_row_of_an_activity_already_in_the_ledger_is_named_a_second_entry(ctx, zhang, tmp_path):
-    from openpyxl import Workbook
-
-    from app.exchange import excel
-
     _add(ctx, zhang, "14:00", "17:00")
-    book = Workbook()
-    book.active.append(["活动日期", "活动名称", "类别", "开始时间", "结束时间", "参与志愿者"])
-    book.active.append([DAY.isoformat(), "敬老饺子宴", "敬老爱老", "14:00", "17:00", "张三"])
-    book.save(tmp_path / "活动.xlsx")
-    sheet = excel.read_sheet(tmp_path / "活动.xlsx", "activities")
-    plans = excel.plan_activities(ctx, sheet, excel.guess_mapping(sheet, "activities"))
-    assert any("重复录入" in error for error in plans[0].errors), plans[0].errors
+    plan = _import_plan(ctx, tmp_path, [DAY.isoformat(), "敬老饺子宴", "敬老爱老", "14:00", "17:00", "张三"])
+    assert any("重复录入" in error for error in plan.errors), plan.errors

@@ -57,8 +57,9 @@ def test_a_write_killed_at_each_step_leaves_the_old_file_or_the_new_one(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["设置.json"]
 
 
-def test_the_content_and_the_rename_are_flushed_in_that_order(tmp_path, monkeypatch):
-    events = []
+def flushes_and_renames(monkeypatch) -> list[tuple]:
+    """Every flush (of the file or folder named) and rename the one safe write makes, in order, as they happen."""
+    events: list[tuple] = []
     real_fsync, real_replace = os.fsync, os.replace
 
     def fsync(fd):
@@ -71,6 +72,11 @@ def test_the_content_and_the_rename_are_flushed_in_that_order(tmp_path, monkeypa
 
     monkeypatch.setattr(files.os, "fsync", fsync)
     monkeypatch.setattr(files.os, "replace", replace)
+    return events
+
+
+def test_the_content_and_the_rename_are_flushed_in_that_order(tmp_path, monkeypatch):
+    events = flushes_and_renames(monkeypatch)
     files.write_atomically(tmp_path / "a.pdf", b"%PDF")
     assert events == [("fsync", "a.pdf.part"), ("rename", "a.pdf.part", "a.pdf"), ("fsync", tmp_path.name)]
     events.clear()
@@ -113,19 +119,7 @@ def test_a_usb_package_is_on_the_stick_before_it_is_called_done(tmp_path, monkey
     stick pulled out after 完成 could hold a short package under the final name."""
     from sync.package import ContainerWriter
 
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd):
-        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
-        real_fsync(fd)
-
-    def replace(a, b):
-        events.append(("rename", Path(a).name, Path(b).name))
-        real_replace(a, b)
-
-    monkeypatch.setattr(files.os, "fsync", fsync)
-    monkeypatch.setattr(files.os, "replace", replace)
+    events = flushes_and_renames(monkeypatch)
     stick = tmp_path / "U盘"
     writer = ContainerWriter(stick / "村.station")
     writer.add("photos/a.jpg", b"\xff\xd8" * 100, compress=False)
@@ -145,13 +139,12 @@ def test_a_photo_the_district_keeps_is_flushed_before_it_counts_as_kept(tmp_path
     from sync.server.db import make_engine, migrate
     from sync.server.photos import PhotoStore
 
-    events = []
-    real_fsync = os.fsync
-    monkeypatch.setattr(files.os, "fsync", lambda fd: (events.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name), real_fsync(fd)))
+    events = flushes_and_renames(monkeypatch)
     engine = make_engine(f"sqlite:///{tmp_path}/district.db")
     migrate(engine)
     photos = PhotoStore(engine, tmp_path / "files")
     sha = "ab" * 32
     photos.put(1, sha, b"jpeg bytes")
-    assert events[0].startswith(sha) and events[0].endswith(".part") and len(events) == 2
+    (_, flushed), (_, partial, kept), (_, folder) = events
+    assert flushed == partial and partial.startswith(sha) and partial.endswith(".part") and (kept, folder) == (sha, sha[:2])
     assert photos.get(sha) == b"jpeg bytes"

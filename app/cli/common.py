@@ -29,6 +29,13 @@ def adder(subparsers, common: argparse.ArgumentParser):
     return add
 
 
+def commands_of(subparsers, common: argparse.ArgumentParser, name: str, help_text: str, dest: str, *,
+                description: str = "", title: str = "子命令", metavar: str = "命令"):
+    """A command with commands of its own (``station volunteer add``): the subparsers its ``add`` calls take."""
+    parser = subparsers.add_parser(name, help=help_text, description=description or help_text, parents=[common])
+    return parser.add_subparsers(dest=dest, title=title, metavar=metavar, required=True)
+
+
 def cli_actor() -> Actor:
     try:
         user = getpass.getuser()

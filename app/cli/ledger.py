@@ -10,7 +10,7 @@ from ..services import activities, points, teams, volunteers
 from ..services.common import format_date
 from ..services.context import Context
 from ..services.errors import ValidationError
-from .common import adder, open_context
+from .common import adder, commands_of, open_context
 from .util import print_table
 
 
@@ -142,8 +142,7 @@ def cmd_demand(args) -> int:
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     add = adder(subparsers, common)
 
-    act = subparsers.add_parser("activity", help="活动台账", description="活动台账", parents=[common])
-    asub = act.add_subparsers(dest="activity_command", title="子命令", metavar="命令", required=True)
+    asub = commands_of(subparsers, common, "activity", "活动台账", "activity_command")
     p = add("add", cmd_activity_add, "记录一次活动", asub)
     p.add_argument("--title", required=True, metavar="名称")
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
@@ -161,8 +160,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")
 
-    pts = subparsers.add_parser("points", help="积分银行：账户、明细、结算", description="积分银行", parents=[common])
-    ptsub = pts.add_subparsers(dest="points_command", title="子命令", metavar="命令", required=True)
+    ptsub = commands_of(subparsers, common, "points", "积分银行：账户、明细、结算", "points_command", description="积分银行")
     p = add("list", cmd_points, "列出积分账户", ptsub)
     p.add_argument("--search", metavar="查找")
     p = add("show", cmd_points, "一人（户）的积分明细", ptsub)
@@ -174,9 +172,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                    help="open＝在办，closed＝已结束，handed＝已转派或已上报，或某一状态")
     p.add_argument("--overdue", action="store_true", help="只列超期未办的")
 
-    dem = subparsers.add_parser("demand", help="群众点单：转派、上报、收回（层层派单）", description="群众点单：转派、上报、收回（层层派单）",
-                                parents=[common])
-    dsub = dem.add_subparsers(dest="demand_command", title="子命令", metavar="命令", required=True)
+    dsub = commands_of(subparsers, common, "demand", "群众点单：转派、上报、收回（层层派单）", "demand_command")
     p = add("pass", cmd_demand, "转派：实践所把需求转给本街道的实践站，实践中心转给实践所或实践站（从区里发来的名单中选）", dsub)
     p.add_argument("number", metavar="需求编号", help="station demands 的“编号”列")
     p.add_argument("--to", metavar="名称", help="转派给谁：区里发来的名单中的实践所（站）名称")

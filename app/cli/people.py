@@ -13,7 +13,7 @@ from ..services import audit, points, stars, teams, volunteers
 from ..services.common import format_date
 from ..services.context import Context
 from ..services.station import get_station, set_deleted
-from .common import adder, open_context, operator_login
+from .common import adder, commands_of, open_context, operator_login
 from .util import print_table
 
 
@@ -205,8 +205,7 @@ VOLUNTEER_FIELD_LABELS = {"name": "姓名", "phone": "联系电话", "id_number"
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     add = adder(subparsers, common)
 
-    vol = subparsers.add_parser("volunteer", help="志愿者：登记、查询", description="志愿者：登记、查询", parents=[common])
-    vsub = vol.add_subparsers(dest="volunteer_command", title="子命令", metavar="命令", required=True)
+    vsub = commands_of(subparsers, common, "volunteer", "志愿者：登记、查询", "volunteer_command")
     p = add("add", cmd_volunteer_add, "登记志愿者，打印新的志愿者编号", vsub)
     p.add_argument("--name", required=True, metavar="姓名")
     p.add_argument("--id-number", required=True, metavar="身份证号")
@@ -239,8 +238,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("number", metavar="志愿者编号")
     p.add_argument("--full", action="store_true", help="显示完整证件号码和电话（仅管理员）")
 
-    team = subparsers.add_parser("team", help="志愿服务队", description="志愿服务队", parents=[common])
-    tsub = team.add_subparsers(dest="team_command", title="子命令", metavar="命令", required=True)
+    tsub = commands_of(subparsers, common, "team", "志愿服务队", "team_command")
     p = add("add", cmd_team_add, "建立服务队", tsub)
     p.add_argument("--name", required=True, metavar="名称")
     p.add_argument("--category", required=True, metavar="类别", help="17类之一：" + "、".join(TEAM_CATEGORIES))
@@ -248,9 +246,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--founded", metavar="日期", help="成立日期，如 2022-05-01")
     add("list", cmd_team_list, "列出服务队", tsub)
 
-    cert = subparsers.add_parser("certificate", help="证明登记簿：核验、列出、重印已出具的志愿服务记录证明",
-                                 description="证明登记簿（出具证明用 station print certificate）", parents=[common])
-    csub = cert.add_subparsers(dest="certificate_command", title="子命令", metavar="命令", required=True)
+    csub = commands_of(subparsers, common, "certificate", "证明登记簿：核验、列出、重印已出具的志愿服务记录证明", "certificate_command",
+                       description="证明登记簿（出具证明用 station print certificate）")
     p = add("verify", cmd_certificate_verify, "按证明编号核验：登记簿记载的志愿者、期间和时长", csub)
     p.add_argument("number", metavar="证明编号")
     p = add("revoke", cmd_certificate_revoke, "作废一份出具有误的证明（保留在登记簿，同步后区里核验显示已作废）", csub)

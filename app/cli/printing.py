@@ -7,7 +7,7 @@ from datetime import date
 
 from ..services import teams, volunteers
 from ..services.context import Context
-from .common import adder, open_context, operator_login, parse_cli_date
+from .common import adder, commands_of, open_context, operator_login, parse_cli_date
 
 
 def cmd_print(args) -> int:
@@ -77,8 +77,8 @@ def cmd_print(args) -> int:
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     add = adder(subparsers, common)
 
-    printing = subparsers.add_parser("print", help="打印台账：生成PDF", description="生成可打印的PDF（A4，带装订边）", parents=[common])
-    psub = printing.add_subparsers(dest="print_kind", title="文档", metavar="文档", required=True)
+    psub = commands_of(subparsers, common, "print", "打印台账：生成PDF", "print_kind", description="生成可打印的PDF（A4，带装订边）",
+                       title="文档", metavar="文档")
     p = add("ledger", cmd_print, "活动台账：封面、活动一览和每次活动的活动记录表", psub)
     p.add_argument("--year", type=int, required=True, metavar="年")
     p.add_argument("--month", type=int, choices=range(1, 13), metavar="月")

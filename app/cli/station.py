@@ -16,7 +16,7 @@ from ..services.common import format_date
 from ..services.context import Context
 from ..services.errors import ValidationError
 from ..services.station import get_station, init_station
-from .common import adder, cli_actor, open_context, open_store
+from .common import adder, cli_actor, commands_of, open_context, open_store
 from .passwords import password_options, read_password
 from .util import print_table
 
@@ -219,9 +219,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     add("info", cmd_info, "显示实践站概况、数量统计、数据库版本和数据目录")
 
-    ops = subparsers.add_parser("operator", help="操作员：列出、重设密码（忘记密码时在本机使用）",
-                                description="操作员：列出、重设密码（忘记密码时在本机使用）", parents=[common])
-    ops_sub = ops.add_subparsers(dest="action", required=True, metavar="操作")
+    ops_sub = commands_of(subparsers, common, "operator", "操作员：列出、重设密码（忘记密码时在本机使用）", "action", metavar="操作")
     add("list", cmd_operator_list, "列出本站的操作员", parent=ops_sub)
     p = add("reset-password", cmd_operator_reset_password,
             "为操作员设置新密码并解除锁定（唯一的管理员忘记密码时，在这台电脑上运行）", parent=ops_sub)
