@@ -40,6 +40,12 @@ class Paired:
         return high / low if 0 < low and high < float("inf") else float("inf")
 
     def verdict(self, goal: float | None) -> str:
+        """Against a goal for the ratio: every pair within it is met, every pair past it missed, whatever the spread;
+        between, the median decides unless the spread is too wide to trust it."""
+        if goal is not None and max(self.ratios) <= goal:
+            return "goal met"
+        if goal is not None and min(self.ratios) > goal:
+            return "GOAL MISSED"
         if self.spread > WIDE:
             return "spread too wide to judge (the machine is busy): run again when it is quiet"
         if goal is None:
@@ -47,8 +53,13 @@ class Paired:
         return "goal met" if self.ratio <= goal else "GOAL MISSED"
 
     def within(self, seconds: float) -> str:
-        """For an absolute goal (a page within 500 ms): the median of ours against it, unless ours spread too wide
-        (the floor's own noise does not count here: a 2 ms ping's jitter says nothing of a 400 ms page)."""
+        """For an absolute goal (a page within 500 ms): met when every pair is within it and missed when none is,
+        whatever the spread; between, the median of ours decides unless ours spread too wide (the floor's own noise
+        does not count here: a 2 ms ping's jitter says nothing of a 400 ms page)."""
+        if max(self.ours) <= seconds:
+            return "met"
+        if min(self.ours) > seconds:
+            return "MISSED"
         if min(self.ours) <= 0 or max(self.ours) / min(self.ours) > WIDE:
             return "spread too wide to judge (the machine is busy): run again when it is quiet"
         return "met" if statistics.median(self.ours) <= seconds else "MISSED"
