@@ -214,9 +214,18 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
         return self.pages[key]
 
+    _shown_index = -1  # the page on screen: the one a change of row leaves
+
     def show_page(self, index: int) -> None:
         if index < 0:
             return
+        leaving = self.pages.get(self.page_keys[self._shown_index]) if 0 <= self._shown_index < len(self.page_keys) else None
+        if leaving is not None and index != self._shown_index and not self.may_leave(leaving):
+            self.nav.blockSignals(True)  # stay: the row goes back to the page still being typed on
+            self.nav.setCurrentRow(self._shown_index)
+            self.nav.blockSignals(False)
+            return
+        self._shown_index = index
         page = self.page(self.page_keys[index])
         self.stack.setCurrentIndex(index)
         self.statusBar().showMessage(page.last_status)
@@ -423,6 +432,37 @@ class MainWindow(QMainWindow):
         self.update_operator_label()
         return True
 
+    def may_leave(self, page: Page) -> bool:
+        """Before another page is shown or the program closes: what is typed on ``page`` and not saved is saved, given
+        up, or kept by staying (the default) — never lost without a word."""
+        what = page.unsaved()
+        if not what:
+            return True
+        if self.stack.currentWidget() is not page:  # closing with it behind another page: it comes forward to be seen
+            self._shown_index = self.stack.indexOf(page)
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(self._shown_index)
+            self.nav.blockSignals(False)
+            self.stack.setCurrentWidget(page)
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("尚未保存"),
+                          self.tr("“{0}”中有尚未保存的修改。要保存吗？").format(what), parent=self)
+        save = box.addButton(self.tr("保存"), QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(self.tr("放弃修改"), QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton(self.tr("继续编辑"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        box.exec()
+        if box.clickedButton() is save:
+            return page.save_unsaved()  # refused (a field's message shown under it): stay on the page
+        if box.clickedButton() is discard:
+            page.discard_unsaved()
+            return True
+        return False
+
     def closeEvent(self, event) -> None:
+        for page in list(self.pages.values()):
+            if not self.may_leave(page):
+                event.ignore()
+                return
         self.idle.stop()
         super().closeEvent(event)

@@ -69,6 +69,20 @@ class Page(QWidget):
     def show_part(self, part: str) -> None:
         """Bring forward the part of this page a link names (``MainWindow.go("demands:overdue")``): a tab, say."""
 
+    # -- typed on the page itself, not yet saved (a form in a dialog asks 放弃修改？ itself) ------------------
+    def unsaved(self) -> str:
+        """What this page holds typed and not yet saved, named for a person (“实践所概况”); "" when nothing. The
+        main window asks before it shows another page or closes (a new user's trial: the 实践所信息 typed and not
+        saved was lost without a word on leaving the page and on closing the program)."""
+        return ""
+
+    def save_unsaved(self) -> bool:
+        """Save what ``unsaved`` names; False when it could not be saved (the page then shows why)."""
+        return True
+
+    def discard_unsaved(self) -> None:
+        """Forget what was typed: the page shows the stored values again."""
+
     # the store's tables this page shows: a commit to any of them refreshes it (MainWindow.on_store_changed)
     watches: frozenset[str] = frozenset()
 

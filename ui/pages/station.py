@@ -120,12 +120,35 @@ class StationPage(Page):
         self.scrollable(inner)
         self.refresh()
 
+    TEXT_FIELDS = ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day")
+    _loaded: tuple | None = None  # the profile as last shown from the store: what typed edits are told from
+
+    def profile_state(self) -> tuple:
+        return (*(self.inputs[key].text() for key in self.TEXT_FIELDS), self.inputs["kind"].currentData(),
+                self.inputs["population"].value())
+
+    def unsaved(self) -> str:
+        if self._loaded is None or self.profile_state() == self._loaded:
+            return ""
+        return self.tr("{0}概况").format(self.tier.unit)
+
+    def save_unsaved(self) -> bool:
+        return self.save()
+
+    def discard_unsaved(self) -> None:
+        self._loaded = None
+        self.refresh()
+
     def refresh(self) -> None:
-        s = station_service.get_station(self.ctx)
-        for key in ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day"):
-            self.inputs[key].setText(getattr(s, key) or "")
-        self.inputs["kind"].setCurrentIndex(self.inputs["kind"].findData(s.kind))
-        self.inputs["population"].setValue(s.population or 0)
+        if not self.unsaved():  # what the clerk is typing stays (a sync or another window's save refreshes the page)
+            s = station_service.get_station(self.ctx)
+            for key in self.TEXT_FIELDS:
+                self.inputs[key].setText(getattr(s, key) or "")
+            self.inputs["kind"].setCurrentIndex(self.inputs["kind"].findData(s.kind))
+            self.inputs["population"].setValue(s.population or 0)
+            for label in self.errors.values():
+                label.show_message(None)
+            self._loaded = self.profile_state()
         writable = self.ctx.actor.role.can_write
         for widget in self.inputs.values():
             widget.setEnabled(writable)
@@ -134,10 +157,10 @@ class StationPage(Page):
         self.points.reload()
         self.status.emit(self.tr("功能室 {0} 处，服务站点 {1} 个").format(len(self.rooms.rows), len(self.points.rows)))
 
-    def save(self) -> None:
+    def save(self) -> bool:
         for label in self.errors.values():
             label.show_message(None)
-        values = {key: self.inputs[key].text() for key in ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day")}
+        values = {key: self.inputs[key].text() for key in self.TEXT_FIELDS}
         if self.tier.has_kind:
             values["kind"] = self.inputs["kind"].currentData()
         values["population"] = self.inputs["population"].value() or None
@@ -146,9 +169,11 @@ class StationPage(Page):
         except ValidationError as exc:
             for key, message in exc.errors.items():
                 self.errors.get(key, self.errors["name"]).show_message(message)
-            return
+            return False
         except ServiceError as exc:
             QMessageBox.warning(self, self.tr("无法保存"), str(exc))
-            return
+            return False
+        self._loaded = self.profile_state()
         self.status.emit(self.tr("{0}已保存").format(self.tier.info_page))
         self.changed.emit()
+        return True

@@ -1,0 +1,82 @@
+"""Typed on a page, not yet saved: never lost without a word. A new user's trial typed the 实践所信息's 开放时间 and
+二维码内容, then clicked another page — or closed the program — and both were gone, with no question and nothing to
+recover. Now the window asks: 保存, 放弃修改, or 继续编辑 (the default: nothing is lost by pressing Enter or Esc)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.services.station import get_station
+from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
+from ui_helpers import type_text, when_modal
+
+
+def _answer(qtbot, label: str, seen: list[str]):
+    def press(box) -> None:
+        seen.append(box.text())
+        qtbot.mouseClick(next(b for b in box.buttons() if b.text() == label), Qt.MouseButton.LeftButton)
+
+    return press
+
+
+def _station_page_with_typing(qtbot, window):
+    window.go("station")
+    page = window.pages["station"]
+    stored = get_station(window.ctx).opening_hours
+    page.inputs["opening_hours"].clear()
+    type_text(qtbot, page.inputs["opening_hours"], "Mon-Fri 9:00-12:00")
+    assert page.unsaved() == "实践站概况"
+    return page, stored
+
+
+def test_leaving_the_page_asks_and_staying_keeps_the_text(qtbot, window):
+    page, stored = _station_page_with_typing(qtbot, window)
+    seen: list[str] = []
+    when_modal(_answer(qtbot, "继续编辑", seen), kind=QMessageBox)
+    window.go("volunteers")
+    assert seen == ["“实践站概况”中有尚未保存的修改。要保存吗？"]
+    assert window.stack.currentWidget() is page and window.nav.currentRow() == window.page_keys.index("station")
+    assert page.inputs["opening_hours"].text() == "Mon-Fri 9:00-12:00"
+    page.refresh()  # a sync or another window's save refreshes the page: what is being typed stays
+    assert page.inputs["opening_hours"].text() == "Mon-Fri 9:00-12:00"
+    assert get_station(window.ctx).opening_hours == stored
+
+    when_modal(_answer(qtbot, "放弃修改", seen), kind=QMessageBox)
+    window.go("volunteers")
+    assert window.stack.currentWidget() is window.pages["volunteers"]
+    window.go("station")  # back: the stored value, and nothing asked on leaving again
+    assert page.inputs["opening_hours"].text() == (stored or "") and page.unsaved() == ""
+    window.go("dashboard")
+    assert len(seen) == 2 and window.stack.currentWidget() is window.pages["dashboard"]
+
+
+def test_leaving_the_page_can_save_and_a_refused_save_stays(qtbot, window):
+    page, _stored = _station_page_with_typing(qtbot, window)
+    seen: list[str] = []
+    page.inputs["name"].clear()  # a required field emptied: the save is refused, the page stays with its message
+    when_modal(_answer(qtbot, "保存", seen), kind=QMessageBox)
+    window.go("volunteers")
+    assert window.stack.currentWidget() is page and page.errors["name"].text()
+    type_text(qtbot, page.inputs["name"], "示范村新时代文明实践站")
+    when_modal(_answer(qtbot, "保存", seen), kind=QMessageBox)
+    window.go("volunteers")
+    assert window.stack.currentWidget() is window.pages["volunteers"] and len(seen) == 2
+    assert get_station(window.ctx).opening_hours == "Mon-Fri 9:00-12:00"
+
+
+def test_closing_the_program_asks_and_can_be_called_off(qtbot, window):
+    page, stored = _station_page_with_typing(qtbot, window)
+    seen: list[str] = []
+    when_modal(_answer(qtbot, "放弃修改", seen), kind=QMessageBox)  # leave the page first: it is asked about then
+    window.go("dashboard")
+    page.inputs["opening_hours"].setText("typed again")  # typed again on the page, then the dashboard shown
+    window.stack.setCurrentWidget(window.pages["dashboard"])
+    when_modal(_answer(qtbot, "继续编辑", seen), kind=QMessageBox)
+    assert not window.close()  # the window's ×: it stays, the page with the typing comes forward
+    assert window.isVisible() and window.stack.currentWidget() is page
+    assert window.nav.currentRow() == window.page_keys.index("station")
+    assert page.inputs["opening_hours"].text() == "typed again" and len(seen) == 2
+    when_modal(_answer(qtbot, "保存", seen), kind=QMessageBox)
+    assert window.close()
+    assert get_station(window.ctx).opening_hours == "typed again"
