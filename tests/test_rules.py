@@ -66,6 +66,24 @@ def test_a_team_that_skipped_one_month(ctx):
     assert yearly.status == MISSED and yearly.figure == 11
 
 
+def test_a_team_is_judged_each_month_from_the_month_it_was_founded(ctx):
+    """A new user's trial: a ledger started in December showed every team red for January to November — months
+    before the teams existed. A month before a team's 成立日期 is not one it could have missed."""
+    team = teams.add_team(ctx, name="理论宣讲队", category="理论政策宣讲", founded_on=date(LAST_YEAR, 6, 20))
+    for month in range(6, 13):
+        if month != 9:
+            activities.add_activity(ctx, title=f"{month}月宣讲", date=date(LAST_YEAR, month, 25), category="理论政策宣讲", team_id=team.id)
+    v = verdicts(ctx)["team_monthly"]
+    assert (v.status, v.figure, v.target) == (MISSED, 6, 7)  # June (its month of founding) to December
+    assert v.details == [f"理论宣讲队 {LAST_YEAR}年9月没有活动"]
+    unfounded = teams.add_team(ctx, name="后来的服务队", category="敬老爱老", founded_on=date(LAST_YEAR + 1, 1, 2))
+    assert verdicts(ctx)["team_monthly"].target == 7  # founded after the year: none of its months judged
+    may = verdicts(ctx, Period.of(year=LAST_YEAR, month=5, today=date(LAST_YEAR + 1, 1, 10)))["team_monthly"]
+    assert (may.status, may.gap) == (NOT_APPLICABLE, "服务队在此期间之后才成立")  # no team existed in May
+    teams.update_team(ctx, unfounded.id, founded_on=None)  # a team with no 成立日期 is judged in every month, as before
+    assert verdicts(ctx)["team_monthly"].target == 19
+
+
 def test_current_month_without_activity_says_how_many_days_are_left(ctx):
     teams.add_team(ctx, name="护苗志愿服务队", category="关爱未成年人")
     today = date.today()

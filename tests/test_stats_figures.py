@@ -99,3 +99,21 @@ def test_the_overview_is_this_month_and_this_year_of_those_figures(store):
         assert team.this_year == sum(1 for a in done if a.team_id == team.team_id)
         assert team.this_month == sum(1 for a in this_month if a.team_id == team.team_id)
     assert overview.idle_teams == [t for t in overview.teams if t.this_month == 0]
+
+
+def test_the_dashboard_knows_the_months_before_a_team_was_founded(tmp_path):
+    """The 工作台's month table shows “—”, not a red 0, for a month before a team's 成立日期 (a new ledger started in
+    December showed every team red for the whole year); a team with no 成立日期 is shown in every month."""
+    from app.services import teams
+    from app.services.station import init_station
+
+    with Store.open(tmp_path / "data") as fresh:
+        init_station(fresh, name="新村新时代文明实践站", kind="village", population=900, street="艾山街道")
+        ctx = Context(store=fresh)
+        teams.add_team(ctx, name="新队", category="敬老爱老", founded_on=date(2026, 6, 3))
+        teams.add_team(ctx, name="老队", category="敬老爱老")
+        shown = {t.team_name: t for t in stats.overview(ctx, today=date(2026, 7, 15)).teams}
+    assert shown["新队"].founded_on == "2026-06-03" and shown["老队"].founded_on == ""
+    assert [m for m in range(1, 13) if shown["新队"].existed_in(2026, m)] == list(range(6, 13))
+    assert not shown["新队"].existed_in(2025, 12) and shown["新队"].existed_in(2027, 1)
+    assert all(shown["老队"].existed_in(2026, m) for m in range(1, 13))

@@ -281,7 +281,7 @@ class Evaluator:
 
     def _teams(self) -> list:
         team, live = self._live("team")
-        return self.conn.execute(select(team.c.id, team.c.name, team.c.category).where(live).order_by(team.c.name)).all()
+        return self.conn.execute(select(team.c.id, team.c.name, team.c.category, team.c.founded_on).where(live).order_by(team.c.name)).all()
 
     def _volunteer_hours(self) -> dict[str, float]:
         """Hours this year to date per volunteer who served, read once per evaluation (three rules ask).
@@ -365,11 +365,14 @@ class Evaluator:
             select(activity.c.team_id, year, month, func.count()).where(done).group_by(activity.c.team_id, year, month))}
         current = (self.period.today.year, self.period.today.month)
         days_left = calendar.monthrange(*current)[1] - self.period.today.day
-        missed, waiting, good = [], [], 0
+        missed, waiting, good, total = [], [], 0, 0
         missed_teams: dict[str, list[int]] = {}  # team → the months it missed, for the one-line gap
         waiting_teams: list[str] = []
         for t in teams:
             for y, m in months:
+                if t.founded_on is not None and (y, m) < (t.founded_on.year, t.founded_on.month):
+                    continue  # before the team was founded: not a month it could have missed (a new ledger's trial)
+                total += 1
                 n = counts.get((t.id, y, m), 0)
                 if n >= target:
                     good += 1
@@ -379,7 +382,8 @@ class Evaluator:
                 else:
                     missed.append(f"{t.name} {y}年{m}月没有活动")
                     missed_teams.setdefault(t.name, []).append(m)
-        total = len(teams) * len(months)
+        if not total:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="服务队在此期间之后才成立")
         status = MISSED if missed else AT_RISK if waiting else MET
         # The gap names every team short of the quota, not the first one (#30: "党员理论宣讲队 本月尚无活动" was shown
         # when all five teams had none); the details keep one line per team and month.

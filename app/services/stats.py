@@ -19,6 +19,10 @@ class TeamMonth:
     category: str
     this_month: int
     this_year: int
+    founded_on: str = ""  # ISO date, "" if not given: the months before it are not the team's to have missed
+
+    def existed_in(self, year: int, month: int) -> bool:
+        return not self.founded_on or (year, month) >= (int(self.founded_on[:4]), int(self.founded_on[5:7]))
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ def overview(ctx: Context, *, today: date | None = None, figures: PeriodFigures 
         teams = []
         for team in team_rows:
             months = figures.team_id_months.get(team.id, {})
-            teams.append(TeamMonth(team.id, team.name, team.category, months.get(this_month, 0), sum(months.values())))
+            teams.append(TeamMonth(team.id, team.name, team.category, months.get(this_month, 0), sum(months.values()),
+                                   team.founded_on.isoformat() if team.founded_on else ""))
     return Overview(
         today=today, volunteers=volunteers,
         activities_month=figures.by_month.get(this_month, 0), activities_year=figures.activities,

@@ -382,7 +382,12 @@ class DashboardPage(Page):
             cells = [t.team_name, t.category] + [counts.get(k, 0) for k in months] + [t.this_year]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value) if c < 2 or (c < 14 and months[c - 2] <= (o.today.year, o.today.month)) or c == 14 else "")
-                if 2 <= c < 14 and months[c - 2] <= (o.today.year, o.today.month):
+                if 2 <= c < 14 and not t.existed_in(*months[c - 2]):  # before the team was founded: nothing to have missed
+                    item.setText("—" if months[c - 2] <= (o.today.year, o.today.month) else "")
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    item.setForeground(QColor("#9e9e9e"))
+                    item.setToolTip(self.tr("{0}成立于{1}").format(t.team_name, t.founded_on))
+                elif 2 <= c < 14 and months[c - 2] <= (o.today.year, o.today.month):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                     item.setBackground(QColor("#fdecea" if value == 0 else "#e8f5e9" if value >= 2 else "#f1f8e9"))
                     if value == 0:
