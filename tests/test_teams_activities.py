@@ -155,3 +155,33 @@ def test_activities_on_one_day_list_in_the_order_they_were_entered(ctx):
     newest_first = [s.activity.title for s in activities.list_activities(ctx, year=2025, month=11)]
     assert newest_first == titles[::-1]
     assert [s.activity.title for s in activities.list_activities(ctx, year=2025, month=11, descending=False)] == titles
+
+
+def _joined(ctx, team_id: str) -> dict[str, date]:
+    from sqlmodel import select
+
+    from app.models import Membership
+
+    with ctx.read() as session:
+        return {m.volunteer_id: m.joined_on for m in session.exec(select(Membership).where(Membership.team_id == team_id))}
+
+
+def test_an_activity_before_its_team_was_founded_can_move_the_founding_and_the_joining_back(ctx, people):
+    """A new user's trial: a team entered today (成立日期 today), last week's activity recorded with it — saved
+    without a word, and the printed 队伍名册 said its people joined after they served with it."""
+    founded, held = YESTERDAY, YESTERDAY - timedelta(days=5)
+    team = teams.add_team(ctx, name="敬老爱老志愿服务队", category="敬老爱老", founded_on=founded,
+                          member_ids=[people[0].id, people[1].id])
+    assert set(_joined(ctx, team.id).values()) == {date.today()}
+    assert activities.team_founded_after(ctx, team.id, held).id == team.id
+    assert activities.team_founded_after(ctx, team.id, founded) is None and activities.team_founded_after(ctx, None, held) is None
+    kept = activities.add_activity(ctx, title="走访", date=held, category="敬老爱老", team_id=team.id,
+                                   participants=[ParticipantInput(people[0].id, 2.0)])  # not confirmed: nothing moves
+    assert teams.get_team(ctx, team.id).founded_on == founded and set(_joined(ctx, team.id).values()) == {date.today()}
+    activities.update_activity(ctx, kept.id, participants=[ParticipantInput(people[0].id, 2.0)], move_team_founding_back=True)
+    assert teams.get_team(ctx, team.id).founded_on == held
+    assert _joined(ctx, team.id) == {people[0].id: held, people[1].id: date.today()}  # only who served with it
+    activities.add_activity(ctx, title="再走访", date=held + timedelta(days=1), category="敬老爱老", team_id=team.id,
+                            participants=[ParticipantInput(people[1].id, 2.0)], move_registration_back=True)
+    assert _joined(ctx, team.id)[people[1].id] == held + timedelta(days=1)  # registration confirmed: the joining follows
+    assert teams.get_team(ctx, team.id).founded_on == held  # never moved forward

@@ -224,3 +224,35 @@ def test_the_same_activity_saved_twice_is_refused_and_an_overlap_names_the_day_a
     assert title == "服务时段重叠" and text.startswith(format_date(source.date)) and "本活动将没有参与志愿者" in text
     assert all(name in text for name in people)
     assert activities.count_activities(ctx) == before + 1
+
+
+def test_an_activity_dated_before_its_team_was_founded_asks_to_move_the_founding_back(qtbot, window):
+    """A new user's trial: a team entered today, last week's activity recorded with it, saved without a word."""
+    from app.services import teams
+
+    ctx = window.ctx
+    founded, held = date.today() - timedelta(days=1), date.today() - timedelta(days=6)
+    team = teams.add_team(ctx, name="新建的护河队", category="卫生环保", founded_on=founded)
+    seen: list[tuple[str, str]] = []
+
+    def save(answer):
+        dialog = ActivityDialog(ctx, None, window)
+        qtbot.addWidget(dialog)
+        dialog.title_edit.setText("河道清理")
+        dialog.category.setCurrentText("卫生环保")
+        dialog.team.setCurrentIndex(dialog.team.findData(team.id))
+        dialog.date.setDate(held)
+
+        def answer_box(box) -> None:
+            seen.append((box.windowTitle(), box.text()))
+            box.button(answer).click()
+
+        when_modal(answer_box, kind=QMessageBox)
+        return dialog.submit()
+
+    save(QMessageBox.StandardButton.No)
+    title, text = seen[0]
+    assert title == "服务队成立日期晚于活动日期" and "“新建的护河队”的成立日期是" in text and format_date(held) in text
+    assert teams.get_team(ctx, team.id).founded_on == founded  # 否: nothing moves
+    save(QMessageBox.StandardButton.Yes)
+    assert teams.get_team(ctx, team.id).founded_on == held and len(seen) == 2

@@ -13,7 +13,7 @@ from sqlalchemy import func, literal_column, or_
 from sqlmodel import Session, select
 
 from ..files import atomic_output
-from ..models import Activity, Participation, Photo, Project, Team, Volunteer
+from ..models import Activity, Membership, Participation, Photo, Project, Team, Volunteer
 from ..models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
 from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, normal, parse_date, parse_time
 from .context import Context, live
@@ -299,21 +299,55 @@ def registered_after(ctx: Context, volunteer_ids: list[str], day: date) -> list[
                                                          Volunteer.registered_on > day).order_by(Volunteer.number)))
 
 
+def team_founded_after(ctx: Context, team_id: str | None, day: date) -> Team | None:
+    """The activity's team, if its 成立日期 is after ``day`` (a team entered today with today's date, whose
+    activities of last week are being recorded: a new user's trial)."""
+    if not team_id:
+        return None
+    with ctx.read() as session:
+        team = session.get(Team, team_id)
+        if team is None or team.deleted or team.station_id != ctx.station_id or team.founded_on is None:
+            return None
+        return team if team.founded_on > day else None
+
+
 def _move_registration_back(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> None:
     """The person confirmed it: participants registered after the activity were volunteers already; their
-    注册日期 becomes the activity's date (never before their birth), in the same transaction."""
+    注册日期 becomes the activity's date (never before their birth), in the same transaction — and, in the
+    activity's team, their 入队时间 (the printed 队伍名册 said they joined after they served with it)."""
     for p in participants:
         volunteer = session.get(Volunteer, p.volunteer_id)
         if (volunteer is not None and volunteer.station_id == ctx.station_id and volunteer.registered_on
                 and volunteer.registered_on > activity.date and not (volunteer.birth_date and activity.date < volunteer.birth_date)):
             volunteer.registered_on = activity.date
+    _move_joining_back(session, activity, participants)
+
+
+def _move_team_founding_back(session: Session, ctx: Context, activity: Activity, participants: list[ParticipantInput]) -> None:
+    """The person confirmed it: the team was there on the activity's day; its 成立日期 becomes that day, and its
+    participants' 入队时间 in it too."""
+    team = session.get(Team, activity.team_id) if activity.team_id else None
+    if team is not None and team.station_id == ctx.station_id and team.founded_on and team.founded_on > activity.date:
+        team.founded_on = activity.date
+    _move_joining_back(session, activity, participants)
+
+
+def _move_joining_back(session: Session, activity: Activity, participants: list[ParticipantInput]) -> None:
+    if not activity.team_id or not participants:
+        return
+    ids = [p.volunteer_id for p in participants]
+    for membership in session.exec(live(Membership).where(Membership.team_id == activity.team_id, Membership.volunteer_id.in_(ids),
+                                                          Membership.joined_on > activity.date)):
+        membership.joined_on = activity.date
 
 
 def add_activity_in(session: Session, ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False,
-                    count_overlap_once: bool = False, **values) -> Activity:
+                    count_overlap_once: bool = False, move_team_founding_back: bool = False, **values) -> Activity:
     """Add within a caller's transaction (the importer adds a whole sheet in one)."""
     activity = Activity(station_id=ctx.station_id, **_validated(ctx, session, values, current=None))
     session.add(activity)
+    if move_team_founding_back:
+        _move_team_founding_back(session, ctx, activity, list(participants))
     if move_registration_back:
         _move_registration_back(session, ctx, activity, list(participants))
     _write_participants(session, ctx, activity, list(participants), count_overlap_once=count_overlap_once)
@@ -322,24 +356,28 @@ def add_activity_in(session: Session, ctx: Context, *, participants: list[Partic
 
 
 def add_activity(ctx: Context, *, participants: list[ParticipantInput] = (), move_registration_back: bool = False,
-                 count_overlap_once: bool = False, **values) -> Activity:
+                 count_overlap_once: bool = False, move_team_founding_back: bool = False, **values) -> Activity:
     with ctx.write() as session:
         return add_activity_in(session, ctx, participants=participants, move_registration_back=move_registration_back,
-                               count_overlap_once=count_overlap_once, **values)
+                               count_overlap_once=count_overlap_once, move_team_founding_back=move_team_founding_back, **values)
 
 
 def update_activity(ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
-                    move_registration_back: bool = False, count_overlap_once: bool = False, **values) -> Activity:
+                    move_registration_back: bool = False, count_overlap_once: bool = False, move_team_founding_back: bool = False,
+                    **values) -> Activity:
     with ctx.write() as session:
         return update_activity_in(session, ctx, activity_id, participants=participants, move_registration_back=move_registration_back,
-                                  count_overlap_once=count_overlap_once, **values)
+                                  count_overlap_once=count_overlap_once, move_team_founding_back=move_team_founding_back, **values)
 
 
 def update_activity_in(session: Session, ctx: Context, activity_id: str, *, participants: list[ParticipantInput] | None = None,
-                       move_registration_back: bool = False, count_overlap_once: bool = False, **values) -> Activity:
+                       move_registration_back: bool = False, count_overlap_once: bool = False, move_team_founding_back: bool = False,
+                       **values) -> Activity:
     """Update within a caller's transaction (an import adds service to activities already in the ledger)."""
     activity = get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
     apply_changes(activity, _validated(ctx, session, values, current=activity))
+    if move_team_founding_back:
+        _move_team_founding_back(session, ctx, activity, list(participants or []))
     if participants is not None:
         if move_registration_back:
             _move_registration_back(session, ctx, activity, list(participants))

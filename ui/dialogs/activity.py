@@ -372,6 +372,15 @@ class ActivityDialog(FormDialog):
                                                                    own=tier_of(self.ctx).own),
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
                 values["move_registration_back"] = answer == QMessageBox.StandardButton.Yes
+            team = activity_service.team_founded_after(self.ctx, values["team_id"], values["date"])
+            if team is not None:
+                answer = QMessageBox.question(
+                    self, self.tr("服务队成立日期晚于活动日期"),
+                    self.tr("服务队“{0}”的成立日期是 {1}，晚于活动日期 {2}。\n\n那天这支队伍已经在开展活动了吗？"
+                            "选“是”把成立日期和参与队员的入队时间改为 {2}（会记入操作记录）。").format(
+                        team.name, format_date(team.founded_on), format_date(values["date"])),
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+                values["move_team_founding_back"] = answer == QMessageBox.StandardButton.Yes
             self.ask_about_overlaps(values)
         if self.activity is None:
             activity = activity_service.add_activity(self.ctx, **values)
