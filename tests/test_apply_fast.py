@@ -324,3 +324,150 @@ def test_the_careful_path_gives_every_row_the_same_answer_as_the_bulk_one(engine
             assert dict(a._mapping) == dict(b._mapping), row["entity"]
     finally:
         bulk_engine.dispose()
+
+
+def test_the_batch_s_own_messages_are_exact(engine, village, neighbour):
+    """What a station is told when its batch is refused whole: the client shows it to the clerk."""
+    store, _ctx, acct = village
+    rows = _rows(store)
+    cases = [
+        (_envelope(neighbour[0].station_id, rows), PermissionError, "令牌所属实践站与批次不符"),
+        ({"batch_id": "short", "rows": rows, "station_id": store.station_id}, BadRequest, "批次格式错误：缺少 batch_id 或 rows"),
+        (_envelope(store.station_id, [{**rows[0], "seq": "1"}]), BadRequest, "每条记录都必须有整数 seq"),
+    ]
+    for envelope, kind, message in cases:
+        with pytest.raises(kind) as info:
+            apply_envelope(engine, acct, envelope)
+        assert str(info.value) == message
+    envelope = _envelope(store.station_id, rows[:1])
+    apply_envelope(engine, acct, envelope)
+    with pytest.raises(BatchReused) as reused:
+        apply_envelope(engine, acct, {**envelope, "rows": rows[:2]})
+    assert str(reused.value) == "该批次编号已用于另一批数据，请重新同步"
+    with pytest.raises(PermissionError) as taken:
+        apply_envelope(engine, neighbour[2], {**_envelope(neighbour[0].station_id, []), "batch_id": envelope["batch_id"]})
+    assert str(taken.value) == "批次编号已被其他实践站使用"
+
+
+def test_a_batch_s_answer_its_log_and_the_account_s_counters(engine, village):
+    store, _ctx, acct = village
+    rows = _rows(store)
+    bad = _row_of(rows, "team")
+    bad["seq"] = rows[-1]["seq"] + 1
+    bad["id"] = bad["payload"]["id"] = "长" * 36  # in range, and refused for another reason: its id and entity are logged whole
+    bad["payload"]["station_id"] = "别的站"
+    envelope = {**_envelope(store.station_id, [*rows, bad]), "app_version": "9" * 50}
+    answer = apply_envelope(engine, acct, envelope)
+    assert set(answer) == {"batch_id", "results", "server_time", "max_batch_rows"}
+    assert answer["batch_id"] == envelope["batch_id"] and answer["max_batch_rows"] == protocol.MAX_BATCH_ROWS
+    assert answer["server_time"][:4].isdigit()
+    assert _statuses(answer) == [protocol.APPLIED] * len(rows) + [protocol.REJECTED]
+    assert answer["results"][-1] == {"seq": bad["seq"], "status": protocol.REJECTED, "reason": "不能写入其他实践站的数据"}
+    with engine.connect() as conn:
+        refused = conn.execute(select(rejection)).one()
+        counters = conn.execute(select(account.c.rows_received, account.c.rows_rejected, account.c.client_version,
+                                       account.c.last_sync_at).where(account.c.id == acct.id)).one()
+    assert (refused.account_id, refused.batch_id, refused.entity, refused.row_id, refused.reason) == (
+        acct.id, envelope["batch_id"], "team", "长" * 36, "不能写入其他实践站的数据")
+    assert counters.rows_received == len(rows) and counters.rows_rejected == 1 and counters.client_version == "9" * 40
+    assert counters.last_sync_at is not None
+    replay = apply_envelope(engine, acct, envelope)  # the answer kept for a resend, read back from the log
+    assert replay["results"] == answer["results"] and replay["batch_id"] == answer["batch_id"]
+    with engine.connect() as conn:
+        assert conn.execute(select(account.c.rows_received, account.c.rows_rejected).where(account.c.id == acct.id)).one() == (
+            len(rows), 1)  # counted once
+
+
+def test_a_long_reason_is_cut_to_what_the_log_holds(engine, village):
+    store, _ctx, acct = village
+    team = _row_of(_rows(store), "team")
+    team["payload"]["name"] = "队" * 5000  # the message quotes nothing of it, but names the limit
+    answer = _one(engine, acct, team)
+    assert answer["status"] == protocol.REJECTED and len(answer["reason"]) <= 500
+    from sync.server.apply import _text
+
+    assert _text("字" * 600, 500) == "字" * 500 and _text(12345, 3) == "123"
+
+
+def test_an_update_touches_only_its_own_row_in_bulk_and_row_by_row(engine, village):
+    """The bulk update and the careful path's one-row update each write one row: the station's other rows, and no
+    other station's, keep what they had."""
+    store, ctx, acct = village
+    second = volunteers.add_volunteer(ctx, name="李四", id_number=make_id(seq=91), phone="13912345678", registered_on="2020-01-01")
+    rows = _rows(store)
+    apply_envelope(engine, acct, _envelope(store.station_id, rows))
+    first = next(v for v in volunteers.search_volunteers(ctx, "", limit=10) if v.id != second.id)
+    for careful, skills in ((False, "理发"), (True, "修电器")):
+        volunteers.update_volunteer(ctx, first.id, skills=skills)
+        later = _rows(store, after=max(r["seq"] for r in rows))
+        rows += later
+        if careful:
+            with engine.begin() as conn:
+                answer = apply_batch(conn, acct, _envelope(store.station_id, later), careful=True)
+        else:
+            answer = apply_envelope(engine, acct, _envelope(store.station_id, later))
+        assert _statuses(answer) == [protocol.APPLIED] * len(later)
+        assert _stored(engine, "volunteer", first.id).skills == skills
+        other = _stored(engine, "volunteer", second.id)
+        assert (other.skills, other.name, other.version) == ("", "李四", 1), careful
+
+
+def test_same_content_compares_every_column_but_the_bookkeeping(engine, village):
+    """A resend is told from other content at the same version: a float within a rounding, a value given where the
+    district has none, and 已删除 each count."""
+    store, _ctx, acct = village
+    rows = _rows(store)
+    apply_envelope(engine, acct, _envelope(store.station_id, rows))
+    participation = _row_of(rows, "participation")
+    nudged = copy.deepcopy(participation)
+    nudged["payload"]["hours"] = participation["payload"]["hours"] + 1e-12  # the same hours, as JSON may carry them
+    assert _one(engine, acct, nudged)["status"] == protocol.DUPLICATE
+    for change in ({"hours": participation["payload"]["hours"] + 0.5}, {"deleted": True}, {"role": "组织者"}):
+        other = copy.deepcopy(participation)
+        other["payload"].update(change)
+        assert _one(engine, acct, other)["status"] == protocol.STALE, change
+    team = _row_of(rows, "team")
+    described = copy.deepcopy(team)
+    described["payload"]["founded_on"] = "2020-01-01" if not team["payload"].get("founded_on") else None
+    assert _one(engine, acct, described)["status"] == protocol.STALE  # a value against none, either way round
+    later = copy.deepcopy(team)
+    later["payload"]["updated_at"] = "2031-01-01T00:00:00+00:00"  # bookkeeping alone differs: still a resend
+    assert _one(engine, acct, later)["status"] == protocol.DUPLICATE
+
+
+def test_a_photo_waits_for_its_file_and_an_app_rule_is_this_row_s_problem(engine, village, tmp_path):
+    from PIL import Image
+
+    store, ctx, acct = village
+    rows = _rows(store)
+    apply_envelope(engine, acct, _envelope(store.station_id, rows))
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(tmp_path / "p.jpg")
+    held = next(s.activity for s in activities.list_activities(ctx))
+    activities.add_photo(ctx, held.id, tmp_path / "p.jpg")
+    photo = _row_of(_rows(store, after=rows[-1]["seq"]), "photo")
+    answer = _one(engine, acct, photo)
+    assert (answer["status"], answer["reason"]) == (protocol.REJECTED, "照片文件尚未上传")
+    participation = _row_of(rows, "participation")
+    participation["version"] = participation["payload"]["version"] = participation["version"] + 1
+    participation["payload"]["hours"] = 25.0  # past what one day holds (the app's own rule)
+    answer = _one(engine, acct, participation)
+    assert answer["status"] == protocol.REJECTED and "24" in answer["reason"] and "；" not in answer["reason"]
+
+
+def test_a_demand_from_the_district_must_carry_a_dispatch_made_for_this_station(engine, village):
+    from app.services import demands
+
+    store, ctx, acct = village
+    rows = _rows(store)
+    apply_envelope(engine, acct, _envelope(store.station_id, rows))
+    demands.record_demand(ctx, requester="王大娘", content="帮忙修理水管", category="敬老爱老", contact="13812345678")
+    demand = _row_of(_rows(store, after=rows[-1]["seq"]), "demand")
+    assert _one(engine, acct, copy.deepcopy(demand))["status"] == protocol.APPLIED  # a resident's: no dispatch needed
+    for source, dispatch, reason in (("district", None, "需求来源与区中心派单编号不符"),
+                                     ("resident", str(uuid.uuid4()), "需求来源与区中心派单编号不符"),
+                                     ("district", str(uuid.uuid4()), "该需求的派单编号不是区文明实践中心派给本站的")):
+        claimed = copy.deepcopy(demand)
+        claimed["id"] = claimed["payload"]["id"] = str(uuid.uuid4())
+        claimed["payload"].update(source=source, dispatch_id=dispatch, number=claimed["payload"]["number"] + "b")
+        answer = _one(engine, acct, claimed)
+        assert (answer["status"], answer["reason"]) == (protocol.REJECTED, reason), (source, dispatch)
