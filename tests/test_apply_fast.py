@@ -471,3 +471,71 @@ def test_a_demand_from_the_district_must_carry_a_dispatch_made_for_this_station(
         claimed["payload"].update(source=source, dispatch_id=dispatch, number=claimed["payload"]["number"] + "b")
         answer = _one(engine, acct, claimed)
         assert (answer["status"], answer["reason"]) == (protocol.REJECTED, reason), (source, dispatch)
+
+
+def test_a_good_batch_is_written_in_bulk_without_falling_back_row_by_row(engine, village, caplog):
+    """The row-by-row path is for a batch the database refused; a good batch never needs it (a bulk write that broke
+    would still give the right answers through it, only twice as slowly — and hide the break)."""
+    import logging
+
+    store, ctx, acct = village
+    volunteers.add_volunteer(ctx, name="李四", id_number=make_id(seq=92), phone="13912345678", registered_on="2020-01-01")
+    rows = _rows(store)
+    with caplog.at_level(logging.WARNING, logger="sync.server.apply"):
+        apply_envelope(engine, acct, _envelope(store.station_id, rows))
+        for person in volunteers.search_volunteers(ctx, "", limit=10):
+            volunteers.update_volunteer(ctx, person.id, skills="理发")
+        apply_envelope(engine, acct, _envelope(store.station_id, _rows(store, after=rows[-1]["seq"])))
+    assert [r.getMessage() for r in caplog.records if r.name == "sync.server.apply"] == []
+
+
+def test_what_the_log_keeps_of_a_refused_row_is_cut_to_its_columns(engine, village):
+    store, _ctx, acct = village
+    odd = {"seq": 1, "entity": "表" * 600, "id": "i" * 50, "op": "insert", "version": 1, "payload": {}}
+    envelope = _envelope(store.station_id, [odd])  # no app_version: the account's client version stays empty
+    answer = apply_envelope(engine, acct, envelope)
+    reason = answer["results"][0]["reason"]
+    assert len(reason) == 500 and reason.startswith("未知的数据类型“表")
+    with engine.connect() as conn:
+        logged = conn.execute(select(rejection.c.entity, rejection.c.row_id, rejection.c.reason)).one()
+        version = conn.execute(select(account.c.client_version).where(account.c.id == acct.id)).scalar()
+    assert (logged.entity, logged.row_id, logged.reason) == ("表" * 40, "i" * 36, reason) and version == ""
+
+
+def test_every_problem_of_a_row_is_named_together(engine, village):
+    store, _ctx, acct = village
+    team = _row_of(_rows(store), "team")
+    team["payload"].update(name="队" * 101, description="简" * 6000)
+    answer = _one(engine, acct, team)
+    assert answer["status"] == protocol.REJECTED and answer["reason"].count("；") == 1
+    assert answer["reason"].startswith("服务队名称不能超过") or "；服务队名称不能超过" in answer["reason"]
+
+
+def test_a_row_the_database_refuses_row_by_row_is_forgotten_and_its_children_wait(engine, village, monkeypatch):
+    """Careful mode (the batch refused in bulk): the refused row's savepoint rolls back and the batch forgets it, so a
+    row naming it waits for it by name instead of being written against a parent that is not there."""
+    from sqlalchemy import exc as sa_exc
+
+    from sync.server.apply import BatchContext
+
+    store, _ctx, acct = village
+    rows = _rows(store)
+    team = _row_of(rows, "team")
+    real = BatchContext.write_one
+
+    def refuse_the_team(self, entity, row_id, values):
+        real(self, entity, row_id, values)  # its own write went in before the database refused it
+        if entity == "team":
+            raise sa_exc.IntegrityError("INSERT", {}, Exception("planted"))
+
+    monkeypatch.setattr(BatchContext, "write_one", refuse_the_team)
+    with engine.begin() as conn:
+        answer = apply_batch(conn, acct, _envelope(store.station_id, rows), careful=True)
+    by_seq = {r["seq"]: r for r in answer["results"]}
+    assert by_seq[team["seq"]] == {"seq": team["seq"], "status": protocol.REJECTED,
+                                   "reason": "区里的数据库无法保存这条记录，请联系区文明实践中心"}
+    activity = _row_of(rows, "activity")
+    assert by_seq[activity["seq"]]["waits_for"] == {"entity": "team", "id": team["id"]}
+    assert _stored(engine, "team", team["id"]) is None and _stored(engine, "activity", activity["id"]) is None
+    others = [r for r in rows if r["entity"] in ("station", "volunteer")]
+    assert all(by_seq[r["seq"]]["status"] == protocol.APPLIED for r in others)
