@@ -256,3 +256,16 @@ def test_an_activity_dated_before_its_team_was_founded_asks_to_move_the_founding
     assert teams.get_team(ctx, team.id).founded_on == founded  # 否: nothing moves
     save(QMessageBox.StandardButton.Yes)
     assert teams.get_team(ctx, team.id).founded_on == held and len(seen) == 2
+
+
+def test_the_activity_list_says_its_hours_are_everyone_s_together(qtbot, window):
+    """A new user's trial read the list's 时长 (5.5 for a 2-hour activity) as the activity's length."""
+    window.go("activities")
+    page = window.pages["activities"]
+    page.year.setCurrentIndex(0)
+    headers = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(page.model.columnCount())]
+    column = headers.index("服务时长合计")
+    row = next(i for i in range(page.model.rowCount()) if page.model.row(i).participants >= 2)
+    summary = page.model.row(row)
+    together = sum(p.participation.hours for p in activities.participants_of(window.ctx, summary.activity.id))
+    assert page.model.data(page.model.index(row, column)) == f"{together:g}"

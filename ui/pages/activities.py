@@ -189,7 +189,7 @@ class ActivitiesPage(ListPage):
             Column(self.tr("服务队"), lambda s: s.team_name),
             Column(self.tr("地点"), lambda s: s.activity.place, "place"),
             Column(self.tr("志愿者"), lambda s: s.participants, align_right=True),
-            Column(self.tr("时长"), lambda s: f"{s.hours:g}", align_right=True),
+            Column(self.tr("服务时长合计"), lambda s: f"{s.hours:g}", align_right=True),  # everyone's hours together, not the activity's length
             Column(self.tr("服务人数"), lambda s: s.activity.served_count, "served_count", align_right=True),
             Column(self.tr("状态"), lambda s: ActivityStatus(s.activity.status).label),
         ]
