@@ -80,8 +80,13 @@ def test_a_team_is_judged_each_month_from_the_month_it_was_founded(ctx):
     assert verdicts(ctx)["team_monthly"].target == 7  # founded after the year: none of its months judged
     may = verdicts(ctx, Period.of(year=LAST_YEAR, month=5, today=date(LAST_YEAR + 1, 1, 10)))["team_monthly"]
     assert (may.status, may.gap) == (NOT_APPLICABLE, "服务队在此期间之后才成立")  # no team existed in May
+    yearly = verdicts(ctx)["team_yearly"]  # founded in June: 7 months of 12, so 7 of the 12 a year (rounded up)
+    assert (yearly.status, yearly.figure, yearly.target) == (MISSED, 6, 7)
+    assert yearly.details == ["理论宣讲队 本年 6 次，还差 1 次"]
     teams.update_team(ctx, unfounded.id, founded_on=None)  # a team with no 成立日期 is judged in every month, as before
     assert verdicts(ctx)["team_monthly"].target == 19
+    yearly = verdicts(ctx)["team_yearly"]
+    assert (yearly.figure, yearly.target) == (0, 12) and "后来的服务队 本年 0 次，还差 12 次" in yearly.details
 
 
 def test_current_month_without_activity_says_how_many_days_are_left(ctx):

@@ -405,10 +405,19 @@ class Evaluator:
             return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="还没有服务队")
         activity, done = self._done(self.period.year_start, self.period.as_of)
         counts = dict(self.conn.execute(select(activity.c.team_id, func.count()).where(done).group_by(activity.c.team_id)).all())
-        per_team = [(t.name, counts.get(t.id, 0)) for t in teams]
-        weakest_name, weakest = min(per_team, key=lambda x: x[1])
-        verdict = self._paced(rule, target, weakest, f"{weakest_name}")
-        verdict.details = [f"{name} 本年 {n} 次，还差 {target - n} 次" for name, n in per_team if n < target]
+        year = self.period.year_start.year
+        per_team = []  # (name, done, its target): a team founded in the year is asked for its months' share (as team_months)
+        for t in teams:
+            founded = t.founded_on if t.founded_on is not None and t.founded_on.year == year else None
+            if t.founded_on is not None and t.founded_on.year > year:
+                continue  # founded after the year: nothing to ask of it
+            share = target if founded is None else -(-target * (13 - founded.month) // 12)
+            per_team.append((t.name, counts.get(t.id, 0), share))
+        if not per_team:
+            return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="服务队在此期间之后才成立")
+        weakest_name, weakest, its_target = min(per_team, key=lambda x: (x[1] - x[2], x[1]))
+        verdict = self._paced(rule, its_target, weakest, f"{weakest_name}")
+        verdict.details = [f"{name} 本年 {n} 次，还差 {share - n} 次" for name, n, share in per_team if n < share]
         return verdict
 
     def own_name_activities(self, rule: Rule, target: int) -> Verdict:
