@@ -80,3 +80,66 @@ def test_closing_the_program_asks_and_can_be_called_off(qtbot, window):
     when_modal(_answer(qtbot, "保存", seen), kind=QMessageBox)
     assert window.close()
     assert get_station(window.ctx).opening_hours == "typed again"
+
+
+def _log_in(qtbot, username: str, password: str, then=None):
+    from ui.dialogs.login import LoginDialog
+
+    def fill(dialog) -> None:
+        if then is not None:
+            then()  # the next modal's handler, set before this one's exec() returns
+        dialog.username.setCurrentIndex(dialog.username.findData(username))
+        type_text(qtbot, dialog.password, password)
+        dialog.try_login()
+
+    when_modal(fill, kind=LoginDialog)
+
+
+def test_the_idle_locks_switch_keeps_typing_on_a_page_as_its_authors_draft(qtbot, window):
+    """A trial: the admin typed the 开放时间, walked away; the idle lock came up and 王录入 pressed 切换操作员. The
+    pages were made anew for the clerk and the admin's typing was gone. Now it is the admin's draft: the clerk sees
+    the stored value, and the admin, at the next login, is offered it back and finds it typed on the page."""
+    from app.drafts import DraftBox
+    from ui.dialogs.login import LockDialog
+    from ui.drafts import RecoveryDialog
+
+    _page, stored = _station_page_with_typing(qtbot, window)
+    when_modal(lambda lock: (_log_in(qtbot, "clerk", "clerk123"), lock.done(LockDialog.SWITCH)), kind=LockDialog)
+    window.lock()  # the idle time ran out; nobody is asked about the page (its author is not there)
+    assert window.ctx.actor.username == "clerk"
+    page = window.pages["station"]
+    assert page.inputs["opening_hours"].text() == (stored or "") and page.unsaved() == ""
+    drafts = DraftBox(window.ctx.store.paths.root).pending()
+    assert [(d.operator, d.title) for d in drafts] == [("admin", "实践站概况")]
+    assert drafts[0].extra["opening_hours"] == "Mon-Fri 9:00-12:00"
+
+    offered: list[str] = []
+
+    def restore(dialog) -> None:
+        offered.extend(dialog.list.item(i).text() for i in range(dialog.list.count()))
+        dialog.done(RecoveryDialog.RESTORE)
+
+    _log_in(qtbot, "admin", "admin123", then=lambda: when_modal(restore, kind=RecoveryDialog))
+    assert window.switch_operator()  # 文件 → 切换操作员: the clerk typed nothing, so nothing is asked
+    assert window.ctx.actor.username == "admin"
+    assert len(offered) == 1 and offered[0].startswith("实践站概况 — 杨红霞填写")
+    page = window.pages["station"]
+    assert window.stack.currentWidget() is page
+    assert page.inputs["opening_hours"].text() == "Mon-Fri 9:00-12:00" and page.unsaved() == "实践站概况"
+    assert DraftBox(window.ctx.store.paths.root).pending() == []  # on the page now: leaving it asks, as ever
+    assert get_station(window.ctx).opening_hours == stored
+    page.discard_unsaved()  # (closing the window at the end would ask, as it should)
+
+
+def test_switching_operator_from_the_menu_asks_about_typing_first(qtbot, window):
+    """The operator is at the PC when choosing 文件 → 切换操作员: asked as on leaving the page, and 继续编辑 stays."""
+    page, stored = _station_page_with_typing(qtbot, window)
+    seen: list[str] = []
+    when_modal(_answer(qtbot, "继续编辑", seen), kind=QMessageBox)
+    assert not window.switch_operator()
+    assert seen and window.ctx.actor.username == "admin" and window.pages["station"] is page
+    assert page.inputs["opening_hours"].text() == "Mon-Fri 9:00-12:00"
+    when_modal(_answer(qtbot, "保存", seen), kind=QMessageBox)
+    _log_in(qtbot, "clerk", "clerk123")
+    assert window.switch_operator()
+    assert window.ctx.actor.username == "clerk" and get_station(window.ctx).opening_hours == "Mon-Fri 9:00-12:00"

@@ -210,6 +210,31 @@ def draft_forms() -> dict:
     return {cls.__name__: cls for cls in (ActivityDialog, VolunteerDialog, TeamDialog, DemandDialog)}
 
 
+PAGE_DRAFT = "page:"  # a Draft.form for what was typed on a page itself (站点信息), then the page's key
+
+
+def keep_page_drafts(window, actor) -> None:
+    """The idle lock's 切换操作员 rebuilds the pages for the next operator: what ``actor`` (who walked away and
+    cannot be asked) typed on a page and did not save is kept as their draft, offered back at their next login."""
+    box = DraftBox(window.ctx.store.paths.root)
+    for key, page in window.pages.items():
+        what = page.unsaved()
+        if not what:
+            continue
+        draft = Draft(form=PAGE_DRAFT + key, title=what, operator=actor.username, operator_label=actor.label,
+                      extra=page.unsaved_values())
+        try:
+            box.save(draft)
+        except OSError as exc:  # a full or failing disk: logged, as a form's draft is
+            log.warning("page draft not written: %s", exc)
+
+
+def _offered(window, draft: Draft) -> bool:
+    if draft.form.startswith(PAGE_DRAFT):
+        return draft.form.removeprefix(PAGE_DRAFT) in window.pages
+    return draft.form in draft_forms()
+
+
 def describe(draft: Draft) -> str:
     saved = draft.saved
     when = f"{saved.year}年{saved.month}月{saved.day}日 {saved:%H:%M}" if saved else "时间不详"
@@ -283,10 +308,9 @@ def offer_recovery(window, data_root, crashed_since) -> None:
 
     box = DraftBox(window.ctx.store.paths.root)
     crash_log = str(Path(data_root) / "logs" / "crash.log") if data_root is not None else ""
-    forms = draft_forms()
     operator = window.ctx.actor.username
     while True:  # each operator gets back what they typed (a shared PC: nobody reads another's unsaved form)
-        drafts = [d for d in box.pending() if d.form in forms and d.operator == operator]
+        drafts = [d for d in box.pending() if _offered(window, d) and d.operator == operator]
         if not drafts and crashed_since is None:
             return
         dialog = RecoveryDialog(drafts, crashed_since, crash_log, window)
@@ -303,8 +327,16 @@ def offer_recovery(window, data_root, crashed_since) -> None:
 
 
 def reopen_draft(window, draft: Draft, box: DraftBox) -> bool:
-    """Open the draft's form on its page, filled as it was; True when it was saved."""
+    """Open the draft's form on its page, filled as it was; True when it was saved. A page's draft is shown
+    typed again on its page, still to be saved (leaving the page asks, as for any typing there)."""
     from app.services.errors import ServiceError
+
+    if draft.form.startswith(PAGE_DRAFT):
+        key = draft.form.removeprefix(PAGE_DRAFT)
+        window.go(key)
+        window.page(key).restore_unsaved(draft.extra)
+        box.remove(draft.key)
+        return False
 
     cls = draft_forms()[draft.form]
     window.go(cls.DRAFT_PAGE)

@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
     def build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("文件(&F)"))
         switch = QAction(self.tr("切换操作员"), self)
-        switch.triggered.connect(self.switch_operator)
+        switch.triggered.connect(lambda: self.switch_operator())
         password = QAction(self.tr("修改我的密码…"), self)
         password.triggered.connect(self.change_password)
         lock = QAction(self.tr("锁定"), self)
@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
                     form.close_keeping_draft()
                 self.switch_when_forms_closed()
             else:
-                self.switch_operator()
+                self.switch_operator(unattended=True)
         self.idle.timer.start()
 
     def open_modal_windows(self) -> list:
@@ -411,16 +411,22 @@ class MainWindow(QMainWindow):
         if self.open_modal_windows():
             QTimer.singleShot(20, self.switch_when_forms_closed)
             return
-        if self.switch_operator():
-            from .drafts import offer_recovery
+        self.switch_operator(unattended=True)
 
-            offer_recovery(self, None, None)  # what the new operator had left unsaved, if anything
+    def switch_operator(self, unattended: bool = False) -> bool:
+        """文件 → 切换操作员 (the operator is here: typing on a page is saved, given up or kept by staying, as on
+        leaving it), or the idle lock's (``unattended``: the operator walked away, so what they typed on a page is
+        kept as their draft). The pages are made anew for the next operator, who is then offered their own drafts."""
+        from .drafts import keep_page_drafts, offer_recovery
 
-    def switch_operator(self) -> bool:
+        if not unattended and not all(self.may_leave(page) for page in list(self.pages.values())):
+            return False
         login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo,
                             demo_login_known=self.is_demo and bool(self.settings.get("demo_login_known")))
         if not login.exec() or login.actor is None:
             return False
+        if unattended:
+            keep_page_drafts(self, self.ctx.actor)
         self.ctx = Context(store=self.ctx.store, actor=login.actor)
         self.settings.set("last_operator", login.actor.username)
         current = self.page_keys[self.nav.currentRow()]
@@ -430,6 +436,7 @@ class MainWindow(QMainWindow):
         self.go(current if current in self.page_keys else "dashboard")
         self.show_page(self.nav.currentRow())
         self.update_operator_label()
+        offer_recovery(self, None, None)  # what the new operator had left unsaved, if anything
         return True
 
     def may_leave(self, page: Page) -> bool:

@@ -83,6 +83,15 @@ class Page(QWidget):
     def discard_unsaved(self) -> None:
         """Forget what was typed: the page shows the stored values again."""
 
+    def unsaved_values(self) -> dict:
+        """What ``unsaved`` names, as plain values: kept as its author's draft when the idle lock's 切换操作员
+        rebuilds the pages for someone else (ui/drafts.py keep_page_drafts), and given back by
+        ``restore_unsaved`` at the author's next login."""
+        return {}
+
+    def restore_unsaved(self, values: dict) -> None:
+        """Show ``values`` (from ``unsaved_values``) typed again over the stored ones, still to be saved."""
+
     # the store's tables this page shows: a commit to any of them refreshes it (MainWindow.on_store_changed)
     watches: frozenset[str] = frozenset()
 

@@ -139,6 +139,20 @@ class StationPage(Page):
         self._loaded = None
         self.refresh()
 
+    def unsaved_values(self) -> dict:
+        return {**{key: self.inputs[key].text() for key in self.TEXT_FIELDS},
+                "kind": self.inputs["kind"].currentData(), "population": self.inputs["population"].value()}
+
+    def restore_unsaved(self, values: dict) -> None:
+        for key in self.TEXT_FIELDS:
+            if isinstance(values.get(key), str):
+                self.inputs[key].setText(values[key])
+        index = self.inputs["kind"].findData(values.get("kind"))
+        if index >= 0:
+            self.inputs["kind"].setCurrentIndex(index)
+        if isinstance(values.get("population"), int):
+            self.inputs["population"].setValue(values["population"])
+
     def refresh(self) -> None:
         if not self.unsaved():  # what the clerk is typing stays (a sync or another window's save refreshes the page)
             s = station_service.get_station(self.ctx)
