@@ -445,3 +445,61 @@ def test_pass_down_report_up_and_take_back_on_the_page(qtbot, store):
     assert "区里未接收：区文明实践中心还没有在区里登记台账" in demands.events_of(ctx, second.id)[-1].note
     screenshot(window, "page-demands-tiers")
     window.idle.stop()
+
+
+def test_a_message_the_times_decide_goes_when_the_times_change(qtbot, ctx):
+    """A trial: 完成服务 said “同一人不能同时在两处服务” under the volunteers; the clerk moved the times apart and the
+    message stayed, so nothing told whether the new times were still wrong. It goes on any change that decides it
+    (the day, either time, the hours) and is asked again at 完成; the activity form's does the same."""
+    from datetime import date
+
+    from PySide6.QtCore import QDate, QTime
+
+    from app.services import activities, volunteers
+    from app.services.activities import ParticipantInput
+    from conftest import make_id
+    from ui.dialogs.activity import ActivityDialog
+
+    day = date(2026, 5, 9)
+    zhang = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=make_id(seq=41))
+    activities.add_activity(ctx, title="敬老饺子宴", category="敬老爱老", date=day, start_time="09:00", end_time="11:00",
+                            participants=[ParticipantInput(zhang.id)])
+    demand = demands.record_demand(ctx, requester="马大爷", content="代购生活用品", category="便民服务", received_on=day)
+    demands.approve(ctx, demand.id)
+    demands.dispatch(ctx, demand.id, volunteer_id=zhang.id)
+    demand = demands.take(ctx, demand.id)
+
+    dialog = CompleteDialog(ctx, demand)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.date.setDate(QDate(day.year, day.month, day.day))
+    for change in (lambda: dialog.start.setTime(QTime(13, 0)), lambda: dialog.end.setTime(QTime(14, 0)),
+                   lambda: dialog.date.setDate(QDate(2026, 5, 10)), lambda: dialog.hours.setValue(0.5)):
+        dialog.date.setDate(QDate(day.year, day.month, day.day))
+        dialog.start.setTime(QTime(9, 0))
+        dialog.end.setTime(QTime(10, 0))
+        dialog.save()
+        assert "同一人不能同时在两处服务" in dialog.errors["participants"].text() and dialog.result() == 0
+        assert dialog.errors["participants"].isVisible()
+        change()
+        assert dialog.errors["participants"].isHidden()
+    dialog.start.setTime(QTime(13, 0))
+    dialog.end.setTime(QTime(14, 0))
+    dialog.date.setDate(QDate(day.year, day.month, day.day))
+    dialog.save()
+    assert dialog.result() == 1 and demands.get_demand(ctx, demand.id).state == S.done
+
+    form = ActivityDialog(ctx)
+    qtbot.addWidget(form)
+    form.show()
+    type_text(qtbot, form.title_edit, "copy")
+    form.date.setDate(QDate(day.year, day.month, day.day))
+    form.start.setTime(QTime(9, 0))
+    form.end.setTime(QTime(10, 0))
+    form.add_participant_row(zhang, 1.0, "参与者")
+    form.forget_error("participants")
+    when_modal(lambda box: box.reject(), kind=QMessageBox)  # 是否按重叠时段只计一次？ not this time
+    form.save()
+    assert form.errors["participants"].isVisible() and form.result() == 0
+    form.end.setTime(QTime(9, 30))
+    assert form.errors["participants"].isHidden()

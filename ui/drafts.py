@@ -191,8 +191,8 @@ class DraftKeeper(QObject):
 
 
 def _signal_of(widget: QWidget):
-    for name in ("draft_changed", "textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "timeChanged",
-                 "toggled", "itemChanged"):
+    for name in ("draft_changed", "textChanged", "currentIndexChanged", "valueChanged", "dateTimeChanged", "toggled",
+                 "itemChanged"):  # dateTimeChanged: a QTimeEdit's dateChanged never fires
         signal = getattr(widget, name, None)
         if signal is not None and hasattr(signal, "connect"):
             return signal

@@ -169,7 +169,9 @@ class ErrorLabel(QLabel):
 def _change_signal(widget: QWidget):
     """The signal a person's edit of ``widget`` emits, or None for a compound widget."""
     # "changed": a compound widget's own (the volunteer checklist): its 保存 error went only at the next 保存
-    for name in ("changed", "textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "timeChanged", "toggled"):
+    # a QTimeEdit has a dateChanged that never fires (it was chosen, and a time's error never went): dateTimeChanged
+    # is the one signal a QDateEdit and a QTimeEdit both emit
+    for name in ("changed", "textChanged", "currentIndexChanged", "valueChanged", "dateTimeChanged", "toggled"):
         if isinstance(widget, (QComboBox,)) and name == "textChanged":
             continue
         signal = getattr(widget, name, None)
@@ -478,6 +480,21 @@ class FormDialog(ClosedByQt, QDialog):
         if changed is not None:
             changed.connect(lambda *_a: error.show_message(None) if error.from_save else None)
         return widget
+
+    def depends_on(self, name: str, *widgets: QWidget) -> None:
+        """The error 保存 put under ``name`` is decided by ``widgets`` too, and goes as soon as one of them changes
+        (a trial: 完成服务's “同一人不能同时在两处服务” under the volunteers stayed after the times were moved
+        apart, so the clerk could not tell whether the new times were still wrong)."""
+        for widget in widgets:
+            signal = _change_signal(widget)
+            if signal is not None:
+                signal.connect(lambda *_a: self.forget_error(name))
+
+    def forget_error(self, name: str) -> None:
+        """The error 保存 put under ``name`` goes: what decided it has changed (checked again at the next 保存)."""
+        error = self.errors[name]
+        if error.from_save:
+            error.show_message(None)
 
     def clear_errors(self) -> None:
         self.banner.show_message(None)

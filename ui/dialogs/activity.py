@@ -174,6 +174,10 @@ class ActivityDialog(FormDialog):
         photo_column.addWidget(self.add_photo_button)
         photo_column.addWidget(self.photos)
         self.add("photo", self.tr("活动照片"), photo_box)
+        # a participant's error (the same hours in another activity, over 24 hours that day, born or registered
+        # after the day) is decided by the day, the times and the status too; the table's changes: update_count
+        self.depends_on("participants", self.date, self.start, self.end, self.status)
+        self.depends_on("end_time", self.start, self.end)
         self.finish_layout()
 
         self.add_people.clicked.connect(self.pick_people)
@@ -260,6 +264,7 @@ class ActivityDialog(FormDialog):
     def update_count(self) -> None:
         total = sum(self.participants.cellWidget(r, 2).value() for r in range(self.participants.rowCount()))
         self.people_count.setText(self.tr("{0} 人，合计 {1:g} 小时").format(self.participants.rowCount(), total))
+        self.forget_error("participants")  # someone added, removed, or their hours changed
 
     def participant_inputs(self) -> list[ParticipantInput]:
         return [

@@ -202,6 +202,10 @@ class CompleteDialog(FormDialog):
         self.served.setRange(0, 100000)
         self.served.setValue(1)
         self.content = self.add("content", self.tr("服务情况"), _text_box())
+        # who may serve then (another activity at the same hours, 24 hours a day) is decided by when and how long
+        self.depends_on("participants", self.date, self.start, self.end, self.hours)
+        self.depends_on("end_time", self.start)
+        self.depends_on("start_time", self.end)
         self.buttons.button(self.buttons.StandardButton.Save).setText(self.tr("完成"))
         self.finish_layout()
         self.resize(540, self.sizeHint().height())  # only as tall as the fields: no empty rows
