@@ -6,7 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, Period, load_rules, selfcheck
+from app.rules import (
+    AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, RULES_FILE, Period, RulesError, load_rules, parse_rules, selfcheck,
+)
+from app.services.context import Context
 from app.services import activities, teams, volunteers
 from app.services.activities import ParticipantInput
 from app.services.station import save_room, save_service_point, update_station
@@ -325,12 +328,38 @@ def test_each_kind_of_period_covers_its_own_days(args, kind, start, end, label):
 
 
 def test_a_verdict_names_its_rule(demo_store):
-    """Each verdict carries its rule's 有, title and section (the 工作台's cards and to-do read them), met or not."""
-    from app.services.context import Context
-
+    """Each verdict carries its rule's 有, title (as the demo's village station reads it) and section (the 工作台's
+    cards and to-do read them), met or not."""
     rules = {r.id: r for r in load_rules()}
     found = selfcheck(Context(store=demo_store), Period.of(year=date.today().year))
     assert {v.status for v in found} >= {MET, MISSED}
     for verdict in found:
         rule = rules[verdict.rule_id]
-        assert (verdict.you, verdict.title, verdict.section) == (rule.you, rule.title, rule.section)
+        assert (verdict.you, verdict.title, verdict.section) == (rule.you, rule.title_for("station", "village"), rule.section)
+
+
+@pytest.mark.parametrize(("level", "kind", "teams", "managers", "brand", "lectures"), [
+    ("station", "village", "志愿服务队3支以上", "专管员1名", "品牌项目不少于1个", "理论政策宣讲活动不少于2次（农村）"),
+    ("station", "community", "志愿服务队3支以上", "专管员1名", "品牌项目不少于1个", "理论政策宣讲活动不少于4次（社区）"),
+    ("institute", "village", "文明实践志愿服务队5支以上", "专管员不少于2名", "品牌项目不少于3个", "理论政策宣讲活动不少于2次（农村）"),
+    ("center", None, "17类志愿服务队各1支", "专职工作人员不少于5名", "品牌项目不少于5个", "理论政策宣讲活动（社区不少于4次、农村不少于2次）"),
+])
+def test_each_tier_reads_its_own_quota_in_a_rules_title(store, level, kind, teams, managers, brand, lectures):
+    """A trial: a 所's 五有 card said “志愿服务队数量（站3支以上、所5支以上、中心17类）”. Each unit reads its own (三.1, 三.2,
+    四.8, 五.4); the rule's title, naming every tier, stays for the district's tables. The center is not judged on
+    lectures by kind (its general title kept with 本级别不考核此项)."""
+    from app.services.station import init_station
+
+    init_station(store, name="测试单位", level=level, **({"kind": kind} if kind else {}), street="艾山街道" if level != "center" else "")
+    got = verdicts(Context(store=store))
+    assert (got["teams"].title, got["managers"].title, got["brand_projects"].title, got["lectures"].title) == (
+        teams, managers, brand, lectures)
+    own = got["own_name"].title
+    assert own == {"station": "每年以站名义开展活动不少于12次", "institute": "每年以所名义开展活动不少于12次"}.get(level, own)
+    assert next(r for r in load_rules() if r.id == "teams").title == "志愿服务队数量（站3支以上、所5支以上、中心17类）"
+
+
+def test_a_rules_title_for_no_tier_is_refused_naming_it():
+    text = RULES_FILE.read_text(encoding="utf-8").replace('titles = { station = "专管员1名"', 'titles = { village_ = "专管员1名"')
+    with pytest.raises(RulesError, match="“managers”的标题“village_”"):
+        parse_rules(text)

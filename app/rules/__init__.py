@@ -8,6 +8,7 @@ or PostgreSQL) give the same verdicts for the same rows.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -39,6 +40,12 @@ class Rule:
     unit: str = ""
     strictly_above: bool = False
     levels: tuple[str, ...] = ()  # the tiers the rule applies to; empty: every tier with a target
+    titles: dict[str, str] = field(default_factory=dict)  # the title as one tier (or kind) reads it, e.g. 所: 5支以上
+
+    def title_for(self, level: str, kind: str) -> str:
+        """The title a unit reads (a trial: a 所's 五有 card said “站3支以上、所5支以上、中心17类”): its kind's, else its
+        tier's, else the rule's own (which names every tier, for the district's columns)."""
+        return self.titles.get(kind) or self.titles.get(level) or self.title
 
     def target_for(self, level: str, kind: str) -> int | None:
         if self.levels and level not in self.levels:
@@ -120,7 +127,7 @@ def parse_rules(text: str) -> list[Rule]:
         try:
             rules.append(Rule(id=r["id"], you=r["you"], section=r["section"], title=r["title"], metric=r["metric"], targets=dict(r["target"]),
                               period=r.get("period", "year"), unit=r.get("unit", ""), strictly_above=r.get("strictly_above", False),
-                              levels=tuple(r.get("levels", ()))))
+                              levels=tuple(r.get("levels", ())), titles=dict(r.get("titles", {}))))
         except KeyError as exc:
             raise RulesError(f"规则文件{where(n)}缺少“{exc.args[0]}”") from exc
         except (TypeError, ValueError, AttributeError) as exc:
@@ -135,6 +142,12 @@ def parse_rules(text: str) -> list[Rule]:
     bad = [f"{lines[r.id]}“{r.id}”" for r in rules if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in r.targets.values())]
     if bad:
         raise RulesError(f"规则文件中的目标值应为不小于0的整数：{'、'.join(bad)}")
+    readers = (*StationLevel.__members__, "village", "community")
+    odd = [f"{lines[r.id]}“{r.id}”的标题“{key}”" for r in rules for key, title in r.titles.items()
+           if key not in readers or not isinstance(title, str) or not title.strip()]
+    if odd:
+        raise RulesError(f"规则文件中 titles 写法不正确：{'、'.join(odd)}。应写成 titles = {{ institute = \"志愿服务队5支以上\" }}，"
+                         "可用的名称：station、institute、center、village、community")
     return rules
 
 
@@ -535,7 +548,8 @@ class Evaluator:
                 verdicts.append(Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, None, rule.unit,
                                         "本级别不考核此项"))
                 continue
-            verdicts.append(getattr(self, rule.metric)(rule, target))
+            verdict = getattr(self, rule.metric)(rule, target)
+            verdicts.append(dataclasses.replace(verdict, title=rule.title_for(self.level, self.kind)))
         return verdicts
 
 
