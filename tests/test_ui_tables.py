@@ -3,8 +3,10 @@ window 22–34 s after a settlement on the 5-year store, each setItem re-measuri
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QTableWidget
 
+from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
 from ui.tables import fill_table
 
 
@@ -32,3 +34,36 @@ def test_refilling_a_list_measures_each_column_a_few_times_not_per_cell(qtbot):
     assert measured["calls"] <= 5 * 4  # a handful per column; per cell it was 9,000 calls (6 s here)
     assert [header.sectionResizeMode(c) for c in range(6)] == [QHeaderView.ResizeMode.Stretch] + [QHeaderView.ResizeMode.ResizeToContents] * 5
     assert table.item(299, 5).text() == str(299 - 299 // 2)
+
+
+def _arrow(header, section: int) -> str:
+    """The sort arrow drawn at the right of ``section``: "▼" when its rows of dark pixels narrow downwards."""
+    image = header.grab().toImage()
+    left = header.sectionViewportPosition(section)
+    right = left + header.sectionSize(section)
+    widths = [sum(image.pixelColor(x, y).lightness() < 140 for x in range(max(left, right - 24), right))
+              for y in range(image.height())]
+    drawn = [w for w in widths if w]
+    assert drawn, "no sort arrow drawn"
+    return "▼" if drawn[0] > drawn[-1] else "▲"
+
+
+def test_the_activities_fill_the_width_with_their_names_and_the_arrow_points_as_in_windows(qtbot, window):
+    """A trial at 1366 px: the activities' names were cut (“想学习使用智能手机挂号（点单服务 202…”) while 状态, the
+    last column, was 200 px wide for three characters; and 日期 showed ▲ on a list of the newest first (Fusion's
+    arrow; Windows Explorer shows ▼). The name now takes the spare width, and the arrows point as in Explorer."""
+    window.resize(1366, 728)
+    window.go("activities")
+    page = window.pages["activities"]
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    qtbot.wait(50)
+    header = page.table.horizontalHeader()
+    titles = [c.title for c in page.model.columns]
+    name, status = titles.index("活动名称"), titles.index("状态")
+    longest = max(page.table.sizeHintForColumn(name), 0)
+    assert header.sectionSize(name) >= longest  # every name whole
+    assert header.sectionSize(status) <= max(page.table.sizeHintForColumn(status), header.sectionSizeFromContents(status).width()) + 8
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder and _arrow(header, 0) == "▼"
+    page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # oldest first
+    qtbot.wait(20)
+    assert _arrow(header, 0) == "▲"

@@ -20,6 +20,7 @@ class Column:
     value: Callable[[Any], Any]
     sort_key: str | None = None  # the service's order_by name; None: not sortable
     align_right: bool = False
+    stretch: bool = False  # takes the width the others leave (the list's main text: an activity's name), not the last
 
 
 class OneCallPerCell:

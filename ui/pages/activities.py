@@ -184,7 +184,7 @@ class ActivitiesPage(ListPage):
     def columns(self) -> list[Column]:
         return [
             Column(self.tr("日期"), lambda s: format_date(s.activity.date), "date"),
-            Column(self.tr("活动名称"), lambda s: s.activity.title, "title"),
+            Column(self.tr("活动名称"), lambda s: s.activity.title, "title", stretch=True),
             Column(self.tr("类别"), lambda s: s.activity.category, "category"),
             Column(self.tr("服务队"), lambda s: s.team_name),
             Column(self.tr("地点"), lambda s: s.activity.place, "place"),

@@ -168,8 +168,14 @@ class ListPage(Page):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The spare width goes to the list's main text (a trial: at 1366 px the activities' names were cut while
+        # 状态, the last column, was 200 px wide for three characters); a list without one widens its last column.
+        stretched = [i for i, column in enumerate(self.model.columns) if column.stretch]
+        for i in stretched:
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(not stretched)
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.horizontalHeader().setSortIndicator(
             0, Qt.SortOrder.DescendingOrder if self.newest_first else Qt.SortOrder.AscendingOrder)

@@ -33,7 +33,7 @@ class TeamsPage(ListPage):
 
     def columns(self) -> list[Column]:
         return [
-            Column(self.tr("服务队"), lambda s: s.team.name, "name"),
+            Column(self.tr("服务队"), lambda s: s.team.name, "name", stretch=True),
             Column(self.tr("类别"), lambda s: s.team.category, "category"),
             Column(self.tr("队长"), lambda s: s.leader_name),
             Column(self.tr("队员数"), lambda s: s.members, "members", align_right=True),
