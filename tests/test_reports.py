@@ -65,7 +65,8 @@ def test_ledger_every_title_and_participant_extractable(clerk, tmp_path):
         for part in activities.participants_of(clerk, s.activity.id):
             assert part.volunteer.name in text
     assert "活 动 台 账" in pages[0] and "艾山街道杨家庄村新时代文明实践站" in pages[0]
-    assert "负责人（签字）" in text and "记录人（签字）" in text
+    # each label on one line: at 33 mm the "：" of 负责人（签字）： went onto a line of its own (a trial)
+    assert "负责人（签字）：" in text and "记录人（签字）：" in text
     assert assert_fonts_embedded(out) == {"WenQuanYiMicroHei-0"}
     assert not FULL_ID.search(text)
 
@@ -121,6 +122,20 @@ def test_first_page_renders_to_png(clerk, tmp_path):
     assert image.size[0] < image.size[1]  # portrait A4
     dark = sum(image.histogram()[:128])
     assert dark > 2000  # text was drawn, not a blank page
+
+
+def test_a_photo_is_captioned_by_its_number_and_its_caption_never_its_file_name(ctx, tmp_path):
+    from PySide6.QtGui import QColor, QImage  # only to draw test photos
+
+    act = activities.add_activity(ctx, title="清理河道垃圾", date=date(2026, 5, 9), category="卫生环保")
+    for name, colour, caption in (("IMG_20260509_093012.jpg", "green", ""), ("DSC0002.jpg", "blue", "清理后的河岸")):
+        image = QImage(320, 240, QImage.Format.Format_RGB32)
+        image.fill(QColor(colour))
+        image.save(str(tmp_path / name))
+        activities.add_photo(ctx, act.id, tmp_path / name, caption=caption)
+    text = "\n".join(text_of(reports.ledger_pdf(ctx, tmp_path / "台账.pdf", date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))))
+    assert "图1" in text and "图2 清理后的河岸" in text  # (the full-width space is read back as a space)
+    assert "IMG_" not in text and "DSC" not in text
 
 
 def test_rare_characters_and_a_huge_ledger(ctx, tmp_path):

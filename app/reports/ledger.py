@@ -10,6 +10,7 @@ from pathlib import Path
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Image, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from ..models.enums import ActivityStatus
@@ -59,8 +60,17 @@ def photo_flowable(path: Path, work_dir: Path) -> Image | None:
 
 
 def signature_line(first: str = "负责人（签字）：", second: str = "记录人（签字）：") -> Table:
-    cells = [[p(first, "body"), "", p(second, "body"), "", p("日期：　　年　　月　　日", "body")]]
-    table = Table(cells, colWidths=[33 * mm, 27 * mm, 33 * mm, 27 * mm, FRAME_W - 120 * mm])
+    """Two signatures on lines and the date. Each label's cell is as wide as its text: at 33 mm the "：" of
+    负责人（签字）： went onto a line of its own (a trial's printed 活动记录表)."""
+    when = "日期：　　年　　月　　日"
+    body = styles()["body"]
+
+    def width(text: str) -> float:
+        return stringWidth(text, body.fontName, body.fontSize) + 12 + 2  # the cell's padding, 6 pt a side, and slack
+
+    line = max(20 * mm, (FRAME_W - width(first) - width(second) - width(when)) / 2)
+    cells = [[p(first, "body"), "", p(second, "body"), "", p(when, "body")]]
+    table = Table(cells, colWidths=[width(first), line, width(second), line, FRAME_W - width(first) - width(second) - 2 * line])
     table.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.6, GRID), ("LINEBELOW", (3, 0), (3, 0), 0.6, GRID),
                                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 10)]))
     return table
@@ -158,9 +168,10 @@ def activity_record(ctx: Context, summary, n: int, work_dir: Path, tier: Station
         story.append(CondPageBreak(PHOTO_H + 30 * mm))
         story.append(Paragraph(markup("活动照片"), s["h2"]))
         cells = []
-        for photo in photos:
+        for n, photo in enumerate(photos, 1):
             image = photo_flowable(activity_service.photo_path(ctx, photo.sha256), work_dir)
-            caption = p(photo.caption or photo.filename, "cell_center")
+            # 图1　说明 (a camera's file name, IMG_20261204_093012.jpg, is no caption on a form)
+            caption = p(f"图{n}　{photo.caption}" if photo.caption else f"图{n}", "cell_center")
             cells.append([image, caption] if image is not None else [p("（照片文件缺失）", "cell_center"), caption])
         rows = [cells[i : i + 2] + ([] if i + 1 < len(cells) else [""]) for i in range(0, len(cells), 2)]
         table = Table(rows, colWidths=[FRAME_W / 2] * 2)
