@@ -369,6 +369,106 @@ def test_photos_dropped_on_the_activity_form(qtbot, window, tmp_path):
     assert dialog.photos.count() == 1 and dialog.new_photos == [photo]
 
 
+def test_a_wrong_photo_comes_off_and_a_new_one_gets_a_caption(qtbot, window, tmp_path):
+    """A trial: a photo added by mistake could not be taken off again, and the printed record captioned each photo
+    with its camera file name. The form now removes photos (taken off at 保存; 取消 keeps them) and gives a new
+    one its 照片说明."""
+    from datetime import date
+
+    from PySide6.QtCore import QTime
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.services import activities
+    from ui.dialogs.activity import ActivityDialog
+
+    files = []
+    for name, colour in (("IMG_0001.jpg", "red"), ("IMG_0002.jpg", "green"), ("IMG_0003.jpg", "blue")):
+        image = QImage(40, 30, QImage.Format.Format_RGB32)
+        image.fill(QColor(colour))
+        image.save(str(tmp_path / name))
+        files.append(tmp_path / name)
+    act = activities.add_activity(window.ctx, title="清理河道垃圾", date=date(2026, 5, 9), category="卫生环保")
+    wrong = activities.add_photo(window.ctx, act.id, files[0])
+    kept = activities.add_photo(window.ctx, act.id, files[1], caption="清理前的河道")
+
+    def open_form() -> ActivityDialog:
+        dialog = ActivityDialog(window.ctx, activities.get_activity(window.ctx, act.id), parent=window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        return dialog
+
+    def pick(dialog, text: str) -> None:
+        dialog.photos.clearSelection()
+        next(dialog.photos.item(i) for i in range(dialog.photos.count()) if dialog.photos.item(i).text() == text).setSelected(True)
+
+    dialog = open_form()
+    # imported from Excel without times: shown so, not as 09:00 至 09:00 (which could not be saved)
+    assert dialog.no_times.isChecked() and not dialog.start.isEnabled() and not dialog.end.isEnabled()
+    assert [dialog.photos.item(i).text() for i in range(dialog.photos.count())] == ["IMG_0001.jpg", "清理前的河道"]
+    assert not dialog.remove_photo_button.isEnabled()
+    pick(dialog, "IMG_0001.jpg")
+    assert dialog.remove_photo_button.isEnabled() and not dialog.caption_button.isEnabled()  # a saved one's stays
+    dialog.activateWindow()
+    dialog.photos.setFocus()
+    qtbot.waitUntil(dialog.photos.hasFocus)
+    QTest.keyClick(dialog.photos, Qt.Key.Key_Delete)  # the list's Delete key
+    assert dialog.photos.count() == 1
+    when_modal(lambda box: next(b for b in box.buttons() if b.text() == "放弃修改").click(), kind=QMessageBox)
+    dialog.cancel()  # 取消 (asked: 放弃修改): the photo stays on the activity
+    assert [p.id for p in activities.photos_of(window.ctx, act.id)] == [wrong.id, kept.id]
+
+    dialog = open_form()
+    pick(dialog, "IMG_0001.jpg")
+    dialog.remove_photos()
+    dialog.add_photo_files([files[2]])
+    pick(dialog, "IMG_0003.jpg")
+    assert dialog.caption_button.isEnabled()
+
+    def caption(box) -> None:
+        box.setTextValue("  清理后的河岸  ")
+        box.accept()
+
+    when_modal(caption, kind=QInputDialog)
+    qtbot.mouseClick(dialog.caption_button, Qt.MouseButton.LeftButton)
+    assert [dialog.photos.item(i).text() for i in range(dialog.photos.count())] == ["清理前的河道", "清理后的河岸"]
+    dialog.save()
+    assert dialog.result() == 1, {k: e.text() for k, e in dialog.errors.items() if e.text()} or dialog.banner.text()
+    assert [(p.filename, p.caption) for p in activities.photos_of(window.ctx, act.id)] == [
+        ("IMG_0002.jpg", "清理前的河道"), ("IMG_0003.jpg", "清理后的河岸")]
+    saved = activities.get_activity(window.ctx, act.id)
+    assert saved.start_time is None and saved.end_time is None  # still no times: none made up
+
+    dialog = open_form()
+    dialog.no_times.setChecked(False)  # the times found later
+    dialog.start.setTime(QTime(14, 0))
+    dialog.end.setTime(QTime(16, 30))
+    dialog.save()
+    saved = activities.get_activity(window.ctx, act.id)
+    assert dialog.result() == 1 and (saved.start_time.hour, saved.end_time.hour, saved.end_time.minute) == (14, 16, 30)
+
+
+def test_a_photo_of_another_activity_is_not_taken_off_and_nothing_is(window, tmp_path):
+    from datetime import date
+
+    from PySide6.QtGui import QColor, QImage
+
+    from app.services import activities
+    from app.services.errors import ValidationError
+
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    image.save(str(tmp_path / "a.jpg"))
+    one = activities.add_activity(window.ctx, title="一", date=date(2026, 5, 9), category="卫生环保")
+    other = activities.add_activity(window.ctx, title="二", date=date(2026, 5, 10), category="卫生环保")
+    mine = activities.add_photo(window.ctx, one.id, tmp_path / "a.jpg")
+    theirs = activities.add_photo(window.ctx, other.id, tmp_path / "a.jpg")
+    with pytest.raises(ValidationError, match="不属于本活动"):
+        activities.remove_photos(window.ctx, one.id, [mine.id, theirs.id])
+    assert len(activities.photos_of(window.ctx, one.id)) == 1 and len(activities.photos_of(window.ctx, other.id)) == 1
+
+
 def test_dashboard_selfcheck_changes_when_an_activity_is_added(qtbot, window):
     from datetime import date
 

@@ -523,6 +523,19 @@ def add_photo(ctx: Context, activity_id: str, source: str | os.PathLike[str], *,
     return photo
 
 
+def remove_photos(ctx: Context, activity_id: str, photo_ids: list[str]) -> None:
+    """Take photos off an activity (a wrong one added): marked deleted, synced as such, all or none. The file stays
+    in the data dir: the same picture may belong to another activity, and a backup restored later names it."""
+    with ctx.write() as session:
+        get_row(session, Activity, activity_id, what="活动", station_id=ctx.station_id)
+        for photo_id in photo_ids:
+            photo = get_row(session, Photo, photo_id, what="照片", station_id=ctx.station_id)
+            if photo.activity_id != activity_id:
+                raise ValidationError({"photo": "这张照片不属于本活动，未作改动"})
+            photo.deleted = True
+            session.add(photo)
+
+
 def photos_of(ctx: Context, activity_id: str) -> list[Photo]:
     with ctx.read() as session:
         return list(session.exec(live(Photo).where(Photo.activity_id == activity_id).order_by(Photo.updated_at)))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImageReader, QPixmap
+from PySide6.QtGui import QIcon, QImageReader, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
     QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
@@ -103,6 +103,12 @@ class ActivityDialog(FormDialog):
         row.addWidget(self.start)
         row.addWidget(QLabel(self.tr("至")))
         row.addWidget(self.end)
+        # An activity imported from Excel may have no times: it opened as 09:00 至 09:00 and could not be saved
+        # until the clerk made some up (which would then decide its hours and overlaps).
+        self.no_times = QCheckBox(self.tr("未记录起止时间"))
+        self.no_times.toggled.connect(lambda off: (self.start.setEnabled(not off), self.end.setEnabled(not off)))
+        self.no_times.setChecked(bool(a) and a.start_time is None and a.end_time is None)
+        row.addWidget(self.no_times)
         row.addStretch()
         self.add("end_time", self.tr("时间"), times)
         self.errors["start_time"] = self.errors["end_time"]
@@ -162,28 +168,43 @@ class ActivityDialog(FormDialog):
 
         self.existing_photos = activity_service.photos_of(ctx, activity.id) if activity else []
         self.new_photos: list[Path] = []
+        self.new_captions: dict[str, str] = {}  # a new photo's 照片说明, by its path
+        self.removed_photos: list[str] = []  # saved photos taken off (at 保存; 取消 keeps them)
         self.photos = PhotoList()
         self.photos.files_dropped.connect(self.add_photo_files)
         for photo in self.existing_photos:
-            item = QListWidgetItem(thumbnail(activity_service.photo_path(ctx, photo.sha256)), photo.caption or photo.filename)
-            self.photos.addItem(item)
+            self._add_saved_photo_item(photo)
         photo_box = QWidget()
         photo_column = QVBoxLayout(photo_box)
         photo_column.setContentsMargins(0, 0, 0, 0)
+        photo_buttons = QHBoxLayout()
         self.add_photo_button = QPushButton(self.tr("添加照片…（也可以把照片拖到下面）"))
-        photo_column.addWidget(self.add_photo_button)
+        self.caption_button = QPushButton(self.tr("照片说明…"))
+        self.caption_button.setToolTip(self.tr("给新添加的照片写一句说明，打印在台账的照片下方（也可双击照片）"))
+        self.remove_photo_button = QPushButton(self.tr("移除所选照片"))
+        for button in (self.add_photo_button, self.caption_button, self.remove_photo_button):
+            photo_buttons.addWidget(button)
+        photo_buttons.addStretch()
+        photo_column.addLayout(photo_buttons)
         photo_column.addWidget(self.photos)
         self.add("photo", self.tr("活动照片"), photo_box)
         # a participant's error (the same hours in another activity, over 24 hours that day, born or registered
         # after the day) is decided by the day, the times and the status too; the table's changes: update_count
-        self.depends_on("participants", self.date, self.start, self.end, self.status)
-        self.depends_on("end_time", self.start, self.end)
+        self.depends_on("participants", self.date, self.start, self.end, self.no_times, self.status)
+        self.depends_on("end_time", self.start, self.end, self.no_times)
         self.finish_layout()
 
         self.add_people.clicked.connect(self.pick_people)
         self.remove_people.clicked.connect(self.remove_selected)
         self.fill_hours.clicked.connect(self.set_all_hours)
         self.add_photo_button.clicked.connect(self.choose_photos)
+        self.caption_button.clicked.connect(self.edit_caption)
+        self.remove_photo_button.clicked.connect(self.remove_photos)
+        self.photos.itemDoubleClicked.connect(lambda _item: self.edit_caption())
+        self.photos.itemSelectionChanged.connect(self.update_photo_buttons)
+        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.photos, self.remove_photos)
+        delete.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # in the list only, not the participants
+        self.update_photo_buttons()
         self.team.currentIndexChanged.connect(self.on_team_changed)
         if a:
             for p in activity_service.participants_of(ctx, a.id):
@@ -211,10 +232,12 @@ class ActivityDialog(FormDialog):
         for photo in activity_service.photos_of(self.ctx, self.activity.id):
             if photo.sha256 not in known:
                 self.existing_photos.append(photo)
-                self.photos.addItem(QListWidgetItem(thumbnail(activity_service.photo_path(self.ctx, photo.sha256)), photo.caption or photo.filename))
+                self._add_saved_photo_item(photo)
         self.update_count()
 
     def duration(self) -> float:
+        if self.no_times.isChecked():
+            return 1.0
         start, end = self.start.time(), self.end.time()
         return duration_hours(time(start.hour(), start.minute()), time(end.hour(), end.minute())) or 1.0
 
@@ -280,12 +303,65 @@ class ActivityDialog(FormDialog):
     def choose_photos(self) -> None:
         self.add_photo_files(ask_open_paths(self, "photo", self.tr("选择活动照片"), self.tr("图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)")))
 
+    SAVED = Qt.ItemDataRole.UserRole + 1  # a photo item's id if it is saved, else None (its path: UserRole)
+
+    def _add_saved_photo_item(self, photo) -> None:
+        item = QListWidgetItem(thumbnail(activity_service.photo_path(self.ctx, photo.sha256)), photo.caption or photo.filename)
+        item.setData(self.SAVED, photo.id)
+        item.setToolTip(photo.caption or photo.filename)
+        self.photos.addItem(item)
+
     def add_photo_files(self, files: list[Path]) -> None:
         for path in files:
             if path in self.new_photos:
                 continue
             self.new_photos.append(path)
-            self.photos.addItem(QListWidgetItem(thumbnail(path), path.name))
+            item = QListWidgetItem(thumbnail(path), self.new_captions.get(str(path)) or path.name)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setToolTip(self.tr("{0}\n双击填写照片说明").format(path.name))
+            self.photos.addItem(item)
+        self.update_photo_buttons()
+
+    def update_photo_buttons(self) -> None:
+        chosen = self.photos.selectedItems()
+        self.remove_photo_button.setEnabled(bool(chosen))
+        self.caption_button.setEnabled(len(chosen) == 1 and chosen[0].data(self.SAVED) is None)
+
+    def edit_caption(self) -> None:
+        """照片说明 of a photo added in this form, printed under it in the 活动记录表 (a camera's file name was).
+        A saved photo's stays as saved: its place in the printed order is when it was last written, so one changed
+        would move to the end (remove it and add it again to change it)."""
+        chosen = self.photos.selectedItems()
+        if len(chosen) != 1:
+            return
+        item = chosen[0]
+        if item.data(self.SAVED) is not None:
+            QMessageBox.information(self, self.tr("照片说明"), self.tr("已保存的照片说明不能修改。如需修改，请移除这张照片后重新添加。"))
+            return
+        path = item.data(Qt.ItemDataRole.UserRole)
+        text, ok = QInputDialog.getText(self, self.tr("照片说明"), self.tr("照片说明（打印在台账的照片下方，可不填）："),
+                                        text=self.new_captions.get(path, ""))
+        if not ok:
+            return
+        caption = text.strip()[:200]
+        if caption:
+            self.new_captions[path] = caption
+        else:
+            self.new_captions.pop(path, None)
+        item.setText(caption or Path(path).name)
+
+    def remove_photos(self) -> None:
+        """The chosen photos come off the form; a saved one is taken off the activity at 保存 (取消 keeps it)."""
+        for item in self.photos.selectedItems():
+            saved = item.data(self.SAVED)
+            if saved is not None:
+                self.removed_photos.append(saved)
+            else:
+                path = Path(item.data(Qt.ItemDataRole.UserRole))
+                self.new_photos = [p for p in self.new_photos if p != path]
+                self.new_captions.pop(str(path), None)
+            self.photos.takeItem(self.photos.row(item))
+        self.update_photo_buttons()
 
     # -- drafts (ui/drafts.py) ----------------------------------------------
     @classmethod
@@ -302,7 +378,8 @@ class ActivityDialog(FormDialog):
 
     def draft_extra(self) -> dict:
         return {"participants": [[p.volunteer_id, p.hours, p.role] for p in self.participant_inputs()],
-                "new_photos": [str(path) for path in self.new_photos]}
+                "new_photos": [str(path) for path in self.new_photos], "new_captions": dict(self.new_captions),
+                "removed_photos": list(self.removed_photos)}
 
     def restore_draft_extra(self, extra: dict) -> None:
         from app.services import volunteers as volunteer_service
@@ -316,7 +393,13 @@ class ActivityDialog(FormDialog):
                 except (ServiceError, LookupError):
                     continue  # removed meanwhile
             self.update_count()
+        self.new_captions.update(extra.get("new_captions", {}))
         self.add_photo_files([Path(p) for p in extra.get("new_photos", []) if Path(p).is_file()])
+        gone = set(extra.get("removed_photos", []))
+        for row in reversed(range(self.photos.count())):
+            if self.photos.item(row).data(self.SAVED) in gone:
+                self.removed_photos.append(self.photos.item(row).data(self.SAVED))
+                self.photos.takeItem(row)
 
     # -- save ------------------------------------------------------------
     def ask_about_overlaps(self, values: dict) -> None:
@@ -329,6 +412,8 @@ class ActivityDialog(FormDialog):
         from app.services.errors import ValidationError
 
         participants = values["participants"]
+        if values["start_time"] is None or values["end_time"] is None:
+            return  # no times, no overlap to find (the service judges the day's 24 hours)
         clashes, whole = activity_service.overlap_report(
             self.ctx, day=values["date"], start=time.fromisoformat(values["start_time"]), end=time.fromisoformat(values["end_time"]),
             volunteer_ids=[p.volunteer_id for p in participants], activity_id=self.activity.id if self.activity else None)
@@ -360,7 +445,9 @@ class ActivityDialog(FormDialog):
     def submit(self) -> Activity:
         values = dict(
             title=self.title_edit.text(), category=self.category.currentText(), team_id=self.team.currentData(),
-            date=from_qdate(self.date.date()), start_time=self.start.time().toString("HH:mm"), end_time=self.end.time().toString("HH:mm"),
+            date=from_qdate(self.date.date()),
+            start_time=None if self.no_times.isChecked() else self.start.time().toString("HH:mm"),
+            end_time=None if self.no_times.isChecked() else self.end.time().toString("HH:mm"),
             place=self.place.text(), organiser=self.organiser.text(), own_name=self.own_name.isChecked(),
             served_count=self.served.value(), service_target=self.target.text(), status=self.status.currentData(),
             family=self.family.isChecked(), project_id=self.project.currentData(),
@@ -392,7 +479,11 @@ class ActivityDialog(FormDialog):
         else:
             activity = activity_service.update_activity(self.ctx, self.activity.id, **values)
         self.activity = activity  # a photo error below must not create the activity twice on retry
+        if self.removed_photos:
+            activity_service.remove_photos(self.ctx, activity.id, self.removed_photos)
+            self.removed_photos = []
         while self.new_photos:
-            activity_service.add_photo(self.ctx, activity.id, self.new_photos[0])
+            path = self.new_photos[0]
+            activity_service.add_photo(self.ctx, activity.id, path, caption=self.new_captions.get(str(path), ""))
             self.new_photos.pop(0)
         return activity
