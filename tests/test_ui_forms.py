@@ -240,3 +240,27 @@ def test_a_copied_activity_on_the_same_afternoon_asks_and_counts_the_time_once(q
     dialog.save()
     assert dialog.result() == 1 and len(activities.list_activities(admin_ctx)) == 2
     assert volunteers.volunteer_hours(admin_ctx, person.id) == 3.0
+
+
+@pytest.mark.parametrize("form", [TeamDialog, ActivityDialog])
+def test_a_box_with_a_height_limit_sits_in_a_row_of_its_height(qtbot, admin_ctx, form):
+    """A trial: the 服务队 form's 简介 floated in the middle of a tall row between two empty gaps (the row took a share
+    of the form's spare height, the box only 70 px of it). A height-limited box now fills a row of its own height
+    (and its message's, when one shows); the spare height goes to the rows that can use it."""
+    from ui.forms import UNLIMITED
+
+    dialog = form(admin_ctx)
+    qtbot.addWidget(dialog)
+    dialog.resize(560, 1000)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    limited = {name: w for name, w in dialog.fields.items() if w.maximumHeight() < UNLIMITED}
+    assert limited  # 简介, 活动内容
+    for name, widget in limited.items():
+        assert (widget.y(), widget.height()) == (0, widget.maximumHeight()), name
+        assert widget.parentWidget().height() == widget.height(), name
+    name, widget = next(iter(limited.items()))
+    dialog.show_errors({name: "内容过长"})
+    QApplication.processEvents()
+    error = dialog.errors[name]
+    assert error.isVisible() and widget.parentWidget().height() >= widget.height() + error.height()

@@ -8,7 +8,7 @@ from datetime import date
 from PySide6.QtCore import QDate, QTime, QTimer, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QApplication, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QTimeEdit, QVBoxLayout, QWidget,
+    QApplication, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QSizePolicy, QTimeEdit, QVBoxLayout, QWidget,
 )
 
 from app.services.errors import ServiceError, ValidationError
@@ -130,6 +130,9 @@ def combo(items, current: str = "", *, editable: bool = False) -> QComboBox:
     if current:
         box.setCurrentText(current)
     return box
+
+
+UNLIMITED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: a widget's maximum size when none is set
 
 
 class TeamChecklist(QListWidget):
@@ -313,6 +316,13 @@ class FormDialog(ClosedByQt, QDialog):
 
     def finish_layout(self) -> None:
         self.body.addWidget(self.buttons)
+        for widget in self.fields.values():
+            # A box given a height limit gets exactly that height: with a maximum only, a form taller than its
+            # fields floated the box in the middle of its row between two empty gaps (the 服务队 form's 简介).
+            if widget.maximumHeight() < UNLIMITED:
+                widget.setMinimumHeight(widget.maximumHeight())
+                holder = widget.parentWidget()  # the row's box (add): as tall as the field and its message, no taller
+                holder.setSizePolicy(holder.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Maximum)
 
     # -- 放弃修改？ ----------------------------------------------------------------
     _initial: tuple | None = None
