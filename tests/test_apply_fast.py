@@ -239,6 +239,8 @@ def test_the_row_must_agree_with_its_payload_and_stay_in_range(engine, village):
         assert (answer["status"], answer["reason"]) == (protocol.REJECTED, reason), row
     top = 2**31 - 1  # the largest version a district column holds is still a version
     assert _one(engine, acct, {**team, "version": top, "payload": {**team["payload"], "version": top}})["status"] == protocol.APPLIED
+    short = {**team, "id": "t", "payload": {**team["payload"], "id": "t", "name": "一字编号队"}}  # 1 to 36 characters
+    assert _one(engine, acct, short)["status"] == protocol.APPLIED
 
 
 def test_values_past_a_column_or_a_rule_are_this_row_s_problem(engine, village):
@@ -539,3 +541,119 @@ def test_a_row_the_database_refuses_row_by_row_is_forgotten_and_its_children_wai
     assert _stored(engine, "team", team["id"]) is None and _stored(engine, "activity", activity["id"]) is None
     others = [r for r in rows if r["entity"] in ("station", "volunteer")]
     assert all(by_seq[r["seq"]]["status"] == protocol.APPLIED for r in others)
+
+
+def _figures(conn) -> tuple:
+    """The district's kept figures (sync/server/stats.py): per station and month, per team and month, volunteers."""
+    from sync.server.stats import station_month, team_month
+
+    return (sorted(tuple(r) for r in conn.execute(select(station_month)).all()),
+            sorted(tuple(r) for r in conn.execute(select(team_month)).all()),
+            sorted(tuple(r) for r in conn.execute(select(account.c.station_id, account.c.volunteers)).all()))
+
+
+def _kept_and_recounted(engine) -> tuple[tuple, tuple]:
+    """The figures as the batches kept them, and as counted afresh from every row (rolled back after)."""
+    from sync.server import stats
+
+    with engine.connect() as conn:
+        kept = _figures(conn)
+        conn.rollback()  # (the reads' own transaction)
+        with conn.begin() as transaction:
+            stats.rebuild(conn)
+            recounted = _figures(conn)
+            transaction.rollback()
+    return kept, recounted
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_the_figures_kept_batch_by_batch_are_those_counted_afresh(engine, village, neighbour, careful):
+    """The oracle for the bookkeeping after each batch (months before and after a move, new rows added, the careful
+    path's recount, the volunteers' count, the person links): the same figures a full recount gives."""
+    from sync.server import people
+    from sync.server.db import person_link
+
+    people.use_key(engine, bytes(range(32)))
+    store, ctx, acct = village
+    with engine.begin() as conn:
+        apply_batch(conn, acct, _envelope(store.station_id, _rows(store)), careful=careful)
+    apply_envelope(engine, neighbour[2], _envelope(neighbour[0].station_id, _rows(neighbour[0])))  # another station's
+    kept, recounted = _kept_and_recounted(engine)
+    assert kept == recounted and len(kept[0]) == 2  # each station's May 2025
+    after = outbox.pending(store, after_seq=0, limit=100_000)[-1].seq
+
+    may = activities.list_activities(ctx)[0].activity
+    li = volunteers.add_volunteer(ctx, name="李四", id_number=make_id(seq=88), phone="13812345679", registered_on="2020-01-01")
+    team = teams.list_teams(ctx)[0].team
+    activities.update_activity(ctx, may.id, date=date(2025, 7, 3))  # May's only activity moves to July
+    activities.add_activity(ctx, title="重阳敬老", category="敬老爱老", date=date(2025, 10, 29), start_time="09:00",
+                            end_time="11:30", team_id=team.id, participants=[ParticipantInput(li.id)])
+    with engine.begin() as conn:
+        apply_batch(conn, acct, _envelope(store.station_id, _rows(store, after)), careful=careful)
+    kept, recounted = _kept_and_recounted(engine)
+    assert kept == recounted
+    months = {(r[0], r[1]): r[2:] for r in kept[0]}
+    assert months.get((store.station_id, "2025-05"), (0,))[0] == 0 and months[(store.station_id, "2025-07")][0] == 1
+    assert months[(store.station_id, "2025-10")][:2] == (1, 2.5)
+    assert dict((r[0], r[1]) for r in kept[2])[store.station_id] == 2
+    with engine.connect() as conn:  # each of the village's volunteers linked as the village's, the neighbour's as hers
+        links = set(conn.execute(select(person_link.c.volunteer_id, person_link.c.station_id)).all())
+        written = set(conn.execute(select(TABLES["volunteer"].c.id, TABLES["volunteer"].c.station_id)).all())
+    assert links == written and len({v for v, s in links if s == store.station_id}) == 2
+
+
+def test_a_row_refused_for_its_content_is_told_every_reason_in_the_clerk_s_words(engine, village):
+    """check_row's problems, joined by "；"; a value of the wrong form; a parent not yet synced, named as the clerk
+    names it; a demand marked 已转出 with no hop the district took — each reason exact."""
+    from datetime import timedelta
+
+    from app.services import demands
+
+    store, ctx, acct = village
+    rows = _rows(store)
+    apply_envelope(engine, acct, _envelope(store.station_id, rows))
+
+    late = _row_of(rows, "activity")
+    late["version"] = late["payload"]["version"] = late["version"] + 1
+    late["payload"].update(date=(date.today() + timedelta(days=2)).isoformat(), start_time="17:00:00", end_time="14:00:00")
+    answer = _one(engine, acct, late)
+    assert (answer["status"], answer["reason"]) == (protocol.REJECTED, "结束时间应晚于开始时间；已开展的活动日期不能晚于今天")
+
+    odd = _row_of(rows, "team")
+    odd["version"] = odd["payload"]["version"] = odd["version"] + 1
+    odd["payload"]["deleted"] = "no"
+    answer = _one(engine, acct, odd)
+    assert (answer["status"], answer["reason"]) == (protocol.REJECTED, "字段格式错误：deleted 应为 true/false")
+
+    orphan = _row_of(rows, "participation")
+    orphan["id"] = orphan["payload"]["id"] = str(uuid.uuid4())
+    orphan["payload"]["activity_id"] = missing = str(uuid.uuid4())
+    answer = _one(engine, acct, orphan)
+    assert (answer["status"], answer["reason"]) == (protocol.REJECTED, "引用的活动记录尚未同步或不存在")
+    assert answer["waits_for"] == {"entity": "activity", "id": missing}
+
+    after = rows[-1]["seq"]
+    demands.record_demand(ctx, requester="马大爷", content="代购生活用品", category="便民服务", received_on="2025-05-01")
+    passed = _row_of(_rows(store, after), "demand")
+    passed["payload"]["state"] = "passed"  # 已转出, though no 转派 went up
+    answer = _one(engine, acct, passed)
+    assert (answer["status"], answer["reason"]) == (
+        protocol.REJECTED, "这条需求的转派（上报）没有被区里接收，不能标为已转出。请在本台账“收回”后重新办理")
+    assert _stored(engine, "demand", passed["id"]) is None
+
+
+def test_a_number_against_none_at_the_same_version_is_other_content_either_way_round(engine, village):
+    """A nullable number (a 功能室's 面积): stored empty and sent with a value, or the reverse, is not a resend."""
+    from app.models.enums import ROOM_FUNCTIONS
+    from app.services import station as station_service
+
+    store, ctx, acct = village
+    station_service.save_room(ctx, None, name="图书室", function=ROOM_FUNCTIONS[0], area_m2="", note="")
+    station_service.save_room(ctx, None, name="活动室", function=ROOM_FUNCTIONS[0], area_m2="36", note="")
+    rows = _rows(store)
+    apply_envelope(engine, acct, _envelope(store.station_id, rows))
+    for room in (r for r in rows if r["entity"] == "function_room"):
+        other = copy.deepcopy(room)
+        other["payload"]["area_m2"] = 20.0 if room["payload"]["area_m2"] is None else None
+        assert _one(engine, acct, other)["status"] == protocol.STALE, room["payload"]["name"]
+        assert _one(engine, acct, copy.deepcopy(room))["status"] == protocol.DUPLICATE
