@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
-from fastapi import FastAPI, File, Form, Path as PathParam, Query, Request, UploadFile
+from fastapi import FastAPI, Form, Path as PathParam, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import and_, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from app.models.base import utcnow
-from app.models.enums import ID_TYPES, PROJECT_STATUSES, RESIDENT_ID, TEAM_CATEGORIES, DemandState as S, station_level
+from app.models.enums import PROJECT_STATUSES, TEAM_CATEGORIES, DemandState as S, station_level
 from app.services.errors import NotFound, ValidationError
 from app.rules import STATUS_LABELS
 from app.services.activities import month_range
@@ -25,7 +26,7 @@ from app.services.operators import hash_password, verify_password
 from .. import protocol
 from . import admin, attention, people, stats, throttle
 from .admin import current_rules, same_secret
-from .db import TABLES, account, announcement, batch_log, package_import, rejection, staff, staff_session
+from .db import TABLES, account, batch_log, rejection, staff, staff_session
 
 COOKIE = "district_session"
 PAGE_SIZE = 50  # stations per page of the overview
@@ -189,6 +190,19 @@ MONTH = Query(0, ge=0, le=12, description="月份（0 为本月）")
 PARAM_LABELS = {"year": "年份", "month": "月份", "account_id": "实践站编号", "cursor": "同步位置", "street": "街道", "sha": "照片",
                 "thumb": "缩略图", "wait": "等待时间", "key": "人员", "p": "页码"}
 PEOPLE_PAGE = 50  # people per page of 跨站点志愿者
+
+
+@dataclass(frozen=True)
+class Staff:
+    """What every group of staff pages shares (web_people, web_packages, web_admin …): who is logged in, the form
+    token, and the answers for what an account may not see or do."""
+
+    engine: Engine
+    current_user: Callable[[Request], StaffUser | None]
+    csrf_token: Callable[[Request], str]
+    out_of_scope: Callable[..., HTMLResponse]
+    district_only: Callable[..., HTMLResponse]
+    take_upload: Callable[..., UploadFile | tuple[str, int]]
 
 
 def session_live(expires_at: datetime, last_seen: datetime | None, now: datetime) -> bool:
@@ -708,256 +722,27 @@ def install(api: FastAPI) -> None:
                       recent=recent, pictures=pictures, batches=batches, rejects=rejects, demands=waiting_or_low, today=today, waiting=attention.WAITING,
                       state_label=lambda state: S(state).label, brands=brands, project_status=PROJECT_STATUSES, shared=shared)
 
-    # -- one person across ledgers (#30) -----------------------------------------------------------------------------
-    def render_people(request: Request, user: StaffUser, *, p: int = 1, error: str = "", status: int = 200):
-        with engine.connect() as conn:
-            total, found = people.shared_page(conn, user.street, page=p, size=PEOPLE_PAGE)
-        pages = max(1, -(-total // PEOPLE_PAGE))
-        listed = list(enumerate(found, start=(min(p, pages) - 1) * PEOPLE_PAGE + 1))
-        return render("people.html", title="跨站点登记的志愿者", user=user, status=status, error=error, total=total,
-                      p=p, pages=pages, listed=listed, csrf=csrf_token(request),
-                      searchable=people.key_of(engine) is not None, id_types=ID_TYPES)
-
-    @api.get("/district/people", include_in_schema=False)
-    def people_page(request: Request, p: int = Query(1, ge=1, le=100_000)):
-        """Everyone registered in more than one ledger with one in the account's scope, a page at a time, and a search
-        by ID number."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        return render_people(request, user, p=p)
-
-    @api.post("/district/people/search", include_in_schema=False)
-    def people_search(request: Request, csrf: str = Form("", max_length=100), id_type: str = Form("", max_length=20),
-                      id_number: str = Form("", max_length=40)):
-        """By ID number: what was typed is hashed with the district's key and looked up, never compared in clear and
-        never put in an address (a POST: the number is not in the access log either)."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        if not same_secret(csrf, csrf_token(request)):
-            return render_people(request, user, error="页面已过期，请刷新后重新查询", status=403)
-        if not id_number.strip():
-            return render_people(request, user, error="请填写要查询的证件号码", status=422)
-        with engine.connect() as conn:
-            key = people.find(conn, id_type if id_type in ID_TYPES else RESIDENT_ID, id_number, user.street)
-        if key is None:
-            where = f"{user.street}的实践所（站）" if user.street else "各台账"
-            return render_people(request, user, error=f"{where}中没有登记这个证件号码的志愿者", status=404)
-        return RedirectResponse(f"/district/person/{key}", status_code=303)
-
-    @api.get("/district/person/{key}", include_in_schema=False)
-    def person_page(request: Request, key: str = PathParam(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")):
-        """One person in every ledger of the account's scope: each ledger's record (masked) and hours, and one total."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        with engine.connect() as conn:
-            found = people.person(conn, key, user.street)
-        if found is None:  # or registered only in another street's ledgers: the same answer
-            return out_of_scope(user, "找不到这名志愿者", back="/district/people")
-        return render("person.html", title=f"志愿者 {found.masked_name}", user=user, person=found)
-
-    @api.get("/district/people.xlsx", include_in_schema=False)
-    def people_xlsx(request: Request):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        with engine.connect() as conn:
-            rows = people.sheet_rows(people.shared(conn, user.street))
-        where = user.street or ""
-        today = date.today()
-        return xlsx_response(f"{where}跨站点登记的志愿者（截至{today.year}年{today.month}月{today.day}日）", people.SHEET_HEADERS, rows,
-                             f"{where}跨站点登记的志愿者-{today:%Y%m%d}.xlsx")
-
-    def upload_refused(request: Request, csrf: str, upload, missing: str, limit: int, what: str) -> tuple[str, int] | None:
-        """A staff form's file upload: (message, status) when it cannot be taken, else None."""
+    def take_upload(request: Request, csrf: str, upload: UploadFile | None, missing: str, limit: int,
+                    what: str) -> UploadFile | tuple[str, int]:
+        """A staff form's file upload: the file, or (message, status) when it cannot be taken."""
         if not same_secret(csrf, csrf_token(request)):
             return "页面已过期，请刷新后重新提交", 403
         if upload is None or not upload.filename:
             return missing, 422
         if (upload.size or 0) > limit:
             return f"{what}过大（上限 {limit // 1024 // 1024} MB）", 413
-        return None
-
-    # -- USB sync packages ------------------------------------------------------------------
-    @api.get("/district/packages", include_in_schema=False)
-    def packages_page(request: Request, done: int = Query(0, ge=0, le=2**31 - 1)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        return render_packages(request, user, done=done)
-
-    @api.post("/district/packages", include_in_schema=False)
-    def upload_package(request: Request, csrf: str = Form("", max_length=100), package: UploadFile | None = File(None)):
-        """导入同步包 from the browser: the same checks and per-row path as the command line; the reply to
-        carry back is kept and offered for download."""
-        from ..package import MAX_PACKAGE_BYTES, PackageError
-        from .packages import import_package
-
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        refused = upload_refused(request, csrf, package, "同步包：请选择实践站导出的同步包文件（.slpkg）", MAX_PACKAGE_BYTES, "同步包")
-        if refused:
-            return render_packages(request, user, error=refused[0], status=refused[1])
-        try:
-            result = import_package(engine, api.state.photos, package.file, by=user.display_name, street=user.street)
-        except PackageError as exc:
-            return render_packages(request, user, error=f"同步包“{package.filename}”未导入：{exc}", status=422)
-        return RedirectResponse(f"/district/packages?done={result.import_id}", status_code=303)
-
-    @api.get("/district/packages/{import_id}/reply", include_in_schema=False)
-    def package_reply(request: Request, import_id: int = PathParam(ge=1, le=2**31 - 1)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        with engine.connect() as conn:
-            row = conn.execute(select(package_import.c.reply, package_import.c.reply_name)
-                               .join(account, account.c.id == package_import.c.account_id)
-                               .where(package_import.c.id == import_id, admin.in_street(user.street))).first()
-        if row is None:
-            return render("message.html", title="找不到回执", message="找不到这份回执。", error=False, back="/district/packages",
-                          back_label="返回", status=404)
-        return Response(row.reply, media_type="application/octet-stream",
-                        headers={"Content-Disposition": f"attachment; filename=\"reply.slreply\"; filename*=UTF-8''{quote(row.reply_name)}"})
-
-    def render_packages(request: Request, user, *, done: int = 0, error: str = "", status: int = 200):
-        with engine.connect() as conn:
-            recent = conn.execute(select(package_import, account.c.name).join(account, account.c.id == package_import.c.account_id)
-                                  .where(admin.in_street(user.street)).order_by(package_import.c.id.desc()).limit(50)).all()
-        return render("packages.html", title="U盘同步包", user=user, status=status, recent=recent, error=error,
-                      done=next((r for r in recent if r.id == done), None), csrf=csrf_token(request))
-
-    # -- stations in bulk -----------------------------------------------------------------------------
-    @api.get("/district/stations/add", include_in_schema=False)
-    def add_stations_page(request: Request):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        if user.street:
-            return district_only(user)
-        return render_add_stations(request, user)
+        return upload
 
     def district_only(user: StaffUser, what: str = "批量添加实践站") -> HTMLResponse:
         return render("message.html", title="无权操作", user=user, message=f"{what}由区文明实践中心的全区管理员办理",
                       error=True, back="/district", back_label="← 返回各站情况", status=403)
 
-    @api.post("/district/stations/add", include_in_schema=False)
-    def add_stations_form(request: Request, csrf: str = Form("", max_length=100), server_url: str = Form("", max_length=300),
-                          sheet: UploadFile | None = File(None)):
-        """The same as station district add-stations: all or nothing, the codes only on the PDF it answers with."""
-        import tempfile
-        from pathlib import Path as FilePath
+    shared = Staff(engine, current_user, csrf_token, out_of_scope, district_only, take_upload)
+    from . import street_status_web, street_web, web_admin, web_packages, web_people
 
-        from app.services.errors import ServiceError, ValidationError as SheetError
-
-        from .stations import add_stations, code_slips_pdf, read_stations
-
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        if user.street:
-            return district_only(user)
-        refused = upload_refused(request, csrf, sheet, "表格：请选择 .xlsx、.xls 或 .csv 文件", 10 * 1024 * 1024, "表格")
-        if refused:
-            return render_add_stations(request, user, error=refused[0], status=refused[1])
-        with tempfile.TemporaryDirectory() as tmp:
-            suffix = FilePath(sheet.filename).suffix.lower()
-            source = FilePath(tmp) / f"stations{suffix if suffix in ('.xlsx', '.xls', '.csv') else '.xlsx'}"
-            source.write_bytes(sheet.file.read())
-            try:
-                issued = add_stations(engine, read_stations(source))
-            except SheetError as exc:
-                return render_add_stations(request, user, error="没有添加任何实践站：\n" + "\n".join(exc.errors.values()), status=422)
-            except ServiceError as exc:
-                return render_add_stations(request, user, error=f"没有添加任何实践站：{exc}", status=422)
-            pdf = code_slips_pdf(FilePath(tmp) / "codes.pdf", issued, server_url=server_url.strip(), district=user.display_name)
-            data = pdf.read_bytes()
-        name = quote(f"实践站登记码-{len(issued)}个.pdf")
-        return Response(data, media_type="application/pdf",
-                        headers={"Content-Disposition": f"attachment; filename=\"codes.pdf\"; filename*=UTF-8''{name}"})
-
-    def render_add_stations(request: Request, user, *, error: str = "", status: int = 200):
-        return render("add_stations.html", title="批量添加实践站", user=user, status=status, error=error, csrf=csrf_token(request))
-
-    # -- announcements and rules, published from the browser as from the command line (#30) -----------------------
-    PUBLISHING = "发布通知和考核规则"
-
-    def render_publish(request: Request, user, *, errors: dict | None = None, values: dict | None = None, notice: str = "",
-                       status: int = 200):
-        from .db import street_weights
-        from .streets import weights_in_force
-
-        with engine.connect() as conn:
-            version, at, _text = admin.rules_in_force(conn)
-            weights_version, weights_at, _weights = weights_in_force(conn)
-            weights_log = conn.execute(select(street_weights.c.version, street_weights.c.published_at,
-                                              street_weights.c.published_by)
-                                       .order_by(street_weights.c.version.desc()).limit(20)).all()
-            recent = conn.execute(select(announcement.c.kind, announcement.c.title, announcement.c.published_at)
-                                  .where(announcement.c.kind.in_(("announcement", "rules"))).order_by(announcement.c.seq.desc()).limit(20)).all()
-        return render("publish.html", title=PUBLISHING, user=user, status=status, errors=errors or {}, values=values or {}, notice=notice,
-                      version=version, version_at=at, recent=recent, csrf=csrf_token(request),
-                      weights_version=weights_version, weights_at=weights_at, weights_log=weights_log)
-
-    @api.get("/district/publish", include_in_schema=False)
-    def publish_page(request: Request, done: str = Query("", max_length=20)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        if user.street:
-            return district_only(user, PUBLISHING)
-        notice = {"announcement": "已发布通知，各站下次同步时收到，显示在工作台上直到点“已读”。",
-                  "rules": "已发布新的“五有”考核规则，各站下次同步时生效。",
-                  "weights": "已发布新的街道评估计分办法，本月起的评估按新办法计分；已过去的期间仍按当时的办法计分。",
-                  }.get(done, "")
-        return render_publish(request, user, notice=notice)
-
-    @api.post("/district/publish/announcement", include_in_schema=False)
-    def publish_announcement(request: Request, csrf: str = Form("", max_length=100), title: str = Form("", max_length=1000),
-                             body: str = Form("", max_length=20_000)):
-        """The same as station district announce."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        if user.street:
-            return district_only(user, PUBLISHING)
-        values = {"title": title, "body": body}
-        if not same_secret(csrf, csrf_token(request)):
-            return render_publish(request, user, errors={"form": "页面已过期，请刷新后重新提交"}, values=values, status=403)
-        try:
-            admin.announce(engine, title, body)
-        except ValidationError as exc:
-            return render_publish(request, user, errors=exc.errors, values=values, status=422)
-        return RedirectResponse("/district/publish?done=announcement", status_code=303)
-
-    @api.post("/district/publish/rules", include_in_schema=False)
-    def publish_rules_form(request: Request, csrf: str = Form("", max_length=100), rules: UploadFile | None = File(None)):
-        """The same as station district publish-rules: refused, with the reason, when the file is broken (its line),
-        has no version, or is not newer than the rules in force."""
-        from app.rules import RulesError
-
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        if user.street:
-            return district_only(user, PUBLISHING)
-        refused = upload_refused(request, csrf, rules, "规则文件：请选择 .toml 规则文件", 1024 * 1024, "规则文件")
-        if refused:
-            return render_publish(request, user, errors={"rules": refused[0]}, status=refused[1])
-        try:
-            text = rules.file.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return render_publish(request, user, errors={"rules": "规则文件应为 UTF-8 编码的文本（用记事本“另存为”时选 UTF-8）"}, status=422)
-        try:
-            admin.publish_rules(engine, text)
-        except RulesError as exc:
-            return render_publish(request, user, errors={"rules": f"“{rules.filename}”未发布：{exc}"}, status=422)
-        return RedirectResponse("/district/publish?done=rules", status_code=303)
-
-    from . import street_status_web, street_web
-
+    web_people.install(api, shared)
+    web_packages.install(api, shared)
+    render_publish = web_admin.install(api, shared)
     street_web.install(api, engine=engine, current_user=current_user, csrf_token=csrf_token,
                        district_only=district_only, out_of_scope=out_of_scope, render_publish=render_publish)
     street_status_web.install(api, engine=engine, current_user=current_user, out_of_scope=out_of_scope)
