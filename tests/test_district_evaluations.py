@@ -119,7 +119,7 @@ def test_the_first_view_of_a_month_answers_at_once_and_the_rest_is_judged_meanwh
 
     from app.db import Store
     from app.services.station import init_station
-    from sync.server import web
+    from sync.server import web_evaluation
     from sync_helpers import staff_login
     from sync.server import admin
 
@@ -131,7 +131,7 @@ def test_the_first_view_of_a_month_answers_at_once_and_the_rest_is_judged_meanwh
     other.close()
     admin.add_staff(engine, "wmb", "district1", "区文明办")
     page = staff_login(district_sqlite.base)
-    monkeypatch.setattr(web, "FIRST_VIEW_S", 0.0)
+    monkeypatch.setattr(web_evaluation, "FIRST_VIEW_S", 0.0)
     monkeypatch.setattr(evaluations, "evaluate", _slowly(evaluations.evaluate))  # the background one still running
     first = page.get(district_sqlite.base + "/district/evaluation?year=2026&month=10", timeout=60)
     assert first.status_code == 200 and "还有 2 个站的“五有”正在后台评估" in first.text and "自动刷新" in first.text

@@ -98,6 +98,8 @@ def test_district_staff_see_every_station(demo_store, district, tmp_path):
 
         ws = load_workbook(saved).active
         assert ws["B3"].value == "杨家庄村" and "（三.2）" in "".join(str(c.value) for c in ws[2])
+        # a column holds 所 and 站 alike: headed by the rule's title naming every tier, not the first row's own
+        assert "志愿服务队数量（站3支以上、所5支以上、中心17类）（三.2）" in [c.value for c in ws[2]]
         page.goto(district.base + "/district")
         page.click("text=“五单”办理情况")
         page.wait_for_url("**/district/demands")

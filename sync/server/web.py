@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,20 +17,16 @@ from sqlalchemy import Engine, and_, func, select
 
 from app.models.base import utcnow
 from app.models.enums import PROJECT_STATUSES, DemandState as S, station_level
-from app.rules import STATUS_LABELS
 from app.services.activities import month_range
 from app.services.operators import hash_password, verify_password
 
 from .. import protocol
 from . import admin, attention, people, stats, throttle
-from .admin import current_rules, same_secret
+from .admin import same_secret
 from .db import TABLES, account, batch_log, rejection, staff, staff_session
 
 COOKIE = "district_session"
 PAGE_SIZE = 50  # stations per page of the overview
-# The 五有 page's first view of a month judges afresh for at most this long and shows what is ready; the rest are
-# judged in the background and shown as the page refreshes itself (3,000 stations from nothing: 30–40 s, #29).
-FIRST_VIEW_S = 1.5
 DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked for unknown user names, as long as a real check
 SESSION_HOURS = 12
 # A staff session also ends after this long without a page (a browser left open in an office, a phone put
@@ -202,6 +197,7 @@ class Staff:
     out_of_scope: Callable[..., HTMLResponse]
     district_only: Callable[..., HTMLResponse]
     take_upload: Callable[..., UploadFile | tuple[str, int]]
+    street_filter: Callable[[StaffUser, str], str | None]
 
 
 def session_live(expires_at: datetime, last_seen: datetime | None, now: datetime) -> bool:
@@ -209,6 +205,11 @@ def session_live(expires_at: datetime, last_seen: datetime | None, now: datetime
     of its last page (a session never seen counts from its login). A plain function, not a query's filter, so
     the mutation test reaches it (#28)."""
     return now < expires_at and (last_seen is None or now - last_seen < timedelta(minutes=IDLE_MINUTES))
+
+
+def streets_of(conn, user: StaffUser) -> list[str]:
+    """The streets an account picks from: a 街道 account its own, the district every one."""
+    return [user.street] if user.street else admin.streets(conn)
 
 
 def install(api: FastAPI) -> None:
@@ -353,73 +354,6 @@ def install(api: FastAPI) -> None:
     def station_figures(conn, station_id: str, today: date) -> dict:
         return figures_for(conn, [station_id], today).get(station_id, {"volunteers": 0, "hours": 0.0, "per_team": [], "month_total": 0})
 
-    def evaluation(conn, year: int, month: int, *, street: str = "", full: bool = False,
-                   wait_s: float | None = None) -> tuple[list[dict], list]:
-        """六.4 月度评估: every synced station (of ``street``, or all) through the same evaluator the stations run,
-        ranked, and the stations not yet judged; a station's verdicts are kept until it syncs again or the rules
-        change (evaluations.py). ``full``: with every verdict. ``wait_s``: judge afresh for that long at most, the
-        rest in the background (the page's first view of a month, #29); None: every station, however long."""
-        from .evaluations import judge_later, verdicts_for_all
-
-        rules = current_rules(conn)  # the rules the district last published: the ones the stations see
-        deadline = None if wait_s is None else time.perf_counter() + wait_s
-        ranked, pending = [], []
-        for acct, summary, verdicts in verdicts_for_all(conn, year, month, rules, full=full, street=street, deadline=deadline):
-            if summary is None:
-                pending.append(acct)
-            else:
-                ranked.append({"account": acct, "verdicts": verdicts, **summary})
-        if pending:
-            judge_later(engine, year, month)
-        ranked.sort(key=lambda r: (r["missed"], r["at_risk"], -r["met"], r["account"].name))
-        return ranked, pending
-
-    @api.get("/district/evaluation", include_in_schema=False)
-    def evaluation_page(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
-                        p: int = Query(1, ge=1, le=100_000)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        street = street_filter(user, street)
-        if street is None:
-            return out_of_scope(user, "找不到该街道")
-        today = date.today()
-        year, month = year or today.year, month or today.month
-        with engine.connect() as conn:
-            # a 街道 account: its street's ranking only; what is not judged within FIRST_VIEW_S, judged meanwhile
-            everyone, waiting = evaluation(conn, year, month, street=user.street, wait_s=FIRST_VIEW_S)
-            streets_known = streets_of(conn, user)
-        ranked = [r for r in everyone if not street or r["account"].street == street]
-        pending = [a for a in waiting if not street or a.street == street]
-        pages = max(1, -(-len(ranked) // PAGE_SIZE))
-        first = (min(p, pages) - 1) * PAGE_SIZE
-        streets: dict[str, list] = {}
-        for r in everyone:
-            streets.setdefault(r["account"].street or "（未填街道）", []).append(r)
-        by_street = sorted(({"name": name, "stations": len(items), "average": sum(i["met"] for i in items) / len(items),
-                             "missed": sum(i["missed"] for i in items)} for name, items in streets.items()), key=lambda s: -s["average"])
-        return render("evaluation.html", title="月度评估", user=user, year=year, month=month, street=street, years=years_back(),
-                      streets=streets_known, total=len(ranked), p=p, pages=pages,
-                      here=f"/district/evaluation?year={year}&month={month}&street={quote(street)}",
-                      ranked=list(enumerate(ranked[first:first + PAGE_SIZE], start=first + 1)), by_street=by_street,
-                      pending=pending)
-
-    @api.get("/district/evaluation.xlsx", include_in_schema=False)
-    def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        today = date.today()
-        year, month = year or today.year, month or today.month
-        with engine.connect() as conn:
-            ranked, _none = evaluation(conn, year, month, street=user.street, full=True)  # a download: every station
-        rules = ranked[0]["verdicts"] if ranked else []
-        headers = ["名次", "名称", "级别", "所属街道", "达标项", "有风险", "未达标"] + [f"{v.title}（{v.section}）" for v in rules]
-        rows = [[n, r["account"].name, station_level(r["account"].level).unit, r["account"].street, f"{r['met']}/{r['counted']}", r["at_risk"], r["missed"]]
-                + [f"{STATUS_LABELS[v.status]} {v.progress}" for v in r["verdicts"]] for n, r in enumerate(ranked, start=1)]
-        where = user.street or ""
-        return xlsx_response(f"{year}年{month}月 {where}新时代文明实践站“五有”月度评估", headers, rows, f"{year}年{month}月{where}五有评估.xlsx")
-
     def period_end(year: int, month: int) -> date:
         """The day the figures are taken on: today in the current month, else the month's last day."""
         today = date.today()
@@ -482,9 +416,6 @@ def install(api: FastAPI) -> None:
             rows.append({"name": name, "y": base - 10, "bars": bars})
         return {"width": label_w + 12 * (bar_w + gap) + 10, "height": row_h * len(counts) + 24, "bar_w": bar_w, "rows": rows,
                 "months": [(label_w + m * (bar_w + gap) + bar_w / 2, m + 1) for m in range(12)]}
-
-    def streets_of(conn, user: StaffUser) -> list[str]:
-        return [user.street] if user.street else admin.streets(conn)
 
     @api.get("/district", include_in_schema=False)
     def overview(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
@@ -632,10 +563,11 @@ def install(api: FastAPI) -> None:
         return render("message.html", title="无权操作", user=user, message=f"{what}由区文明实践中心的全区管理员办理",
                       error=True, back="/district", back_label="← 返回各站情况", status=403)
 
-    shared = Staff(engine, current_user, csrf_token, out_of_scope, district_only, take_upload)
-    from . import street_status_web, street_web, web_admin, web_demands, web_packages, web_people
+    shared = Staff(engine, current_user, csrf_token, out_of_scope, district_only, take_upload, street_filter)
+    from . import street_status_web, street_web, web_admin, web_demands, web_evaluation, web_packages, web_people
 
     web_demands.install(api, shared)
+    web_evaluation.install(api, shared)
     web_people.install(api, shared)
     web_packages.install(api, shared)
     render_publish = web_admin.install(api, shared)
