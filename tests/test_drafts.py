@@ -209,7 +209,7 @@ def test_after_kill_9_with_a_half_filled_form_the_next_start_offers_it_back(qtbo
             qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=10_000)
             driver.stop()
         assert "上次没有正常关闭" in seen["offer"] and str(data / "logs" / "crash.log") in seen["offer"]
-        assert seen["line"].startswith("记录活动 — 杨红霞填写") and "最后保存" in seen["line"]
+        assert seen["line"].startswith("记录活动 — 杨红霞填写") and "最后填写于" in seen["line"]
         assert seen["form"][:2] == ("重阳节敬老饺子宴", "村委会活动室")
         qtbot.waitUntil(lambda: box.pending() == [], timeout=5000)  # given up: gone
     finally:

@@ -239,7 +239,7 @@ def describe(draft: Draft) -> str:
     saved = draft.saved
     when = f"{saved.year}年{saved.month}月{saved.day}日 {saved:%H:%M}" if saved else "时间不详"
     who = draft.operator_label or draft.operator or "未知操作员"
-    return f"{draft.title} — {who}填写，最后保存于 {when}"
+    return f"{draft.title} — {who}填写，最后填写于 {when}"  # never saved: the time it was last typed in
 
 
 class RecoveryDialog(ClosedByQt, QDialog):

@@ -15,6 +15,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
@@ -316,14 +317,24 @@ def form_table(rows: Sequence[Sequence[object]], widths_mm: Sequence[float], spa
                 cells.append(p(c, "label" if i % 2 == 0 else "cell"))
         body.append(cells)
     scale = FRAME_W / (sum(widths_mm) * mm)
-    table = LongTable(body, colWidths=[w * mm * scale for w in widths_mm])
+    widths = [w * mm * scale for w in widths_mm]
+    covered = {(c, r) for (c0, r0), (c1, r1) in spans for c in range(c0, c1 + 1) for r in range(r0, r1 + 1) if (c, r) != (c0, r0)}
+    label = styles()["label"]
+    for c in range(0, len(widths) - 1, 2):
+        # A label is never broken: its column takes what its longest label needs from the value beside it (at 24 mm
+        # “服务对象人数” left “数” alone on a second line of the 活动记录表, a trial)
+        texts = [str(row[c]) for r, row in enumerate(rows) if c < len(row) and not isinstance(row[c], Flowable) and (c, r) not in covered]
+        need = max((stringWidth(t, label.fontName, label.fontSize) + 12 + 2 for t in texts), default=0)
+        if need > widths[c]:
+            widths[c + 1] -= need - widths[c]
+            widths[c] = need
+    table = LongTable(body, colWidths=widths)
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.6, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 4),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]
-    covered = {(c, r) for (c0, r0), (c1, r1) in spans for c in range(c0, c1 + 1) for r in range(r0, r1 + 1) if (c, r) != (c0, r0)}
     for r, row in enumerate(rows):
         for c in range(0, len(row), 2):
             if (c, r) not in covered:

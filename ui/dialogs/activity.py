@@ -52,10 +52,16 @@ class PhotoList(QListWidget):
         super().__init__()
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB, THUMB))
+        # Each photo in a cell of its own, its caption wrapped to two lines and cut after them (the whole in its
+        # tooltip): a long 照片说明 ran over the next photos' names until the list was drawn again (a trial).
+        self.setGridSize(QSize(THUMB + 40, THUMB + 44))
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setMovement(QListWidget.Movement.Static)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setMinimumHeight(THUMB + 40)
+        self.setMinimumHeight(THUMB + 56)  # one row of cells, and the frame
 
     def dragEnterEvent(self, event):
         if event.mimeData().hasUrls():
@@ -349,6 +355,7 @@ class ActivityDialog(FormDialog):
         else:
             self.new_captions.pop(path, None)
         item.setText(caption or Path(path).name)
+        item.setToolTip(caption or self.tr("{0}\n双击填写照片说明").format(Path(path).name))
 
     def remove_photos(self) -> None:
         """The chosen photos come off the form; a saved one is taken off the activity at 保存 (取消 keeps it)."""
