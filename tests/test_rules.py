@@ -172,6 +172,8 @@ def test_active_share_is_strictly_above_sixty_percent_and_party_rules(ctx):
     add_activities(ctx, 1, participants=[p.id for p in people[:3]])  # 3 of 5 = 60 %: not above 60 %
     v = verdicts(ctx)
     assert v["active_share"].status == MISSED and v["active_share"].figure == 60.0
+    assert v["active_share"].progress == "60%/超过60%"  # said so: “60%/60%” marked missed read as a contradiction
+    assert v["party_participation"].progress == "75%/80%"
     assert v["party_participation"].figure == 75.0 and v["party_participation"].status == MISSED  # 3 of 4 party members
     add_activities(ctx, 10, start=date(LAST_YEAR, 3, 1), participants=[people[3].id, people[4].id])
     v = verdicts(ctx)

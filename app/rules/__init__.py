@@ -248,17 +248,20 @@ class Verdict:
     unit: str = ""
     gap: str = ""
     details: list[str] = field(default_factory=list)
+    above: bool = False  # the rule asks for more than the target (超过60%), not the target itself
 
     @property
     def progress(self) -> str:
+        """The figure against what is asked: 45/60, or 60%/超过60% (a trial read “60%/60%” marked 有风险 as a contradiction)."""
         if self.figure is None or self.target is None:
             return "—"
         figure = f"{self.figure:g}" if isinstance(self.figure, float) else str(self.figure)
-        return f"{figure}{self.unit}/{self.target}{self.unit}"
+        return f"{figure}{self.unit}/{'超过' if self.above else ''}{self.target}{self.unit}"
 
     def as_json(self) -> dict:
         return {"id": self.rule_id, "section": self.section, "you": self.you, "title": self.title, "status": self.status,
-                "figure": self.figure, "target": self.target, "unit": self.unit, "gap": self.gap, "details": self.details}
+                "figure": self.figure, "target": self.target, "unit": self.unit, "gap": self.gap, "details": self.details,
+                "above": self.above}
 
 
 def _some(names: list[str], shown: int = 3) -> str:
@@ -549,7 +552,7 @@ class Evaluator:
                                         "本级别不考核此项"))
                 continue
             verdict = getattr(self, rule.metric)(rule, target)
-            verdicts.append(dataclasses.replace(verdict, title=rule.title_for(self.level, self.kind)))
+            verdicts.append(dataclasses.replace(verdict, title=rule.title_for(self.level, self.kind), above=rule.strictly_above))
         return verdicts
 
 

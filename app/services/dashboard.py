@@ -105,7 +105,8 @@ def from_json(data: dict) -> DashboardView:
         teams=[stats.TeamMonth(**t) for t in o["teams"]],
     )
     verdicts = [Verdict(rule_id=v["id"], section=v["section"], you=v["you"], title=v["title"], status=v["status"],
-                        figure=v["figure"], target=v["target"], unit=v["unit"], gap=v["gap"], details=list(v["details"]))
+                        figure=v["figure"], target=v["target"], unit=v["unit"], gap=v["gap"], details=list(v["details"]),
+                        above=bool(v.get("above", False)))  # (kept before the figure said 超过)
                 for v in data["verdicts"]]
     return DashboardView(
         today=today, overview=overview, team_months=_months_in(data["team_months"]),
