@@ -67,3 +67,15 @@ def test_the_activities_fill_the_width_with_their_names_and_the_arrow_points_as_
     page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # oldest first
     qtbot.wait(20)
     assert _arrow(header, 0) == "▲"
+
+
+def test_teams_are_listed_in_pinyin_order(qtbot, window):
+    """A trial: 党员理论宣讲队, 孝老爱亲服务队, 护苗志愿服务队, 村民文艺队, 美丽庭院环保队 — character-code order, which no
+    clerk can follow. Listed as a Chinese Windows lists names: by their pinyin (cūn, dǎng, hù, měi, xiào)."""
+    window.go("teams")
+    page = window.pages["teams"]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5)
+    names = [page.model.data(page.model.index(r, 0)) for r in range(page.model.rowCount())]
+    assert names == ["村民文艺队", "党员理论宣讲队", "护苗志愿服务队", "美丽庭院环保队", "孝老爱亲服务队"]
+    page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: page.model.data(page.model.index(0, 0)) == "孝老爱亲服务队")

@@ -48,8 +48,13 @@ class TeamsPage(ListPage):
 
     def fetch(self, state, offset, limit, order_by, descending):
         # A station has a handful of teams: sorting them here is simpler than SQL and as fast.
+        from app.services.pinyin import name_keys
+
+        # names in pinyin order, as a Chinese Windows lists them (in character-code order 党员… came before 孝老…,
+        # 护苗…, 村民…: a trial)
         keys = {
-            "name": lambda s: s.team.name, "category": lambda s: s.team.category, "members": lambda s: s.members,
+            "name": lambda s: (name_keys(s.team.name)[0], s.team.name),
+            "category": lambda s: (name_keys(s.team.category)[0], s.team.category), "members": lambda s: s.members,
             "founded_on": lambda s: s.team.founded_on or s.team.updated_at.date(),
         }
         rows = sorted(self._rows(state), key=keys.get(order_by or "name", keys["name"]), reverse=descending)
