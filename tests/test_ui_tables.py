@@ -79,3 +79,18 @@ def test_teams_are_listed_in_pinyin_order(qtbot, window):
     assert names == ["村民文艺队", "党员理论宣讲队", "护苗志愿服务队", "美丽庭院环保队", "孝老爱亲服务队"]
     page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: page.model.data(page.model.index(0, 0)) == "孝老爱亲服务队")
+
+
+def test_the_row_chosen_stays_chosen_when_the_list_is_read_again(qtbot, window):
+    """A trial: after 保存 the edited activity was no longer selected (and a sync's refresh dropped the choice too)."""
+    window.go("activities")
+    page = window.pages["activities"]
+    qtbot.waitUntil(lambda: page.model.rowCount() > 5)
+    page.table.selectRow(3)
+    chosen = page.row_id(page.selected_rows()[0])
+    page.after_change(background=True)  # as after a form's 保存, or a sync
+    qtbot.waitUntil(lambda: not page.model.loading)
+    assert [page.row_id(r) for r in page.selected_rows()] == [chosen]
+    assert page.table.currentIndex().row() == 3
+    page.refresh()  # read now, on this thread
+    assert [page.row_id(r) for r in page.selected_rows()] == [chosen]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QFrame, QHBoxLayout, QScrollArea, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
@@ -260,14 +260,30 @@ class ListPage(Page):
         self.refresh(background=True)
 
     def refresh(self, background: bool = False) -> None:
-        """Reload the list: now, or with its SQL in the background (after a job: the window stays live)."""
+        """Reload the list: now, or with its SQL in the background (after a job: the window stays live). The rows
+        selected stay selected where they are still listed (a trial: after 保存 the edited activity was no longer
+        selected, and a sync's refresh dropped what the clerk had chosen)."""
+        kept = [self.row_id(row) for row in self.selected_rows()]
         if background:
-            self.model.reload_in_background(self._reloaded)
+            self.model.reload_in_background(lambda: self._reloaded(kept))
         else:
             self.model.reload()
-            self._reloaded()
+            self._reloaded(kept)
 
-    def _reloaded(self) -> None:
+    def _select_again(self, ids: list[str]) -> None:
+        wanted = set(ids)
+        found = [r for r in range(self.model.rowCount()) if self.row_id(self.model.row(r)) in wanted]
+        if not found:
+            return
+        chosen = self.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        chosen.setCurrentIndex(self.model.index(found[0], 0), flags)
+        for r in found[1:]:
+            chosen.select(self.model.index(r, 0), flags)
+
+    def _reloaded(self, kept: list[str] | None = None) -> None:
+        if kept:
+            self._select_again(kept)
         if not self._sized and self.model.rowCount():
             # Size the columns to the first page once (none wider than MAX_COLUMN: long texts elide with a
             # tooltip); afterwards the person's widths stay.
