@@ -143,3 +143,33 @@ def test_switching_operator_from_the_menu_asks_about_typing_first(qtbot, window)
     _log_in(qtbot, "clerk", "clerk123")
     assert window.switch_operator()
     assert window.ctx.actor.username == "clerk" and get_station(window.ctx).opening_hours == "Mon-Fri 9:00-12:00"
+
+
+def test_calling_off_the_login_after_the_idle_locks_switch_goes_back_to_the_lock(qtbot, window):
+    """切换操作员 on the idle lock, then 取消 on the login: the window was left open as the operator who had walked
+    away — anyone at the PC had the admin's ledger without a password. It goes back to the lock."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.dialogs.login import LockDialog, LoginDialog
+
+    shown: list[str] = []
+
+    def call_off(login) -> None:
+        cancel = login.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
+        shown.append(cancel.text())
+        when_modal(unlock, kind=LockDialog)  # the lock again, for the password of the operator who walked away
+        cancel.click()
+
+    def unlock(lock) -> None:
+        shown.append("locked again")
+        type_text(qtbot, lock.password, "admin123")
+        lock.try_unlock()
+
+    def switch(lock) -> None:
+        when_modal(call_off, kind=LoginDialog)
+        lock.done(LockDialog.SWITCH)
+
+    when_modal(switch, kind=LockDialog)
+    window.lock()
+    qtbot.waitUntil(lambda: "locked again" in shown and not window.locked, timeout=10_000)
+    assert shown == ["取消", "locked again"] and window.ctx.actor.username == "admin"

@@ -424,6 +424,10 @@ class MainWindow(QMainWindow):
         login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo,
                             demo_login_known=self.is_demo and bool(self.settings.get("demo_login_known")))
         if not login.exec() or login.actor is None:
+            if unattended:
+                # Called off on the idle lock's 切换操作员: back to the lock, never to the window of the operator who
+                # walked away (it was left open to whoever was at the PC, without a password).
+                QTimer.singleShot(0, self.lock)
             return False
         if unattended:
             keep_page_drafts(self, self.ctx.actor)

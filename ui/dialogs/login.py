@@ -89,7 +89,8 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         form.addRow(self.tr("密码"), self.password)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
+        # at the start it ends the program; over the window (切换操作员) it only calls the switch off
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消") if cover_window else self.tr("退出"))
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         self.covering = cover_window
