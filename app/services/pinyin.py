@@ -22,5 +22,5 @@ def name_keys(name: str) -> tuple[str, str]:
     # column (50 characters, e.g. 50 × 庄 = 300 letters of pinyin) also fits with its keys.
     from ..models import Volunteer
 
-    columns = Volunteer.__table__.c
+    columns = Volunteer.__table__.c  # type: ignore[attr-defined]  # (SQLModel's table, made by its metaclass)
     return "".join(syllables)[: columns.name_pinyin.type.length], "".join(s[0] for s in syllables)[: columns.name_initials.type.length]

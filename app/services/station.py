@@ -116,16 +116,17 @@ def tier_of(ctx: Context) -> StationLevel:
 # -- function rooms and service points ------------------------------------
 
 def _room_values(values: dict, errors: FieldErrors) -> dict:
-    out = {"name": clean(values.get("name")), "function": clean(values.get("function")), "note": clean(values.get("note"))}
-    check_length(errors, "name", "功能室名称", out["name"], 100, required=True)
-    check_choice(errors, "function", "功能", out["function"], ROOM_FUNCTIONS)
+    name, function, note = clean(values.get("name")), clean(values.get("function")), clean(values.get("note"))
+    check_length(errors, "name", "功能室名称", name, 100, required=True)
+    check_choice(errors, "function", "功能", function, ROOM_FUNCTIONS)
+    out: dict[str, object] = {"name": name, "function": function, "note": note}
     area = values.get("area_m2")
     if area in (None, ""):
         out["area_m2"] = None
     else:
         try:
-            out["area_m2"] = float(normal(str(area)))
-            if out["area_m2"] <= 0:
+            out["area_m2"] = square_metres = float(normal(str(area)))
+            if square_metres <= 0:
                 raise ValueError
         except ValueError:
             errors.add("area_m2", "面积应为大于0的数字（平方米）")
@@ -133,16 +134,11 @@ def _room_values(values: dict, errors: FieldErrors) -> dict:
 
 
 def _point_values(values: dict, errors: FieldErrors) -> dict:
-    out = {
-        "name": clean(values.get("name")),
-        "kind": clean(values.get("kind")) or SERVICE_POINT_KINDS[0],
-        "location": clean(values.get("location")),
-        "active": bool(values.get("active", True)),
-        "note": clean(values.get("note")),
-    }
-    check_length(errors, "name", "服务站点名称", out["name"], 100, required=True)
-    check_choice(errors, "kind", "站点类型", out["kind"], SERVICE_POINT_KINDS)
-    return out
+    name, kind = clean(values.get("name")), clean(values.get("kind")) or SERVICE_POINT_KINDS[0]
+    check_length(errors, "name", "服务站点名称", name, 100, required=True)
+    check_choice(errors, "kind", "站点类型", kind, SERVICE_POINT_KINDS)
+    return {"name": name, "kind": kind, "location": clean(values.get("location")), "active": bool(values.get("active", True)),
+            "note": clean(values.get("note"))}
 
 
 def save_room(ctx: Context, room_id: str | None = None, **values) -> FunctionRoom:

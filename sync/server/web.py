@@ -424,9 +424,10 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return to_login(request)
-        street = street_filter(user, street)
-        if street is None:
+        shown = street_filter(user, street)
+        if shown is None:
             return out_of_scope(user, "找不到该街道")
+        street = shown
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
@@ -458,9 +459,10 @@ def install(api: FastAPI) -> None:
         user = current_user(request)
         if user is None:
             return to_login(request)
-        street = street_filter(user, street)
-        if street is None:
+        shown = street_filter(user, street)
+        if shown is None:
             return out_of_scope(user, "找不到该街道")
+        street = shown
         today = date.today()
         year, month = year or today.year, month or today.month
         with engine.connect() as conn:
