@@ -185,3 +185,22 @@ def test_an_activity_before_its_team_was_founded_can_move_the_founding_and_the_j
                             participants=[ParticipantInput(people[1].id, 2.0)], move_registration_back=True)
     assert _joined(ctx, team.id)[people[1].id] == held + timedelta(days=1)  # registration confirmed: the joining follows
     assert teams.get_team(ctx, team.id).founded_on == held  # never moved forward
+
+
+def test_a_function_room_s_area_is_a_positive_number_or_none(ctx):
+    """二.7's 功能室: 面积 is optional; given, it is a number of square metres above 0 (full-width digits taken)."""
+    from app.models.enums import ROOM_FUNCTIONS
+    from app.services import station as station_service
+    from app.services.errors import ValidationError
+
+    function = ROOM_FUNCTIONS[0]
+    assert station_service.save_room(ctx, None, name="图书室", function=function, area_m2="").area_m2 is None
+    assert station_service.save_room(ctx, None, name="活动室", function=function, area_m2="３６.5").area_m2 == 36.5
+    for wrong in ("0", "-5", "三十", "36平方米"):
+        with pytest.raises(ValidationError) as info:
+            station_service.save_room(ctx, None, name="宣讲室", function=function, area_m2=wrong)
+        assert info.value.errors == {"area_m2": "面积应为大于0的数字（平方米）"}, wrong
+    with pytest.raises(ValidationError) as info:
+        station_service.save_room(ctx, None, name="", function="不存在的功能")
+    assert set(info.value.errors) == {"name", "function"}
+    assert len(station_service.list_rooms(ctx)) == 2
