@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import Membership, Team, Volunteer
 from ..models.enums import TEAM_CATEGORIES
@@ -32,20 +32,17 @@ def _validated(ctx: Context, session: Session, values: dict, *, current: Team | 
     errors = FieldErrors()
     merged = {k: getattr(current, k) for k in ("name", "category", "leader_id", "founded_on", "description")} if current else {}
     merged.update(values)
-    out = {
-        "name": clean(merged.get("name")),
-        "category": clean(merged.get("category")),
-        "leader_id": merged.get("leader_id") or None,
-        "description": clean(merged.get("description")),
-    }
-    check_length(errors, "name", "服务队名称", out["name"], 100, required=True)
-    check_choice(errors, "category", "服务队类别", out["category"], TEAM_CATEGORIES)
-    check_length(errors, "description", "简介", out["description"], 1000)
-    out["founded_on"] = parse_date(merged.get("founded_on"), errors, "founded_on", "成立日期")
-    if out["founded_on"] and out["founded_on"] > date.today():
+    name, category, description = clean(merged.get("name")), clean(merged.get("category")), clean(merged.get("description"))
+    check_length(errors, "name", "服务队名称", name, 100, required=True)
+    check_choice(errors, "category", "服务队类别", category, TEAM_CATEGORIES)
+    check_length(errors, "description", "简介", description, 1000)
+    founded_on = parse_date(merged.get("founded_on"), errors, "founded_on", "成立日期")
+    if founded_on and founded_on > date.today():
         errors.add("founded_on", "成立日期不能晚于今天")
-    if out["name"] and "name" not in errors:
-        query = live(Team).where(Team.station_id == ctx.station_id, Team.name == out["name"])
+    out: dict[str, object] = {"name": name, "category": category, "leader_id": merged.get("leader_id") or None,
+                              "description": description, "founded_on": founded_on}
+    if name and "name" not in errors:
+        query = live(Team).where(Team.station_id == ctx.station_id, Team.name == name)
         if current is not None:
             query = query.where(Team.id != current.id)
         if session.exec(query).first() is not None:
@@ -120,8 +117,8 @@ def list_teams(ctx: Context, *, deleted: bool = False) -> list[TeamSummary]:
     )
     query = (
         select(Team, func.coalesce(members.c.n, 0), Volunteer.name)
-        .outerjoin(members, members.c.team_id == Team.id)
-        .outerjoin(Volunteer, Volunteer.id == Team.leader_id)
+        .outerjoin(members, members.c.team_id == col(Team.id))
+        .outerjoin(Volunteer, col(Volunteer.id) == col(Team.leader_id))
         .where(Team.station_id == ctx.station_id, Team.deleted == deleted)
         .order_by(Team.name)
     )
@@ -132,9 +129,9 @@ def list_teams(ctx: Context, *, deleted: bool = False) -> list[TeamSummary]:
 def team_members(ctx: Context, team_id: str, *, include_left: bool = False) -> list[Member]:
     query = (
         select(Membership, Volunteer)
-        .join(Volunteer, Volunteer.id == Membership.volunteer_id)
+        .join(Volunteer, col(Volunteer.id) == col(Membership.volunteer_id))
         .where(Membership.team_id == team_id, Membership.deleted == False, Volunteer.deleted == False)
-        .order_by(Membership.joined_on, Volunteer.number)
+        .order_by(col(Membership.joined_on), col(Volunteer.number))
     )
     if not include_left:
         query = query.where(Membership.left_on == None)
