@@ -19,7 +19,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, and_, delete, select
+from sqlalchemy import Connection, Engine, Row, and_, delete, select
 
 from app.models.base import utcnow
 from app.models.enums import DemandState as S, StationLevel, station_level
@@ -87,8 +87,9 @@ def refresh_directory(engine: Engine, acct) -> None:
         last = conn.execute(select(announcement.c.body).where(mine).order_by(announcement.c.seq.desc()).limit(1)).scalar()
         if last == text:
             return
-        new = conn.execute(announcement.insert().values(id=str(uuid.uuid4()), kind="directory", title="可转派、上报的实践所（站）名单",
-                                                        body=text, published_at=utcnow(), station_id=acct.station_id)).inserted_primary_key[0]
+        inserted = conn.execute(announcement.insert().values(id=str(uuid.uuid4()), kind="directory", title="可转派、上报的实践所（站）名单",
+                                                             body=text, published_at=utcnow(), station_id=acct.station_id))
+        new = inserted.inserted_primary_key[0] if inserted.inserted_primary_key else 0  # (0: none older is removed)
         # The older ones go, after the insert: SQLite gives a new row the highest seq + 1, and a seq used again
         # would sit behind the ledger's pull cursor.
         conn.execute(delete(announcement).where(mine, announcement.c.seq < new))
@@ -254,7 +255,7 @@ def _open_dispatch(batch, values: dict) -> None:
     hops = list(_hops_of(conn, demand.dispatch_id, me))
     hops.append({"kind": values["kind"], "from": unit(me), "to": unit(target), "demand_id": demand.id, "number": demand.number,
                  "reason": values["reason"], "operator": values["operator"], "at": _iso(values["at"])})
-    body = {k: _iso(getattr(demand, k)) for k in REQUEST_FIELDS}
+    body: dict[str, object] = {k: _iso(getattr(demand, k)) for k in REQUEST_FIELDS}
     body.update(note=values["reason"][:500], via=values["kind"], hops=hops)
     conn.execute(announcement.insert().values(
         id=values["id"], kind="dispatch", title=f"{me.name}{VERBS[values['kind']]}：{demand.content[:60]}"[:200],
@@ -306,11 +307,11 @@ def next_hop(conn: Connection, demand_row):
     return None
 
 
-def chain(conn: Connection, dispatch_id: str, limit: int = 10) -> list[tuple[object, object]]:
+def chain(conn: Connection, dispatch_id: str, limit: int = 10) -> list[tuple[Row, Row | None]]:
     """From a dispatch to where the need is now: [(dispatch announcement, the demand answering it or None)], following
     each demand that was handed on to its next hop."""
     demand = TABLES["demand"]
-    out = []
+    out: list[tuple[Row, Row | None]] = []
     sent = conn.execute(select(announcement).where(announcement.c.id == dispatch_id)).first()
     while sent is not None and len(out) < limit:
         there = conn.execute(select(demand).where(demand.c.dispatch_id == sent.id, demand.c.deleted == False)).first()
@@ -325,5 +326,5 @@ def hop_origin(body: dict) -> str:
     last = hops[-1] if hops and isinstance(hops[-1], dict) else None
     if last is None or last.get("kind") not in ("pass", "report"):
         return "区中心派单"
-    who = last.get("from") if isinstance(last.get("from"), dict) else {}
+    who: dict = last["from"] if isinstance(last.get("from"), dict) else {}
     return f"{who.get('name', '')}（{tier_label(str(who.get('level', '')))}）{VERBS[last['kind']]}"
