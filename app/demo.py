@@ -233,12 +233,14 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                     start = time(rng.choice((8, 9, 14, 15)), rng.choice((0, 30)))
                     end = time(start.hour + rng.choice((1, 2, 3)), start.minute)
                     title = in_season(TITLES[team.category], rng.choice(TITLES[team.category]), day.month)
+                    place = rng.choice(profile.places)
+                    own_name, served, audience = rng.random() < profile.own_name_share, rng.randint(8, 80), rng.choice(profile.audience)
+                    rng.choice(profile.places)  # the draw the content's own place took (it named another place than 地点, a trial)
                     activity = Activity(
                         id=_uuid(id_rng), station_id=station_id, title=title, category=team.category, team_id=team.id, date=day,
-                        start_time=start, end_time=end, place=rng.choice(profile.places), organiser=team.name,
-                        own_name=rng.random() < profile.own_name_share, served_count=rng.randint(8, 80),
-                        service_target=rng.choice(profile.audience),
-                        content=f"{team.name}在{rng.choice(profile.places)}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
+                        start_time=start, end_time=end, place=place, organiser=team.name,
+                        own_name=own_name, served_count=served, service_target=audience,
+                        content=f"{team.name}在{place}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
                         family=team.category == "敬老爱老" and rng.random() < 0.1,
                     )
                     session.add(activity)

@@ -49,6 +49,9 @@ def test_demo_is_realistic_and_short_on_purpose(tmp_path):
         acts = activities.list_activities(ctx, date_from=date(2025, 12, 1), date_to=TODAY)
         assert acts and all(a.activity.date <= TODAY for a in acts if a.activity.status == "done")
         assert all(a.hours > 0 for a in acts if a.activity.status == "done")
+        # its 活动内容 names its own 地点 (a trial: 地点 新时代文明实践站广场, 内容 “在农家书屋开展”)
+        told = [a.activity for a in acts if "开展“" in a.activity.content]  # (a 五单's activity says what was done instead)
+        assert len(told) > 20 and all(f"在{a.place}开展" in a.content for a in told)
         # 村民文艺队 skipped the last two months; 护苗志愿服务队 has too few activities in the year
         by_team = {s.team.name: s.team.id for s in teams.list_teams(ctx)}
         recent = activities.list_activities(ctx, date_from=date(2026, 10, 1), date_to=TODAY, team_id=by_team["村民文艺队"])
