@@ -234,12 +234,12 @@ def build_demo(store: Store, *, years: int = 1, seed: int = 2022, today: date | 
                     end = time(start.hour + rng.choice((1, 2, 3)), start.minute)
                     title = in_season(TITLES[team.category], rng.choice(TITLES[team.category]), day.month)
                     place = rng.choice(profile.places)
-                    own_name, served, audience = rng.random() < profile.own_name_share, rng.randint(8, 80), rng.choice(profile.audience)
+                    own_name, served_count, audience = rng.random() < profile.own_name_share, rng.randint(8, 80), rng.choice(profile.audience)
                     rng.choice(profile.places)  # the draw the content's own place took (it named another place than 地点, a trial)
                     activity = Activity(
                         id=_uuid(id_rng), station_id=station_id, title=title, category=team.category, team_id=team.id, date=day,
                         start_time=start, end_time=end, place=place, organiser=team.name,
-                        own_name=own_name, served_count=served, service_target=audience,
+                        own_name=own_name, served_count=served_count, service_target=audience,
                         content=f"{team.name}在{place}开展“{title}”活动，志愿者分工协作，群众反响良好。", status=status,
                         family=team.category == "敬老爱老" and rng.random() < 0.1,
                     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -49,19 +50,25 @@ class DashboardView:
 
 
 def compute(ctx: Context, today: date | None = None) -> DashboardView:
-    """Everything the 工作台 shows, read in a worker thread (the reads of a whole year)."""
+    """Everything the 工作台 shows, read in a worker thread (the reads of a whole year). The 五有 self-check and the
+    unsettled points are read beside the year's figures, each on a connection of its own: SQLite lets go of the
+    interpreter while it reads, so on two cores the three overlap (the 5-year bench store's fresh figures took
+    1.30 s one after another, #29)."""
     today = today or date.today()
-    figures = stats.period_figures(ctx, date(today.year, 1, 1), today)
-    return DashboardView(
-        today=today,
-        overview=stats.overview(ctx, today=today, figures=figures),
-        team_months=figures.team_months,
-        category_months=figures.category_months,
-        verdicts=selfcheck(ctx, Period.of(year=today.year, month=today.month)),
-        demand_counts=demands.state_counts(ctx, today),
-        unsettled=points.unsettled_count(ctx),
-        waiting=outbox.pending_count(ctx.store),
-    )
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard") as beside:
+        verdicts = beside.submit(selfcheck, ctx, Period.of(year=today.year, month=today.month))
+        unsettled = beside.submit(points.unsettled_count, ctx)
+        figures = stats.period_figures(ctx, date(today.year, 1, 1), today)
+        return DashboardView(
+            today=today,
+            overview=stats.overview(ctx, today=today, figures=figures),
+            team_months=figures.team_months,
+            category_months=figures.category_months,
+            verdicts=verdicts.result(),
+            demand_counts=demands.state_counts(ctx, today),
+            unsettled=unsettled.result(),
+            waiting=outbox.pending_count(ctx.store),
+        )
 
 
 def kept_path(root: str | os.PathLike[str]) -> Path:
