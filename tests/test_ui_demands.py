@@ -503,3 +503,24 @@ def test_a_message_the_times_decide_goes_when_the_times_change(qtbot, ctx):
     assert form.errors["participants"].isVisible() and form.result() == 0
     form.end.setTime(QTime(9, 30))
     assert form.errors["participants"].isHidden()
+
+
+def test_the_hours_follow_whole_times_not_a_time_half_typed(qtbot, ctx):
+    """A trial: typing 1800 into 开始时间 against an end of 17:00 went through 01:00 and left “16 小时” in 每人服务时长."""
+    from PySide6.QtCore import QTime
+    from PySide6.QtTest import QTest
+
+    team = teams.add_team(ctx, name="便民服务队", category="便民服务")
+    demand = demands.record_demand(ctx, requester="马大爷", content="代购生活用品", category="便民服务")
+    demands.approve(ctx, demand.id)
+    demands.dispatch(ctx, demand.id, team_id=team.id)
+    dialog = CompleteDialog(ctx, demands.take(ctx, demand.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.end.setTime(QTime(17, 0))
+    assert dialog.hours.value() == 8.0  # 09:00 to 17:00: whole times, followed at once
+    dialog.start.setFocus()
+    QTest.keyClicks(dialog.start, "1800")  # digit by digit: 1, 18, 180, 1800 — after 17:00, so no figure
+    assert dialog.start.time() == QTime(18, 0) and dialog.hours.value() == 8.0
+    QTest.keyClicks(dialog.start, "1500")  # a new time, whole: followed
+    assert dialog.start.time() == QTime(15, 0) and dialog.hours.value() == 2.0

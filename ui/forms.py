@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, QTime, QTimer, Qt
+from PySide6.QtCore import QDate, QTime, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QApplication, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QSizePolicy, QTimeEdit, QVBoxLayout, QWidget,
@@ -45,6 +45,7 @@ class TimeEdit(QTimeEdit):
     took nothing.) Any other key, a click or leaving the field starts a new time."""
 
     SEPARATORS = (":", "：", ".", "。")
+    whole = Signal()  # a time typed digit by digit is whole (its minutes' two digits in)
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
@@ -87,6 +88,8 @@ class TimeEdit(QTimeEdit):
         section = QTimeEdit.Section.MinuteSection if in_minutes else QTimeEdit.Section.HourSection
         self.setCurrentSection(section)
         self.setSelectedSection(section)
+        if not self.half_typed:
+            self.whole.emit()  # (the time may not have changed on its last digit: 150 → 1500 is 15:00 twice)
 
     @staticmethod
     def parse(typed: str) -> tuple[int, int, bool] | None:
@@ -97,6 +100,11 @@ class TimeEdit(QTimeEdit):
             return None
         in_minutes = bool(minute_digits) or ":" in typed or len(hour_digits) == 2 or hour > 2
         return hour, minute, in_minutes
+
+    @property
+    def half_typed(self) -> bool:
+        """A time being typed and not yet whole (1, 18, 180 of 1800): what it shows meanwhile is no one's answer."""
+        return bool(self.typed) and len(self.split(self.typed)[1]) < 2
 
     @staticmethod
     def split(typed: str) -> tuple[str, str]:
@@ -117,7 +125,7 @@ class TimeEdit(QTimeEdit):
         self.setSelectedSection(QTimeEdit.Section.HourSection)
 
 
-def time_edit(value=None) -> QTimeEdit:
+def time_edit(value=None) -> TimeEdit:
     edit = TimeEdit(QTime(value.hour, value.minute) if value else QTime(9, 0))
     edit.setDisplayFormat("HH:mm")
     return edit

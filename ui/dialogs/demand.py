@@ -193,8 +193,9 @@ class CompleteDialog(FormDialog):
         self.hours.setSingleStep(0.5)
         self.hours.setSuffix(self.tr(" 小时"))
         self.hours.setValue(1.0)
-        self.start.timeChanged.connect(self.follow_duration)
-        self.end.timeChanged.connect(self.follow_duration)
+        for edit in (self.start, self.end):
+            edit.timeChanged.connect(self.follow_duration)
+            edit.whole.connect(self.follow_duration)
         people = VolunteerChecklist(ctx, self._preselected())
         people.setMinimumHeight(200)
         self.people = self.add("participants", self.tr("参加服务的志愿者"), people)
@@ -218,6 +219,10 @@ class CompleteDialog(FormDialog):
         return {person.id: person} if person is not None else {}
 
     def follow_duration(self) -> None:
+        """每人服务时长 follows the times once they are whole: typing 1800 against an end of 17:00 went through 01:00 and
+        left 16 小时 showing (a trial)."""
+        if self.start.half_typed or self.end.half_typed:
+            return
         hours = duration_hours(self.start.time().toPython(), self.end.time().toPython())
         if hours:
             self.hours.setValue(hours)
