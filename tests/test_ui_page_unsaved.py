@@ -5,7 +5,7 @@ recover. Now the window asks: 保存, 放弃修改, or 继续编辑 (the default
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app.services.station import get_station
 from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
@@ -173,3 +173,65 @@ def test_calling_off_the_login_after_the_idle_locks_switch_goes_back_to_the_lock
     window.lock()
     qtbot.waitUntil(lambda: "locked again" in shown and not window.locked, timeout=10_000)
     assert shown == ["取消", "locked again"] and window.ctx.actor.username == "admin"
+
+
+def test_a_window_whose_typing_cannot_be_kept_keeps_the_pc_its_operator_s_and_says_why(qtbot, window):
+    """A trial: 切换操作员 over 新增项目 (a form that keeps no draft) lost what was typed there. Such a window keeps the
+    lock to its operator's password, and the lock says why no one else can come in."""
+    from ui.dialogs.login import LockDialog
+    from ui.pages.station import RoomDialog
+
+    room = RoomDialog(window.ctx, parent=window)  # keeps no draft
+    qtbot.addWidget(room)
+    room.show()
+    type_text(qtbot, room.name, "second room")
+    seen: dict = {}
+
+    def look_and_unlock(lock) -> None:
+        switch = next(b for b in lock.findChildren(QPushButton) if b.text() == "切换操作员")
+        seen.update(switch=switch.isVisible(), why=lock.kept_open.text() if lock.kept_open.isVisible() else "")
+        type_text(qtbot, lock.password, "admin123")
+        lock.try_unlock()
+
+    when_modal(look_and_unlock, kind=LockDialog)
+    window.lock()
+    assert seen == {"switch": False, "why": "“功能室”还开着，其中的内容无法替他保留，所以现在不能切换操作员，只能由本人解锁。"}
+    assert room.isVisible() and room.name.text() == "second room"
+    room.reject()
+
+
+def test_a_form_closed_for_a_switch_called_off_is_offered_back_at_once(qtbot, window):
+    """A trial: a form closed for 切换操作员, the login called off, the same operator back with their password — the
+    form was gone and nothing offered until the next switch or start. It is offered back on unlocking."""
+    from ui.dialogs.login import LockDialog, LoginDialog
+    from ui.dialogs.volunteer import VolunteerDialog
+    from ui.drafts import RecoveryDialog
+
+    window.go("volunteers")
+    form = VolunteerDialog(window.ctx, parent=window.page("volunteers"))
+    form.show()
+    type_text(qtbot, form.name, "Wang")
+    form._keeper.write()  # (what its timer does a moment after typing)
+    offered: list[str] = []
+
+    def unlock(lock) -> None:
+        type_text(qtbot, lock.password, "admin123")
+        lock.try_unlock()
+
+    def call_off(login) -> None:
+        when_modal(unlock, kind=LockDialog)
+        login.reject()
+
+    def switch(lock) -> None:
+        when_modal(call_off, kind=LoginDialog)
+        lock.done(LockDialog.SWITCH)
+
+    def later(dialog) -> None:
+        offered.extend(dialog.list.item(i).text() for i in range(dialog.list.count()))
+        dialog.reject()  # 以后再说
+
+    when_modal(switch, kind=LockDialog)
+    when_modal(later, kind=RecoveryDialog, attempts=1000)
+    window.lock()
+    qtbot.waitUntil(lambda: bool(offered), timeout=15_000)
+    assert not form.isVisible() and offered[0].startswith("登记志愿者 — 杨红霞填写")

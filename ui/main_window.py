@@ -368,6 +368,8 @@ class MainWindow(QMainWindow):
 
         return [w for w in QApplication.topLevelWidgets() if isinstance(w, SigninDialog) and w.isVisible()]
 
+    _forms_closed_for_a_switch = False  # forms closed keeping drafts for a 切换操作员 that was then called off
+
     def lock(self) -> None:
         if self.locked:
             return
@@ -383,16 +385,26 @@ class MainWindow(QMainWindow):
         open_windows = self.open_modal_windows()
         from .forms import FormDialog
 
-        dialog = LockDialog(self.ctx.store, self.ctx.actor, self, station_name=self.station_name,
-                            allow_switch=all(isinstance(w, FormDialog) for w in open_windows))
+        # Only forms that keep a draft can be closed for someone else (a trial: 新增项目's typing was lost on a
+        # switch, that form keeps none); any other window open keeps the PC its operator's until they come back.
+        unkept = [w for w in open_windows if not (isinstance(w, FormDialog) and w.DRAFT_PAGE is not None)]
+        dialog = LockDialog(self.ctx.store, self.ctx.actor, self, station_name=self.station_name, allow_switch=not unkept,
+                            kept_open="、".join(w.windowTitle() for w in unkept))
         self.lock_dialog = dialog
         result = dialog.exec()
         self.lock_dialog = None
         self.locked = False
+        if result != LockDialog.SWITCH and self._forms_closed_for_a_switch:
+            # the switch was called off and the same operator came back: the forms closed for it, offered back now
+            self._forms_closed_for_a_switch = False
+            from .drafts import offer_recovery
+
+            QTimer.singleShot(0, lambda: offer_recovery(self, None, None))
         if result == LockDialog.SWITCH:
             if open_windows:
                 for form in reversed(open_windows):  # the top one first
                     form.close_keeping_draft()
+                self._forms_closed_for_a_switch = True
                 self.switch_when_forms_closed()
             else:
                 self.switch_operator(unattended=True)
@@ -429,6 +441,7 @@ class MainWindow(QMainWindow):
                 # walked away (it was left open to whoever was at the PC, without a password).
                 QTimer.singleShot(0, self.lock)
             return False
+        self._forms_closed_for_a_switch = False  # someone logged in: offer_recovery below offers the new operator theirs
         if unattended:
             keep_page_drafts(self, self.ctx.actor)
         self.ctx = Context(store=self.ctx.store, actor=login.actor)

@@ -187,7 +187,8 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
     SWITCH = 2
     covering = True
 
-    def __init__(self, store: Store, actor: Actor, parent=None, *, allow_switch: bool = True, station_name: str = ""):
+    def __init__(self, store: Store, actor: Actor, parent=None, *, allow_switch: bool = True, station_name: str = "",
+                 kept_open: str = ""):
         super().__init__(parent)
         self.store, self.actor = store, actor
         self.setWindowTitle(self.tr("已锁定"))
@@ -198,6 +199,11 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
         station.setWordWrap(True)
         message = QLabel(self.tr("已锁定。请输入“{0}”（{1}）的密码继续。").format(actor.label, actor.role.label))
         message.setWordWrap(True)
+        # Why no one else can come in (a trial: the PC stayed the absent operator's with no word of why): a window
+        # whose typing could not be kept for its author is open underneath.
+        self.kept_open = QLabel(self.tr("“{0}”还开着，其中的内容无法替他保留，所以现在不能切换操作员，只能由本人解锁。").format(kept_open))
+        self.kept_open.setWordWrap(True)
+        self.kept_open.setVisible(bool(kept_open) and not allow_switch)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = ErrorLabel()
@@ -211,6 +217,7 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
         layout = QVBoxLayout(card)
         layout.addWidget(station)
         layout.addWidget(message)
+        layout.addWidget(self.kept_open)
         layout.addWidget(self.password)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
