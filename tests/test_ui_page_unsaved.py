@@ -111,7 +111,10 @@ def test_the_idle_locks_switch_keeps_typing_on_a_page_as_its_authors_draft(qtbot
     assert page.inputs["opening_hours"].text() == (stored or "") and page.unsaved() == ""
     drafts = DraftBox(window.ctx.store.paths.root).pending()
     assert [(d.operator, d.title) for d in drafts] == [("admin", "实践站概况")]
-    assert drafts[0].extra["opening_hours"] == "Mon-Fri 9:00-12:00"
+    assert drafts[0].extra["typed"]["opening_hours"] == "Mon-Fri 9:00-12:00"
+    from app.services.station import update_station
+
+    update_station(window.ctx, activity_day="每月20日")  # the clerk saves another field meanwhile
 
     offered: list[str] = []
 
@@ -126,6 +129,8 @@ def test_the_idle_locks_switch_keeps_typing_on_a_page_as_its_authors_draft(qtbot
     page = window.pages["station"]
     assert window.stack.currentWidget() is page
     assert page.inputs["opening_hours"].text() == "Mon-Fri 9:00-12:00" and page.unsaved() == "实践站概况"
+    # only what the admin typed comes back: the clerk's saved 固定活动日 is not put back to the admin's older value
+    assert page.inputs["activity_day"].text() == "每月20日"
     assert DraftBox(window.ctx.store.paths.root).pending() == []  # on the page now: leaving it asks, as ever
     assert get_station(window.ctx).opening_hours == stored
     page.discard_unsaved()  # (closing the window at the end would ask, as it should)

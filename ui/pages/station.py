@@ -122,6 +122,7 @@ class StationPage(Page):
 
     TEXT_FIELDS = ("name", "street", "address", "manager", "phone", "contact", "opening_hours", "activity_day")
     _loaded: tuple | None = None  # the profile as last shown from the store: what typed edits are told from
+    _loaded_values: dict = {}  # the same, by field (a draft's author's changes are told from it)
 
     def profile_state(self) -> tuple:
         return (*(self.inputs[key].text() for key in self.TEXT_FIELDS), self.inputs["kind"].currentData(),
@@ -139,19 +140,26 @@ class StationPage(Page):
         self._loaded = None
         self.refresh()
 
-    def unsaved_values(self) -> dict:
+    def _shown(self) -> dict:
         return {**{key: self.inputs[key].text() for key in self.TEXT_FIELDS},
                 "kind": self.inputs["kind"].currentData(), "population": self.inputs["population"].value()}
 
+    def unsaved_values(self) -> dict:
+        return {"typed": self._shown(), "stored": dict(self._loaded_values)}
+
     def restore_unsaved(self, values: dict) -> None:
+        """Only what the draft's author changed goes back on the page: a field they left alone shows what is stored
+        now (a trial: 录入员's saved 固定活动日 was put back to the admin's older value by restoring his draft, and saved
+        over without a word)."""
+        typed, then = values.get("typed", values), values.get("stored", {})
+        changed = {key: value for key, value in typed.items() if key not in then or then[key] != value}
         for key in self.TEXT_FIELDS:
-            if isinstance(values.get(key), str):
-                self.inputs[key].setText(values[key])
-        index = self.inputs["kind"].findData(values.get("kind"))
-        if index >= 0:
+            if isinstance(changed.get(key), str):
+                self.inputs[key].setText(changed[key])
+        if "kind" in changed and (index := self.inputs["kind"].findData(changed["kind"])) >= 0:
             self.inputs["kind"].setCurrentIndex(index)
-        if isinstance(values.get("population"), int):
-            self.inputs["population"].setValue(values["population"])
+        if isinstance(changed.get("population"), int):
+            self.inputs["population"].setValue(changed["population"])
 
     def refresh(self) -> None:
         if not self.unsaved():  # what the clerk is typing stays (a sync or another window's save refreshes the page)
@@ -163,6 +171,7 @@ class StationPage(Page):
             for label in self.errors.values():
                 label.show_message(None)
             self._loaded = self.profile_state()
+            self._loaded_values = self._shown()
         writable = self.ctx.actor.role.can_write
         for widget in self.inputs.values():
             widget.setEnabled(writable)
@@ -188,6 +197,7 @@ class StationPage(Page):
             QMessageBox.warning(self, self.tr("无法保存"), str(exc))
             return False
         self._loaded = self.profile_state()
+        self._loaded_values = self._shown()
         self.status.emit(self.tr("{0}已保存").format(self.tier.info_page))
         self.changed.emit()
         return True
