@@ -35,6 +35,7 @@ class Draft:
     copy_of: str | None = None  # 复制此活动: the activity it copies
     values: list = field(default_factory=list)  # the form's fields in order (ui/drafts.py)
     extra: dict = field(default_factory=dict)  # what a form keeps beyond plain fields (participants, photos)
+    record_version: int | None = None  # the record's version when the form opened: told apart from a newer one at restore
     saved_at: str = ""  # ISO time of the last write
     key: str = ""  # the file's name, kept across writes of the same open form
 

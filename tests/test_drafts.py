@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBo
 from app.drafts import Draft, DraftBox, ended_unexpectedly, mark_running, mark_stopped
 from app.services import activities, operators
 from app.services.context import Context
-from ui_helpers import type_chinese
+from ui_helpers import type_chinese, when_modal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -275,3 +275,50 @@ def test_switching_operator_over_an_open_form_keeps_it_as_a_draft_for_its_author
         driver.stop()
     assert next(s for s in steps if s.startswith("offered")).startswith("offered: 登记志愿者 — 杨红霞填写")
     window.idle.stop()
+
+
+def test_a_draft_of_a_record_saved_since_says_so_before_it_is_restored(qtbot, demo_store):
+    """A trial: an operator's draft restored over a record another operator had saved since put the older values back,
+    saved over without a word. The form still comes back filled (the typing is the author's), with a warning first."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.services import volunteers
+    from ui.dialogs.volunteer import VolunteerDialog
+    from ui.drafts import reopen_draft
+
+    ctx = _admin(demo_store)
+    record = volunteers.get_volunteer(ctx, volunteers.search_volunteers(ctx, "", limit=1)[0].id)
+    form = VolunteerDialog(ctx, record)
+    qtbot.addWidget(form)
+    form.show()
+    form.name.setText(record.name + "甲")  # typed, never saved
+    form._keeper.write()
+    box = DraftBox(demo_store.paths.root)
+    draft = box.pending()[0]
+    assert draft.record_version == record.version
+    form.reject()  # closed by the program: the draft stays
+
+    class Window(QMainWindow):  # what reopen_draft asks of the main window
+        def __init__(self):
+            super().__init__()
+            self.ctx, self.pages = ctx, {}
+
+        def go(self, _key):
+            pass
+
+        def page(self, _key):
+            return None
+
+    window = Window()
+    qtbot.addWidget(window)
+    seen: list[str] = []
+    when_modal(lambda msg: (seen.append(msg.text()), msg.accept()), kind=QMessageBox)
+    when_modal(lambda again: again.reject(), kind=VolunteerDialog, attempts=1000)
+    assert not reopen_draft(window, draft, box)
+    assert seen == []  # nobody saved it meanwhile: no warning
+
+    volunteers.update_volunteer(ctx, record.id, phone="13912345678")  # another operator saves it
+    when_modal(lambda msg: (seen.append(msg.text()), msg.accept()), kind=QMessageBox)
+    when_modal(lambda again: again.reject(), kind=VolunteerDialog, attempts=1000)
+    reopen_draft(window, draft, box)
+    assert len(seen) == 1 and "已被修改过" in seen[0] and "请逐项核对后再保存" in seen[0]

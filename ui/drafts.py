@@ -174,6 +174,7 @@ class DraftKeeper(QObject):
         actor = form.ctx.actor
         draft = Draft(form=type(form).__name__, title=form.windowTitle(), operator=actor.username if actor else "",
                       operator_label=actor.label if actor else "", record_id=form.draft_record_id(),
+                      record_version=form.draft_record_version(),
                       copy_of=form.draft_copy_of(), values=capture(form), extra=form.draft_extra(), key=form.draft_key)
         try:
             self.box.save(draft)
@@ -347,6 +348,11 @@ def reopen_draft(window, draft: Draft, box: DraftBox) -> bool:
         QMessageBox.information(window, window.tr("无法恢复"), window.tr("“{0}”无法恢复：{1}").format(draft.title, exc))
         box.remove(draft.key)
         return False
+    if draft.record_version is not None and form.draft_record_version() not in (None, draft.record_version):
+        # Saved by someone since the draft was typed (another operator, on this PC or through a sync): restoring puts
+        # the draft's values back over theirs, so the person checks before 保存.
+        QMessageBox.information(window, window.tr("记录已被修改"), window.tr(
+            "“{0}”在这份内容填写之后已被修改过（可能是其他操作员）。恢复的内容会覆盖那些修改，请逐项核对后再保存。").format(draft.title))
     form.draft_key = draft.key
     form.restore_draft(draft)
     saved = bool(form.exec())

@@ -396,6 +396,10 @@ class FormDialog(ClosedByQt, QDialog):
         """The record this form edits (None for a new one)."""
         return None
 
+    def draft_record_version(self) -> int | None:
+        """The version of that record as the form opened it (None for a new one)."""
+        return None
+
     def draft_copy_of(self) -> str | None:
         return None
 

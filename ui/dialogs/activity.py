@@ -380,6 +380,9 @@ class ActivityDialog(FormDialog):
     def draft_record_id(self) -> str | None:
         return self.activity.id if self.activity else None
 
+    def draft_record_version(self) -> int | None:
+        return self.activity.version if self.activity else None
+
     def draft_copy_of(self) -> str | None:
         return self.copy_of_id
 

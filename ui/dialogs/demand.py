@@ -43,6 +43,9 @@ class DemandDialog(FormDialog):
     def draft_record_id(self) -> str | None:
         return self.demand.id if self.demand else None
 
+    def draft_record_version(self) -> int | None:
+        return self.demand.version if self.demand else None
+
     def __init__(self, ctx, demand: Demand | None = None, parent=None):
         super().__init__(self.tr("修改点单") if demand else self.tr("群众点单"), parent)
         self.ctx, self.demand = ctx, demand

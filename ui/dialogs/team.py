@@ -23,6 +23,9 @@ class TeamDialog(FormDialog):
     def draft_record_id(self) -> str | None:
         return self.team.id if self.team else None
 
+    def draft_record_version(self) -> int | None:
+        return self.team.version if self.team else None
+
     def __init__(self, ctx: Context, team: Team | None = None, parent=None):
         super().__init__(self.tr("编辑服务队") if team else self.tr("新建服务队"), parent)
         self.ctx, self.team = ctx, team

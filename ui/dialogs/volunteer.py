@@ -28,6 +28,9 @@ class VolunteerDialog(FormDialog):
     def draft_record_id(self) -> str | None:
         return self.volunteer.id if self.volunteer else None
 
+    def draft_record_version(self) -> int | None:
+        return self.volunteer.version if self.volunteer else None
+
     def __init__(self, ctx: Context, volunteer: Volunteer | None = None, parent=None):
         super().__init__(self.tr("编辑志愿者") if volunteer else self.tr("登记志愿者"), parent)
         self.ctx, self.volunteer = ctx, volunteer
