@@ -258,7 +258,8 @@ class Clerk(QObject):
             self.press(modal, button) if button is not None else modal.reject()
         elif isinstance(modal, ActivityDialog):
             if modal.title_edit.text().endswith(f"第{self.cycle}次"):  # 保存 pressed already and still open
-                self.report.problems.append(f"第 {self.cycle} 轮：复制的活动保存不了：{modal.banner.text()}")
+                said = [modal.banner.text()] + [label.text() for label in modal.errors.values() if label.isVisible()]
+                self.report.problems.append(f"第 {self.cycle} 轮：复制的活动保存不了：{'；'.join(t for t in said if t) or '（没有提示）'}")
                 modal.reject()
                 return
             modal.title_edit.setText(f"{modal.title_edit.text().split('·')[0]}·第{self.cycle}次")
