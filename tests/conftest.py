@@ -178,14 +178,16 @@ def _no_window_waits_for_good(request):
     """A modal window nobody answers (a box a test did not expect, opened inside a timer slot that cannot fire
     again) would hang the suite for good: pytest-timeout cannot interrupt Qt's modal loop. One that stays in front
     for STUCK_MODAL_S is closed and fails its test, naming the window, instead (ui_helpers.watch_modals)."""
+    from ui_helpers import end_pollers, watch_modals
+
     if "qtbot" not in request.fixturenames:
         yield
+        end_pollers()
         return
-    from ui_helpers import watch_modals
-
     watch, stuck = watch_modals(STUCK_MODAL_S)
     yield
     watch.stop()
+    end_pollers()
     if stuck:
         pytest.fail(f"a window stayed up for {STUCK_MODAL_S} s with nobody to answer it: {stuck}")
 

@@ -10,11 +10,25 @@ from PySide6.QtWidgets import QApplication
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
+_pollers: list[dict] = []  # the pollers of the test running now: each ends with its test (conftest)
+
+
+def end_pollers() -> None:
+    """A poller whose window never came kept polling after its test, and would have acted on the next test's
+    window; an event loop that did not run meanwhile (a test waiting on a subprocess) made that minutes later."""
+    for state in _pollers:
+        state["left"] = 0
+    _pollers.clear()
+
+
 def when_modal(action, *, kind=None, attempts: int = 250):
     """Run ``action(dialog)`` as soon as a modal dialog (of ``kind``) is up, for code that calls ``exec()``."""
     state = {"left": attempts}
+    _pollers.append(state)
 
     def poll() -> None:
+        if state["left"] <= 0:
+            return  # its test is over
         dialog = QApplication.activeModalWidget()
         if dialog is not None and (kind is None or isinstance(dialog, kind)):
             try:
