@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -281,6 +282,31 @@ def test_every_staff_route_refuses_another_streets_station(district, streets):
         answer = web.request(method, url, headers=headers, params={"entity": "activity"}, timeout=30)
         assert answer.status_code == (400 if path == protocol.ENROLL else 401), (method, path)
         assert not any(mark in answer.text for mark in OTHER_MARKS)
+
+
+def test_every_staff_route_sends_a_visitor_without_a_session_to_the_login(district, streets):
+    """The same routes, called with no login at all (or a session that ended): each answers with the login page,
+    coming back to the page asked for — nothing shown, nothing done (a photo: 401, it is not a page)."""
+    from sync.server.web import COOKIE
+
+    anonymous = requests.Session()
+    anonymous.cookies.set(COOKIE, "an-ended-session")
+    before = counts(streets.engine)
+    for (method, path), calls in STAFF_ROUTES.items():
+        for call, _expected in calls[:1]:
+            answer = call(anonymous, streets, "")
+            where = f"{method} {path} → {answer.request.url}"
+            if path == "/district/photo/{sha}":
+                assert answer.status_code == 401, where
+            elif path == "/openapi.json":
+                assert answer.status_code == 401 and answer.json()["code"] == "login_required", where
+            else:
+                assert answer.status_code == 303, f"{where}: {answer.status_code}"
+                assert answer.headers["location"].startswith("/login"), where
+                if method == "GET":
+                    asked = answer.request.url.removeprefix(streets.base)
+                    assert answer.headers["location"] == "/login?next=" + quote(asked, safe=""), where
+    assert counts(streets.engine) == before
 
 
 def test_a_street_account_sees_and_acts_on_its_own_street(streets):

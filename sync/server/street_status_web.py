@@ -15,19 +15,20 @@ from fastapi.responses import Response
 from . import admin
 from .street_status import StreetStatus, street_status
 from .streets import half_up
+from .web import Staff
 
 STREET = Query("", max_length=100, description="街道")
 
 
-def install(api: FastAPI, *, engine, current_user, out_of_scope) -> None:
-    from .web import MONTH, YEAR, beijing_time, render, to_login, xlsx_response, years_back
+def install(api: FastAPI, staff: Staff) -> None:
+    from .web import MONTH, YEAR, beijing_time, render, xlsx_response, years_back
+
+    engine, out_of_scope = staff.engine, staff.out_of_scope
 
     def status_for(request: Request, street: str, year: int, month: int):
         """(user, the street's status or None when no street is picked yet, the streets offered, a response to send
-        instead: the login page, or not found for another street's account or a street nobody enrolled in)."""
-        user = current_user(request)
-        if user is None:
-            return None, None, [], to_login(request)
+        instead: not found for another street's account or a street nobody enrolled in). Without a session, the login."""
+        user = staff.signed_in(request)
         if user.street and street not in ("", user.street):
             return user, None, [], out_of_scope(user, "找不到该街道", back="/district/today")
         street, today = user.street or street, date.today()

@@ -18,6 +18,7 @@ from app.services.errors import ValidationError
 from . import streets as scoring
 from .admin import same_secret
 from .streets import PARTS, Span
+from .web import Staff
 
 PERIODS = {"month": "月度评估", "half": "半年观摩", "year": "全年评估"}  # 六.4's three
 PERIOD = Query("month", pattern="^(month|half|year)$", description="评估期间")
@@ -25,8 +26,11 @@ HALF = Query(0, ge=0, le=2, description="半年（1 上半年，2 下半年）")
 SCORING = "街道评估打分"
 
 
-def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, out_of_scope, render_publish) -> None:
-    from .web import MONTH, PARAM_LABELS, TEMPLATES, YEAR, render, to_login, xlsx_response, years_back
+def install(api: FastAPI, staff: Staff, *, render_publish) -> None:
+    from .web import MONTH, PARAM_LABELS, TEMPLATES, YEAR, render, xlsx_response, years_back
+
+    engine, csrf_token, district_only, out_of_scope = staff.engine, staff.csrf_token, staff.district_only, staff.out_of_scope
+    signed_in = staff.signed_in
 
     TEMPLATES.filters["half_up"] = scoring.half_up  # figures rounded as by hand (0.25 → 0.3), never half-to-even
 
@@ -52,9 +56,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
 
     @api.get("/district/streets", include_in_schema=False)
     def streets_page(request: Request, period: str = PERIOD, year: int = YEAR, month: int = MONTH, half: int = HALF):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         ranking = ranking_for(span_of(period, year, month, half))
         return render("streets.html", title="街道评估", user=user, r=ranking, rows=visible(ranking, user), parts=PARTS,
                       periods=PERIODS, years=years_back(), metrics=scoring.METRICS, figure_text=scoring.figure_text,
@@ -73,9 +75,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
 
     @api.get("/district/streets.xlsx", include_in_schema=False)
     def streets_xlsx(request: Request, period: str = PERIOD, year: int = YEAR, month: int = MONTH, half: int = HALF):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         ranking = ranking_for(span_of(period, year, month, half))
         headers, rows = sheet_rows(ranking, visible(ranking, user))
         where = user.street or "各街道（功能区）"
@@ -87,9 +87,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     def streets_pdf(request: Request, period: str = PERIOD, year: int = YEAR, month: int = MONTH, half: int = HALF):
         from .street_report import ranking_pdf
 
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         ranking = ranking_for(span_of(period, year, month, half))
         with tempfile.TemporaryDirectory() as tmp:
             data = ranking_pdf(ranking, visible(ranking, user), Path(tmp) / "streets.pdf", by=user.display_name,
@@ -103,9 +101,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     def award_xlsx(request: Request, year: int = YEAR, fund: str = Query("", max_length=40, description="以奖代补资金总额")):
         """六.5 以奖代补: the year's result, each street's share of the points and, with ``fund`` (元), its part of the
         fund in proportion to its total (a street with a total of 0 or less receives nothing)."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, "以奖代补资金测算")
         ranking = ranking_for(span_of("year", year, 0, 0))
@@ -156,9 +152,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     @api.get("/district/street", include_in_schema=False)
     def street_page(request: Request, street: str = Query("", max_length=100), period: str = PERIOD, year: int = YEAR,
                     month: int = MONTH, half: int = HALF, done: int = Query(0, ge=0, le=1000)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         span = span_of(period, year, month, half)
         if user.street and street != user.street:
             return out_of_scope(user, "找不到该街道", back="/district/streets")
@@ -179,9 +173,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
         return await run_in_threadpool(take_scores, request, fields)
 
     def take_scores(request: Request, fields: dict[str, str]):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, SCORING)
         street = fields.get("street", "")[:100]
@@ -209,9 +201,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
     @api.get("/district/publish/weights.toml", include_in_schema=False)
     def weights_file(request: Request):
         """The weights in force as a file, to edit and publish as the next version (district accounts only)."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, "下载街道评估计分办法")
         with engine.connect() as conn:
@@ -226,9 +216,7 @@ def install(api: FastAPI, *, engine, current_user, csrf_token, district_only, ou
                              weights: UploadFile | None = File(None)):
         """The same as station district publish-weights: refused, with the reason, when the file is broken (its line) or
         not newer than the weights in force."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, "发布街道评估计分办法")
         publish = render_publish

@@ -101,6 +101,24 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse("/login" + (f"?next={quote(wanted, safe='')}" if wanted else ""), status_code=303)
 
 
+def period(year: int, month: int) -> tuple[int, int]:
+    """The month a page shows: the one asked for, this one where none was (0)."""
+    today = date.today()
+    return year or today.year, month or today.month
+
+
+class LoginNeeded(Exception):
+    """A staff page asked for without a live session (``Staff.signed_in``): answered with the login page."""
+
+
+class OutOfScope(Exception):
+    """A 街道 account asked for another street's page or record: answered as if it did not exist."""
+
+    def __init__(self, user: StaffUser, message: str):
+        super().__init__(message)
+        self.user, self.message = user, message
+
+
 def years_back(count: int = 5) -> list[int]:
     """The years a period picker offers: this one and the four before it."""
     today = date.today()
@@ -199,6 +217,21 @@ class Staff:
     take_upload: Callable[..., UploadFile | tuple[str, int]]
     street_filter: Callable[[StaffUser, str], str | None]
 
+    def signed_in(self, request: Request) -> StaffUser:
+        """The account behind a staff page's request; without a live session the request is answered with the
+        login page (which comes back to this page), the route's code going no further."""
+        user = self.current_user(request)
+        if user is None:
+            raise LoginNeeded
+        return user
+
+    def street_shown(self, user: StaffUser, street: str) -> str:
+        """The street a page shows (``street_filter``); another street's, asked for by a 街道 account, is not found."""
+        shown = self.street_filter(user, street)
+        if shown is None:
+            raise OutOfScope(user, "找不到该街道")
+        return shown
+
 
 def session_live(expires_at: datetime, last_seen: datetime | None, now: datetime) -> bool:
     """Whether a staff session still lets its holder in: before its SESSION_HOURS are up and within IDLE_MINUTES
@@ -221,6 +254,14 @@ def install(api: FastAPI) -> None:
             return render("message.html", title="参数错误", message=message, error=True, back="/district", back_label="← 返回各站情况",
                           status=422)
         return JSONResponse({"code": "bad_request", "message": message}, status_code=422)
+
+    @api.exception_handler(LoginNeeded)
+    async def _login_needed(request: Request, _exc: LoginNeeded):
+        return to_login(request)
+
+    @api.exception_handler(OutOfScope)
+    async def _out_of_scope(_request: Request, exc: OutOfScope):
+        return out_of_scope(exc.user, exc.message)
 
     engine = api.state.engine
 
@@ -254,6 +295,27 @@ def install(api: FastAPI) -> None:
         if not user.street:
             return street
         return user.street if street in ("", user.street) else None
+
+    def csrf_token(request: Request) -> str:
+        return csrf_of(request.cookies.get(COOKIE, ""))
+
+    def take_upload(request: Request, csrf: str, upload: UploadFile | None, missing: str, limit: int,
+                    what: str) -> UploadFile | tuple[str, int]:
+        """A staff form's file upload: the file, or (message, status) when it cannot be taken."""
+        if not same_secret(csrf, csrf_token(request)):
+            return "页面已过期，请刷新后重新提交", 403
+        if upload is None or not upload.filename:
+            return missing, 422
+        if (upload.size or 0) > limit:
+            return f"{what}过大（上限 {limit // 1024 // 1024} MB）", 413
+        return upload
+
+    def district_only(user: StaffUser, what: str = "批量添加实践站") -> HTMLResponse:
+        return render("message.html", title="无权操作", user=user, message=f"{what}由区文明实践中心的全区管理员办理",
+                      error=True, back="/district", back_label="← 返回各站情况", status=403)
+
+    shared = Staff(engine, current_user, csrf_token, out_of_scope, district_only, take_upload, street_filter)
+    signed_in, street_shown = shared.signed_in, shared.street_shown
 
     def secure(request: Request) -> bool:
         """Cookies marked Secure when the district is reached over HTTPS: served behind a reverse proxy
@@ -421,15 +483,9 @@ def install(api: FastAPI) -> None:
     def overview(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
                  sort: str = Query("street", pattern="^(name|street|sync|stale|received)$"),
                  p: int = Query(1, ge=1, le=100_000)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        shown = street_filter(user, street)
-        if shown is None:
-            return out_of_scope(user, "找不到该街道")
-        street = shown
-        today = date.today()
-        year, month = year or today.year, month or today.month
+        user = signed_in(request)
+        street = street_shown(user, street)
+        year, month = period(year, month)
         with engine.connect() as conn:
             stations, total = overview_rows(conn, year, month, street, sort=sort, page_no=p, size=PAGE_SIZE)
             late, late_count = late_stations(conn, user.street)
@@ -445,9 +501,7 @@ def install(api: FastAPI) -> None:
     @api.get("/district/today", include_in_schema=False)
     def today_page(request: Request):
         """What needs attention in the account's scope, each line a link, and the week's change (#30 "Monday morning")."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         today = date.today()
         with engine.connect() as conn:
             seen = attention.attention(conn, today, user.street)
@@ -456,15 +510,9 @@ def install(api: FastAPI) -> None:
     @api.get("/district/overview.xlsx", include_in_schema=False)
     def overview_xlsx(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
                       sort: str = Query("street", pattern="^(name|street|sync|stale|received)$")):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        shown = street_filter(user, street)
-        if shown is None:
-            return out_of_scope(user, "找不到该街道")
-        street = shown
-        today = date.today()
-        year, month = year or today.year, month or today.month
+        user = signed_in(request)
+        street = street_shown(user, street)
+        year, month = period(year, month)
         with engine.connect() as conn:
             stations, _total = overview_rows(conn, year, month, street, sort=sort)  # every station, not one page
         rows = [[f["account"].name, station_level(f["account"].level).unit, f["account"].street, "已停用" if f["account"].revoked else ("未登记" if not f["account"].station_id else "正常"),
@@ -500,16 +548,11 @@ def install(api: FastAPI) -> None:
         kind = "image/jpeg" if thumb or data[:3] == b"\xff\xd8\xff" else "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "application/octet-stream"
         return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=86400"})
 
-    def csrf_token(request: Request) -> str:
-        return csrf_of(request.cookies.get(COOKIE, ""))
-
     @api.get("/district/station/{account_id}", include_in_schema=False)
     def station_detail(request: Request, account_id: int = PathParam(ge=1, le=2**31 - 1), year: int = YEAR, month: int = MONTH):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         today = date.today()
-        year, month = year or today.year, month or today.month
+        year, month = period(year, month)
         on = period_end(year, month)
         activity, team, photo_table = TABLES["activity"], TABLES["team"], TABLES["photo"]
         with engine.connect() as conn:
@@ -550,22 +593,6 @@ def install(api: FastAPI) -> None:
                       recent=recent, pictures=pictures, batches=batches, rejects=rejects, demands=waiting_or_low, today=today, waiting=attention.WAITING,
                       state_label=lambda state: S(state).label, brands=brands, project_status=PROJECT_STATUSES, shared=shared)
 
-    def take_upload(request: Request, csrf: str, upload: UploadFile | None, missing: str, limit: int,
-                    what: str) -> UploadFile | tuple[str, int]:
-        """A staff form's file upload: the file, or (message, status) when it cannot be taken."""
-        if not same_secret(csrf, csrf_token(request)):
-            return "页面已过期，请刷新后重新提交", 403
-        if upload is None or not upload.filename:
-            return missing, 422
-        if (upload.size or 0) > limit:
-            return f"{what}过大（上限 {limit // 1024 // 1024} MB）", 413
-        return upload
-
-    def district_only(user: StaffUser, what: str = "批量添加实践站") -> HTMLResponse:
-        return render("message.html", title="无权操作", user=user, message=f"{what}由区文明实践中心的全区管理员办理",
-                      error=True, back="/district", back_label="← 返回各站情况", status=403)
-
-    shared = Staff(engine, current_user, csrf_token, out_of_scope, district_only, take_upload, street_filter)
     from . import street_status_web, street_web, web_admin, web_demands, web_evaluation, web_packages, web_people
 
     web_demands.install(api, shared)
@@ -573,6 +600,5 @@ def install(api: FastAPI) -> None:
     web_people.install(api, shared)
     web_packages.install(api, shared)
     render_publish = web_admin.install(api, shared)
-    street_web.install(api, engine=engine, current_user=current_user, csrf_token=csrf_token,
-                       district_only=district_only, out_of_scope=out_of_scope, render_publish=render_publish)
-    street_status_web.install(api, engine=engine, current_user=current_user, out_of_scope=out_of_scope)
+    street_web.install(api, shared, render_publish=render_publish)
+    street_status_web.install(api, shared)

@@ -17,19 +17,17 @@ from . import admin
 from .admin import same_secret
 from .db import announcement
 
-from .web import Staff, render, to_login
+from .web import Staff, render
 
 
 def install(api: FastAPI, staff: Staff) -> Callable[..., HTMLResponse]:
-    engine, current_user, csrf_token = staff.engine, staff.current_user, staff.csrf_token
+    engine, csrf_token, signed_in = staff.engine, staff.csrf_token, staff.signed_in
     take_upload, district_only = staff.take_upload, staff.district_only
 
     # -- stations in bulk -----------------------------------------------------------------------------
     @api.get("/district/stations/add", include_in_schema=False)
     def add_stations_page(request: Request):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user)
         return render_add_stations(request, user)
@@ -45,9 +43,7 @@ def install(api: FastAPI, staff: Staff) -> Callable[..., HTMLResponse]:
 
         from .stations import add_stations, code_slips_pdf, read_stations
 
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user)
         taken = take_upload(request, csrf, sheet, "表格：请选择 .xlsx、.xls 或 .csv 文件", 10 * 1024 * 1024, "表格")
@@ -95,9 +91,7 @@ def install(api: FastAPI, staff: Staff) -> Callable[..., HTMLResponse]:
 
     @api.get("/district/publish", include_in_schema=False)
     def publish_page(request: Request, done: str = Query("", max_length=20)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, PUBLISHING)
         notice = {"announcement": "已发布通知，各站下次同步时收到，显示在工作台上直到点“已读”。",
@@ -110,9 +104,7 @@ def install(api: FastAPI, staff: Staff) -> Callable[..., HTMLResponse]:
     def publish_announcement(request: Request, csrf: str = Form("", max_length=100), title: str = Form("", max_length=1000),
                              body: str = Form("", max_length=20_000)):
         """The same as station district announce."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, PUBLISHING)
         values = {"title": title, "body": body}
@@ -130,9 +122,7 @@ def install(api: FastAPI, staff: Staff) -> Callable[..., HTMLResponse]:
         has no version, or is not newer than the rules in force."""
         from app.rules import RulesError
 
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if user.street:
             return district_only(user, PUBLISHING)
         taken = take_upload(request, csrf, rules, "规则文件：请选择 .toml 规则文件", 1024 * 1024, "规则文件")

@@ -16,18 +16,16 @@ from app.services.errors import NotFound, ValidationError
 from . import admin, attention
 from .admin import same_secret
 from .db import TABLES, account
-from .web import Staff, render, to_login, xlsx_response
+from .web import Staff, render, xlsx_response
 
 
 def install(api: FastAPI, staff: Staff) -> None:
-    engine, current_user, csrf_token = staff.engine, staff.current_user, staff.csrf_token
+    engine, csrf_token, signed_in = staff.engine, staff.csrf_token, staff.signed_in
 
     @api.get("/district/demands", include_in_schema=False)
     def demands_page(request: Request, sent: str = "", withdrawn: str = ""):
         """The 五单 loop across the district: each station's demands by state, and what became of the district's dispatches."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         notice = f"已派单给“{sent}”，该站下次同步时收到。" if sent else ""
         if withdrawn:
             notice = "已撤回派单，该站下次同步时撤销（该站若已完成服务，则保留服务结果）。"
@@ -38,9 +36,7 @@ def install(api: FastAPI, staff: Staff) -> None:
                       content: str = Form(""), category: str = Form(""), address: str = Form(""), due_on: str = Form(""),
                       note: str = Form("")):
         """区中心派单 from the browser: the same checks as the command line, errors beside the form, nothing half-written."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         values = {"station": station, "requester": requester, "contact": contact, "content": content, "category": category,
                   "address": address, "due_on": due_on, "note": note}
         if not same_secret(csrf, csrf_token(request)):
@@ -58,9 +54,7 @@ def install(api: FastAPI, staff: Staff) -> None:
 
     @api.post("/district/demands/withdraw", include_in_schema=False)
     def withdraw_form(request: Request, csrf: str = Form(""), dispatch_id: str = Form(""), reason: str = Form("")):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if not same_secret(csrf, csrf_token(request)):
             return render_demands(request, user, errors={"withdraw": "页面已过期，请刷新后重新提交"}, status=403)
         try:
@@ -99,9 +93,7 @@ def install(api: FastAPI, staff: Staff) -> None:
 
     @api.get("/district/demands.xlsx", include_in_schema=False)
     def demands_xlsx(request: Request):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         today = date.today()
         with engine.connect() as conn:
             stations, dispatches = demands_data(conn, today, user.street)

@@ -4,7 +4,6 @@ street, and as a spreadsheet."""
 from __future__ import annotations
 
 import time
-from datetime import date
 from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
@@ -13,7 +12,7 @@ from app.models.enums import station_level
 from app.rules import STATUS_LABELS
 
 from .admin import current_rules
-from .web import MONTH, PAGE_SIZE, YEAR, Staff, render, streets_of, to_login, xlsx_response, years_back
+from .web import MONTH, PAGE_SIZE, YEAR, Staff, period, render, streets_of, xlsx_response, years_back
 
 
 # The 五有 page's first view of a month judges afresh for at most this long and shows what is ready; the rest are
@@ -22,7 +21,7 @@ FIRST_VIEW_S = 1.5
 
 
 def install(api: FastAPI, staff: Staff) -> None:
-    engine, current_user, out_of_scope, street_filter = staff.engine, staff.current_user, staff.out_of_scope, staff.street_filter
+    engine, signed_in, street_shown = staff.engine, staff.signed_in, staff.street_shown
 
     def evaluation(conn, year: int, month: int, *, street: str = "", full: bool = False,
                    wait_s: float | None = None) -> tuple[list[dict], list]:
@@ -48,15 +47,9 @@ def install(api: FastAPI, staff: Staff) -> None:
     @api.get("/district/evaluation", include_in_schema=False)
     def evaluation_page(request: Request, year: int = YEAR, month: int = MONTH, street: str = Query("", max_length=100),
                         p: int = Query(1, ge=1, le=100_000)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        shown = street_filter(user, street)
-        if shown is None:
-            return out_of_scope(user, "找不到该街道")
-        street = shown
-        today = date.today()
-        year, month = year or today.year, month or today.month
+        user = signed_in(request)
+        street = street_shown(user, street)
+        year, month = period(year, month)
         with engine.connect() as conn:
             # a 街道 account: its street's ranking only; what is not judged within FIRST_VIEW_S, judged meanwhile
             everyone, waiting = evaluation(conn, year, month, street=user.street, wait_s=FIRST_VIEW_S)
@@ -78,11 +71,8 @@ def install(api: FastAPI, staff: Staff) -> None:
 
     @api.get("/district/evaluation.xlsx", include_in_schema=False)
     def evaluation_xlsx(request: Request, year: int = YEAR, month: int = MONTH):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
-        today = date.today()
-        year, month = year or today.year, month or today.month
+        user = signed_in(request)
+        year, month = period(year, month)
         with engine.connect() as conn:
             ranked, _none = evaluation(conn, year, month, street=user.street, full=True)  # a download: every station
             rules = current_rules(conn)

@@ -11,19 +11,17 @@ from sqlalchemy import select
 from . import admin
 from .db import account, package_import
 
-from .web import Staff, render, to_login
+from .web import Staff, render
 
 
 def install(api: FastAPI, staff: Staff) -> None:
-    engine, current_user, csrf_token = staff.engine, staff.current_user, staff.csrf_token
+    engine, csrf_token, signed_in = staff.engine, staff.csrf_token, staff.signed_in
     take_upload = staff.take_upload
 
     # -- USB sync packages ------------------------------------------------------------------
     @api.get("/district/packages", include_in_schema=False)
     def packages_page(request: Request, done: int = Query(0, ge=0, le=2**31 - 1)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         return render_packages(request, user, done=done)
 
     @api.post("/district/packages", include_in_schema=False)
@@ -33,9 +31,7 @@ def install(api: FastAPI, staff: Staff) -> None:
         from ..package import MAX_PACKAGE_BYTES, PackageError
         from .packages import import_package
 
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         taken = take_upload(request, csrf, package, "同步包：请选择实践站导出的同步包文件（.slpkg）", MAX_PACKAGE_BYTES, "同步包")
         if isinstance(taken, tuple):
             return render_packages(request, user, error=taken[0], status=taken[1])
@@ -48,9 +44,7 @@ def install(api: FastAPI, staff: Staff) -> None:
 
     @api.get("/district/packages/{import_id}/reply", include_in_schema=False)
     def package_reply(request: Request, import_id: int = PathParam(ge=1, le=2**31 - 1)):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         with engine.connect() as conn:
             row = conn.execute(select(package_import.c.reply, package_import.c.reply_name)
                                .join(account, account.c.id == package_import.c.account_id)

@@ -13,11 +13,11 @@ from app.models.enums import ID_TYPES, RESIDENT_ID
 from . import people
 from .admin import same_secret
 
-from .web import PEOPLE_PAGE, Staff, StaffUser, render, to_login, xlsx_response
+from .web import PEOPLE_PAGE, Staff, StaffUser, render, xlsx_response
 
 
 def install(api: FastAPI, staff: Staff) -> None:
-    engine, current_user, csrf_token = staff.engine, staff.current_user, staff.csrf_token
+    engine, csrf_token, signed_in = staff.engine, staff.csrf_token, staff.signed_in
     out_of_scope = staff.out_of_scope
 
     # -- one person across ledgers (#30) -----------------------------------------------------------------------------
@@ -34,9 +34,7 @@ def install(api: FastAPI, staff: Staff) -> None:
     def people_page(request: Request, p: int = Query(1, ge=1, le=100_000)):
         """Everyone registered in more than one ledger with one in the account's scope, a page at a time, and a search
         by ID number."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         return render_people(request, user, p=p)
 
     @api.post("/district/people/search", include_in_schema=False)
@@ -44,9 +42,7 @@ def install(api: FastAPI, staff: Staff) -> None:
                       id_number: str = Form("", max_length=40)):
         """By ID number: what was typed is hashed with the district's key and looked up, never compared in clear and
         never put in an address (a POST: the number is not in the access log either)."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         if not same_secret(csrf, csrf_token(request)):
             return render_people(request, user, error="页面已过期，请刷新后重新查询", status=403)
         if not id_number.strip():
@@ -61,9 +57,7 @@ def install(api: FastAPI, staff: Staff) -> None:
     @api.get("/district/person/{key}", include_in_schema=False)
     def person_page(request: Request, key: str = PathParam(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")):
         """One person in every ledger of the account's scope: each ledger's record (masked) and hours, and one total."""
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         with engine.connect() as conn:
             found = people.person(conn, key, user.street)
         if found is None:  # or registered only in another street's ledgers: the same answer
@@ -72,9 +66,7 @@ def install(api: FastAPI, staff: Staff) -> None:
 
     @api.get("/district/people.xlsx", include_in_schema=False)
     def people_xlsx(request: Request):
-        user = current_user(request)
-        if user is None:
-            return to_login(request)
+        user = signed_in(request)
         with engine.connect() as conn:
             rows = people.sheet_rows(people.shared(conn, user.street))
         where = user.street or ""
