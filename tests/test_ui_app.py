@@ -265,6 +265,47 @@ def test_idle_timer_restarts_on_input_to_any_window_and_on_nothing_else(qtbot, w
     assert not timer.isActive()  # stopped: watching nothing
 
 
+def test_ctrl_l_locks_the_program_from_an_open_form_too(qtbot, window):
+    """文件 → 锁定 says Ctrl+L; pressed in an open form (where a clerk is when called away) it did nothing: the main
+    window's shortcut is blocked while a form is in front. It locks there too, the form kept as typed beneath."""
+    from PySide6.QtTest import QTest
+
+    from ui.dialogs.volunteer import VolunteerDialog
+
+    seen: dict = {}
+
+    def fill_and_lock(form):
+        type_text(qtbot, form.name, "未保存的名字")
+        form.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.focusWindow() is form.windowHandle())
+        seen["form"] = form
+        QTest.keyClick(form.windowHandle(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        seen["after"] = form.isVisible(), form.name.text()
+        form.reject()
+
+    def unlock(lock):
+        seen["locked"] = window.locked
+        type_text(qtbot, lock.password, "admin123")
+        lock.try_unlock()
+
+    when_modal(fill_and_lock, kind=VolunteerDialog)
+    when_modal(unlock, kind=LockDialog)
+    VolunteerDialog(window.ctx, parent=window).exec()
+    assert seen.get("locked") is True, seen
+    assert seen["after"] == (True, "未保存的名字") and not window.locked
+
+    def ctrl_l_in_the_login(login):  # 切换操作员's login: nobody is logged in there to lock the program for
+        login.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.focusWindow() is login.windowHandle())
+        QTest.keyClick(login.windowHandle(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        seen["in login"] = window.locked, QApplication.activeModalWidget() is login
+        login.reject()
+
+    when_modal(ctrl_l_in_the_login, kind=LoginDialog)
+    window.switch_operator()
+    assert seen["in login"] == (False, True)
+
+
 def test_switch_operator_rebuilds_for_the_role(qtbot, window):
     def login_as_clerk(dialog):
         assert dialog.geometry().contains(window.frameGeometry())  # the admin's screens are covered meanwhile

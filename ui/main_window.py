@@ -42,9 +42,14 @@ class IdleWatcher(QObject):
     before its widget), not the application: an application-wide filter written in Python is called for
     every event of the GUI thread — each timer tick, repaint and queued signal — and each call waits for
     the GIL while a background job runs; with it the window stalled 60–120 ms at a time during a
-    settlement (bench/ui_bench.py). A window is watched from the moment it takes the focus."""
+    settlement (bench/ui_bench.py). A window is watched from the moment it takes the focus.
+
+    It also hears 锁定's Ctrl+L pressed in a window in front of the main one (a form, a preview): the main
+    window's shortcut is blocked while a modal window is up, and that is where a clerk called away is."""
 
     idle = Signal()
+    lock_asked = Signal()
+    LOCK_KEYS = QKeySequence("Ctrl+L")
 
     def __init__(self, minutes: int, parent=None):
         super().__init__(parent)
@@ -69,6 +74,11 @@ class IdleWatcher(QObject):
     def eventFilter(self, obj, event) -> bool:
         if event.type() in USER_INPUT:
             self.timer.start()
+            modal = QApplication.activeModalWidget() if event.type() == QEvent.Type.KeyPress else None
+            if (modal is not None and not isinstance(modal, (LoginDialog, LockDialog))  # a login: nobody's to lock
+                    and QKeySequence(event.keyCombination()) == self.LOCK_KEYS):
+                self.lock_asked.emit()
+                return True
         return False
 
     def stop(self) -> None:
@@ -148,6 +158,7 @@ class MainWindow(QMainWindow):
         self.build_toolbar()
         self.idle = IdleWatcher(settings.get("idle_lock_minutes"), self)
         self.idle.idle.connect(self.lock)
+        self.idle.lock_asked.connect(self.lock)
         self.store_changes = StoreChanges(ctx.store.engine, self)
         self.store_changes.changed.connect(self.on_store_changed)
         self.update_operator_label()
@@ -288,7 +299,7 @@ class MainWindow(QMainWindow):
         password = QAction(self.tr("修改我的密码…"), self)
         password.triggered.connect(self.change_password)
         lock = QAction(self.tr("锁定"), self)
-        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.setShortcut(IdleWatcher.LOCK_KEYS)
         lock.triggered.connect(self.lock)
         quit_action = QAction(self.tr("退出"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
