@@ -334,6 +334,28 @@ def test_one_instance_per_data_dir(qtbot, demo_store):
     again.unlock()
 
 
+def test_a_second_start_says_so_above_a_locked_window(qtbot, demo_store):
+    """The first start's lock covers the screen and stays on top: a second start's “已经打开” came up beneath it, and
+    the person saw nothing happen. It comes up on top, saying the program is open and perhaps locked."""
+    from PySide6.QtWidgets import QMessageBox
+
+    first = ui_app.acquire_instance_lock(demo_store.paths)
+    seen: dict = {}
+
+    def read(box):
+        seen["on top"] = bool(box.windowFlags() & Qt.WindowType.WindowStaysOnTopHint)
+        seen["text"] = box.text()
+        box.button(QMessageBox.StandardButton.Ok).click()
+
+    when_modal(read, kind=QMessageBox)
+    try:
+        _app, window, lock = ui_app.start(str(demo_store.paths.root))
+    finally:
+        first.unlock()
+    assert window is None and lock is None
+    assert seen["on top"] and "已经打开" in seen["text"] and "锁定" in seen["text"]
+
+
 def test_settings_backup_now(qtbot, window):
     window.go("settings")
     page = window.pages["settings"]

@@ -173,7 +173,13 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     style.apply(app)
     lock = acquire_instance_lock(paths)
     if lock is None:
-        QMessageBox.information(None, tr("实践站台账"), tr("实践站台账已经打开了（数据目录：{0}）。\n请在任务栏中找到已打开的窗口。").format(paths.root))
+        # On top: the first start's lock screen covers the whole screen and stays on top, and this box came up beneath
+        # it, so nothing seemed to happen.
+        box = QMessageBox(QMessageBox.Icon.Information, tr("实践站台账"),
+                          tr("实践站台账已经打开了（数据目录：{0}）。\n请在任务栏中找到已打开的窗口；"
+                             "如果它已锁定，输入密码解锁即可。").format(paths.root))
+        box.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        box.exec()
         return app, None, None
     login: LoginDialog | None = None
     guess = expects_login(paths, Settings(paths.settings))
