@@ -614,8 +614,12 @@ def test_hours_column_is_fresh_after_data_changes(qtbot, window):
     assert again.hours == first.hours + 3
 
 
-def test_the_login_box_grows_for_the_lockout_message_and_keeps_its_fields_heights(qtbot, demo_store):
-    dialog = LoginDialog(demo_store, "钢城区艾山街道杨家庄村新时代文明实践站", last_operator="admin")  # a real name: two lines
+@pytest.mark.parametrize("covering", [False, True], ids=["at-start", "over-the-window"])
+def test_the_login_box_grows_for_the_lockout_message_and_keeps_its_fields_heights(qtbot, demo_store, covering):
+    """``over-the-window``: 切换操作员's login (and the lock) on a screen over the whole program, its card centred:
+    the two-line message squashed the fields to half their height there."""
+    dialog = LoginDialog(demo_store, "钢城区艾山街道杨家庄村新时代文明实践站", last_operator="admin",  # a real name: two lines
+                         cover_window=covering)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -627,7 +631,7 @@ def test_the_login_box_grows_for_the_lockout_message_and_keeps_its_fields_height
     assert "已锁定" in dialog.error.text() and dialog.error.heightForWidth(dialog.error.width()) > dialog.error.fontMetrics().height() * 1.5
     assert (dialog.username.height(), dialog.password.height()) == before
     assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())  # every line of the message shows
-    screenshot(dialog, "login-locked-message")
+    screenshot(dialog, f"login-locked-message-{'covering' if covering else 'start'}")
 
 
 def test_the_dashboard_shows_a_neutral_loading_state_until_its_figures_arrive(qtbot, demo_store):

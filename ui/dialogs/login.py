@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.services.errors import ServiceError
 
@@ -29,9 +29,16 @@ def cover(dialog: QDialog, card: QWidget) -> None:
     dialog.setStyleSheet("#coverScreen { background: #2b2f3a; } #coverCard { background: white; border-radius: 6px; }")
     card.setObjectName("coverCard")
     card.setFixedWidth(420)
+    # Centred by stretches, not by an alignment flag: an aligned widget gets its plain size hint, so a message that
+    # wraps to a second line (a lockout's) squashed the card's fields; in a row of stretches its height follows its
+    # width (height-for-width) and the card grows instead.
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(card)
+    row.addStretch(1)
     outer = QVBoxLayout(dialog)
     outer.addStretch(1)
-    outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addLayout(row)
     outer.addStretch(2)
 
 
