@@ -36,6 +36,29 @@ def test_five_wrong_passwords_lock_for_five_minutes(store):
     assert operators.authenticate(store, "admin", "secret1").username == "admin"
 
 
+def test_logins_wrong_passwords_and_lockouts_are_in_the_log_without_the_passwords(store, caplog):
+    """Who logged in at a shared PC, and who tried which operator's password, is what an IT person or the 所 asks
+    after something went wrong; none of it was written anywhere."""
+    import logging
+
+    operators.create_first_admin(store, username="admin", display_name="管理员", password="secret1")
+    with caplog.at_level(logging.INFO, logger="app.services.operators"):
+        operators.authenticate(store, "admin", "secret1")
+        for _ in range(5):
+            with pytest.raises(PermissionDenied):
+                operators.authenticate(store, "admin", "guess-1")
+        with pytest.raises(PermissionDenied):
+            operators.authenticate(store, "admin", "secret1")
+        with pytest.raises(PermissionDenied):
+            operators.authenticate(store, "nobody", "secret1")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "logged in: admin"
+    assert lines[1:5] == [f"wrong password for admin ({n} of 5)" for n in (1, 2, 3, 4)]
+    assert lines[5].startswith("wrong password for admin, 5 in a row: locked out")
+    assert lines[6:] == ["login refused: operator admin is locked out", "login refused: no active operator 'nobody'"]
+    assert not any("secret1" in line or "guess-1" in line for line in lines)
+
+
 def test_operator_management_rules(store):
     operators.create_first_admin(store, username="admin", display_name="管理员", password="secret1")
     admin = Context(store=store, actor=operators.authenticate(store, "admin", "secret1"))

@@ -306,16 +306,20 @@ def test_ctrl_l_locks_the_program_from_an_open_form_too(qtbot, window):
     assert seen["in login"] == (False, True)
 
 
-def test_switch_operator_rebuilds_for_the_role(qtbot, window):
+def test_switch_operator_rebuilds_for_the_role(qtbot, window, caplog):
+    import logging
+
     def login_as_clerk(dialog):
         assert dialog.geometry().contains(window.frameGeometry())  # the admin's screens are covered meanwhile
         dialog.username.setCurrentIndex(dialog.username.findData("clerk"))
         type_text(qtbot, dialog.password, "clerk123")
         dialog.try_login()
 
-    when_modal(login_as_clerk)
-    window.switch_operator()
+    when_modal(login_as_clerk, kind=LoginDialog)
+    with caplog.at_level(logging.INFO):
+        window.switch_operator()
     assert window.ctx.actor.username == "clerk"
+    assert "operator switched from admin to clerk" in [r.getMessage() for r in caplog.records]  # in the program's log
     assert "operators" not in window.page_keys  # admin only
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
         "工作台", "志愿者", "志愿服务队", "活动台账", "群众点单", "积分超市", "项目库", "制度与计划", "站点信息", "同步", "设置"]

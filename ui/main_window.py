@@ -455,6 +455,8 @@ class MainWindow(QMainWindow):
         self._forms_closed_for_a_switch = False  # someone logged in: offer_recovery below offers the new operator theirs
         if unattended:
             keep_page_drafts(self, self.ctx.actor)
+        log.info("operator switched from %s to %s%s", self.ctx.actor.username, login.actor.username,
+                 " at the idle lock" if unattended else "")
         self.ctx = Context(store=self.ctx.store, actor=login.actor)
         self.settings.set("last_operator", login.actor.username)
         current = self.page_keys[self.nav.currentRow()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from ..models.enums import Role
 from .common import check_length, clean
 from .context import Actor, Context
 from .errors import FieldErrors, NotFound, PermissionDenied, ServiceError
+
+log = logging.getLogger(__name__)
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -99,9 +102,11 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
     with store.session() as session:
         op = session.exec(select(Operator).where(Operator.username == clean(username))).first()
         if op is None or not op.active:
+            log.warning("login refused: no active operator %r", clean(username)[:50])
             raise PermissionDenied("登录名或密码不正确")
         now = utcnow()
         if op.locked_until and op.locked_until > now:
+            log.warning("login refused: operator %s is locked out", op.username)
             minutes = max(1, round((op.locked_until - now).total_seconds() / 60))
             raise PermissionDenied(f"密码错误次数过多，该操作员已锁定，请约{minutes}分钟后再试，或请管理员在“操作员”页解锁")
         if not password:  # Enter pressed on an empty field is not a guess
@@ -112,14 +117,17 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
                 op.failed_logins = 0
                 op.locked_until = now + LOCKOUT
                 session.commit()
+                log.warning("wrong password for %s, %d in a row: locked out for %s", op.username, MAX_FAILED_LOGINS, LOCKOUT)
                 raise PermissionDenied(f"密码连续错误{MAX_FAILED_LOGINS}次，该操作员已锁定5分钟")
             left = MAX_FAILED_LOGINS - op.failed_logins
             session.commit()
+            log.warning("wrong password for %s (%d of %d)", op.username, op.failed_logins, MAX_FAILED_LOGINS)
             raise PermissionDenied(f"登录名或密码不正确（再错{left}次将锁定5分钟）")
         op.failed_logins = 0
         op.locked_until = None
         op.last_login_at = now
         session.commit()
+        log.info("logged in: %s", op.username)
         return actor_of(op)
 
 
