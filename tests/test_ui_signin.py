@@ -139,6 +139,53 @@ def test_the_clerk_lets_a_family_phone_sign_in_two_and_approves_a_held_arrival(q
     again.close()
 
 
+def test_locking_by_hand_during_a_signin_asks_then_locks_without_the_scanners_keys_in_the_password(qtbot, window):
+    """文件 → 锁定 (or Ctrl+L) during a sign-in did nothing at all: the lock that waits for an idle PC's sign-in
+    also refused the clerk who asked for it, and the ledger stayed open behind them. Asked, it says what locking
+    does to the sign-in and locks; the password box does not take the keys (a card scanner's would count as wrong
+    passwords), a person clicks into it."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.dialogs.login import LockDialog
+    from ui_helpers import type_text, when_modal
+
+    event = activities.add_activity(window.ctx, title="周日集市", category="便民服务", date=date(2026, 11, 28), start_time=time(9),
+                                    end_time=time(11))
+    dialog = SigninDialog(window.ctx, event.id, window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    seen: dict = {}
+
+    def decline(box):
+        seen["asked"] = box.text()
+        box.button(QMessageBox.StandardButton.No).click()
+
+    when_modal(decline, kind=QMessageBox)
+    window.lock_now()
+    assert "周日集市" in seen["asked"] and "扫码枪签到暂停" in seen["asked"] and not window.locked
+
+    def agree(box):
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    def unlock(lock):
+        seen["locked"] = window.locked
+        seen["focus"] = QApplication.focusWidget() is lock.password
+        scanned_into = QApplication.focusWidget() or lock  # a card scanned at the PC meanwhile: keys where the focus is
+        qtbot.keyClicks(scanned_into, "8800123")
+        qtbot.keyClick(scanned_into, Qt.Key.Key_Return)
+        seen["after scan"] = lock.error.text()
+        lock.password.setFocus()  # the clerk clicks into the box
+        type_text(qtbot, lock.password, "admin123")
+        lock.try_unlock()
+
+    when_modal(agree, kind=QMessageBox)
+    when_modal(unlock, kind=LockDialog)
+    window.lock_now()
+    assert seen["locked"] is True and seen["focus"] is False and not window.locked
+    assert "再错" not in seen["after scan"]  # the scan was no password guess
+    dialog.close()
+
+
 def test_the_idle_lock_waits_while_a_signin_runs_and_switching_operator_stops_its_link(qtbot, window, demo_store, monkeypatch):
     """A sign-in at this PC keeps its QR code on screen and its scanner's keys out of a password box: the idle
     lock waits for the window to close; 切换操作员 closes it, and its link stops answering."""
@@ -156,6 +203,7 @@ def test_the_idle_lock_waits_while_a_signin_runs_and_switching_operator_stops_it
     monkeypatch.setattr(LockDialog, "exec", lambda self: locks.append(self) or 0)
     window.idle.idle.emit()  # the idle time is up
     assert locks == [] and not window.locked and window.idle.timer.isActive()
+    assert "暂不自动锁定" in window.statusBar().currentMessage()  # not silently: the clerk can lock by hand
     from ui.dialogs.login import LoginDialog
 
     monkeypatch.setattr(LoginDialog, "exec", lambda self: setattr(self, "actor", window.ctx.actor) or 1)  # logged in again

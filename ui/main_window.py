@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         self.build_toolbar()
         self.idle = IdleWatcher(settings.get("idle_lock_minutes"), self)
         self.idle.idle.connect(self.lock)
-        self.idle.lock_asked.connect(self.lock)
+        self.idle.lock_asked.connect(self.lock_now)
         self.store_changes = StoreChanges(ctx.store.engine, self)
         self.store_changes.changed.connect(self.on_store_changed)
         self.update_operator_label()
@@ -300,7 +300,7 @@ class MainWindow(QMainWindow):
         password.triggered.connect(self.change_password)
         lock = QAction(self.tr("锁定"), self)
         lock.setShortcut(IdleWatcher.LOCK_KEYS)
-        lock.triggered.connect(self.lock)
+        lock.triggered.connect(self.lock_now)
         quit_action = QAction(self.tr("退出"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -381,13 +381,29 @@ class MainWindow(QMainWindow):
 
     _forms_closed_for_a_switch = False  # forms closed keeping drafts for a 切换操作员 that was then called off
 
-    def lock(self) -> None:
+    def lock_now(self) -> None:
+        """文件 → 锁定 or Ctrl+L: the clerk asks for the lock. During a sign-in at this PC, what locking does to it is
+        said first (the idle lock waits for a sign-in instead; asked for, the lock must not be refused silently)."""
+        signins = self.running_signins()
+        if signins and not self.locked:
+            answer = QMessageBox.question(
+                self, self.tr("锁定"),
+                self.tr("“{0}”正在手机签到。锁定后签到窗口会被遮住：二维码看不到，扫码枪签到暂停；已打开签到页的手机"
+                        "仍可签到。\n\n仍要锁定吗？").format("、".join(w.activity.title for w in signins)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.lock(asked=True)
+
+    def lock(self, asked: bool = False) -> None:
         if self.locked:
             return
-        if self.running_signins():
+        signins = self.running_signins()
+        if signins and not asked:
             # An activity is signing in here: its QR code stays on screen, and a card scanner's keys must not
-            # land in a password box (five scans locked the admin out). The lock waits for the window to close.
+            # land in a password box (five scans locked the admin out). The idle lock waits for the window to close.
             self.idle.timer.start()
+            self.statusBar().showMessage(self.tr("正在手机签到，暂不自动锁定；离开电脑时请按 Ctrl+L 锁定"))
             return
         self.locked = True
         log.info("locked after idle time or on request")
@@ -400,7 +416,7 @@ class MainWindow(QMainWindow):
         # switch, that form keeps none); any other window open keeps the PC its operator's until they come back.
         unkept = [w for w in open_windows if not (isinstance(w, FormDialog) and w.DRAFT_PAGE is not None)]
         dialog = LockDialog(self.ctx.store, self.ctx.actor, self, station_name=self.station_name, allow_switch=not unkept,
-                            kept_open="、".join(w.windowTitle() for w in unkept))
+                            kept_open="、".join(w.windowTitle() for w in unkept), scanner_nearby=bool(signins))
         self.lock_dialog = dialog
         result = dialog.exec()
         self.lock_dialog = None
@@ -450,7 +466,7 @@ class MainWindow(QMainWindow):
             if unattended:
                 # Called off on the idle lock's 切换操作员: back to the lock, never to the window of the operator who
                 # walked away (it was left open to whoever was at the PC, without a password).
-                QTimer.singleShot(0, self.lock)
+                QTimer.singleShot(0, lambda: self.lock(asked=True))  # locked again even with a sign-in running
             return False
         self._forms_closed_for_a_switch = False  # someone logged in: offer_recovery below offers the new operator theirs
         if unattended:

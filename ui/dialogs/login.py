@@ -195,7 +195,9 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
     covering = True
 
     def __init__(self, store: Store, actor: Actor, parent=None, *, allow_switch: bool = True, station_name: str = "",
-                 kept_open: str = ""):
+                 kept_open: str = "", scanner_nearby: bool = False):
+        """``scanner_nearby``: a sign-in runs at this PC, whose card scanner types wherever the focus is: the password
+        box takes keys only once clicked into (scans counted as wrong passwords locked the operator out)."""
         super().__init__(parent)
         self.store, self.actor = store, actor
         self.setWindowTitle(self.tr("已锁定"))
@@ -229,7 +231,12 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         cover(self, card)
-        self.password.setFocus()
+        if scanner_nearby:
+            self.password.setPlaceholderText(self.tr("点这里输入密码"))
+            card.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            card.setFocus()
+        else:
+            self.password.setFocus()
 
     def reject(self) -> None:  # Esc does not unlock
         pass
