@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 from .giveway import slices
 from .models import OutboxEntry, SyncedBase, utcnow
 from .models.base import new_id, new_ids
-from .models.limits import BOOKKEEPING, column_problem, row_problems, table_spec
+from .models.limits import BOOKKEEPING, checker, row_problems, table_spec
 
 OPERATOR_KEY = "operator"
 STATION_KEY = "station_id"
@@ -166,6 +166,8 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
     keys = table.columns.keys()
     plain, factories = _defaults(model)
     always, if_given = _checks(table, plain, factories)
+    always_checks = [(spec.name, checker(spec)) for spec in always]
+    given_checks = [(spec.name, checker(spec)) for spec in if_given]
     now = utcnow()
     operator = session.info.get(OPERATOR_KEY) or SYSTEM_OPERATOR
     station = session.info.get(STATION_KEY)
@@ -179,8 +181,8 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
         row = {key: row.get(key) for key in keys}
         # The column limits: every column the caller gave, and those with no default (a missing one says so);
         # a model's own defaults need no check.
-        problems = {spec.name: message for spec in always if (message := column_problem(spec, row[spec.name]))}
-        problems.update((spec.name, message) for spec in if_given if spec.name in given and (message := column_problem(spec, row[spec.name])))
+        problems = {name: message for name, check in always_checks if (message := check(row[name]))}
+        problems.update((name, message) for name, check in given_checks if name in given and (message := check(row[name])))
         if problems:
             raise ValidationError(problems)
         full_rows.append(row)

@@ -58,6 +58,11 @@ class WriteGate:
     def label(self) -> str:
         return self._label
 
+    @property
+    def wanted(self) -> bool:
+        """Whether a writer queued for the gate meanwhile: a long job ends its slice and gives way (``give_way``)."""
+        return self._wanted > 0
+
     def held_by_me(self) -> bool:
         return self._owner == threading.get_ident()
 

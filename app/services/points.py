@@ -422,7 +422,11 @@ def _rates(rules: list[PointRule]) -> dict[str | None, tuple[float, float]]:
     return {category: _rate(rules, category) for category in {None, *(r.category for r in rules if r.category)}}
 
 
-SETTLE_CHUNK = 2_000  # entries written at a time
+# Entries written at most in one slice (one commit). A slice ends sooner, after the page in hand, once a writer
+# queues at the gate (a clerk's save): a save waits for one page of activities, and a settlement nobody waits for
+# commits 37 times less often than one page at a time (each commit rewrites the indexes' pages: 2,000 a slice
+# cost 2.3× the same rows written at once, #29).
+SETTLE_CHUNK = 20_000
 SETTLE_PAGE = 400  # activities read at a time (a SQL variable each)
 
 
@@ -434,8 +438,9 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
     twice adds nothing. Returns (entries written, points credited).
 
     In slices (#25): the activities are taken ``SETTLE_PAGE`` at a time, and every ``SETTLE_CHUNK`` entries
-    or so the slice commits and the store's gate is offered to whoever queued meanwhile (a clerk's save
-    waits for one slice — a fraction of a second — not for five years of points). A slice is whole or
+    or so — or as soon as a writer queues at the gate — the slice commits and the store's gate is offered to
+    whoever queued (a clerk's save waits for one page — a fraction of a second — not for five years of points).
+    A slice is whole or
     absent: ``progress(done, total)`` may raise (取消), which rolls back the slice in hand; the slices
     before it stay, and running the settlement again credits the rest.
     """
@@ -475,7 +480,9 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
             while first < len(activity_ids) and len(chunk) < SETTLE_CHUNK:
                 page = activity_ids[first:first + SETTLE_PAGE]
                 first += SETTLE_PAGE
-                for volunteer_id, hours, activity_id, title, category, when, done in session.exec(participants.where(Activity.id.in_(page))):
+                # read through the connection: plain rows, without the ORM's result machinery
+                for volunteer_id, hours, activity_id, title, category, when, done in session.connection().execute(
+                        participants.where(Activity.id.in_(page))).all():
                     seen += 1
                     if done:
                         continue
@@ -486,6 +493,8 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
                                       "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
                 if progress is not None:
                     progress(seen, total)
+                if ctx.store.gate.wanted:
+                    break  # someone queued to save: this slice ends with this page
             insert_many(session, PointEntry, chunk)  # the change capture's own bulk path: same stamps, checks and outbox rows
         written += len(chunk)
         credited += sum(entry["points"] for entry in chunk)
