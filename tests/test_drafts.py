@@ -322,3 +322,111 @@ def test_a_draft_of_a_record_saved_since_says_so_before_it_is_restored(qtbot, de
     when_modal(lambda again: again.reject(), kind=VolunteerDialog, attempts=1000)
     reopen_draft(window, draft, box)
     assert len(seen) == 1 and "已被修改过" in seen[0] and "请逐项核对后再保存" in seen[0]
+
+
+def test_a_form_restored_twice_after_called_off_switches_is_offered_no_more_once_saved(qtbot, demo_store):
+    """A trial: 切换操作员 on the lock over a new volunteer's form, called off, the same operator unlocking and
+    restoring the form — twice — then 保存: the recovery list came up again with the saved volunteer's draft, and
+    恢复 opened it filled, one 保存 from a second copy (stopped only by the duplicate ID number)."""
+    from PySide6.QtWidgets import QDialog
+
+    from app.services import volunteers
+    from app.settings import Settings
+    from conftest import make_id
+    from ui.dialogs.login import LockDialog, LoginDialog
+    from ui.dialogs.volunteer import VolunteerDialog
+    from ui.drafts import RecoveryDialog
+    from ui.main_window import MainWindow
+
+    ctx = _admin(demo_store)
+    before = volunteers.count_volunteers(ctx)
+    window = MainWindow(ctx, Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.idle.stop()
+    steps: list[str] = []
+    seen = {"locks": 0, "forms": 0}
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None or not modal.isVisible() or modal is seen.get("handled"):
+            return
+        seen["handled"] = modal
+        if isinstance(modal, VolunteerDialog):
+            seen["forms"] += 1
+            if seen["forms"] == 1:
+                type_chinese(modal.name, "王小明")
+            if seen["forms"] <= 2:
+                steps.append(f"form {seen['forms']}: {modal.name.text()}")
+                QTimer.singleShot(0, window.lock_now)  # Ctrl+L
+            else:
+                steps.append(f"form {seen['forms']}: {modal.name.text()}, saved")
+                modal.id_number.setText(make_id(seq=777))
+                modal.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        elif isinstance(modal, LockDialog):
+            seen["locks"] += 1
+            if seen["locks"] % 2:
+                steps.append("switch")
+                modal.done(LockDialog.SWITCH)
+            else:
+                steps.append("unlock")
+                modal.password.setText("admin123")
+                modal.try_unlock()
+        elif isinstance(modal, LoginDialog):
+            steps.append("login called off")
+            modal.reject()
+        elif isinstance(modal, RecoveryDialog):
+            if seen["forms"] >= 3:
+                steps.append("offered again")
+                modal.done(QDialog.DialogCode.Rejected)
+            else:
+                steps.append("restore")
+                modal.done(RecoveryDialog.RESTORE)
+        elif isinstance(modal, QMessageBox):
+            steps.append(f"box: {modal.text()[:30]}")
+            modal.defaultButton().click() if modal.defaultButton() is not None else modal.reject()
+
+    driver = QTimer()
+    driver.timeout.connect(drive)
+    driver.start(20)
+    try:
+        window.go("volunteers")
+        QTimer.singleShot(0, lambda: window.page("volunteers").create())
+        qtbot.waitUntil(lambda: volunteers.count_volunteers(ctx) == before + 1, timeout=30_000)
+        qtbot.wait(3000)  # a draft writer's check comes every 2 s; the offers come as the windows close
+    finally:
+        driver.stop()
+    assert steps[:4] == ["form 1: 王小明", "switch", "login called off", "unlock"], " → ".join(steps)
+    assert "offered again" not in steps, " → ".join(steps)
+    assert DraftBox(demo_store.paths.root).pending() == [], steps
+    assert volunteers.count_volunteers(ctx) == before + 1
+    window.idle.stop()
+
+
+def test_a_draft_gone_while_the_list_is_open_is_not_reopened(qtbot, demo_store):
+    """The list is read when it opens; a draft saved or given up meanwhile (its form was open underneath) must not
+    come back filled from the list's old copy."""
+    from app.settings import Settings
+    from ui.dialogs.volunteer import VolunteerDialog
+    from ui.drafts import RecoveryDialog, offer_recovery
+    from ui.main_window import MainWindow
+
+    ctx = _admin(demo_store)
+    box = DraftBox(demo_store.paths.root)
+    box.save(Draft(form="VolunteerDialog", title="登记志愿者", operator="admin", operator_label="杨红霞", record_id=None,
+                   values=[["QLineEdit", "王小明"]], extra={}))
+    window = MainWindow(ctx, Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.idle.stop()
+    opened: list = []
+
+    def restore_after_it_went(dialog):
+        box.remove(box.pending()[0].key)  # saved elsewhere meanwhile
+        dialog.done(RecoveryDialog.RESTORE)
+
+    when_modal(restore_after_it_went, kind=RecoveryDialog)
+    when_modal(lambda form: (opened.append(form.name.text()), form.reject()), kind=VolunteerDialog)
+    offer_recovery(window, None, None)
+    assert opened == [] and box.pending() == []
+    window.idle.stop()

@@ -307,24 +307,34 @@ def offer_recovery(window, data_root, crashed_since) -> None:
     the drafts of the store the window shows (the demo's are the demo's)."""
     from pathlib import Path
 
+    if getattr(window, "_offering_drafts", False):
+        # One offer at a time: an offer is open already, or a form it restored is (a lock and a called-off 切换操作员
+        # over that form asked again). Two offers up at once listed the same draft twice, and the one left after the
+        # form was saved reopened it filled — one 保存 from a second copy of the record (a trial). The running offer
+        # lists the drafts afresh once its form is closed.
+        return
     box = DraftBox(window.ctx.store.paths.root)
     crash_log = str(Path(data_root) / "logs" / "crash.log") if data_root is not None else ""
     operator = window.ctx.actor.username
-    while True:  # each operator gets back what they typed (a shared PC: nobody reads another's unsaved form)
-        drafts = [d for d in box.pending() if _offered(window, d) and d.operator == operator]
-        if not drafts and crashed_since is None:
-            return
-        dialog = RecoveryDialog(drafts, crashed_since, crash_log, window)
-        result = dialog.exec()
-        for key in dialog.discarded:
-            box.remove(key)
-        crashed_since = None  # said once
-        if result != RecoveryDialog.RESTORE:
-            return
-        chosen = next((d for d in drafts if d.key == dialog.chosen_key()), None)
-        if chosen is None:
-            return
-        reopen_draft(window, chosen, box)
+    window._offering_drafts = True
+    try:
+        while True:  # each operator gets back what they typed (a shared PC: nobody reads another's unsaved form)
+            drafts = [d for d in box.pending() if _offered(window, d) and d.operator == operator]
+            if not drafts and crashed_since is None:
+                return
+            dialog = RecoveryDialog(drafts, crashed_since, crash_log, window)
+            result = dialog.exec()
+            for key in dialog.discarded:
+                box.remove(key)
+            crashed_since = None  # said once
+            if result != RecoveryDialog.RESTORE:
+                return
+            chosen = next((d for d in box.pending() if d.key == dialog.chosen_key()), None)
+            if chosen is None:
+                continue  # saved or given up meanwhile: nothing of it to restore; the list is read again
+            reopen_draft(window, chosen, box)
+    finally:
+        window._offering_drafts = False
 
 
 def reopen_draft(window, draft: Draft, box: DraftBox) -> bool:
