@@ -96,8 +96,10 @@ def cover(station, title: str, period: str, extra: list[tuple[str, str]]) -> lis
 def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date, team_id: str | None = None,
                category: str | None = None, progress: Callable[[int, int, str], bool | None] | None = None) -> Path:
     station = get_station(ctx)
+    # The ledger records what was done: a planned activity (its 内容 still the plan's) is not in it, and the cover's
+    # 活动次数 is the 工作台's (a trial: the month's print said 11 while the 工作台 said 10).
     summaries = activity_service.list_activities(ctx, date_from=date_from, date_to=date_to, team_id=team_id,
-                                                 category=category, descending=False)
+                                                 category=category, status=ActivityStatus.done.value, descending=False)
     period = period_label(date_from, date_to)
     scope = ""
     if team_id:

@@ -411,10 +411,12 @@ def month_range(year: int, month: int | None) -> tuple[date, date]:
 
 def activity_filters(
     ctx: Context, *, text: str = "", date_from: date | None = None, date_to: date | None = None,
-    team_id: str | None = None, category: str | None = None, deleted: bool = False,
+    team_id: str | None = None, category: str | None = None, deleted: bool = False, status: str | None = None,
 ) -> list:
-    """WHERE conditions shared by every activity list (ledger page, CLI, print)."""
+    """WHERE conditions shared by every activity list (ledger page, CLI, print); ``status``: only those (done)."""
     conditions = [Activity.station_id == ctx.station_id, Activity.deleted == deleted]
+    if status:
+        conditions.append(Activity.status == status)
     if date_from:
         conditions.append(Activity.date >= date_from)
     if date_to:
