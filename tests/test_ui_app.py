@@ -103,6 +103,7 @@ def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
     assert dialog.actor is None and "已锁定" in dialog.error.text()
     screenshot(dialog, "login-locked")
     dialog.username.setCurrentIndex(dialog.username.findData("clerk"))  # another operator is not locked
+    assert not dialog.error.isVisible()  # nor shown the locked one's message (a trial)
     type_text(qtbot, dialog.password, "clerk123")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     assert dialog.actor is not None and dialog.actor.username == "clerk"

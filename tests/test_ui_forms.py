@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QLabel, QDialogButtonBox
 
 from app.models.enums import Role
 from app.services import activities, operators, teams, volunteers
@@ -42,6 +42,8 @@ def test_volunteer_wrong_id_then_fixed(qtbot, admin_ctx):
     qtbot.mouseClick(save_button(dialog), Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.result() == 0
     assert dialog.errors["id_number"].isVisible() and "身份证号" in dialog.errors["id_number"].text()
+    shown = [label.text() for label in dialog.findChildren(QLabel) if label.isVisible() and "校验位" in label.text()]
+    assert len(shown) == 1, shown  # the message once, not the typing hint's copy above 保存's (a trial)
     assert volunteers.count_volunteers(admin_ctx) == 0
     screenshot(dialog, "volunteer-form-error")
     dialog.id_number.clear()

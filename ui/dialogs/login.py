@@ -91,6 +91,8 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = ErrorLabel()
+        # one operator's message (锁定, 再错N次) is not another's: it goes when another is picked (a trial)
+        self.username.currentIndexChanged.connect(lambda _i: self.error.show_message(None))
         form = QFormLayout()
         form.addRow(self.tr("操作员"), self.username)
         form.addRow(self.tr("密码"), self.password)

@@ -118,6 +118,11 @@ class VolunteerDialog(FormDialog):
         self.birth.setDate(to_qdate(parsed.birth_date))
         self.show_id_hint(self.tr("已根据身份证号填写性别和出生日期"))
 
+    def show_errors(self, errors: dict[str, str]) -> None:
+        if "id_number" in errors and self.id_hint.objectName() == "fieldError":
+            self.show_id_hint("")  # 保存's message for the number says it: the typing hint's same words once is enough
+        super().show_errors(errors)
+
     def show_id_hint(self, text: str, *, problem: bool = False) -> None:
         self.id_hint.setText(text)
         self.id_hint.setObjectName("fieldError" if problem else "")
