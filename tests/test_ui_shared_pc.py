@@ -185,3 +185,35 @@ def test_digits_typed_after_select_all_make_the_time(qtbot, delay):
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(edit, "7:05", delay=delay)
     assert edit.time() == QTime(7, 5)
+
+
+@pytest.mark.parametrize("colon", [":", "："], ids=["ascii", "full-width"])
+def test_a_colon_typed_with_shift_as_on_a_real_keyboard_keeps_the_hour(qtbot, colon):
+    """A trial: Ctrl+A then 19:00 gave 00:00. On a keyboard the colon comes after a Shift press of its own (no text),
+    and that press started a new time: the colon went to QTimeEdit and 00 became the hour."""
+    from datetime import time
+
+    from PySide6.QtCore import QTime
+
+    _host, _before, edit = _time_field(qtbot, time(9, 0))
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "19")
+    qtbot.keyPress(edit, Qt.Key.Key_Shift)
+    if colon == ":":
+        qtbot.keyClick(edit, Qt.Key.Key_Colon, Qt.KeyboardModifier.ShiftModifier)
+    else:
+        _send_text(edit, colon)
+    qtbot.keyRelease(edit, Qt.Key.Key_Shift)
+    qtbot.keyClicks(edit, "05")
+    assert edit.time() == QTime(19, 5)
+
+
+def _send_text(widget, text: str) -> None:
+    """A key carrying ``text`` (an input method's full-width colon), as QTest sends only ASCII."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.ShiftModifier, text))

@@ -42,7 +42,7 @@ class TimeEdit(QTimeEdit):
     Digits are read here, not by QTimeEdit's section editing: they fill HH, then mm, and each digit sets the
     time at once. (QTimeEdit ignored digits typed into the minutes when the hour was not selected first, the
     hour selected on focus could land between two keys already typed, and a selection over both sections
-    took nothing.) Any other key, a click or leaving the field starts a new time."""
+    took nothing.) Any other key (not Shift and the like alone), a click or leaving the field starts a new time."""
 
     SEPARATORS = (":", "：", ".", "。")
     whole = Signal()  # a time typed digit by digit is whole (its minutes' two digits in)
@@ -62,7 +62,12 @@ class TimeEdit(QTimeEdit):
         if not self.lineEdit().hasSelectedText():
             self.select_hour()
 
+    MODIFIERS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta, Qt.Key.Key_CapsLock)
+
     def keyPressEvent(self, event) -> None:
+        if event.key() in self.MODIFIERS:  # a Shift pressed for the colon (19:00) is no key of its own (a trial)
+            super().keyPressEvent(event)
+            return
         text = event.text()
         plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
         if plain and len(text) == 1 and (text.isdigit() or (text in self.SEPARATORS and self.typed)):
