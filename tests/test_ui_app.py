@@ -124,6 +124,21 @@ def test_every_page_with_demo_data(qtbot, window):
     assert "操作员：杨红霞（管理员）" in window.operator_label.text()
 
 
+@pytest.mark.parametrize("width", [1366, 1200])
+def test_every_pages_search_box_shows_its_whole_hint_on_a_small_screen(qtbot, window, width):
+    """A trial: 姓名、拼音首字母、电话尾号或编号 read 姓名、拼音首字母、电话尾… beside the volunteers' buttons."""
+    window.resize(width, 728)
+    for key in PAGES:
+        window.go(key)
+        page = window.pages[key]
+        search = getattr(page, "search", None)
+        if search is None or not search.isVisible() or not search.placeholderText():
+            continue
+        QApplication.processEvents()
+        needed = search.fontMetrics().horizontalAdvance(search.placeholderText())
+        assert search.width() >= needed + 30, (key, search.placeholderText(), search.width(), needed)
+
+
 def test_volunteer_search_and_status_count(qtbot, window):
     window.go("volunteers")
     page = window.pages["volunteers"]

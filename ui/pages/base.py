@@ -47,6 +47,13 @@ MAX_COLUMN = 260  # px: the widest a list column is sized to by itself
 ALL_TABLES = frozenset({"*"})  # a page that shows figures of everything (the 工作台)
 
 
+def fit_hint(search: QLineEdit, least: int = 220) -> None:
+    """A search box wide enough for its whole hint: 姓名、拼音首字母、电话尾号或编号 was cut to 电话尾… beside the
+    buttons of a 1366 px window (a trial). The frame's margins and the clear button take the rest."""
+    hint = search.fontMetrics().horizontalAdvance(search.placeholderText())
+    search.setMinimumWidth(max(least, hint + 48))
+
+
 class Page(QWidget):
     """Anything in the main window's stack. ``status`` carries the text for the status bar."""
 
@@ -128,7 +135,7 @@ class ListPage(Page):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.search_hint())
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
+        fit_hint(self.search)
         self.new_button = QPushButton(self.tr("新增{0}").format(self.noun))
         self.new_button.setObjectName("primary")
         self.edit_button = QPushButton(self.tr("查看/编辑"))

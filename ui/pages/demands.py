@@ -19,7 +19,7 @@ from app.services.errors import ServiceError
 from ..dialogs.demand import CompleteDialog, DemandDialog, DispatchDialog, PassDialog, RateDialog, ReasonDialog, ReportDialog, RewardDialog
 from ..printing import print_document
 from ..tables import fill_table, read_only_table, selected_row, stacked
-from .base import Page, export_to_excel
+from .base import Page, export_to_excel, fit_hint
 
 OVERDUE_BG = QColor("#FDE0DC")
 # (key, label): a DemandState value, or "open" / "overdue" / "closed".
@@ -46,7 +46,7 @@ class DemandsPage(Page):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("查找：点单群众、需求内容、编号或地点"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(260)
+        fit_hint(self.search, 260)
         self.new_button = QPushButton(self.tr("群众点单…"))
         self.new_button.setObjectName("primary")
         self.edit_button = QPushButton(self.tr("修改…"))

@@ -20,7 +20,7 @@ from ..dialogs.points import EntryDialog, GoodsDialog, HouseholdDialog, RedeemDi
 from ..printing import print_document
 from ..tables import caption_row, fill_table, read_only_table, selected_row, stacked
 from ..workers import run_in_background
-from .base import Page, export_to_excel
+from .base import Page, export_to_excel, fit_hint
 
 
 class PointsPage(Page):
@@ -51,7 +51,7 @@ class PointsPage(Page):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("查找：姓名、拼音首字母、电话尾号、户主或门牌"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(260)
+        fit_hint(self.search, 260)
         self.search_timer = QTimer(self, singleShot=True, interval=250)  # one query when the person pauses typing
         self.search_timer.timeout.connect(self.load_accounts)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
