@@ -164,19 +164,14 @@ def _problem(spec: ColumnSpec, value: Any, wire: bool) -> str | None:
     return None
 
 
-def column_problem(spec: ColumnSpec, value: Any) -> str | None:
-    """Why ``value`` (as the app holds it: dates as dates) cannot be stored in the column ``spec`` describes, in
-    Chinese naming the field; None if it can. ``row_problems`` checks a whole row, from the wire too."""
-    return checker(spec)(value)
-
-
 @cache
 def checker(spec: ColumnSpec, wire: bool = False):
-    """``_problem`` for one column as a function of the value: the values a column usually gets (text of plain ``str``
-    within its length, a number in range, a date, a bool, an allowed None) are passed in a line or two, anything else
-    gets ``_problem``'s whole reading, which alone decides — so the answer is always ``_problem``'s
-    (tests/test_limits_fast.py holds the two together). Every row the district receives and each the app writes in
-    bulk passes here: a fifth of a first sync's time on the server, 0.8 s of a year's settlement, before (#29)."""
+    """A function telling why a value (as the app holds it: dates as dates; ``wire``: as JSON brings it) cannot be
+    stored in the column ``spec`` describes, in Chinese naming the field, or None if it can. The values a column
+    usually gets (plain ``str`` within its length, a number in range, a date, a bool, an allowed None) pass in a line
+    or two; anything else gets ``_problem``'s whole reading, which alone decides, so the answer is always
+    ``_problem``'s (tests/test_limits_fast.py holds the two together). Every row the district receives and each the
+    app writes in bulk passes here: a fifth of a first sync's time on the server, 0.8 s of a year's settlement (#29)."""
     kind, nullable, length, low, high = spec.kind, spec.nullable, spec.length, spec.low, spec.high
 
     def slow(value: Any) -> str | None:
