@@ -379,8 +379,6 @@ class MainWindow(QMainWindow):
 
         return [w for w in QApplication.topLevelWidgets() if isinstance(w, SigninDialog) and w.isVisible()]
 
-    _forms_closed_for_a_switch = False  # forms closed keeping drafts for a 切换操作员 that was then called off
-
     def lock_now(self) -> None:
         """文件 → 锁定 or Ctrl+L: the clerk asks for the lock. During a sign-in at this PC, what locking does to it is
         said first (the idle lock waits for a sign-in instead; asked for, the lock must not be refused silently)."""
@@ -421,21 +419,28 @@ class MainWindow(QMainWindow):
         result = dialog.exec()
         self.lock_dialog = None
         self.locked = False
-        if result != LockDialog.SWITCH and self._forms_closed_for_a_switch:
-            # the switch was called off and the same operator came back: the forms closed for it, offered back now
-            self._forms_closed_for_a_switch = False
-            from .drafts import offer_recovery
-
-            QTimer.singleShot(0, lambda: offer_recovery(self, None, None))
         if result == LockDialog.SWITCH:
-            if open_windows:
-                for form in reversed(open_windows):  # the top one first
-                    form.close_keeping_draft()
-                self._forms_closed_for_a_switch = True
-                self.switch_when_forms_closed()
-            else:
-                self.switch_operator(unattended=True)
+            self.switch_at_the_lock(open_windows)
         self.idle.timer.start()
+
+    def switch_at_the_lock(self, open_windows: list) -> None:
+        """切换操作员 on the lock. The login comes first, over the forms still open underneath: called off, it is the
+        lock again and the forms are as they were; the same operator logging in is an unlock. Only for someone else
+        are the forms closed, each keeping what was typed as its author's draft (a trial: calling the login off
+        closed the forms all the same, and they came back only through the recovery list)."""
+        actor = self.ask_login()
+        if actor is None:
+            # Back to the lock, never to the window of the operator who walked away (it was left open to whoever
+            # was at the PC, without a password) — locked again even with a sign-in running.
+            QTimer.singleShot(0, lambda: self.lock(asked=True))
+        elif actor.username == self.ctx.actor.username:
+            log.info("operator %s back at the lock's 切换操作员", actor.username)
+        elif open_windows:
+            for form in reversed(open_windows):  # the top one first
+                form.close_keeping_draft()
+            self.switch_when_forms_closed(actor)
+        else:
+            self.become(actor, unattended=True)
 
     def open_modal_windows(self) -> list:
         """The modal windows open over this one, bottom first."""
@@ -444,37 +449,45 @@ class MainWindow(QMainWindow):
         return [w for w in QApplication.topLevelWidgets()
                 if isinstance(w, QDialog) and w.isVisible() and w.isModal() and w is not getattr(self, "lock_dialog", None)]
 
-    def switch_when_forms_closed(self) -> None:
+    def switch_when_forms_closed(self, actor) -> None:
         """The forms closed above return from their exec() first (their pages' handlers finish); the pages
         are rebuilt for the next operator only then."""
         if self.open_modal_windows():
-            QTimer.singleShot(20, self.switch_when_forms_closed)
+            QTimer.singleShot(20, lambda: self.switch_when_forms_closed(actor))
             return
-        self.switch_operator(unattended=True)
+        self.become(actor, unattended=True)
 
-    def switch_operator(self, unattended: bool = False) -> bool:
-        """文件 → 切换操作员 (the operator is here: typing on a page is saved, given up or kept by staying, as on
-        leaving it), or the idle lock's (``unattended``: the operator walked away, so what they typed on a page is
-        kept as their draft). The pages are made anew for the next operator, who is then offered their own drafts."""
-        from .drafts import keep_page_drafts, offer_recovery
-
-        if not unattended and not all(self.may_leave(page) for page in list(self.pages.values())):
-            return False
+    def ask_login(self):
+        """The login over the whole window for 切换操作员: the operator who logged in, or None when called off."""
         login = LoginDialog(self.ctx.store, self.station_name, parent=self, cover_window=True, demo=self.is_demo,
                             demo_login_known=self.is_demo and bool(self.settings.get("demo_login_known")))
         if not login.exec() or login.actor is None:
-            if unattended:
-                # Called off on the idle lock's 切换操作员: back to the lock, never to the window of the operator who
-                # walked away (it was left open to whoever was at the PC, without a password).
-                QTimer.singleShot(0, lambda: self.lock(asked=True))  # locked again even with a sign-in running
+            return None
+        return login.actor
+
+    def switch_operator(self) -> bool:
+        """文件 → 切换操作员: the operator is here, so typing on a page is saved, given up or kept by staying, as on
+        leaving it; then the login (called off: nothing changes)."""
+        if not all(self.may_leave(page) for page in list(self.pages.values())):
             return False
-        self._forms_closed_for_a_switch = False  # someone logged in: offer_recovery below offers the new operator theirs
+        actor = self.ask_login()
+        if actor is None:
+            return False
+        self.become(actor, unattended=False)
+        return True
+
+    def become(self, actor, *, unattended: bool) -> None:
+        """The window is ``actor``'s: the pages are made anew for their role, and they are offered their own drafts.
+        ``unattended`` (the lock's switch): the operator walked away, so what they typed on a page is kept as their
+        draft."""
+        from .drafts import keep_page_drafts, offer_recovery
+
         if unattended:
             keep_page_drafts(self, self.ctx.actor)
-        log.info("operator switched from %s to %s%s", self.ctx.actor.username, login.actor.username,
+        log.info("operator switched from %s to %s%s", self.ctx.actor.username, actor.username,
                  " at the idle lock" if unattended else "")
-        self.ctx = Context(store=self.ctx.store, actor=login.actor)
-        self.settings.set("last_operator", login.actor.username)
+        self.ctx = Context(store=self.ctx.store, actor=actor)
+        self.settings.set("last_operator", actor.username)
         current = self.page_keys[self.nav.currentRow()]
         for window in self.running_signins():
             window.close()  # stops its server: the pages it belongs to are made anew for the new operator
@@ -483,7 +496,6 @@ class MainWindow(QMainWindow):
         self.show_page(self.nav.currentRow())
         self.update_operator_label()
         offer_recovery(self, None, None)  # what the new operator had left unsaved, if anything
-        return True
 
     def may_leave(self, page: Page) -> bool:
         """Before another page is shown or the program closes: what is typed on ``page`` and not saved is saved, given
