@@ -293,11 +293,12 @@ class Evaluator:
 
     def _count(self, name: str, *extra) -> int:
         table, live = self._live(name)
-        return self.conn.execute(select(func.count()).select_from(table).where(live, *extra)).scalar()
+        return self.conn.execute(select(func.count()).select_from(table).where(live, *extra)).scalar_one()
 
     def _teams(self) -> list:
         team, live = self._live("team")
-        return self.conn.execute(select(team.c.id, team.c.name, team.c.category, team.c.founded_on).where(live).order_by(team.c.name)).all()
+        return list(self.conn.execute(select(team.c.id, team.c.name, team.c.category, team.c.founded_on).where(live)
+                                      .order_by(team.c.name)))
 
     def _volunteer_hours(self) -> dict[str, float]:
         """Hours this year to date per volunteer who served, read once per evaluation (three rules ask).
@@ -420,7 +421,8 @@ class Evaluator:
         if not teams:
             return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="还没有服务队")
         activity, done = self._done(self.period.year_start, self.period.as_of)
-        counts = dict(self.conn.execute(select(activity.c.team_id, func.count()).where(done).group_by(activity.c.team_id)).all())
+        counts: dict[str, int] = {team_id: n for team_id, n in self.conn.execute(
+            select(activity.c.team_id, func.count()).where(done).group_by(activity.c.team_id))}
         year = self.period.year_start.year
         per_team = []  # (name, done, its target): a team founded in the year is asked for its months' share (as team_months)
         for t in teams:
@@ -438,13 +440,14 @@ class Evaluator:
 
     def own_name_activities(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
-        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.own_name == True)).scalar()
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(
+            done, activity.c.own_name == True)).scalar_one()
         return self._paced(rule, target, figure, f"以{self.tier.own}名义开展的活动")
 
     def own_name_lectures(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
         figure = self.conn.execute(select(func.count()).select_from(activity).where(
-            done, activity.c.own_name == True, activity.c.category == LECTURE)).scalar()
+            done, activity.c.own_name == True, activity.c.category == LECTURE)).scalar_one()
         return self._paced(rule, target, figure, "理论政策宣讲活动")
 
     def _percent_verdict(self, rule: Rule, target: int, part: int, whole: int, gap: str) -> Verdict:
@@ -502,7 +505,8 @@ class Evaluator:
 
     def family_activities(self, rule: Rule, target: int) -> Verdict:
         activity, done = self._done(self.period.year_start, self.period.as_of)
-        figure = self.conn.execute(select(func.count()).select_from(activity).where(done, activity.c.family == True)).scalar()
+        figure = self.conn.execute(select(func.count()).select_from(activity).where(
+            done, activity.c.family == True)).scalar_one()
         return self._paced(rule, target, figure, "文明家庭志愿服务活动")
 
     def centralized_trainings(self, rule: Rule, target: int) -> Verdict:

@@ -181,8 +181,8 @@ class StreetStatus:
     @property
     def meeting(self) -> tuple[int, int]:
         """(units with no 未达标 item this month, units judged)."""
-        judged = [u for u in self.units if u.month is not None]
-        return sum(u.month.missed == 0 for u in judged), len(judged)
+        judged = [u.month for u in self.units if u.month is not None]
+        return sum(month.missed == 0 for month in judged), len(judged)
 
     @property
     def risky(self) -> int:
@@ -231,11 +231,11 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
     units: list[UnitStatus] = []
     by_station: dict[str, UnitStatus] = {}
     for a in sorted(accounts, key=lambda a: (a.level != "institute", a.name)):
-        last = _aware(a.last_sync_at)
+        last, created = _aware(a.last_sync_at), _aware(a.created_at)
         days = None if last is None else (now - last).days
         u = UnitStatus(a.id, a.name, a.level, a.synced is not None, last,
                        stale_days=days if days is not None and days >= STALE_DAYS else None,
-                       started=_aware(a.created_at).date() if a.created_at is not None else None)
+                       started=created.date() if created is not None else None)
         units.append(u)
         if a.station_id and a.synced is not None:
             by_station[a.station_id] = u
@@ -259,14 +259,14 @@ def street_status(conn: Connection, street: str, year: int, month: int, *, today
     rules = admin.current_rules(conn)
     if date(year, month, 1) <= today:  # a month not yet begun has nothing to judge
         for acct, summary, _v in verdicts_for_all(conn, year, month, rules, today=today, full=False, street=street):
-            u = by_station.get(acct.station_id)
-            if u is not None and not u.before(month_end):
-                u.month = _judged(summary)
+            unit = by_station.get(acct.station_id)
+            if unit is not None and not unit.before(month_end):
+                unit.month = _judged(summary)
     if date(year, 1, 1) <= today:
         for acct, summary, _v in verdicts_for_all(conn, year, None, rules, today=today, full=False, street=street):
-            u = by_station.get(acct.station_id)
-            if u is not None and not u.before(date(year, 12, 31)):
-                u.year = _judged(summary)
+            unit = by_station.get(acct.station_id)
+            if unit is not None and not unit.before(date(year, 12, 31)):
+                unit.year = _judged(summary)
 
     # The month's figures, counted as the street ranking counts them (the same code).
     figured = [streets.Unit(u.account_id, u.name, u.level, sid, 0) for sid, u in by_station.items()]
