@@ -116,7 +116,7 @@ class VolunteersPage(ListPage):
         return {"text": self.search.text()}
 
     def search_hint(self) -> str:
-        return self.tr("姓名、拼音首字母、电话尾号或编号")
+        return self.tr("姓名、拼音、电话尾号或编号")  # short: the page fits a 1280 px screen with its whole hint
 
     def columns(self) -> list[Column]:
         return [
