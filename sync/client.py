@@ -271,8 +271,10 @@ class SyncClient:
                 raise SyncCancelled()
             self.sleep(min(left, 0.2))
 
-    def request(self, method: str, url: str, *, cancelled: Callable[[], bool] = lambda: False, **kwargs) -> requests.Response:
-        """One request with retries: connection errors, timeouts, 5xx and 429 back off and try again."""
+    def request(self, method: str, url: str, *, cancelled: Callable[[], bool] = lambda: False,
+                unreachable: str = "", **kwargs) -> requests.Response:
+        """One request with retries: connection errors, timeouts, 5xx and 429 back off and try again.
+        ``unreachable``: said at once when the server cannot be reached at all (an address being typed in)."""
         deadline = time.monotonic() + self.max_retry_seconds
         attempt = 0
         while True:
@@ -285,7 +287,9 @@ class SyncClient:
             except requests.exceptions.SSLError as exc:
                 raise SyncError(f"无法验证区里服务器的证书（{exc.__class__.__name__}），请检查服务器地址或证书文件") from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = f"网络连接失败（{exc.__class__.__name__}）"
+                if unreachable:
+                    raise SyncError(unreachable) from exc
+                problem = "网络连接失败（等待超时）" if isinstance(exc, requests.Timeout) else "网络连接失败（连接不上区里的服务器）"
             else:
                 status = response.status_code
                 if status in (401, 403):
@@ -306,8 +310,10 @@ class SyncClient:
             attempt += 1
 
     # -- enrollment ----------------------------------------------------------------
-    def enroll(self, server_url: str, code: str, *, ca_file: str = "") -> str:
+    def enroll(self, server_url: str, code: str, *, ca_file: str = "", cancelled: Callable[[], bool] = lambda: False) -> str:
         server_url = server_url.strip().rstrip("/")
+        if not server_url:
+            raise SyncError("请填写区里服务器的地址（区文明实践中心提供，如 https://…）")
         if not server_url.startswith(("https://", "http://")):
             raise SyncError("服务器地址应以 https:// 开头")
         station_id = self.store.station_id
@@ -317,15 +323,19 @@ class SyncClient:
             ca_file = keep_certificate(self.store, ca_file, save=False)  # a copy in the data folder, as checked
         self.http.verify = trusted_certificate(self.store, ca_file)
         state = load_state(self.store)
+        # The person is at the PC typing the address: a server that cannot be reached is most likely a mistyped
+        # address, said at once (a trial: six retries of a refused connection held the window 25 s).
+        unreachable = f"连接不上区里的服务器 {server_url}：请核对服务器地址（区文明实践中心提供），并确认这台电脑已联网。"
         if not code.strip() and state.token and not state.server_url:
             # Enrolled by USB stick, and now there is a network: the token the district already knows works here.
             self.http.headers["Authorization"] = f"Bearer {state.token}"
-            response = self.request("GET", server_url + protocol.PULL, params={"cursor": state.pull_cursor})
+            response = self.request("GET", server_url + protocol.PULL, params={"cursor": state.pull_cursor}, unreachable=unreachable,
+                                    cancelled=cancelled)
             if response.status_code != 200:
                 raise SyncError(_message(response, f"连接区里的服务器失败（{response.status_code}）"))
             save_state(self.store, server_url=server_url, ca_file=ca_file)
             return state.account_name
-        response = self.request("POST", server_url + protocol.ENROLL,
+        response = self.request("POST", server_url + protocol.ENROLL, unreachable=unreachable, cancelled=cancelled,
                                 json={"code": code.strip(), "station_id": station_id, "app_version": __version__, **ledger_profile(self.store)})
         if response.status_code != 200:
             raise SyncError(_message(response, f"登记失败（{response.status_code}）"))

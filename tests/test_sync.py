@@ -560,3 +560,33 @@ def test_random_edits_syncs_and_faults_always_converge(district_sqlite, tmp_path
                                                              suppress_health_check=list(HealthCheck)))
     finally:
         proxy.close()
+
+
+def test_enrolling_at_an_address_nobody_answers_says_so_at_once_naming_the_address(ctx, monkeypatch):
+    """A trial: 登记 at a mistyped address held the window 25 s (six retries of a refused connection, no 取消), then
+    said “网络连接失败（ConnectionError）… 稍后再点“同步”即可继续” — English, and 同步 was not even possible yet.
+    A person typing the address is there to correct it: no retries, the address named, what to check said."""
+    from sync_helpers import free_port
+
+    waits: list[float] = []
+    monkeypatch.setattr(SyncClient, "_wait", lambda self, delay, cancelled: waits.append(delay))
+    address = f"https://127.0.0.1:{free_port()}"
+    with pytest.raises(SyncError) as refused:
+        SyncClient(ctx.store).enroll(address, "ABCD1234")
+    message = str(refused.value)
+    assert waits == []  # said at once
+    assert address in message and "请核对服务器地址" in message
+    assert "ConnectionError" not in message and "同步" not in message
+    with pytest.raises(SyncError, match="请填写区里服务器的地址"):
+        SyncClient(ctx.store).enroll("  ", "ABCD1234")
+    assert load_state(ctx.store).token == ""
+
+
+def test_a_network_failure_during_a_sync_is_said_in_chinese(ctx, monkeypatch):
+    from sync_helpers import free_port
+
+    monkeypatch.setattr(SyncClient, "_wait", lambda self, delay, cancelled: None)
+    client = SyncClient(ctx.store, max_retry_seconds=0)
+    with pytest.raises(SyncError) as failed:
+        client.request("GET", f"http://127.0.0.1:{free_port()}/ping")
+    assert failed.value.retry_later and "连接不上" in str(failed.value) and "Error" not in str(failed.value)

@@ -166,3 +166,71 @@ def test_the_sync_page_reads_its_counts_and_lists_off_the_gui_thread(qtbot, demo
     assert len(threads) == 3 and not any(threads)
     assert page.waiting_label.text().endswith("条")
     window.idle.stop()
+
+
+def test_enrolling_at_a_wrong_address_can_be_called_off_and_says_what_to_check(qtbot, demo_store, monkeypatch):
+    """A trial: 登记 at an address nobody answers held the window 25 s, then said 稍后再点“同步” in English."""
+    from sync_helpers import free_port
+
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
+                        Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.go("sync")
+    page = window.pages["sync"]
+    Settings(demo_store.paths.settings).set("is_demo", False)  # (the demo asks first whether to enrol at all)
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)  # nothing typed
+    qtbot.waitUntil(lambda: page.enroll_error.isVisible(), timeout=10_000)
+    assert "请填写区里服务器的地址" in page.enroll_error.text()
+    address = f"https://127.0.0.1:{free_port()}"
+    type_text(qtbot, page.server, address)
+    type_text(qtbot, page.code, "ABCD1234")
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "请核对服务器地址" in page.enroll_error.text(), timeout=30_000)
+    assert address in page.enroll_error.text()
+    window.idle.stop()
+
+
+def test_enrolling_while_the_server_keeps_answering_busy_can_be_called_off(qtbot, demo_store):
+    """A server that answers 503 is retried for a while: the 正在登记 window offers 取消, and calling it off says so."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_POST(self):  # http.server's name for it
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
+                            Settings(demo_store.paths.settings))
+        qtbot.addWidget(window)
+        window.show()
+        window.go("sync")
+        page = window.pages["sync"]
+        Settings(demo_store.paths.settings).set("is_demo", False)
+        type_text(qtbot, page.server, f"http://127.0.0.1:{server.server_address[1]}")
+        type_text(qtbot, page.code, "ABCD1234")
+        qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+
+        def progress() -> QProgressDialog | None:
+            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()), None)
+
+        qtbot.waitUntil(lambda: progress() is not None, timeout=10_000)
+        dialog = progress()
+        cancel = dialog.findChild(QPushButton)
+        assert cancel is not None and cancel.isVisible() and cancel.text() == "取消"
+        cancel.click()
+        qtbot.waitUntil(lambda: page.enroll_error.text() == "已取消登记", timeout=30_000)
+    finally:
+        server.shutdown()
+        server.server_close()
+    window.idle.stop()

@@ -16,8 +16,8 @@ from app.settings import Settings
 from app import outbox
 from app.models import Announcement
 from app.services.station import tier_of
-from sync.client import (SyncClient, SyncError, certificate_summary, check_certificate, history, keep_certificate, load_state,
-                         save_state)
+from sync.client import (SyncCancelled, SyncClient, SyncError, certificate_summary, check_certificate, history,
+                         keep_certificate, load_state, save_state)
 
 from ..forms import ErrorLabel
 from ..saving import ask_open_path
@@ -253,10 +253,13 @@ class SyncPage(Page):
             self.refresh()
 
         def failed(exc: BaseException, _details: str) -> None:
+            if isinstance(exc, SyncCancelled):
+                self.enroll_error.show_message(self.tr("已取消登记"))
+                return
             self.enroll_error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("登记失败：{0}").format(exc))
 
-        run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20).enroll(server, code, ca_file=ca), done, failed,
-                          title=self.tr("正在登记"), cancellable=False)
+        run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20).enroll(
+            server, code, ca_file=ca, cancelled=lambda: task.cancelled), done, failed, title=self.tr("正在登记"))
 
     # -- by USB stick ---------------------------------------------------------------------
     def export_package(self) -> None:
