@@ -100,6 +100,23 @@ def test_roster_masks_for_every_role_unless_an_admin_asks(clerk, demo_store, tmp
     assert [(v.operator, v.entity) for v in audit.list_views(admin)] == [("杨红霞", "export")]  # the full print is recorded
 
 
+def test_a_demo_stations_documents_say_so_on_every_page(clerk, demo_store, tmp_path):
+    """A trial: a 志愿服务记录证明 printed from the demo — numbered, with its QR code and the village's name — looked
+    like a real one. A demo's documents carry 示范站 · 虚构数据 across every page; a real station's do not."""
+    from app.reports.common import DEMO_MARK
+    from app.settings import Settings
+
+    person = volunteers.search_volunteers(clerk, limit=1)[0]
+    real, _n = reports.certificate_pdf(clerk, tmp_path / "真.pdf", volunteer_id=person.id, year=2026)
+    assert DEMO_MARK not in "\n".join(text_of(real))
+    Settings(demo_store.paths.settings).set("is_demo", True)  # as app.demo.make_demo_login marks a demo
+    demo, _n = reports.certificate_pdf(clerk, tmp_path / "示范.pdf", volunteer_id=person.id, year=2026)
+    ledger = reports.ledger_pdf(clerk, tmp_path / "台账.pdf", date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+    for out in (demo, ledger):
+        pages = text_of(out)
+        assert all(DEMO_MARK in page for page in pages), out.name
+
+
 def test_certificate_four_blocks_masked_and_numbered(clerk, tmp_path):
     busiest = max(volunteers.search_volunteers(clerk), key=lambda v: volunteers.volunteer_hours(clerk, v.id, year=2026))
     out, number = reports.certificate_pdf(clerk, tmp_path / "证明.pdf", volunteer_id=busiest.id, year=2026)

@@ -237,7 +237,7 @@ def _build(ctx: Context, out, station, v, number: str, date_from: date, date_to:
                       [(i, format_date(a.date), a.title, (a.content or a.category)[:120], f"{part.hours:g}")
                        for i, (a, part) in enumerate(records, start=1)],
                       [10, 29, 45, 66, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right"])]  # a date on one line
-    return build(out, story, title="志愿服务记录证明", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title="志愿服务记录证明", station_name=station.name, ctx=ctx)
 
 
 def certificate_notice_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date) -> Path:
@@ -266,4 +266,4 @@ def certificate_notice_pdf(ctx: Context, out: str | Path, *, date_from: date, da
         Spacer(1, 8 * mm),
         Paragraph(markup(f"{station.name}　{format_date(date.today())}"), s["right"]),
     ]
-    return build(out, story, title="志愿服务记录证明公示", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title="志愿服务记录证明公示", station_name=station.name, ctx=ctx)

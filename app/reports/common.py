@@ -347,7 +347,10 @@ def form_table(rows: Sequence[Sequence[object]], widths_mm: Sequence[float], spa
 TOTAL_FORM = "totalPages"
 
 
-def make_numbered_canvas(header_left: str, header_right: str):
+DEMO_MARK = "示范站 · 虚构数据 · 仅供试用"
+
+
+def make_numbered_canvas(header_left: str, header_right: str, watermark: str = ""):
     """A canvas that writes each page's header and 第 N 页 共 M 页 footer as the page is finished: M is a
     form drawn once at the end and referenced by every page, so the canvas keeps no copy of each page's
     state waiting for the count. reportlab holds every finished page until ``save``, so each is kept
@@ -391,6 +394,16 @@ def make_numbered_canvas(header_left: str, header_right: str):
             self.setStrokeColor(colors.HexColor("#888888"))
             self.setLineWidth(0.6)
             self.line(MARGIN_LEFT, top - 2 * mm, PAGE_W - MARGIN_RIGHT, top - 2 * mm)
+            if watermark:  # across every page, light enough to read through, impossible to miss or cut off
+                self.saveState()
+                self.setFont(FONT, 30)
+                self.setFillColor(colors.HexColor("#c62828"))
+                self.setFillAlpha(0.18)
+                self.translate(PAGE_W / 2, PAGE_H / 2)
+                self.rotate(35)
+                for dy in (-85 * mm, 0, 85 * mm):
+                    self.drawCentredString(0, dy, watermark)
+                self.restoreState()
             number = self.getPageNumber()
             head = f"第 {number} 页 共 "
             # Centred as if the total had as many digits as this page's number (the total is not known yet).
@@ -405,8 +418,13 @@ def make_numbered_canvas(header_left: str, header_right: str):
     return NumberedCanvas
 
 
-def build(out: str | Path, story: list, *, title: str, station_name: str, author: str = "") -> Path:
-    """Write the story to ``out`` atomically (a half-written PDF never replaces a good one)."""
+def build(out: str | Path, story: list, *, title: str, station_name: str, author: str = "", ctx=None) -> Path:
+    """Write the story to ``out`` atomically (a half-written PDF never replaces a good one). ``ctx``: whose document
+    it is (its author); a demo station's says so across every page — its 证明 and 台账 looked real (a trial)."""
+    from ..settings import Settings
+
+    demo = ctx is not None and bool(Settings(ctx.store.paths.settings).get("is_demo"))
+    author = author or (ctx.actor.label if ctx is not None else "")
     register_fonts()
     out = Path(out)
     with atomic_output(out) as partial:
@@ -416,7 +434,7 @@ def build(out: str | Path, story: list, *, title: str, station_name: str, author
         )
         frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, FRAME_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body", leftPadding=0, rightPadding=0)
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-        doc.build(story, canvasmaker=make_numbered_canvas(station_name, title))
+        doc.build(story, canvasmaker=make_numbered_canvas(station_name, title, DEMO_MARK if demo else ""))
     return out
 
 

@@ -129,7 +129,7 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
                 yield [PageBreak()] + activity_record(ctx, summary, n, Path(work_dir), station_level(station.level))
             check(progress, total, total, "正在生成PDF文件")
 
-        return build(out, LazyStory(story, records()), title="活动台账", station_name=station.name, author=ctx.actor.label)
+        return build(out, LazyStory(story, records()), title="活动台账", station_name=station.name, ctx=ctx)
 
 
 def activity_record(ctx: Context, summary, n: int, work_dir: Path, tier: StationLevel = StationLevel.station) -> list:

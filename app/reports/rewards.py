@@ -51,7 +51,7 @@ def person_ledger_pdf(ctx: Context, out: str | Path, holder: point_service.Holde
     story.append(data_table(["序号", "日期", "事由", "积分", "结余", "经办人"], rows or [("", "", "本期没有积分记录", "", "", "")],
                             [10, 28, 80, 16, 16, 20], aligns=["cell_center", "cell", "cell", "cell_right", "cell_right", "cell"]))
     story += _signatures(s)
-    return build(out, story, title=f"{name}积分台账", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title=f"{name}积分台账", station_name=station.name, ctx=ctx)
 
 
 def month_ledger_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Path:
@@ -67,7 +67,7 @@ def month_ledger_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Pa
                    data_table(["序号", "日期", "姓名（户）", "事由", "积分", "经办人"], rows or [("", "", "", "本月没有积分记录", "", "")],
                               [10, 30, 22, 72, 14, 20], aligns=["cell_center", "cell", "cell", "cell", "cell_right", "cell"])]
     story += _signatures(s)
-    return build(out, story, title=f"{year}年{month}月积分台账", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title=f"{year}年{month}月积分台账", station_name=station.name, ctx=ctx)
 
 
 def points_list_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Path:
@@ -89,7 +89,7 @@ def points_list_pdf(ctx: Context, out: str | Path, year: int, month: int) -> Pat
         Spacer(1, 8 * mm),
         Paragraph(markup(f"{station.name}　{format_date(date.today())}"), s["right"]),
     ]
-    return build(out, story, title=f"{year}年{month}月积分公示", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title=f"{year}年{month}月积分公示", station_name=station.name, ctx=ctx)
 
 
 def demand_register_pdf(ctx: Context, out: str | Path, date_from: date, date_to: date) -> Path:
@@ -133,7 +133,7 @@ def demand_register_pdf(ctx: Context, out: str | Path, date_from: date, date_to:
                            [0, 0, 0, 36, 18, 60, 0])
     story.append(data_table(headers, rows or [("", "", "", "本期没有群众点单", "", "", "")], widths))
     story += _signatures(s)
-    return build(out, story, title="“五单”服务登记簿", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title="“五单”服务登记簿", station_name=station.name, ctx=ctx)
 
 
 def project_list_pdf(ctx: Context, out: str | Path) -> Path:
@@ -154,6 +154,6 @@ def project_list_pdf(ctx: Context, out: str | Path) -> Path:
                               rows or [("", "项目库中还没有项目", "", "", "", "", "")], [10, 32, 24, 17, 30, 28, 49],
                               aligns=["cell_center", "cell", "cell", "cell_center", "cell", "cell", "cell"])]
     story += _signatures(s)
-    return build(out, story, title="志愿服务项目清单", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title="志愿服务项目清单", station_name=station.name, ctx=ctx)
 
 

@@ -87,4 +87,4 @@ def roster_pdf(ctx: Context, out: str | Path, *, team_id: str | None = None, ful
     title = "队伍名册" if team_id is None else f"{summaries[0].team.name}队伍名册" if summaries else "队伍名册"
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(markup(f"制表日期：{format_date(date.today())}"), s["right"]))
-    return build(out, story, title=title, station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title=title, station_name=station.name, ctx=ctx)

@@ -56,4 +56,4 @@ def selfcheck_pdf(ctx: Context, out: str | Path, *, year: int, month: int | None
         story.append(data_table(["要求", "事项"], details, [50, 120]))
     story.append(Spacer(1, 10 * mm))
     story.append(signature_line("专管员（签字）：", "负责人（签字）："))
-    return build(out, story, title=f"五有自查报告（{period.label}）", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title=f"五有自查报告（{period.label}）", station_name=station.name, ctx=ctx)

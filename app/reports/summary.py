@@ -86,4 +86,4 @@ def summary_pdf(ctx: Context, out: str | Path, *, year: int, month: int | None =
     story.append(data_table(["服务队", "活动次数", "服务时长（小时）"],
                             [(t, sum(f.team_months[t].values()), f"{f.team_hours[t]:g}") for t in f.team_months] or [("—", 0, 0)],
                             [60, 40, 40], aligns=["cell", "cell_right", "cell_right"]))
-    return build(out, story, title=f"{period}工作统计", station_name=station.name, author=ctx.actor.label)
+    return build(out, story, title=f"{period}工作统计", station_name=station.name, ctx=ctx)
