@@ -48,6 +48,7 @@ def test_brand_project_and_missing_document_through_the_pages(qtbot, demo_store)
     when_modal(add_plan_document, kind=DocumentDialog)
     qtbot.mouseClick(records.documents.buttons[0], Qt.MouseButton.LeftButton)
     assert len(records.documents.rows) == before + 1
+    assert f"管理文件 {before + 1} 份" in window.statusBar().currentMessage()  # it said the old count (a trial)
     screenshot(window, "page-records")
     from datetime import date
 

@@ -184,10 +184,14 @@ class RecordsPage(Page):
             column.addWidget(box)
         column.addStretch()
         self.scrollable(inner)
+        self.changed.connect(self.show_counts)  # a box's 新增/删除: the status bar's counts too (they stayed, a trial)
         self.refresh()
 
     def refresh(self) -> None:
         for box in (self.documents, self.plans, self.trainings):
             box.reload()
+        self.show_counts()
+
+    def show_counts(self) -> None:
         self.status.emit(self.tr("管理文件 {0} 份，活动计划 {1} 份，培训 {2} 次").format(
             len(self.documents.rows), len(self.plans.rows), len(self.trainings.rows)))
