@@ -168,7 +168,7 @@ def test_the_sync_page_reads_its_counts_and_lists_off_the_gui_thread(qtbot, demo
     window.idle.stop()
 
 
-def test_enrolling_at_a_wrong_address_can_be_called_off_and_says_what_to_check(qtbot, demo_store, monkeypatch):
+def test_enrolling_at_a_wrong_address_says_what_to_check_and_logs_no_error(qtbot, demo_store, caplog):
     """A trial: 登记 at an address nobody answers held the window 25 s, then said 稍后再点“同步” in English."""
     from sync_helpers import free_port
 
@@ -188,6 +188,9 @@ def test_enrolling_at_a_wrong_address_can_be_called_off_and_says_what_to_check(q
     qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "请核对服务器地址" in page.enroll_error.text(), timeout=30_000)
     assert address in page.enroll_error.text()
+    # a refusal said to the person is a line in the log, not an ERROR with a traceback (a trial)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage()[:80] for r in caplog.records]
+    assert any(r.getMessage().startswith("background work refused: 连接不上") for r in caplog.records)
     window.idle.stop()
 
 

@@ -185,6 +185,8 @@ class _Runnable(QRunnable):
             except BaseException as exc:  # everything goes back to the GUI thread
                 if isinstance(exc, Cancelled) or task.cancelled:  # 取消: the person asked for it, not a failure
                     log.info("background work cancelled: %s", exc)
+                elif _said_to_the_person(exc):  # a refusal in Chinese (no server address, 积分不足): no program error
+                    log.warning("background work refused: %s", exc)
                 else:
                     log.error("background work failed: %s", traceback.format_exc())
                 task.failed.emit(exc, traceback.format_exc())
@@ -193,6 +195,17 @@ class _Runnable(QRunnable):
         finally:
             del task, op
             self.released.set()
+
+
+def _said_to_the_person(exc: BaseException) -> bool:
+    """A service's refusal or a sync's message for the person, not a fault: logged as a line, not as an error with
+    its traceback (a trial: an empty server address was an ERROR with a full traceback in the log)."""
+    import sys
+
+    from app.services.errors import ServiceError
+
+    client = sys.modules.get("sync.client")  # loaded only where a sync ran: never imported for this check
+    return isinstance(exc, ServiceError) or (client is not None and isinstance(exc, client.SyncError))
 
 
 _running: dict[Task, _Runnable] = {}  # keep tasks alive until the GUI thread lets them go

@@ -476,7 +476,7 @@ def plan_volunteers(ctx: Context, sheet: Sheet, mapping: dict[str, int], *, upda
                     plan.errors.append(f"身份证号与本表第{first}行重复")
                 elif not update_existing:
                     plan.errors.append(f"身份证号与已登记的志愿者 {existing.name}（编号 {existing.number}）重复；"
-                                       "如要用这张表更新已登记的志愿者，请选择“更新已登记的志愿者”")
+                                       "如要用这张表更新已登记的志愿者，请勾选“按身份证号更新已登记的志愿者”")
                 else:
                     try:
                         _plan_update(ctx, session, plan, existing, values)
