@@ -331,21 +331,13 @@ def test_one_recovery_list_at_a_time_and_none_after_its_form_is_saved(qtbot, dem
     from PySide6.QtWidgets import QDialogButtonBox
 
     from app.services import volunteers
-    from app.settings import Settings
     from conftest import make_id
     from ui.dialogs.volunteer import VolunteerDialog
     from ui.drafts import RecoveryDialog, offer_recovery
-    from ui.main_window import MainWindow
 
     ctx = _admin(demo_store)
     before = volunteers.count_volunteers(ctx)
-    box = DraftBox(demo_store.paths.root)
-    box.save(Draft(form="VolunteerDialog", title="登记志愿者", operator="admin", operator_label="杨红霞", record_id=None,
-                   values=[["QLineEdit", "王小明"]], extra={}))
-    window = MainWindow(ctx, Settings(demo_store.paths.settings))
-    qtbot.addWidget(window)
-    window.show()
-    window.idle.stop()
+    box, window = _a_volunteers_draft_and_the_window(qtbot, ctx)
     lists: list[int] = []
 
     def restore(dialog):
@@ -370,19 +362,10 @@ def test_one_recovery_list_at_a_time_and_none_after_its_form_is_saved(qtbot, dem
 def test_a_draft_gone_while_the_list_is_open_is_not_reopened(qtbot, demo_store):
     """The list is read when it opens; a draft saved or given up meanwhile (its form was open underneath) must not
     come back filled from the list's old copy."""
-    from app.settings import Settings
     from ui.dialogs.volunteer import VolunteerDialog
     from ui.drafts import RecoveryDialog, offer_recovery
-    from ui.main_window import MainWindow
 
-    ctx = _admin(demo_store)
-    box = DraftBox(demo_store.paths.root)
-    box.save(Draft(form="VolunteerDialog", title="登记志愿者", operator="admin", operator_label="杨红霞", record_id=None,
-                   values=[["QLineEdit", "王小明"]], extra={}))
-    window = MainWindow(ctx, Settings(demo_store.paths.settings))
-    qtbot.addWidget(window)
-    window.show()
-    window.idle.stop()
+    box, window = _a_volunteers_draft_and_the_window(qtbot, _admin(demo_store))
     opened: list = []
 
     def restore_after_it_went(dialog):
@@ -394,3 +377,18 @@ def test_a_draft_gone_while_the_list_is_open_is_not_reopened(qtbot, demo_store):
     offer_recovery(window, None, None)
     assert opened == [] and box.pending() == []
     window.idle.stop()
+
+
+def _a_volunteers_draft_and_the_window(qtbot, ctx):
+    """The admin's unsaved new volunteer (王小明) left as a draft, and the main window logged in as the admin."""
+    from app.settings import Settings
+    from ui.main_window import MainWindow
+
+    box = DraftBox(ctx.store.paths.root)
+    box.save(Draft(form="VolunteerDialog", title="登记志愿者", operator="admin", operator_label="杨红霞", record_id=None,
+                   values=[["QLineEdit", "王小明"]], extra={}))
+    window = MainWindow(ctx, Settings(ctx.store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.idle.stop()
+    return box, window

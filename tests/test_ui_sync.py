@@ -172,13 +172,7 @@ def test_enrolling_at_a_wrong_address_says_what_to_check_and_logs_no_error(qtbot
     """A trial: 登记 at an address nobody answers held the window 25 s, then said 稍后再点“同步” in English."""
     from sync_helpers import free_port
 
-    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
-                        Settings(demo_store.paths.settings))
-    qtbot.addWidget(window)
-    window.show()
-    window.go("sync")
-    page = window.pages["sync"]
-    Settings(demo_store.paths.settings).set("is_demo", False)  # (the demo asks first whether to enrol at all)
+    window, page = _the_sync_page_of_a_station(qtbot, demo_store)
     qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)  # nothing typed
     qtbot.waitUntil(lambda: page.enroll_error.isVisible(), timeout=10_000)
     assert "请填写区里服务器的地址" in page.enroll_error.text()
@@ -213,13 +207,7 @@ def test_enrolling_while_the_server_keeps_answering_busy_can_be_called_off(qtbot
     server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
-                            Settings(demo_store.paths.settings))
-        qtbot.addWidget(window)
-        window.show()
-        window.go("sync")
-        page = window.pages["sync"]
-        Settings(demo_store.paths.settings).set("is_demo", False)
+        window, page = _the_sync_page_of_a_station(qtbot, demo_store)
         type_text(qtbot, page.server, f"http://127.0.0.1:{server.server_address[1]}")
         type_text(qtbot, page.code, "ABCD1234")
         qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
@@ -237,3 +225,15 @@ def test_enrolling_while_the_server_keeps_answering_busy_can_be_called_off(qtbot
         server.shutdown()
         server.server_close()
     window.idle.stop()
+
+
+def _the_sync_page_of_a_station(qtbot, demo_store):
+    """The main window on its 同步 page, logged in as the admin, the store not marked as a demo (a demo asks first
+    whether to enrol at all)."""
+    window = MainWindow(Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123")),
+                        Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.go("sync")
+    Settings(demo_store.paths.settings).set("is_demo", False)
+    return window, window.pages["sync"]
