@@ -6,6 +6,7 @@ Read by the staff pages (web.py); plain data in, plain dicts out, so the page, i
 from __future__ import annotations
 
 import json
+from typing import Any
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select, true
@@ -29,7 +30,7 @@ def short_id(dispatch_id: str) -> str:
     return dispatch_id[:SHORT_ID]
 
 
-def _names(conn: Connection, street: str) -> dict[str, object]:
+def _names(conn: Connection, street: str) -> dict[str, Any]:
     """station id → its account row (id, name, level, street), for the accounts in scope."""
     return {a.station_id: a for a in conn.execute(
         select(account.c.id, account.c.name, account.c.level, account.c.street, account.c.station_id)
@@ -76,13 +77,13 @@ def dispatches(conn: Connection, today: date, street: str = "", *, limit: int | 
         return []
     names = _names(conn, street)
     withdrawn = withdrawals(conn, street)
-    outcome = {}
+    outcome: dict[str, Any] = {}
     for chunk in range(0, len(sent), 500):
         ids = [a.id for a in sent[chunk:chunk + 500]]
-        for d in conn.execute(select(demand, team.c.name.label("team_name"), volunteer.c.name.label("volunteer_name"))
+        for row in conn.execute(select(demand, team.c.name.label("team_name"), volunteer.c.name.label("volunteer_name"))
                               .outerjoin(team, team.c.id == demand.c.team_id).outerjoin(volunteer, volunteer.c.id == demand.c.volunteer_id)
                               .where(demand.c.dispatch_id.in_(ids), demand.c.deleted == False)):
-            outcome[d.dispatch_id] = d
+            outcome[row.dispatch_id] = row
     rows = []
     for a in sent:
         asked, d = _body(a.body), outcome.get(a.id)
@@ -105,7 +106,7 @@ def dispatches(conn: Connection, today: date, street: str = "", *, limit: int | 
             state = "未送达（等待该站同步）"
         else:
             state = S(d.state).label + (f"，评分 {d.rating}" if d.rating else "")
-        if path:
+        if path and first is not None:  # (a path is found only for a demand: first is that demand)
             state = f"{S(first.state).label}{path}：{state}"
         if a.id not in withdrawn and waiting and due_on is not None and due_on < today:
             late = True

@@ -32,6 +32,7 @@ import os
 import secrets
 import uuid
 import weakref
+from typing import Any
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -272,9 +273,9 @@ def hours_of(conn: Connection, volunteer_ids) -> dict[str, tuple[float, int]]:
     return out
 
 
-def accounts_of(conn: Connection, station_ids) -> dict[str, object]:
+def accounts_of(conn: Connection, station_ids) -> dict[str, Any]:
     """The account of each ledger (its newest, if it was re-enrolled under another)."""
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for chunk in _chunks(set(station_ids)):
         for acct in conn.execute(select(account).where(account.c.station_id.in_(chunk)).order_by(account.c.id)):
             out[acct.station_id] = acct
@@ -337,7 +338,7 @@ def _in_scope(acct, street: str) -> bool:
 def _people(conn: Connection, keys: list[str], street: str) -> list[Person]:
     """The persons of ``keys`` with at least one live record in ``street`` (every street for ""), in the order given."""
     volunteer = TABLES["volunteer"]
-    rows = []
+    rows: list[Any] = []
     for chunk in _chunks(keys):
         rows += conn.execute(
             select(person_link.c.person_key, volunteer.c.id, volunteer.c.station_id, volunteer.c.number,
@@ -352,11 +353,12 @@ def _people(conn: Connection, keys: list[str], street: str) -> list[Person]:
         acct = accounts.get(r.station_id)
         spent, count = hours.get(r.id, (0.0, 0))
         if _in_scope(acct, street):
-            known = acct is not None
-            person.records.append(Record(
-                r.id, r.station_id, acct.id if known else None, acct.name if known else "（未知台账）",
-                (acct.level or "station") if known else "station", acct.street if known else "", r.number,
-                mask_name(r.name), mask_id_number(r.id_number), r.registered_on, spent, count))
+            if acct is not None:
+                ledger = (acct.id, acct.name, acct.level or "station", acct.street)
+            else:
+                ledger = (None, "（未知台账）", "station", "")
+            person.records.append(Record(r.id, r.station_id, *ledger, r.number, mask_name(r.name), mask_id_number(r.id_number),
+                                         r.registered_on, spent, count))
         else:
             person.hidden_ledgers += 1
             person.hidden_hours = round(person.hidden_hours + spent, 2)
@@ -487,7 +489,7 @@ def refresh_note(engine: Engine, acct) -> None:
             return
         new = conn.execute(announcement.insert().values(id=str(uuid.uuid4()), kind=ITEM, title="本站志愿者在其他站点的登记情况",
                                                         body=content, published_at=utcnow(), station_id=acct.station_id)
-                           ).inserted_primary_key[0]
+                           ).inserted_primary_key[0]  # type: ignore[index]  # (an insert always has its key)
         # After the insert, as for the directory (tiers.py): a seq used again would sit behind the ledger's cursor.
         conn.execute(delete(announcement).where(mine, announcement.c.seq < new))
 
