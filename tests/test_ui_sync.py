@@ -172,10 +172,19 @@ def test_enrolling_at_a_wrong_address_says_what_to_check_and_logs_no_error(qtbot
     """A trial: 登记 at an address nobody answers held the window 25 s, then said 稍后再点“同步” in English."""
     from sync_helpers import free_port
 
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui_helpers import when_modal
+
     window, page = _the_sync_page_of_a_station(qtbot, demo_store)
+    Settings(demo_store.paths.settings).set("is_demo", True)
+    asked: list[str] = []
+    when_modal(lambda box: (asked.append(box.windowTitle()), box.reject()), kind=QMessageBox, attempts=25)
     qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)  # nothing typed
     qtbot.waitUntil(lambda: page.enroll_error.isVisible(), timeout=10_000)
     assert "请填写区里服务器的地址" in page.enroll_error.text()
+    assert asked == []  # the address first: the demo's 确实要登记吗 came before it (a trial)
+    Settings(demo_store.paths.settings).set("is_demo", False)
     address = f"https://127.0.0.1:{free_port()}"
     type_text(qtbot, page.server, address)
     type_text(qtbot, page.code, "ABCD1234")
@@ -215,12 +224,14 @@ def test_enrolling_while_the_server_keeps_answering_busy_can_be_called_off(qtbot
         def progress() -> QProgressDialog | None:
             return next((w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()), None)
 
+        assert not page.enroll_button.isEnabled()  # one enrolment at a time: a second click started a second (a trial)
         qtbot.waitUntil(lambda: progress() is not None, timeout=10_000)
         dialog = progress()
         cancel = dialog.findChild(QPushButton)
         assert cancel is not None and cancel.isVisible() and cancel.text() == "取消"
         cancel.click()
         qtbot.waitUntil(lambda: page.enroll_error.text() == "已取消登记", timeout=30_000)
+        assert page.enroll_button.isEnabled()
     finally:
         server.shutdown()
         server.server_close()

@@ -42,6 +42,26 @@ def test_a_finished_job_leaves_nothing_behind(qtbot):
     assert page.findChildren(QProgressDialog) == []  # and so is each job's progress dialog
 
 
+def test_a_job_that_reports_no_progress_shows_its_window_after_the_minimum_duration(qtbot):
+    """A trial: 正在登记 never came up — a QProgressDialog shows itself after its minimum duration only once a value
+    is set, and a job reporting no progress (an enrolment, a file copy) set none: the window showed after Qt's own
+    4 s, or never, and the page looked idle with nothing to 取消."""
+    import threading
+
+    page = QWidget()
+    qtbot.addWidget(page)
+    page.show()
+    release = threading.Event()
+    run_in_background(page, lambda task: release.wait(20), lambda _r: None, title="正在登记")
+    dialog = page.findChild(QProgressDialog)
+    try:
+        assert dialog is not None and dialog.value() == dialog.minimum()  # armed for its 300 ms, not Qt's 4 s
+        qtbot.waitUntil(dialog.isVisible, timeout=10_000)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not workers._running, timeout=10_000)
+
+
 def test_collections_are_small_steps_with_full_ones_spaced_out(qtbot, monkeypatch):
     owner = QWidget()
     qtbot.addWidget(owner)

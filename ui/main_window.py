@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
         if unattended:
             keep_page_drafts(self, self.ctx.actor)
         log.info("operator switched from %s to %s%s", self.ctx.actor.username, actor.username,
-                 " at the idle lock" if unattended else "")
+                 " at the lock" if unattended else "")
         self.ctx = Context(store=self.ctx.store, actor=actor)
         self.settings.set("last_operator", actor.username)
         current = self.page_keys[self.nav.currentRow()]

@@ -262,6 +262,9 @@ def run_in_background(
         dialog.setWindowTitle(title)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)
+        # Armed: a progress dialog shows itself after its minimum duration only once a value is set, and a job that
+        # reports no progress (an enrolment) set none — its window came after Qt's own 4 s, or not at all (a trial).
+        dialog.setValue(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         if not cancellable:

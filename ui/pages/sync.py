@@ -238,6 +238,9 @@ class SyncPage(Page):
         self.enroll_error.show_message(None)
         store, server, ca = self.ctx.store, self.server.text(), self.ca_file.text()
         code = self.code.text() if self.code.isEnabled() else ""
+        if not server.strip():  # said before the demo's question (a trial: asked whether to enrol, then for an address)
+            self.enroll_error.show_message(self.tr("请填写区里服务器的地址（区文明实践中心提供，如 https://…）"))
+            return
         if Settings(store.paths.settings).get("is_demo"):
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("这是示范站"), self.tr(
                 "这是示范站，里面的志愿者和活动都是虚构的。登记后这些数据会上传到区里，和真实的实践站混在一起。\n"
@@ -249,15 +252,18 @@ class SyncPage(Page):
                 return
 
         def done(name: str) -> None:
+            self.enroll_button.setEnabled(True)
             self.status.emit(self.tr("登记成功：{own}在区里的名称为“{0}”").format(name, own=self.own))
             self.refresh()
 
         def failed(exc: BaseException, _details: str) -> None:
+            self.enroll_button.setEnabled(True)
             if isinstance(exc, SyncCancelled):
                 self.enroll_error.show_message(self.tr("已取消登记"))
                 return
             self.enroll_error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("登记失败：{0}").format(exc))
 
+        self.enroll_button.setEnabled(False)  # one enrolment at a time (a second click started a second, a trial)
         run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20).enroll(
             server, code, ca_file=ca, cancelled=lambda: task.cancelled), done, failed, title=self.tr("正在登记"))
 
