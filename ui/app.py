@@ -150,6 +150,9 @@ def in_background(work, *args) -> Any:
     return result["value"]
 
 
+MAXIMIZED_BELOW = 1500  # px of available width: the main window opens maximized on a smaller screen (1366, 1280)
+
+
 def expects_login(paths: DataPaths, settings: Settings) -> Settings | None:
     """The settings of the store a login is expected for (the real one or the demo being tried), or None
     on a first run, where the wizard comes instead."""
@@ -252,6 +255,9 @@ def start(data_dir: str | None = None) -> tuple[QApplication, MainWindow | None,
     window = MainWindow(Context(store=store, actor=actor), settings)
     window.show()
     fit_to_screen(window)  # within the screen's available area (1366×768 with a taskbar leaves about 728)
+    screen = window.screen()
+    if screen is not None and screen.availableGeometry().width() < MAXIMIZED_BELOW:
+        window.showMaximized()  # a small screen used whole: 1200 px of 1366 squeezed the pages' buttons (a trial)
     # Did the last run end without closing (a crash, a power cut, a kill)? Then say so, and offer back what
     # was typed and not saved (ui/drafts.py). This run is marked running until it closes properly.
     from app.drafts import ended_unexpectedly, mark_running
