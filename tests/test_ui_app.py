@@ -343,6 +343,21 @@ def test_switch_operator_rebuilds_for_the_role(qtbot, window, caplog):
     assert "王录入（录入员）" in window.operator_label.text()
 
 
+def test_switching_to_the_same_operator_leaves_the_window_as_it_was(qtbot, window):
+    """文件 → 切换操作员 and the same operator's login: the pages were made anew (the month picked on 活动台账 gone)."""
+    window.go("activities")
+    page = window.page("activities")
+
+    def login_again(dialog):
+        dialog.username.setCurrentIndex(dialog.username.findData("admin"))
+        type_text(qtbot, dialog.password, "admin123")
+        dialog.try_login()
+
+    when_modal(login_again, kind=LoginDialog)
+    assert window.switch_operator()
+    assert window.page("activities") is page and window.ctx.actor.username == "admin"
+
+
 def test_one_instance_per_data_dir(qtbot, demo_store):
     first = ui_app.acquire_instance_lock(demo_store.paths)
     assert first is not None

@@ -473,6 +473,9 @@ class MainWindow(QMainWindow):
         actor = self.ask_login()
         if actor is None:
             return False
+        if actor.username == self.ctx.actor.username:  # the same operator: the window as it was, filters and all
+            log.info("operator %s logged in again at 切换操作员", actor.username)
+            return True
         self.become(actor, unattended=False)
         return True
 
