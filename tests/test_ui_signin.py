@@ -206,7 +206,10 @@ def test_the_idle_lock_waits_while_a_signin_runs_and_switching_operator_stops_it
     assert "暂不自动锁定" in window.statusBar().currentMessage()  # not silently: the clerk can lock by hand
     from ui.dialogs.login import LoginDialog
 
-    monkeypatch.setattr(LoginDialog, "exec", lambda self: setattr(self, "actor", window.ctx.actor) or 1)  # logged in again
+    from app.services import operators
+
+    clerk = operators.authenticate(window.ctx.store, "clerk", "clerk123")
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: setattr(self, "actor", clerk) or 1)  # another operator logs in
     assert window.switch_operator()
     import requests
 
