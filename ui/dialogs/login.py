@@ -42,6 +42,17 @@ def cover(dialog: QDialog, card: QWidget) -> None:
     outer.addStretch(2)
 
 
+def reserve_message_room(error: QLabel, lines: int = 2) -> None:
+    """The card keeps room for a message of ``lines`` lines, shown or not: it never changes size as a message comes
+    (a lockout's two lines squashed its fields until the layout caught up — on a loaded PC, for as long as it was
+    busy). Its screen has the room."""
+    policy = error.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    error.setSizePolicy(policy)
+    error.setMinimumHeight(lines * error.fontMetrics().lineSpacing() + 2)
+    error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+
 def covered_area(widget: QWidget | None) -> QRect:
     """Every screen's area together (a second monitor too), so no window of the app stays in view."""
     area = QRect()
@@ -113,6 +124,7 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         layout.addWidget(buttons)
         if cover_window:  # 切换操作员 from the main window: the window's data stays hidden until someone logs in
             cover(self, card)
+            reserve_message_room(self.error)
         else:
             self.resize(380, 200)
         self.mark_demo(demo, demo_login_known)
@@ -181,7 +193,7 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
     def grow_to_fit(self) -> None:
         """Taller when a message of two lines appears (the lockout's), so the fields keep their height: a
         dialog does not grow by itself for a wrapped label (its height depends on its width)."""
-        if self.covering:  # the card sits in a whole screen: it has the room
+        if self.covering:  # the card keeps room for the message (reserve_message_room)
             return
         self.layout().activate()
         needed = max(self.heightForWidth(self.width()), self.sizeHint().height())
@@ -233,6 +245,7 @@ class LockDialog(ClosedByQt, CoveringMixin, QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         cover(self, card)
+        reserve_message_room(self.error)
         if scanner_nearby:
             self.password.setPlaceholderText(self.tr("点这里输入密码"))
             card.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
