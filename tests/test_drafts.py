@@ -359,6 +359,52 @@ def test_one_recovery_list_at_a_time_and_none_after_its_form_is_saved(qtbot, dem
     window.idle.stop()
 
 
+def test_a_restored_form_closed_by_a_switch_never_shows_its_authors_drafts_to_the_next_operator(qtbot, demo_store):
+    """An offer of the admin's drafts restores a form; the idle lock comes over it and the clerk logs in (the form
+    is closed as the admin's draft again). The offer still running lists the operator now at the PC — the clerk,
+    who has none: the admin's unsaved form is never shown to them."""
+    from PySide6.QtWidgets import QDialog
+
+    from ui.dialogs.login import LockDialog, LoginDialog
+    from ui.dialogs.volunteer import VolunteerDialog
+    from ui.drafts import RecoveryDialog, offer_recovery
+
+    box, window = _a_volunteers_draft_and_the_window(qtbot, _admin(demo_store))
+    offers: list[str] = []
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None or not modal.isVisible():
+            return
+        if isinstance(modal, RecoveryDialog) and modal is not drive.__dict__.get("last"):
+            drive.last = modal
+            offers.append(f"{window.ctx.actor.username}: {[modal.list.item(i).text()[:5] for i in range(modal.list.count())]}")
+            modal.done(RecoveryDialog.RESTORE if len(offers) == 1 else QDialog.DialogCode.Rejected)
+        elif isinstance(modal, VolunteerDialog) and "locked" not in offers:
+            offers.append("locked")
+            QTimer.singleShot(0, window.lock)  # the idle time runs out over the restored form
+        elif isinstance(modal, LockDialog):
+            modal.done(LockDialog.SWITCH)
+        elif isinstance(modal, LoginDialog):
+            modal.username.setCurrentIndex(modal.username.findData("clerk"))
+            modal.password.setText("clerk123")
+            modal.try_login()
+
+    driver = QTimer()
+    driver.timeout.connect(drive)
+    driver.start(20)
+    try:
+        offer_recovery(window, None, None)
+        qtbot.waitUntil(lambda: window.ctx.actor.username == "clerk" and not window.open_modal_windows(), timeout=20_000)
+        qtbot.wait(200)
+    finally:
+        driver.stop()
+    assert offers[:2] == ["admin: ['登记志愿者']", "locked"], offers
+    assert not any(o.startswith("clerk: ['登记") for o in offers), offers  # the admin's form, never to the clerk
+    assert [d.operator for d in box.pending()] == ["admin"]  # kept for its author
+    window.idle.stop()
+
+
 def test_a_draft_gone_while_the_list_is_open_is_not_reopened(qtbot, demo_store):
     """The list is read when it opens; a draft saved or given up meanwhile (its form was open underneath) must not
     come back filled from the list's old copy."""

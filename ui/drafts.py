@@ -315,10 +315,12 @@ def offer_recovery(window, data_root, crashed_since) -> None:
         return
     box = DraftBox(window.ctx.store.paths.root)
     crash_log = str(Path(data_root) / "logs" / "crash.log") if data_root is not None else ""
-    operator = window.ctx.actor.username
     window._offering_drafts = True
     try:
         while True:  # each operator gets back what they typed (a shared PC: nobody reads another's unsaved form)
+            # read each time: a form restored here may be closed by a switch to another operator, whose drafts
+            # (never the first one's) this offer then lists
+            operator = window.ctx.actor.username
             drafts = [d for d in box.pending() if _offered(window, d) and d.operator == operator]
             if not drafts and crashed_since is None:
                 return
