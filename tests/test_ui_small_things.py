@@ -270,3 +270,21 @@ def test_the_activity_list_says_its_hours_are_everyone_s_together(qtbot, window)
     summary = page.model.row(row)
     together = sum(p.participation.hours for p in activities.participants_of(window.ctx, summary.activity.id))
     assert page.model.data(page.model.index(row, column)) == f"{together:g}"
+
+
+def test_a_stock_reduction_is_not_recorded_as_an_intake(qtbot, window):
+    """A trial: 入库或盘点 with -3 kept the reason 入库; the default follows the sign, a reason typed stays."""
+    from app.services import points
+    from ui.dialogs.points import StockDialog
+
+    goods = points.save_goods(window.ctx, name="测试毛巾", unit="条", price=5)
+    stock = next(g for g in points.list_goods(window.ctx) if g.goods.id == goods.id)
+    dialog = StockDialog(window.ctx, stock, window)
+    qtbot.addWidget(dialog)
+    dialog.quantity.setValue(-3)
+    assert dialog.reason.text() == "盘点减少"
+    dialog.quantity.setValue(5)
+    assert dialog.reason.text() == "入库"
+    dialog.reason.setText("村委会捐赠")
+    dialog.quantity.setValue(-1)
+    assert dialog.reason.text() == "村委会捐赠"

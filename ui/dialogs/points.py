@@ -130,7 +130,14 @@ class StockDialog(FormDialog):
         self.body.insertWidget(0, QLabel(self.tr("现有库存 {0}{1}").format(stock.stock, stock.goods.unit)))
         self.quantity = self.add("quantity", self.tr("数量（减少填负数）"), _spin(-10000, 10000, 10))
         self.reason = self.add("reason", self.tr("原因"), QLineEdit(self.tr("入库")))
+        self.quantity.valueChanged.connect(self.default_reason)
         self.finish_layout()
+
+    def default_reason(self, quantity: int) -> None:
+        """The reason follows the sign while it is still one of the two defaults: a reduction read 入库 (a trial)."""
+        defaults = (self.tr("入库"), self.tr("盘点减少"))
+        if self.reason.text() in defaults:
+            self.reason.setText(defaults[1] if quantity < 0 else defaults[0])
 
     def submit(self):
         return points.restock(self.ctx, self.stock.goods.id, self.quantity.value(), self.reason.text())

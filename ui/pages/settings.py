@@ -146,7 +146,10 @@ class SettingsPage(Page):
         def done(_safety) -> None:
             self.refresh()
             self.restored.emit()
-            QMessageBox.information(self, self.tr("恢复完成"), self.tr("已从备份恢复。"))
+            # the outbox is filled anew (every row, so the district matches this ledger): said, or its jump alarms (a trial)
+            QMessageBox.information(self, self.tr("恢复完成"), self.tr(
+                "已从备份恢复。\n\n恢复后的台账会在下次同步时整体上传一次，让区里与本机一致（区里不会重复记录），"
+                "所以“等待同步的变更”会比恢复前多。"))
 
         run_in_background(self, lambda task: store.restore(path, keep_operators=keep_operators), done, self.show_error,
                           title=self.tr("正在恢复"), label=self.tr("正在检查并恢复备份…"), cancellable=False)
