@@ -182,7 +182,8 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
         # The column limits: every column the caller gave, and those with no default (a missing one says so);
         # a model's own defaults need no check.
         problems = {name: message for name, check in always_checks if (message := check(row[name]))}
-        problems.update((name, message) for name, check in given_checks if name in given and (message := check(row[name])))
+        problems.update((name, message) for name, check in given_checks
+                        if name in given and (message := check(row[name])))
         if problems:
             raise ValidationError(problems)
         full_rows.append(row)

@@ -51,6 +51,16 @@ class SyncError(Exception):
         self.retry_later = retry_later
 
 
+def address_problem(server_url: str) -> str:
+    """What is wrong with a district address as typed ("" when nothing is): asked before anything else is."""
+    server_url = server_url.strip()
+    if not server_url:
+        return "请填写区里服务器的地址（区文明实践中心提供，如 https://…）"
+    if not server_url.startswith(("https://", "http://")):
+        return "服务器地址应以 https:// 开头"
+    return ""
+
+
 class SyncCancelled(SyncError):
     def __init__(self) -> None:
         super().__init__("同步已取消，已完成的部分不会重复上传")
@@ -310,12 +320,12 @@ class SyncClient:
             attempt += 1
 
     # -- enrollment ----------------------------------------------------------------
-    def enroll(self, server_url: str, code: str, *, ca_file: str = "", cancelled: Callable[[], bool] = lambda: False) -> str:
+    def enroll(self, server_url: str, code: str, *, ca_file: str = "",
+               cancelled: Callable[[], bool] = lambda: False) -> str:
         server_url = server_url.strip().rstrip("/")
-        if not server_url:
-            raise SyncError("请填写区里服务器的地址（区文明实践中心提供，如 https://…）")
-        if not server_url.startswith(("https://", "http://")):
-            raise SyncError("服务器地址应以 https:// 开头")
+        problem = address_problem(server_url)
+        if problem:
+            raise SyncError(problem)
         station_id = self.store.station_id
         if station_id is None:
             raise SyncError("尚未建立实践站，无法登记")
@@ -329,8 +339,8 @@ class SyncClient:
         if not code.strip() and state.token and not state.server_url:
             # Enrolled by USB stick, and now there is a network: the token the district already knows works here.
             self.http.headers["Authorization"] = f"Bearer {state.token}"
-            response = self.request("GET", server_url + protocol.PULL, params={"cursor": state.pull_cursor}, unreachable=unreachable,
-                                    cancelled=cancelled)
+            response = self.request("GET", server_url + protocol.PULL, params={"cursor": state.pull_cursor},
+                                    unreachable=unreachable, cancelled=cancelled)
             if response.status_code != 200:
                 raise SyncError(_message(response, f"连接区里的服务器失败（{response.status_code}）"))
             save_state(self.store, server_url=server_url, ca_file=ca_file)

@@ -340,11 +340,14 @@ def test_one_recovery_list_at_a_time_and_none_after_its_form_is_saved(qtbot, dem
     box, window = _a_volunteers_draft_and_the_window(qtbot, ctx)
     lists: list[int] = []
 
+    def shown() -> int:
+        return len([w for w in QApplication.topLevelWidgets() if isinstance(w, RecoveryDialog) and w.isVisible()])
+
     def restore(dialog):
-        lists.append(len([w for w in QApplication.topLevelWidgets() if isinstance(w, RecoveryDialog) and w.isVisible()]))
+        lists.append(shown())
         if len(lists) == 1:
             offer_recovery(window, None, None)  # asked again meanwhile (an unlock): no second list on top
-            lists.append(len([w for w in QApplication.topLevelWidgets() if isinstance(w, RecoveryDialog) and w.isVisible()]))
+            lists.append(shown())
         dialog.done(RecoveryDialog.RESTORE)
 
     def save(form):
@@ -378,7 +381,8 @@ def test_a_restored_form_closed_by_a_switch_never_shows_its_authors_drafts_to_th
             return
         if isinstance(modal, RecoveryDialog) and modal is not drive.__dict__.get("last"):
             drive.last = modal
-            offers.append(f"{window.ctx.actor.username}: {[modal.list.item(i).text()[:5] for i in range(modal.list.count())]}")
+            listed = [modal.list.item(i).text()[:5] for i in range(modal.list.count())]
+            offers.append(f"{window.ctx.actor.username}: {listed}")
             modal.done(RecoveryDialog.RESTORE if len(offers) == 1 else QDialog.DialogCode.Rejected)
         elif isinstance(modal, VolunteerDialog) and "locked" not in offers:
             offers.append("locked")
@@ -395,7 +399,8 @@ def test_a_restored_form_closed_by_a_switch_never_shows_its_authors_drafts_to_th
     driver.start(20)
     try:
         offer_recovery(window, None, None)
-        qtbot.waitUntil(lambda: window.ctx.actor.username == "clerk" and not window.open_modal_windows(), timeout=20_000)
+        qtbot.waitUntil(lambda: window.ctx.actor.username == "clerk" and not window.open_modal_windows(),
+                        timeout=20_000)
         qtbot.wait(200)
     finally:
         driver.stop()

@@ -74,7 +74,8 @@ def test_ledger_every_title_and_participant_extractable(clerk, tmp_path):
 def test_the_ledger_holds_what_was_done_not_what_is_planned(clerk, tmp_path):
     """A trial: the month's printed 活动台账 listed a planned activity of next week (its 内容 the plan's stock sentence)
     and its cover said 活动次数 11 while the 工作台 said 10."""
-    planned = activities.add_activity(clerk, title="下周的重阳节慰问", category="敬老爱老", date=date(2026, 10, 20), status="planned")
+    planned = activities.add_activity(clerk, title="下周的重阳节慰问", category="敬老爱老", date=date(2026, 10, 20),
+                                      status="planned")
     out = reports.ledger_pdf(clerk, tmp_path / "台账.pdf", date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
     text = "\n".join(text_of(out))
     done = [s for s in activities.list_activities(clerk, year=2026, month=10) if s.activity.status == "done"]

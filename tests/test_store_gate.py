@@ -248,7 +248,8 @@ def test_a_big_slice_ends_after_the_page_in_hand_once_a_save_queues(admin_ctx, m
     _two_done_activities(admin_ctx)
     monkeypatch.setattr(points, "SETTLE_PAGE", 1)  # SETTLE_CHUNK as shipped: both activities would fit one slice
     points.ensure_default_rules(admin_ctx)
-    order = _save_between_slices(admin_ctx, lambda progress: points.settle_activities(admin_ctx, progress=progress), lambda p: p)
+    order = _save_between_slices(admin_ctx, lambda progress: points.settle_activities(admin_ctx, progress=progress),
+                                 lambda p: p)
     assert order[:3] == ["6/12", "saved", "12/12"]
 
 

@@ -25,6 +25,7 @@ def test_a_poller_ends_with_its_test(qtbot):
 
 def test_a_poller_of_this_test_still_acts(qtbot):
     acted: list[str] = []
-    when_modal(lambda box: (acted.append(box.windowTitle()), box.button(QMessageBox.StandardButton.No).click()), kind=QMessageBox)
+    when_modal(lambda box: (acted.append(box.windowTitle()), box.button(QMessageBox.StandardButton.No).click()),
+               kind=QMessageBox)
     answer = QMessageBox.question(None, "本测试的问题", "是否继续？")
     assert acted == ["本测试的问题"] and answer == QMessageBox.StandardButton.No

@@ -149,8 +149,8 @@ def test_locking_by_hand_during_a_signin_asks_then_locks_without_the_scanners_ke
     from ui.dialogs.login import LockDialog
     from ui_helpers import type_text, when_modal
 
-    event = activities.add_activity(window.ctx, title="周日集市", category="便民服务", date=date(2026, 11, 28), start_time=time(9),
-                                    end_time=time(11))
+    event = activities.add_activity(window.ctx, title="周日集市", category="便民服务", date=date(2026, 11, 28),
+                                    start_time=time(9), end_time=time(11))
     dialog = SigninDialog(window.ctx, event.id, window)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -209,7 +209,7 @@ def test_the_idle_lock_waits_while_a_signin_runs_and_switching_operator_stops_it
     from app.services import operators
 
     clerk = operators.authenticate(window.ctx.store, "clerk", "clerk123")
-    monkeypatch.setattr(LoginDialog, "exec", lambda self: setattr(self, "actor", clerk) or 1)  # another operator logs in
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: setattr(self, "actor", clerk) or 1)  # another operator in
     assert window.switch_operator()
     import requests
 

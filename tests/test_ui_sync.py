@@ -222,7 +222,8 @@ def test_enrolling_while_the_server_keeps_answering_busy_can_be_called_off(qtbot
         qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
 
         def progress() -> QProgressDialog | None:
-            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()), None)
+            return next((w for w in QApplication.topLevelWidgets()
+                         if isinstance(w, QProgressDialog) and w.isVisible()), None)
 
         assert not page.enroll_button.isEnabled()  # one enrolment at a time: a second click started a second (a trial)
         qtbot.waitUntil(lambda: progress() is not None, timeout=10_000)

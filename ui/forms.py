@@ -62,7 +62,8 @@ class TimeEdit(QTimeEdit):
         if not self.lineEdit().hasSelectedText():
             self.select_hour()
 
-    MODIFIERS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta, Qt.Key.Key_CapsLock)
+    MODIFIERS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+                 Qt.Key.Key_CapsLock)
 
     def keyPressEvent(self, event) -> None:
         if event.key() in self.MODIFIERS:  # a Shift pressed for the colon (19:00) is no key of its own (a trial)

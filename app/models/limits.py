@@ -221,7 +221,8 @@ def _checked_columns(table: Table) -> tuple[ColumnSpec, ...]:
 
 def row_problems(table: Table, values: dict, *, wire: bool = False) -> dict[str, str]:
     """Every column of ``values`` this table cannot hold: column -> Chinese message (``checker``, column by column)."""
-    return {name: message for name, check in _table_checkers(table, wire) if name in values and (message := check(values[name]))}
+    return {name: message for name, check in _table_checkers(table, wire)
+            if name in values and (message := check(values[name]))}
 
 
 @cache

@@ -117,7 +117,8 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
                 op.failed_logins = 0
                 op.locked_until = now + LOCKOUT
                 session.commit()
-                log.warning("wrong password for %s, %d in a row: locked out for %s", op.username, MAX_FAILED_LOGINS, LOCKOUT)
+                log.warning("wrong password for %s, %d in a row: locked out for %s", op.username, MAX_FAILED_LOGINS,
+                            LOCKOUT)
                 raise PermissionDenied(f"密码连续错误{MAX_FAILED_LOGINS}次，该操作员已锁定5分钟")
             left = MAX_FAILED_LOGINS - op.failed_logins
             session.commit()

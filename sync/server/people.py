@@ -357,8 +357,8 @@ def _people(conn: Connection, keys: list[str], street: str) -> list[Person]:
                 ledger = (acct.id, acct.name, acct.level or "station", acct.street)
             else:
                 ledger = (None, "（未知台账）", "station", "")
-            person.records.append(Record(r.id, r.station_id, *ledger, r.number, mask_name(r.name), mask_id_number(r.id_number),
-                                         r.registered_on, spent, count))
+            person.records.append(Record(r.id, r.station_id, *ledger, r.number, mask_name(r.name),
+                                         mask_id_number(r.id_number), r.registered_on, spent, count))
         else:
             person.hidden_ledgers += 1
             person.hidden_hours = round(person.hidden_hours + spent, 2)

@@ -27,7 +27,8 @@ def install(api: FastAPI, staff: Staff) -> None:
 
     def status_for(request: Request, street: str, year: int, month: int):
         """(user, the street's status or None when no street is picked yet, the streets offered, a response to send
-        instead: not found for another street's account or a street nobody enrolled in). Without a session, the login."""
+        instead: not found for another street's account or a street nobody enrolled in). Without a session, the
+        login."""
         user = staff.signed_in(request)
         if user.street and street not in ("", user.street):
             return user, None, [], out_of_scope(user, "找不到该街道", back="/district/today")

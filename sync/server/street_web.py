@@ -29,7 +29,8 @@ SCORING = "街道评估打分"
 def install(api: FastAPI, staff: Staff, *, render_publish) -> None:
     from .web import MONTH, PARAM_LABELS, TEMPLATES, YEAR, render, xlsx_response, years_back
 
-    engine, csrf_token, district_only, out_of_scope = staff.engine, staff.csrf_token, staff.district_only, staff.out_of_scope
+    engine, csrf_token = staff.engine, staff.csrf_token
+    district_only, out_of_scope = staff.district_only, staff.out_of_scope
     signed_in = staff.signed_in
 
     TEMPLATES.filters["half_up"] = scoring.half_up  # figures rounded as by hand (0.25 → 0.3), never half-to-even

@@ -146,7 +146,8 @@ class SettingsPage(Page):
         def done(_safety) -> None:
             self.refresh()
             self.restored.emit()
-            # the outbox is filled anew (every row, so the district matches this ledger): said, or its jump alarms (a trial)
+            # the outbox is filled anew (every row, so the district matches this ledger): said, or its jump alarms
+            # (a trial)
             QMessageBox.information(self, self.tr("恢复完成"), self.tr(
                 "已从备份恢复。\n\n恢复后的台账会在下次同步时整体上传一次，让区里与本机一致（区里不会重复记录），"
                 "所以“等待同步的变更”会比恢复前多。"))

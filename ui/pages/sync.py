@@ -16,8 +16,8 @@ from app.settings import Settings
 from app import outbox
 from app.models import Announcement
 from app.services.station import tier_of
-from sync.client import (SyncCancelled, SyncClient, SyncError, certificate_summary, check_certificate, history,
-                         keep_certificate, load_state, save_state)
+from sync.client import (SyncCancelled, SyncClient, SyncError, address_problem, certificate_summary, check_certificate,
+                         history, keep_certificate, load_state, save_state)
 
 from ..forms import ErrorLabel
 from ..saving import ask_open_path
@@ -238,8 +238,9 @@ class SyncPage(Page):
         self.enroll_error.show_message(None)
         store, server, ca = self.ctx.store, self.server.text(), self.ca_file.text()
         code = self.code.text() if self.code.isEnabled() else ""
-        if not server.strip():  # said before the demo's question (a trial: asked whether to enrol, then for an address)
-            self.enroll_error.show_message(self.tr("请填写区里服务器的地址（区文明实践中心提供，如 https://…）"))
+        problem = address_problem(server)
+        if problem:  # said before the demo's question (a trial: asked whether to enrol, then for an address)
+            self.enroll_error.show_message(problem)
             return
         if Settings(store.paths.settings).get("is_demo"):
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("这是示范站"), self.tr(
