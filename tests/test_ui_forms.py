@@ -266,3 +266,38 @@ def test_a_box_with_a_height_limit_sits_in_a_row_of_its_height(qtbot, admin_ctx,
     QApplication.processEvents()
     error = dialog.errors[name]
     assert error.isVisible() and widget.parentWidget().height() >= widget.height() + error.height()
+
+
+def test_a_form_grown_for_its_messages_shrinks_back_once_they_are_fixed(qtbot, admin_ctx):
+    """A trial: the 点单 form grew for 保存's messages and kept that height after they were fixed, an empty gap
+    under its fields. It now gives back what the messages took — never less than it had before them, and never
+    below a height the person chose by dragging the edge."""
+    from ui.dialogs.demand import DemandDialog
+
+    dialog = DemandDialog(admin_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    before = dialog.height()
+    dialog.save()  # empty: every required field says what is missing
+    QApplication.processEvents()
+    shown = [name for name, label in dialog.errors.items() if label.isVisible()]
+    assert len(shown) >= 1 and dialog.height() > before, shown
+    grown = dialog.height()
+    first, *others = shown
+    dialog.forget_error(first)
+    QApplication.processEvents()
+    if others:
+        assert before < dialog.height() < grown  # one message gone: its room is given back, not all
+    for name in others:
+        dialog.forget_error(name)
+    QApplication.processEvents()
+    assert dialog.height() == before
+    # The person drags the form taller, then a message comes and goes: their height stays.
+    dialog.resize(dialog.width(), before + 120)
+    dialog.save()
+    QApplication.processEvents()
+    for name in shown:
+        dialog.forget_error(name)
+    QApplication.processEvents()
+    assert dialog.height() == before + 120

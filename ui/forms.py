@@ -169,6 +169,8 @@ class TeamChecklist(QListWidget):
 
 
 class ErrorLabel(QLabel):
+    gone = Signal()  # a message shown until now is taken away (its form gives back the room it took)
+
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("fieldError")
@@ -178,9 +180,12 @@ class ErrorLabel(QLabel):
     from_save = False  # shown by 保存 (cleared when the field changes), not by a live check
 
     def show_message(self, message: str | None, *, from_save: bool = False) -> None:
+        was_shown = not self.isHidden()
         self.setText(message or "")
         self.setVisible(bool(message))
         self.from_save = bool(message) and from_save
+        if was_shown and not message:
+            self.gone.emit()
 
 
 def _change_signal(widget: QWidget):
@@ -321,6 +326,8 @@ class FormDialog(ClosedByQt, QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setDefault(True)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.cancel)
+        # Queued: the layouts learn of the hidden message from events posted as it hides
+        self.banner.gone.connect(self.fit_back, Qt.ConnectionType.QueuedConnection)
         self.body = QVBoxLayout(self)
         self.body.addWidget(self.banner)
         fields = QWidget()
@@ -384,11 +391,35 @@ class FormDialog(ClosedByQt, QDialog):
         """As tall as the fields, within the screen less the taskbar: grows, never shrinks (an error shown under
         a field made the 评单 form scroll although the screen had room). The width stays once shown: a long
         message under a field widened the 记录活动 form by 200 px and moved 保存 from under the pointer."""
-        others = self.sizeHint().height() - self.scroll.sizeHint().height()
         if width is not None:
             self.scroll.fit_width()
-        room = window_room()[1]
-        self.resize(width or self.width(), min(room, max(self.height(), others + self.scroll.content_height())))
+        before = self.height()
+        self.resize(width or self.width(), max(before, self.needed_height()))
+        if width is None and self.height() > before:  # grown for messages: remembered, to give back (fit_back)
+            if self._before_messages is None:
+                self._before_messages = before
+            self._grown_to = self.height()
+
+    _before_messages: int | None = None  # the height before messages grew the form, while they show
+    _grown_to = 0  # the height the messages left it at: another one means the person has resized it since
+
+    def needed_height(self) -> int:
+        """The fields' height with the messages showing now, within the screen less the taskbar."""
+        others = self.sizeHint().height() - self.scroll.sizeHint().height()
+        return min(window_room()[1], others + self.scroll.content_height())
+
+    def fit_back(self) -> None:
+        """A message has gone: the room it took is given back — never below the height before the messages,
+        and not at all once the person has resized the form (a trial: the 点单 form kept an empty gap under
+        its fields after its errors were fixed)."""
+        if self._before_messages is None or self.height() != self._grown_to:
+            self._before_messages = None
+            return
+        height = max(self._before_messages, min(self.height(), self.needed_height()))
+        self.resize(self.width(), height)
+        self._grown_to = height
+        if height <= self._before_messages:
+            self._before_messages = None
 
     def has_changes(self) -> bool:
         return self._initial is not None and self.field_state() != self._initial
@@ -499,6 +530,7 @@ class FormDialog(ClosedByQt, QDialog):
         column.setSpacing(2)
         column.addWidget(widget)
         error = ErrorLabel()
+        error.gone.connect(self.fit_back, Qt.ConnectionType.QueuedConnection)
         column.addWidget(error)
         self.form.addRow(label, holder)
         self.fields[name], self.errors[name] = widget, error
