@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
@@ -525,3 +526,48 @@ def test_the_hours_follow_whole_times_not_a_time_half_typed(qtbot, ctx):
     assert dialog.start.time() == QTime(18, 0) and dialog.hours.value() == 8.0
     QTest.keyClicks(dialog.start, "1500")  # a new time, whole: followed
     assert dialog.start.time() == QTime(15, 0) and dialog.hours.value() == 2.0
+
+
+@pytest.mark.parametrize("choice", ["masked", "full", "cancel"])
+def test_an_admin_chooses_masked_or_full_numbers_for_an_excel_export(qtbot, demo_store, tmp_path, monkeypatch, choice):
+    """A trial: the volunteers' Excel export had no way to the whole numbers, although an admin may need them for a
+    report to the district (the service could; no window asked). An admin is asked each time — 隐去部分号码 by
+    default (Enter), or 完整号码 labelled 内部资料 and written to the 操作日志 — for the three lists that hold
+    personal data; a clerk is never asked and always gets masked numbers (the test above)."""
+    from openpyxl import load_workbook
+
+    from app.services import audit
+
+    ctx, window = _window(qtbot, demo_store)
+    target = {"path": ""}
+    monkeypatch.setattr("ui.saving.choose_files", lambda _dialog: [target["path"]])
+    asked: list[str] = []
+
+    def answer(box):
+        asked.append(box.text())
+        if choice == "masked":
+            qtbot.keyClick(box, Qt.Key.Key_Return)  # the default
+        else:
+            box.button(QMessageBox.StandardButton.Yes if choice == "full" else QMessageBox.StandardButton.Cancel).click()
+
+    views_before = len(audit.list_views(ctx))
+    for key, column in (("volunteers", 6), ("demands", 5), ("points", 3)):
+        window.go(key)
+        page = window.pages[key]
+        target["path"] = str(tmp_path / f"{key}.xlsx")
+        when_modal(answer, kind=QMessageBox)
+        _click(qtbot, page.export_button)
+        if choice == "cancel":
+            QApplication.processEvents()
+            assert not (tmp_path / f"{key}.xlsx").exists()
+            continue
+        qtbot.waitUntil(lambda p=page: "已导出" in p.last_status, timeout=10_000)
+        page.last_status = ""
+        ws = load_workbook(target["path"]).active
+        values = [row[column - 1].value for row in ws.iter_rows(min_row=3) if row[column - 1].value]
+        assert values, key
+        assert all(("*" in v) == (choice == "masked") for v in values), (key, values[:3])
+        assert ("内部资料" in ws["A1"].value) == (choice == "full"), ws["A1"].value
+    assert len(asked) == 3 and all("完整" in text for text in asked), asked
+    assert len(audit.list_views(ctx)) - views_before == (3 if choice == "full" else 0)
+    window.idle.stop()

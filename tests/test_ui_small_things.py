@@ -148,6 +148,7 @@ def test_file_dialogs_are_chinese_and_open_in_documents_then_where_that_kind_was
         look()
         window.page("settings").restore_from_file()  # another kind of file: still Documents
         look()
+        when_modal(lambda box: qtbot.keyClick(box, Qt.Key.Key_Return), kind=QMessageBox)  # an admin: masked numbers
         window.page("volunteers").export_excel()  # a save dialog
     finally:
         QApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, False)

@@ -770,6 +770,10 @@ def export_demands(ctx: Context, path: str | Path, *, state: str | None = None, 
 
     rows = demand_service.list_demands(ctx, state=state, text=text, overdue_only=overdue_only, reveal=full)
     rows.reverse()  # oldest first, as a register reads
+    if full:  # who took the whole numbers out, as for the roster
+        from ..services.audit import record_view
+
+        record_view(ctx, "export", "", f"导出群众点单（{len(rows)} 条）的完整联系电话：{Path(path).name}")
     data = [[r.demand.number, r.demand.received_on, "区中心派单" if r.demand.source == "district" else "群众点单",
              r.demand.requester, r.contact, r.demand.address, r.demand.category, r.demand.content, r.assignee,
              r.demand.due_on, DemandState(r.demand.state).label + ("（超期）" if r.overdue else ""),
@@ -784,6 +788,10 @@ def export_points(ctx: Context, path: str | Path, *, text: str = "", full: bool 
     from ..services import points as point_service
 
     accounts = point_service.accounts(ctx, text=text, limit=1_000_000, reveal=full)
+    if full:  # who took the whole numbers out, as for the roster
+        from ..services.audit import record_view
+
+        record_view(ctx, "export", "", f"导出积分账户（{len(accounts)} 个）的完整联系电话：{Path(path).name}")
     data = [[a.name, a.kind, a.phone, a.earned, a.spent, a.balance] for a in accounts]
     _write_book(Path(path), "积分账户", ["姓名（户）", "类别", "联系电话", "累计获得", "累计使用", "现有积分"], data, internal=full)
     return len(data)

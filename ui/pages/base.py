@@ -22,10 +22,38 @@ from ..table_model import Column, LazyTableModel
 from ..workers import run_in_background
 
 
-def export_to_excel(page: "Page", title: str, write) -> None:
-    """Ask where to save ``title``.xlsx (Documents by default), then ``write(path)`` (returning the row count)
-    in the background, then say where it went, with 打开所在文件夹."""
-    path = ask_save_path(page, "table", page.tr("导出为Excel"), page.tr("{0}.xlsx").format(title), page.tr("Excel 工作簿 (*.xlsx)"))
+def ask_full_numbers(page: "Page", what: str) -> bool | None:
+    """Whether an export holding personal data (``what``) shows whole numbers: an admin chooses each time —
+    masked by default (Enter), or whole, labelled 内部资料 and written to the 操作日志 by the export; None: called
+    off. Any other role is not asked: masked."""
+    if not page.ctx.actor.role.may_reveal_personal_data:
+        return False
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, page.tr("导出为Excel"),
+                      page.tr("表格中的{0}怎样导出？\n\n隐去部分号码：可以交给别人。\n"
+                              "完整号码：仅供内部使用，表头写明“内部资料”，并记入操作日志。").format(what),
+                      buttons.Yes | buttons.No | buttons.Cancel, page)
+    box.button(buttons.No).setText(page.tr("隐去部分号码"))
+    box.button(buttons.Yes).setText(page.tr("完整号码（内部资料）"))
+    box.button(buttons.Cancel).setText(page.tr("取消"))
+    box.setDefaultButton(buttons.No)
+    box.setEscapeButton(buttons.Cancel)
+    answer = box.exec()
+    box.deleteLater()
+    if answer == buttons.Cancel:
+        return None
+    return answer == buttons.Yes
+
+
+def export_to_excel(page: "Page", title: str, write, *, personal: str = "") -> None:
+    """Ask where to save ``title``.xlsx (Documents by default), then ``write(path, full)`` (returning the row
+    count) in the background, then say where it went, with 打开所在文件夹. ``personal`` names the personal data
+    the list holds: an admin chooses masked or whole numbers first (ask_full_numbers)."""
+    full = ask_full_numbers(page, personal) if personal else False
+    if full is None:
+        return
+    name = page.tr("{0}（内部资料）").format(title) if full else title
+    path = ask_save_path(page, "table", page.tr("导出为Excel"), page.tr("{0}.xlsx").format(name), page.tr("Excel 工作簿 (*.xlsx)"))
     if path is None:
         return
     if path.suffix.lower() != ".xlsx":
@@ -38,7 +66,7 @@ def export_to_excel(page: "Page", title: str, write) -> None:
     def failed(exc, _details) -> None:
         QMessageBox.warning(page, page.tr("导出失败"), describe(exc) or str(exc))
 
-    run_in_background(page, lambda _task: write(str(path)), done, failed, title=page.tr("正在导出"), cancellable=False)
+    run_in_background(page, lambda _task: write(str(path), full), done, failed, title=page.tr("正在导出"), cancellable=False)
 
 
 MAX_COLUMN = 260  # px: the widest a list column is sized to by itself
@@ -410,13 +438,14 @@ class ListPage(Page):
     def export_excel(self) -> None:
         ctx, kind, filters = self.ctx, self.excel_kind, self.export_filters()
 
-        def write(path):  # in the background, openpyxl's first import too
+        def write(path, full):  # in the background, openpyxl's first import too
             from app.exchange import excel
 
-            writer = excel.export_volunteers if kind == "volunteers" else excel.export_activities
-            return writer(ctx, path, **filters)
+            if kind == "volunteers":
+                return excel.export_volunteers(ctx, path, full=full, **filters)
+            return excel.export_activities(ctx, path, **filters)
 
-        export_to_excel(self, self.title, write)
+        export_to_excel(self, self.title, write, personal=self.tr("证件号码和联系电话") if kind == "volunteers" else "")
 
     def export_filters(self) -> dict:
         return {}

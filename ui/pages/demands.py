@@ -254,12 +254,13 @@ class DemandsPage(Page):
         """What the list shows: the tab chosen and the search typed."""
         ctx, key, text = self.ctx, self.tab_key(), self.search.text()
 
-        def write(path):  # in the background, openpyxl's first import too
+        def write(path, full):  # in the background, openpyxl's first import too
             from app.exchange import excel
 
-            return excel.export_demands(ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue", text=text)
+            return excel.export_demands(ctx, path, state=None if key == "overdue" else key, overdue_only=key == "overdue",
+                                        text=text, full=full)
 
-        export_to_excel(self, self.tr("群众点单"), write)
+        export_to_excel(self, self.tr("群众点单"), write, personal=self.tr("联系电话"))
 
     def register_periods(self) -> list[tuple[str, date, date]]:
         """本月, 上月, 本年, 上年: what a 专管员 files in the binder."""

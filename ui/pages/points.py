@@ -305,12 +305,12 @@ class PointsPage(Page):
     def export_excel(self) -> None:
         ctx, text = self.ctx, self.search.text()
 
-        def write(path):  # in the background, openpyxl's first import too
+        def write(path, full):  # in the background, openpyxl's first import too
             from app.exchange import excel
 
-            return excel.export_points(ctx, path, text=text)
+            return excel.export_points(ctx, path, text=text, full=full)
 
-        export_to_excel(self, self.tr("积分账户"), write)
+        export_to_excel(self, self.tr("积分账户"), write, personal=self.tr("联系电话"))
 
     def print_person(self) -> None:
         account = self.current_account()
