@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
     QVBoxLayout, QWidget,
@@ -18,6 +18,17 @@ from ..lifetime import ClosedByQt
 if TYPE_CHECKING:  # the login window comes up before the store's modules are loaded (#13)
     from app.db import Store
     from app.services.context import Actor
+
+
+class NameEdit(QLineEdit):
+    """The 操作员 box's text: a click opens the list, as a Windows drop-down does (a trial: only the small arrow
+    did); a name can still be typed once the box has the cursor (Tab, or Esc closing the list)."""
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        combo = self.parentWidget()
+        if event.button() == Qt.MouseButton.LeftButton and isinstance(combo, QComboBox) and combo.count() > 1:
+            combo.showPopup()
 
 
 def cover(dialog: QDialog, card: QWidget) -> None:
@@ -100,6 +111,7 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         title.setWordWrap(True)
         self.username = QComboBox()
         self.username.setEditable(True)
+        self.username.setLineEdit(NameEdit())
         self.opening = QLabel(self.tr("正在打开台账……"))
         self.opening.setObjectName("cardTitle")
         self.password = QLineEdit()
@@ -107,6 +119,8 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         self.error = ErrorLabel()
         # one operator's message (锁定, 再错N次) is not another's: it goes when another is picked (a trial)
         self.username.currentIndexChanged.connect(lambda _i: self.error.show_message(None))
+        # picked from the list: the password next (once the list has closed and given the box its focus back)
+        self.username.activated.connect(lambda _i: QTimer.singleShot(0, self.password, self.password.setFocus))
         form = QFormLayout()
         form.addRow(self.tr("操作员"), self.username)
         form.addRow(self.tr("密码"), self.password)
