@@ -209,7 +209,7 @@ def test_after_kill_9_with_a_half_filled_form_the_next_start_offers_it_back(qtbo
             qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=10_000)
             driver.stop()
         assert "上次没有正常关闭" in seen["offer"] and str(data / "logs" / "crash.log") in seen["offer"]
-        assert seen["line"].startswith("记录活动 — 杨红霞填写") and "最后填写于" in seen["line"]
+        assert seen["line"].startswith("新增活动 — 杨红霞填写") and "最后填写于" in seen["line"]
         assert seen["form"][:2] == ("重阳节敬老饺子宴", "村委会活动室")
         qtbot.waitUntil(lambda: box.pending() == [], timeout=5000)  # given up: gone
     finally:
@@ -273,7 +273,7 @@ def test_switching_operator_over_an_open_form_keeps_it_as_a_draft_for_its_author
         qtbot.waitUntil(lambda: any(s.startswith("offered") for s in steps), timeout=20_000)
     finally:
         driver.stop()
-    assert next(s for s in steps if s.startswith("offered")).startswith("offered: 登记志愿者 — 杨红霞填写")
+    assert next(s for s in steps if s.startswith("offered")).startswith("offered: 新增志愿者 — 杨红霞填写")
     window.idle.stop()
 
 
@@ -404,7 +404,7 @@ def test_a_restored_form_closed_by_a_switch_never_shows_its_authors_drafts_to_th
         qtbot.wait(200)
     finally:
         driver.stop()
-    assert offers[:2] == ["admin: ['登记志愿者']", "locked"], offers
+    assert offers[:2] == ["admin: ['新增志愿者']", "locked"], offers
     assert not any(o.startswith("clerk: ['登记") for o in offers), offers  # the admin's form, never to the clerk
     assert [d.operator for d in box.pending()] == ["admin"]  # kept for its author
     window.idle.stop()
@@ -436,7 +436,7 @@ def _a_volunteers_draft_and_the_window(qtbot, ctx):
     from ui.main_window import MainWindow
 
     box = DraftBox(ctx.store.paths.root)
-    box.save(Draft(form="VolunteerDialog", title="登记志愿者", operator="admin", operator_label="杨红霞", record_id=None,
+    box.save(Draft(form="VolunteerDialog", title="新增志愿者", operator="admin", operator_label="杨红霞", record_id=None,
                    values=[["QLineEdit", "王小明"]], extra={}))
     window = MainWindow(ctx, Settings(ctx.store.paths.settings))
     qtbot.addWidget(window)

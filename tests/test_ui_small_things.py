@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QPushButton
 
-from app.services import activities
+from app.services import activities, operators
 from app.services.common import format_date
 from app.services.context import Context
 from app.settings import Settings
@@ -19,6 +19,7 @@ from ui import saving
 from ui.dialogs.activity import ActivityDialog
 from ui.dialogs.preview import PdfPreview
 from ui.dialogs.volunteer import VolunteerDialog
+from ui.main_window import MainWindow
 from test_ui_app import window  # noqa: F401  (the demo station's main window, logged in as its admin)
 from ui_helpers import type_text, when_modal
 
@@ -289,3 +290,29 @@ def test_a_stock_reduction_is_not_recorded_as_an_intake(qtbot, window):
     dialog.reason.setText("村委会捐赠")
     dialog.quantity.setValue(-1)
     assert dialog.reason.text() == "村委会捐赠"
+
+
+def test_a_new_records_form_is_titled_as_the_button_that_opened_it(qtbot, demo_store):
+    """A trial: 新增活动 opened a form titled 记录活动 (and 新增志愿者 one titled 登记志愿者, 新增服务队 新建服务队):
+    the clerk could not tell from the title that the click had done what they meant. The form for a new record
+    is titled with its button's words; a copy says what it was copied from after them."""
+    ctx = Context(store=demo_store, actor=operators.authenticate(demo_store, "admin", "admin123"))
+    window = MainWindow(ctx, Settings(demo_store.paths.settings))
+    qtbot.addWidget(window)
+    window.show()
+    seen: dict[str, tuple[str, str]] = {}
+    for key in ("activities", "volunteers", "teams", "projects", "demands"):
+        window.go(key)
+        page = window.page(key)
+        button = page.new_button
+        assert button.isVisible(), key
+
+        def look(dialog, key=key, button=button):
+            seen[key] = (button.text().rstrip("…"), dialog.windowTitle())
+            dialog.reject()
+
+        when_modal(look, kind=QDialog)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda key=key: key in seen, timeout=5000)
+    assert [key for key, (words, title) in seen.items() if title != words] == [], seen
+    window.idle.stop()

@@ -390,11 +390,11 @@ class FormDialog(ClosedByQt, QDialog):
     def fit_height(self, width: int | None = None) -> None:
         """As tall as the fields, within the screen less the taskbar: grows, never shrinks (an error shown under
         a field made the 评单 form scroll although the screen had room). The width stays once shown: a long
-        message under a field widened the 记录活动 form by 200 px and moved 保存 from under the pointer."""
+        message under a field widened the 新增活动 form by 200 px and moved 保存 from under the pointer."""
         if width is not None:
             self.scroll.fit_width()
         before = self.height()
-        self.resize(width or self.width(), max(before, self.needed_height()))
+        self.resize(width or self.width(), min(window_room()[1], max(before, self.needed_height())))
         if width is None and self.height() > before:  # grown for messages: remembered, to give back (fit_back)
             if self._before_messages is None:
                 self._before_messages = before

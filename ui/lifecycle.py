@@ -81,7 +81,7 @@ def cases(window) -> list[Case]:
     out = [
         Case("新增志愿者", "volunteers", lambda p: VolunteerDialog(ctx, None, p), saves=False),
         Case("新增服务队", "teams", lambda p: TeamDialog(ctx, None, p), saves=False),
-        Case("记录活动", "activities", lambda p: ActivityDialog(ctx, None, p), saves=False),
+        Case("新增活动", "activities", lambda p: ActivityDialog(ctx, None, p), saves=False),
         Case("群众点单", "demands", lambda p: DemandDialog(ctx, None, p), saves=False),
         Case("选择志愿者", "activities", lambda p: VolunteerPicker(ctx, parent=p)),
         Case("新增商品", "points", lambda p: GoodsDialog(ctx, None, p), saves=False),
@@ -105,7 +105,7 @@ def cases(window) -> list[Case]:
         Case("从Excel导入志愿者", "volunteers", lambda p: ImportDialog(ctx, "volunteers", roster_sheet(), p), saves=False),
         Case("打印预览", "activities", lambda p: PdfPreview(_sample_pdf(ctx), "活动台账", p)),
         Case("恢复未保存的内容", "dashboard",
-             lambda p: RecoveryDialog([Draft(form="ActivityDialog", title="记录活动", operator="admin", operator_label="杨红霞",
+             lambda p: RecoveryDialog([Draft(form="ActivityDialog", title="新增活动", operator="admin", operator_label="杨红霞",
                                              saved_at="2027-01-04T09:30:00", key="lifecycle")], datetime(2027, 1, 4, 9), "crash.log", p),
              saves=False, close=lambda d, how: d.restore_button.click() if how == "保存" else d.later_button.click()),
         Case("建立本站台账（向导）", "dashboard", lambda p: FirstRunWizard(store, p), saves=False,

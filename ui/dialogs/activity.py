@@ -83,7 +83,7 @@ class ActivityDialog(FormDialog):
 
     def __init__(self, ctx: Context, activity: Activity | None = None, parent=None, *, copy_of: Activity | None = None):
         """``copy_of``: 复制此活动 — a new activity with everything of that one but its date and photos."""
-        title = self.tr("编辑活动") if activity else (self.tr("记录活动（复制自“{0}”）").format(copy_of.title) if copy_of else self.tr("记录活动"))
+        title = self.tr("编辑活动") if activity else (self.tr("新增活动（复制自“{0}”）").format(copy_of.title) if copy_of else self.tr("新增活动"))
         super().__init__(title, parent)
         self.ctx, self.activity = ctx, activity
         self.copy_of_id = copy_of.id if copy_of else None

@@ -27,7 +27,7 @@ class TeamDialog(FormDialog):
         return self.team.version if self.team else None
 
     def __init__(self, ctx: Context, team: Team | None = None, parent=None):
-        super().__init__(self.tr("编辑服务队") if team else self.tr("新建服务队"), parent)
+        super().__init__(self.tr("编辑服务队") if team else self.tr("新增服务队"), parent)
         self.ctx, self.team = ctx, team
         self.name = self.add("name", self.tr("服务队名称"), QLineEdit(team.name if team else ""))
         self.category = self.add("category", self.tr("类别"), combo(TEAM_CATEGORIES, team.category if team else ""))

@@ -32,7 +32,7 @@ class VolunteerDialog(FormDialog):
         return self.volunteer.version if self.volunteer else None
 
     def __init__(self, ctx: Context, volunteer: Volunteer | None = None, parent=None):
-        super().__init__(self.tr("编辑志愿者") if volunteer else self.tr("登记志愿者"), parent)
+        super().__init__(self.tr("编辑志愿者") if volunteer else self.tr("新增志愿者"), parent)
         self.ctx, self.volunteer = ctx, volunteer
         v = volunteer
         # Masked for every role; an admin's 显示 reveals this one record, recorded in the audit trail.

@@ -25,7 +25,7 @@ from .rows import RowsBox
 
 class ProjectDialog(FormDialog):
     def __init__(self, ctx, project: Project | None = None, parent=None):
-        super().__init__(self.tr("编辑项目") if project else self.tr("新建项目"), parent)
+        super().__init__(self.tr("编辑项目") if project else self.tr("新增项目"), parent)
         self.ctx, self.project = ctx, project
         p = project
         self.name = self.add("name", self.tr("项目名称"), QLineEdit(p.name if p else ""))
