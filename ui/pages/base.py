@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFrame, QHBoxLayout, QScrollArea, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
-    QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QBoxLayout, QCheckBox, QFrame, QHBoxLayout, QScrollArea, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QPushButton, QSizePolicy, QSpacerItem, QTableView, QVBoxLayout, QWidget,
 )
 
 from app.services.context import Context
@@ -173,11 +173,17 @@ class ListPage(Page):
         self.import_button = QPushButton(self.tr("导入Excel…"))
         self.export_button = QPushButton(self.tr("导出Excel…"))
         self.toolbar = QHBoxLayout()
-        # A page with many actions puts its search and filters on a row of their own above the buttons:
-        # one row of both would be wider than a 1366-pixel screen leaves beside the sidebar.
-        self.filter_bar = QHBoxLayout() if self.filters_above else self.toolbar
+        # Search and filters share the buttons' row when both fit in it, and take a row of their own above
+        # them when not (arrange_bars, at every resize): a window left 1200 px wide cut the volunteers' hint
+        # and pushed 回收站 past the edge (a trial). A page with many actions always has two rows.
+        self.filter_bar = QHBoxLayout()
         self.filter_bar.addWidget(self.search, 2)
         self.add_filters(self.filter_bar)
+        self.filter_gap = QSpacerItem(0, 0, QSizePolicy.Policy.Fixed)  # widens on a row of its own
+        self.filter_bar.addItem(self.filter_gap)
+        self.bars = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.bars.addLayout(self.filter_bar, 1)
+        self.bars.addLayout(self.toolbar)
         self.print_button = QPushButton(self.tr(self.print_label) if self.print_label else "")
         widgets = [self.new_button, self.edit_button, *self.extra_buttons(), self.delete_button, self.restore_button]
         if self.excel_kind:
@@ -186,9 +192,8 @@ class ListPage(Page):
             widgets.append(self.print_button)
         for widget in widgets + [self.bin_toggle]:
             self.toolbar.addWidget(widget)
-        if self.filters_above:
-            self.filter_bar.addStretch(1)
-            self.toolbar.addStretch(1)
+        self.toolbar.addStretch(1)  # on a row of their own the buttons keep to the left
+        self.arrange_bars(two_rows=self.filters_above)
         self._sized = False
         self.model = LazyTableModel(self.columns(), self.fetch, self.count, self, state=self.query_state)
         self.model.descending = self.newest_first
@@ -216,9 +221,7 @@ class ListPage(Page):
             0, Qt.SortOrder.DescendingOrder if self.newest_first else Qt.SortOrder.AscendingOrder)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading(self.tr(self.title)))
-        if self.filters_above:
-            layout.addLayout(self.filter_bar)
-        layout.addLayout(self.toolbar)
+        layout.addLayout(self.bars)
         layout.addWidget(self.table)
         # Filter as the person types, but only once per pause (one SQL query, not one per key), and with the
         # query in the background: a LIKE over 100,000 activities took 44 ms, run on the GUI thread it made
@@ -289,6 +292,25 @@ class ListPage(Page):
 
     def on_store_changed(self, tables: frozenset) -> None:
         self.refresh(background=True)  # the rows shown stay until the new ones are in
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.filters_above:
+            margins = self.layout().contentsMargins()
+            room = self.width() - margins.left() - margins.right()
+            need = self.filter_bar.minimumSize().width() + self.bars.spacing() + self.toolbar.sizeHint().width()
+            self.arrange_bars(two_rows=need > room)
+
+    def arrange_bars(self, *, two_rows: bool) -> None:
+        """Search and filters on the buttons' row, or on a row of their own above it (see __init__)."""
+        direction = QBoxLayout.Direction.TopToBottom if two_rows else QBoxLayout.Direction.LeftToRight
+        if self.bars.direction() != direction or not self.bars.count():
+            self.bars.setDirection(direction)
+            # on a row of its own the search keeps to its share, as it does beside the buttons
+            policy = QSizePolicy.Policy.Expanding if two_rows else QSizePolicy.Policy.Fixed
+            self.filter_gap.changeSize(0, 0, policy, QSizePolicy.Policy.Minimum)
+            self.filter_bar.setStretch(self.filter_bar.indexOf(self.filter_gap), 1 if two_rows else 0)
+            self.filter_bar.invalidate()
 
     def search_now(self) -> None:
         self._debounce.stop()
