@@ -248,6 +248,18 @@ def _message(response: requests.Response, fallback: str) -> str:
         return fallback
 
 
+def tls_problem(exc: BaseException) -> str:
+    """Why an HTTPS connection was refused, in words a clerk can act on (OpenSSL's reason is English)."""
+    reason = str(exc).lower()
+    if "hostname mismatch" in reason or "doesn't match" in reason or "not valid for" in reason:
+        return "证书上的名称与服务器地址不符，请核对服务器地址（区文明实践中心提供）。"
+    if "expired" in reason:
+        return "区里服务器的证书已过期，请联系区文明实践中心更新证书。"
+    if "verify failed" in reason or "self-signed" in reason or "issuer" in reason:
+        return "它不是由本站信任的根证书签发的。请在“同步”页选择区文明实践中心提供的根证书文件，或核对服务器地址。"
+    return "加密连接没有建立起来，请核对服务器地址（https:// 开头），并向区文明实践中心确认根证书。"
+
+
 class SyncClient:
     def __init__(self, store: Store, *, timeout: tuple[float, float] = (5.0, 30.0), max_retry_seconds: float = 120.0,
                  backoff_base: float = 0.5, backoff_cap: float = 30.0, batch_rows: int = protocol.SAFE_BATCH_ROWS,
@@ -295,7 +307,7 @@ class SyncClient:
                 # verify given on each request: requests lets REQUESTS_CA_BUNDLE override a Session's own (#27)
                 response = self.http.request(method, url, timeout=self.timeout, verify=self.http.verify, **kwargs)
             except requests.exceptions.SSLError as exc:
-                raise SyncError(f"无法验证区里服务器的证书（{exc.__class__.__name__}），请检查服务器地址或证书文件") from exc
+                raise SyncError(f"无法验证区里服务器的证书：{tls_problem(exc)}") from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if unreachable:
                     raise SyncError(unreachable) from exc

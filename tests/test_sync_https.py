@@ -6,6 +6,8 @@ given, so `--ca-file` was silently ignored where that variable is set."""
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import ipaddress
 from pathlib import Path
@@ -94,8 +96,10 @@ def test_a_district_certificate_nobody_trusts_is_said_in_chinese(https_district,
     district, root = https_district
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     code = admin.add_station(district.engine, "杨家庄村")
-    with pytest.raises(SyncError, match="无法验证区里服务器的证书"):
+    with pytest.raises(SyncError, match="无法验证区里服务器的证书") as refused:
         SyncClient(station, max_retry_seconds=0).enroll(district.base, code)
+    # why, in Chinese, and what to do — not the library's class name (a trial read “（SSLError）”)
+    assert "根证书" in str(refused.value) and not re.search("[A-Za-z]{3,}", str(refused.value)), str(refused.value)
     assert requests.get(district.base + "/healthz", verify=str(root), timeout=10).status_code == 200  # up, with its root
 
 
@@ -183,3 +187,18 @@ def test_the_sync_page_shows_the_kept_certificate_and_changes_it(qtbot, https_di
     assert not page.certificate_error.isVisible()  # the earlier refusal goes once a certificate is taken
     assert (demo_store.paths.root / CA_FILENAME).read_bytes() == renewed.read_bytes()
     window.idle.stop()
+
+
+@pytest.mark.parametrize("openssl, said", [
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for "
+     "'localhost'. (_ssl.c:1006)", "名称与服务器地址不符"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)", "已过期"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain "
+     "(_ssl.c:1006)", "根证书签发"),
+    ("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "https:// 开头"),  # an http server
+])
+def test_each_tls_refusal_is_said_with_what_to_do(openssl, said):
+    from sync.client import tls_problem
+
+    text = tls_problem(requests.exceptions.SSLError(openssl))
+    assert said in text and not re.search("[A-Za-z]{3,}", text.replace("https://", "")), text

@@ -239,6 +239,56 @@ def test_enrolling_while_the_server_keeps_answering_busy_can_be_called_off(qtbot
     window.idle.stop()
 
 
+def test_calling_off_an_enrolment_while_its_request_hangs_says_so_and_never_shows_the_late_error(qtbot, demo_store):
+    """A trial: 登记 at a server that takes the connection and never answers, then 取消: the window went at once,
+    登记 stayed grey 18 s with nothing said, then “连接不上区里的服务器” came as if nothing had been called off. A
+    request in flight cannot be torn off (an enrolment the district completes meanwhile uses the one-time code), so
+    the window stays, says 正在取消, offers no second 取消, and ends with 已取消登记 once the request is over."""
+    import socket
+    import threading
+
+    from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    taken: list[socket.socket] = []
+    release = threading.Event()
+
+    def silent() -> None:  # takes the connection, reads nothing back, closes it when told
+        conn, _ = listener.accept()
+        taken.append(conn)
+        release.wait(30)
+        conn.close()
+
+    threading.Thread(target=silent, daemon=True).start()
+    try:
+        window, page = _the_sync_page_of_a_station(qtbot, demo_store)
+        type_text(qtbot, page.server, f"http://127.0.0.1:{listener.getsockname()[1]}")
+        type_text(qtbot, page.code, "ABCD1234")
+        qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+
+        def progress() -> QProgressDialog | None:
+            return next((w for w in QApplication.topLevelWidgets()
+                         if isinstance(w, QProgressDialog) and w.isVisible()), None)
+
+        qtbot.waitUntil(lambda: progress() is not None and bool(taken), timeout=10_000)
+        dialog = progress()
+        dialog.findChild(QPushButton).click()
+        QApplication.processEvents()
+        assert progress() is dialog and "正在取消" in dialog.labelText()  # still there, saying what it waits for
+        assert not any(b.isVisible() for b in dialog.findChildren(QPushButton))
+        assert not page.enroll_button.isEnabled()
+        release.set()  # the request ends (here: the connection dropped, as a timeout would)
+        qtbot.waitUntil(lambda: progress() is None, timeout=30_000)
+        qtbot.waitUntil(lambda: page.enroll_button.isEnabled(), timeout=5_000)
+        assert page.enroll_error.text() == "已取消登记"
+    finally:
+        release.set()
+        listener.close()
+    window.idle.stop()
+
+
 def _the_sync_page_of_a_station(qtbot, demo_store):
     """The main window on its 同步 page, logged in as the admin, the store not marked as a demo (a demo asks first
     whether to enrol at all)."""

@@ -231,7 +231,10 @@ class _Release:
         # that Python's collector cannot see. Undone here, or every job (an import's whole plan with its
         # dialog, a print's pages) stayed in memory until the program closed.
         for signal, slot in self.connected:
-            signal.disconnect(slot)
+            try:
+                signal.disconnect(slot)
+            except RuntimeError:  # "Signal source has been deleted": the progress window went with its page
+                pass
         self.connected.clear()
         if self.dialog is not None and shiboken6.isValid(self.dialog):
             self.dialog.deleteLater()  # a child of the page otherwise, one more per job
@@ -257,6 +260,7 @@ def run_in_background(
         _collector.job_started()
     dialog: QProgressDialog | None = None
     connected: list[tuple[Any, Callable]] = []  # undone when the job is over (release)
+    ended = []  # the job's answer is in: closing its window (which says canceled) calls nothing off
     if title:
         dialog = QProgressDialog(label or title, tr("取消") if cancellable else "", 0, 0, parent)
         dialog.setWindowTitle(title)
@@ -269,7 +273,20 @@ def run_in_background(
         dialog.setAutoReset(False)
         if not cancellable:
             dialog.setCancelButton(None)
-        dialog.canceled.connect(task.cancel)
+
+        def calling_off() -> None:
+            # The job ends at its next check; a step it cannot leave (a request in flight) ends first. The window
+            # stays until then, saying so: it went at once, and a late error then read as if nothing had been
+            # called off (a trial: 登记 at a server that never answered).
+            if ended:
+                return
+            task.cancel()
+            dialog.setCancelButton(None)
+            dialog.setLabelText(tr("正在取消，等这一步结束……"))
+            dialog.show()
+
+        dialog.canceled.connect(calling_off)
+        connected.append((dialog.canceled, calling_off))
 
         def show_progress(done: int, total: int, text: str) -> None:
             dialog.setMaximum(max(total, 0))
@@ -292,6 +309,7 @@ def run_in_background(
         return parent is not None and not shiboken6.isValid(parent)
 
     def done(result: Any) -> None:
+        ended.append(True)
         try:
             if gone():
                 return
@@ -302,6 +320,7 @@ def run_in_background(
             release()
 
     def failed(exc: BaseException, details: str) -> None:
+        ended.append(True)
         try:
             if gone():
                 return

@@ -259,13 +259,14 @@ class SyncPage(Page):
 
         def failed(exc: BaseException, _details: str) -> None:
             self.enroll_button.setEnabled(True)
-            if isinstance(exc, SyncCancelled):
+            if isinstance(exc, SyncCancelled) or job.cancelled:  # called off: not the error of the step it ended
                 self.enroll_error.show_message(self.tr("已取消登记"))
                 return
             self.enroll_error.show_message(str(exc) if isinstance(exc, SyncError) else self.tr("登记失败：{0}").format(exc))
 
         self.enroll_button.setEnabled(False)  # one enrolment at a time (a second click started a second, a trial)
-        run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20).enroll(
+        # A short wait for the answer: an enrolment's is small, and 取消 waits for a request in flight
+        job = run_in_background(self, lambda task: SyncClient(store, max_retry_seconds=20, timeout=(5.0, 15.0)).enroll(
             server, code, ca_file=ca, cancelled=lambda: task.cancelled), done, failed, title=self.tr("正在登记"))
 
     # -- by USB stick ---------------------------------------------------------------------
