@@ -83,6 +83,28 @@ def test_the_ledger_holds_what_was_done_not_what_is_planned(clerk, tmp_path):
     assert f"活动次数 {len(done)} 次" in text.replace("\n", " ") and text.count("活动记录表（") == len(done) > 0
 
 
+def test_the_ledger_prints_what_the_list_shows_and_one_activitys_record_alone(clerk, tmp_path):
+    """A trial: searched for “垃圾分类” (the list said 共 1 条), 打印台账 printed the whole month, and there was no way to
+    print one activity's 活动记录表. The ledger follows the search too; chosen activities print as their records
+    alone (no cover, no 一览), numbered as chosen, in date order."""
+    year = activities.list_activities(clerk, year=2026, status="done")
+    word = year[0].activity.title[:4]
+    matching = [s for s in year if word in s.activity.title or word in s.activity.place or word in s.activity.category]
+    assert 0 < len(matching) < len(year)
+    out = reports.ledger_pdf(clerk, tmp_path / "搜索.pdf", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31), text=word)
+    text = "\n".join(text_of(out))
+    assert text.count("活动记录表（") == len(matching) and f"活动次数 {len(matching)} 次" in text.replace("\n", " ")
+    assert all(s.activity.title in text for s in matching)
+    chosen = [year[1], year[5]]  # the list is newest first: year[5] is the earlier
+    pages = text_of(reports.records_pdf(clerk, tmp_path / "记录表.pdf", [s.activity.id for s in chosen]))
+    text = "\n".join(pages)
+    assert "活 动 台 账" not in text and "活动一览" not in text
+    assert text.count("活动记录表（") == 2 and pages[0].count("活动记录表（1）") == 1
+    assert year[5].activity.title in pages[0] and year[1].activity.title not in pages[0]  # the earlier one first
+    assert all(s.activity.title in text for s in chosen) and "负责人（签字）：" in text
+    assert_page_numbers(pages)
+
+
 def test_roster_masks_for_every_role_unless_an_admin_asks(clerk, demo_store, tmp_path):
     text = "\n".join(text_of(reports.roster_pdf(clerk, tmp_path / "名册.pdf")))
     from app.reports.roster import _unassigned

@@ -3,11 +3,11 @@
 from .cards import cards_pdf
 from .certificate import certificate_pdf
 from .common import Cancelled
-from .ledger import ledger_pdf
+from .ledger import ledger_pdf, records_pdf
 from .rewards import demand_register_pdf, month_ledger_pdf, person_ledger_pdf, points_list_pdf, project_list_pdf
 from .roster import roster_pdf
 from .selfcheck import selfcheck_pdf
 from .summary import summary_pdf
 
-__all__ = ["Cancelled", "cards_pdf", "certificate_pdf", "demand_register_pdf", "ledger_pdf", "month_ledger_pdf", "person_ledger_pdf", "points_list_pdf",
+__all__ = ["Cancelled", "cards_pdf", "certificate_pdf", "demand_register_pdf", "ledger_pdf", "records_pdf", "month_ledger_pdf", "person_ledger_pdf", "points_list_pdf",
            "project_list_pdf", "roster_pdf", "selfcheck_pdf", "summary_pdf"]

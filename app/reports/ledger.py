@@ -94,12 +94,16 @@ def cover(station, title: str, period: str, extra: list[tuple[str, str]]) -> lis
 
 
 def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date, team_id: str | None = None,
-               category: str | None = None, progress: Callable[[int, int, str], bool | None] | None = None) -> Path:
+               category: str | None = None, text: str = "",
+               progress: Callable[[int, int, str], bool | None] | None = None) -> Path:
+    """The 活动台账 of a period: cover, 一览 and each activity's record — of the activities the list shows (its team,
+    category and search ``text``: a trial searched one activity and got the whole month)."""
     station = get_station(ctx)
     # The ledger records what was done: a planned activity (its 内容 still the plan's) is not in it, and the cover's
     # 活动次数 is the 工作台's (a trial: the month's print said 11 while the 工作台 said 10).
     summaries = activity_service.list_activities(ctx, date_from=date_from, date_to=date_to, team_id=team_id,
-                                                 category=category, status=ActivityStatus.done.value, descending=False)
+                                                 category=category, text=text, status=ActivityStatus.done.value,
+                                                 descending=False)
     period = period_label(date_from, date_to)
     scope = ""
     if team_id:
@@ -130,6 +134,25 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
             check(progress, total, total, "正在生成PDF文件")
 
         return build(out, LazyStory(story, records()), title="活动台账", station_name=station.name, ctx=ctx)
+
+
+def records_pdf(ctx: Context, out: str | Path, activity_ids: list[str],
+                progress: Callable[[int, int, str], bool | None] | None = None) -> Path:
+    """The 活动记录表 of chosen activities alone, one after another in date order (a trial: one activity's record
+    could not be printed without its month's whole ledger). Planned ones print too: chosen, not counted."""
+    station = get_station(ctx)
+    wanted = set(activity_ids)
+    summaries = [s for s in activity_service.list_activities(ctx, descending=False, ids=activity_ids)
+                 if s.activity.id in wanted]
+    total = len(summaries)
+    with tempfile.TemporaryDirectory(prefix="record-photos-") as work_dir:
+        story: list = []
+        for n, summary in enumerate(summaries, start=1):
+            check(progress, n - 1, total, f"正在排版第 {n}/{total} 个活动")
+            story += ([PageBreak()] if n > 1 else []) + activity_record(ctx, summary, n, Path(work_dir),
+                                                                       station_level(station.level))
+        check(progress, total, total, "正在生成PDF文件")
+        return build(out, story, title="活动记录表", station_name=station.name, ctx=ctx)
 
 
 def activity_record(ctx: Context, summary, n: int, work_dir: Path, tier: StationLevel = StationLevel.station) -> list:

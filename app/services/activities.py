@@ -10,7 +10,7 @@ from datetime import date, time
 from pathlib import Path
 
 from sqlalchemy import func, literal_column, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..files import atomic_output
 from ..models import Activity, Membership, Participation, Photo, Project, Team, Volunteer
@@ -412,9 +412,13 @@ def month_range(year: int, month: int | None) -> tuple[date, date]:
 def activity_filters(
     ctx: Context, *, text: str = "", date_from: date | None = None, date_to: date | None = None,
     team_id: str | None = None, category: str | None = None, deleted: bool = False, status: str | None = None,
+    ids: list[str] | None = None,
 ) -> list:
-    """WHERE conditions shared by every activity list (ledger page, CLI, print); ``status``: only those (done)."""
+    """WHERE conditions shared by every activity list (ledger page, CLI, print); ``status``: only those (done);
+    ``ids``: only those (the rows chosen in a list)."""
     conditions = [Activity.station_id == ctx.station_id, Activity.deleted == deleted]
+    if ids is not None:
+        conditions.append(col(Activity.id).in_(ids))
     if status:
         conditions.append(Activity.status == status)
     if date_from:

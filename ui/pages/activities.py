@@ -31,9 +31,30 @@ class ActivitiesPage(ListPage):
     filters_above = True  # 复制此活动, 开始签到 and 全国系统 beside the usual buttons
 
     def print_current(self) -> None:
-        """The ledger of exactly what the list shows: the period, team and category chosen above."""
+        """The ledger of exactly what the list shows: the period, team and search chosen above; with rows chosen in
+        the list, asked first: their 活动记录表 alone (a trial could print one activity only with its whole month)."""
+        chosen = self.selected_rows()
+        if chosen and not self.in_bin:
+            buttons = QMessageBox.StandardButton
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("打印"),
+                              self.tr("打印所选的 {0} 次活动的活动记录表，还是列表中全部活动的台账？").format(len(chosen)),
+                              buttons.Yes | buttons.No | buttons.Cancel, self)
+            box.button(buttons.Yes).setText(self.tr("所选活动的记录表"))
+            box.button(buttons.No).setText(self.tr("列表中的台账"))
+            box.button(buttons.Cancel).setText(self.tr("取消"))
+            box.setDefaultButton(buttons.Yes)
+            answer = box.exec()
+            box.deleteLater()
+            if answer == buttons.Cancel:
+                return
+            if answer == buttons.Yes:
+                ctx, ids = self.ctx, [row.activity.id for row in chosen]
+                name = chosen[0].activity.title if len(chosen) == 1 else self.tr("{0}次活动").format(len(chosen))
+                print_document(self, ctx.store, self.tr("活动记录表-{0}").format(name),
+                               lambda path, progress: reports.records_pdf(ctx, path, ids, progress=progress))
+                return
         filters = self.filters()
-        year, month, team_id = filters.pop("year"), filters.pop("month"), filters["team_id"]
+        year, month, team_id, text = filters.pop("year"), filters.pop("month"), filters["team_id"], filters["text"]
         if year is not None:
             date_from, date_to = activity_service.month_range(year, month)
         else:
@@ -51,7 +72,7 @@ class ActivitiesPage(ListPage):
             period = self.tr("{0}至{1}").format(format_date(date_from), format_date(date_to))
         print_document(self, ctx.store, self.tr("活动台账-{0}").format(period),
                        lambda path, progress: reports.ledger_pdf(ctx, path, date_from=date_from, date_to=date_to,
-                                                                 team_id=team_id, progress=progress))
+                                                                 team_id=team_id, text=text, progress=progress))
 
     def export_filters(self) -> dict:
         filters = self.filters()
