@@ -321,6 +321,21 @@ def test_selfcheck_report_says_what_the_evaluator_says(clerk, tmp_path):
     assert assert_fonts_embedded(out) == {"WenQuanYiMicroHei-0"}
 
 
+def test_the_selfchecks_follow_up_list_holds_every_requirement_missed_or_at_risk(clerk, tmp_path):
+    """A trial: page 1 said 有风险 6 项、未达标 1 项, and 需要跟进的事项 listed 3: only the requirements that name
+    particular teams or months. Each one missed or at risk is there, with what to do when it names nothing."""
+    from app.rules import AT_RISK, MISSED, Period, selfcheck
+
+    period = Period.of(year=2026, month=12)
+    verdicts = [v for v in selfcheck(clerk, period) if v.status in (AT_RISK, MISSED)]
+    assert any(not v.details for v in verdicts) and any(v.details for v in verdicts)  # both kinds in the demo
+    out = reports.selfcheck_pdf(clerk, tmp_path / "自查.pdf", year=2026, month=12)
+    text = "\n".join(text_of(out)).replace("\n", "")
+    follow_up = text[text.index("需要跟进的事项"):]
+    for v in verdicts:
+        assert v.title.replace("\n", "")[:8] in follow_up, v.title
+
+
 def test_certificate_and_volunteer_show_count_the_same_hours(ctx, tmp_path):
     """An all-time certificate counts all service (it once said 0 hours against 8), from the registration on."""
     person = volunteers.add_volunteer(ctx, name="张三", id_number=make_id(seq=31), phone="13812345678", registered_on=date(2026, 3, 1))
