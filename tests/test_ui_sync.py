@@ -142,6 +142,46 @@ def test_a_station_without_network_syncs_by_stick_from_the_app(qtbot, demo_store
     window.idle.stop()
 
 
+def test_a_demo_stations_first_package_asks_before_the_file_as_enrolment_does(qtbot, demo_store, district_sqlite,
+                                                                               monkeypatch, tmp_path, caplog):
+    """A trial: 导出同步包 from the demo asked for a file name, then refused in the greyed 同步状态 box, logged as an
+    ERROR with a traceback — while 登记 online asked first and offered 仍然登记示范站. The package asks the same
+    question before the file; 不登记 writes nothing; 仍然登记示范站 exports it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import saving
+    from ui_helpers import when_modal
+
+    window, page = _the_sync_page_of_a_station(qtbot, demo_store)
+    files: list[str] = []
+    monkeypatch.setattr(saving, "choose_files", lambda _dialog: files.append("asked") or [str(tmp_path / "包")])
+    type_text(qtbot, page.code, "ABC12")  # a real station, a code too short: refused in the background
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "登记码应为8位" in page.enroll_error.text(), timeout=10_000)
+    assert [r.levelname for r in caplog.records if "登记码应为8位" in r.getMessage()] == ["WARNING"]  # said, not a fault
+    files.clear()
+    page.code.clear()
+    Settings(demo_store.paths.settings).set("is_demo", True)
+    type_text(qtbot, page.code, admin.add_station(district_sqlite.engine, "培训用示范站", "艾山街道"))
+    asked: list[str] = []
+
+    def answer(with_text: str):
+        def act(box):
+            asked.append(box.windowTitle())
+            next(b for b in box.buttons() if b.text() == with_text).click()
+        return act
+
+    when_modal(answer("不登记"), kind=QMessageBox)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert asked == ["这是示范站"] and files == [] and not (tmp_path / "包.slpkg").exists()
+    when_modal(answer("仍然登记示范站"), kind=QMessageBox)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导出同步包" in page.progress_text.text(), timeout=20_000)
+    assert asked == ["这是示范站"] * 2 and files == ["asked"] and (tmp_path / "包.slpkg").exists()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    window.idle.stop()
+
+
 def test_the_sync_page_reads_its_counts_and_lists_off_the_gui_thread(qtbot, demo_store, monkeypatch):
     """0.2–0.9 s of outbox SQL on a 5-year store froze the window after every sync (#25)."""
     import threading

@@ -205,7 +205,9 @@ def _said_to_the_person(exc: BaseException) -> bool:
     from app.services.errors import ServiceError
 
     client = sys.modules.get("sync.client")  # loaded only where a sync ran: never imported for this check
-    return isinstance(exc, ServiceError) or (client is not None and isinstance(exc, client.SyncError))
+    package = sys.modules.get("sync.package")
+    return isinstance(exc, ServiceError) or (client is not None and isinstance(exc, client.SyncError)) or (
+        package is not None and isinstance(exc, package.PackageError))
 
 
 _running: dict[Task, _Runnable] = {}  # keep tasks alive until the GUI thread lets them go

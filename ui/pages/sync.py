@@ -234,6 +234,21 @@ class SyncPage(Page):
         run_in_background(self, lambda _task: keep_certificate(store, path), done, failed, title=self.tr("正在更换证书"),
                           cancellable=False)
 
+    def demo_enrolment_wanted(self) -> bool:
+        """A real station, or a demo its operator means to enrol all the same (a district's training server) —
+        asked before anything else, online or by the first package alike."""
+        if not Settings(self.ctx.store.paths.settings).get("is_demo"):
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("这是示范站"), self.tr(
+            "这是示范站，里面的志愿者和活动都是虚构的。登记后这些数据会上传到区里，和真实的实践站混在一起。\n"
+            "要登记本站，请先点“文件 → 退出示范站，建立本站台账”。\n\n确实要把示范站登记到区里吗（例如区里专门用来培训的服务器）？"), parent=self)
+        go = box.addButton(self.tr("仍然登记示范站"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton(self.tr("不登记"), QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        wanted = box.clickedButton() is go
+        box.deleteLater()
+        return wanted
+
     def enroll(self) -> None:
         self.enroll_error.show_message(None)
         store, server, ca = self.ctx.store, self.server.text(), self.ca_file.text()
@@ -242,15 +257,8 @@ class SyncPage(Page):
         if problem:  # said before the demo's question (a trial: asked whether to enrol, then for an address)
             self.enroll_error.show_message(problem)
             return
-        if Settings(store.paths.settings).get("is_demo"):
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("这是示范站"), self.tr(
-                "这是示范站，里面的志愿者和活动都是虚构的。登记后这些数据会上传到区里，和真实的实践站混在一起。\n"
-                "要登记本站，请先点“文件 → 退出示范站，建立本站台账”。\n\n确实要把示范站登记到区里吗（例如区里专门用来培训的服务器）？"), parent=self)
-            go = box.addButton(self.tr("仍然登记示范站"), QMessageBox.ButtonRole.DestructiveRole)
-            box.setDefaultButton(box.addButton(self.tr("不登记"), QMessageBox.ButtonRole.RejectRole))
-            box.exec()
-            if box.clickedButton() is not go:
-                return
+        if not self.demo_enrolment_wanted():
+            return
 
         def done(name: str) -> None:
             self.enroll_button.setEnabled(True)
@@ -283,6 +291,9 @@ class SyncPage(Page):
             self.enroll_error.show_message(self.tr("登记码：请填写区文明实践中心给的8位登记码，它随第一个同步包一起登记{own}").format(own=self.own))
             self.code.setFocus()
             return
+        # the first package enrols: a demo asks first, as 登记 does (a trial: refused after the file was chosen)
+        if not state.token and not self.demo_enrolment_wanted():
+            return
         target = ask_save_path(self, "sync", self.tr("导出同步包"), default_package_name(self.ctx.store), self.tr("同步包 (*.slpkg)"))
         if target is None:
             return
@@ -304,7 +315,8 @@ class SyncPage(Page):
             label.show_message(str(exc) if isinstance(exc, PackageError) else self.tr("导出同步包失败：{0}").format(describe(exc) or exc))
             self.refresh()
 
-        run_in_background(self, lambda task: export_package(store, target, code=code, progress=lambda d, t: task.report(d, t, "")),
+        run_in_background(self, lambda task: export_package(store, target, code=code, allow_demo=True,  # asked above
+                                                            progress=lambda d, t: task.report(d, t, "")),
                           done, failed, title=self.tr("正在导出同步包"), cancellable=False)
 
     def import_reply(self) -> None:
