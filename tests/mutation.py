@@ -88,7 +88,8 @@ GROUPS = (
         "app/rules/__init__:Evaluator.party_members_with_20_hours_percent",
         "app/rules/__init__:Evaluator.monthly_plans", "app/rules/__init__:Evaluator.managers",
         "app/rules/__init__:Evaluator.run")),  # each rule to its metric, and 不适用 for a tier it does not judge
-    Group("outbox", "变更捕获与发件箱", ("app/changes.py", "app/outbox.py"), ("tests/test_outbox.py", "tests/test_db.py"), (
+    Group("outbox", "变更捕获与发件箱", ("app/changes.py", "app/outbox.py"),
+          ("tests/test_outbox.py", "tests/test_outbox_queue.py", "tests/test_db.py"), (
         "app/changes:capture_changes",  # every insert/update/delete gets a version and exactly one outbox row
         "app/changes:insert_many",  # the bulk path: the same stamps, checks and outbox rows
         "app/changes:_outbox_values",

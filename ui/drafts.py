@@ -254,7 +254,10 @@ class RecoveryDialog(ClosedByQt, QDialog):
         self.drafts = drafts
         layout = QVBoxLayout(self)
         if crashed_since is not None:
-            notice = QLabel(self.tr("实践站台账上次没有正常关闭（可能是程序出错、断电或被强行结束）。出错报告保存在：\n{0}").format(crash_log))
+            # the report is named only when there is one: a power cut or a forced end leaves none, and a trial was
+            # sent to an empty crash.log
+            notice = QLabel(self.tr("实践站台账上次没有正常关闭（程序出错）。出错报告保存在：\n{0}").format(crash_log) if crash_log
+                            else self.tr("实践站台账上次没有正常关闭（可能是断电或被强行结束），没有留下出错报告。"))
             notice.setWordWrap(True)
             notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(notice)
@@ -314,7 +317,8 @@ def offer_recovery(window, data_root, crashed_since) -> None:
         # lists the drafts afresh once its form is closed.
         return
     box = DraftBox(window.ctx.store.paths.root)
-    crash_log = str(Path(data_root) / "logs" / "crash.log") if data_root is not None else ""
+    report = Path(data_root) / "logs" / "crash.log" if data_root is not None else None
+    crash_log = str(report) if report is not None and report.is_file() and report.stat().st_size else ""
     window._offering_drafts = True
     try:
         while True:  # each operator gets back what they typed (a shared PC: nobody reads another's unsaved form)
