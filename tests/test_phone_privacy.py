@@ -28,6 +28,8 @@ def test_invalid_phones_name_the_field(raw):
     with pytest.raises(PhoneError) as info:
         normalize_phone(raw)
     assert "联系电话" in str(info.value)
+    # a landline is accepted: the message says how to write one, not only the mobile's rule (a trial)
+    assert "0531-76543210" in str(info.value)
 
 
 def test_phone_tail():

@@ -27,7 +27,7 @@ def normalize_phone(raw: str) -> str:
     if LANDLINE.match(text):
         return text
     if digits_only.startswith("1"):
-        raise PhoneError("联系电话不是有效的手机号（应为以1开头的11位数字）")
+        raise PhoneError("联系电话不是有效的手机号：手机号是以1开头的11位数字；固定电话请带区号（如 0531-76543210）")
     raise PhoneError("联系电话应为11位手机号，或带区号的固定电话（如 0531-76543210）")
 
 
