@@ -605,7 +605,7 @@ def _settlement(app, watch, window, idle, results: list[Figure]) -> None:
                 failed.append(str(exc))
 
         def settle_and_save() -> None:
-            points_page.settle()
+            points_page.settle_now()  # (settle() asks first: nobody is at the keyboard here)
             QTimer.singleShot(500, save_during_settlement)
 
         seconds = _pair(app, watch, stall, settle_and_save, lambda saved=saved, failed=failed: idle() and bool(saved or failed), limit_s=600, expected_s=10,

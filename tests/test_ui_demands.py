@@ -226,12 +226,29 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     assert points.list_households(ctx, "东街5号")[0].head == "杨德明"
     waiting = page.unsettled
     seen = []
+    before = sum(a.earned for a in points.accounts(ctx, limit=100_000))
+
+    # A trial: one click credited 890 points to 34 people without a word first. It asks, with the count; 取消
+    # writes nothing.
+    def asked(box):
+        seen.append(box.text())
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+    when_modal(asked, kind=QMessageBox)
+    _click(qtbot, page.settle_button)
+    assert seen and f"{waiting} 人次" in seen[0] and sum(a.earned for a in points.accounts(ctx, limit=100_000)) == before
+    seen.clear()
 
     def settled(box):
         seen.append(box.text())
         box.accept()
 
-    when_modal(settled, kind=QMessageBox)
+    def confirmed(box):
+        assert "现在结算吗" in box.text()
+        box.button(QMessageBox.StandardButton.Ok).click()
+        when_modal(settled, kind=QMessageBox)
+
+    when_modal(confirmed, kind=QMessageBox)
     import threading
 
     from ui.pages import points as points_page_module
