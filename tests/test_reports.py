@@ -71,6 +71,21 @@ def test_ledger_every_title_and_participant_extractable(clerk, tmp_path):
     assert not FULL_ID.search(text)
 
 
+def test_the_ledgers_list_keeps_each_date_on_one_line_and_ends_with_its_totals(clerk, tmp_path):
+    """A trial: the 活动一览's 日期 column broke every date (“2026年1月2 / 日”) and the list had no 合计 row."""
+    from app.services.common import format_date
+
+    out = reports.ledger_pdf(clerk, tmp_path / "台账.pdf", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
+    pages = text_of(out)
+    listing = "\n".join(page for page in pages if "活动记录表（" not in page and "活 动 台 账" not in page)
+    done = activities.list_activities(clerk, year=2026, status="done")
+    assert all(format_date(s.activity.date) in listing for s in done)  # no line break inside a date
+    flat = re.sub(r"\s+", " ", listing)
+    totals = flat[flat.rindex("合计 共"):]
+    assert totals.startswith(f"合计 共 {len(done)} 次 {sum(s.participants for s in done)} "
+                             f"{sum(s.hours for s in done):g} {sum(s.activity.served_count for s in done)}"), totals[:80]
+
+
 def test_the_ledger_holds_what_was_done_not_what_is_planned(clerk, tmp_path):
     """A trial: the month's printed 活动台账 listed a planned activity of next week (its 内容 the plan's stock sentence)
     and its cover said 活动次数 11 while the 工作台 said 10."""

@@ -19,7 +19,10 @@ from ..services.common import format_date
 from ..services.context import Context
 from ..models.enums import StationLevel, station_level
 from ..services.station import get_station
-from .common import FRAME_W, GRID, LazyStory, build, check, data_table, form_table, markup, p, period_label, styles
+from .common import (
+    FRAME_W, GRID, LazyStory, build, check, data_table, fitted_widths, form_table, markup, one_line_mm, p, period_label,
+    styles,
+)
 
 PHOTO_W, PHOTO_H = 80 * mm, 58 * mm
 PHOTO_PIXELS = 1200  # enough for 300 dpi at the printed size; keeps a 1,000-activity ledger small
@@ -117,11 +120,18 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
     ])
     s = styles()
     story.append(Paragraph(markup(f"活动一览（{period}）"), s["title"]))
+    rows: list[tuple] = [(n, format_date(a.activity.date), a.activity.title, a.activity.category, a.team_name,
+                          a.activity.place, a.participants, f"{a.hours:g}", a.activity.served_count)
+                         for n, a in enumerate(summaries, start=1)]
+    # the register ends with its totals (a trial: none), the 工作台's and the cover's figures
+    rows.append(("", "合计", f"共 {len(summaries)} 次", "", "", "", sum(a.participants for a in summaries),
+                 f"{sum(a.hours for a in summaries):g}", sum(a.activity.served_count for a in summaries)))
+    # A date, a number and a count never break (a trial read “2026年1月2 / 日”); the text columns share the rest.
+    fixed = {0: max(8.0, one_line_mm([len(summaries)])), 1: one_line_mm([r[1] for r in rows])}
+    fixed |= {i: max(12.0, one_line_mm([r[i] for r in rows])) for i in (6, 7, 8)}
     story.append(data_table(
-        ["序号", "日期", "活动名称", "类别", "服务队", "地点", "参与志愿者人数", "服务时长合计", "服务对象人数"],
-        [(n, format_date(a.activity.date), a.activity.title, a.activity.category, a.team_name, a.activity.place,
-          a.participants, f"{a.hours:g}", a.activity.served_count) for n, a in enumerate(summaries, start=1)],
-        [9, 22, 40, 20, 22, 22, 13, 13, 13],
+        ["序号", "日期", "活动名称", "类别", "服务队", "地点", "参与志愿者人数", "服务时长合计", "服务对象人数"], rows,
+        fitted_widths(fixed, [0, 0, 34, 22, 24, 22, 0, 0, 0]),
         aligns=["cell_center", "cell", "cell", "cell", "cell", "cell", "cell_right", "cell_right", "cell_right"],
     ))
     total = len(summaries)
