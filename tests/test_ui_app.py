@@ -15,6 +15,7 @@ from ui.dialogs.login import LockDialog, LoginDialog
 from ui.dialogs.wizard import FirstRunWizard
 from ui.main_window import MainWindow
 from ui.pages.volunteers import VolunteersPage
+from conftest import make_id
 from ui_helpers import answer_first_run_with_the_demo, fill_station_page, screenshot, type_text, when_modal
 
 
@@ -196,6 +197,37 @@ def test_a_lists_buttons_show_their_whole_words_in_a_narrower_window(qtbot, wind
                                    - page.new_button.mapTo(page, page.new_button.rect().center()).y()) < 10
     if width == 1366:
         assert rows_shared["volunteers"] and rows_shared["teams"], rows_shared
+
+
+@pytest.mark.parametrize("key", ["volunteers", "teams", "activities", "projects"])
+def test_a_new_record_is_chosen_in_the_list_and_said_in_the_status_bar(qtbot, window, key):
+    """A trial: after 新增志愿者 → 保存 the new volunteer was neither chosen nor scrolled to, and nothing said it
+    was saved: the clerk looked for it. The new row is the list's current one, in view, and the status bar says so."""
+    from ui.forms import FormDialog
+
+    window.go(key)
+    page = window.pages[key]
+    page.table.clearSelection()
+    name = {"volunteers": "新来的志愿者", "teams": "新成立服务队", "activities": "新记的活动", "projects": "新的项目"}[key]
+
+    def fill(dialog):
+        if key == "volunteers":
+            type_text(qtbot, dialog.name, name)
+            type_text(qtbot, dialog.id_number, make_id(seq=991))
+            type_text(qtbot, dialog.phone, "13912349991")
+        elif key == "activities":
+            type_text(qtbot, dialog.title_edit, name)
+        else:
+            type_text(qtbot, dialog.name, name)
+        dialog.save()
+
+    when_modal(fill, kind=FormDialog)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    chosen = page.selected_rows()
+    assert len(chosen) == 1 and name in page.row_label(chosen[0]), [page.row_label(r) for r in chosen]
+    current = page.table.currentIndex()
+    assert page.table.viewport().rect().intersects(page.table.visualRect(current))
+    assert f"已保存" in window.statusBar().currentMessage() and name in window.statusBar().currentMessage()
 
 
 def test_volunteer_search_and_status_count(qtbot, window):

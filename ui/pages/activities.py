@@ -17,7 +17,7 @@ from app.services.station import tier_of
 from ..dialogs.activity import ActivityDialog
 from ..printing import print_document
 from ..table_model import Column
-from .base import ListPage
+from .base import ListPage, form_result
 
 
 class ActivitiesPage(ListPage):
@@ -226,10 +226,10 @@ class ActivitiesPage(ListPage):
     def count(self, state) -> int:
         return activity_service.count_activities(state["ctx"], **{k: v for k, v in state.items() if k != "ctx"})
 
-    def refresh(self, background: bool = False) -> None:
+    def refresh(self, background: bool = False, select: list[str] | None = None) -> None:
         if hasattr(self, "team"):
             self.reload_teams()
-        super().refresh(background)
+        super().refresh(background, select)
 
     def row_id(self, row) -> str:
         return row.activity.id
@@ -237,8 +237,8 @@ class ActivitiesPage(ListPage):
     def row_label(self, row) -> str:
         return row.activity.title
 
-    def open_form(self, row=None) -> bool:
-        return bool(ActivityDialog(self.ctx, row.activity if row else None, self).exec())
+    def open_form(self, row=None):
+        return form_result(ActivityDialog(self.ctx, row.activity if row else None, self))
 
     def open_signin(self) -> None:
         """开始签到 for the selected activity: one window per activity, kept open while the clerk works on."""

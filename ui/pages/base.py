@@ -45,6 +45,11 @@ def ask_full_numbers(page: "Page", what: str) -> bool | None:
     return answer == buttons.Yes
 
 
+def form_result(dialog):
+    """``dialog.exec()``: what its 保存 returned (the record), or None when it was called off."""
+    return getattr(dialog, "result_value", None) if dialog.exec() else None
+
+
 def export_to_excel(page: "Page", title: str, write, *, personal: str = "") -> None:
     """Ask where to save ``title``.xlsx (Documents by default), then ``write(path, full)`` (returning the row
     count) in the background, then say where it went, with 打开所在文件夹. ``personal`` names the personal data
@@ -262,7 +267,8 @@ class ListPage(Page):
     def count(self, state: dict) -> int:
         raise NotImplementedError
 
-    def open_form(self, row=None) -> bool:
+    def open_form(self, row=None):
+        """The form for ``row`` (None: a new one): what it saved (the record), or None when called off."""
         raise NotImplementedError
 
     def search_hint(self) -> str:
@@ -316,11 +322,11 @@ class ListPage(Page):
         self._debounce.stop()
         self.refresh(background=True)
 
-    def refresh(self, background: bool = False) -> None:
+    def refresh(self, background: bool = False, select: list[str] | None = None) -> None:
         """Reload the list: now, or with its SQL in the background (after a job: the window stays live). The rows
         selected stay selected where they are still listed (a trial: after 保存 the edited activity was no longer
-        selected, and a sync's refresh dropped what the clerk had chosen)."""
-        kept = [self.row_id(row) for row in self.selected_rows()]
+        selected, and a sync's refresh dropped what the clerk had chosen); ``select``: these instead."""
+        kept = select if select is not None else [self.row_id(row) for row in self.selected_rows()]
         if background:
             self.model.reload_in_background(lambda: self._reloaded(kept))
         else:
@@ -367,10 +373,20 @@ class ListPage(Page):
         return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
 
     def create(self) -> None:
+        """新增: the record saved is then the list's current row, in view, and the status bar says so (a trial
+        looked for a new volunteer in the list: nothing was chosen, nothing said)."""
         if self.in_bin or not self.ctx.actor.role.can_write:
             return
-        if self.open_form(None):
-            self.after_change()
+        saved = self.open_form(None)
+        if not saved:
+            return
+        new_id = getattr(saved, "id", None)
+        self.refresh(select=[new_id] if new_id else None)
+        self.changed.emit()
+        if self.table.currentIndex().isValid():
+            self.table.scrollTo(self.table.currentIndex())
+        label = next((self.row_label(r) for r in self.selected_rows()), "") if new_id else ""
+        self.status.emit(self.tr("已保存{0}{1}").format(self.noun, f"“{label}”" if label else ""))
 
     def open_selected(self) -> None:
         rows = self.selected_rows()

@@ -10,7 +10,7 @@ from app.services.common import format_date
 from ..dialogs.team import TeamDialog
 from ..printing import print_document
 from ..table_model import Column
-from .base import ListPage
+from .base import ListPage, form_result
 
 
 class TeamsPage(ListPage):
@@ -69,5 +69,5 @@ class TeamsPage(ListPage):
     def row_label(self, row) -> str:
         return row.team.name
 
-    def open_form(self, row=None) -> bool:
-        return bool(TeamDialog(self.ctx, row.team if row else None, self).exec())
+    def open_form(self, row=None):
+        return form_result(TeamDialog(self.ctx, row.team if row else None, self))

@@ -17,7 +17,7 @@ from app.services.common import format_date
 from ..dialogs.volunteer import VolunteerDialog
 from ..printing import print_document
 from ..table_model import Column
-from .base import ListPage
+from .base import ListPage, form_result
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,5 @@ class VolunteersPage(ListPage):
     def row_label(self, row) -> str:
         return row.volunteer.name
 
-    def open_form(self, row=None) -> bool:
-        dialog = VolunteerDialog(self.ctx, row.volunteer if row else None, self)
-        return bool(dialog.exec())
+    def open_form(self, row=None):
+        return form_result(VolunteerDialog(self.ctx, row.volunteer if row else None, self))

@@ -19,7 +19,7 @@ from app.services.station import tier_of
 from ..forms import FormDialog, TeamChecklist, combo, date_edit, from_qdate
 from ..printing import print_document
 from ..table_model import Column
-from .base import ListPage, Page
+from .base import ListPage, Page, form_result
 from .rows import RowsBox
 
 
@@ -98,8 +98,8 @@ class ProjectsPage(ListPage):
     def row_label(self, row) -> str:
         return row.name
 
-    def open_form(self, row=None) -> bool:
-        return bool(ProjectDialog(self.ctx, row, self).exec())
+    def open_form(self, row=None):
+        return form_result(ProjectDialog(self.ctx, row, self))
 
 
 class DocumentDialog(FormDialog):
