@@ -190,11 +190,7 @@ def insert_many(session: Session, model: type[SyncedBase], rows: list[dict[str, 
         outbox.append({"entity": table.name, "row_id": row["id"], "op": "insert", "version": 1, "operator": operator, "at": now,
                        "payload": encode_payload(row)})
     session.info.setdefault(CHANGED_KEY, set()).add(table.name)
-    connection = session.connection()
-    if connection.dialect.paramstyle != "qmark":  # the store is SQLite; anything else takes SQLAlchemy's way
-        session.execute(table.insert(), full_rows)
-        session.execute(OutboxEntry.__table__.insert(), outbox)
-        return len(full_rows)
+    connection = session.connection()  # the store's: SQLite (the district never captures changes)
     _executemany(connection, table, full_rows)
     _executemany(connection, OutboxEntry.__table__, outbox)
     return len(full_rows)

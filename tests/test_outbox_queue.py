@@ -141,3 +141,165 @@ def test_a_stale_answer_for_a_row_this_station_itself_wrote_again_since_settles_
     # and version 4 for the third: written again above it, as version 5
     outbox.record_results(ctx.store, [], {}, stale={third: 4}, at=AT)
     assert [(r.version, r.acked_at) for r in rows(ctx)[start:]] == [(1, AT), (2, AT), (3, AT), (5, None)]
+
+
+# -- change capture: what a flush and the bulk path write ---------------------------------------------------------
+
+def test_a_refused_write_names_the_row(ctx):
+    """Hard deletes and edits of an append-only entry are bugs in the caller: the error names the row for the log."""
+    import pytest
+
+    from app.changes import AppendOnlyRefused, HardDeleteRefused
+    from app.services import points
+
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="吴九", id_number=make_id(seq=801),
+                                      phone="13812340801")
+    with pytest.raises(HardDeleteRefused, match=f"^Volunteer {person.id}: "):
+        with ctx.write() as session:
+            session.delete(session.get(Volunteer, person.id))
+    entry = points.add_entry(ctx, points.Holder(volunteer_id=person.id), points=5, reason="手工加分",
+                             occurred_on=date(2026, 3, 1))
+    with pytest.raises(AppendOnlyRefused, match=f"^PointEntry {entry.id}: "):
+        with ctx.write() as session:
+            session.get(PointEntry, entry.id).points = 50
+    start = len(rows(ctx))
+    with ctx.write() as session:  # the version alone may rise: the entry is sent again unchanged (after a restore)
+        row = session.get(PointEntry, entry.id)
+        row.version = 7
+        session.add(row)
+    again = rows(ctx)[start:]
+    assert [(r.entity, r.row_id, r.version, r.op) for r in again] == [("point_entry", entry.id, 8, "update")]
+
+
+def test_each_outbox_row_is_stamped_with_its_rows_time_and_plain_chinese_json(ctx):
+    start = len(rows(ctx))
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="郑十", id_number=make_id(seq=802),
+                                      phone="13812340802")
+    entry = rows(ctx)[start]
+    with ctx.store.session() as session:
+        stored = session.get(Volunteer, person.id)
+    assert entry.at == stored.updated_at and entry.at is not None
+    assert '"name":"郑十"' in entry.payload  # as written: no \\u escapes, no spaces (the district hashes the text)
+
+
+def test_parents_go_first_in_the_outbox_whatever_order_they_were_added_in(ctx):
+    from app.models import Membership
+
+    team = teams.add_team(ctx, name="后加的队", category="敬老爱老")
+    start = len(rows(ctx))
+    with ctx.write() as session:
+        person = Volunteer(station_id=ctx.station_id, number="ZY9901", name="先加成员", id_number=make_id(seq=803),
+                           phone="13812340803", registered_on=date(2020, 1, 1))
+        session.add(Membership(volunteer_id=person.id, team_id=team.id))  # the child first
+        session.add(person)
+    assert [r.entity for r in rows(ctx)[start:]] == ["volunteer", "membership"]
+
+
+def test_a_commit_tells_its_listeners_which_tables_changed_on_every_path(ctx):
+    from app.changes import on_commit
+
+    heard: list[frozenset] = []
+    stop = on_commit(lambda _bind, tables: heard.append(tables))
+    try:
+        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="钱一", id_number=make_id(seq=804),
+                                 phone="13812340804")
+        person = volunteers.search_volunteers(ctx, "钱一")[0]
+        with ctx.write() as session:
+            assert insert_many(session, PointEntry, []) == 0
+            assert insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 2, "reason": "批量",
+                                                      "occurred_on": date(2026, 3, 1), "source": "hand"}]) == 1
+    finally:
+        stop()
+    assert heard == [frozenset({"volunteer"}), frozenset({"point_entry"})]
+
+
+def test_the_bulk_path_stamps_the_operator_and_a_live_row(ctx):
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="孙二", id_number=make_id(seq=805),
+                                      phone="13812340805")
+    start = len(rows(ctx))
+    with ctx.write() as session:
+        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 3, "reason": "批量",
+                                           "occurred_on": date(2026, 3, 1), "source": "hand"}])
+    entry = rows(ctx)[start]
+    with ctx.store.session() as session:
+        stored = session.get(PointEntry, entry.row_id)
+    assert entry.operator == ctx.actor.label and stored.deleted is False and stored.version == 1
+
+
+def test_pending_sends_at_most_500_at_a_time_unless_asked(ctx):
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="李三", id_number=make_id(seq=806),
+                                      phone="13812340806")
+    with ctx.write() as session:
+        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 1, "reason": f"第{n}条",
+                                           "occurred_on": date(2026, 3, 1), "source": "hand"} for n in range(600)])
+    assert len(outbox.pending(ctx.store)) == 500 and len(outbox.pending(ctx.store, limit=10_000)) >= 601
+
+
+def test_a_refusal_settled_since_is_neither_counted_nor_stamped_again(ctx):
+    start = len(rows(ctx))
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="周四", id_number=make_id(seq=807),
+                                      phone="13812340807")
+    volunteers.update_volunteer(ctx, person.id, skills="理发")
+    volunteers.update_volunteer(ctx, person.id, skills="电工")
+    v1, v2, v3 = [r.seq for r in rows(ctx)[start:]]
+    outbox.record_results(ctx.store, [], {v1: "被拒"}, at=AT)
+    outbox.record_results(ctx.store, [v2], {}, at=AT)  # settles v1 at AT
+    assert outbox.still_rejected(ctx.store, [v1, v2, v3]) == 0 == outbox.rejected_count(ctx.store)
+    outbox.record_results(ctx.store, [v3], {}, at=LATER)
+    assert {r.seq: r.acked_at for r in rows(ctx)[start:]} == {v1: AT, v2: AT, v3: LATER}
+
+
+def test_children_of_parents_in_different_chunks_all_go_back_into_the_queue(ctx):
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="冯五", id_number=make_id(seq=808),
+                                      phone="13812340808")
+    with ctx.write() as session:
+        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 1, "reason": f"第{n}条",
+                                           "occurred_on": date(2026, 3, 1), "source": "hand"} for n in range(1100)])
+    parents = outbox.pending(ctx.store, limit=10_000)
+    first, last = parents[0], parents[-1]
+    children = [v.seq for v in parents[1:3]]  # two rows set aside, each waiting for a parent in another chunk
+    outbox.record_results(ctx.store, [], {children[0]: "等待", children[1]: "等待"},
+                          waits_for={children[0]: f"{first.entity}:{first.row_id}",
+                                     children[1]: f"{last.entity}:{last.row_id}"}, at=AT)
+    acked = [p.seq for p in parents if p.seq not in children]
+    assert acked.index(first.seq) < 500 <= acked.index(last.seq)
+    assert outbox.record_results(ctx.store, acked, {}, at=AT) == 2
+    assert [p.seq for p in outbox.pending(ctx.store, limit=10_000)] == children
+
+
+def test_a_stale_answer_touches_only_its_own_rows_entries(ctx):
+    start = len(rows(ctx))
+    one = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="甲", id_number=make_id(seq=901),
+                                   phone="13812340901")
+    two = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="乙", id_number=make_id(seq=902),
+                                   phone="13812340902")
+    for skills in ("理发", "电工"):
+        volunteers.update_volunteer(ctx, two.id, skills=skills)  # 乙 at versions 2 and 3, after 甲's entry
+    first = rows(ctx)[start].seq
+    # the district holds 甲 at version 2: 乙's later entries at versions ≥ 2 are not 甲's newer ones
+    outbox.record_results(ctx.store, [], {}, stale={first: 2}, at=AT)
+    mine = [(r.row_id, r.version, r.acked_at) for r in rows(ctx)[start:]]
+    assert mine == [(one.id, 1, AT), (two.id, 1, None), (two.id, 2, None), (two.id, 3, None), (one.id, 3, None)]
+
+
+def test_a_stale_answer_at_the_entrys_own_version_sends_the_row_again_above_it(ctx):
+    start = len(rows(ctx))
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="丙", id_number=make_id(seq=903),
+                                      phone="13812340903")
+    first = rows(ctx)[start].seq
+    outbox.record_results(ctx.store, [], {}, stale={first: 1}, at=AT)  # same version, other content: a restore
+    assert [(r.version, r.acked_at) for r in rows(ctx)[start:]] == [(1, AT), (2, None)]
+    with ctx.store.session() as session:
+        assert session.get(Volunteer, person.id).version == 2
+
+
+def test_a_stale_answer_for_a_row_no_longer_here_settles_its_entries_and_no_other(ctx):
+    with ctx.store.session() as session:  # entries of a row this station no longer holds, and of another table's
+        for entity, version in (("volunteer", 1), ("team", 1), ("volunteer", 2)):  # row with the same id
+            session.add(OutboxEntry(entity=entity, row_id="gone", op="update", version=version, payload="{}",
+                                    operator="测试", at=AT))
+        session.commit()
+    mine = [r for r in rows(ctx) if r.row_id == "gone"]
+    outbox.record_results(ctx.store, [], {}, stale={mine[2].seq: 5}, at=LATER)
+    after = {(r.entity, r.version): r.acked_at for r in rows(ctx) if r.row_id == "gone"}
+    assert after == {("volunteer", 1): LATER, ("volunteer", 2): LATER, ("team", 1): None}
