@@ -501,6 +501,9 @@ def test_dashboard_lists_teams_without_activity_this_month(qtbot, window):
     todo = [page.todo.item(i) for i in range(page.todo.count())]
     overdue = next(i for i in todo if "已超过办结期限" in i.text())  # the demo's overdue demand
     assert "1 件" in overdue.text() and any("待审核 1 件" in i.text() for i in todo)
+    # whole lines: a trial saw the last one cut in half at 1366×768
+    assert page.todo.count() > page.TODO_ROWS
+    assert page.todo.viewport().height() == page.TODO_ROWS * page.todo.sizeHintForRow(0)
     page.open_todo(overdue)
     assert window.stack.currentWidget() is window.pages["demands"]
 

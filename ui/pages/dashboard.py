@@ -177,7 +177,9 @@ class DashboardPage(Page):
         self.notices.hide()
         self.notice_cards: dict[str, NoticeCard] = {}
         self.todo = QListWidget()
-        self.todo.setMaximumHeight(150)
+        # whole lines only, up to TODO_ROWS, then it scrolls (a trial: the last line showed cut in half)
+        for signal in (self.todo.model().rowsInserted, self.todo.model().rowsRemoved, self.todo.model().modelReset):
+            signal.connect(self.fit_todo)
         self.todo.itemActivated.connect(self.open_todo)
         self.todo.itemClicked.connect(self.open_todo)
         self.warning = QLabel()
@@ -289,6 +291,13 @@ class DashboardPage(Page):
                 self.todo.insertItem(0, item)  # a resident is waiting: first thing in the list
             else:
                 self.todo.addItem(item)
+
+    TODO_ROWS = 8
+
+    def fit_todo(self, *_args) -> None:
+        rows = min(max(self.todo.count(), 1), self.TODO_ROWS)
+        line = self.todo.sizeHintForRow(0) if self.todo.count() else self.todo.fontMetrics().height()
+        self.todo.setFixedHeight(rows * line + 2 * self.todo.frameWidth())
 
     def show_verdicts(self, verdicts) -> None:
         self.verdicts = verdicts
