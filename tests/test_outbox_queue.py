@@ -93,8 +93,8 @@ def test_an_older_refused_version_is_settled_by_a_newer_one_accepted(ctx):
     person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=501),
                                       phone="13812340501")
     volunteers.update_volunteer(ctx, person.id, skills="理发")
-    other = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="赵六", id_number=make_id(seq=502),
-                                     phone="13812340502")
+    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="赵六", id_number=make_id(seq=502),
+                             phone="13812340502")
     v1, v2, o1 = [r.seq for r in rows(ctx)[start:]]
     outbox.record_results(ctx.store, [], {v1: "版本1被拒", o1: "另一人被拒"}, at=AT)
     outbox.record_results(ctx.store, [v2], {}, at=LATER)

@@ -227,7 +227,7 @@ def test_a_new_record_is_chosen_in_the_list_and_said_in_the_status_bar(qtbot, wi
     assert len(chosen) == 1 and name in page.row_label(chosen[0]), [page.row_label(r) for r in chosen]
     current = page.table.currentIndex()
     assert page.table.viewport().rect().intersects(page.table.visualRect(current))
-    assert f"已保存" in window.statusBar().currentMessage() and name in window.statusBar().currentMessage()
+    assert "已保存" in window.statusBar().currentMessage() and name in window.statusBar().currentMessage()
 
 
 def test_volunteer_search_and_status_count(qtbot, window):
