@@ -214,16 +214,45 @@ def test_a_commit_tells_its_listeners_which_tables_changed_on_every_path(ctx):
 
 
 def test_the_bulk_path_stamps_the_operator_and_a_live_row(ctx):
+    from app.models.enums import Role
+    from app.services.context import Actor, Context
+
+    clerk = Context(store=ctx.store, actor=Actor("wang", "王录入", Role.clerk))  # not the suite's 系统
     person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="孙二", id_number=make_id(seq=805),
                                       phone="13812340805")
     start = len(rows(ctx))
-    with ctx.write() as session:
+    with clerk.write() as session:
         insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 3, "reason": "批量",
                                            "occurred_on": date(2026, 3, 1), "source": "hand"}])
     entry = rows(ctx)[start]
     with ctx.store.session() as session:
         stored = session.get(PointEntry, entry.row_id)
-    assert entry.operator == ctx.actor.label and stored.deleted is False and stored.version == 1
+    assert entry.operator == "王录入" and stored.deleted is False and stored.version == 1
+    assert entry.at == stored.updated_at  # one time for the row and its outbox entry, as a flush stamps them
+    # a column with a default is checked when given (a source longer than its 80 characters)
+    import pytest
+
+    from app.services.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        with clerk.write() as session:
+            insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 3, "reason": "批量", "source": "长" * 81,
+                                               "occurred_on": date(2026, 3, 1)}])
+    assert list(refused.value.errors) == ["source"]
+
+
+def test_a_flush_captures_every_changed_row_past_one_unchanged(ctx):
+    one = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="一号", id_number=make_id(seq=811),
+                                   phone="13812340811")
+    two = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="二号", id_number=make_id(seq=812),
+                                   phone="13812340812")
+    start = len(rows(ctx))
+    with ctx.write() as session:
+        first = session.get(Volunteer, one.id)
+        first.name = "一号"  # set to what it was: in the session's dirty list, not modified
+        second = session.get(Volunteer, two.id)
+        second.skills = "理发"
+    assert [(r.row_id, r.version) for r in rows(ctx)[start:]] == [(two.id, 2)]
 
 
 def test_pending_sends_at_most_500_at_a_time_unless_asked(ctx):
@@ -291,6 +320,41 @@ def test_a_stale_answer_at_the_entrys_own_version_sends_the_row_again_above_it(c
     assert [(r.version, r.acked_at) for r in rows(ctx)[start:]] == [(1, AT), (2, None)]
     with ctx.store.session() as session:
         assert session.get(Volunteer, person.id).version == 2
+
+
+def test_a_stale_answer_settles_nothing_of_other_rows_before_it_nor_restamps_what_was_settled(ctx):
+    other = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="先来的", id_number=make_id(seq=904),
+                                     phone="13812340904")  # another row's entry, before the stale one, still waiting
+    start = len(rows(ctx))
+    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="后来的", id_number=make_id(seq=905),
+                                      phone="13812340905")
+    volunteers.update_volunteer(ctx, person.id, skills="理发")
+    first, second = [r.seq for r in rows(ctx)[start:]]
+    outbox.record_results(ctx.store, [first], {}, at=AT)  # version 1 taken at AT
+    with ctx.store.session() as session:  # another table's entry with this row's id, waiting
+        session.add(OutboxEntry(entity="team", row_id=person.id, op="update", version=1, payload="{}", operator="测试", at=AT))
+        session.commit()
+    outbox.record_results(ctx.store, [], {}, stale={second: 4}, at=LATER)
+    by_key = {(r.entity, r.row_id, r.version): r.acked_at for r in rows(ctx)}
+    assert by_key[("volunteer", person.id, 1)] == AT  # settled before: its time kept
+    assert by_key[("volunteer", person.id, 2)] == LATER and by_key[("volunteer", person.id, 5)] is None
+    assert by_key[("team", person.id, 1)] is None
+    assert by_key[("volunteer", other.id, 1)] is None
+
+
+def test_a_stale_answer_for_a_row_of_a_table_this_program_no_longer_has_settles_it_quietly(ctx):
+    with ctx.store.session() as session:
+        for entity, row_id, version in (("volunteer", "g2", 1), ("volunteer", "g2", 2), ("team", "g2", 5),
+                                        ("volunteer", "g2", 3), ("retired", "x", 1)):
+            session.add(OutboxEntry(entity=entity, row_id=row_id, op="update", version=version, payload="{}",
+                                    operator="测试", at=AT))
+        session.commit()
+    mine = {(r.entity, r.version): r.seq for r in rows(ctx) if r.row_id in ("g2", "x")}
+    outbox.record_results(ctx.store, [], {}, stale={mine[("volunteer", 2)]: 4, mine[("retired", 1)]: 2}, at=LATER)
+    after = {(r.entity, r.version): r.acked_at for r in rows(ctx) if r.row_id in ("g2", "x")}
+    # this row's entries up to the stale one settled; its later one and another table's stay
+    assert after == {("volunteer", 1): LATER, ("volunteer", 2): LATER, ("team", 5): None, ("volunteer", 3): None,
+                     ("retired", 1): LATER}
 
 
 def test_a_stale_answer_for_a_row_no_longer_here_settles_its_entries_and_no_other(ctx):
