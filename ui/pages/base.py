@@ -310,7 +310,7 @@ class ListPage(Page):
     def arrange_bars(self, *, two_rows: bool) -> None:
         """Search and filters on the buttons' row, or on a row of their own above it (see __init__)."""
         direction = QBoxLayout.Direction.TopToBottom if two_rows else QBoxLayout.Direction.LeftToRight
-        if self.bars.direction() != direction or not self.bars.count():
+        if self.bars.direction() != direction:
             self.bars.setDirection(direction)
             # on a row of its own the search keeps to its share, as it does beside the buttons
             policy = QSizePolicy.Policy.Expanding if two_rows else QSizePolicy.Policy.Fixed
