@@ -237,6 +237,7 @@ class ListPage(Page):
         self._debounce.setInterval(150)
         self._debounce.timeout.connect(self.search_now)
         self.search.textChanged.connect(self._debounce.start)
+        self.search.textChanged.connect(self._forget_saved_note)
         self.search.returnPressed.connect(self.search_now)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.new_button.clicked.connect(self.create)
@@ -318,6 +319,9 @@ class ListPage(Page):
             self.filter_bar.setStretch(self.filter_bar.indexOf(self.filter_gap), 1 if two_rows else 0)
             self.filter_bar.invalidate()
 
+    def _forget_saved_note(self, *_args) -> None:
+        self.saved_note = ""
+
     def search_now(self) -> None:
         self._debounce.stop()
         self.refresh(background=True)
@@ -355,8 +359,14 @@ class ListPage(Page):
             for column in range(header.count() - 1):
                 header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN))
             self._sized = True
+        self._say_count()
+
+    saved_note = ""  # 已保存… after a 新增, said with the count until the person searches again
+
+    def _say_count(self) -> None:
         where = self.tr("回收站中") if self.in_bin else self.tr("共")
-        self.status.emit(self.tr("{0} {1} 条{2}记录").format(where, self.model.total, self.noun))
+        text = self.tr("{0} {1} 条{2}记录").format(where, self.model.total, self.noun)
+        self.status.emit(f"{self.saved_note}；{text}" if self.saved_note else text)
 
     def on_bin_toggled(self, on: bool) -> None:
         writable = self.ctx.actor.role.can_write
@@ -382,11 +392,18 @@ class ListPage(Page):
             return
         new_id = getattr(saved, "id", None)
         self.refresh(select=[new_id] if new_id else None)
-        self.changed.emit()
-        if self.table.currentIndex().isValid():
+        name = str(getattr(saved, "name", "") or getattr(saved, "title", ""))
+        note = self.tr("已保存{0}{1}").format(self.noun, f"“{name}”" if name else "")
+        if new_id and not any(self.row_id(r) == new_id for r in self.selected_rows()):
+            # hidden by the search or a filter: said, or the clerk takes it for lost and types it again (a trial)
+            note += self.tr("，它不在当前的查找结果中（清空查找框或改变筛选条件即可看到）")
+        elif self.table.currentIndex().isValid():
             self.table.scrollTo(self.table.currentIndex())
-        label = next((self.row_label(r) for r in self.selected_rows()), "") if new_id else ""
-        self.status.emit(self.tr("已保存{0}{1}").format(self.noun, f"“{label}”" if label else ""))
+        # kept in the status bar through the refreshes that follow (the store's own, a moment later, wrote 共 N 条
+        # over it at once: a trial never saw it) until the person's next search
+        self.saved_note = note
+        self.changed.emit()
+        self._say_count()
 
     def open_selected(self) -> None:
         rows = self.selected_rows()
