@@ -166,7 +166,7 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     ctx, window = _window(qtbot, demo_store)
     window.go("points")
     page = window.pages["points"]
-    qtbot.waitUntil(lambda: page.unsettled > 0)  # counted in the background: the demo's demand activities
+    qtbot.waitUntil(lambda: (page.unsettled or 0) > 0)  # counted in the background: the demo's demand activities
     assert f"{page.unsettled} 人次待结算" in page.settle_button.text()
     type_text(qtbot, page.search, "杨德明")
     qtbot.waitUntil(lambda: [a.name for a in page.accounts] == ["杨德明户"])
@@ -263,6 +263,12 @@ def test_points_entry_redemption_and_reversal_through_the_page(qtbot, demo_store
     assert readers == [False]  # the balances after a settlement are read in its background job, not on the GUI thread
     assert page.accounts and page.account_table.rowCount() == len(page.accounts)
     qtbot.waitUntil(lambda: page.settle_button.text() == "结算活动积分")
+    # nothing waiting: said at once, not asked first and then said (a trial)
+    nothing: list[str] = []
+    when_modal(lambda box: (nothing.append(box.text()), box.accept()), kind=QMessageBox)
+    _click(qtbot, page.settle_button)
+    qtbot.waitUntil(lambda: bool(nothing), timeout=5_000)
+    assert "没有需要结算" in nothing[0] and "现在结算吗" not in nothing[0]
     page.tabs.setCurrentIndex(1)
     page.goods_table.selectRow(next(i for i, g in enumerate(page.goods) if g.goods.name == "洗衣粉"))
     moves = [page.moves_table.item(r, 3).text() for r in range(page.moves_table.rowCount())]
