@@ -110,6 +110,12 @@ def test_the_ledger_prints_what_the_list_shows_and_one_activitys_record_alone(cl
     text = "\n".join(text_of(out))
     assert text.count("活动记录表（") == len(matching) and f"活动次数 {len(matching)} 次" in text.replace("\n", " ")
     assert all(s.activity.title in text for s in matching)
+    # the cover says it is a search, not the whole year, and that planned ones are left out (a second trial)
+    planned = activities.add_activity(clerk, title=f"{word}（计划）", category="敬老爱老", date=date(2026, 11, 20),
+                                      status="planned")
+    cover = text_of(reports.ledger_pdf(clerk, tmp_path / "搜索2.pdf", date_from=date(2026, 1, 1),
+                                       date_to=date(2026, 12, 31), text=word))[0].replace("\n", " ")
+    assert f"查找“{word}”" in cover and "计划中的 1 次未列入" in cover and planned.title not in cover
     chosen = [year[1], year[5]]  # the list is newest first: year[5] is the earlier
     pages = text_of(reports.records_pdf(clerk, tmp_path / "记录表.pdf", [s.activity.id for s in chosen]))
     text = "\n".join(pages)

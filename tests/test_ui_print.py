@@ -120,6 +120,7 @@ def test_the_ledger_prints_the_search_and_chosen_activities_print_alone(qtbot, d
     def preview(dialog):
         seen.setdefault("texts", []).append("".join(dialog.document.getAllText(i).text()
                                                     for i in range(dialog.document.pageCount())))
+        seen.setdefault("titles", []).append(dialog.windowTitle())
         dialog.accept()
 
     when_modal(preview, kind=PdfPreview)
@@ -127,6 +128,7 @@ def test_the_ledger_prints_the_search_and_chosen_activities_print_alone(qtbot, d
     qtbot.waitUntil(lambda: len(seen.get("texts", [])) == 1, timeout=30_000)
     wanted = [s for s in shown if s.activity.status == "done"]
     assert seen["texts"][0].count("活动记录表（") == len(wanted) and "活 动 台 账" in seen["texts"][0]
+    assert f"（查找“{word}”）" in seen["titles"][0]  # the file's name says it is a search
 
     page.table.selectRow(0)
     asked: list[str] = []

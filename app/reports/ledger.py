@@ -108,14 +108,21 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
                                                  category=category, text=text, status=ActivityStatus.done.value,
                                                  descending=False)
     period = period_label(date_from, date_to)
-    scope = ""
+    scopes = []
     if team_id:
-        scope = next((s.team_name for s in summaries), "") or "（所选服务队）"
+        scopes.append(next((s.team_name for s in summaries), "") or "（所选服务队）")
     elif category:
-        scope = category
+        scopes.append(category)
+    if text.strip():  # a search printed as such, not as the whole period (a trial took it for the year's)
+        scopes.append(f"查找“{text.strip()}”")
+    scope = " · ".join(scopes)
+    planned = activity_service.count_activities(ctx, date_from=date_from, date_to=date_to, team_id=team_id,
+                                                category=category, text=text, status=ActivityStatus.planned.value)
     story = cover(station, "活 动 台 账", period + (f" · {scope}" if scope else ""), [
         (station_level(station.level).unit, station.name), ("所属街道", station.street or "—"), ("统计期间", period),
-        ("活动次数", f"{len(summaries)} 次"), ("服务时长合计", f"{sum(s.hours for s in summaries):g} 小时"),
+        *([("范围", scope)] if scope else []),
+        ("活动次数", f"{len(summaries)} 次" + (f"（只列已开展的；计划中的 {planned} 次未列入）" if planned else "")),
+        ("服务时长合计", f"{sum(s.hours for s in summaries):g} 小时"),
         ("志愿服务电话", station.phone or "—"), ("制表日期", format_date(date.today())),
     ])
     s = styles()

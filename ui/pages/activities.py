@@ -70,6 +70,8 @@ class ActivitiesPage(ListPage):
             period = self.tr("{0}年").format(year)
         else:
             period = self.tr("{0}至{1}").format(format_date(date_from), format_date(date_to))
+        if text.strip():  # the file says it is a search, not the whole period (a trial)
+            period += self.tr("（查找“{0}”）").format(text.strip())
         print_document(self, ctx.store, self.tr("活动台账-{0}").format(period),
                        lambda path, progress: reports.ledger_pdf(ctx, path, date_from=date_from, date_to=date_to,
                                                                  team_id=team_id, text=text, progress=progress))
