@@ -430,7 +430,9 @@ class Evaluator:
             if t.founded_on is not None and t.founded_on.year > year:
                 continue  # founded after the year: nothing to ask of it
             share = target if founded is None else -(-target * (13 - founded.month) // 12)
-            per_team.append((t.name, counts.get(t.id, 0), share))
+            # founded in the year: says why it is asked for its months' share, not the rule's whole target
+            name = t.name if founded is None else f"{t.name}（{founded.month}月成立，本年应开展 {share} 次）"
+            per_team.append((name, counts.get(t.id, 0), share))
         if not per_team:
             return Verdict(rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, gap="服务队在此期间之后才成立")
         weakest_name, weakest, its_target = min(per_team, key=lambda x: (x[1] - x[2], x[1]))
