@@ -134,11 +134,14 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
     rows.append(("", "合计", f"共 {len(summaries)} 次", "", "", "", sum(a.participants for a in summaries),
                  f"{sum(a.hours for a in summaries):g}", sum(a.activity.served_count for a in summaries)))
     # A date, a number and a count never break (a trial read “2026年1月2 / 日”); the text columns share the rest.
-    fixed = {0: max(8.0, one_line_mm([len(summaries)])), 1: one_line_mm([r[1] for r in rows])}
+    # (1.5 mm to spare: a date measured to the point touched the cell's right border; a category keeps its
+    # six characters on one line, “理论政策宣/讲” broke)
+    fixed = {0: max(8.0, one_line_mm([len(summaries)])), 1: one_line_mm([r[1] for r in rows]) + 1.5,
+             3: one_line_mm([r[3] for r in rows] + ["类别"]) + 1.5}
     fixed |= {i: max(12.0, one_line_mm([r[i] for r in rows])) for i in (6, 7, 8)}
     story.append(data_table(
         ["序号", "日期", "活动名称", "类别", "服务队", "地点", "参与志愿者人数", "服务时长合计", "服务对象人数"], rows,
-        fitted_widths(fixed, [0, 0, 34, 22, 24, 22, 0, 0, 0]),
+        fitted_widths(fixed, [0, 0, 34, 0, 24, 22, 0, 0, 0]),
         aligns=["cell_center", "cell", "cell", "cell", "cell", "cell", "cell_right", "cell_right", "cell_right"],
     ))
     total = len(summaries)
