@@ -142,6 +142,13 @@ def format_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def format_moment(value: datetime) -> str:
+    """2026年12月7日 09:05, in this PC's time: a date as format_date writes it (a trial saw “12月07日” on two pages
+    and “12月7日” on the others), and the time."""
+    local = value.astimezone() if value.tzinfo is not None else value
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
 def apply_changes(row: SyncedBase, values: dict) -> None:
     for key, value in values.items():
         if getattr(row, key) != value:

@@ -16,7 +16,7 @@ from app import reports
 from app.rules import AT_RISK, MET, MISSED, NOT_APPLICABLE, ON_TRACK, STATUS_LABELS
 from app.models.enums import DemandState as S, StationLevel, station_level
 from app.services import announcements, dashboard
-from app.services.common import format_date
+from app.services.common import format_date, format_moment
 from app.services.dashboard import DashboardView
 from app.services.station import get_station
 
@@ -370,7 +370,7 @@ class DashboardPage(Page):
         greeting = self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
             format_date(today), self.ctx.actor.label, view.waiting)
         if view.kept:
-            greeting += self.tr("（以下是 {0} 的统计，正在更新…）").format(view.computed_at.strftime("%m月%d日 %H:%M"))
+            greeting += self.tr("（以下是 {0} 的统计，正在更新…）").format(format_moment(view.computed_at).split("年", 1)[1])
         self.greeting.setText(greeting)
         self.cards["month"].set(str(o.activities_month), self.tr("服务时长 {0:g} 小时").format(o.hours_month))
         self.cards["year"].set(str(o.activities_year), self.tr("{0}年").format(o.today.year))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import Role
 from app.services import operators as operator_service
 from app.services.errors import FieldErrors, ServiceError, ValidationError
+from app.services.common import format_moment
 
 from ..forms import FormDialog
 from .base import Page
@@ -121,7 +122,7 @@ class OperatorsPage(Page):
         self.rows = operator_service.list_operators(self.ctx.store)
         self.table.setRowCount(len(self.rows))
         for r, op in enumerate(self.rows):
-            last = op.last_login_at.astimezone().strftime("%Y年%m月%d日 %H:%M") if op.last_login_at else ""
+            last = format_moment(op.last_login_at) if op.last_login_at else ""
             for c, value in enumerate((op.username, op.display_name, Role(op.role).label, operator_status(op), last)):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.status.emit(self.tr("共 {0} 名操作员").format(len(self.rows)))

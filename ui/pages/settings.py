@@ -12,6 +12,7 @@ from app.db import StoreError, backup_time, operators_in
 from app.models.enums import Role
 from app.services.operators import list_operators
 from app.settings import REGISTRY, Settings
+from app.services.common import format_moment
 
 from ..saving import ask_open_path
 from ..workers import run_in_background
@@ -87,7 +88,7 @@ class SettingsPage(Page):
         self.backups = self.ctx.store.list_backups()
         self.table.setRowCount(len(self.backups))
         for r, b in enumerate(self.backups):
-            for c, value in enumerate((b.created.strftime("%Y年%m月%d日 %H:%M"), b.kind_label, f"{b.size / 1024:.0f} KB", b.path.name)):
+            for c, value in enumerate((format_moment(b.created), b.kind_label, f"{b.size / 1024:.0f} KB", b.path.name)):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         admin = self.ctx.actor.role.is_admin
         self.restore_button.setEnabled(admin)
@@ -121,7 +122,7 @@ class SettingsPage(Page):
         except StoreError as exc:
             self.show_error(exc, "")
             return
-        when = backup_time(path).strftime("%Y年%m月%d日 %H:%M")
+        when = format_moment(backup_time(path))
 
         def names(operators) -> str:
             return "、".join(self.tr("{0}（{1}，{2}）").format(name, username, Role(role).label) for username, name, role in operators)

@@ -16,6 +16,7 @@ from app.settings import Settings
 from app import outbox
 from app.models import Announcement
 from app.services.station import tier_of
+from app.services.common import format_moment
 from sync.client import (SyncCancelled, SyncClient, SyncError, address_problem, certificate_summary, check_certificate,
                          history, keep_certificate, load_state, save_state)
 
@@ -29,7 +30,7 @@ STATUS_LABELS = {"ok": "成功", "failed": "未完成", "cancelled": "已取消"
 
 
 def _local(dt) -> str:
-    return dt.astimezone().strftime("%Y年%m月%d日 %H:%M") if dt else "—"
+    return format_moment(dt) if dt else "—"
 
 
 class SyncPage(Page):
