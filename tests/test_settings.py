@@ -87,7 +87,8 @@ def test_restoring_says_whose_passwords_come_back_and_keeps_todays_operators_unl
     qtbot.waitUntil(lambda: bool(told), timeout=20_000)
     assert "已从备份恢复" in told[0] and "区里不会重复记录" in told[0]  # why 等待同步的变更 jumps (a trial)
     when = backup.stem.split("-")  # manual-YYYYmmdd-HHMMSS-ffffff
-    assert f"{when[1][:4]}年{when[1][4:6]}月{when[1][6:]}日" in asked[0] and "密码" in asked[0]
+    # as dates read everywhere: 2027年1月4日, no leading zeros
+    assert f"{when[1][:4]}年{int(when[1][4:6])}月{int(when[1][6:])}日" in asked[0] and "密码" in asked[0]
     assert all(f"（{username}，" in asked[0] for username in ("admin", "clerk"))  # by name, both lists
     old, new = ("admin123", "changed-since") if take_the_backups else ("changed-since", "admin123")
     assert operators.authenticate(demo_store, "admin", old).username == "admin"
