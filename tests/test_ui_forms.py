@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QDialogButtonBox
 
 from app.models.enums import Role
@@ -301,3 +301,24 @@ def test_a_form_grown_for_its_messages_shrinks_back_once_they_are_fixed(qtbot, a
         dialog.forget_error(name)
     QApplication.processEvents()
     assert dialog.height() == before + 120
+
+
+def test_a_click_on_a_teams_name_ticks_it_as_a_click_on_its_box_does(qtbot, admin_ctx):
+    """A trial: in 实施的服务队 a click on a team's name only highlighted it; the small box had to be hit."""
+    from ui.forms import TeamChecklist
+
+    teams.add_team(admin_ctx, name="敬老队", category="敬老爱老")
+    teams.add_team(admin_ctx, name="宣讲队", category="理论政策宣讲")
+    box = TeamChecklist(teams.list_teams(admin_ctx), set())
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    item = box.item(0)
+    name_at = box.visualItemRect(item).center()
+    qtbot.mouseClick(box.viewport(), Qt.MouseButton.LeftButton, pos=name_at)
+    assert box.checked_ids() == [item.data(Qt.ItemDataRole.UserRole)]
+    qtbot.mouseClick(box.viewport(), Qt.MouseButton.LeftButton, pos=name_at)
+    assert box.checked_ids() == []
+    indicator = box.visualItemRect(item).topLeft() + QPoint(10, box.visualItemRect(item).height() // 2)
+    qtbot.mouseClick(box.viewport(), Qt.MouseButton.LeftButton, pos=indicator)  # the box itself: ticked once
+    assert box.checked_ids() == [item.data(Qt.ItemDataRole.UserRole)]

@@ -167,6 +167,15 @@ class TeamChecklist(QListWidget):
         return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
                 if self.item(i).checkState() == Qt.CheckState.Checked]
 
+    def mouseReleaseEvent(self, event) -> None:
+        """A click on a team's name ticks it too, as in a Windows check list (a trial: only the small box did)."""
+        item = self.itemAt(event.position().toPoint())
+        before = item.checkState() if item is not None else None
+        super().mouseReleaseEvent(event)
+        if item is not None and event.button() == Qt.MouseButton.LeftButton and item.checkState() == before:
+            checked = before == Qt.CheckState.Checked
+            item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+
 
 class ErrorLabel(QLabel):
     gone = Signal()  # a message shown until now is taken away (its form gives back the room it took)
