@@ -622,7 +622,11 @@ def test_a_wrong_photo_comes_off_and_a_new_one_gets_a_caption(qtbot, window, tmp
     assert [dialog.photos.item(i).text() for i in range(dialog.photos.count())] == ["IMG_0001.jpg", "清理前的河道"]
     assert not dialog.remove_photo_button.isEnabled()
     pick(dialog, "IMG_0001.jpg")
-    assert dialog.remove_photo_button.isEnabled() and not dialog.caption_button.isEnabled()  # a saved one's stays
+    assert dialog.remove_photo_button.isEnabled() and dialog.caption_button.isEnabled()
+    told: list[str] = []  # a saved one's 说明 stays: the button says why, not a grey button with no reason (a trial)
+    when_modal(lambda box: (told.append(box.text()), box.accept()), kind=QMessageBox)
+    qtbot.mouseClick(dialog.caption_button, Qt.MouseButton.LeftButton)
+    assert told and "移除这张照片后重新添加" in told[0]
     dialog.activateWindow()
     dialog.photos.setFocus()
     qtbot.waitUntil(dialog.photos.hasFocus)

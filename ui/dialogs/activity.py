@@ -331,7 +331,9 @@ class ActivityDialog(FormDialog):
     def update_photo_buttons(self) -> None:
         chosen = self.photos.selectedItems()
         self.remove_photo_button.setEnabled(bool(chosen))
-        self.caption_button.setEnabled(len(chosen) == 1 and chosen[0].data(self.SAVED) is None)
+        # a saved photo's too: the click then says why its 说明 stays and what to do (a trial met a grey button
+        # with no reason given)
+        self.caption_button.setEnabled(len(chosen) == 1)
 
     def edit_caption(self) -> None:
         """照片说明 of a photo added in this form, printed under it in the 活动记录表 (a camera's file name was).
