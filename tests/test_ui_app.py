@@ -227,6 +227,14 @@ def test_a_new_record_is_chosen_in_the_list_and_said_in_the_status_bar(qtbot, wi
     assert len(chosen) == 1 and name in page.row_label(chosen[0]), [page.row_label(r) for r in chosen]
     current = page.table.currentIndex()
     assert page.table.viewport().rect().intersects(page.table.visualRect(current))
+    # its texts fit their columns as the first page's did (a trial read “2026年12月…” in a new team's 成立日期)
+    from ui.pages.base import MAX_COLUMN
+
+    header = page.table.horizontalHeader()
+    for column in range(header.count() - 1):
+        if header.sectionResizeMode(column) != header.ResizeMode.Stretch:
+            want = min(page.table.sizeHintForIndex(current.siblingAtColumn(column)).width(), MAX_COLUMN)
+            assert header.sectionSize(column) >= want, (key, column, header.sectionSize(column), want)
     said = window.statusBar().currentMessage
     assert "已保存" in said() and name in said()
     qtbot.wait(400)  # the store's own refresh of the page (a trial: it wrote 共 N 条 over 已保存 at once)

@@ -363,6 +363,17 @@ class ListPage(Page):
 
     saved_note = ""  # 已保存… after a 新增, said with the count until the person searches again
 
+    def widen_for(self, index) -> None:
+        """The columns a new row's texts do not fit widen to them, as the first page's were sized (none past
+        MAX_COLUMN, none narrowed): a new team's 成立日期 read “2026年12月…” (a trial)."""
+        header = self.table.horizontalHeader()
+        for column in range(header.count() - 1):
+            if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
+                continue
+            want = min(self.table.sizeHintForIndex(index.siblingAtColumn(column)).width(), MAX_COLUMN)
+            if want > header.sectionSize(column):
+                header.resizeSection(column, want)
+
     def _say_count(self) -> None:
         where = self.tr("回收站中") if self.in_bin else self.tr("共")
         text = self.tr("{0} {1} 条{2}记录").format(where, self.model.total, self.noun)
@@ -398,6 +409,7 @@ class ListPage(Page):
             # hidden by the search or a filter: said, or the clerk takes it for lost and types it again (a trial)
             note += self.tr("，它不在当前的查找结果中（清空查找框或改变筛选条件即可看到）")
         elif self.table.currentIndex().isValid():
+            self.widen_for(self.table.currentIndex())
             self.table.scrollTo(self.table.currentIndex())
         # kept in the status bar through the refreshes that follow (the store's own, a moment later, wrote 共 N 条
         # over it at once: a trial never saw it) until the person's next search
