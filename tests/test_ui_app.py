@@ -121,6 +121,7 @@ def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):
         qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
         assert dialog.actor is None and dialog.password.text() == ""
     assert "再错1次" in dialog.error.text()
+    assert dialog.error.text().startswith("密码不正确")  # the name was picked from the list: only the password is wrong
     type_text(qtbot, dialog.password, "wrong")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     assert "锁定5分钟" in dialog.error.text()

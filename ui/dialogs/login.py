@@ -200,7 +200,11 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         try:
             self.actor = operators.authenticate(self.store, self.chosen_username(), self.password.text())
         except ServiceError as exc:
-            self.error.show_message(str(exc))
+            text = str(exc)
+            if self.username.currentData() and self.username.currentData() == self.chosen_username():
+                # picked from the list, the name is right: only the password can be (a trial looked at the name)
+                text = text.replace("登录名或密码不正确", "密码不正确")
+            self.error.show_message(text)
             self.grow_to_fit()
             self.password.clear()
             self.password.setFocus()
