@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QDate, Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app.db import Store
@@ -220,6 +220,8 @@ def test_a_new_record_is_chosen_in_the_list_and_said_in_the_status_bar(qtbot, wi
             type_text(qtbot, dialog.title_edit, name)
         else:
             type_text(qtbot, dialog.name, name)
+        if key == "teams":  # a date longer than any the list held (a trial read “2026年12月…”)
+            dialog.founded.setDate(QDate(2026, 12, 28))
         dialog.save()
 
     when_modal(fill, kind=FormDialog)
@@ -232,7 +234,7 @@ def test_a_new_record_is_chosen_in_the_list_and_said_in_the_status_bar(qtbot, wi
     from ui.pages.base import MAX_COLUMN
 
     header = page.table.horizontalHeader()
-    for column in range(header.count() - 1):
+    for column in range(header.count() - (1 if header.stretchLastSection() else 0)):
         if header.sectionResizeMode(column) != header.ResizeMode.Stretch:
             want = min(page.table.sizeHintForIndex(current.siblingAtColumn(column)).width(), MAX_COLUMN)
             assert header.sectionSize(column) >= want, (key, column, header.sectionSize(column), want)

@@ -322,3 +322,18 @@ def test_a_click_on_a_teams_name_ticks_it_as_a_click_on_its_box_does(qtbot, admi
     indicator = box.visualItemRect(item).topLeft() + QPoint(10, box.visualItemRect(item).height() // 2)
     qtbot.mouseClick(box.viewport(), Qt.MouseButton.LeftButton, pos=indicator)  # the box itself: ticked once
     assert box.checked_ids() == [item.data(Qt.ItemDataRole.UserRole)]
+
+
+def test_a_click_on_a_volunteers_name_ticks_them_in_the_pickers_list(qtbot, admin_ctx):
+    """The second trial: the team form's 队员 list still needed the small box; every check list works alike now."""
+    from ui.dialogs.picker import VolunteerChecklist
+
+    volunteers.add_volunteer(admin_ctx, registered_on="2020-01-01", name="点名字", id_number=make_id(seq=931),
+                             phone="13812340931")
+    chooser = VolunteerChecklist(admin_ctx)
+    qtbot.addWidget(chooser)
+    chooser.show()
+    qtbot.waitExposed(chooser)
+    item = chooser.list.item(0)
+    qtbot.mouseClick(chooser.list.viewport(), Qt.MouseButton.LeftButton, pos=chooser.list.visualItemRect(item).center())
+    assert [v.name for v in chooser.selected.values()] == ["点名字"]

@@ -149,7 +149,21 @@ def combo(items, current: str = "", *, editable: bool = False) -> QComboBox:
 UNLIMITED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: a widget's maximum size when none is set
 
 
-class TeamChecklist(QListWidget):
+class CheckList(QListWidget):
+    """A list of check boxes where a click on an item's words ticks it too, as in a Windows check list (a trial:
+    only the small box did, in the team and volunteer lists alike)."""
+
+    def mouseReleaseEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        before = item.checkState() if item is not None else None
+        super().mouseReleaseEvent(event)
+        checkable = item is not None and bool(item.flags() & Qt.ItemFlag.ItemIsUserCheckable)
+        if checkable and event.button() == Qt.MouseButton.LeftButton and item.checkState() == before:
+            checked = before == Qt.CheckState.Checked
+            item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+
+
+class TeamChecklist(CheckList):
     """The station's teams with check boxes (a volunteer's teams, a project's teams)."""
 
     def __init__(self, teams, checked: set[str], *, with_category: bool = False, height: int = 110):
@@ -167,14 +181,6 @@ class TeamChecklist(QListWidget):
         return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
                 if self.item(i).checkState() == Qt.CheckState.Checked]
 
-    def mouseReleaseEvent(self, event) -> None:
-        """A click on a team's name ticks it too, as in a Windows check list (a trial: only the small box did)."""
-        item = self.itemAt(event.position().toPoint())
-        before = item.checkState() if item is not None else None
-        super().mouseReleaseEvent(event)
-        if item is not None and event.button() == Qt.MouseButton.LeftButton and item.checkState() == before:
-            checked = before == Qt.CheckState.Checked
-            item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
 
 
 class ErrorLabel(QLabel):

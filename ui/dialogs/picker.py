@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.models import Volunteer
 from app.services import volunteers as volunteer_service
 from app.services.context import Context
+from ..forms import CheckList
 from ..lifetime import ClosedByQt
 
 SHOWN = 300
@@ -25,7 +26,7 @@ class VolunteerChecklist(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("输入姓名、拼音首字母、电话尾号或编号查找"))
         self.search.setClearButtonEnabled(True)
-        self.list = QListWidget()
+        self.list = CheckList()
         self.count = QLabel()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -367,9 +367,10 @@ class ListPage(Page):
         """The columns a new row's texts do not fit widen to them, as the first page's were sized (none past
         MAX_COLUMN, none narrowed): a new team's 成立日期 read “2026年12月…” (a trial)."""
         header = self.table.horizontalHeader()
-        for column in range(header.count() - 1):
-            if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
-                continue
+        for column in range(header.count()):
+            stretched = header.stretchLastSection() and column == header.count() - 1
+            if stretched or header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
+                continue  # (the last column too, when the list's main text takes the spare width: 成立日期)
             want = min(self.table.sizeHintForIndex(index.siblingAtColumn(column)).width(), MAX_COLUMN)
             if want > header.sectionSize(column):
                 header.resizeSection(column, want)
