@@ -438,6 +438,8 @@ class Evaluator:
         weakest_name, weakest, its_target = min(per_team, key=lambda x: (x[1] - x[2], x[1]))
         verdict = self._paced(rule, its_target, weakest, f"{weakest_name}")
         verdict.details = [f"{name} 本年 {n} 次，还差 {share - n} 次" for name, n, share in per_team if n < share]
+        if len(verdict.details) > 1:  # the figure is the weakest team's: the row says it is one of several
+            verdict.gap = f"{len(verdict.details)} 支队伍未达到，其中{verdict.gap}"
         return verdict
 
     def own_name_activities(self, rule: Rule, target: int) -> Verdict:
