@@ -109,6 +109,14 @@ def test_a_click_on_the_operators_name_opens_the_list(qtbot, demo_store):
     box.lineEdit().selectAll()
     qtbot.keyClicks(box.lineEdit(), "admin")
     assert dialog.chosen_username() == "admin"
+    # a name not on the list is said so (a trial read 登录名或密码不正确 for a name typed wrong); typing clears it
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "zhangsan")
+    type_text(qtbot, dialog.password, "whatever")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.error.text() == "没有登录名为“zhangsan”的操作员，请从列表中选择"
+    qtbot.keyClicks(box.lineEdit(), "x")
+    assert not dialog.error.isVisible()
 
 
 def test_login_lockout_after_five_wrong_passwords(qtbot, demo_store):

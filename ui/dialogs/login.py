@@ -119,6 +119,7 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
         self.error = ErrorLabel()
         # one operator's message (锁定, 再错N次) is not another's: it goes when another is picked (a trial)
         self.username.currentIndexChanged.connect(lambda _i: self.error.show_message(None))
+        self.username.editTextChanged.connect(lambda _t: self.error.show_message(None))  # another name being typed
         # picked from the list: the password next (once the list has closed and given the box its focus back)
         self.username.activated.connect(lambda _i: QTimer.singleShot(0, self.password, self.password.setFocus))
         form = QFormLayout()
@@ -201,9 +202,12 @@ class LoginDialog(ClosedByQt, CoveringMixin, QDialog):
             self.actor = operators.authenticate(self.store, self.chosen_username(), self.password.text())
         except ServiceError as exc:
             text = str(exc)
-            if self.username.currentData() and self.username.currentData() == self.chosen_username():
-                # picked from the list, the name is right: only the password can be (a trial looked at the name)
+            listed = {self.username.itemData(i) for i in range(self.username.count())}
+            if self.chosen_username() in listed:
+                # a name on the list is right: only the password can be (a trial looked at the name)
                 text = text.replace("登录名或密码不正确", "密码不正确")
+            elif listed and "登录名或密码不正确" in text:  # the list shows every operator: a name not on it is not one
+                text = self.tr("没有登录名为“{0}”的操作员，请从列表中选择").format(self.chosen_username())
             self.error.show_message(text)
             self.grow_to_fit()
             self.password.clear()
