@@ -645,7 +645,7 @@ def test_a_wrong_photo_comes_off_and_a_new_one_gets_a_caption(qtbot, window, tmp
     told: list[str] = []  # a saved one's 说明 stays: the button says why, not a grey button with no reason (a trial)
     when_modal(lambda box: (told.append(box.text()), box.accept()), kind=QMessageBox)
     qtbot.mouseClick(dialog.caption_button, Qt.MouseButton.LeftButton)
-    assert told and "移除这张照片后重新添加" in told[0]
+    assert told and "移除所选照片" in told[0] and "排到最后" in told[0]  # what to do, and why
     dialog.activateWindow()
     dialog.photos.setFocus()
     qtbot.waitUntil(dialog.photos.hasFocus)
@@ -659,6 +659,7 @@ def test_a_wrong_photo_comes_off_and_a_new_one_gets_a_caption(qtbot, window, tmp
     pick(dialog, "IMG_0001.jpg")
     dialog.remove_photos()
     dialog.add_photo_files([files[2]])
+    assert [i.text() for i in dialog.photos.selectedItems()] == ["IMG_0003.jpg"]  # the one just added is chosen
     pick(dialog, "IMG_0003.jpg")
     assert dialog.caption_button.isEnabled()
 

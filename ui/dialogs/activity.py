@@ -318,6 +318,7 @@ class ActivityDialog(FormDialog):
         self.photos.addItem(item)
 
     def add_photo_files(self, files: list[Path]) -> None:
+        added = []
         for path in files:
             if path in self.new_photos:
                 continue
@@ -326,6 +327,12 @@ class ActivityDialog(FormDialog):
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             item.setToolTip(self.tr("{0}\n双击填写照片说明").format(path.name))
             self.photos.addItem(item)
+            added.append(item)
+        if added:  # the photos just added are the chosen ones: 照片说明… is for them next (a trial captioned the old one)
+            self.photos.clearSelection()
+            for item in added:
+                item.setSelected(True)
+            self.photos.setCurrentItem(added[-1])
         self.update_photo_buttons()
 
     def update_photo_buttons(self) -> None:
@@ -344,7 +351,9 @@ class ActivityDialog(FormDialog):
             return
         item = chosen[0]
         if item.data(self.SAVED) is not None:
-            QMessageBox.information(self, self.tr("照片说明"), self.tr("已保存的照片说明不能修改。如需修改，请移除这张照片后重新添加。"))
+            QMessageBox.information(self, self.tr("照片说明"), self.tr(
+                "已保存的照片说明不能修改：台账里照片按保存的先后排列，改过说明的照片会排到最后，和别的照片顺序对不上。\n"
+                "如需修改，请选中它点“移除所选照片”，再“添加照片”重新添加并写说明。"))
             return
         path = item.data(Qt.ItemDataRole.UserRole)
         text, ok = QInputDialog.getText(self, self.tr("照片说明"), self.tr("照片说明（打印在台账的照片下方，可不填）："),
