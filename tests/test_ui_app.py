@@ -250,6 +250,16 @@ def test_a_new_record_is_chosen_in_the_list_and_said_in_the_status_bar(qtbot, wi
     assert "已保存" in said() and name in said()
     qtbot.wait(400)  # the store's own refresh of the page (a trial: it wrote 共 N 条 over 已保存 at once)
     assert "已保存" in said() and name in said(), said()
+    # 查看/编辑 → 保存 says so too (a trial: nothing after an edit)
+    def resave(dialog):
+        dialog.save()
+
+    page.saved_note = ""  # (the 新增's note gone, as after the person's next search)
+    window.statusBar().clearMessage()
+    when_modal(resave, kind=FormDialog)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(400)
+    assert "已保存" in said() and name in said(), said()
     if key == "volunteers":  # saved while a search hides it: said, not silently missing (a trial typed it again)
         page.search.setText("许")
         page.search_now()

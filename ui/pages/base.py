@@ -420,7 +420,12 @@ class ListPage(Page):
 
     def open_selected(self) -> None:
         rows = self.selected_rows()
-        if rows and not self.in_bin and self.open_form(rows[0]):
+        if not rows or self.in_bin:
+            return
+        saved = self.open_form(rows[0])
+        if saved:
+            name = str(getattr(saved, "name", "") or getattr(saved, "title", ""))
+            self.saved_note = self.tr("已保存{0}{1}").format(self.noun, f"“{name}”" if name else "")  # as after 新增
             self.after_change()
 
     def after_change(self, background: bool = False) -> None:
