@@ -116,6 +116,7 @@ def test_the_ledger_prints_what_the_list_shows_and_one_activitys_record_alone(cl
     cover = text_of(reports.ledger_pdf(clerk, tmp_path / "搜索2.pdf", date_from=date(2026, 1, 1),
                                        date_to=date(2026, 12, 31), text=word))[0].replace("\n", " ")
     assert f"查找“{word}”" in cover and "计划中的 1 次未列入" in cover and planned.title not in cover
+    assert f"活动一览（2026年 · 查找“{word}”）" in "".join(text_of(out)).replace("\n", "")  # the list's heading too
     chosen = [year[1], year[5]]  # the list is newest first: year[5] is the earlier
     pages = text_of(reports.records_pdf(clerk, tmp_path / "记录表.pdf", [s.activity.id for s in chosen]))
     text = "\n".join(pages)

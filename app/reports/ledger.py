@@ -126,7 +126,7 @@ def ledger_pdf(ctx: Context, out: str | Path, *, date_from: date, date_to: date,
         ("志愿服务电话", station.phone or "—"), ("制表日期", format_date(date.today())),
     ])
     s = styles()
-    story.append(Paragraph(markup(f"活动一览（{period}）"), s["title"]))
+    story.append(Paragraph(markup(f"活动一览（{period}{f' · {scope}' if scope else ''}）"), s["title"]))
     rows: list[tuple] = [(n, format_date(a.activity.date), a.activity.title, a.activity.category, a.team_name,
                           a.activity.place, a.participants, f"{a.hours:g}", a.activity.served_count)
                          for n, a in enumerate(summaries, start=1)]

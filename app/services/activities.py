@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ..files import atomic_output
 from ..models import Activity, Membership, Participation, Photo, Project, Team, Volunteer
 from ..models.enums import PARTICIPANT_ROLES, TEAM_CATEGORIES, ActivityStatus
-from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, normal, parse_date, parse_time
+from .common import apply_changes, check_choice, check_length, clean, format_date, get_row, normal, parse_date, parse_time, quoted
 from .context import Context, live
 from .errors import FieldErrors, ValidationError
 
@@ -72,7 +72,7 @@ class Overlap:
     minutes: int  # of this activity's window it covers
 
     def describe(self) -> str:
-        return f"志愿者 {self.volunteer_name} 在同一时段（{self.start:%H:%M}–{self.end:%H:%M}）已参加“{self.title}”"
+        return f"志愿者 {self.volunteer_name} 在同一时段（{self.start:%H:%M}–{self.end:%H:%M}）已参加{quoted(self.title)}"
 
 
 def _overlaps(session: Session, ctx: Context, *, day: date, start: time | None, end: time | None, volunteer_ids: list[str],

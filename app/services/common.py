@@ -142,6 +142,12 @@ def format_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def quoted(text: str) -> str:
+    """“text”, its own double quotes made single as Chinese nests them: 参加“‘强国复兴有我’主题宣讲”, not
+    参加““强国复兴有我”主题宣讲” (a trial)."""
+    return "“" + text.replace("“", "‘").replace("”", "’") + "”"
+
+
 def format_moment(value: datetime) -> str:
     """2026年12月7日 09:05, in this PC's time: a date as format_date writes it (a trial saw “12月07日” on two pages
     and “12月7日” on the others), and the time."""

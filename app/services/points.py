@@ -23,7 +23,7 @@ from ..models import Activity, Goods, Household, PointEntry, PointRule, StockMov
 from ..models import Participation
 from ..models.enums import POINT_BASES, TEAM_CATEGORIES
 from ..privacy import mask_phone, revealed
-from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone, save_row
+from .common import check_choice, check_length, clean, get_row, parse_date, parse_int, parse_phone, quoted, save_row
 from .context import Context, live
 from .errors import FieldErrors, NotFound, ValidationError
 
@@ -490,7 +490,7 @@ def settle_activities(ctx: Context, *, date_from: date | None = None, date_to: d
                     points = _round(per_hour * hours + per_activity)  # activity_points(rules, category, hours), rates read once
                     if points > 0:
                         chunk.append({"station_id": ctx.station_id, "volunteer_id": volunteer_id, "points": points, "occurred_on": when,
-                                      "reason": f"参加“{title[:60]}”服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
+                                      "reason": f"参加{quoted(title[:60])}服务 {hours:g} 小时", "source": f"activity:{activity_id}", "operator": operator})
                 if progress is not None:
                     progress(seen, total)
                 if ctx.store.gate.wanted:
