@@ -25,17 +25,29 @@ def rows(ctx) -> list[OutboxEntry]:
 
 def test_pending_is_every_unanswered_change_in_order_after_a_seq_up_to_a_limit(ctx):
     start = len(rows(ctx))
-    people = [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"人{n}", id_number=make_id(seq=300 + n),
-                                       phone=f"1381234{n:04d}") for n in range(4)]
+    people = [
+        volunteers.add_volunteer(
+            ctx, registered_on="2020-01-01", name=f"人{n}", id_number=make_id(seq=300 + n), phone=f"1381234{n:04d}"
+        )
+        for n in range(4)
+    ]
     mine = rows(ctx)[start:]
     seqs = [r.seq for r in mine]
     assert [p.row_id for p in outbox.pending(ctx.store)][-4:] == [p.id for p in people]
     everything = outbox.pending(ctx.store, limit=10_000)
-    assert [p.seq for p in everything] == sorted(p.seq for p in everything) and len(everything) == outbox.pending_count(ctx.store)
+    assert [p.seq for p in everything] == sorted(p.seq for p in everything) and len(everything) == outbox.pending_count(
+        ctx.store
+    )
     assert [p.seq for p in outbox.pending(ctx.store, after_seq=seqs[1])] == seqs[2:]  # after, not from
     assert [p.seq for p in outbox.pending(ctx.store, after_seq=seqs[0], limit=2)] == seqs[1:3]
     first = outbox.pending(ctx.store, after_seq=seqs[0] - 1, limit=1)[0]
-    assert (first.seq, first.entity, first.row_id, first.op, first.version) == (seqs[0], "volunteer", people[0].id, "insert", 1)
+    assert (first.seq, first.entity, first.row_id, first.op, first.version) == (
+        seqs[0],
+        "volunteer",
+        people[0].id,
+        "insert",
+        1,
+    )
     assert first.payload == mine[0].payload
     total = outbox.pending_count(ctx.store)
     outbox.record_results(ctx.store, [seqs[0]], {seqs[1]: "拒收"}, at=AT)
@@ -46,11 +58,25 @@ def test_pending_is_every_unanswered_change_in_order_after_a_seq_up_to_a_limit(c
 
 
 def test_acknowledgements_stamp_exactly_their_rows_in_chunks(ctx):
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="积分人", id_number=make_id(seq=77),
-                                      phone="13812340077")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="积分人", id_number=make_id(seq=77), phone="13812340077"
+    )
     with ctx.write() as session:  # 1,203 changes: three chunks of 500 and a remainder
-        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 1, "occurred_on": date(2026, 3, 1),
-                                           "reason": f"第{n}条", "source": "hand", "operator": "管理员"} for n in range(1203)])
+        insert_many(
+            session,
+            PointEntry,
+            [
+                {
+                    "volunteer_id": person.id,
+                    "points": 1,
+                    "occurred_on": date(2026, 3, 1),
+                    "reason": f"第{n}条",
+                    "source": "hand",
+                    "operator": "管理员",
+                }
+                for n in range(1203)
+            ],
+        )
     waiting = [p.seq for p in outbox.pending(ctx.store, limit=10_000)]
     acked, kept = waiting[:-3], waiting[-3:]
     assert outbox.record_results(ctx.store, acked, {}, at=AT) == 0
@@ -69,15 +95,32 @@ def test_acknowledgements_stamp_exactly_their_rows_in_chunks(ctx):
 def test_a_child_waiting_for_its_parent_goes_back_into_the_queue_when_that_parent_is_accepted(ctx):
     team = teams.add_team(ctx, name="敬老队", category="敬老爱老")
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="张三", id_number=make_id(seq=401),
-                                      phone="13812340401", team_ids=[team.id])
-    other = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="李四", id_number=make_id(seq=402),
-                                     phone="13812340402", team_ids=[team.id])
+    person = volunteers.add_volunteer(
+        ctx,
+        registered_on="2020-01-01",
+        name="张三",
+        id_number=make_id(seq=401),
+        phone="13812340401",
+        team_ids=[team.id],
+    )
+    other = volunteers.add_volunteer(
+        ctx,
+        registered_on="2020-01-01",
+        name="李四",
+        id_number=make_id(seq=402),
+        phone="13812340402",
+        team_ids=[team.id],
+    )
     mine = rows(ctx)[start:]
     (p1, m1, p2, m2) = [r.seq for r in mine]
     assert [r.entity for r in mine] == ["volunteer", "membership", "volunteer", "membership"]
-    outbox.record_results(ctx.store, [], {p1: "暂时不收", m1: "缺少志愿者", m2: "缺少志愿者"},
-                          waits_for={m1: f"volunteer:{person.id}", m2: f"volunteer:{other.id}"}, at=AT)
+    outbox.record_results(
+        ctx.store,
+        [],
+        {p1: "暂时不收", m1: "缺少志愿者", m2: "缺少志愿者"},
+        waits_for={m1: f"volunteer:{person.id}", m2: f"volunteer:{other.id}"},
+        at=AT,
+    )
     assert outbox.rejected_count(ctx.store) == 3
     # 李四 is accepted: the membership that waited for him goes back up; 张三's still waits
     assert outbox.record_results(ctx.store, [p2], {}, at=AT) == 1
@@ -90,11 +133,13 @@ def test_a_child_waiting_for_its_parent_goes_back_into_the_queue_when_that_paren
 
 def test_an_older_refused_version_is_settled_by_a_newer_one_accepted(ctx):
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=501),
-                                      phone="13812340501")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="王五", id_number=make_id(seq=501), phone="13812340501"
+    )
     volunteers.update_volunteer(ctx, person.id, skills="理发")
-    volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="赵六", id_number=make_id(seq=502),
-                             phone="13812340502")
+    volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="赵六", id_number=make_id(seq=502), phone="13812340502"
+    )
     v1, v2, o1 = [r.seq for r in rows(ctx)[start:]]
     outbox.record_results(ctx.store, [], {v1: "版本1被拒", o1: "另一人被拒"}, at=AT)
     outbox.record_results(ctx.store, [v2], {}, at=LATER)
@@ -105,8 +150,9 @@ def test_an_older_refused_version_is_settled_by_a_newer_one_accepted(ctx):
 
 def test_a_row_the_district_holds_at_a_higher_version_is_written_again_above_it(ctx):
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="孙七", id_number=make_id(seq=601),
-                                      phone="13812340601")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="孙七", id_number=make_id(seq=601), phone="13812340601"
+    )
     volunteers.update_volunteer(ctx, person.id, skills="理发")  # version 2, still waiting
     first, second = [r.seq for r in rows(ctx)[start:]]
     # the district answers the first: it holds version 5 with other content (its copy from before a restore)
@@ -124,8 +170,9 @@ def test_a_row_the_district_holds_at_a_higher_version_is_written_again_above_it(
 
 def test_a_stale_answer_for_a_row_this_station_itself_wrote_again_since_settles_only_the_old_entry(ctx):
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="周八", id_number=make_id(seq=701),
-                                      phone="13812340701")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="周八", id_number=make_id(seq=701), phone="13812340701"
+    )
     for skills in ("理发", "修电器"):
         volunteers.update_volunteer(ctx, person.id, skills=skills)  # versions 2 and 3
     first, second, third = [r.seq for r in rows(ctx)[start:]]
@@ -145,6 +192,7 @@ def test_a_stale_answer_for_a_row_this_station_itself_wrote_again_since_settles_
 
 # -- change capture: what a flush and the bulk path write ---------------------------------------------------------
 
+
 def test_a_refused_write_names_the_row(ctx):
     """Hard deletes and edits of an append-only entry are bugs in the caller: the error names the row for the log."""
     import pytest
@@ -152,13 +200,15 @@ def test_a_refused_write_names_the_row(ctx):
     from app.changes import AppendOnlyRefused, HardDeleteRefused
     from app.services import points
 
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="吴九", id_number=make_id(seq=801),
-                                      phone="13812340801")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="吴九", id_number=make_id(seq=801), phone="13812340801"
+    )
     with pytest.raises(HardDeleteRefused, match=f"^Volunteer {person.id}: "):
         with ctx.write() as session:
             session.delete(session.get(Volunteer, person.id))
-    entry = points.add_entry(ctx, points.Holder(volunteer_id=person.id), points=5, reason="手工加分",
-                             occurred_on=date(2026, 3, 1))
+    entry = points.add_entry(
+        ctx, points.Holder(volunteer_id=person.id), points=5, reason="手工加分", occurred_on=date(2026, 3, 1)
+    )
     with pytest.raises(AppendOnlyRefused, match=f"^PointEntry {entry.id}: "):
         with ctx.write() as session:
             session.get(PointEntry, entry.id).points = 50
@@ -173,8 +223,9 @@ def test_a_refused_write_names_the_row(ctx):
 
 def test_each_outbox_row_is_stamped_with_its_rows_time_and_plain_chinese_json(ctx):
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="郑十", id_number=make_id(seq=802),
-                                      phone="13812340802")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="郑十", id_number=make_id(seq=802), phone="13812340802"
+    )
     entry = rows(ctx)[start]
     with ctx.store.session() as session:
         stored = session.get(Volunteer, person.id)
@@ -188,8 +239,14 @@ def test_parents_go_first_in_the_outbox_whatever_order_they_were_added_in(ctx):
     team = teams.add_team(ctx, name="后加的队", category="敬老爱老")
     start = len(rows(ctx))
     with ctx.write() as session:
-        person = Volunteer(station_id=ctx.station_id, number="ZY9901", name="先加成员", id_number=make_id(seq=803),
-                           phone="13812340803", registered_on=date(2020, 1, 1))
+        person = Volunteer(
+            station_id=ctx.station_id,
+            number="ZY9901",
+            name="先加成员",
+            id_number=make_id(seq=803),
+            phone="13812340803",
+            registered_on=date(2020, 1, 1),
+        )
         session.add(Membership(volunteer_id=person.id, team_id=team.id))  # the child first
         session.add(person)
     assert [r.entity for r in rows(ctx)[start:]] == ["volunteer", "membership"]
@@ -201,13 +258,28 @@ def test_a_commit_tells_its_listeners_which_tables_changed_on_every_path(ctx):
     heard: list[frozenset] = []
     stop = on_commit(lambda _bind, tables: heard.append(tables))
     try:
-        volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="钱一", id_number=make_id(seq=804),
-                                 phone="13812340804")
+        volunteers.add_volunteer(
+            ctx, registered_on="2020-01-01", name="钱一", id_number=make_id(seq=804), phone="13812340804"
+        )
         person = volunteers.search_volunteers(ctx, "钱一")[0]
         with ctx.write() as session:
             assert insert_many(session, PointEntry, []) == 0
-            assert insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 2, "reason": "批量",
-                                                      "occurred_on": date(2026, 3, 1), "source": "hand"}]) == 1
+            assert (
+                insert_many(
+                    session,
+                    PointEntry,
+                    [
+                        {
+                            "volunteer_id": person.id,
+                            "points": 2,
+                            "reason": "批量",
+                            "occurred_on": date(2026, 3, 1),
+                            "source": "hand",
+                        }
+                    ],
+                )
+                == 1
+            )
     finally:
         stop()
     assert heard == [frozenset({"volunteer"}), frozenset({"point_entry"})]
@@ -218,12 +290,24 @@ def test_the_bulk_path_stamps_the_operator_and_a_live_row(ctx):
     from app.services.context import Actor, Context
 
     clerk = Context(store=ctx.store, actor=Actor("wang", "王录入", Role.clerk))  # not the suite's 系统
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="孙二", id_number=make_id(seq=805),
-                                      phone="13812340805")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="孙二", id_number=make_id(seq=805), phone="13812340805"
+    )
     start = len(rows(ctx))
     with clerk.write() as session:
-        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 3, "reason": "批量",
-                                           "occurred_on": date(2026, 3, 1), "source": "hand"}])
+        insert_many(
+            session,
+            PointEntry,
+            [
+                {
+                    "volunteer_id": person.id,
+                    "points": 3,
+                    "reason": "批量",
+                    "occurred_on": date(2026, 3, 1),
+                    "source": "hand",
+                }
+            ],
+        )
     entry = rows(ctx)[start]
     with ctx.store.session() as session:
         stored = session.get(PointEntry, entry.row_id)
@@ -236,14 +320,29 @@ def test_the_bulk_path_stamps_the_operator_and_a_live_row(ctx):
 
     with pytest.raises(ValidationError) as refused:
         with clerk.write() as session:
-            insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 3, "reason": "批量", "source": "长" * 81,
-                                               "occurred_on": date(2026, 3, 1)}])
+            insert_many(
+                session,
+                PointEntry,
+                [
+                    {
+                        "volunteer_id": person.id,
+                        "points": 3,
+                        "reason": "批量",
+                        "source": "长" * 81,
+                        "occurred_on": date(2026, 3, 1),
+                    }
+                ],
+            )
     assert list(refused.value.errors) == ["source"]
 
 
 def test_a_flush_captures_every_changed_row_past_rows_it_does_not_capture(ctx):
-    people = [volunteers.add_volunteer(ctx, registered_on="2020-01-01", name=f"第{n}号", id_number=make_id(seq=811 + n),
-                                       phone=f"139123408{n:02d}") for n in range(6)]
+    people = [
+        volunteers.add_volunteer(
+            ctx, registered_on="2020-01-01", name=f"第{n}号", id_number=make_id(seq=811 + n), phone=f"139123408{n:02d}"
+        )
+        for n in range(6)
+    ]
     start = len(rows(ctx))
     entries = [r.seq for r in rows(ctx)[:6]]
     with ctx.write() as session:  # one flush, its changed objects in no set order: six outbox rows among them
@@ -257,18 +356,32 @@ def test_a_flush_captures_every_changed_row_past_rows_it_does_not_capture(ctx):
 
 
 def test_pending_sends_at_most_500_at_a_time_unless_asked(ctx):
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="李三", id_number=make_id(seq=806),
-                                      phone="13812340806")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="李三", id_number=make_id(seq=806), phone="13812340806"
+    )
     with ctx.write() as session:
-        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 1, "reason": f"第{n}条",
-                                           "occurred_on": date(2026, 3, 1), "source": "hand"} for n in range(600)])
+        insert_many(
+            session,
+            PointEntry,
+            [
+                {
+                    "volunteer_id": person.id,
+                    "points": 1,
+                    "reason": f"第{n}条",
+                    "occurred_on": date(2026, 3, 1),
+                    "source": "hand",
+                }
+                for n in range(600)
+            ],
+        )
     assert len(outbox.pending(ctx.store)) == 500 and len(outbox.pending(ctx.store, limit=10_000)) >= 601
 
 
 def test_a_refusal_settled_since_is_neither_counted_nor_stamped_again(ctx):
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="周四", id_number=make_id(seq=807),
-                                      phone="13812340807")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="周四", id_number=make_id(seq=807), phone="13812340807"
+    )
     volunteers.update_volunteer(ctx, person.id, skills="理发")
     volunteers.update_volunteer(ctx, person.id, skills="电工")
     v1, v2, v3 = [r.seq for r in rows(ctx)[start:]]
@@ -280,17 +393,34 @@ def test_a_refusal_settled_since_is_neither_counted_nor_stamped_again(ctx):
 
 
 def test_children_of_parents_in_different_chunks_all_go_back_into_the_queue(ctx):
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="冯五", id_number=make_id(seq=808),
-                                      phone="13812340808")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="冯五", id_number=make_id(seq=808), phone="13812340808"
+    )
     with ctx.write() as session:
-        insert_many(session, PointEntry, [{"volunteer_id": person.id, "points": 1, "reason": f"第{n}条",
-                                           "occurred_on": date(2026, 3, 1), "source": "hand"} for n in range(1100)])
+        insert_many(
+            session,
+            PointEntry,
+            [
+                {
+                    "volunteer_id": person.id,
+                    "points": 1,
+                    "reason": f"第{n}条",
+                    "occurred_on": date(2026, 3, 1),
+                    "source": "hand",
+                }
+                for n in range(1100)
+            ],
+        )
     parents = outbox.pending(ctx.store, limit=10_000)
     first, last = parents[0], parents[-1]
     children = [v.seq for v in parents[1:3]]  # two rows set aside, each waiting for a parent in another chunk
-    outbox.record_results(ctx.store, [], {children[0]: "等待", children[1]: "等待"},
-                          waits_for={children[0]: f"{first.entity}:{first.row_id}",
-                                     children[1]: f"{last.entity}:{last.row_id}"}, at=AT)
+    outbox.record_results(
+        ctx.store,
+        [],
+        {children[0]: "等待", children[1]: "等待"},
+        waits_for={children[0]: f"{first.entity}:{first.row_id}", children[1]: f"{last.entity}:{last.row_id}"},
+        at=AT,
+    )
     acked = [p.seq for p in parents if p.seq not in children]
     assert acked.index(first.seq) < 500 <= acked.index(last.seq)
     assert outbox.record_results(ctx.store, acked, {}, at=AT) == 2
@@ -299,10 +429,12 @@ def test_children_of_parents_in_different_chunks_all_go_back_into_the_queue(ctx)
 
 def test_a_stale_answer_touches_only_its_own_rows_entries(ctx):
     start = len(rows(ctx))
-    one = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="甲", id_number=make_id(seq=901),
-                                   phone="13812340901")
-    two = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="乙", id_number=make_id(seq=902),
-                                   phone="13812340902")
+    one = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="甲", id_number=make_id(seq=901), phone="13812340901"
+    )
+    two = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="乙", id_number=make_id(seq=902), phone="13812340902"
+    )
     for skills in ("理发", "电工"):
         volunteers.update_volunteer(ctx, two.id, skills=skills)  # 乙 at versions 2 and 3, after 甲's entry
     first = rows(ctx)[start].seq
@@ -314,8 +446,9 @@ def test_a_stale_answer_touches_only_its_own_rows_entries(ctx):
 
 def test_a_stale_answer_at_the_entrys_own_version_sends_the_row_again_above_it(ctx):
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="丙", id_number=make_id(seq=903),
-                                      phone="13812340903")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="丙", id_number=make_id(seq=903), phone="13812340903"
+    )
     first = rows(ctx)[start].seq
     outbox.record_results(ctx.store, [], {}, stale={first: 1}, at=AT)  # same version, other content: a restore
     assert [(r.version, r.acked_at) for r in rows(ctx)[start:]] == [(1, AT), (2, None)]
@@ -324,16 +457,20 @@ def test_a_stale_answer_at_the_entrys_own_version_sends_the_row_again_above_it(c
 
 
 def test_a_stale_answer_settles_nothing_of_other_rows_before_it_nor_restamps_what_was_settled(ctx):
-    other = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="先来的", id_number=make_id(seq=904),
-                                     phone="13812340904")  # another row's entry, before the stale one, still waiting
+    other = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="先来的", id_number=make_id(seq=904), phone="13812340904"
+    )  # another row's entry, before the stale one, still waiting
     start = len(rows(ctx))
-    person = volunteers.add_volunteer(ctx, registered_on="2020-01-01", name="后来的", id_number=make_id(seq=905),
-                                      phone="13812340905")
+    person = volunteers.add_volunteer(
+        ctx, registered_on="2020-01-01", name="后来的", id_number=make_id(seq=905), phone="13812340905"
+    )
     volunteers.update_volunteer(ctx, person.id, skills="理发")
     first, second = [r.seq for r in rows(ctx)[start:]]
     outbox.record_results(ctx.store, [first], {}, at=AT)  # version 1 taken at AT
     with ctx.store.session() as session:  # another table's entry with this row's id, waiting
-        session.add(OutboxEntry(entity="team", row_id=person.id, op="update", version=1, payload="{}", operator="测试", at=AT))
+        session.add(
+            OutboxEntry(entity="team", row_id=person.id, op="update", version=1, payload="{}", operator="测试", at=AT)
+        )
         session.commit()
     outbox.record_results(ctx.store, [], {}, stale={second: 4}, at=LATER)
     by_key = {(r.entity, r.row_id, r.version): r.acked_at for r in rows(ctx)}
@@ -345,24 +482,40 @@ def test_a_stale_answer_settles_nothing_of_other_rows_before_it_nor_restamps_wha
 
 def test_a_stale_answer_for_a_row_of_a_table_this_program_no_longer_has_settles_it_quietly(ctx):
     with ctx.store.session() as session:
-        for entity, row_id, version in (("volunteer", "g2", 1), ("volunteer", "g2", 2), ("team", "g2", 5),
-                                        ("volunteer", "g2", 3), ("retired", "x", 1)):
-            session.add(OutboxEntry(entity=entity, row_id=row_id, op="update", version=version, payload="{}",
-                                    operator="测试", at=AT))
+        for entity, row_id, version in (
+            ("volunteer", "g2", 1),
+            ("volunteer", "g2", 2),
+            ("team", "g2", 5),
+            ("volunteer", "g2", 3),
+            ("retired", "x", 1),
+        ):
+            session.add(
+                OutboxEntry(
+                    entity=entity, row_id=row_id, op="update", version=version, payload="{}", operator="测试", at=AT
+                )
+            )
         session.commit()
     mine = {(r.entity, r.version): r.seq for r in rows(ctx) if r.row_id in ("g2", "x")}
     outbox.record_results(ctx.store, [], {}, stale={mine[("volunteer", 2)]: 4, mine[("retired", 1)]: 2}, at=LATER)
     after = {(r.entity, r.version): r.acked_at for r in rows(ctx) if r.row_id in ("g2", "x")}
     # this row's entries up to the stale one settled; its later one and another table's stay
-    assert after == {("volunteer", 1): LATER, ("volunteer", 2): LATER, ("team", 5): None, ("volunteer", 3): None,
-                     ("retired", 1): LATER}
+    assert after == {
+        ("volunteer", 1): LATER,
+        ("volunteer", 2): LATER,
+        ("team", 5): None,
+        ("volunteer", 3): None,
+        ("retired", 1): LATER,
+    }
 
 
 def test_a_stale_answer_for_a_row_no_longer_here_settles_its_entries_and_no_other(ctx):
     with ctx.store.session() as session:  # entries of a row this station no longer holds, and of another table's
         for entity, version in (("volunteer", 1), ("team", 1), ("volunteer", 2)):  # row with the same id
-            session.add(OutboxEntry(entity=entity, row_id="gone", op="update", version=version, payload="{}",
-                                    operator="测试", at=AT))
+            session.add(
+                OutboxEntry(
+                    entity=entity, row_id="gone", op="update", version=version, payload="{}", operator="测试", at=AT
+                )
+            )
         session.commit()
     mine = [r for r in rows(ctx) if r.row_id == "gone"]
     outbox.record_results(ctx.store, [], {}, stale={mine[2].seq: 5}, at=LATER)

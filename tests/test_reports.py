@@ -82,8 +82,8 @@ def test_the_ledgers_list_keeps_each_date_on_one_line_and_ends_with_its_totals(c
     assert all(format_date(s.activity.date) in listing for s in done)  # no line break inside a date
     flat = re.sub(r"\s+", " ", listing)
     totals = flat[flat.rindex("合计 共"):]
-    assert totals.startswith(f"合计 共 {len(done)} 次 {sum(s.participants for s in done)} "
-                             f"{sum(s.hours for s in done):g} {sum(s.activity.served_count for s in done)}"), totals[:80]
+    hours, served = sum(s.hours for s in done), sum(s.activity.served_count for s in done)
+    assert totals.startswith(f"合计 共 {len(done)} 次 {sum(s.participants for s in done)} {hours:g} {served}"), totals[:80]
 
 
 def test_the_ledger_holds_what_was_done_not_what_is_planned(clerk, tmp_path):
@@ -106,7 +106,8 @@ def test_the_ledger_prints_what_the_list_shows_and_one_activitys_record_alone(cl
     word = year[0].activity.title[:4]
     matching = [s for s in year if word in s.activity.title or word in s.activity.place or word in s.activity.category]
     assert 0 < len(matching) < len(year)
-    out = reports.ledger_pdf(clerk, tmp_path / "搜索.pdf", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31), text=word)
+    out = reports.ledger_pdf(clerk, tmp_path / "搜索.pdf", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31),
+                             text=word)
     text = "\n".join(text_of(out))
     assert text.count("活动记录表（") == len(matching) and f"活动次数 {len(matching)} 次" in text.replace("\n", " ")
     assert all(s.activity.title in text for s in matching)

@@ -571,7 +571,8 @@ def test_an_admin_chooses_masked_or_full_numbers_for_an_excel_export(qtbot, demo
         if choice == "masked":
             qtbot.keyClick(box, Qt.Key.Key_Return)  # the default
         else:
-            box.button(QMessageBox.StandardButton.Yes if choice == "full" else QMessageBox.StandardButton.Cancel).click()
+            wanted = QMessageBox.StandardButton.Yes if choice == "full" else QMessageBox.StandardButton.Cancel
+            box.button(wanted).click()
 
     views_before = len(audit.list_views(ctx))
     for key, column in (("volunteers", 6), ("demands", 5), ("points", 3)):

@@ -58,7 +58,8 @@ def export_to_excel(page: "Page", title: str, write, *, personal: str = "") -> N
     if full is None:
         return
     name = page.tr("{0}（内部资料）").format(title) if full else title
-    path = ask_save_path(page, "table", page.tr("导出为Excel"), page.tr("{0}.xlsx").format(name), page.tr("Excel 工作簿 (*.xlsx)"))
+    path = ask_save_path(page, "table", page.tr("导出为Excel"), page.tr("{0}.xlsx").format(name),
+                         page.tr("Excel 工作簿 (*.xlsx)"))
     if path is None:
         return
     if path.suffix.lower() != ".xlsx":
@@ -71,7 +72,8 @@ def export_to_excel(page: "Page", title: str, write, *, personal: str = "") -> N
     def failed(exc, _details) -> None:
         QMessageBox.warning(page, page.tr("导出失败"), describe(exc) or str(exc))
 
-    run_in_background(page, lambda _task: write(str(path), full), done, failed, title=page.tr("正在导出"), cancellable=False)
+    run_in_background(page, lambda _task: write(str(path), full), done, failed, title=page.tr("正在导出"),
+                      cancellable=False)
 
 
 MAX_COLUMN = 260  # px: the widest a list column is sized to by itself
