@@ -369,3 +369,35 @@ def test_a_rules_title_for_no_tier_is_refused_naming_it():
     text = RULES_FILE.read_text(encoding="utf-8").replace('titles = { station = "专管员1名"', 'titles = { village_ = "专管员1名"')
     with pytest.raises(RulesError, match="“managers”的标题“village_”"):
         parse_rules(text)
+
+
+@pytest.mark.parametrize("metric, gap", [
+    ("registered_percent", None), ("active_percent", "还没有注册志愿者"),
+    ("party_participation_percent", "未登记党员志愿者"), ("party_members_with_20_hours_percent", "未登记党员志愿者"),
+])
+def test_a_percent_rule_with_nobody_to_count_is_not_applicable_and_keeps_its_own_fields(ctx, metric, gap):
+    """The whole verdict, field by field, from the rule's own definition: a verdict that lost its id, section, five-有
+    or unit would be shown under the wrong card, or not at all (mutation testing found these never compared)."""
+    from app.rules import load_rules
+
+    rule = next(r for r in load_rules() if r.metric == metric)
+    v = verdicts(ctx)[rule.id]
+    if gap is None:  # 15 % of the population: no volunteer yet is 0 %, judged (the population is known)
+        assert (v.rule_id, v.section, v.you, v.title, v.unit) == (rule.id, rule.section, rule.you, rule.title, rule.unit)
+        assert v.figure == 0 and v.status == MISSED
+        return
+    target = rule.target_for("station", "village")
+    assert (v.rule_id, v.section, v.you, v.title, v.status, v.figure, v.target, v.unit, v.gap) == (
+        rule.id, rule.section, rule.you, rule.title, NOT_APPLICABLE, None, target, rule.unit, gap)
+
+
+def test_any_hours_at_all_make_a_volunteer_active(ctx):
+    """Half an hour is service: 有服务记录 is more than nothing, not more than an hour."""
+    from app.rules import load_rules
+
+    rule = next(r for r in load_rules() if r.metric == "active_percent")
+    person = volunteers.add_volunteer(ctx, registered_on=date(LAST_YEAR, 1, 1), name="半小时", id_number=make_id(seq=951),
+                                      phone="13812340951")
+    activities.add_activity(ctx, title="短活动", date=date(LAST_YEAR, 3, 1), category="敬老爱老",
+                            participants=[ParticipantInput(person.id, 0.5)])
+    assert verdicts(ctx)[rule.id].figure == 100.0
