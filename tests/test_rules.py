@@ -401,3 +401,33 @@ def test_any_hours_at_all_make_a_volunteer_active(ctx):
     activities.add_activity(ctx, title="短活动", date=date(LAST_YEAR, 3, 1), category="敬老爱老",
                             participants=[ParticipantInput(person.id, 0.5)])
     assert verdicts(ctx)[rule.id].figure == 100.0
+
+
+def _assert_each_verdict_is_its_rules(seen) -> dict:
+    rules = {r.id: r for r in load_rules()}
+    assert {v.rule_id for v in seen} == set(rules)
+    for v in seen:
+        rule = rules[v.rule_id]
+        assert (v.section, v.you, v.title) == (rule.section, rule.you, rule.title_for("station", "village")), v.rule_id
+        assert v.status in (MET, ON_TRACK, AT_RISK, MISSED, NOT_APPLICABLE), v
+        if v.status not in (MET, ON_TRACK):
+            assert isinstance(v.gap, str) and v.gap, v
+        if v.status == NOT_APPLICABLE:  # a target when the rule has one for this tier (else 本级别不考核此项)
+            assert v.figure is None and (v.target is not None) == (rule.target_for("station", "village") is not None), v
+    return {rules[v.rule_id].metric: v for v in seen}
+
+
+@pytest.mark.parametrize("case", ["empty", "teams_later"])
+def test_every_verdict_carries_its_rules_own_fields_and_says_why_when_not_met(ctx, case):
+    """Whatever the state — no teams, teams founded after the period — each verdict is its rule's: id, section, 五有
+    and title from the rule, a known status, a target, and a reason whenever it is not met (mutation testing: the
+    fields of the 不适用 verdicts were never compared)."""
+    if case == "teams_later":
+        teams.add_team(ctx, name="后来的队", category="敬老爱老", founded_on=date(LAST_YEAR + 1, 1, 2))
+    by_metric = _assert_each_verdict_is_its_rules(selfcheck(ctx, OVER))
+    want = "还没有服务队" if case == "empty" else "服务队在此期间之后才成立"
+    assert by_metric["team_months"].gap == by_metric["team_year_minimum"].gap == want
+
+
+def test_every_verdict_of_a_working_station_carries_its_rules_own_fields(demo_store):
+    _assert_each_verdict_is_its_rules(selfcheck(Context(store=demo_store), OVER))
