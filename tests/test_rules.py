@@ -431,3 +431,24 @@ def test_every_verdict_carries_its_rules_own_fields_and_says_why_when_not_met(ct
 
 def test_every_verdict_of_a_working_station_carries_its_rules_own_fields(demo_store):
     _assert_each_verdict_is_its_rules(selfcheck(Context(store=demo_store), OVER))
+
+
+def test_this_months_missing_plan_is_at_risk_and_only_a_live_monthly_plan_counts(ctx):
+    """The month in hand is not yet missed (有风险, 本月尚未制定); an annual plan, or a monthly one in the 回收站, is not
+    this month's plan (rules-group survivors: the current month, the month filter and the bin were never judged)."""
+    from app.models import ActivityPlan
+    from app.services import work
+    from app.services.station import set_deleted
+
+    today = date.today()
+    now = Period.of(year=today.year, month=today.month)
+    v = verdicts(ctx, now)["monthly_plans"]
+    assert (v.status, v.figure, v.target, v.details) == (AT_RISK, 0, 1, ["本月尚未制定月度活动计划"])
+    work.save_plan(ctx, year=today.year, title="年度计划")  # no month: not a monthly plan
+    assert verdicts(ctx, now)["monthly_plans"].status == AT_RISK
+    binned = work.save_plan(ctx, year=today.year, month=today.month, title="作废的计划")
+    set_deleted(ctx, ActivityPlan, binned.id, deleted=True, what="计划")
+    assert verdicts(ctx, now)["monthly_plans"].status == AT_RISK
+    work.save_plan(ctx, year=today.year, month=today.month, title="本月计划")
+    v = verdicts(ctx, now)["monthly_plans"]
+    assert (v.status, v.figure, v.target, v.gap, v.details) == (MET, 1, 1, "", [])
