@@ -11,6 +11,7 @@ def test_a_moment_reads_as_dates_do_in_this_pcs_time():
     local = datetime(2026, 12, 7, 9, 5).astimezone()  # aware, in this PC's zone
     assert format_moment(local) == "2026年12月7日 09:05"
     assert format_moment(datetime(2026, 1, 2, 18, 30)) == "2026年1月2日 18:30"  # naive: already local
+    assert format_moment(local, year=False) == "12月7日 09:05"  # the 工作台's kept figures
     utc = local.astimezone(timezone.utc)  # stored in UTC, shown in this PC's time
     assert format_moment(utc) == "2026年12月7日 09:05"
 

@@ -148,11 +148,12 @@ def quoted(text: str) -> str:
     return "“" + text.replace("“", "‘").replace("”", "’") + "”"
 
 
-def format_moment(value: datetime) -> str:
+def format_moment(value: datetime, *, year: bool = True) -> str:
     """2026年12月7日 09:05, in this PC's time: a date as format_date writes it (a trial saw “12月07日” on two pages
-    and “12月7日” on the others), and the time."""
+    and “12月7日” on the others), and the time; ``year=False``: 12月7日 09:05."""
     local = value.astimezone() if value.tzinfo is not None else value
-    return f"{format_date(local.date())} {local:%H:%M}"
+    day = format_date(local.date()) if year else f"{local.month}月{local.day}日"
+    return f"{day} {local:%H:%M}"
 
 
 def apply_changes(row: SyncedBase, values: dict) -> None:

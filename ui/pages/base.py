@@ -406,8 +406,7 @@ class ListPage(Page):
             return
         new_id = getattr(saved, "id", None)
         self.refresh(select=[new_id] if new_id else None)
-        name = str(getattr(saved, "name", "") or getattr(saved, "title", ""))
-        note = self.tr("已保存{0}{1}").format(self.noun, f"“{name}”" if name else "")
+        note = self.saved_text(saved)
         if new_id and not any(self.row_id(r) == new_id for r in self.selected_rows()):
             # hidden by the search or a filter: said, or the clerk takes it for lost and types it again (a trial)
             note += self.tr("，它不在当前的查找结果中（清空查找框或改变筛选条件即可看到）")
@@ -426,9 +425,13 @@ class ListPage(Page):
             return
         saved = self.open_form(rows[0])
         if saved:
-            name = str(getattr(saved, "name", "") or getattr(saved, "title", ""))
-            self.saved_note = self.tr("已保存{0}{1}").format(self.noun, f"“{name}”" if name else "")  # as after 新增
+            self.saved_note = self.saved_text(saved)  # as after 新增
             self.after_change()
+
+    def saved_text(self, saved) -> str:
+        """已保存志愿者“张三”: what the status bar says of a record a form has just saved."""
+        name = str(getattr(saved, "name", "") or getattr(saved, "title", ""))
+        return self.tr("已保存{0}{1}").format(self.noun, f"“{name}”" if name else "")
 
     def after_change(self, background: bool = False) -> None:
         self.refresh(background)

@@ -370,7 +370,7 @@ class DashboardPage(Page):
         greeting = self.tr("今天是 {0}，操作员：{1}。等待同步到区里的变更：{2} 条").format(
             format_date(today), self.ctx.actor.label, view.waiting)
         if view.kept:
-            greeting += self.tr("（以下是 {0} 的统计，正在更新…）").format(format_moment(view.computed_at).split("年", 1)[1])
+            greeting += self.tr("（以下是 {0} 的统计，正在更新…）").format(format_moment(view.computed_at, year=False))
         self.greeting.setText(greeting)
         self.cards["month"].set(str(o.activities_month), self.tr("服务时长 {0:g} 小时").format(o.hours_month))
         self.cards["year"].set(str(o.activities_year), self.tr("{0}年").format(o.today.year))
